@@ -1,0 +1,221 @@
+"""The op table's machinery: ``Op``, ``bind`` and the recording hook.
+
+Every tapejax op is one ``Op`` (a name, a pure ``jnp`` implementation and its flags) and every call
+goes through :func:`bind`, the single interception point: it unwraps Tensors and Variables to JAX
+arrays, runs the op's cached ``jax.jit`` kernel, wraps the result, and lets active tapes record it.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import jax
+import numpy as np
+
+from tapejax._src import dtypes as dtypes_lib
+from tapejax._src import errors
+
+if TYPE_CHECKING:
+    from tapejax._src.tape import Tape
+
+# TensorFlow has float64 and int64; JAX only has them with x64 enabled. Every tapejax op passes
+# explicit dtypes, so the default float32/int32 of TF holds regardless.
+jax.config.update("jax_enable_x64", True)
+
+
+class Op:
+    """One entry of the op table.
+
+    Args:
+      name: TF's op name, used in error messages and cache keys.
+      impl: pure function of JAX arrays (positional) and hashable params (keyword-only).
+      differentiable: whether tapes record it; non-differentiable ops give TF's ``None`` gradient.
+      multiple_results: ``impl`` returns a tuple of arrays.
+      same_dtype: all array arguments must share one dtype (TF never promotes implicitly); Python
+        scalars adapt to it.
+    """
+
+    __slots__ = ("name", "impl", "differentiable", "multiple_results", "same_dtype", "_kernels")
+
+    def __init__(
+        self,
+        name: str,
+        impl: Callable[..., Any],
+        *,
+        differentiable: bool = True,
+        multiple_results: bool = False,
+        same_dtype: bool = False,
+    ) -> None:
+        self.name = name
+        self.impl = impl
+        self.differentiable = differentiable
+        self.multiple_results = multiple_results
+        self.same_dtype = same_dtype
+        self._kernels: dict[tuple[Any, ...], Callable[..., Any]] = {}
+
+    def kernel(self, params: tuple[tuple[str, Any], ...]) -> Callable[..., Any]:
+        """The jitted implementation for these params (cached: params are part of the key)."""
+        k = self._kernels.get(params)
+        if k is None:
+            k = jax.jit(functools.partial(self.impl, **dict(params)) if params else self.impl)
+            self._kernels[params] = k
+        return k
+
+    def __repr__(self) -> str:
+        return f"Op({self.name})"
+
+
+class _TapeState(threading.local):
+    def __init__(self) -> None:
+        # The active tapes of this thread, innermost last. ``bind`` only reads the list.
+        self.tapes: list[Tape] = []
+
+
+tape_state = _TapeState()
+
+
+class VariableBase:
+    """Marker base of ``tf.Variable`` so that ``bind`` can recognise it without an import cycle."""
+
+    __slots__ = ()
+    _value: Any
+    trainable: bool
+
+
+class TensorBase:
+    """Marker base of ``tf.Tensor`` (defined in tensor.py); holds the one slot ``bind`` reads."""
+
+    __slots__ = ("_value",)
+    _value: Any
+
+
+def _wrap(x: Any) -> Tensor:
+    t = object.__new__(Tensor)
+    t._value = x
+    return t
+
+
+# Python scalars are converted to device arrays once, not on every call (``lr * g`` in a loop).
+_SCALAR_CACHE: dict[tuple[type, Any, np.dtype], jax.Array] = {}
+
+
+def scalar_to_array(value: Any, np_dtype: np.dtype, op_name: str) -> jax.Array:
+    """A Python scalar as a JAX array of ``np_dtype``, TF's rules for lossy conversions."""
+    key = (type(value), value, np_dtype)
+    arr = _SCALAR_CACHE.get(key)
+    if arr is None:
+        arr = jax.device_put(_python_to_numpy(value, np_dtype, op_name))
+        if len(_SCALAR_CACHE) > 4096:
+            _SCALAR_CACHE.clear()
+        _SCALAR_CACHE[key] = arr
+    return arr
+
+
+def _python_to_numpy(value: Any, np_dtype: np.dtype, op_name: str) -> np.ndarray:
+    kind = np_dtype.kind
+    if isinstance(value, bool) and kind != "b" and not isinstance(value, np.bool_):
+        pass  # TF converts True/False to 1/0 for numeric dtypes
+    elif isinstance(value, complex) and kind != "c":
+        raise TypeError(f"{op_name}: cannot convert {value!r} to EagerTensor of dtype {np_dtype.name}")
+    elif isinstance(value, float) and kind in "iub":
+        if not float(value).is_integer():
+            raise TypeError(f"{op_name}: cannot convert {value!r} to EagerTensor of dtype {np_dtype.name}")
+    elif kind == "b" and not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{op_name}: cannot convert {value!r} to EagerTensor of dtype bool")
+    out = np.asarray(value, dtype=np_dtype)
+    if kind in "iu" and not isinstance(value, (float, np.floating)) and out != value:
+        raise TypeError(f"{op_name}: cannot convert {value!r} to EagerTensor of dtype {np_dtype.name} (out of range)")
+    return out
+
+
+def _default_array(value: Any, op_name: str) -> Any:
+    """Converts a non-Tensor argument with TF's default dtypes (float32, int32)."""
+    if isinstance(value, (jax.Array, np.ndarray, np.generic)):
+        return value
+    from tapejax._src.tensor import convert_python
+
+    return convert_python(value, None, op_name)
+
+
+def _hinted_array(value: Any, np_dtype: np.dtype, op_name: str) -> Any:
+    """Converts a non-Tensor argument of a same-dtype op to the dtype of its tensor partner."""
+    if isinstance(value, (int, float, complex)):
+        return scalar_to_array(value, np_dtype, op_name)
+    from tapejax._src.tensor import convert_python
+
+    return convert_python(value, np_dtype, op_name)
+
+
+def bind(op: Op, *args: Any, **params: Any) -> Any:
+    """Runs ``op`` on ``args`` eagerly and lets the active tapes record it.
+
+    Tensors and Variables are unwrapped; other arguments are converted with TF's dtype rules.
+    Returns a Tensor, or a tuple of Tensors for multiple-result ops.
+    """
+    key = tuple(params.items()) if params else ()
+    kern = op._kernels.get(key) or op.kernel(key)
+    vals: list[Any] = []
+    hint = None
+    convert = False
+    for a in args:
+        if isinstance(a, (TensorBase, VariableBase)):
+            v = a._value
+            if hint is None:
+                hint = v.dtype
+        else:
+            v = None  # converted below, once the dtype hint is known
+            convert = True
+        vals.append(v)
+    if convert:
+        for i, a in enumerate(args):
+            if vals[i] is None:
+                if op.same_dtype and hint is not None:
+                    vals[i] = _hinted_array(a, hint, op.name)
+                else:
+                    vals[i] = _default_array(a, op.name)
+    if op.same_dtype and len(vals) > 1:
+        d0 = vals[0].dtype
+        for v in vals:
+            if v.dtype != d0:
+                raise _dtype_mismatch(op, vals)
+    try:
+        out = kern(*vals)
+    except (TypeError, ValueError) as e:
+        raise _op_error(op, vals, e) from None
+    if op.multiple_results:
+        result: Any = tuple([_wrap(o) for o in out])
+    else:
+        result = _wrap(out)
+    tapes = tape_state.tapes
+    if tapes and op.differentiable:
+        for tape in tapes:
+            tape._record(op, key, args, vals, result)
+    return result
+
+
+def _describe(vals: list[Any]) -> str:
+    return ", ".join(f"{dtypes_lib.from_numpy(np.dtype(v.dtype)).name}{list(np.shape(v))}" for v in vals)
+
+
+def _dtype_mismatch(op: Op, vals: list[Any]) -> errors.InvalidArgumentError:
+    return errors.InvalidArgumentError(
+        None,
+        None,
+        f"{op.name}: cannot compute {op.name} of tensors with different dtypes ({_describe(vals)}): "
+        "TensorFlow never converts dtypes implicitly. Fix: tf.cast one operand, e.g. "
+        f"tf.cast(y, {dtypes_lib.from_numpy(np.dtype(vals[0].dtype))!r}).",
+    )
+
+
+def _op_error(op: Op, vals: list[Any], e: Exception) -> errors.InvalidArgumentError:
+    msg = str(e).split("\n")[0]
+    return errors.InvalidArgumentError(
+        None, None, f"{op.name}: invalid arguments ({_describe(vals)}): {msg}"
+    )
+
+
+# Last, because tensor.py builds on this module (its dunders are ops bound here).
+from tapejax._src.tensor import Tensor  # noqa: E402

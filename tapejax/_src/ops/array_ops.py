@@ -1,0 +1,240 @@
+"""Creation, shape and indexing ops (``tf.constant``, ``tf.reshape``, slicing, ...)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+
+from tapejax._src import dtypes as dtypes_lib
+from tapejax._src import errors
+from tapejax._src.core import Op, TensorBase, VariableBase, bind
+from tapejax._src.tensor import Tensor, TensorShape, convert_python
+
+newaxis = None
+
+
+def _unstack_impl(x: Any, *, num: int, axis: int) -> Any:
+    return tuple(jnp.moveaxis(x, axis, 0)[i] for i in range(num))
+
+
+def _strided_slice_impl(x: Any, *dyn: Any, spec: tuple[Any, ...]) -> Any:
+    idx = []
+    for kind, a, b, c in spec:
+        if kind == "int":
+            idx.append(a)
+        elif kind == "dyn":
+            idx.append(dyn[a])
+        elif kind == "slice":
+            idx.append(slice(a, b, c))
+        elif kind == "ellipsis":
+            idx.append(Ellipsis)
+        else:
+            idx.append(None)
+    return x[tuple(idx)]
+
+
+def _identity_impl(x: Any) -> Any:
+    return x
+
+
+_unstack = Op("Unpack", _unstack_impl, multiple_results=True)
+_strided_slice = Op("StridedSlice", _strided_slice_impl)
+_reshape = Op("Reshape", lambda x, *, shape: jnp.reshape(x, shape))
+_identity = Op("Identity", _identity_impl)
+
+
+def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None = None) -> Tensor:
+    """Creates a constant tensor (``tf.constant``).
+
+    Python floats become float32, ints int32, bools bool; numpy arrays keep their dtype
+    (float64 stays float64). ``dtype`` converts (ints to floats; floats to ints only when whole).
+
+    >>> import tapejax as tf
+    >>> print(tf.constant([1, 2, 3], dtype=tf.float32))
+    tf.Tensor([1. 2. 3.], shape=(3,), dtype=float32)
+    """
+    np_dtype = None if dtype is None else dtypes_lib.as_dtype(dtype)._np
+    if isinstance(value, (TensorBase, VariableBase)):
+        arr = value._value
+        if np_dtype is not None and arr.dtype != np_dtype:
+            arr = arr.astype(np_dtype)
+    else:
+        arr = convert_python(value, np_dtype, "Const")
+    if shape is not None:
+        shape = tuple(TensorShape(shape).as_list())
+        if arr.shape != shape:
+            if arr.size == 1:
+                arr = jnp.broadcast_to(arr.reshape(()), shape)
+            elif arr.size == int(np.prod(shape)):
+                arr = arr.reshape(shape)
+            else:
+                raise TypeError(f"Eager execution of tf.constant with unsupported shape. Tensor {value!r} "
+                                f"(converted from {value!r}) has {arr.size} elements, but got `shape` {shape} "
+                                f"with {int(np.prod(shape))} elements).")
+    return Tensor(arr)
+
+
+def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, name: str | None = None) -> Tensor:
+    """Converts a value (number, list, numpy array, Tensor, Variable) to a Tensor (``tf.convert_to_tensor``).
+
+    A Variable gives a (recorded) read of its value; an ``IndexedSlices`` is densified.
+
+    Raises:
+      InvalidArgumentError: if ``value`` is a Tensor of another dtype than ``dtype``.
+    """
+    if isinstance(value, Tensor):
+        if dtype is not None and value._value.dtype != dtypes_lib.as_dtype(dtype)._np:
+            raise errors.InvalidArgumentError(
+                None, None,
+                f"convert_to_tensor: Tensor conversion requested dtype {dtypes_lib.as_dtype(dtype).name} "
+                f"for Tensor with dtype {value.dtype.name}: {value!r}. Fix: tf.cast it first.",
+            )
+        return value
+    if isinstance(value, VariableBase):
+        if dtype is not None and value._value.dtype != dtypes_lib.as_dtype(dtype)._np:
+            raise errors.InvalidArgumentError(
+                None, None,
+                f"convert_to_tensor: Tensor conversion requested dtype {dtypes_lib.as_dtype(dtype).name} "
+                f"for Variable with dtype {np.dtype(value._value.dtype).name}.",
+            )
+        return bind(_identity, value)
+    dense = getattr(value, "_to_dense", None)
+    if dense is not None:
+        return dense()
+    if isinstance(value, (list, tuple)) and any(isinstance(v, (TensorBase, VariableBase)) for v in value):
+        from tapejax._src.ops import shape_ops
+
+        return shape_ops.stack([convert_to_tensor(v, dtype) for v in value])
+    np_dtype = None
+    if dtype is not None:
+        np_dtype = dtypes_lib.as_dtype(dtype)._np
+    elif dtype_hint is not None and isinstance(value, (int, float, bool, list, tuple)):
+        try:
+            return Tensor(convert_python(value, dtypes_lib.as_dtype(dtype_hint)._np, "convert_to_tensor"))
+        except (TypeError, ValueError):
+            pass
+    return Tensor(convert_python(value, np_dtype, "convert_to_tensor"))
+
+
+def identity(input: Any, name: str | None = None) -> Tensor:  # noqa: A002 - TF's name
+    """Returns a tensor with the same value (``tf.identity``); differentiable, reads Variables."""
+    return bind(_identity, input)
+
+
+def unstack(value: Any, num: int | None = None, axis: int = 0, name: str | None = None) -> list[Tensor]:
+    """Splits ``value`` along ``axis`` into a list of tensors of rank ``R - 1`` (``tf.unstack``).
+
+    One dispatch for all pieces.
+
+    >>> import tapejax as tf
+    >>> [float(t) for t in tf.unstack(tf.constant([1.0, 2.0]))]
+    [1.0, 2.0]
+    """
+    shape = _shape_of(value)
+    if not shape:
+        raise ValueError("unstack: cannot unstack a rank-0 tensor (input shape ()).")
+    axis_ = axis + len(shape) if axis < 0 else axis
+    if not 0 <= axis_ < len(shape):
+        raise ValueError(f"unstack: axis = {axis} not in [{-len(shape)}, {len(shape)}) for shape {tuple(shape)}.")
+    n = shape[axis_]
+    if num is not None and num != n:
+        raise ValueError(f"unstack: num={num} does not match dimension {axis} of shape {tuple(shape)}.")
+    if n == 0:
+        return []
+    return list(bind(_unstack, value, num=n, axis=axis_))
+
+
+def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:
+    """Reshapes ``tensor``; one dimension may be -1 (``tf.reshape``).
+
+    Raises:
+      InvalidArgumentError: if the element counts differ.
+    """
+    shape = _static_shape_arg(shape)
+    src = _shape_of(tensor)
+    size = int(np.prod(src))
+    known = int(np.prod([d for d in shape if d != -1]))
+    if (-1 not in shape and known != size) or (-1 in shape and (known == 0 or size % known)):
+        raise errors.InvalidArgumentError(
+            None, None,
+            f"Reshape: input to reshape is a tensor with {size} values (shape {tuple(src)}), but the requested "
+            f"shape {list(shape)} has {known}.",
+        )
+    return bind(_reshape, tensor, shape=shape)
+
+
+def strided_slice_from_key(x: Any, key: Any) -> Tensor:
+    """``x[key]`` with TF's slicing: ints, slices with steps, ``...``, ``tf.newaxis``, scalar tensors."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    spec = []
+    dyn = []
+    shape = _shape_of(x)
+    dim = 0
+    n_real = sum(1 for k in key if k is not None and k is not Ellipsis)
+    for k in key:
+        if k is None:
+            spec.append(("newaxis", None, None, None))
+        elif k is Ellipsis:
+            spec.append(("ellipsis", None, None, None))
+            dim += len(shape) - n_real
+        elif isinstance(k, slice):
+            spec.append(("slice", _slice_part(k.start), _slice_part(k.stop), _slice_part(k.step)))
+            if k.step is not None and _slice_part(k.step) == 0:
+                raise ValueError("slice step cannot be zero")
+            dim += 1
+        elif isinstance(k, (int, np.integer)) and not isinstance(k, bool):
+            k = int(k)
+            if dim >= len(shape):
+                raise errors.InvalidArgumentError(
+                    None, None, f"StridedSlice: index {k} is out of range for a tensor of shape {tuple(shape)} "
+                    f"(too many indices)."
+                )
+            if not -shape[dim] <= k < shape[dim]:
+                raise errors.InvalidArgumentError(
+                    None, None, f"StridedSlice: slice index {k} of dimension {dim} out of bounds "
+                    f"(shape {tuple(shape)})."
+                )
+            spec.append(("int", k, None, None))
+            dim += 1
+        elif isinstance(k, (TensorBase, VariableBase)) and k._value.ndim == 0 and np.dtype(k._value.dtype).kind in "iu":
+            spec.append(("dyn", len(dyn), None, None))
+            dyn.append(k)
+            dim += 1
+        else:
+            raise TypeError(
+                f"Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and scalar int32/int64 "
+                f"tensors are valid indices, got {k!r}. Use tf.gather or tf.boolean_mask for array indices."
+            )
+    if dim > len(shape):
+        raise errors.InvalidArgumentError(
+            None, None, f"StridedSlice: too many indices ({dim}) for a tensor of shape {tuple(shape)}."
+        )
+    return bind(_strided_slice, x, *dyn, spec=tuple(spec))
+
+
+def _slice_part(v: Any) -> int | None:
+    if v is None:
+        return None
+    if isinstance(v, (TensorBase, VariableBase)):
+        return int(np.asarray(v._value))
+    return int(v)
+
+
+def _shape_of(x: Any) -> tuple[int, ...]:
+    if isinstance(x, (TensorBase, VariableBase)):
+        return tuple(x._value.shape)
+    return tuple(np.shape(convert_python(x, None)))
+
+
+def _static_shape_arg(shape: Any) -> tuple[int, ...]:
+    """A shape argument (list, tuple, TensorShape, int tensor) as a hashable tuple of ints."""
+    if isinstance(shape, (TensorBase, VariableBase)):
+        return tuple(int(d) for d in np.asarray(shape._value).reshape(-1))
+    if isinstance(shape, TensorShape):
+        return tuple(shape.as_list())  # type: ignore[arg-type]
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(int(d) if not isinstance(d, (TensorBase, VariableBase)) else int(np.asarray(d._value)) for d in shape)

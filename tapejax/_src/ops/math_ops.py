@@ -1,0 +1,460 @@
+"""Element-wise math, reductions and comparisons (``tf.math``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+
+from tapejax._src import dtypes as dtypes_lib
+from tapejax._src import errors
+from tapejax._src.core import Op, TensorBase, VariableBase, bind
+from tapejax._src.tensor import Tensor, convert_python
+
+
+def _maximum_impl(x: Any, y: Any) -> Any:
+    # TF's convention: on a tie all of the gradient goes to the first argument.
+    return jnp.where(x >= y, x, y)
+
+
+def _minimum_impl(x: Any, y: Any) -> Any:
+    return jnp.where(x <= y, x, y)
+
+
+def _squared_difference_impl(x: Any, y: Any) -> Any:
+    d = x - y
+    return d * jnp.conj(d)
+
+
+def _floordiv_impl(x: Any, y: Any) -> Any:
+    return jnp.floor_divide(x, y)
+
+
+def _pow_impl(x: Any, y: Any) -> Any:
+    return jnp.power(x, y)
+
+
+# -- the op table ----------------------------------------------------------------------------------
+_add = Op("AddV2", jnp.add, same_dtype=True)
+_subtract = Op("Sub", jnp.subtract, same_dtype=True)
+_multiply = Op("Mul", jnp.multiply, same_dtype=True)
+_divide = Op("RealDiv", jnp.divide, same_dtype=True)
+_floordiv = Op("FloorDiv", _floordiv_impl, same_dtype=True, differentiable=False)
+_mod = Op("FloorMod", jnp.mod, same_dtype=True)
+_pow = Op("Pow", _pow_impl, same_dtype=True)
+_negative = Op("Neg", jnp.negative)
+_abs = Op("Abs", jnp.abs)
+_sign = Op("Sign", jnp.sign)
+_square = Op("Square", jnp.square)
+_sqrt = Op("Sqrt", jnp.sqrt)
+_rsqrt = Op("Rsqrt", lambda x: 1 / jnp.sqrt(x))
+_exp = Op("Exp", jnp.exp)
+_expm1 = Op("Expm1", jnp.expm1)
+_log = Op("Log", jnp.log)
+_log1p = Op("Log1p", jnp.log1p)
+_sin = Op("Sin", jnp.sin)
+_cos = Op("Cos", jnp.cos)
+_tan = Op("Tan", jnp.tan)
+_tanh = Op("Tanh", jnp.tanh)
+_sinh = Op("Sinh", jnp.sinh)
+_cosh = Op("Cosh", jnp.cosh)
+_sigmoid = Op("Sigmoid", lambda x: 1 / (1 + jnp.exp(-x)))
+_maximum = Op("Maximum", _maximum_impl, same_dtype=True)
+_minimum = Op("Minimum", _minimum_impl, same_dtype=True)
+_squared_difference = Op("SquaredDifference", _squared_difference_impl, same_dtype=True)
+_round = Op("Round", jnp.round, differentiable=False)  # TF: half to even, no gradient
+_floor = Op("Floor", jnp.floor, differentiable=False)
+_ceil = Op("Ceil", jnp.ceil, differentiable=False)
+_equal = Op("Equal", jnp.equal, same_dtype=True, differentiable=False)
+_not_equal = Op("NotEqual", jnp.not_equal, same_dtype=True, differentiable=False)
+_less = Op("Less", jnp.less, same_dtype=True, differentiable=False)
+_less_equal = Op("LessEqual", jnp.less_equal, same_dtype=True, differentiable=False)
+_greater = Op("Greater", jnp.greater, same_dtype=True, differentiable=False)
+_greater_equal = Op("GreaterEqual", jnp.greater_equal, same_dtype=True, differentiable=False)
+_logical_and = Op("LogicalAnd", jnp.logical_and, same_dtype=True, differentiable=False)
+_logical_or = Op("LogicalOr", jnp.logical_or, same_dtype=True, differentiable=False)
+_logical_xor = Op("LogicalXor", jnp.logical_xor, same_dtype=True, differentiable=False)
+_logical_not = Op("LogicalNot", jnp.logical_not, differentiable=False)
+_bitwise_and = Op("BitwiseAnd", jnp.bitwise_and, same_dtype=True, differentiable=False)
+_bitwise_or = Op("BitwiseOr", jnp.bitwise_or, same_dtype=True, differentiable=False)
+_bitwise_xor = Op("BitwiseXor", jnp.bitwise_xor, same_dtype=True, differentiable=False)
+_invert = Op("Invert", jnp.invert, differentiable=False)
+_is_nan = Op("IsNan", jnp.isnan, differentiable=False)
+_is_finite = Op("IsFinite", jnp.isfinite, differentiable=False)
+_cast = Op("Cast", lambda x, *, dtype: x.astype(dtype))
+_cast_nondiff = Op("Cast", lambda x, *, dtype: x.astype(dtype), differentiable=False)
+
+
+def _require_kind(op_name: str, x: Any, kinds: str, what: str) -> None:
+    if isinstance(x, (TensorBase, VariableBase)) and np.dtype(x._value.dtype).kind not in kinds:
+        raise errors.InvalidArgumentError(
+            None,
+            None,
+            f"{op_name}: expected a {what} tensor, got {np.dtype(x._value.dtype).name}{list(x._value.shape)}.",
+        )
+
+
+# -- public wrappers -------------------------------------------------------------------------------
+def add(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """Returns ``x + y`` element-wise, with broadcasting (``tf.math.add``).
+
+    >>> import tapejax as tf
+    >>> print(tf.add(tf.constant([1.0, 2.0]), 1.0))
+    tf.Tensor([2. 3.], shape=(2,), dtype=float32)
+    """
+    return bind(_add, x, y)
+
+
+def subtract(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """Returns ``x - y`` element-wise (``tf.math.subtract``)."""
+    return bind(_subtract, x, y)
+
+
+def multiply(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """Returns ``x * y`` element-wise (``tf.math.multiply``).
+
+    Raises:
+      InvalidArgumentError: if ``x`` and ``y`` are tensors of different dtypes.
+
+    >>> import tapejax as tf
+    >>> print(tf.multiply(tf.constant([1.0, 2.0]), tf.constant([3.0, 4.0])))
+    tf.Tensor([3. 8.], shape=(2,), dtype=float32)
+    """
+    return bind(_multiply, x, y)
+
+
+def divide(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """Computes Python-style division ``x / y`` (``tf.math.divide``); ints become floats."""
+    return truediv(x, y)
+
+
+def truediv(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """``x / y``; as TF, int8/int16/uint8 divide in float32 and int32/int64 in float64.
+
+    >>> import tapejax as tf
+    >>> print(tf.constant(1) / tf.constant(2))
+    tf.Tensor(0.5, shape=(), dtype=float64)
+    """
+    x_arr, y_arr = _pair(x, y, "truediv")
+    kind = np.dtype(x_arr.dtype).kind
+    if kind in "iu":
+        float_dtype = np.float32 if np.dtype(x_arr.dtype).itemsize <= 2 else np.float64
+        if x_arr.dtype != y_arr.dtype:
+            raise _mismatch("RealDiv", x_arr, y_arr)
+        return bind(_divide, cast(x, float_dtype), cast(y, float_dtype))
+    return bind(_divide, x, y)
+
+
+def realdiv(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """``x / y`` for real tensors of one dtype (``tf.realdiv``)."""
+    return bind(_divide, x, y)
+
+
+def floordiv(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """``x // y`` rounding toward negative infinity (``tf.math.floordiv``); not differentiable."""
+    return bind(_floordiv, x, y)
+
+
+def mod(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """``x % y`` with the sign of ``y``, as Python (``tf.math.floormod``)."""
+    return bind(_mod, x, y)
+
+
+def pow(x: Any, y: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TF's name
+    """``x ** y`` element-wise (``tf.math.pow``).
+
+    >>> import tapejax as tf
+    >>> print(tf.pow(tf.constant([2.0, 3.0]), 2))
+    tf.Tensor([4. 9.], shape=(2,), dtype=float32)
+    """
+    return bind(_pow, x, y)
+
+
+def negative(x: Any, name: str | None = None) -> Tensor:
+    """``-x`` (``tf.math.negative``)."""
+    return bind(_negative, x)
+
+
+def abs(x: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TF's name
+    """``|x|``; the gradient at 0 is 0, as TF (``tf.math.abs``). Complex input gives its real dtype."""
+    return bind(_abs, x)
+
+
+def sign(x: Any, name: str | None = None) -> Tensor:
+    """-1, 0 or 1 by the sign of ``x``; its gradient is zero (``tf.math.sign``)."""
+    return bind(_sign, x)
+
+
+def square(x: Any, name: str | None = None) -> Tensor:
+    """``x * x`` (``tf.math.square``)."""
+    return bind(_square, x)
+
+
+def sqrt(x: Any, name: str | None = None) -> Tensor:
+    """Square root (``tf.math.sqrt``)."""
+    return bind(_sqrt, x)
+
+
+def rsqrt(x: Any, name: str | None = None) -> Tensor:
+    """``1 / sqrt(x)`` (``tf.math.rsqrt``)."""
+    return bind(_rsqrt, x)
+
+
+def exp(x: Any, name: str | None = None) -> Tensor:
+    """``e ** x`` (``tf.math.exp``)."""
+    return bind(_exp, x)
+
+
+def expm1(x: Any, name: str | None = None) -> Tensor:
+    """``exp(x) - 1``, accurate near 0 (``tf.math.expm1``)."""
+    return bind(_expm1, x)
+
+
+def log(x: Any, name: str | None = None) -> Tensor:
+    """Natural logarithm (``tf.math.log``)."""
+    return bind(_log, x)
+
+
+def log1p(x: Any, name: str | None = None) -> Tensor:
+    """``log(1 + x)``, accurate near 0 (``tf.math.log1p``)."""
+    return bind(_log1p, x)
+
+
+def sin(x: Any, name: str | None = None) -> Tensor:
+    """Sine (``tf.math.sin``)."""
+    return bind(_sin, x)
+
+
+def cos(x: Any, name: str | None = None) -> Tensor:
+    """Cosine (``tf.math.cos``)."""
+    return bind(_cos, x)
+
+
+def tan(x: Any, name: str | None = None) -> Tensor:
+    """Tangent (``tf.math.tan``)."""
+    return bind(_tan, x)
+
+
+def tanh(x: Any, name: str | None = None) -> Tensor:
+    """Hyperbolic tangent (``tf.math.tanh``, ``tf.nn.tanh``)."""
+    return bind(_tanh, x)
+
+
+def sinh(x: Any, name: str | None = None) -> Tensor:
+    """Hyperbolic sine (``tf.math.sinh``)."""
+    return bind(_sinh, x)
+
+
+def cosh(x: Any, name: str | None = None) -> Tensor:
+    """Hyperbolic cosine (``tf.math.cosh``)."""
+    return bind(_cosh, x)
+
+
+def sigmoid(x: Any, name: str | None = None) -> Tensor:
+    """``1 / (1 + exp(-x))`` (``tf.math.sigmoid``, ``tf.nn.sigmoid``)."""
+    return bind(_sigmoid, x)
+
+
+def maximum(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """Element-wise maximum; on ties TF gives all of the gradient to ``x`` (``tf.math.maximum``)."""
+    return bind(_maximum, x, y)
+
+
+def minimum(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """Element-wise minimum; on ties TF gives all of the gradient to ``x`` (``tf.math.minimum``)."""
+    return bind(_minimum, x, y)
+
+
+def squared_difference(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """``(x - y) * conj(x - y)`` (``tf.math.squared_difference``)."""
+    return bind(_squared_difference, x, y)
+
+
+def round(x: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TF's name
+    """Rounds half to even (``tf.math.round``); not differentiable: tape gradients are ``None``."""
+    return bind(_round, x)
+
+
+def floor(x: Any, name: str | None = None) -> Tensor:
+    """Largest integer not greater than ``x`` (``tf.math.floor``); gradient ``None``."""
+    return bind(_floor, x)
+
+
+def ceil(x: Any, name: str | None = None) -> Tensor:
+    """Smallest integer not less than ``x`` (``tf.math.ceil``); gradient ``None``."""
+    return bind(_ceil, x)
+
+
+def equal(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """``x == y`` element-wise, as a bool tensor (``tf.math.equal``)."""
+    return bind(_equal, x, y)
+
+
+def not_equal(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """``x != y`` element-wise (``tf.math.not_equal``)."""
+    return bind(_not_equal, x, y)
+
+
+def less(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """``x < y`` element-wise (``tf.math.less``)."""
+    return bind(_less, x, y)
+
+
+def less_equal(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """``x <= y`` element-wise (``tf.math.less_equal``)."""
+    return bind(_less_equal, x, y)
+
+
+def greater(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """``x > y`` element-wise (``tf.math.greater``)."""
+    return bind(_greater, x, y)
+
+
+def greater_equal(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """``x >= y`` element-wise (``tf.math.greater_equal``)."""
+    return bind(_greater_equal, x, y)
+
+
+def logical_and(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """Element-wise AND of bool tensors (``tf.math.logical_and``)."""
+    _require_kind("LogicalAnd", x, "b", "bool")
+    return bind(_logical_and, x, y)
+
+
+def logical_or(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """Element-wise OR of bool tensors (``tf.math.logical_or``)."""
+    _require_kind("LogicalOr", x, "b", "bool")
+    return bind(_logical_or, x, y)
+
+
+def logical_xor(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """Element-wise XOR of bool tensors (``tf.math.logical_xor``)."""
+    _require_kind("LogicalXor", x, "b", "bool")
+    return bind(_logical_xor, x, y)
+
+
+def logical_not(x: Any, name: str | None = None) -> Tensor:
+    """Element-wise NOT of a bool tensor (``tf.math.logical_not``)."""
+    _require_kind("LogicalNot", x, "b", "bool")
+    return bind(_logical_not, x)
+
+
+def invert(x: Any) -> Tensor:
+    """``~x``: logical NOT for bool tensors, bitwise NOT for integers."""
+    _require_kind("Invert", x, "biu", "bool or integer")
+    return bind(_invert, x)
+
+
+def and_(x: Any, y: Any) -> Tensor:
+    """``x & y``: logical AND for bool tensors, bitwise AND for integers."""
+    _require_kind("BitwiseAnd", x, "biu", "bool or integer")
+    return bind(_bitwise_and, x, y)
+
+
+def or_(x: Any, y: Any) -> Tensor:
+    """``x | y``: logical OR for bool tensors, bitwise OR for integers."""
+    _require_kind("BitwiseOr", x, "biu", "bool or integer")
+    return bind(_bitwise_or, x, y)
+
+
+def xor_(x: Any, y: Any) -> Tensor:
+    """``x ^ y``: logical XOR for bool tensors, bitwise XOR for integers."""
+    _require_kind("BitwiseXor", x, "biu", "bool or integer")
+    return bind(_bitwise_xor, x, y)
+
+
+def is_nan(x: Any, name: str | None = None) -> Tensor:
+    """Element-wise NaN test (``tf.math.is_nan``)."""
+    return bind(_is_nan, x)
+
+
+def is_finite(x: Any, name: str | None = None) -> Tensor:
+    """Element-wise finiteness test (``tf.math.is_finite``)."""
+    return bind(_is_finite, x)
+
+
+def cast(x: Any, dtype: Any, name: str | None = None) -> Tensor:
+    """Casts ``x`` to ``dtype`` (``tf.cast``).
+
+    Casts between floating/complex types are differentiable; casts to integer or bool types stop
+    the gradient (TF gives ``None``). Complex to real keeps the real part, as TF.
+
+    >>> import tapejax as tf
+    >>> print(tf.cast(tf.constant([1.7, -1.7]), tf.int32))
+    tf.Tensor([ 1 -1], shape=(2,), dtype=int32)
+    """
+    target = dtypes_lib.as_dtype(dtype)
+    if not isinstance(x, (TensorBase, VariableBase)):
+        x = Tensor(convert_python(x, None, "Cast"))
+    src_kind = np.dtype(x._value.dtype).kind
+    if x._value.dtype == target._np:
+        return x if isinstance(x, Tensor) else bind(_cast, x, dtype=target._np)
+    if src_kind == "c" and target._np.kind != "c":
+        x = bind(_real, x)
+    differentiable = target.is_floating or target.is_complex
+    return bind(_cast if differentiable and src_kind in "fc" else _cast_nondiff, x, dtype=target._np)
+
+
+_real = Op("Real", jnp.real)
+_imag = Op("Imag", jnp.imag)
+_conj = Op("Conj", jnp.conj)
+
+
+def real(x: Any, name: str | None = None) -> Tensor:
+    """Real part (``tf.math.real``)."""
+    return bind(_real, x)
+
+
+def imag(x: Any, name: str | None = None) -> Tensor:
+    """Imaginary part (``tf.math.imag``)."""
+    return bind(_imag, x)
+
+
+def conj(x: Any, name: str | None = None) -> Tensor:
+    """Complex conjugate (``tf.math.conj``)."""
+    return bind(_conj, x)
+
+
+def tensor_equals(x: Any, y: Any) -> Any:
+    """``x == y`` as TF's ``Tensor.__eq__``: element-wise, ``False`` for None or unbroadcastable shapes."""
+    if y is None:
+        return False
+    try:
+        return equal(x, y)
+    except (errors.InvalidArgumentError, TypeError, ValueError):
+        return False
+
+
+def tensor_not_equals(x: Any, y: Any) -> Any:
+    """``x != y`` as TF's ``Tensor.__ne__``."""
+    if y is None:
+        return True
+    try:
+        return not_equal(x, y)
+    except (errors.InvalidArgumentError, TypeError, ValueError):
+        return True
+
+
+def _pair(x: Any, y: Any, op_name: str) -> tuple[Any, Any]:
+    xt = isinstance(x, (TensorBase, VariableBase))
+    yt = isinstance(y, (TensorBase, VariableBase))
+    if xt and yt:
+        return x._value, y._value
+    if xt:
+        return x._value, convert_python(y, x._value.dtype, op_name)
+    if yt:
+        return convert_python(x, y._value.dtype, op_name), y._value
+    xa = convert_python(x, None, op_name)
+    return xa, convert_python(y, xa.dtype, op_name)
+
+
+def _mismatch(op_name: str, x: Any, y: Any) -> errors.InvalidArgumentError:
+    return errors.InvalidArgumentError(
+        None,
+        None,
+        f"{op_name}: cannot compute {op_name} of tensors with different dtypes "
+        f"({np.dtype(x.dtype).name}{list(x.shape)}, {np.dtype(y.dtype).name}{list(y.shape)}): TensorFlow never "
+        "converts dtypes implicitly. Fix: tf.cast one operand.",
+    )
+

@@ -1,0 +1,498 @@
+"""``tf.Tensor``: an immutable wrapper of one JAX array, and ``tf.TensorShape``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from tapejax._src import dtypes as dtypes_lib
+from tapejax._src import errors
+from tapejax._src.core import TensorBase, VariableBase
+
+
+class TensorShape:
+    """The (static) shape of a Tensor, as TF's ``tf.TensorShape``.
+
+    Compares equal to tuples and lists of the same dims.
+
+    >>> import tapejax as tf
+    >>> s = tf.constant([[1, 2, 3], [4, 5, 6]]).shape
+    >>> s, s.as_list(), s.rank, s == (2, 3)
+    (TensorShape([2, 3]), [2, 3], 2, True)
+    """
+
+    __slots__ = ("_dims",)
+
+    def __init__(self, dims: Any) -> None:
+        if dims is None:
+            self._dims: tuple[int | None, ...] | None = None
+        elif isinstance(dims, TensorShape):
+            self._dims = dims._dims
+        elif isinstance(dims, (int, np.integer)):
+            self._dims = (int(dims),)
+        else:
+            self._dims = tuple(None if d is None else int(d) for d in dims)
+
+    @property
+    def rank(self) -> int | None:
+        return None if self._dims is None else len(self._dims)
+
+    @property
+    def ndims(self) -> int | None:
+        return self.rank
+
+    @property
+    def dims(self) -> list[int | None] | None:
+        return None if self._dims is None else list(self._dims)
+
+    def as_list(self) -> list[int | None]:
+        if self._dims is None:
+            raise ValueError("as_list() is not defined on an unknown TensorShape.")
+        return list(self._dims)
+
+    def num_elements(self) -> int | None:
+        if self._dims is None or None in self._dims:
+            return None
+        return int(np.prod(self._dims, dtype=np.int64))
+
+    def is_fully_defined(self) -> bool:
+        return self._dims is not None and None not in self._dims
+
+    def is_compatible_with(self, other: Any) -> bool:
+        other = TensorShape(other)
+        if self._dims is None or other._dims is None:
+            return True
+        return len(self._dims) == len(other._dims) and all(
+            a is None or b is None or a == b for a, b in zip(self._dims, other._dims, strict=True)
+        )
+
+    def assert_is_compatible_with(self, other: Any) -> None:
+        if not self.is_compatible_with(other):
+            raise ValueError(f"Shapes {self} and {TensorShape(other)} are incompatible")
+
+    def concatenate(self, other: Any) -> TensorShape:
+        return TensorShape(self.as_list() + TensorShape(other).as_list())
+
+    def __len__(self) -> int:
+        if self._dims is None:
+            raise ValueError("Cannot take the length of shape with unknown rank.")
+        return len(self._dims)
+
+    def __iter__(self) -> Iterator[int | None]:
+        return iter(self.as_list())
+
+    def __getitem__(self, key: Any) -> Any:
+        dims = self.as_list()
+        if isinstance(key, slice):
+            return TensorShape(dims[key])
+        return dims[key]
+
+    def __eq__(self, other: object) -> bool:
+        try:
+            other_dims = TensorShape(other)._dims
+        except (TypeError, ValueError):
+            return NotImplemented
+        return self._dims == other_dims
+
+    def __ne__(self, other: object) -> bool:
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    def __hash__(self) -> int:
+        return hash(self._dims)
+
+    def __repr__(self) -> str:
+        if self._dims is None:
+            return "TensorShape(None)"
+        return f"TensorShape({list(self._dims)})"
+
+    def __str__(self) -> str:
+        if self._dims is None:
+            return "<unknown>"
+        if len(self._dims) == 1:
+            return f"({self._dims[0]},)"
+        return "(" + ", ".join(str(d) for d in self._dims) + ")"
+
+
+class Reference:
+    """A hashable reference to a Tensor or Variable (``t.ref()``); ``deref()`` gives it back."""
+
+    __slots__ = ("_obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self._obj = obj
+
+    def deref(self) -> Any:
+        return self._obj
+
+    def __hash__(self) -> int:
+        return id(self._obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Reference) and other._obj is self._obj
+
+    def __repr__(self) -> str:
+        return f"<Reference wrapping {self._obj!r}>"
+
+
+def _numpy_text(value: Any, is_repr: bool) -> str:
+    arr = np.asarray(value)
+    if arr.ndim == 0:
+        text = str(arr[()])
+    else:
+        text = repr(arr) if is_repr else str(arr)
+    if "\n" in text:
+        text = "\n" + text
+    return text
+
+
+def _device_name(value: Any) -> str:
+    try:
+        dev = next(iter(value.devices()))
+    except (AttributeError, StopIteration, jax.errors.ConcretizationTypeError):
+        return ""
+    return f"/job:localhost/replica:0/task:0/device:{dev.platform.upper()}:{dev.id}"
+
+
+class TensorOperators:
+    """Python operators of Tensor and Variable, each one op of the op table."""
+
+    __slots__ = ()
+
+    def __add__(self, other: Any) -> Tensor:
+        return math_ops.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return math_ops.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return math_ops.subtract(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return math_ops.subtract(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return math_ops.multiply(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return math_ops.multiply(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return math_ops.truediv(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return math_ops.truediv(other, self)
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        return math_ops.floordiv(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return math_ops.floordiv(other, self)
+
+    def __mod__(self, other: Any) -> Tensor:
+        return math_ops.mod(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return math_ops.mod(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return math_ops.pow(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return math_ops.pow(other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return linalg_ops.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return linalg_ops.matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return math_ops.negative(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return math_ops.abs(self)
+
+    def __invert__(self) -> Tensor:
+        return math_ops.invert(self)
+
+    def __and__(self, other: Any) -> Tensor:
+        return math_ops.and_(self, other)
+
+    def __rand__(self, other: Any) -> Tensor:
+        return math_ops.and_(other, self)
+
+    def __or__(self, other: Any) -> Tensor:
+        return math_ops.or_(self, other)
+
+    def __ror__(self, other: Any) -> Tensor:
+        return math_ops.or_(other, self)
+
+    def __xor__(self, other: Any) -> Tensor:
+        return math_ops.xor_(self, other)
+
+    def __rxor__(self, other: Any) -> Tensor:
+        return math_ops.xor_(other, self)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return math_ops.less(self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        return math_ops.less_equal(self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return math_ops.greater(self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return math_ops.greater_equal(self, other)
+
+    def __eq__(self, other: object) -> Any:  # type: ignore[override]
+        return math_ops.tensor_equals(self, other)
+
+    def __ne__(self, other: object) -> Any:  # type: ignore[override]
+        return math_ops.tensor_not_equals(self, other)
+
+
+class Tensor(TensorBase, TensorOperators):
+    """An immutable multidimensional array, as TF's eager ``tf.Tensor``.
+
+    Wraps one JAX array (or tracer). Created by ops and ``tf.constant``; never mutated.
+
+    >>> import tapejax as tf
+    >>> t = tf.constant([1.0, 2.0, 3.0])
+    >>> print(t * 2)
+    tf.Tensor([2. 4. 6.], shape=(3,), dtype=float32)
+    >>> t
+    <tf.Tensor: shape=(3,), dtype=float32, numpy=array([1., 2., 3.], dtype=float32)>
+    """
+
+    __slots__ = ()
+    # numpy defers to our reflected operators (``np.float32(2) * t`` is a Tensor, as in TF).
+    __array_priority__ = 100
+
+    def __init__(self, value: Any) -> None:
+        self._value = value
+
+    # -- properties -----------------------------------------------------------------------------
+    @property
+    def shape(self) -> TensorShape:
+        return TensorShape(self._value.shape)
+
+    def get_shape(self) -> TensorShape:
+        return TensorShape(self._value.shape)
+
+    @property
+    def dtype(self) -> dtypes_lib.DType:
+        return dtypes_lib.from_numpy(self._value.dtype)
+
+    @property
+    def ndim(self) -> int:
+        return self._value.ndim
+
+    @property
+    def device(self) -> str:
+        return _device_name(self._value)
+
+    @property
+    def name(self) -> str:
+        raise AttributeError("Tensor.name is undefined when eager execution is enabled.")
+
+    def numpy(self) -> Any:
+        """The value as a numpy array (a numpy scalar for rank-0 tensors), a copy."""
+        arr = np.array(self._value)
+        return arr[()] if arr.ndim == 0 else arr
+
+    def ref(self) -> Reference:
+        return Reference(self)
+
+    def experimental_ref(self) -> Reference:
+        return Reference(self)
+
+    def set_shape(self, shape: Any) -> None:
+        if not self.shape.is_compatible_with(shape):
+            raise ValueError(f"Tensor's shape {self.shape} is not compatible with supplied shape {TensorShape(shape)}.")
+
+    # -- Python protocol --------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, numpy={_numpy_text(self._value, True)}>"
+
+    def __str__(self) -> str:
+        return f"tf.Tensor({_numpy_text(self._value, False)}, shape={self.shape}, dtype={self.dtype.name})"
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        arr = np.asarray(self._value)
+        return arr if dtype is None else arr.astype(dtype)
+
+    def __jax_array__(self) -> Any:
+        return self._value
+
+    def __len__(self) -> int:
+        if self._value.ndim == 0:
+            raise TypeError("len is not well defined for a rank-0 tensor.")
+        return self._value.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self._value.ndim == 0:
+            raise TypeError("Cannot iterate over a scalar tensor.")
+        # One dispatch for all rows (indexing a JAX array row by row costs ~150 µs a row).
+        return iter(array_ops.unstack(self))
+
+    def __bool__(self) -> bool:
+        return bool(np.asarray(self._value))
+
+    def __float__(self) -> float:
+        return float(np.asarray(self._value))
+
+    def __int__(self) -> int:
+        return int(np.asarray(self._value))
+
+    def __index__(self) -> int:
+        if self._value.ndim != 0 or not np.issubdtype(self._value.dtype, np.integer):
+            raise TypeError(f"Only integer scalar tensors can be converted to an index, not {self.dtype.name}{self.shape}")
+        return int(np.asarray(self._value))
+
+    def __complex__(self) -> complex:
+        return complex(np.asarray(self._value))
+
+    def __hash__(self) -> int:
+        raise TypeError("Tensor is unhashable. Instead, use tensor.ref() as the key.")
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        raise TypeError(
+            "'tapejax.Tensor' object does not support item assignment: Tensors are immutable. "
+            "Use a tf.Variable and v[...].assign(value), or tf.tensor_scatter_nd_update."
+        )
+
+    def __getitem__(self, key: Any) -> Tensor:
+        return array_ops.strided_slice_from_key(self, key)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Tensor, (np.asarray(self._value),)
+
+    def __copy__(self) -> Tensor:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> Tensor:
+        return self
+
+
+jax.tree_util.register_pytree_node(
+    Tensor,
+    lambda t: ((t._value,), None),
+    lambda _, children: Tensor(children[0]),
+)
+
+
+# -- conversion -------------------------------------------------------------------------------------
+def _infer_python_dtype(value: Any) -> np.dtype:
+    """TF's dtype for (nested) Python numbers: bool, int32 (int64 if too big), float32, complex128."""
+    flat = np.asarray(value, dtype=object).ravel() if isinstance(value, (list, tuple)) else [value]
+    kinds = set()
+    big = False
+    for x in flat:
+        if isinstance(x, (bool, np.bool_)):
+            kinds.add("b")
+        elif isinstance(x, (int, np.integer)):
+            kinds.add("i")
+            big = big or not (-(2**31) <= int(x) < 2**31)
+        elif isinstance(x, (float, np.floating)):
+            kinds.add("f")
+        elif isinstance(x, (complex, np.complexfloating)):
+            kinds.add("c")
+        elif isinstance(x, (TensorBase, VariableBase)):
+            kinds.add(np.dtype(x._value.dtype).kind)
+        else:
+            raise TypeError(
+                f"tapejax cannot convert {type(x).__name__} {x!r} to a Tensor: only numbers, bools, "
+                "nested lists of them, numpy arrays and Tensors are supported (strings are not implemented)."
+            )
+    if "c" in kinds:
+        return np.dtype(np.complex128)
+    if "f" in kinds:
+        return np.dtype(np.float32)
+    if "i" in kinds or "u" in kinds:
+        if "b" in kinds:
+            raise TypeError(f"Can't convert a mix of bools and ints {value!r} to a Tensor")
+        return np.dtype(np.int64 if big else np.int32)
+    if "b" in kinds:
+        return np.dtype(np.bool_)
+    return np.dtype(np.float32)  # empty list: TF gives float32
+
+
+def _check_np_dtype(np_dtype: np.dtype, value: Any) -> None:
+    if np_dtype not in dtypes_lib._BY_NP:
+        raise TypeError(
+            f"tapejax cannot convert {value!r} to a Tensor: dtype {np_dtype} is not supported "
+            "(strings and objects are not implemented)."
+        )
+
+
+def convert_python(value: Any, np_dtype: np.dtype | None, op_name: str = "convert_to_tensor") -> Any:
+    """Converts a non-Tensor value (Python number, nested list, numpy or JAX array) to an array."""
+    from tapejax._src.core import _python_to_numpy
+
+    if isinstance(value, (TensorBase, VariableBase)):
+        arr = value._value
+        if np_dtype is not None and arr.dtype != np_dtype:
+            raise errors.InvalidArgumentError(
+                None,
+                None,
+                f"{op_name}: Tensor conversion requested dtype {np.dtype(np_dtype).name} for Tensor with "
+                f"dtype {np.dtype(arr.dtype).name}. Fix: tf.cast it first.",
+            )
+        return arr
+    if isinstance(value, jax.Array):
+        _check_np_dtype(value.dtype, value)
+        return value if np_dtype is None or value.dtype == np_dtype else value.astype(np_dtype)
+    if isinstance(value, (np.ndarray, np.generic)):
+        _check_np_dtype(value.dtype, value)
+        if np_dtype is None or value.dtype == np_dtype:
+            return jnp.asarray(value)
+        if value.dtype.kind == "f" and np.dtype(np_dtype).kind in "iub":
+            if not np.all(np.equal(np.mod(value, 1), 0)):
+                raise TypeError(f"{op_name}: cannot convert {value!r} to EagerTensor of dtype {np.dtype(np_dtype).name}")
+        return jnp.asarray(value.astype(np_dtype))
+    if isinstance(value, (bool, int, float, complex)):
+        return jnp.asarray(_python_to_numpy(value, np_dtype or _infer_python_dtype(value), op_name))
+    if isinstance(value, (list, tuple)):
+        if any(isinstance(x, (TensorBase, VariableBase)) for x in _flatten(value)):
+            target = np_dtype or _infer_python_dtype(value)
+            return jnp.asarray(
+                np.asarray(
+                    [convert_python(x, target, op_name) if not isinstance(x, (list, tuple)) else convert_python(x, target, op_name) for x in value]
+                )
+            )
+        target = np_dtype or _infer_python_dtype(value)
+        kind = np.dtype(target).kind
+        if kind in "iub" and _infer_python_dtype(value).kind in "fc":
+            raise TypeError(f"{op_name}: cannot convert {value!r} to EagerTensor of dtype {np.dtype(target).name}")
+        try:
+            arr = np.asarray(value, dtype=target)
+        except ValueError as e:
+            raise ValueError(f"{op_name}: cannot convert {value!r} to a Tensor: {e}") from None
+        return jnp.asarray(arr)
+    if value is None:
+        raise ValueError(f"{op_name}: attempt to convert a value (None) with an unsupported type (NoneType) to a Tensor.")
+    raise TypeError(
+        f"{op_name}: tapejax cannot convert {type(value).__name__} {value!r} to a Tensor (only numbers, "
+        "bools, nested lists, numpy/JAX arrays, Tensors and Variables are supported)."
+    )
+
+
+def _flatten(value: Any) -> Iterator[Any]:
+    for x in value:
+        if isinstance(x, (list, tuple)):
+            yield from _flatten(x)
+        else:
+            yield x
+
+
+# Last: the op modules build on Tensor, and Tensor's dunders call them.
+from tapejax._src.ops import array_ops, linalg_ops, math_ops  # noqa: E402

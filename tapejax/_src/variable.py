@@ -1,0 +1,280 @@
+"""``tf.Variable``: the only mutable object."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import jax
+import numpy as np
+
+from tapejax._src import dtypes as dtypes_lib
+from tapejax._src.core import TensorBase, VariableBase
+from tapejax._src.ops import array_ops
+from tapejax._src.tensor import Reference, Tensor, TensorOperators, TensorShape, _device_name, _numpy_text, convert_python
+
+# Creation order: ``GradientTape.watched_variables()`` is ordered by it, as in TF.
+_creation_counter = itertools.count()
+
+
+class Variable(VariableBase, TensorOperators):
+    """A mutable tensor-like value, as TF's ``tf.Variable``.
+
+    Usable wherever a Tensor is (operators and ops read its current value); trainable Variables read
+    inside a ``GradientTape`` are watched automatically.
+
+    Args:
+      initial_value: a Tensor, a value convertible to one, or a callable returning one.
+      trainable: whether tapes watch it automatically and optimizers update it.
+      name: the variable's name; ``.name`` gets TF's ``":0"`` suffix.
+      dtype: convert ``initial_value`` to this dtype.
+      shape: the allowed shape (``None`` dims accept any size); defaults to the initial value's.
+
+    Raises:
+      ValueError: if ``initial_value`` is missing.
+
+    >>> import tapejax as tf
+    >>> v = tf.Variable([1.0, 2.0], name="w")
+    >>> v
+    <tf.Variable 'w:0' shape=(2,) dtype=float32, numpy=array([1., 2.], dtype=float32)>
+    >>> _ = v.assign_add([1.0, 1.0])
+    >>> print(v * 2)
+    tf.Tensor([4. 6.], shape=(2,), dtype=float32)
+    """
+
+    __slots__ = ("_value", "trainable", "_name", "_shape", "_uid", "__weakref__")
+
+    def __init__(
+        self,
+        initial_value: Any = None,
+        trainable: bool | None = None,
+        validate_shape: bool = True,
+        caching_device: Any = None,
+        name: str | None = None,
+        variable_def: Any = None,
+        dtype: Any = None,
+        import_scope: Any = None,
+        constraint: Any = None,
+        synchronization: Any = None,
+        aggregation: Any = None,
+        shape: Any = None,
+        experimental_enable_variable_lifting: bool = True,
+    ) -> None:
+        if initial_value is None:
+            raise ValueError("The `initial_value` arg (None) must be specified.")
+        if callable(initial_value) and not isinstance(initial_value, (TensorBase, VariableBase)):
+            initial_value = initial_value()
+        np_dtype = None if dtype is None else dtypes_lib.as_dtype(dtype)._np
+        if isinstance(initial_value, (TensorBase, VariableBase)):
+            arr = initial_value._value
+            if np_dtype is not None and arr.dtype != np_dtype:
+                arr = arr.astype(np_dtype)
+        else:
+            arr = convert_python(initial_value, np_dtype, "Variable")
+        if isinstance(arr, jax.core.Tracer):
+            raise ValueError(
+                "tf.Variable: cannot create a Variable from a traced value (inside jax.jit or a gradient "
+                "function); create Variables outside of compiled code."
+            )
+        self._value = arr
+        self.trainable = True if trainable is None else bool(trainable)
+        self._name = f"{name or 'Variable'}:0" if name is None or ":" not in name else name
+        self._shape = TensorShape(arr.shape) if shape is None else TensorShape(shape)
+        if not self._shape.is_compatible_with(arr.shape):
+            raise ValueError(f"tf.Variable: initial value of shape {arr.shape} is incompatible with shape={self._shape}.")
+        self._uid = next(_creation_counter)
+
+    # -- properties ---------------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def dtype(self) -> dtypes_lib.DType:
+        return dtypes_lib.from_numpy(self._value.dtype)
+
+    @property
+    def shape(self) -> TensorShape:
+        return TensorShape(self._value.shape)
+
+    def get_shape(self) -> TensorShape:
+        return TensorShape(self._value.shape)
+
+    @property
+    def ndim(self) -> int:
+        return self._value.ndim
+
+    @property
+    def device(self) -> str:
+        return _device_name(self._value)
+
+    @property
+    def initial_value(self) -> Tensor:
+        return Tensor(self._value)
+
+    def numpy(self) -> Any:
+        """The current value as a numpy array (a numpy scalar for rank-0)."""
+        arr = np.array(self._value)
+        return arr[()] if arr.ndim == 0 else arr
+
+    def read_value(self) -> Tensor:
+        """A snapshot of the current value; recorded as a read by active tapes."""
+        return array_ops.identity(self)
+
+    def value(self) -> Tensor:
+        """A snapshot of the current value (same as :meth:`read_value`)."""
+        return array_ops.identity(self)
+
+    def ref(self) -> Reference:
+        return Reference(self)
+
+    def experimental_ref(self) -> Reference:
+        return Reference(self)
+
+    # -- assignment ---------------------------------------------------------------------------------
+    def _checked(self, value: Any, op_name: str) -> Any:
+        """``value`` as an array of this Variable's dtype and an allowed shape, or a ValueError."""
+        dtype = self._value.dtype
+        if isinstance(value, (TensorBase, VariableBase)):
+            arr = value._value
+            if arr.dtype != dtype:
+                raise ValueError(
+                    f"{op_name} on Variable '{self._name}': dtype mismatch: the variable is "
+                    f"{np.dtype(dtype).name}, the value is {np.dtype(arr.dtype).name}{list(arr.shape)}. "
+                    "Fix: tf.cast the value."
+                )
+        else:
+            try:
+                arr = convert_python(value, dtype, op_name)
+            except TypeError as e:
+                raise ValueError(f"{op_name} on Variable '{self._name}': {e}") from None
+        if not self._shape.is_compatible_with(arr.shape):
+            raise ValueError(
+                f"Cannot {op_name} variable '{self._name}': Shape mismatch. The variable shape {self._shape}, "
+                f"and the assigned value shape {TensorShape(arr.shape)} are incompatible."
+            )
+        return arr
+
+    def assign(self, value: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True) -> Any:
+        """Sets the value in place (not differentiable: no gradient flows into ``value``).
+
+        Raises:
+          ValueError: if the shape or dtype does not match; the Variable is then unchanged.
+        """
+        self._value = self._checked(value, "assign")
+        return self if read_value else None
+
+    def assign_add(self, delta: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True) -> Any:
+        """Adds ``delta`` in place (shape- and dtype-checked)."""
+        arr = self._checked(delta, "assign_add")
+        new = _add_kernel(self._value, arr)
+        if new.shape != self._value.shape and not self._shape.is_compatible_with(new.shape):
+            raise ValueError(f"assign_add on Variable '{self._name}': Shape mismatch {self._value.shape} vs {arr.shape}.")
+        self._value = new
+        return self if read_value else None
+
+    def assign_sub(self, delta: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True) -> Any:
+        """Subtracts ``delta`` in place (shape- and dtype-checked)."""
+        arr = self._checked(delta, "assign_sub")
+        self._value = _sub_kernel(self._value, arr)
+        return self if read_value else None
+
+    def _assign_array(self, arr: Any) -> None:
+        """Trusted in-place write of an array already of the right dtype and shape (optimizers)."""
+        self._value = arr
+
+    # -- Python protocol ----------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return (
+            f"<tf.Variable '{self._name}' shape={self.shape} dtype={self.dtype.name}, "
+            f"numpy={_numpy_text(self._value, True)}>"
+        )
+
+    def __str__(self) -> str:
+        return self.__repr__()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        arr = np.asarray(self._value)
+        return arr if dtype is None else arr.astype(dtype)
+
+    def __jax_array__(self) -> Any:
+        return self._value
+
+    def __hash__(self) -> int:
+        raise TypeError("Variable is unhashable. Instead, use variable.ref() as the key.")
+
+    def __len__(self) -> int:
+        if self._value.ndim == 0:
+            raise TypeError("len is not well defined for a rank-0 Variable.")
+        return self._value.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self._value.ndim == 0:
+            raise TypeError("Cannot iterate over a scalar Variable.")
+        return iter(array_ops.unstack(self))
+
+    def __bool__(self) -> bool:
+        return bool(np.asarray(self._value))
+
+    def __float__(self) -> float:
+        return float(np.asarray(self._value))
+
+    def __int__(self) -> int:
+        return int(np.asarray(self._value))
+
+    def __index__(self) -> int:
+        return int(np.asarray(self._value))
+
+    def __getitem__(self, key: Any) -> SlicedVariable:
+        t = array_ops.strided_slice_from_key(self, key)
+        return SlicedVariable(t._value, self, key)
+
+    def __deepcopy__(self, memo: Any) -> Variable:
+        return Variable(np.array(self._value), trainable=self.trainable, name=self._name.split(":")[0])
+
+
+class SlicedVariable(Tensor):
+    """``v[key]``: a Tensor that can also be assigned into the Variable (``v[0, 1].assign(5.0)``)."""
+
+    __slots__ = ("_var", "_key")
+
+    def __init__(self, value: Any, var: Variable, key: Any) -> None:
+        super().__init__(value)
+        self._var = var
+        self._key = key
+
+    def assign(self, value: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True) -> Any:
+        """Writes ``value`` into the slice of the Variable (TF's sliced assignment)."""
+        var = self._var
+        if isinstance(value, (TensorBase, VariableBase)):
+            arr = value._value
+            if arr.dtype != var._value.dtype:
+                raise ValueError(
+                    f"sliced assign on Variable '{var.name}': dtype mismatch ({np.dtype(arr.dtype).name} value "
+                    f"into a {np.dtype(var._value.dtype).name} variable)."
+                )
+        else:
+            arr = convert_python(value, var._value.dtype, "assign")
+        try:
+            new = _scatter(var._value, _index_key(self._key), arr)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"sliced assign on Variable '{var.name}': {e}") from None
+        var._value = new
+        return var if read_value else None
+
+
+def _index_key(key: Any) -> Any:
+    key = key if isinstance(key, tuple) else (key,)
+    return tuple(int(np.asarray(k._value)) if isinstance(k, (TensorBase, VariableBase)) else k for k in key)
+
+
+def _scatter(x: Any, key: Any, value: Any) -> Any:
+    target_shape = x[key].shape
+    if np.shape(value) != target_shape and np.broadcast_shapes(np.shape(value), target_shape) != target_shape:
+        raise ValueError(f"value of shape {np.shape(value)} does not fit the slice of shape {target_shape}")
+    return x.at[key].set(value)
+
+
+_add_kernel: Callable[[Any, Any], Any] = jax.jit(lambda a, b: a + b)
+_sub_kernel: Callable[[Any, Any], Any] = jax.jit(lambda a, b: a - b)
