@@ -13,3 +13,7 @@ from tapejax._src.ops.math_ops import pow as pow  # noqa: A004
 from tapejax._src.tensor import Tensor as Tensor
 from tapejax._src.tensor import TensorShape as TensorShape
 from tapejax._src.variable import Variable as Variable
+# autodiff
+from tapejax._src.indexed_slices import IndexedSlices as IndexedSlices
+from tapejax._src.tape import GradientTape as GradientTape
+from tapejax._src.tape import UnconnectedGradients as UnconnectedGradients

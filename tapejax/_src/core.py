@@ -190,9 +190,12 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
     else:
         result = _wrap(out)
     tapes = tape_state.tapes
-    if tapes and op.differentiable:
+    if tapes:
+        # One read Tensor per Variable argument, shared by all tapes, so that a gradient computed
+        # on an inner tape refers to the same Tensors an outer tape recorded.
+        reads: dict[int, Any] = {}
         for tape in tapes:
-            tape._record(op, key, args, vals, result)
+            tape._record(op, key, args, vals, result, reads)
     return result
 
 

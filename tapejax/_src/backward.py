@@ -1,0 +1,255 @@
+"""The backward engine: prune a tape's node list, key its structure, run one cached compiled pullback.
+
+``gradient()`` never differentiates op by op in Python. It prunes the recorded nodes to the paths
+from the sources to the targets, describes that subgraph as a hashable structure key (ops, params,
+wiring) and looks up a pure pullback function for it. The pullback is itself an ``Op``: calling it
+goes through ``bind`` like any op, so it runs as ONE jitted XLA call, and an outer tape that watches
+its inputs records it as one node and can differentiate it again (higher order for free).
+
+The saved op inputs are passed to the pullback as residuals, so the forward pass is not recomputed:
+each node's VJP is taken at its saved inputs and XLA drops the forward values the VJP does not use.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from tapejax._src.core import Op, TensorBase
+
+# Compiled pullbacks kept at once; the least recently used one is dropped beyond this.
+CACHE_SIZE = 512
+
+
+class NodeSpec(NamedTuple):
+    """One node of a pruned subgraph, by position: no Tensors, only hashable structure."""
+
+    op: Op
+    params: tuple[tuple[str, Any], ...]
+    inputs: tuple[tuple[int, int], ...]  # (residual index, local index or -1 if off the path)
+    outputs: tuple[int, ...]  # local index or -1
+
+
+class Structure(NamedTuple):
+    """The structure key of one gradient / jacobian computation."""
+
+    mode: str  # "grad", "jacobian" or "batch_jacobian"
+    nodes: tuple[NodeSpec, ...]
+    n_residuals: int
+    # Per target: (local index, shape, dtype name, seeded by output_gradients).
+    targets: tuple[tuple[int, tuple[int, ...], str, bool], ...]
+    # Per connected source: the local indices whose cotangents sum to its gradient, and whether it is complex.
+    sources: tuple[tuple[tuple[int, ...], bool], ...]
+
+
+class Pruned(NamedTuple):
+    structure: Structure
+    residuals: list[Any]  # Tensors (so outer tapes see them) or constant arrays
+    connected: list[bool]  # per requested source
+
+
+def prune(
+    nodes: Sequence[Any],
+    target_ids: Sequence[int | None],
+    target_avals: Sequence[tuple[tuple[int, ...], Any]],
+    source_ids: Sequence[Sequence[Any]],
+    seeded: Sequence[bool],
+    mode: str = "grad",
+) -> Pruned:
+    """Keeps the nodes on a path from a source to a target and numbers what they touch.
+
+    Args:
+      nodes: the tape's nodes in execution order (reverse order is topological).
+      target_ids: ``id()`` of each target tensor (None for targets that cannot carry a gradient).
+      target_avals: shape and numpy dtype of each target.
+      source_ids: per source, the ids standing for it (a Variable has one per recorded read).
+      seeded: per target, whether an output gradient is passed for it.
+      mode: "grad", "jacobian" or "batch_jacobian".
+    """
+    reach: set[Any] = set()
+    for ids in source_ids:
+        reach.update(ids)
+    fwd = []
+    for node in nodes:
+        for t in node.inputs:
+            if isinstance(t, TensorBase) and id(t) in reach:
+                fwd.append(node)
+                for o in node.outputs:
+                    reach.add(id(o))
+                break
+    needed: set[Any] = {tid for tid in target_ids if tid is not None and tid in reach}
+    kept = []
+    for node in reversed(fwd):
+        if any(id(o) in needed for o in node.outputs):
+            kept.append(node)
+            for t in node.inputs:
+                if isinstance(t, TensorBase) and id(t) in reach:
+                    needed.add(id(t))
+    kept.reverse()
+
+    local: dict[Any, int] = {}
+
+    def loc(tid: Any) -> int:
+        i = local.get(tid)
+        if i is None:
+            i = local[tid] = len(local)
+        return i
+
+    residuals: list[Any] = []
+    res_index: dict[int, int] = {}
+    specs = []
+    for node in kept:
+        ins = []
+        for t in node.inputs:
+            key = id(t)
+            r = res_index.get(key)
+            if r is None:
+                r = res_index[key] = len(residuals)
+                residuals.append(t)
+            on_path = isinstance(t, TensorBase) and key in needed
+            ins.append((r, loc(key) if on_path else -1))
+        outs = tuple(loc(id(o)) if id(o) in needed else -1 for o in node.outputs)
+        specs.append(NodeSpec(node.op, node.params, tuple(ins), outs))
+
+    targets = []
+    for tid, (shape, dtype), s in zip(target_ids, target_avals, seeded, strict=True):
+        if tid is not None and tid in needed:
+            targets.append((loc(tid), tuple(shape), np.dtype(dtype).name, s))
+        else:
+            targets.append((-1, tuple(shape), np.dtype(dtype).name, s))
+    sources = []
+    connected = []
+    for ids in source_ids:
+        locs = tuple(local[i] for i in ids if i in needed)
+        connected.append(bool(locs))
+        if locs:
+            sources.append((locs, False))
+    structure = Structure(mode, tuple(specs), len(residuals), tuple(targets), tuple(sources))
+    return Pruned(structure, residuals, connected)
+
+
+def _node_vjp(spec: NodeSpec, res: Sequence[Any], cts: dict[int, Any]) -> None:
+    """Adds one node's input cotangents to ``cts`` (traced inside the compiled pullback)."""
+    out_cts = [cts.get(o) if o >= 0 else None for o in spec.outputs]
+    if all(c is None for c in out_cts):
+        return
+    primals = [res[r] for r, _ in spec.inputs]
+    diff = [j for j, (_, l) in enumerate(spec.inputs) if l >= 0]
+    impl = spec.op.impl
+    params = dict(spec.params)
+
+    def f(*d: Any) -> Any:
+        p = list(primals)
+        for j, x in zip(diff, d, strict=True):
+            p[j] = x
+        return impl(*p, **params)
+
+    out, vjp = jax.vjp(f, *[primals[j] for j in diff])
+    if spec.op.multiple_results:
+        ct: Any = tuple(jnp.zeros_like(o) if c is None else c for c, o in zip(out_cts, out, strict=True))
+    else:
+        ct = out_cts[0]
+    for j, c in zip(diff, vjp(ct), strict=True):
+        l = spec.inputs[j][1]
+        prev = cts.get(l)
+        cts[l] = c if prev is None else prev + c
+
+
+def _pullback_core(structure: Structure, res: Sequence[Any], seeds: Sequence[Any]) -> tuple[Any, ...]:
+    cts: dict[int, Any] = {}
+    for (l, _, _, _), s in zip(structure.targets, seeds, strict=True):
+        if l < 0 or s is None:
+            continue
+        prev = cts.get(l)
+        cts[l] = s if prev is None else prev + s
+    for spec in reversed(structure.nodes):
+        _node_vjp(spec, res, cts)
+    out = []
+    for locs, _ in structure.sources:
+        acc = None
+        for l in locs:
+            c = cts.get(l)
+            if c is not None:
+                acc = c if acc is None else acc + c
+        out.append(acc)
+    return tuple(out)
+
+
+def _conj_if_complex(x: Any) -> Any:
+    return jnp.conj(x) if jnp.iscomplexobj(x) else x
+
+
+def _make_pullback(structure: Structure) -> Callable[..., Any]:
+    n_res = structure.n_residuals
+
+    def seeds_of(extra: Sequence[Any]) -> list[Any]:
+        it = iter(extra)
+        seeds = []
+        for _, shape, dtype, seeded in structure.targets:
+            # TF's complex convention is the conjugate of JAX's: conjugate seeds and results.
+            seeds.append(_conj_if_complex(next(it)) if seeded else jnp.ones(shape, dtype))
+        return seeds
+
+    def finish(grads: Sequence[Any], res: Sequence[Any]) -> tuple[Any, ...]:
+        return tuple(_conj_if_complex(g) for g in grads)
+
+    if structure.mode == "grad":
+
+        def pullback(*args: Any) -> tuple[Any, ...]:
+            res, extra = args[:n_res], args[n_res:]
+            return finish(_pullback_core(structure, res, seeds_of(extra)), res)
+
+        return pullback
+
+    (l, shape, dtype, _), = structure.targets
+    size = int(np.prod(shape, dtype=np.int64))
+
+    if structure.mode == "jacobian":
+
+        def jacobian(*args: Any) -> tuple[Any, ...]:
+            res = args[:n_res]
+            basis = jnp.eye(size, dtype=dtype).reshape((size, *shape))
+            rows = jax.vmap(lambda s: finish(_pullback_core(structure, res, [s]), res))(basis)
+            return tuple(r.reshape(tuple(shape) + r.shape[1:]) for r in rows)
+
+        return jacobian
+
+    # batch_jacobian: examples are independent, so seeding position i of every example at once
+    # gives row i of each example's jacobian.
+    batch, inner = shape[0], tuple(shape[1:])
+    m = int(np.prod(inner, dtype=np.int64))
+
+    def batch_jacobian(*args: Any) -> tuple[Any, ...]:
+        res = args[:n_res]
+        basis = jnp.broadcast_to(jnp.eye(m, dtype=dtype).reshape((m, 1, *inner)), (m, batch, *inner))
+        rows = jax.vmap(lambda s: finish(_pullback_core(structure, res, [s]), res))(basis)
+        return tuple(jnp.moveaxis(r, 0, 1).reshape((batch, *inner, *r.shape[2:])) for r in rows)
+
+    return batch_jacobian
+
+
+_PULLBACKS: OrderedDict[Structure, Op] = OrderedDict()
+
+
+def pullback_op(structure: Structure) -> Op:
+    """The (cached) Op whose implementation is the pullback of ``structure``."""
+    op = _PULLBACKS.get(structure)
+    if op is None:
+        name = {"grad": "Gradient", "jacobian": "Jacobian", "batch_jacobian": "BatchJacobian"}[structure.mode]
+        op = Op(name, _make_pullback(structure), multiple_results=True)
+        _PULLBACKS[structure] = op
+        if len(_PULLBACKS) > CACHE_SIZE:
+            _PULLBACKS.popitem(last=False)
+    else:
+        _PULLBACKS.move_to_end(structure)
+    return op
+
+
+def cache_info() -> dict[str, int]:
+    """Number of cached compiled pullbacks (for tests and benchmarks)."""
+    return {"pullbacks": len(_PULLBACKS), "max": CACHE_SIZE}

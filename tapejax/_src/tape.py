@@ -1,0 +1,467 @@
+"""``tf.GradientTape``: records ops on watched values; ``gradient()`` runs one compiled pullback."""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import jax
+import numpy as np
+
+from tapejax._src import backward
+from tapejax._src import errors
+from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, bind, tape_state
+from tapejax._src.tensor import Tensor
+
+logger = logging.getLogger("tapejax")
+
+
+class UnconnectedGradients(enum.Enum):
+    """What ``gradient()`` returns for a source the target does not depend on.
+
+    ``NONE`` (the default) gives ``None``; ``ZERO`` gives zeros of the source's shape and dtype.
+    """
+
+    NONE = "none"
+    ZERO = "zero"
+
+
+class Node:
+    """One recorded op: its inputs (Tensors, or constant arrays) and output Tensors."""
+
+    __slots__ = ("op", "params", "inputs", "outputs")
+
+    def __init__(self, op: Op, params: tuple[tuple[str, Any], ...], inputs: tuple[Any, ...], outputs: tuple[Any, ...]) -> None:
+        self.op = op
+        self.params = params
+        self.inputs = inputs
+        self.outputs = outputs
+
+
+def _is_inexact(x: Any) -> bool:
+    return np.dtype(x.dtype).kind in "fc" or x.dtype == jax.numpy.bfloat16
+
+
+def is_leaf(x: Any) -> bool:
+    return isinstance(x, (TensorBase, VariableBase)) or x is None
+
+
+def flatten(tree: Any) -> tuple[list[Any], Any]:
+    """Flattens a nest of Tensors/Variables (lists, tuples, dicts), Tensors kept whole."""
+    return jax.tree_util.tree_flatten(tree, is_leaf=is_leaf)
+
+
+class Tape:
+    """What GradientTape and ForwardAccumulator share: the recording of watched computation.
+
+    ``_watched`` maps ``id()`` of every watched or derived Tensor to the Tensor (keeping it alive, so
+    ids stay unique); ``_reads`` maps a Variable's id to the Variable and the Tensors of its reads.
+    """
+
+    def __init__(self, persistent: bool, watch_accessed_variables: bool) -> None:
+        self._persistent = persistent
+        self._auto = watch_accessed_variables
+        self._nodes: list[Node] = []
+        self._watched: dict[int, Any] = {}
+        self._vars: dict[int, VariableBase] = {}  # watched Variables, by id
+        self._reads: dict[int, list[Any]] = {}
+        # Why gradients may be None, for explain_gradient: outputs of non-differentiable ops on
+        # watched values (id -> (op name, tensor kept alive)), and watched values read out to numpy.
+        self._cut: dict[int, tuple[str, Any]] = {}
+        self._exits: dict[int, tuple[str, Any]] = {}
+
+    # -- recording (called by bind for every op while this tape is active) ---------------------------
+    def _record(
+        self,
+        op: Op,
+        params: tuple[tuple[str, Any], ...],
+        args: tuple[Any, ...],
+        vals: list[Any],
+        result: Any,
+        reads: dict[int, Any],
+    ) -> None:
+        watched = self._watched
+        hit = False
+        inputs = []
+        for i, (a, v) in enumerate(zip(args, vals)):
+            if isinstance(a, TensorBase):
+                if id(a) in watched:
+                    hit = True
+                inputs.append(a)
+            elif isinstance(a, VariableBase):
+                var_id = id(a)
+                if var_id in self._vars or (self._auto and a.trainable):
+                    if var_id not in self._vars:
+                        self._vars[var_id] = a
+                    if _is_inexact(v):
+                        r = reads.get(i)
+                        if r is None:
+                            r = reads[i] = _wrap(v)
+                        watched[id(r)] = r
+                        self._reads.setdefault(var_id, []).append(r)
+                        inputs.append(r)
+                        hit = True
+                        continue
+                inputs.append(v)
+            else:
+                inputs.append(v)
+        outputs = result if op.multiple_results else (result,)
+        if not hit:
+            if self._cut:
+                for a in args:
+                    if isinstance(a, TensorBase) and id(a) in self._cut:
+                        reason = self._cut[id(a)][0]
+                        for o in outputs:
+                            self._cut[id(o)] = (reason, o)
+                        break
+            return
+        if not op.differentiable:
+            for o in outputs:
+                self._cut[id(o)] = (op.name, o)
+            return
+        for o in outputs:
+            if _is_inexact(o._value):
+                watched[id(o)] = o
+        self._nodes.append(Node(op, params, tuple(inputs), outputs))
+
+    def _watch_one(self, t: Any) -> None:
+        if isinstance(t, VariableBase):
+            self._vars[id(t)] = t
+            if not _is_inexact(t._value):
+                logger.warning("The dtype of the watched tensor must be floating (e.g. tf.float32), got %s", t.dtype)
+        elif isinstance(t, TensorBase):
+            if not _is_inexact(t._value):
+                logger.warning("The dtype of the watched tensor must be floating (e.g. tf.float32), got %s", t.dtype)
+                return
+            self._watched[id(t)] = t
+        else:
+            raise ValueError(
+                f"Passed in object {t!r} of type '{type(t).__name__}', not tf.Tensor or tf.Variable or "
+                "ExtensionType."
+            )
+
+    def _clear(self) -> None:
+        self._nodes = []
+        self._watched = {}
+        self._reads = {}
+        self._cut = {}
+        self._exits = {}
+
+
+def _check_unconnected(value: Any) -> UnconnectedGradients:
+    try:
+        return UnconnectedGradients(value.value if isinstance(value, UnconnectedGradients) else value)
+    except ValueError:
+        raise ValueError(f"Unknown value for unconnected_gradients: {value!r}") from None
+
+
+_NONPERSISTENT = "A non-persistent GradientTape can only be used to compute one set of gradients (or jacobians)"
+
+
+class GradientTape(Tape):
+    """Records operations for automatic differentiation, as TF's ``tf.GradientTape``.
+
+    Operations run inside the ``with`` block on watched values are recorded; ``gradient()`` then
+    computes the gradient of a target with respect to sources by reverse-mode differentiation. Trainable
+    Variables read inside the block are watched automatically; tensors only via :meth:`watch`.
+
+    Args:
+      persistent: allow more than one ``gradient()``/``jacobian()`` call.
+      watch_accessed_variables: watch trainable Variables read inside the block automatically.
+
+    >>> import tapejax as tf
+    >>> x = tf.constant(3.0)
+    >>> with tf.GradientTape() as g:
+    ...     g.watch(x)
+    ...     y = x * x
+    >>> print(g.gradient(y, x))
+    tf.Tensor(6.0, shape=(), dtype=float32)
+
+    Differences from TensorFlow: the gradient is computed by one compiled XLA program per graph
+    structure (cached), not op by op; results are the same up to floating-point reassociation.
+    """
+
+    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
+        super().__init__(bool(persistent), bool(watch_accessed_variables))
+        self._entered = False
+        self._used = False
+
+    def __enter__(self) -> GradientTape:
+        if self in tape_state.tapes:
+            raise ValueError(
+                "Tape is still recording, This can happen if you try to re-enter an already-active tape."
+            )
+        tape_state.tapes = [*tape_state.tapes, self]
+        self._entered = True
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._pop()
+
+    def _pop(self) -> None:
+        if self in tape_state.tapes:
+            tape_state.tapes = [t for t in tape_state.tapes if t is not self]
+
+    @property
+    def _recording(self) -> bool:
+        return self in tape_state.tapes
+
+    # -- public API ---------------------------------------------------------------------------------
+    def watch(self, tensor: Any) -> None:
+        """Ensures ``tensor`` (a Tensor, Variable, or nest of them) is traced by this tape.
+
+        Raises:
+          ValueError: for values that are not Tensors or Variables (floats, numpy arrays, None).
+        """
+        leaves, _ = flatten(tensor)
+        if tensor is None or any(leaf is None for leaf in leaves):
+            raise ValueError(
+                "Passed in object None of type 'NoneType', not tf.Tensor or tf.Variable or ExtensionType."
+            )
+        for t in leaves:
+            self._watch_one(t)
+
+    def watched_variables(self) -> tuple[Any, ...]:
+        """The Variables this tape watches, ordered by creation."""
+        return tuple(sorted(self._vars.values(), key=lambda v: v._uid))  # type: ignore[attr-defined]
+
+    @contextlib.contextmanager
+    def stop_recording(self) -> Iterator[None]:
+        """Temporarily stops recording: ops inside are constants for this tape.
+
+        Raises:
+          RuntimeError: if the tape is not recording.
+        """
+        if not self._recording:
+            raise RuntimeError("Trying to stop recording a tape which is not recording.")
+        stack = tape_state.tapes
+        pos = stack.index(self)
+        tape_state.tapes = [t for t in stack if t is not self]
+        try:
+            yield
+        finally:
+            cur = list(tape_state.tapes)
+            cur.insert(min(pos, len(cur)), self)
+            tape_state.tapes = cur
+
+    def reset(self) -> None:
+        """Discards everything recorded and watched; keeps recording.
+
+        Raises:
+          ValueError: outside the tape's ``with`` block.
+        """
+        if not self._recording:
+            raise ValueError("Tape is not recording.")
+        self._clear()
+        self._vars = {}
+
+    def gradient(
+        self,
+        target: Any,
+        sources: Any,
+        output_gradients: Any = None,
+        unconnected_gradients: Any = UnconnectedGradients.NONE,
+    ) -> Any:
+        """Computes the gradient of ``target`` with respect to ``sources``.
+
+        Args:
+          target: a Tensor or Variable, or a nest of them (their sum is differentiated).
+          sources: a Tensor or Variable, or a nest of them; the result has the same structure.
+          output_gradients: per target, the upstream gradient (default: ones).
+          unconnected_gradients: ``UnconnectedGradients.NONE`` (``None`` results) or ``ZERO``.
+
+        Returns:
+          The gradients, structured as ``sources``; ``None`` where a source is unconnected.
+
+        Raises:
+          RuntimeError: on a second call of a non-persistent tape, or a tape never entered.
+          TypeError: if ``target`` is None.
+          ValueError: for an unknown ``unconnected_gradients``.
+        """
+        return self._differentiate("grad", target, sources, output_gradients, unconnected_gradients)
+
+    def jacobian(
+        self,
+        target: Any,
+        sources: Any,
+        unconnected_gradients: Any = UnconnectedGradients.NONE,
+        parallel_iterations: Any = None,
+        experimental_use_pfor: bool = True,
+    ) -> Any:
+        """The jacobian of ``target`` with respect to each source: shape ``target.shape + source.shape``.
+
+        Vectorised with ``jax.vmap`` over the same compiled pullback. ``parallel_iterations`` is accepted
+        and ignored.
+
+        Raises:
+          RuntimeError: with ``experimental_use_pfor=False`` on a non-persistent tape (as TF).
+        """
+        if not experimental_use_pfor and not self._persistent:
+            raise RuntimeError(
+                "GradientTape must be created with persistent=True to compute the jacobian with "
+                "experimental_use_pfor=False."
+            )
+        return self._differentiate("jacobian", target, sources, None, unconnected_gradients)
+
+    def batch_jacobian(
+        self,
+        target: Any,
+        source: Any,
+        unconnected_gradients: Any = UnconnectedGradients.NONE,
+        parallel_iterations: Any = None,
+        experimental_use_pfor: bool = True,
+    ) -> Any:
+        """Per-example jacobians: ``y[i]`` w.r.t. ``x[i]``, shape ``[b] + y.shape[1:] + x.shape[1:]``.
+
+        Assumes, as TF does, that example ``i`` of ``target`` depends only on example ``i`` of ``source``.
+
+        Raises:
+          ValueError: if either has rank < 2 or their first dimensions differ.
+        """
+        t_shape = tuple(_value_of(target).shape)
+        s_shape = tuple(_value_of(source).shape)
+        if len(t_shape) < 2:
+            raise ValueError(f"Shape {t_shape} must have rank at least 2")
+        if len(s_shape) < 2:
+            raise ValueError(f"Shape {s_shape} must have rank at least 2")
+        if t_shape[0] != s_shape[0]:
+            raise ValueError(
+                f"Need first dimension of target shape ({t_shape}) and source shape ({s_shape}) to match."
+            )
+        if not experimental_use_pfor and not self._persistent:
+            raise RuntimeError(
+                "GradientTape must be created with persistent=True to compute the batch_jacobian with "
+                "experimental_use_pfor=False."
+            )
+        return self._differentiate("batch_jacobian", target, source, None, unconnected_gradients)
+
+    # -- the engine ---------------------------------------------------------------------------------
+    def _differentiate(self, mode: str, target: Any, sources: Any, output_gradients: Any, unconnected: Any) -> Any:
+        if not self._entered or self._used:
+            raise RuntimeError(_NONPERSISTENT)
+        unconnected = _check_unconnected(unconnected)
+        if target is None:
+            raise TypeError(
+                "Argument `target` should be a list or nested structure of Tensors, Variables or "
+                "CompositeTensors to be differentiated, but received None."
+            )
+        if self._recording:
+            if self._persistent:
+                logger.warning(
+                    "Calling GradientTape.gradient on a persistent tape inside its context is significantly "
+                    "less efficient than calling it outside the context (it causes the gradient ops to be "
+                    "recorded on the tape, leading to increased CPU and memory usage). Only call "
+                    "GradientTape.gradient inside the context if you actually want to trace the gradient "
+                    "in order to compute higher order derivatives."
+                )
+            else:
+                # TF: a non-persistent tape stops recording when its gradient is taken.
+                self._pop()
+        targets, _ = flatten(target)
+        if mode != "grad" and len(targets) != 1:
+            raise ValueError(f"{mode}: target must be a single Tensor, got {len(targets)}.")
+        if any(t is None for t in targets):
+            raise TypeError("Argument `target` contains None; expected Tensors or Variables.")
+        source_leaves, source_tree = flatten(sources)
+        if any(s is None for s in source_leaves):
+            raise ValueError("gradient: sources contain None; expected Tensors or Variables.")
+        seeds = self._seeds(targets, output_gradients)
+
+        target_ids: list[Any] = []
+        avals = []
+        for t in targets:
+            v = t._value
+            avals.append((tuple(v.shape), v.dtype))
+            if not _is_inexact(v):
+                target_ids.append(None)
+            elif isinstance(t, VariableBase):
+                target_ids.append(("var", id(t)))
+            else:
+                target_ids.append(id(t))
+        source_ids: list[list[Any]] = []
+        for s in source_leaves:
+            if isinstance(s, VariableBase):
+                ids: list[Any] = [("var", id(s))]
+                if _is_inexact(s._value):
+                    ids += [id(r) for r in self._reads.get(id(s), ())]
+                else:
+                    ids = []
+            elif isinstance(s, TensorBase):
+                # Only a watched tensor, or one computed on this tape, can receive a gradient.
+                ids = [id(s)] if id(s) in self._watched else []
+            else:
+                raise ValueError(
+                    f"gradient: source {s!r} of type {type(s).__name__} is not a tf.Tensor or tf.Variable."
+                )
+            source_ids.append(ids)
+
+        pruned = backward.prune(self._nodes, target_ids, avals, source_ids, [s is not None for s in seeds], mode)
+        if not self._persistent:
+            self._used = True
+        results: list[Any] = []
+        if any(pruned.connected):
+            op = backward.pullback_op(pruned.structure)
+            extra = [s for s in seeds if s is not None]
+            out = bind(op, *pruned.residuals, *extra)
+            it = iter(out)
+            results = [next(it) if c else None for c in pruned.connected]
+        else:
+            results = [None] * len(source_leaves)
+        if not self._persistent:
+            self._clear()
+        for i, s in enumerate(source_leaves):
+            if results[i] is None and unconnected is UnconnectedGradients.ZERO:
+                results[i] = _zeros_for(mode, targets[0] if targets else None, s)
+        return jax.tree_util.tree_unflatten(source_tree, results)
+
+    def _seeds(self, targets: list[Any], output_gradients: Any) -> list[Any]:
+        """Per target, its output gradient as a Tensor, or None for "ones" (TF flattens the nest)."""
+        if output_gradients is None:
+            return [None] * len(targets)
+        grads, _ = flatten(output_gradients)
+        if len(grads) != len(targets):
+            raise ValueError(
+                f"gradient: got {len(grads)} output_gradients for {len(targets)} targets; pass one per target."
+            )
+        from tapejax._src.ops.array_ops import constant
+
+        seeds: list[Any] = []
+        for t, g in zip(targets, grads, strict=True):
+            if g is None:
+                seeds.append(None)
+                continue
+            if not isinstance(g, (TensorBase, VariableBase)):
+                g = constant(g, dtype=t.dtype)
+            if tuple(g._value.shape) != tuple(t._value.shape) or g._value.dtype != t._value.dtype:
+                raise errors.InvalidArgumentError(
+                    None,
+                    None,
+                    f"gradient: output_gradients {np.dtype(g._value.dtype).name}{list(g._value.shape)} does not "
+                    f"match the target {np.dtype(t._value.dtype).name}{list(t._value.shape)}; pass one gradient "
+                    "of the target's shape and dtype per target.",
+                )
+            seeds.append(g)
+        if all(s is None for s in seeds):
+            return seeds
+        # Once any target is seeded, the others get explicit ones (the pullback's arguments are per target).
+        return [constant(np.ones(t._value.shape, t._value.dtype)) if s is None else s for t, s in zip(targets, seeds, strict=True)]
+
+
+def _value_of(x: Any) -> Any:
+    if isinstance(x, (TensorBase, VariableBase)):
+        return x._value
+    raise TypeError(f"Expected a Tensor or Variable, got {type(x).__name__}")
+
+
+def _zeros_for(mode: str, target: Any, source: Any) -> Tensor:
+    src = source._value
+    if mode == "grad":
+        shape = src.shape
+    elif mode == "jacobian":
+        shape = tuple(target._value.shape) + tuple(src.shape)
+    else:
+        shape = tuple(target._value.shape) + tuple(src.shape[1:])
+    return Tensor(jax.numpy.zeros(shape, src.dtype))
