@@ -17,3 +17,6 @@ from tapejax._src.variable import Variable as Variable
 from tapejax._src.indexed_slices import IndexedSlices as IndexedSlices
 from tapejax._src.tape import GradientTape as GradientTape
 from tapejax._src.tape import UnconnectedGradients as UnconnectedGradients
+from tapejax._src.custom_gradient import custom_gradient as custom_gradient
+from tapejax._src.custom_gradient import stop_gradient as stop_gradient
+from tapejax import autodiff as autodiff

@@ -38,7 +38,7 @@ class NodeSpec(NamedTuple):
 class Structure(NamedTuple):
     """The structure key of one gradient / jacobian computation."""
 
-    mode: str  # "grad", "jacobian" or "batch_jacobian"
+    mode: str  # "grad", "jacobian", "batch_jacobian" or "jvp"
     nodes: tuple[NodeSpec, ...]
     n_residuals: int
     # Per target: (local index, shape, dtype name, seeded by output_gradients).
@@ -198,6 +198,9 @@ def _make_pullback(structure: Structure) -> Callable[..., Any]:
     def finish(grads: Sequence[Any], res: Sequence[Any]) -> tuple[Any, ...]:
         return tuple(_conj_if_complex(g) for g in grads)
 
+    if structure.mode == "jvp":
+        return _make_jvp(structure)
+
     if structure.mode == "grad":
 
         def pullback(*args: Any) -> tuple[Any, ...]:
@@ -233,6 +236,44 @@ def _make_pullback(structure: Structure) -> Callable[..., Any]:
     return batch_jacobian
 
 
+def _make_jvp(structure: Structure) -> Callable[..., Any]:
+    """Forward mode: replay the pruned subgraph from the sources and push tangents through it."""
+    n_res = structure.n_residuals
+    # The residual holding each source local's value (a source local is some node's input).
+    res_of: dict[int, int] = {}
+    for spec in structure.nodes:
+        for r, l in spec.inputs:
+            if l >= 0:
+                res_of.setdefault(l, r)
+    source_locs = [locs for locs, _ in structure.sources]
+
+    def replay(res: Sequence[Any], *src_vals: Any) -> tuple[Any, ...]:
+        env: dict[int, Any] = {}
+        for locs, vals in zip(source_locs, src_vals, strict=True):
+            for l, v in zip(locs, vals, strict=True):
+                env[l] = v
+        for spec in structure.nodes:
+            ins = [env[l] if l in env else res[r] for r, l in spec.inputs]
+            out = spec.op.impl(*ins, **dict(spec.params))
+            outs = out if spec.op.multiple_results else (out,)
+            for l, o in zip(spec.outputs, outs, strict=True):
+                if l >= 0 and l not in env:
+                    env[l] = o
+        return tuple(env[l] for l, _, _, _ in structure.targets)
+
+    def jvp(*args: Any) -> tuple[Any, ...]:
+        res, tangents = args[:n_res], args[n_res:]
+        primals = tuple(tuple(res[res_of[l]] if l in res_of else None for l in locs) for locs in source_locs)
+        tans = tuple(
+            tuple(jnp.broadcast_to(t, res[res_of[l]].shape).astype(res[res_of[l]].dtype) for l in locs)
+            for locs, t in zip(source_locs, tangents, strict=True)
+        )
+        _, out = jax.jvp(lambda *p: replay(res, *p), primals, tans)
+        return out
+
+    return jvp
+
+
 _PULLBACKS: OrderedDict[Structure, Op] = OrderedDict()
 
 
@@ -240,7 +281,9 @@ def pullback_op(structure: Structure) -> Op:
     """The (cached) Op whose implementation is the pullback of ``structure``."""
     op = _PULLBACKS.get(structure)
     if op is None:
-        name = {"grad": "Gradient", "jacobian": "Jacobian", "batch_jacobian": "BatchJacobian"}[structure.mode]
+        name = {"grad": "Gradient", "jacobian": "Jacobian", "batch_jacobian": "BatchJacobian", "jvp": "Jvp"}[
+            structure.mode
+        ]
         op = Op(name, _make_pullback(structure), multiple_results=True)
         _PULLBACKS[structure] = op
         if len(_PULLBACKS) > CACHE_SIZE:

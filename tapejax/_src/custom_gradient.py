@@ -1,0 +1,233 @@
+"""``tf.custom_gradient`` and ``tf.stop_gradient``."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, bind, tape_state
+from tapejax._src.tape import flatten
+from tapejax._src.tensor import Tensor, convert_python
+
+_stop_gradient = Op("StopGradient", jax.lax.stop_gradient, differentiable=False)
+
+
+def stop_gradient(input: Any, name: str | None = None) -> Tensor:  # noqa: A002 - TF's name
+    """Identity in the forward pass; blocks the gradient through this path (``tf.stop_gradient``).
+
+    >>> import tapejax as tf
+    >>> x = tf.constant(3.0)
+    >>> with tf.GradientTape() as g:
+    ...     g.watch(x)
+    ...     y = x * tf.stop_gradient(x)
+    >>> print(g.gradient(y, x))
+    tf.Tensor(3.0, shape=(), dtype=float32)
+    """
+    return bind(_stop_gradient, input)
+
+
+class _ReadLogger:
+    """A stand-in tape that records nothing but which Variables an op reads."""
+
+    def __init__(self) -> None:
+        self.variables: dict[int, VariableBase] = {}
+
+    def _record(self, op: Op, params: Any, args: tuple[Any, ...], vals: Any, result: Any, reads: Any) -> None:
+        for a in args:
+            if isinstance(a, VariableBase) and a.trainable:
+                self.variables.setdefault(id(a), a)
+
+
+class _Swap:
+    """Runs user code on given arrays: Variables temporarily hold traced values, no tape records."""
+
+    def __init__(self, variables: tuple[VariableBase, ...], values: tuple[Any, ...]) -> None:
+        self.variables = variables
+        self.values = values
+
+    def __enter__(self) -> None:
+        self.saved = [v._value for v in self.variables]
+        self.tapes = tape_state.tapes
+        tape_state.tapes = []
+        for v, a in zip(self.variables, self.values, strict=True):
+            v._value = a
+
+    def __exit__(self, *exc: Any) -> None:
+        for v, a in zip(self.variables, self.saved, strict=True):
+            v._value = a
+        tape_state.tapes = self.tapes
+
+
+def _as_tensors(xs: Any) -> list[Any]:
+    leaves, _ = flatten(xs)
+    return leaves
+
+
+def _check_grads(grads: Any, n: int) -> list[Any]:
+    if isinstance(grads, (list, tuple)):
+        grads = list(grads)
+    else:
+        grads = [grads]
+    if len(grads) != n:
+        raise ValueError(
+            f"custom_gradient function expected to return {n} gradients, but returned {len(grads)} instead."
+        )
+    return grads
+
+
+def _to_ct(g: Any, like: Any) -> Any:
+    if g is None:
+        return None
+    arr = g._value if isinstance(g, (TensorBase, VariableBase)) else convert_python(g, like.dtype)
+    if hasattr(g, "_to_dense"):
+        arr = g._to_dense()._value
+    if np.dtype(like.dtype).kind not in "fc":
+        return None
+    return jnp.broadcast_to(arr.astype(like.dtype), like.shape)
+
+
+def _build_op(
+    f: Callable[..., Any],
+    arg_tree: Any,
+    tensor_pos: tuple[int, ...],
+    static_args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    variables: tuple[VariableBase, ...],
+) -> Op:
+    n_x = len(tensor_pos)
+
+    def call_f(arrays: tuple[Any, ...]) -> tuple[Any, Any]:
+        args = list(static_args)
+        for p, a in zip(tensor_pos, arrays[:n_x], strict=True):
+            args[p] = _wrap(a)
+        with _Swap(variables, arrays[n_x:]):
+            y, grad_fn = f(*jax.tree_util.tree_unflatten(arg_tree, args), **kwargs)
+        return y, grad_fn
+
+    def flat_out(y: Any) -> tuple[Any, ...]:
+        return tuple(t._value if isinstance(t, (TensorBase, VariableBase)) else jnp.asarray(t) for t in _as_tensors(y))
+
+    @jax.custom_vjp
+    def impl(*arrays: Any) -> tuple[Any, ...]:
+        return flat_out(call_f(arrays)[0])
+
+    def fwd(*arrays: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        return flat_out(call_f(arrays)[0]), arrays
+
+    def bwd(arrays: tuple[Any, ...], cts: tuple[Any, ...]) -> tuple[Any, ...]:
+        y, grad_fn = call_f(arrays)
+        ys = _as_tensors(y)
+        upstream = [_wrap(c) for c in cts]
+        with _Swap(variables, arrays[n_x:]):
+            if variables:
+                out = grad_fn(*upstream, variables=[_wrap(a) for a in arrays[n_x:]])
+                if not isinstance(out, (list, tuple)) or len(out) != 2:
+                    raise ValueError(
+                        "custom_gradient: with variables, grad_fn must return (input_grads, variable_grads)."
+                    )
+                x_grads = _check_grads(out[0], n_x)
+                v_grads = list(out[1])
+                if len(v_grads) != len(variables):
+                    raise ValueError(
+                        f"custom_gradient: grad_fn returned {len(v_grads)} variable gradients for "
+                        f"{len(variables)} variables."
+                    )
+            else:
+                x_grads = _check_grads(grad_fn(*upstream), n_x)
+                v_grads = []
+        del ys
+        return tuple(_to_ct(g, a) for g, a in zip(x_grads + v_grads, arrays, strict=True))
+
+    impl.defvjp(fwd, bwd)
+    name = getattr(f, "__name__", "custom_gradient")
+    return Op(f"CustomGradient[{name}]", lambda *a: impl(*a), multiple_results=True)
+
+
+# Built custom-gradient ops by (function, argument structure, static arguments, Variables), so that
+# repeated calls share one structure key and one compiled pullback. The Op holds the Variables alive.
+_OPS: dict[Any, Op] = {}
+
+
+def custom_gradient(f: Callable[..., Any] | None = None) -> Any:
+    """Decorator to define a function with a custom gradient (``tf.custom_gradient``).
+
+    ``f(*xs)`` returns ``(y, grad_fn)``; ``grad_fn(*upstream)`` returns one gradient per input
+    (a single tensor for one input). If ``f`` reads trainable Variables, ``grad_fn`` must accept the
+    keyword ``variables`` and return ``(input_grads, variable_grads)``. Ops inside ``grad_fn`` are
+    differentiable again, so higher-order gradients work.
+
+    >>> import tapejax as tf
+    >>> @tf.custom_gradient
+    ... def log1pexp(x):
+    ...     e = tf.exp(x)
+    ...     def grad(upstream):
+    ...         return upstream * (1 - 1 / (1 + e))
+    ...     return tf.math.log(1 + e), grad
+    >>> x = tf.constant(100.0)
+    >>> with tf.GradientTape() as g:
+    ...     g.watch(x)
+    ...     y = log1pexp(x)
+    >>> print(g.gradient(y, x))
+    tf.Tensor(1.0, shape=(), dtype=float32)
+
+    Raises:
+      ValueError: if ``grad_fn`` returns the wrong number of gradients.
+      TypeError: if ``f`` reads Variables and ``grad_fn`` lacks the ``variables`` keyword.
+
+    Differences from TensorFlow: ``f`` is run again (traced) when the gradient is computed, so it must
+    be a pure function of its inputs and the Variables it reads (no ``.numpy()`` inside).
+    """
+    if f is None:
+        return custom_gradient
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        tapes = tape_state.tapes
+        if not tapes:
+            return f(*args, **kwargs)[0]
+        logger = _ReadLogger()
+        tape_state.tapes = [logger]  # type: ignore[list-item]
+        try:
+            y, grad_fn = f(*args, **kwargs)
+        finally:
+            tape_state.tapes = tapes
+        variables = tuple(logger.variables.values())
+        if variables and "variables" not in inspect.signature(grad_fn).parameters and not any(
+            p.kind is inspect.Parameter.VAR_KEYWORD for p in inspect.signature(grad_fn).parameters.values()
+        ):
+            raise TypeError(
+                "@tf.custom_gradient grad_fn must accept keyword argument 'variables', since function uses "
+                f"variables: {[v.name for v in variables]}"  # type: ignore[attr-defined]
+            )
+        leaves, arg_tree = jax.tree_util.tree_flatten(list(args), is_leaf=lambda x: isinstance(x, (TensorBase, VariableBase)))
+        tensor_pos = tuple(i for i, a in enumerate(leaves) if isinstance(a, (TensorBase, VariableBase)))
+        static = tuple(None if i in tensor_pos else a for i, a in enumerate(leaves))
+        xs = [leaves[i] for i in tensor_pos]
+        ys = _as_tensors(y)
+        y_tensors = tuple(t if isinstance(t, Tensor) else Tensor(convert_python(t, None)) for t in ys)
+        key = (f, arg_tree, tensor_pos, static, tuple(sorted(kwargs.items())), tuple(id(v) for v in variables))
+        try:
+            op = _OPS.get(key)
+        except TypeError:  # unhashable Python arguments: build (and compile) afresh
+            key, op = None, None
+        if op is None:
+            op = _build_op(f, arg_tree, tensor_pos, static, kwargs, variables)
+            if key is not None:
+                if len(_OPS) > 256:
+                    _OPS.clear()
+                _OPS[key] = op
+        rec_args = (*xs, *variables)
+        vals = [a._value for a in rec_args]
+        reads: dict[int, Any] = {}
+        for tape in tapes:
+            tape._record(op, (), rec_args, vals, y_tensors, reads)
+        _, y_tree = flatten(y)
+        return jax.tree_util.tree_unflatten(y_tree, list(y_tensors))
+
+    return wrapper
