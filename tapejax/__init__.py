@@ -20,3 +20,4 @@ from tapejax._src.tape import UnconnectedGradients as UnconnectedGradients
 from tapejax._src.custom_gradient import custom_gradient as custom_gradient
 from tapejax._src.custom_gradient import stop_gradient as stop_gradient
 from tapejax import autodiff as autodiff
+from tapejax import debugging as debugging

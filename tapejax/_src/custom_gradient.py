@@ -37,6 +37,8 @@ class _ReadLogger:
 
     def __init__(self) -> None:
         self.variables: dict[int, VariableBase] = {}
+        self._watched: dict[int, Any] = {}
+        self._exits: dict[int, Any] = {}
 
     def _record(self, op: Op, params: Any, args: tuple[Any, ...], vals: Any, result: Any, reads: Any) -> None:
         for a in args:

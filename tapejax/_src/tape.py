@@ -188,6 +188,7 @@ class GradientTape(Tape):
         super().__init__(bool(persistent), bool(watch_accessed_variables))
         self._entered = False
         self._used = False
+        self._start_uid: int | None = None  # Variables with a larger creation id were made inside
 
     def __enter__(self) -> GradientTape:
         if self in tape_state.tapes:
@@ -196,6 +197,10 @@ class GradientTape(Tape):
             )
         tape_state.tapes = [*tape_state.tapes, self]
         self._entered = True
+        if self._start_uid is None:
+            from tapejax._src.variable import _creation_counter
+
+            self._start_uid = next(_creation_counter)
         return self
 
     def __exit__(self, *exc: Any) -> None:
