@@ -11,7 +11,7 @@ import numpy as np
 
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src import errors
-from tapejax._src.core import TensorBase, VariableBase
+from tapejax._src.core import TensorBase, VariableBase, tape_state
 
 
 class TensorShape:
@@ -137,6 +137,13 @@ class Reference:
 
     def __repr__(self) -> str:
         return f"<Reference wrapping {self._obj!r}>"
+
+
+def _note_exit(t: Any, how: str) -> None:
+    """Tells active tapes that a watched value left for numpy (``explain_gradient`` reports it)."""
+    for tape in tape_state.tapes:
+        if id(t) in tape._watched:
+            tape._exits[id(t)] = (how, t)
 
 
 def _numpy_text(value: Any, is_repr: bool) -> str:
@@ -306,6 +313,8 @@ class Tensor(TensorBase, TensorOperators):
 
     def numpy(self) -> Any:
         """The value as a numpy array (a numpy scalar for rank-0 tensors), a copy."""
+        if tape_state.tapes:
+            _note_exit(self, ".numpy()")
         arr = np.array(self._value)
         return arr[()] if arr.ndim == 0 else arr
 
@@ -327,6 +336,8 @@ class Tensor(TensorBase, TensorOperators):
         return f"tf.Tensor({_numpy_text(self._value, False)}, shape={self.shape}, dtype={self.dtype.name})"
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if tape_state.tapes:
+            _note_exit(self, "numpy conversion (np.asarray)")
         arr = np.asarray(self._value)
         return arr if dtype is None else arr.astype(dtype)
 
@@ -348,6 +359,8 @@ class Tensor(TensorBase, TensorOperators):
         return bool(np.asarray(self._value))
 
     def __float__(self) -> float:
+        if tape_state.tapes:
+            _note_exit(self, "float()")
         return float(np.asarray(self._value))
 
     def __int__(self) -> int:

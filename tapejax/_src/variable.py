@@ -10,12 +10,20 @@ import jax
 import numpy as np
 
 from tapejax._src import dtypes as dtypes_lib
-from tapejax._src.core import TensorBase, VariableBase
+from tapejax._src.core import TensorBase, VariableBase, tape_state
 from tapejax._src.ops import array_ops
 from tapejax._src.tensor import Reference, Tensor, TensorOperators, TensorShape, _device_name, _numpy_text, convert_python
 
 # Creation order: ``GradientTape.watched_variables()`` is ordered by it, as in TF.
 _creation_counter = itertools.count()
+
+
+def _note_variable_exit(v: Variable, how: str) -> None:
+    """Tells active tapes that a Variable's value left for numpy (``explain_gradient`` reports it)."""
+    for tape in tape_state.tapes:
+        exits = getattr(tape, "_exits", None)
+        if exits is not None:
+            exits[("var", id(v))] = (how, v)
 
 
 class Variable(VariableBase, TensorOperators):
@@ -115,6 +123,8 @@ class Variable(VariableBase, TensorOperators):
 
     def numpy(self) -> Any:
         """The current value as a numpy array (a numpy scalar for rank-0)."""
+        if tape_state.tapes:
+            _note_variable_exit(self, ".numpy()")
         arr = np.array(self._value)
         return arr[()] if arr.ndim == 0 else arr
 
@@ -218,6 +228,8 @@ class Variable(VariableBase, TensorOperators):
         return bool(np.asarray(self._value))
 
     def __float__(self) -> float:
+        if tape_state.tapes:
+            _note_variable_exit(self, "float()")
         return float(np.asarray(self._value))
 
     def __int__(self) -> int:
