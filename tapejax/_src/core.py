@@ -36,9 +36,11 @@ class Op:
       multiple_results: ``impl`` returns a tuple of arrays.
       same_dtype: all array arguments must share one dtype (TF never promotes implicitly); Python
         scalars adapt to it.
+      sparse_grad: a row gather (``params, indices``; params = input 0, params ``axis``/``batch_dims``):
+        a source read only through it gets TF's ``IndexedSlices`` gradient.
     """
 
-    __slots__ = ("name", "impl", "differentiable", "multiple_results", "same_dtype", "_kernels")
+    __slots__ = ("name", "impl", "differentiable", "multiple_results", "same_dtype", "sparse_grad", "_kernels")
 
     def __init__(
         self,
@@ -48,8 +50,10 @@ class Op:
         differentiable: bool = True,
         multiple_results: bool = False,
         same_dtype: bool = False,
+        sparse_grad: bool = False,
     ) -> None:
         self.name = name
+        self.sparse_grad = sparse_grad
         self.impl = impl
         self.differentiable = differentiable
         self.multiple_results = multiple_results

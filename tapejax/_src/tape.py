@@ -54,6 +54,9 @@ def flatten(tree: Any) -> tuple[list[Any], Any]:
     return jax.tree_util.tree_flatten(tree, is_leaf=is_leaf)
 
 
+_alias_op = Op("Identity", lambda x: x)
+
+
 class Tape:
     """What GradientTape and ForwardAccumulator share: the recording of watched computation.
 
@@ -65,6 +68,7 @@ class Tape:
         self._persistent = persistent
         self._auto = watch_accessed_variables
         self._nodes: list[Node] = []
+        self._has_sparse = False  # a gather was recorded: sources may get IndexedSlices
         self._watched: dict[int, Any] = {}
         self._vars: dict[int, VariableBase] = {}  # watched Variables, by id
         self._reads: dict[int, list[Any]] = {}
@@ -125,7 +129,15 @@ class Tape:
         for o in outputs:
             if _is_inexact(o._value):
                 watched[id(o)] = o
+        if op.sparse_grad:
+            self._has_sparse = True
         self._nodes.append(Node(op, params, tuple(inputs), outputs))
+
+    def _alias(self, recorded: Any, alias: Any) -> None:
+        """Makes ``alias`` (a new Tensor of the same value) stand for ``recorded`` on this tape."""
+        if id(recorded) in self._watched:
+            self._watched[id(alias)] = alias
+            self._nodes.append(Node(_alias_op, (), (recorded,), (alias,)))
 
     def _watch_one(self, t: Any) -> None:
         if isinstance(t, VariableBase):
@@ -145,6 +157,7 @@ class Tape:
 
     def _clear(self) -> None:
         self._nodes = []
+        self._has_sparse = False
         self._watched = {}
         self._reads = {}
         self._cut = {}
@@ -403,6 +416,13 @@ class GradientTape(Tape):
                 )
             source_ids.append(ids)
 
+        # TF: a source used only as the params of row gathers gets an IndexedSlices gradient. Its
+        # gathers' outputs become the differentiated values (one virtual source each).
+        sparse = self._sparse_sources(source_ids) if mode == "grad" and self._has_sparse else {}
+        n = len(source_ids)
+        for gathers in sparse.values():
+            source_ids.extend([id(g.outputs[0])] for g in gathers)
+
         pruned = backward.prune(self._nodes, target_ids, avals, source_ids, [s is not None for s in seeds], mode)
         if not self._persistent:
             self._used = True
@@ -414,13 +434,37 @@ class GradientTape(Tape):
             it = iter(out)
             results = [next(it) if c else None for c in pruned.connected]
         else:
-            results = [None] * len(source_leaves)
+            results = [None] * len(source_ids)
+        if sparse:
+            virtual = iter(results[n:])
+            results = results[:n]
+            for i, gathers in sparse.items():
+                results[i] = _indexed_slices(source_leaves[i], gathers, [next(virtual) for _ in gathers])
         if not self._persistent:
             self._clear()
         for i, s in enumerate(source_leaves):
             if results[i] is None and unconnected is UnconnectedGradients.ZERO:
                 results[i] = _zeros_for(mode, targets[0] if targets else None, s)
         return jax.tree_util.tree_unflatten(source_tree, results)
+
+    def _sparse_sources(self, source_ids: list[list[Any]]) -> dict[int, list[Node]]:
+        """Sources consumed only as the params of row gathers, with those gather nodes."""
+        uses: dict[Any, list[tuple[Node, int]]] = {}
+        for node in self._nodes:
+            for pos, t in enumerate(node.inputs):
+                if isinstance(t, TensorBase) and id(t) in self._watched:
+                    uses.setdefault(id(t), []).append((node, pos))
+        sparse: dict[int, list[Node]] = {}
+        for i, ids in enumerate(source_ids):
+            found = [u for tid in ids for u in uses.get(tid, ())]
+            if found and all(
+                node.op.sparse_grad and pos == 0 and dict(node.params).get("axis") == 0
+                and dict(node.params).get("batch_dims", 0) == 0
+                for node, pos in found
+            ):  # fmt: skip
+                sparse[i] = [node for node, _ in found]
+                source_ids[i] = []
+        return sparse
 
     def _seeds(self, targets: list[Any], output_gradients: Any) -> list[Any]:
         """Per target, its output gradient as a Tensor, or None for "ones" (TF flattens the nest)."""
@@ -453,6 +497,33 @@ class GradientTape(Tape):
             return seeds
         # Once any target is seeded, the others get explicit ones (the pullback's arguments are per target).
         return [constant(np.ones(t._value.shape, t._value.dtype)) if s is None else s for t, s in zip(targets, seeds, strict=True)]
+
+
+def _indexed_slices(source: Any, gathers: list[Node], cts: list[Any]) -> Any:
+    """TF's gradient of a source read through row gathers: the gathered rows' upstream values."""
+    from tapejax._src.indexed_slices import IndexedSlices
+    from tapejax._src.ops.array_ops import reshape
+
+    src = source._value
+    row_shape = tuple(src.shape[1:])
+    values, indices = [], []
+    for node, ct in zip(gathers, cts, strict=True):
+        if ct is None:
+            continue
+        values.append(reshape(ct, (-1, *row_shape)))
+        idx = node.inputs[1]
+        idx = idx._value if isinstance(idx, TensorBase) else idx
+        indices.append(jax.numpy.reshape(idx, (-1,)))
+    if not values:
+        return None
+    if len(values) == 1:
+        vals = values[0]
+    else:
+        vals = bind(_concat_rows, *values)
+    return IndexedSlices(vals, Tensor(jax.numpy.concatenate(indices)), Tensor(jax.numpy.asarray(src.shape, jax.numpy.int32)))
+
+
+_concat_rows = Op("ConcatV2", lambda *xs: jax.numpy.concatenate(xs, axis=0))
 
 
 def _value_of(x: Any) -> Any:

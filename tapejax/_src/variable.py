@@ -240,7 +240,12 @@ class Variable(VariableBase, TensorOperators):
 
     def __getitem__(self, key: Any) -> SlicedVariable:
         t = array_ops.strided_slice_from_key(self, key)
-        return SlicedVariable(t._value, self, key)
+        sliced = SlicedVariable(t._value, self, key)
+        for tape in tape_state.tapes:
+            alias = getattr(tape, "_alias", None)
+            if alias is not None:
+                alias(t, sliced)  # the tape recorded `t`; the user holds `sliced`
+        return sliced
 
     def __deepcopy__(self, memo: Any) -> Variable:
         return Variable(np.array(self._value), trainable=self.trainable, name=self._name.split(":")[0])
