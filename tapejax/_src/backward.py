@@ -20,19 +20,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax._src.core import Op, TensorBase
+from tapejax._src.core import Op
 
 # Compiled pullbacks kept at once; the least recently used one is dropped beyond this.
 CACHE_SIZE = 512
 
 
-class NodeSpec(NamedTuple):
-    """One node of a pruned subgraph, by position: no Tensors, only hashable structure."""
-
-    op: Op
-    params: tuple[tuple[str, Any], ...]
-    inputs: tuple[tuple[int, int], ...]  # (residual index, local index or -1 if off the path)
-    outputs: tuple[int, ...]  # local index or -1
+# One node of a pruned subgraph, by position (no Tensors, only hashable structure):
+# (op, params, inputs as (residual index, local index or -1 if off the path), output local indices or -1).
+NodeSpec = tuple[Op, tuple[tuple[str, Any], ...], tuple[tuple[int, int], ...], tuple[int, ...]]
 
 
 class Structure(NamedTuple):
@@ -41,10 +37,10 @@ class Structure(NamedTuple):
     mode: str  # "grad", "jacobian", "batch_jacobian" or "jvp"
     nodes: tuple[NodeSpec, ...]
     n_residuals: int
-    # Per target: (local index, shape, dtype name, seeded by output_gradients).
-    targets: tuple[tuple[int, tuple[int, ...], str, bool], ...]
-    # Per connected source: the local indices whose cotangents sum to its gradient, and whether it is complex.
-    sources: tuple[tuple[tuple[int, ...], bool], ...]
+    # Per target: (local index or -1, shape, numpy dtype, seeded by output_gradients).
+    targets: tuple[tuple[int, tuple[int, ...], Any, bool], ...]
+    # Per connected source: the local indices whose cotangents sum to its gradient.
+    sources: tuple[tuple[int, ...], ...]
 
 
 class Pruned(NamedTuple):
@@ -71,77 +67,83 @@ def prune(
       seeded: per target, whether an output gradient is passed for it.
       mode: "grad", "jacobian" or "batch_jacobian".
     """
+    # Node.in_ids / out_ids are the ids of inputs and outputs, computed once at record time. A
+    # constant input's id never collides with a tensor's: the node keeps both alive.
     reach: set[Any] = set()
     for ids in source_ids:
         reach.update(ids)
     fwd = []
     for node in nodes:
-        for t in node.inputs:
-            if isinstance(t, TensorBase) and id(t) in reach:
-                fwd.append(node)
-                for o in node.outputs:
-                    reach.add(id(o))
-                break
+        if not reach.isdisjoint(node.in_ids):
+            fwd.append(node)
+            reach.update(node.out_ids)
     needed: set[Any] = {tid for tid in target_ids if tid is not None and tid in reach}
     kept = []
     for node in reversed(fwd):
-        if any(id(o) in needed for o in node.outputs):
+        if not needed.isdisjoint(node.out_ids):
             kept.append(node)
-            for t in node.inputs:
-                if isinstance(t, TensorBase) and id(t) in reach:
-                    needed.add(id(t))
+            needed.update(reach.intersection(node.in_ids))
     kept.reverse()
 
     local: dict[Any, int] = {}
-
-    def loc(tid: Any) -> int:
-        i = local.get(tid)
-        if i is None:
-            i = local[tid] = len(local)
-        return i
-
     residuals: list[Any] = []
     res_index: dict[int, int] = {}
     specs = []
     for node in kept:
         ins = []
-        for t in node.inputs:
-            key = id(t)
+        for t, key in zip(node.inputs, node.in_ids):
             r = res_index.get(key)
             if r is None:
                 r = res_index[key] = len(residuals)
                 residuals.append(t)
-            on_path = isinstance(t, TensorBase) and key in needed
-            ins.append((r, loc(key) if on_path else -1))
-        outs = tuple(loc(id(o)) if id(o) in needed else -1 for o in node.outputs)
-        specs.append(NodeSpec(node.op, node.params, tuple(ins), outs))
+            if key in needed:
+                l = local.get(key)
+                if l is None:
+                    l = local[key] = len(local)
+                ins.append((r, l))
+            else:
+                ins.append((r, -1))
+        outs = []
+        for key in node.out_ids:
+            if key in needed:
+                l = local.get(key)
+                if l is None:
+                    l = local[key] = len(local)
+                outs.append(l)
+            else:
+                outs.append(-1)
+        specs.append((node.op, node.params, tuple(ins), tuple(outs)))
 
     targets = []
     for tid, (shape, dtype), s in zip(target_ids, target_avals, seeded, strict=True):
         if tid is not None and tid in needed:
-            targets.append((loc(tid), tuple(shape), np.dtype(dtype).name, s))
+            l = local.get(tid)
+            if l is None:
+                l = local[tid] = len(local)
+            targets.append((l, shape, dtype, s))
         else:
-            targets.append((-1, tuple(shape), np.dtype(dtype).name, s))
+            targets.append((-1, shape, dtype, s))
     sources = []
     connected = []
     for ids in source_ids:
-        locs = tuple(local[i] for i in ids if i in needed)
+        locs = tuple(local[i] for i in ids if i in needed and i in local)
         connected.append(bool(locs))
         if locs:
-            sources.append((locs, False))
+            sources.append(locs)
     structure = Structure(mode, tuple(specs), len(residuals), tuple(targets), tuple(sources))
     return Pruned(structure, residuals, connected)
 
 
 def _node_vjp(spec: NodeSpec, res: Sequence[Any], cts: dict[int, Any]) -> None:
     """Adds one node's input cotangents to ``cts`` (traced inside the compiled pullback)."""
-    out_cts = [cts.get(o) if o >= 0 else None for o in spec.outputs]
+    op, params_key, inputs, outputs = spec
+    out_cts = [cts.get(o) if o >= 0 else None for o in outputs]
     if all(c is None for c in out_cts):
         return
-    primals = [res[r] for r, _ in spec.inputs]
-    diff = [j for j, (_, l) in enumerate(spec.inputs) if l >= 0]
-    impl = spec.op.impl
-    params = dict(spec.params)
+    primals = [res[r] for r, _ in inputs]
+    diff = [j for j, (_, l) in enumerate(inputs) if l >= 0]
+    impl = op.impl
+    params = dict(params_key)
 
     def f(*d: Any) -> Any:
         p = list(primals)
@@ -150,12 +152,12 @@ def _node_vjp(spec: NodeSpec, res: Sequence[Any], cts: dict[int, Any]) -> None:
         return impl(*p, **params)
 
     out, vjp = jax.vjp(f, *[primals[j] for j in diff])
-    if spec.op.multiple_results:
+    if op.multiple_results:
         ct: Any = tuple(jnp.zeros_like(o) if c is None else c for c, o in zip(out_cts, out, strict=True))
     else:
         ct = out_cts[0]
     for j, c in zip(diff, vjp(ct), strict=True):
-        l = spec.inputs[j][1]
+        l = inputs[j][1]
         prev = cts.get(l)
         cts[l] = c if prev is None else prev + c
 
@@ -170,7 +172,7 @@ def _pullback_core(structure: Structure, res: Sequence[Any], seeds: Sequence[Any
     for spec in reversed(structure.nodes):
         _node_vjp(spec, res, cts)
     out = []
-    for locs, _ in structure.sources:
+    for locs in structure.sources:
         acc = None
         for l in locs:
             c = cts.get(l)
@@ -241,22 +243,22 @@ def _make_jvp(structure: Structure) -> Callable[..., Any]:
     n_res = structure.n_residuals
     # The residual holding each source local's value (a source local is some node's input).
     res_of: dict[int, int] = {}
-    for spec in structure.nodes:
-        for r, l in spec.inputs:
+    for _, _, inputs, _ in structure.nodes:
+        for r, l in inputs:
             if l >= 0:
                 res_of.setdefault(l, r)
-    source_locs = [locs for locs, _ in structure.sources]
+    source_locs = list(structure.sources)
 
     def replay(res: Sequence[Any], *src_vals: Any) -> tuple[Any, ...]:
         env: dict[int, Any] = {}
         for locs, vals in zip(source_locs, src_vals, strict=True):
             for l, v in zip(locs, vals, strict=True):
                 env[l] = v
-        for spec in structure.nodes:
-            ins = [env[l] if l in env else res[r] for r, l in spec.inputs]
-            out = spec.op.impl(*ins, **dict(spec.params))
-            outs = out if spec.op.multiple_results else (out,)
-            for l, o in zip(spec.outputs, outs, strict=True):
+        for op, params, inputs, outputs in structure.nodes:
+            ins = [env[l] if l in env else res[r] for r, l in inputs]
+            out = op.impl(*ins, **dict(params))
+            outs = out if op.multiple_results else (out,)
+            for l, o in zip(outputs, outs, strict=True):
                 if l >= 0 and l not in env:
                     env[l] = o
         return tuple(env[l] for l, _, _, _ in structure.targets)

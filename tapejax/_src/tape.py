@@ -32,13 +32,15 @@ class UnconnectedGradients(enum.Enum):
 class Node:
     """One recorded op: its inputs (Tensors, or constant arrays) and output Tensors."""
 
-    __slots__ = ("op", "params", "inputs", "outputs")
+    __slots__ = ("op", "params", "inputs", "outputs", "in_ids", "out_ids")
 
     def __init__(self, op: Op, params: tuple[tuple[str, Any], ...], inputs: tuple[Any, ...], outputs: tuple[Any, ...]) -> None:
         self.op = op
         self.params = params
         self.inputs = inputs
         self.outputs = outputs
+        self.in_ids = tuple(map(id, inputs))
+        self.out_ids = tuple(map(id, outputs))
 
 
 def _is_inexact(x: Any) -> bool:
@@ -392,7 +394,7 @@ class GradientTape(Tape):
         avals = []
         for t in targets:
             v = t._value
-            avals.append((tuple(v.shape), v.dtype))
+            avals.append((v.shape, v.dtype))
             if not _is_inexact(v):
                 target_ids.append(None)
             elif isinstance(t, VariableBase):
