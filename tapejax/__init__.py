@@ -21,3 +21,10 @@ from tapejax._src.custom_gradient import custom_gradient as custom_gradient
 from tapejax._src.custom_gradient import stop_gradient as stop_gradient
 from tapejax import autodiff as autodiff
 from tapejax import debugging as debugging
+# Keras optimizers, losses, tf.Module
+from tapejax._src.module import Module as Module
+from tapejax import keras as keras
+from tapejax import optimizers as optimizers
+from tapejax._src.function import cond as cond
+from tapejax._src.function import function as function
+from tapejax._src.function import while_loop as while_loop

@@ -111,7 +111,9 @@ def scalar_to_array(value: Any, np_dtype: np.dtype, op_name: str) -> jax.Array:
     key = (type(value), value, np_dtype)
     arr = _SCALAR_CACHE.get(key)
     if arr is None:
-        arr = jax.device_put(_python_to_numpy(value, np_dtype, op_name))
+        # Concrete even when first met inside a trace (a cached tracer would leak into later calls).
+        with jax.ensure_compile_time_eval():
+            arr = jax.device_put(_python_to_numpy(value, np_dtype, op_name))
         if len(_SCALAR_CACHE) > 4096:
             _SCALAR_CACHE.clear()
         _SCALAR_CACHE[key] = arr

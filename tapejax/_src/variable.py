@@ -145,6 +145,10 @@ class Variable(VariableBase, TensorOperators):
     # -- assignment ---------------------------------------------------------------------------------
     def _checked(self, value: Any, op_name: str) -> Any:
         """``value`` as an array of this Variable's dtype and an allowed shape, or a ValueError."""
+        for tape in tape_state.tapes:
+            on_assign = getattr(tape, "_on_assign", None)
+            if on_assign is not None:
+                on_assign(self)  # tf.function lifts Variables it assigns
         dtype = self._value.dtype
         if isinstance(value, (TensorBase, VariableBase)):
             arr = value._value

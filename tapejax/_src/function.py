@@ -1,0 +1,308 @@
+"""``tf.function`` on ``jax.jit``, and ``tf.cond`` / ``tf.while_loop``.
+
+A tapejax function is traced into a pure JAX function of (tensor arguments, Variable values) that
+returns (outputs, new Variable values). The Variables it reads or assigns are discovered while
+tracing and lifted to explicit inputs and outputs, never baked in as constants; assignments are
+written back after each call. Retracing follows TF: a new Python value or a new shape/dtype of a
+tensor argument traces again (JAX's jit cache does the shape part).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from tapejax._src import errors
+from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, tape_state
+from tapejax._src.tensor import Tensor, convert_python
+
+
+class _Discovery:
+    """Stands in for the tape stack while tracing: notes every Variable an op reads or assigns."""
+
+    def __init__(self) -> None:
+        self.variables: dict[int, Any] = {}
+        self.originals: dict[int, Any] = {}  # values before the trace, restored after it
+        self._watched: dict[int, Any] = {}
+        self._exits: dict[int, Any] = {}
+
+    def _record(self, op: Op, params: Any, args: tuple[Any, ...], vals: Any, result: Any, reads: Any) -> None:
+        for a in args:
+            if isinstance(a, VariableBase):
+                self._on_assign(a)
+
+    def _on_assign(self, var: Any) -> None:
+        if id(var) not in self.variables:
+            self.variables[id(var)] = var
+            self.originals[id(var)] = var._value
+
+
+def lifted_states() -> list[Any]:
+    """Global mutable states lifted like Variables (the random generator's key)."""
+    from tapejax._src import random_state
+
+    return [random_state.GLOBAL]
+
+
+def _is_tensor_leaf(x: Any) -> bool:
+    return isinstance(x, (TensorBase, VariableBase, np.ndarray, jax.Array))
+
+
+class _Trace:
+    """One concrete trace: a static key's jitted program and the Variables it lifts."""
+
+    def __init__(self, fn: Callable[..., Any], arg_tree: Any, static: tuple[Any, ...], tensor_pos: tuple[int, ...]) -> None:
+        self.fn = fn
+        self.arg_tree = arg_tree
+        self.static = static
+        self.tensor_pos = tensor_pos
+        self.variables: list[Any] = []
+        self.out_tree: Any = None
+        self.out_static: list[Any] = []
+        self.out_is_tensor: list[bool] = []
+        self.discovered: dict[int, Any] = {}
+        self._build()
+
+    def _build(self) -> None:
+        # A fresh closure per build: jit caches by function identity, and a bound method of the same
+        # trace compares equal across builds with different lifted Variables.
+        def run(xs: tuple[Any, ...], var_vals: tuple[Any, ...], rng: Any) -> Any:
+            return self.pure(xs, var_vals, rng)
+
+        self.jitted = jax.jit(run)
+        n = len(self.variables)
+        self.impl_op = Op(
+            f"function[{getattr(self.fn, '__name__', 'fn')}]",
+            lambda *a: self.pure(a[: len(a) - n - 1], a[len(a) - n - 1 : len(a) - 1], a[-1])[0],
+            multiple_results=True,
+        )
+
+    def pure(self, xs: tuple[Any, ...], var_vals: tuple[Any, ...], rng: Any) -> tuple[tuple[Any, ...], tuple[Any, ...], Any]:
+        leaves = list(self.static)
+        for p, x in zip(self.tensor_pos, xs, strict=True):
+            leaves[p] = _wrap(x)
+        args, kwargs = jax.tree_util.tree_unflatten(self.arg_tree, leaves)
+        states = lifted_states()
+        saved = [v._value for v in self.variables]
+        saved_states = [s._value for s in states]
+        discovery = _Discovery()
+        saved_tapes = tape_state.tapes
+        tape_state.tapes = [discovery]  # type: ignore[list-item]
+        try:
+            for v, a in zip(self.variables, var_vals, strict=True):
+                v._value = a
+            states[0]._value = rng
+            out = self.fn(*args, **kwargs)
+            new_vals = tuple(v._value for v in self.variables)
+            new_rng = states[0]._value
+            # Variables touched but not lifted would have been read as constants: remember them.
+            for k, v in discovery.variables.items():
+                if all(v is not w for w in self.variables):
+                    self.discovered[k] = v
+        finally:
+            tape_state.tapes = saved_tapes
+            for k, v in discovery.variables.items():
+                v._value = discovery.originals[k]
+            for v, a in zip(self.variables, saved, strict=True):
+                v._value = a
+            for s, a in zip(states, saved_states, strict=True):
+                s._value = a
+        out_leaves, out_tree = jax.tree_util.tree_flatten(out, is_leaf=lambda x: isinstance(x, (TensorBase, VariableBase)))
+        self.out_tree = out_tree
+        self.out_is_tensor = [isinstance(x, (TensorBase, VariableBase, jax.Array)) for x in out_leaves]
+        self.out_static = [None if t else x for x, t in zip(out_leaves, self.out_is_tensor, strict=True)]
+        arrays = tuple(x._value if isinstance(x, (TensorBase, VariableBase)) else x for x, t in zip(out_leaves, self.out_is_tensor, strict=True) if t)
+        return arrays, new_vals, new_rng
+
+    def call(self, xs: tuple[Any, ...]) -> Any:
+        states = lifted_states()
+        for _ in range(8):  # each round lifts the Variables the last trace discovered
+            var_vals = tuple(v._value for v in self.variables)
+            try:
+                outs, new_vals, new_rng = self.jitted(xs, var_vals, states[0]._value)
+            except (TypeError, ValueError) as e:
+                raise errors.InvalidArgumentError(None, None, f"tf.function {getattr(self.fn, '__name__', '')}: {e}") from None
+            if not self.discovered:
+                break
+            self.variables.extend(self.discovered.values())
+            self.discovered = {}
+            self._build()
+        else:
+            raise RuntimeError("tf.function: Variables kept changing between traces.")
+        for v, a in zip(self.variables, new_vals, strict=True):
+            v._value = a
+        states[0]._value = new_rng
+        return outs, var_vals
+
+    def unflatten(self, outs: tuple[Any, ...]) -> Any:
+        it = iter(outs)
+        leaves = [next(it) if t else s for t, s in zip(self.out_is_tensor, self.out_static, strict=True)]
+        return jax.tree_util.tree_unflatten(self.out_tree, leaves)
+
+
+class Function:
+    """A TF-style compiled function (``tf.function``): traced once per input signature, run by XLA.
+
+    Variables read or assigned inside are lifted to inputs/outputs of the compiled program and
+    written back after each call; the global random generator is lifted too. Under an active
+    ``GradientTape`` a call is recorded as one differentiable node.
+
+    >>> import tapejax as tf
+    >>> v = tf.Variable(1.0)
+    >>> @tf.function
+    ... def step(x):
+    ...     v.assign_add(x)
+    ...     return v * 2.0
+    >>> print(step(tf.constant(2.0)))
+    tf.Tensor(6.0, shape=(), dtype=float32)
+    >>> print(v.numpy())
+    3.0
+
+    Differences from TensorFlow: Python side effects (print, list appends) run only while tracing,
+    as in TF; Python control flow on tensor values inside the function raises JAX's
+    ConcretizationTypeError: use ``tf.cond`` / ``tf.while_loop``. Creating Variables inside is not
+    supported.
+    """
+
+    def __init__(self, python_function: Callable[..., Any], input_signature: Any = None, jit_compile: Any = None, reduce_retracing: bool = False) -> None:
+        functools.update_wrapper(self, python_function)  # type: ignore[arg-type]
+        self.python_function = python_function
+        self.input_signature = input_signature
+        self._traces: dict[Any, _Trace] = {}
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        if instance is None:
+            return self
+        # A method: bind `self` as a static argument, one Function per instance.
+        bound = self.__dict__.setdefault("_bound", {})
+        f = bound.get(id(instance))
+        if f is None:
+            f = bound[id(instance)] = Function(functools.partial(self.python_function, instance))
+        return f
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        leaves, arg_tree = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor_leaf)
+        tensor_pos = []
+        xs = []
+        static = []
+        for i, leaf in enumerate(leaves):
+            if isinstance(leaf, (TensorBase, VariableBase)):
+                tensor_pos.append(i)
+                xs.append(leaf)
+                static.append(None)
+            elif isinstance(leaf, (np.ndarray, jax.Array)):
+                tensor_pos.append(i)
+                xs.append(Tensor(convert_python(leaf, None)))
+                static.append(None)
+            else:
+                static.append(leaf)
+        key = (arg_tree, tuple(tensor_pos), _hashable(static))
+        trace = self._traces.get(key)
+        if trace is None:
+            trace = self._traces[key] = _Trace(self.python_function, arg_tree, tuple(static), tuple(tensor_pos))
+        arrays = tuple(x._value for x in xs)
+        from tapejax._src.random_state import GLOBAL
+
+        rng = GLOBAL._value
+        outs, var_vals = trace.call(arrays)
+        out_tensors = tuple(Tensor(o) for o in outs)
+        tapes = tape_state.tapes
+        if tapes and out_tensors:
+            rec_args = (*xs, *trace.variables, Tensor(rng))
+            vals = [*arrays, *var_vals, rng]
+            reads: dict[int, Any] = {}
+            for tape in tapes:
+                tape._record(trace.impl_op, (), rec_args, vals, out_tensors, reads)
+        return trace.unflatten(out_tensors)
+
+    def experimental_get_tracing_count(self) -> int:
+        """How many times the function was traced (TF's name)."""
+        return len(self._traces)
+
+
+def _hashable(static: list[Any]) -> Any:
+    try:
+        hash(tuple(static))
+        return tuple(static)
+    except TypeError:
+        return tuple(id(s) for s in static)
+
+
+def function(func: Callable[..., Any] | None = None, input_signature: Any = None, autograph: bool = True, jit_compile: Any = None, reduce_retracing: bool = False, experimental_implements: Any = None, experimental_autograph_options: Any = None, experimental_attributes: Any = None, experimental_relax_shapes: Any = None, experimental_compile: Any = None, experimental_follow_type_hints: Any = None) -> Any:
+    """Compiles a function into a callable XLA program (``tf.function``); usable as a decorator.
+
+    See :class:`Function`. ``autograph`` is accepted and ignored (use tf.cond / tf.while_loop).
+    """
+    if func is None:
+        return lambda f: Function(f, input_signature)
+    return Function(func, input_signature)
+
+
+# -- control flow ----------------------------------------------------------------------------------
+def _unwrap_tree(tree: Any) -> tuple[list[Any], Any]:
+    leaves, t = jax.tree_util.tree_flatten(tree, is_leaf=lambda x: isinstance(x, (TensorBase, VariableBase)))
+    return [x._value if isinstance(x, (TensorBase, VariableBase)) else jnp.asarray(x) for x in leaves], t
+
+
+def _is_traced(x: Any) -> bool:
+    v = x._value if isinstance(x, (TensorBase, VariableBase)) else x
+    return isinstance(v, jax.core.Tracer)
+
+
+def cond(pred: Any, true_fn: Callable[[], Any] | None = None, false_fn: Callable[[], Any] | None = None, name: str | None = None) -> Any:
+    """Runs ``true_fn()`` if ``pred`` else ``false_fn()`` (``tf.cond``).
+
+    Eagerly only the taken branch runs (and is recorded by tapes, so gradients flow through it, as in
+    TF); inside ``tf.function`` both branches are traced into one ``lax.cond``.
+    """
+    if true_fn is None or false_fn is None:
+        raise TypeError("tf.cond: true_fn and false_fn are required.")
+    if not _is_traced(pred):
+        return true_fn() if bool(pred) else false_fn()
+    p = pred._value if isinstance(pred, (TensorBase, VariableBase)) else pred
+    trees: list[Any] = []
+
+    def branch(fn: Callable[[], Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            arrays, tree = _unwrap_tree(fn())
+            trees.append(tree)
+            return arrays
+
+        return run
+
+    out = jax.lax.cond(p, branch(true_fn), branch(false_fn))
+    return jax.tree_util.tree_unflatten(trees[0], [_wrap(o) for o in out])
+
+
+def while_loop(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: Any, shape_invariants: Any = None, parallel_iterations: int = 10, back_prop: bool = True, swap_memory: bool = False, maximum_iterations: Any = None, name: str | None = None) -> Any:
+    """Repeats ``body`` while ``cond`` is true (``tf.while_loop``); returns the final loop vars.
+
+    Eagerly this is a Python loop (differentiable on a tape, as TF eager); inside ``tf.function``
+    it is one ``lax.while_loop`` (not reverse-differentiable, as in JAX).
+    """
+    leaves, tree = jax.tree_util.tree_flatten(loop_vars, is_leaf=lambda x: isinstance(x, (TensorBase, VariableBase)))
+    if not any(_is_traced(x) for x in leaves):
+        vars_ = loop_vars
+        i = 0
+        while bool(cond(*_as_args(vars_))) and (maximum_iterations is None or i < int(maximum_iterations)):
+            vars_ = body(*_as_args(vars_))
+            i += 1
+        return vars_
+
+    def c(arrays: Any) -> Any:
+        return _unwrap_tree(cond(*_as_args(jax.tree_util.tree_unflatten(tree, [_wrap(a) for a in arrays]))))[0][0]
+
+    def b(arrays: Any) -> Any:
+        return _unwrap_tree(body(*_as_args(jax.tree_util.tree_unflatten(tree, [_wrap(a) for a in arrays]))))[0]
+
+    out = jax.lax.while_loop(c, b, _unwrap_tree(loop_vars)[0])
+    return jax.tree_util.tree_unflatten(tree, [_wrap(o) for o in out])
+
+
+def _as_args(loop_vars: Any) -> tuple[Any, ...]:
+    return tuple(loop_vars) if isinstance(loop_vars, (list, tuple)) else (loop_vars,)

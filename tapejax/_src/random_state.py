@@ -1,0 +1,40 @@
+"""The global random state of ``tf.random``: one object holding one JAX PRNG key.
+
+Kept in one place (``GLOBAL._value``) so that ``tf.function`` can lift it into a compiled program
+like a Variable, and ``tf.random.set_seed`` can reset it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import numpy as np
+
+
+class RandomState:
+    """A mutable box around a JAX PRNG key (raw ``uint32[2]``), advanced by every draw."""
+
+    __slots__ = ("_value", "seed")
+
+    def __init__(self, seed: int | None = None) -> None:
+        self.seed = seed
+        self._value: Any = jax.random.PRNGKey(np.random.SeedSequence().entropy % (2**63) if seed is None else seed)
+
+    def set_seed(self, seed: int | None) -> None:
+        self.seed = seed
+        self._value = jax.random.PRNGKey(np.random.SeedSequence().entropy % (2**63) if seed is None else seed)
+
+    def next_key(self) -> Any:
+        """Splits the key: stores one half, returns the other (works on traced keys too)."""
+        self._value, sub = _split(self._value)
+        return sub
+
+
+@jax.jit
+def _split(key: Any) -> tuple[Any, Any]:
+    k1, k2 = jax.random.split(key)
+    return k1, k2
+
+
+GLOBAL = RandomState()
