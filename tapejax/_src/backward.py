@@ -24,6 +24,9 @@ from tapejax._src.core import Op
 
 # Compiled pullbacks kept at once; the least recently used one is dropped beyond this.
 CACHE_SIZE = 512
+# Larger subgraphs are differentiated in segments of this many nodes, one compiled pullback per
+# segment structure: a long chain of repeated ops compiles once instead of as one huge program.
+SEGMENT = 200
 
 
 # One node of a pruned subgraph, by position (no Tensors, only hashable structure):
@@ -51,7 +54,7 @@ class Pruned(NamedTuple):
 
 def prune(
     nodes: Sequence[Any],
-    target_ids: Sequence[int | None],
+    target_ids: Sequence[Any],
     target_avals: Sequence[tuple[tuple[int, ...], Any]],
     source_ids: Sequence[Sequence[Any]],
     seeded: Sequence[bool],
@@ -65,8 +68,14 @@ def prune(
       target_avals: shape and numpy dtype of each target.
       source_ids: per source, the ids standing for it (a Variable has one per recorded read).
       seeded: per target, whether an output gradient is passed for it.
-      mode: "grad", "jacobian" or "batch_jacobian".
+      mode: "grad", "jacobian", "batch_jacobian" or "jvp".
     """
+    kept, needed = select(nodes, target_ids, source_ids)
+    return number(kept, needed, target_ids, target_avals, source_ids, seeded, mode)
+
+
+def select(nodes: Sequence[Any], target_ids: Sequence[Any], source_ids: Sequence[Sequence[Any]]) -> tuple[list[Any], set[Any]]:
+    """The nodes on a path from a source to a target (in order), and the ids on those paths."""
     # Node.in_ids / out_ids are the ids of inputs and outputs, computed once at record time. A
     # constant input's id never collides with a tensor's: the node keeps both alive.
     reach: set[Any] = set()
@@ -84,7 +93,19 @@ def prune(
             kept.append(node)
             needed.update(reach.intersection(node.in_ids))
     kept.reverse()
+    return kept, needed
 
+
+def number(
+    kept: Sequence[Any],
+    needed: set[Any],
+    target_ids: Sequence[Any],
+    target_avals: Sequence[tuple[tuple[int, ...], Any]],
+    source_ids: Sequence[Sequence[Any]],
+    seeded: Sequence[bool],
+    mode: str,
+) -> Pruned:
+    """Numbers the selected nodes' tensors by position: the hashable structure and its residuals."""
     local: dict[Any, int] = {}
     residuals: list[Any] = []
     res_index: dict[int, int] = {}
@@ -132,6 +153,42 @@ def prune(
             sources.append(locs)
     structure = Structure(mode, tuple(specs), len(residuals), tuple(targets), tuple(sources))
     return Pruned(structure, residuals, connected)
+
+
+def segmented_gradient(
+    kept: Sequence[Any],
+    needed: set[Any],
+    seeds: dict[Any, Any],
+    bind: Callable[..., Any],
+    add: Callable[[Any, Any], Any],
+) -> dict[Any, Any]:
+    """Backpropagates ``seeds`` (id -> cotangent Tensor) through ``kept`` one segment at a time.
+
+    Each segment is pruned and keyed like a whole gradient (its outputs carrying cotangents are the
+    seeded targets, its inputs from earlier segments the sources), so identical segments share one
+    compiled pullback. Returns the cotangent of every id reached.
+    """
+    cts = dict(seeds)
+    for start in range(((len(kept) - 1) // SEGMENT) * SEGMENT, -1, -SEGMENT):
+        seg = kept[start : start + SEGMENT]
+        produced = {i for node in seg for i in node.out_ids}
+        outs = [i for i in dict.fromkeys(i for node in seg for i in node.out_ids) if i in cts]
+        ins = [
+            i
+            for i in dict.fromkeys(i for node in seg for i in node.in_ids)
+            if i in needed and i not in produced
+        ]
+        if not outs or not ins:
+            continue
+        avals = [(cts[i]._value.shape, cts[i]._value.dtype) for i in outs]
+        pruned = number(seg, needed, outs, avals, [[i] for i in ins], [True] * len(outs), "grad")
+        grads = bind(pullback_op(pruned.structure), *pruned.residuals, *[cts[i] for i in outs])
+        it = iter(grads)
+        for i, c in zip(ins, pruned.connected, strict=True):
+            if c:
+                g = next(it)
+                cts[i] = g if i not in cts else add(cts[i], g)
+    return cts
 
 
 def _node_vjp(spec: NodeSpec, res: Sequence[Any], cts: dict[int, Any]) -> None:

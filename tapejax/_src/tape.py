@@ -425,11 +425,14 @@ class GradientTape(Tape):
         for gathers in sparse.values():
             source_ids.extend([id(g.outputs[0])] for g in gathers)
 
-        pruned = backward.prune(self._nodes, target_ids, avals, source_ids, [s is not None for s in seeds], mode)
+        kept, needed = backward.select(self._nodes, target_ids, source_ids)
         if not self._persistent:
             self._used = True
         results: list[Any] = []
-        if any(pruned.connected):
+        if mode == "grad" and len(kept) > backward.SEGMENT:
+            results = self._segmented(kept, needed, targets, target_ids, seeds, source_ids)
+        elif any(i in needed for ids in source_ids for i in ids):
+            pruned = backward.number(kept, needed, target_ids, avals, source_ids, [s is not None for s in seeds], mode)
             op = backward.pullback_op(pruned.structure)
             extra = [s for s in seeds if s is not None]
             out = bind(op, *pruned.residuals, *extra)
@@ -448,6 +451,30 @@ class GradientTape(Tape):
             if results[i] is None and unconnected is UnconnectedGradients.ZERO:
                 results[i] = _zeros_for(mode, targets[0] if targets else None, s)
         return jax.tree_util.tree_unflatten(source_tree, results)
+
+    def _segmented(
+        self, kept: list[Node], needed: set[Any], targets: list[Any], target_ids: list[Any], seeds: list[Any], source_ids: list[list[Any]]
+    ) -> list[Any]:
+        """A very long subgraph, differentiated segment by segment (see ``backward.segmented_gradient``)."""
+        from tapejax._src.ops.array_ops import constant
+        from tapejax._src.ops.math_ops import add
+
+        init: dict[Any, Any] = {}
+        for t, tid, s in zip(targets, target_ids, seeds, strict=True):
+            if tid is None or tid not in needed:
+                continue
+            if s is None:
+                s = constant(np.ones(t._value.shape, t._value.dtype))
+            init[tid] = s if tid not in init else add(init[tid], s)
+        cts = backward.segmented_gradient(kept, needed, init, bind, add)
+        results: list[Any] = []
+        for ids in source_ids:
+            acc = None
+            for i in ids:
+                if i in cts:
+                    acc = cts[i] if acc is None else add(acc, cts[i])
+            results.append(acc)
+        return results
 
     def _sparse_sources(self, source_ids: list[list[Any]]) -> dict[int, list[Node]]:
         """Sources consumed only as the params of row gathers, with those gather nodes."""
