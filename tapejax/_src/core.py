@@ -38,9 +38,13 @@ class Op:
         scalars adapt to it.
       sparse_grad: a row gather (``params, indices``; params = input 0, params ``axis``/``batch_dims``):
         a source read only through it gets TF's ``IndexedSlices`` gradient.
+      runs_user_code: the implementation calls user code (pullbacks, custom gradients, functions):
+        its exceptions propagate unchanged instead of becoming ``InvalidArgumentError``.
     """
 
-    __slots__ = ("name", "impl", "differentiable", "multiple_results", "same_dtype", "sparse_grad", "_kernels")
+    __slots__ = (
+        "name", "impl", "differentiable", "multiple_results", "same_dtype", "sparse_grad", "runs_user_code", "_kernels",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -51,9 +55,11 @@ class Op:
         multiple_results: bool = False,
         same_dtype: bool = False,
         sparse_grad: bool = False,
+        runs_user_code: bool = False,
     ) -> None:
         self.name = name
         self.sparse_grad = sparse_grad
+        self.runs_user_code = runs_user_code
         self.impl = impl
         self.differentiable = differentiable
         self.multiple_results = multiple_results
@@ -190,6 +196,8 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
     try:
         out = kern(*vals)
     except (TypeError, ValueError) as e:
+        if op.runs_user_code:
+            raise
         raise _op_error(op, vals, e) from None
     if op.multiple_results:
         result: Any = tuple([_wrap(o) for o in out])

@@ -148,7 +148,7 @@ def _build_op(
 
     impl.defvjp(fwd, bwd)
     name = getattr(f, "__name__", "custom_gradient")
-    return Op(f"CustomGradient[{name}]", lambda *a: impl(*a), multiple_results=True)
+    return Op(f"CustomGradient[{name}]", lambda *a: impl(*a), multiple_results=True, runs_user_code=True)
 
 
 # Built custom-gradient ops by (function, argument structure, static arguments, Variables), so that

@@ -80,6 +80,7 @@ class _Trace:
             f"function[{getattr(self.fn, '__name__', 'fn')}]",
             lambda *a: self.pure(a[: len(a) - n - 1], a[len(a) - n - 1 : len(a) - 1], a[-1])[0],
             multiple_results=True,
+            runs_user_code=True,
         )
 
     def pure(self, xs: tuple[Any, ...], var_vals: tuple[Any, ...], rng: Any) -> tuple[tuple[Any, ...], tuple[Any, ...], Any]:
