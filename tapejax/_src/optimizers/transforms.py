@@ -1,0 +1,300 @@
+"""Keras 3's update rules, exactly, as optax gradient transformations.
+
+optax's own aliases differ from Keras in details that change the numbers (``optax.adam`` puts
+epsilon inside the bias correction and defaults it to 1e-8; Keras uses the "epsilon hat" form with
+1e-7; Keras's Nadam keeps a running ``u_product``; Keras's clip-by-norm divides by
+``max(norm, clipnorm)``), so each rule here is transcribed from ``keras/src/optimizers/*.py``
+operation by operation, in the variable's dtype, in Keras's order of operations.
+
+Every transformation is an ``optax.GradientTransformationExtraArgs`` whose ``update`` takes the
+extra keyword arguments ``learning_rate`` (a scalar, cast to each parameter's dtype, as Keras does)
+and ``step`` (Keras's ``iterations``: the number of updates already applied). It returns *deltas*
+(``new_param = param + delta``) and a :class:`KerasState`. Decoupled weight decay is not part of
+these transformations: Keras applies it to the variables before the update
+(``v -= v * weight_decay * lr``), and so does the optimizer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import optax
+
+
+class KerasState(NamedTuple):
+    """State of a Keras rule: optimizer-wide arrays and, per parameter leaf, its slot arrays.
+
+    Attributes:
+      glob: arrays shared by all parameters (Nadam's ``u_product``), usually empty.
+      slots: one tuple of slot arrays per parameter leaf, in leaf order (e.g. Adam's
+        ``(momentum, velocity)``).
+    """
+
+    glob: tuple[Any, ...]
+    slots: tuple[tuple[Any, ...], ...]
+
+
+LeafUpdate = Callable[[Any, tuple[Any, ...], Any, Any, tuple[Any, ...]], tuple[Any, tuple[Any, ...]]]
+
+
+def _keras_rule(
+    init_leaf: Callable[[Any], tuple[Any, ...]],
+    update_leaf: LeafUpdate,
+    init_glob: Callable[[list[Any]], tuple[Any, ...]] = lambda leaves: (),
+    update_glob: Callable[[tuple[Any, ...], Any], tuple[Any, ...]] = lambda glob, step: glob,
+) -> optax.GradientTransformationExtraArgs:
+    """Builds a transformation from a per-parameter rule ``update_leaf(g, slots, lr, step, glob)``.
+
+    ``g`` and ``lr`` arrive cast to the parameter's dtype; ``update_leaf`` returns
+    ``(delta, new_slots)``.
+    """
+
+    def init(params: Any) -> KerasState:
+        leaves = jax.tree_util.tree_leaves(params)
+        return KerasState(tuple(init_glob(leaves)), tuple(tuple(init_leaf(p)) for p in leaves))
+
+    def update(
+        updates: Any, state: KerasState, params: Any = None, *, learning_rate: Any, step: Any, **extra: Any
+    ) -> tuple[Any, KerasState]:
+        del extra
+        g_leaves, treedef = jax.tree_util.tree_flatten(updates)
+        p_leaves = g_leaves if params is None else jax.tree_util.tree_leaves(params)
+        glob = tuple(update_glob(state.glob, step))
+        lr = jnp.asarray(learning_rate)
+        deltas = []
+        new_slots = []
+        for g, p, slots in zip(g_leaves, p_leaves, state.slots, strict=True):
+            dtype = p.dtype
+            delta, slots = update_leaf(g.astype(dtype), slots, lr.astype(dtype), step, glob)
+            deltas.append(delta)
+            new_slots.append(tuple(slots))
+        return jax.tree_util.tree_unflatten(treedef, deltas), KerasState(glob, tuple(new_slots))
+
+    return optax.GradientTransformationExtraArgs(init, update)  # type: ignore[arg-type]
+
+
+def _zeros(n: int) -> Callable[[Any], tuple[Any, ...]]:
+    return lambda p: tuple(jnp.zeros_like(p) for _ in range(n))
+
+
+def _local_step(step: Any, dtype: Any, offset: int = 1) -> Any:
+    return (step + offset).astype(dtype)
+
+
+def _pow(base: float, exponent: Any) -> Any:
+    return jnp.power(jnp.asarray(base, exponent.dtype), exponent)
+
+
+def sgd(momentum: float = 0.0, nesterov: bool = False) -> optax.GradientTransformationExtraArgs:
+    """Keras ``SGD``: ``v -= lr * g``; momentum ``m = momentum * m - lr * g; v += m``; Nesterov
+    ``v += momentum * m - lr * g``. Slots: ``(momentum,)`` when ``momentum != 0``, else none."""
+    if momentum == 0:
+        return _keras_rule(_zeros(0), lambda g, s, lr, step, glob: (-(g * lr), ()))
+
+    def update_leaf(g: Any, slots: tuple[Any, ...], lr: Any, step: Any, glob: Any) -> tuple[Any, tuple[Any, ...]]:
+        (m,) = slots
+        mu = jnp.asarray(momentum, g.dtype)
+        m = m * mu - g * lr
+        delta = m * mu - g * lr if nesterov else m
+        return delta, (m,)
+
+    return _keras_rule(_zeros(1), update_leaf)
+
+
+def adam(
+    beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False
+) -> optax.GradientTransformationExtraArgs:
+    """Keras ``Adam`` (epsilon-hat form): ``v -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(s) + eps)``.
+
+    Slots: ``(momentum, velocity)`` plus ``velocity_hat`` with ``amsgrad``.
+    """
+
+    def update_leaf(g: Any, slots: tuple[Any, ...], lr: Any, step: Any, glob: Any) -> tuple[Any, tuple[Any, ...]]:
+        m, v = slots[0], slots[1]
+        t = _local_step(step, g.dtype)
+        alpha = lr * jnp.sqrt(1 - _pow(beta_2, t)) / (1 - _pow(beta_1, t))
+        m = m + (g - m) * (1 - beta_1)
+        v = v + (jnp.square(g) - v) * (1 - beta_2)
+        if amsgrad:
+            v_hat = jnp.maximum(slots[2], v)
+            delta = -((m * alpha) / (jnp.sqrt(v_hat) + epsilon))
+            return delta, (m, v, v_hat)
+        return -((m * alpha) / (jnp.sqrt(v) + epsilon)), (m, v)
+
+    return _keras_rule(_zeros(3 if amsgrad else 2), update_leaf)
+
+
+def rmsprop(
+    rho: float = 0.9, momentum: float = 0.0, epsilon: float = 1e-7, centered: bool = False
+) -> optax.GradientTransformationExtraArgs:
+    """Keras ``RMSprop``: ``s = rho * s + (1 - rho) * g^2; v -= lr * g / sqrt(s + eps)``.
+
+    ``centered`` subtracts the squared moving mean of ``g`` inside the root; ``momentum > 0`` keeps
+    ``mom = momentum * mom + increment``. Slots: ``(velocity[, momentum][, average_gradient])``.
+    """
+    use_momentum = momentum > 0
+
+    def update_leaf(g: Any, slots: tuple[Any, ...], lr: Any, step: Any, glob: Any) -> tuple[Any, tuple[Any, ...]]:
+        velocity = rho * slots[0] + (1 - rho) * jnp.square(g)
+        new: list[Any] = [velocity]
+        if use_momentum:
+            mom = slots[1]
+        if centered:
+            average_grad = rho * slots[-1] + (1 - rho) * g
+            denominator = velocity - jnp.square(average_grad) + epsilon
+        else:
+            denominator = velocity + epsilon
+        increment = (lr * g) / jnp.sqrt(denominator)
+        if use_momentum:
+            mom = momentum * mom + increment
+            new.append(mom)
+            delta = -mom
+        else:
+            delta = -increment
+        if centered:
+            new.append(average_grad)
+        return delta, tuple(new)
+
+    return _keras_rule(_zeros(1 + use_momentum + centered), update_leaf)
+
+
+def adagrad(initial_accumulator_value: float = 0.1, epsilon: float = 1e-7) -> optax.GradientTransformationExtraArgs:
+    """Keras ``Adagrad``: ``a += g^2; v -= lr * g / sqrt(a + eps)``. Slot: ``(accumulator,)``."""
+
+    def init_leaf(p: Any) -> tuple[Any, ...]:
+        return (jnp.full_like(p, initial_accumulator_value),)
+
+    def update_leaf(g: Any, slots: tuple[Any, ...], lr: Any, step: Any, glob: Any) -> tuple[Any, tuple[Any, ...]]:
+        acc = slots[0] + jnp.square(g)
+        return -((lr * g) / jnp.sqrt(acc + epsilon)), (acc,)
+
+    return _keras_rule(init_leaf, update_leaf)
+
+
+def adadelta(rho: float = 0.95, epsilon: float = 1e-7) -> optax.GradientTransformationExtraArgs:
+    """Keras ``Adadelta`` (with a learning rate): ``delta = -sqrt(D + eps) * g / sqrt(G + eps); v += lr * delta``.
+
+    Slots: ``(accumulated_grad, accumulated_delta_var)``.
+    """
+
+    def update_leaf(g: Any, slots: tuple[Any, ...], lr: Any, step: Any, glob: Any) -> tuple[Any, tuple[Any, ...]]:
+        acc_grad, acc_delta = slots
+        acc_grad = rho * acc_grad + (1 - rho) * jnp.square(g)
+        delta_var = -((jnp.sqrt(acc_delta + epsilon) * g) / jnp.sqrt(acc_grad + epsilon))
+        acc_delta = rho * acc_delta + (1 - rho) * jnp.square(delta_var)
+        return lr * delta_var, (acc_grad, acc_delta)
+
+    return _keras_rule(_zeros(2), update_leaf)
+
+
+def adamax(beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7) -> optax.GradientTransformationExtraArgs:
+    """Keras ``Adamax``: ``u = max(b2 * u, |g|); v -= lr * m / ((1 - b1^t) * (u + eps))``.
+
+    Slots: ``(momentum, norm)``.
+    """
+
+    def update_leaf(g: Any, slots: tuple[Any, ...], lr: Any, step: Any, glob: Any) -> tuple[Any, tuple[Any, ...]]:
+        m, u = slots
+        beta_1_power = _pow(beta_1, _local_step(step, g.dtype))
+        m = m + (g - m) * (1 - beta_1)
+        u = jnp.maximum(beta_2 * u, jnp.abs(g))
+        return -((lr * m) / ((1 - beta_1_power) * (u + epsilon))), (m, u)
+
+    return _keras_rule(_zeros(2), update_leaf)
+
+
+def nadam(beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7) -> optax.GradientTransformationExtraArgs:
+    """Keras ``Nadam``: Adam with Nesterov momentum and the momentum schedule ``u_t = b1 * (1 - 0.5 * 0.96^t)``.
+
+    ``glob`` holds Keras's ``u_product`` (the running product of ``u_t``, in the first parameter's
+    dtype), updated once per step before the parameters. Slots: ``(momentum, velocity)``.
+    """
+
+    def init_glob(leaves: list[Any]) -> tuple[Any, ...]:
+        dtype = leaves[0].dtype if leaves else jnp.float32
+        return (jnp.ones((), dtype),)
+
+    def update_glob(glob: tuple[Any, ...], step: Any) -> tuple[Any, ...]:
+        (u_product,) = glob
+        dtype = u_product.dtype
+        return (u_product * beta_1 * (1.0 - 0.5 * _pow(0.96, _local_step(step, dtype))),)
+
+    def update_leaf(g: Any, slots: tuple[Any, ...], lr: Any, step: Any, glob: Any) -> tuple[Any, tuple[Any, ...]]:
+        dtype = g.dtype
+        m, v = slots
+        local_step = _local_step(step, dtype)
+        next_step = _local_step(step, dtype, 2)
+        b1 = jnp.asarray(beta_1, dtype)
+        u_t = b1 * (1.0 - 0.5 * _pow(0.96, local_step))
+        u_t_1 = b1 * (1.0 - 0.5 * _pow(0.96, next_step))
+        u_product_t = glob[0].astype(dtype)
+        u_product_t_1 = u_product_t * u_t_1
+        beta_2_power = _pow(beta_2, local_step)
+        m = m + (g - m) * (1 - beta_1)
+        v = v + (jnp.square(g) - v) * (1 - beta_2)
+        m_hat = (u_t_1 * m) / (1 - u_product_t_1) + ((1 - u_t) * g) / (1 - u_product_t)
+        v_hat = v / (1 - beta_2_power)
+        return -((m_hat * lr) / (jnp.sqrt(v_hat) + epsilon)), (m, v)
+
+    return _keras_rule(_zeros(2), update_leaf, init_glob, update_glob)
+
+
+def lion(beta_1: float = 0.9, beta_2: float = 0.99) -> optax.GradientTransformationExtraArgs:
+    """Keras ``Lion``: ``v -= lr * sign(b1 * m + (1 - b1) * g); m = b2 * m + (1 - b2) * g``. Slot: ``(momentum,)``."""
+
+    def update_leaf(g: Any, slots: tuple[Any, ...], lr: Any, step: Any, glob: Any) -> tuple[Any, tuple[Any, ...]]:
+        (m,) = slots
+        b1 = jnp.asarray(beta_1, g.dtype)
+        b2 = jnp.asarray(beta_2, g.dtype)
+        delta = -(lr * jnp.sign(m * b1 + g * (1.0 - b1)))
+        return delta, (m * b2 + g * (1.0 - b2),)
+
+    return _keras_rule(_zeros(1), update_leaf)
+
+
+# -- gradient clipping, Keras's formulas ---------------------------------------------------------------
+def clip_by_norm(g: Any, clipnorm: float) -> Any:
+    """Keras's per-variable clip: ``g * clipnorm / max(||g||, clipnorm)`` (NaN-safe at ``g = 0``)."""
+    l2sum = jnp.sum(jnp.square(g), keepdims=True)
+    pred = l2sum > 0
+    l2norm = jnp.where(pred, jnp.sqrt(jnp.where(pred, l2sum, jnp.ones_like(l2sum))), l2sum)
+    return (g * clipnorm) / jnp.maximum(l2norm, clipnorm)
+
+
+def clip_by_global_norm(grads: Sequence[Any], clipnorm: float) -> list[Any]:
+    """Keras's global clip: every gradient times ``clipnorm * min(1 / norm, 1 / clipnorm)``.
+
+    A non-finite global norm makes every gradient NaN, as in Keras.
+    """
+    dtype = jnp.result_type(*[g.dtype for g in grads])
+    use_norm = jnp.sqrt(jnp.sum(jnp.stack([jnp.sum(jnp.square(g)).astype(dtype) for g in grads])))
+    scale = clipnorm * jnp.minimum(1.0 / use_norm, 1.0 / clipnorm)
+    scale = scale + (use_norm - use_norm)
+    return [g * scale.astype(g.dtype) for g in grads]
+
+
+def keras_clip(
+    clipnorm: float | None = None, clipvalue: float | None = None, global_clipnorm: float | None = None
+) -> optax.GradientTransformation:
+    """Keras's gradient clipping as a stateless optax transformation (the first option set wins).
+
+    Args:
+      clipnorm: clip each gradient to this L2 norm.
+      clipvalue: clip each element to ``[-clipvalue, clipvalue]``.
+      global_clipnorm: scale all gradients together to this global L2 norm.
+    """
+
+    def update(updates: Any, state: Any, params: Any = None) -> tuple[Any, Any]:
+        leaves, treedef = jax.tree_util.tree_flatten(updates)
+        if clipnorm and clipnorm > 0:
+            leaves = [clip_by_norm(g, clipnorm) for g in leaves]
+        elif global_clipnorm and global_clipnorm > 0:
+            leaves = clip_by_global_norm(leaves, global_clipnorm)
+        elif clipvalue and clipvalue > 0:
+            leaves = [jnp.clip(g, -clipvalue, clipvalue) for g in leaves]
+        return jax.tree_util.tree_unflatten(treedef, leaves), state
+
+    return optax.GradientTransformation(lambda params: optax.EmptyState(), update)  # type: ignore[arg-type]
