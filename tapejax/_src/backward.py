@@ -74,7 +74,9 @@ def prune(
     return number(kept, needed, target_ids, target_avals, source_ids, seeded, mode)
 
 
-def select(nodes: Sequence[Any], target_ids: Sequence[Any], source_ids: Sequence[Sequence[Any]]) -> tuple[list[Any], set[Any]]:
+def select(
+    nodes: Sequence[Any], target_ids: Sequence[Any], source_ids: Sequence[Sequence[Any]]
+) -> tuple[list[Any], set[Any]]:
     """The nodes on a path from a source to a target (in order), and the ids on those paths."""
     # Node.in_ids / out_ids are the ids of inputs and outputs, computed once at record time. A
     # constant input's id never collides with a tensor's: the node keeps both alive.
@@ -112,25 +114,25 @@ def number(
     specs = []
     for node in kept:
         ins = []
-        for t, key in zip(node.inputs, node.in_ids):
+        for t, key in zip(node.inputs, node.in_ids, strict=False):
             r = res_index.get(key)
             if r is None:
                 r = res_index[key] = len(residuals)
                 residuals.append(t)
             if key in needed:
-                l = local.get(key)
-                if l is None:
-                    l = local[key] = len(local)
-                ins.append((r, l))
+                loc = local.get(key)
+                if loc is None:
+                    loc = local[key] = len(local)
+                ins.append((r, loc))
             else:
                 ins.append((r, -1))
         outs = []
         for key in node.out_ids:
             if key in needed:
-                l = local.get(key)
-                if l is None:
-                    l = local[key] = len(local)
-                outs.append(l)
+                loc = local.get(key)
+                if loc is None:
+                    loc = local[key] = len(local)
+                outs.append(loc)
             else:
                 outs.append(-1)
         specs.append((node.op, node.params, tuple(ins), tuple(outs)))
@@ -138,10 +140,10 @@ def number(
     targets = []
     for tid, (shape, dtype), s in zip(target_ids, target_avals, seeded, strict=True):
         if tid is not None and tid in needed:
-            l = local.get(tid)
-            if l is None:
-                l = local[tid] = len(local)
-            targets.append((l, shape, dtype, s))
+            loc = local.get(tid)
+            if loc is None:
+                loc = local[tid] = len(local)
+            targets.append((loc, shape, dtype, s))
         else:
             targets.append((-1, shape, dtype, s))
     sources = []
@@ -173,11 +175,7 @@ def segmented_gradient(
         seg = kept[start : start + SEGMENT]
         produced = {i for node in seg for i in node.out_ids}
         outs = [i for i in dict.fromkeys(i for node in seg for i in node.out_ids) if i in cts]
-        ins = [
-            i
-            for i in dict.fromkeys(i for node in seg for i in node.in_ids)
-            if i in needed and i not in produced
-        ]
+        ins = [i for i in dict.fromkeys(i for node in seg for i in node.in_ids) if i in needed and i not in produced]
         if not outs or not ins:
             continue
         avals = [(cts[i]._value.shape, cts[i]._value.dtype) for i in outs]
@@ -198,7 +196,7 @@ def _node_vjp(spec: NodeSpec, res: Sequence[Any], cts: dict[int, Any]) -> None:
     if all(c is None for c in out_cts):
         return
     primals = [res[r] for r, _ in inputs]
-    diff = [j for j, (_, l) in enumerate(inputs) if l >= 0]
+    diff = [j for j, (_, loc) in enumerate(inputs) if loc >= 0]
     impl = op.impl
     params = dict(params_key)
 
@@ -214,25 +212,25 @@ def _node_vjp(spec: NodeSpec, res: Sequence[Any], cts: dict[int, Any]) -> None:
     else:
         ct = out_cts[0]
     for j, c in zip(diff, vjp(ct), strict=True):
-        l = inputs[j][1]
-        prev = cts.get(l)
-        cts[l] = c if prev is None else prev + c
+        loc = inputs[j][1]
+        prev = cts.get(loc)
+        cts[loc] = c if prev is None else prev + c
 
 
 def _pullback_core(structure: Structure, res: Sequence[Any], seeds: Sequence[Any]) -> tuple[Any, ...]:
     cts: dict[int, Any] = {}
-    for (l, _, _, _), s in zip(structure.targets, seeds, strict=True):
-        if l < 0 or s is None:
+    for (loc, _, _, _), s in zip(structure.targets, seeds, strict=True):
+        if loc < 0 or s is None:
             continue
-        prev = cts.get(l)
-        cts[l] = s if prev is None else prev + s
+        prev = cts.get(loc)
+        cts[loc] = s if prev is None else prev + s
     for spec in reversed(structure.nodes):
         _node_vjp(spec, res, cts)
     out = []
     for locs in structure.sources:
         acc = None
-        for l in locs:
-            c = cts.get(l)
+        for loc in locs:
+            c = cts.get(loc)
             if c is not None:
                 acc = c if acc is None else acc + c
         out.append(acc)
@@ -268,7 +266,7 @@ def _make_pullback(structure: Structure) -> Callable[..., Any]:
 
         return pullback
 
-    (l, shape, dtype, _), = structure.targets
+    ((_loc, shape, dtype, _),) = structure.targets
     size = int(np.prod(shape, dtype=np.int64))
 
     if structure.mode == "jacobian":
@@ -301,30 +299,30 @@ def _make_jvp(structure: Structure) -> Callable[..., Any]:
     # The residual holding each source local's value (a source local is some node's input).
     res_of: dict[int, int] = {}
     for _, _, inputs, _ in structure.nodes:
-        for r, l in inputs:
-            if l >= 0:
-                res_of.setdefault(l, r)
+        for r, loc in inputs:
+            if loc >= 0:
+                res_of.setdefault(loc, r)
     source_locs = list(structure.sources)
 
     def replay(res: Sequence[Any], *src_vals: Any) -> tuple[Any, ...]:
         env: dict[int, Any] = {}
         for locs, vals in zip(source_locs, src_vals, strict=True):
-            for l, v in zip(locs, vals, strict=True):
-                env[l] = v
+            for loc, v in zip(locs, vals, strict=True):
+                env[loc] = v
         for op, params, inputs, outputs in structure.nodes:
-            ins = [env[l] if l in env else res[r] for r, l in inputs]
+            ins = [env[loc] if loc in env else res[r] for r, loc in inputs]
             out = op.impl(*ins, **dict(params))
             outs = out if op.multiple_results else (out,)
-            for l, o in zip(outputs, outs, strict=True):
-                if l >= 0 and l not in env:
-                    env[l] = o
-        return tuple(env[l] for l, _, _, _ in structure.targets)
+            for loc, o in zip(outputs, outs, strict=True):
+                if loc >= 0 and loc not in env:
+                    env[loc] = o
+        return tuple(env[loc] for loc, _, _, _ in structure.targets)
 
     def jvp(*args: Any) -> tuple[Any, ...]:
         res, tangents = args[:n_res], args[n_res:]
-        primals = tuple(tuple(res[res_of[l]] if l in res_of else None for l in locs) for locs in source_locs)
+        primals = tuple(tuple(res[res_of[loc]] if loc in res_of else None for loc in locs) for locs in source_locs)
         tans = tuple(
-            tuple(jnp.broadcast_to(t, res[res_of[l]].shape).astype(res[res_of[l]].dtype) for l in locs)
+            tuple(jnp.broadcast_to(t, res[res_of[loc]].shape).astype(res[res_of[loc]].dtype) for loc in locs)
             for locs, t in zip(source_locs, tangents, strict=True)
         )
         _, out = jax.jvp(lambda *p: replay(res, *p), primals, tans)

@@ -43,7 +43,14 @@ class Op:
     """
 
     __slots__ = (
-        "name", "impl", "differentiable", "multiple_results", "same_dtype", "sparse_grad", "runs_user_code", "_kernels",
+        "_kernels",
+        "differentiable",
+        "impl",
+        "multiple_results",
+        "name",
+        "runs_user_code",
+        "same_dtype",
+        "sparse_grad",
     )  # fmt: skip
 
     def __init__(
@@ -229,9 +236,7 @@ def _dtype_mismatch(op: Op, vals: list[Any]) -> errors.InvalidArgumentError:
 
 def _op_error(op: Op, vals: list[Any], e: Exception) -> errors.InvalidArgumentError:
     msg = str(e).split("\n")[0]
-    return errors.InvalidArgumentError(
-        None, None, f"{op.name}: invalid arguments ({_describe(vals)}): {msg}"
-    )
+    return errors.InvalidArgumentError(None, None, f"{op.name}: invalid arguments ({_describe(vals)}): {msg}")
 
 
 # Last, because tensor.py builds on this module (its dunders are ops bound here).

@@ -72,10 +72,7 @@ def _as_tensors(xs: Any) -> list[Any]:
 
 
 def _check_grads(grads: Any, n: int) -> list[Any]:
-    if isinstance(grads, (list, tuple)):
-        grads = list(grads)
-    else:
-        grads = [grads]
+    grads = list(grads) if isinstance(grads, (list, tuple)) else [grads]
     if len(grads) != n:
         raise ValueError(
             f"custom_gradient function expected to return {n} gradients, but returned {len(grads)} instead."
@@ -200,14 +197,18 @@ def custom_gradient(f: Callable[..., Any] | None = None) -> Any:
         finally:
             tape_state.tapes = tapes
         variables = tuple(logger.variables.values())
-        if variables and "variables" not in inspect.signature(grad_fn).parameters and not any(
-            p.kind is inspect.Parameter.VAR_KEYWORD for p in inspect.signature(grad_fn).parameters.values()
+        if (
+            variables
+            and "variables" not in inspect.signature(grad_fn).parameters
+            and not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in inspect.signature(grad_fn).parameters.values())
         ):
             raise TypeError(
                 "@tf.custom_gradient grad_fn must accept keyword argument 'variables', since function uses "
                 f"variables: {[v.name for v in variables]}"  # type: ignore[attr-defined]
             )
-        leaves, arg_tree = jax.tree_util.tree_flatten(list(args), is_leaf=lambda x: isinstance(x, (TensorBase, VariableBase)))
+        leaves, arg_tree = jax.tree_util.tree_flatten(
+            list(args), is_leaf=lambda x: isinstance(x, (TensorBase, VariableBase))
+        )
         tensor_pos = tuple(i for i, a in enumerate(leaves) if isinstance(a, (TensorBase, VariableBase)))
         static = tuple(None if i in tensor_pos else a for i, a in enumerate(leaves))
         xs = [leaves[i] for i in tensor_pos]

@@ -107,10 +107,7 @@ def explain_gradient(tape: GradientTape, target: Any, source: Any) -> str:
                 "automatically; call tape.watch(x) inside the `with` block before using it."
             )
         ids = {id(source)}
-    if isinstance(target, VariableBase):
-        target_id = None
-    else:
-        target_id = id(target)
+    target_id = None if isinstance(target, VariableBase) else id(target)
     reach = _reach(tape, ids)
     if target_id is not None and target_id in reach:
         return "not None: the target depends on the source through recorded ops."
@@ -132,4 +129,3 @@ def explain_gradient(tape: GradientTape, target: Any, source: Any) -> str:
             "before the `with` block, inside stop_recording(), or only from constants)."
         )
     return "None: the target does not depend on the source: there is no path between them among the recorded ops."
-

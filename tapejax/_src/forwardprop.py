@@ -90,7 +90,7 @@ class ForwardAccumulator(Tape):
         v = target._value
         tid = id(target) if _is_inexact(v) and isinstance(target, TensorBase) else None
         # A primal asked for directly: its tangent.
-        for (p, t) in self._tangents:
+        for p, t in self._tangents:
             if p is target:
                 return t
         pruned = backward.prune(self._nodes, [tid], [(tuple(v.shape), v.dtype)], source_ids, [False], "jvp")

@@ -56,7 +56,9 @@ def _is_tensor_leaf(x: Any) -> bool:
 class _Trace:
     """One concrete trace: a static key's jitted program and the Variables it lifts."""
 
-    def __init__(self, fn: Callable[..., Any], arg_tree: Any, static: tuple[Any, ...], tensor_pos: tuple[int, ...]) -> None:
+    def __init__(
+        self, fn: Callable[..., Any], arg_tree: Any, static: tuple[Any, ...], tensor_pos: tuple[int, ...]
+    ) -> None:
         self.fn = fn
         self.arg_tree = arg_tree
         self.static = static
@@ -83,7 +85,9 @@ class _Trace:
             runs_user_code=True,
         )
 
-    def pure(self, xs: tuple[Any, ...], var_vals: tuple[Any, ...], rng: Any) -> tuple[tuple[Any, ...], tuple[Any, ...], Any]:
+    def pure(
+        self, xs: tuple[Any, ...], var_vals: tuple[Any, ...], rng: Any
+    ) -> tuple[tuple[Any, ...], tuple[Any, ...], Any]:
         leaves = list(self.static)
         for p, x in zip(self.tensor_pos, xs, strict=True):
             leaves[p] = _wrap(x)
@@ -113,11 +117,17 @@ class _Trace:
                 v._value = a
             for s, a in zip(states, saved_states, strict=True):
                 s._value = a
-        out_leaves, out_tree = jax.tree_util.tree_flatten(out, is_leaf=lambda x: isinstance(x, (TensorBase, VariableBase)))
+        out_leaves, out_tree = jax.tree_util.tree_flatten(
+            out, is_leaf=lambda x: isinstance(x, (TensorBase, VariableBase))
+        )
         self.out_tree = out_tree
         self.out_is_tensor = [isinstance(x, (TensorBase, VariableBase, jax.Array)) for x in out_leaves]
         self.out_static = [None if t else x for x, t in zip(out_leaves, self.out_is_tensor, strict=True)]
-        arrays = tuple(x._value if isinstance(x, (TensorBase, VariableBase)) else x for x, t in zip(out_leaves, self.out_is_tensor, strict=True) if t)
+        arrays = tuple(
+            x._value if isinstance(x, (TensorBase, VariableBase)) else x
+            for x, t in zip(out_leaves, self.out_is_tensor, strict=True)
+            if t
+        )
         return arrays, new_vals, new_rng
 
     def call(self, xs: tuple[Any, ...]) -> Any:
@@ -127,7 +137,9 @@ class _Trace:
             try:
                 outs, new_vals, new_rng = self.jitted(xs, var_vals, states[0]._value)
             except (TypeError, ValueError) as e:
-                raise errors.InvalidArgumentError(None, None, f"tf.function {getattr(self.fn, '__name__', '')}: {e}") from None
+                raise errors.InvalidArgumentError(
+                    None, None, f"tf.function {getattr(self.fn, '__name__', '')}: {e}"
+                ) from None
             if not self.discovered:
                 break
             self.variables.extend(self.discovered.values())
@@ -170,7 +182,13 @@ class Function:
     supported.
     """
 
-    def __init__(self, python_function: Callable[..., Any], input_signature: Any = None, jit_compile: Any = None, reduce_retracing: bool = False) -> None:
+    def __init__(
+        self,
+        python_function: Callable[..., Any],
+        input_signature: Any = None,
+        jit_compile: Any = None,
+        reduce_retracing: bool = False,
+    ) -> None:
         functools.update_wrapper(self, python_function)  # type: ignore[arg-type]
         self.python_function = python_function
         self.input_signature = input_signature
@@ -234,7 +252,19 @@ def _hashable(static: list[Any]) -> Any:
         return tuple(id(s) for s in static)
 
 
-def function(func: Callable[..., Any] | None = None, input_signature: Any = None, autograph: bool = True, jit_compile: Any = None, reduce_retracing: bool = False, experimental_implements: Any = None, experimental_autograph_options: Any = None, experimental_attributes: Any = None, experimental_relax_shapes: Any = None, experimental_compile: Any = None, experimental_follow_type_hints: Any = None) -> Any:
+def function(
+    func: Callable[..., Any] | None = None,
+    input_signature: Any = None,
+    autograph: bool = True,
+    jit_compile: Any = None,
+    reduce_retracing: bool = False,
+    experimental_implements: Any = None,
+    experimental_autograph_options: Any = None,
+    experimental_attributes: Any = None,
+    experimental_relax_shapes: Any = None,
+    experimental_compile: Any = None,
+    experimental_follow_type_hints: Any = None,
+) -> Any:
     """Compiles a function into a callable XLA program (``tf.function``); usable as a decorator.
 
     See :class:`Function`. ``autograph`` is accepted and ignored (use tf.cond / tf.while_loop).
@@ -255,7 +285,12 @@ def _is_traced(x: Any) -> bool:
     return isinstance(v, jax.core.Tracer)
 
 
-def cond(pred: Any, true_fn: Callable[[], Any] | None = None, false_fn: Callable[[], Any] | None = None, name: str | None = None) -> Any:
+def cond(
+    pred: Any,
+    true_fn: Callable[[], Any] | None = None,
+    false_fn: Callable[[], Any] | None = None,
+    name: str | None = None,
+) -> Any:
     """Runs ``true_fn()`` if ``pred`` else ``false_fn()`` (``tf.cond``).
 
     Eagerly only the taken branch runs (and is recorded by tapes, so gradients flow through it, as in
@@ -280,7 +315,17 @@ def cond(pred: Any, true_fn: Callable[[], Any] | None = None, false_fn: Callable
     return jax.tree_util.tree_unflatten(trees[0], [_wrap(o) for o in out])
 
 
-def while_loop(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: Any, shape_invariants: Any = None, parallel_iterations: int = 10, back_prop: bool = True, swap_memory: bool = False, maximum_iterations: Any = None, name: str | None = None) -> Any:
+def while_loop(
+    cond: Callable[..., Any],
+    body: Callable[..., Any],
+    loop_vars: Any,
+    shape_invariants: Any = None,
+    parallel_iterations: int = 10,
+    back_prop: bool = True,
+    swap_memory: bool = False,
+    maximum_iterations: Any = None,
+    name: str | None = None,
+) -> Any:
     """Repeats ``body`` while ``cond`` is true (``tf.while_loop``); returns the final loop vars.
 
     Eagerly this is a Python loop (differentiable on a tape, as TF eager); inside ``tf.function``

@@ -36,7 +36,7 @@ class IndexedSlices:
      [0.]], shape=(3, 1), dtype=float32)
     """
 
-    __slots__ = ("values", "indices", "dense_shape")
+    __slots__ = ("dense_shape", "indices", "values")
 
     def __init__(self, values: Tensor, indices: Tensor, dense_shape: Tensor | None = None) -> None:
         self.values = values
@@ -50,7 +50,7 @@ class IndexedSlices:
     @property
     def shape(self) -> TensorShape:
         if self.dense_shape is None:
-            return TensorShape([None] + self.values.shape.as_list()[1:])
+            return TensorShape([None, *self.values.shape.as_list()[1:]])
         return TensorShape([int(d) for d in self.dense_shape.numpy()])
 
     def _to_dense(self) -> Tensor:

@@ -11,8 +11,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from tapejax._src import backward
-from tapejax._src import errors
+from tapejax._src import backward, errors
 from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, bind, tape_state
 from tapejax._src.tensor import Tensor
 
@@ -32,9 +31,11 @@ class UnconnectedGradients(enum.Enum):
 class Node:
     """One recorded op: its inputs (Tensors, or constant arrays) and output Tensors."""
 
-    __slots__ = ("op", "params", "inputs", "outputs", "in_ids", "out_ids")
+    __slots__ = ("in_ids", "inputs", "op", "out_ids", "outputs", "params")
 
-    def __init__(self, op: Op, params: tuple[tuple[str, Any], ...], inputs: tuple[Any, ...], outputs: tuple[Any, ...]) -> None:
+    def __init__(
+        self, op: Op, params: tuple[tuple[str, Any], ...], inputs: tuple[Any, ...], outputs: tuple[Any, ...]
+    ) -> None:
         self.op = op
         self.params = params
         self.inputs = inputs
@@ -92,7 +93,7 @@ class Tape:
         watched = self._watched
         hit = False
         inputs = []
-        for i, (a, v) in enumerate(zip(args, vals)):
+        for i, (a, v) in enumerate(zip(args, vals, strict=False)):
             if isinstance(a, TensorBase):
                 if id(a) in watched:
                     hit = True
@@ -153,8 +154,7 @@ class Tape:
             self._watched[id(t)] = t
         else:
             raise ValueError(
-                f"Passed in object {t!r} of type '{type(t).__name__}', not tf.Tensor or tf.Variable or "
-                "ExtensionType."
+                f"Passed in object {t!r} of type '{type(t).__name__}', not tf.Tensor or tf.Variable or ExtensionType."
             )
 
     def _clear(self) -> None:
@@ -207,9 +207,7 @@ class GradientTape(Tape):
 
     def __enter__(self) -> GradientTape:
         if self in tape_state.tapes:
-            raise ValueError(
-                "Tape is still recording, This can happen if you try to re-enter an already-active tape."
-            )
+            raise ValueError("Tape is still recording, This can happen if you try to re-enter an already-active tape.")
         tape_state.tapes = [*tape_state.tapes, self]
         self._entered = True
         if self._start_uid is None:
@@ -238,9 +236,7 @@ class GradientTape(Tape):
         """
         leaves, _ = flatten(tensor)
         if tensor is None or any(leaf is None for leaf in leaves):
-            raise ValueError(
-                "Passed in object None of type 'NoneType', not tf.Tensor or tf.Variable or ExtensionType."
-            )
+            raise ValueError("Passed in object None of type 'NoneType', not tf.Tensor or tf.Variable or ExtensionType.")
         for t in leaves:
             self._watch_one(t)
 
@@ -348,9 +344,7 @@ class GradientTape(Tape):
         if len(s_shape) < 2:
             raise ValueError(f"Shape {s_shape} must have rank at least 2")
         if t_shape[0] != s_shape[0]:
-            raise ValueError(
-                f"Need first dimension of target shape ({t_shape}) and source shape ({s_shape}) to match."
-            )
+            raise ValueError(f"Need first dimension of target shape ({t_shape}) and source shape ({s_shape}) to match.")
         if not experimental_use_pfor and not self._persistent:
             raise RuntimeError(
                 "GradientTape must be created with persistent=True to compute the batch_jacobian with "
@@ -453,7 +447,13 @@ class GradientTape(Tape):
         return jax.tree_util.tree_unflatten(source_tree, results)
 
     def _segmented(
-        self, kept: list[Node], needed: set[Any], targets: list[Any], target_ids: list[Any], seeds: list[Any], source_ids: list[list[Any]]
+        self,
+        kept: list[Node],
+        needed: set[Any],
+        targets: list[Any],
+        target_ids: list[Any],
+        seeds: list[Any],
+        source_ids: list[list[Any]],
     ) -> list[Any]:
         """A very long subgraph, differentiated segment by segment (see ``backward.segmented_gradient``)."""
         from tapejax._src.ops.array_ops import constant
@@ -525,7 +525,10 @@ class GradientTape(Tape):
         if all(s is None for s in seeds):
             return seeds
         # Once any target is seeded, the others get explicit ones (the pullback's arguments are per target).
-        return [constant(np.ones(t._value.shape, t._value.dtype)) if s is None else s for t, s in zip(targets, seeds, strict=True)]
+        return [
+            constant(np.ones(t._value.shape, t._value.dtype)) if s is None else s
+            for t, s in zip(targets, seeds, strict=True)
+        ]
 
 
 def _indexed_slices(source: Any, gathers: list[Node], cts: list[Any]) -> Any:
@@ -545,11 +548,10 @@ def _indexed_slices(source: Any, gathers: list[Node], cts: list[Any]) -> Any:
         indices.append(jax.numpy.reshape(idx, (-1,)))
     if not values:
         return None
-    if len(values) == 1:
-        vals = values[0]
-    else:
-        vals = bind(_concat_rows, *values)
-    return IndexedSlices(vals, Tensor(jax.numpy.concatenate(indices)), Tensor(jax.numpy.asarray(src.shape, jax.numpy.int32)))
+    vals = values[0] if len(values) == 1 else bind(_concat_rows, *values)
+    return IndexedSlices(
+        vals, Tensor(jax.numpy.concatenate(indices)), Tensor(jax.numpy.asarray(src.shape, jax.numpy.int32))
+    )
 
 
 _concat_rows = Op("ConcatV2", lambda *xs: jax.numpy.concatenate(xs, axis=0))
