@@ -45,14 +45,14 @@ def _is_float_dtype(dtype: Any) -> bool:
 
 
 class _Plan:
-    """What one variable set needs per call: its Variables, their slot Variables, the compiled step."""
+    """What one variable set needs per call: its slot Variables and the compiled step.
 
-    __slots__ = ("fn", "slot_groups", "state_treedef", "variables")
+    It holds no reference to the set's own Variables, so a dead Variable's slots can be dropped.
+    """
 
-    def __init__(
-        self, variables: tuple[Variable, ...], slot_groups: Any, fn: Callable[..., Any], state_treedef: Any = None
-    ):
-        self.variables = variables
+    __slots__ = ("fn", "slot_groups", "state_treedef")
+
+    def __init__(self, slot_groups: Any, fn: Callable[..., Any], state_treedef: Any = None):
         self.slot_groups = slot_groups
         self.fn = fn
         self.state_treedef = state_treedef
@@ -85,6 +85,7 @@ class Optimizer:
     _STRUCTURAL: ClassVar[frozenset[str]] = frozenset({"use_ema"})
     _default_name: ClassVar[str | None] = None
     _has_learning_rate: ClassVar[bool] = True
+    _glob_names: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -261,7 +262,10 @@ class Optimizer:
         tx = self._transform()
         if self._glob is None:
             glob = tx.init(tuple(v._value for v in new)).glob
-            self._glob = tuple(Variable(a, trainable=False, name=f"{self.name}/global_{i}") for i, a in enumerate(glob))
+            glob_names = self._glob_names + tuple(f"global_{i}" for i in range(len(self._glob_names), len(glob)))
+            self._glob = tuple(
+                Variable(a, trainable=False, name=f"{self.name}/{n}") for n, a in zip(glob_names, glob, strict=False)
+            )
             self._variables.extend(self._glob)
         names = self._slot_names() + (("average",) if self.use_ema else ())
         per_var: dict[int, list[Variable]] = {}
@@ -487,7 +491,7 @@ class Optimizer:
                 self.build(variables)
             plan = self._make_plan(tuple(variables))
             self._plans[key] = plan
-        self._execute(plan, arrays)
+        self._execute(plan, variables, arrays)
 
     def _lr_mode(self) -> str:
         lr = self._learning_rate
@@ -516,19 +520,19 @@ class Optimizer:
         if fn is None:
             fn = jax.jit(functools.partial(self._pure_step, wd_mask=wd_mask, lr_mode=mode))
             self._fns[(wd_mask, mode)] = fn
-        return _Plan(variables, tuple(self._slots[v._uid] for v in variables), fn)
+        return _Plan(tuple(self._slots[v._uid] for v in variables), fn)
 
-    def _execute(self, plan: _Plan, grads: list[Any]) -> None:
+    def _execute(self, plan: _Plan, variables: list[Variable], grads: list[Any]) -> None:
         glob = self._glob or ()
         new_params, new_slots, new_glob, new_iterations = plan.fn(
-            tuple([v._value for v in plan.variables]),
+            tuple([v._value for v in variables]),
             tuple(grads),
             tuple([tuple([s._value for s in group]) for group in plan.slot_groups]),
             tuple([g._value for g in glob]),
             self._lr_input(self._lr_mode()),
             self._iterations._value,
         )
-        for v, a in zip(plan.variables, new_params, strict=True):
+        for v, a in zip(variables, new_params, strict=True):
             v._assign_array(a)
         for group, arrays in zip(plan.slot_groups, new_slots, strict=True):
             for s, a in zip(group, arrays, strict=True):

@@ -353,6 +353,7 @@ class Nadam(Optimizer):
     """
 
     _default_name: ClassVar[str | None] = "nadam"
+    _glob_names: ClassVar[tuple[str, ...]] = ("u_product",)
 
     def __init__(
         self,

@@ -118,14 +118,14 @@ class Optax(Optimizer):
         if fn is None:
             fn = jax.jit(self._optax_step)
             self._fns["optax"] = fn
-        return _Plan(variables, entry[1], fn, entry[0])
+        return _Plan(entry[1], fn, entry[0])
 
-    def _execute(self, plan: _Plan, grads: list[Any]) -> None:
+    def _execute(self, plan: _Plan, variables: list[Variable], grads: list[Any]) -> None:
         state = jax.tree_util.tree_unflatten(plan.state_treedef, [s._value for s in plan.slot_groups])
         new_params, new_state, new_iterations = plan.fn(
-            tuple([v._value for v in plan.variables]), tuple(grads), state, self._iterations._value
+            tuple([v._value for v in variables]), tuple(grads), state, self._iterations._value
         )
-        for v, a in zip(plan.variables, new_params, strict=True):
+        for v, a in zip(variables, new_params, strict=True):
             v._assign_array(a)
         for s, a in zip(plan.slot_groups, jax.tree_util.tree_leaves(new_state), strict=True):
             s._assign_array(a)
