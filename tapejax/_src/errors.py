@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 
 class OpError(Exception):
     """Base class of errors raised when an op fails (``tf.errors.OpError``).
@@ -100,3 +102,63 @@ class UnauthenticatedError(OpError):
 def invalid_argument(message: str) -> InvalidArgumentError:
     """Builds an InvalidArgumentError from a message alone."""
     return InvalidArgumentError(None, None, message)
+
+
+# TF's error codes (``tf.errors.INVALID_ARGUMENT``, ...).
+OK = 0
+CANCELLED = 1
+UNKNOWN = 2
+INVALID_ARGUMENT = 3
+DEADLINE_EXCEEDED = 4
+NOT_FOUND = 5
+ALREADY_EXISTS = 6
+PERMISSION_DENIED = 7
+RESOURCE_EXHAUSTED = 8
+FAILED_PRECONDITION = 9
+ABORTED = 10
+OUT_OF_RANGE = 11
+UNIMPLEMENTED = 12
+INTERNAL = 13
+UNAVAILABLE = 14
+DATA_LOSS = 15
+UNAUTHENTICATED = 16
+
+
+class NotImplementedInTapejaxError(AttributeError):
+    """A TensorFlow name that tapejax does not provide (yet).
+
+    An ``AttributeError``, so ``hasattr(tf, name)`` is False and ``getattr(tf, name, default)`` works.
+    """
+
+
+_UNSUPPORTED_DTYPES = ("string", "qint8", "quint8", "qint16", "quint16", "qint32", "resource", "variant")
+
+# Namespaces searched for a "did you mean" hint, in order.
+_HINT_NAMESPACES = ("tapejax", "tapejax.math", "tapejax.nn", "tapejax.linalg", "tapejax.random")
+
+
+def missing_attribute(module_name: str, name: str) -> AttributeError:
+    """The error for ``tf.<namespace>.<name>`` that tapejax lacks, used by the namespaces' ``__getattr__``.
+
+    Dunder names get a plain ``AttributeError`` (Python's protocols probe them).
+    """
+    if name.startswith("__") and name.endswith("__"):
+        return AttributeError(f"module {module_name!r} has no attribute {name!r}")
+    tf_name = "tf" + module_name[len("tapejax") :] + "." + name
+    hint = ""
+    if name in _UNSUPPORTED_DTYPES:
+        hint = f" tapejax has no {name} dtype: {name} tensors are not supported."
+    for ns in _HINT_NAMESPACES:
+        mod = sys.modules.get(ns)
+        if ns != module_name and mod is not None and name in vars(mod):
+            hint = f" Did you mean tf{ns[len('tapejax') :]}.{name}?"
+            break
+    return NotImplementedInTapejaxError(
+        f"tapejax does not implement {tf_name} yet.{hint} See README.md for the supported names; "
+        "contributions and issues are welcome."
+    )
+
+
+def tapejax_getattr(name: str) -> object:
+    """``tapejax.__getattr__``: unknown top-level names say that tapejax does not implement them."""
+    raise missing_attribute("tapejax", name)

@@ -10,7 +10,7 @@ import numpy as np
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src import errors
 from tapejax._src.core import Op, TensorBase, VariableBase, bind
-from tapejax._src.tensor import Tensor, TensorShape, convert_python
+from tapejax._src.tensor import Tensor, TensorShape, _flatten, convert_python
 
 newaxis = None
 
@@ -70,9 +70,11 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None 
             elif arr.size == int(np.prod(shape)):
                 arr = arr.reshape(shape)
             else:
-                raise TypeError(f"Eager execution of tf.constant with unsupported shape. Tensor {value!r} "
-                                f"(converted from {value!r}) has {arr.size} elements, but got `shape` {shape} "
-                                f"with {int(np.prod(shape))} elements).")
+                raise TypeError(
+                    f"Eager execution of tf.constant with unsupported shape. Tensor {value!r} "
+                    f"(converted from {value!r}) has {arr.size} elements, but got `shape` {shape} "
+                    f"with {int(np.prod(shape))} elements)."
+                )
     return Tensor(arr)
 
 
@@ -87,7 +89,8 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
     if isinstance(value, Tensor):
         if dtype is not None and value._value.dtype != dtypes_lib.as_dtype(dtype)._np:
             raise errors.InvalidArgumentError(
-                None, None,
+                None,
+                None,
                 f"convert_to_tensor: Tensor conversion requested dtype {dtypes_lib.as_dtype(dtype).name} "
                 f"for Tensor with dtype {value.dtype.name}: {value!r}. Fix: tf.cast it first.",
             )
@@ -95,7 +98,8 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
     if isinstance(value, VariableBase):
         if dtype is not None and value._value.dtype != dtypes_lib.as_dtype(dtype)._np:
             raise errors.InvalidArgumentError(
-                None, None,
+                None,
+                None,
                 f"convert_to_tensor: Tensor conversion requested dtype {dtypes_lib.as_dtype(dtype).name} "
                 f"for Variable with dtype {np.dtype(value._value.dtype).name}.",
             )
@@ -103,10 +107,12 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
     dense = getattr(value, "_to_dense", None)
     if dense is not None:
         return dense()
-    if isinstance(value, (list, tuple)) and any(isinstance(v, (TensorBase, VariableBase)) for v in value):
+    if isinstance(value, (list, tuple)) and any(isinstance(v, (TensorBase, VariableBase)) for v in _flatten(value)):
         from tapejax._src.ops import shape_ops
 
-        return shape_ops.stack([convert_to_tensor(v, dtype) for v in value])
+        # Auto-packing, as TF: one recorded Pack op, Python numbers adapt to the tensors' dtype.
+        np_dtype = None if dtype is None else dtypes_lib.as_dtype(dtype)._np
+        return shape_ops.stack(shape_ops.pack_list(value, np_dtype, "Pack"))
     np_dtype = None
     if dtype is not None:
         np_dtype = dtypes_lib.as_dtype(dtype)._np
@@ -158,7 +164,8 @@ def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:
     known = int(np.prod([d for d in shape if d != -1]))
     if (-1 not in shape and known != size) or (-1 in shape and (known == 0 or size % known)):
         raise errors.InvalidArgumentError(
-            None, None,
+            None,
+            None,
             f"Reshape: input to reshape is a tensor with {size} values (shape {tuple(src)}), but the requested "
             f"shape {list(shape)} has {known}.",
         )
@@ -189,13 +196,15 @@ def strided_slice_from_key(x: Any, key: Any) -> Tensor:
             k = int(k)
             if dim >= len(shape):
                 raise errors.InvalidArgumentError(
-                    None, None, f"StridedSlice: index {k} is out of range for a tensor of shape {tuple(shape)} "
-                    f"(too many indices)."
+                    None,
+                    None,
+                    f"StridedSlice: index {k} is out of range for a tensor of shape {tuple(shape)} (too many indices).",
                 )
             if not -shape[dim] <= k < shape[dim]:
                 raise errors.InvalidArgumentError(
-                    None, None, f"StridedSlice: slice index {k} of dimension {dim} out of bounds "
-                    f"(shape {tuple(shape)})."
+                    None,
+                    None,
+                    f"StridedSlice: slice index {k} of dimension {dim} out of bounds (shape {tuple(shape)}).",
                 )
             spec.append(("int", k, None, None))
             dim += 1

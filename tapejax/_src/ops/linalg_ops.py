@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import jax.numpy as jnp
+import numpy as np
 
 from tapejax._src.core import Op, bind
+from tapejax._src.ops import math_ops, shape_ops, utils
 from tapejax._src.tensor import Tensor
 
 
@@ -48,8 +50,323 @@ def matmul(
     >>> print(tf.matmul(tf.constant([[1.0, 2.0]]), tf.constant([[3.0], [4.0]])))
     tf.Tensor([[11.]], shape=(1, 1), dtype=float32)
     """
+    a, b = utils.as_tensors_like([a, b], "MatMul")
+    sa, sb = utils.shape_of(a), utils.shape_of(b)
+    for i, s in enumerate((sa, sb)):
+        if len(s) < 2:
+            raise utils.invalid_argument(
+                f"MatMul: In[{i}] ndims must be >= 2: {len(s)} (shapes {list(sa)} and {list(sb)}). "
+                "Fix: use tf.linalg.matvec for a matrix-vector product, or tf.expand_dims the vector."
+            )
+    k_a = sa[-2] if (transpose_a or adjoint_a) else sa[-1]
+    k_b = sb[-1] if (transpose_b or adjoint_b) else sb[-2]
+    if k_a != k_b:
+        raise utils.invalid_argument(
+            f"MatMul: Matrix size-incompatible: In[0]: {list(sa)}, In[1]: {list(sb)} "
+            f"(transpose_a={bool(transpose_a or adjoint_a)}, transpose_b={bool(transpose_b or adjoint_b)}): "
+            f"the inner dimensions {k_a} and {k_b} must agree."
+        )
+    _check_batch("MatMul", sa[:-2], sb[:-2], sa, sb)
     return bind(
         _matmul, a, b,
         transpose_a=bool(transpose_a), transpose_b=bool(transpose_b),
         adjoint_a=bool(adjoint_a), adjoint_b=bool(adjoint_b),
     )  # fmt: skip
+
+
+def _check_batch(op_name: str, ba: tuple[int, ...], bb: tuple[int, ...], sa: Any, sb: Any) -> None:
+    try:
+        np.broadcast_shapes(ba, bb)
+    except ValueError:
+        raise utils.invalid_argument(
+            f"{op_name}: In[0] and In[1] must have compatible batch dimensions: {list(sa)} vs. {list(sb)}"
+        ) from None
+
+
+def _tensordot_impl(a: Any, b: Any, *, axes: tuple[tuple[int, ...], tuple[int, ...]]) -> Any:
+    return jnp.tensordot(a, b, axes=axes)
+
+
+def _einsum_impl(*xs: Any, equation: str) -> Any:
+    return jnp.einsum(equation, *xs)
+
+
+def _matvec_impl(a: Any, b: Any, *, adjoint_a: bool, transpose_a: bool) -> Any:
+    return _matmul_impl(
+        a, b[..., None], transpose_a=transpose_a, transpose_b=False, adjoint_a=adjoint_a, adjoint_b=False
+    )[..., 0]
+
+
+def _inv_impl(x: Any, *, adjoint: bool) -> Any:
+    y = jnp.linalg.inv(x)
+    return jnp.conj(jnp.swapaxes(y, -1, -2)) if adjoint else y
+
+
+def _solve_impl(a: Any, b: Any, *, adjoint: bool) -> Any:
+    if adjoint:
+        a = jnp.conj(jnp.swapaxes(a, -1, -2))
+    return jnp.linalg.solve(a, b)
+
+
+def _norm_impl(x: Any, *, ord: Any, axis: tuple[int, ...] | None, keepdims: bool, matrix: bool) -> Any:  # noqa: A002
+    # TF's construction, including sqrt(sum(x * conj(x))): its gradient at 0 is NaN, as TF.
+    if ord in ("fro", "euclidean", 2, 2.0):
+        if matrix and ord in (2, 2.0):
+            assert axis is not None
+            axes = tuple(a % x.ndim for a in axis)
+            perm = tuple(i for i in range(x.ndim) if i not in axes) + axes
+            singular = jnp.linalg.svd(jnp.transpose(x, perm), compute_uv=False)
+            largest = jnp.max(jnp.abs(singular), axis=-1, keepdims=True)[..., None]
+            result = jnp.transpose(largest, tuple(int(i) for i in np.argsort(perm)))
+        else:
+            result = jnp.sqrt(jnp.sum(x * jnp.conj(x), axis=axis, keepdims=True))
+    else:
+        result = math_ops._abs_impl(x)  # TF's abs: gradient 0 at 0
+        if ord == 1:
+            result = jnp.sum(result, axis=None if axis is None else axis[0], keepdims=True)
+            if matrix:
+                assert axis is not None
+                result = jnp.max(result, axis=axis[-1], keepdims=True)
+        elif ord == np.inf:
+            if matrix:
+                assert axis is not None
+                result = jnp.sum(result, axis=axis[1], keepdims=True)
+            result = jnp.max(result, axis=None if axis is None else axis[0], keepdims=True)
+        else:
+            result = jnp.power(jnp.sum(jnp.power(result, ord), axis=axis, keepdims=True), 1.0 / ord)
+    if not keepdims:
+        result = jnp.squeeze(result, axis)
+    return result
+
+
+_tensordot = Op("Tensordot", _tensordot_impl, same_dtype=True)
+_einsum = Op("Einsum", _einsum_impl, same_dtype=True)
+_matvec = Op("MatVec", _matvec_impl, same_dtype=True)
+_inv = Op("MatrixInverse", _inv_impl)
+_det = Op("MatrixDeterminant", jnp.linalg.det)
+_solve = Op("MatrixSolve", _solve_impl, same_dtype=True)
+_cholesky = Op("Cholesky", jnp.linalg.cholesky)
+_norm = Op("Norm", _norm_impl)
+
+
+def tensordot(a: Any, b: Any, axes: Any, name: str | None = None) -> Tensor:
+    """Contracts ``a`` and ``b`` over the given axes (``tf.tensordot``).
+
+    ``axes`` is an int N (the last N axes of ``a`` with the first N of ``b``) or a pair of axis lists.
+
+    Raises:
+      InvalidArgumentError: if the contracted dimensions differ.
+
+    >>> import tapejax as tf
+    >>> print(tf.tensordot(tf.constant([1.0, 2.0]), tf.constant([3.0, 4.0]), 1))
+    tf.Tensor(11.0, shape=(), dtype=float32)
+    """
+    a, b = utils.as_tensors_like([a, b], "Tensordot")
+    sa, sb = utils.shape_of(a), utils.shape_of(b)
+    if isinstance(axes, (int, np.integer)) or (utils.is_tensor(axes) and not axes._value.shape):
+        n = utils.static_int(axes, "axes")
+        if not 0 <= n <= min(len(sa), len(sb)):
+            raise ValueError(f"tensordot: axes={n} must be in [0, {min(len(sa), len(sb))}] for shapes {sa} and {sb}.")
+        ax_a, ax_b = tuple(range(len(sa) - n, len(sa))), tuple(range(n))
+    else:
+        if len(axes) != 2:
+            raise ValueError(f"tensordot: axes must be an int or a pair of axis lists, got {axes!r}.")
+        ax_a = tuple(utils.normalize_axis("Tensordot", d, len(sa), sa) for d in utils.static_ints(axes[0], "axes"))
+        ax_b = tuple(utils.normalize_axis("Tensordot", d, len(sb), sb) for d in utils.static_ints(axes[1], "axes"))
+        if len(ax_a) != len(ax_b):
+            raise utils.invalid_argument(
+                f"Tensordot: different number of contraction axes {list(ax_a)} and {list(ax_b)}."
+            )
+    for i, j in zip(ax_a, ax_b, strict=True):
+        if sa[i] != sb[j]:
+            raise utils.invalid_argument(
+                f"Tensordot: contracted dimensions differ: a.shape[{i}] = {sa[i]} vs. b.shape[{j}] = {sb[j]} "
+                f"(shapes {list(sa)} and {list(sb)})."
+            )
+    return bind(_tensordot, a, b, axes=(ax_a, ax_b))
+
+
+def einsum(equation: str, *inputs: Any, **kwargs: Any) -> Tensor:
+    """Einstein summation over ``inputs`` (``tf.einsum``), e.g. ``"ij,jk->ik"``.
+
+    Raises:
+      InvalidArgumentError: if the equation does not fit the inputs' shapes or dtypes differ.
+
+    >>> import tapejax as tf
+    >>> print(tf.einsum("i,i->", tf.constant([1.0, 2.0]), tf.constant([3.0, 4.0])))
+    tf.Tensor(11.0, shape=(), dtype=float32)
+    """
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum: equation must be a string, got {equation!r}.")
+    tensors = utils.as_tensors_like(list(inputs), "Einsum")
+    return bind(_einsum, *tensors, equation=equation.replace(" ", ""))
+
+
+def matvec(
+    a: Any,
+    b: Any,
+    transpose_a: bool = False,
+    adjoint_a: bool = False,
+    a_is_sparse: bool = False,
+    b_is_sparse: bool = False,
+    name: str | None = None,
+) -> Tensor:
+    """Matrix-vector product ``a @ b`` for (batched) matrices and vectors (``tf.linalg.matvec``).
+
+    >>> import tapejax as tf
+    >>> print(tf.linalg.matvec(tf.constant([[1.0, 2.0], [3.0, 4.0]]), tf.constant([1.0, 1.0])))
+    tf.Tensor([3. 7.], shape=(2,), dtype=float32)
+    """
+    a, b = utils.as_tensors_like([a, b], "MatVec")
+    sa, sb = utils.shape_of(a), utils.shape_of(b)
+    if len(sa) < 2 or len(sb) < 1:
+        raise utils.invalid_argument(
+            f"MatVec: a must have rank >= 2 and b rank >= 1, got shapes {list(sa)} and {list(sb)}."
+        )
+    k_a = sa[-2] if (transpose_a or adjoint_a) else sa[-1]
+    if k_a != sb[-1]:
+        raise utils.invalid_argument(f"MatVec: Matrix size-incompatible: In[0]: {list(sa)}, In[1]: {list(sb)}.")
+    _check_batch("MatVec", sa[:-2], sb[:-1], sa, sb)
+    return bind(_matvec, a, b, adjoint_a=bool(adjoint_a), transpose_a=bool(transpose_a))
+
+
+def _square_matrix(op_name: str, x: Any) -> Any:
+    x = utils.as_tensor(x, None, op_name)
+    if x._value.dtype.kind not in "fc":
+        utils.require_float(op_name, x)
+    s = utils.shape_of(x)
+    if len(s) < 2 or s[-1] != s[-2]:
+        raise utils.invalid_argument(
+            f"{op_name}: Input matrix must be square (shape [..., M, M]), got shape {list(s)}."
+        )
+    return x
+
+
+def inv(input: Any, adjoint: bool = False, name: str | None = None) -> Tensor:  # noqa: A002 - TF's name
+    """Inverse of (batched) square matrices (``tf.linalg.inv``).
+
+    Differences from TensorFlow: a singular matrix gives inf/NaN entries instead of raising
+    ``InvalidArgumentError`` (checking would read the result back to the host on every call).
+
+    >>> import tapejax as tf
+    >>> print(tf.linalg.inv(tf.constant([[2.0, 0.0], [0.0, 4.0]])))
+    tf.Tensor(
+    [[0.5  0.  ]
+     [0.   0.25]], shape=(2, 2), dtype=float32)
+    """
+    return bind(_inv, _square_matrix("MatrixInverse", input), adjoint=bool(adjoint))
+
+
+def det(input: Any, name: str | None = None) -> Tensor:  # noqa: A002 - TF's name
+    """Determinant of (batched) square matrices (``tf.linalg.det``).
+
+    >>> import tapejax as tf
+    >>> print(tf.linalg.det(tf.constant([[1.0, 2.0], [3.0, 4.0]])))
+    tf.Tensor(-2.0, shape=(), dtype=float32)
+    """
+    return bind(_det, _square_matrix("MatrixDeterminant", input))
+
+
+def solve(matrix: Any, rhs: Any, adjoint: bool = False, name: str | None = None) -> Tensor:
+    """Solves ``matrix @ x = rhs`` for ``x``; ``rhs`` has shape ``[..., M, K]`` (``tf.linalg.solve``).
+
+    Differences from TensorFlow: a singular matrix gives inf/NaN instead of raising.
+
+    >>> import tapejax as tf
+    >>> print(tf.linalg.solve(tf.constant([[2.0, 0.0], [0.0, 4.0]]), tf.constant([[2.0], [2.0]])))
+    tf.Tensor(
+    [[1. ]
+     [0.5]], shape=(2, 1), dtype=float32)
+    """
+    m = _square_matrix("MatrixSolve", matrix)
+    r = utils.as_tensor(rhs, m._value.dtype, "MatrixSolve")
+    utils.check_same_dtype("MatrixSolve", [m, r])
+    sm, sr = utils.shape_of(m), utils.shape_of(r)
+    if len(sr) != len(sm) or sr[:-2] != sm[:-2] or sr[-2] != sm[-1]:
+        raise utils.invalid_argument(
+            f"MatrixSolve: Input matrix and right-hand side must have the same batch dimensions and number of rows: "
+            f"{list(sm)} vs. {list(sr)}."
+        )
+    return bind(_solve, m, r, adjoint=bool(adjoint))
+
+
+def cholesky(input: Any, name: str | None = None) -> Tensor:  # noqa: A002 - TF's name
+    """Lower-triangular Cholesky factor of (batched) Hermitian positive-definite matrices (``tf.linalg.cholesky``).
+
+    Differences from TensorFlow: a matrix that is not positive definite gives NaN instead of
+    raising, and the input is symmetrised (TF reads only its lower triangle); the two agree on
+    symmetric input, and both give a symmetric gradient.
+
+    >>> import tapejax as tf
+    >>> print(tf.linalg.cholesky(tf.constant([[4.0, 2.0], [2.0, 2.0]])))
+    tf.Tensor(
+    [[2. 0.]
+     [1. 1.]], shape=(2, 2), dtype=float32)
+    """
+    return bind(_cholesky, _square_matrix("Cholesky", input))
+
+
+def norm(
+    tensor: Any, ord: Any = "euclidean", axis: Any = None, keepdims: bool | None = None, name: str | None = None
+) -> Tensor:  # noqa: A002
+    """Vector or matrix norm (``tf.norm``, ``tf.linalg.norm``).
+
+    ``axis=None`` treats the whole tensor as one vector; an int gives vector norms along it, a pair
+    of ints matrix norms. ``ord``: ``'euclidean'`` (default), ``'fro'``, 1, 2, ``np.inf`` or any
+    p > 0 for vectors; ``'euclidean'``, ``'fro'``, 1, 2, ``np.inf`` for matrices. The Euclidean
+    norm is ``sqrt(sum(x * conj(x)))``, so its gradient at 0 is NaN, as TF.
+
+    Raises:
+      ValueError: for an unsupported ``ord`` or ``axis``.
+
+    >>> import tapejax as tf
+    >>> print(tf.norm(tf.constant([3.0, 4.0])))
+    tf.Tensor(5.0, shape=(), dtype=float32)
+    >>> print(tf.norm(tf.constant([[1.0, -2.0], [3.0, 4.0]]), ord=1, axis=[0, 1]))
+    tf.Tensor(6.0, shape=(), dtype=float32)
+    """
+    x = utils.as_tensor(tensor, None, "Norm")
+    if x._value.dtype.kind not in "fc":
+        utils.require_float("Norm", x)
+    rank = len(utils.shape_of(x))
+    matrix = isinstance(axis, (tuple, list)) and len(axis) == 2
+    if matrix:
+        assert isinstance(axis, (tuple, list))
+        if not all(isinstance(a, int) for a in axis) or axis[0] == axis[1]:
+            raise ValueError(f"'axis' must be None, an integer, or a tuple of 2 unique integers, got {axis}")
+        supported: list[Any] = ["euclidean", "fro", 1, 2, np.inf]
+        if ord not in supported:
+            raise ValueError(f"'ord' must be a supported matrix norm in {supported}, got {ord}")
+        axes: tuple[int, ...] | None = tuple(axis)
+    else:
+        if not (axis is None or isinstance(axis, (int, np.integer))):
+            raise ValueError(f"'axis' must be None, an integer, or a tuple of 2 unique integers, got {axis}")
+        supported = ["euclidean", 1, 2, np.inf]
+        if ord not in supported and (isinstance(ord, str) or not np.isreal(ord) or ord <= 0):
+            raise ValueError(f"'ord' must be a supported vector norm, got {ord}")
+        axes = None if axis is None else (int(axis),)
+    if axes is not None:
+        for a in axes:
+            utils.normalize_axis("Norm", a, rank)
+    key_ord = ord if isinstance(ord, str) else float(ord)
+    return bind(_norm, x, ord=key_ord, axis=axes, keepdims=bool(keepdims), matrix=matrix)
+
+
+def matrix_transpose(a: Any, name: str = "matrix_transpose", conjugate: bool = False) -> Tensor:
+    """Transposes the last two dimensions of ``a`` (``tf.linalg.matrix_transpose``).
+
+    Raises:
+      ValueError: if ``a`` has rank < 2.
+
+    >>> import tapejax as tf
+    >>> tf.linalg.matrix_transpose(tf.zeros([5, 2, 3])).shape
+    TensorShape([5, 3, 2])
+    """
+    x = utils.as_tensor(a, None, "Transpose")
+    rank = len(utils.shape_of(x))
+    if rank < 2:
+        raise ValueError(
+            f"Argument `a` should be a (batch) matrix with rank >= 2. Received `a` = {x!r} with shape {utils.shape_of(x)}"
+        )
+    perm = (*range(rank - 2), rank - 1, rank - 2)
+    return shape_ops.transpose(x, perm, conjugate=conjugate)

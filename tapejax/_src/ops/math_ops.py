@@ -6,11 +6,21 @@ from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src import errors
 from tapejax._src.core import Op, TensorBase, VariableBase, bind
+from tapejax._src.ops import utils
 from tapejax._src.tensor import Tensor, convert_python
+
+
+def _abs_impl(x: Any) -> Any:
+    if x.dtype.kind not in "fc":
+        return jnp.abs(x)
+    # TF's gradient at 0 is 0 (JAX's is 1 for reals, NaN for complex): route 0 to a constant.
+    zero = x == 0
+    return jnp.where(zero, jnp.zeros((), jnp.abs(x).dtype), jnp.abs(jnp.where(zero, jnp.ones_like(x), x)))
 
 
 def _maximum_impl(x: Any, y: Any) -> Any:
@@ -44,7 +54,7 @@ _floordiv = Op("FloorDiv", _floordiv_impl, same_dtype=True, differentiable=False
 _mod = Op("FloorMod", jnp.mod, same_dtype=True)
 _pow = Op("Pow", _pow_impl, same_dtype=True)
 _negative = Op("Neg", jnp.negative)
-_abs = Op("Abs", jnp.abs)
+_abs = Op("Abs", _abs_impl)
 _sign = Op("Sign", jnp.sign)
 _square = Op("Square", jnp.square)
 _sqrt = Op("Sqrt", jnp.sqrt)
@@ -59,7 +69,7 @@ _tan = Op("Tan", jnp.tan)
 _tanh = Op("Tanh", jnp.tanh)
 _sinh = Op("Sinh", jnp.sinh)
 _cosh = Op("Cosh", jnp.cosh)
-_sigmoid = Op("Sigmoid", lambda x: 1 / (1 + jnp.exp(-x)))
+_sigmoid = Op("Sigmoid", lax.logistic)  # JAX derivative y * (1 - y), as TF
 _maximum = Op("Maximum", _maximum_impl, same_dtype=True)
 _minimum = Op("Minimum", _minimum_impl, same_dtype=True)
 _squared_difference = Op("SquaredDifference", _squared_difference_impl, same_dtype=True)
@@ -93,6 +103,22 @@ def _require_kind(op_name: str, x: Any, kinds: str, what: str) -> None:
             None,
             f"{op_name}: expected a {what} tensor, got {np.dtype(x._value.dtype).name}{list(x._value.shape)}.",
         )
+
+
+def _float_unary(op: Op, x: Any, complex_ok: bool = True) -> Tensor:
+    """Binds a unary op that TF only defines for floating (and complex) dtypes."""
+    x = utils.as_tensor(x, None, op.name)
+    if x._value.dtype.kind not in ("fc" if complex_ok else "f"):
+        utils.require_float(op.name, x, complex_ok)
+    return bind(op, x)
+
+
+def _numeric_unary(op: Op, x: Any) -> Tensor:
+    """Binds a unary op that TF defines for numbers but not for bool."""
+    x = utils.as_tensor(x, None, op.name)
+    if x._value.dtype.kind == "b":
+        utils.require_kind(op.name, x, "fciu", "numeric")
+    return bind(op, x)
 
 
 # -- public wrappers -------------------------------------------------------------------------------
@@ -173,87 +199,87 @@ def pow(x: Any, y: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TF's
 
 def negative(x: Any, name: str | None = None) -> Tensor:
     """``-x`` (``tf.math.negative``)."""
-    return bind(_negative, x)
+    return _numeric_unary(_negative, x)
 
 
 def abs(x: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TF's name
     """``|x|``; the gradient at 0 is 0, as TF (``tf.math.abs``). Complex input gives its real dtype."""
-    return bind(_abs, x)
+    return _numeric_unary(_abs, x)
 
 
 def sign(x: Any, name: str | None = None) -> Tensor:
     """-1, 0 or 1 by the sign of ``x``; its gradient is zero (``tf.math.sign``)."""
-    return bind(_sign, x)
+    return _numeric_unary(_sign, x)
 
 
 def square(x: Any, name: str | None = None) -> Tensor:
     """``x * x`` (``tf.math.square``)."""
-    return bind(_square, x)
+    return _numeric_unary(_square, x)
 
 
 def sqrt(x: Any, name: str | None = None) -> Tensor:
     """Square root (``tf.math.sqrt``)."""
-    return bind(_sqrt, x)
+    return _float_unary(_sqrt, x)
 
 
 def rsqrt(x: Any, name: str | None = None) -> Tensor:
     """``1 / sqrt(x)`` (``tf.math.rsqrt``)."""
-    return bind(_rsqrt, x)
+    return _float_unary(_rsqrt, x)
 
 
 def exp(x: Any, name: str | None = None) -> Tensor:
     """``e ** x`` (``tf.math.exp``)."""
-    return bind(_exp, x)
+    return _float_unary(_exp, x)
 
 
 def expm1(x: Any, name: str | None = None) -> Tensor:
     """``exp(x) - 1``, accurate near 0 (``tf.math.expm1``)."""
-    return bind(_expm1, x)
+    return _float_unary(_expm1, x)
 
 
 def log(x: Any, name: str | None = None) -> Tensor:
     """Natural logarithm (``tf.math.log``)."""
-    return bind(_log, x)
+    return _float_unary(_log, x)
 
 
 def log1p(x: Any, name: str | None = None) -> Tensor:
     """``log(1 + x)``, accurate near 0 (``tf.math.log1p``)."""
-    return bind(_log1p, x)
+    return _float_unary(_log1p, x)
 
 
 def sin(x: Any, name: str | None = None) -> Tensor:
     """Sine (``tf.math.sin``)."""
-    return bind(_sin, x)
+    return _float_unary(_sin, x)
 
 
 def cos(x: Any, name: str | None = None) -> Tensor:
     """Cosine (``tf.math.cos``)."""
-    return bind(_cos, x)
+    return _float_unary(_cos, x)
 
 
 def tan(x: Any, name: str | None = None) -> Tensor:
     """Tangent (``tf.math.tan``)."""
-    return bind(_tan, x)
+    return _float_unary(_tan, x)
 
 
 def tanh(x: Any, name: str | None = None) -> Tensor:
     """Hyperbolic tangent (``tf.math.tanh``, ``tf.nn.tanh``)."""
-    return bind(_tanh, x)
+    return _float_unary(_tanh, x)
 
 
 def sinh(x: Any, name: str | None = None) -> Tensor:
     """Hyperbolic sine (``tf.math.sinh``)."""
-    return bind(_sinh, x)
+    return _float_unary(_sinh, x)
 
 
 def cosh(x: Any, name: str | None = None) -> Tensor:
     """Hyperbolic cosine (``tf.math.cosh``)."""
-    return bind(_cosh, x)
+    return _float_unary(_cosh, x)
 
 
 def sigmoid(x: Any, name: str | None = None) -> Tensor:
     """``1 / (1 + exp(-x))`` (``tf.math.sigmoid``, ``tf.nn.sigmoid``)."""
-    return bind(_sigmoid, x)
+    return _float_unary(_sigmoid, x)
 
 
 def maximum(x: Any, y: Any, name: str | None = None) -> Tensor:
@@ -273,17 +299,17 @@ def squared_difference(x: Any, y: Any, name: str | None = None) -> Tensor:
 
 def round(x: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TF's name
     """Rounds half to even (``tf.math.round``); not differentiable: tape gradients are ``None``."""
-    return bind(_round, x)
+    return _numeric_unary(_round, x)
 
 
 def floor(x: Any, name: str | None = None) -> Tensor:
     """Largest integer not greater than ``x`` (``tf.math.floor``); gradient ``None``."""
-    return bind(_floor, x)
+    return _float_unary(_floor, x, complex_ok=False)
 
 
 def ceil(x: Any, name: str | None = None) -> Tensor:
     """Smallest integer not less than ``x`` (``tf.math.ceil``); gradient ``None``."""
-    return bind(_ceil, x)
+    return _float_unary(_ceil, x, complex_ok=False)
 
 
 def equal(x: Any, y: Any, name: str | None = None) -> Tensor:
@@ -458,3 +484,99 @@ def _mismatch(op_name: str, x: Any, y: Any) -> errors.InvalidArgumentError:
         "converts dtypes implicitly. Fix: tf.cast one operand.",
     )
 
+
+# -- selection and n-ary sums ------------------------------------------------------------------------
+def _select_impl(c: Any, x: Any, y: Any) -> Any:
+    # The JAX derivative routes the cotangent to the selected branch and zeros elsewhere, as TF.
+    return jnp.where(c, x, y)
+
+
+def _where_indices_impl(c: Any, *, size: int) -> Any:
+    return jnp.argwhere(c, size=size).astype(jnp.int64)
+
+
+def _add_n_impl(*xs: Any) -> Any:
+    out = xs[0]
+    for x in xs[1:]:
+        out = out + x
+    return out
+
+
+_select = Op("SelectV2", _select_impl)
+_where_indices = Op("Where", _where_indices_impl, differentiable=False)
+_add_n = Op("AddN", _add_n_impl, same_dtype=True)
+
+
+def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None) -> Tensor:
+    """Selects from ``x`` where ``condition`` is true and from ``y`` elsewhere (``tf.where``).
+
+    The three arguments broadcast together. With ``x`` and ``y`` omitted, returns the int64
+    coordinates of the true (non-zero) elements of ``condition``, shape ``[num_true, rank]``.
+    The gradient goes to the selected branch only (zeros for the other one).
+
+    Raises:
+      ValueError: if only one of ``x`` and ``y`` is given.
+      InvalidArgumentError: if ``x`` and ``y`` differ in dtype, ``condition`` is not bool, or the
+        shapes do not broadcast.
+
+    >>> import tapejax as tf
+    >>> print(tf.where(tf.constant([True, False]), tf.constant([1.0, 2.0]), 0.0))
+    tf.Tensor([1. 0.], shape=(2,), dtype=float32)
+    >>> print(tf.where([[True, False], [False, True]]))
+    tf.Tensor(
+    [[0 0]
+     [1 1]], shape=(2, 2), dtype=int64)
+    """
+    if (x is None) != (y is None):
+        raise ValueError("tf.where: x and y must both be non-None or both be None.")
+    condition = utils.as_tensor(condition, None, "Where")
+    if x is None:
+        value = utils.concrete(condition)
+        if value is None:
+            raise TypeError(
+                "tf.where(condition) with one argument has a data-dependent shape and cannot be traced; "
+                "use tf.where(condition, x, y) inside compiled code."
+            )
+        return bind(_where_indices, condition, size=int(np.count_nonzero(value)))
+    if condition._value.dtype.kind != "b":
+        utils.require_kind("SelectV2", condition, "b", "bool condition")
+    x, y = utils.as_tensors_like([x, y], "SelectV2")
+    shapes = [utils.shape_of(t) for t in (condition, x, y)]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise utils.invalid_argument(
+            f"SelectV2: condition, x and y must be broadcastable, got shapes {shapes[0]}, {shapes[1]} and {shapes[2]}."
+        ) from None
+    return bind(_select, condition, x, y)
+
+
+def add_n(inputs: Any, name: str | None = None) -> Tensor:
+    """Adds a list of tensors of one shape and dtype element-wise (``tf.math.add_n``).
+
+    Raises:
+      ValueError: if ``inputs`` is empty or not a list.
+      InvalidArgumentError: if the shapes or dtypes differ (``add_n`` does not broadcast).
+
+    >>> import tapejax as tf
+    >>> print(tf.add_n([tf.constant([1.0, 2.0]), tf.constant([3.0, 4.0]), [5.0, 6.0]]))
+    tf.Tensor([ 9. 12.], shape=(2,), dtype=float32)
+    """
+    if isinstance(inputs, (TensorBase, VariableBase)) or not isinstance(inputs, (list, tuple)) or not inputs:
+        raise ValueError(
+            "tf.math.add_n: inputs must be a non-empty list of at least one Tensor with the same dtype and shape."
+        )
+    values = [v._to_dense() if hasattr(v, "_to_dense") else v for v in inputs]
+    tensors = utils.as_tensors_like(values, "AddN")
+    shape0 = utils.shape_of(tensors[0])
+    for t in tensors[1:]:
+        if utils.shape_of(t) != shape0:
+            raise utils.invalid_argument(
+                f"AddN: inputs to operation AddN must have the same size and shape, got {utils.describe(tensors)}."
+            )
+    return bind(_add_n, *tensors)
+
+
+def floormod(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """``x % y`` with the sign of ``y`` (``tf.math.floormod``, same as ``tf.math.mod``)."""
+    return bind(_mod, x, y)

@@ -1,0 +1,211 @@
+"""Argument handling shared by the op wrappers: conversion, dtype checks, axes, static shapes.
+
+Wrappers validate on the host, before ``bind``, so that errors name TF's op, the shapes and the
+dtypes. Values are only read back from the device where TF itself validates values (indices out of
+range, labels out of range), and never when the tensor wraps a tracer (inside ``jax.jit``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import jax
+import numpy as np
+
+from tapejax._src import dtypes as dtypes_lib
+from tapejax._src import errors
+from tapejax._src.core import TensorBase, VariableBase
+from tapejax._src.tensor import Tensor, TensorShape, convert_python
+
+TensorLike = TensorBase | VariableBase
+
+_KIND_NAMES = {
+    "f": "floating",
+    "c": "complex",
+    "i": "signed integer",
+    "u": "unsigned integer",
+    "b": "bool",
+}
+
+
+def is_tensor(x: Any) -> bool:
+    """Whether ``x`` is a Tensor or a Variable (the objects ``bind`` unwraps)."""
+    return isinstance(x, (TensorBase, VariableBase))
+
+
+def as_tensor(x: Any, dtype: Any = None, op_name: str = "convert_to_tensor") -> Any:
+    """``x`` if it is a Tensor or Variable (kept, so tapes see Variable reads), else a new Tensor.
+
+    ``dtype`` (a numpy dtype) is what a Python value converts to; a Tensor of another dtype is
+    returned unchanged (the op's own dtype check reports it).
+    """
+    if isinstance(x, (TensorBase, VariableBase)):
+        return x
+    return Tensor(convert_python(x, dtype, op_name))
+
+
+def as_tensors_like(values: Sequence[Any], op_name: str) -> list[Any]:
+    """Converts ``values`` to tensors of one dtype: Python values adapt to the first tensor's dtype.
+
+    Raises:
+      InvalidArgumentError: if two tensors have different dtypes.
+    """
+    hint = None
+    for v in values:
+        if isinstance(v, (TensorBase, VariableBase)):
+            hint = v._value.dtype
+            break
+    out = []
+    for v in values:
+        t = as_tensor(v, hint, op_name)
+        if hint is None:
+            hint = t._value.dtype
+        out.append(t)
+    check_same_dtype(op_name, out)
+    return out
+
+
+def check_same_dtype(op_name: str, tensors: Sequence[Any]) -> None:
+    """Raises TF's InvalidArgumentError if the tensors do not all have one dtype."""
+    if not tensors:
+        return
+    d0 = tensors[0]._value.dtype
+    for t in tensors[1:]:
+        if t._value.dtype != d0:
+            raise errors.InvalidArgumentError(
+                None,
+                None,
+                f"{op_name}: all inputs must have the same dtype, got {describe(tensors)}: TensorFlow never "
+                "converts dtypes implicitly. Fix: tf.cast the inputs to one dtype.",
+            )
+
+
+def dtype_name(x: Any) -> str:
+    return np.dtype(x._value.dtype).name if np.dtype(x._value.dtype) in dtypes_lib._BY_NP else str(x._value.dtype)
+
+
+def describe(tensors: Sequence[Any]) -> str:
+    """``float32[2, 3], int32[]``: dtypes and shapes, for error messages."""
+    return ", ".join(f"{dtype_name(t)}{list(t._value.shape)}" for t in tensors)
+
+
+def require_kind(op_name: str, x: Any, kinds: str, what: str | None = None) -> None:
+    """Raises TF's InvalidArgumentError unless ``x``'s dtype kind is one of ``kinds`` (numpy kinds)."""
+    kind = x._value.dtype.kind
+    if kind not in kinds:
+        allowed = what or " or ".join(_KIND_NAMES[k] for k in kinds)
+        raise errors.InvalidArgumentError(
+            None,
+            None,
+            f"{op_name}: expected a {allowed} tensor, got {describe([x])}. "
+            + ("Fix: tf.cast the input to tf.float32." if "f" in kinds else "Fix: tf.cast the input."),
+        )
+
+
+def require_float(op_name: str, x: Any, complex_ok: bool = True) -> None:
+    """TF's float-only ops (``Sqrt``, ``Exp``, ...) reject integer and bool tensors."""
+    require_kind(op_name, x, "fc" if complex_ok else "f")
+
+
+def invalid_argument(message: str) -> errors.InvalidArgumentError:
+    return errors.InvalidArgumentError(None, None, message)
+
+
+def shape_of(x: Any) -> tuple[int, ...]:
+    """The static shape of a Tensor, Variable or convertible value."""
+    if isinstance(x, (TensorBase, VariableBase)):
+        return tuple(x._value.shape)
+    return tuple(np.shape(convert_python(x, None)))
+
+
+def concrete(x: Any) -> np.ndarray | None:
+    """The value of ``x`` as numpy, or None if it is traced (inside ``jax.jit``: skip value checks)."""
+    v = x._value if isinstance(x, (TensorBase, VariableBase)) else x
+    try:
+        return np.asarray(v)
+    except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError):
+        return None
+
+
+def static_int(x: Any, what: str) -> int:
+    """A Python int from an int, numpy integer or scalar int tensor (read from the device)."""
+    if isinstance(x, (TensorBase, VariableBase)):
+        v = concrete(x)
+        if v is None or v.ndim != 0 or v.dtype.kind not in "iu":
+            raise TypeError(f"{what} must be a Python int or a concrete scalar integer tensor, got {x!r}.")
+        return int(v)
+    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
+        raise TypeError(f"{what} must be an int, got {type(x).__name__} {x!r}.")
+    return int(x)
+
+
+def static_shape_arg(shape: Any) -> tuple[int, ...]:
+    """A shape argument (list, tuple, TensorShape, int tensor) as a hashable tuple of ints."""
+    if isinstance(shape, (TensorBase, VariableBase)):
+        v = concrete(shape)
+        if v is None:
+            raise TypeError("tapejax needs a static shape: pass a Python list or a concrete tensor, not a traced one.")
+        return tuple(int(d) for d in v.reshape(-1))
+    if isinstance(shape, TensorShape):
+        dims = shape.as_list()
+        if None in dims:
+            raise ValueError(f"Cannot use the partially known shape {shape} here: all dimensions must be known.")
+        return tuple(dims)  # type: ignore[arg-type]
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    if isinstance(shape, np.ndarray):
+        return tuple(int(d) for d in shape.reshape(-1))
+    return tuple(static_int(d, "a shape dimension") for d in shape)
+
+
+def static_ints(value: Any, what: str) -> tuple[int, ...]:
+    """A (nested) list, tuple, int or int tensor of ints as a flat tuple of Python ints (axes, perms, paddings)."""
+    if isinstance(value, (TensorBase, VariableBase, np.ndarray)):
+        v = concrete(value)
+        if v is None:
+            raise TypeError(f"tapejax needs a static {what}: pass Python ints, not a traced tensor.")
+        if v.dtype.kind not in "iu":
+            raise TypeError(f"{what} must be integers, got dtype {v.dtype}.")
+        return tuple(int(d) for d in v.reshape(-1))
+    if isinstance(value, bool) or not isinstance(value, (list, tuple, range)):
+        return (static_int(value, what),)
+    out: list[int] = []
+    for d in value:  # nested lists (paddings) are flattened
+        out.extend(
+            static_ints(d, what)
+            if isinstance(d, (list, tuple, np.ndarray, TensorBase, VariableBase))
+            else (static_int(d, what),)
+        )
+    return tuple(out)
+
+
+def normalize_axis(op_name: str, axis: int, rank: int, shape: Sequence[int] | None = None) -> int:
+    """``axis`` in ``[-rank, rank)`` as a non-negative int, else TF's InvalidArgumentError."""
+    if not -rank <= axis < rank:
+        shape_text = "" if shape is None else f" of shape {tuple(shape)}"
+        raise invalid_argument(
+            f"{op_name}: axis {axis} is out of range for a tensor of rank {rank}{shape_text}: "
+            f"expected -{rank} <= axis < {rank}."
+        )
+    return axis + rank if axis < 0 else axis
+
+
+def reduction_axes(op_name: str, axis: Any, shape: Sequence[int]) -> tuple[int, ...] | None:
+    """A reduction ``axis`` argument (None, int, list, tensor) as sorted non-negative ints or None."""
+    if axis is None:
+        return None
+    rank = len(shape)
+    axes = static_ints(axis, "axis")
+    out = []
+    for a in axes:
+        if not -max(rank, 1) <= a < max(rank, 1):
+            raise invalid_argument(
+                f"{op_name}: Invalid reduction dimension {a} for input with {rank} dimensions (shape {tuple(shape)})."
+            )
+        out.append(a % rank if rank else 0)
+    if len(set(out)) != len(out):
+        raise invalid_argument(f"{op_name}: Axes contains duplicate dimension: {list(axes)}.")
+    if rank == 0:
+        return ()
+    return tuple(sorted(out))
