@@ -1,4 +1,11 @@
 """``tf.keras``: the parts tapejax implements (optimizers, schedules, losses)."""
 
+from typing import Any as _Any
+
+from tapejax._src.errors import missing_attribute as _missing_attribute
 from tapejax.keras import losses as losses
 from tapejax.keras import optimizers as optimizers
+
+
+def __getattr__(name: str) -> _Any:
+    raise _missing_attribute("tapejax.keras", name)

@@ -1,5 +1,8 @@
 """``tf.keras.losses``: Keras 3's losses (classes and functional forms), each one fused op on the tape."""
 
+from typing import Any as _Any
+
+from tapejax._src.errors import missing_attribute as _missing_attribute
 from tapejax._src.losses import BinaryCrossentropy as BinaryCrossentropy
 from tapejax._src.losses import CategoricalCrossentropy as CategoricalCrossentropy
 from tapejax._src.losses import Loss as Loss
@@ -18,3 +21,7 @@ mse = mean_squared_error
 MSE = mean_squared_error
 mae = mean_absolute_error
 MAE = mean_absolute_error
+
+
+def __getattr__(name: str) -> _Any:
+    raise _missing_attribute("tapejax.keras.losses", name)

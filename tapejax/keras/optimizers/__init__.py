@@ -1,5 +1,8 @@
 """``tf.keras.optimizers``: the Keras 3 optimizers, with Keras's exact update rules, on optax."""
 
+from typing import Any as _Any
+
+from tapejax._src.errors import missing_attribute as _missing_attribute
 from tapejax._src.optimizers.base import Optimizer as Optimizer
 from tapejax._src.optimizers.keras_optimizers import SGD as SGD
 from tapejax._src.optimizers.keras_optimizers import Adadelta as Adadelta
@@ -12,3 +15,7 @@ from tapejax._src.optimizers.keras_optimizers import Nadam as Nadam
 from tapejax._src.optimizers.keras_optimizers import RMSprop as RMSprop
 from tapejax._src.optimizers.optax_wrapper import Optax as Optax
 from tapejax.keras.optimizers import schedules as schedules
+
+
+def __getattr__(name: str) -> _Any:
+    raise _missing_attribute("tapejax.keras.optimizers", name)
