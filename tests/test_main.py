@@ -1,0 +1,100 @@
+"""``python -m tapejax SCRIPT.py``: unmodified ``import tensorflow as tf`` scripts run on tapejax."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tapejax import __main__ as runner
+
+REPO = Path(__file__).resolve().parents[1]
+
+# The tutorial's code blocks (the GradientTape tutorial in shared/seeds), copied unmodified (trailing
+# spaces included, hence a .txt file the linters leave alone) after the imports the tutorial assumes;
+# one print at the end checks the result.
+TUTORIAL = (Path(__file__).parent / "data" / "gradient_tape_tutorial.txt").read_text()
+
+
+def _run(args: list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("MPLBACKEND", "DISPLAY", "WAYLAND_DISPLAY")}
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    return subprocess.run(
+        [sys.executable, "-m", "tapejax", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_tutorial_script_runs_unmodified(tmp_path):
+    script = tmp_path / "tutorial.py"
+    script.write_text(TUTORIAL)
+    proc = _run([str(script)], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "None"
+    assert lines[1] == "tf.Tensor([1. 2. 3.], shape=(3,), dtype=float32)"
+    tag, w, b, n = lines[-1].split()
+    assert tag == "final" and n == "1000"
+    assert abs(float(w) - 3) < 0.05 and abs(float(b) - 1) < 0.05
+
+
+def test_tensorflow_modules_are_the_tapejax_modules(tmp_path):
+    code = (
+        "import tensorflow as tf, tapejax, tensorflow.keras.optimizers as o\n"
+        "from tensorflow.keras.losses import MeanSquaredError\n"
+        "import sys\n"
+        "print(tf is tapejax, o is tapejax.keras.optimizers, MeanSquaredError is tapejax.keras.losses.MeanSquaredError,"
+        " tapejax.__spec__.name, sys.argv[1:])\n"
+    )
+    proc = _run(["-c", code, "x", "--y"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split("\n")[0] == "True True True tapejax ['x', '--y']"
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (
+            "import tensorflow as tf\nx = tf.constant(1.0)\ny = tf.foo.bar(x)\n",
+            "tapejax does not implement tf.foo.bar yet",
+        ),
+        (
+            "import tensorflow as tf\nlayer = tf.keras.layers.Dense(3)\n",
+            "tapejax does not implement tf.keras.layers.Dense yet",
+        ),
+        ("from tensorflow.keras.layers import Dense\n", "tapejax does not implement tf.keras.layers yet"),
+    ],
+    ids=["attribute-chain", "keras-chain", "import"],
+)
+def test_missing_names_say_tapejax_does_not_implement_them(tmp_path, source, message):
+    script = tmp_path / "uses_missing.py"
+    script.write_text(source)
+    proc = _run([str(script)], tmp_path)
+    assert proc.returncode == 1
+    assert message in proc.stderr
+    assert "runpy" not in proc.stderr and "__main__.py" not in proc.stderr  # the runner's frames are hidden
+    assert str(script) in proc.stderr
+
+
+def test_no_arguments_prints_usage(tmp_path):
+    proc = _run([], tmp_path)
+    assert proc.returncode == 2
+    assert "usage: python -m tapejax SCRIPT.py" in proc.stderr
+
+
+def test_explain_reads_the_failing_line():
+    import tapejax as tf
+
+    namespace = {"tf": tf}
+    try:
+        exec(compile("tf.keras.optimizers.Adamm(0.1)\n", "<snippet>", "exec"), namespace)
+    except AttributeError as e:
+        exc = e
+    # linecache cannot read "<snippet>": the explanation is simply absent, never wrong.
+    assert runner.explain(exc) is None
+    assert runner.explain(ImportError("cannot import name 'layers' from 'tapejax.keras'")) == (
+        "tapejax does not implement tf.keras.layers yet."
+    )
+    assert runner.explain(ValueError("x")) is None
