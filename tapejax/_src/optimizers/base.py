@@ -18,7 +18,7 @@ import re
 import warnings
 import weakref
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import jax
 import jax.numpy as jnp
@@ -85,6 +85,8 @@ class Optimizer:
     _STRUCTURAL: ClassVar[frozenset[str]] = frozenset({"use_ema"})
     _default_name: ClassVar[str | None] = None
     _has_learning_rate: ClassVar[bool] = True
+    _fns: dict[Any, Callable[..., Any]]
+    _learning_rate: Any
     _glob_names: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
@@ -171,7 +173,7 @@ class Optimizer:
         if callable(learning_rate) and not isinstance(learning_rate, (TensorBase, VariableBase)):
             return learning_rate
         try:
-            value = float(learning_rate)
+            value = float(cast(Any, learning_rate))
         except (TypeError, ValueError):
             raise ValueError(
                 "Argument `learning_rate` should be float, or an instance of LearningRateSchedule, or a callable "
@@ -214,7 +216,7 @@ class Optimizer:
                 "you should instantiate the optimizer with a float `learning_rate` argument."
             )
         if isinstance(current, Variable):
-            current._assign_array(jnp.asarray(np.float32(float(value))))
+            current._assign_array(jnp.asarray(np.float32(float(cast(Any, value)))))
         else:
             self._learning_rate = self._make_learning_rate(value)
             self._fns.clear()
@@ -261,7 +263,7 @@ class Optimizer:
                 )
         tx = self._transform()
         if self._glob is None:
-            glob = tx.init(tuple(v._value for v in new)).glob
+            glob = cast(transforms.KerasState, tx.init(tuple(v._value for v in new))).glob
             glob_names = self._glob_names + tuple(f"global_{i}" for i in range(len(self._glob_names), len(glob)))
             self._glob = tuple(
                 Variable(a, trainable=False, name=f"{self.name}/{n}") for n, a in zip(glob_names, glob, strict=False)
@@ -269,7 +271,7 @@ class Optimizer:
             self._variables.extend(self._glob)
         names = self._slot_names() + (("average",) if self.use_ema else ())
         per_var: dict[int, list[Variable]] = {}
-        init = {v._uid: tx.init((v._value,)).slots[0] for v in new}
+        init = {v._uid: cast(transforms.KerasState, tx.init((v._value,))).slots[0] for v in new}
         # Keras's order in `variables`: all of one slot kind, then the next kind.
         for j, slot_name in enumerate(names):
             for v in new:
@@ -503,14 +505,14 @@ class Optimizer:
 
     def _lr_input(self, mode: str) -> Any:
         if mode == "variable":
-            return self._learning_rate._value
+            return cast(Variable, self._learning_rate)._value
         if mode == "schedule":
             return None
         lr = self._learning_rate
         value = lr(self._iterations) if isinstance(lr, schedules_lib.LearningRateSchedule) else lr()
         if isinstance(value, (TensorBase, VariableBase)):
             return value._value.astype(jnp.float32)
-        return np.float32(value)
+        return np.float32(cast(Any, value))
 
     def _make_plan(self, variables: tuple[Variable, ...]) -> _Plan:
         self._create_slots(variables)
@@ -543,7 +545,7 @@ class Optimizer:
 
     def _learning_rate_in_trace(self, lr_in: Any, iterations: Any, lr_mode: str) -> Any:
         if lr_mode == "schedule":
-            return self._learning_rate._lr_at(iterations)
+            return cast(schedules_lib._JaxSchedule, self._learning_rate)._lr_at(iterations)
         return lr_in
 
     def _preprocess(self, params: Sequence[Any], grads: Sequence[Any]) -> list[Any]:
@@ -552,7 +554,7 @@ class Optimizer:
         if self.loss_scale_factor is not None:
             dense = [g / self.loss_scale_factor for g in dense]
         clip = transforms.keras_clip(self.clipnorm, self.clipvalue, self.global_clipnorm)
-        return list(clip.update(dense, optax.EmptyState())[0])
+        return list(cast(list[Any], clip.update(dense, optax.EmptyState())[0]))
 
     def _pure_step(
         self,
@@ -577,10 +579,11 @@ class Optimizer:
         n = len(self._slot_names())
         rule_slots = tuple(s[:n] for s in slots)
         tx = self._transform()
-        deltas, state = tx.update(
+        deltas, new_state = tx.update(
             grads_list, transforms.KerasState(glob, rule_slots), params_list, learning_rate=lr, step=iterations
         )
-        new_params = [p + d for p, d in zip(params_list, deltas, strict=True)]
+        state = cast(transforms.KerasState, new_state)
+        new_params = [p + d for p, d in zip(params_list, cast(list[Any], deltas), strict=True)]
         new_slots = list(state.slots)
         if self.use_ema:
             new_params, averages = self._ema(new_params, [s[n] for s in slots], iterations)

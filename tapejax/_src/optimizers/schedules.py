@@ -66,8 +66,7 @@ class _JaxSchedule(LearningRateSchedule):
     def __call__(self, step: Any) -> Tensor:
         fn: Callable[[Any], Any] | None = self.__dict__.get("_compiled")
         if fn is None:
-            fn = jax.jit(self._lr_at)
-            self.__dict__["_compiled"] = fn
+            fn = self.__dict__["_compiled"] = jax.jit(self._lr_at)
         return Tensor(fn(_step_array(step)))
 
     def __repr__(self) -> str:
