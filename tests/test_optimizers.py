@@ -538,3 +538,52 @@ def test_public_namespaces():
     assert tf.optimizers.schedules.CosineDecay is opts.schedules.CosineDecay
     for name in ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion", "Optax"]:
         assert issubclass(getattr(opts, name), opts.Optimizer)
+
+
+# -- schedules ----------------------------------------------------------------------------------------
+def _cosine(initial, decay_steps, alpha, step):
+    s = min(step, decay_steps)
+    return initial * ((1 - alpha) * 0.5 * (1 + np.cos(np.pi * s / decay_steps)) + alpha)
+
+
+def _cosine_warmup(step):
+    s = min(step, 15)
+    return 0.1 * s / 5 if s < 5 else _cosine(0.1, 10, 0.0, s - 5)
+
+
+def _polynomial_cycle(step):
+    decay = 10 * (1 if step == 0 else np.ceil(step / 10))
+    return (0.1 - 0.01) * (1 - step / decay) ** 2 + 0.01
+
+
+SCHEDULES = [
+    (opts.schedules.ExponentialDecay(0.1, 10, 0.5), lambda s: 0.1 * 0.5 ** (s / 10)),
+    (opts.schedules.ExponentialDecay(0.1, 10, 0.5, staircase=True), lambda s: 0.1 * 0.5 ** (s // 10)),
+    (
+        opts.schedules.PiecewiseConstantDecay([10, 20], [1.0, 0.5, 0.1]),
+        lambda s: 1.0 if s <= 10 else 0.5 if s <= 20 else 0.1,
+    ),
+    (opts.schedules.InverseTimeDecay(1.0, 5, 0.5), lambda s: 1 / (1 + 0.5 * s / 5)),
+    (opts.schedules.InverseTimeDecay(1.0, 5, 0.5, staircase=True), lambda s: 1 / (1 + 0.5 * (s // 5))),
+    (opts.schedules.PolynomialDecay(0.1, 10, 0.01, power=2.0), lambda s: 0.09 * (1 - min(s, 10) / 10) ** 2 + 0.01),
+    (opts.schedules.PolynomialDecay(0.1, 10, 0.01, power=2.0, cycle=True), _polynomial_cycle),
+    (opts.schedules.CosineDecay(0.1, 10, alpha=0.1), lambda s: _cosine(0.1, 10, 0.1, s)),
+    (opts.schedules.CosineDecay(0.0, 10, warmup_target=0.1, warmup_steps=5), _cosine_warmup),
+]
+
+
+@pytest.mark.parametrize(("schedule", "reference"), SCHEDULES, ids=[type(s).__name__ for s, _ in SCHEDULES])
+def test_schedules_follow_keras_formulas(schedule, reference):
+    steps = [0, 1, 4, 5, 9, 10, 11, 15, 19, 20, 21, 30, 100]
+    got = [float(schedule(s)) for s in steps]
+    np.testing.assert_allclose(got, [reference(s) for s in steps], rtol=2e-6, atol=1e-8)
+    assert float(schedule(tf.Variable(np.int64(10)))) == pytest.approx(reference(10), rel=2e-6)
+    clone = opts.schedules.deserialize(opts.schedules.serialize(schedule))
+    assert type(clone) is type(schedule) and clone.get_config() == schedule.get_config()
+
+
+def test_schedule_validation():
+    with pytest.raises(ValueError, match="decay_steps"):
+        opts.schedules.ExponentialDecay(0.1, 0, 0.5)
+    with pytest.raises(ValueError, match="1 less than"):
+        opts.schedules.PiecewiseConstantDecay([1, 2], [1.0, 2.0])
