@@ -104,10 +104,11 @@ class Variable(VariableBase, TensorOperators):
 
     @property
     def shape(self) -> TensorShape:
-        return TensorShape(self._value.shape)
+        """The declared shape (``shape=`` at creation, ``None`` dims allowed), as TF."""
+        return self._shape
 
     def get_shape(self) -> TensorShape:
-        return TensorShape(self._value.shape)
+        return self._shape
 
     @property
     def ndim(self) -> int:

@@ -1,0 +1,102 @@
+"""Pins the public names: the op namespaces hold exactly these (a change must be deliberate), and the
+top-level ``tf`` holds at least the core ops, dtypes and namespaces. Names follow TF 2's namespaces
+(``tf.math.log`` exists, ``tf.log`` does not)."""
+
+from __future__ import annotations
+
+import types
+
+import pytest
+
+import tapejax as tf
+
+NAMESPACES = {
+    "math": """abs add add_n argmax argmin ceil conj cos cosh cumsum divide equal exp expm1 floor floordiv floormod
+        greater greater_equal imag is_finite is_nan less less_equal log log1p logical_and logical_not logical_or
+        logical_xor maximum minimum mod multiply negative not_equal pow real reduce_all reduce_any reduce_logsumexp
+        reduce_max reduce_mean reduce_min reduce_prod reduce_std reduce_sum reduce_variance round rsqrt sigmoid sign sin
+        sinh softplus sqrt square squared_difference subtract tan tanh truediv""",
+    "nn": """bias_add dropout elu gelu l2_loss leaky_relu log_softmax moments relu relu6 selu sigmoid
+        sigmoid_cross_entropy_with_logits softmax softmax_cross_entropy_with_logits softplus
+        sparse_softmax_cross_entropy_with_logits tanh""",
+    "linalg": "cholesky det einsum eye global_norm inv matmul matrix_transpose matvec norm solve tensordot transpose",
+    "random": "normal set_seed shuffle truncated_normal uniform",
+    "errors": """OpError CancelledError UnknownError InvalidArgumentError DeadlineExceededError NotFoundError
+        AlreadyExistsError PermissionDeniedError ResourceExhaustedError FailedPreconditionError AbortedError
+        OutOfRangeError UnimplementedError InternalError UnavailableError DataLossError UnauthenticatedError
+        NotImplementedInTapejaxError OK CANCELLED UNKNOWN INVALID_ARGUMENT DEADLINE_EXCEEDED NOT_FOUND ALREADY_EXISTS
+        PERMISSION_DENIED RESOURCE_EXHAUSTED FAILED_PRECONDITION ABORTED OUT_OF_RANGE UNIMPLEMENTED INTERNAL
+        UNAVAILABLE DATA_LOSS UNAUTHENTICATED""",
+    "dtypes": """DType as_dtype cast bfloat16 bool complex128 complex64 double float16 float32 float64 half int16 int32
+        int64 int8 uint16 uint32 uint64 uint8""",
+}
+
+TOP_LEVEL = """
+    Tensor TensorShape Variable DType as_dtype newaxis math nn linalg random errors dtypes
+    float16 bfloat16 float32 float64 half double int8 int16 int32 int64 uint8 uint16 uint32 uint64 bool complex64
+    complex128
+    constant convert_to_tensor zeros ones zeros_like ones_like fill eye range linspace identity cast one_hot
+    add subtract multiply divide truediv realdiv pow negative abs sign square sqrt exp sin cos tan tanh sinh cosh
+    sigmoid maximum minimum add_n round floor clip_by_value clip_by_norm clip_by_global_norm reduce_sum reduce_mean
+    reduce_max reduce_min reduce_prod reduce_logsumexp reduce_all reduce_any argmax argmin cumsum equal not_equal less
+    less_equal greater greater_equal logical_and logical_or logical_not where
+    matmul tensordot einsum norm transpose
+    reshape concat stack unstack split squeeze expand_dims tile gather gather_nd boolean_mask shape size rank
+    broadcast_to pad reverse slice sort argsort
+"""
+
+
+def _public(module: types.ModuleType) -> set[str]:
+    return {n for n in vars(module) if not n.startswith("_")}
+
+
+@pytest.mark.parametrize("name", sorted(NAMESPACES))
+def test_namespace_holds_exactly_the_pinned_names(name: str) -> None:
+    module = getattr(tf, name)
+    assert isinstance(module, types.ModuleType) and module.__name__ == f"tapejax.{name}"
+    want = set(NAMESPACES[name].split())
+    got = _public(module)
+    assert got == want, f"added: {sorted(got - want)}, missing: {sorted(want - got)}"
+
+
+def test_top_level_holds_the_core_names() -> None:
+    missing = sorted(set(TOP_LEVEL.split()) - _public(tf))
+    assert not missing, f"missing from tapejax: {missing}"
+
+
+def test_public_modules_only_re_export_objects_defined_in_src() -> None:
+    for name in NAMESPACES:
+        module = getattr(tf, name)
+        for attr in _public(module):
+            obj = getattr(module, attr)
+            origin = getattr(obj, "__module__", None)
+            if isinstance(obj, (int, type(None))) or origin is None:
+                continue  # error codes, dtype objects
+            assert origin.startswith("tapejax._src."), f"tf.{name}.{attr} is defined in {origin}"
+
+
+def test_same_object_under_every_name() -> None:
+    assert tf.math.add is tf.add and tf.linalg.matmul is tf.matmul and tf.nn.sigmoid is tf.sigmoid
+    assert tf.linalg.norm is tf.norm and tf.linalg.eye is tf.eye and tf.math.reduce_sum is tf.reduce_sum
+    assert tf.linalg.transpose is tf.linalg.matrix_transpose and tf.math.floormod is not None
+    assert tf.dtypes.float32 is tf.float32 and tf.dtypes.as_dtype is tf.as_dtype
+
+
+def test_newaxis_is_none() -> None:
+    assert tf.newaxis is None
+
+
+def test_tf1_only_names_are_absent_and_point_to_tf2() -> None:
+    for name in ("log", "mod", "floordiv", "is_nan", "rsqrt"):
+        assert not hasattr(tf, name)
+        with pytest.raises(AttributeError, match=r"Did you mean tf\.math\."):
+            getattr(tf, name)
+
+
+def test_public_functions_have_docstrings() -> None:
+    for name in NAMESPACES:
+        module = getattr(tf, name)
+        for attr in _public(module):
+            obj = getattr(module, attr)
+            if callable(obj) and not isinstance(obj, type):
+                assert obj.__doc__, f"tf.{name}.{attr} has no docstring"
