@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jax
 import numpy as np
 import optax
 import pytest
@@ -250,10 +251,15 @@ def test_optax_wrapper_converges_and_matches_raw_optax():
     raw = optax.adamw(1e-2)
     state = raw.init(tuple(params))
     expected = tuple(params)
+
+    @jax.jit
+    def raw_step(grads, state, params):
+        updates, state = raw.update(grads, state, params)
+        return optax.apply_updates(params, updates), state
+
     for grads in grad_steps:
         opt.apply_gradients(zip([tf.constant(g) for g in grads], variables, strict=True))
-        updates, state = raw.update(tuple(grads), state, expected)
-        expected = optax.apply_updates(expected, updates)
+        expected, state = raw_step(tuple(grads), state, expected)
     for v, e in zip(variables, expected, strict=True):
         np.testing.assert_allclose(v.numpy(), np.asarray(e), rtol=1e-6, atol=1e-7)
     assert int(opt.iterations) == 5
@@ -587,3 +593,30 @@ def test_schedule_validation():
         opts.schedules.ExponentialDecay(0.1, 0, 0.5)
     with pytest.raises(ValueError, match="1 less than"):
         opts.schedules.PiecewiseConstantDecay([1, 2], [1.0, 2.0])
+
+
+@pytest.mark.parametrize("make", [lambda: opts.Adam(0.1), lambda: opts.Optax(optax.adam(0.1))], ids=["Adam", "Optax"])
+def test_apply_gradients_inside_tf_function_matches_eager(make):
+    x = tf.constant([1.0, 1.0])
+
+    def train(compiled: bool):
+        w = tf.Variable([1.0, 2.0])
+        opt = make()
+
+        def step():
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(w * x * w)
+            opt.apply_gradients(zip(tape.gradient(loss, [w]), [w], strict=True))
+            return loss
+
+        fn = tf.function(step) if compiled else step
+        for i in range(4):
+            if i == 2 and isinstance(opt, opts.Adam):
+                opt.learning_rate = 0.05  # an input of the compiled function, not a constant
+            fn()
+        return w.numpy(), int(opt.iterations)
+
+    eager_w, eager_it = train(False)
+    fn_w, fn_it = train(True)
+    np.testing.assert_allclose(fn_w, eager_w, rtol=1e-6)
+    assert fn_it == eager_it == 4

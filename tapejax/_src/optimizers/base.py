@@ -25,7 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from tapejax._src.core import TensorBase, VariableBase
+from tapejax._src.core import TensorBase, VariableBase, tape_state
 from tapejax._src.indexed_slices import IndexedSlices
 from tapejax._src.optimizers import schedules as schedules_lib
 from tapejax._src.optimizers import transforms
@@ -262,25 +262,30 @@ class Optimizer:
                     "only floating-point Variables can be trained."
                 )
         tx = self._transform()
-        if self._glob is None:
-            glob = cast(transforms.KerasState, tx.init(tuple(v._value for v in new))).glob
-            glob_names = self._glob_names + tuple(f"global_{i}" for i in range(len(self._glob_names), len(glob)))
-            self._glob = tuple(
-                Variable(a, trainable=False, name=f"{self.name}/{n}") for n, a in zip(glob_names, glob, strict=False)
-            )
-            self._variables.extend(self._glob)
-        names = self._slot_names() + (("average",) if self.use_ema else ())
-        per_var: dict[int, list[Variable]] = {}
-        init = {v._uid: cast(transforms.KerasState, tx.init((v._value,))).slots[0] for v in new}
-        # Keras's order in `variables`: all of one slot kind, then the next kind.
-        for j, slot_name in enumerate(names):
-            for v in new:
-                arrays = init[v._uid]
-                value = arrays[j] if j < len(arrays) else jnp.zeros_like(v._value)
-                base = v.name.replace("/", "_").replace(":", "_")
-                slot = Variable(value, trainable=False, name=f"{self.name}/{base}_{slot_name}")
-                per_var.setdefault(v._uid, []).append(slot)
-                self._variables.append(slot)
+        # Slots start from the variables' shapes and dtypes only, computed eagerly even when the first
+        # apply_gradients runs inside tf.function (the Variables then hold tracers).
+        with jax.ensure_compile_time_eval():
+            protos = {v._uid: _concrete_like(v._value) for v in new}
+            if self._glob is None:
+                glob = cast(transforms.KerasState, tx.init(tuple(protos.values()))).glob
+                glob_names = self._glob_names + tuple(f"global_{i}" for i in range(len(self._glob_names), len(glob)))
+                self._glob = tuple(
+                    Variable(a, trainable=False, name=f"{self.name}/{n}")
+                    for n, a in zip(glob_names, glob, strict=False)
+                )
+                self._variables.extend(self._glob)
+            names = self._slot_names() + (("average",) if self.use_ema else ())
+            per_var: dict[int, list[Variable]] = {}
+            init = {uid: cast(transforms.KerasState, tx.init((p,))).slots[0] for uid, p in protos.items()}
+            # Keras's order in `variables`: all of one slot kind, then the next kind.
+            for j, slot_name in enumerate(names):
+                for v in new:
+                    arrays = init[v._uid]
+                    value = arrays[j] if j < len(arrays) else jnp.zeros_like(protos[v._uid])
+                    base = v.name.replace("/", "_").replace(":", "_")
+                    slot = Variable(value, trainable=False, name=f"{self.name}/{base}_{slot_name}")
+                    per_var.setdefault(v._uid, []).append(slot)
+                    self._variables.append(slot)
         for v in new:
             self._slots[v._uid] = tuple(per_var.get(v._uid, ()))
             self._refs[v._uid] = weakref.ref(v, _forget(self, v._uid))
@@ -291,6 +296,10 @@ class Optimizer:
         self._variables = [v for v in self._variables if id(v) not in dead]
         self._refs.pop(uid, None)
         self._plans.clear()
+
+    def _own_variables(self) -> tuple[Variable, ...]:
+        lr = self._learning_rate
+        return (self._iterations, lr) if isinstance(lr, Variable) else (self._iterations,)
 
     # -- weight decay -------------------------------------------------------------------------------
     def exclude_from_weight_decay(
@@ -526,6 +535,8 @@ class Optimizer:
 
     def _execute(self, plan: _Plan, variables: list[Variable], grads: list[Any]) -> None:
         glob = self._glob or ()
+        if tape_state.tapes:
+            _announce(variables, *plan.slot_groups, glob, self._own_variables())
         new_params, new_slots, new_glob, new_iterations = plan.fn(
             tuple([v._value for v in variables]),
             tuple(grads),
@@ -643,6 +654,26 @@ class Optimizer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r} iterations={int(np.asarray(self._iterations._value))}>"
+
+
+def _concrete_like(value: Any) -> Any:
+    """``value`` itself, or zeros of its shape and dtype if it is a tracer (inside tf.function)."""
+    return jnp.zeros(value.shape, value.dtype) if isinstance(value, jax.core.Tracer) else value
+
+
+def _announce(*groups: Sequence[Variable]) -> None:
+    """Tells the active tf.function traces which Variables this update reads and writes.
+
+    The update reads and writes Variables directly (not through ops), so ``tf.function`` would not
+    see them: it would bake their values in as constants. Announced, they are lifted to inputs and
+    outputs of the compiled function like Variables assigned by ops.
+    """
+    hooks = [h for h in (getattr(t, "_on_assign", None) for t in tape_state.tapes) if h is not None]
+    if hooks:
+        for group in groups:
+            for v in group:
+                for hook in hooks:
+                    hook(v)
 
 
 def _forget(opt: Optimizer, uid: int) -> Callable[[Any], None]:

@@ -10,7 +10,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from tapejax._src.optimizers.base import Optimizer, _forget, _Plan
+from tapejax._src.core import tape_state
+from tapejax._src.optimizers.base import Optimizer, _announce, _concrete_like, _forget, _Plan
 from tapejax._src.variable import Variable
 
 
@@ -105,7 +106,8 @@ class Optax(Optimizer):
         key = tuple(v._uid for v in variables)
         entry = self._states.get(key)
         if entry is None:
-            state = self.transformation.init(tuple(v._value for v in variables))
+            with jax.ensure_compile_time_eval():
+                state = self.transformation.init(tuple(_concrete_like(v._value) for v in variables))
             leaves, treedef = jax.tree_util.tree_flatten(state)
             state_vars = tuple(
                 Variable(jnp.asarray(leaf), trainable=False, name=f"{self.name}/state_{len(self._variables) + i}")
@@ -121,6 +123,8 @@ class Optax(Optimizer):
         return _Plan(entry[1], fn, entry[0])
 
     def _execute(self, plan: _Plan, variables: list[Variable], grads: list[Any]) -> None:
+        if tape_state.tapes:
+            _announce(variables, plan.slot_groups, (self._iterations,))
         state = jax.tree_util.tree_unflatten(plan.state_treedef, [s._value for s in plan.slot_groups])
         new_params, new_state, new_iterations = plan.fn(
             tuple([v._value for v in variables]), tuple(grads), state, self._iterations._value
