@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar, cast
 
 import jax
+import jax.core
 import jax.numpy as jnp
 import numpy as np
 import optax
