@@ -620,3 +620,13 @@ def test_apply_gradients_inside_tf_function_matches_eager(make):
     fn_w, fn_it = train(True)
     np.testing.assert_allclose(fn_w, eager_w, rtol=1e-6)
     assert fn_it == eager_it == 4
+
+
+def test_get_serialize_deserialize():
+    assert isinstance(opts.get("Adam"), opts.Adam) and isinstance(opts.get("sgd"), opts.SGD)
+    opt = opts.RMSprop(0.01, centered=True)
+    assert opts.get(opt) is opt
+    clone = opts.deserialize(opts.serialize(opt))
+    assert isinstance(clone, opts.RMSprop) and clone.get_config() == opt.get_config()
+    with pytest.raises(ValueError):
+        opts.get("nope")

@@ -420,3 +420,45 @@ class Lion(Optimizer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2}
+
+
+_BY_NAME: dict[str, type[Optimizer]] = {
+    cls.__name__.lower(): cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion)
+}
+
+
+def serialize(optimizer: Optimizer) -> dict[str, Any]:
+    """The optimizer as a Keras-style config dict (``class_name`` + ``config``)."""
+    return {"module": "keras.optimizers", "class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+
+
+def deserialize(config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Optimizer:
+    """Rebuilds an optimizer from :func:`serialize`'s output.
+
+    Raises:
+      ValueError: for an unknown ``class_name``.
+    """
+    name = config.get("class_name", "")
+    cls = (custom_objects or {}).get(name) or _BY_NAME.get(name.lower())
+    if cls is None:
+        raise ValueError(f"Could not interpret optimizer class name: {name!r}")
+    return cls.from_config(config.get("config", {}), custom_objects)
+
+
+def get(identifier: Any) -> Optimizer:
+    """An optimizer from a name (``"adam"``, ``"SGD"``: default arguments), a config dict, or an instance.
+
+    >>> import tapejax as tf
+    >>> tf.keras.optimizers.get("adam").get_config()["learning_rate"]
+    0.0010000000474974513
+
+    Raises:
+      ValueError: if ``identifier`` cannot be interpreted.
+    """
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str) and identifier.lower() in _BY_NAME:
+        return _BY_NAME[identifier.lower()]()
+    raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}")

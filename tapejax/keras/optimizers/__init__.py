@@ -13,6 +13,9 @@ from tapejax._src.optimizers.keras_optimizers import AdamW as AdamW
 from tapejax._src.optimizers.keras_optimizers import Lion as Lion
 from tapejax._src.optimizers.keras_optimizers import Nadam as Nadam
 from tapejax._src.optimizers.keras_optimizers import RMSprop as RMSprop
+from tapejax._src.optimizers.keras_optimizers import deserialize as deserialize
+from tapejax._src.optimizers.keras_optimizers import get as get
+from tapejax._src.optimizers.keras_optimizers import serialize as serialize
 from tapejax._src.optimizers.optax_wrapper import Optax as Optax
 from tapejax.keras.optimizers import schedules as schedules
 
