@@ -332,6 +332,11 @@ class Loss:
 
     Raises:
       ValueError: for an unknown ``reduction``.
+
+    Differences from TensorFlow: Keras's TF backend recovers the logits when ``y_pred`` is the
+    direct output of a ``softmax``/``sigmoid`` op (``_keras_logits``); tapejax always uses the
+    probabilities as given (clipped to ``[1e-7, 1 - 1e-7]``), which differs only for saturated
+    probabilities. Keras masks (``_keras_mask``) are not supported; ``ignore_class`` is.
     """
 
     def __init__(self, name: str | None = None, reduction: Any = "sum_over_batch_size", dtype: Any = None) -> None:

@@ -65,6 +65,10 @@ class Module:
     Raises:
       ValueError: if ``name`` is not a valid identifier.
 
+    Differences from TensorFlow: ``name_scope`` nests module scopes but does not prefix the names of
+    Variables created inside it (TF names them ``"outer/w:0"``); ``with_path``/checkpoint tracking
+    are not implemented.
+
     >>> import tapejax as tf
     >>> class Dense(tf.Module):
     ...     def __init__(self, n_in, n_out, name=None):

@@ -81,6 +81,22 @@ class Optimizer:
 
     Raises:
       ValueError: for more than one clipping option, or an unrecognised keyword.
+
+    Differences from TensorFlow (Keras 3):
+
+    - A Variable not seen before gets its slots when first updated (Keras 3 raises ``Unknown
+      variable``; Keras 2 did the same as tapejax). Slots of garbage-collected Variables are dropped.
+    - A gradient whose shape does not match its Variable raises ``ValueError`` before anything is
+      written (Keras may broadcast it or fail half-way). Floating gradients of another dtype are cast,
+      as Keras does; integer gradients raise.
+    - ``tf.IndexedSlices`` gradients are densified inside the compiled update (duplicate indices
+      add up); Keras's sparse updates give the same numbers.
+    - ``minimize`` is the TF 2.x (Keras 2) method; Keras 3 removed it.
+    - ``learning_rate``/``momentum`` may be ints; ``gradient_accumulation_steps`` is not implemented.
+    - Structural hyperparameters (``amsgrad``, ``centered``, ``momentum`` on/off, ``use_ema``) cannot
+      change after the first update; other hyperparameters can (the update recompiles once).
+    - XLA fuses the update, so results agree with Keras to float32 rounding (about 1e-6 relative),
+      not bit for bit.
     """
 
     _STRUCTURAL: ClassVar[frozenset[str]] = frozenset({"use_ema"})
