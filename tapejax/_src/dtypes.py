@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
-
-from tapejax._src import errors
 
 
 class DType:
@@ -31,27 +30,27 @@ class DType:
         return self._np.type
 
     @property
-    def is_floating(self) -> bool:
+    def is_floating(self) -> builtins.bool:
         return self._np.kind == "f" or self.name == "bfloat16"
 
     @property
-    def is_integer(self) -> bool:
+    def is_integer(self) -> builtins.bool:
         return self._np.kind in "iu"
 
     @property
-    def is_unsigned(self) -> bool:
+    def is_unsigned(self) -> builtins.bool:
         return self._np.kind == "u"
 
     @property
-    def is_complex(self) -> bool:
+    def is_complex(self) -> builtins.bool:
         return self._np.kind == "c"
 
     @property
-    def is_bool(self) -> bool:
+    def is_bool(self) -> builtins.bool:
         return self._np.kind == "b"
 
     @property
-    def is_numeric(self) -> bool:
+    def is_numeric(self) -> builtins.bool:
         return not self.is_bool
 
     @property
@@ -86,10 +85,10 @@ class DType:
             return np.iinfo(self._np).max
         raise TypeError(f"Cannot find maximum value of {self.name}.")
 
-    def is_compatible_with(self, other: Any) -> bool:
+    def is_compatible_with(self, other: Any) -> builtins.bool:
         return self == as_dtype(other)
 
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: object) -> builtins.bool:
         if isinstance(other, DType):
             return self._np == other._np
         if other is None:
@@ -99,7 +98,7 @@ class DType:
         except TypeError:
             return False
 
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: object) -> builtins.bool:
         return not self == other
 
     def __hash__(self) -> int:
@@ -112,7 +111,7 @@ class DType:
         return as_dtype, (self.name,)
 
 
-_pybool = type(True)  # `bool` below is rebound to TF's DType
+_pybool = builtins.bool  # `bool` below is rebound to TF's DType
 
 float16 = DType(jnp.float16, "float16")
 bfloat16 = DType(jnp.bfloat16, "bfloat16")
@@ -192,4 +191,3 @@ def as_dtype(type_value: Any) -> DType:
         f"Cannot convert {type_value!r} to a tapejax DType: dtype {np_dtype} is not supported "
         "(strings and objects are not implemented)."
     )
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -57,7 +58,7 @@ class TensorShape:
     def num_elements(self) -> int | None:
         if self._dims is None or None in self._dims:
             return None
-        return int(np.prod(self._dims, dtype=np.int64))
+        return math.prod(d for d in self._dims if d is not None)
 
     def is_fully_defined(self) -> bool:
         return self._dims is not None and None not in self._dims
@@ -148,10 +149,7 @@ def _note_exit(t: Any, how: str) -> None:
 
 def _numpy_text(value: Any, is_repr: bool) -> str:
     arr = np.asarray(value)
-    if arr.ndim == 0:
-        text = str(arr[()])
-    else:
-        text = repr(arr) if is_repr else str(arr)
+    text = str(arr[()]) if arr.ndim == 0 else (repr(arr) if is_repr else str(arr))
     if "\n" in text:
         text = "\n" + text
     return text
@@ -221,7 +219,7 @@ class TensorOperators:
     def __neg__(self) -> Tensor:
         return math_ops.negative(self)
 
-    def __pos__(self) -> Tensor:
+    def __pos__(self) -> Any:
         return self
 
     def __abs__(self) -> Tensor:
@@ -368,7 +366,9 @@ class Tensor(TensorBase, TensorOperators):
 
     def __index__(self) -> int:
         if self._value.ndim != 0 or not np.issubdtype(self._value.dtype, np.integer):
-            raise TypeError(f"Only integer scalar tensors can be converted to an index, not {self.dtype.name}{self.shape}")
+            raise TypeError(
+                f"Only integer scalar tensors can be converted to an index, not {self.dtype.name}{self.shape}"
+            )
         return int(np.asarray(self._value))
 
     def __complex__(self) -> complex:
@@ -468,20 +468,15 @@ def convert_python(value: Any, np_dtype: np.dtype | None, op_name: str = "conver
         _check_np_dtype(value.dtype, value)
         if np_dtype is None or value.dtype == np_dtype:
             return jnp.asarray(value)
-        if value.dtype.kind == "f" and np.dtype(np_dtype).kind in "iub":
-            if not np.all(np.equal(np.mod(value, 1), 0)):
-                raise TypeError(f"{op_name}: cannot convert {value!r} to EagerTensor of dtype {np.dtype(np_dtype).name}")
+        if value.dtype.kind == "f" and np.dtype(np_dtype).kind in "iub" and not np.all(np.equal(np.mod(value, 1), 0)):
+            raise TypeError(f"{op_name}: cannot convert {value!r} to EagerTensor of dtype {np.dtype(np_dtype).name}")
         return jnp.asarray(value.astype(np_dtype))
     if isinstance(value, (bool, int, float, complex)):
         return jnp.asarray(_python_to_numpy(value, np_dtype or _infer_python_dtype(value), op_name))
     if isinstance(value, (list, tuple)):
         if any(isinstance(x, (TensorBase, VariableBase)) for x in _flatten(value)):
             target = np_dtype or _infer_python_dtype(value)
-            return jnp.asarray(
-                np.asarray(
-                    [convert_python(x, target, op_name) if not isinstance(x, (list, tuple)) else convert_python(x, target, op_name) for x in value]
-                )
-            )
+            return jnp.asarray(np.asarray([convert_python(x, target, op_name) for x in value]))
         target = np_dtype or _infer_python_dtype(value)
         kind = np.dtype(target).kind
         if kind in "iub" and _infer_python_dtype(value).kind in "fc":
@@ -492,7 +487,9 @@ def convert_python(value: Any, np_dtype: np.dtype | None, op_name: str = "conver
             raise ValueError(f"{op_name}: cannot convert {value!r} to a Tensor: {e}") from None
         return jnp.asarray(arr)
     if value is None:
-        raise ValueError(f"{op_name}: attempt to convert a value (None) with an unsupported type (NoneType) to a Tensor.")
+        raise ValueError(
+            f"{op_name}: attempt to convert a value (None) with an unsupported type (NoneType) to a Tensor."
+        )
     raise TypeError(
         f"{op_name}: tapejax cannot convert {type(value).__name__} {value!r} to a Tensor (only numbers, "
         "bools, nested lists, numpy/JAX arrays, Tensors and Variables are supported)."

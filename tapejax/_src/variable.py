@@ -7,12 +7,21 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import jax
+import jax.core
 import numpy as np
 
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src.core import TensorBase, VariableBase, tape_state
 from tapejax._src.ops import array_ops
-from tapejax._src.tensor import Reference, Tensor, TensorOperators, TensorShape, _device_name, _numpy_text, convert_python
+from tapejax._src.tensor import (
+    Reference,
+    Tensor,
+    TensorOperators,
+    TensorShape,
+    _device_name,
+    _numpy_text,
+    convert_python,
+)
 
 # Creation order: ``GradientTape.watched_variables()`` is ordered by it, as in TF.
 _creation_counter = itertools.count()
@@ -51,7 +60,7 @@ class Variable(VariableBase, TensorOperators):
     tf.Tensor([4. 6.], shape=(2,), dtype=float32)
     """
 
-    __slots__ = ("_value", "trainable", "_name", "_shape", "_uid", "__weakref__")
+    __slots__ = ("__weakref__", "_name", "_shape", "_uid", "_value", "trainable")
 
     def __init__(
         self,
@@ -90,7 +99,9 @@ class Variable(VariableBase, TensorOperators):
         self._name = f"{name or 'Variable'}:0" if name is None or ":" not in name else name
         self._shape = TensorShape(arr.shape) if shape is None else TensorShape(shape)
         if not self._shape.is_compatible_with(arr.shape):
-            raise ValueError(f"tf.Variable: initial value of shape {arr.shape} is incompatible with shape={self._shape}.")
+            raise ValueError(
+                f"tf.Variable: initial value of shape {arr.shape} is incompatible with shape={self._shape}."
+            )
         self._uid = next(_creation_counter)
 
     # -- properties ---------------------------------------------------------------------------------
@@ -185,7 +196,9 @@ class Variable(VariableBase, TensorOperators):
         arr = self._checked(delta, "assign_add")
         new = _add_kernel(self._value, arr)
         if new.shape != self._value.shape and not self._shape.is_compatible_with(new.shape):
-            raise ValueError(f"assign_add on Variable '{self._name}': Shape mismatch {self._value.shape} vs {arr.shape}.")
+            raise ValueError(
+                f"assign_add on Variable '{self._name}': Shape mismatch {self._value.shape} vs {arr.shape}."
+            )
         self._value = new
         return self if read_value else None
 
@@ -241,6 +254,10 @@ class Variable(VariableBase, TensorOperators):
         return int(np.asarray(self._value))
 
     def __index__(self) -> int:
+        if self._value.ndim != 0 or not np.issubdtype(self._value.dtype, np.integer):
+            raise TypeError(
+                f"Only integer scalar Variables can be converted to an index, not {self.dtype.name}{self.shape}"
+            )
         return int(np.asarray(self._value))
 
     def __getitem__(self, key: Any) -> SlicedVariable:
@@ -259,7 +276,7 @@ class Variable(VariableBase, TensorOperators):
 class SlicedVariable(Tensor):
     """``v[key]``: a Tensor that can also be assigned into the Variable (``v[0, 1].assign(5.0)``)."""
 
-    __slots__ = ("_var", "_key")
+    __slots__ = ("_key", "_var")
 
     def __init__(self, value: Any, var: Variable, key: Any) -> None:
         super().__init__(value)

@@ -19,14 +19,13 @@ newaxis = None
 # Compiling a program with N outputs costs ~30 ms per output on CPU (XLA), so long unstacks run as
 # chunks of this many rows, one cached kernel for all chunks: 1000 rows are 63 dispatches.
 _UNSTACK_CHUNK = 16
+_ZERO = np.int32(0)
 
 
-def _unstack_impl(x: Any, *, num: int, axis: int) -> Any:
-    return tuple(lax.index_in_dim(x, i, axis, keepdims=False) for i in range(num))
-
-
-def _unstack_chunk_impl(x: Any, start: Any, *, num: int, axis: int) -> Any:
-    return _unstack_impl(lax.dynamic_slice_in_dim(x, start, num, axis), num=num, axis=axis)
+def _unstack_impl(x: Any, start: Any, *, num: int, axis: int) -> Any:
+    # ``num`` rows from ``start`` (a traced int: one kernel serves every chunk of a long unstack).
+    block = x if x.shape[axis] == num else lax.dynamic_slice_in_dim(x, start, num, axis)
+    return tuple(lax.index_in_dim(block, i, axis, keepdims=False) for i in range(num))
 
 
 def _strided_slice_impl(x: Any, *dyn: Any, spec: tuple[Any, ...]) -> Any:
@@ -50,7 +49,6 @@ def _identity_impl(x: Any) -> Any:
 
 
 _unstack = Op("Unpack", _unstack_impl, multiple_results=True)
-_unstack_chunk = Op("Unpack", _unstack_chunk_impl, multiple_results=True)
 _strided_slice = Op("StridedSlice", _strided_slice_impl)
 _reshape = Op("Reshape", lambda x, *, shape: jnp.reshape(x, shape))
 _identity = Op("Identity", _identity_impl)
@@ -161,11 +159,11 @@ def unstack(value: Any, num: int | None = None, axis: int = 0, name: str | None 
     if n == 0:
         return []
     if n <= _UNSTACK_CHUNK:
-        return list(bind(_unstack, value, num=n, axis=axis_))
+        return list(bind(_unstack, value, _ZERO, num=n, axis=axis_))
     rows: list[Tensor] = []
     for begin in range(0, n, _UNSTACK_CHUNK):
         start = min(begin, n - _UNSTACK_CHUNK)  # the last chunk overlaps the previous one
-        part = bind(_unstack_chunk, value, np.int32(start), num=_UNSTACK_CHUNK, axis=axis_)
+        part = bind(_unstack, value, np.int32(start), num=_UNSTACK_CHUNK, axis=axis_)
         rows.extend(part[begin - start :])
     return rows
 

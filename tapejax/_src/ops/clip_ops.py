@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import jax.numpy as jnp
-import numpy as np
 
 from tapejax._src.core import Op, TensorBase, VariableBase, bind
 from tapejax._src.ops import utils
@@ -69,11 +68,7 @@ def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any, name: str | 
     """
     t, lo, hi = utils.as_tensors_like([t, clip_value_min, clip_value_max], "ClipByValue")
     shape = utils.shape_of(t)
-    try:
-        out_shape = np.broadcast_shapes(shape, utils.shape_of(lo), utils.shape_of(hi))
-    except ValueError:
-        out_shape = None
-    if out_shape != shape:
+    if utils.broadcast_shapes(shape, utils.shape_of(lo), utils.shape_of(hi)) != shape:
         raise ValueError(
             f"clip_by_value: the bounds (shapes {utils.shape_of(lo)} and {utils.shape_of(hi)}) must broadcast "
             f"to the shape of t {shape}."

@@ -2,7 +2,8 @@
 
 Shapes and sizes are static params of the op (part of its kernel's cache key); values that TF lets
 be tensors (``fill``'s value, ``linspace``'s endpoints, ``one_hot``'s on/off values) are inputs,
-so gradients reach them where TF's do.
+so gradients reach them where TF's do (``fill``, and ``linspace``, which TF 2 builds from
+differentiable ops).
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ _fill = Op("Fill", _fill_impl)
 _eye = Op("Eye", _eye_impl, differentiable=False)
 _range = Op("Range", _range_impl, differentiable=False)
 _linspace = Op("LinSpace", _linspace_impl, same_dtype=True)
-_one_hot = Op("OneHot", _one_hot_impl)
+_one_hot = Op("OneHot", _one_hot_impl, differentiable=False)  # TF: no gradient, even to on/off values
 
 
 def _np_dtype(dtype: Any) -> np.dtype:
@@ -254,7 +255,8 @@ def one_hot(
     """One-hot encoding of integer ``indices`` with a new axis of size ``depth`` (``tf.one_hot``).
 
     Out-of-range (including negative) indices give a row of ``off_value``. The dtype is ``dtype``,
-    else that of ``on_value``/``off_value``, else float32.
+    else that of ``on_value``/``off_value``, else float32. Not differentiable (TF registers no
+    gradient for ``OneHot``): tape gradients through it are ``None``.
 
     >>> import tapejax as tf
     >>> print(tf.one_hot([0, 2, -1], 3))

@@ -68,11 +68,16 @@ _sort = Op("Sort", _sort_impl)
 _argsort = Op("ArgSort", _argsort_impl, differentiable=False)
 
 
-def _int_indices(op_name: str, indices: Any) -> Any:
-    idx = utils.as_tensor(indices, None, op_name)
+def _int_indices(op_name: str, indices: Any) -> tuple[Any, np.ndarray | None]:
+    """The indices as a tensor, and their values on the host for TF's range check (None if traced)."""
+    if utils.is_tensor(indices):
+        idx, values = indices, utils.concrete(indices)
+    else:  # a Python list: check it before it goes to the device, no read-back needed
+        idx = utils.as_tensor(indices, None, op_name)
+        values = np.asarray(indices) if isinstance(indices, (list, tuple, int)) else utils.concrete(idx)
     if idx._value.dtype.kind not in "iu":
         utils.require_kind(op_name, idx, "iu", "int32 or int64 indices")
-    return idx
+    return idx, values
 
 
 def gather(
@@ -101,7 +106,7 @@ def gather(
      [4]], shape=(2, 1), dtype=int32)
     """
     p = utils.as_tensor(params, None, "GatherV2")
-    idx = _int_indices("GatherV2", indices)
+    idx, values = _int_indices("GatherV2", indices)
     p_shape, i_shape = utils.shape_of(p), utils.shape_of(idx)
     bd = utils.static_int(batch_dims, "batch_dims")
     if bd < 0:
@@ -120,7 +125,6 @@ def gather(
             f"GatherV2: params.shape[:{bd}] = {list(p_shape[:bd])} should equal indices.shape[:{bd}] = "
             f"{list(i_shape[:bd])} (batch_dims = {bd})."
         )
-    values = utils.concrete(idx)
     if values is not None and values.size:
         bad = np.flatnonzero((values < 0) | (values >= p_shape[ax]))
         if bad.size:
@@ -145,7 +149,7 @@ def gather_nd(params: Any, indices: Any, batch_dims: int = 0, name: str | None =
     tf.Tensor([2 3], shape=(2,), dtype=int32)
     """
     p = utils.as_tensor(params, None, "GatherNd")
-    idx = _int_indices("GatherNd", indices)
+    idx, values = _int_indices("GatherNd", indices)
     p_shape, i_shape = utils.shape_of(p), utils.shape_of(idx)
     bd = utils.static_int(batch_dims, "batch_dims")
     if not i_shape:
@@ -161,7 +165,6 @@ def gather_nd(params: Any, indices: Any, batch_dims: int = 0, name: str | None =
             f"GatherNd: index innermost dimension length must be <= params rank; saw: {k} vs. {len(p_shape) - bd} "
             f"(params shape {list(p_shape)}, batch_dims {bd})."
         )
-    values = utils.concrete(idx)
     if values is not None and values.size and k:
         limits = np.asarray(p_shape[bd : bd + k])
         bad = np.argwhere(np.any((values < 0) | (values >= limits), axis=-1))

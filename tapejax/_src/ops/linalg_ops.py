@@ -75,12 +75,10 @@ def matmul(
 
 
 def _check_batch(op_name: str, ba: tuple[int, ...], bb: tuple[int, ...], sa: Any, sb: Any) -> None:
-    try:
-        np.broadcast_shapes(ba, bb)
-    except ValueError:
+    if utils.broadcast_shapes(ba, bb) is None:
         raise utils.invalid_argument(
             f"{op_name}: In[0] and In[1] must have compatible batch dimensions: {list(sa)} vs. {list(sb)}"
-        ) from None
+        )
 
 
 def _tensordot_impl(a: Any, b: Any, *, axes: tuple[tuple[int, ...], tuple[int, ...]]) -> Any:
@@ -307,8 +305,12 @@ def cholesky(input: Any, name: str | None = None) -> Tensor:  # noqa: A002 - TF'
 
 
 def norm(
-    tensor: Any, ord: Any = "euclidean", axis: Any = None, keepdims: bool | None = None, name: str | None = None
-) -> Tensor:  # noqa: A002
+    tensor: Any,
+    ord: Any = "euclidean",  # noqa: A002 - TF's name
+    axis: Any = None,
+    keepdims: bool | None = None,
+    name: str | None = None,
+) -> Tensor:
     """Vector or matrix norm (``tf.norm``, ``tf.linalg.norm``).
 
     ``axis=None`` treats the whole tensor as one vector; an int gives vector norms along it, a pair

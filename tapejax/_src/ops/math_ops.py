@@ -542,12 +542,10 @@ def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None)
         utils.require_kind("SelectV2", condition, "b", "bool condition")
     x, y = utils.as_tensors_like([x, y], "SelectV2")
     shapes = [utils.shape_of(t) for t in (condition, x, y)]
-    try:
-        np.broadcast_shapes(*shapes)
-    except ValueError:
+    if utils.broadcast_shapes(*shapes) is None:
         raise utils.invalid_argument(
             f"SelectV2: condition, x and y must be broadcastable, got shapes {shapes[0]}, {shapes[1]} and {shapes[2]}."
-        ) from None
+        )
     return bind(_select, condition, x, y)
 
 

@@ -233,13 +233,11 @@ def softmax_cross_entropy_with_logits(labels: Any, logits: Any, axis: int = -1, 
     z = utils.as_tensor(labels, x._value.dtype, "SoftmaxCrossEntropyWithLogits")
     utils.check_same_dtype("SoftmaxCrossEntropyWithLogits", [z, x])
     sx, sz = utils.shape_of(x), utils.shape_of(z)
-    try:
-        np.broadcast_shapes(sx, sz)
-    except ValueError:
+    if utils.broadcast_shapes(sx, sz) is None:
         raise utils.invalid_argument(
             f"SoftmaxCrossEntropyWithLogits: logits and labels must be broadcastable: logits_size={list(sx)} "
             f"labels_size={list(sz)}"
-        ) from None
+        )
     ax = _softmax_axis("SoftmaxCrossEntropyWithLogits", x, axis)
     return bind(_softmax_xent, z, x, axis=ax - len(sx))
 

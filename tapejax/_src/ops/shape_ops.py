@@ -355,6 +355,8 @@ def pad(
 
     ``mode`` is ``"CONSTANT"`` (with ``constant_values``), ``"REFLECT"`` or ``"SYMMETRIC"`` (case-insensitive).
 
+    Differences from TensorFlow: a watched ``constant_values`` tensor gets a zero gradient (TF: ``None``).
+
     Raises:
       ValueError: for an unknown ``mode``.
       InvalidArgumentError: if ``paddings`` does not have shape ``[rank, 2]`` or is too large for ``mode``.

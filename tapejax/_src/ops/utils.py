@@ -15,7 +15,7 @@ import numpy as np
 
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src import errors
-from tapejax._src.core import TensorBase, VariableBase
+from tapejax._src.core import TensorBase, VariableBase, scalar_to_array
 from tapejax._src.tensor import Tensor, TensorShape, convert_python
 
 TensorLike = TensorBase | VariableBase
@@ -42,7 +42,34 @@ def as_tensor(x: Any, dtype: Any = None, op_name: str = "convert_to_tensor") -> 
     """
     if isinstance(x, (TensorBase, VariableBase)):
         return x
+    if type(x) in _SCALAR_DEFAULTS:
+        # Python scalars are converted once and cached (``tf.where(c, x, 0.0)`` in a loop).
+        np_dtype = _SCALAR_DEFAULTS[type(x)] if dtype is None else np.dtype(dtype)
+        if not (type(x) is int and dtype is None and not -(2**31) <= x < 2**31):
+            return Tensor(scalar_to_array(x, np_dtype, op_name))
     return Tensor(convert_python(x, dtype, op_name))
+
+
+_SCALAR_DEFAULTS = {
+    float: np.dtype(np.float32),
+    int: np.dtype(np.int32),
+    bool: np.dtype(np.bool_),
+    complex: np.dtype(np.complex128),
+}
+
+
+def broadcast_shapes(*shapes: tuple[int, ...]) -> tuple[int, ...] | None:
+    """numpy's broadcast of ``shapes``, or None if they do not broadcast (cheaper than numpy's)."""
+    rank = max(len(s) for s in shapes)
+    out = [1] * rank
+    for s in shapes:
+        for i, d in enumerate(s, rank - len(s)):
+            if d != out[i]:
+                if out[i] == 1:
+                    out[i] = d
+                elif d != 1:
+                    return None
+    return tuple(out)
 
 
 def as_tensors_like(values: Sequence[Any], op_name: str) -> list[Any]:
