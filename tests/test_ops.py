@@ -910,3 +910,11 @@ def test_dropout_scales_kept_values_and_zeroes_the_rest() -> None:
     assert all(len(set(row.tolist())) == 1 for row in mask)
     x = tf.constant([1.0, 2.0])
     assert tf.nn.dropout(x, rate=0.0) is x
+
+
+def test_a_list_of_tensors_is_auto_packed_so_gradients_reach_the_elements() -> None:
+    a, b = tf.Variable(2.0), tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum([a * a, b])
+    assert float(y) == 7.0
+    assert [float(g) for g in tape.gradient(y, [a, b])] == [4.0, 1.0]

@@ -16,7 +16,7 @@ import numpy as np
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src import errors
 from tapejax._src.core import TensorBase, VariableBase, scalar_to_array
-from tapejax._src.tensor import Tensor, TensorShape, convert_python
+from tapejax._src.tensor import Tensor, TensorShape, _flatten, convert_python
 
 TensorLike = TensorBase | VariableBase
 
@@ -47,6 +47,11 @@ def as_tensor(x: Any, dtype: Any = None, op_name: str = "convert_to_tensor") -> 
         np_dtype = _SCALAR_DEFAULTS[type(x)] if dtype is None else np.dtype(dtype)
         if not (type(x) is int and dtype is None and not -(2**31) <= x < 2**31):
             return Tensor(scalar_to_array(x, np_dtype, op_name))
+    if isinstance(x, (list, tuple)) and any(isinstance(v, (TensorBase, VariableBase)) for v in _flatten(x)):
+        from tapejax._src.ops import array_ops
+
+        # TF auto-packs ``[t1, t2]`` with a recorded Pack op: gradients flow to the elements.
+        return array_ops.convert_to_tensor(x, dtype)
     return Tensor(convert_python(x, dtype, op_name))
 
 
