@@ -1,5 +1,7 @@
 """tapejax: TensorFlow's eager autodiff API on JAX. Use as ``import tapejax as tf``."""
 
+__version__ = "0.1.0"
+
 from tapejax._src.core import bind as bind
 from tapejax._src.dtypes import DType as DType
 from tapejax._src.dtypes import as_dtype as as_dtype
