@@ -2,25 +2,32 @@
 
 __version__ = "0.1.0"
 
+from tapejax import autodiff as autodiff
+from tapejax import debugging as debugging
+from tapejax import dtypes as dtypes
+from tapejax import errors as errors
+from tapejax import keras as keras
+from tapejax import linalg as linalg
+from tapejax import math as math
+from tapejax import nn as nn
+from tapejax import optimizers as optimizers
+from tapejax import random as random
 from tapejax._src.core import bind as bind
+from tapejax._src.custom_gradient import custom_gradient as custom_gradient
+from tapejax._src.custom_gradient import stop_gradient as stop_gradient
 from tapejax._src.dtypes import DType as DType
 from tapejax._src.dtypes import as_dtype as as_dtype
-from tapejax._src.dtypes import float32 as float32
-from tapejax._src.ops.array_ops import constant as constant
-from tapejax._src.ops.array_ops import convert_to_tensor as convert_to_tensor
-from tapejax._src.ops.linalg_ops import matmul as matmul
-from tapejax._src.ops.math_ops import add as add
-from tapejax._src.ops.math_ops import multiply as multiply
-from tapejax._src.ops.math_ops import pow as pow  # noqa: A004
-from tapejax._src.tensor import Tensor as Tensor
-from tapejax._src.tensor import TensorShape as TensorShape
-from tapejax._src.variable import Variable as Variable
+from tapejax._src.dtypes import bfloat16 as bfloat16
+from tapejax._src.dtypes import bool as bool  # noqa: A004
+from tapejax._src.dtypes import complex64 as complex64
+from tapejax._src.dtypes import complex128 as complex128
+from tapejax._src.dtypes import double as double
+
 # core ops, dtypes and TF namespaces (tf.math, tf.nn, tf.linalg, tf.random, tf.errors, tf.dtypes)
 from tapejax._src.dtypes import float16 as float16
-from tapejax._src.dtypes import bfloat16 as bfloat16
+from tapejax._src.dtypes import float32 as float32
 from tapejax._src.dtypes import float64 as float64
 from tapejax._src.dtypes import half as half
-from tapejax._src.dtypes import double as double
 from tapejax._src.dtypes import int8 as int8
 from tapejax._src.dtypes import int16 as int16
 from tapejax._src.dtypes import int32 as int32
@@ -29,110 +36,106 @@ from tapejax._src.dtypes import uint8 as uint8
 from tapejax._src.dtypes import uint16 as uint16
 from tapejax._src.dtypes import uint32 as uint32
 from tapejax._src.dtypes import uint64 as uint64
-from tapejax._src.dtypes import bool as bool  # noqa: A004
-from tapejax._src.dtypes import complex64 as complex64
-from tapejax._src.dtypes import complex128 as complex128
-from tapejax._src.ops.array_ops import identity as identity
-from tapejax._src.ops.array_ops import reshape as reshape
-from tapejax._src.ops.array_ops import unstack as unstack
-from tapejax._src.ops.array_ops import newaxis as newaxis
-from tapejax._src.ops.creation_ops import zeros as zeros
-from tapejax._src.ops.creation_ops import ones as ones
-from tapejax._src.ops.creation_ops import zeros_like as zeros_like
-from tapejax._src.ops.creation_ops import ones_like as ones_like
-from tapejax._src.ops.creation_ops import fill as fill
-from tapejax._src.ops.creation_ops import eye as eye
-from tapejax._src.ops.creation_ops import range as range  # noqa: A004
-from tapejax._src.ops.creation_ops import linspace as linspace
-from tapejax._src.ops.creation_ops import one_hot as one_hot
-from tapejax._src.ops.math_ops import cast as cast
-from tapejax._src.ops.math_ops import subtract as subtract
-from tapejax._src.ops.math_ops import divide as divide
-from tapejax._src.ops.math_ops import truediv as truediv
-from tapejax._src.ops.math_ops import realdiv as realdiv
-from tapejax._src.ops.math_ops import negative as negative
-from tapejax._src.ops.math_ops import abs as abs  # noqa: A004
-from tapejax._src.ops.math_ops import sign as sign
-from tapejax._src.ops.math_ops import square as square
-from tapejax._src.ops.math_ops import sqrt as sqrt
-from tapejax._src.ops.math_ops import exp as exp
-from tapejax._src.ops.math_ops import sin as sin
-from tapejax._src.ops.math_ops import cos as cos
-from tapejax._src.ops.math_ops import tan as tan
-from tapejax._src.ops.math_ops import tanh as tanh
-from tapejax._src.ops.math_ops import sinh as sinh
-from tapejax._src.ops.math_ops import cosh as cosh
-from tapejax._src.ops.math_ops import sigmoid as sigmoid
-from tapejax._src.ops.math_ops import maximum as maximum
-from tapejax._src.ops.math_ops import minimum as minimum
-from tapejax._src.ops.math_ops import add_n as add_n
-from tapejax._src.ops.math_ops import round as round  # noqa: A004
-from tapejax._src.ops.math_ops import floor as floor
-from tapejax._src.ops.math_ops import equal as equal
-from tapejax._src.ops.math_ops import not_equal as not_equal
-from tapejax._src.ops.math_ops import less as less
-from tapejax._src.ops.math_ops import less_equal as less_equal
-from tapejax._src.ops.math_ops import greater as greater
-from tapejax._src.ops.math_ops import greater_equal as greater_equal
-from tapejax._src.ops.math_ops import logical_and as logical_and
-from tapejax._src.ops.math_ops import logical_or as logical_or
-from tapejax._src.ops.math_ops import logical_not as logical_not
-from tapejax._src.ops.math_ops import where as where
-from tapejax._src.ops.reduction_ops import reduce_sum as reduce_sum
-from tapejax._src.ops.reduction_ops import reduce_mean as reduce_mean
-from tapejax._src.ops.reduction_ops import reduce_max as reduce_max
-from tapejax._src.ops.reduction_ops import reduce_min as reduce_min
-from tapejax._src.ops.reduction_ops import reduce_prod as reduce_prod
-from tapejax._src.ops.reduction_ops import reduce_logsumexp as reduce_logsumexp
-from tapejax._src.ops.reduction_ops import reduce_all as reduce_all
-from tapejax._src.ops.reduction_ops import reduce_any as reduce_any
-from tapejax._src.ops.reduction_ops import argmax as argmax
-from tapejax._src.ops.reduction_ops import argmin as argmin
-from tapejax._src.ops.reduction_ops import cumsum as cumsum
-from tapejax._src.ops.clip_ops import clip_by_value as clip_by_value
-from tapejax._src.ops.clip_ops import clip_by_norm as clip_by_norm
-from tapejax._src.ops.clip_ops import clip_by_global_norm as clip_by_global_norm
-from tapejax._src.ops.linalg_ops import tensordot as tensordot
-from tapejax._src.ops.linalg_ops import einsum as einsum
-from tapejax._src.ops.linalg_ops import norm as norm
-from tapejax._src.ops.shape_ops import concat as concat
-from tapejax._src.ops.shape_ops import stack as stack
-from tapejax._src.ops.shape_ops import split as split
-from tapejax._src.ops.shape_ops import squeeze as squeeze
-from tapejax._src.ops.shape_ops import expand_dims as expand_dims
-from tapejax._src.ops.shape_ops import tile as tile
-from tapejax._src.ops.shape_ops import shape as shape
-from tapejax._src.ops.shape_ops import size as size
-from tapejax._src.ops.shape_ops import rank as rank
-from tapejax._src.ops.shape_ops import broadcast_to as broadcast_to
-from tapejax._src.ops.shape_ops import pad as pad
-from tapejax._src.ops.shape_ops import reverse as reverse
-from tapejax._src.ops.shape_ops import slice as slice  # noqa: A004
-from tapejax._src.ops.shape_ops import transpose as transpose
-from tapejax._src.ops.index_ops import gather as gather
-from tapejax._src.ops.index_ops import gather_nd as gather_nd
-from tapejax._src.ops.index_ops import boolean_mask as boolean_mask
-from tapejax._src.ops.index_ops import sort as sort
-from tapejax._src.ops.index_ops import argsort as argsort
-from tapejax import math as math
-from tapejax import nn as nn
-from tapejax import linalg as linalg
-from tapejax import random as random
-from tapejax import errors as errors
-from tapejax import dtypes as dtypes
 from tapejax._src.errors import tapejax_getattr as __getattr__  # noqa: F401 - unknown tf.<name> says so
-# autodiff
-from tapejax._src.indexed_slices import IndexedSlices as IndexedSlices
-from tapejax._src.tape import GradientTape as GradientTape
-from tapejax._src.tape import UnconnectedGradients as UnconnectedGradients
-from tapejax._src.custom_gradient import custom_gradient as custom_gradient
-from tapejax._src.custom_gradient import stop_gradient as stop_gradient
-from tapejax import autodiff as autodiff
-from tapejax import debugging as debugging
-# Keras optimizers, losses, tf.Module
-from tapejax._src.module import Module as Module
-from tapejax import keras as keras
-from tapejax import optimizers as optimizers
 from tapejax._src.function import cond as cond
 from tapejax._src.function import function as function
 from tapejax._src.function import while_loop as while_loop
+
+# autodiff
+from tapejax._src.indexed_slices import IndexedSlices as IndexedSlices
+
+# Keras optimizers, losses, tf.Module
+from tapejax._src.module import Module as Module
+from tapejax._src.ops.array_ops import constant as constant
+from tapejax._src.ops.array_ops import convert_to_tensor as convert_to_tensor
+from tapejax._src.ops.array_ops import identity as identity
+from tapejax._src.ops.array_ops import newaxis as newaxis
+from tapejax._src.ops.array_ops import reshape as reshape
+from tapejax._src.ops.array_ops import unstack as unstack
+from tapejax._src.ops.clip_ops import clip_by_global_norm as clip_by_global_norm
+from tapejax._src.ops.clip_ops import clip_by_norm as clip_by_norm
+from tapejax._src.ops.clip_ops import clip_by_value as clip_by_value
+from tapejax._src.ops.creation_ops import eye as eye
+from tapejax._src.ops.creation_ops import fill as fill
+from tapejax._src.ops.creation_ops import linspace as linspace
+from tapejax._src.ops.creation_ops import one_hot as one_hot
+from tapejax._src.ops.creation_ops import ones as ones
+from tapejax._src.ops.creation_ops import ones_like as ones_like
+from tapejax._src.ops.creation_ops import range as range  # noqa: A004
+from tapejax._src.ops.creation_ops import zeros as zeros
+from tapejax._src.ops.creation_ops import zeros_like as zeros_like
+from tapejax._src.ops.index_ops import argsort as argsort
+from tapejax._src.ops.index_ops import boolean_mask as boolean_mask
+from tapejax._src.ops.index_ops import gather as gather
+from tapejax._src.ops.index_ops import gather_nd as gather_nd
+from tapejax._src.ops.index_ops import sort as sort
+from tapejax._src.ops.linalg_ops import einsum as einsum
+from tapejax._src.ops.linalg_ops import matmul as matmul
+from tapejax._src.ops.linalg_ops import norm as norm
+from tapejax._src.ops.linalg_ops import tensordot as tensordot
+from tapejax._src.ops.math_ops import abs as abs  # noqa: A004
+from tapejax._src.ops.math_ops import add as add
+from tapejax._src.ops.math_ops import add_n as add_n
+from tapejax._src.ops.math_ops import cast as cast
+from tapejax._src.ops.math_ops import cos as cos
+from tapejax._src.ops.math_ops import cosh as cosh
+from tapejax._src.ops.math_ops import divide as divide
+from tapejax._src.ops.math_ops import equal as equal
+from tapejax._src.ops.math_ops import exp as exp
+from tapejax._src.ops.math_ops import floor as floor
+from tapejax._src.ops.math_ops import greater as greater
+from tapejax._src.ops.math_ops import greater_equal as greater_equal
+from tapejax._src.ops.math_ops import less as less
+from tapejax._src.ops.math_ops import less_equal as less_equal
+from tapejax._src.ops.math_ops import logical_and as logical_and
+from tapejax._src.ops.math_ops import logical_not as logical_not
+from tapejax._src.ops.math_ops import logical_or as logical_or
+from tapejax._src.ops.math_ops import maximum as maximum
+from tapejax._src.ops.math_ops import minimum as minimum
+from tapejax._src.ops.math_ops import multiply as multiply
+from tapejax._src.ops.math_ops import negative as negative
+from tapejax._src.ops.math_ops import not_equal as not_equal
+from tapejax._src.ops.math_ops import pow as pow  # noqa: A004
+from tapejax._src.ops.math_ops import realdiv as realdiv
+from tapejax._src.ops.math_ops import round as round  # noqa: A004
+from tapejax._src.ops.math_ops import sigmoid as sigmoid
+from tapejax._src.ops.math_ops import sign as sign
+from tapejax._src.ops.math_ops import sin as sin
+from tapejax._src.ops.math_ops import sinh as sinh
+from tapejax._src.ops.math_ops import sqrt as sqrt
+from tapejax._src.ops.math_ops import square as square
+from tapejax._src.ops.math_ops import subtract as subtract
+from tapejax._src.ops.math_ops import tan as tan
+from tapejax._src.ops.math_ops import tanh as tanh
+from tapejax._src.ops.math_ops import truediv as truediv
+from tapejax._src.ops.math_ops import where as where
+from tapejax._src.ops.reduction_ops import argmax as argmax
+from tapejax._src.ops.reduction_ops import argmin as argmin
+from tapejax._src.ops.reduction_ops import cumsum as cumsum
+from tapejax._src.ops.reduction_ops import reduce_all as reduce_all
+from tapejax._src.ops.reduction_ops import reduce_any as reduce_any
+from tapejax._src.ops.reduction_ops import reduce_logsumexp as reduce_logsumexp
+from tapejax._src.ops.reduction_ops import reduce_max as reduce_max
+from tapejax._src.ops.reduction_ops import reduce_mean as reduce_mean
+from tapejax._src.ops.reduction_ops import reduce_min as reduce_min
+from tapejax._src.ops.reduction_ops import reduce_prod as reduce_prod
+from tapejax._src.ops.reduction_ops import reduce_sum as reduce_sum
+from tapejax._src.ops.shape_ops import broadcast_to as broadcast_to
+from tapejax._src.ops.shape_ops import concat as concat
+from tapejax._src.ops.shape_ops import expand_dims as expand_dims
+from tapejax._src.ops.shape_ops import pad as pad
+from tapejax._src.ops.shape_ops import rank as rank
+from tapejax._src.ops.shape_ops import reverse as reverse
+from tapejax._src.ops.shape_ops import shape as shape
+from tapejax._src.ops.shape_ops import size as size
+from tapejax._src.ops.shape_ops import slice as slice  # noqa: A004
+from tapejax._src.ops.shape_ops import split as split
+from tapejax._src.ops.shape_ops import squeeze as squeeze
+from tapejax._src.ops.shape_ops import stack as stack
+from tapejax._src.ops.shape_ops import tile as tile
+from tapejax._src.ops.shape_ops import transpose as transpose
+from tapejax._src.tape import GradientTape as GradientTape
+from tapejax._src.tape import UnconnectedGradients as UnconnectedGradients
+from tapejax._src.tensor import Tensor as Tensor
+from tapejax._src.tensor import TensorShape as TensorShape
+from tapejax._src.variable import Variable as Variable

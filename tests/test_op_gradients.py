@@ -68,7 +68,12 @@ CASES: list[Case] = [
     C("cast", lambda x: tf.cast(tf.cast(x, tf.float64), x.dtype) * x, lambda x: x * x, ((3,),)),
     # TF 2's tf.linspace is linspace_nd, built from differentiable ops (not the LinSpace kernel).
     C("linspace", lambda a, b: tf.linspace(a, b, 5, axis=1), lambda a, b: jnp.linspace(a, b, 5, axis=1), ((3,), (3,))),
-    C("fill", lambda x: tf.fill([2, 3], x) * tf.range(3, dtype=x.dtype), lambda x: jnp.full((2, 3), x) * jnp.arange(3), ((),)),
+    C(
+        "fill",
+        lambda x: tf.fill([2, 3], x) * tf.range(3, dtype=x.dtype),
+        lambda x: jnp.full((2, 3), x) * jnp.arange(3),
+        ((),),
+    ),
     C(
         "real_imag_conj",
         lambda x: tf.math.real(tf.math.conj(_complex(x))) * x + tf.math.imag(_complex(x) * 1j),
@@ -181,7 +186,12 @@ CASES: list[Case] = [
     C("det", lambda a: tf.linalg.det(a), jnp.linalg.det, ((3, 3),), "spd"),
     C("solve", lambda a, b: tf.linalg.solve(a, b), jnp.linalg.solve, ((3, 3), (3, 2)), "spd"),
     C("cholesky", lambda a: tf.linalg.cholesky(a), jnp.linalg.cholesky, ((3, 3),), "spd"),
-    C("global_norm", lambda x, y: tf.linalg.global_norm([x, y]), lambda x, y: jnp.sqrt(jnp.sum(x * x) + jnp.sum(y * y)), ((3,), (2, 2))),
+    C(
+        "global_norm",
+        lambda x, y: tf.linalg.global_norm([x, y]),
+        lambda x, y: jnp.sqrt(jnp.sum(x * x) + jnp.sum(y * y)),
+        ((3,), (2, 2)),
+    ),
     C("norm", lambda x: tf.norm(x), lambda x: jnp.sqrt(jnp.sum(x * x)), ((3, 4),)),
     C("linalg_norm_axis", lambda x: tf.linalg.norm(x, axis=1), lambda x: jnp.sqrt(jnp.sum(x * x, axis=1)), ((3, 4),)),
     C("transpose", lambda x: tf.transpose(x) * tf.range(3, dtype=x.dtype), lambda x: x.T * jnp.arange(3), ((3, 4),)),
@@ -257,7 +267,13 @@ CASES: list[Case] = [
         lambda x: jnp.sort(x, axis=-1) * jnp.arange(4),
         ((3, 4),),
     ),
-    C("stop_gradient", lambda x: x * tf.stop_gradient(x), lambda x: x * jax.lax.stop_gradient(x), ((3,),), numeric_order=0),
+    C(
+        "stop_gradient",
+        lambda x: x * tf.stop_gradient(x),
+        lambda x: x * jax.lax.stop_gradient(x),
+        ((3,),),
+        numeric_order=0,
+    ),
 ]
 
 

@@ -150,13 +150,25 @@ def _python_to_numpy(value: Any, np_dtype: np.dtype, op_name: str) -> np.ndarray
     return out
 
 
+_PY_DEFAULT = {float: np.dtype(np.float32), bool: np.dtype(np.bool_), complex: np.dtype(np.complex128)}
+
+
 def _default_array(value: Any, op_name: str) -> Any:
     """Converts a non-Tensor argument with TF's default dtypes (float32, int32)."""
     if isinstance(value, (jax.Array, np.ndarray, np.generic)):
         return value
+    t = type(value)
+    if t in _PY_DEFAULT:
+        return scalar_to_array(value, _PY_DEFAULT[t], op_name)
+    if t is int and -(2**31) <= value < 2**31:
+        return scalar_to_array(value, np.dtype(np.int32), op_name)
     from tapejax._src.tensor import convert_python
 
     return convert_python(value, None, op_name)
+
+
+def _packs_tensors(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and any(isinstance(v, (TensorBase, VariableBase)) for v in value)
 
 
 def _hinted_array(value: Any, np_dtype: np.dtype, op_name: str) -> Any:
@@ -191,7 +203,14 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
     if convert:
         for i, a in enumerate(args):
             if vals[i] is None:
-                if op.same_dtype and hint is not None:
+                if _packs_tensors(a):
+                    # A list holding Tensors is packed by a recorded stack op, so gradients reach them.
+                    from tapejax._src.ops.array_ops import convert_to_tensor
+
+                    packed = convert_to_tensor(a)
+                    args = (*args[:i], packed, *args[i + 1 :])
+                    vals[i] = packed._value
+                elif op.same_dtype and hint is not None:
                     vals[i] = _hinted_array(a, hint, op.name)
                 else:
                     vals[i] = _default_array(a, op.name)
