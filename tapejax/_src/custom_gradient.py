@@ -83,9 +83,13 @@ def _check_grads(grads: Any, n: int) -> list[Any]:
 def _to_ct(g: Any, like: Any) -> Any:
     if g is None:
         return None
-    arr = g._value if isinstance(g, (TensorBase, VariableBase)) else convert_python(g, like.dtype)
-    if hasattr(g, "_to_dense"):
-        arr = g._to_dense()._value
+    to_dense = getattr(g, "_to_dense", None)  # IndexedSlices
+    if to_dense is not None:
+        arr = to_dense()._value
+    elif isinstance(g, (TensorBase, VariableBase)):
+        arr = g._value
+    else:
+        arr = convert_python(g, like.dtype)
     if np.dtype(like.dtype).kind not in "fc":
         return None
     return jnp.broadcast_to(arr.astype(like.dtype), like.shape)

@@ -65,7 +65,7 @@ def explain_gradient(tape: GradientTape, target: Any, source: Any) -> str:
     # The source's ids on the tape.
     if isinstance(source, VariableBase):
         var_id = id(source)
-        exit_ = tape._exits.get(("var", var_id))
+        exit_ = tape._exits.get(("var", var_id))  # type: ignore[call-overload]
         if var_id not in tape._vars and exit_ is not None:
             return (
                 f"None: {_describe(source)} was only read through {exit_[0]} inside the tape; computation done "

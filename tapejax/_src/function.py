@@ -282,7 +282,7 @@ def _unwrap_tree(tree: Any) -> tuple[list[Any], Any]:
 
 def _is_traced(x: Any) -> bool:
     v = x._value if isinstance(x, (TensorBase, VariableBase)) else x
-    return isinstance(v, jax.core.Tracer)
+    return isinstance(v, jax.core.Tracer)  # pyright: ignore[reportAttributeAccessIssue]
 
 
 def cond(

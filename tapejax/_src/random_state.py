@@ -6,10 +6,10 @@ like a Variable, and ``tf.random.set_seed`` can reset it.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import jax
-import numpy as np
 
 
 class RandomState:
@@ -19,16 +19,20 @@ class RandomState:
 
     def __init__(self, seed: int | None = None) -> None:
         self.seed = seed
-        self._value: Any = jax.random.PRNGKey(np.random.SeedSequence().entropy % (2**63) if seed is None else seed)
+        self._value: Any = jax.random.PRNGKey(_entropy() if seed is None else seed)
 
     def set_seed(self, seed: int | None) -> None:
         self.seed = seed
-        self._value = jax.random.PRNGKey(np.random.SeedSequence().entropy % (2**63) if seed is None else seed)
+        self._value = jax.random.PRNGKey(_entropy() if seed is None else seed)
 
     def next_key(self) -> Any:
         """Splits the key: stores one half, returns the other (works on traced keys too)."""
         self._value, sub = _split(self._value)
         return sub
+
+
+def _entropy() -> int:
+    return secrets.randbits(62)
 
 
 @jax.jit

@@ -78,7 +78,7 @@ class Tape:
         # Why gradients may be None, for explain_gradient: outputs of non-differentiable ops on
         # watched values (id -> (op name, tensor kept alive)), and watched values read out to numpy.
         self._cut: dict[int, tuple[str, Any]] = {}
-        self._exits: dict[int, tuple[str, Any]] = {}
+        self._exits: dict[Any, tuple[str, Any]] = {}  # id, or ("var", id) for a Variable
 
     # -- recording (called by bind for every op while this tape is active) ---------------------------
     def _record(
@@ -146,10 +146,14 @@ class Tape:
         if isinstance(t, VariableBase):
             self._vars[id(t)] = t
             if not _is_inexact(t._value):
-                logger.warning("The dtype of the watched tensor must be floating (e.g. tf.float32), got %s", t.dtype)
+                logger.warning(
+                    "The dtype of the watched tensor must be floating (e.g. tf.float32), got %s", t._value.dtype
+                )
         elif isinstance(t, TensorBase):
             if not _is_inexact(t._value):
-                logger.warning("The dtype of the watched tensor must be floating (e.g. tf.float32), got %s", t.dtype)
+                logger.warning(
+                    "The dtype of the watched tensor must be floating (e.g. tf.float32), got %s", t._value.dtype
+                )
                 return
             self._watched[id(t)] = t
         else:

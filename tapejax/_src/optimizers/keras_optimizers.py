@@ -422,7 +422,7 @@ class Lion(Optimizer):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2}
 
 
-_BY_NAME: dict[str, type[Optimizer]] = {
+_BY_NAME: dict[str, Any] = {  # the Keras classes, all constructible with their defaults
     cls.__name__.lower(): cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion)
 }
 
