@@ -1,0 +1,67 @@
+"""Smoke test of the benchmark suite: ``python -m benchmarks --quick`` runs every workload and writes its outputs.
+
+Run with the test venv, where TensorFlow and PyTorch are absent: their rows must be skipped, not fail.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Every workload of the suite (benchmarks/bench_*.py), in the order they run.
+WORKLOADS = (
+    "tutorial",
+    "mlp",
+    "jacobian",
+    "batch_jacobian",
+    "hvp",
+    "op_overhead",
+    "gradient_cache",
+    "optimizer_step",
+    "optimizer_overhead",
+    "memory",
+)
+
+
+def test_quick_suite_writes_results_table_and_chart_for_every_workload(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+
+    md = (tmp_path / "RESULTS.md").read_text()
+    assert "## Machine" in md and "## Targets" in md and "## Results" in md
+    for name in WORKLOADS:
+        assert f"| {name} |" in md, f"workload {name} missing from the RESULTS.md table"
+        assert f"/{len(WORKLOADS)}] {name}:" in proc.stderr, f"no progress line for {name}"
+    # Every timed workload (all but memory) has its JAX baseline row, the ratios' denominator.
+    assert md.count("1.00 (baseline)") == len(WORKLOADS) - 1
+    assert (tmp_path / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # Frameworks that are not installed are skipped with a line saying so.
+    for module, label in (("tensorflow", "TensorFlow"), ("torch", "PyTorch")):
+        if importlib.util.find_spec(module) is None:
+            assert f"{label} not installed" in proc.stderr
+            assert f"{label} not installed" in md
+
+
+def test_only_selects_workloads_by_name_or_module(monkeypatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT))
+    from benchmarks import __main__ as cli
+    from benchmarks import all_benchmarks
+
+    available = all_benchmarks()
+    assert tuple(b.name for _, b in available) == WORKLOADS
+    names = lambda only: [b.name for b in cli._select(only, available)]  # noqa: E731
+    assert names(["jacobian"]) == ["jacobian"]
+    assert names(["optimizers"]) == ["optimizer_step", "optimizer_overhead"]
+    assert names(["budgets"]) == ["gradient_cache"]
+    assert names(["memory,tutorial"]) == ["tutorial", "memory"]
+    assert names(None) == list(WORKLOADS)
