@@ -50,6 +50,7 @@ class Pruned(NamedTuple):
     structure: Structure
     residuals: list[Any]  # Tensors (so outer tapes see them) or constant arrays
     connected: list[bool]  # per requested source
+    plan: list[tuple[Any, int]]  # where each residual comes from: (node, input position)
 
 
 def prune(
@@ -112,13 +113,15 @@ def number(
     residuals: list[Any] = []
     res_index: dict[int, int] = {}
     specs = []
+    plan: list[tuple[Any, int]] = []
     for node in kept:
         ins = []
-        for t, key in zip(node.inputs, node.in_ids, strict=False):
+        for j, (t, key) in enumerate(zip(node.inputs, node.in_ids, strict=True)):
             r = res_index.get(key)
             if r is None:
                 r = res_index[key] = len(residuals)
                 residuals.append(t)
+                plan.append((node, j))
             if key in needed:
                 loc = local.get(key)
                 if loc is None:
@@ -154,7 +157,7 @@ def number(
         if locs:
             sources.append(locs)
     structure = Structure(mode, tuple(specs), len(residuals), tuple(targets), tuple(sources))
-    return Pruned(structure, residuals, connected)
+    return Pruned(structure, residuals, connected, plan)
 
 
 def segmented_gradient(
@@ -333,6 +336,22 @@ def _make_jvp(structure: Structure) -> Callable[..., Any]:
 
 _PULLBACKS: OrderedDict[Structure, Op] = OrderedDict()
 
+# Tape signature -> (structure, residual plan as (node index, input position), connected): a hit
+# skips pruning and numbering (a training loop records the same signature every step).
+_BY_SIGNATURE: OrderedDict[Any, tuple[Structure, tuple[tuple[int, int], ...], tuple[bool, ...]]] = OrderedDict()
+
+
+def lookup_signature(key: Any) -> tuple[Structure, tuple[tuple[int, int], ...], tuple[bool, ...]] | None:
+    return _BY_SIGNATURE.get(key)
+
+
+def store_signature(key: Any, nodes: Sequence[Any], pruned: Pruned) -> None:
+    index = {id(node): k for k, node in enumerate(nodes)}
+    plan = tuple((index[id(node)], j) for node, j in pruned.plan)
+    _BY_SIGNATURE[key] = (pruned.structure, plan, tuple(pruned.connected))
+    if len(_BY_SIGNATURE) > CACHE_SIZE:
+        _BY_SIGNATURE.popitem(last=False)
+
 
 def pullback_op(structure: Structure) -> Op:
     """The (cached) Op whose implementation is the pullback of ``structure``."""
@@ -352,4 +371,4 @@ def pullback_op(structure: Structure) -> Op:
 
 def cache_info() -> dict[str, int]:
     """Number of cached compiled pullbacks (for tests and benchmarks)."""
-    return {"pullbacks": len(_PULLBACKS), "max": CACHE_SIZE}
+    return {"pullbacks": len(_PULLBACKS), "signatures": len(_BY_SIGNATURE), "max": CACHE_SIZE}

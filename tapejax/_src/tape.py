@@ -31,7 +31,7 @@ class UnconnectedGradients(enum.Enum):
 class Node:
     """One recorded op: its inputs (Tensors, or constant arrays) and output Tensors."""
 
-    __slots__ = ("in_ids", "inputs", "op", "out_ids", "outputs", "params")
+    __slots__ = ("in_ids", "inputs", "op", "out_ids", "outputs", "params", "sig")
 
     def __init__(
         self, op: Op, params: tuple[tuple[str, Any], ...], inputs: tuple[Any, ...], outputs: tuple[Any, ...]
@@ -42,6 +42,8 @@ class Node:
         self.outputs = outputs
         self.in_ids = tuple(map(id, inputs))
         self.out_ids = tuple(map(id, outputs))
+        # Position-based structure of this node on its tape (set by Tape._append).
+        self.sig: Any = None
 
 
 def _is_inexact(x: Any) -> bool:
@@ -71,6 +73,7 @@ class Tape:
         self._persistent = persistent
         self._auto = watch_accessed_variables
         self._nodes: list[Node] = []
+        self._pos: dict[int, int] = {}  # tensor id -> position on this tape (node signatures)
         self._has_sparse = False  # a gather was recorded: sources may get IndexedSlices
         self._watched: dict[int, Any] = {}
         self._vars: dict[int, VariableBase] = {}  # watched Variables, by id
@@ -134,13 +137,24 @@ class Tape:
                 watched[id(o)] = o
         if op.sparse_grad:
             self._has_sparse = True
-        self._nodes.append(Node(op, params, tuple(inputs), outputs))
+        self._append(Node(op, params, tuple(inputs), outputs))
+
+    def _append(self, node: Node) -> None:
+        """Appends a node with its signature: tensors numbered by first appearance on this tape."""
+        pos = self._pos
+        node.sig = (
+            node.op,
+            node.params,
+            tuple([pos.setdefault(i, len(pos)) for i in node.in_ids]),
+            tuple([pos.setdefault(i, len(pos)) for i in node.out_ids]),
+        )
+        self._nodes.append(node)
 
     def _alias(self, recorded: Any, alias: Any) -> None:
         """Makes ``alias`` (a new Tensor of the same value) stand for ``recorded`` on this tape."""
         if id(recorded) in self._watched:
             self._watched[id(alias)] = alias
-            self._nodes.append(Node(_alias_op, (), (recorded,), (alias,)))
+            self._append(Node(_alias_op, (), (recorded,), (alias,)))
 
     def _watch_one(self, t: Any) -> None:
         if isinstance(t, VariableBase):
@@ -163,6 +177,7 @@ class Tape:
 
     def _clear(self) -> None:
         self._nodes = []
+        self._pos = {}
         self._has_sparse = False
         self._watched = {}
         self._reads = {}
@@ -171,6 +186,8 @@ class Tape:
 
 
 def _check_unconnected(value: Any) -> UnconnectedGradients:
+    if value is UnconnectedGradients.NONE or value is UnconnectedGradients.ZERO:
+        return value
     try:
         return UnconnectedGradients(value.value if isinstance(value, UnconnectedGradients) else value)
     except ValueError:
@@ -423,14 +440,36 @@ class GradientTape(Tape):
         for gathers in sparse.values():
             source_ids.extend([id(g.outputs[0])] for g in gathers)
 
-        kept, needed = backward.select(self._nodes, target_ids, source_ids)
+        seeded = [s is not None for s in seeds]
         if not self._persistent:
             self._used = True
+        key = None
+        if (
+            not sparse
+            and len(self._nodes) <= backward.SEGMENT
+            and not any(isinstance(t, VariableBase) for t in targets)
+        ):
+            key = self._signature(mode, target_ids, avals, source_ids, seeded)
+            hit = backward.lookup_signature(key)
+            if hit is not None:
+                structure, plan, connected = hit
+                if any(connected):
+                    nodes = self._nodes
+                    residuals = [nodes[i].inputs[j] for i, j in plan]
+                    out = bind(backward.pullback_op(structure), *residuals, *[s for s in seeds if s is not None])
+                    it = iter(out)
+                    results = [next(it) if c else None for c in connected]
+                else:
+                    results = [None] * len(source_ids)
+                return self._finish(mode, results, targets, source_leaves, source_tree, unconnected)
+        kept, needed = backward.select(self._nodes, target_ids, source_ids)
         results: list[Any] = []
         if mode == "grad" and len(kept) > backward.SEGMENT:
             results = self._segmented(kept, needed, targets, target_ids, seeds, source_ids)
         elif any(i in needed for ids in source_ids for i in ids):
-            pruned = backward.number(kept, needed, target_ids, avals, source_ids, [s is not None for s in seeds], mode)
+            pruned = backward.number(kept, needed, target_ids, avals, source_ids, seeded, mode)
+            if key is not None:
+                backward.store_signature(key, self._nodes, pruned)
             op = backward.pullback_op(pruned.structure)
             extra = [s for s in seeds if s is not None]
             out = bind(op, *pruned.residuals, *extra)
@@ -438,17 +477,52 @@ class GradientTape(Tape):
             results = [next(it) if c else None for c in pruned.connected]
         else:
             results = [None] * len(source_ids)
+            if key is not None:
+                backward.store_signature(
+                    key, self._nodes, backward.number([], set(), target_ids, avals, source_ids, seeded, mode)
+                )
         if sparse:
             virtual = iter(results[n:])
             results = results[:n]
             for i, gathers in sparse.items():
                 results[i] = _indexed_slices(source_leaves[i], gathers, [next(virtual) for _ in gathers])
+        return self._finish(mode, results, targets, source_leaves, source_tree, unconnected)
+
+    def _finish(
+        self,
+        mode: str,
+        results: list[Any],
+        targets: list[Any],
+        source_leaves: list[Any],
+        source_tree: Any,
+        unconnected: Any,
+    ) -> Any:
         if not self._persistent:
             self._clear()
         for i, s in enumerate(source_leaves):
             if results[i] is None and unconnected is UnconnectedGradients.ZERO:
                 results[i] = _zeros_for(mode, targets[0] if targets else None, s)
         return jax.tree_util.tree_unflatten(source_tree, results)
+
+    def _signature(
+        self, mode: str, target_ids: list[Any], avals: list[Any], source_ids: list[list[Any]], seeded: list[bool]
+    ) -> Any:
+        """The cache key of a gradient on this tape: node signatures plus where targets and sources sit."""
+        pos = self._pos
+        other: dict[Any, int] = {}  # ids on no node, numbered apart (negative) so identity still counts
+
+        def at(i: Any) -> int:
+            p = pos.get(i)
+            return p if p is not None else other.setdefault(i, -1 - len(other))
+
+        return (
+            mode,
+            tuple([n.sig for n in self._nodes]),
+            tuple([None if t is None else at(t) for t in target_ids]),
+            tuple(avals),
+            tuple([tuple([at(i) for i in ids]) for ids in source_ids]),
+            tuple(seeded),
+        )
 
     def _segmented(
         self,

@@ -98,7 +98,7 @@ class Variable(VariableBase, TensorOperators):
         self.trainable = True if trainable is None else bool(trainable)
         self._name = f"{name or 'Variable'}:0" if name is None or ":" not in name else name
         self._shape = TensorShape(arr.shape) if shape is None else TensorShape(shape)
-        if not self._shape.is_compatible_with(arr.shape):
+        if shape is not None and not self._shape.is_compatible_with(arr.shape):
             raise ValueError(
                 f"tf.Variable: initial value of shape {arr.shape} is incompatible with shape={self._shape}."
             )

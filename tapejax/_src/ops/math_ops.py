@@ -162,6 +162,13 @@ def truediv(x: Any, y: Any, name: str | None = None) -> Tensor:
     >>> print(tf.constant(1) / tf.constant(2))
     tf.Tensor(0.5, shape=(), dtype=float64)
     """
+    # Fast path: a floating tensor divided by anything is a plain RealDiv (bind converts scalars).
+    if isinstance(x, (TensorBase, VariableBase)) and x._value.dtype.kind in "fc":
+        return bind(_divide, x, y)
+    if isinstance(y, (TensorBase, VariableBase)) and y._value.dtype.kind in "fc" and not isinstance(
+        x, (TensorBase, VariableBase)
+    ):
+        return bind(_divide, x, y)
     x_arr, y_arr = _pair(x, y, "truediv")
     kind = np.dtype(x_arr.dtype).kind
     if kind in "iu":
