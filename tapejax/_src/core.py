@@ -203,7 +203,7 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
     if convert:
         for i, a in enumerate(args):
             if vals[i] is None:
-                if _packs_tensors(a):
+                if type(a) in (list, tuple) and _packs_tensors(a):
                     # A list holding Tensors is packed by a recorded stack op, so gradients reach them.
                     from tapejax._src.ops.array_ops import convert_to_tensor
 

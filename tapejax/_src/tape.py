@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -46,17 +47,45 @@ class Node:
         self.sig: Any = None
 
 
+_INEXACT = frozenset(
+    np.dtype(d) for d in (jax.numpy.float16, jax.numpy.bfloat16, np.float32, np.float64, np.complex64, np.complex128)
+)
+
+
 def _is_inexact(x: Any) -> bool:
-    return np.dtype(x.dtype).kind in "fc" or x.dtype == jax.numpy.bfloat16
+    """Floating or complex: only these carry gradients (a set lookup: this runs for every recorded op)."""
+    return x.dtype in _INEXACT
 
 
 def is_leaf(x: Any) -> bool:
     return isinstance(x, (TensorBase, VariableBase)) or x is None
 
 
+_LEAF = jax.tree_util.tree_structure(0)
+
+
+@functools.lru_cache(maxsize=64)
+def _list_of(n: int) -> Any:
+    return jax.tree_util.tree_structure([0] * n)
+
+
 def flatten(tree: Any) -> tuple[list[Any], Any]:
     """Flattens a nest of Tensors/Variables (lists, tuples, dicts), Tensors kept whole."""
+    # Fast paths for the common single tensor and flat list (every training step takes them).
+    if isinstance(tree, (TensorBase, VariableBase)):
+        return [tree], _LEAF
+    if type(tree) is list and all(isinstance(t, (TensorBase, VariableBase)) for t in tree):
+        return list(tree), _list_of(len(tree))
     return jax.tree_util.tree_flatten(tree, is_leaf=is_leaf)
+
+
+def unflatten(treedef: Any, leaves: list[Any]) -> Any:
+    """The inverse of :func:`flatten`."""
+    if treedef is _LEAF:
+        return leaves[0]
+    if len(leaves) < 64 and treedef is _list_of(len(leaves)):
+        return list(leaves)
+    return jax.tree_util.tree_unflatten(treedef, leaves)
 
 
 _alias_op = Op("Identity", lambda x: x)
@@ -96,9 +125,11 @@ class Tape:
         watched = self._watched
         hit = False
         inputs = []
-        for i, (a, v) in enumerate(zip(args, vals, strict=False)):
-            if isinstance(a, TensorBase):
-                if id(a) in watched:
+        i = -1
+        for a, v in zip(args, vals, strict=False):
+            i += 1
+            if type(a) is Tensor or isinstance(a, TensorBase):
+                if not hit and id(a) in watched:
                     hit = True
                 inputs.append(a)
             elif isinstance(a, VariableBase):
@@ -133,7 +164,7 @@ class Tape:
                 self._cut[id(o)] = (op.name, o)
             return
         for o in outputs:
-            if _is_inexact(o._value):
+            if o._value.dtype in _INEXACT:
                 watched[id(o)] = o
         if op.sparse_grad:
             self._has_sparse = True
@@ -502,7 +533,7 @@ class GradientTape(Tape):
         for i, s in enumerate(source_leaves):
             if results[i] is None and unconnected is UnconnectedGradients.ZERO:
                 results[i] = _zeros_for(mode, targets[0] if targets else None, s)
-        return jax.tree_util.tree_unflatten(source_tree, results)
+        return unflatten(source_tree, results)
 
     def _signature(
         self, mode: str, target_ids: list[Any], avals: list[Any], source_ids: list[list[Any]], seeded: list[bool]
