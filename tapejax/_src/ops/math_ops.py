@@ -165,8 +165,10 @@ def truediv(x: Any, y: Any, name: str | None = None) -> Tensor:
     # Fast path: a floating tensor divided by anything is a plain RealDiv (bind converts scalars).
     if isinstance(x, (TensorBase, VariableBase)) and x._value.dtype.kind in "fc":
         return bind(_divide, x, y)
-    if isinstance(y, (TensorBase, VariableBase)) and y._value.dtype.kind in "fc" and not isinstance(
-        x, (TensorBase, VariableBase)
+    if (
+        isinstance(y, (TensorBase, VariableBase))
+        and y._value.dtype.kind in "fc"
+        and not isinstance(x, (TensorBase, VariableBase))
     ):
         return bind(_divide, x, y)
     x_arr, y_arr = _pair(x, y, "truediv")
