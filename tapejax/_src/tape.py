@@ -487,7 +487,7 @@ class GradientTape(Tape):
                 if any(connected):
                     nodes = self._nodes
                     residuals = [nodes[i].inputs[j] for i, j in plan]
-                    out = bind(backward.pullback_op(structure), *residuals, *[s for s in seeds if s is not None])
+                    out = _call_pullback(backward.pullback_op(structure), residuals, seeds)
                     it = iter(out)
                     results = [next(it) if c else None for c in connected]
                 else:
@@ -501,9 +501,7 @@ class GradientTape(Tape):
             pruned = backward.number(kept, needed, target_ids, avals, source_ids, seeded, mode)
             if key is not None:
                 backward.store_signature(key, self._nodes, pruned)
-            op = backward.pullback_op(pruned.structure)
-            extra = [s for s in seeds if s is not None]
-            out = bind(op, *pruned.residuals, *extra)
+            out = _call_pullback(backward.pullback_op(pruned.structure), pruned.residuals, seeds)
             it = iter(out)
             results = [next(it) if c else None for c in pruned.connected]
         else:
@@ -638,6 +636,16 @@ class GradientTape(Tape):
             constant(np.ones(t._value.shape, t._value.dtype)) if s is None else s
             for t, s in zip(targets, seeds, strict=True)
         ]
+
+
+def _call_pullback(op: Op, residuals: list[Any], seeds: list[Any]) -> tuple[Any, ...]:
+    """Runs a compiled pullback: through ``bind`` when a tape may record it (higher order), else directly."""
+    extra = [s for s in seeds if s is not None]
+    if tape_state.tapes:
+        return bind(op, *residuals, *extra)
+    vals = [r._value if isinstance(r, TensorBase) else r for r in residuals]
+    vals += [s._value for s in extra]
+    return tuple([_wrap(o) for o in op.kernel(())(*vals)])
 
 
 def _indexed_slices(source: Any, gathers: list[Node], cts: list[Any]) -> Any:
