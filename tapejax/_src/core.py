@@ -140,8 +140,8 @@ def _python_to_numpy(value: Any, np_dtype: np.dtype, op_name: str) -> np.ndarray
     elif isinstance(value, complex) and kind != "c":
         raise TypeError(f"{op_name}: cannot convert {value!r} to EagerTensor of dtype {np_dtype.name}")
     elif isinstance(value, float) and kind in "iub":
-        if not float(value).is_integer():
-            raise TypeError(f"{op_name}: cannot convert {value!r} to EagerTensor of dtype {np_dtype.name}")
+        # TF refuses every Python float for an integer dtype, even a whole one (tf.constant(1.0, tf.int32)).
+        raise TypeError(f"{op_name}: cannot convert {value!r} to EagerTensor of dtype {np_dtype.name}")
     elif kind == "b" and not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{op_name}: cannot convert {value!r} to EagerTensor of dtype bool")
     out = np.asarray(value, dtype=np_dtype)

@@ -171,10 +171,8 @@ class Variable(VariableBase, TensorOperators):
                     "Fix: tf.cast the value."
                 )
         else:
-            try:
-                arr = convert_python(value, dtype, op_name)
-            except TypeError as e:
-                raise ValueError(f"{op_name} on Variable '{self._name}': {e}") from None
+            # A Python value that does not fit the dtype (1.5 into an int Variable) raises TypeError, as TF.
+            arr = convert_python(value, dtype, op_name)
         if not self._shape.is_compatible_with(arr.shape):
             raise ValueError(
                 f"Cannot {op_name} variable '{self._name}': Shape mismatch. The variable shape {self._shape}, "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
@@ -189,7 +190,15 @@ def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:
 
 
 def strided_slice_from_key(x: Any, key: Any) -> Tensor:
-    """``x[key]`` with TF's slicing: ints, slices with steps, ``...``, ``tf.newaxis``, scalar tensors."""
+    """``x[key]`` with TF's slicing: ints, slices with steps, ``...``, ``tf.newaxis``, scalar tensors.
+
+    A bool tensor (or bool numpy array) as the whole key is a mask: ``x[x > 2]`` is ``tf.boolean_mask``.
+    """
+    mask = key._value if isinstance(key, (TensorBase, VariableBase)) else key
+    if isinstance(mask, (np.ndarray, jax.Array)) and mask.dtype == np.bool_ and mask.ndim > 0:
+        from tapejax._src.ops.index_ops import boolean_mask
+
+        return boolean_mask(x, key)
     if not isinstance(key, tuple):
         key = (key,)
     spec = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
@@ -24,12 +25,13 @@ def _abs_impl(x: Any) -> Any:
 
 
 def _maximum_impl(x: Any, y: Any) -> Any:
-    # TF's convention: on a tie all of the gradient goes to the first argument.
-    return jnp.where(x >= y, x, y)
+    # TF's conventions: on a tie all of the gradient goes to the first argument; NaN in either
+    # argument propagates.
+    return jnp.where((x >= y) | (x != x), x, y)
 
 
 def _minimum_impl(x: Any, y: Any) -> Any:
-    return jnp.where(x <= y, x, y)
+    return jnp.where((x <= y) | (x != x), x, y)
 
 
 def _squared_difference_impl(x: Any, y: Any) -> Any:
@@ -187,13 +189,39 @@ def realdiv(x: Any, y: Any, name: str | None = None) -> Tensor:
 
 
 def floordiv(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """``x // y`` rounding toward negative infinity (``tf.math.floordiv``); not differentiable."""
-    return bind(_floordiv, x, y)
+    """``x // y`` rounding toward negative infinity (``tf.math.floordiv``); not differentiable.
+
+    Raises:
+      InvalidArgumentError: on integer division by zero, as TF (checked eagerly, not under tf.function).
+    """
+    out = bind(_floordiv, x, y)
+    _check_int_division(out, y, "FloorDiv")
+    return out
 
 
 def mod(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """``x % y`` with the sign of ``y``, as Python (``tf.math.floormod``)."""
-    return bind(_mod, x, y)
+    """``x % y`` with the sign of ``y``, as Python (``tf.math.floormod``).
+
+    Raises:
+      InvalidArgumentError: on integer division by zero, as TF.
+    """
+    out = bind(_mod, x, y)
+    _check_int_division(out, y, "FloorMod")
+    return out
+
+
+_any_zero = Op("AnyZero", lambda y: jnp.any(y == 0), differentiable=False)
+
+
+def _check_int_division(out: Any, y: Any, op_name: str) -> None:
+    """TF raises on integer division by zero (XLA returns garbage): one extra reduction for ints only."""
+    if out._value.dtype.kind not in "iu" or isinstance(out._value, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
+        return
+    y_arr = y._value if isinstance(y, (TensorBase, VariableBase)) else np.asarray(y)
+    if isinstance(y_arr, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
+        return
+    if bool(_any_zero.kernel(())(y_arr)):
+        raise errors.InvalidArgumentError(None, None, f"{op_name}: Integer division by zero")
 
 
 def pow(x: Any, y: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TF's name
@@ -227,12 +255,21 @@ def square(x: Any, name: str | None = None) -> Tensor:
 
 
 def sqrt(x: Any, name: str | None = None) -> Tensor:
-    """Square root (``tf.math.sqrt``)."""
+    """Square root (``tf.math.sqrt``).
+
+    Differences from TensorFlow: TF's gradient kernel returns 0 wherever the upstream gradient is 0,
+    so ``tf.where(x > 0, tf.sqrt(x), 0.0)`` has gradient 0 at ``x == 0`` in TF; here it is NaN
+    (0 · ∞, as in JAX). Guard the input instead: ``tf.sqrt(tf.where(x > 0, x, 1.0))``.
+    """
     return _float_unary(_sqrt, x)
 
 
 def rsqrt(x: Any, name: str | None = None) -> Tensor:
-    """``1 / sqrt(x)`` (``tf.math.rsqrt``)."""
+    """``1 / sqrt(x)`` (``tf.math.rsqrt``).
+
+    Differences from TensorFlow: as :func:`sqrt`, a zero upstream gradient at ``x == 0`` gives NaN,
+    not TF's 0.
+    """
     return _float_unary(_rsqrt, x)
 
 
@@ -586,4 +623,4 @@ def add_n(inputs: Any, name: str | None = None) -> Tensor:
 
 def floormod(x: Any, y: Any, name: str | None = None) -> Tensor:
     """``x % y`` with the sign of ``y`` (``tf.math.floormod``, same as ``tf.math.mod``)."""
-    return bind(_mod, x, y)
+    return mod(x, y)
