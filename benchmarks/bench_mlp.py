@@ -180,6 +180,16 @@ def build(config: _suite.Config) -> Iterator[Any]:
     else:
         step, variables, _ = make_tape_step(m, params, x, y)
         yield _suite.Impl("tapejax eager tape", "tapejax", lambda: (step(), variables))
+        import tapejax
+
+        fn_step, fn_variables, _ = make_tape_step(m, params, x, y)
+        compiled = tapejax.function(fn_step)
+        yield _suite.Impl(
+            "tapejax tf.function",
+            "tapejax",
+            lambda: (compiled(), fn_variables),
+            note="the same step under tapejax.function: one compiled program, Variables lifted",
+        )
 
     yield _suite.Impl(
         "jax (jit(value_and_grad) + optax.adam, fused)",
