@@ -166,12 +166,15 @@ def segmented_gradient(
     seeds: dict[Any, Any],
     bind: Callable[..., Any],
     add: Callable[[Any, Any], Any],
+    requested: set[Any] | frozenset[Any] = frozenset(),
 ) -> dict[Any, Any]:
     """Backpropagates ``seeds`` (id -> cotangent Tensor) through ``kept`` one segment at a time.
 
     Each segment is pruned and keyed like a whole gradient (its outputs carrying cotangents are the
     seeded targets, its inputs from earlier segments the sources), so identical segments share one
-    compiled pullback. Returns the cotangent of every id reached.
+    compiled pullback. Returns the cotangent of every id reached. A ``requested`` id produced inside
+    a segment (an intermediate asked for as a source) is also a source of its segment, so that its
+    cotangent includes the consumers inside that segment.
     """
     cts = dict(seeds)
     for start in range(((len(kept) - 1) // SEGMENT) * SEGMENT, -1, -SEGMENT):
@@ -179,16 +182,22 @@ def segmented_gradient(
         produced = {i for node in seg for i in node.out_ids}
         outs = [i for i in dict.fromkeys(i for node in seg for i in node.out_ids) if i in cts]
         ins = [i for i in dict.fromkeys(i for node in seg for i in node.in_ids) if i in needed and i not in produced]
-        if not outs or not ins:
+        inner = [i for i in dict.fromkeys(i for node in seg for i in node.out_ids) if i in requested and i in needed]
+        if not outs or not (ins or inner):
             continue
         avals = [(cts[i]._value.shape, cts[i]._value.dtype) for i in outs]
-        pruned = number(seg, needed, outs, avals, [[i] for i in ins], [True] * len(outs), "grad")
+        sources = ins + inner
+        pruned = number(seg, needed, outs, avals, [[i] for i in sources], [True] * len(outs), "grad")
         grads = bind(pullback_op(pruned.structure), *pruned.residuals, *[cts[i] for i in outs])
         it = iter(grads)
-        for i, c in zip(ins, pruned.connected, strict=True):
+        for k, (i, c) in enumerate(zip(sources, pruned.connected, strict=True)):
             if c:
                 g = next(it)
-                cts[i] = g if i not in cts else add(cts[i], g)
+                if k >= len(ins) or i not in cts:
+                    # An intermediate's total: its seed (from later segments) is already inside g.
+                    cts[i] = g
+                else:
+                    cts[i] = add(cts[i], g)
     return cts
 
 

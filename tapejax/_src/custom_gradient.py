@@ -41,8 +41,10 @@ class _ReadLogger:
         self._exits: dict[int, Any] = {}
 
     def _record(self, op: Op, params: Any, args: tuple[Any, ...], vals: Any, result: Any, reads: Any) -> None:
+        # Every Variable read is lifted into the compiled gradient (so a later assign is seen);
+        # only the trainable ones are passed to grad_fn as ``variables``, as TF.
         for a in args:
-            if isinstance(a, VariableBase) and a.trainable:
+            if isinstance(a, VariableBase):
                 self.variables.setdefault(id(a), a)
 
 
@@ -127,23 +129,27 @@ def _build_op(
         y, grad_fn = call_f(arrays)
         ys = _as_tensors(y)
         upstream = [_wrap(c) for c in cts]
+        trainable = [i for i, v in enumerate(variables) if v.trainable]
         with _Swap(variables, arrays[n_x:]):
-            if variables:
-                out = grad_fn(*upstream, variables=[_wrap(a) for a in arrays[n_x:]])
+            if trainable:
+                out = grad_fn(*upstream, variables=[_wrap(arrays[n_x + i]) for i in trainable])
                 if not isinstance(out, (list, tuple)) or len(out) != 2:
                     raise ValueError(
                         "custom_gradient: with variables, grad_fn must return (input_grads, variable_grads)."
                     )
                 x_grads = _check_grads(out[0], n_x)
-                v_grads = list(out[1])
-                if len(v_grads) != len(variables):
+                given = list(out[1])
+                if len(given) != len(trainable):
                     raise ValueError(
-                        f"custom_gradient: grad_fn returned {len(v_grads)} variable gradients for "
-                        f"{len(variables)} variables."
+                        f"custom_gradient: grad_fn returned {len(given)} variable gradients for "
+                        f"{len(trainable)} variables."
                     )
+                v_grads: list[Any] = [None] * len(variables)
+                for i, g in zip(trainable, given, strict=True):
+                    v_grads[i] = g
             else:
                 x_grads = _check_grads(grad_fn(*upstream), n_x)
-                v_grads = []
+                v_grads = [None] * len(variables)
         del ys
         return tuple(_to_ct(g, a) for g, a in zip(x_grads + v_grads, arrays, strict=True))
 
@@ -201,14 +207,15 @@ def custom_gradient(f: Callable[..., Any] | None = None) -> Any:
         finally:
             tape_state.tapes = tapes
         variables = tuple(logger.variables.values())
+        trainable = [v for v in variables if v.trainable]
         if (
-            variables
+            trainable
             and "variables" not in inspect.signature(grad_fn).parameters
             and not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in inspect.signature(grad_fn).parameters.values())
         ):
             raise TypeError(
                 "@tf.custom_gradient grad_fn must accept keyword argument 'variables', since function uses "
-                f"variables: {[v.name for v in variables]}"  # type: ignore[attr-defined]
+                f"variables: {[v.name for v in trainable]}"  # type: ignore[attr-defined]
             )
         leaves, arg_tree = jax.tree_util.tree_flatten(
             list(args), is_leaf=lambda x: isinstance(x, (TensorBase, VariableBase))

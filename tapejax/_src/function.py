@@ -49,6 +49,10 @@ def lifted_states() -> list[Any]:
     return [random_state.GLOBAL]
 
 
+def _avals(xs: tuple[Any, ...], var_vals: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple((tuple(a.shape), a.dtype) for a in (*xs, *var_vals))
+
+
 def _is_tensor_leaf(x: Any) -> bool:
     return isinstance(x, (TensorBase, VariableBase, np.ndarray, jax.Array))
 
@@ -64,9 +68,7 @@ class _Trace:
         self.static = static
         self.tensor_pos = tensor_pos
         self.variables: list[Any] = []
-        self.out_tree: Any = None
-        self.out_static: list[Any] = []
-        self.out_is_tensor: list[bool] = []
+        self.out_meta: dict[Any, tuple[Any, list[bool], list[Any]]] = {}
         self.discovered: dict[int, Any] = {}
         self._build()
 
@@ -120,12 +122,14 @@ class _Trace:
         out_leaves, out_tree = jax.tree_util.tree_flatten(
             out, is_leaf=lambda x: isinstance(x, (TensorBase, VariableBase))
         )
-        self.out_tree = out_tree
-        self.out_is_tensor = [isinstance(x, (TensorBase, VariableBase, jax.Array)) for x in out_leaves]
-        self.out_static = [None if t else x for x, t in zip(out_leaves, self.out_is_tensor, strict=True)]
+        is_tensor = [isinstance(x, (TensorBase, VariableBase, jax.Array)) for x in out_leaves]
+        static = [None if t else x for x, t in zip(out_leaves, is_tensor, strict=True)]
+        # The output structure may depend on input shapes: kept per input signature (jit retraces
+        # per shape, and a later call with an earlier shape must get that shape's structure).
+        self.out_meta[_avals(xs, var_vals)] = (out_tree, is_tensor, static)
         arrays = tuple(
             x._value if isinstance(x, (TensorBase, VariableBase)) else x
-            for x, t in zip(out_leaves, self.out_is_tensor, strict=True)
+            for x, t in zip(out_leaves, is_tensor, strict=True)
             if t
         )
         return arrays, new_vals, new_rng
@@ -152,10 +156,11 @@ class _Trace:
         states[0]._value = new_rng
         return outs, var_vals
 
-    def unflatten(self, outs: tuple[Any, ...]) -> Any:
+    def unflatten(self, outs: tuple[Any, ...], xs: tuple[Any, ...], var_vals: tuple[Any, ...]) -> Any:
+        out_tree, is_tensor, static = self.out_meta[_avals(xs, var_vals)]
         it = iter(outs)
-        leaves = [next(it) if t else s for t, s in zip(self.out_is_tensor, self.out_static, strict=True)]
-        return jax.tree_util.tree_unflatten(self.out_tree, leaves)
+        leaves = [next(it) if t else s for t, s in zip(is_tensor, static, strict=True)]
+        return jax.tree_util.tree_unflatten(out_tree, leaves)
 
 
 class Function:
@@ -197,20 +202,31 @@ class Function:
     def __get__(self, instance: Any, owner: Any = None) -> Any:
         if instance is None:
             return self
-        # A method: bind `self` as a static argument, one Function per instance.
-        bound = self.__dict__.setdefault("_bound", {})
-        f = bound.get(id(instance))
+        # A method: bind `self` as a static argument, one Function per instance, stored on the
+        # instance (a reference cycle the GC frees with it, not a global table that keeps it alive).
+        store = getattr(instance, "__dict__", None)
+        if store is None:
+            return Function(functools.partial(self.python_function, instance))
+        bound = store.setdefault("_tapejax_functions", {})
+        f = bound.get(id(self))
         if f is None:
-            f = bound[id(instance)] = Function(functools.partial(self.python_function, instance))
+            f = bound[id(self)] = Function(functools.partial(self.python_function, instance))
         return f
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         leaves, arg_tree = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor_leaf)
+        if any(isinstance(t, _Discovery) for t in tape_state.tapes) or any(_is_traced(x) for x in leaves):
+            # Called while an enclosing tf.function / gradient is being traced: run inline, so the
+            # enclosing trace sees (and lifts) the Variables this function reads and assigns.
+            return self.python_function(*args, **kwargs)
         tensor_pos = []
         xs = []
         static = []
         for i, leaf in enumerate(leaves):
-            if isinstance(leaf, (TensorBase, VariableBase)):
+            if isinstance(leaf, VariableBase):
+                # Variables are passed by reference, as in TF: static, and lifted when read/assigned.
+                static.append(leaf)
+            elif isinstance(leaf, TensorBase):
                 tensor_pos.append(i)
                 xs.append(leaf)
                 static.append(None)
@@ -229,6 +245,7 @@ class Function:
 
         rng = GLOBAL._value
         outs, var_vals = trace.call(arrays)
+        result_vals = var_vals
         out_tensors = tuple(Tensor(o) for o in outs)
         tapes = tape_state.tapes
         if tapes and out_tensors:
@@ -237,7 +254,7 @@ class Function:
             reads: dict[int, Any] = {}
             for tape in tapes:
                 tape._record(trace.impl_op, (), rec_args, vals, out_tensors, reads)
-        return trace.unflatten(out_tensors)
+        return trace.unflatten(out_tensors, arrays, result_vals)
 
     def experimental_get_tracing_count(self) -> int:
         """How many times the function was traced (TF's name)."""
@@ -245,11 +262,15 @@ class Function:
 
 
 def _hashable(static: list[Any]) -> Any:
-    try:
-        hash(tuple(static))
-        return tuple(static)
-    except TypeError:
-        return tuple(id(s) for s in static)
+    """The static arguments as a cache key: values where hashable, identity otherwise (Variables)."""
+    key = []
+    for s in static:
+        try:
+            hash(s)
+            key.append(s)
+        except TypeError:
+            key.append(("id", id(s)))
+    return tuple(key)
 
 
 def function(

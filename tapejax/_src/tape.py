@@ -573,7 +573,8 @@ class GradientTape(Tape):
             if s is None:
                 s = constant(np.ones(t._value.shape, t._value.dtype))
             init[tid] = s if tid not in init else add(init[tid], s)
-        cts = backward.segmented_gradient(kept, needed, init, bind, add)
+        requested = {i for ids in source_ids for i in ids}
+        cts = backward.segmented_gradient(kept, needed, init, bind, add, requested)
         results: list[Any] = []
         for ids in source_ids:
             acc = None

@@ -186,7 +186,7 @@ class Variable(VariableBase, TensorOperators):
         Raises:
           ValueError: if the shape or dtype does not match; the Variable is then unchanged.
         """
-        self._value = self._checked(value, "assign")
+        self._value = _assigned(self._value, self._checked(value, "assign"))
         return self if read_value else None
 
     def assign_add(self, delta: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True) -> Any:
@@ -197,18 +197,18 @@ class Variable(VariableBase, TensorOperators):
             raise ValueError(
                 f"assign_add on Variable '{self._name}': Shape mismatch {self._value.shape} vs {arr.shape}."
             )
-        self._value = new
+        self._value = _assigned(self._value, new)
         return self if read_value else None
 
     def assign_sub(self, delta: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True) -> Any:
         """Subtracts ``delta`` in place (shape- and dtype-checked)."""
         arr = self._checked(delta, "assign_sub")
-        self._value = _sub_kernel(self._value, arr)
+        self._value = _assigned(self._value, _sub_kernel(self._value, arr))
         return self if read_value else None
 
     def _assign_array(self, arr: Any) -> None:
         """Trusted in-place write of an array already of the right dtype and shape (optimizers)."""
-        self._value = arr
+        self._value = _assigned(self._value, arr)
 
     # -- Python protocol ----------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -297,7 +297,7 @@ class SlicedVariable(Tensor):
             new = _scatter(var._value, _index_key(self._key), arr)
         except (TypeError, ValueError) as e:
             raise ValueError(f"sliced assign on Variable '{var.name}': {e}") from None
-        var._value = new
+        var._value = _assigned(var._value, new)
         return var if read_value else None
 
 
@@ -311,6 +311,26 @@ def _scatter(x: Any, key: Any, value: Any) -> Any:
     if np.shape(value) != target_shape and np.broadcast_shapes(np.shape(value), target_shape) != target_shape:
         raise ValueError(f"value of shape {np.shape(value)} does not fit the slice of shape {target_shape}")
     return x.at[key].set(value)
+
+
+@jax.custom_jvp
+def _assignment(current: Any, new: Any) -> Any:
+    return new
+
+
+@_assignment.defjvp
+def _assignment_jvp(primals: tuple[Any, Any], tangents: tuple[Any, Any]) -> tuple[Any, Any]:
+    # The stored value is `new`, but it differentiates as the Variable itself: gradients of later
+    # reads go to the Variable, none through the assignment into `new`'s sources (TF's rule).
+    return primals[1], tangents[0]
+
+
+def _assigned(current: Any, new: Any) -> Any:
+    """The value a Variable holds after an assignment; only under a trace (tf.function, a custom
+    gradient) does it need the differentiation rule above. Eager values are stored as they are."""
+    if isinstance(new, jax.core.Tracer) or isinstance(current, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
+        return _assignment(current, new)
+    return new
 
 
 _add_kernel: Callable[[Any, Any], Any] = jax.jit(lambda a, b: a + b)
