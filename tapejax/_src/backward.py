@@ -122,33 +122,14 @@ def number(
                 r = res_index[key] = len(residuals)
                 residuals.append(t)
                 plan.append((node, j))
-            if key in needed:
-                loc = local.get(key)
-                if loc is None:
-                    loc = local[key] = len(local)
-                ins.append((r, loc))
-            else:
-                ins.append((r, -1))
-        outs = []
-        for key in node.out_ids:
-            if key in needed:
-                loc = local.get(key)
-                if loc is None:
-                    loc = local[key] = len(local)
-                outs.append(loc)
-            else:
-                outs.append(-1)
-        specs.append((node.op, node.params, tuple(ins), tuple(outs)))
+            ins.append((r, local.setdefault(key, len(local)) if key in needed else -1))
+        outs = tuple(local.setdefault(key, len(local)) if key in needed else -1 for key in node.out_ids)
+        specs.append((node.op, node.params, tuple(ins), outs))
 
     targets = []
     for tid, (shape, dtype), s in zip(target_ids, target_avals, seeded, strict=True):
-        if tid is not None and tid in needed:
-            loc = local.get(tid)
-            if loc is None:
-                loc = local[tid] = len(local)
-            targets.append((loc, shape, dtype, s))
-        else:
-            targets.append((-1, shape, dtype, s))
+        loc = local.setdefault(tid, len(local)) if tid is not None and tid in needed else -1
+        targets.append((loc, shape, dtype, s))
     sources = []
     connected = []
     for ids in source_ids:
@@ -179,10 +160,10 @@ def segmented_gradient(
     cts = dict(seeds)
     for start in range(((len(kept) - 1) // SEGMENT) * SEGMENT, -1, -SEGMENT):
         seg = kept[start : start + SEGMENT]
-        produced = {i for node in seg for i in node.out_ids}
-        outs = [i for i in dict.fromkeys(i for node in seg for i in node.out_ids) if i in cts]
+        produced = dict.fromkeys(i for node in seg for i in node.out_ids)  # ordered, deduplicated
+        outs = [i for i in produced if i in cts]
         ins = [i for i in dict.fromkeys(i for node in seg for i in node.in_ids) if i in needed and i not in produced]
-        inner = [i for i in dict.fromkeys(i for node in seg for i in node.out_ids) if i in requested and i in needed]
+        inner = [i for i in produced if i in requested and i in needed]
         if not outs or not (ins or inner):
             continue
         avals = [(cts[i]._value.shape, cts[i]._value.dtype) for i in outs]
@@ -224,28 +205,25 @@ def _node_vjp(spec: NodeSpec, res: Sequence[Any], cts: dict[int, Any]) -> None:
     else:
         ct = out_cts[0]
     for j, c in zip(diff, vjp(ct), strict=True):
-        loc = inputs[j][1]
-        prev = cts.get(loc)
-        cts[loc] = c if prev is None else prev + c
+        _accumulate(cts, inputs[j][1], c)
+
+
+def _accumulate(cts: dict[int, Any], loc: int, c: Any) -> None:
+    prev = cts.get(loc)
+    cts[loc] = c if prev is None else prev + c
 
 
 def _pullback_core(structure: Structure, res: Sequence[Any], seeds: Sequence[Any]) -> tuple[Any, ...]:
     cts: dict[int, Any] = {}
     for (loc, _, _, _), s in zip(structure.targets, seeds, strict=True):
-        if loc < 0 or s is None:
-            continue
-        prev = cts.get(loc)
-        cts[loc] = s if prev is None else prev + s
+        if loc >= 0 and s is not None:
+            _accumulate(cts, loc, s)
     for spec in reversed(structure.nodes):
         _node_vjp(spec, res, cts)
     out = []
     for locs in structure.sources:
-        acc = None
-        for loc in locs:
-            c = cts.get(loc)
-            if c is not None:
-                acc = c if acc is None else acc + c
-        out.append(acc)
+        parts = [cts[loc] for loc in locs if loc in cts]
+        out.append(sum(parts[1:], parts[0]) if parts else None)
     return tuple(out)
 
 
@@ -264,8 +242,12 @@ def _make_pullback(structure: Structure) -> Callable[..., Any]:
             seeds.append(_conj_if_complex(next(it)) if seeded else jnp.ones(shape, dtype))
         return seeds
 
-    def finish(grads: Sequence[Any], res: Sequence[Any]) -> tuple[Any, ...]:
+    def finish(grads: Sequence[Any]) -> tuple[Any, ...]:
         return tuple(_conj_if_complex(g) for g in grads)
+
+    def rows(res: Sequence[Any], basis: Any) -> tuple[Any, ...]:
+        """The pullback of every seed in ``basis`` (vectorised): one jacobian row each."""
+        return jax.vmap(lambda s: finish(_pullback_core(structure, res, [s])))(basis)
 
     if structure.mode == "jvp":
         return _make_jvp(structure)
@@ -274,7 +256,7 @@ def _make_pullback(structure: Structure) -> Callable[..., Any]:
 
         def pullback(*args: Any) -> tuple[Any, ...]:
             res, extra = args[:n_res], args[n_res:]
-            return finish(_pullback_core(structure, res, seeds_of(extra)), res)
+            return finish(_pullback_core(structure, res, seeds_of(extra)))
 
         return pullback
 
@@ -284,10 +266,8 @@ def _make_pullback(structure: Structure) -> Callable[..., Any]:
     if structure.mode == "jacobian":
 
         def jacobian(*args: Any) -> tuple[Any, ...]:
-            res = args[:n_res]
             basis = jnp.eye(size, dtype=dtype).reshape((size, *shape))
-            rows = jax.vmap(lambda s: finish(_pullback_core(structure, res, [s]), res))(basis)
-            return tuple(r.reshape(tuple(shape) + r.shape[1:]) for r in rows)
+            return tuple(r.reshape(tuple(shape) + r.shape[1:]) for r in rows(args[:n_res], basis))
 
         return jacobian
 
@@ -297,10 +277,8 @@ def _make_pullback(structure: Structure) -> Callable[..., Any]:
     m = int(np.prod(inner, dtype=np.int64))
 
     def batch_jacobian(*args: Any) -> tuple[Any, ...]:
-        res = args[:n_res]
         basis = jnp.broadcast_to(jnp.eye(m, dtype=dtype).reshape((m, 1, *inner)), (m, batch, *inner))
-        rows = jax.vmap(lambda s: finish(_pullback_core(structure, res, [s]), res))(basis)
-        return tuple(jnp.moveaxis(r, 0, 1).reshape((batch, *inner, *r.shape[2:])) for r in rows)
+        return tuple(jnp.moveaxis(r, 0, 1).reshape((batch, *inner, *r.shape[2:])) for r in rows(args[:n_res], basis))
 
     return batch_jacobian
 

@@ -6,7 +6,7 @@ import contextlib
 import enum
 import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import jax
@@ -474,7 +474,7 @@ class GradientTape(Tape):
         seeded = [s is not None for s in seeds]
         if not self._persistent:
             self._used = True
-        key = None
+        key = hit = None
         if (
             not sparse
             and len(self._nodes) <= backward.SEGMENT
@@ -482,34 +482,18 @@ class GradientTape(Tape):
         ):
             key = self._signature(mode, target_ids, avals, source_ids, seeded)
             hit = backward.lookup_signature(key)
-            if hit is not None:
-                structure, plan, connected = hit
-                if any(connected):
-                    nodes = self._nodes
-                    residuals = [nodes[i].inputs[j] for i, j in plan]
-                    out = _call_pullback(backward.pullback_op(structure), residuals, seeds)
-                    it = iter(out)
-                    results = [next(it) if c else None for c in connected]
-                else:
-                    results = [None] * len(source_ids)
-                return self._finish(mode, results, targets, source_leaves, source_tree, unconnected)
-        kept, needed = backward.select(self._nodes, target_ids, source_ids)
-        results: list[Any] = []
-        if mode == "grad" and len(kept) > backward.SEGMENT:
-            results = self._segmented(kept, needed, targets, target_ids, seeds, source_ids)
-        elif any(i in needed for ids in source_ids for i in ids):
-            pruned = backward.number(kept, needed, target_ids, avals, source_ids, seeded, mode)
-            if key is not None:
-                backward.store_signature(key, self._nodes, pruned)
-            out = _call_pullback(backward.pullback_op(pruned.structure), pruned.residuals, seeds)
-            it = iter(out)
-            results = [next(it) if c else None for c in pruned.connected]
+        if hit is not None:  # the same tape structure as an earlier call: no pruning
+            structure, plan, connected = hit
+            results = _run_pullback(structure, [self._nodes[i].inputs[j] for i, j in plan], connected, seeds)
         else:
-            results = [None] * len(source_ids)
-            if key is not None:
-                backward.store_signature(
-                    key, self._nodes, backward.number([], set(), target_ids, avals, source_ids, seeded, mode)
-                )
+            kept, needed = backward.select(self._nodes, target_ids, source_ids)
+            if mode == "grad" and len(kept) > backward.SEGMENT:
+                results = self._segmented(kept, needed, targets, target_ids, seeds, source_ids)
+            else:
+                pruned = backward.number(kept, needed, target_ids, avals, source_ids, seeded, mode)
+                if key is not None:
+                    backward.store_signature(key, self._nodes, pruned)
+                results = _run_pullback(pruned.structure, pruned.residuals, pruned.connected, seeds)
         if sparse:
             virtual = iter(results[n:])
             results = results[:n]
@@ -639,14 +623,23 @@ class GradientTape(Tape):
         ]
 
 
-def _call_pullback(op: Op, residuals: list[Any], seeds: list[Any]) -> tuple[Any, ...]:
-    """Runs a compiled pullback: through ``bind`` when a tape may record it (higher order), else directly."""
+def _run_pullback(
+    structure: backward.Structure, residuals: list[Any], connected: Sequence[bool], seeds: list[Any]
+) -> list[Any]:
+    """Runs a compiled pullback, one result per source (None where unconnected): through ``bind``
+    when a tape may record it (higher order), else straight to the kernel."""
+    if not any(connected):
+        return [None] * len(connected)
+    op = backward.pullback_op(structure)
     extra = [s for s in seeds if s is not None]
     if tape_state.tapes:
-        return bind(op, *residuals, *extra)
-    vals = [r._value if isinstance(r, TensorBase) else r for r in residuals]
-    vals += [s._value for s in extra]
-    return tuple([_wrap(o) for o in op.kernel(())(*vals)])
+        out = bind(op, *residuals, *extra)
+    else:
+        vals = [r._value if isinstance(r, TensorBase) else r for r in residuals]
+        vals += [s._value for s in extra]
+        out = [_wrap(o) for o in op.kernel(())(*vals)]
+    it = iter(out)
+    return [next(it) if c else None for c in connected]
 
 
 def _indexed_slices(source: Any, gathers: list[Node], cts: list[Any]) -> Any:
