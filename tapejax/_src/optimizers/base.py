@@ -105,6 +105,8 @@ class Optimizer:
     _fns: dict[Any, Callable[..., Any]]
     _learning_rate: Any
     _glob_names: ClassVar[tuple[str, ...]] = ()
+    # The subclass's own hyperparameters, added to ``get_config()`` (each is an attribute of that name).
+    _config_keys: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -659,6 +661,7 @@ class Optimizer:
             "ema_overwrite_frequency": self.ema_overwrite_frequency,
             "loss_scale_factor": self.loss_scale_factor,
             "gradient_accumulation_steps": self.gradient_accumulation_steps,
+            **{key: getattr(self, key) for key in self._config_keys},
         }
 
     @classmethod

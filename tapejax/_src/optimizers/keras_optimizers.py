@@ -54,8 +54,10 @@ class SGD(Optimizer):
     def _slot_names(self) -> tuple[str, ...]:
         return ("momentum",) if self.momentum != 0 else ()
 
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+    _config_keys: ClassVar[tuple[str, ...]] = (
+        "momentum",
+        "nesterov",
+    )
 
 
 class Adam(Optimizer):
@@ -103,14 +105,12 @@ class Adam(Optimizer):
     def _slot_names(self) -> tuple[str, ...]:
         return ("momentum", "velocity", "velocity_hat") if self.amsgrad else ("momentum", "velocity")
 
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "beta_1": self.beta_1,
-            "beta_2": self.beta_2,
-            "epsilon": self.epsilon,
-            "amsgrad": self.amsgrad,
-        }
+    _config_keys: ClassVar[tuple[str, ...]] = (
+        "beta_1",
+        "beta_2",
+        "epsilon",
+        "amsgrad",
+    )
 
 
 class AdamW(Adam):
@@ -209,14 +209,12 @@ class RMSprop(Optimizer):
             names += ("average_gradient",)
         return names
 
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "rho": self.rho,
-            "momentum": self.momentum,
-            "epsilon": self.epsilon,
-            "centered": self.centered,
-        }
+    _config_keys: ClassVar[tuple[str, ...]] = (
+        "rho",
+        "momentum",
+        "epsilon",
+        "centered",
+    )
 
 
 class Adagrad(Optimizer):
@@ -249,12 +247,10 @@ class Adagrad(Optimizer):
     def _slot_names(self) -> tuple[str, ...]:
         return ("accumulator",)
 
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "initial_accumulator_value": self.initial_accumulator_value,
-            "epsilon": self.epsilon,
-        }
+    _config_keys: ClassVar[tuple[str, ...]] = (
+        "initial_accumulator_value",
+        "epsilon",
+    )
 
 
 class Adadelta(Optimizer):
@@ -287,8 +283,10 @@ class Adadelta(Optimizer):
     def _slot_names(self) -> tuple[str, ...]:
         return ("accumulated_grad", "accumulated_delta_var")
 
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
+    _config_keys: ClassVar[tuple[str, ...]] = (
+        "rho",
+        "epsilon",
+    )
 
 
 class Adamax(Optimizer):
@@ -330,8 +328,11 @@ class Adamax(Optimizer):
     def _slot_names(self) -> tuple[str, ...]:
         return ("momentum", "norm")
 
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+    _config_keys: ClassVar[tuple[str, ...]] = (
+        "beta_1",
+        "beta_2",
+        "epsilon",
+    )
 
 
 class Nadam(Optimizer):
@@ -374,8 +375,11 @@ class Nadam(Optimizer):
     def _slot_names(self) -> tuple[str, ...]:
         return ("momentum", "velocity")
 
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+    _config_keys: ClassVar[tuple[str, ...]] = (
+        "beta_1",
+        "beta_2",
+        "epsilon",
+    )
 
 
 class Lion(Optimizer):
@@ -418,8 +422,10 @@ class Lion(Optimizer):
     def _slot_names(self) -> tuple[str, ...]:
         return ("momentum",)
 
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2}
+    _config_keys: ClassVar[tuple[str, ...]] = (
+        "beta_1",
+        "beta_2",
+    )
 
 
 _BY_NAME: dict[str, Any] = {  # the Keras classes, all constructible with their defaults
