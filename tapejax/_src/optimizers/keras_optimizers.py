@@ -54,10 +54,7 @@ class SGD(Optimizer):
     def _slot_names(self) -> tuple[str, ...]:
         return ("momentum",) if self.momentum != 0 else ()
 
-    _config_keys: ClassVar[tuple[str, ...]] = (
-        "momentum",
-        "nesterov",
-    )
+    _config_keys: ClassVar[tuple[str, ...]] = ("momentum", "nesterov")
 
 
 class Adam(Optimizer):
@@ -105,12 +102,7 @@ class Adam(Optimizer):
     def _slot_names(self) -> tuple[str, ...]:
         return ("momentum", "velocity", "velocity_hat") if self.amsgrad else ("momentum", "velocity")
 
-    _config_keys: ClassVar[tuple[str, ...]] = (
-        "beta_1",
-        "beta_2",
-        "epsilon",
-        "amsgrad",
-    )
+    _config_keys: ClassVar[tuple[str, ...]] = ("beta_1", "beta_2", "epsilon", "amsgrad")
 
 
 class AdamW(Adam):
@@ -209,12 +201,7 @@ class RMSprop(Optimizer):
             names += ("average_gradient",)
         return names
 
-    _config_keys: ClassVar[tuple[str, ...]] = (
-        "rho",
-        "momentum",
-        "epsilon",
-        "centered",
-    )
+    _config_keys: ClassVar[tuple[str, ...]] = ("rho", "momentum", "epsilon", "centered")
 
 
 class Adagrad(Optimizer):
@@ -247,10 +234,7 @@ class Adagrad(Optimizer):
     def _slot_names(self) -> tuple[str, ...]:
         return ("accumulator",)
 
-    _config_keys: ClassVar[tuple[str, ...]] = (
-        "initial_accumulator_value",
-        "epsilon",
-    )
+    _config_keys: ClassVar[tuple[str, ...]] = ("initial_accumulator_value", "epsilon")
 
 
 class Adadelta(Optimizer):
@@ -283,10 +267,7 @@ class Adadelta(Optimizer):
     def _slot_names(self) -> tuple[str, ...]:
         return ("accumulated_grad", "accumulated_delta_var")
 
-    _config_keys: ClassVar[tuple[str, ...]] = (
-        "rho",
-        "epsilon",
-    )
+    _config_keys: ClassVar[tuple[str, ...]] = ("rho", "epsilon")
 
 
 class Adamax(Optimizer):
@@ -328,11 +309,7 @@ class Adamax(Optimizer):
     def _slot_names(self) -> tuple[str, ...]:
         return ("momentum", "norm")
 
-    _config_keys: ClassVar[tuple[str, ...]] = (
-        "beta_1",
-        "beta_2",
-        "epsilon",
-    )
+    _config_keys: ClassVar[tuple[str, ...]] = ("beta_1", "beta_2", "epsilon")
 
 
 class Nadam(Optimizer):
@@ -375,11 +352,7 @@ class Nadam(Optimizer):
     def _slot_names(self) -> tuple[str, ...]:
         return ("momentum", "velocity")
 
-    _config_keys: ClassVar[tuple[str, ...]] = (
-        "beta_1",
-        "beta_2",
-        "epsilon",
-    )
+    _config_keys: ClassVar[tuple[str, ...]] = ("beta_1", "beta_2", "epsilon")
 
 
 class Lion(Optimizer):
@@ -422,10 +395,7 @@ class Lion(Optimizer):
     def _slot_names(self) -> tuple[str, ...]:
         return ("momentum",)
 
-    _config_keys: ClassVar[tuple[str, ...]] = (
-        "beta_1",
-        "beta_2",
-    )
+    _config_keys: ClassVar[tuple[str, ...]] = ("beta_1", "beta_2")
 
 
 _BY_NAME: dict[str, Any] = {  # the Keras classes, all constructible with their defaults
