@@ -436,7 +436,30 @@ class MeanAbsoluteError(_FusedLoss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
 
 
-class BinaryCrossentropy(_FusedLoss):
+class _SmoothedCrossentropy(_FusedLoss):
+    """What binary and categorical cross-entropy share: ``from_logits``, ``label_smoothing``, ``axis``."""
+
+    from_logits: bool
+    label_smoothing: float
+    axis: int
+
+    def _params(self) -> dict[str, Any]:
+        return {
+            "from_logits": bool(self.from_logits),
+            "label_smoothing": float(self.label_smoothing),
+            "axis": int(self.axis),
+        }
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "from_logits": self.from_logits,
+            "label_smoothing": self.label_smoothing,
+            "axis": self.axis,
+        }
+
+
+class BinaryCrossentropy(_SmoothedCrossentropy):
     """Binary cross-entropy for 0/1 labels and probabilities (or logits with ``from_logits=True``).
 
     Args:
@@ -469,23 +492,8 @@ class BinaryCrossentropy(_FusedLoss):
         self.label_smoothing = label_smoothing
         self.axis = axis
 
-    def _params(self) -> dict[str, Any]:
-        return {
-            "from_logits": bool(self.from_logits),
-            "label_smoothing": float(self.label_smoothing),
-            "axis": int(self.axis),
-        }
 
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing,
-            "axis": self.axis,
-        }
-
-
-class CategoricalCrossentropy(_FusedLoss):
+class CategoricalCrossentropy(_SmoothedCrossentropy):
     """Cross-entropy between one-hot labels and probabilities (or logits with ``from_logits=True``).
 
     Args:
@@ -517,21 +525,6 @@ class CategoricalCrossentropy(_FusedLoss):
         self.from_logits = from_logits
         self.label_smoothing = label_smoothing
         self.axis = axis
-
-    def _params(self) -> dict[str, Any]:
-        return {
-            "from_logits": bool(self.from_logits),
-            "label_smoothing": float(self.label_smoothing),
-            "axis": int(self.axis),
-        }
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing,
-            "axis": self.axis,
-        }
 
 
 class SparseCategoricalCrossentropy(_FusedLoss):
