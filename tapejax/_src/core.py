@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import functools
 import threading
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import jax
 import numpy as np
+from jax._src.array import ArrayImpl as _ArrayImpl
 
 from tapejax._src import dtypes as dtypes_lib
-from tapejax._src import errors
+from tapejax._src import errors, lazy
+from tapejax._src.lazy import Pending
 
 if TYPE_CHECKING:
     from tapejax._src.tape import Tape
@@ -95,23 +98,58 @@ tape_state = _TapeState()
 
 
 class VariableBase:
-    """Marker base of ``tf.Variable`` so that ``bind`` can recognise it without an import cycle."""
+    """Marker base of ``tf.Variable`` so that ``bind`` can recognise it without an import cycle.
+
+    Its value is in ``_v``: an array, or a deferred :class:`~tapejax._src.lazy.Pending` value;
+    ``_value`` is the array, computed first if it was pending.
+    """
 
     __slots__ = ()
-    _value: Any
+    _v: Any
     trainable: bool
+
+    @property
+    def _value(self) -> Any:
+        v = self._v
+        if type(v) is Pending:
+            v = self._v = v.value if v.value is not None else lazy.force(v)
+        return v
+
+    @_value.setter
+    def _value(self, value: Any) -> None:
+        self._v = value
 
 
 class TensorBase:
-    """Marker base of ``tf.Tensor`` (defined in tensor.py); holds the one slot ``bind`` reads."""
+    """Marker base of ``tf.Tensor`` (defined in tensor.py); holds the one slot ``bind`` reads.
 
-    __slots__ = ("_value",)
-    _value: Any
+    ``_v`` is the value (an array or tracer, or a deferred ``Pending``); ``_value`` the array.
+    """
+
+    __slots__ = ("_v",)
+
+    @property
+    def _value(self) -> Any:
+        v = self._v
+        if type(v) is Pending:
+            v = self._v = v.value if v.value is not None else lazy.force(v)
+        return v
+
+    @_value.setter
+    def _value(self, value: Any) -> None:
+        self._v = value
 
 
 def _wrap(x: Any) -> Tensor:
     t = object.__new__(Tensor)
-    t._value = x
+    t._v = x
+    return t
+
+
+def _wrap_pending(p: Pending) -> Tensor:
+    t = object.__new__(Tensor)
+    t._v = p
+    p.owners.append(weakref.ref(t))
     return t
 
 
@@ -193,7 +231,11 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
     convert = False
     for a in args:
         if isinstance(a, (TensorBase, VariableBase)):
-            v = a._value
+            v = a._v
+            if hint is None:
+                hint = v.dtype
+        elif type(a) is Pending:  # a deferred constant a tape recorded (pullback residuals)
+            v = a
             if hint is None:
                 hint = v.dtype
         else:
@@ -209,7 +251,7 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
 
                     packed = convert_to_tensor(a)
                     args = (*args[:i], packed, *args[i + 1 :])
-                    vals[i] = packed._value
+                    vals[i] = packed._v
                 elif op.same_dtype and hint is not None:
                     vals[i] = _hinted_array(a, hint, op.name)
                 else:
@@ -219,16 +261,33 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
         for v in vals:
             if v.dtype != d0:
                 raise _dtype_mismatch(op, vals)
-    try:
-        out = kern(*vals)
-    except (TypeError, ValueError) as e:
-        if op.runs_user_code:
-            raise
-        raise _op_error(op, vals, e) from None
-    if op.multiple_results:
-        result: Any = tuple([_wrap(o) for o in out])
-    else:
-        result = _wrap(out)
+    result: Any = None
+    if lazy.ENABLED and not op.runs_user_code:
+        # Deferred (see lazy.py): only on concrete arrays and pending values, never on tracers.
+        avals = []
+        for v in vals:
+            if type(v) is _ArrayImpl or type(v) is Pending:
+                avals.append(v.aval)
+            else:
+                break
+        else:
+            try:
+                out_avals = lazy.out_avals(op, key, kern, tuple(avals))
+            except (TypeError, ValueError) as e:
+                raise _op_error(op, vals, e) from None
+            outs = lazy.record(op, key, out_avals, vals)
+            result = tuple([_wrap_pending(p) for p in outs]) if op.multiple_results else _wrap_pending(outs[0])
+    if result is None:
+        for i, v in enumerate(vals):
+            if type(v) is Pending:
+                vals[i] = lazy.force(v)
+        try:
+            out = kern(*vals)
+        except (TypeError, ValueError) as e:
+            if op.runs_user_code:
+                raise
+            raise _op_error(op, vals, e) from None
+        result = tuple([_wrap(o) for o in out]) if op.multiple_results else _wrap(out)
     tapes = tape_state.tapes
     if tapes:
         # One read Tensor per Variable argument, shared by all tapes, so that a gradient computed

@@ -12,8 +12,9 @@ from typing import Any
 import jax
 import numpy as np
 
-from tapejax._src import backward, errors
+from tapejax._src import backward, errors, lazy
 from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, bind, tape_state
+from tapejax._src.lazy import Pending
 from tapejax._src.tensor import Tensor
 
 logger = logging.getLogger("tapejax")
@@ -164,7 +165,7 @@ class Tape:
                 self._cut[id(o)] = (op.name, o)
             return
         for o in outputs:
-            if o._value.dtype in _INEXACT:
+            if o._v.dtype in _INEXACT:
                 watched[id(o)] = o
         if op.sparse_grad:
             self._has_sparse = True
@@ -190,14 +191,14 @@ class Tape:
     def _watch_one(self, t: Any) -> None:
         if isinstance(t, VariableBase):
             self._vars[id(t)] = t
-            if not _is_inexact(t._value):
+            if not _is_inexact(t._v):
                 logger.warning(
-                    "The dtype of the watched tensor must be floating (e.g. tf.float32), got %s", t._value.dtype
+                    "The dtype of the watched tensor must be floating (e.g. tf.float32), got %s", t._v.dtype
                 )
         elif isinstance(t, TensorBase):
-            if not _is_inexact(t._value):
+            if not _is_inexact(t._v):
                 logger.warning(
-                    "The dtype of the watched tensor must be floating (e.g. tf.float32), got %s", t._value.dtype
+                    "The dtype of the watched tensor must be floating (e.g. tf.float32), got %s", t._v.dtype
                 )
                 return
             self._watched[id(t)] = t
@@ -439,7 +440,7 @@ class GradientTape(Tape):
         target_ids: list[Any] = []
         avals = []
         for t in targets:
-            v = t._value
+            v = t._v
             avals.append((v.shape, v.dtype))
             if not _is_inexact(v):
                 target_ids.append(None)
@@ -451,7 +452,7 @@ class GradientTape(Tape):
         for s in source_leaves:
             if isinstance(s, VariableBase):
                 ids: list[Any] = [("var", id(s))]
-                if _is_inexact(s._value):
+                if _is_inexact(s._v):
                     ids += [id(r) for r in self._reads.get(id(s), ())]
                 else:
                     ids = []
@@ -484,16 +485,19 @@ class GradientTape(Tape):
             hit = backward.lookup_signature(key)
         if hit is not None:  # the same tape structure as an earlier call: no pruning
             structure, plan, connected = hit
-            results = _run_pullback(structure, [self._nodes[i].inputs[j] for i, j in plan], connected, seeds)
+            results = self._pullback(structure, [self._nodes[i].inputs[j] for i, j in plan], connected, seeds)
         else:
             kept, needed = backward.select(self._nodes, target_ids, source_ids)
             if mode == "grad" and len(kept) > backward.SEGMENT:
                 results = self._segmented(kept, needed, targets, target_ids, seeds, source_ids)
             else:
                 pruned = backward.number(kept, needed, target_ids, avals, source_ids, seeded, mode)
+                del kept  # the pullback may drop this tape's Tensors (see _pullback)
                 if key is not None:
                     backward.store_signature(key, self._nodes, pruned)
-                results = _run_pullback(pruned.structure, pruned.residuals, pruned.connected, seeds)
+                structure, residuals, connected = pruned.structure, pruned.residuals, pruned.connected
+                del pruned
+                results = self._pullback(structure, residuals, connected, seeds)
         if sparse:
             virtual = iter(results[n:])
             results = results[:n]
@@ -568,6 +572,37 @@ class GradientTape(Tape):
             results.append(acc)
         return results
 
+    def _pullback(
+        self, structure: backward.Structure, residuals: list[Any], connected: Sequence[bool], seeds: list[Any]
+    ) -> list[Any]:
+        """Runs a compiled pullback, one result per source (None where unconnected).
+
+        Through ``bind`` when a tape may record it (higher order). Otherwise straight to the
+        kernel; when residuals are still deferred (the usual case: the forward ops were queued, see
+        lazy.py), the forward queue and the pullback run as one compiled program. A non-persistent
+        tape is dropped first, so the intermediate values only it held are not computed as outputs.
+        ``residuals`` is emptied.
+        """
+        if not any(connected):
+            return [None] * len(connected)
+        op = backward.pullback_op(structure)
+        extra = [s for s in seeds if s is not None]
+        if tape_state.tapes:
+            out = bind(op, *residuals, *extra)
+        else:
+            vals = [r._v if isinstance(r, TensorBase) else r for r in residuals]
+            vals += [s._v for s in extra]
+            residuals.clear()
+            if any(type(v) is Pending and v.value is None for v in vals):
+                if not self._persistent:
+                    self._clear()
+                out = lazy.run_with(op.kernel(()), vals)
+            else:
+                out = op.kernel(())(*[lazy.concrete(v) for v in vals])
+            out = [_wrap(o) for o in out]
+        it = iter(out)
+        return [next(it) if c else None for c in connected]
+
     def _sparse_sources(self, source_ids: list[list[Any]]) -> dict[int, list[Node]]:
         """Sources consumed only as the params of row gathers, with those gather nodes."""
         uses: dict[Any, list[tuple[Node, int]]] = {}
@@ -621,25 +656,6 @@ class GradientTape(Tape):
             constant(np.ones(t._value.shape, t._value.dtype)) if s is None else s
             for t, s in zip(targets, seeds, strict=True)
         ]
-
-
-def _run_pullback(
-    structure: backward.Structure, residuals: list[Any], connected: Sequence[bool], seeds: list[Any]
-) -> list[Any]:
-    """Runs a compiled pullback, one result per source (None where unconnected): through ``bind``
-    when a tape may record it (higher order), else straight to the kernel."""
-    if not any(connected):
-        return [None] * len(connected)
-    op = backward.pullback_op(structure)
-    extra = [s for s in seeds if s is not None]
-    if tape_state.tapes:
-        out = bind(op, *residuals, *extra)
-    else:
-        vals = [r._value if isinstance(r, TensorBase) else r for r in residuals]
-        vals += [s._value for s in extra]
-        out = [_wrap(o) for o in op.kernel(())(*vals)]
-    it = iter(out)
-    return [next(it) if c else None for c in connected]
 
 
 def _indexed_slices(source: Any, gathers: list[Node], cts: list[Any]) -> Any:

@@ -283,23 +283,23 @@ class Tensor(TensorBase, TensorOperators):
     __array_priority__ = 100
 
     def __init__(self, value: Any) -> None:
-        self._value = value
+        self._v = value
 
-    # -- properties -----------------------------------------------------------------------------
+    # -- properties (known without computing a deferred value) ------------------------------------
     @property
     def shape(self) -> TensorShape:
-        return TensorShape(self._value.shape)
+        return TensorShape(self._v.shape)
 
     def get_shape(self) -> TensorShape:
-        return TensorShape(self._value.shape)
+        return TensorShape(self._v.shape)
 
     @property
     def dtype(self) -> dtypes_lib.DType:
-        return dtypes_lib.from_numpy(self._value.dtype)
+        return dtypes_lib.from_numpy(self._v.dtype)
 
     @property
     def ndim(self) -> int:
-        return self._value.ndim
+        return len(self._v.shape)
 
     @property
     def device(self) -> str:
@@ -343,12 +343,12 @@ class Tensor(TensorBase, TensorOperators):
         return self._value
 
     def __len__(self) -> int:
-        if self._value.ndim == 0:
+        if not self._v.shape:
             raise TypeError("len is not well defined for a rank-0 tensor.")
-        return self._value.shape[0]
+        return self._v.shape[0]
 
     def __iter__(self) -> Iterator[Tensor]:
-        if self._value.ndim == 0:
+        if not self._v.shape:
             raise TypeError("Cannot iterate over a scalar tensor.")
         # One dispatch per 16 rows (indexing a JAX array row by row costs ~150 µs a row).
         return iter(array_ops.unstack(self))

@@ -12,6 +12,7 @@ import numpy as np
 
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src.core import TensorBase, VariableBase, tape_state
+from tapejax._src.lazy import Pending, hold
 from tapejax._src.ops import array_ops
 from tapejax._src.tensor import (
     Reference,
@@ -60,7 +61,7 @@ class Variable(VariableBase, TensorOperators):
     tf.Tensor([4. 6.], shape=(2,), dtype=float32)
     """
 
-    __slots__ = ("__weakref__", "_name", "_shape", "_uid", "_value", "trainable")
+    __slots__ = ("__weakref__", "_name", "_shape", "_uid", "_v", "trainable")
 
     def __init__(
         self,
@@ -84,9 +85,9 @@ class Variable(VariableBase, TensorOperators):
             initial_value = initial_value()
         np_dtype = None if dtype is None else dtypes_lib.as_dtype(dtype)._np
         if isinstance(initial_value, (TensorBase, VariableBase)):
-            arr = initial_value._value
+            arr = initial_value._v  # a deferred value stays deferred (w = tf.Variable(w - lr * g))
             if np_dtype is not None and arr.dtype != np_dtype:
-                arr = arr.astype(np_dtype)
+                arr = initial_value._value.astype(np_dtype)
         else:
             arr = convert_python(initial_value, np_dtype, "Variable")
         if isinstance(arr, jax.core.Tracer):
@@ -94,7 +95,9 @@ class Variable(VariableBase, TensorOperators):
                 "tf.Variable: cannot create a Variable from a traced value (inside jax.jit or a gradient "
                 "function); create Variables outside of compiled code."
             )
-        self._value = arr
+        self._v = arr
+        if type(arr) is Pending:
+            hold(arr, self)
         self.trainable = True if trainable is None else bool(trainable)
         self._name = f"{name or 'Variable'}:0" if name is None or ":" not in name else name
         self._shape = TensorShape(arr.shape) if shape is None else TensorShape(shape)
@@ -111,7 +114,7 @@ class Variable(VariableBase, TensorOperators):
 
     @property
     def dtype(self) -> dtypes_lib.DType:
-        return dtypes_lib.from_numpy(self._value.dtype)
+        return dtypes_lib.from_numpy(self._v.dtype)
 
     @property
     def shape(self) -> TensorShape:
@@ -123,7 +126,7 @@ class Variable(VariableBase, TensorOperators):
 
     @property
     def ndim(self) -> int:
-        return self._value.ndim
+        return len(self._v.shape)
 
     @property
     def device(self) -> str:

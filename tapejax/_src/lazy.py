@@ -1,0 +1,339 @@
+"""Deferred execution: eager ops queued and run as one compiled XLA program when a value is needed.
+
+An eager op outside any JAX trace does not dispatch its kernel. ``bind`` checks its arguments
+against the op's output shapes and dtypes (``jax.eval_shape``, cached per op, params and input
+avals, so bad input still fails at the call, with the same error) and returns a Tensor holding a
+:class:`Pending` value: a :class:`LazyNode` (op, params, inputs) waiting on this thread's queue.
+
+A pending value is computed when something needs it: ``.numpy()``, printing, ``bool()``, a JAX
+function, an op that cannot be deferred, ``gradient()``, or a full queue (:data:`MAX_QUEUE` nodes).
+Then the whole queue runs as ONE ``jax.jit`` program, cached by its structure (ops, params, wiring,
+which values are wanted), whose outputs are every pending value still held by a live Tensor or
+Variable. A training step therefore costs one XLA call for its forward ops and the update that
+follows it, however many ops it has; a loop repeats one structure, so it compiles once.
+
+What each Tensor holds is ``_v``: a JAX array (or tracer), or a :class:`Pending`. ``Tensor._value``
+and ``Variable._value`` are properties that compute a pending value first, so every reader outside
+the hot paths (``bind`` and the tape read ``_v``) sees an array, as before.
+
+``TAPEJAX_DEFER=0`` in the environment (or :func:`set_enabled`) turns deferral off: every op then
+dispatches its own kernel at the call.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import numpy as np
+from jax._src import core as _core
+
+# When the queue holds this many nodes it is run (bounds memory and compile size).
+MAX_QUEUE = 256
+
+ENABLED = os.environ.get("TAPEJAX_DEFER", "1") not in ("0", "false", "False", "")
+
+
+def set_enabled(enabled: bool) -> bool:
+    """Turns deferred execution on or off (runs what is queued first); returns the previous setting."""
+    global ENABLED
+    flush()
+    previous, ENABLED = ENABLED, bool(enabled)
+    return previous
+
+
+_seq = itertools.count()
+
+
+class LazyNode:
+    """One deferred op: its op, params, inputs (arrays, or Pending values) and its Pending outputs.
+
+    ``gen`` identifies the batch it was queued on and ``pos`` is its position there.
+    """
+
+    __slots__ = ("gen", "inputs", "key", "op", "outs", "pos", "seq")
+
+    def __init__(self, op: Any, key: tuple[Any, ...], inputs: list[Any], batch: _Batch) -> None:
+        self.op = op
+        self.key = key
+        self.inputs = inputs
+        self.seq = next(_seq)
+        self.gen = batch.gen
+        self.pos = len(batch.nodes)
+        self.outs: tuple[Pending, ...] = ()
+
+
+class Pending:
+    """A value not computed yet: output ``index`` of ``node``, with its shape and dtype known.
+
+    ``value`` is set (and ``node`` dropped) once computed. ``owners`` are weak references to the
+    Tensors and Variables that hold it: a run outputs the values that still have a live owner.
+    """
+
+    __slots__ = ("aval", "dtype", "index", "node", "owners", "shape", "value")
+
+    def __init__(self, node: LazyNode, index: int, aval: Any) -> None:
+        self.node: LazyNode | None = node
+        self.index = index
+        self.aval = aval
+        self.shape = aval.shape
+        self.dtype = aval.dtype
+        self.value: Any = None
+        self.owners: list[Any] = []
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __repr__(self) -> str:
+        state = "computed" if self.value is not None else self.node.op.name if self.node else "?"
+        return f"Pending({np.dtype(self.dtype).name}{list(self.shape)}, {state})"
+
+
+def hold(p: Pending, owner: Any) -> None:
+    """Registers ``owner`` (a Tensor or Variable whose ``_v`` is ``p``) as keeping ``p`` wanted."""
+    p.owners.append(weakref.ref(owner))
+
+
+def _wanted(p: Pending) -> bool:
+    for r in p.owners:
+        h = r()
+        if h is not None and h._v is p:
+            return True
+    return False
+
+
+class _Batch:
+    """The queued nodes of one thread, with their wiring built as they are recorded.
+
+    ``sigs`` holds one ``(op, params, refs)`` per node, a ref being a leaf index (``int``, into
+    ``leaves``: the computed arrays the batch reads, each once) or ``(node position, output index)``.
+    """
+
+    __slots__ = ("gen", "leaf_at", "leaves", "nodes", "sigs")
+
+    def __init__(self) -> None:
+        self.gen = next(_seq)
+        self.nodes: list[LazyNode] = []
+        self.sigs: list[tuple[Any, ...]] = []
+        self.leaves: list[Any] = []
+        self.leaf_at: dict[int, int] = {}
+
+    def ref(self, v: Any) -> Any:
+        if type(v) is Pending:
+            if v.value is None:
+                return (v.node.pos, v.index)  # pyright: ignore[reportOptionalMemberAccess]
+            v = v.value
+        j = self.leaf_at.get(id(v))
+        if j is None:
+            j = self.leaf_at[id(v)] = len(self.leaves)
+            self.leaves.append(v)
+        return j
+
+
+class _Queue(threading.local):
+    def __init__(self) -> None:
+        self.batch = _Batch()
+
+
+_queue = _Queue()
+
+# Output avals per (op, params, input avals): the shape check of a deferred op is a dict lookup.
+_AVALS: dict[tuple[Any, ...], Any] = {}
+
+
+def out_avals(op: Any, key: tuple[Any, ...], kern: Callable[..., Any], in_avals: tuple[Any, ...]) -> Any:
+    """The output aval (or tuple of them) of ``op``; raises what the kernel would raise."""
+    k = (op, key, in_avals)
+    r = _AVALS.get(k)
+    if r is None:
+        shaped = jax.eval_shape(kern, *[jax.ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type) for a in in_avals])
+        r = (
+            tuple(jax.core.ShapedArray(s.shape, s.dtype, weak_type=s.weak_type) for s in shaped)
+            if op.multiple_results
+            else jax.core.ShapedArray(shaped.shape, shaped.dtype, weak_type=shaped.weak_type)
+        )
+        if len(_AVALS) > 8192:
+            _AVALS.clear()
+        _AVALS[k] = r
+    return r
+
+
+def _adopt(vals: Sequence[Any]) -> _Batch:
+    """The current batch, once every pending value in ``vals`` is computed or belongs to it.
+
+    A pending value of an earlier batch (run while nothing held it, yet kept by a tape) is computed
+    on its own first; this is rare.
+    """
+    while True:
+        batch = _queue.batch
+        for v in vals:
+            if type(v) is Pending and v.value is None and v.node.gen != batch.gen:  # pyright: ignore[reportOptionalMemberAccess]
+                evaluate([v])
+                break
+        else:
+            return batch
+
+
+def record(op: Any, key: tuple[Any, ...], avals: Any, vals: list[Any]) -> tuple[Pending, ...]:
+    """Queues ``op`` on ``vals`` (arrays or Pending values); returns its Pending outputs."""
+    batch = _adopt(vals)
+    node = LazyNode(op, key, vals, batch)
+    if op.multiple_results:
+        outs = tuple([Pending(node, i, a) for i, a in enumerate(avals)])
+    else:
+        outs = (Pending(node, 0, avals),)
+    node.outs = outs
+    batch.sigs.append((op, key, tuple([batch.ref(v) for v in vals])))
+    batch.nodes.append(node)
+    if len(batch.nodes) >= MAX_QUEUE:
+        flush()
+    return outs
+
+
+def flush(extra: Sequence[Pending] = ()) -> None:
+    """Runs this thread's queue: every pending value still owned, plus ``extra``, is computed."""
+    _run_batch(extra, (), None)
+
+
+def force(p: Pending) -> Any:
+    """The value of ``p``, computing it (with the rest of the queue) if needed."""
+    if p.value is None:
+        if p.node.gen == _queue.batch.gen:  # pyright: ignore[reportOptionalMemberAccess]
+            flush((p,))
+        else:
+            evaluate([p])
+    return p.value
+
+
+def concrete(v: Any) -> Any:
+    """``v`` with a Pending replaced by its value."""
+    return force(v) if type(v) is Pending else v
+
+
+def run_with(then: Callable[..., Any], args: Sequence[Any]) -> Any:
+    """``then(*args)`` (``args``: arrays or Pending values), computed in one program with the queue.
+
+    ``then`` is a jitted function, the same object for the same computation (it is part of the key).
+    """
+    _adopt(args)
+    return _run_batch((), args, then)
+
+
+# Compiled programs per batch structure (bounded, least recently used dropped).
+_PROGRAMS: OrderedDict[Any, Callable[..., Any]] = OrderedDict()
+_MAX_PROGRAMS = 512
+
+
+def _run_batch(extra: Sequence[Pending], args: Sequence[Any], then: Callable[..., Any] | None) -> Any:
+    batch = _queue.batch
+    if not batch.nodes and then is None:
+        return None
+    _queue.batch = _Batch()
+    roots = []
+    outs = []
+    for n in batch.nodes:
+        for p in n.outs:
+            if p.value is None and ((p.owners and _wanted(p)) or p in extra):
+                roots.append(p)
+                outs.append((n.pos, p.index))
+        n.outs = ()  # no node <-> Pending cycle left for the garbage collector
+    arg_refs = tuple([batch.ref(v) for v in args])
+    key = (tuple(batch.sigs), tuple(outs), arg_refs, then)
+    return _call(key, batch.leaves, roots)
+
+
+def _call(key: Any, leaves: list[Any], roots: list[Pending]) -> Any:
+    program = _PROGRAMS.get(key)
+    if program is None:
+        program = jax.jit(_program(*key))
+        _PROGRAMS[key] = program
+        if len(_PROGRAMS) > _MAX_PROGRAMS:
+            _PROGRAMS.popitem(last=False)
+    if type(_core.trace_ctx.trace) is _core.EvalTrace:
+        results, extra = program(leaves)
+    else:  # forced while some JAX trace runs: compute it now, do not stage it into that trace
+        with jax.ensure_compile_time_eval():
+            results, extra = program(leaves)
+    for p, r in zip(roots, results, strict=True):
+        p.value = r
+        p.node = None
+    return extra
+
+
+def evaluate(roots: list[Pending]) -> None:
+    """Computes ``roots`` (pending values of earlier batches) in one compiled call, on their own.
+
+    The nodes they depend on are gathered back to computed values, which become the inputs.
+    """
+    nodes: list[LazyNode] = []
+    seen: set[int] = set()
+    stack = [p.node for p in roots]
+    while stack:
+        n = stack.pop()
+        if n is None or id(n) in seen:
+            continue
+        seen.add(id(n))
+        nodes.append(n)
+        for v in n.inputs:
+            if type(v) is Pending and v.value is None:
+                stack.append(v.node)
+    nodes.sort(key=_by_seq)
+    where = {id(n): i for i, n in enumerate(nodes)}
+    leaves: list[Any] = []
+    leaf_at: dict[int, int] = {}
+
+    def ref(v: Any) -> Any:
+        if type(v) is Pending:
+            if v.value is None:
+                return (where[id(v.node)], v.index)
+            v = v.value
+        j = leaf_at.get(id(v))
+        if j is None:
+            j = leaf_at[id(v)] = len(leaves)
+            leaves.append(v)
+        return j
+
+    wiring = tuple([(n.op, n.key, tuple([ref(v) for v in n.inputs])) for n in nodes])
+    outs = tuple([(where[id(p.node)], p.index) for p in roots])
+    _call((wiring, outs, (), None), leaves, roots)
+
+
+def _by_seq(n: LazyNode) -> int:
+    return n.seq
+
+
+def _program(
+    wiring: tuple[Any, ...], outs: tuple[Any, ...], arg_refs: tuple[Any, ...], then: Callable[..., Any] | None
+) -> Callable[..., Any]:
+    """The pure function that replays ``wiring`` on its leaves (then applies ``then`` to ``arg_refs``)."""
+
+    def run(leaves: list[Any]) -> Any:
+        env: list[tuple[Any, ...]] = []
+
+        def get(r: Any) -> Any:
+            return leaves[r] if type(r) is int else env[r[0]][r[1]]
+
+        for op, key, refs in wiring:
+            out = op.kernel(key)(*[get(r) for r in refs])
+            env.append(tuple(out) if op.multiple_results else (out,))
+        results = [env[i][j] for i, j in outs]
+        return results, (then(*[get(r) for r in arg_refs]) if then is not None else None)
+
+    return run
+
+
+def clear_caches() -> None:
+    """Drops the compiled programs and the shape cache (tests)."""
+    _PROGRAMS.clear()
+    _AVALS.clear()
