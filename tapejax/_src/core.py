@@ -227,22 +227,17 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
     key = tuple(params.items()) if params else ()
     kern = op._kernels.get(key) or op.kernel(key)
     vals: list[Any] = []
-    hint = None
     convert = False
     for a in args:
         if isinstance(a, (TensorBase, VariableBase)):
-            v = a._v
-            if hint is None:
-                hint = v.dtype
+            vals.append(a._v)
         elif type(a) is Pending:  # a deferred constant a tape recorded (pullback residuals)
-            v = a
-            if hint is None:
-                hint = v.dtype
+            vals.append(a)
         else:
-            v = None  # converted below, once the dtype hint is known
+            vals.append(None)  # converted below, once the dtype hint is known
             convert = True
-        vals.append(v)
     if convert:
+        hint = next((v.dtype for v in vals if v is not None), None)
         for i, a in enumerate(args):
             if vals[i] is None:
                 if type(a) in (list, tuple) and _packs_tensors(a):
@@ -256,28 +251,32 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
                     vals[i] = _hinted_array(a, hint, op.name)
                 else:
                     vals[i] = _default_array(a, op.name)
-    if op.same_dtype and len(vals) > 1:
-        d0 = vals[0].dtype
-        for v in vals:
-            if v.dtype != d0:
-                raise _dtype_mismatch(op, vals)
-    result: Any = None
-    if lazy.ENABLED and not op.runs_user_code:
-        # Deferred (see lazy.py): only on concrete arrays and pending values, never on tracers.
-        avals = []
-        for v in vals:
-            if type(v) is _ArrayImpl or type(v) is Pending:
-                avals.append(v.aval)
-            else:
-                break
+    # Deferred (see lazy.py) only on concrete arrays and pending values, never on tracers.
+    deferred = lazy.ENABLED and not op.runs_user_code
+    avals = []
+    for v in vals:
+        t = type(v)
+        if t is _ArrayImpl or t is Pending:
+            avals.append(v.aval)
         else:
+            deferred = False
+            avals.append(v)
+    if op.same_dtype and len(vals) > 1:
+        d0 = avals[0].dtype
+        for a in avals:
+            if a.dtype != d0:
+                raise _dtype_mismatch(op, vals)
+    if deferred:
+        k = (op, key, tuple(avals))
+        out_avals = lazy._AVALS.get(k)
+        if out_avals is None:
             try:
-                out_avals = lazy.out_avals(op, key, kern, tuple(avals))
+                out_avals = lazy.out_avals(k, kern)
             except (TypeError, ValueError) as e:
                 raise _op_error(op, vals, e) from None
-            outs = lazy.record(op, key, out_avals, vals)
-            result = tuple([_wrap_pending(p) for p in outs]) if op.multiple_results else _wrap_pending(outs[0])
-    if result is None:
+        outs = lazy.record(op, key, out_avals, vals)
+        result: Any = tuple([_wrap_pending(p) for p in outs]) if op.multiple_results else _wrap_pending(outs[0])
+    else:
         for i, v in enumerate(vals):
             if type(v) is Pending:
                 vals[i] = lazy.force(v)

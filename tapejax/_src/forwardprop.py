@@ -44,11 +44,11 @@ class ForwardAccumulator(Tape):
         for p, t in zip(p_leaves, t_leaves, strict=True):
             if not isinstance(p, (TensorBase, VariableBase)):
                 raise TypeError(f"ForwardAccumulator: primal {p!r} is not a Tensor or Variable.")
-            t_arr = t._value if isinstance(t, (TensorBase, VariableBase)) else convert_python(t, p._value.dtype)
-            if tuple(np.shape(t_arr)) != tuple(p._value.shape):
+            t_arr = t._value if isinstance(t, (TensorBase, VariableBase)) else convert_python(t, p._v.dtype)
+            if tuple(np.shape(t_arr)) != tuple(p._v.shape):
                 raise ValueError(
                     f"ForwardAccumulator: tangent shape {tuple(np.shape(t_arr))} does not match primal shape "
-                    f"{tuple(p._value.shape)}."
+                    f"{tuple(p._v.shape)}."
                 )
             self._watch_one(p)
             self._tangents.append((p, t if isinstance(t, (TensorBase, VariableBase)) else Tensor(t_arr)))

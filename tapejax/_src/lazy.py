@@ -152,20 +152,21 @@ _queue = _Queue()
 _AVALS: dict[tuple[Any, ...], Any] = {}
 
 
-def out_avals(op: Any, key: tuple[Any, ...], kern: Callable[..., Any], in_avals: tuple[Any, ...]) -> Any:
-    """The output aval (or tuple of them) of ``op``; raises what the kernel would raise."""
-    k = (op, key, in_avals)
-    r = _AVALS.get(k)
-    if r is None:
-        shaped = jax.eval_shape(kern, *[jax.ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type) for a in in_avals])
-        r = (
-            tuple(jax.core.ShapedArray(s.shape, s.dtype, weak_type=s.weak_type) for s in shaped)
-            if op.multiple_results
-            else jax.core.ShapedArray(shaped.shape, shaped.dtype, weak_type=shaped.weak_type)
-        )
-        if len(_AVALS) > 8192:
-            _AVALS.clear()
-        _AVALS[k] = r
+def out_avals(k: tuple[Any, ...], kern: Callable[..., Any]) -> Any:
+    """The output aval (or tuple of them) for ``k = (op, params, input avals)``, cached in ``_AVALS``.
+
+    Raises what the kernel would raise on such inputs.
+    """
+    op, _, in_avals = k
+    shaped = jax.eval_shape(kern, *[jax.ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type) for a in in_avals])
+    r = (
+        tuple(jax.core.ShapedArray(s.shape, s.dtype, weak_type=s.weak_type) for s in shaped)
+        if op.multiple_results
+        else jax.core.ShapedArray(shaped.shape, shaped.dtype, weak_type=shaped.weak_type)
+    )
+    if len(_AVALS) > 8192:
+        _AVALS.clear()
+    _AVALS[k] = r
     return r
 
 

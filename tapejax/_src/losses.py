@@ -192,7 +192,7 @@ _reduce_op = Op(
 
 def _shape(x: Any) -> tuple[int, ...]:
     if isinstance(x, (TensorBase, VariableBase)):
-        return tuple(x._value.shape)
+        return tuple(x._v.shape)
     return tuple(np.shape(x))
 
 

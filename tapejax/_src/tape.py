@@ -126,30 +126,33 @@ class Tape:
         watched = self._watched
         hit = False
         inputs = []
-        i = -1
-        for a, v in zip(args, vals, strict=False):
-            i += 1
-            if type(a) is Tensor or isinstance(a, TensorBase):
+        for i, a in enumerate(args):
+            if isinstance(a, TensorBase):
                 if not hit and id(a) in watched:
                     hit = True
                 inputs.append(a)
             elif isinstance(a, VariableBase):
                 var_id = id(a)
-                if var_id in self._vars or (self._auto and a.trainable):
-                    if var_id not in self._vars:
+                v = vals[i]
+                if (var_id in self._vars or (self._auto and a.trainable)) and v.dtype in _INEXACT:
+                    self._vars[var_id] = a
+                    r = reads.get(i)
+                    if r is None:
+                        r = reads[i] = _wrap(v)
+                    watched[id(r)] = r
+                    rs = self._reads.get(var_id)
+                    if rs is None:
+                        self._reads[var_id] = [r]
+                    else:
+                        rs.append(r)
+                    inputs.append(r)
+                    hit = True
+                else:
+                    if var_id in self._vars or (self._auto and a.trainable):
                         self._vars[var_id] = a
-                    if _is_inexact(v):
-                        r = reads.get(i)
-                        if r is None:
-                            r = reads[i] = _wrap(v)
-                        watched[id(r)] = r
-                        self._reads.setdefault(var_id, []).append(r)
-                        inputs.append(r)
-                        hit = True
-                        continue
-                inputs.append(v)
+                    inputs.append(v)
             else:
-                inputs.append(v)
+                inputs.append(vals[i])
         outputs = result if op.multiple_results else (result,)
         if not hit:
             if self._cut:
@@ -174,12 +177,17 @@ class Tape:
     def _append(self, node: Node) -> None:
         """Appends a node with its signature: tensors numbered by first appearance on this tape."""
         pos = self._pos
-        node.sig = (
-            node.op,
-            node.params,
-            tuple([pos.setdefault(i, len(pos)) for i in node.in_ids]),
-            tuple([pos.setdefault(i, len(pos)) for i in node.out_ids]),
-        )
+        ins = []
+        for i in node.in_ids:
+            p = pos.get(i)
+            if p is None:
+                p = pos[i] = len(pos)
+            ins.append(p)
+        outs = []
+        for i in node.out_ids:
+            p = pos[i] = len(pos)  # an output is always new
+            outs.append(p)
+        node.sig = (node.op, node.params, tuple(ins), tuple(outs))
         self._nodes.append(node)
 
     def _alias(self, recorded: Any, alias: Any) -> None:

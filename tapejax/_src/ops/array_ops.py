@@ -97,7 +97,7 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
       InvalidArgumentError: if ``value`` is a Tensor of another dtype than ``dtype``.
     """
     if isinstance(value, Tensor):
-        if dtype is not None and value._value.dtype != dtypes_lib.as_dtype(dtype)._np:
+        if dtype is not None and value._v.dtype != dtypes_lib.as_dtype(dtype)._np:
             raise errors.InvalidArgumentError(
                 None,
                 None,
@@ -106,12 +106,12 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
             )
         return value
     if isinstance(value, VariableBase):
-        if dtype is not None and value._value.dtype != dtypes_lib.as_dtype(dtype)._np:
+        if dtype is not None and value._v.dtype != dtypes_lib.as_dtype(dtype)._np:
             raise errors.InvalidArgumentError(
                 None,
                 None,
                 f"convert_to_tensor: Tensor conversion requested dtype {dtypes_lib.as_dtype(dtype).name} "
-                f"for Variable with dtype {np.dtype(value._value.dtype).name}.",
+                f"for Variable with dtype {np.dtype(value._v.dtype).name}.",
             )
         return bind(_identity, value)
     dense = getattr(value, "_to_dense", None)
@@ -234,7 +234,7 @@ def strided_slice_from_key(x: Any, key: Any) -> Tensor:
                 )
             spec.append(("int", k, None, None))
             dim += 1
-        elif isinstance(k, (TensorBase, VariableBase)) and k._value.ndim == 0 and np.dtype(k._value.dtype).kind in "iu":
+        elif isinstance(k, (TensorBase, VariableBase)) and k._value.ndim == 0 and np.dtype(k._v.dtype).kind in "iu":
             spec.append(("dyn", len(dyn), None, None))
             dyn.append(k)
             dim += 1
@@ -260,7 +260,7 @@ def _slice_part(v: Any) -> int | None:
 
 def _shape_of(x: Any) -> tuple[int, ...]:
     if isinstance(x, (TensorBase, VariableBase)):
-        return tuple(x._value.shape)
+        return tuple(x._v.shape)
     return tuple(np.shape(convert_python(x, None)))
 
 

@@ -87,7 +87,7 @@ def clip_by_norm(t: Any, clip_norm: Any, axes: Any = None, name: str | None = No
     """
     t = utils.as_tensor(t, None, "ClipByNorm")
     utils.require_float("ClipByNorm", t, complex_ok=False)
-    clip = utils.as_tensor(clip_norm, t._value.dtype, "ClipByNorm")
+    clip = utils.as_tensor(clip_norm, t._v.dtype, "ClipByNorm")
     axes_ = utils.reduction_axes("ClipByNorm", axes, utils.shape_of(t))
     return bind(_clip_by_norm, t, clip, axes=axes_)
 
@@ -142,7 +142,7 @@ def clip_by_global_norm(
     if not present:
         raise ValueError("clip_by_global_norm: t_list contains no tensors.")
     tensors = utils.as_tensors_like([_dense_values(items[i]) for i in present], "ClipByGlobalNorm")
-    dtype = tensors[0]._value.dtype
+    dtype = tensors[0]._v.dtype
     clip = utils.as_tensor(clip_norm, dtype, "ClipByGlobalNorm")
     if use_norm is None:
         *clipped, norm_out = bind(_clip_by_global_norm, clip, *tensors, norm_given=False)

@@ -109,13 +109,13 @@ def ones(shape: Any, dtype: Any = dtypes_lib.float32, name: str | None = None, l
 def zeros_like(input: Any, dtype: Any = None, name: str | None = None, layout: Any = None) -> Tensor:  # noqa: A002
     """Zeros with the shape (and, unless ``dtype`` is given, the dtype) of ``input`` (``tf.zeros_like``)."""
     x = utils.as_tensor(input, None, "ZerosLike")
-    return bind(_zeros_like, x, dtype=x._value.dtype if dtype is None else _np_dtype(dtype))
+    return bind(_zeros_like, x, dtype=x._v.dtype if dtype is None else _np_dtype(dtype))
 
 
 def ones_like(input: Any, dtype: Any = None, name: str | None = None, layout: Any = None) -> Tensor:  # noqa: A002
     """Ones with the shape (and, unless ``dtype`` is given, the dtype) of ``input`` (``tf.ones_like``)."""
     x = utils.as_tensor(input, None, "OnesLike")
-    return bind(_ones_like, x, dtype=x._value.dtype if dtype is None else _np_dtype(dtype))
+    return bind(_ones_like, x, dtype=x._v.dtype if dtype is None else _np_dtype(dtype))
 
 
 def _check_shape(op_name: str, shape: Any) -> Shape:
@@ -229,9 +229,9 @@ def linspace(start: Any, stop: Any, num: Any, name: str | None = None, axis: int
     tf.Tensor([0.   0.25 0.5  0.75 1.  ], shape=(5,), dtype=float32)
     """
     a, b = utils.as_tensors_like([start, stop], "LinSpace")
-    kind = a._value.dtype.kind
+    kind = a._v.dtype.kind
     if kind in "iu":
-        float_dtype = np.float32 if a._value.dtype.itemsize <= 2 else np.float64
+        float_dtype = np.float32 if a._v.dtype.itemsize <= 2 else np.float64
         a, b = math_ops.cast(a, float_dtype), math_ops.cast(b, float_dtype)
     elif kind != "f":
         utils.require_float("LinSpace", a, complex_ok=False)
@@ -266,7 +266,7 @@ def one_hot(
      [0. 0. 0.]], shape=(3, 3), dtype=float32)
     """
     idx = utils.as_tensor(indices, None, "OneHot")
-    if idx._value.dtype.kind not in "iu":
+    if idx._v.dtype.kind not in "iu":
         utils.require_kind("OneHot", idx, "iu", "integer indices")
     d = utils.static_int(depth, "depth")
     if d < 0:
@@ -274,19 +274,19 @@ def one_hot(
     if dtype is not None:
         np_dtype = _np_dtype(dtype)
     elif utils.is_tensor(on_value):
-        np_dtype = on_value._value.dtype
+        np_dtype = on_value._v.dtype
     elif utils.is_tensor(off_value):
-        np_dtype = off_value._value.dtype
+        np_dtype = off_value._v.dtype
     elif on_value is not None:
-        np_dtype = utils.as_tensor(on_value)._value.dtype
+        np_dtype = utils.as_tensor(on_value)._v.dtype
     elif off_value is not None:
-        np_dtype = utils.as_tensor(off_value)._value.dtype
+        np_dtype = utils.as_tensor(off_value)._v.dtype
     else:
         np_dtype = np.dtype(np.float32)
     on = utils.as_tensor(1 if on_value is None else on_value, np_dtype, "OneHot")
     off = utils.as_tensor(0 if off_value is None else off_value, np_dtype, "OneHot")
     utils.check_same_dtype("OneHot", [on, off])
-    if on._value.dtype != np_dtype:
+    if on._v.dtype != np_dtype:
         raise utils.invalid_argument(
             f"OneHot: on_value and off_value must have dtype {np_dtype.name}, got {utils.describe([on, off])}."
         )

@@ -75,7 +75,7 @@ def _int_indices(op_name: str, indices: Any) -> tuple[Any, np.ndarray | None]:
     else:  # a Python list: check it before it goes to the device, no read-back needed
         idx = utils.as_tensor(indices, None, op_name)
         values = np.asarray(indices) if isinstance(indices, (list, tuple, int)) else utils.concrete(idx)
-    if idx._value.dtype.kind not in "iu":
+    if idx._v.dtype.kind not in "iu":
         utils.require_kind(op_name, idx, "iu", "int32 or int64 indices")
     return idx, values
 
@@ -192,7 +192,7 @@ def boolean_mask(tensor: Any, mask: Any, axis: Any = None, name: str = "boolean_
     """
     x = utils.as_tensor(tensor, None, "BooleanMask")
     m = utils.as_tensor(mask, None, "BooleanMask")
-    if m._value.dtype.kind != "b":
+    if m._v.dtype.kind != "b":
         utils.require_kind("BooleanMask", m, "b", "bool mask")
     x_shape, m_shape = utils.shape_of(x), utils.shape_of(m)
     if not m_shape:
@@ -224,7 +224,7 @@ def _sort_axis(op_name: str, x: Any, axis: Any) -> int:
     shape = utils.shape_of(x)
     if not shape:
         raise ValueError(f"{op_name}: the input must have rank >= 1, got a scalar.")
-    if x._value.dtype.kind not in "fiu":
+    if x._v.dtype.kind not in "fiu":
         utils.require_kind(op_name, x, "fiu", "real numeric")
     return utils.normalize_axis(op_name, utils.static_int(axis, "axis"), len(shape), shape)
 

@@ -161,7 +161,7 @@ def tensordot(a: Any, b: Any, axes: Any, name: str | None = None) -> Tensor:
     """
     a, b = utils.as_tensors_like([a, b], "Tensordot")
     sa, sb = utils.shape_of(a), utils.shape_of(b)
-    if isinstance(axes, (int, np.integer)) or (utils.is_tensor(axes) and not axes._value.shape):
+    if isinstance(axes, (int, np.integer)) or (utils.is_tensor(axes) and not axes._v.shape):
         n = utils.static_int(axes, "axes")
         if not 0 <= n <= min(len(sa), len(sb)):
             raise ValueError(f"tensordot: axes={n} must be in [0, {min(len(sa), len(sb))}] for shapes {sa} and {sb}.")
@@ -230,7 +230,7 @@ def matvec(
 
 def _square_matrix(op_name: str, x: Any) -> Any:
     x = utils.as_tensor(x, None, op_name)
-    if x._value.dtype.kind not in "fc":
+    if x._v.dtype.kind not in "fc":
         utils.require_float(op_name, x)
     s = utils.shape_of(x)
     if len(s) < 2 or s[-1] != s[-2]:
@@ -277,7 +277,7 @@ def solve(matrix: Any, rhs: Any, adjoint: bool = False, name: str | None = None)
      [0.5]], shape=(2, 1), dtype=float32)
     """
     m = _square_matrix("MatrixSolve", matrix)
-    r = utils.as_tensor(rhs, m._value.dtype, "MatrixSolve")
+    r = utils.as_tensor(rhs, m._v.dtype, "MatrixSolve")
     utils.check_same_dtype("MatrixSolve", [m, r])
     sm, sr = utils.shape_of(m), utils.shape_of(r)
     if len(sr) != len(sm) or sr[:-2] != sm[:-2] or sr[-2] != sm[-1]:
@@ -328,7 +328,7 @@ def norm(
     tf.Tensor(6.0, shape=(), dtype=float32)
     """
     x = utils.as_tensor(tensor, None, "Norm")
-    if x._value.dtype.kind not in "fc":
+    if x._v.dtype.kind not in "fc":
         utils.require_float("Norm", x)
     rank = len(utils.shape_of(x))
     matrix = isinstance(axis, (tuple, list)) and len(axis) == 2

@@ -99,18 +99,18 @@ _cast_nondiff = Op("Cast", lambda x, *, dtype: x.astype(dtype), differentiable=F
 
 
 def _require_kind(op_name: str, x: Any, kinds: str, what: str) -> None:
-    if isinstance(x, (TensorBase, VariableBase)) and np.dtype(x._value.dtype).kind not in kinds:
+    if isinstance(x, (TensorBase, VariableBase)) and np.dtype(x._v.dtype).kind not in kinds:
         raise errors.InvalidArgumentError(
             None,
             None,
-            f"{op_name}: expected a {what} tensor, got {np.dtype(x._value.dtype).name}{list(x._value.shape)}.",
+            f"{op_name}: expected a {what} tensor, got {np.dtype(x._v.dtype).name}{list(x._v.shape)}.",
         )
 
 
 def _float_unary(op: Op, x: Any, complex_ok: bool = True) -> Tensor:
     """Binds a unary op that TF only defines for floating (and complex) dtypes."""
     x = utils.as_tensor(x, None, op.name)
-    if x._value.dtype.kind not in ("fc" if complex_ok else "f"):
+    if x._v.dtype.kind not in ("fc" if complex_ok else "f"):
         utils.require_float(op.name, x, complex_ok)
     return bind(op, x)
 
@@ -118,7 +118,7 @@ def _float_unary(op: Op, x: Any, complex_ok: bool = True) -> Tensor:
 def _numeric_unary(op: Op, x: Any) -> Tensor:
     """Binds a unary op that TF defines for numbers but not for bool."""
     x = utils.as_tensor(x, None, op.name)
-    if x._value.dtype.kind == "b":
+    if x._v.dtype.kind == "b":
         utils.require_kind(op.name, x, "fciu", "numeric")
     return bind(op, x)
 
@@ -165,11 +165,11 @@ def truediv(x: Any, y: Any, name: str | None = None) -> Tensor:
     tf.Tensor(0.5, shape=(), dtype=float64)
     """
     # Fast path: a floating tensor divided by anything is a plain RealDiv (bind converts scalars).
-    if isinstance(x, (TensorBase, VariableBase)) and x._value.dtype.kind in "fc":
+    if isinstance(x, (TensorBase, VariableBase)) and x._v.dtype.kind in "fc":
         return bind(_divide, x, y)
     if (
         isinstance(y, (TensorBase, VariableBase))
-        and y._value.dtype.kind in "fc"
+        and y._v.dtype.kind in "fc"
         and not isinstance(x, (TensorBase, VariableBase))
     ):
         return bind(_divide, x, y)
@@ -215,7 +215,7 @@ _any_zero = Op("AnyZero", lambda y: jnp.any(y == 0), differentiable=False)
 
 def _check_int_division(out: Any, y: Any, op_name: str) -> None:
     """TF raises on integer division by zero (XLA returns garbage): one extra reduction for ints only."""
-    if out._value.dtype.kind not in "iu" or isinstance(out._value, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
+    if out._v.dtype.kind not in "iu" or isinstance(out._v, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
         return
     y_arr = y._value if isinstance(y, (TensorBase, VariableBase)) else np.asarray(y)
     if isinstance(y_arr, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
@@ -459,8 +459,8 @@ def cast(x: Any, dtype: Any, name: str | None = None) -> Tensor:
     target = dtypes_lib.as_dtype(dtype)
     if not isinstance(x, (TensorBase, VariableBase)):
         x = Tensor(convert_python(x, None, "Cast"))
-    src_kind = np.dtype(x._value.dtype).kind
-    if x._value.dtype == target._np:
+    src_kind = np.dtype(x._v.dtype).kind
+    if x._v.dtype == target._np:
         return x if isinstance(x, Tensor) else bind(_cast, x, dtype=target._np)
     if src_kind == "c" and target._np.kind != "c":
         x = bind(_real, x)
@@ -514,9 +514,9 @@ def _pair(x: Any, y: Any, op_name: str) -> tuple[Any, Any]:
     if xt and yt:
         return x._value, y._value
     if xt:
-        return x._value, convert_python(y, x._value.dtype, op_name)
+        return x._value, convert_python(y, x._v.dtype, op_name)
     if yt:
-        return convert_python(x, y._value.dtype, op_name), y._value
+        return convert_python(x, y._v.dtype, op_name), y._value
     xa = convert_python(x, None, op_name)
     return xa, convert_python(y, xa.dtype, op_name)
 
@@ -584,7 +584,7 @@ def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None)
                 "use tf.where(condition, x, y) inside compiled code."
             )
         return bind(_where_indices, condition, size=int(np.count_nonzero(value)))
-    if condition._value.dtype.kind != "b":
+    if condition._v.dtype.kind != "b":
         utils.require_kind("SelectV2", condition, "b", "bool condition")
     x, y = utils.as_tensors_like([x, y], "SelectV2")
     shapes = [utils.shape_of(t) for t in (condition, x, y)]

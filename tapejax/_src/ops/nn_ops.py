@@ -129,14 +129,14 @@ _dropout = Op("Dropout", _dropout_impl)
 
 def _float_input(op_name: str, x: Any) -> Any:
     x = utils.as_tensor(x, None, op_name)
-    if x._value.dtype.kind != "f":
+    if x._v.dtype.kind != "f":
         utils.require_float(op_name, x, complex_ok=False)
     return x
 
 
 def _real_input(op_name: str, x: Any) -> Any:
     x = utils.as_tensor(x, None, op_name)
-    if x._value.dtype.kind not in "fiu":
+    if x._v.dtype.kind not in "fiu":
         utils.require_kind(op_name, x, "fiu", "real numeric")
     return x
 
@@ -230,7 +230,7 @@ def softmax_cross_entropy_with_logits(labels: Any, logits: Any, axis: int = -1, 
     tf.Tensor([0.6931472], shape=(1,), dtype=float32)
     """
     x = _float_input("SoftmaxCrossEntropyWithLogits", logits)
-    z = utils.as_tensor(labels, x._value.dtype, "SoftmaxCrossEntropyWithLogits")
+    z = utils.as_tensor(labels, x._v.dtype, "SoftmaxCrossEntropyWithLogits")
     utils.check_same_dtype("SoftmaxCrossEntropyWithLogits", [z, x])
     sx, sz = utils.shape_of(x), utils.shape_of(z)
     if utils.broadcast_shapes(sx, sz) is None:
@@ -258,7 +258,7 @@ def sparse_softmax_cross_entropy_with_logits(labels: Any = None, logits: Any = N
     """
     x = _float_input("SparseSoftmaxCrossEntropyWithLogits", logits)
     z = utils.as_tensor(labels, None, "SparseSoftmaxCrossEntropyWithLogits")
-    if z._value.dtype.kind not in "iu":
+    if z._v.dtype.kind not in "iu":
         utils.require_kind("SparseSoftmaxCrossEntropyWithLogits", z, "iu", "int32 or int64 labels")
     sx, sz = utils.shape_of(x), utils.shape_of(z)
     if not sx:
@@ -294,7 +294,7 @@ def sigmoid_cross_entropy_with_logits(labels: Any = None, logits: Any = None, na
     tf.Tensor([0.6931472], shape=(1,), dtype=float32)
     """
     x = _float_input("SigmoidCrossEntropyWithLogits", logits)
-    z = utils.as_tensor(labels, x._value.dtype, "SigmoidCrossEntropyWithLogits")
+    z = utils.as_tensor(labels, x._v.dtype, "SigmoidCrossEntropyWithLogits")
     utils.check_same_dtype("SigmoidCrossEntropyWithLogits", [z, x])
     if utils.shape_of(x) != utils.shape_of(z):
         raise ValueError(
@@ -362,7 +362,7 @@ def moments(
     axes_ = utils.reduction_axes("Moments", axes, utils.shape_of(t))
     if axes_ is None:
         axes_ = tuple(range(len(utils.shape_of(t))))
-    if t._value.dtype == np.float16:
+    if t._v.dtype == np.float16:
         mean, variance = bind(_moments, math_ops.cast(t, np.float32), axes=axes_, keepdims=bool(keepdims))
         return math_ops.cast(mean, np.float16), math_ops.cast(variance, np.float16)
     mean, variance = bind(_moments, t, axes=axes_, keepdims=bool(keepdims))
@@ -390,7 +390,7 @@ def dropout(x: Any, rate: Any, noise_shape: Any = None, seed: int | None = None,
     if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= float(rate) < 1:
         raise ValueError(f"`rate` must be a scalar tensor or a float in the range [0, 1). Received: rate={rate}")
     t = utils.as_tensor(x, None, "Dropout")
-    if t._value.dtype.kind != "f":
+    if t._v.dtype.kind != "f":
         raise ValueError(
             f"`x.dtype` must be a floating point tensor as `x` will be scaled. Received: x_dtype={t.dtype!r}"
         )
@@ -413,5 +413,5 @@ def dropout(x: Any, rate: Any, noise_shape: Any = None, seed: int | None = None,
             raise ValueError(
                 f"dropout: noise_shape {list(mask_shape)} does not broadcast to x's shape {shape}."
             ) from None
-    noise = random_ops.uniform(mask_shape, dtype=t._value.dtype, seed=seed)
+    noise = random_ops.uniform(mask_shape, dtype=t._v.dtype, seed=seed)
     return bind(_dropout, t, noise, rate=float(rate))

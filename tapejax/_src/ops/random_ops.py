@@ -148,7 +148,7 @@ def _scaled(op: Op, shape: Any, a: Any, b: Any, dtype: np.dtype, seed: Any) -> T
     ta = utils.as_tensor(a, dtype, op.name)
     tb = utils.as_tensor(b, dtype, op.name)
     utils.check_same_dtype(op.name, [ta, tb])
-    if ta._value.dtype != dtype:
+    if ta._v.dtype != dtype:
         raise utils.invalid_argument(
             f"{op.name}: parameters must have dtype {dtype.name}, got {utils.describe([ta, tb])}."
         )

@@ -133,9 +133,9 @@ _cumsum = Op("Cumsum", _cumsum_impl)
 
 def _reduce(op: Op, kinds: str, what: str, input_tensor: Any, axis: Any, keepdims: bool) -> Tensor:
     x = utils.as_tensor(input_tensor, None, op.name)
-    if x._value.dtype.kind not in kinds:
+    if x._v.dtype.kind not in kinds:
         utils.require_kind(op.name, x, kinds, what)
-    axes = utils.reduction_axes(op.name, axis, x._value.shape)
+    axes = utils.reduction_axes(op.name, axis, x._v.shape)
     return bind(op, x, axis=axes, keepdims=bool(keepdims))
 
 
@@ -195,7 +195,7 @@ def reduce_prod(input_tensor: Any, axis: Any = None, keepdims: bool = False, nam
 
 def _float_reduce(op: Op, input_tensor: Any, axis: Any, keepdims: bool) -> Tensor:
     x = utils.as_tensor(input_tensor, None, op.name)
-    if x._value.dtype.kind not in "fc":
+    if x._v.dtype.kind not in "fc":
         raise TypeError(
             f"{op.name}: input must be either real or complex, got {utils.describe([x])}. "
             "Fix: tf.cast the input to tf.float32."
@@ -250,7 +250,7 @@ def _arg_reduce(op: Op, input: Any, axis: Any, output_type: Any) -> Tensor:  # n
     out = dtypes_lib.as_dtype(output_type)
     if out.name not in ("int16", "uint16", "int32", "int64"):
         raise TypeError(f"{op.name}: output_type must be tf.int32 or tf.int64, got {out!r}.")
-    shape = x._value.shape
+    shape = x._v.shape
     ax = 0 if axis is None else utils.static_int(axis, "axis")
     if not shape:
         raise utils.invalid_argument(
@@ -289,9 +289,9 @@ def cumsum(x: Any, axis: Any = 0, exclusive: bool = False, reverse: bool = False
     tf.Tensor([5 3 0], shape=(3,), dtype=int32)
     """
     t = utils.as_tensor(x, None, "Cumsum")
-    if t._value.dtype.kind not in "fciu":
+    if t._v.dtype.kind not in "fciu":
         utils.require_kind("Cumsum", t, "fciu", "numeric")
-    shape = t._value.shape
+    shape = t._v.shape
     if not shape:
         raise utils.invalid_argument("Cumsum: input must be at least rank 1, got a scalar.")
     ax = utils.normalize_axis("Cumsum", utils.static_int(axis, "axis"), len(shape), shape)

@@ -113,7 +113,7 @@ def pack_list(values: Any, dtype: Any, op_name: str) -> list[Any]:
     if dtype is None:
         for v in _flatten(values):
             if isinstance(v, (TensorBase, VariableBase)):
-                dtype = v._value.dtype
+                dtype = v._v.dtype
                 break
         else:
             dtype = _infer_python_dtype(values)
@@ -207,7 +207,7 @@ def split(
     ax = utils.normalize_axis("Split", utils.static_int(axis, "axis"), len(shape), shape)
     dim = shape[ax]
     if isinstance(num_or_size_splits, (int, np.integer)) or (
-        utils.is_tensor(num_or_size_splits) and not num_or_size_splits._value.shape
+        utils.is_tensor(num_or_size_splits) and not num_or_size_splits._v.shape
     ):
         n = utils.static_int(num_or_size_splits, "num_or_size_splits")
         if n <= 0 or dim % n:
@@ -389,7 +389,7 @@ def pad(
                     f"MirrorPad: paddings must be less than{' or equal to' if limit_offset else ''} the dimension "
                     f"size: {lo}, {hi} not less than {d + limit_offset} (input shape {shape}, mode {mode_})."
                 )
-    cv = utils.as_tensor(constant_values, x._value.dtype, "Pad")
+    cv = utils.as_tensor(constant_values, x._v.dtype, "Pad")
     if utils.shape_of(cv) != ():
         raise utils.invalid_argument(f"Pad: constant_values must be a scalar, got shape {utils.shape_of(cv)}.")
     return bind(_pad, x, cv, paddings=pairs, mode=mode_)
@@ -466,4 +466,4 @@ def transpose(a: Any, perm: Any = None, conjugate: bool = False, name: str = "tr
     p = tuple(d + rank if d < 0 else d for d in p)
     if sorted(p) != list(range(rank)):
         raise utils.invalid_argument(f"Transpose: perm {list(p)} is not a permutation of [0, {rank}).")
-    return bind(_transpose, x, perm=p, conjugate=bool(conjugate) and x._value.dtype.kind == "c")
+    return bind(_transpose, x, perm=p, conjugate=bool(conjugate) and x._v.dtype.kind == "c")

@@ -86,13 +86,13 @@ def as_tensors_like(values: Sequence[Any], op_name: str) -> list[Any]:
     hint = None
     for v in values:
         if isinstance(v, (TensorBase, VariableBase)):
-            hint = v._value.dtype
+            hint = v._v.dtype
             break
     out = []
     for v in values:
         t = as_tensor(v, hint, op_name)
         if hint is None:
-            hint = t._value.dtype
+            hint = t._v.dtype
         out.append(t)
     check_same_dtype(op_name, out)
     return out
@@ -102,9 +102,9 @@ def check_same_dtype(op_name: str, tensors: Sequence[Any]) -> None:
     """Raises TF's InvalidArgumentError if the tensors do not all have one dtype."""
     if not tensors:
         return
-    d0 = tensors[0]._value.dtype
+    d0 = tensors[0]._v.dtype
     for t in tensors[1:]:
-        if t._value.dtype != d0:
+        if t._v.dtype != d0:
             raise errors.InvalidArgumentError(
                 None,
                 None,
@@ -114,17 +114,17 @@ def check_same_dtype(op_name: str, tensors: Sequence[Any]) -> None:
 
 
 def dtype_name(x: Any) -> str:
-    return np.dtype(x._value.dtype).name if np.dtype(x._value.dtype) in dtypes_lib._BY_NP else str(x._value.dtype)
+    return np.dtype(x._v.dtype).name if np.dtype(x._v.dtype) in dtypes_lib._BY_NP else str(x._v.dtype)
 
 
 def describe(tensors: Sequence[Any]) -> str:
     """``float32[2, 3], int32[]``: dtypes and shapes, for error messages."""
-    return ", ".join(f"{dtype_name(t)}{list(t._value.shape)}" for t in tensors)
+    return ", ".join(f"{dtype_name(t)}{list(t._v.shape)}" for t in tensors)
 
 
 def require_kind(op_name: str, x: Any, kinds: str, what: str | None = None) -> None:
     """Raises TF's InvalidArgumentError unless ``x``'s dtype kind is one of ``kinds`` (numpy kinds)."""
-    kind = x._value.dtype.kind
+    kind = x._v.dtype.kind
     if kind not in kinds:
         allowed = what or " or ".join(_KIND_NAMES[k] for k in kinds)
         raise errors.InvalidArgumentError(
@@ -147,7 +147,7 @@ def invalid_argument(message: str) -> errors.InvalidArgumentError:
 def shape_of(x: Any) -> tuple[int, ...]:
     """The static shape of a Tensor, Variable or convertible value."""
     if isinstance(x, (TensorBase, VariableBase)):
-        return tuple(x._value.shape)
+        return tuple(x._v.shape)
     return tuple(np.shape(convert_python(x, None)))
 
 
