@@ -42,11 +42,14 @@ class Op:
       sparse_grad: a row gather (``params, indices``; params = input 0, params ``axis``/``batch_dims``):
         a source read only through it gets TF's ``IndexedSlices`` gradient.
       runs_user_code: the implementation calls user code (pullbacks, custom gradients, functions):
-        its exceptions propagate unchanged instead of becoming ``InvalidArgumentError``.
+        its exceptions propagate unchanged instead of becoming ``InvalidArgumentError``; never deferred.
+      defer: may be queued by deferred execution (lazy.py); False for ops whose many outputs are
+        better computed at the call (the row chunks of ``unstack``, which iteration uses).
     """
 
     __slots__ = (
         "_kernels",
+        "deferrable",
         "differentiable",
         "impl",
         "multiple_results",
@@ -66,8 +69,10 @@ class Op:
         same_dtype: bool = False,
         sparse_grad: bool = False,
         runs_user_code: bool = False,
+        defer: bool = True,
     ) -> None:
         self.name = name
+        self.deferrable = defer and not runs_user_code
         self.sparse_grad = sparse_grad
         self.runs_user_code = runs_user_code
         self.impl = impl
@@ -225,7 +230,6 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
     Returns a Tensor, or a tuple of Tensors for multiple-result ops.
     """
     key = tuple(params.items()) if params else ()
-    kern = op._kernels.get(key) or op.kernel(key)
     vals: list[Any] = []
     convert = False
     for a in args:
@@ -252,7 +256,7 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
                 else:
                     vals[i] = _default_array(a, op.name)
     # Deferred (see lazy.py) only on concrete arrays and pending values, never on tracers.
-    deferred = lazy.ENABLED and not op.runs_user_code
+    deferred = lazy.ENABLED and op.deferrable
     avals = []
     for v in vals:
         t = type(v)
@@ -271,7 +275,7 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
         out_avals = lazy._AVALS.get(k)
         if out_avals is None:
             try:
-                out_avals = lazy.out_avals(k, kern)
+                out_avals = lazy.out_avals(k, op._kernels.get(key) or op.kernel(key))
             except (TypeError, ValueError) as e:
                 raise _op_error(op, vals, e) from None
         outs = lazy.record(op, key, out_avals, vals)
@@ -281,7 +285,7 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
             if type(v) is Pending:
                 vals[i] = lazy.force(v)
         try:
-            out = kern(*vals)
+            out = (op._kernels.get(key) or op.kernel(key))(*vals)
         except (TypeError, ValueError) as e:
             if op.runs_user_code:
                 raise

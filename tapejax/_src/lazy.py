@@ -188,18 +188,39 @@ def _adopt(vals: Sequence[Any]) -> _Batch:
 
 def record(op: Any, key: tuple[Any, ...], avals: Any, vals: list[Any]) -> tuple[Pending, ...]:
     """Queues ``op`` on ``vals`` (arrays or Pending values); returns its Pending outputs."""
-    batch = _adopt(vals)
+    batch = _queue.batch
+    gen = batch.gen
+    refs = []
+    for v in vals:
+        if type(v) is Pending:
+            if v.value is None:
+                n = v.node
+                if n.gen == gen:  # pyright: ignore[reportOptionalMemberAccess]
+                    refs.append((n.pos, v.index))  # pyright: ignore[reportOptionalMemberAccess]
+                    continue
+                return _record_adopting(op, key, avals, vals)
+            v = v.value
+        j = batch.leaf_at.get(id(v))
+        if j is None:
+            j = batch.leaf_at[id(v)] = len(batch.leaves)
+            batch.leaves.append(v)
+        refs.append(j)
     node = LazyNode(op, key, vals, batch)
     if op.multiple_results:
         outs = tuple([Pending(node, i, a) for i, a in enumerate(avals)])
     else:
         outs = (Pending(node, 0, avals),)
     node.outs = outs
-    batch.sigs.append((op, key, tuple([batch.ref(v) for v in vals])))
+    batch.sigs.append((op, key, tuple(refs)))
     batch.nodes.append(node)
     if len(batch.nodes) >= MAX_QUEUE:
         flush()
     return outs
+
+
+def _record_adopting(op: Any, key: tuple[Any, ...], avals: Any, vals: list[Any]) -> tuple[Pending, ...]:
+    _adopt(vals)
+    return record(op, key, avals, vals)
 
 
 def flush(extra: Sequence[Pending] = ()) -> None:

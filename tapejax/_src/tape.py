@@ -126,33 +126,42 @@ class Tape:
         watched = self._watched
         hit = False
         inputs = []
-        for i, a in enumerate(args):
+        in_ids = []
+        i = -1
+        for a in args:
+            i += 1
             if isinstance(a, TensorBase):
-                if not hit and id(a) in watched:
+                ia = id(a)
+                if ia in watched:
                     hit = True
                 inputs.append(a)
+                in_ids.append(ia)
             elif isinstance(a, VariableBase):
                 var_id = id(a)
                 v = vals[i]
-                if (var_id in self._vars or (self._auto and a.trainable)) and v.dtype in _INEXACT:
+                if var_id in self._vars or (self._auto and a.trainable):
                     self._vars[var_id] = a
-                    r = reads.get(i)
-                    if r is None:
-                        r = reads[i] = _wrap(v)
-                    watched[id(r)] = r
-                    rs = self._reads.get(var_id)
-                    if rs is None:
-                        self._reads[var_id] = [r]
-                    else:
-                        rs.append(r)
-                    inputs.append(r)
-                    hit = True
-                else:
-                    if var_id in self._vars or (self._auto and a.trainable):
-                        self._vars[var_id] = a
-                    inputs.append(v)
+                    if v.dtype in _INEXACT:
+                        r = reads.get(i)
+                        if r is None:
+                            r = reads[i] = _wrap(v)
+                        ir = id(r)
+                        watched[ir] = r
+                        rs = self._reads.get(var_id)
+                        if rs is None:
+                            self._reads[var_id] = [r]
+                        else:
+                            rs.append(r)
+                        inputs.append(r)
+                        in_ids.append(ir)
+                        hit = True
+                        continue
+                inputs.append(v)
+                in_ids.append(id(v))
             else:
-                inputs.append(vals[i])
+                v = vals[i]
+                inputs.append(v)
+                in_ids.append(id(v))
         outputs = result if op.multiple_results else (result,)
         if not hit:
             if self._cut:
@@ -167,12 +176,33 @@ class Tape:
             for o in outputs:
                 self._cut[id(o)] = (op.name, o)
             return
-        for o in outputs:
-            if o._v.dtype in _INEXACT:
-                watched[id(o)] = o
         if op.sparse_grad:
             self._has_sparse = True
-        self._append(Node(op, params, tuple(inputs), outputs))
+        # The node and its signature: tensors numbered by first appearance on this tape.
+        pos = self._pos
+        ins = []
+        for k in in_ids:
+            p = pos.get(k)
+            if p is None:
+                p = pos[k] = len(pos)
+            ins.append(p)
+        out_ids = []
+        outs = []
+        for o in outputs:
+            k = id(o)
+            out_ids.append(k)
+            outs.append(pos.setdefault(k, len(pos)))
+            if o._v.dtype in _INEXACT:
+                watched[k] = o
+        node = object.__new__(Node)
+        node.op = op
+        node.params = params
+        node.inputs = tuple(inputs)
+        node.outputs = outputs
+        node.in_ids = tuple(in_ids)
+        node.out_ids = tuple(out_ids)
+        node.sig = (op, params, tuple(ins), tuple(outs))
+        self._nodes.append(node)
 
     def _append(self, node: Node) -> None:
         """Appends a node with its signature: tensors numbered by first appearance on this tape."""
@@ -183,10 +213,7 @@ class Tape:
             if p is None:
                 p = pos[i] = len(pos)
             ins.append(p)
-        outs = []
-        for i in node.out_ids:
-            p = pos[i] = len(pos)  # an output is always new
-            outs.append(p)
+        outs = [pos.setdefault(i, len(pos)) for i in node.out_ids]
         node.sig = (node.op, node.params, tuple(ins), tuple(outs))
         self._nodes.append(node)
 

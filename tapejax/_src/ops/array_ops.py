@@ -11,7 +11,7 @@ from jax import lax
 
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src import errors
-from tapejax._src.core import Op, TensorBase, VariableBase, bind
+from tapejax._src.core import Op, TensorBase, VariableBase, bind, scalar_to_array
 from tapejax._src.tensor import Tensor, TensorShape, _flatten, convert_python
 
 newaxis = None
@@ -20,7 +20,6 @@ newaxis = None
 # Compiling a program with N outputs costs ~30 ms per output on CPU (XLA), so long unstacks run as
 # chunks of this many rows, one cached kernel for all chunks: 1000 rows are 63 dispatches.
 _UNSTACK_CHUNK = 16
-_ZERO = np.int32(0)
 
 
 def _unstack_impl(x: Any, start: Any, *, num: int, axis: int) -> Any:
@@ -49,7 +48,7 @@ def _identity_impl(x: Any) -> Any:
     return x
 
 
-_unstack = Op("Unpack", _unstack_impl, multiple_results=True)
+_unstack = Op("Unpack", _unstack_impl, multiple_results=True, defer=False)  # 16 rows at a time, at the call
 _strided_slice = Op("StridedSlice", _strided_slice_impl)
 _reshape = Op("Reshape", lambda x, *, shape: jnp.reshape(x, shape))
 _identity = Op("Identity", _identity_impl)
@@ -160,11 +159,13 @@ def unstack(value: Any, num: int | None = None, axis: int = 0, name: str | None 
     if n == 0:
         return []
     if n <= _UNSTACK_CHUNK:
-        return list(bind(_unstack, value, _ZERO, num=n, axis=axis_))
+        return list(bind(_unstack, value, scalar_to_array(0, np.dtype(np.int32), "Unpack"), num=n, axis=axis_))
     rows: list[Tensor] = []
     for begin in range(0, n, _UNSTACK_CHUNK):
         start = min(begin, n - _UNSTACK_CHUNK)  # the last chunk overlaps the previous one
-        part = bind(_unstack, value, np.int32(start), num=_UNSTACK_CHUNK, axis=axis_)
+        # A cached device scalar: a numpy scalar argument would miss jax.jit's C++ fast path.
+        begin_at = scalar_to_array(start, np.dtype(np.int32), "Unpack")
+        part = bind(_unstack, value, begin_at, num=_UNSTACK_CHUNK, axis=axis_)
         rows.extend(part[begin - start :])
     return rows
 
