@@ -160,9 +160,9 @@ def out_avals(k: tuple[Any, ...], kern: Callable[..., Any]) -> Any:
     op, _, in_avals = k
     shaped = jax.eval_shape(kern, *[jax.ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type) for a in in_avals])
     r = (
-        tuple(jax.core.ShapedArray(s.shape, s.dtype, weak_type=s.weak_type) for s in shaped)
+        tuple(_core.ShapedArray(s.shape, s.dtype, weak_type=s.weak_type) for s in shaped)
         if op.multiple_results
-        else jax.core.ShapedArray(shaped.shape, shaped.dtype, weak_type=shaped.weak_type)
+        else _core.ShapedArray(shaped.shape, shaped.dtype, weak_type=shaped.weak_type)
     )
     if len(_AVALS) > 8192:
         _AVALS.clear()

@@ -227,14 +227,10 @@ class Tape:
         if isinstance(t, VariableBase):
             self._vars[id(t)] = t
             if not _is_inexact(t._v):
-                logger.warning(
-                    "The dtype of the watched tensor must be floating (e.g. tf.float32), got %s", t._v.dtype
-                )
+                logger.warning("The dtype of the watched tensor must be floating (e.g. tf.float32), got %s", t._v.dtype)
         elif isinstance(t, TensorBase):
             if not _is_inexact(t._v):
-                logger.warning(
-                    "The dtype of the watched tensor must be floating (e.g. tf.float32), got %s", t._v.dtype
-                )
+                logger.warning("The dtype of the watched tensor must be floating (e.g. tf.float32), got %s", t._v.dtype)
                 return
             self._watched[id(t)] = t
         else:

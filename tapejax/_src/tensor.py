@@ -9,11 +9,10 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax._src.array import ArrayImpl
 
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src import errors
-from jax._src.array import ArrayImpl
-
 from tapejax._src.core import TensorBase, VariableBase, _wrap, tape_state
 
 

@@ -1,0 +1,184 @@
+"""Deferred execution (tapejax/_src/lazy.py): ops are queued and run as one compiled program."""
+
+from __future__ import annotations
+
+import gc
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import jax
+import numpy as np
+import pytest
+
+import tapejax as tf
+from tapejax._src import lazy
+from tapejax._src.lazy import Pending
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def programs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """Records (nodes, outputs) of every compiled program call (lazy._call)."""
+    calls: list[tuple[int, int]] = []
+    orig = lazy._call
+
+    def spy(key, leaves, roots):
+        calls.append((len(key[0]), len(roots)))
+        return orig(key, leaves, roots)
+
+    monkeypatch.setattr(lazy, "_call", spy)
+    lazy.flush()
+    calls.clear()
+    return calls
+
+
+def _tutorial_steps(n: int) -> tuple[tf.Variable, tf.Variable, list[float]]:
+    rng = np.random.default_rng(0)
+    xs = rng.standard_normal(n).astype(np.float32)
+    x_data = tf.constant(xs)
+    y_data = tf.constant(3 * xs + 1)
+    w = tf.Variable(-1.0)
+    b = tf.Variable(-1.0)
+    losses = []
+    for x, y in zip(x_data, y_data):  # noqa: B905 - the tutorial's code
+        with tf.GradientTape() as tape:
+            predictions = x * w + b
+            loss = tf.pow((predictions - y), 2)
+        gradients = tape.gradient(loss, [w, b])
+        losses.append(float(loss))
+        w = tf.Variable(w - 0.01 * gradients[0])
+        b = tf.Variable(b - 0.01 * gradients[1])
+    return w, b, losses
+
+
+def test_ops_are_deferred_until_a_value_is_needed() -> None:
+    x = tf.constant([1.0, 2.0])
+    y = x * 3.0 + 1.0
+    assert type(y._v) is Pending
+    assert y.shape == (2,) and y.dtype == tf.float32  # known without computing
+    assert type(y._v) is Pending
+    np.testing.assert_array_equal(y.numpy(), [4.0, 7.0])
+    assert type(y._v) is not Pending
+
+
+def test_training_step_is_one_program_call(programs: list[tuple[int, int]]) -> None:
+    """The tutorial step (forward, gradient, Variable update) runs as ONE XLA program per step."""
+    _tutorial_steps(3)
+    programs.clear()
+    _tutorial_steps(20)
+    # 20 steps, one program each: the previous update, the forward and the pullback together.
+    assert len(programs) == 20
+    # Every output is a value something still holds: w, b, predictions, loss (gradients: extra).
+    assert max(outs for _, outs in programs) <= 4
+
+
+def test_deferred_results_match_eager_mode() -> None:
+    w, b, losses = _tutorial_steps(50)
+    previous = lazy.set_enabled(False)
+    try:
+        assert not lazy.ENABLED
+        w_e, b_e, losses_e = _tutorial_steps(50)
+        assert type((tf.constant(1.0) * 2.0)._v) is not Pending
+    finally:
+        lazy.set_enabled(previous)
+    # Equal up to rounding: XLA fuses the step (a loss near 0 is a difference of close numbers).
+    np.testing.assert_allclose(losses, losses_e, rtol=1e-4, atol=1e-7)
+    np.testing.assert_allclose([w.numpy(), b.numpy()], [w_e.numpy(), b_e.numpy()], rtol=1e-6)
+
+
+def test_shape_errors_raise_at_the_call_not_later() -> None:
+    v = tf.Variable([1.0, 2.0])
+    a = v * 2.0  # pending
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"AddV2.*float32\[2\].*float32\[3\]"):
+        a + tf.constant([1.0, 2.0, 3.0])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="different dtypes"):
+        a + tf.constant([1, 2])
+    np.testing.assert_array_equal(v.numpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(a.numpy(), [2.0, 4.0])
+
+
+def test_queue_is_bounded() -> None:
+    x = tf.constant(1.0)
+    for _ in range(3 * lazy.MAX_QUEUE + 5):
+        x = x + 1.0
+        assert len(lazy._queue.batch.nodes) < lazy.MAX_QUEUE
+    assert float(x) == 3 * lazy.MAX_QUEUE + 6
+
+
+def test_only_values_still_held_are_outputs(programs: list[tuple[int, int]]) -> None:
+    x = tf.constant(2.0)
+    a = x * 3.0
+    b = a + 1.0
+    c = b * b
+    del a, b
+    gc.collect()
+    assert float(c) == 49.0
+    assert programs == [(3, 1)]  # three nodes, one output: c
+
+
+def test_value_kept_only_by_a_persistent_tape_is_recomputed() -> None:
+    x = tf.Variable(3.0)
+    with tf.GradientTape(persistent=True) as tape:
+        y = x * x
+        z = tf.sin(y)
+    del y
+    g1 = tape.gradient(z, x)
+    lazy.flush()
+    g2 = tape.gradient(z, x)
+    expected = np.cos(9.0) * 6.0
+    np.testing.assert_allclose([float(g1), float(g2)], [expected, expected], rtol=1e-5)
+
+
+def test_pending_value_used_inside_a_function_trace() -> None:
+    c = tf.constant(2.0) * 3.0  # pending when the trace reads it
+
+    @tf.function
+    def f(x: tf.Tensor) -> tf.Tensor:
+        return x * c + tf.constant(1.0) * 2.0
+
+    assert float(f(tf.constant(1.0))) == 8.0
+    assert float(f(tf.constant(2.0))) == 14.0
+    assert not isinstance(c._value, jax.core.Tracer)
+    assert float(c) == 6.0
+
+
+def test_pending_value_read_from_another_thread() -> None:
+    made: list[tf.Tensor] = []
+    t = threading.Thread(target=lambda: made.append(tf.constant(4.0) * 5.0))
+    t.start()
+    t.join()
+    assert type(made[0]._v) is Pending
+    assert float(made[0] + 1.0) == 21.0
+
+
+def test_variable_holds_a_pending_value_until_read() -> None:
+    x = tf.constant([1.0, 2.0])
+    v = tf.Variable(x * 2.0)
+    assert type(v._v) is Pending
+    assert v.shape == (2,) and v.dtype == tf.float32
+    v.assign_add([1.0, 1.0])
+    np.testing.assert_array_equal(v.numpy(), [3.0, 5.0])
+
+
+def test_integer_division_by_zero_still_raises_at_the_call() -> None:
+    with pytest.raises(tf.errors.InvalidArgumentError, match="division by zero"):
+        tf.constant([4, 2]) // tf.constant([1, 0])
+
+
+def test_tape_suite_passes_with_deferral_off() -> None:
+    """TAPEJAX_DEFER=0 dispatches every op at its call; the tape tests hold in that mode too."""
+    env = {**os.environ, "TAPEJAX_DEFER": "0"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "tests/test_tape.py"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert " passed" in proc.stdout
