@@ -248,6 +248,13 @@ class Tape:
         self._exits = {}
 
 
+@functools.cache
+def _variable_counter() -> Any:
+    from tapejax._src.variable import _creation_counter
+
+    return _creation_counter
+
+
 def _check_unconnected(value: Any) -> UnconnectedGradients:
     if value is UnconnectedGradients.NONE or value is UnconnectedGradients.ZERO:
         return value
@@ -295,9 +302,7 @@ class GradientTape(Tape):
         tape_state.tapes = [*tape_state.tapes, self]
         self._entered = True
         if self._start_uid is None:
-            from tapejax._src.variable import _creation_counter
-
-            self._start_uid = next(_creation_counter)
+            self._start_uid = next(_variable_counter())
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -461,12 +466,14 @@ class GradientTape(Tape):
         targets, _ = flatten(target)
         if mode != "grad" and len(targets) != 1:
             raise ValueError(f"{mode}: target must be a single Tensor, got {len(targets)}.")
-        if any(t is None for t in targets):
-            raise TypeError("Argument `target` contains None; expected Tensors or Variables.")
+        for t in targets:
+            if t is None:
+                raise TypeError("Argument `target` contains None; expected Tensors or Variables.")
         source_leaves, source_tree = flatten(sources)
-        if any(s is None for s in source_leaves):
-            raise ValueError("gradient: sources contain None; expected Tensors or Variables.")
-        seeds = self._seeds(targets, output_gradients)
+        for s in source_leaves:
+            if s is None:
+                raise ValueError("gradient: sources contain None; expected Tensors or Variables.")
+        seeds = [None] * len(targets) if output_gradients is None else self._seeds(targets, output_gradients)
 
         target_ids: list[Any] = []
         avals = []
@@ -507,11 +514,7 @@ class GradientTape(Tape):
         if not self._persistent:
             self._used = True
         key = hit = None
-        if (
-            not sparse
-            and len(self._nodes) <= backward.SEGMENT
-            and not any(isinstance(t, VariableBase) for t in targets)
-        ):
+        if not sparse and len(self._nodes) <= backward.SEGMENT and all(type(t) is Tensor for t in targets):
             key = self._signature(mode, target_ids, avals, source_ids, seeded)
             hit = backward.lookup_signature(key)
         if hit is not None:  # the same tape structure as an earlier call: no pruning
