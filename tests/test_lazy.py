@@ -105,7 +105,7 @@ def test_queue_is_bounded() -> None:
     x = tf.constant(1.0)
     for _ in range(3 * lazy.MAX_QUEUE + 5):
         x = x + 1.0
-        assert len(lazy._queue.batch.nodes) < lazy.MAX_QUEUE
+        assert len(lazy._queue.batch.nodes) <= lazy.MAX_QUEUE
     assert float(x) == 3 * lazy.MAX_QUEUE + 6
 
 
@@ -162,6 +162,81 @@ def test_variable_holds_a_pending_value_until_read() -> None:
     assert v.shape == (2,) and v.dtype == tf.float32
     v.assign_add([1.0, 1.0])
     np.testing.assert_array_equal(v.numpy(), [3.0, 5.0])
+
+
+def test_gradient_inside_jax_jit_leaks_no_tracer_into_queued_values() -> None:
+    """Regression: gradient() under a JAX trace must not fuse the queue with traced residuals."""
+    w = tf.constant([1.0, 2.0])
+    other = tf.constant([5.0]) * 2.0  # pending, made outside the trace
+
+    @jax.jit
+    def h(xa: jax.Array) -> jax.Array:
+        x = tf.convert_to_tensor(xa)
+        with tf.GradientTape() as t:
+            t.watch(w)
+            z = tf.reduce_sum(w * x)
+            z2 = tf.reduce_sum(tf.cos(w) * 3.0)  # concrete inputs: queued inside the trace
+        return t.gradient([z, z2], w)._value
+
+    np.testing.assert_allclose(h(jax.numpy.ones(2, jax.numpy.float32)), 1.0 - 3.0 * np.sin([1.0, 2.0]), rtol=1e-6)
+    np.testing.assert_array_equal(other.numpy(), [10.0])
+
+
+def test_threads_reading_values_another_thread_is_computing() -> None:
+    """Regression: a value read by one thread while its own thread runs the queue (no lock: KeyError)."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    base = tf.constant(np.ones(20_000, np.float32))
+    errs: list[str] = []
+    box: list[tf.Tensor] = [base]
+    bar = threading.Barrier(3)
+    n = 60
+
+    def owner() -> None:
+        for i in range(n):
+            y = base * float(i) + 1.0
+            box[0] = y
+            bar.wait()
+            y.numpy()
+            bar.wait()
+
+    def reader() -> None:
+        for i in range(n):
+            bar.wait()
+            try:
+                np.testing.assert_array_equal((box[0] * 2.0).numpy()[:2], [2.0 * i + 2.0] * 2)
+            except Exception as e:  # collected and reported below
+                errs.append(f"{type(e).__name__}: {e}")
+            bar.wait()
+
+    threads = [threading.Thread(target=owner), threading.Thread(target=reader), threading.Thread(target=reader)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errs == []
+
+
+def test_inputs_the_caller_dropped_are_not_kept_alive(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression: the queue holds its input arrays; a byte limit runs it before they pile up."""
+    monkeypatch.setattr(lazy, "MAX_QUEUE_BYTES", 4 * 2**20)
+    lazy.flush()
+    gc.collect()
+    before = sum(a.nbytes for a in jax.live_arrays())
+    res = []
+    for i in range(40):
+        x = tf.constant(np.full((2**18,), i, np.float32))  # 1 MB, dropped on the next iteration
+        res.append(tf.reduce_mean(x))  # kept, not read
+    del x
+    gc.collect()
+    held = sum(a.nbytes for a in jax.live_arrays()) - before
+    assert held <= 6 * 2**20  # the limit plus one array, not 40 MB
+    assert [float(r) for r in res] == list(range(40))
+    gc.collect()
+    assert sum(a.nbytes for a in jax.live_arrays()) - before < 2**20
 
 
 def test_integer_division_by_zero_still_raises_at_the_call() -> None:

@@ -6,7 +6,8 @@ avals, so bad input still fails at the call, with the same error) and returns a 
 :class:`Pending` value: a :class:`LazyNode` (op, params, inputs) waiting on this thread's queue.
 
 A pending value is computed when something needs it: ``.numpy()``, printing, ``bool()``, a JAX
-function, an op that cannot be deferred, ``gradient()``, or a full queue (:data:`MAX_QUEUE` nodes).
+function, an op that cannot be deferred, ``gradient()``, or a full queue (:data:`MAX_QUEUE` nodes, or
+:data:`MAX_QUEUE_BYTES` of input arrays, which the queue keeps alive until it runs).
 Then the whole queue runs as ONE ``jax.jit`` program, cached by its structure (ops, params, wiring,
 which values are wanted), whose outputs are every pending value still held by a live Tensor or
 Variable. A training step therefore costs one XLA call for its forward ops and the update that
@@ -15,6 +16,12 @@ follows it, however many ops it has; a loop repeats one structure, so it compile
 What each Tensor holds is ``_v``: a JAX array (or tracer), or a :class:`Pending`. ``Tensor._value``
 and ``Variable._value`` are properties that compute a pending value first, so every reader outside
 the hot paths (``bind`` and the tape read ``_v``) sees an array, as before.
+
+Queues are per thread. A value queued by one thread and read by another is computed on its own
+(``evaluate``); a lock orders the storing of computed values. Under a JAX trace (``tf.function``,
+``jax.jit`` around tapejax code) nothing traced is ever queued: ops on tracers run their kernels,
+queued values read by them are computed with ``ensure_compile_time_eval``, and ``gradient()`` does
+not fuse.
 
 ``TAPEJAX_DEFER=0`` in the environment (or :func:`set_enabled`) turns deferral off: every op then
 dispatches its own kernel at the call.
@@ -36,6 +43,8 @@ from jax._src import core as _core
 
 # When the queue holds this many nodes it is run (bounds memory and compile size).
 MAX_QUEUE = 256
+# ... or when its inputs (kept alive until it runs, even if the caller dropped them) reach this size.
+MAX_QUEUE_BYTES = 64 * 2**20
 
 ENABLED = os.environ.get("TAPEJAX_DEFER", "1") not in ("0", "false", "False", "")
 
@@ -120,7 +129,7 @@ class _Batch:
     ``leaves``: the computed arrays the batch reads, each once) or ``(node position, output index)``.
     """
 
-    __slots__ = ("gen", "leaf_at", "leaves", "nodes", "sigs")
+    __slots__ = ("gen", "leaf_at", "leaf_bytes", "leaves", "nodes", "sigs")
 
     def __init__(self) -> None:
         self.gen = next(_seq)
@@ -128,16 +137,21 @@ class _Batch:
         self.sigs: list[tuple[Any, ...]] = []
         self.leaves: list[Any] = []
         self.leaf_at: dict[int, int] = {}
+        self.leaf_bytes = 0  # of the non-scalar leaves: the batch keeps them alive until it runs
 
     def ref(self, v: Any) -> Any:
         if type(v) is Pending:
-            if v.value is None:
-                return (v.node.pos, v.index)  # pyright: ignore[reportOptionalMemberAccess]
+            n = v.node  # read before value: another thread may compute it meanwhile (value, then node)
+            if n is not None and v.value is None:
+                return (n.pos, v.index)
             v = v.value
         j = self.leaf_at.get(id(v))
         if j is None:
             j = self.leaf_at[id(v)] = len(self.leaves)
             self.leaves.append(v)
+            a = v.aval
+            if a.shape:
+                self.leaf_bytes += a.size * a.dtype.itemsize
         return j
 
 
@@ -179,9 +193,11 @@ def _adopt(vals: Sequence[Any]) -> _Batch:
     while True:
         batch = _queue.batch
         for v in vals:
-            if type(v) is Pending and v.value is None and v.node.gen != batch.gen:  # pyright: ignore[reportOptionalMemberAccess]
-                evaluate([v])
-                break
+            if type(v) is Pending:
+                n = v.node
+                if n is not None and v.value is None and n.gen != batch.gen:
+                    evaluate([v])
+                    break
         else:
             return batch
 
@@ -189,14 +205,18 @@ def _adopt(vals: Sequence[Any]) -> _Batch:
 def record(op: Any, key: tuple[Any, ...], avals: Any, vals: list[Any]) -> tuple[Pending, ...]:
     """Queues ``op`` on ``vals`` (arrays or Pending values); returns its Pending outputs."""
     batch = _queue.batch
+    if len(batch.nodes) >= MAX_QUEUE or batch.leaf_bytes > MAX_QUEUE_BYTES:
+        # Full: run it first (its values the arguments hold are computed), then queue this op.
+        flush()
+        batch = _queue.batch
     gen = batch.gen
     refs = []
     for v in vals:
         if type(v) is Pending:
-            if v.value is None:
-                n = v.node
-                if n.gen == gen:  # pyright: ignore[reportOptionalMemberAccess]
-                    refs.append((n.pos, v.index))  # pyright: ignore[reportOptionalMemberAccess]
+            n = v.node  # read before value: another thread may compute it meanwhile (value, then node)
+            if n is not None and v.value is None:
+                if n.gen == gen:
+                    refs.append((n.pos, v.index))
                     continue
                 return _record_adopting(op, key, avals, vals)
             v = v.value
@@ -204,6 +224,9 @@ def record(op: Any, key: tuple[Any, ...], avals: Any, vals: list[Any]) -> tuple[
         if j is None:
             j = batch.leaf_at[id(v)] = len(batch.leaves)
             batch.leaves.append(v)
+            a = v.aval
+            if a.shape:
+                batch.leaf_bytes += a.size * a.dtype.itemsize
         refs.append(j)
     node = LazyNode(op, key, vals, batch)
     if op.multiple_results:
@@ -213,8 +236,6 @@ def record(op: Any, key: tuple[Any, ...], avals: Any, vals: list[Any]) -> tuple[
     node.outs = outs
     batch.sigs.append((op, key, tuple(refs)))
     batch.nodes.append(node)
-    if len(batch.nodes) >= MAX_QUEUE:
-        flush()
     return outs
 
 
@@ -230,8 +251,9 @@ def flush(extra: Sequence[Pending] = ()) -> None:
 
 def force(p: Pending) -> Any:
     """The value of ``p``, computing it (with the rest of the queue) if needed."""
-    if p.value is None:
-        if p.node.gen == _queue.batch.gen:  # pyright: ignore[reportOptionalMemberAccess]
+    n = p.node
+    if p.value is None and n is not None:
+        if n.gen == _queue.batch.gen:
             flush((p,))
         else:
             evaluate([p])
@@ -248,6 +270,10 @@ def run_with(then: Callable[..., Any], args: Sequence[Any]) -> Any:
 
     ``then`` is a jitted function, the same object for the same computation (it is part of the key).
     """
+    if type(_core.trace_ctx.trace) is not _core.EvalTrace:
+        # Inside a JAX trace some arguments may be tracers: the queue must not take them as inputs
+        # (its outputs would be tracers, stored in Tensors made outside the trace).
+        return then(*[concrete(v) for v in args])
     _adopt(args)
     return _run_batch((), args, then)
 
@@ -255,6 +281,9 @@ def run_with(then: Callable[..., Any], args: Sequence[Any]) -> Any:
 # Compiled programs per batch structure (bounded, least recently used dropped).
 _PROGRAMS: OrderedDict[Any, Callable[..., Any]] = OrderedDict()
 _MAX_PROGRAMS = 512
+
+# Held while computed values are stored (and by evaluate, which reads other threads' nodes).
+_lock = threading.RLock()
 
 
 def _run_batch(extra: Sequence[Pending], args: Sequence[Any], then: Callable[..., Any] | None) -> Any:
@@ -282,22 +311,31 @@ def _call(key: Any, leaves: list[Any], roots: list[Pending]) -> Any:
         _PROGRAMS[key] = program
         if len(_PROGRAMS) > _MAX_PROGRAMS:
             _PROGRAMS.popitem(last=False)
-    if type(_core.trace_ctx.trace) is _core.EvalTrace:
-        results, extra = program(leaves)
-    else:  # forced while some JAX trace runs: compute it now, do not stage it into that trace
-        with jax.ensure_compile_time_eval():
+    with _lock:
+        if type(_core.trace_ctx.trace) is _core.EvalTrace:
             results, extra = program(leaves)
-    for p, r in zip(roots, results, strict=True):
-        p.value = r
-        p.node = None
+        else:  # forced while some JAX trace runs: compute it now, do not stage it into that trace
+            with jax.ensure_compile_time_eval():
+                results, extra = program(leaves)
+        for p, r in zip(roots, results, strict=True):
+            p.value = r  # value first, then node: readers check node, then value
+            p.node = None
     return extra
 
 
 def evaluate(roots: list[Pending]) -> None:
     """Computes ``roots`` (pending values of earlier batches) in one compiled call, on their own.
 
-    The nodes they depend on are gathered back to computed values, which become the inputs.
+    The nodes they depend on are gathered back to computed values, which become the inputs. Holds
+    the lock throughout, so no other thread computes these values meanwhile.
     """
+    with _lock:
+        roots = [p for p in roots if p.value is None and p.node is not None]
+        if roots:
+            _evaluate(roots)
+
+
+def _evaluate(roots: list[Pending]) -> None:
     nodes: list[LazyNode] = []
     seen: set[int] = set()
     stack = [p.node for p in roots]
