@@ -233,7 +233,7 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
     vals: list[Any] = []
     convert = False
     for a in args:
-        if isinstance(a, (TensorBase, VariableBase)):
+        if type(a) is Tensor or isinstance(a, (TensorBase, VariableBase)):
             vals.append(a._v)
         elif type(a) is Pending:  # a deferred constant a tape recorded (pullback residuals)
             vals.append(a)

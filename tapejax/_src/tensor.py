@@ -13,7 +13,7 @@ from jax._src.array import ArrayImpl
 
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src import errors
-from tapejax._src.core import TensorBase, VariableBase, _wrap, tape_state
+from tapejax._src.core import TensorBase, VariableBase, _wrap, bind, tape_state
 
 
 class TensorShape:
@@ -169,23 +169,24 @@ class TensorOperators:
 
     __slots__ = ()
 
+    # The commonest operators bind their op directly (tf.add & co. are exactly this bind).
     def __add__(self, other: Any) -> Tensor:
-        return math_ops.add(self, other)
+        return bind(math_ops._add, self, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        return math_ops.add(other, self)
+        return bind(math_ops._add, other, self)
 
     def __sub__(self, other: Any) -> Tensor:
-        return math_ops.subtract(self, other)
+        return bind(math_ops._subtract, self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        return math_ops.subtract(other, self)
+        return bind(math_ops._subtract, other, self)
 
     def __mul__(self, other: Any) -> Tensor:
-        return math_ops.multiply(self, other)
+        return bind(math_ops._multiply, self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        return math_ops.multiply(other, self)
+        return bind(math_ops._multiply, other, self)
 
     def __truediv__(self, other: Any) -> Tensor:
         return math_ops.truediv(self, other)
