@@ -239,6 +239,27 @@ def test_inputs_the_caller_dropped_are_not_kept_alive(monkeypatch: pytest.Monkey
     assert sum(a.nbytes for a in jax.live_arrays()) - before < 2**20
 
 
+def test_compiled_programs_are_bounded_and_least_recently_used_go_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lazy, "_MAX_PROGRAMS", 8)
+    monkeypatch.setattr(lazy, "_PROGRAMS", type(lazy._PROGRAMS)())
+    x = tf.constant(1.0)
+
+    def chain(n: int) -> float:
+        y = x
+        for _ in range(n):
+            y = y * 1.5
+        return float(y)
+
+    hot = chain(1)
+    for n in range(2, 14):  # 12 more structures
+        assert chain(n) == 1.5**n
+        assert chain(1) == hot  # used again every time: stays cached
+        assert len(lazy._PROGRAMS) <= 8
+    keys = list(lazy._PROGRAMS)
+    assert any(len(k[0]) == 1 for k in keys)  # the hot one-node program survived
+    assert not any(len(k[0]) in (2, 3, 4) for k in keys)  # the oldest cold ones were dropped
+
+
 def test_integer_division_by_zero_still_raises_at_the_call() -> None:
     with pytest.raises(tf.errors.InvalidArgumentError, match="division by zero"):
         tf.constant([4, 2]) // tf.constant([1, 0])

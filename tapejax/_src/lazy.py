@@ -280,7 +280,7 @@ def run_with(then: Callable[..., Any], args: Sequence[Any]) -> Any:
 
 # Compiled programs per batch structure (bounded, least recently used dropped).
 _PROGRAMS: OrderedDict[Any, Callable[..., Any]] = OrderedDict()
-_MAX_PROGRAMS = 512
+_MAX_PROGRAMS = 128  # each holds an XLA executable (about 2 MB)
 
 # Held while computed values are stored (and by evaluate, which reads other threads' nodes).
 _lock = threading.RLock()
@@ -295,12 +295,29 @@ def _run_batch(extra: Sequence[Pending], args: Sequence[Any], then: Callable[...
     outs = []
     for n in batch.nodes:
         for p in n.outs:
-            if p.value is None and ((p.owners and _wanted(p)) or p in extra):
+            if p.value is None:
+                for r in p.owners:  # wanted: a live owner still holds it
+                    h = r()
+                    if h is not None and h._v is p:
+                        break
+                else:
+                    if p not in extra:
+                        continue
                 roots.append(p)
                 outs.append((n.pos, p.index))
         n.outs = ()  # no node <-> Pending cycle left for the garbage collector
-    arg_refs = tuple([batch.ref(v) for v in args])
-    key = (tuple(batch.sigs), tuple(outs), arg_refs, then)
+    arg_refs = []
+    leaf_at = batch.leaf_at
+    for v in args:
+        if type(v) is Pending:
+            n = v.node  # read before value: another thread may compute it meanwhile (value, then node)
+            if n is not None and v.value is None:
+                arg_refs.append((n.pos, v.index))
+                continue
+            v = v.value
+        j = leaf_at.get(id(v))
+        arg_refs.append(j if j is not None else batch.ref(v))
+    key = (tuple(batch.sigs), tuple(outs), tuple(arg_refs), then)
     return _call(key, batch.leaves, roots)
 
 
@@ -311,6 +328,8 @@ def _call(key: Any, leaves: list[Any], roots: list[Pending]) -> Any:
         _PROGRAMS[key] = program
         if len(_PROGRAMS) > _MAX_PROGRAMS:
             _PROGRAMS.popitem(last=False)
+    elif len(_PROGRAMS) > _MAX_PROGRAMS // 2:
+        _PROGRAMS.move_to_end(key)  # least recently used goes first (only worth it once it fills)
     with _lock:
         if type(_core.trace_ctx.trace) is _core.EvalTrace:
             results, extra = program(leaves)

@@ -561,17 +561,25 @@ class GradientTape(Tape):
         """The cache key of a gradient on this tape: node signatures plus where targets and sources sit."""
         pos = self._pos
         other: dict[Any, int] = {}  # ids on no node, numbered apart (negative) so identity still counts
-
-        def at(i: Any) -> int:
-            p = pos.get(i)
-            return p if p is not None else other.setdefault(i, -1 - len(other))
-
+        targets = []
+        for t in target_ids:
+            if t is not None:
+                p = pos.get(t)
+                t = p if p is not None else other.setdefault(t, -1 - len(other))
+            targets.append(t)
+        sources = []
+        for ids in source_ids:
+            at = []
+            for i in ids:
+                p = pos.get(i)
+                at.append(p if p is not None else other.setdefault(i, -1 - len(other)))
+            sources.append(tuple(at))
         return (
             mode,
             tuple([n.sig for n in self._nodes]),
-            tuple([None if t is None else at(t) for t in target_ids]),
+            tuple(targets),
             tuple(avals),
-            tuple([tuple([at(i) for i in ids]) for ids in source_ids]),
+            tuple(sources),
             tuple(seeded),
         )
 
