@@ -100,8 +100,9 @@ class Variable(VariableBase, TensorOperators):
             hold(arr, self)
         self.trainable = True if trainable is None else bool(trainable)
         self._name = f"{name or 'Variable'}:0" if name is None or ":" not in name else name
-        self._shape = TensorShape(arr.shape) if shape is None else TensorShape(shape)
-        if shape is not None and not self._shape.is_compatible_with(arr.shape):
+        # None: the initial value's shape, which assignments then keep (built when asked for).
+        self._shape = None if shape is None else TensorShape(shape)
+        if self._shape is not None and not self._shape.is_compatible_with(arr.shape):
             raise ValueError(
                 f"tf.Variable: initial value of shape {arr.shape} is incompatible with shape={self._shape}."
             )
@@ -119,10 +120,10 @@ class Variable(VariableBase, TensorOperators):
     @property
     def shape(self) -> TensorShape:
         """The declared shape (``shape=`` at creation, ``None`` dims allowed), as TF."""
-        return self._shape
+        return TensorShape(self._v.shape) if self._shape is None else self._shape
 
     def get_shape(self) -> TensorShape:
-        return self._shape
+        return self.shape
 
     @property
     def ndim(self) -> int:
@@ -176,9 +177,9 @@ class Variable(VariableBase, TensorOperators):
         else:
             # A Python value that does not fit the dtype (1.5 into an int Variable) raises TypeError, as TF.
             arr = convert_python(value, dtype, op_name)
-        if not self._shape.is_compatible_with(arr.shape):
+        if not self.shape.is_compatible_with(arr.shape):
             raise ValueError(
-                f"Cannot {op_name} variable '{self._name}': Shape mismatch. The variable shape {self._shape}, "
+                f"Cannot {op_name} variable '{self._name}': Shape mismatch. The variable shape {self.shape}, "
                 f"and the assigned value shape {TensorShape(arr.shape)} are incompatible."
             )
         return arr
@@ -196,7 +197,7 @@ class Variable(VariableBase, TensorOperators):
         """Adds ``delta`` in place (shape- and dtype-checked)."""
         arr = self._checked(delta, "assign_add")
         new = _add_kernel(self._value, arr)
-        if new.shape != self._value.shape and not self._shape.is_compatible_with(new.shape):
+        if new.shape != self._value.shape and not self.shape.is_compatible_with(new.shape):
             raise ValueError(
                 f"assign_add on Variable '{self._name}': Shape mismatch {self._value.shape} vs {arr.shape}."
             )
