@@ -2,7 +2,8 @@
 
 Every tapejax op is one ``Op`` (a name, a pure ``jnp`` implementation and its flags) and every call
 goes through :func:`bind`, the single interception point: it unwraps Tensors and Variables to JAX
-arrays, runs the op's cached ``jax.jit`` kernel, wraps the result, and lets active tapes record it.
+arrays, queues the op for deferred execution (lazy.py) or, under a JAX trace, runs its cached
+``jax.jit`` kernel, wraps the result, and lets active tapes record it.
 """
 
 from __future__ import annotations
@@ -102,6 +103,18 @@ class _TapeState(threading.local):
 tape_state = _TapeState()
 
 
+def _get_value(self: Any) -> Any:
+    """``_value`` of Tensors and Variables: the array, a pending value computed (and kept) first."""
+    v = self._v
+    if type(v) is Pending:
+        v = self._v = v.value if v.value is not None else lazy.force(v)
+    return v
+
+
+def _set_value(self: Any, value: Any) -> None:
+    self._v = value
+
+
 class VariableBase:
     """Marker base of ``tf.Variable`` so that ``bind`` can recognise it without an import cycle.
 
@@ -112,17 +125,7 @@ class VariableBase:
     __slots__ = ()
     _v: Any
     trainable: bool
-
-    @property
-    def _value(self) -> Any:
-        v = self._v
-        if type(v) is Pending:
-            v = self._v = v.value if v.value is not None else lazy.force(v)
-        return v
-
-    @_value.setter
-    def _value(self, value: Any) -> None:
-        self._v = value
+    _value = property(_get_value, _set_value)
 
 
 class TensorBase:
@@ -132,17 +135,7 @@ class TensorBase:
     """
 
     __slots__ = ("_v",)
-
-    @property
-    def _value(self) -> Any:
-        v = self._v
-        if type(v) is Pending:
-            v = self._v = v.value if v.value is not None else lazy.force(v)
-        return v
-
-    @_value.setter
-    def _value(self, value: Any) -> None:
-        self._v = value
+    _value = property(_get_value, _set_value)
 
 
 def _wrap(x: Any) -> Tensor:
@@ -224,10 +217,12 @@ def _hinted_array(value: Any, np_dtype: np.dtype, op_name: str) -> Any:
 
 
 def bind(op: Op, *args: Any, **params: Any) -> Any:
-    """Runs ``op`` on ``args`` eagerly and lets the active tapes record it.
+    """Runs ``op`` on ``args`` (queued for deferred execution, see lazy.py, or at once inside a JAX
+    trace) and lets the active tapes record it.
 
-    Tensors and Variables are unwrapped; other arguments are converted with TF's dtype rules.
-    Returns a Tensor, or a tuple of Tensors for multiple-result ops.
+    Tensors and Variables are unwrapped; other arguments are converted with TF's dtype rules. Shape
+    and dtype errors raise here either way. Returns a Tensor, or a tuple of Tensors for
+    multiple-result ops.
     """
     key = tuple(params.items()) if params else ()
     vals: list[Any] = []
