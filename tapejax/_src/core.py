@@ -226,40 +226,57 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
     """
     key = tuple(params.items()) if params else ()
     vals: list[Any] = []
+    avals: list[Any] = []  # deferral needs every value concrete (ArrayImpl) or pending: never tracers
+    deferred = lazy.ENABLED and op.deferrable
     convert = False
     for a in args:
         if type(a) is Tensor or isinstance(a, (TensorBase, VariableBase)):
-            vals.append(a._v)
+            v = a._v
         elif type(a) is Pending:  # a deferred constant a tape recorded (pullback residuals)
-            vals.append(a)
+            v = a
         else:
             vals.append(None)  # converted below, once the dtype hint is known
+            avals.append(None)
             convert = True
-    if convert:
-        hint = next((v.dtype for v in vals if v is not None), None)
-        for i, a in enumerate(args):
-            if vals[i] is None:
-                if type(a) in (list, tuple) and _packs_tensors(a):
-                    # A list holding Tensors is packed by a recorded stack op, so gradients reach them.
-                    from tapejax._src.ops.array_ops import convert_to_tensor
-
-                    packed = convert_to_tensor(a)
-                    args = (*args[:i], packed, *args[i + 1 :])
-                    vals[i] = packed._v
-                elif op.same_dtype and hint is not None:
-                    vals[i] = _hinted_array(a, hint, op.name)
-                else:
-                    vals[i] = _default_array(a, op.name)
-    # Deferred (see lazy.py) only on concrete arrays and pending values, never on tracers.
-    deferred = lazy.ENABLED and op.deferrable
-    avals = []
-    for v in vals:
+            continue
+        vals.append(v)
         t = type(v)
         if t is _ArrayImpl or t is Pending:
             avals.append(v.aval)
         else:
             deferred = False
             avals.append(v)
+    if convert:
+        hint = None
+        for v in vals:
+            if v is not None:
+                hint = v.dtype
+                break
+        for i, a in enumerate(args):
+            if vals[i] is None:
+                ta = type(a)
+                if (ta is float or ta is int) and op.same_dtype and hint is not None:
+                    v = _SCALAR_CACHE.get((ta, a, hint))  # ``lr * g``: a dict lookup
+                    if v is None:
+                        v = _hinted_array(a, hint, op.name)
+                elif ta in (list, tuple) and _packs_tensors(a):
+                    # A list holding Tensors is packed by a recorded stack op, so gradients reach them.
+                    from tapejax._src.ops.array_ops import convert_to_tensor
+
+                    packed = convert_to_tensor(a)
+                    args = (*args[:i], packed, *args[i + 1 :])
+                    v = packed._v
+                elif op.same_dtype and hint is not None:
+                    v = _hinted_array(a, hint, op.name)
+                else:
+                    v = _default_array(a, op.name)
+                vals[i] = v
+                t = type(v)
+                if t is _ArrayImpl or t is Pending:
+                    avals[i] = v.aval
+                else:
+                    deferred = False
+                    avals[i] = v
     if op.same_dtype and len(vals) > 1:
         d0 = avals[0].dtype
         for a in avals:
@@ -274,7 +291,13 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
             except (TypeError, ValueError) as e:
                 raise _op_error(op, vals, e) from None
         outs = lazy.record(op, key, out_avals, vals)
-        result: Any = tuple([_wrap_pending(p) for p in outs]) if op.multiple_results else _wrap_pending(outs[0])
+        if op.multiple_results:
+            result: Any = tuple([_wrap_pending(p) for p in outs])
+        else:
+            p = outs[0]
+            result = object.__new__(Tensor)
+            result._v = p
+            p.owners.append(weakref.ref(result))
     else:
         for i, v in enumerate(vals):
             if type(v) is Pending:
