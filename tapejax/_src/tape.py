@@ -33,7 +33,7 @@ class UnconnectedGradients(enum.Enum):
 class Node:
     """One recorded op: its inputs (Tensors, or constant arrays) and output Tensors."""
 
-    __slots__ = ("in_ids", "inputs", "op", "out_ids", "outputs", "params", "sig")
+    __slots__ = ("inputs", "op", "outputs", "params", "sig")
 
     def __init__(
         self, op: Op, params: tuple[tuple[str, Any], ...], inputs: tuple[Any, ...], outputs: tuple[Any, ...]
@@ -42,10 +42,18 @@ class Node:
         self.params = params
         self.inputs = inputs
         self.outputs = outputs
-        self.in_ids = tuple(map(id, inputs))
-        self.out_ids = tuple(map(id, outputs))
         # Position-based structure of this node on its tape (set by Tape._append).
         self.sig: Any = None
+
+    # Ids of inputs and outputs (the node keeps them alive, so ids are unique); only the pruning
+    # of a new tape structure reads them, so they are not built while recording.
+    @property
+    def in_ids(self) -> tuple[int, ...]:
+        return tuple(map(id, self.inputs))
+
+    @property
+    def out_ids(self) -> tuple[int, ...]:
+        return tuple(map(id, self.outputs))
 
 
 _INEXACT = frozenset(
@@ -126,16 +134,13 @@ class Tape:
         watched = self._watched
         hit = False
         inputs = []
-        in_ids = []
         i = -1
         for a in args:
             i += 1
             if isinstance(a, TensorBase):
-                ia = id(a)
-                if ia in watched:
+                if id(a) in watched:
                     hit = True
                 inputs.append(a)
-                in_ids.append(ia)
             elif isinstance(a, VariableBase):
                 var_id = id(a)
                 v = vals[i]
@@ -153,15 +158,11 @@ class Tape:
                         else:
                             rs.append(r)
                         inputs.append(r)
-                        in_ids.append(ir)
                         hit = True
                         continue
                 inputs.append(v)
-                in_ids.append(id(v))
             else:
-                v = vals[i]
-                inputs.append(v)
-                in_ids.append(id(v))
+                inputs.append(vals[i])
         outputs = result if op.multiple_results else (result,)
         if not hit:
             if self._cut:
@@ -181,16 +182,15 @@ class Tape:
         # The node and its signature: tensors numbered by first appearance on this tape.
         pos = self._pos
         ins = []
-        for k in in_ids:
+        for x in inputs:
+            k = id(x)
             p = pos.get(k)
             if p is None:
                 p = pos[k] = len(pos)
             ins.append(p)
-        out_ids = []
         outs = []
         for o in outputs:
             k = id(o)
-            out_ids.append(k)
             outs.append(pos.setdefault(k, len(pos)))
             if o._v.dtype in _INEXACT:
                 watched[k] = o
@@ -199,8 +199,6 @@ class Tape:
         node.params = params
         node.inputs = tuple(inputs)
         node.outputs = outputs
-        node.in_ids = tuple(in_ids)
-        node.out_ids = tuple(out_ids)
         node.sig = (op, params, tuple(ins), tuple(outs))
         self._nodes.append(node)
 
