@@ -147,7 +147,7 @@ def _wrap(x: Any) -> Tensor:
 def _wrap_pending(p: Pending) -> Tensor:
     t = object.__new__(Tensor)
     t._v = p
-    p.owners.append(weakref.ref(t))
+    p.owner = weakref.ref(t)
     return t
 
 
@@ -297,7 +297,7 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
             p = outs[0]
             result = object.__new__(Tensor)
             result._v = p
-            p.owners.append(weakref.ref(result))
+            p.owner = weakref.ref(result)
     else:
         for i, v in enumerate(vals):
             if type(v) is Pending:

@@ -81,11 +81,12 @@ class LazyNode:
 class Pending:
     """A value not computed yet: output ``index`` of ``node``, with its shape and dtype known.
 
-    ``value`` is set (and ``node`` dropped) once computed. ``owners`` are weak references to the
-    Tensors and Variables that hold it: a run outputs the values that still have a live owner.
+    ``value`` is set (and ``node`` dropped) once computed. ``owner`` (and ``more_owners``, rarely:
+    a Variable made from it) are weak references to the Tensors and Variables that hold it: a run
+    outputs the values that still have a live owner.
     """
 
-    __slots__ = ("aval", "dtype", "index", "node", "owners", "shape", "value")
+    __slots__ = ("aval", "dtype", "index", "more_owners", "node", "owner", "shape", "value")
 
     def __init__(self, node: LazyNode, index: int, aval: Any) -> None:
         self.node: LazyNode | None = node
@@ -94,7 +95,8 @@ class Pending:
         self.shape = aval.shape
         self.dtype = aval.dtype
         self.value: Any = None
-        self.owners: list[Any] = []
+        self.owner: Any = None
+        self.more_owners: list[Any] | None = None
 
     @property
     def ndim(self) -> int:
@@ -111,14 +113,26 @@ class Pending:
 
 def hold(p: Pending, owner: Any) -> None:
     """Registers ``owner`` (a Tensor or Variable whose ``_v`` is ``p``) as keeping ``p`` wanted."""
-    p.owners.append(weakref.ref(owner))
+    if p.owner is None:
+        p.owner = weakref.ref(owner)
+    elif p.more_owners is None:
+        p.more_owners = [weakref.ref(owner)]
+    else:
+        p.more_owners.append(weakref.ref(owner))
 
 
 def _wanted(p: Pending) -> bool:
-    for r in p.owners:
+    """Whether a live Tensor or Variable still holds ``p``."""
+    r = p.owner
+    if r is not None:
         h = r()
         if h is not None and h._v is p:
             return True
+        if p.more_owners is not None:
+            for r in p.more_owners:
+                h = r()
+                if h is not None and h._v is p:
+                    return True
     return False
 
 
@@ -296,13 +310,10 @@ def _run_batch(extra: Sequence[Pending], args: Sequence[Any], then: Callable[...
     for n in batch.nodes:
         for p in n.outs:
             if p.value is None:
-                for r in p.owners:  # wanted: a live owner still holds it
-                    h = r()
-                    if h is not None and h._v is p:
-                        break
-                else:
-                    if p not in extra:
-                        continue
+                r = p.owner  # wanted: a live owner still holds it (inline _wanted: the common case)
+                h = r() if r is not None else None
+                if (h is None or h._v is not p) and not (p.more_owners and _wanted(p)) and p not in extra:
+                    continue
                 roots.append(p)
                 outs.append((n.pos, p.index))
         n.outs = ()  # no node <-> Pending cycle left for the garbage collector
