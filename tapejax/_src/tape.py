@@ -546,11 +546,12 @@ class GradientTape(Tape):
         source_tree: Any,
         unconnected: Any,
     ) -> Any:
-        if not self._persistent:
-            self._clear()
-        for i, s in enumerate(source_leaves):
-            if results[i] is None and unconnected is UnconnectedGradients.ZERO:
-                results[i] = _zeros_for(mode, targets[0] if targets else None, s)
+        if not self._persistent and (self._nodes or self._watched or self._cut or self._exits):
+            self._clear()  # (unless _pullback already did)
+        if unconnected is UnconnectedGradients.ZERO:
+            for i, s in enumerate(source_leaves):
+                if results[i] is None:
+                    results[i] = _zeros_for(mode, targets[0] if targets else None, s)
         return unflatten(source_tree, results)
 
     def _signature(
