@@ -167,6 +167,45 @@ def test_iterating_1000_elements_does_not_index_row_by_row(monkeypatch: pytest.M
     assert len(binds) <= 1000 // 16 + 1  # one dispatch per chunk of rows, never one per row
 
 
+def test_iterating_outside_a_tape_uses_one_chunk_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows come from one cached kernel, a chunk of rows per call (not JAX's per-chunk compiles)."""
+    from tapejax._src import tensor
+    from tapejax._src.core import Op
+    from tapejax._src.ops import array_ops
+
+    calls: list[tuple[tuple[str, int], ...]] = []
+    kernel = Op.kernel
+
+    def counting(op: Op, params: tuple[tuple[str, int], ...]):
+        k = kernel(op, params)
+        if op is not array_ops._unstack:
+            return k
+        return lambda *a: (calls.append(params), k(*a))[1]
+
+    monkeypatch.setattr(Op, "kernel", counting)
+    t = tf.constant(np.arange(1000, dtype=np.float32).reshape(500, 2))
+    rows = list(t)
+    assert np.array_equal(np.stack([r.numpy() for r in rows]), t.numpy())
+    assert len(calls) == -(-500 // tensor._ROW_CHUNK)
+    assert len(set(calls)) == 1
+
+
+def test_rows_taken_while_a_tape_records_carry_gradients() -> None:
+    x = tf.constant([1.0, 2.0, 3.0])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        total = tf.constant(0.0)
+        for i, row in enumerate(x):
+            total += row * float(i)
+    np.testing.assert_array_equal(tape.gradient(total, x).numpy(), [0.0, 1.0, 2.0])
+    it = iter(x)  # started outside a tape, continued inside one
+    next(it)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = next(it) * 5.0
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [0.0, 5.0, 0.0])
+
+
 def test_unpacking_a_tensor() -> None:
     a, b = tf.constant([1.0, 2.0])
     assert float(a) == 1.0 and float(b) == 2.0

@@ -13,7 +13,10 @@ from jax._src.array import ArrayImpl
 
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src import errors
-from tapejax._src.core import TensorBase, VariableBase, _wrap, bind, tape_state
+from tapejax._src.core import TensorBase, VariableBase, _wrap, bind, scalar_to_array, tape_state
+
+# Rows per kernel call when iterating a tensor outside any tape.
+_ROW_CHUNK = 32
 
 
 class TensorShape:
@@ -354,15 +357,27 @@ class Tensor(TensorBase, TensorOperators):
             raise TypeError("Cannot iterate over a scalar tensor.")
         v = self._value
         if not tape_state.tapes and type(v) is ArrayImpl:
-            # Nothing records it now: JAX's own iteration (one dispatch per 100 rows, ~1.4 µs a row).
+            # Nothing records it now: one dispatch per 32 rows.
             return self._rows(v)
         # Recorded: one dispatch per 16 rows (indexing a JAX array row by row costs ~150 µs a row).
         return iter(array_ops.unstack(self))
 
     def _rows(self, v: Any) -> Iterator[Tensor]:
-        for i, r in enumerate(v):
-            # A row taken while a tape records is a recorded slice, as TF's iteration takes it.
-            yield self[i] if tape_state.tapes else _wrap(r)
+        """Rows of ``v`` (this tensor's array), 32 at a time from one cached kernel.
+
+        (JAX's own iteration compiles a slice per chunk position: for 1000 rows, about 110 MB more
+        resident memory. A kernel's compile grows with its outputs: 32 rows cost about 40 MB once,
+        at about 1.7 µs a row; 16 rows about 20 MB, at 2.6 µs a row.)
+        """
+        n = v.shape[0]
+        size = min(n, _ROW_CHUNK)
+        kernel = array_ops._unstack.kernel((("num", size), ("axis", 0)))
+        for begin in range(0, n, size):
+            start = min(begin, n - size)  # the last chunk overlaps the previous one
+            part = kernel(v, scalar_to_array(start, np.dtype(np.int32), "Unpack"))
+            for i in range(begin - start, size):
+                # A row taken while a tape records is a recorded slice, as TF's iteration takes it.
+                yield self[start + i] if tape_state.tapes else _wrap(part[i])
 
     def __bool__(self) -> bool:
         return bool(np.asarray(self._value))
