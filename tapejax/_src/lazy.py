@@ -333,15 +333,15 @@ def _run_batch(extra: Sequence[Pending], args: Sequence[Any], then: Callable[...
 
 
 def _call(key: Any, leaves: list[Any], roots: list[Pending]) -> Any:
-    program = _PROGRAMS.get(key)
-    if program is None:
-        program = jax.jit(_program(*key))
-        _PROGRAMS[key] = program
-        if len(_PROGRAMS) > _MAX_PROGRAMS:
-            _PROGRAMS.popitem(last=False)
-    elif len(_PROGRAMS) > _MAX_PROGRAMS // 2:
-        _PROGRAMS.move_to_end(key)  # least recently used goes first (only worth it once it fills)
-    with _lock:
+    with _lock:  # the cache too: another thread may evict what this one moves
+        program = _PROGRAMS.get(key)
+        if program is None:
+            program = jax.jit(_program(*key))
+            _PROGRAMS[key] = program
+            if len(_PROGRAMS) > _MAX_PROGRAMS:
+                _PROGRAMS.popitem(last=False)
+        elif len(_PROGRAMS) > _MAX_PROGRAMS // 2:
+            _PROGRAMS.move_to_end(key)  # least recently used goes first (only worth it once it fills)
         if type(_core.trace_ctx.trace) is _core.EvalTrace:
             results, extra = program(leaves)
         else:  # forced while some JAX trace runs: compute it now, do not stage it into that trace
