@@ -133,6 +133,24 @@ def test_value_kept_only_by_a_persistent_tape_is_recomputed() -> None:
     np.testing.assert_allclose([float(g1), float(g2)], [expected, expected], rtol=1e-5)
 
 
+def test_residual_of_an_earlier_batch_nothing_holds_is_recomputed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A non-watched Variable's pending value, recorded raw by the tape, outlives its Variable."""
+    evaluated = []
+    evaluate = lazy.evaluate
+    monkeypatch.setattr(lazy, "evaluate", lambda roots: (evaluated.append(len(roots)), evaluate(roots))[1])
+    x = tf.constant(3.0)
+    v = tf.Variable(tf.constant(2.0) * 1.5, trainable=False)  # holds a pending 3.0
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = tf.sin(x * v)
+    del v
+    gc.collect()
+    lazy.flush()  # runs the batch; nothing holds the Variable's value any more, so it is not computed
+    g = tape.gradient(y, x)
+    assert evaluated == [1]  # computed on its own, from its node
+    np.testing.assert_allclose(float(g), 3.0 * np.cos(9.0), rtol=1e-5)
+
+
 def test_pending_value_used_inside_a_function_trace() -> None:
     c = tf.constant(2.0) * 3.0  # pending when the trace reads it
 

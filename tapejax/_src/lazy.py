@@ -288,7 +288,6 @@ def run_with(then: Callable[..., Any], args: Sequence[Any]) -> Any:
         # Inside a JAX trace some arguments may be tracers: the queue must not take them as inputs
         # (its outputs would be tracers, stored in Tensors made outside the trace).
         return then(*[concrete(v) for v in args])
-    _adopt(args)
     return _run_batch((), args, then)
 
 
@@ -323,8 +322,10 @@ def _run_batch(extra: Sequence[Pending], args: Sequence[Any], then: Callable[...
         if type(v) is Pending:
             n = v.node  # read before value: another thread may compute it meanwhile (value, then node)
             if n is not None and v.value is None:
-                arg_refs.append((n.pos, v.index))
-                continue
+                if n.gen == batch.gen:
+                    arg_refs.append((n.pos, v.index))
+                    continue
+                evaluate([v])  # of an earlier batch (kept by a tape only): computed on its own, rare
             v = v.value
         j = leaf_at.get(id(v))
         arg_refs.append(j if j is not None else batch.ref(v))
