@@ -1200,6 +1200,17 @@ def assign_add_dtype_mismatch(tf):
 
 
 @program
+def assign_add_and_sub_need_equal_shapes(tf):
+    v = tf.Variable([1.0, 2.0])
+    return (
+        _raises(lambda: v.assign_add([1.0, 2.0, 3.0])),
+        _raises(lambda: v.assign_add(1.0)),
+        _raises(lambda: v.assign_sub(tf.constant([1.0]))),
+        v,
+    )
+
+
+@program
 def variable_without_initial_value(tf):
     return tf.Variable()
 

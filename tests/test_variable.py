@@ -71,10 +71,27 @@ def test_assign_is_in_place_and_returns_the_variable() -> None:
 
 def test_assign_with_wrong_shape_raises_and_keeps_the_value() -> None:
     v = tf.Variable([1.0, 2.0])
-    for method in (v.assign, v.assign_add, v.assign_sub):
-        with pytest.raises(ValueError, match="Shape mismatch"):
-            method([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="Shape mismatch"):
+        v.assign([1.0, 2.0, 3.0])  # (assign_add/assign_sub: InvalidArgumentError, tested below)
     assert v.numpy().tolist() == [1.0, 2.0]
+
+
+def test_assign_add_and_sub_need_exactly_the_value_shape() -> None:
+    """TF's AssignAddVariableOp/AssignSubVariableOp: no broadcasting, InvalidArgumentError."""
+    v = tf.Variable([1.0, 2.0])
+    for bad in ([1.0, 2.0, 3.0], 1.0, tf.constant([1.0])):
+        with pytest.raises(
+            tf.errors.InvalidArgumentError, match=r"AssignAddVariableOp.*shape \[2\].*shapes must be equal"
+        ):
+            v.assign_add(bad)
+        with pytest.raises(tf.errors.InvalidArgumentError, match="AssignSubVariableOp"):
+            v.assign_sub(bad)
+    np.testing.assert_array_equal(v.numpy(), [1.0, 2.0])
+    v.assign_add([1.0, 1.0]).assign_sub(tf.constant([0.5, 0.5]))
+    np.testing.assert_array_equal(v.numpy(), [1.5, 2.5])
+    c = tf.Variable(0)
+    c.assign_add(1)  # scalars: the optimizers' step counters
+    assert int(c) == 1
 
 
 def test_assign_with_wrong_dtype_raises_and_keeps_the_value() -> None:

@@ -11,6 +11,7 @@ import jax.core
 import numpy as np
 
 from tapejax._src import dtypes as dtypes_lib
+from tapejax._src import errors
 from tapejax._src.core import TensorBase, VariableBase, tape_state
 from tapejax._src.lazy import Pending, hold
 from tapejax._src.ops import array_ops
@@ -159,8 +160,8 @@ class Variable(VariableBase, TensorOperators):
         return Reference(self)
 
     # -- assignment ---------------------------------------------------------------------------------
-    def _checked(self, value: Any, op_name: str) -> Any:
-        """``value`` as an array of this Variable's dtype and an allowed shape, or a ValueError."""
+    def _checked(self, value: Any, op_name: str, shape: bool = True) -> Any:
+        """``value`` as an array of this Variable's dtype (and, with ``shape``, an allowed shape), or a ValueError."""
         for tape in tape_state.tapes:
             on_assign = getattr(tape, "_on_assign", None)
             if on_assign is not None:
@@ -177,7 +178,7 @@ class Variable(VariableBase, TensorOperators):
         else:
             # A Python value that does not fit the dtype (1.5 into an int Variable) raises TypeError, as TF.
             arr = convert_python(value, dtype, op_name)
-        if not self.shape.is_compatible_with(arr.shape):
+        if shape and not self.shape.is_compatible_with(arr.shape):
             raise ValueError(
                 f"Cannot {op_name} variable '{self._name}': Shape mismatch. The variable shape {self.shape}, "
                 f"and the assigned value shape {TensorShape(arr.shape)} are incompatible."
@@ -194,21 +195,34 @@ class Variable(VariableBase, TensorOperators):
         return self if read_value else None
 
     def assign_add(self, delta: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True) -> Any:
-        """Adds ``delta`` in place (shape- and dtype-checked)."""
-        arr = self._checked(delta, "assign_add")
-        new = _add_kernel(self._value, arr)
-        if new.shape != self._value.shape and not self.shape.is_compatible_with(new.shape):
-            raise ValueError(
-                f"assign_add on Variable '{self._name}': Shape mismatch {self._value.shape} vs {arr.shape}."
-            )
-        self._value = _assigned(self._value, new)
+        """Adds ``delta`` in place.
+
+        Raises:
+          InvalidArgumentError: unless ``delta`` has exactly the value's shape (no broadcasting, not
+            even a scalar: TF's AssignAddVariableOp); the Variable is then unchanged.
+          ValueError: on a dtype mismatch.
+        """
+        arr = self._delta(delta, "AssignAddVariableOp")
+        self._value = _assigned(self._value, _add_kernel(self._value, arr))
         return self if read_value else None
 
     def assign_sub(self, delta: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True) -> Any:
-        """Subtracts ``delta`` in place (shape- and dtype-checked)."""
-        arr = self._checked(delta, "assign_sub")
+        """Subtracts ``delta`` in place (checked as :meth:`assign_add`)."""
+        arr = self._delta(delta, "AssignSubVariableOp")
         self._value = _assigned(self._value, _sub_kernel(self._value, arr))
         return self if read_value else None
+
+    def _delta(self, delta: Any, op_name: str) -> Any:
+        arr = self._checked(delta, "assign_add" if op_name == "AssignAddVariableOp" else "assign_sub", shape=False)
+        current = tuple(self._v.shape)
+        if tuple(arr.shape) != current:
+            raise errors.InvalidArgumentError(
+                None,
+                None,
+                f"{op_name}: Cannot update variable '{self._name}' with shape {list(current)} using a Tensor "
+                f"with shape {list(arr.shape)}, shapes must be equal.",
+            )
+        return arr
 
     def _assign_array(self, arr: Any) -> None:
         """Trusted in-place write of an array already of the right dtype and shape (optimizers)."""
