@@ -291,13 +291,7 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
             except (TypeError, ValueError) as e:
                 raise _op_error(op, vals, e) from None
         outs = lazy.record(op, key, out_avals, vals)
-        if op.multiple_results:
-            result: Any = tuple([_wrap_pending(p) for p in outs])
-        else:
-            p = outs[0]
-            result = object.__new__(Tensor)
-            result._v = p
-            p.owner = weakref.ref(result)
+        result: Any = tuple([_wrap_pending(p) for p in outs]) if op.multiple_results else _wrap_pending(outs[0])
     else:
         for i, v in enumerate(vals):
             if type(v) is Pending:

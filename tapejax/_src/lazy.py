@@ -57,7 +57,7 @@ def set_enabled(enabled: bool) -> bool:
     return previous
 
 
-_seq = itertools.count()
+_seq = itertools.count()  # numbers batches
 
 
 class LazyNode:
@@ -66,13 +66,12 @@ class LazyNode:
     ``gen`` identifies the batch it was queued on and ``pos`` is its position there.
     """
 
-    __slots__ = ("gen", "inputs", "key", "op", "outs", "pos", "seq")
+    __slots__ = ("gen", "inputs", "key", "op", "outs", "pos")
 
     def __init__(self, op: Any, key: tuple[Any, ...], inputs: list[Any], batch: _Batch) -> None:
         self.op = op
         self.key = key
         self.inputs = inputs
-        self.seq = next(_seq)
         self.gen = batch.gen
         self.pos = len(batch.nodes)
         self.outs: tuple[Pending, ...] = ()
@@ -97,14 +96,6 @@ class Pending:
         self.value: Any = None
         self.owner: Any = None
         self.more_owners: list[Any] | None = None
-
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
 
     def __repr__(self) -> str:
         state = "computed" if self.value is not None else self.node.op.name if self.node else "?"
@@ -154,10 +145,17 @@ class _Batch:
         self.leaf_bytes = 0  # of the non-scalar leaves: the batch keeps them alive until it runs
 
     def ref(self, v: Any) -> Any:
+        """``(node position, output index)`` for a value pending in this batch, else a leaf index.
+
+        A value pending in an earlier batch (run while nothing held it, yet kept by a tape) is
+        computed on its own first (rare) and becomes a leaf.
+        """
         if type(v) is Pending:
             n = v.node  # read before value: another thread may compute it meanwhile (value, then node)
             if n is not None and v.value is None:
-                return (n.pos, v.index)
+                if n.gen == self.gen:
+                    return (n.pos, v.index)
+                evaluate([v])
             v = v.value
         j = self.leaf_at.get(id(v))
         if j is None:
@@ -167,6 +165,25 @@ class _Batch:
             if a.shape:
                 self.leaf_bytes += a.size * a.dtype.itemsize
         return j
+
+    def wire(self, vals: Sequence[Any]) -> tuple[Any, ...]:
+        """The refs of ``vals`` (see :meth:`ref`), the two common cases inline (every op takes this)."""
+        gen = self.gen
+        leaf_at = self.leaf_at
+        refs = []
+        for v in vals:
+            if type(v) is Pending:
+                n = v.node
+                if n is not None and n.gen == gen and v.value is None:
+                    refs.append((n.pos, v.index))
+                    continue
+            else:
+                j = leaf_at.get(id(v))
+                if j is not None:
+                    refs.append(j)
+                    continue
+            refs.append(self.ref(v))
+        return tuple(refs)
 
 
 class _Queue(threading.local):
@@ -198,24 +215,6 @@ def out_avals(k: tuple[Any, ...], kern: Callable[..., Any]) -> Any:
     return r
 
 
-def _adopt(vals: Sequence[Any]) -> _Batch:
-    """The current batch, once every pending value in ``vals`` is computed or belongs to it.
-
-    A pending value of an earlier batch (run while nothing held it, yet kept by a tape) is computed
-    on its own first; this is rare.
-    """
-    while True:
-        batch = _queue.batch
-        for v in vals:
-            if type(v) is Pending:
-                n = v.node
-                if n is not None and v.value is None and n.gen != batch.gen:
-                    evaluate([v])
-                    break
-        else:
-            return batch
-
-
 def record(op: Any, key: tuple[Any, ...], avals: Any, vals: list[Any]) -> tuple[Pending, ...]:
     """Queues ``op`` on ``vals`` (arrays or Pending values); returns its Pending outputs."""
     batch = _queue.batch
@@ -223,39 +222,16 @@ def record(op: Any, key: tuple[Any, ...], avals: Any, vals: list[Any]) -> tuple[
         # Full: run it first (its values the arguments hold are computed), then queue this op.
         flush()
         batch = _queue.batch
-    gen = batch.gen
-    refs = []
-    for v in vals:
-        if type(v) is Pending:
-            n = v.node  # read before value: another thread may compute it meanwhile (value, then node)
-            if n is not None and v.value is None:
-                if n.gen == gen:
-                    refs.append((n.pos, v.index))
-                    continue
-                return _record_adopting(op, key, avals, vals)
-            v = v.value
-        j = batch.leaf_at.get(id(v))
-        if j is None:
-            j = batch.leaf_at[id(v)] = len(batch.leaves)
-            batch.leaves.append(v)
-            a = v.aval
-            if a.shape:
-                batch.leaf_bytes += a.size * a.dtype.itemsize
-        refs.append(j)
+    refs = batch.wire(vals)
     node = LazyNode(op, key, vals, batch)
     if op.multiple_results:
         outs = tuple([Pending(node, i, a) for i, a in enumerate(avals)])
     else:
         outs = (Pending(node, 0, avals),)
     node.outs = outs
-    batch.sigs.append((op, key, tuple(refs)))
+    batch.sigs.append((op, key, refs))
     batch.nodes.append(node)
     return outs
-
-
-def _record_adopting(op: Any, key: tuple[Any, ...], avals: Any, vals: list[Any]) -> tuple[Pending, ...]:
-    _adopt(vals)
-    return record(op, key, avals, vals)
 
 
 def flush(extra: Sequence[Pending] = ()) -> None:
@@ -309,27 +285,14 @@ def _run_batch(extra: Sequence[Pending], args: Sequence[Any], then: Callable[...
     for n in batch.nodes:
         for p in n.outs:
             if p.value is None:
-                r = p.owner  # wanted: a live owner still holds it (inline _wanted: the common case)
+                r = p.owner  # _wanted(p), its common case inline: this scans every queued output
                 h = r() if r is not None else None
                 if (h is None or h._v is not p) and not (p.more_owners and _wanted(p)) and p not in extra:
                     continue
                 roots.append(p)
                 outs.append((n.pos, p.index))
         n.outs = ()  # no node <-> Pending cycle left for the garbage collector
-    arg_refs = []
-    leaf_at = batch.leaf_at
-    for v in args:
-        if type(v) is Pending:
-            n = v.node  # read before value: another thread may compute it meanwhile (value, then node)
-            if n is not None and v.value is None:
-                if n.gen == batch.gen:
-                    arg_refs.append((n.pos, v.index))
-                    continue
-                evaluate([v])  # of an earlier batch (kept by a tape only): computed on its own, rare
-            v = v.value
-        j = leaf_at.get(id(v))
-        arg_refs.append(j if j is not None else batch.ref(v))
-    key = (tuple(batch.sigs), tuple(outs), tuple(arg_refs), then)
+    key = (tuple(batch.sigs), tuple(outs), batch.wire(args), then)
     return _call(key, batch.leaves, roots)
 
 
@@ -379,7 +342,7 @@ def _evaluate(roots: list[Pending]) -> None:
         for v in n.inputs:
             if type(v) is Pending and v.value is None:
                 stack.append(v.node)
-    nodes.sort(key=_by_seq)
+    nodes.sort(key=_by_creation)
     where = {id(n): i for i, n in enumerate(nodes)}
     leaves: list[Any] = []
     leaf_at: dict[int, int] = {}
@@ -400,8 +363,10 @@ def _evaluate(roots: list[Pending]) -> None:
     _call((wiring, outs, (), None), leaves, roots)
 
 
-def _by_seq(n: LazyNode) -> int:
-    return n.seq
+def _by_creation(n: LazyNode) -> tuple[int, int]:
+    # Topological: batches are numbered as they are made, and a node's pending inputs are always of
+    # its own batch (Batch.ref computes any other first).
+    return (n.gen, n.pos)
 
 
 def _program(
@@ -422,9 +387,3 @@ def _program(
         return results, (then(*[get(r) for r in arg_refs]) if then is not None else None)
 
     return run
-
-
-def clear_caches() -> None:
-    """Drops the compiled programs and the shape cache (tests)."""
-    _PROGRAMS.clear()
-    _AVALS.clear()
