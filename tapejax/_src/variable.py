@@ -202,18 +202,18 @@ class Variable(VariableBase, TensorOperators):
             even a scalar: TF's AssignAddVariableOp); the Variable is then unchanged.
           ValueError: on a dtype mismatch.
         """
-        arr = self._delta(delta, "AssignAddVariableOp")
+        arr = self._delta(delta, "assign_add", "AssignAddVariableOp")
         self._value = _assigned(self._value, _add_kernel(self._value, arr))
         return self if read_value else None
 
     def assign_sub(self, delta: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True) -> Any:
         """Subtracts ``delta`` in place (checked as :meth:`assign_add`)."""
-        arr = self._delta(delta, "AssignSubVariableOp")
+        arr = self._delta(delta, "assign_sub", "AssignSubVariableOp")
         self._value = _assigned(self._value, _sub_kernel(self._value, arr))
         return self if read_value else None
 
-    def _delta(self, delta: Any, op_name: str) -> Any:
-        arr = self._checked(delta, "assign_add" if op_name == "AssignAddVariableOp" else "assign_sub", shape=False)
+    def _delta(self, delta: Any, method: str, op_name: str) -> Any:
+        arr = self._checked(delta, method, shape=False)
         current = tuple(self._v.shape)
         if tuple(arr.shape) != current:
             raise errors.InvalidArgumentError(
