@@ -45,7 +45,9 @@ class Op:
       runs_user_code: the implementation calls user code (pullbacks, custom gradients, functions):
         its exceptions propagate unchanged instead of becoming ``InvalidArgumentError``; never deferred.
       defer: may be queued by deferred execution (lazy.py); False for ops whose many outputs are
-        better computed at the call (the row chunks of ``unstack``, which iteration uses).
+        better computed at the call (the row chunks of ``unstack``, which iteration uses). By
+        default, every op but those running user code (pullbacks opt in: their user code, custom
+        gradients, runs when their shapes are checked at the call, as it would when run).
     """
 
     __slots__ = (
@@ -70,10 +72,10 @@ class Op:
         same_dtype: bool = False,
         sparse_grad: bool = False,
         runs_user_code: bool = False,
-        defer: bool = True,
+        defer: bool | None = None,
     ) -> None:
         self.name = name
-        self.deferrable = defer and not runs_user_code
+        self.deferrable = (not runs_user_code) if defer is None else defer
         self.sparse_grad = sparse_grad
         self.runs_user_code = runs_user_code
         self.impl = impl
@@ -289,6 +291,8 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
             try:
                 out_avals = lazy.out_avals(k, op._kernels.get(key) or op.kernel(key))
             except (TypeError, ValueError) as e:
+                if op.runs_user_code:
+                    raise
                 raise _op_error(op, vals, e) from None
         outs = lazy.record(op, key, out_avals, vals)
         result: Any = tuple([_wrap_pending(p) for p in outs]) if op.multiple_results else _wrap_pending(outs[0])

@@ -12,9 +12,8 @@ from typing import Any
 import jax
 import numpy as np
 
-from tapejax._src import backward, errors, lazy
+from tapejax._src import backward, errors
 from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, bind, tape_state
-from tapejax._src.lazy import Pending
 from tapejax._src.tensor import Tensor
 
 logger = logging.getLogger("tapejax")
@@ -618,30 +617,19 @@ class GradientTape(Tape):
     ) -> list[Any]:
         """Runs a compiled pullback, one result per source (None where unconnected).
 
-        Through ``bind`` when a tape may record it (higher order). Otherwise straight to the
-        kernel; when residuals are still deferred (the usual case: the forward ops were queued, see
-        lazy.py), the forward queue and the pullback run as one compiled program. A non-persistent
-        tape is dropped first, so the intermediate values only it held are not computed as outputs.
-        ``residuals`` is emptied.
+        Through ``bind``, so that a tape may record it (higher order) and, with the forward ops
+        still queued (deferred execution, see lazy.py), it is queued too: forward and pullback then
+        run as one compiled program when a value is needed. A non-persistent tape is dropped
+        first, so intermediate values only it held are not outputs. ``residuals`` is emptied.
         """
         if not any(connected):
             return [None] * len(connected)
         op = backward.pullback_op(structure)
-        extra = [s for s in seeds if s is not None]
-        if tape_state.tapes:
-            out = bind(op, *residuals, *extra)
-        else:
-            vals = [r._v if isinstance(r, TensorBase) else r for r in residuals]
-            vals += [s._v for s in extra]
-            residuals.clear()
-            if any(type(v) is Pending and v.value is None for v in vals):
-                if not self._persistent:
-                    self._clear()
-                out = lazy.run_with(op.kernel(()), vals)
-            else:
-                out = op.kernel(())(*[lazy.concrete(v) for v in vals])
-            out = [_wrap(o) for o in out]
-        it = iter(out)
+        args = [*residuals, *[s for s in seeds if s is not None]]
+        residuals.clear()
+        if not self._persistent:
+            self._clear()
+        it = iter(bind(op, *args))
         return [next(it) if c else None for c in connected]
 
     def _sparse_sources(self, source_ids: list[list[Any]]) -> dict[int, list[Node]]:
