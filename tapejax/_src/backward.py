@@ -323,19 +323,19 @@ def _make_jvp(structure: Structure) -> Callable[..., Any]:
 
 _PULLBACKS: OrderedDict[Structure, Op] = OrderedDict()
 
-# Tape signature -> (structure, residual plan as (node index, input position), connected): a hit
+# Tape signature -> (pullback op, residual plan as (node index, input position), connected): a hit
 # skips pruning and numbering (a training loop records the same signature every step).
-_BY_SIGNATURE: OrderedDict[Any, tuple[Structure, tuple[tuple[int, int], ...], tuple[bool, ...]]] = OrderedDict()
+_BY_SIGNATURE: OrderedDict[Any, tuple[Op, tuple[tuple[int, int], ...], tuple[bool, ...]]] = OrderedDict()
 
 
-def lookup_signature(key: Any) -> tuple[Structure, tuple[tuple[int, int], ...], tuple[bool, ...]] | None:
+def lookup_signature(key: Any) -> tuple[Op, tuple[tuple[int, int], ...], tuple[bool, ...]] | None:
     return _BY_SIGNATURE.get(key)
 
 
 def store_signature(key: Any, nodes: Sequence[Any], pruned: Pruned) -> None:
     index = {id(node): k for k, node in enumerate(nodes)}
     plan = tuple((index[id(node)], j) for node, j in pruned.plan)
-    _BY_SIGNATURE[key] = (pruned.structure, plan, tuple(pruned.connected))
+    _BY_SIGNATURE[key] = (pullback_op(pruned.structure), plan, tuple(pruned.connected))
     if len(_BY_SIGNATURE) > CACHE_SIZE:
         _BY_SIGNATURE.popitem(last=False)
 

@@ -234,8 +234,8 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
     for a in args:
         if type(a) is Tensor or isinstance(a, (TensorBase, VariableBase)):
             v = a._v
-        elif type(a) is Pending:  # a deferred constant a tape recorded (pullback residuals)
-            v = a
+        elif type(a) is Pending or (type(a) is _ArrayImpl and not op.same_dtype):
+            v = a  # a constant a tape recorded (pullback residuals), deferred or not; as converted
         else:
             vals.append(None)  # converted below, once the dtype hint is known
             avals.append(None)

@@ -515,8 +515,9 @@ class GradientTape(Tape):
             key = self._signature(mode, target_ids, avals, source_ids, seeded)
             hit = backward.lookup_signature(key)
         if hit is not None:  # the same tape structure as an earlier call: no pruning
-            structure, plan, connected = hit
-            results = self._pullback(structure, [self._nodes[i].inputs[j] for i, j in plan], connected, seeds)
+            op, plan, connected = hit
+            nodes = self._nodes
+            results = self._pullback(op, [nodes[i].inputs[j] for i, j in plan], connected, seeds)
         else:
             kept, needed = backward.select(self._nodes, target_ids, source_ids)
             if mode == "grad" and len(kept) > backward.SEGMENT:
@@ -526,9 +527,10 @@ class GradientTape(Tape):
                 del kept  # the pullback may drop this tape's Tensors (see _pullback)
                 if key is not None:
                     backward.store_signature(key, self._nodes, pruned)
-                structure, residuals, connected = pruned.structure, pruned.residuals, pruned.connected
+                op = backward.pullback_op(pruned.structure)
+                residuals, connected = pruned.residuals, pruned.connected
                 del pruned
-                results = self._pullback(structure, residuals, connected, seeds)
+                results = self._pullback(op, residuals, connected, seeds)
         if sparse:
             virtual = iter(results[n:])
             results = results[:n]
@@ -612,19 +614,16 @@ class GradientTape(Tape):
             results.append(acc)
         return results
 
-    def _pullback(
-        self, structure: backward.Structure, residuals: list[Any], connected: Sequence[bool], seeds: list[Any]
-    ) -> list[Any]:
-        """Runs a compiled pullback, one result per source (None where unconnected).
+    def _pullback(self, op: Op, residuals: list[Any], connected: Sequence[bool], seeds: list[Any]) -> list[Any]:
+        """Runs the compiled pullback ``op``, one result per source (None where unconnected).
 
-        Through ``bind``, so that a tape may record it (higher order) and, with the forward ops
-        still queued (deferred execution, see lazy.py), it is queued too: forward and pullback then
-        run as one compiled program when a value is needed. A non-persistent tape is dropped
-        first, so intermediate values only it held are not outputs. ``residuals`` is emptied.
+        As an op: a tape may record it (higher order) and, when its residuals are still queued
+        (deferred execution, see lazy.py), it is queued too, so that forward and pullback run as one
+        compiled program when a value is needed. A non-persistent tape is dropped first, so the
+        intermediate values only it held are not outputs. ``residuals`` is emptied.
         """
         if not any(connected):
             return [None] * len(connected)
-        op = backward.pullback_op(structure)
         args = [*residuals, *[s for s in seeds if s is not None]]
         residuals.clear()
         if not self._persistent:
