@@ -129,14 +129,18 @@ def compare(
 
 
 def calls(fn: Callable[[], Any], n: int) -> Callable[[], Any]:
-    """A function that calls ``fn`` ``n`` times back to back (no blocking in between) and returns the last result."""
+    """A function that calls ``fn`` ``n`` times back to back and returns the last result.
+
+    Every call's result is waited for (:func:`block`): tapejax defers work until a value is read
+    and drops queued work whose results nobody holds, so an unread result would not be computed.
+    """
     if n == 1:
         return fn
 
     def run() -> Any:
         out = None
         for _ in range(n):
-            out = fn()
+            out = block(fn())
         return out
 
     return run

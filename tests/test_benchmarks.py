@@ -65,3 +65,28 @@ def test_only_selects_workloads_by_name_or_module(monkeypatch) -> None:
     assert names(["budgets"]) == ["gradient_cache"]
     assert names(["memory,tutorial"]) == ["tutorial", "memory"]
     assert names(None) == list(WORKLOADS)
+
+
+def test_repeated_calls_compute_every_result_even_deferred(monkeypatch) -> None:
+    """A timed repeat must do each call's work: tapejax drops queued work whose result is not read."""
+    monkeypatch.syspath_prepend(str(ROOT))
+    import tapejax as tf
+    from benchmarks import _timing
+    from tapejax._src import lazy
+
+    x = tf.constant(2.0)
+
+    def step():
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = x * x
+        return tape.gradient(y, x)
+
+    step().numpy()
+    lazy.flush()
+    runs = []
+    call = lazy._call
+    monkeypatch.setattr(lazy, "_call", lambda key, leaves, roots: (runs.append(len(roots)), call(key, leaves, roots)))
+    out = _timing.calls(step, 3)()
+    assert runs == [1, 1, 1]  # one program per call, each computing its gradient
+    assert float(out) == 4.0

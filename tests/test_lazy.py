@@ -116,11 +116,26 @@ def test_a_read_runs_the_queue_only_up_to_what_it_needs(programs: list[tuple[int
     a = x * 6.0
     w = tf.Variable(a - 1.0)
     b = a * 2.0
+    c = b + 1.0
     del a
     assert w.numpy() == 11.0
     # The five queued: later, unrelated and w are held, x * 6.0 is read by b; x * 4.0 is not output.
     assert programs[-1] == (5, 4)
-    assert float(b) == 24.0 and float(later) == 40.0 and float(unrelated) == 2.0
+    assert [n.op.name for n in lazy._queue.batch.nodes] == ["Mul", "AddV2"]
+    assert float(b) == 24.0 and float(c) == 25.0 and float(later) == 40.0 and float(unrelated) == 2.0
+
+
+def test_a_read_runs_the_whole_queue_when_that_outputs_less(programs: list[tuple[int, int]]) -> None:
+    """A loss read before its gradient: running the queued gradient too spares its residuals as outputs."""
+    x = tf.constant(0.5)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.sin(x * x) * 3.0
+    g = tape.gradient(y, x)
+    assert float(y) == pytest.approx(3.0 * np.sin(0.25))
+    assert programs == [(4, 2)]  # x * x, sin, * 3.0 and the pullback; outputs y and g
+    assert float(g) == pytest.approx(3.0 * np.cos(0.25) * 2 * 0.5)
+    assert programs == [(4, 2)]
 
 
 @pytest.mark.parametrize("log_loss", [True, False])

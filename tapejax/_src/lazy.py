@@ -277,10 +277,10 @@ def _run_for(p: Pending) -> None:
     """Computes ``p`` (pending in this thread's batch) and the values Variables hold there.
 
     The queue runs up to the last node they need; the nodes after it stay queued, in a new batch,
-    for a later run. A training step's gradient and update therefore run with the next read of a
-    Variable (the tutorial's ``w.numpy()``), by when the step's other Tensors (predictions, loss,
-    gradients) are usually dropped: the program outputs only what is still held, and the values
-    the nodes left queued read.
+    for a later run, unless running them too costs fewer outputs. A training step's gradient and
+    update therefore run with the next read of a Variable (the tutorial's ``w.numpy()``), by when
+    the step's other Tensors (predictions, loss, gradients) are usually dropped: the program
+    outputs only what is still held, and the values the nodes left queued read.
     """
     batch = _queue.batch
     nodes = batch.nodes
@@ -294,9 +294,7 @@ def _run_for(p: Pending) -> None:
         flush((p,))
         return
     gen = batch.gen
-    new = _queue.batch = _Batch()
-    run = nodes[:last]
-    new.nodes = rest = nodes[last:]
+    rest = nodes[last:]
     used = set()  # the values of running nodes that queued ones read
     for node in rest:
         for v in node.inputs:
@@ -304,6 +302,19 @@ def _run_for(p: Pending) -> None:
                 n = v.node
                 if n is not None and n.gen == gen and n.pos < last:
                     used.add(id(v))
+    # Running the rest now too saves outputting what it reads, at the cost of outputting what of it
+    # is held (a gradient read after its loss: the whole queue runs, with no residual outputs).
+    held = 0
+    for node in rest:
+        for q in node.outs:
+            if q.value is None and _wanted(q):
+                held += 1
+    if held <= len(used):
+        flush((p,))
+        return
+    new = _queue.batch = _Batch()
+    run = nodes[:last]
+    new.nodes = rest
     wiring, leaves = _wire(run, gen)
     roots = []
     outs = []
