@@ -287,8 +287,11 @@ def _run_for(p: Pending) -> None:
     last = p.node.pos  # type: ignore[union-attr]
     for q in batch.var_roots:
         m = q.node
-        if m is not None and m.pos > last and q.value is None and m.gen == batch.gen and _wanted(q):
-            last = m.pos
+        if m is not None and m.pos > last and q.value is None and m.gen == batch.gen:
+            r = q.owner  # _wanted(q), its common case inline
+            h = r() if r is not None else None
+            if (h is not None and h._v is q) or (q.more_owners and _wanted(q)):
+                last = m.pos
     last += 1
     if last == len(nodes):
         flush((p,))
@@ -307,8 +310,11 @@ def _run_for(p: Pending) -> None:
     held = 0
     for node in rest:
         for q in node.outs:
-            if q.value is None and _wanted(q):
-                held += 1
+            if q.value is None:
+                r = q.owner  # _wanted(q), its common case inline
+                h = r() if r is not None else None
+                if (h is not None and h._v is q) or (q.more_owners and _wanted(q)):
+                    held += 1
     if held <= len(used):
         flush((p,))
         return

@@ -306,8 +306,11 @@ class GradientTape(Tape):
         self._pop()
 
     def _pop(self) -> None:
-        if self in tape_state.tapes:
-            tape_state.tapes = [t for t in tape_state.tapes if t is not self]
+        tapes = tape_state.tapes
+        if tapes and tapes[-1] is self:  # the innermost (the usual case)
+            tape_state.tapes = tapes[:-1]
+        elif self in tapes:
+            tape_state.tapes = [t for t in tapes if t is not self]
 
     @property
     def _recording(self) -> bool:
