@@ -489,9 +489,8 @@ class GradientTape(Tape):
         source_ids: list[list[Any]] = []
         for s in source_leaves:
             if isinstance(s, VariableBase):
-                ids: list[Any] = [("var", id(s))]
-                if _is_inexact(s._v):
-                    ids += [id(r) for r in self._reads.get(id(s), ())]
+                if s._v.dtype in _INEXACT:
+                    ids: list[Any] = [("var", id(s)), *map(id, self._reads.get(id(s), ()))]
                 else:
                     ids = []
             elif isinstance(s, TensorBase):
