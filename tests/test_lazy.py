@@ -36,27 +36,23 @@ def programs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
     return calls
 
 
-def _tutorial_steps(n: int, log_loss: bool = True) -> tuple[tf.Variable, tf.Variable, list[float]]:
-    """The tutorial's loop; it logs ``w.numpy()`` and ``b.numpy()`` (or, ``log_loss``, ``float(loss)``)."""
+def _tutorial_steps(n: int) -> tuple[tf.Variable, tf.Variable, list[float]]:
     rng = np.random.default_rng(0)
     xs = rng.standard_normal(n).astype(np.float32)
     x_data = tf.constant(xs)
     y_data = tf.constant(3 * xs + 1)
     w = tf.Variable(-1.0)
     b = tf.Variable(-1.0)
-    logged = []
+    losses = []
     for x, y in zip(x_data, y_data):  # noqa: B905 - the tutorial's code
         with tf.GradientTape() as tape:
             predictions = x * w + b
             loss = tf.pow((predictions - y), 2)
         gradients = tape.gradient(loss, [w, b])
-        if log_loss:
-            logged.append(float(loss))
-        else:
-            logged += [w.numpy(), b.numpy()]
+        losses.append(float(loss))
         w = tf.Variable(w - 0.01 * gradients[0])
         b = tf.Variable(b - 0.01 * gradients[1])
-    return w, b, logged
+    return w, b, losses
 
 
 def test_ops_are_deferred_until_a_value_is_needed() -> None:
@@ -69,82 +65,23 @@ def test_ops_are_deferred_until_a_value_is_needed() -> None:
     assert type(y._v) is not Pending
 
 
-def test_gradient_is_queued_not_run() -> None:
-    x = tf.constant(3.0)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        y = x * x
-    g = tape.gradient(y, x)
-    assert type(g._v) is Pending and g.shape == () and g.dtype == tf.float32
-    assert float(g) == 6.0
-
-
 def test_training_step_is_one_program_call(programs: list[tuple[int, int]]) -> None:
-    """The tutorial step (forward, gradient, Variable update) runs as ONE XLA program per step.
-
-    ``w.numpy()`` runs the queue up to the Variables' pending values: the previous step's forward,
-    gradient and update. The step's own forward and gradient stay queued for the next read.
-    """
-    _tutorial_steps(3, log_loss=False)
-    programs.clear()
-    _tutorial_steps(20, log_loss=False)
-    # Step 1 reads the initial values (nothing to run); the last step's update is left queued.
-    assert len(programs) == 19
-    # The outputs are the new w and b: the previous step's Tensors are dropped by then.
-    assert max(outs for _, outs in programs) == 2
-
-
-def test_training_step_logging_its_loss_is_one_program_call(programs: list[tuple[int, int]]) -> None:
-    """With ``float(loss)`` read each step instead, still one program per step."""
+    """The tutorial step (forward, gradient, Variable update) runs as ONE XLA program per step."""
     _tutorial_steps(3)
     programs.clear()
     _tutorial_steps(20)
+    # 20 steps, one program each: the previous update, the forward and the pullback together.
     assert len(programs) == 20
-    # loss, w and b, and the values the step's queued gradient reads (its residuals).
-    assert max(outs for _, outs in programs) <= 6
+    # Every output is a value something still holds: w, b, predictions, loss (gradients: extra).
+    assert max(outs for _, outs in programs) <= 4
 
 
-def test_a_read_runs_the_queue_only_up_to_what_it_needs(programs: list[tuple[int, int]]) -> None:
-    x = tf.constant(2.0)
-    v = tf.Variable(x * 3.0 + 1.0)
-    later = (x * 4.0) * 5.0  # queued after what v needs
-    unrelated = tf.constant(1.0) + 1.0
-    assert v.numpy() == 7.0
-    assert programs == [(2, 1)]  # x * 3.0 and + 1.0; v's value is the one output
-    assert [n.op.name for n in lazy._queue.batch.nodes] == ["Mul", "Mul", "AddV2"]
-    # A queued node reading a value of the run gets it as an output; nothing else is.
-    a = x * 6.0
-    w = tf.Variable(a - 1.0)
-    b = a * 2.0
-    c = b + 1.0
-    del a
-    assert w.numpy() == 11.0
-    # The five queued: later, unrelated and w are held, x * 6.0 is read by b; x * 4.0 is not output.
-    assert programs[-1] == (5, 4)
-    assert [n.op.name for n in lazy._queue.batch.nodes] == ["Mul", "AddV2"]
-    assert float(b) == 24.0 and float(c) == 25.0 and float(later) == 40.0 and float(unrelated) == 2.0
-
-
-def test_a_read_runs_the_whole_queue_when_that_outputs_less(programs: list[tuple[int, int]]) -> None:
-    """A loss read before its gradient: running the queued gradient too spares its residuals as outputs."""
-    x = tf.constant(0.5)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        y = tf.sin(x * x) * 3.0
-    g = tape.gradient(y, x)
-    assert float(y) == pytest.approx(3.0 * np.sin(0.25))
-    assert programs == [(4, 2)]  # x * x, sin, * 3.0 and the pullback; outputs y and g
-    assert float(g) == pytest.approx(3.0 * np.cos(0.25) * 2 * 0.5)
-    assert programs == [(4, 2)]
-
-
-@pytest.mark.parametrize("log_loss", [True, False])
-def test_deferred_results_match_eager_mode(log_loss: bool) -> None:
-    w, b, losses = _tutorial_steps(50, log_loss)
+def test_deferred_results_match_eager_mode() -> None:
+    w, b, losses = _tutorial_steps(50)
     previous = lazy.set_enabled(False)
     try:
         assert not lazy.ENABLED
-        w_e, b_e, losses_e = _tutorial_steps(50, log_loss)
+        w_e, b_e, losses_e = _tutorial_steps(50)
         assert type((tf.constant(1.0) * 2.0)._v) is not Pending
     finally:
         lazy.set_enabled(previous)
@@ -209,9 +146,9 @@ def test_residual_of_an_earlier_batch_nothing_holds_is_recomputed(monkeypatch: p
     del v
     gc.collect()
     lazy.flush()  # runs the batch; nothing holds the Variable's value any more, so it is not computed
-    g = tape.gradient(y, x)  # queued
+    g = tape.gradient(y, x)
+    assert evaluated == [1]  # computed on its own, from its node
     np.testing.assert_allclose(float(g), 3.0 * np.cos(9.0), rtol=1e-5)
-    assert evaluated == [1]  # the Variable's value was computed on its own, from its node
 
 
 def test_pending_value_used_inside_a_function_trace() -> None:

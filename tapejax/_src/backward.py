@@ -347,7 +347,7 @@ def pullback_op(structure: Structure) -> Op:
         name = {"grad": "Gradient", "jacobian": "Jacobian", "batch_jacobian": "BatchJacobian", "jvp": "Jvp"}[
             structure.mode
         ]
-        op = Op(name, _make_pullback(structure), multiple_results=True, runs_user_code=True, defer=True)
+        op = Op(name, _make_pullback(structure), multiple_results=True, runs_user_code=True)
         _PULLBACKS[structure] = op
         if len(_PULLBACKS) > CACHE_SIZE:
             _PULLBACKS.popitem(last=False)

@@ -45,9 +45,7 @@ class Op:
       runs_user_code: the implementation calls user code (pullbacks, custom gradients, functions):
         its exceptions propagate unchanged instead of becoming ``InvalidArgumentError``; never deferred.
       defer: may be queued by deferred execution (lazy.py); False for ops whose many outputs are
-        better computed at the call (the row chunks of ``unstack``, which iteration uses). By
-        default, every op but those running user code (pullbacks opt in: their user code, custom
-        gradients, runs when their shapes are checked at the call, as it would when run).
+        better computed at the call (the row chunks of ``unstack``, which iteration uses).
     """
 
     __slots__ = (
@@ -72,10 +70,10 @@ class Op:
         same_dtype: bool = False,
         sparse_grad: bool = False,
         runs_user_code: bool = False,
-        defer: bool | None = None,
+        defer: bool = True,
     ) -> None:
         self.name = name
-        self.deferrable = (not runs_user_code) if defer is None else defer
+        self.deferrable = defer and not runs_user_code
         self.sparse_grad = sparse_grad
         self.runs_user_code = runs_user_code
         self.impl = impl
@@ -234,8 +232,8 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
     for a in args:
         if type(a) is Tensor or isinstance(a, (TensorBase, VariableBase)):
             v = a._v
-        elif type(a) is Pending or (type(a) is _ArrayImpl and not op.same_dtype):
-            v = a  # a constant a tape recorded (pullback residuals), deferred or not; as converted
+        elif type(a) is Pending:  # a deferred constant a tape recorded (pullback residuals)
+            v = a
         else:
             vals.append(None)  # converted below, once the dtype hint is known
             avals.append(None)
@@ -291,8 +289,6 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
             try:
                 out_avals = lazy.out_avals(k, op._kernels.get(key) or op.kernel(key))
             except (TypeError, ValueError) as e:
-                if op.runs_user_code:
-                    raise
                 raise _op_error(op, vals, e) from None
         outs = lazy.record(op, key, out_avals, vals)
         result: Any = tuple([_wrap_pending(p) for p in outs]) if op.multiple_results else _wrap_pending(outs[0])

@@ -6,13 +6,12 @@ avals, so bad input still fails at the call, with the same error) and returns a 
 :class:`Pending` value: a :class:`LazyNode` (op, params, inputs) waiting on this thread's queue.
 
 A pending value is computed when something needs it: ``.numpy()``, printing, ``bool()``, a JAX
-function, an op that cannot be deferred, or a full queue (:data:`MAX_QUEUE` nodes, or
-:data:`MAX_QUEUE_BYTES` of input arrays, which the queue keeps alive until it runs). Then the queue
-runs, up to the last node that value and the values Variables hold need, as ONE ``jax.jit``
-program, cached by its structure (ops, params, wiring, which values are wanted). Its outputs are
-the values still held by a live Tensor or Variable, and those the nodes left queued read.
-``gradient()`` queues its pullback too, so a training step costs one XLA call for its forward
-ops, gradient and update, however many ops it has; a loop repeats one structure, so it compiles once.
+function, an op that cannot be deferred, ``gradient()``, or a full queue (:data:`MAX_QUEUE` nodes, or
+:data:`MAX_QUEUE_BYTES` of input arrays, which the queue keeps alive until it runs).
+Then the whole queue runs as ONE ``jax.jit`` program, cached by its structure (ops, params, wiring,
+which values are wanted), whose outputs are every pending value still held by a live Tensor or
+Variable. A training step therefore costs one XLA call for its forward ops and the update that
+follows it, however many ops it has; a loop repeats one structure, so it compiles once.
 
 What each Tensor holds is ``_v``: a JAX array (or tracer), or a :class:`Pending`. ``Tensor._value``
 and ``Variable._value`` are properties that compute a pending value first, so every reader outside
@@ -21,8 +20,8 @@ the hot paths (``bind`` and the tape read ``_v``) sees an array, as before.
 Queues are per thread. A value queued by one thread and read by another is computed on its own
 (``evaluate``); a lock orders the storing of computed values. Under a JAX trace (``tf.function``,
 ``jax.jit`` around tapejax code) nothing traced is ever queued: ops on tracers run their kernels,
-queued values read by them are computed with ``ensure_compile_time_eval``, and ``gradient()``
-runs its pullback at the call.
+queued values read by them are computed with ``ensure_compile_time_eval``, and ``gradient()`` does
+not fuse.
 
 ``TAPEJAX_DEFER=0`` in the environment (or :func:`set_enabled`) turns deferral off: every op then
 dispatches its own kernel at the call.
@@ -113,15 +112,6 @@ def hold(p: Pending, owner: Any) -> None:
         p.more_owners.append(weakref.ref(owner))
 
 
-def hold_variable(p: Pending, var: Any) -> None:
-    """:func:`hold` for a Variable: its value is also computed whenever this batch next runs."""
-    hold(p, var)
-    batch = _queue.batch
-    n = p.node
-    if n is not None and n.gen == batch.gen:
-        batch.var_roots.append(p)
-
-
 def _wanted(p: Pending) -> bool:
     """Whether a live Tensor or Variable still holds ``p``."""
     r = p.owner
@@ -138,51 +128,62 @@ def _wanted(p: Pending) -> bool:
 
 
 class _Batch:
-    """The queued nodes of one thread, in the order they were recorded (a topological order).
+    """The queued nodes of one thread, with their wiring built as they are recorded.
 
-    Their wiring is built when they run (:func:`_wire`). ``var_roots`` are the values pending here
-    that Variables hold; ``big`` the ids of the non-scalar arrays the nodes read, which the queue
-    keeps alive until it runs (``leaf_bytes`` in all).
+    ``sigs`` holds one ``(op, params, refs)`` per node, a ref being a leaf index (``int``, into
+    ``leaves``: the computed arrays the batch reads, each once) or ``(node position, output index)``.
     """
 
-    __slots__ = ("big", "gen", "leaf_bytes", "nodes", "var_roots")
+    __slots__ = ("gen", "leaf_at", "leaf_bytes", "leaves", "nodes", "sigs")
 
     def __init__(self) -> None:
         self.gen = next(_seq)
         self.nodes: list[LazyNode] = []
-        self.var_roots: list[Pending] = []
-        self.big: set[int] = set()
-        self.leaf_bytes = 0
+        self.sigs: list[tuple[Any, ...]] = []
+        self.leaves: list[Any] = []
+        self.leaf_at: dict[int, int] = {}
+        self.leaf_bytes = 0  # of the non-scalar leaves: the batch keeps them alive until it runs
 
+    def ref(self, v: Any) -> Any:
+        """``(node position, output index)`` for a value pending in this batch, else a leaf index.
 
-def _wire(nodes: list[LazyNode], gen: int) -> tuple[tuple[Any, ...], list[Any]]:
-    """The wiring of ``nodes`` (the first ones of batch ``gen``) and the arrays they read.
+        A value pending in an earlier batch (run while nothing held it, yet kept by a tape) is
+        computed on its own first (rare) and becomes a leaf.
+        """
+        if type(v) is Pending:
+            n = v.node  # read before value: another thread may compute it meanwhile (value, then node)
+            if n is not None and v.value is None:
+                if n.gen == self.gen:
+                    return (n.pos, v.index)
+                evaluate([v])
+            v = v.value
+        j = self.leaf_at.get(id(v))
+        if j is None:
+            j = self.leaf_at[id(v)] = len(self.leaves)
+            self.leaves.append(v)
+            a = v.aval
+            if a.shape:
+                self.leaf_bytes += a.size * a.dtype.itemsize
+        return j
 
-    The wiring holds one ``(op, params, refs)`` per node, a ref being an index into the arrays
-    (each read once) or ``(node position, output index)``. A value pending in an earlier batch
-    (run while nothing held it, yet kept by a tape) is computed on its own first (rare).
-    """
-    leaves: list[Any] = []
-    leaf_at: dict[int, int] = {}
-    wiring = []
-    for node in nodes:
+    def wire(self, vals: Sequence[Any]) -> tuple[Any, ...]:
+        """The refs of ``vals`` (see :meth:`ref`), the two common cases inline (every op takes this)."""
+        gen = self.gen
+        leaf_at = self.leaf_at
         refs = []
-        for v in node.inputs:
+        for v in vals:
             if type(v) is Pending:
-                n = v.node  # read before value: another thread may compute it meanwhile (value, then node)
-                if n is not None and v.value is None:
-                    if n.gen == gen:
-                        refs.append((n.pos, v.index))
-                        continue
-                    evaluate([v])
-                v = v.value
-            j = leaf_at.get(id(v))
-            if j is None:
-                j = leaf_at[id(v)] = len(leaves)
-                leaves.append(v)
-            refs.append(j)
-        wiring.append((node.op, node.key, tuple(refs)))
-    return tuple(wiring), leaves
+                n = v.node
+                if n is not None and n.gen == gen and v.value is None:
+                    refs.append((n.pos, v.index))
+                    continue
+            else:
+                j = leaf_at.get(id(v))
+                if j is not None:
+                    refs.append(j)
+                    continue
+            refs.append(self.ref(v))
+        return tuple(refs)
 
 
 class _Queue(threading.local):
@@ -221,27 +222,64 @@ def record(op: Any, key: tuple[Any, ...], avals: Any, vals: list[Any]) -> tuple[
         # Full: run it first (its values the arguments hold are computed), then queue this op.
         flush()
         batch = _queue.batch
-    for v in vals:
-        if type(v) is not Pending and v.shape and id(v) not in batch.big:
-            batch.big.add(id(v))
-            batch.leaf_bytes += v.nbytes
+    refs = batch.wire(vals)
     node = LazyNode(op, key, vals, batch)
     if op.multiple_results:
         outs = tuple([Pending(node, i, a) for i, a in enumerate(avals)])
     else:
         outs = (Pending(node, 0, avals),)
     node.outs = outs
+    batch.sigs.append((op, key, refs))
     batch.nodes.append(node)
     return outs
 
 
 def flush(extra: Sequence[Pending] = ()) -> None:
-    """Runs this thread's whole queue: every pending value still owned, plus ``extra``, is computed."""
+    """Runs this thread's queue: every pending value still owned, plus ``extra``, is computed."""
+    _run_batch(extra, (), None)
+
+
+def force(p: Pending) -> Any:
+    """The value of ``p``, computing it (with the rest of the queue) if needed."""
+    n = p.node
+    if p.value is None and n is not None:
+        if n.gen == _queue.batch.gen:
+            flush((p,))
+        else:
+            evaluate([p])
+    return p.value
+
+
+def concrete(v: Any) -> Any:
+    """``v`` with a Pending replaced by its value."""
+    return force(v) if type(v) is Pending else v
+
+
+def run_with(then: Callable[..., Any], args: Sequence[Any]) -> Any:
+    """``then(*args)`` (``args``: arrays or Pending values), computed in one program with the queue.
+
+    ``then`` is a jitted function, the same object for the same computation (it is part of the key).
+    """
+    if type(_core.trace_ctx.trace) is not _core.EvalTrace:
+        # Inside a JAX trace some arguments may be tracers: the queue must not take them as inputs
+        # (its outputs would be tracers, stored in Tensors made outside the trace).
+        return then(*[concrete(v) for v in args])
+    return _run_batch((), args, then)
+
+
+# Compiled programs per batch structure (bounded, least recently used dropped).
+_PROGRAMS: OrderedDict[Any, Callable[..., Any]] = OrderedDict()
+_MAX_PROGRAMS = 128  # each holds an XLA executable (about 2 MB)
+
+# Held while computed values are stored (and by evaluate, which reads other threads' nodes).
+_lock = threading.RLock()
+
+
+def _run_batch(extra: Sequence[Pending], args: Sequence[Any], then: Callable[..., Any] | None) -> Any:
     batch = _queue.batch
-    if not batch.nodes:
-        return
+    if not batch.nodes and then is None:
+        return None
     _queue.batch = _Batch()
-    wiring, leaves = _wire(batch.nodes, batch.gen)
     roots = []
     outs = []
     for n in batch.nodes:
@@ -254,114 +292,11 @@ def flush(extra: Sequence[Pending] = ()) -> None:
                 roots.append(p)
                 outs.append((n.pos, p.index))
         n.outs = ()  # no node <-> Pending cycle left for the garbage collector
-    _call((wiring, tuple(outs)), leaves, roots)
+    key = (tuple(batch.sigs), tuple(outs), batch.wire(args), then)
+    return _call(key, batch.leaves, roots)
 
 
-def force(p: Pending) -> Any:
-    """The value of ``p``, computing it (with what else it needs, see :func:`_run_for`) if needed."""
-    n = p.node
-    if p.value is None and n is not None:
-        if n.gen == _queue.batch.gen:
-            _run_for(p)
-        else:
-            evaluate([p])
-    return p.value
-
-
-def concrete(v: Any) -> Any:
-    """``v`` with a Pending replaced by its value."""
-    return force(v) if type(v) is Pending else v
-
-
-def _run_for(p: Pending) -> None:
-    """Computes ``p`` (pending in this thread's batch) and the values Variables hold there.
-
-    The queue runs up to the last node they need; the nodes after it stay queued, in a new batch,
-    for a later run, unless running them too costs fewer outputs. A training step's gradient and
-    update therefore run with the next read of a Variable (the tutorial's ``w.numpy()``), by when
-    the step's other Tensors (predictions, loss, gradients) are usually dropped: the program
-    outputs only what is still held, and the values the nodes left queued read.
-    """
-    batch = _queue.batch
-    nodes = batch.nodes
-    last = p.node.pos  # type: ignore[union-attr]
-    for q in batch.var_roots:
-        m = q.node
-        if m is not None and m.pos > last and q.value is None and m.gen == batch.gen:
-            r = q.owner  # _wanted(q), its common case inline
-            h = r() if r is not None else None
-            if (h is not None and h._v is q) or (q.more_owners and _wanted(q)):
-                last = m.pos
-    last += 1
-    if last == len(nodes):
-        flush((p,))
-        return
-    gen = batch.gen
-    rest = nodes[last:]
-    used = set()  # the values of running nodes that queued ones read
-    for node in rest:
-        for v in node.inputs:
-            if type(v) is Pending:
-                n = v.node
-                if n is not None and n.gen == gen and n.pos < last:
-                    used.add(id(v))
-    # Running the rest now too saves outputting what it reads, at the cost of outputting what of it
-    # is held (a gradient read after its loss: the whole queue runs, with no residual outputs).
-    held = 0
-    for node in rest:
-        for q in node.outs:
-            if q.value is None:
-                r = q.owner  # _wanted(q), its common case inline
-                h = r() if r is not None else None
-                if (h is not None and h._v is q) or (q.more_owners and _wanted(q)):
-                    held += 1
-    if held <= len(used):
-        flush((p,))
-        return
-    new = _queue.batch = _Batch()
-    run = nodes[:last]
-    new.nodes = rest
-    wiring, leaves = _wire(run, gen)
-    roots = []
-    outs = []
-    for node in run:
-        for q in node.outs:
-            if q.value is None:
-                r = q.owner  # _wanted(q), its common case inline
-                h = r() if r is not None else None
-                if (
-                    (h is None or h._v is not q)
-                    and not (q.more_owners and _wanted(q))
-                    and q is not p
-                    and id(q) not in used
-                ):
-                    continue
-                roots.append(q)
-                outs.append((node.pos, q.index))
-        node.outs = ()
-    _call((wiring, tuple(outs)), leaves, roots)
-    with _lock:  # evaluate() in another thread reads gen and pos
-        for i, node in enumerate(rest):
-            node.gen = new.gen
-            node.pos = i
-    new.var_roots = [q for q in batch.var_roots if q.value is None and q.node is not None and q.node.gen == new.gen]
-    if batch.leaf_bytes:
-        for node in rest:
-            for v in node.inputs:
-                if type(v) is not Pending and v.shape and id(v) not in new.big:
-                    new.big.add(id(v))
-                    new.leaf_bytes += v.nbytes
-
-
-# Compiled programs per batch structure (bounded, least recently used dropped).
-_PROGRAMS: OrderedDict[Any, Callable[..., Any]] = OrderedDict()
-_MAX_PROGRAMS = 128  # each holds an XLA executable (about 2 MB)
-
-# Held while computed values are stored (and by evaluate, which reads other threads' nodes).
-_lock = threading.RLock()
-
-
-def _call(key: Any, leaves: list[Any], roots: list[Pending]) -> None:
+def _call(key: Any, leaves: list[Any], roots: list[Pending]) -> Any:
     with _lock:  # the cache too: another thread may evict what this one moves
         program = _PROGRAMS.get(key)
         if program is None:
@@ -372,13 +307,14 @@ def _call(key: Any, leaves: list[Any], roots: list[Pending]) -> None:
         elif len(_PROGRAMS) > _MAX_PROGRAMS // 2:
             _PROGRAMS.move_to_end(key)  # least recently used goes first (only worth it once it fills)
         if type(_core.trace_ctx.trace) is _core.EvalTrace:
-            results = program(leaves)
+            results, extra = program(leaves)
         else:  # forced while some JAX trace runs: compute it now, do not stage it into that trace
             with jax.ensure_compile_time_eval():
-                results = program(leaves)
+                results, extra = program(leaves)
         for p, r in zip(roots, results, strict=True):
             p.value = r  # value first, then node: readers check node, then value
             p.node = None
+    return extra
 
 
 def evaluate(roots: list[Pending]) -> None:
@@ -424,7 +360,7 @@ def _evaluate(roots: list[Pending]) -> None:
 
     wiring = tuple([(n.op, n.key, tuple([ref(v) for v in n.inputs])) for n in nodes])
     outs = tuple([(where[id(p.node)], p.index) for p in roots])
-    _call((wiring, outs), leaves, roots)
+    _call((wiring, outs, (), None), leaves, roots)
 
 
 def _by_creation(n: LazyNode) -> tuple[int, int]:
@@ -433,8 +369,10 @@ def _by_creation(n: LazyNode) -> tuple[int, int]:
     return (n.gen, n.pos)
 
 
-def _program(wiring: tuple[Any, ...], outs: tuple[Any, ...]) -> Callable[..., Any]:
-    """The pure function that replays ``wiring`` on its leaves and returns the values at ``outs``."""
+def _program(
+    wiring: tuple[Any, ...], outs: tuple[Any, ...], arg_refs: tuple[Any, ...], then: Callable[..., Any] | None
+) -> Callable[..., Any]:
+    """The pure function that replays ``wiring`` on its leaves (then applies ``then`` to ``arg_refs``)."""
 
     def run(leaves: list[Any]) -> Any:
         env: list[tuple[Any, ...]] = []
@@ -445,6 +383,7 @@ def _program(wiring: tuple[Any, ...], outs: tuple[Any, ...]) -> Callable[..., An
         for op, key, refs in wiring:
             out = op.kernel(key)(*[get(r) for r in refs])
             env.append(tuple(out) if op.multiple_results else (out,))
-        return [env[i][j] for i, j in outs]
+        results = [env[i][j] for i, j in outs]
+        return results, (then(*[get(r) for r in arg_refs]) if then is not None else None)
 
     return run

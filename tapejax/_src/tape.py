@@ -12,8 +12,9 @@ from typing import Any
 import jax
 import numpy as np
 
-from tapejax._src import backward, errors
+from tapejax._src import backward, errors, lazy
 from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, bind, tape_state
+from tapejax._src.lazy import Pending
 from tapejax._src.tensor import Tensor
 
 logger = logging.getLogger("tapejax")
@@ -306,11 +307,8 @@ class GradientTape(Tape):
         self._pop()
 
     def _pop(self) -> None:
-        tapes = tape_state.tapes
-        if tapes and tapes[-1] is self:  # the innermost (the usual case)
-            tape_state.tapes = tapes[:-1]
-        elif self in tapes:
-            tape_state.tapes = [t for t in tapes if t is not self]
+        if self in tape_state.tapes:
+            tape_state.tapes = [t for t in tape_state.tapes if t is not self]
 
     @property
     def _recording(self) -> bool:
@@ -489,8 +487,9 @@ class GradientTape(Tape):
         source_ids: list[list[Any]] = []
         for s in source_leaves:
             if isinstance(s, VariableBase):
-                if s._v.dtype in _INEXACT:
-                    ids: list[Any] = [("var", id(s)), *map(id, self._reads.get(id(s), ()))]
+                ids: list[Any] = [("var", id(s))]
+                if _is_inexact(s._v):
+                    ids += [id(r) for r in self._reads.get(id(s), ())]
                 else:
                     ids = []
             elif isinstance(s, TensorBase):
@@ -518,8 +517,7 @@ class GradientTape(Tape):
             hit = backward.lookup_signature(key)
         if hit is not None:  # the same tape structure as an earlier call: no pruning
             op, plan, connected = hit
-            nodes = self._nodes
-            results = self._pullback(op, [nodes[i].inputs[j] for i, j in plan], connected, seeds)
+            results = self._pullback(op, [self._nodes[i].inputs[j] for i, j in plan], connected, seeds)
         else:
             kept, needed = backward.select(self._nodes, target_ids, source_ids)
             if mode == "grad" and len(kept) > backward.SEGMENT:
@@ -619,18 +617,29 @@ class GradientTape(Tape):
     def _pullback(self, op: Op, residuals: list[Any], connected: Sequence[bool], seeds: list[Any]) -> list[Any]:
         """Runs the compiled pullback ``op``, one result per source (None where unconnected).
 
-        As an op: a tape may record it (higher order) and, when its residuals are still queued
-        (deferred execution, see lazy.py), it is queued too, so that forward and pullback run as one
-        compiled program when a value is needed. A non-persistent tape is dropped first, so the
-        intermediate values only it held are not outputs. ``residuals`` is emptied.
+        Through ``bind`` when a tape may record it (higher order). Otherwise straight to the
+        kernel; when residuals are still deferred (the usual case: the forward ops were queued, see
+        lazy.py), the forward queue and the pullback run as one compiled program. A non-persistent
+        tape is dropped first, so the intermediate values only it held are not computed as outputs.
+        ``residuals`` is emptied.
         """
         if not any(connected):
             return [None] * len(connected)
-        args = [*residuals, *[s for s in seeds if s is not None]]
-        residuals.clear()
-        if not self._persistent:
-            self._clear()
-        it = iter(bind(op, *args))
+        extra = [s for s in seeds if s is not None]
+        if tape_state.tapes:
+            out = bind(op, *residuals, *extra)
+        else:
+            vals = [r._v if isinstance(r, TensorBase) else r for r in residuals]
+            vals += [s._v for s in extra]
+            residuals.clear()
+            if any(type(v) is Pending and v.value is None for v in vals):
+                if not self._persistent:
+                    self._clear()
+                out = lazy.run_with(op.kernel(()), vals)
+            else:
+                out = op.kernel(())(*[lazy.concrete(v) for v in vals])
+            out = [_wrap(o) for o in out]
+        it = iter(out)
         return [next(it) if c else None for c in connected]
 
     def _sparse_sources(self, source_ids: list[list[Any]]) -> dict[int, list[Node]]:

@@ -13,7 +13,7 @@ import numpy as np
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src import errors
 from tapejax._src.core import TensorBase, VariableBase, tape_state
-from tapejax._src.lazy import Pending, hold_variable
+from tapejax._src.lazy import Pending, hold
 from tapejax._src.ops import array_ops
 from tapejax._src.tensor import (
     Reference,
@@ -98,7 +98,7 @@ class Variable(VariableBase, TensorOperators):
             )
         self._v = arr
         if type(arr) is Pending:
-            hold_variable(arr, self)
+            hold(arr, self)
         self.trainable = True if trainable is None else bool(trainable)
         self._name = f"{name or 'Variable'}:0" if name is None or ":" not in name else name
         # None: the initial value's shape, which assignments then keep (built when asked for).
