@@ -846,3 +846,24 @@ def test_shape_incompatible_matmul_raises_invalid_argument_error():
     with pytest.raises(tf.errors.InvalidArgumentError):
         tf.matmul(tf.ones((2, 3)), tf.ones((2, 3)))
     assert issubclass(tf.errors.InvalidArgumentError, tf.errors.OpError)
+
+
+def test_no_gradient_flows_into_pad_constant_values() -> None:
+    # TF's PadV2 gradient is None for constant_values, even when watched; x's gradient is unchanged.
+    x = tf.constant([1.0, 2.0])
+    c = tf.constant(5.0)
+    v = tf.Variable(5.0)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([x, c])
+        y = tf.reduce_sum(tf.pad(x, [[1, 2]], constant_values=c) * tf.range(5.0))
+        z = tf.reduce_sum(tf.pad(x, [[1, 0]], constant_values=v))
+    gx, gc = tape.gradient(y, [x, c])
+    np.testing.assert_allclose(gx.numpy(), [1.0, 2.0])
+    assert gc is None
+    assert tape.gradient(z, v) is None
+    np.testing.assert_allclose(tape.gradient(z, x).numpy(), [1.0, 1.0])
+    # Nothing else on the path: the pad's output does not depend on a watched value.
+    with tf.GradientTape() as tape:
+        tape.watch(c)
+        w = tf.pad(tf.constant([1.0]), [[1, 1]], constant_values=c)
+    assert tape.gradient(w, c) is None

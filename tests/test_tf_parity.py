@@ -1585,7 +1585,7 @@ def assign_python_float_to_int_variable(tf):
     return i.assign(1.5)
 
 
-@program(xfail="tf.pad: a watched constant_values tensor gets a zero gradient (TF: None)")
+@program
 def grad_pad_constant_values(tf):
     x = tf.constant([1.0, 2.0])
     c = tf.constant(5.0)

@@ -46,6 +46,8 @@ class Op:
         its exceptions propagate unchanged instead of becoming ``InvalidArgumentError``; never deferred.
       defer: may be queued by deferred execution (lazy.py); False for ops whose many outputs are
         better computed at the call (the row chunks of ``unstack``, which iteration uses).
+      nondiff: positions of inputs whose gradient TF defines as ``None`` (``tf.pad``'s
+        ``constant_values``): tapes record them as constants.
     """
 
     __slots__ = (
@@ -55,6 +57,7 @@ class Op:
         "impl",
         "multiple_results",
         "name",
+        "nondiff",
         "runs_user_code",
         "same_dtype",
         "sparse_grad",
@@ -71,8 +74,10 @@ class Op:
         sparse_grad: bool = False,
         runs_user_code: bool = False,
         defer: bool = True,
+        nondiff: tuple[int, ...] = (),
     ) -> None:
         self.name = name
+        self.nondiff = frozenset(nondiff)
         self.deferrable = defer and not runs_user_code
         self.sparse_grad = sparse_grad
         self.runs_user_code = runs_user_code

@@ -132,12 +132,15 @@ class Tape:
         reads: dict[int, Any],
     ) -> None:
         watched = self._watched
+        nondiff = op.nondiff
         hit = False
         inputs = []
         i = -1
         for a in args:
             i += 1
-            if isinstance(a, TensorBase):
+            if nondiff and i in nondiff:  # TF's gradient for this input is None: a constant here
+                inputs.append(vals[i])
+            elif isinstance(a, TensorBase):
                 if id(a) in watched:
                     hit = True
                 inputs.append(a)

@@ -91,7 +91,7 @@ _shape = Op("Shape", _shape_impl, differentiable=False)
 _size = Op("Size", _size_impl, differentiable=False)
 _rank = Op("Rank", _rank_impl, differentiable=False)
 _broadcast_to = Op("BroadcastTo", _broadcast_to_impl)
-_pad = Op("PadV2", _pad_impl, same_dtype=True)
+_pad = Op("PadV2", _pad_impl, same_dtype=True, nondiff=(1,))  # TF: constant_values gets no gradient
 _reverse = Op("ReverseV2", _reverse_impl)
 _slice = Op("Slice", _slice_impl)
 _transpose = Op("Transpose", _transpose_impl)
@@ -354,8 +354,7 @@ def pad(
     """Pads ``tensor`` by ``paddings[i] = [before, after]`` along each axis (``tf.pad``).
 
     ``mode`` is ``"CONSTANT"`` (with ``constant_values``), ``"REFLECT"`` or ``"SYMMETRIC"`` (case-insensitive).
-
-    Differences from TensorFlow: a watched ``constant_values`` tensor gets a zero gradient (TF: ``None``).
+    As in TF, no gradient flows into ``constant_values`` (a watched one gets ``None``).
 
     Raises:
       ValueError: for an unknown ``mode``.
