@@ -147,6 +147,35 @@ def test_where_routes_gradient_to_the_selected_branch():
     _close(gb, [0.0, 1.0, 0.0])
 
 
+def test_sqrt_and_rsqrt_give_zero_gradient_for_zero_upstream_at_zero():
+    # TF's SqrtGrad/RsqrtGrad return 0 where the upstream gradient is 0 (JAX's rule: 0 * inf = NaN),
+    # so the classic guard tf.where(x > 0, tf.sqrt(x), 0) has no NaN gradient.
+    x = tf.constant([-1.0, 0.0, 4.0])
+    g = _grad(lambda x: tf.where(x > 0.0, tf.sqrt(x), 0.0), x)
+    _close(g, [0.0, 0.0, 0.25])
+    g = _grad(lambda x: tf.where(x > 0.0, tf.math.rsqrt(x), 0.0), x)
+    _close(g, [0.0, 0.0, -0.0625])
+    # A nonzero upstream keeps TF's values: inf at 0, NaN below.
+    g = _grad(tf.sqrt, x)
+    assert np.isnan(_np(g)[0]) and _np(g)[1] == np.inf and _np(g)[2] == 0.25
+    # Second order through nested tapes, forward mode and jacobians are unchanged.
+    v = tf.constant(4.0)
+    with tf.GradientTape() as outer:
+        outer.watch(v)
+        with tf.GradientTape() as inner:
+            inner.watch(v)
+            y = tf.sqrt(v)
+        dy = inner.gradient(y, v)
+    _close(outer.gradient(dy, v), -0.03125)
+    with tf.autodiff.ForwardAccumulator(v, tf.constant(1.0)) as acc:
+        y = tf.math.rsqrt(v)
+    _close(acc.jvp(y), -0.0625)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.where(x > 0.0, tf.sqrt(x), 0.0)
+    _close(tape.jacobian(y, x), np.diag([0.0, 0.0, 0.25]))
+
+
 def test_broadcast_gradient_is_summed_back_to_each_input_shape():
     x_np = np.array([[1.0], [2.0], [3.0]], np.float32)
     y_np = np.array([[1.0, 10.0, 100.0, 1000.0]], np.float32)

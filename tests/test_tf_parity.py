@@ -1432,7 +1432,7 @@ def grad_sqrt_and_where_nan(tf):
     )
 
 
-@program(xfail="tf.sqrt/rsqrt: a zero upstream gradient at x == 0 gives NaN (TF's kernel returns 0)")
+@program
 def grad_where_sqrt_unselected_branch(tf):
     # TF's SqrtGrad/RsqrtGrad kernels return 0 where the upstream gradient is 0, so the classic
     # tf.where(x > 0, sqrt(x), 0) gives no NaN for x <= 0 (log and 1/x do give NaN at 0, above).

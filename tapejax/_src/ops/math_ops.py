@@ -8,6 +8,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
+from jax.extend.core import Primitive
+from jax.interpreters import ad, batching, mlir
 
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src import errors
@@ -32,6 +34,49 @@ def _maximum_impl(x: Any, y: Any) -> Any:
 
 def _minimum_impl(x: Any, y: Any) -> Any:
     return jnp.where((x <= y) | (x != x), x, y)
+
+
+# ``t * c``, linear in ``t``, whose transpose (the reverse-mode rule) is ``ct * c`` except that a zero
+# ``ct`` gives 0 even where ``c`` is infinite: TF's SqrtGrad/RsqrtGrad kernels return 0 wherever the
+# upstream gradient is 0, so ``tf.where(x > 0, tf.sqrt(x), 0.0)`` has no NaN gradient at 0. (A linear
+# expression cannot test its own input, hence a primitive with its own transpose rule.)
+_zero_safe_scale_p = Primitive("tapejax_zero_safe_scale")
+_zero_safe_scale_p.def_impl(lambda t, c: t * c)
+_zero_safe_scale_p.def_abstract_eval(lambda t, c: t)
+mlir.register_lowering(_zero_safe_scale_p, mlir.lower_fun(lambda t, c: t * c, multiple_results=False))
+batching.defbroadcasting(_zero_safe_scale_p)
+ad.defjvp(_zero_safe_scale_p, lambda g, t, c: _zero_safe_scale_p.bind(g, c), lambda g, t, c: t * g)
+
+
+def _zero_safe_scale_transpose(ct: Any, t: Any, c: Any) -> list[Any]:
+    if type(ct) is ad.Zero:
+        return [ad.Zero(t.aval), None]
+    return [jnp.where(ct == 0, jnp.zeros_like(ct), ct * c), None]
+
+
+ad.primitive_transposes[_zero_safe_scale_p] = _zero_safe_scale_transpose
+
+
+@jax.custom_jvp
+def _sqrt_impl(x: Any) -> Any:
+    return jnp.sqrt(x)
+
+
+@_sqrt_impl.defjvp
+def _sqrt_jvp(primals: Any, tangents: Any) -> Any:
+    y = jnp.sqrt(primals[0])
+    return y, _zero_safe_scale_p.bind(tangents[0], 0.5 / y)
+
+
+@jax.custom_jvp
+def _rsqrt_impl(x: Any) -> Any:
+    return 1 / jnp.sqrt(x)
+
+
+@_rsqrt_impl.defjvp
+def _rsqrt_jvp(primals: Any, tangents: Any) -> Any:
+    y = 1 / jnp.sqrt(primals[0])
+    return y, _zero_safe_scale_p.bind(tangents[0], -0.5 * y * y * y)
 
 
 def _squared_difference_impl(x: Any, y: Any) -> Any:
@@ -59,8 +104,8 @@ _negative = Op("Neg", jnp.negative)
 _abs = Op("Abs", _abs_impl)
 _sign = Op("Sign", jnp.sign)
 _square = Op("Square", jnp.square)
-_sqrt = Op("Sqrt", jnp.sqrt)
-_rsqrt = Op("Rsqrt", lambda x: 1 / jnp.sqrt(x))
+_sqrt = Op("Sqrt", _sqrt_impl)
+_rsqrt = Op("Rsqrt", _rsqrt_impl)
 _exp = Op("Exp", jnp.exp)
 _expm1 = Op("Expm1", jnp.expm1)
 _log = Op("Log", jnp.log)
@@ -257,19 +302,14 @@ def square(x: Any, name: str | None = None) -> Tensor:
 def sqrt(x: Any, name: str | None = None) -> Tensor:
     """Square root (``tf.math.sqrt``).
 
-    Differences from TensorFlow: TF's gradient kernel returns 0 wherever the upstream gradient is 0,
-    so ``tf.where(x > 0, tf.sqrt(x), 0.0)`` has gradient 0 at ``x == 0`` in TF; here it is NaN
-    (0 · ∞, as in JAX). Guard the input instead: ``tf.sqrt(tf.where(x > 0, x, 1.0))``.
+    As TF's gradient kernel, a zero upstream gradient gives 0 even at ``x == 0`` (where JAX's rule
+    gives 0 · ∞ = NaN), so ``tf.where(x > 0, tf.sqrt(x), 0.0)`` has gradient 0 at ``x <= 0``.
     """
     return _float_unary(_sqrt, x)
 
 
 def rsqrt(x: Any, name: str | None = None) -> Tensor:
-    """``1 / sqrt(x)`` (``tf.math.rsqrt``).
-
-    Differences from TensorFlow: as :func:`sqrt`, a zero upstream gradient at ``x == 0`` gives NaN,
-    not TF's 0.
-    """
+    """``1 / sqrt(x)`` (``tf.math.rsqrt``); as :func:`sqrt`, a zero upstream gradient gives 0 at ``x == 0``."""
     return _float_unary(_rsqrt, x)
 
 
