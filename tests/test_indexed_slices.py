@@ -122,6 +122,33 @@ def test_two_gathers_of_one_variable_aggregate_all_their_rows():
     np.testing.assert_allclose(_np(tf.convert_to_tensor(g)), expected)
 
 
+def test_two_gathers_of_a_watched_tensor_give_rows_in_the_order_gathered():
+    x = tf.constant(PARAMS)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.reduce_sum(tf.gather(x, [0])) + tf.reduce_sum(tf.gather(x, [3, 1]) * 2.0)
+    g = tape.gradient(y, x)
+    assert isinstance(g, tf.IndexedSlices)
+    assert _np(g.indices).tolist() == [0, 3, 1]  # as TF: the first gather's rows first
+    np.testing.assert_allclose(_np(g.values), [[1.0] * 3, [2.0] * 3, [2.0] * 3])
+
+
+def test_a_use_the_target_does_not_depend_on_keeps_the_gradient_sparse():
+    # TF's backprop only counts the ops on a path to the target.
+    v = tf.Variable(PARAMS)
+    with tf.GradientTape(persistent=True) as tape:
+        y = tf.reduce_sum(tf.gather(v, [2, 0]))
+        other = tf.reduce_sum(v * v)
+    g = tape.gradient(y, v)
+    assert isinstance(g, tf.IndexedSlices)
+    assert _np(g.indices).tolist() == [2, 0]
+    dense = tape.gradient([y, other], v)  # now the dense use is on the path: a dense sum
+    assert not isinstance(dense, tf.IndexedSlices)
+    expected = 2 * PARAMS
+    expected[[2, 0]] += 1.0
+    np.testing.assert_allclose(_np(dense), expected, rtol=1e-6)
+
+
 def test_gather_gradient_with_output_gradients_weights_values():
     v = tf.Variable(PARAMS)
     with tf.GradientTape() as tape:

@@ -1490,6 +1490,26 @@ def grad_two_gathers_aggregate(tf):
 
 
 @program
+def grad_gather_with_a_use_off_the_target_path(tf):
+    # The dense use does not reach the target: only the gathers count, the gradient stays sparse.
+    v = tf.Variable([[1.0], [2.0], [3.0]])
+    with tf.GradientTape(persistent=True) as tape:
+        y = tf.reduce_sum(tf.gather(v, [2, 0]))
+        other = tf.reduce_sum(v * v)
+    g = tape.gradient(y, v)
+    return isinstance(g, tf.IndexedSlices), g, tape.gradient(other, v)
+
+
+@program
+def grad_two_gathers_of_a_watched_tensor_keep_their_order(tf):
+    x = tf.constant([[1.0], [2.0], [3.0]])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.reduce_sum(tf.gather(x, [0])) + tf.reduce_sum(tf.gather(x, [2, 1]) * 2.0)
+    return tape.gradient(y, x)
+
+
+@program
 def grad_gather_watched_constant(tf):
     x = tf.constant([1.0, 2.0, 3.0])
     with tf.GradientTape() as tape:

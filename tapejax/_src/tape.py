@@ -506,7 +506,7 @@ class GradientTape(Tape):
 
         # TF: a source used only as the params of row gathers gets an IndexedSlices gradient. Its
         # gathers' outputs become the differentiated values (one virtual source each).
-        sparse = self._sparse_sources(source_ids) if mode == "grad" and self._has_sparse else {}
+        sparse = self._sparse_sources(target_ids, source_ids) if mode == "grad" and self._has_sparse else {}
         n = len(source_ids)
         for gathers in sparse.values():
             source_ids.extend([id(g.outputs[0])] for g in gathers)
@@ -645,13 +645,24 @@ class GradientTape(Tape):
         it = iter(out)
         return [next(it) if c else None for c in connected]
 
-    def _sparse_sources(self, source_ids: list[list[Any]]) -> dict[int, list[Node]]:
-        """Sources consumed only as the params of row gathers, with those gather nodes."""
+    def _sparse_sources(self, target_ids: list[Any], source_ids: list[list[Any]]) -> dict[int, list[Node]]:
+        """Sources consumed only as the params of row gathers, with those gather nodes.
+
+        Only uses on a path to a target count, as in TF's backprop (a use the target does not
+        depend on contributes no gradient).
+        """
+        reach = set(target_ids)  # ids of the tensors a target depends on, found walking back
         uses: dict[Any, list[tuple[Node, int]]] = {}
-        for node in self._nodes:
+        for node in reversed(self._nodes):
+            if not any(id(o) in reach for o in node.outputs):
+                continue
             for pos, t in enumerate(node.inputs):
-                if isinstance(t, TensorBase) and id(t) in self._watched:
-                    uses.setdefault(id(t), []).append((node, pos))
+                if isinstance(t, TensorBase):
+                    reach.add(id(t))
+                    if id(t) in self._watched:
+                        uses.setdefault(id(t), []).append((node, pos))
+        for found in uses.values():
+            found.reverse()  # recording order: the IndexedSlices' rows come in the order gathered
         sparse: dict[int, list[Node]] = {}
         for i, ids in enumerate(source_ids):
             found = [u for tid in ids for u in uses.get(tid, ())]
