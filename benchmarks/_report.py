@@ -139,8 +139,8 @@ def markdown(
         "",
         "Method: every implementation is warmed up (compilation, caches), then timed in interleaved rounds "
         "(round 1 of each, round 2 of each, ...) so that load from other processes on this shared machine "
-        "falls on all of them alike; each timed repeat ends with `jax.block_until_ready` on its outputs, and calls "
-        "shorter than 20 ms are repeated back to back within a repeat (then divided). "
+        "falls on all of them alike; every timed call's outputs are waited for (`jax.block_until_ready`; tapejax's "
+        "deferred values computed), and calls shorter than 20 ms are repeated within a repeat (then divided). "
         "*median* and *min* are over those rounds, per operation (each workload's note says what one operation is); "
         "*first call* is the first warm-up call, compilation included (caches filled by earlier workloads stay warm); "
         "*x JAX (median)* is this row's time / the hand-written JAX row's time (> 1: slower than JAX), taken per round "
