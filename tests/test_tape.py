@@ -861,6 +861,7 @@ def test_no_gradient_flows_into_pad_constant_values() -> None:
     np.testing.assert_allclose(gx.numpy(), [1.0, 2.0])
     assert gc is None
     assert tape.gradient(z, v) is None
+    assert v in tape.watched_variables()  # read inside the tape, so watched, as TF
     np.testing.assert_allclose(tape.gradient(z, x).numpy(), [1.0, 1.0])
     # Nothing else on the path: the pad's output does not depend on a watched value.
     with tf.GradientTape() as tape:

@@ -139,6 +139,8 @@ class Tape:
         for a in args:
             i += 1
             if nondiff and i in nondiff:  # TF's gradient for this input is None: a constant here
+                if isinstance(a, VariableBase) and self._auto and a.trainable:
+                    self._vars[id(a)] = a  # still read, so watched (TF's watched_variables lists it)
                 inputs.append(vals[i])
             elif isinstance(a, TensorBase):
                 if id(a) in watched:
