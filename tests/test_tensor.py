@@ -355,3 +355,23 @@ def test_bitwise_and_logical_operators() -> None:
 def test_integer_true_division_gives_float64_as_tf() -> None:
     out = tf.constant([1, 2]) / tf.constant([2, 4])
     assert out.dtype == tf.float64 and out.numpy().tolist() == [0.5, 0.5]
+
+
+def test_constant_of_a_tensor_is_the_tensor_itself():
+    # TF returns the same EagerTensor: a tape still sees it, and a deferred value is not computed.
+    from tapejax._src.lazy import Pending
+
+    t = tf.constant([1, 2])
+    assert tf.constant(t) is t and tf.constant(t, dtype=tf.int32) is t
+    with pytest.raises(TypeError, match=r"Expected tensor \[1 2\] with dtype tf.float32, but got dtype tf.int32"):
+        tf.constant(t, dtype=tf.float32)  # TF refuses to cast a tensor here
+    p = tf.constant(2.0) * 3.0
+    assert type(p._v) is Pending and type(tf.constant(p)._v) is Pending
+    np.testing.assert_array_equal(tf.constant(p, shape=[2]).numpy(), [6.0, 6.0])
+    x = tf.constant(3.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.constant(x) * x
+    assert float(tape.gradient(y, x)) == 6.0
+    v = tf.Variable([1.0, 2.0])
+    assert tf.constant(v, dtype=tf.float64).dtype == tf.float64  # a Variable is converted, as TF

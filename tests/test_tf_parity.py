@@ -1510,6 +1510,25 @@ def grad_two_gathers_of_a_watched_tensor_keep_their_order(tf):
 
 
 @program
+def constant_of_a_tensor(tf):
+    # TF returns the tensor itself (so a tape sees it); another dtype is a TypeError, not a cast.
+    t = tf.constant([1, 2])
+    x = tf.constant(3.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.constant(x) * x
+    v = tf.Variable([1.0, 2.0])
+    return (
+        tf.constant(t) is t,
+        _raises(lambda: tf.constant(t, dtype=tf.float32)),
+        tf.constant(t, dtype=tf.int32),
+        tf.constant(tf.constant(2.0), shape=[2]),
+        tape.gradient(y, x),
+        tf.constant(v, dtype=tf.float64),
+    )
+
+
+@program
 def grad_gather_watched_constant(tf):
     x = tf.constant([1.0, 2.0, 3.0])
     with tf.GradientTape() as tape:

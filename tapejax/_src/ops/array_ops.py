@@ -59,13 +59,25 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None 
 
     Python floats become float32, ints int32, bools bool; numpy arrays keep their dtype
     (float64 stays float64). ``dtype`` converts (ints to floats; floats to ints only when whole).
+    A Tensor is returned as it is, as TF does (with ``dtype`` its own; another raises ``TypeError``).
 
     >>> import tapejax as tf
     >>> print(tf.constant([1, 2, 3], dtype=tf.float32))
     tf.Tensor([1. 2. 3.], shape=(3,), dtype=float32)
     """
     np_dtype = None if dtype is None else dtypes_lib.as_dtype(dtype)._np
-    if isinstance(value, (TensorBase, VariableBase)):
+    if isinstance(value, TensorBase):
+        # TF: a tensor of another dtype is an error, not a cast; otherwise the tensor itself (so a
+        # tape still sees it, and a deferred value stays deferred).
+        if np_dtype is not None and value._v.dtype != np_dtype:
+            raise TypeError(
+                f"Expected tensor {np.asarray(value._value)} with dtype {dtypes_lib.from_numpy(np_dtype)!r}, "
+                f"but got dtype {dtypes_lib.from_numpy(value._v.dtype)!r}."
+            )
+        if shape is None or tuple(TensorShape(shape).as_list()) == tuple(value._v.shape):
+            return value
+        arr = value._value
+    elif isinstance(value, VariableBase):
         arr = value._value
         if np_dtype is not None and arr.dtype != np_dtype:
             arr = arr.astype(np_dtype)
