@@ -66,7 +66,7 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None 
     tf.Tensor([1. 2. 3.], shape=(3,), dtype=float32)
     """
     np_dtype = None if dtype is None else dtypes_lib.as_dtype(dtype)._np
-    if isinstance(value, TensorBase):
+    if isinstance(value, Tensor):
         # TF: a tensor of another dtype is an error, not a cast; otherwise the tensor itself (so a
         # tape still sees it, and a deferred value stays deferred).
         if np_dtype is not None and value._v.dtype != np_dtype:
