@@ -66,6 +66,8 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None 
     tf.Tensor([1. 2. 3.], shape=(3,), dtype=float32)
     """
     np_dtype = None if dtype is None else dtypes_lib.as_dtype(dtype)._np
+    if shape is not None:
+        shape = tuple(TensorShape(shape).as_list())
     if isinstance(value, Tensor):
         # TF: a tensor of another dtype is an error, not a cast; otherwise the tensor itself (so a
         # tape still sees it, and a deferred value stays deferred).
@@ -74,7 +76,7 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None 
                 f"Expected tensor {np.asarray(value._value)} with dtype {dtypes_lib.from_numpy(np_dtype)!r}, "
                 f"but got dtype {dtypes_lib.from_numpy(value._v.dtype)!r}."
             )
-        if shape is None or tuple(TensorShape(shape).as_list()) == tuple(value._v.shape):
+        if shape is None or shape == tuple(value._v.shape):
             return value
         arr = value._value
     elif isinstance(value, VariableBase):
@@ -83,19 +85,17 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None 
             arr = arr.astype(np_dtype)
     else:
         arr = convert_python(value, np_dtype, "Const")
-    if shape is not None:
-        shape = tuple(TensorShape(shape).as_list())
-        if arr.shape != shape:
-            if arr.size == 1:
-                arr = jnp.broadcast_to(arr.reshape(()), shape)
-            elif arr.size == int(np.prod(shape)):
-                arr = arr.reshape(shape)
-            else:
-                raise TypeError(
-                    f"Eager execution of tf.constant with unsupported shape. Tensor {value!r} "
-                    f"(converted from {value!r}) has {arr.size} elements, but got `shape` {shape} "
-                    f"with {int(np.prod(shape))} elements)."
-                )
+    if shape is not None and arr.shape != shape:
+        if arr.size == 1:
+            arr = jnp.broadcast_to(arr.reshape(()), shape)
+        elif arr.size == int(np.prod(shape)):
+            arr = arr.reshape(shape)
+        else:
+            raise TypeError(
+                f"Eager execution of tf.constant with unsupported shape. Tensor {value!r} "
+                f"(converted from {value!r}) has {arr.size} elements, but got `shape` {shape} "
+                f"with {int(np.prod(shape))} elements)."
+            )
     return Tensor(arr)
 
 
