@@ -167,8 +167,8 @@ def test_iterating_1000_elements_does_not_index_row_by_row(monkeypatch: pytest.M
     assert len(binds) <= 1000 // 16 + 1  # one dispatch per chunk of rows, never one per row
 
 
-def test_iterating_outside_a_tape_uses_one_chunk_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Rows come from one cached kernel, a chunk of rows per call (not JAX's per-chunk compiles)."""
+def test_iterating_outside_a_tape_off_cpu_uses_one_chunk_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Off CPU, rows come from one cached kernel, a chunk of rows per call (not JAX's per-chunk compiles)."""
     from tapejax._src import tensor
     from tapejax._src.core import Op
     from tapejax._src.ops import array_ops
@@ -183,11 +183,43 @@ def test_iterating_outside_a_tape_uses_one_chunk_kernel(monkeypatch: pytest.Monk
         return lambda *a: (calls.append(params), k(*a))[1]
 
     monkeypatch.setattr(Op, "kernel", counting)
+    monkeypatch.setattr(tensor, "_host_rows", lambda v: False)  # as on a GPU
     t = tf.constant(np.arange(1000, dtype=np.float32).reshape(500, 2))
     rows = list(t)
     assert np.array_equal(np.stack([r.numpy() for r in rows]), t.numpy())
     assert len(calls) == -(-500 // tensor._ROW_CHUNK)
     assert len(set(calls)) == 1
+
+
+def test_iterating_a_cpu_tensor_dispatches_nothing_and_rows_behave_as_tensors(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On CPU, rows are immutable views of the host buffer: no kernel runs; every use sees the row."""
+    from tapejax._src import core
+
+    ran: list[str] = []
+    kernel = core.Op.kernel
+    monkeypatch.setattr(core.Op, "kernel", lambda op, params: (ran.append(op.name), kernel(op, params))[1])
+    m = tf.constant(np.arange(6, dtype=np.float32).reshape(3, 2))
+    rows = list(m)
+    assert ran == []  # no dispatch, not even a deferred one
+    assert [r.shape for r in rows] == [tf.TensorShape([2])] * 3
+    assert rows[1].dtype == tf.float32
+    del m  # a row keeps the buffer it views alive
+    with pytest.raises(ValueError, match="read-only"):
+        np.asarray(rows[2])[0] = 99.0  # immutable, as a Tensor is
+    monkeypatch.setattr(core.Op, "kernel", kernel)
+    np.testing.assert_array_equal((rows[2] * 2 + rows[0]).numpy(), [8.0, 11.0])
+    np.testing.assert_array_equal(tf.reduce_sum(rows[1]).numpy(), 5.0)  # a kernel run at the call
+    v = tf.Variable(rows[0])
+    v.assign_add([1.0, 1.0])
+    np.testing.assert_array_equal(v.numpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(rows[0].numpy(), [0.0, 1.0])
+    scalars = list(tf.constant([1.5, 2.5]))
+    assert float(scalars[1]) == 2.5 and scalars[0].numpy() == np.float32(1.5)
+    with tf.GradientTape() as tape:
+        tape.watch(scalars[0])
+        y = scalars[0] * scalars[0] + scalars[1]
+    assert tape.gradient(y, scalars[0]).numpy() == 3.0
+    assert isinstance(scalars[0]._value, jax.Array)  # other readers see a device array
 
 
 def test_rows_taken_while_a_tape_records_carry_gradients() -> None:

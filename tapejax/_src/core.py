@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import jax
 import numpy as np
 from jax._src.array import ArrayImpl as _ArrayImpl
+from jax._src.core import ShapedArray
 
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src import errors, lazy
@@ -108,11 +109,35 @@ class _TapeState(threading.local):
 tape_state = _TapeState()
 
 
+# Host values: a row that iterating a CPU tensor yields holds a numpy value (see ``Tensor._rows``),
+# immutable (a numpy scalar, or a read-only view of the tensor's buffer). ``bind`` queues it as a
+# program input like an array; ``_value`` converts it to a device array for every other reader.
+HOST_TYPES = (np.ndarray, np.generic)
+_HOST_AVALS: dict[tuple[Any, ...], Any] = {}
+
+
+def host_aval(v: Any) -> Any:
+    """The aval of a host value (cached per shape and dtype)."""
+    k = (v.shape, v.dtype)
+    a = _HOST_AVALS.get(k)
+    if a is None:
+        a = _HOST_AVALS[k] = ShapedArray(v.shape, v.dtype)
+    return a
+
+
+def _to_device(v: Any) -> jax.Array:
+    with jax.ensure_compile_time_eval():  # concrete even when first read inside a trace
+        return jax.device_put(v)
+
+
 def _get_value(self: Any) -> Any:
     """``_value`` of Tensors and Variables: the array, a pending value computed (and kept) first."""
     v = self._v
-    if type(v) is Pending:
+    t = type(v)
+    if t is Pending:
         v = self._v = v.value if v.value is not None else lazy.force(v)
+    elif t is not _ArrayImpl and isinstance(v, HOST_TYPES):
+        v = self._v = _to_device(v)
     return v
 
 
@@ -248,6 +273,8 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
         t = type(v)
         if t is _ArrayImpl or t is Pending:
             avals.append(v.aval)
+        elif isinstance(v, HOST_TYPES):  # a row of a CPU tensor (immutable): a program input too
+            avals.append(host_aval(v))
         else:
             deferred = False
             avals.append(v)

@@ -161,9 +161,8 @@ class _Batch:
         if j is None:
             j = self.leaf_at[id(v)] = len(self.leaves)
             self.leaves.append(v)
-            a = v.aval
-            if a.shape:
-                self.leaf_bytes += a.size * a.dtype.itemsize
+            if v.shape:  # (an array, or a numpy row: see core.HOST_TYPES)
+                self.leaf_bytes += v.size * v.dtype.itemsize
         return j
 
     def wire(self, vals: Sequence[Any]) -> tuple[Any, ...]:

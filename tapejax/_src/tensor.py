@@ -13,7 +13,7 @@ from jax._src.array import ArrayImpl
 
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src import errors
-from tapejax._src.core import TensorBase, VariableBase, _wrap, bind, scalar_to_array, tape_state
+from tapejax._src.core import HOST_TYPES, TensorBase, VariableBase, _wrap, bind, scalar_to_array, tape_state
 
 # Rows per kernel call when iterating a tensor outside any tape.
 _ROW_CHUNK = 32
@@ -142,6 +142,17 @@ class Reference:
 
     def __repr__(self) -> str:
         return f"<Reference wrapping {self._obj!r}>"
+
+
+def _host_rows(v: Any) -> bool:
+    """Whether iterating ``v`` yields views of its host buffer: on CPU, where that buffer is the array's."""
+    return all(d.platform == "cpu" for d in v.devices())
+
+
+def _host(t: Any) -> Any:
+    """What numpy conversions read: a row's host value as it is (see ``core.HOST_TYPES``), else the array."""
+    v = t._v
+    return v if isinstance(v, HOST_TYPES) else t._value
 
 
 def _note_exit(t: Any, how: str) -> None:
@@ -318,7 +329,7 @@ class Tensor(TensorBase, TensorOperators):
         """The value as a numpy array (a numpy scalar for rank-0 tensors), a copy."""
         if tape_state.tapes:
             _note_exit(self, ".numpy()")
-        arr = np.array(self._value)
+        arr = np.array(_host(self))
         return arr[()] if arr.ndim == 0 else arr
 
     def ref(self) -> Reference:
@@ -341,7 +352,7 @@ class Tensor(TensorBase, TensorOperators):
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if tape_state.tapes:
             _note_exit(self, "numpy conversion (np.asarray)")
-        arr = np.asarray(self._value)
+        arr = np.asarray(_host(self))
         return arr if dtype is None else arr.astype(dtype)
 
     def __jax_array__(self) -> Any:
@@ -363,12 +374,20 @@ class Tensor(TensorBase, TensorOperators):
         return iter(array_ops.unstack(self))
 
     def _rows(self, v: Any) -> Iterator[Tensor]:
-        """Rows of ``v`` (this tensor's array), 32 at a time from one cached kernel.
+        """Rows of ``v`` (this tensor's array).
 
-        (JAX's own iteration compiles a slice per chunk position: for 1000 rows, about 110 MB more
-        resident memory. A kernel's compile grows with its outputs: 32 rows cost about 40 MB once,
-        at about 1.7 µs a row; 16 rows about 20 MB, at 2.6 µs a row.)
+        On a CPU device the rows are views of the array's host buffer (numpy values, immutable; see
+        ``core.HOST_TYPES``): no dispatch at all, and an op on a row takes it as a program input.
+        Elsewhere they come 32 at a time from one cached kernel. (JAX's own iteration compiles a
+        slice per chunk position: for 1000 rows, about 110 MB more resident memory. A kernel's
+        compile grows with its outputs: 32 rows cost about 40 MB once, at about 1.7 µs a row; 16
+        rows about 20 MB, at 2.6 µs a row.)
         """
+        if _host_rows(v):
+            for i, row in enumerate(np.asarray(v)):  # zero-copy on CPU, read-only
+                # A row taken while a tape records is a recorded slice, as TF's iteration takes it.
+                yield self[i] if tape_state.tapes else _wrap(row)
+            return
         n = v.shape[0]
         size = min(n, _ROW_CHUNK)
         kernel = array_ops._unstack.kernel((("num", size), ("axis", 0)))
@@ -380,25 +399,25 @@ class Tensor(TensorBase, TensorOperators):
                 yield self[start + i] if tape_state.tapes else _wrap(part[i])
 
     def __bool__(self) -> bool:
-        return bool(np.asarray(self._value))
+        return bool(np.asarray(_host(self)))
 
     def __float__(self) -> float:
         if tape_state.tapes:
             _note_exit(self, "float()")
-        return float(np.asarray(self._value))
+        return float(np.asarray(_host(self)))
 
     def __int__(self) -> int:
-        return int(np.asarray(self._value))
+        return int(np.asarray(_host(self)))
 
     def __index__(self) -> int:
         if self._value.ndim != 0 or not np.issubdtype(self._value.dtype, np.integer):
             raise TypeError(
                 f"Only integer scalar tensors can be converted to an index, not {self.dtype.name}{self.shape}"
             )
-        return int(np.asarray(self._value))
+        return int(np.asarray(_host(self)))
 
     def __complex__(self) -> complex:
-        return complex(np.asarray(self._value))
+        return complex(np.asarray(_host(self)))
 
     def __hash__(self) -> int:
         raise TypeError("Tensor is unhashable. Instead, use tensor.ref() as the key.")
