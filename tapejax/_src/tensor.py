@@ -344,10 +344,10 @@ class Tensor(TensorBase, TensorOperators):
 
     # -- Python protocol --------------------------------------------------------------------------
     def __repr__(self) -> str:
-        return f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, numpy={_numpy_text(self._value, True)}>"
+        return f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, numpy={_numpy_text(_host(self), True)}>"
 
     def __str__(self) -> str:
-        return f"tf.Tensor({_numpy_text(self._value, False)}, shape={self.shape}, dtype={self.dtype.name})"
+        return f"tf.Tensor({_numpy_text(_host(self), False)}, shape={self.shape}, dtype={self.dtype.name})"
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if tape_state.tapes:
