@@ -5,9 +5,10 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 import tapejax as tf
-from tapejax._src import backward
+from tapejax._src import backward, lazy
 
 
 def _step(w: tf.Variable, b: tf.Variable, x: float, y: float) -> list[tf.Tensor]:
@@ -64,3 +65,35 @@ def test_segmented_backward_matches_jax_grad() -> None:
     got = tape.gradient(y, x)
     want = jax.grad(lambda v: chain(jnp, v))(jnp.float64(0.7))
     np.testing.assert_allclose(float(got), float(want), rtol=1e-10)
+
+
+def _sin_chain(v: object, n: int, sin: object) -> object:
+    for _ in range(n):
+        v = sin(v) * 1.5  # pyright: ignore[reportCallIssue, reportOperatorIssue]
+    return v
+
+
+def test_a_tape_whose_structure_changes_every_step_is_differentiated_node_by_node(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A new tape structure runs its step (forward and pullback) node by node with per-op kernels: no
+    compile per step; the same structure again is compiled whole, with the same result."""
+    lazy.flush()
+    keys: list[object] = []
+    orig = lazy._call
+    monkeypatch.setattr(lazy, "_call", lambda key, *rest: (keys.append(key), orig(key, *rest))[1])
+    by_node: list[object] = []
+    real = backward._node_vjp_by_kernel
+    monkeypatch.setattr(backward, "_node_vjp_by_kernel", lambda spec, *a: (by_node.append(spec[0]), real(spec, *a))[1])
+    w = tf.Variable(0.5)
+    compiled = []
+    for n in (1, 2, 3, 4, 5, 3):  # a different tape each step, then the 3-step one again
+        by_node.clear()
+        with tf.GradientTape() as tape:
+            y = _sin_chain(w, n, tf.sin)
+        got = float(tape.gradient(y, w))
+        compiled.append(keys[-1] in lazy._PROGRAMS)
+        assert len(by_node) == (0 if compiled[-1] else 2 * n)  # a sin and a mul per step
+        want = jax.grad(lambda v, n=n: _sin_chain(v, n, jnp.sin))(jnp.float32(0.5))
+        np.testing.assert_allclose(got, float(want), rtol=1e-6)
+    assert compiled == [False, False, False, False, False, True]

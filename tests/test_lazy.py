@@ -22,13 +22,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def programs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
-    """Records (nodes, outputs) of every compiled program call (lazy._call)."""
+    """Records (nodes, outputs) of every queue run (lazy._call), compiled or op by op."""
     calls: list[tuple[int, int]] = []
     orig = lazy._call
 
-    def spy(key, leaves, roots):
+    def spy(key, leaves, roots, *rest):
         calls.append((len(key[0]), len(roots)))
-        return orig(key, leaves, roots)
+        return orig(key, leaves, roots, *rest)
 
     monkeypatch.setattr(lazy, "_call", spy)
     lazy.flush()
@@ -296,3 +296,38 @@ def test_tape_suite_passes_with_deferral_off() -> None:
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert " passed" in proc.stdout
+
+
+def test_a_new_structure_runs_op_by_op_and_is_compiled_on_its_second_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A queue structure seen once costs a cached kernel call per op, not a compile; the second compiles."""
+    lazy.flush()
+    keys: list[object] = []
+    orig = lazy._call
+    monkeypatch.setattr(lazy, "_call", lambda key, *rest: (keys.append(key), orig(key, *rest))[1])
+    x = tf.constant([1.0, 2.0])
+    want = np.sin([1.0, 2.0]) * 7.25 + 0.125
+    runs = []
+    for _ in range(3):
+        runs.append((tf.sin(x) * 7.25 + 0.125).numpy())  # a structure of this test only
+        runs.append(keys[-1] in lazy._PROGRAMS)
+    assert runs[1::2] == [False, True, True]
+    assert len(set(keys)) == 1  # the same structure each time
+    for got in runs[0::2]:
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_a_loop_whose_structure_changes_every_step_compiles_no_program(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Data-dependent Python control flow: every step a new structure, none compiled (TF eager's cost model)."""
+    lazy.flush()
+    keys: list[object] = []
+    orig = lazy._call
+    monkeypatch.setattr(lazy, "_call", lambda key, *rest: (keys.append(key), orig(key, *rest))[1])
+    y = tf.constant(0.25)
+    total = 0.25
+    for n in range(1, 8):
+        for _ in range(n):
+            y = y * 1.5 - 0.125
+            total = total * 1.5 - 0.125
+        assert float(y) == pytest.approx(total, rel=1e-6)
+    assert len(keys) == 7 and len(set(keys)) == 7
+    assert not any(k in lazy._PROGRAMS for k in keys)

@@ -327,9 +327,12 @@ def test_forward_matches_jnp(case: Case) -> None:
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_tape_gradient_matches_jax_grad(case: Case) -> None:
     xs = _inputs(case, np.float32)
-    for got, want, x in zip(_tape_grads(case, xs), _jax_grads(case, xs), xs, strict=True):
-        assert got.shape == x.shape and got.dtype == x.dtype
-        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    want = _jax_grads(case, xs)
+    # A structure's first gradient runs node by node (per-op VJP kernels), the next one compiled.
+    for _ in ("by node", "compiled"):
+        for got, w, x in zip(_tape_grads(case, xs), want, xs, strict=True):
+            assert got.shape == x.shape and got.dtype == x.dtype
+            np.testing.assert_allclose(got, w, rtol=1e-4, atol=1e-5)
 
 
 # -- float64 numerical check, to second order through nested tapes ---------------------------------

@@ -208,18 +208,65 @@ def _node_vjp(spec: NodeSpec, res: Sequence[Any], cts: dict[int, Any]) -> None:
         _accumulate(cts, inputs[j][1], c)
 
 
+# Per-node VJP kernels for the op-by-op pullback (see ``pullback_op``), one per op, params, which
+# inputs are differentiated and which outputs carry a cotangent; jit caches them per input avals.
+_VJP_KERNELS: dict[tuple[Any, ...], Callable[..., Any]] = {}
+
+
+def _vjp_kernel(op: Op, params_key: tuple[Any, ...], diff: tuple[int, ...], present: tuple[bool, ...]) -> Any:
+    k = (op, params_key, diff, present)
+    kernel = _VJP_KERNELS.get(k)
+    if kernel is None:
+        impl = op.impl
+        params = dict(params_key)
+
+        def node_vjp(primals: tuple[Any, ...], out_cts: tuple[Any, ...]) -> Any:
+            def f(*d: Any) -> Any:
+                p = list(primals)
+                for j, x in zip(diff, d, strict=True):
+                    p[j] = x
+                return impl(*p, **params)
+
+            out, vjp = jax.vjp(f, *[primals[j] for j in diff])
+            if op.multiple_results:
+                it = iter(out_cts)
+                return vjp(tuple(next(it) if c else jnp.zeros_like(o) for c, o in zip(present, out, strict=True)))
+            return vjp(out_cts[0])
+
+        if len(_VJP_KERNELS) > 4 * CACHE_SIZE:
+            _VJP_KERNELS.clear()
+        kernel = _VJP_KERNELS[k] = jax.jit(node_vjp)
+    return kernel
+
+
+def _node_vjp_by_kernel(spec: NodeSpec, res: Sequence[Any], cts: dict[int, Any]) -> None:
+    """:func:`_node_vjp` run as one cached jitted kernel per node (the op-by-op pullback)."""
+    op, params_key, inputs, outputs = spec
+    out_cts = [cts.get(o) if o >= 0 else None for o in outputs]
+    if all(c is None for c in out_cts):
+        return
+    diff = tuple(j for j, (_, loc) in enumerate(inputs) if loc >= 0)
+    present = tuple(c is not None for c in out_cts)
+    kernel = _vjp_kernel(op, params_key, diff, present)
+    grads = kernel(tuple(res[r] for r, _ in inputs), tuple(c for c in out_cts if c is not None))
+    for j, c in zip(diff, grads, strict=True):
+        _accumulate(cts, inputs[j][1], c)
+
+
 def _accumulate(cts: dict[int, Any], loc: int, c: Any) -> None:
     prev = cts.get(loc)
     cts[loc] = c if prev is None else prev + c
 
 
-def _pullback_core(structure: Structure, res: Sequence[Any], seeds: Sequence[Any]) -> tuple[Any, ...]:
+def _pullback_core(
+    structure: Structure, res: Sequence[Any], seeds: Sequence[Any], node_vjp: Callable[..., None] = _node_vjp
+) -> tuple[Any, ...]:
     cts: dict[int, Any] = {}
     for (loc, _, _, _), s in zip(structure.targets, seeds, strict=True):
         if loc >= 0 and s is not None:
             _accumulate(cts, loc, s)
     for spec in reversed(structure.nodes):
-        _node_vjp(spec, res, cts)
+        node_vjp(spec, res, cts)
     out = []
     for locs in structure.sources:
         parts = [cts[loc] for loc in locs if loc in cts]
@@ -231,8 +278,10 @@ def _conj_if_complex(x: Any) -> Any:
     return jnp.conj(x) if jnp.iscomplexobj(x) else x
 
 
-def _make_pullback(structure: Structure) -> Callable[..., Any]:
+def _make_pullback(structure: Structure, by_node: bool = False) -> Callable[..., Any]:
+    """The pure pullback of ``structure``; ``by_node``: run eagerly, each node a cached VJP kernel (grad mode)."""
     n_res = structure.n_residuals
+    node_vjp = _node_vjp_by_kernel if by_node else _node_vjp
 
     def seeds_of(extra: Sequence[Any]) -> list[Any]:
         it = iter(extra)
@@ -256,7 +305,7 @@ def _make_pullback(structure: Structure) -> Callable[..., Any]:
 
         def pullback(*args: Any) -> tuple[Any, ...]:
             res, extra = args[:n_res], args[n_res:]
-            return finish(_pullback_core(structure, res, seeds_of(extra)))
+            return finish(_pullback_core(structure, res, seeds_of(extra), node_vjp))
 
         return pullback
 
@@ -340,6 +389,15 @@ def store_signature(key: Any, nodes: Sequence[Any], pruned: Pruned) -> None:
         _BY_SIGNATURE.popitem(last=False)
 
 
+# The op-by-op form of each cached gradient pullback: per-node VJP kernels, compiled once per op and
+# shapes and shared by every structure. A structure's first run uses it (lazy.py runs a new queue
+# structure op by op the same way), its second compiles the whole pullback: a loop whose tape
+# changes every step (data-dependent Python control flow) never pays a compile per step, and a
+# repeated one compiles once, on its second step.
+_BY_NODE: dict[Op, Callable[..., Any]] = {}
+_NOT_RUN: set[Op] = set()  # pullbacks not run yet outside a deferred queue (see first_run)
+
+
 def pullback_op(structure: Structure) -> Op:
     """The (cached) Op whose implementation is the pullback of ``structure``."""
     op = _PULLBACKS.get(structure)
@@ -349,11 +407,29 @@ def pullback_op(structure: Structure) -> Op:
         ]
         op = Op(name, _make_pullback(structure), multiple_results=True, runs_user_code=True)
         _PULLBACKS[structure] = op
+        if structure.mode == "grad":
+            _BY_NODE[op] = _make_pullback(structure, by_node=True)
+            _NOT_RUN.add(op)
         if len(_PULLBACKS) > CACHE_SIZE:
-            _PULLBACKS.popitem(last=False)
+            _, dropped = _PULLBACKS.popitem(last=False)
+            _BY_NODE.pop(dropped, None)
+            _NOT_RUN.discard(dropped)
     else:
         _PULLBACKS.move_to_end(structure)
     return op
+
+
+def by_node(op: Op) -> Callable[..., Any] | None:
+    """The op-by-op form of gradient pullback ``op`` (None for other ops)."""
+    return _BY_NODE.get(op)
+
+
+def first_run(op: Op) -> Callable[..., Any] | None:
+    """The op-by-op form of pullback ``op`` on its first run outside a queue, else None (compiled)."""
+    if op in _NOT_RUN:
+        _NOT_RUN.discard(op)
+        return _BY_NODE.get(op)
+    return None
 
 
 def cache_info() -> dict[str, int]:

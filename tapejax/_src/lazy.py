@@ -235,7 +235,7 @@ def record(op: Any, key: tuple[Any, ...], avals: Any, vals: list[Any]) -> tuple[
 
 def flush(extra: Sequence[Pending] = ()) -> None:
     """Runs this thread's queue: every pending value still owned, plus ``extra``, is computed."""
-    _run_batch(extra, (), None)
+    _run_batch(extra, (), None, None)
 
 
 def force(p: Pending) -> Any:
@@ -254,16 +254,17 @@ def concrete(v: Any) -> Any:
     return force(v) if type(v) is Pending else v
 
 
-def run_with(then: Callable[..., Any], args: Sequence[Any]) -> Any:
+def run_with(then: Callable[..., Any], args: Sequence[Any], then_by_op: Callable[..., Any] | None = None) -> Any:
     """``then(*args)`` (``args``: arrays or Pending values), computed in one program with the queue.
 
-    ``then`` is a jitted function, the same object for the same computation (it is part of the key).
+    ``then`` is a jitted function, the same object for the same computation (it is part of the key);
+    ``then_by_op`` computes the same eagerly, kernel by kernel: what a first run (see ``_call``) calls.
     """
     if type(_core.trace_ctx.trace) is not _core.EvalTrace:
         # Inside a JAX trace some arguments may be tracers: the queue must not take them as inputs
         # (its outputs would be tracers, stored in Tensors made outside the trace).
         return then(*[concrete(v) for v in args])
-    return _run_batch((), args, then)
+    return _run_batch((), args, then, then_by_op)
 
 
 # Compiled programs per batch structure (bounded, least recently used dropped).
@@ -274,7 +275,12 @@ _MAX_PROGRAMS = 128  # each holds an XLA executable (about 2 MB)
 _lock = threading.RLock()
 
 
-def _run_batch(extra: Sequence[Pending], args: Sequence[Any], then: Callable[..., Any] | None) -> Any:
+def _run_batch(
+    extra: Sequence[Pending],
+    args: Sequence[Any],
+    then: Callable[..., Any] | None,
+    then_by_op: Callable[..., Any] | None,
+) -> Any:
     batch = _queue.batch
     if not batch.nodes and then is None:
         return None
@@ -292,17 +298,32 @@ def _run_batch(extra: Sequence[Pending], args: Sequence[Any], then: Callable[...
                 outs.append((n.pos, p.index))
         n.outs = ()  # no node <-> Pending cycle left for the garbage collector
     key = (tuple(batch.sigs), tuple(outs), batch.wire(args), then)
-    return _call(key, batch.leaves, roots)
+    return _call(key, batch.leaves, roots, then_by_op)
 
 
-def _call(key: Any, leaves: list[Any], roots: list[Pending]) -> Any:
+# Structures run once, op by op: a structure is compiled the second time it runs. A loop whose
+# structure changes every step (data-dependent Python control flow, reads at varying points) then
+# costs a cached kernel call per op instead of a compile per step; a repeated one compiles once.
+_SEEN: dict[Any, None] = {}
+_MAX_SEEN = 1024
+
+
+def _call(key: Any, leaves: list[Any], roots: list[Pending], then_by_op: Callable[..., Any] | None = None) -> Any:
     with _lock:  # the cache too: another thread may evict what this one moves
         program = _PROGRAMS.get(key)
         if program is None:
-            program = jax.jit(_program(*key))
-            _PROGRAMS[key] = program
-            if len(_PROGRAMS) > _MAX_PROGRAMS:
-                _PROGRAMS.popitem(last=False)
+            if key in _SEEN:
+                del _SEEN[key]
+                program = jax.jit(_program(*key))
+                _PROGRAMS[key] = program
+                if len(_PROGRAMS) > _MAX_PROGRAMS:
+                    _PROGRAMS.popitem(last=False)
+            else:
+                if len(_SEEN) >= _MAX_SEEN:
+                    _SEEN.clear()
+                _SEEN[key] = None
+                wiring, outs, arg_refs, then = key
+                program = _program(wiring, outs, arg_refs, then_by_op or then)  # each op its cached kernel
         elif len(_PROGRAMS) > _MAX_PROGRAMS // 2:
             _PROGRAMS.move_to_end(key)  # least recently used goes first (only worth it once it fills)
         if type(_core.trace_ctx.trace) is _core.EvalTrace:

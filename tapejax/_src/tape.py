@@ -640,9 +640,9 @@ class GradientTape(Tape):
             if any(type(v) is Pending and v.value is None for v in vals):
                 if not self._persistent:
                     self._clear()
-                out = lazy.run_with(op.kernel(()), vals)
+                out = lazy.run_with(op.kernel(()), vals, backward.by_node(op))
             else:
-                out = op.kernel(())(*[lazy.concrete(v) for v in vals])
+                out = (backward.first_run(op) or op.kernel(()))(*[lazy.concrete(v) for v in vals])
             out = [_wrap(o) for o in out]
         it = iter(out)
         return [next(it) if c else None for c in connected]
