@@ -17,6 +17,7 @@ WORKLOAD_MODULES = (
     "bench_mlp",
     "bench_jacobian",
     "bench_hvp",
+    "bench_dynamic",
     "bench_op_overhead",
     "bench_budgets",
     "bench_optimizers",

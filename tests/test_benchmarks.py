@@ -22,6 +22,7 @@ WORKLOADS = (
     "jacobian",
     "batch_jacobian",
     "hvp",
+    "dynamic",
     "op_overhead",
     "gradient_cache",
     "optimizer_step",
