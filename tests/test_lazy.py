@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections import deque
 from pathlib import Path
 
 import jax
@@ -260,6 +261,7 @@ def test_inputs_the_caller_dropped_are_not_kept_alive(monkeypatch: pytest.Monkey
 def test_compiled_programs_are_bounded_and_least_recently_used_go_first(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lazy, "_MAX_PROGRAMS", 8)
     monkeypatch.setattr(lazy, "_PROGRAMS", type(lazy._PROGRAMS)())
+    monkeypatch.setattr(lazy, "DYNAMIC_AT", lazy.RECENT + 1)  # every new structure compiles at once
     x = tf.constant(1.0)
 
     def chain(n: int) -> float:
@@ -298,36 +300,41 @@ def test_tape_suite_passes_with_deferral_off() -> None:
     assert " passed" in proc.stdout
 
 
-def test_a_new_structure_runs_op_by_op_and_is_compiled_on_its_second_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A queue structure seen once costs a cached kernel call per op, not a compile; the second compiles."""
+def _spy_runs(monkeypatch: pytest.MonkeyPatch, recent: list[bool]) -> list[object]:
+    """Keys of every queue run from now on; the record of recent runs (``lazy.dynamic``) set to ``recent``."""
     lazy.flush()
+    monkeypatch.setattr(lazy, "_recent", deque(recent, maxlen=lazy.RECENT))
     keys: list[object] = []
     orig = lazy._call
     monkeypatch.setattr(lazy, "_call", lambda key, *rest: (keys.append(key), orig(key, *rest))[1])
+    return keys
+
+
+def test_a_new_structure_is_compiled_on_its_first_run_when_structures_repeat(monkeypatch: pytest.MonkeyPatch) -> None:
+    keys = _spy_runs(monkeypatch, [False] * lazy.RECENT)  # a loop repeating its structure
     x = tf.constant([1.0, 2.0])
-    want = np.sin([1.0, 2.0]) * 7.25 + 0.125
-    runs = []
-    for _ in range(3):
-        runs.append((tf.sin(x) * 7.25 + 0.125).numpy())  # a structure of this test only
-        runs.append(keys[-1] in lazy._PROGRAMS)
-    assert runs[1::2] == [False, True, True]
-    assert len(set(keys)) == 1  # the same structure each time
-    for got in runs[0::2]:
-        np.testing.assert_allclose(got, want, rtol=1e-6)
+    for _ in range(2):
+        np.testing.assert_allclose((tf.sin(x) * 7.25 + 0.125).numpy(), np.sin([1.0, 2.0]) * 7.25 + 0.125, rtol=1e-6)
+        assert keys[-1] in lazy._PROGRAMS
+    assert len(set(keys)) == 1
 
 
-def test_a_loop_whose_structure_changes_every_step_compiles_no_program(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Data-dependent Python control flow: every step a new structure, none compiled (TF eager's cost model)."""
-    lazy.flush()
-    keys: list[object] = []
-    orig = lazy._call
-    monkeypatch.setattr(lazy, "_call", lambda key, *rest: (keys.append(key), orig(key, *rest))[1])
+def test_while_new_structures_keep_coming_a_new_one_runs_op_by_op_until_it_returns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Data-dependent Python control flow: a new structure every step. After DYNAMIC_AT new ones, a new
+    structure costs a cached kernel call per op instead of a compile; one that comes back compiles."""
+    keys = _spy_runs(monkeypatch, [False] * lazy.RECENT)
     y = tf.constant(0.25)
     total = 0.25
-    for n in range(1, 8):
+    compiled = []
+    for n in (1, 2, 3, 4, 5, 6, 7, 4, 4):
+        y = tf.constant(0.25)
+        total = 0.25
         for _ in range(n):
             y = y * 1.5 - 0.125
             total = total * 1.5 - 0.125
         assert float(y) == pytest.approx(total, rel=1e-6)
-    assert len(keys) == 7 and len(set(keys)) == 7
-    assert not any(k in lazy._PROGRAMS for k in keys)
+        compiled.append(keys[-1] in lazy._PROGRAMS)
+    assert lazy.DYNAMIC_AT == 3
+    assert compiled == [True, True, False, False, False, False, False, True, True]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 
 import tapejax as tf
-from tapejax._src import core
+from tapejax._src import backward, core, lazy
 from tapejax._src.tape import GradientTape
 
 
@@ -325,14 +326,24 @@ def test_forward_matches_jnp(case: Case) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_tape_gradient_matches_jax_grad(case: Case) -> None:
+def test_tape_gradient_matches_jax_grad(case: Case, monkeypatch: pytest.MonkeyPatch) -> None:
     xs = _inputs(case, np.float32)
     want = _jax_grads(case, xs)
-    # A structure's first gradient runs node by node (per-op VJP kernels), the next one compiled.
-    for _ in ("by node", "compiled"):
+    # As in a loop of new structures: the first gradient runs node by node (per-op VJP kernels), the
+    # same structure again compiled (see lazy.dynamic).
+    monkeypatch.setattr(lazy, "_recent", deque([True] * lazy.RECENT, maxlen=lazy.RECENT))
+    for module, cache in ((backward, "_PULLBACKS"), (backward, "_BY_SIGNATURE"), (lazy, "_PROGRAMS")):
+        monkeypatch.setattr(module, cache, OrderedDict())  # a structure new to this test, whatever ran before
+    monkeypatch.setattr(lazy, "_SEEN", {})
+    forms: list[object] = []
+    real = backward._pullback_core
+    monkeypatch.setattr(backward, "_pullback_core", lambda *a: (forms.append(a[3]), real(*a))[1])
+    for run in ("by node", "compiled"):
+        forms.clear()
         for got, w, x in zip(_tape_grads(case, xs), want, xs, strict=True):
             assert got.shape == x.shape and got.dtype == x.dtype
             np.testing.assert_allclose(got, w, rtol=1e-4, atol=1e-5)
+        assert (backward._node_vjp_by_kernel in forms) == (run == "by node")
 
 
 # -- float64 numerical check, to second order through nested tapes ---------------------------------

@@ -20,6 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from tapejax._src import lazy
 from tapejax._src.core import Op
 
 # Compiled pullbacks kept at once; the least recently used one is dropped beyond this.
@@ -390,10 +391,10 @@ def store_signature(key: Any, nodes: Sequence[Any], pruned: Pruned) -> None:
 
 
 # The op-by-op form of each cached gradient pullback: per-node VJP kernels, compiled once per op and
-# shapes and shared by every structure. A structure's first run uses it (lazy.py runs a new queue
-# structure op by op the same way), its second compiles the whole pullback: a loop whose tape
-# changes every step (data-dependent Python control flow) never pays a compile per step, and a
-# repeated one compiles once, on its second step.
+# shapes and shared by every structure. While new structures keep coming (``lazy.dynamic()``: a tape
+# that changes every step, data-dependent Python control flow), a new pullback runs in this form, as
+# lazy.py runs a new queue structure op by op, and is compiled only when it runs again: no compile
+# per step. Otherwise a pullback is compiled on its first run, as a repeated loop wants.
 _BY_NODE: dict[Op, Callable[..., Any]] = {}
 _NOT_RUN: set[Op] = set()  # pullbacks not run yet outside a deferred queue (see first_run)
 
@@ -425,10 +426,14 @@ def by_node(op: Op) -> Callable[..., Any] | None:
 
 
 def first_run(op: Op) -> Callable[..., Any] | None:
-    """The op-by-op form of pullback ``op`` on its first run outside a queue, else None (compiled)."""
+    """The op-by-op form of pullback ``op`` for a run outside a queue: on its first run while new
+    structures are frequent (``lazy.dynamic()``), else None (run it compiled)."""
     if op in _NOT_RUN:
         _NOT_RUN.discard(op)
-        return _BY_NODE.get(op)
+        by_node = _BY_NODE.get(op) if lazy.dynamic() else None
+        lazy.note_run(True)
+        return by_node
+    lazy.note_run(False)
     return None
 
 

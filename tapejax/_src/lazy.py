@@ -33,7 +33,7 @@ import itertools
 import os
 import threading
 import weakref
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -301,31 +301,50 @@ def _run_batch(
     return _call(key, batch.leaves, roots, then_by_op)
 
 
-# Structures run once, op by op: a structure is compiled the second time it runs. A loop whose
-# structure changes every step (data-dependent Python control flow, reads at varying points) then
-# costs a cached kernel call per op instead of a compile per step; a repeated one compiles once.
-_SEEN: dict[Any, None] = {}
+# How a structure runs the first time. A loop normally repeats one structure: its first run
+# compiles it, and every later step is one call. But a program compiled for a structure that never
+# comes back is wasted (about 45 ms for a small step, every step of a loop whose structure depends
+# on the data). So while new structures keep coming (DYNAMIC_AT of the last RECENT runs were new),
+# a new structure runs op by op instead, through kernels cached per op and shape (shared by every
+# structure: no compile once they exist), and is compiled only if it runs again.
+RECENT = 8
+DYNAMIC_AT = 3
+_recent: deque[bool] = deque(maxlen=RECENT)  # per run: was its structure new?
+_SEEN: dict[Any, None] = {}  # structures run op by op once
 _MAX_SEEN = 1024
+
+
+def dynamic() -> bool:
+    """Whether new structures are frequent enough that a new one runs op by op (see DYNAMIC_AT)."""
+    return sum(_recent) >= DYNAMIC_AT
+
+
+def note_run(new: bool) -> None:
+    """Counts a run (of the queue, or of a pullback on its own) towards :func:`dynamic`."""
+    _recent.append(new)
 
 
 def _call(key: Any, leaves: list[Any], roots: list[Pending], then_by_op: Callable[..., Any] | None = None) -> Any:
     with _lock:  # the cache too: another thread may evict what this one moves
         program = _PROGRAMS.get(key)
         if program is None:
-            if key in _SEEN:
-                del _SEEN[key]
-                program = jax.jit(_program(*key))
-                _PROGRAMS[key] = program
-                if len(_PROGRAMS) > _MAX_PROGRAMS:
-                    _PROGRAMS.popitem(last=False)
-            else:
+            _recent.append(True)
+            if key not in _SEEN and dynamic():
                 if len(_SEEN) >= _MAX_SEEN:
                     _SEEN.clear()
                 _SEEN[key] = None
                 wiring, outs, arg_refs, then = key
                 program = _program(wiring, outs, arg_refs, then_by_op or then)  # each op its cached kernel
-        elif len(_PROGRAMS) > _MAX_PROGRAMS // 2:
-            _PROGRAMS.move_to_end(key)  # least recently used goes first (only worth it once it fills)
+            else:
+                _SEEN.pop(key, None)
+                program = jax.jit(_program(*key))
+                _PROGRAMS[key] = program
+                if len(_PROGRAMS) > _MAX_PROGRAMS:
+                    _PROGRAMS.popitem(last=False)
+        else:
+            _recent.append(False)
+            if len(_PROGRAMS) > _MAX_PROGRAMS // 2:
+                _PROGRAMS.move_to_end(key)  # least recently used goes first (only worth it once it fills)
         if type(_core.trace_ctx.trace) is _core.EvalTrace:
             results, extra = program(leaves)
         else:  # forced while some JAX trace runs: compute it now, do not stage it into that trace
