@@ -3,9 +3,10 @@
 Each step draws a fresh sequence of 24 ops (sin, scale, shift) on a 32-vector Variable, records it
 on a tape and takes the gradient: no structure ever repeats, so nothing compiled for one step can be
 reused by the next. This is where a compile-per-structure design falls off a cliff (tapejax before
-2026-11-26: about 40 ms a step, compiling each one). tapejax now runs a structure's first occurrence
-op by op with cached per-op kernels and compiles only a structure it sees again. The JAX baseline is
-what a JAX user writes for such a step: ``jax.grad`` called eagerly (it re-traces every call).
+2026-11-26: about 50 ms a step, compiling each one). tapejax now notices that new structures keep
+coming and runs each new one op by op with kernels cached per op (lazy.py, ``DYNAMIC_AT``),
+compiling only a structure it sees again. The JAX baseline is what a JAX user writes for such a
+step: ``jax.grad`` called eagerly (it re-traces every call).
 """
 
 from __future__ import annotations
