@@ -102,3 +102,17 @@ def test_a_tape_whose_structure_changes_every_step_is_differentiated_node_by_nod
         np.testing.assert_allclose(got, float(want), rtol=1e-6)
     # The first two compile (a loop normally repeats); from the third new one in a row, op by op.
     assert compiled == [True, True, False, False, False, True, True]
+
+
+def test_while_new_structures_keep_coming_their_signatures_are_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A structure that never comes back leaves nothing in the signature cache (memory, and the
+    garbage collector's work: it cost a third of such a loop's time)."""
+    monkeypatch.setattr(lazy, "_recent", deque([True] * lazy.RECENT, maxlen=lazy.RECENT))
+    before = backward.cache_info()["signatures"]
+    w = tf.Variable(0.5)
+    for n in range(6, 11):
+        with tf.GradientTape() as tape:
+            y = _sin_chain(w, n, tf.cos)
+        want = jax.grad(lambda v, n=n: _sin_chain(v, n, jnp.cos))(jnp.float32(0.5))
+        np.testing.assert_allclose(float(tape.gradient(y, w)), float(want), rtol=1e-5)
+    assert backward.cache_info()["signatures"] == before

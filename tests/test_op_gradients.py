@@ -334,7 +334,7 @@ def test_tape_gradient_matches_jax_grad(case: Case, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(lazy, "_recent", deque([True] * lazy.RECENT, maxlen=lazy.RECENT))
     for module, cache in ((backward, "_PULLBACKS"), (backward, "_BY_SIGNATURE"), (lazy, "_PROGRAMS")):
         monkeypatch.setattr(module, cache, OrderedDict())  # a structure new to this test, whatever ran before
-    monkeypatch.setattr(lazy, "_SEEN", {})
+    monkeypatch.setattr(lazy, "_SEEN", set())
     forms: list[object] = []
     real = backward._pullback_core
     monkeypatch.setattr(backward, "_pullback_core", lambda *a: (forms.append(a[3]), real(*a))[1])

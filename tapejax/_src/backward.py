@@ -284,12 +284,14 @@ def _make_pullback(structure: Structure, by_node: bool = False) -> Callable[...,
     n_res = structure.n_residuals
     node_vjp = _node_vjp_by_kernel if by_node else _node_vjp
 
+    ones = np.ones if by_node else jnp.ones  # by node: eager, where numpy is cheaper and kernels take it
+
     def seeds_of(extra: Sequence[Any]) -> list[Any]:
         it = iter(extra)
         seeds = []
         for _, shape, dtype, seeded in structure.targets:
             # TF's complex convention is the conjugate of JAX's: conjugate seeds and results.
-            seeds.append(_conj_if_complex(next(it)) if seeded else jnp.ones(shape, dtype))
+            seeds.append(_conj_if_complex(next(it)) if seeded else ones(shape, dtype))
         return seeds
 
     def finish(grads: Sequence[Any]) -> tuple[Any, ...]:

@@ -254,16 +254,17 @@ def concrete(v: Any) -> Any:
     return force(v) if type(v) is Pending else v
 
 
-def run_with(then: Callable[..., Any], args: Sequence[Any], then_by_op: Callable[..., Any] | None = None) -> Any:
-    """``then(*args)`` (``args``: arrays or Pending values), computed in one program with the queue.
+def run_with(then: Any, args: Sequence[Any], then_by_op: Callable[..., Any] | None = None) -> Any:
+    """``then``'s kernel on ``args`` (arrays or Pending values), computed in one program with the queue.
 
-    ``then`` is a jitted function, the same object for the same computation (it is part of the key);
-    ``then_by_op`` computes the same eagerly, kernel by kernel: what a first run (see ``_call``) calls.
+    ``then`` is an Op (part of the key; its jitted ``kernel(())`` is only made when a program is
+    compiled); ``then_by_op`` computes the same eagerly, kernel by kernel, for a run op by op (see
+    ``_call``).
     """
     if type(_core.trace_ctx.trace) is not _core.EvalTrace:
         # Inside a JAX trace some arguments may be tracers: the queue must not take them as inputs
         # (its outputs would be tracers, stored in Tensors made outside the trace).
-        return then(*[concrete(v) for v in args])
+        return then.kernel(())(*[concrete(v) for v in args])
     return _run_batch((), args, then, then_by_op)
 
 
@@ -278,7 +279,7 @@ _lock = threading.RLock()
 def _run_batch(
     extra: Sequence[Pending],
     args: Sequence[Any],
-    then: Callable[..., Any] | None,
+    then: Any,
     then_by_op: Callable[..., Any] | None,
 ) -> Any:
     batch = _queue.batch
@@ -310,7 +311,9 @@ def _run_batch(
 RECENT = 8
 DYNAMIC_AT = 3
 _recent: deque[bool] = deque(maxlen=RECENT)  # per run: was its structure new?
-_SEEN: dict[Any, None] = {}  # structures run op by op once
+# Hashes of the structures run op by op once (hashes, not the keys: nothing of a structure that never
+# comes back is kept; a collision only compiles a new structure at once).
+_SEEN: set[int] = set()
 _MAX_SEEN = 1024
 
 
@@ -329,15 +332,18 @@ def _call(key: Any, leaves: list[Any], roots: list[Pending], then_by_op: Callabl
         program = _PROGRAMS.get(key)
         if program is None:
             _recent.append(True)
-            if key not in _SEEN and dynamic():
+            h = hash(key)
+            if h not in _SEEN and dynamic():
                 if len(_SEEN) >= _MAX_SEEN:
                     _SEEN.clear()
-                _SEEN[key] = None
+                _SEEN.add(h)
                 wiring, outs, arg_refs, then = key
-                program = _program(wiring, outs, arg_refs, then_by_op or then)  # each op its cached kernel
+                fn = then_by_op or (then.kernel(()) if then is not None else None)
+                program = _program(wiring, outs, arg_refs, fn)  # each op its cached kernel
             else:
-                _SEEN.pop(key, None)
-                program = jax.jit(_program(*key))
+                _SEEN.discard(h)
+                wiring, outs, arg_refs, then = key
+                program = jax.jit(_program(wiring, outs, arg_refs, then.kernel(()) if then is not None else None))
                 _PROGRAMS[key] = program
                 if len(_PROGRAMS) > _MAX_PROGRAMS:
                     _PROGRAMS.popitem(last=False)

@@ -530,7 +530,9 @@ class GradientTape(Tape):
             else:
                 pruned = backward.number(kept, needed, target_ids, avals, source_ids, seeded, mode)
                 del kept  # the pullback may drop this tape's Tensors (see _pullback)
-                if key is not None:
+                if key is not None and not lazy.dynamic():
+                    # (While new structures keep coming, one is seldom seen again: its signature is
+                    # not kept. One that comes back is pruned again and finds its pullback by structure.)
                     backward.store_signature(key, self._nodes, pruned)
                 op = backward.pullback_op(pruned.structure)
                 residuals, connected = pruned.residuals, pruned.connected
@@ -640,7 +642,7 @@ class GradientTape(Tape):
             if any(type(v) is Pending and v.value is None for v in vals):
                 if not self._persistent:
                     self._clear()
-                out = lazy.run_with(op.kernel(()), vals, backward.by_node(op))
+                out = lazy.run_with(op, vals, backward.by_node(op))
             else:
                 out = (backward.first_run(op) or op.kernel(()))(*[lazy.concrete(v) for v in vals])
             out = [_wrap(o) for o in out]
