@@ -11,7 +11,9 @@ function, an op that cannot be deferred, ``gradient()``, or a full queue (:data:
 Then the whole queue runs as ONE ``jax.jit`` program, cached by its structure (ops, params, wiring,
 which values are wanted), whose outputs are every pending value still held by a live Tensor or
 Variable. A training step therefore costs one XLA call for its forward ops and the update that
-follows it, however many ops it has; a loop repeats one structure, so it compiles once.
+follows it, however many ops it has; a loop repeats one structure, so it compiles once. While new
+structures keep coming instead (data-dependent Python control flow), a new one runs op by op
+through kernels cached per op, and is compiled only if it comes back (see ``_call``).
 
 What each Tensor holds is ``_v``: a JAX array (or tracer), or a :class:`Pending`. ``Tensor._value``
 and ``Variable._value`` are properties that compute a pending value first, so every reader outside
@@ -333,16 +335,15 @@ def _call(key: Any, leaves: list[Any], roots: list[Pending], then_by_op: Callabl
         if program is None:
             _recent.append(True)
             h = hash(key)
+            wiring, outs, arg_refs, then = key
             if h not in _SEEN and dynamic():
                 if len(_SEEN) >= _MAX_SEEN:
                     _SEEN.clear()
                 _SEEN.add(h)
-                wiring, outs, arg_refs, then = key
                 fn = then_by_op or (then.kernel(()) if then is not None else None)
                 program = _program(wiring, outs, arg_refs, fn)  # each op its cached kernel
             else:
                 _SEEN.discard(h)
-                wiring, outs, arg_refs, then = key
                 program = jax.jit(_program(wiring, outs, arg_refs, then.kernel(()) if then is not None else None))
                 _PROGRAMS[key] = program
                 if len(_PROGRAMS) > _MAX_PROGRAMS:
