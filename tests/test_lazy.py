@@ -325,8 +325,6 @@ def test_while_new_structures_keep_coming_a_new_one_runs_op_by_op_until_it_retur
     """Data-dependent Python control flow: a new structure every step. After DYNAMIC_AT new ones, a new
     structure costs a cached kernel call per op instead of a compile; one that comes back compiles."""
     keys = _spy_runs(monkeypatch, [False] * lazy.RECENT)
-    y = tf.constant(0.25)
-    total = 0.25
     compiled = []
     for n in (1, 2, 3, 4, 5, 6, 7, 4, 4):
         y = tf.constant(0.25)
