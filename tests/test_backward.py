@@ -85,7 +85,7 @@ def test_a_tape_whose_structure_changes_every_step_is_differentiated_node_by_nod
     monkeypatch.setattr(lazy, "_recent", deque([False] * lazy.RECENT, maxlen=lazy.RECENT))
     keys: list[object] = []
     orig = lazy._call
-    monkeypatch.setattr(lazy, "_call", lambda key, *rest: (keys.append(key), orig(key, *rest))[1])
+    monkeypatch.setattr(lazy, "_call", lambda key, leaves, roots: (keys.append(key), orig(key, leaves, roots))[1])
     by_node: list[object] = []
     real = backward._node_vjp_by_kernel
     monkeypatch.setattr(backward, "_node_vjp_by_kernel", lambda spec, *a: (by_node.append(spec[0]), real(spec, *a))[1])

@@ -27,9 +27,9 @@ def programs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
     calls: list[tuple[int, int]] = []
     orig = lazy._call
 
-    def spy(key, leaves, roots, *rest):
+    def spy(key, leaves, roots):
         calls.append((len(key[0]), len(roots)))
-        return orig(key, leaves, roots, *rest)
+        return orig(key, leaves, roots)
 
     monkeypatch.setattr(lazy, "_call", spy)
     lazy.flush()
@@ -306,7 +306,7 @@ def _spy_runs(monkeypatch: pytest.MonkeyPatch, recent: list[bool]) -> list[objec
     monkeypatch.setattr(lazy, "_recent", deque(recent, maxlen=lazy.RECENT))
     keys: list[object] = []
     orig = lazy._call
-    monkeypatch.setattr(lazy, "_call", lambda key, *rest: (keys.append(key), orig(key, *rest))[1])
+    monkeypatch.setattr(lazy, "_call", lambda key, leaves, roots: (keys.append(key), orig(key, leaves, roots))[1])
     return keys
 
 

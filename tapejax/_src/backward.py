@@ -427,6 +427,9 @@ def by_node(op: Op) -> Callable[..., Any] | None:
     return _BY_NODE.get(op)
 
 
+lazy.by_op = by_node  # a queue run op by op runs a pullback node by node
+
+
 def first_run(op: Op) -> Callable[..., Any] | None:
     """The op-by-op form of pullback ``op`` for a run outside a queue: on its first run while new
     structures are frequent (``lazy.dynamic()``), else None (run it compiled)."""

@@ -237,7 +237,7 @@ def record(op: Any, key: tuple[Any, ...], avals: Any, vals: list[Any]) -> tuple[
 
 def flush(extra: Sequence[Pending] = ()) -> None:
     """Runs this thread's queue: every pending value still owned, plus ``extra``, is computed."""
-    _run_batch(extra, (), None, None)
+    _run_batch(extra, (), None)
 
 
 def force(p: Pending) -> Any:
@@ -256,18 +256,17 @@ def concrete(v: Any) -> Any:
     return force(v) if type(v) is Pending else v
 
 
-def run_with(then: Any, args: Sequence[Any], then_by_op: Callable[..., Any] | None = None) -> Any:
+def run_with(then: Any, args: Sequence[Any]) -> Any:
     """``then``'s kernel on ``args`` (arrays or Pending values), computed in one program with the queue.
 
     ``then`` is an Op (part of the key; its jitted ``kernel(())`` is only made when a program is
-    compiled); ``then_by_op`` computes the same eagerly, kernel by kernel, for a run op by op (see
-    ``_call``).
+    compiled; a run op by op uses ``by_op(then)`` when there is one, see ``_call``).
     """
     if type(_core.trace_ctx.trace) is not _core.EvalTrace:
         # Inside a JAX trace some arguments may be tracers: the queue must not take them as inputs
         # (its outputs would be tracers, stored in Tensors made outside the trace).
         return then.kernel(())(*[concrete(v) for v in args])
-    return _run_batch((), args, then, then_by_op)
+    return _run_batch((), args, then)
 
 
 # Compiled programs per batch structure (bounded, least recently used dropped).
@@ -278,12 +277,7 @@ _MAX_PROGRAMS = 128  # each holds an XLA executable (about 2 MB)
 _lock = threading.RLock()
 
 
-def _run_batch(
-    extra: Sequence[Pending],
-    args: Sequence[Any],
-    then: Any,
-    then_by_op: Callable[..., Any] | None,
-) -> Any:
+def _run_batch(extra: Sequence[Pending], args: Sequence[Any], then: Any) -> Any:
     batch = _queue.batch
     if not batch.nodes and then is None:
         return None
@@ -301,7 +295,7 @@ def _run_batch(
                 outs.append((n.pos, p.index))
         n.outs = ()  # no node <-> Pending cycle left for the garbage collector
     key = (tuple(batch.sigs), tuple(outs), batch.wire(args), then)
-    return _call(key, batch.leaves, roots, then_by_op)
+    return _call(key, batch.leaves, roots)
 
 
 # How a structure runs the first time. A loop normally repeats one structure: its first run
@@ -324,12 +318,20 @@ def dynamic() -> bool:
     return sum(_recent) >= DYNAMIC_AT
 
 
+def _no_by_op(then: Any) -> Callable[..., Any] | None:
+    return None
+
+
+# The op-by-op form of a ``then`` Op (set by backward.py: a gradient pullback node by node), or None.
+by_op: Callable[[Any], Callable[..., Any] | None] = _no_by_op
+
+
 def note_run(new: bool) -> None:
     """Counts a run (of the queue, or of a pullback on its own) towards :func:`dynamic`."""
     _recent.append(new)
 
 
-def _call(key: Any, leaves: list[Any], roots: list[Pending], then_by_op: Callable[..., Any] | None = None) -> Any:
+def _call(key: Any, leaves: list[Any], roots: list[Pending]) -> Any:
     with _lock:  # the cache too: another thread may evict what this one moves
         program = _PROGRAMS.get(key)
         if program is None:
@@ -340,7 +342,7 @@ def _call(key: Any, leaves: list[Any], roots: list[Pending], then_by_op: Callabl
                 if len(_SEEN) >= _MAX_SEEN:
                     _SEEN.clear()
                 _SEEN.add(h)
-                fn = then_by_op or (then.kernel(()) if then is not None else None)
+                fn = (by_op(then) or then.kernel(())) if then is not None else None
                 program = _program(wiring, outs, arg_refs, fn)  # each op its cached kernel
             else:
                 _SEEN.discard(h)

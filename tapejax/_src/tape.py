@@ -642,7 +642,7 @@ class GradientTape(Tape):
             if any(type(v) is Pending and v.value is None for v in vals):
                 if not self._persistent:
                     self._clear()
-                out = lazy.run_with(op, vals, backward.by_node(op))
+                out = lazy.run_with(op, vals)
             else:
                 out = (backward.first_run(op) or op.kernel(()))(*[lazy.concrete(v) for v in vals])
             out = [_wrap(o) for o in out]
