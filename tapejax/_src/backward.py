@@ -12,6 +12,7 @@ each node's VJP is taken at its saved inputs and XLA drops the forward values th
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
@@ -183,75 +184,54 @@ def segmented_gradient(
     return cts
 
 
-def _node_vjp(spec: NodeSpec, res: Sequence[Any], cts: dict[int, Any]) -> None:
-    """Adds one node's input cotangents to ``cts`` (traced inside the compiled pullback)."""
-    op, params_key, inputs, outputs = spec
-    out_cts = [cts.get(o) if o >= 0 else None for o in outputs]
-    if all(c is None for c in out_cts):
-        return
-    primals = [res[r] for r, _ in inputs]
-    diff = [j for j, (_, loc) in enumerate(inputs) if loc >= 0]
-    impl = op.impl
+def _input_cts(op: Op, params_key: tuple[Any, ...], diff: tuple[int, ...], primals: Any, out_cts: Any) -> Any:
+    """The cotangents of inputs ``diff`` of ``op`` at ``primals``, from its outputs' (None: zero)."""
     params = dict(params_key)
 
     def f(*d: Any) -> Any:
         p = list(primals)
         for j, x in zip(diff, d, strict=True):
             p[j] = x
-        return impl(*p, **params)
+        return op.impl(*p, **params)
 
     out, vjp = jax.vjp(f, *[primals[j] for j in diff])
     if op.multiple_results:
-        ct: Any = tuple(jnp.zeros_like(o) if c is None else c for c, o in zip(out_cts, out, strict=True))
-    else:
-        ct = out_cts[0]
-    for j, c in zip(diff, vjp(ct), strict=True):
+        return vjp(tuple(jnp.zeros_like(o) if c is None else c for c, o in zip(out_cts, out, strict=True)))
+    return vjp(out_cts[0])
+
+
+def _node_vjp(
+    spec: NodeSpec, res: Sequence[Any], cts: dict[int, Any], input_cts: Callable[..., Any] = _input_cts
+) -> None:
+    """Adds one node's input cotangents to ``cts`` (traced inside the compiled pullback)."""
+    op, params_key, inputs, outputs = spec
+    out_cts = tuple(cts.get(o) if o >= 0 else None for o in outputs)
+    if all(c is None for c in out_cts):
+        return
+    diff = tuple(j for j, (_, loc) in enumerate(inputs) if loc >= 0)
+    grads = input_cts(op, params_key, diff, tuple(res[r] for r, _ in inputs), out_cts)
+    for j, c in zip(diff, grads, strict=True):
         _accumulate(cts, inputs[j][1], c)
 
 
-# Per-node VJP kernels for the op-by-op pullback (see ``pullback_op``), one per op, params, which
-# inputs are differentiated and which outputs carry a cotangent; jit caches them per input avals.
+# Per-node VJP kernels for the op-by-op pullback (see ``pullback_op``): ``_input_cts`` jitted per op,
+# params and differentiated inputs; jit caches them per input avals and which cotangents are None.
 _VJP_KERNELS: dict[tuple[Any, ...], Callable[..., Any]] = {}
 
 
-def _vjp_kernel(op: Op, params_key: tuple[Any, ...], diff: tuple[int, ...], present: tuple[bool, ...]) -> Any:
-    k = (op, params_key, diff, present)
+def _input_cts_by_kernel(op: Op, params_key: tuple[Any, ...], diff: tuple[int, ...], primals: Any, out_cts: Any) -> Any:
+    k = (op, params_key, diff)
     kernel = _VJP_KERNELS.get(k)
     if kernel is None:
-        impl = op.impl
-        params = dict(params_key)
-
-        def node_vjp(primals: tuple[Any, ...], out_cts: tuple[Any, ...]) -> Any:
-            def f(*d: Any) -> Any:
-                p = list(primals)
-                for j, x in zip(diff, d, strict=True):
-                    p[j] = x
-                return impl(*p, **params)
-
-            out, vjp = jax.vjp(f, *[primals[j] for j in diff])
-            if op.multiple_results:
-                it = iter(out_cts)
-                return vjp(tuple(next(it) if c else jnp.zeros_like(o) for c, o in zip(present, out, strict=True)))
-            return vjp(out_cts[0])
-
         if len(_VJP_KERNELS) > 4 * CACHE_SIZE:
             _VJP_KERNELS.clear()
-        kernel = _VJP_KERNELS[k] = jax.jit(node_vjp)
-    return kernel
+        kernel = _VJP_KERNELS[k] = jax.jit(functools.partial(_input_cts, op, params_key, diff))
+    return kernel(primals, out_cts)
 
 
 def _node_vjp_by_kernel(spec: NodeSpec, res: Sequence[Any], cts: dict[int, Any]) -> None:
     """:func:`_node_vjp` run as one cached jitted kernel per node (the op-by-op pullback)."""
-    op, params_key, inputs, outputs = spec
-    out_cts = [cts.get(o) if o >= 0 else None for o in outputs]
-    if all(c is None for c in out_cts):
-        return
-    diff = tuple(j for j, (_, loc) in enumerate(inputs) if loc >= 0)
-    present = tuple(c is not None for c in out_cts)
-    kernel = _vjp_kernel(op, params_key, diff, present)
-    grads = kernel(tuple(res[r] for r, _ in inputs), tuple(c for c in out_cts if c is not None))
-    for j, c in zip(diff, grads, strict=True):
-        _accumulate(cts, inputs[j][1], c)
+    _node_vjp(spec, res, cts, _input_cts_by_kernel)
 
 
 def _accumulate(cts: dict[int, Any], loc: int, c: Any) -> None:
