@@ -81,22 +81,31 @@ def select(
     nodes: Sequence[Any], target_ids: Sequence[Any], source_ids: Sequence[Sequence[Any]]
 ) -> tuple[list[Any], set[Any]]:
     """The nodes on a path from a source to a target (in order), and the ids on those paths."""
-    # Node.in_ids / out_ids are the ids of inputs and outputs, computed once at record time. A
-    # constant input's id never collides with a tensor's: the node keeps both alive.
+    # Ids of a node's inputs and outputs: the node keeps them alive, so they are unique (a constant
+    # input's id never collides with a tensor's). Plain loops: a new structure is selected on every
+    # step of a dynamic loop.
     reach: set[Any] = set()
     for ids in source_ids:
         reach.update(ids)
     fwd = []
     for node in nodes:
-        if not reach.isdisjoint(node.in_ids):
-            fwd.append(node)
-            reach.update(node.out_ids)
+        for t in node.inputs:
+            if id(t) in reach:
+                fwd.append(node)
+                for o in node.outputs:
+                    reach.add(id(o))
+                break
     needed: set[Any] = {tid for tid in target_ids if tid is not None and tid in reach}
     kept = []
     for node in reversed(fwd):
-        if not needed.isdisjoint(node.out_ids):
-            kept.append(node)
-            needed.update(reach.intersection(node.in_ids))
+        for o in node.outputs:
+            if id(o) in needed:
+                kept.append(node)
+                for t in node.inputs:
+                    k = id(t)
+                    if k in reach:
+                        needed.add(k)
+                break
     kept.reverse()
     return kept, needed
 
@@ -116,17 +125,23 @@ def number(
     res_index: dict[int, int] = {}
     specs = []
     plan: list[tuple[Any, int]] = []
-    for node in kept:
+    for node in kept:  # (plain loops: a new structure is numbered on every step of a dynamic loop)
         ins = []
-        for j, (t, key) in enumerate(zip(node.inputs, node.in_ids, strict=True)):
+        j = 0
+        for t in node.inputs:
+            key = id(t)
             r = res_index.get(key)
             if r is None:
                 r = res_index[key] = len(residuals)
                 residuals.append(t)
                 plan.append((node, j))
             ins.append((r, local.setdefault(key, len(local)) if key in needed else -1))
-        outs = tuple(local.setdefault(key, len(local)) if key in needed else -1 for key in node.out_ids)
-        specs.append((node.op, node.params, tuple(ins), outs))
+            j += 1
+        outs = []
+        for o in node.outputs:
+            key = id(o)
+            outs.append(local.setdefault(key, len(local)) if key in needed else -1)
+        specs.append((node.op, node.params, tuple(ins), tuple(outs)))
 
     targets = []
     for tid, (shape, dtype), s in zip(target_ids, target_avals, seeded, strict=True):
@@ -203,14 +218,24 @@ def _input_cts(op: Op, params_key: tuple[Any, ...], diff: tuple[int, ...], prima
 def _node_vjp(
     spec: NodeSpec, res: Sequence[Any], cts: dict[int, Any], input_cts: Callable[..., Any] = _input_cts
 ) -> None:
-    """Adds one node's input cotangents to ``cts`` (traced inside the compiled pullback)."""
+    """Adds one node's input cotangents to ``cts`` (traced inside the compiled pullback; run eagerly,
+    once per node, by the op-by-op pullback: hence plain loops, no generator expressions)."""
     op, params_key, inputs, outputs = spec
-    out_cts = tuple(cts.get(o) if o >= 0 else None for o in outputs)
-    if all(c is None for c in out_cts):
+    out_cts = tuple([cts.get(o) if o >= 0 else None for o in outputs])
+    for c in out_cts:
+        if c is not None:
+            break
+    else:
         return
-    diff = tuple(j for j, (_, loc) in enumerate(inputs) if loc >= 0)
-    grads = input_cts(op, params_key, diff, tuple(res[r] for r, _ in inputs), out_cts)
-    for j, c in zip(diff, grads, strict=True):
+    diff = []
+    primals = []
+    for j, (r, loc) in enumerate(inputs):
+        primals.append(res[r])
+        if loc >= 0:
+            diff.append(j)
+    diff_t = tuple(diff)
+    grads = input_cts(op, params_key, diff_t, tuple(primals), out_cts)
+    for j, c in zip(diff_t, grads, strict=True):
         _accumulate(cts, inputs[j][1], c)
 
 

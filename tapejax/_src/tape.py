@@ -45,8 +45,8 @@ class Node:
         # Position-based structure of this node on its tape (set by Tape._append).
         self.sig: Any = None
 
-    # Ids of inputs and outputs (the node keeps them alive, so ids are unique); only the pruning
-    # of a new tape structure reads them, so they are not built while recording.
+    # Ids of inputs and outputs (the node keeps them alive, so ids are unique); not built while
+    # recording (pruning, on every new structure, takes the ids inline).
     @property
     def in_ids(self) -> tuple[int, ...]:
         return tuple(map(id, self.inputs))
