@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -79,35 +77,45 @@ def test_a_tape_whose_structure_changes_every_step_is_differentiated_node_by_nod
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """While new tape structures keep coming, a new one runs its step (forward and pullback) node by
-    node with per-op kernels: no compile per step. A repeated structure is compiled whole, with the
-    same result."""
+    node with per-op kernels: no compile per step. Meanwhile recorded ops run at the call (nothing
+    queued). A structure that comes back is compiled, with the same result; once structures stop
+    changing, recorded ops are queued again and the step runs as one compiled program."""
     lazy.flush()
-    monkeypatch.setattr(lazy, "_recent", deque([False] * lazy.RECENT, maxlen=lazy.RECENT))
-    keys: list[object] = []
+    monkeypatch.setattr(lazy, "_recent", lazy.Recent([False] * lazy.RECENT))
+    monkeypatch.setattr(lazy, "tape_structures", lazy.Recent([False] * lazy.RECENT))
+    queue_runs: list[object] = []
     orig = lazy._call
-    monkeypatch.setattr(lazy, "_call", lambda key, leaves, roots: (keys.append(key), orig(key, leaves, roots))[1])
+    monkeypatch.setattr(lazy, "_call", lambda key, leaves, roots: (queue_runs.append(key), orig(key, leaves, roots))[1])
     by_node: list[object] = []
     real = backward._node_vjp_by_kernel
     monkeypatch.setattr(backward, "_node_vjp_by_kernel", lambda spec, *a: (by_node.append(spec[0]), real(spec, *a))[1])
     w = tf.Variable(0.5)
-    compiled = []
-    for n in (1, 2, 3, 4, 5, 3, 3):  # a different tape each step, then the 3-step one again
+    compiled, queued = [], []
+    for n in (1, 2, 3, 4, 5, *[3] * 8):  # a different tape each step, then the 3-step one again
         by_node.clear()
+        queue_runs.clear()
         with tf.GradientTape() as tape:
             y = _sin_chain(w, n, tf.sin)
         got = float(tape.gradient(y, w))
-        compiled.append(keys[-1] in lazy._PROGRAMS)
-        assert len(by_node) == (0 if compiled[-1] else 2 * n)  # a sin and a mul per step
+        compiled.append(not by_node)
+        assert len(by_node) in (0, 2 * n)  # node by node: a sin and a mul per step
+        queued.append(bool(queue_runs))
         want = jax.grad(lambda v, n=n: _sin_chain(v, n, jnp.sin))(jnp.float32(0.5))
         np.testing.assert_allclose(got, float(want), rtol=1e-6)
-    # The first two compile (a loop normally repeats); from the third new one in a row, op by op.
-    assert compiled == [True, True, False, False, False, True, True]
+    # The first two compile (a loop normally repeats); from the third new one in a row, node by node.
+    assert compiled == [True, True, False, False, False, *[True] * 8]
+    # From then on the recorded ops run at the call, until fewer than DYNAMIC_AT of the last RECENT
+    # tape structures were new (lazy.tape_structures; the 11th step is the 6th with a known one): then
+    # queued and fused again.
+    assert queued == [True, True, True, *[False] * 8, True, True]
+    assert queue_runs[-1] in lazy._PROGRAMS
 
 
 def test_while_new_structures_keep_coming_their_signatures_are_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     """A structure that never comes back leaves nothing in the signature cache (memory, and the
     garbage collector's work: it cost a third of such a loop's time)."""
-    monkeypatch.setattr(lazy, "_recent", deque([True] * lazy.RECENT, maxlen=lazy.RECENT))
+    monkeypatch.setattr(lazy, "_recent", lazy.Recent([True] * lazy.RECENT))
+    monkeypatch.setattr(lazy, "tape_structures", lazy.Recent([True] * lazy.RECENT))
     before = backward.cache_info()["signatures"]
     w = tf.Variable(0.5)
     for n in range(6, 11):

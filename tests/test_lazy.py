@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import threading
-from collections import deque
 from pathlib import Path
 
 import jax
@@ -23,7 +22,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def programs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
-    """Records (nodes, outputs) of every queue run (lazy._call), compiled or op by op."""
+    """Records (nodes, outputs) of every queue run (lazy._call), compiled or op by op, from a fresh
+    record of recent structures (a program whose loops repeat, whatever tests ran before)."""
+    monkeypatch.setattr(lazy, "_recent", lazy.Recent())
+    monkeypatch.setattr(lazy, "tape_structures", lazy.Recent())
     calls: list[tuple[int, int]] = []
     orig = lazy._call
 
@@ -303,7 +305,7 @@ def test_tape_suite_passes_with_deferral_off() -> None:
 def _spy_runs(monkeypatch: pytest.MonkeyPatch, recent: list[bool]) -> list[object]:
     """Keys of every queue run from now on; the record of recent runs (``lazy.dynamic``) set to ``recent``."""
     lazy.flush()
-    monkeypatch.setattr(lazy, "_recent", deque(recent, maxlen=lazy.RECENT))
+    monkeypatch.setattr(lazy, "_recent", lazy.Recent(recent))
     keys: list[object] = []
     orig = lazy._call
     monkeypatch.setattr(lazy, "_call", lambda key, leaves, roots: (keys.append(key), orig(key, leaves, roots))[1])

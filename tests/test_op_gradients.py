@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -331,7 +331,8 @@ def test_tape_gradient_matches_jax_grad(case: Case, monkeypatch: pytest.MonkeyPa
     want = _jax_grads(case, xs)
     # As in a loop of new structures: the first gradient runs node by node (per-op VJP kernels), the
     # same structure again compiled (see lazy.dynamic).
-    monkeypatch.setattr(lazy, "_recent", deque([True] * lazy.RECENT, maxlen=lazy.RECENT))
+    monkeypatch.setattr(lazy, "_recent", lazy.Recent([True] * lazy.RECENT))
+    monkeypatch.setattr(lazy, "tape_structures", lazy.Recent())  # the forward queued: run op by op too
     for module, cache in ((backward, "_PULLBACKS"), (backward, "_BY_SIGNATURE"), (lazy, "_PROGRAMS")):
         monkeypatch.setattr(module, cache, OrderedDict())  # a structure new to this test, whatever ran before
     monkeypatch.setattr(lazy, "_SEEN", set())

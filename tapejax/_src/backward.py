@@ -127,8 +127,7 @@ def number(
     plan: list[tuple[Any, int]] = []
     for node in kept:  # (plain loops: a new structure is numbered on every step of a dynamic loop)
         ins = []
-        j = 0
-        for t in node.inputs:
+        for j, t in enumerate(node.inputs):
             key = id(t)
             r = res_index.get(key)
             if r is None:
@@ -136,7 +135,6 @@ def number(
                 residuals.append(t)
                 plan.append((node, j))
             ins.append((r, local.setdefault(key, len(local)) if key in needed else -1))
-            j += 1
         outs = []
         for o in node.outputs:
             key = id(o)
@@ -389,10 +387,11 @@ def lookup_signature(key: Any) -> tuple[Op, tuple[tuple[int, int], ...], tuple[b
     return _BY_SIGNATURE.get(key)
 
 
-def store_signature(key: Any, nodes: Sequence[Any], pruned: Pruned) -> None:
+def store_signature(key: Any, nodes: Sequence[Any], pruned: Pruned, op: Op) -> None:
+    """Keeps ``op``, the pullback of ``pruned``, for tape signature ``key`` (see :func:`lookup_signature`)."""
     index = {id(node): k for k, node in enumerate(nodes)}
     plan = tuple((index[id(node)], j) for node, j in pruned.plan)
-    _BY_SIGNATURE[key] = (pullback_op(pruned.structure), plan, tuple(pruned.connected))
+    _BY_SIGNATURE[key] = (op, plan, tuple(pruned.connected))
     if len(_BY_SIGNATURE) > CACHE_SIZE:
         _BY_SIGNATURE.popitem(last=False)
 
@@ -403,12 +402,14 @@ def store_signature(key: Any, nodes: Sequence[Any], pruned: Pruned) -> None:
 # lazy.py runs a new queue structure op by op, and is compiled only when it runs again: no compile
 # per step. Otherwise a pullback is compiled on its first run, as a repeated loop wants.
 _BY_NODE: dict[Op, Callable[..., Any]] = {}
-_NOT_RUN: set[Op] = set()  # pullbacks not run yet outside a deferred queue (see first_run)
+_NOT_RUN: set[Op] = set()  # pullbacks not run yet (see first_run)
 
 
 def pullback_op(structure: Structure) -> Op:
-    """The (cached) Op whose implementation is the pullback of ``structure``."""
+    """The (cached) Op whose implementation is the pullback of ``structure`` (noted in
+    ``lazy.tape_structures``: new or seen before)."""
     op = _PULLBACKS.get(structure)
+    lazy.tape_structures.append(op is None)
     if op is None:
         name = {"grad": "Gradient", "jacobian": "Jacobian", "batch_jacobian": "BatchJacobian", "jvp": "Jvp"}[
             structure.mode
@@ -428,7 +429,9 @@ def pullback_op(structure: Structure) -> Op:
 
 
 def by_node(op: Op) -> Callable[..., Any] | None:
-    """The op-by-op form of gradient pullback ``op`` (None for other ops)."""
+    """The op-by-op form of gradient pullback ``op`` (None for other ops), for a queue run op by op:
+    that is the pullback's first run, so a run outside a queue compiles it (see :func:`first_run`)."""
+    _NOT_RUN.discard(op)
     return _BY_NODE.get(op)
 
 

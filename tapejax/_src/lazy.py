@@ -13,7 +13,8 @@ which values are wanted), whose outputs are every pending value still held by a 
 Variable. A training step therefore costs one XLA call for its forward ops and the update that
 follows it, however many ops it has; a loop repeats one structure, so it compiles once. While new
 structures keep coming instead (data-dependent Python control flow), a new one runs op by op
-through kernels cached per op, and is compiled only if it comes back (see ``_call``).
+through kernels cached per op, and is compiled only if it comes back (see ``_call``); while tape
+structures keep coming, the ops tapes record are not queued at all (``tape_structures``).
 
 What each Tensor holds is ``_v``: a JAX array (or tracer), or a :class:`Pending`. ``Tensor._value``
 and ``Variable._value`` are properties that compute a pending value first, so every reader outside
@@ -306,7 +307,29 @@ def _run_batch(extra: Sequence[Pending], args: Sequence[Any], then: Any) -> Any:
 # structure: no compile once they exist), and is compiled only if it runs again.
 RECENT = 8
 DYNAMIC_AT = 3
-_recent: deque[bool] = deque(maxlen=RECENT)  # per run: was its structure new?
+
+
+class Recent:
+    """Per recent run (the last RECENT), whether its structure was new; ``dynamic`` kept current."""
+
+    __slots__ = ("dynamic", "runs")
+
+    def __init__(self, runs: Sequence[bool] = ()) -> None:
+        self.runs: deque[bool] = deque(runs, maxlen=RECENT)
+        self.dynamic = sum(self.runs) >= DYNAMIC_AT
+
+    def append(self, new: bool) -> None:
+        self.runs.append(new)
+        self.dynamic = sum(self.runs) >= DYNAMIC_AT
+
+
+_recent = Recent()
+# The same record for differentiation structures (a tape's pullback: new, or seen before; kept by
+# backward.pullback_op). While they keep changing, the ops tapes record are not queued at all: they
+# run at the call (see ``core.bind``), since their step would run op by op anyway. Apart from the
+# queue's record: a loop's first steps bring new queue structures (no update yet, then one) while
+# its tape repeats, and running its tape ops at the call would itself make new queue structures.
+tape_structures = Recent()
 # Hashes of the structures run op by op once (hashes, not the keys: nothing of a structure that never
 # comes back is kept; a collision only compiles a new structure at once).
 _SEEN: set[int] = set()
@@ -315,7 +338,7 @@ _MAX_SEEN = 1024
 
 def dynamic() -> bool:
     """Whether new structures are frequent enough that a new one runs op by op (see DYNAMIC_AT)."""
-    return sum(_recent) >= DYNAMIC_AT
+    return _recent.dynamic
 
 
 def _no_by_op(then: Any) -> Callable[..., Any] | None:

@@ -522,6 +522,8 @@ class GradientTape(Tape):
             hit = backward.lookup_signature(key)
         if hit is not None:  # the same tape structure as an earlier call: no pruning
             op, plan, connected = hit
+            if lazy.tape_structures.dynamic:
+                lazy.tape_structures.append(False)  # (not new: see lazy.tape_structures)
             results = self._pullback(op, [self._nodes[i].inputs[j] for i, j in plan], connected, seeds)
         else:
             kept, needed = backward.select(self._nodes, target_ids, source_ids)
@@ -530,11 +532,11 @@ class GradientTape(Tape):
             else:
                 pruned = backward.number(kept, needed, target_ids, avals, source_ids, seeded, mode)
                 del kept  # the pullback may drop this tape's Tensors (see _pullback)
+                op = backward.pullback_op(pruned.structure)
                 if key is not None and not lazy.dynamic():
                     # (While new structures keep coming, one is seldom seen again: its signature is
                     # not kept. One that comes back is pruned again and finds its pullback by structure.)
-                    backward.store_signature(key, self._nodes, pruned)
-                op = backward.pullback_op(pruned.structure)
+                    backward.store_signature(key, self._nodes, pruned, op)
                 residuals, connected = pruned.residuals, pruned.connected
                 del pruned
                 results = self._pullback(op, residuals, connected, seeds)
