@@ -22,10 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def programs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
-    """Records (nodes, outputs) of every queue run (lazy._call), compiled or op by op, from a fresh
-    record of recent structures (a program whose loops repeat, whatever tests ran before)."""
-    monkeypatch.setattr(lazy, "_recent", lazy.Recent())
-    monkeypatch.setattr(lazy, "tape_structures", lazy.Recent())
+    """Records (nodes, outputs) of every queue run (lazy._call), compiled or op by op."""
     calls: list[tuple[int, int]] = []
     orig = lazy._call
 

@@ -329,10 +329,9 @@ def test_forward_matches_jnp(case: Case) -> None:
 def test_tape_gradient_matches_jax_grad(case: Case, monkeypatch: pytest.MonkeyPatch) -> None:
     xs = _inputs(case, np.float32)
     want = _jax_grads(case, xs)
-    # As in a loop of new structures: the first gradient runs node by node (per-op VJP kernels), the
-    # same structure again compiled (see lazy.dynamic).
-    monkeypatch.setattr(lazy, "_recent", lazy.Recent([True] * lazy.RECENT))
-    monkeypatch.setattr(lazy, "tape_structures", lazy.Recent())  # the forward queued: run op by op too
+    # Both forms of a step. First as in a loop of new structures: the recorded ops run at the call and
+    # the gradient node by node (per-op VJP kernels). Then as in a loop that repeats: the ops queued
+    # and the step compiled whole (see lazy.dynamic and lazy.tape_structures).
     for module, cache in ((backward, "_PULLBACKS"), (backward, "_BY_SIGNATURE"), (lazy, "_PROGRAMS")):
         monkeypatch.setattr(module, cache, OrderedDict())  # a structure new to this test, whatever ran before
     monkeypatch.setattr(lazy, "_SEEN", set())
@@ -341,6 +340,8 @@ def test_tape_gradient_matches_jax_grad(case: Case, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(backward, "_pullback_core", lambda *a: (forms.append(a[3]), real(*a))[1])
     for run in ("by node", "compiled"):
         forms.clear()
+        for record in ("_recent", "tape_structures"):
+            monkeypatch.setattr(lazy, record, lazy.Recent([run == "by node"] * lazy.RECENT))
         for got, w, x in zip(_tape_grads(case, xs), want, xs, strict=True):
             assert got.shape == x.shape and got.dtype == x.dtype
             np.testing.assert_allclose(got, w, rtol=1e-4, atol=1e-5)
