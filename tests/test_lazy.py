@@ -335,3 +335,14 @@ def test_while_new_structures_keep_coming_a_new_one_runs_op_by_op_until_it_retur
         compiled.append(keys[-1] in lazy._PROGRAMS)
     assert lazy.DYNAMIC_AT == 3
     assert compiled == [True, True, False, False, False, False, False, True, True]
+
+
+def test_the_record_of_recent_runs_counts_new_structures_among_the_last_RECENT() -> None:
+    rng = np.random.default_rng(0)
+    record, runs = lazy.Recent(), []
+    for new in rng.random(200) < 0.35:
+        record.append(bool(new))
+        runs.append(bool(new))
+        assert record.new == sum(runs[-lazy.RECENT :])
+        assert record.dynamic == (record.new >= lazy.DYNAMIC_AT)
+    assert lazy.Recent([True] * 2).dynamic is False and lazy.Recent([True, False] * 3).dynamic is True

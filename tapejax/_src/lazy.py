@@ -310,17 +310,27 @@ DYNAMIC_AT = 3
 
 
 class Recent:
-    """Per recent run (the last RECENT), whether its structure was new; ``dynamic`` kept current."""
+    """Per recent run (the last RECENT), whether its structure was new; ``new`` counts those that
+    were and ``dynamic`` is ``new >= DYNAMIC_AT``. A repeating loop appends False to a record of
+    Falses, which changes nothing: callers skip that call when ``new`` is 0 (hot paths)."""
 
-    __slots__ = ("dynamic", "runs")
+    __slots__ = ("dynamic", "new", "runs")
 
     def __init__(self, runs: Sequence[bool] = ()) -> None:
-        self.runs: deque[bool] = deque(runs, maxlen=RECENT)
-        self.dynamic = sum(self.runs) >= DYNAMIC_AT
+        self.runs: deque[bool] = deque(maxlen=RECENT)
+        self.new = 0
+        self.dynamic = False
+        for r in runs:
+            self.append(r)
 
     def append(self, new: bool) -> None:
-        self.runs.append(new)
-        self.dynamic = sum(self.runs) >= DYNAMIC_AT
+        runs = self.runs
+        if len(runs) == RECENT and runs[0]:
+            self.new -= 1
+        runs.append(new)
+        if new:
+            self.new += 1
+        self.dynamic = self.new >= DYNAMIC_AT
 
 
 _recent = Recent()
@@ -351,7 +361,8 @@ by_op: Callable[[Any], Callable[..., Any] | None] = _no_by_op
 
 def note_run(new: bool) -> None:
     """Counts a run (of the queue, or of a pullback on its own) towards :func:`dynamic`."""
-    _recent.append(new)
+    if new or _recent.new:
+        _recent.append(new)
 
 
 def _call(key: Any, leaves: list[Any], roots: list[Pending]) -> Any:
@@ -374,7 +385,8 @@ def _call(key: Any, leaves: list[Any], roots: list[Pending]) -> Any:
                 if len(_PROGRAMS) > _MAX_PROGRAMS:
                     _PROGRAMS.popitem(last=False)
         else:
-            _recent.append(False)
+            if _recent.new:
+                _recent.append(False)
             if len(_PROGRAMS) > _MAX_PROGRAMS // 2:
                 _PROGRAMS.move_to_end(key)  # least recently used goes first (only worth it once it fills)
         if type(_core.trace_ctx.trace) is _core.EvalTrace:
