@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import jax
@@ -14,7 +15,7 @@ import numpy as np
 import pytest
 
 import tapejax as tf
-from tapejax._src import lazy
+from tapejax._src import backward, lazy
 from tapejax._src.lazy import Pending
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,6 +75,33 @@ def test_training_step_is_one_program_call(programs: list[tuple[int, int]]) -> N
     assert len(programs) == 20
     # Every output is a value something still holds: w, b, predictions, loss (gradients: extra).
     assert max(outs for _, outs in programs) <= 4
+
+
+def test_a_loops_first_steps_compile_at_once_while_its_tape_repeats(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A loop's first queue runs are new structures (the data, a step with no update yet, then one)
+    while its tape repeats: they are compiled at once, not run op by op (which compiles a kernel per
+    op first: the tutorial's first loop took twice as long)."""
+    lazy.flush()
+    for module, cache in ((backward, "_PULLBACKS"), (backward, "_BY_SIGNATURE"), (lazy, "_PROGRAMS")):
+        monkeypatch.setattr(module, cache, OrderedDict())  # structures new to this test, whatever ran before
+    monkeypatch.setattr(lazy, "_SEEN", set())
+    compiled: list[bool] = []  # per queue run: its program compiled (not run op by op)
+    orig = lazy._call
+    monkeypatch.setattr(
+        lazy, "_call", lambda key, leaves, roots: (orig(key, leaves, roots), compiled.append(key in lazy._PROGRAMS))[0]
+    )
+    x_data = tf.constant(np.linspace(-1.0, 1.0, 6, dtype=np.float32))
+    y_data = 3 * x_data + 1
+    w, b = tf.Variable(-1.0), tf.Variable(-1.0)
+    for x, y in zip(x_data, y_data):  # noqa: B905 - the tutorial's code
+        with tf.GradientTape() as tape:
+            loss = tf.pow(x * w + b - y, 2)
+        g = tape.gradient(loss, [w, b])
+        w.numpy(), b.numpy()
+        w, b = tf.Variable(w - 0.01 * g[0]), tf.Variable(b - 0.01 * g[1])
+    assert sum(lazy._recent.runs) >= lazy.DYNAMIC_AT  # new queue structures, as many as in a dynamic loop
+    assert not lazy.tape_structures.dynamic
+    assert len(compiled) == 7 and all(compiled)  # the data, then one run per step
 
 
 def test_deferred_results_match_eager_mode() -> None:

@@ -304,7 +304,8 @@ def _run_batch(extra: Sequence[Pending], args: Sequence[Any], then: Any) -> Any:
 # comes back is wasted (about 45 ms for a small step, every step of a loop whose structure depends
 # on the data). So while new structures keep coming (DYNAMIC_AT of the last RECENT runs were new),
 # a new structure runs op by op instead, through kernels cached per op and shape (shared by every
-# structure: no compile once they exist), and is compiled only if it runs again.
+# structure: no compile once they exist), and is compiled only if it runs again. A run that ends a
+# gradient also needs the tape structures to keep changing (``tape_structures``, below).
 RECENT = 8
 DYNAMIC_AT = 3
 
@@ -372,7 +373,10 @@ def _call(key: Any, leaves: list[Any], roots: list[Pending]) -> Any:
             _recent.append(True)
             h = hash(key)
             wiring, outs, arg_refs, then = key
-            if h not in _SEEN and dynamic():
+            # A step ending in a gradient (``then``) asks whether tape structures keep changing: a
+            # loop's first steps bring new queue structures (data, no update yet, then one) while its
+            # tape repeats, and those want compiling at once (op by op, each op compiles its kernel).
+            if h not in _SEEN and _recent.dynamic and (then is None or tape_structures.dynamic):
                 if len(_SEEN) >= _MAX_SEEN:
                     _SEEN.clear()
                 _SEEN.add(h)
