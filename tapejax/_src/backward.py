@@ -397,8 +397,8 @@ def store_signature(key: Any, nodes: Sequence[Any], pruned: Pruned, op: Op) -> N
 
 
 # The op-by-op form of each cached gradient pullback: per-node VJP kernels, compiled once per op and
-# shapes and shared by every structure. While new structures keep coming (``lazy.dynamic()``: a tape
-# that changes every step, data-dependent Python control flow), a new pullback runs in this form, as
+# shapes and shared by every structure. While new structures keep coming (``lazy.tape_structures``: a
+# tape that changes every step, data-dependent Python control flow), a new pullback runs in this form, as
 # lazy.py runs a new queue structure op by op, and is compiled only when it runs again: no compile
 # per step. Otherwise a pullback is compiled on its first run, as a repeated loop wants.
 _BY_NODE: dict[Op, Callable[..., Any]] = {}
@@ -440,10 +440,10 @@ lazy.by_op = by_node  # a queue run op by op runs a pullback node by node
 
 def first_run(op: Op) -> Callable[..., Any] | None:
     """The op-by-op form of pullback ``op`` for a run outside a queue: on its first run while new
-    structures are frequent (``lazy.dynamic()``), else None (run it compiled)."""
+    tape structures are frequent (``lazy.tape_structures``), else None (run it compiled)."""
     if op in _NOT_RUN:
         _NOT_RUN.discard(op)
-        by_node = _BY_NODE.get(op) if lazy.dynamic() else None
+        by_node = _BY_NODE.get(op) if lazy.tape_structures.dynamic else None
         lazy.note_run(True)
         return by_node
     lazy.note_run(False)

@@ -533,7 +533,7 @@ class GradientTape(Tape):
                 pruned = backward.number(kept, needed, target_ids, avals, source_ids, seeded, mode)
                 del kept  # the pullback may drop this tape's Tensors (see _pullback)
                 op = backward.pullback_op(pruned.structure)
-                if key is not None and not lazy.dynamic():
+                if key is not None and not lazy.tape_structures.dynamic:
                     # (While new structures keep coming, one is seldom seen again: its signature is
                     # not kept. One that comes back is pruned again and finds its pullback by structure.)
                     backward.store_signature(key, self._nodes, pruned, op)
