@@ -325,13 +325,9 @@ class Recent:
             self.append(r)
 
     def append(self, new: bool) -> None:
-        runs = self.runs
-        if len(runs) == RECENT and runs[0]:
-            self.new -= 1
-        runs.append(new)
-        if new:
-            self.new += 1
-        self.dynamic = self.new >= DYNAMIC_AT
+        self.runs.append(new)
+        n = self.new = sum(self.runs)  # recounted, not updated: threads may append at once
+        self.dynamic = n >= DYNAMIC_AT
 
 
 _recent = Recent()
