@@ -374,3 +374,29 @@ def test_the_record_of_recent_runs_counts_new_structures_among_the_last_RECENT()
         assert record.new == sum(runs[-lazy.RECENT :])
         assert record.dynamic == (record.new >= lazy.DYNAMIC_AT)
     assert lazy.Recent([True] * 2).dynamic is False and lazy.Recent([True, False] * 3).dynamic is True
+
+
+def test_jaxs_persistent_compilation_cache_keeps_a_tape_loops_programs_between_runs(tmp_path: Path) -> None:
+    """The README's tip: with JAX's persistent compilation cache on, a second run of the same
+    script compiles nothing new (tapejax's programs are the same XLA programs from run to run)."""
+    script = (
+        "import tapejax as tf\n"
+        "w = tf.Variable(-1.0)\n"
+        "for x in tf.constant([1.0, 2.0, 3.0, 4.0]):\n"
+        "    with tf.GradientTape() as tape:\n"
+        "        loss = tf.pow(x * w - 2.0, 2)\n"
+        "    w = tf.Variable(w - 0.01 * tape.gradient(loss, w))\n"
+        "print(float(w))\n"
+    )
+    cache = tmp_path / "cache"
+    env = {**os.environ, "JAX_COMPILATION_CACHE_DIR": str(cache), "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0"}
+    outputs, entries = [], []
+    for _ in range(2):
+        proc = subprocess.run(
+            [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        outputs.append(proc.stdout)
+        entries.append(sorted(p.name for p in cache.iterdir()))
+    assert entries[0] and entries[1] == entries[0]  # the second run found every program there
+    assert outputs[1] == outputs[0]
