@@ -112,6 +112,7 @@ class Tape:
         self._auto = watch_accessed_variables
         self._nodes: list[Node] = []
         self._pos: dict[int, int] = {}  # tensor id -> position on this tape (node signatures)
+        self._unsigned = False  # a node was recorded without its signature: no signature for this tape
         self._has_sparse = False  # a gather was recorded: sources may get IndexedSlices
         self._watched: dict[int, Any] = {}
         self._vars: dict[int, VariableBase] = {}  # watched Variables, by id
@@ -184,19 +185,25 @@ class Tape:
             return
         if op.sparse_grad:
             self._has_sparse = True
-        # The node and its signature: tensors numbered by first appearance on this tape.
+        # The node and its signature: tensors numbered by first appearance on this tape. While tape
+        # structures keep changing no signature is kept (see _differentiate), so none is built.
+        signed = not lazy.tape_structures.dynamic
         pos = self._pos
         ins = []
-        for x in inputs:
-            k = id(x)
-            p = pos.get(k)
-            if p is None:
-                p = pos[k] = len(pos)
-            ins.append(p)
+        if signed:
+            for x in inputs:
+                k = id(x)
+                p = pos.get(k)
+                if p is None:
+                    p = pos[k] = len(pos)
+                ins.append(p)
+        else:
+            self._unsigned = True
         outs = []
         for o in outputs:
             k = id(o)
-            outs.append(pos.setdefault(k, len(pos)))
+            if signed:
+                outs.append(pos.setdefault(k, len(pos)))
             if o._v.dtype in _INEXACT:
                 watched[k] = o
         node = object.__new__(Node)
@@ -204,7 +211,7 @@ class Tape:
         node.params = params
         node.inputs = tuple(inputs)
         node.outputs = outputs
-        node.sig = (op, params, tuple(ins), tuple(outs))
+        node.sig = (op, params, tuple(ins), tuple(outs)) if signed else None
         self._nodes.append(node)
 
     def _append(self, node: Node) -> None:
@@ -244,6 +251,7 @@ class Tape:
     def _clear(self) -> None:
         self._nodes = []
         self._pos = {}
+        self._unsigned = False
         self._has_sparse = False
         self._watched = {}
         self._reads = {}
@@ -517,7 +525,12 @@ class GradientTape(Tape):
         if not self._persistent:
             self._used = True
         key = hit = None
-        if not sparse and len(self._nodes) <= backward.SEGMENT and all(type(t) is Tensor for t in targets):
+        if (
+            not sparse
+            and not self._unsigned
+            and len(self._nodes) <= backward.SEGMENT
+            and all(type(t) is Tensor for t in targets)
+        ):
             key = self._signature(mode, target_ids, avals, source_ids, seeded)
             hit = backward.lookup_signature(key)
         if hit is not None:  # the same tape structure as an earlier call: no pruning
