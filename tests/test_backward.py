@@ -1,11 +1,13 @@
-"""The backward engine's caches and segmentation (tapejax/_src/backward.py)."""
+"""The backward engine (tapejax/_src/backward.py): caches, segmentation, and the forms a new step runs in."""
 
 from __future__ import annotations
 
+import hypothesis.strategies as st
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 import tapejax as tf
 from tapejax._src import backward, lazy
@@ -124,3 +126,70 @@ def test_while_new_structures_keep_coming_their_signatures_are_not_kept(monkeypa
         want = jax.grad(lambda v, n=n: _sin_chain(v, n, jnp.cos))(jnp.float32(0.5))
         np.testing.assert_allclose(float(tape.gradient(y, w)), float(want), rtol=1e-5)
     assert backward.cache_info()["signatures"] == before
+
+
+# -- random programs: every execution form gives jax.grad's gradient -----------------------------
+_UNARY = {"sin": (tf.sin, jnp.sin), "tanh": (tf.tanh, jnp.tanh), "square": (tf.square, jnp.square)}
+_BINARY = {"add": (tf.add, jnp.add), "mul": (tf.multiply, jnp.multiply), "sub": (tf.subtract, jnp.subtract)}
+_FORMS = {  # (the queue's record, the tape record): how a new step runs
+    "compiled": ([], []),  # a loop that repeats: ops queued, the step one compiled program
+    "queued, op by op": ([True] * lazy.RECENT, [False] * lazy.RECENT),
+    "ops at the call, pullback node by node": ([True] * lazy.RECENT, [True] * lazy.RECENT),
+}
+
+
+def _program(ops: list[tuple[str, int, int]], values: list[object], unary: int, binary: int) -> object:
+    """Runs ``ops`` over a pool of ``values`` (each op's result joins the pool); the sum of the last two."""
+    pool = list(values)
+    for name, i, j in ops:
+        a, b = pool[i % len(pool)], pool[j % len(pool)]
+        pool.append(_UNARY[name][unary](a) if name in _UNARY else _BINARY[name][binary](a, b))
+    return pool[-1], pool[-2]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    ops=st.lists(
+        st.tuples(st.sampled_from(sorted(_UNARY) + sorted(_BINARY)), st.integers(0, 50), st.integers(0, 50)),
+        min_size=1,
+        max_size=10,
+    ),
+    form=st.sampled_from(sorted(_FORMS)),
+)
+def test_random_programs_have_jax_grads_gradient_in_every_execution_form(
+    ops: list[tuple[str, int, int]], form: str
+) -> None:
+    """Wiring the op table does not test alone: values used twice (cotangents summed), Variables read
+    several times, sources the target does not reach (None), in each way a new step can run."""
+    x0, w0, v0 = np.float32([0.3, -0.7]), np.float32([0.5, 1.5]), np.float32([-1.2, 0.4])
+    saved = lazy._recent, lazy.tape_structures
+    lazy._recent, lazy.tape_structures = (lazy.Recent(r) for r in _FORMS[form])
+    try:
+        x, w, v = tf.constant(x0), tf.Variable(w0), tf.Variable(v0)
+        with tf.GradientTape() as tape:
+            a, b = _program(ops, [x, w, v], 0, 0)
+            loss = tf.reduce_sum(a) + 0.5 * tf.reduce_sum(b)
+        got = tape.gradient(loss, [w, v])
+    finally:
+        lazy._recent, lazy.tape_structures = saved
+
+    def jax_loss(w: jax.Array, v: jax.Array) -> jax.Array:
+        a, b = _program(ops, [jnp.asarray(x0), w, v], 1, 1)
+        return jnp.sum(a) + 0.5 * jnp.sum(b)
+
+    want = jax.grad(jax_loss, argnums=(0, 1))(jnp.asarray(w0), jnp.asarray(v0))
+    for g, wg, reached in zip(got, want, _reaches(ops), strict=True):
+        if not reached:
+            assert g is None
+        else:
+            np.testing.assert_allclose(g.numpy(), np.asarray(wg), rtol=2e-5, atol=1e-6)
+
+
+def _reaches(ops: list[tuple[str, int, int]]) -> list[bool]:
+    """Whether w (pool index 1) and v (index 2) reach the loss (the last two pool values)."""
+    deps: list[set[int]] = [{0}, {1}, {2}]
+    for name, i, j in ops:
+        a, b = deps[i % len(deps)], deps[j % len(deps)]
+        deps.append(set(a) if name in _UNARY else a | b)
+    used = deps[-1] | deps[-2]
+    return [1 in used, 2 in used]
