@@ -59,7 +59,7 @@ def test_numpy_of_a_scalar_is_a_numpy_scalar() -> None:
 def test_numpy_of_a_vector_is_an_ndarray_copy() -> None:
     t = tf.constant([1.0, 2.0])
     a = t.numpy()
-    assert isinstance(a, np.ndarray) and a.dtype == np.float32
+    assert isinstance(a, np.ndarray) and a.dtype == np.float32 and a.flags.writeable
     a[0] = 9.0
     assert t.numpy()[0] == 1.0
 

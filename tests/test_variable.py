@@ -178,3 +178,11 @@ def test_python_protocol_of_variables() -> None:
 
 def test_numpy_of_a_scalar_variable_is_a_numpy_scalar() -> None:
     assert type(tf.Variable(1.0).numpy()) is np.float32
+
+
+def test_numpy_of_a_vector_variable_is_a_writable_copy() -> None:
+    v = tf.Variable([1.0, 2.0])
+    a = v.numpy()
+    assert isinstance(a, np.ndarray) and a.flags.writeable
+    a[0] = 9.0
+    np.testing.assert_array_equal(v.numpy(), [1.0, 2.0])

@@ -339,8 +339,8 @@ class Tensor(TensorBase, TensorOperators):
         """The value as a numpy array (a numpy scalar for rank-0 tensors), a copy."""
         if tape_state.tapes:
             _note_exit(self, ".numpy()")
-        arr = np.array(_host(self))
-        return arr[()] if arr.ndim == 0 else arr
+        arr = np.asarray(_host(self))
+        return arr[()] if arr.ndim == 0 else np.array(arr)  # (a numpy scalar is already a copy)
 
     def ref(self) -> Reference:
         return Reference(self)

@@ -142,8 +142,8 @@ class Variable(VariableBase, TensorOperators):
         """The current value as a numpy array (a numpy scalar for rank-0)."""
         if tape_state.tapes:
             _note_variable_exit(self, ".numpy()")
-        arr = np.array(self._value)
-        return arr[()] if arr.ndim == 0 else arr
+        arr = np.asarray(self._value)
+        return arr[()] if arr.ndim == 0 else np.array(arr)  # (a numpy scalar is already a copy)
 
     def read_value(self) -> Tensor:
         """A snapshot of the current value; recorded as a read by active tapes."""
