@@ -328,7 +328,7 @@ def test_tape_suite_passes_with_deferral_off() -> None:
 
 
 def _spy_runs(monkeypatch: pytest.MonkeyPatch, recent: list[bool]) -> list[object]:
-    """Keys of every queue run from now on; the record of recent runs (``lazy.dynamic``) set to ``recent``."""
+    """Keys of every queue run from now on; the record of recent runs (``lazy._recent``) set to ``recent``."""
     lazy.flush()
     monkeypatch.setattr(lazy, "_recent", lazy.Recent(recent))
     keys: list[object] = []

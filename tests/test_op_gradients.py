@@ -331,7 +331,7 @@ def test_tape_gradient_matches_jax_grad(case: Case, monkeypatch: pytest.MonkeyPa
     want = _jax_grads(case, xs)
     # Both forms of a step. First as in a loop of new structures: the recorded ops run at the call and
     # the gradient node by node (per-op VJP kernels). Then as in a loop that repeats: the ops queued
-    # and the step compiled whole (see lazy.dynamic and lazy.tape_structures).
+    # and the step compiled whole (see lazy._recent and lazy.tape_structures).
     for module, cache in ((backward, "_PULLBACKS"), (backward, "_BY_SIGNATURE"), (lazy, "_PROGRAMS")):
         monkeypatch.setattr(module, cache, OrderedDict())  # a structure new to this test, whatever ran before
     monkeypatch.setattr(lazy, "_SEEN", set())

@@ -312,8 +312,7 @@ DYNAMIC_AT = 3
 
 class Recent:
     """Per recent run (the last RECENT), whether its structure was new; ``new`` counts those that
-    were and ``dynamic`` is ``new >= DYNAMIC_AT``. A repeating loop appends False to a record of
-    Falses, which changes nothing: callers skip that call when ``new`` is 0 (hot paths)."""
+    were and ``dynamic`` is ``new >= DYNAMIC_AT``."""
 
     __slots__ = ("dynamic", "new", "runs")
 
@@ -325,6 +324,8 @@ class Recent:
             self.append(r)
 
     def append(self, new: bool) -> None:
+        if not new and not self.new:
+            return  # a repeating loop's run: the record holds no new run to push out (hot paths)
         self.runs.append(new)
         n = self.new = sum(self.runs)  # recounted, not updated: threads may append at once
         self.dynamic = n >= DYNAMIC_AT
@@ -343,11 +344,6 @@ _SEEN: set[int] = set()
 _MAX_SEEN = 1024
 
 
-def dynamic() -> bool:
-    """Whether new structures are frequent enough that a new one runs op by op (see DYNAMIC_AT)."""
-    return _recent.dynamic
-
-
 def _no_by_op(then: Any) -> Callable[..., Any] | None:
     return None
 
@@ -357,9 +353,8 @@ by_op: Callable[[Any], Callable[..., Any] | None] = _no_by_op
 
 
 def note_run(new: bool) -> None:
-    """Counts a run (of the queue, or of a pullback on its own) towards :func:`dynamic`."""
-    if new or _recent.new:
-        _recent.append(new)
+    """Counts a run of a pullback on its own in the queue's record (``_recent``), as a queue run is."""
+    _recent.append(new)
 
 
 def _call(key: Any, leaves: list[Any], roots: list[Pending]) -> Any:
@@ -385,8 +380,7 @@ def _call(key: Any, leaves: list[Any], roots: list[Pending]) -> Any:
                 if len(_PROGRAMS) > _MAX_PROGRAMS:
                     _PROGRAMS.popitem(last=False)
         else:
-            if _recent.new:
-                _recent.append(False)
+            _recent.append(False)
             if len(_PROGRAMS) > _MAX_PROGRAMS // 2:
                 _PROGRAMS.move_to_end(key)  # least recently used goes first (only worth it once it fills)
         if type(_core.trace_ctx.trace) is _core.EvalTrace:

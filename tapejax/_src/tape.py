@@ -535,8 +535,7 @@ class GradientTape(Tape):
             hit = backward.lookup_signature(key)
         if hit is not None:  # the same tape structure as an earlier call: no pruning
             op, plan, connected = hit
-            if lazy.tape_structures.new:
-                lazy.tape_structures.append(False)  # (not new: see lazy.tape_structures)
+            lazy.tape_structures.append(False)  # (not new: see lazy.tape_structures)
             results = self._pullback(op, [self._nodes[i].inputs[j] for i, j in plan], connected, seeds)
         else:
             kept, needed = backward.select(self._nodes, target_ids, source_ids)

@@ -165,6 +165,12 @@ def _host(t: Any) -> Any:
     return v if isinstance(v, HOST_TYPES) else t._value
 
 
+def _numpy_copy(value: Any) -> Any:
+    """``numpy()``'s result: a numpy scalar for rank 0 (already a copy), else a copied ndarray."""
+    arr = np.asarray(value)
+    return arr[()] if arr.ndim == 0 else np.array(arr)
+
+
 def _note_exit(t: Any, how: str) -> None:
     """Tells active tapes that a watched value left for numpy (``explain_gradient`` reports it)."""
     for tape in tape_state.tapes:
@@ -339,8 +345,7 @@ class Tensor(TensorBase, TensorOperators):
         """The value as a numpy array (a numpy scalar for rank-0 tensors), a copy."""
         if tape_state.tapes:
             _note_exit(self, ".numpy()")
-        arr = np.asarray(_host(self))
-        return arr[()] if arr.ndim == 0 else np.array(arr)  # (a numpy scalar is already a copy)
+        return _numpy_copy(_host(self))
 
     def ref(self) -> Reference:
         return Reference(self)

@@ -21,6 +21,7 @@ from tapejax._src.tensor import (
     TensorOperators,
     TensorShape,
     _device_name,
+    _numpy_copy,
     _numpy_text,
     convert_python,
 )
@@ -142,8 +143,7 @@ class Variable(VariableBase, TensorOperators):
         """The current value as a numpy array (a numpy scalar for rank-0)."""
         if tape_state.tapes:
             _note_variable_exit(self, ".numpy()")
-        arr = np.asarray(self._value)
-        return arr[()] if arr.ndim == 0 else np.array(arr)  # (a numpy scalar is already a copy)
+        return _numpy_copy(self._value)
 
     def read_value(self) -> Tensor:
         """A snapshot of the current value; recorded as a read by active tapes."""
