@@ -400,3 +400,23 @@ def test_jaxs_persistent_compilation_cache_keeps_a_tape_loops_programs_between_r
         entries.append(sorted(p.name for p in cache.iterdir()))
     assert entries[0] and entries[1] == entries[0]  # the second run found every program there
     assert outputs[1] == outputs[0]
+
+
+def test_after_a_dynamic_phase_recorded_ops_are_queued_again_without_any_gradient(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ops a tape records run at the call while tape structures keep changing; a program that then
+    records without taking gradients (the record is only kept by gradients) returns to queueing them
+    after OPS_PER_RUN ops per known run, as many as push the new ones out of the record."""
+    monkeypatch.setattr(lazy, "tape_structures", lazy.Recent([True] * lazy.RECENT))
+    monkeypatch.setattr(lazy, "_ops_at_call", 0)
+    x = tf.constant(2.0)
+    queued = []
+    for _ in range(lazy.OPS_PER_RUN * lazy.RECENT):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = x * 3.0
+        queued.append(type(y._v) is Pending)
+    back_at = lazy.OPS_PER_RUN * (lazy.RECENT - lazy.DYNAMIC_AT + 1)  # when fewer than DYNAMIC_AT are new
+    assert not any(queued[:back_at]) and all(queued[back_at:])
+    assert float(y) == 6.0

@@ -257,9 +257,12 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
     key = tuple(params.items()) if params else ()
     vals: list[Any] = []
     avals: list[Any] = []  # deferral needs every value concrete (ArrayImpl) or pending: never tracers
-    # While tape structures keep changing, a recorded op runs at the call: queueing it would only add
-    # bookkeeping to the op-by-op run that follows (see lazy.tape_structures).
-    deferred = lazy.ENABLED and op.deferrable and not (lazy.tape_structures.dynamic and tape_state.tapes)
+    deferred = lazy.ENABLED and op.deferrable
+    if deferred and lazy.tape_structures.dynamic and tape_state.tapes:
+        # While tape structures keep changing, a recorded op runs at the call: queueing it would only
+        # add bookkeeping to the op-by-op run that follows (see lazy.tape_structures).
+        deferred = False
+        lazy.op_at_call()
     convert = False
     for a in args:
         if type(a) is Tensor or isinstance(a, (TensorBase, VariableBase)):

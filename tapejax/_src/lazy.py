@@ -338,6 +338,22 @@ _recent = Recent()
 # queue's record: a loop's first steps bring new queue structures (no update yet, then one) while
 # its tape repeats, and running its tape ops at the call would itself make new queue structures.
 tape_structures = Recent()
+# Only gradients note tape structures, so a program that records ops but takes no gradient (or
+# seldom) would keep running them at the call after a dynamic phase. So every OPS_PER_RUN ops run at
+# the call also count as a known structure: a dynamic loop notes a new one far more often.
+OPS_PER_RUN = 256
+_ops_at_call = 0
+
+
+def op_at_call() -> None:
+    """Counts an op a tape records that runs at the call (see OPS_PER_RUN)."""
+    global _ops_at_call
+    _ops_at_call += 1
+    if _ops_at_call >= OPS_PER_RUN:
+        _ops_at_call = 0
+        tape_structures.append(False)
+
+
 # Hashes of the structures run op by op once (hashes, not the keys: nothing of a structure that never
 # comes back is kept; a collision only compiles a new structure at once).
 _SEEN: set[int] = set()
