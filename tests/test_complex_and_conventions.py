@@ -76,6 +76,49 @@ def test_relu6_gradient_is_zero_at_zero_and_at_six():
     _close(_grad(tf.nn.relu6, tf.constant([-1.0, 0.0, 3.0, 6.0, 7.0])), [0.0, 0.0, 1.0, 0.0, 0.0])
 
 
+def test_selu_gradient_at_zero_is_the_scale():
+    # TF's SeluGrad selects on the output being < 0: at 0 the gradient is scale, not scale * alpha.
+    _close(_grad(tf.nn.selu, tf.constant([-1.0, 0.0, 2.0])), [0.6467686, 1.050701, 1.050701])
+
+
+@pytest.mark.parametrize(
+    "fn", [tf.nn.relu, tf.nn.relu6, lambda x: tf.clip_by_value(x, 0.0, 1.0)], ids=["relu", "relu6", "clip"]
+)
+def test_nan_passes_through_relu_relu6_and_clip_with_zero_gradient(fn):
+    x = tf.constant([np.nan, 0.5])
+    assert np.isnan(_np(fn(x))[0])
+    _close(_grad(fn, x), [0.0, 1.0])
+
+
+def test_clip_by_value_sends_the_gradient_of_a_nan_element_to_clip_value_min():
+    # TF: minimum(t, hi) routes a NaN's gradient to hi, then maximum(NaN, lo) routes it to lo.
+    x, lo, hi = tf.constant([np.nan, -1.0, 0.0, 3.0, 7.0]), tf.constant(0.0), tf.constant(1.0)
+    gx, glo, ghi = _grad(tf.clip_by_value, x, lo, hi)
+    _close(gx, [0.0, 0.0, 1.0, 0.0, 0.0])
+    _close(glo, 2.0)
+    _close(ghi, 2.0)
+
+
+def test_pow_gradient_for_the_exponent_is_zero_where_the_base_is_not_positive():
+    # TF: z * log(x) where x > 0, else 0 (JAX's own rule gives NaN for x < 0).
+    base, exponent = tf.constant([-2.0, 0.0, 2.0, -2.0]), tf.constant([2.0, 2.0, 2.0, 3.0])
+    gb, ge = _grad(tf.pow, base, exponent)
+    _close(gb, [-4.0, 0.0, 4.0, 12.0])
+    _close(ge, [0.0, 0.0, 4.0 * np.log(2.0), 0.0])
+
+
+def test_pow_second_derivative_is_unchanged():
+    x = tf.constant(3.0)
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = tf.pow(x, 3.0)
+        g = inner.gradient(y, x)
+    _close(g, 27.0)
+    _close(outer.gradient(g, x), 18.0)
+
+
 def test_leaky_relu_gradient_at_zero_is_alpha():
     g = _grad(lambda x: tf.nn.leaky_relu(x, alpha=0.3), tf.constant([-1.0, 0.0, 2.0]))
     _close(g, [0.3, 0.3, 1.0])

@@ -918,3 +918,16 @@ def test_a_list_of_tensors_is_auto_packed_so_gradients_reach_the_elements() -> N
         y = tf.reduce_sum([a * a, b])
     assert float(y) == 7.0
     assert [float(g) for g in tape.gradient(y, [a, b])] == [4.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    "call", [lambda: tf.pow(tf.constant([2, 3]), tf.constant([-1, 2])), lambda: tf.constant(2) ** -2]
+)
+def test_integer_pow_with_a_negative_exponent_raises_invalid_argument(call) -> None:
+    # TF: "Integers to negative integer powers are not allowed"; XLA would give 0.
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Integers to negative integer powers"):
+        call()
+
+
+def test_integer_pow_with_non_negative_exponents_works() -> None:
+    np.testing.assert_array_equal(tf.pow(tf.constant([2, 3]), tf.constant([0, 2])).numpy(), [1, 9])

@@ -294,6 +294,21 @@ def test_out_of_range_index_raises_invalid_argument(key: object) -> None:
         tf.constant(T)[key]
 
 
+@pytest.mark.parametrize("key", [2, -3, (0, 3), (1, -4)], ids=repr)
+def test_out_of_range_tensor_index_raises_invalid_argument(key: object) -> None:
+    # A scalar int tensor index is checked as a Python int is (TF eager); it used to be clamped.
+    keys = key if isinstance(key, tuple) else (key,)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="StridedSlice: slice index"):
+        tf.constant(T)[tuple(tf.constant(k) for k in keys)]
+
+
+def test_out_of_range_tensor_index_assign_raises_and_leaves_the_variable() -> None:
+    v = tf.Variable([1.0, 2.0, 3.0])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="out of bounds"):
+        v[tf.constant(5)].assign(9.0)
+    np.testing.assert_array_equal(v.numpy(), [1.0, 2.0, 3.0])
+
+
 def test_zero_step_raises_invalid_argument() -> None:
     with pytest.raises(tf.errors.InvalidArgumentError, match="step"):
         tf.constant(T)[::0]

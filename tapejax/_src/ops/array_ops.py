@@ -248,6 +248,15 @@ def strided_slice_from_key(x: Any, key: Any) -> Tensor:
             spec.append(("int", k, None, None))
             dim += 1
         elif isinstance(k, (TensorBase, VariableBase)) and k._value.ndim == 0 and np.dtype(k._v.dtype).kind in "iu":
+            kv = k._value
+            if dim < len(shape) and not isinstance(kv, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
+                i = int(kv)  # (TF checks a tensor index eagerly too; under tf.function XLA clamps it)
+                if not -shape[dim] <= i < shape[dim]:
+                    raise errors.InvalidArgumentError(
+                        None,
+                        None,
+                        f"StridedSlice: slice index {i} of dimension {dim} out of bounds (shape {tuple(shape)}).",
+                    )
             spec.append(("dyn", len(dyn), None, None))
             dyn.append(k)
             dim += 1

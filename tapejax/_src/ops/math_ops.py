@@ -89,7 +89,24 @@ def _floordiv_impl(x: Any, y: Any) -> Any:
 
 
 def _pow_impl(x: Any, y: Any) -> Any:
+    return _real_pow(x, y) if jnp.issubdtype(x.dtype, jnp.floating) else jnp.power(x, y)
+
+
+@jax.custom_jvp
+def _real_pow(x: Any, y: Any) -> Any:
     return jnp.power(x, y)
+
+
+@_real_pow.defjvp
+def _real_pow_jvp(primals: Any, tangents: Any) -> Any:
+    # x's derivative is JAX's (as TF's); the exponent's is TF's: z * log(x) where x > 0, else 0
+    # (JAX's is NaN for x < 0).
+    x, y = primals
+    dx, dy = tangents
+    z, tx = jax.jvp(lambda a: jnp.power(a, y), (x,), (dx,))
+    positive = x > 0
+    log_x = jnp.where(positive, jnp.log(jnp.where(positive, x, jnp.ones_like(x))), jnp.zeros_like(x))
+    return z, tx + dy * (z * log_x)
 
 
 # -- the op table ----------------------------------------------------------------------------------
@@ -269,14 +286,33 @@ def _check_int_division(out: Any, y: Any, op_name: str) -> None:
         raise errors.InvalidArgumentError(None, None, f"{op_name}: Integer division by zero")
 
 
+_any_negative = Op("AnyNegative", lambda y: jnp.any(y < 0), differentiable=False)
+
+
+def _check_int_power(y: Any) -> None:
+    """TF raises on an integer power with a negative exponent (XLA returns 0 or garbage)."""
+    y_arr = y._value if isinstance(y, (TensorBase, VariableBase)) else np.asarray(y)
+    if isinstance(y_arr, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
+        return
+    if bool(_any_negative.kernel(())(y_arr)):
+        raise errors.InvalidArgumentError(None, None, "Pow: Integers to negative integer powers are not allowed")
+
+
 def pow(x: Any, y: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TF's name
     """``x ** y`` element-wise (``tf.math.pow``).
 
     >>> import tapejax as tf
     >>> print(tf.pow(tf.constant([2.0, 3.0]), 2))
     tf.Tensor([4. 9.], shape=(2,), dtype=float32)
+
+    Raises:
+      InvalidArgumentError: for integers raised to a negative integer power, as TF (checked eagerly,
+        not under tf.function).
     """
-    return bind(_pow, x, y)
+    out = bind(_pow, x, y)
+    if out._v.dtype.kind in "iu":
+        _check_int_power(y)
+    return out
 
 
 def negative(x: Any, name: str | None = None) -> Tensor:

@@ -24,12 +24,12 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def _relu_impl(x: Any) -> Any:
-    return jnp.where(x > 0, x, jnp.zeros_like(x))
+    return jnp.where(x > 0, x, jnp.zeros_like(x)) + utils.nans_of(x)
 
 
 def _relu6_impl(x: Any) -> Any:
     inside = jnp.where(x > 0, x, jnp.zeros_like(x))
-    return jnp.where(x < 6, inside, jnp.full_like(x, 6))
+    return jnp.where(x < 6, inside, jnp.full_like(x, 6)) + utils.nans_of(x)
 
 
 def _leaky_relu_impl(x: Any, *, alpha: float) -> Any:
@@ -42,7 +42,8 @@ def _elu_impl(x: Any) -> Any:
 
 def _selu_impl(x: Any) -> Any:
     negative = jnp.asarray(_SELU_ALPHA, x.dtype) * jnp.expm1(jnp.where(x > 0, jnp.zeros_like(x), x))
-    return jnp.asarray(_SELU_SCALE, x.dtype) * jnp.where(x > 0, x, negative)
+    # (>= 0: the gradient at 0 is the scale, as TF's SeluGrad, which selects on the output being < 0)
+    return jnp.asarray(_SELU_SCALE, x.dtype) * jnp.where(x >= 0, x, negative)
 
 
 def _gelu_impl(x: Any, *, approximate: bool) -> Any:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from tapejax._src import dtypes as dtypes_lib
@@ -241,3 +242,10 @@ def reduction_axes(op_name: str, axis: Any, shape: Sequence[int]) -> tuple[int, 
     if rank == 0:
         return ()
     return tuple(sorted(out))
+
+
+def nans_of(x: Any) -> Any:
+    """NaN where ``x`` is NaN, else 0, with no gradient (inside an op's implementation). Added to a
+    ``where`` that sends NaN to a constant branch (relu, clip), it keeps TF's NaN output; the
+    gradient stays the ``where``'s, as TF's at NaN."""
+    return jax.lax.stop_gradient(jnp.where(jnp.isnan(x), x, jnp.zeros_like(x)))
