@@ -186,3 +186,60 @@ def test_numpy_of_a_vector_variable_is_a_writable_copy() -> None:
     assert isinstance(a, np.ndarray) and a.flags.writeable
     a[0] = 9.0
     np.testing.assert_array_equal(v.numpy(), [1.0, 2.0])
+
+
+def test_in_place_operators_raise_runtime_error_and_keep_the_variable() -> None:
+    # TF 2.21 (ResourceVariable.__iadd__ ...): RuntimeError "`variable += value` with `tf.Variable`s is not
+    # supported. Use `variable.assign_add(value)` ..."; //=, %=, @=, &=, |=, ^= keep Python's default.
+    v = tf.Variable([1.0, 2.0], name="w")
+    w = v
+    cases = {
+        "+=": r"`variable \+= value`.*`variable\.assign_add\(value\)`",
+        "-=": r"`variable -= value`.*`variable\.assign_sub\(value\)`.*`out = variable - value`",
+        "*=": r"`var \*= value`.*`var\.assign\(var \* value\)`",
+        "/=": r"`var /= value`.*`var\.assign\(var / value\)`",
+        "**=": r"`var \*\*= value`.*`var\.assign\(var \*\* value\)`",
+    }
+    for op, message in cases.items():
+        with pytest.raises(RuntimeError, match=message + r".*'w:0': shape=\(2,\) dtype=float32"):
+            exec(f"w {op} 2.0")
+        assert w is v
+    np.testing.assert_array_equal(v.numpy(), [1.0, 2.0])
+    c = tf.Variable(7)
+    d = c
+    d //= 2
+    assert type(d) is tf.Tensor and int(d) == 3 and int(c) == 7
+
+
+def test_tensor_initial_value_of_another_dtype_raises_value_error() -> None:
+    # TF 2.21: ValueError "initial_value: Tensor conversion requested dtype int32 for Tensor with dtype
+    # float32: ..."; from a Variable, "Incompatible type conversion requested to type int32 ...". No cast.
+    with pytest.raises(ValueError, match="requested dtype int32 for Tensor with dtype float32 and shape"):
+        tf.Variable(tf.constant(1.5), dtype=tf.int32)
+    with pytest.raises(ValueError, match="requested dtype float32 for Tensor with dtype int32"):
+        tf.Variable(tf.constant([1, 2]), dtype=tf.float32)
+    with pytest.raises(ValueError, match="requested dtype float64 for Tensor with dtype float32"):
+        tf.Variable(lambda: tf.constant(1.0), dtype=tf.float64)
+    with pytest.raises(ValueError, match=r"Incompatible type conversion requested to type int32.*float32"):
+        tf.Variable(tf.Variable(1.5), dtype=tf.int32)
+    assert tf.Variable(tf.constant(1.5), dtype=tf.float32).dtype == tf.float32
+
+
+def test_python_and_numpy_initial_values_convert_to_dtype_as_tf() -> None:
+    # TF 2.21: Python values must fit the dtype (TypeError "Cannot convert 1.5 to EagerTensor of dtype
+    # int32"); numpy values are cast as numpy casts them (np.array([1.5]) -> [1] for int32).
+    assert tf.Variable(1, dtype=tf.float32).numpy() == np.float32(1.0)
+    with pytest.raises(TypeError, match=r"1\.5 to EagerTensor of dtype int32"):
+        tf.Variable(1.5, dtype=tf.int32)
+    v = tf.Variable(np.float32(1.5), dtype=tf.int32)
+    assert v.dtype == tf.int32 and v.numpy() == 1
+    v = tf.Variable(np.array([1.5, -1.7]), dtype=tf.int32)
+    assert v.dtype == tf.int32 and v.numpy().tolist() == [1, -1]
+    assert tf.Variable(np.array([1.5]), dtype=tf.float32).dtype == tf.float32
+
+
+def test_non_string_name_raises_value_error() -> None:
+    # TF 2.21: ValueError "name for name_scope must be a string." (for 3, 3.5 and b"x").
+    for name in (3, b"w"):
+        with pytest.raises(ValueError, match=r"name for name_scope must be a string\..*" + type(name).__name__):
+            tf.Variable(1.0, name=name)  # pyright: ignore[reportArgumentType]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 import jax
 import jax.core
@@ -52,7 +52,16 @@ class Variable(VariableBase, TensorOperators):
       shape: the allowed shape (``None`` dims accept any size); defaults to the initial value's.
 
     Raises:
-      ValueError: if ``initial_value`` is missing.
+      ValueError: if ``initial_value`` is missing; if it is a Tensor or Variable whose dtype is not
+        ``dtype`` (no implicit cast, as TF: Python values and numpy arrays are converted to ``dtype``,
+        numpy arrays with numpy's cast, so ``np.array([1.5])`` becomes ``[1]`` for ``tf.int32``); or if
+        ``name`` is not a string.
+      TypeError: if a Python value does not fit ``dtype`` (``1.5`` or ``1.0`` for ``tf.int32``).
+      RuntimeError: on ``v += x``, ``-=``, ``*=``, ``/=`` and ``**=`` (use ``assign_add``, ``assign_sub``
+        or ``assign``), instead of silently rebinding ``v`` to a Tensor.
+
+    Differences from TensorFlow: TF's ``-=`` message suggests ``out = variable * value``; ours says
+    ``out = variable - value``.
 
     >>> import tapejax as tf
     >>> v = tf.Variable([1.0, 2.0], name="w")
@@ -83,13 +92,21 @@ class Variable(VariableBase, TensorOperators):
     ) -> None:
         if initial_value is None:
             raise ValueError("The `initial_value` arg (None) must be specified.")
+        if name is not None and not isinstance(name, str):
+            raise ValueError(
+                f"name for name_scope must be a string. tf.Variable got name={name!r} of type "
+                f"{type(name).__name__}; pass a str (name='w')."
+            )
         if callable(initial_value) and not isinstance(initial_value, (TensorBase, VariableBase)):
             initial_value = initial_value()
         np_dtype = None if dtype is None else dtypes_lib.as_dtype(dtype)._np
         if isinstance(initial_value, (TensorBase, VariableBase)):
             arr = initial_value._v  # a deferred value stays deferred (w = tf.Variable(w - lr * g))
             if np_dtype is not None and arr.dtype != np_dtype:
-                arr = initial_value._value.astype(np_dtype)
+                raise ValueError(_initial_dtype_message(initial_value, np.dtype(np_dtype), arr))
+        elif np_dtype is not None and isinstance(initial_value, (np.ndarray, np.generic)):
+            # TF casts numpy values to `dtype` as numpy does (1.5 -> 1 for int32), unlike Python floats.
+            arr = convert_python(np.asarray(initial_value).astype(np_dtype), None, "Variable")
         else:
             arr = convert_python(initial_value, np_dtype, "Variable")
         if isinstance(arr, jax.core.Tracer):
@@ -276,6 +293,33 @@ class Variable(VariableBase, TensorOperators):
             )
         return int(np.asarray(self._value))
 
+    # TF's ResourceVariable defines these so that `v += 1` fails instead of rebinding `v` to a Tensor
+    # and leaving the Variable unchanged; the other in-place operators keep Python's default, as TF.
+    def __iadd__(self, other: Any) -> NoReturn:
+        raise self._in_place_error("`variable += value`", "`variable.assign_add(value)`", "`out = variable + value`")
+
+    def __isub__(self, other: Any) -> NoReturn:
+        raise self._in_place_error("`variable -= value`", "`variable.assign_sub(value)`", "`out = variable - value`")
+
+    def __imul__(self, other: Any) -> NoReturn:
+        raise self._in_place_error("`var *= value`", "`var.assign(var * value)`", "`out = var * value`")
+
+    def __itruediv__(self, other: Any) -> NoReturn:
+        raise self._in_place_error("`var /= value`", "`var.assign(var / value)`", "`out = var / value`")
+
+    __idiv__ = __itruediv__
+    __irealdiv__ = __itruediv__
+
+    def __ipow__(self, other: Any) -> NoReturn:
+        raise self._in_place_error("`var **= value`", "`var.assign(var ** value)`", "`out = var ** value`")
+
+    def _in_place_error(self, statement: str, fix: str, out: str) -> RuntimeError:
+        return RuntimeError(
+            f"{statement} with `tf.Variable`s is not supported. Use {fix} to modify the variable, or {out} "
+            f"if you need to get a new output Tensor. (Variable '{self._name}': shape={self.shape} "
+            f"dtype={self.dtype.name}; it is unchanged.)"
+        )
+
     def __getitem__(self, key: Any) -> SlicedVariable:
         t = array_ops.strided_slice_from_key(self, key)
         sliced = SlicedVariable(t._value, self, key)
@@ -287,6 +331,21 @@ class Variable(VariableBase, TensorOperators):
 
     def __deepcopy__(self, memo: Any) -> Variable:
         return Variable(np.array(self._value), trainable=self.trainable, name=self._name.split(":")[0])
+
+
+def _initial_dtype_message(value: TensorBase | VariableBase, np_dtype: np.dtype, arr: Any) -> str:
+    """TF's ValueError text for a Tensor or Variable initial value whose dtype is not ``dtype=``."""
+    want, have = np_dtype.name, np.dtype(arr.dtype).name
+    fix = f"Fix: tf.cast(initial_value, tf.{want}) first, or leave out dtype= to keep {have}."
+    if isinstance(value, Variable):
+        return (
+            f"Incompatible type conversion requested to type {want} for `tf.Variable` '{value.name}' of type "
+            f"{have} and shape {TensorShape(arr.shape)}. {fix}"
+        )
+    return (
+        f"initial_value: Tensor conversion requested dtype {want} for Tensor with dtype {have} and shape "
+        f"{TensorShape(arr.shape)}. {fix}"
+    )
 
 
 class SlicedVariable(Tensor):
