@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import gc
+import traceback
 import weakref
 
 import numpy as np
+import pytest
 
 import tapejax as tf
-from tapejax._src import backward
+from tapejax._src import backward, errors
 
 
 def test_nested_functions_lift_variables_and_leave_them_concrete() -> None:
@@ -114,3 +116,105 @@ def test_segmented_gradient_of_an_intermediate_includes_its_own_segment() -> Non
         y = a + h
     gx, gh = tape.gradient(y, [x, h])
     np.testing.assert_allclose([float(gx), float(gh)], [3 * np.cos(0.5), 3.0], rtol=1e-6)
+
+
+# -- errors raised while tracing: TF 2.21's classes (checked against tensorflow-cpu 2.21) ----------
+def test_user_exception_raised_while_tracing_propagates_unchanged() -> None:
+    @tf.function
+    def f(x):
+        raise ValueError("my config")
+
+    with pytest.raises(ValueError, match="my config") as info:
+        f(tf.constant(1.0))
+    assert type(info.value) is ValueError  # TF: builtins.ValueError, not an OpError
+    frames = [frame.f_code.co_name for frame, _ in traceback.walk_tb(info.value.__traceback__)]
+    assert frames[-1] == "f"  # the traceback still reaches the user's raise
+
+
+def test_assign_shape_mismatch_inside_function_is_value_error_as_eagerly() -> None:
+    v = tf.Variable([1.0, 2.0])
+
+    @tf.function
+    def f(x):
+        v.assign([1.0, 2.0, 3.0])
+        return x
+
+    with pytest.raises(ValueError, match="Shape mismatch") as info:
+        f(tf.constant(1.0))
+    assert not isinstance(info.value, tf.errors.OpError)  # TF: ValueError, eagerly and in tf.function
+
+
+def test_cast_to_unknown_dtype_inside_function_is_type_error_as_eagerly() -> None:
+    @tf.function
+    def f(x):
+        return tf.cast(x, "nope")  # pyright: ignore[reportArgumentType]
+
+    with pytest.raises(TypeError, match="nope") as info:
+        f(tf.constant(1.0))
+    assert not isinstance(info.value, tf.errors.OpError)
+
+
+def test_optimizer_without_gradients_inside_function_raises_value_error() -> None:
+    opt = tf.keras.optimizers.SGD(0.1)
+    w = tf.Variable(1.0)
+
+    @tf.function
+    def step(x):
+        opt.apply_gradients([(None, w)])
+        return x
+
+    with pytest.raises(ValueError, match="No gradients provided for any variable") as info:
+        step(tf.constant(1.0))
+    assert type(info.value) is ValueError
+
+
+def test_failed_trace_leaves_variables_and_random_state_as_they_were() -> None:
+    v = tf.Variable(1.0)
+
+    @tf.function
+    def f(x):
+        v.assign(5.0)
+        tf.random.uniform([2])
+        raise ValueError("after assign")
+
+    tf.random.set_seed(3)
+    with pytest.raises(ValueError, match="after assign"):
+        f(tf.constant(1.0))
+    after_failure = tf.random.uniform([2]).numpy()
+    tf.random.set_seed(3)
+    np.testing.assert_array_equal(after_failure, tf.random.uniform([2]).numpy())
+    assert float(v) == 1.0  # TF: 1.0
+
+
+def test_failed_trace_is_not_counted() -> None:
+    @tf.function
+    def f(x):
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        f(tf.constant(1.0))
+    assert f.experimental_get_tracing_count() == 0  # TF: 0
+
+
+def test_python_if_on_a_tensor_raises_operator_not_allowed_in_graph_error() -> None:
+    # TF 2.21 with autograph=False: OperatorNotAllowedInGraphError, a TypeError (tapejax runs no AutoGraph).
+    @tf.function
+    def f(x):
+        if x > 0:
+            return x
+        return -x
+
+    with pytest.raises(errors.OperatorNotAllowedInGraphError, match=r"tf\.function f:.*tf\.cond") as info:
+        f(tf.constant(1.0))
+    assert isinstance(info.value, TypeError)
+    assert isinstance(info.value.__cause__, TypeError)  # JAX's concretization error, kept as the cause
+
+
+def test_static_shape_error_inside_function_is_value_error_and_invalid_argument() -> None:
+    @tf.function
+    def f(x):
+        return tf.constant([1.0, 2.0]) + tf.constant([1.0, 2.0, 3.0])
+
+    with pytest.raises(ValueError, match=r"AddV2.*float32\[2\].*float32\[3\]") as info:  # TF: ValueError
+        f(tf.constant(1.0))
+    assert isinstance(info.value, tf.errors.InvalidArgumentError)  # the op's eager class, as before

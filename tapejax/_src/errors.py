@@ -99,6 +99,17 @@ class UnauthenticatedError(OpError):
     error_code = 16
 
 
+class OperatorNotAllowedInGraphError(TypeError):
+    """A symbolic tensor was used as a Python value while tracing (``tf.errors.OperatorNotAllowedInGraphError``).
+
+    Raised by ``tf.function`` for a Python ``if``/``while``, ``bool()``, ``float()``, ``int()`` or
+    ``.numpy()`` on a tensor whose value is only known when the compiled program runs.
+
+    Differences from TensorFlow: tapejax runs no AutoGraph, so a Python ``if`` on a tensor raises this
+    even where TF's AutoGraph would have turned it into ``tf.cond``.
+    """
+
+
 def invalid_argument(message: str) -> InvalidArgumentError:
     """Builds an InvalidArgumentError from a message alone."""
     return InvalidArgumentError(None, None, message)

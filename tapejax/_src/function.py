@@ -57,6 +57,24 @@ def _is_tensor_leaf(x: Any) -> bool:
     return isinstance(x, (TensorBase, VariableBase, np.ndarray, jax.Array))
 
 
+# JAX's errors for reading a traced value in Python: TF's OperatorNotAllowedInGraphError case.
+_TRACER_VALUE_ERRORS = (
+    jax.errors.ConcretizationTypeError,
+    jax.errors.TracerArrayConversionError,
+    jax.errors.TracerIntegerConversionError,
+)
+
+
+class _TracingInvalidArgumentError(errors.InvalidArgumentError, ValueError):
+    """An op's InvalidArgumentError raised while tracing, also a ValueError.
+
+    TF finds static shape errors while building the graph and raises ValueError there (InvalidArgumentError
+    when eager); tapejax's ops raise InvalidArgumentError in both modes, so inside ``tf.function`` the
+    error is both: ``except ValueError`` (TF graph code) and ``except tf.errors.InvalidArgumentError``
+    (eager code) each catch it.
+    """
+
+
 class _Trace:
     """One concrete trace: a static key's jitted program and the Variables it lifts."""
 
@@ -138,12 +156,21 @@ class _Trace:
         states = lifted_states()
         for _ in range(8):  # each round lifts the Variables the last trace discovered
             var_vals = tuple(v._value for v in self.variables)
+            # Everything else raised while tracing (the user's own errors, tapejax's eager TypeError /
+            # ValueError) propagates unchanged, as in TF; pure() has already restored the Variables.
             try:
                 outs, new_vals, new_rng = self.jitted(xs, var_vals, states[0]._value)
-            except (TypeError, ValueError) as e:
-                raise errors.InvalidArgumentError(
-                    None, None, f"tf.function {getattr(self.fn, '__name__', '')}: {e}"
-                ) from None
+            except _TRACER_VALUE_ERRORS as e:
+                raise errors.OperatorNotAllowedInGraphError(
+                    f"tf.function {getattr(self.fn, '__name__', '')}: a symbolic tf.Tensor was used as a Python "
+                    "value (a Python `if`/`while` on a tensor, bool(), float(), int() or .numpy()); its value is "
+                    "only known when the compiled program runs, and tapejax runs no AutoGraph. Fix: use tf.cond / "
+                    f"tf.while_loop, or compute the value outside the function. JAX: {str(e).splitlines()[0]}"
+                ) from e
+            except errors.InvalidArgumentError as e:
+                if type(e) is not errors.InvalidArgumentError:
+                    raise
+                raise _TracingInvalidArgumentError(e.node_def, e.op, e.message) from e
             if not self.discovered:
                 break
             self.variables.extend(self.discovered.values())
@@ -181,10 +208,20 @@ class Function:
     >>> print(v.numpy())
     3.0
 
+    Raises:
+      Exception: whatever the function raises while tracing, unchanged (class, message, traceback),
+        as in TF: a ``ValueError`` from a mismatched ``assign`` or an optimizer with no gradients, a
+        ``TypeError`` from ``tf.cast(x, "nope")``, the user's own errors. No Variable is left assigned.
+      OperatorNotAllowedInGraphError: (a ``TypeError``) a Python ``if``/``while``, ``bool()``,
+        ``float()``, ``int()`` or ``.numpy()`` on a tensor argument or a value computed from one.
+      InvalidArgumentError: an op's static shape or dtype error while tracing; it is a ``ValueError`` too.
+
     Differences from TensorFlow: Python side effects (print, list appends) run only while tracing,
-    as in TF; Python control flow on tensor values inside the function raises JAX's
-    ConcretizationTypeError: use ``tf.cond`` / ``tf.while_loop``. Creating Variables inside is not
-    supported.
+    as in TF. tapejax runs no AutoGraph: a Python ``if``/``while`` on a tensor raises
+    ``OperatorNotAllowedInGraphError`` (TF's error with ``autograph=False``) where TF would
+    convert it to ``tf.cond`` / ``tf.while_loop``: write those instead. An op's static shape error is
+    an ``InvalidArgumentError`` that is also a ``ValueError`` (TF: a plain ``ValueError``), and a dtype
+    mismatch is the same class (TF: ``TypeError``). Creating Variables inside is not supported.
     """
 
     def __init__(
@@ -238,13 +275,16 @@ class Function:
                 static.append(leaf)
         key = (arg_tree, tuple(tensor_pos), _hashable(static))
         trace = self._traces.get(key)
+        new_trace = trace is None
         if trace is None:
-            trace = self._traces[key] = _Trace(self.python_function, arg_tree, tuple(static), tuple(tensor_pos))
+            trace = _Trace(self.python_function, arg_tree, tuple(static), tuple(tensor_pos))
         arrays = tuple(x._value for x in xs)
         from tapejax._src.random_state import GLOBAL
 
         rng = GLOBAL._value
         outs, var_vals = trace.call(arrays)
+        if new_trace:  # kept only once it traced: a failed trace is not counted, as in TF
+            self._traces[key] = trace
         result_vals = var_vals
         out_tensors = tuple(Tensor(o) for o in outs)
         tapes = tape_state.tapes
