@@ -218,3 +218,14 @@ def test_static_shape_error_inside_function_is_value_error_and_invalid_argument(
     with pytest.raises(ValueError, match=r"AddV2.*float32\[2\].*float32\[3\]") as info:  # TF: ValueError
         f(tf.constant(1.0))
     assert isinstance(info.value, tf.errors.InvalidArgumentError)  # the op's eager class, as before
+
+
+def test_returned_dicts_keep_their_key_order():
+    @tf.function
+    def f(a):
+        return {"b": a * 2.0, "a": a * 3.0, "c": [a, {"z": a, "y": a}]}
+
+    for _ in range(2):  # the first call traces, the second reuses the trace
+        r = f(tf.constant(2.0))
+        assert list(r) == ["b", "a", "c"] and list(r["c"][1]) == ["z", "y"]
+        assert float(r["b"].numpy()) == 4.0 and float(r["a"].numpy()) == 6.0

@@ -262,6 +262,19 @@ def test_batch_jacobian_of_rank_three_tensors_has_batch_then_target_then_source_
     _close(bj, expected)
 
 
+def test_batch_jacobian_of_an_unconnected_source_is_zeros_of_the_target_dtype_even_without_zero():
+    # TF returns zeros here whatever unconnected_gradients says ("for compatibility").
+    x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+    n = tf.constant([[1, 2], [3, 4]])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = tf.ones([2, 1])
+    j = tape.batch_jacobian(y, x)
+    assert j.shape == (2, 1, 2) and j.dtype == tf.float32
+    np.testing.assert_array_equal(j.numpy(), np.zeros((2, 1, 2)))
+    assert tape.batch_jacobian(y, n).dtype == tf.float32
+
+
 def test_batch_jacobian_unconnected_zero_has_batch_jacobian_shape():
     x = tf.constant(np.ones((2, 3), np.float32))
     other = tf.constant(np.ones((2, 4), np.float32))
@@ -324,6 +337,16 @@ def test_forward_accumulator_list_primals_and_nested_jvp():
     _close(out["p"], 1.0 * 3.0 + 2.0 * 10.0)
     _close(out["rest"][0], 4.0)
     _close(out["rest"][1][0], 10.0)
+
+
+def test_forward_accumulator_jvp_of_a_dict_keeps_its_key_order():
+    x = tf.constant(2.0)
+    with tf.autodiff.ForwardAccumulator(x, tf.constant(1.0)) as acc:
+        y = x * 3.0
+        z = x * 5.0
+    out = acc.jvp({"z": z, "y": y})
+    assert list(out) == ["z", "y"]
+    _close(out["z"], 5.0)
 
 
 def test_forward_accumulator_unconnected_is_none_or_zeros():

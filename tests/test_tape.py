@@ -301,6 +301,29 @@ def test_gradient_mirrors_list_tuple_dict_and_nested_sources():
     _close(nested["y"]["z"], 2.0)
 
 
+def test_dict_sources_keep_their_key_order():
+    # TF's nest keeps the caller's order; jax's tree_unflatten sorts keys, which paired
+    # zip(g.values(), p.values()) wrongly without an error.
+    p = {"w": tf.Variable(1.0), "b": tf.Variable(2.0), "a": {"z": tf.Variable(0.5), "y": tf.Variable(0.25)}}
+    with tf.GradientTape() as tape:
+        y = p["w"] * 3.0 + p["b"] * 5.0 + p["a"]["z"] * 7.0 + p["a"]["y"] * 11.0
+    g = tape.gradient(y, p)
+    assert list(g) == ["w", "b", "a"] and list(g["a"]) == ["z", "y"]
+    assert [float(v.numpy()) for v in (g["w"], g["b"], g["a"]["z"], g["a"]["y"])] == [3.0, 5.0, 7.0, 11.0]
+
+
+def test_a_target_given_as_source_gets_ones_even_unwatched():
+    x = tf.constant([1.0, 2.0])
+    y = tf.constant(3.0)
+    with tf.GradientTape(persistent=True) as tape:
+        pass
+    _close(tape.gradient(x, x), [1.0, 1.0])
+    gx, gy = tape.gradient([x, y], [x, y])
+    _close(gx, [1.0, 1.0])
+    _close(gy, 1.0)
+    assert tape.gradient(y, x) is None
+
+
 def test_list_target_differentiates_the_sum_of_targets():
     x = tf.constant(3.0)
     with tf.GradientTape() as tape:

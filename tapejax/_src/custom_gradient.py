@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, bind, tape_state
-from tapejax._src.tape import flatten
+from tapejax._src.tape import flatten, unflatten
 from tapejax._src.tensor import Tensor, convert_python
 
 _stop_gradient = Op("StopGradient", jax.lax.stop_gradient, differentiable=False)
@@ -242,6 +242,6 @@ def custom_gradient(f: Callable[..., Any] | None = None) -> Any:
         for tape in tapes:
             tape._record(op, (), rec_args, vals, y_tensors, reads)
         _, y_tree = flatten(y)
-        return jax.tree_util.tree_unflatten(y_tree, list(y_tensors))
+        return unflatten(y_tree, list(y_tensors), y)
 
     return wrapper

@@ -9,7 +9,7 @@ import numpy as np
 
 from tapejax._src import backward
 from tapejax._src.core import TensorBase, VariableBase, bind, tape_state
-from tapejax._src.tape import Tape, UnconnectedGradients, _check_unconnected, _is_inexact, flatten
+from tapejax._src.tape import Tape, UnconnectedGradients, _check_unconnected, _is_inexact, flatten, unflatten
 from tapejax._src.tensor import Tensor, convert_python
 
 
@@ -71,7 +71,7 @@ class ForwardAccumulator(Tape):
         unconnected = _check_unconnected(unconnected_gradients)
         leaves, tree = flatten(primals)
         results = [self._jvp_one(t, unconnected) for t in leaves]
-        return jax.tree_util.tree_unflatten(tree, results)
+        return unflatten(tree, results, primals)
 
     def _jvp_one(self, target: Any, unconnected: UnconnectedGradients) -> Any:
         if target is None:

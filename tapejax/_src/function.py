@@ -19,6 +19,7 @@ import numpy as np
 
 from tapejax._src import errors
 from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, tape_state
+from tapejax._src.tape import in_order_of, order_skeleton
 from tapejax._src.tensor import Tensor, convert_python
 
 
@@ -86,7 +87,7 @@ class _Trace:
         self.static = static
         self.tensor_pos = tensor_pos
         self.variables: list[Any] = []
-        self.out_meta: dict[Any, tuple[Any, list[bool], list[Any]]] = {}
+        self.out_meta: dict[Any, tuple[Any, list[bool], list[Any], Any]] = {}
         self.discovered: dict[int, Any] = {}
         self._build()
 
@@ -144,7 +145,7 @@ class _Trace:
         static = [None if t else x for x, t in zip(out_leaves, is_tensor, strict=True)]
         # The output structure may depend on input shapes: kept per input signature (jit retraces
         # per shape, and a later call with an earlier shape must get that shape's structure).
-        self.out_meta[_avals(xs, var_vals)] = (out_tree, is_tensor, static)
+        self.out_meta[_avals(xs, var_vals)] = (out_tree, is_tensor, static, order_skeleton(out))
         arrays = tuple(
             x._value if isinstance(x, (TensorBase, VariableBase)) else x
             for x, t in zip(out_leaves, is_tensor, strict=True)
@@ -184,10 +185,10 @@ class _Trace:
         return outs, var_vals
 
     def unflatten(self, outs: tuple[Any, ...], xs: tuple[Any, ...], var_vals: tuple[Any, ...]) -> Any:
-        out_tree, is_tensor, static = self.out_meta[_avals(xs, var_vals)]
+        out_tree, is_tensor, static, order = self.out_meta[_avals(xs, var_vals)]
         it = iter(outs)
         leaves = [next(it) if t else s for t, s in zip(is_tensor, static, strict=True)]
-        return jax.tree_util.tree_unflatten(out_tree, leaves)
+        return in_order_of(order, jax.tree_util.tree_unflatten(out_tree, leaves))  # dicts in the returned order, as TF
 
 
 class Function:

@@ -88,13 +88,38 @@ def flatten(tree: Any) -> tuple[list[Any], Any]:
     return jax.tree_util.tree_flatten(tree, is_leaf=is_leaf)
 
 
-def unflatten(treedef: Any, leaves: list[Any]) -> Any:
-    """The inverse of :func:`flatten`."""
+def unflatten(treedef: Any, leaves: list[Any], like: Any = None) -> Any:
+    """The inverse of :func:`flatten`; dicts get the key order of ``like`` (the flattened nest)."""
     if treedef is _LEAF:
         return leaves[0]
     if len(leaves) < 64 and treedef is _list_of(len(leaves)):
         return list(leaves)
-    return jax.tree_util.tree_unflatten(treedef, leaves)
+    out = jax.tree_util.tree_unflatten(treedef, leaves)
+    return out if like is None else in_order_of(like, out)
+
+
+def in_order_of(like: Any, tree: Any) -> Any:
+    """``tree`` (as ``tree_unflatten`` rebuilt it, dict keys sorted) with the dict key order of
+    ``like``, a nest of the same structure: TF's ``nest.pack_sequence_as`` keeps the caller's order."""
+    if type(like) is dict and type(tree) is dict:
+        return {k: in_order_of(like[k], tree[k]) for k in like}
+    if type(like) in (list, tuple) and type(tree) is type(like):
+        return type(like)([in_order_of(a, b) for a, b in zip(like, tree, strict=True)])
+    if isinstance(like, tuple) and hasattr(like, "_fields") and type(tree) is type(like):  # a namedtuple
+        return type(like)(*[in_order_of(a, b) for a, b in zip(like, tree, strict=True)])
+    return tree
+
+
+def order_skeleton(tree: Any) -> Any:
+    """The dicts, lists and tuples of ``tree`` with None for everything else: a ``like`` for
+    :func:`in_order_of` that keeps no values alive."""
+    if type(tree) is dict:
+        return {k: order_skeleton(v) for k, v in tree.items()}
+    if type(tree) in (list, tuple):
+        return type(tree)([order_skeleton(v) for v in tree])
+    if isinstance(tree, tuple) and hasattr(tree, "_fields"):
+        return type(tree)(*[order_skeleton(v) for v in tree])
+    return None
 
 
 _alias_op = Op("Identity", lambda x: x)
@@ -433,6 +458,8 @@ class GradientTape(Tape):
         """Per-example jacobians: ``y[i]`` w.r.t. ``x[i]``, shape ``[b] + y.shape[1:] + x.shape[1:]``.
 
         Assumes, as TF does, that example ``i`` of ``target`` depends only on example ``i`` of ``source``.
+        An unconnected source gives zeros of the target's dtype whatever ``unconnected_gradients`` says,
+        as TF's.
 
         Raises:
           ValueError: if either has rank < 2 or their first dimensions differ.
@@ -506,8 +533,9 @@ class GradientTape(Tape):
                 else:
                     ids = []
             elif isinstance(s, TensorBase):
-                # Only a watched tensor, or one computed on this tape, can receive a gradient.
-                ids = [id(s)] if id(s) in self._watched else []
+                # Only a watched tensor, or one computed on this tape, can receive a gradient; or the
+                # target itself (TF: gradient(x, x) is ones, watched or not).
+                ids = [id(s)] if id(s) in self._watched or id(s) in target_ids else []
             else:
                 raise ValueError(
                     f"gradient: source {s!r} of type {type(s).__name__} is not a tf.Tensor or tf.Variable."
@@ -557,24 +585,27 @@ class GradientTape(Tape):
             results = results[:n]
             for i, gathers in sparse.items():
                 results[i] = _indexed_slices(source_leaves[i], gathers, [next(virtual) for _ in gathers])
-        return self._finish(mode, results, targets, source_leaves, source_tree, unconnected)
+        return self._finish(mode, results, targets, sources, source_leaves, source_tree, unconnected)
 
     def _finish(
         self,
         mode: str,
         results: list[Any],
         targets: list[Any],
+        sources: Any,
         source_leaves: list[Any],
         source_tree: Any,
         unconnected: Any,
     ) -> Any:
         if not self._persistent and (self._nodes or self._watched or self._cut or self._exits):
             self._clear()  # (unless _pullback already did)
-        if unconnected is UnconnectedGradients.ZERO:
+        # TF's batch_jacobian gives zeros (of the target's dtype) for an unconnected source whatever
+        # ``unconnected_gradients`` says, "to maintain compatibility with the previous behavior".
+        if unconnected is UnconnectedGradients.ZERO or mode == "batch_jacobian":
             for i, s in enumerate(source_leaves):
                 if results[i] is None:
                     results[i] = _zeros_for(mode, targets[0] if targets else None, s)
-        return unflatten(source_tree, results)
+        return unflatten(source_tree, results, sources)
 
     def _signature(
         self, mode: str, target_ids: list[Any], avals: list[Any], source_ids: list[list[Any]], seeded: list[bool]
@@ -767,6 +798,7 @@ def _zeros_for(mode: str, target: Any, source: Any) -> Tensor:
         shape = src.shape
     elif mode == "jacobian":
         shape = tuple(target._value.shape) + tuple(src.shape)
-    else:
+    else:  # batch_jacobian: the target's dtype, as TF's
         shape = tuple(target._value.shape) + tuple(src.shape[1:])
+        return Tensor(jax.numpy.zeros(shape, target._value.dtype))
     return Tensor(jax.numpy.zeros(shape, src.dtype))
