@@ -197,6 +197,36 @@ def test_custom_gradient_reading_a_variable_passes_variables_keyword():
     assert len(seen["variables"]) == 1
 
 
+def test_custom_gradient_variable_passed_as_argument_is_an_input_not_a_variables_entry():
+    # TF leaves Variables that are inputs out of ``variables``: grad_fn needs no keyword for them.
+    @tf.custom_gradient
+    def f(x):
+        return x * 2.0, lambda upstream: upstream * 7.0
+
+    v = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        y = f(v)
+    _close(tape.gradient(y, v), 7.0)
+
+    w = tf.Variable(5.0)
+    seen = {}
+
+    @tf.custom_gradient
+    def g(x):
+        def grad(upstream, variables=None):
+            seen["variables"] = variables
+            return upstream * w, [upstream * x]
+
+        return x * w, grad
+
+    with tf.GradientTape() as tape:
+        y = g(v)
+    gv, gw = tape.gradient(y, [v, w])
+    _close(gv, 5.0)
+    _close(gw, 3.0)
+    assert len(seen["variables"]) == 1
+
+
 def test_custom_gradient_reading_a_variable_without_variables_keyword_raises_type_error():
     v = tf.Variable(3.0)
 

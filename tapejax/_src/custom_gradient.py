@@ -206,7 +206,14 @@ def custom_gradient(f: Callable[..., Any] | None = None) -> Any:
             y, grad_fn = f(*args, **kwargs)
         finally:
             tape_state.tapes = tapes
-        variables = tuple(logger.variables.values())
+        leaves, arg_tree = jax.tree_util.tree_flatten(
+            list(args), is_leaf=lambda x: isinstance(x, (TensorBase, VariableBase))
+        )
+        tensor_pos = tuple(i for i, a in enumerate(leaves) if isinstance(a, (TensorBase, VariableBase)))
+        xs = [leaves[i] for i in tensor_pos]
+        # Variables passed as arguments are inputs (one gradient each from grad_fn), not ``variables``,
+        # as TF's: only the other Variables f reads are.
+        variables = tuple(v for v in logger.variables.values() if all(v is not x for x in xs))
         trainable = [v for v in variables if v.trainable]
         if (
             trainable
@@ -217,12 +224,7 @@ def custom_gradient(f: Callable[..., Any] | None = None) -> Any:
                 "@tf.custom_gradient grad_fn must accept keyword argument 'variables', since function uses "
                 f"variables: {[v.name for v in trainable]}"  # type: ignore[attr-defined]
             )
-        leaves, arg_tree = jax.tree_util.tree_flatten(
-            list(args), is_leaf=lambda x: isinstance(x, (TensorBase, VariableBase))
-        )
-        tensor_pos = tuple(i for i, a in enumerate(leaves) if isinstance(a, (TensorBase, VariableBase)))
         static = tuple(None if i in tensor_pos else a for i, a in enumerate(leaves))
-        xs = [leaves[i] for i in tensor_pos]
         ys = _as_tensors(y)
         y_tensors = tuple(t if isinstance(t, Tensor) else Tensor(convert_python(t, None)) for t in ys)
         key = (f, arg_tree, tensor_pos, static, tuple(sorted(kwargs.items())), tuple(id(v) for v in variables))
