@@ -345,7 +345,24 @@ def test_equality_is_element_wise() -> None:
     assert (t != 2).numpy().tolist() == [True, False, True]
     assert (t == None) is False  # noqa: E711 - TF's behaviour
     assert (t != None) is True  # noqa: E711
-    assert (t == tf.constant([1, 2])) is False  # shapes do not broadcast
+
+
+def test_equality_of_unbroadcastable_shapes_is_a_scalar_bool_tensor() -> None:
+    # TF: tf.equal(..., incompatible_shape_error=False): a scalar False (True for !=) Tensor.
+    t = tf.constant([1, 2, 3])
+    eq, ne = t == tf.constant([1, 2]), t != tf.constant([1, 2])
+    assert isinstance(eq, tf.Tensor) and eq.shape == () and not bool(eq.numpy())
+    assert isinstance(ne, tf.Tensor) and bool(ne.numpy())
+
+
+def test_equality_of_different_dtypes_raises_as_tf_equal() -> None:
+    # It used to return Python False (True for !=), hiding the mismatch.
+    with pytest.raises(tf.errors.InvalidArgumentError, match="different dtypes"):
+        _ = tf.ones([2]) == tf.constant([1, 2])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="different dtypes"):
+        _ = tf.ones([2]) != tf.constant([1, 2])
+    with pytest.raises(TypeError, match=r"cannot convert 1\.5"):
+        _ = tf.constant([1, 2]) == 1.5
 
 
 # -- operators ------------------------------------------------------------------------------------

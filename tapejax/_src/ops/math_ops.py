@@ -565,23 +565,51 @@ def conj(x: Any, name: str | None = None) -> Tensor:
 
 
 def tensor_equals(x: Any, y: Any) -> Any:
-    """``x == y`` as TF's ``Tensor.__eq__``: element-wise, ``False`` for None or unbroadcastable shapes."""
+    """``x == y`` as TF's ``Tensor.__eq__``: element-wise; ``False`` for None, a scalar ``False``
+    Tensor for unbroadcastable shapes. Dtypes that differ raise as ``tf.equal`` does.
+
+    Differences from TensorFlow: a Variable compared with a value of another dtype gives ``False``
+    (TF's tf.Variable raises; Keras variables, which tapejax's also stand for, compare across dtypes,
+    so that ``opt.learning_rate in opt.variables`` works among an optimizer's int64 counter).
+    """
     if y is None:
         return False
-    try:
-        return equal(x, y)
-    except (errors.InvalidArgumentError, TypeError, ValueError):
+    if not _broadcastable(x, y):
+        return Tensor(np.asarray(False))
+    if _variable_across_dtypes(x, y):
         return False
+    return equal(x, y)
 
 
 def tensor_not_equals(x: Any, y: Any) -> Any:
-    """``x != y`` as TF's ``Tensor.__ne__``."""
+    """``x != y`` as TF's ``Tensor.__ne__`` (see :func:`tensor_equals`)."""
     if y is None:
         return True
-    try:
-        return not_equal(x, y)
-    except (errors.InvalidArgumentError, TypeError, ValueError):
+    if not _broadcastable(x, y):
+        return Tensor(np.asarray(True))
+    if _variable_across_dtypes(x, y):
         return True
+    return not_equal(x, y)
+
+
+def _variable_across_dtypes(x: Any, y: Any) -> bool:
+    if not (isinstance(x, VariableBase) or isinstance(y, VariableBase)):
+        return False
+    return (
+        isinstance(x, (TensorBase, VariableBase))
+        and isinstance(y, (TensorBase, VariableBase))
+        and x._v.dtype != y._v.dtype
+    )
+
+
+def _broadcastable(x: Any, y: Any) -> bool:
+    """Whether the shapes of ``x`` and ``y`` broadcast (True when one cannot be read: the op decides)."""
+    try:
+        shapes = [v._v.shape if isinstance(v, (TensorBase, VariableBase)) else np.shape(v) for v in (x, y)]
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        return False
+    return True
 
 
 def _pair(x: Any, y: Any, op_name: str) -> tuple[Any, Any]:
