@@ -46,6 +46,30 @@ def test_as_dtype_of_python_types() -> None:
     assert tf.as_dtype(np.int16) is tf.int16
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: tf.as_dtype(None),
+        lambda: tf.cast(tf.constant([1.0]), None),
+        lambda: tf.zeros([2], dtype=None),
+        lambda: tf.eye(2, dtype=None),
+        lambda: tf.random.normal([2], dtype=None),
+    ],
+    ids=["as_dtype", "cast", "zeros", "eye", "random.normal"],
+)
+def test_dtype_none_raises_type_error_where_tf_does(call: object) -> None:
+    # np.dtype(None) is float64: these silently gave float64 results.
+    with pytest.raises(TypeError, match="None to a TensorFlow DType"):
+        call()  # type: ignore[operator]
+
+
+def test_output_type_none_means_the_default_as_tf() -> None:
+    x = tf.constant([1.0, 3.0])
+    assert tf.argmax(x, output_type=None).dtype == tf.int64
+    assert tf.shape(x, out_type=None).dtype == tf.int32
+    assert tf.constant(1.0, dtype=None).dtype == tf.float32
+
+
 def test_bad_dtype_names_raise_type_error_saying_what_is_supported() -> None:
     with pytest.raises(TypeError, match="float32"):
         tf.as_dtype("floaty")

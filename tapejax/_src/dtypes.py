@@ -161,7 +161,7 @@ def as_dtype(type_value: Any) -> DType:
       The DType.
 
     Raises:
-      TypeError: for types TF has but tapejax does not support (e.g. ``tf.string``).
+      TypeError: for None, and for types TF has but tapejax does not support (e.g. ``tf.string``).
 
     >>> import tapejax as tf
     >>> tf.as_dtype("float64")
@@ -176,6 +176,8 @@ def as_dtype(type_value: Any) -> DType:
             f"Cannot convert {type_value!r} to a tapejax DType: tapejax supports "
             f"{sorted(_BY_NAME)} (strings, resources and variants are not implemented)."
         )
+    if type_value is None:  # (np.dtype(None) is float64)
+        raise TypeError("Cannot convert the argument `type_value`: None to a TensorFlow DType.")
     if type_value is float:
         return float32
     if type_value is int:

@@ -247,7 +247,7 @@ def reduce_any(input_tensor: Any, axis: Any = None, keepdims: bool = False, name
 
 def _arg_reduce(op: Op, input: Any, axis: Any, output_type: Any) -> Tensor:  # noqa: A002 - TF's name
     x = utils.as_tensor(input, None, op.name)
-    out = dtypes_lib.as_dtype(output_type)
+    out = dtypes_lib.int64 if output_type is None else dtypes_lib.as_dtype(output_type)  # (None: TF's default)
     if out.name not in ("int16", "uint16", "int32", "int64"):
         raise TypeError(f"{op.name}: output_type must be tf.int32 or tf.int64, got {out!r}.")
     shape = x._v.shape

@@ -297,7 +297,7 @@ def tile(input: Any, multiples: Any, name: str | None = None) -> Tensor:  # noqa
 
 
 def _out_type(out_type: Any, op_name: str) -> np.dtype:
-    d = dtypes_lib.as_dtype(out_type)
+    d = dtypes_lib.int32 if out_type is None else dtypes_lib.as_dtype(out_type)  # (None: TF's default)
     if d.name not in ("int32", "int64"):
         raise TypeError(f"{op_name}: out_type must be tf.int32 or tf.int64, got {d!r}.")
     return d._np
