@@ -127,9 +127,12 @@ def test_mixing_bools_and_ints_raises() -> None:
         tf.constant([True, 1])
 
 
-def test_convert_to_tensor_of_a_tensor_with_another_dtype_raises() -> None:
-    with pytest.raises(tf.errors.InvalidArgumentError, match="float64"):
+def test_convert_to_tensor_of_a_tensor_with_another_dtype_raises_value_error() -> None:
+    # TF 2.21: ValueError "Tensor conversion requested dtype float64 for Tensor with dtype float32".
+    with pytest.raises(ValueError, match="float64"):
         tf.convert_to_tensor(tf.constant([1.0]), dtype=tf.float64)
+    with pytest.raises(ValueError, match="float64"):
+        tf.convert_to_tensor(tf.Variable([1.0]), dtype=tf.float64)
 
 
 def test_convert_to_tensor_dtype_hint_is_a_soft_preference() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import tapejax as tf
 
@@ -170,3 +171,33 @@ def test_optimizer_applies_indexed_slices_gradient_to_gathered_rows():
     tf.keras.optimizers.SGD(learning_rate=0.5).apply_gradients([(g, v)])
     expected = PARAMS - 0.5 * _expected_dense(np.ones((3, 3)), INDICES, (5, 3))
     np.testing.assert_allclose(_np(v), expected)
+
+
+def test_an_outer_tape_differentiates_through_a_densified_indexed_slices():
+    # TF densifies with a recorded unsorted_segment_sum; the inner gradient was cut from the tape.
+    v = tf.Variable([1.0, 2.0, 3.0])
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            y = tf.reduce_sum(tf.gather(v, [1, 2]) ** 3)
+        s = tf.reduce_sum(tf.convert_to_tensor(inner.gradient(y, v)))
+    g = outer.gradient(s, v)
+    assert isinstance(g, tf.IndexedSlices)
+    np.testing.assert_array_equal(g.indices.numpy(), [1, 2])
+    np.testing.assert_allclose(g.values.numpy(), [12.0, 18.0])
+
+
+def test_convert_to_tensor_of_indexed_slices_with_another_dtype_raises_value_error():
+    s = tf.IndexedSlices(tf.ones([1, 2]), tf.constant([1]), tf.constant([3, 2]))
+    with pytest.raises(ValueError, match="float64"):
+        tf.convert_to_tensor(s, dtype=tf.float64)
+
+
+def test_ops_given_indexed_slices_densify_them():
+    # TF converts an IndexedSlices argument to a dense tensor (clip_by_norm on embedding gradients).
+    s = tf.IndexedSlices(tf.constant([[3.0, 4.0]]), tf.constant([1]), tf.constant([3, 2]))
+    dense = np.array([[0.0, 0.0], [3.0, 4.0], [0.0, 0.0]], np.float32)
+    np.testing.assert_allclose(tf.norm(s).numpy(), 5.0)
+    np.testing.assert_allclose(tf.multiply(s, 2.0).numpy(), 2 * dense)
+    np.testing.assert_allclose(tf.clip_by_norm(s, 1.0).numpy(), dense / 5.0)
+    np.testing.assert_allclose(tf.reshape(s, [-1]).numpy(), dense.reshape(-1))
+    assert tf.cast(s, tf.float64).dtype == tf.float64

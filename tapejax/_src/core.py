@@ -296,6 +296,10 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
                     v = _SCALAR_CACHE.get((ta, a, hint))  # ``lr * g``: a dict lookup
                     if v is None:
                         v = _hinted_array(a, hint, op.name)
+                elif hasattr(a, "_to_dense"):  # an IndexedSlices: densified by a recorded op, as TF
+                    dense = a._to_dense()
+                    args = (*args[:i], dense, *args[i + 1 :])
+                    v = dense._v
                 elif ta in (list, tuple) and _packs_tensors(a):
                     # A list holding Tensors is packed by a recorded stack op, so gradients reach them.
                     from tapejax._src.ops.array_ops import convert_to_tensor

@@ -4,23 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-import jax
 import jax.numpy as jnp
 
+from tapejax._src.core import Op, bind
 from tapejax._src.tensor import Tensor, TensorShape
 
 
-@jax.jit
-def _densify(values: Any, indices: Any, zeros: Any) -> Any:
-    return zeros.at[indices].add(values)
+def _densify_impl(values: Any, indices: Any, *, rows: int) -> Any:
+    return jnp.zeros((rows, *values.shape[1:]), values.dtype).at[indices].add(values)
+
+
+# TF densifies with unsorted_segment_sum: recorded by tapes, differentiable with respect to the values.
+_densify = Op("UnsortedSegmentSum", _densify_impl, nondiff=(1,))
 
 
 class IndexedSlices:
     """A sparse representation of a tensor's rows: ``dense[indices[i]] += values[i]``.
 
     TF returns it as the gradient of a source read through ``tf.gather`` on axis 0. Duplicate
-    indices are kept (they add up when densified). ``tf.convert_to_tensor`` densifies it, and
-    optimizers accept it.
+    indices are kept (they add up when densified). ``tf.convert_to_tensor`` densifies it (a recorded
+    op: a tape differentiates through it), as does every op given one; optimizers accept it.
+
+    Differences from TensorFlow: ``tf.clip_by_norm``, ``tf.identity`` and ``tf.cast`` of an
+    IndexedSlices give a dense Tensor (TF keeps those three sparse); the values are the same.
 
     Args:
       values: Tensor of shape ``[n] + dense_shape[1:]``.
@@ -56,8 +62,8 @@ class IndexedSlices:
     def _to_dense(self) -> Tensor:
         if self.dense_shape is None:
             raise ValueError("Cannot densify an IndexedSlices without dense_shape.")
-        shape = tuple(int(d) for d in self.dense_shape.numpy())
-        return Tensor(_densify(self.values._value, self.indices._value, jnp.zeros(shape, self.values._value.dtype)))
+        rows = int(self.dense_shape.numpy()[0])
+        return bind(_densify, self.values, self.indices, rows=rows)
 
     def numpy(self) -> Any:
         return self._to_dense().numpy()

@@ -511,6 +511,8 @@ def convert_python(value: Any, np_dtype: np.dtype | None, op_name: str = "conver
                 f"dtype {np.dtype(arr.dtype).name}. Fix: tf.cast it first.",
             )
         return arr
+    if hasattr(value, "_to_dense"):  # an IndexedSlices (ops that take it through tapes use ops/utils.as_tensor)
+        return convert_python(value._to_dense(), np_dtype, op_name)
     if isinstance(value, jax.Array):
         _check_np_dtype(value.dtype, value)
         return value if np_dtype is None or value.dtype == np_dtype else value.astype(np_dtype)

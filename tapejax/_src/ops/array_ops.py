@@ -105,28 +105,31 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
     A Variable gives a (recorded) read of its value; an ``IndexedSlices`` is densified.
 
     Raises:
-      InvalidArgumentError: if ``value`` is a Tensor of another dtype than ``dtype``.
+      ValueError: if ``value`` is a Tensor, Variable or IndexedSlices of another dtype than ``dtype``
+        (TF's class).
     """
     if isinstance(value, Tensor):
         if dtype is not None and value._v.dtype != dtypes_lib.as_dtype(dtype)._np:
-            raise errors.InvalidArgumentError(
-                None,
-                None,
+            raise ValueError(
                 f"convert_to_tensor: Tensor conversion requested dtype {dtypes_lib.as_dtype(dtype).name} "
-                f"for Tensor with dtype {value.dtype.name}: {value!r}. Fix: tf.cast it first.",
+                f"for Tensor with dtype {value.dtype.name}: {value!r}. Fix: tf.cast it first."
             )
         return value
     if isinstance(value, VariableBase):
         if dtype is not None and value._v.dtype != dtypes_lib.as_dtype(dtype)._np:
-            raise errors.InvalidArgumentError(
-                None,
-                None,
-                f"convert_to_tensor: Tensor conversion requested dtype {dtypes_lib.as_dtype(dtype).name} "
-                f"for Variable with dtype {np.dtype(value._v.dtype).name}.",
+            raise ValueError(
+                f"convert_to_tensor: Incompatible type conversion requested to type "
+                f"{dtypes_lib.as_dtype(dtype).name} for Variable with dtype {np.dtype(value._v.dtype).name}."
             )
         return bind(_identity, value)
     dense = getattr(value, "_to_dense", None)
-    if dense is not None:
+    if dense is not None:  # an IndexedSlices
+        if dtype is not None and value.dtype != dtypes_lib.as_dtype(dtype):
+            raise ValueError(
+                f"convert_to_tensor: Incompatible tensor conversion requested to `dtype` "
+                f"{dtypes_lib.as_dtype(dtype).name} for IndexedSlices of dtype {value.dtype.name}. Fix: tf.cast "
+                "its values first."
+            )
         return dense()
     if isinstance(value, (list, tuple)) and any(isinstance(v, (TensorBase, VariableBase)) for v in _flatten(value)):
         from tapejax._src.ops import shape_ops

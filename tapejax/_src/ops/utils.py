@@ -43,6 +43,9 @@ def as_tensor(x: Any, dtype: Any = None, op_name: str = "convert_to_tensor") -> 
     """
     if isinstance(x, (TensorBase, VariableBase)):
         return x
+    dense = getattr(x, "_to_dense", None)
+    if dense is not None:  # an IndexedSlices: densified (recorded), as TF's conversion does
+        return dense()
     if type(x) in _SCALAR_DEFAULTS:
         # Python scalars are converted once and cached (``tf.where(c, x, 0.0)`` in a loop).
         np_dtype = _SCALAR_DEFAULTS[type(x)] if dtype is None else np.dtype(dtype)
