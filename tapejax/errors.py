@@ -29,6 +29,7 @@ from tapejax._src.errors import InternalError as InternalError
 from tapejax._src.errors import InvalidArgumentError as InvalidArgumentError
 from tapejax._src.errors import NotFoundError as NotFoundError
 from tapejax._src.errors import NotImplementedInTapejaxError as NotImplementedInTapejaxError
+from tapejax._src.errors import OperatorNotAllowedInGraphError as OperatorNotAllowedInGraphError
 from tapejax._src.errors import OpError as OpError
 from tapejax._src.errors import OutOfRangeError as OutOfRangeError
 from tapejax._src.errors import PermissionDeniedError as PermissionDeniedError
