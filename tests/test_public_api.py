@@ -24,7 +24,8 @@ NAMESPACES = {
     "errors": """OpError CancelledError UnknownError InvalidArgumentError DeadlineExceededError NotFoundError
         AlreadyExistsError PermissionDeniedError ResourceExhaustedError FailedPreconditionError AbortedError
         OutOfRangeError UnimplementedError InternalError UnavailableError DataLossError UnauthenticatedError
-        NotImplementedInTapejaxError OK CANCELLED UNKNOWN INVALID_ARGUMENT DEADLINE_EXCEEDED NOT_FOUND ALREADY_EXISTS
+        NotImplementedInTapejaxError OperatorNotAllowedInGraphError OK CANCELLED UNKNOWN INVALID_ARGUMENT
+        DEADLINE_EXCEEDED NOT_FOUND ALREADY_EXISTS
         PERMISSION_DENIED RESOURCE_EXHAUSTED FAILED_PRECONDITION ABORTED OUT_OF_RANGE UNIMPLEMENTED INTERNAL
         UNAVAILABLE DATA_LOSS UNAUTHENTICATED""",
     "dtypes": """DType as_dtype cast bfloat16 bool complex128 complex64 double float16 float32 float64 half int16 int32
