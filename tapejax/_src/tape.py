@@ -323,7 +323,10 @@ class GradientTape(Tape):
     tf.Tensor(6.0, shape=(), dtype=float32)
 
     Differences from TensorFlow: the gradient is computed by one compiled XLA program per graph
-    structure (cached), not op by op; results are the same up to floating-point reassociation.
+    structure (cached), not op by op; results are the same up to floating-point reassociation. An
+    outer tape records that program as one op of all its inputs, so a higher-order gradient that
+    does not depend on a source (the second derivative of ``3 * x``) is zeros where TF's op-by-op
+    gradient graph gives ``None`` (TF itself gives zeros for some ops, e.g. relu's).
     """
 
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
