@@ -669,6 +669,53 @@ def test_stop_recording_makes_results_constants_and_recording_resumes():
     _close(tape.gradient(z, x), 4.0)
 
 
+def test_stop_recording_after_exit_or_nested_raises_value_error():
+    # TF 2.21: "Tape is not recording." (ValueError) once the tape has a recording but is not active.
+    x = tf.constant(1.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+    with pytest.raises(ValueError, match=r"Tape is not recording\."), tape.stop_recording():
+        pass
+    with (
+        tf.GradientTape() as tape,
+        tape.stop_recording(),
+        pytest.raises(ValueError, match=r"Tape is not recording\."),
+        tape.stop_recording(),
+    ):
+        pass
+
+
+@pytest.mark.parametrize("access", ["assign", "assign_add", "numpy", "float"])
+def test_a_variable_assigned_or_read_to_numpy_is_watched(access):
+    # TF's variable_accessed: watched_variables() lists it (not for untrainable, nor without auto-watch).
+    v = tf.Variable(1.0)
+    do = {
+        "assign": lambda: v.assign(2.0),
+        "assign_add": lambda: v.assign_add(1.0),
+        "numpy": v.numpy,
+        "float": lambda: float(v),
+    }[access]
+    with tf.GradientTape() as tape:
+        do()
+    assert tape.watched_variables() == (v,)
+    with tf.GradientTape(watch_accessed_variables=False) as tape:
+        do()
+    assert tape.watched_variables() == ()
+    frozen = tf.Variable(1.0, trainable=False)
+    with tf.GradientTape() as tape:
+        frozen.numpy()
+    assert tape.watched_variables() == ()
+
+
+def test_a_none_source_raises_type_error():
+    x = tf.constant(1.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x * 2.0
+    with pytest.raises(TypeError, match="None"):
+        tape.gradient(y, [x, None])
+
+
 def test_stop_recording_on_inactive_tape_raises_runtime_error():
     tape = tf.GradientTape()
     with (

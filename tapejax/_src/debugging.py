@@ -66,7 +66,7 @@ def explain_gradient(tape: GradientTape, target: Any, source: Any) -> str:
     if isinstance(source, VariableBase):
         var_id = id(source)
         exit_ = tape._exits.get(("var", var_id))  # type: ignore[call-overload]
-        if var_id not in tape._vars and exit_ is not None:
+        if exit_ is not None and not tape._reads.get(var_id):  # (a numpy read watches it, records no read)
             return (
                 f"None: {_describe(source)} was only read through {exit_[0]} inside the tape; computation done "
                 "in numpy/Python is not recorded. Use the Variable in tf ops instead."

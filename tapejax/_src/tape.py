@@ -377,10 +377,13 @@ class GradientTape(Tape):
         """Temporarily stops recording: ops inside are constants for this tape.
 
         Raises:
-          RuntimeError: if the tape is not recording.
+          RuntimeError: if the tape was never entered, or its (non-persistent) gradient was taken.
+          ValueError: if it was exited, or is already inside its own ``stop_recording()`` (as TF).
         """
         if not self._recording:
-            raise RuntimeError("Trying to stop recording a tape which is not recording.")
+            if not self._entered or self._used:  # TF: the tape has no recording at all (its _tape is None)
+                raise RuntimeError("Trying to stop recording a tape which is not recording.")
+            raise ValueError("Tape is not recording.")  # exited, or inside its own stop_recording()
         stack = tape_state.tapes
         pos = stack.index(self)
         tape_state.tapes = [t for t in stack if t is not self]
@@ -513,7 +516,7 @@ class GradientTape(Tape):
         source_leaves, source_tree = flatten(sources)
         for s in source_leaves:
             if s is None:
-                raise ValueError("gradient: sources contain None; expected Tensors or Variables.")
+                raise TypeError("gradient: sources contain None; expected Tensors or Variables.")
         seeds = [None] * len(targets) if output_gradients is None else self._seeds(targets, output_gradients)
 
         target_ids: list[Any] = []

@@ -32,10 +32,20 @@ _creation_counter = itertools.count()
 
 def _note_variable_exit(v: Variable, how: str) -> None:
     """Tells active tapes that a Variable's value left for numpy (``explain_gradient`` reports it)."""
+    _accessed(v)
     for tape in tape_state.tapes:
         exits = getattr(tape, "_exits", None)
         if exits is not None:
             exits[("var", id(v))] = (how, v)
+
+
+def _accessed(v: Variable) -> None:
+    """A trainable Variable read or assigned outside an op is watched by active tapes that watch
+    accessed Variables (TF's ``variable_accessed``: ``watched_variables()`` lists it)."""
+    if v.trainable:
+        for tape in tape_state.tapes:
+            if getattr(tape, "_auto", False):
+                tape._vars[id(v)] = v  # type: ignore[attr-defined]
 
 
 class Variable(VariableBase, TensorOperators):
@@ -183,6 +193,8 @@ class Variable(VariableBase, TensorOperators):
             on_assign = getattr(tape, "_on_assign", None)
             if on_assign is not None:
                 on_assign(self)  # tf.function lifts Variables it assigns
+        if tape_state.tapes:
+            _accessed(self)
         dtype = self._value.dtype
         if isinstance(value, (TensorBase, VariableBase)):
             arr = value._value
@@ -276,6 +288,8 @@ class Variable(VariableBase, TensorOperators):
         return iter(array_ops.unstack(self))
 
     def __bool__(self) -> bool:
+        if tape_state.tapes:
+            _accessed(self)
         return bool(np.asarray(self._value))
 
     def __float__(self) -> float:
@@ -284,6 +298,8 @@ class Variable(VariableBase, TensorOperators):
         return float(np.asarray(self._value))
 
     def __int__(self) -> int:
+        if tape_state.tapes:
+            _accessed(self)
         return int(np.asarray(self._value))
 
     def __index__(self) -> int:
