@@ -931,3 +931,33 @@ def test_integer_pow_with_a_negative_exponent_raises_invalid_argument(call) -> N
 
 def test_integer_pow_with_non_negative_exponents_works() -> None:
     np.testing.assert_array_equal(tf.pow(tf.constant([2, 3]), tf.constant([0, 2])).numpy(), [1, 9])
+
+
+_B = [True, False]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: tf.constant(_B) + tf.constant(_B),
+        lambda: tf.maximum(tf.constant(_B), tf.constant(_B)),
+        lambda: tf.minimum(tf.constant(_B), tf.constant(_B)),
+        lambda: tf.pow(tf.constant(_B), tf.constant(_B)),
+        lambda: tf.matmul(tf.constant([_B]), tf.constant([[True], [False]])),
+        lambda: -tf.constant([1, 2], dtype=tf.uint8),
+        lambda: tf.abs(tf.constant([1, 2], dtype=tf.uint8)),
+        lambda: tf.math.is_nan(tf.constant([1, 2])),
+        lambda: tf.math.is_finite(tf.constant([1, 2])),
+    ],
+    ids=["add", "maximum", "minimum", "pow", "matmul", "neg_uint8", "abs_uint8", "is_nan_int", "is_finite_int"],
+)
+def test_ops_without_a_tf_kernel_for_the_dtype_raise_invalid_argument(call) -> None:
+    # TF registers no kernel for these dtypes; XLA would compute something (bool + bool = or, -uint8 wraps).
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        call()
+
+
+def test_bool_true_division_raises_type_error_and_bool_multiply_works() -> None:
+    with pytest.raises(TypeError, match="bool"):
+        _ = tf.constant(_B) / tf.constant(_B)
+    assert (tf.constant(_B) * tf.constant(_B)).numpy().tolist() == [True, False]  # TF has a bool Mul

@@ -49,6 +49,7 @@ class Op:
         better computed at the call (the row chunks of ``unstack``, which iteration uses).
       nondiff: positions of inputs whose gradient TF defines as ``None`` (``tf.pad``'s
         ``constant_values``): tapes record them as constants.
+      numeric: a same-dtype op TF has no bool kernel for (``AddV2``, ``Maximum``): bool raises.
     """
 
     __slots__ = (
@@ -59,6 +60,7 @@ class Op:
         "multiple_results",
         "name",
         "nondiff",
+        "numeric",
         "runs_user_code",
         "same_dtype",
         "sparse_grad",
@@ -76,8 +78,10 @@ class Op:
         runs_user_code: bool = False,
         defer: bool = True,
         nondiff: tuple[int, ...] = (),
+        numeric: bool = False,
     ) -> None:
         self.name = name
+        self.numeric = numeric
         self.nondiff = frozenset(nondiff)
         self.deferrable = defer and not runs_user_code
         self.sparse_grad = sparse_grad
@@ -323,6 +327,10 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
         for a in avals:
             if a.dtype != d0:
                 raise _dtype_mismatch(op, vals)
+        if op.numeric and d0.kind == "b":
+            raise errors.InvalidArgumentError(
+                None, None, f"{op.name}: no kernel for bool tensors ({_describe(vals)}), as TF. Fix: tf.cast them."
+            )
     if deferred:
         k = (op, key, tuple(avals))
         out_avals = lazy._AVALS.get(k)

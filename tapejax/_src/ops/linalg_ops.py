@@ -51,6 +51,7 @@ def matmul(
     tf.Tensor([[11.]], shape=(1, 1), dtype=float32)
     """
     a, b = utils.as_tensors_like([a, b], "MatMul")
+    utils.require_kind("MatMul", a, "fciu", "numeric")  # (TF has no bool kernel)
     sa, sb = utils.shape_of(a), utils.shape_of(b)
     for i, s in enumerate((sa, sb)):
         if len(s) < 2:

@@ -110,13 +110,13 @@ def _real_pow_jvp(primals: Any, tangents: Any) -> Any:
 
 
 # -- the op table ----------------------------------------------------------------------------------
-_add = Op("AddV2", jnp.add, same_dtype=True)
+_add = Op("AddV2", jnp.add, same_dtype=True, numeric=True)
 _subtract = Op("Sub", jnp.subtract, same_dtype=True)
 _multiply = Op("Mul", jnp.multiply, same_dtype=True)
 _divide = Op("RealDiv", jnp.divide, same_dtype=True)
 _floordiv = Op("FloorDiv", _floordiv_impl, same_dtype=True, differentiable=False)
 _mod = Op("FloorMod", jnp.mod, same_dtype=True)
-_pow = Op("Pow", _pow_impl, same_dtype=True)
+_pow = Op("Pow", _pow_impl, same_dtype=True, numeric=True)
 _negative = Op("Neg", jnp.negative)
 _abs = Op("Abs", _abs_impl)
 _sign = Op("Sign", jnp.sign)
@@ -134,8 +134,8 @@ _tanh = Op("Tanh", jnp.tanh)
 _sinh = Op("Sinh", jnp.sinh)
 _cosh = Op("Cosh", jnp.cosh)
 _sigmoid = Op("Sigmoid", lax.logistic)  # JAX derivative y * (1 - y), as TF
-_maximum = Op("Maximum", _maximum_impl, same_dtype=True)
-_minimum = Op("Minimum", _minimum_impl, same_dtype=True)
+_maximum = Op("Maximum", _maximum_impl, same_dtype=True, numeric=True)
+_minimum = Op("Minimum", _minimum_impl, same_dtype=True, numeric=True)
 _squared_difference = Op("SquaredDifference", _squared_difference_impl, same_dtype=True)
 _round = Op("Round", jnp.round, differentiable=False)  # TF: half to even, no gradient
 _floor = Op("Floor", jnp.floor, differentiable=False)
@@ -177,11 +177,12 @@ def _float_unary(op: Op, x: Any, complex_ok: bool = True) -> Tensor:
     return bind(op, x)
 
 
-def _numeric_unary(op: Op, x: Any) -> Tensor:
-    """Binds a unary op that TF defines for numbers but not for bool."""
+def _numeric_unary(op: Op, x: Any, signed: bool = False) -> Tensor:
+    """Binds a unary op that TF defines for numbers but not for bool (nor unsigned, if ``signed``)."""
     x = utils.as_tensor(x, None, op.name)
-    if x._v.dtype.kind == "b":
-        utils.require_kind(op.name, x, "fciu", "numeric")
+    kind = x._v.dtype.kind
+    if kind == "b" or (signed and kind == "u"):
+        utils.require_kind(op.name, x, "fci" if signed else "fciu", "signed numeric" if signed else "numeric")
     return bind(op, x)
 
 
@@ -237,6 +238,11 @@ def truediv(x: Any, y: Any, name: str | None = None) -> Tensor:
         return bind(_divide, x, y)
     x_arr, y_arr = _pair(x, y, "truediv")
     kind = np.dtype(x_arr.dtype).kind
+    if kind == "b" or np.dtype(y_arr.dtype).kind == "b":
+        raise TypeError(
+            f"Invalid dtype bool in __truediv__ (RealDiv of {np.dtype(x_arr.dtype).name}{list(x_arr.shape)} and "
+            f"{np.dtype(y_arr.dtype).name}{list(y_arr.shape)}), as TF. Fix: tf.cast to a float dtype."
+        )
     if kind in "iu":
         float_dtype = np.float32 if np.dtype(x_arr.dtype).itemsize <= 2 else np.float64
         if x_arr.dtype != y_arr.dtype:
@@ -316,13 +322,14 @@ def pow(x: Any, y: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TF's
 
 
 def negative(x: Any, name: str | None = None) -> Tensor:
-    """``-x`` (``tf.math.negative``)."""
-    return _numeric_unary(_negative, x)
+    """``-x`` (``tf.math.negative``); TF has no kernel for bool or unsigned integers."""
+    return _numeric_unary(_negative, x, signed=True)
 
 
 def abs(x: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TF's name
-    """``|x|``; the gradient at 0 is 0, as TF (``tf.math.abs``). Complex input gives its real dtype."""
-    return _numeric_unary(_abs, x)
+    """``|x|``; the gradient at 0 is 0, as TF (``tf.math.abs``). Complex input gives its real dtype.
+    TF has no kernel for bool or unsigned integers."""
+    return _numeric_unary(_abs, x, signed=True)
 
 
 def sign(x: Any, name: str | None = None) -> Tensor:
@@ -513,12 +520,16 @@ def xor_(x: Any, y: Any) -> Tensor:
 
 
 def is_nan(x: Any, name: str | None = None) -> Tensor:
-    """Element-wise NaN test (``tf.math.is_nan``)."""
+    """Element-wise NaN test (``tf.math.is_nan``); floating tensors only, as TF."""
+    x = utils.as_tensor(x, None, "IsNan")
+    utils.require_kind("IsNan", x, "f")
     return bind(_is_nan, x)
 
 
 def is_finite(x: Any, name: str | None = None) -> Tensor:
-    """Element-wise finiteness test (``tf.math.is_finite``)."""
+    """Element-wise finiteness test (``tf.math.is_finite``); floating tensors only, as TF."""
+    x = utils.as_tensor(x, None, "IsFinite")
+    utils.require_kind("IsFinite", x, "f")
     return bind(_is_finite, x)
 
 
