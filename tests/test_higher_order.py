@@ -349,6 +349,26 @@ def test_forward_accumulator_jvp_of_a_dict_keeps_its_key_order():
     _close(out["z"], 5.0)
 
 
+def test_forward_accumulator_differentiates_a_custom_gradient_function_forward_as_tf():
+    # TF's accumulator ignores the custom gradient (jax.jvp could not go through it at all): the
+    # tangent goes through the forward ops, so log(1 + exp(100)) gives TF's NaN.
+    @tf.custom_gradient
+    def log1pexp(x):
+        e = tf.exp(x)
+        return tf.math.log(1 + e), lambda dy: dy * (1 - 1 / (1 + e))
+
+    x = tf.constant([0.5, 100.0])
+    with tf.autodiff.ForwardAccumulator(x, tf.constant([1.0, 2.0])) as acc:
+        y = log1pexp(x) * 3.0
+    out = acc.jvp(y).numpy()
+    np.testing.assert_allclose(out[0], 3.0 / (1.0 + np.exp(-0.5)), rtol=1e-6)
+    assert np.isnan(out[1])
+    with tf.GradientTape() as tape:  # a tape still uses the custom gradient
+        tape.watch(x)
+        y = log1pexp(x)
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), [1.0 / (1.0 + np.exp(-0.5)), 1.0], rtol=1e-6)
+
+
 def test_forward_accumulator_unconnected_is_none_or_zeros():
     x = tf.constant(1.0)
     z = tf.constant([1.0, 2.0])

@@ -356,7 +356,7 @@ def _make_jvp(structure: Structure) -> Callable[..., Any]:
                 env[loc] = v
         for op, params, inputs, outputs in structure.nodes:
             ins = [env[loc] if loc in env else res[r] for r, loc in inputs]
-            out = op.impl(*ins, **dict(params))
+            out = (op.jvp_impl or op.impl)(*ins, **dict(params))
             outs = out if op.multiple_results else (out,)
             for loc, o in zip(outputs, outs, strict=True):
                 if loc >= 0 and loc not in env:
@@ -370,7 +370,11 @@ def _make_jvp(structure: Structure) -> Callable[..., Any]:
             tuple(jnp.broadcast_to(t, res[res_of[loc]].shape).astype(res[res_of[loc]].dtype) for loc in locs)
             for locs, t in zip(source_locs, tangents, strict=True)
         )
-        _, out = jax.jvp(lambda *p: replay(res, *p), primals, tans)
+
+        def f(*p: Any) -> tuple[Any, ...]:
+            return replay(res, *p)
+
+        _, out = jax.jvp(f, primals, tans)
         return out
 
     return jvp

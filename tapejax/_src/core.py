@@ -50,6 +50,9 @@ class Op:
       nondiff: positions of inputs whose gradient TF defines as ``None`` (``tf.pad``'s
         ``constant_values``): tapes record them as constants.
       numeric: a same-dtype op TF has no bool kernel for (``AddV2``, ``Maximum``): bool raises.
+      jvp_impl: what forward mode (``ForwardAccumulator``) pushes tangents through instead of
+        ``impl``: a custom gradient's plain forward function, as TF's accumulator ignores custom
+        gradients (and ``jax.jvp`` cannot go through a ``jax.custom_vjp``).
     """
 
     __slots__ = (
@@ -57,6 +60,7 @@ class Op:
         "deferrable",
         "differentiable",
         "impl",
+        "jvp_impl",
         "multiple_results",
         "name",
         "nondiff",
@@ -79,9 +83,11 @@ class Op:
         defer: bool = True,
         nondiff: tuple[int, ...] = (),
         numeric: bool = False,
+        jvp_impl: Callable[..., Any] | None = None,
     ) -> None:
         self.name = name
         self.numeric = numeric
+        self.jvp_impl = jvp_impl
         self.nondiff = frozenset(nondiff)
         self.deferrable = defer and not runs_user_code
         self.sparse_grad = sparse_grad

@@ -155,7 +155,13 @@ def _build_op(
 
     impl.defvjp(fwd, bwd)
     name = getattr(f, "__name__", "custom_gradient")
-    return Op(f"CustomGradient[{name}]", lambda *a: impl(*a), multiple_results=True, runs_user_code=True)
+    return Op(
+        f"CustomGradient[{name}]",
+        lambda *a: impl(*a),
+        multiple_results=True,
+        runs_user_code=True,
+        jvp_impl=lambda *a: flat_out(call_f(a)[0]),  # forward mode ignores the custom gradient, as TF's
+    )
 
 
 # Built custom-gradient ops by (function, argument structure, static arguments, Variables), so that
