@@ -370,11 +370,7 @@ def _make_jvp(structure: Structure) -> Callable[..., Any]:
             tuple(jnp.broadcast_to(t, res[res_of[loc]].shape).astype(res[res_of[loc]].dtype) for loc in locs)
             for locs, t in zip(source_locs, tangents, strict=True)
         )
-
-        def f(*p: Any) -> tuple[Any, ...]:
-            return replay(res, *p)
-
-        _, out = jax.jvp(f, primals, tans)
+        _, out = jax.jvp(lambda *p: replay(res, *p), primals, tans)
         return out
 
     return jvp
