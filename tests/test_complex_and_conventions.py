@@ -81,6 +81,13 @@ def test_selu_gradient_at_zero_is_the_scale():
     _close(_grad(tf.nn.selu, tf.constant([-1.0, 0.0, 2.0])), [0.6467686, 1.050701, 1.050701])
 
 
+def test_elu_and_selu_gradients_at_nan_are_the_linear_branch_as_tf():
+    # TF's EluGrad/SeluGrad select on the output being < 0, which NaN is not (JAX's rule gave NaN).
+    x = tf.constant([np.nan, -1.0])
+    _close(_grad(tf.nn.elu, x), [1.0, np.exp(-1.0)])
+    _close(_grad(tf.nn.selu, x), [1.050701, 0.6467686])
+
+
 @pytest.mark.parametrize(
     "fn", [tf.nn.relu, tf.nn.relu6, lambda x: tf.clip_by_value(x, 0.0, 1.0)], ids=["relu", "relu6", "clip"]
 )

@@ -1258,6 +1258,41 @@ def optimizer_indexed_slices(tf):
     return v
 
 
+@program
+def optimizers_indexed_slices_with_duplicate_indices(tf):
+    out = []
+    for name in ["SGD", "Adam", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion"]:
+        v = tf.Variable([[1.0, 0.5], [2.0, -1.0], [3.0, 0.25]])
+        opt = getattr(tf.keras.optimizers, name)(learning_rate=0.1)
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(tf.gather(v, [1, 1, 2]) ** 2)
+            opt.apply_gradients([(tape.gradient(loss, v), v)])
+        out.append(v)
+    return out
+
+
+@program
+def review_fixes_of_2026_11_26(tf):
+    x = tf.constant([float("nan"), -1.0, 0.0, 3.0, 7.0])
+    lo, hi = tf.constant(0.0), tf.constant(1.0)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([x, lo, hi])
+        relu, relu6, selu, elu = tf.nn.relu(x), tf.nn.relu6(x), tf.nn.selu(x), tf.nn.elu(x)
+        clipped = tf.clip_by_value(x, lo, hi)
+        powered = tf.pow(tf.constant([-2.0, 0.0, 2.0]), x[2:])
+    p = {"w": tf.Variable(1.0), "b": tf.Variable(2.0)}
+    with tf.GradientTape() as tape2:
+        y = p["w"] * 3.0 + p["b"] * 5.0
+    g = tape2.gradient(y, p)
+    return (
+        relu, relu6, selu, elu, clipped,
+        tape.gradient(relu, x), tape.gradient(relu6, x), tape.gradient(selu, x), tape.gradient(elu, x),
+        tape.gradient(clipped, [x, lo, hi]), tape.gradient(powered, x),
+        list(g), list(g.values()),
+    )  # fmt: skip
+
+
 # -- more edge cases: arithmetic, creation, conversion, printing, slicing, sparse gradients ---------
 
 

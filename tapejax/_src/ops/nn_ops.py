@@ -36,14 +36,15 @@ def _leaky_relu_impl(x: Any, *, alpha: float) -> Any:
     return jnp.where(x > 0, x, x * jnp.asarray(alpha, x.dtype))
 
 
+# TF's EluGrad and SeluGrad select on the output being < 0: at 0 and at NaN the gradient is the
+# linear branch's (1, or the scale), so the selects here test x < 0 as well.
 def _elu_impl(x: Any) -> Any:
-    return jnp.where(x > 0, x, jnp.expm1(jnp.where(x > 0, jnp.zeros_like(x), x)))
+    return jnp.where(x < 0, jnp.expm1(jnp.where(x < 0, x, jnp.zeros_like(x))), x)
 
 
 def _selu_impl(x: Any) -> Any:
-    negative = jnp.asarray(_SELU_ALPHA, x.dtype) * jnp.expm1(jnp.where(x > 0, jnp.zeros_like(x), x))
-    # (>= 0: the gradient at 0 is the scale, as TF's SeluGrad, which selects on the output being < 0)
-    return jnp.asarray(_SELU_SCALE, x.dtype) * jnp.where(x >= 0, x, negative)
+    negative = jnp.asarray(_SELU_ALPHA, x.dtype) * jnp.expm1(jnp.where(x < 0, x, jnp.zeros_like(x)))
+    return jnp.asarray(_SELU_SCALE, x.dtype) * jnp.where(x < 0, negative, x)
 
 
 def _gelu_impl(x: Any, *, approximate: bool) -> Any:

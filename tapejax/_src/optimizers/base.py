@@ -90,7 +90,10 @@ class Optimizer:
       written (Keras may broadcast it or fail half-way). Floating gradients of another dtype are cast,
       as Keras does; integer gradients raise.
     - ``tf.IndexedSlices`` gradients are densified inside the compiled update (duplicate indices
-      add up); Keras's sparse updates give the same numbers.
+      add up), except that the rules squaring the gradient (Adam, Nadam, RMSprop, Adagrad,
+      Adadelta's accumulator) or taking its absolute value (Adamax) do so row by row before rows of
+      one index add up, as Keras 3 does: the numbers match Keras's with duplicate indices too. With
+      ``clipnorm``/``clipvalue``/``global_clipnorm`` set, such a gradient follows the dense rule.
     - ``minimize`` is the TF 2.x (Keras 2) method; Keras 3 removed it.
     - ``learning_rate``/``momentum`` may be ints; ``gradient_accumulation_steps`` is not implemented.
     - Structural hyperparameters (``amsgrad``, ``centered``, ``momentum`` on/off, ``use_ema``) cannot
@@ -586,6 +589,25 @@ class Optimizer:
         clip = transforms.keras_clip(self.clipnorm, self.clipvalue, self.global_clipnorm)
         return list(cast(list[Any], clip.update(dense, optax.EmptyState())[0]))
 
+    def _sparse_rows(self, params: Sequence[Any], grads: Sequence[Any]) -> list[Any] | None:
+        """Per parameter, None or the squared and absolute rows of its IndexedSlices gradient, summed
+        per index, for Keras's rules (see ``transforms._square_of``); None without sparse gradients
+        or with clipping (then IndexedSlices follow the dense rule, see the class docstring)."""
+        if not any(isinstance(g, tuple) for g in grads):
+            return None
+        if self.clipnorm is not None or self.clipvalue is not None or self.global_clipnorm is not None:
+            return None
+        rows: list[Any] = []
+        for g, p in zip(grads, params, strict=True):
+            if not isinstance(g, tuple):
+                rows.append(None)
+                continue
+            values, indices = g
+            if self.loss_scale_factor is not None:
+                values = values / self.loss_scale_factor
+            rows.append((_densify((jnp.square(values), indices), p), _densify((jnp.abs(values), indices), p)))
+        return rows
+
     def _pure_step(
         self,
         params: tuple[Any, ...],
@@ -610,7 +632,12 @@ class Optimizer:
         rule_slots = tuple(s[:n] for s in slots)
         tx = self._transform()
         deltas, new_state = tx.update(
-            grads_list, transforms.KerasState(glob, rule_slots), params_list, learning_rate=lr, step=iterations
+            grads_list,
+            transforms.KerasState(glob, rule_slots),
+            params_list,
+            learning_rate=lr,
+            step=iterations,
+            sparse_rows=self._sparse_rows(params, grads),
         )
         state = cast(transforms.KerasState, new_state)
         new_params = [p + d for p, d in zip(params_list, cast(list[Any], deltas), strict=True)]

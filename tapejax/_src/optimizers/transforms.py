@@ -16,6 +16,7 @@ these transformations: Keras applies it to the variables before the update
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -40,6 +41,28 @@ class KerasState(NamedTuple):
 LeafUpdate = Callable[[Any, tuple[Any, ...], Any, Any, tuple[Any, ...]], tuple[Any, tuple[Any, ...]]]
 
 
+class _SparseRows(threading.local):
+    """While the rule of a parameter whose gradient was an ``IndexedSlices`` runs (``update``'s
+    ``sparse_rows``): its rows squared, and their absolute values, each summed per index."""
+
+    squares: Any = None
+    absolute: Any = None
+
+
+_ROWS = _SparseRows()
+
+
+def _square_of(g: Any) -> Any:
+    """``g ** 2`` as Keras computes it: of an IndexedSlices, the rows are squared before duplicate
+    indices add up (Keras 3 applies ``ops.square`` to the slices), so this is not ``sum(g) ** 2``."""
+    return jnp.square(g) if _ROWS.squares is None else _ROWS.squares
+
+
+def _abs_of(g: Any) -> Any:
+    """``|g|`` as Keras computes it (see :func:`_square_of`)."""
+    return jnp.abs(g) if _ROWS.absolute is None else _ROWS.absolute
+
+
 def _keras_rule(
     init_leaf: Callable[[Any], tuple[Any, ...]],
     update_leaf: LeafUpdate,
@@ -49,7 +72,8 @@ def _keras_rule(
     """Builds a transformation from a per-parameter rule ``update_leaf(g, slots, lr, step, glob)``.
 
     ``g`` and ``lr`` arrive cast to the parameter's dtype; ``update_leaf`` returns
-    ``(delta, new_slots)``.
+    ``(delta, new_slots)``. ``update`` may take ``sparse_rows``: per parameter, None or the
+    ``(squares, absolute)`` of an IndexedSlices gradient's rows (see :func:`_square_of`).
     """
 
     def init(params: Any) -> KerasState:
@@ -57,18 +81,31 @@ def _keras_rule(
         return KerasState(tuple(init_glob(leaves)), tuple(tuple(init_leaf(p)) for p in leaves))
 
     def update(
-        updates: Any, state: KerasState, params: Any = None, *, learning_rate: Any, step: Any, **extra: Any
+        updates: Any,
+        state: KerasState,
+        params: Any = None,
+        *,
+        learning_rate: Any,
+        step: Any,
+        sparse_rows: Sequence[Any] | None = None,
+        **extra: Any,
     ) -> tuple[Any, KerasState]:
         del extra
         g_leaves, treedef = jax.tree_util.tree_flatten(updates)
         p_leaves = g_leaves if params is None else jax.tree_util.tree_leaves(params)
+        rows = list(sparse_rows) if sparse_rows is not None else [None] * len(g_leaves)
         glob = tuple(update_glob(state.glob, step))
         lr = jnp.asarray(learning_rate)
         deltas = []
         new_slots = []
-        for g, p, slots in zip(g_leaves, p_leaves, state.slots, strict=True):
+        for g, p, slots, r in zip(g_leaves, p_leaves, state.slots, rows, strict=True):
             dtype = p.dtype
-            delta, slots = update_leaf(g.astype(dtype), slots, lr.astype(dtype), step, glob)
+            if r is not None:
+                _ROWS.squares, _ROWS.absolute = r[0].astype(dtype), r[1].astype(dtype)
+            try:
+                delta, slots = update_leaf(g.astype(dtype), slots, lr.astype(dtype), step, glob)
+            finally:
+                _ROWS.squares = _ROWS.absolute = None
             deltas.append(delta)
             new_slots.append(tuple(slots))
         return jax.tree_util.tree_unflatten(treedef, deltas), KerasState(glob, tuple(new_slots))
@@ -117,7 +154,7 @@ def adam(
         t = _local_step(step, g.dtype)
         alpha = lr * jnp.sqrt(1 - _pow(beta_2, t)) / (1 - _pow(beta_1, t))
         m = m + (g - m) * (1 - beta_1)
-        v = v + (jnp.square(g) - v) * (1 - beta_2)
+        v = v + (_square_of(g) - v) * (1 - beta_2)
         if amsgrad:
             v_hat = jnp.maximum(slots[2], v)
             delta = -((m * alpha) / (jnp.sqrt(v_hat) + epsilon))
@@ -138,7 +175,7 @@ def rmsprop(
     use_momentum = momentum > 0
 
     def update_leaf(g: Any, slots: tuple[Any, ...], lr: Any, step: Any, glob: Any) -> tuple[Any, tuple[Any, ...]]:
-        velocity = rho * slots[0] + (1 - rho) * jnp.square(g)
+        velocity = rho * slots[0] + (1 - rho) * _square_of(g)
         new: list[Any] = [velocity]
         if use_momentum:
             mom = slots[1]
@@ -168,7 +205,7 @@ def adagrad(initial_accumulator_value: float = 0.1, epsilon: float = 1e-7) -> op
         return (jnp.full_like(p, initial_accumulator_value),)
 
     def update_leaf(g: Any, slots: tuple[Any, ...], lr: Any, step: Any, glob: Any) -> tuple[Any, tuple[Any, ...]]:
-        acc = slots[0] + jnp.square(g)
+        acc = slots[0] + _square_of(g)
         return -((lr * g) / jnp.sqrt(acc + epsilon)), (acc,)
 
     return _keras_rule(init_leaf, update_leaf)
@@ -182,9 +219,13 @@ def adadelta(rho: float = 0.95, epsilon: float = 1e-7) -> optax.GradientTransfor
 
     def update_leaf(g: Any, slots: tuple[Any, ...], lr: Any, step: Any, glob: Any) -> tuple[Any, tuple[Any, ...]]:
         acc_grad, acc_delta = slots
-        acc_grad = rho * acc_grad + (1 - rho) * jnp.square(g)
+        acc_grad = rho * acc_grad + (1 - rho) * _square_of(g)
         delta_var = -((jnp.sqrt(acc_delta + epsilon) * g) / jnp.sqrt(acc_grad + epsilon))
-        acc_delta = rho * acc_delta + (1 - rho) * jnp.square(delta_var)
+        if _ROWS.squares is None:
+            delta_squared = jnp.square(delta_var)
+        else:  # Keras's delta_var of an IndexedSlices is per row too: its rows' squares add up
+            delta_squared = (acc_delta + epsilon) / (acc_grad + epsilon) * _ROWS.squares
+        acc_delta = rho * acc_delta + (1 - rho) * delta_squared
         return lr * delta_var, (acc_grad, acc_delta)
 
     return _keras_rule(_zeros(2), update_leaf)
@@ -200,7 +241,7 @@ def adamax(beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7) ->
         m, u = slots
         beta_1_power = _pow(beta_1, _local_step(step, g.dtype))
         m = m + (g - m) * (1 - beta_1)
-        u = jnp.maximum(beta_2 * u, jnp.abs(g))
+        u = jnp.maximum(beta_2 * u, _abs_of(g))
         return -((lr * m) / ((1 - beta_1_power) * (u + epsilon))), (m, u)
 
     return _keras_rule(_zeros(2), update_leaf)
@@ -234,7 +275,7 @@ def nadam(beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7) -> 
         u_product_t_1 = u_product_t * u_t_1
         beta_2_power = _pow(beta_2, local_step)
         m = m + (g - m) * (1 - beta_1)
-        v = v + (jnp.square(g) - v) * (1 - beta_2)
+        v = v + (_square_of(g) - v) * (1 - beta_2)
         m_hat = (u_t_1 * m) / (1 - u_product_t_1) + ((1 - u_t) * g) / (1 - u_product_t)
         v_hat = v / (1 - beta_2_power)
         return -((m_hat * lr) / (jnp.sqrt(v_hat) + epsilon)), (m, v)
