@@ -420,3 +420,13 @@ def test_after_a_dynamic_phase_recorded_ops_are_queued_again_without_any_gradien
     back_at = lazy.OPS_PER_RUN * (lazy.RECENT - lazy.DYNAMIC_AT + 1)  # when fewer than DYNAMIC_AT are new
     assert not any(queued[:back_at]) and all(queued[back_at:])
     assert float(y) == 6.0
+
+
+def test_an_error_xla_raises_while_running_the_queue_gets_tf_class():
+    # Out of memory: TF raises ResourceExhaustedError (at the op; tapejax when the queue runs).
+    huge = tf.zeros([10**7, 10**7])
+    w = tf.ones([2]) + 1.0
+    with pytest.raises(tf.errors.ResourceExhaustedError, match="RESOURCE_EXHAUSTED"):
+        w.numpy()
+    np.testing.assert_array_equal(w.numpy(), [2.0, 2.0])  # the queue recovers: w alone runs
+    del huge

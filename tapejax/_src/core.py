@@ -357,6 +357,8 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
             if op.runs_user_code:
                 raise
             raise _op_error(op, vals, e) from None
+        except jax.errors.JaxRuntimeError as e:  # (out of memory, ...): TF's class for it
+            raise errors.from_runtime(e, op.name) from e
         result = tuple([_wrap(o) for o in out]) if op.multiple_results else _wrap(out)
     tapes = tape_state.tapes
     if tapes:

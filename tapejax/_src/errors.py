@@ -110,6 +110,34 @@ class OperatorNotAllowedInGraphError(TypeError):
     """
 
 
+_BY_STATUS: dict[str, type[OpError]] = {
+    "CANCELLED": CancelledError,
+    "UNKNOWN": UnknownError,
+    "INVALID_ARGUMENT": InvalidArgumentError,
+    "DEADLINE_EXCEEDED": DeadlineExceededError,
+    "NOT_FOUND": NotFoundError,
+    "ALREADY_EXISTS": AlreadyExistsError,
+    "PERMISSION_DENIED": PermissionDeniedError,
+    "RESOURCE_EXHAUSTED": ResourceExhaustedError,
+    "FAILED_PRECONDITION": FailedPreconditionError,
+    "ABORTED": AbortedError,
+    "OUT_OF_RANGE": OutOfRangeError,
+    "UNIMPLEMENTED": UnimplementedError,
+    "INTERNAL": InternalError,
+    "UNAVAILABLE": UnavailableError,
+    "DATA_LOSS": DataLossError,
+    "UNAUTHENTICATED": UnauthenticatedError,
+}
+
+
+def from_runtime(e: Exception, where: str) -> OpError:
+    """TF's class for an error XLA raised while running (``jax.errors.JaxRuntimeError``, whose
+    message starts with the status, e.g. ``RESOURCE_EXHAUSTED: Out of memory ...``)."""
+    message = str(e)
+    cls = _BY_STATUS.get(message.split(":", 1)[0].strip(), UnknownError)
+    return cls(None, None, f"{where}: {message}")
+
+
 def invalid_argument(message: str) -> InvalidArgumentError:
     """Builds an InvalidArgumentError from a message alone."""
     return InvalidArgumentError(None, None, message)

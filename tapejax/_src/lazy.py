@@ -44,6 +44,8 @@ import jax
 import numpy as np
 from jax._src import core as _core
 
+from tapejax._src import errors
+
 # When the queue holds this many nodes it is run (bounds memory and compile size).
 MAX_QUEUE = 256
 # ... or when its inputs (kept alive until it runs, even if the caller dropped them) reach this size.
@@ -399,11 +401,14 @@ def _call(key: Any, leaves: list[Any], roots: list[Pending]) -> Any:
             _recent.append(False)
             if len(_PROGRAMS) > _MAX_PROGRAMS // 2:
                 _PROGRAMS.move_to_end(key)  # least recently used goes first (only worth it once it fills)
-        if type(_core.trace_ctx.trace) is _core.EvalTrace:
-            results, extra = program(leaves)
-        else:  # forced while some JAX trace runs: compute it now, do not stage it into that trace
-            with jax.ensure_compile_time_eval():
+        try:
+            if type(_core.trace_ctx.trace) is _core.EvalTrace:
                 results, extra = program(leaves)
+            else:  # forced while some JAX trace runs: compute it now, do not stage it into that trace
+                with jax.ensure_compile_time_eval():
+                    results, extra = program(leaves)
+        except jax.errors.JaxRuntimeError as e:  # (out of memory, ...): TF's class for it
+            raise errors.from_runtime(e, f"running {len(wiring)} queued ops") from e
         for p, r in zip(roots, results, strict=True):
             p.value = r  # value first, then node: readers check node, then value
             p.node = None
