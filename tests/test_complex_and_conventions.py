@@ -114,16 +114,34 @@ def test_pow_gradient_for_the_exponent_is_zero_where_the_base_is_not_positive():
     _close(ge, [0.0, 0.0, 4.0 * np.log(2.0), 0.0])
 
 
-def test_pow_second_derivative_is_unchanged():
+def test_pow_second_derivatives_follow_tfs_rule_too():
+    # TF 2.21's values; d/dy of dz/dx at x < 0 was NaN when the rule used JAX's own pow inside.
+    x, y = tf.constant(-2.0), tf.constant(2.0)
+    with tf.GradientTape(persistent=True) as outer:
+        outer.watch([x, y])
+        with tf.GradientTape() as inner:
+            inner.watch([x, y])
+            z = tf.pow(x, y)
+        gx, gy = inner.gradient(z, [x, y])
+    _close(gx, -4.0)
+    _close(gy, 0.0)
+    gxx, gxy = outer.gradient(gx, [x, y])
+    _close(gxx, 2.0)
+    _close(gxy, -2.0)
     x = tf.constant(3.0)
     with tf.GradientTape() as outer:
         outer.watch(x)
         with tf.GradientTape() as inner:
             inner.watch(x)
-            y = tf.pow(x, 3.0)
-        g = inner.gradient(y, x)
+            z = tf.pow(x, 3.0)
+        g = inner.gradient(z, x)
     _close(g, 27.0)
     _close(outer.gradient(g, x), 18.0)
+
+
+def test_clip_by_value_with_a_nan_bound_gives_nan_as_tf():
+    out = tf.clip_by_value(tf.constant([-1.0, 2.0, 8.0]), 0.0, float("nan"))
+    assert np.isnan(_np(out)).all()
 
 
 def test_leaky_relu_gradient_at_zero_is_alpha():

@@ -286,3 +286,33 @@ def test_custom_gradient_on_a_persistent_tape_can_be_differentiated_twice():
         y = _scaled_square(x)
     _close(tape.gradient(y, x), 10.0)
     _close(tape.gradient(y, x), 10.0)
+
+
+def test_custom_gradient_sees_dict_arguments_in_the_callers_key_order():
+    @tf.custom_gradient
+    def g(d):
+        vals = list(d.values())
+        return vals[0] * 3.0 + vals[1], lambda dy: [dy * 3.0, dy]  # one gradient per flattened input
+
+    x, z = tf.constant(1.0), tf.constant(5.0)
+    with tf.GradientTape() as tape:
+        tape.watch([x, z])
+        y = g({"b": x, "a": z})
+    _close(y, 8.0)
+    gx, gz = tape.gradient(y, [x, z])  # TF 2.21: flattened in sorted key order, a (z) then b (x)
+    _close(gx, 1.0)
+    _close(gz, 3.0)
+
+
+def test_custom_gradient_variable_passed_as_keyword_needs_no_variables_keyword():
+    @tf.custom_gradient
+    def h(x, v=None):
+        return x * v, lambda dy: dy * v
+
+    v, x = tf.Variable(2.0), tf.constant(3.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = h(x, v=v)
+    gx, gv = tape.gradient(y, [x, v])
+    _close(gx, 2.0)
+    assert gv is None  # TF: a keyword argument is not an input of the custom gradient

@@ -229,3 +229,17 @@ def test_returned_dicts_keep_their_key_order():
         r = f(tf.constant(2.0))
         assert list(r) == ["b", "a", "c"] and list(r["c"][1]) == ["z", "y"]
         assert float(r["b"].numpy()) == 4.0 and float(r["a"].numpy()) == 6.0
+
+
+def test_dict_arguments_keep_their_key_order_inside_the_function():
+    @tf.function
+    def first(d):
+        return next(iter(d.values())) * 1.0
+
+    assert float(first({"b": tf.constant(1.0), "a": tf.constant(2.0)}).numpy()) == 1.0
+
+
+def test_integer_power_inside_a_function_works():
+    # The eager negative-exponent check must not read a traced value (it raised).
+    square = tf.function(lambda x: x**2)
+    np.testing.assert_array_equal(square(tf.constant([1, 2, 3])).numpy(), [1, 4, 9])

@@ -201,3 +201,8 @@ def test_ops_given_indexed_slices_densify_them():
     np.testing.assert_allclose(tf.clip_by_norm(s, 1.0).numpy(), dense / 5.0)
     np.testing.assert_allclose(tf.reshape(s, [-1]).numpy(), dense.reshape(-1))
     assert tf.cast(s, tf.float64).dtype == tf.float64
+
+
+def test_python_values_beside_an_indexed_slices_take_its_dtype():
+    s = tf.IndexedSlices(tf.ones([1, 2], tf.float64), tf.constant([1]), tf.constant([3, 2]))
+    assert tf.multiply(s, 2.0).dtype == tf.float64

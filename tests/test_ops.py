@@ -961,3 +961,11 @@ def test_bool_true_division_raises_type_error_and_bool_multiply_works() -> None:
     with pytest.raises(TypeError, match="bool"):
         _ = tf.constant(_B) / tf.constant(_B)
     assert (tf.constant(_B) * tf.constant(_B)).numpy().tolist() == [True, False]  # TF has a bool Mul
+
+
+def test_bfloat16_works_where_tf_has_kernels() -> None:
+    # bfloat16's numpy kind is "V": dtype-kind checks must count it as floating.
+    b = tf.constant([[-1.0, 2.0], [3.0, -4.0]], tf.bfloat16)
+    assert (b @ b).dtype == tf.bfloat16
+    assert tf.math.is_nan(b).dtype == tf.bool and tf.math.is_finite(b).dtype == tf.bool
+    np.testing.assert_array_equal(tf.cast(tf.nn.relu(b), tf.float32).numpy(), [[0.0, 2.0], [3.0, 0.0]])

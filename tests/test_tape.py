@@ -938,3 +938,38 @@ def test_no_gradient_flows_into_pad_constant_values() -> None:
         tape.watch(c)
         w = tf.pad(tf.constant([1.0]), [[1, 1]], constant_values=c)
     assert tape.gradient(w, c) is None
+
+
+def test_ordered_and_default_dict_sources_keep_their_key_order_and_type():
+    import collections
+
+    a, b = tf.Variable(1.0), tf.Variable(2.0)
+    with tf.GradientTape(persistent=True) as tape:
+        y = a * 3.0 + b * 5.0
+    g = tape.gradient(y, collections.OrderedDict(z={"b": b, "a": a}))
+    assert isinstance(g, collections.OrderedDict) and list(g["z"]) == ["b", "a"]
+    dd = collections.defaultdict(list, b=b, a=a)
+    g = tape.gradient(y, dd)
+    assert isinstance(g, collections.defaultdict) and list(g) == ["b", "a"] and g.default_factory is list
+    assert float(g["b"].numpy()) == 5.0
+
+
+def test_the_target_as_source_rule_is_for_gradient_only():
+    # TF: jacobian(x, x) of an unwatched x is None, batch_jacobian(x, x) zeros; gradient(x, x) ones.
+    x = tf.constant([[1.0, 2.0]])
+    with tf.GradientTape(persistent=True) as tape:
+        pass
+    assert tape.jacobian(x, x) is None
+    np.testing.assert_array_equal(tape.batch_jacobian(x, x).numpy(), np.zeros((1, 2, 2)))
+    np.testing.assert_array_equal(tape.gradient(x, x).numpy(), [[1.0, 1.0]])
+
+
+def test_assign_without_read_value_does_not_watch_the_variable():
+    v = tf.Variable(1.0)
+    with tf.GradientTape() as tape:
+        v.assign(2.0, read_value=False)
+        v.assign_add(1.0, read_value=False)
+    assert tape.watched_variables() == ()
+    with tf.GradientTape() as tape:
+        np.asarray(v)
+    assert tape.watched_variables() == (v,)

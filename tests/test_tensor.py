@@ -363,6 +363,8 @@ def test_equality_of_different_dtypes_raises_as_tf_equal() -> None:
         _ = tf.ones([2]) != tf.constant([1, 2])
     with pytest.raises(TypeError, match=r"cannot convert 1\.5"):
         _ = tf.constant([1, 2]) == 1.5
+    with pytest.raises(tf.errors.InvalidArgumentError, match="different dtypes"):
+        _ = tf.constant([1, 2, 3]) == tf.constant([1.0, 2.0])  # dtypes are checked before shapes, as TF
 
 
 # -- operators ------------------------------------------------------------------------------------

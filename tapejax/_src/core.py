@@ -299,6 +299,10 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
             if v is not None:
                 hint = v.dtype
                 break
+        if hint is None and any(hasattr(a, "_to_dense") for a in args):
+            # An IndexedSlices with only Python values beside it: densified first, so that they
+            # take its dtype (as they would a Tensor's).
+            return bind(op, *[a._to_dense() if hasattr(a, "_to_dense") else a for a in args], **params)
         for i, a in enumerate(args):
             if vals[i] is None:
                 ta = type(a)

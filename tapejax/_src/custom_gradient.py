@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, bind, tape_state
-from tapejax._src.tape import flatten, unflatten
+from tapejax._src.tape import flatten, in_order_of, order_skeleton, unflatten
 from tapejax._src.tensor import Tensor, convert_python
 
 _stop_gradient = Op("StopGradient", jax.lax.stop_gradient, differentiable=False)
@@ -104,6 +104,7 @@ def _build_op(
     static_args: tuple[Any, ...],
     kwargs: dict[str, Any],
     variables: tuple[VariableBase, ...],
+    arg_order: Any,
 ) -> Op:
     n_x = len(tensor_pos)
 
@@ -111,8 +112,8 @@ def _build_op(
         args = list(static_args)
         for p, a in zip(tensor_pos, arrays[:n_x], strict=True):
             args[p] = _wrap(a)
-        with _Swap(variables, arrays[n_x:]):
-            y, grad_fn = f(*jax.tree_util.tree_unflatten(arg_tree, args), **kwargs)
+        with _Swap(variables, arrays[n_x:]):  # (dicts in the caller's key order: in_order_of)
+            y, grad_fn = f(*in_order_of(arg_order, jax.tree_util.tree_unflatten(arg_tree, args)), **kwargs)
         return y, grad_fn
 
     def flat_out(y: Any) -> tuple[Any, ...]:
@@ -218,8 +219,9 @@ def custom_gradient(f: Callable[..., Any] | None = None) -> Any:
         tensor_pos = tuple(i for i, a in enumerate(leaves) if isinstance(a, (TensorBase, VariableBase)))
         xs = [leaves[i] for i in tensor_pos]
         # Variables passed as arguments are inputs (one gradient each from grad_fn), not ``variables``,
-        # as TF's: only the other Variables f reads are.
-        variables = tuple(v for v in logger.variables.values() if all(v is not x for x in xs))
+        # as TF's: only the other Variables f reads are (keyword arguments are left out too, as TF).
+        inputs = [*xs, *kwargs.values()]
+        variables = tuple(v for v in logger.variables.values() if all(v is not x for x in inputs))
         trainable = [v for v in variables if v.trainable]
         if (
             trainable
@@ -239,7 +241,7 @@ def custom_gradient(f: Callable[..., Any] | None = None) -> Any:
         except TypeError:  # unhashable Python arguments: build (and compile) afresh
             key, op = None, None
         if op is None:
-            op = _build_op(f, arg_tree, tensor_pos, static, kwargs, variables)
+            op = _build_op(f, arg_tree, tensor_pos, static, kwargs, variables, order_skeleton(list(args)))
             if key is not None:
                 if len(_OPS) > 256:
                     _OPS.clear()

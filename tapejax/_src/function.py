@@ -80,10 +80,16 @@ class _Trace:
     """One concrete trace: a static key's jitted program and the Variables it lifts."""
 
     def __init__(
-        self, fn: Callable[..., Any], arg_tree: Any, static: tuple[Any, ...], tensor_pos: tuple[int, ...]
+        self,
+        fn: Callable[..., Any],
+        arg_tree: Any,
+        static: tuple[Any, ...],
+        tensor_pos: tuple[int, ...],
+        arg_order: Any = None,
     ) -> None:
         self.fn = fn
         self.arg_tree = arg_tree
+        self.arg_order = arg_order  # the arguments' dict key order (order_skeleton), as TF passes them
         self.static = static
         self.tensor_pos = tensor_pos
         self.variables: list[Any] = []
@@ -112,7 +118,7 @@ class _Trace:
         leaves = list(self.static)
         for p, x in zip(self.tensor_pos, xs, strict=True):
             leaves[p] = _wrap(x)
-        args, kwargs = jax.tree_util.tree_unflatten(self.arg_tree, leaves)
+        args, kwargs = in_order_of(self.arg_order, jax.tree_util.tree_unflatten(self.arg_tree, leaves))
         states = lifted_states()
         saved = [v._value for v in self.variables]
         saved_states = [s._value for s in states]
@@ -278,7 +284,9 @@ class Function:
         trace = self._traces.get(key)
         new_trace = trace is None
         if trace is None:
-            trace = _Trace(self.python_function, arg_tree, tuple(static), tuple(tensor_pos))
+            trace = _Trace(
+                self.python_function, arg_tree, tuple(static), tuple(tensor_pos), order_skeleton((args, kwargs))
+            )
         arrays = tuple(x._value for x in xs)
         from tapejax._src.random_state import GLOBAL
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import enum
 import functools
@@ -101,8 +102,11 @@ def unflatten(treedef: Any, leaves: list[Any], like: Any = None) -> Any:
 def in_order_of(like: Any, tree: Any) -> Any:
     """``tree`` (as ``tree_unflatten`` rebuilt it, dict keys sorted) with the dict key order of
     ``like``, a nest of the same structure: TF's ``nest.pack_sequence_as`` keeps the caller's order."""
-    if type(like) is dict and type(tree) is dict:
-        return {k: in_order_of(like[k], tree[k]) for k in like}
+    if isinstance(like, dict) and type(tree) is type(like):
+        items = [(k, in_order_of(like[k], tree[k])) for k in like]
+        if isinstance(like, collections.defaultdict):
+            return type(like)(like.default_factory, items)
+        return type(like)(items)
     if type(like) in (list, tuple) and type(tree) is type(like):
         return type(like)([in_order_of(a, b) for a, b in zip(like, tree, strict=True)])
     if isinstance(like, tuple) and hasattr(like, "_fields") and type(tree) is type(like):  # a namedtuple
@@ -113,8 +117,11 @@ def in_order_of(like: Any, tree: Any) -> Any:
 def order_skeleton(tree: Any) -> Any:
     """The dicts, lists and tuples of ``tree`` with None for everything else: a ``like`` for
     :func:`in_order_of` that keeps no values alive."""
-    if type(tree) is dict:
-        return {k: order_skeleton(v) for k, v in tree.items()}
+    if isinstance(tree, dict):
+        items = [(k, order_skeleton(v)) for k, v in tree.items()]
+        if isinstance(tree, collections.defaultdict):
+            return type(tree)(tree.default_factory, items)
+        return type(tree)(items)
     if type(tree) in (list, tuple):
         return type(tree)([order_skeleton(v) for v in tree])
     if isinstance(tree, tuple) and hasattr(tree, "_fields"):
@@ -540,8 +547,8 @@ class GradientTape(Tape):
                     ids = []
             elif isinstance(s, TensorBase):
                 # Only a watched tensor, or one computed on this tape, can receive a gradient; or the
-                # target itself (TF: gradient(x, x) is ones, watched or not).
-                ids = [id(s)] if id(s) in self._watched or id(s) in target_ids else []
+                # target itself (TF: gradient(x, x) is ones, watched or not; not so for jacobians).
+                ids = [id(s)] if id(s) in self._watched or (mode == "grad" and id(s) in target_ids) else []
             else:
                 raise ValueError(
                     f"gradient: source {s!r} of type {type(s).__name__} is not a tf.Tensor or tf.Variable."

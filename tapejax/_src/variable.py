@@ -193,8 +193,6 @@ class Variable(VariableBase, TensorOperators):
             on_assign = getattr(tape, "_on_assign", None)
             if on_assign is not None:
                 on_assign(self)  # tf.function lifts Variables it assigns
-        if tape_state.tapes:
-            _accessed(self)
         dtype = self._value.dtype
         if isinstance(value, (TensorBase, VariableBase)):
             arr = value._value
@@ -221,7 +219,15 @@ class Variable(VariableBase, TensorOperators):
           ValueError: if the shape or dtype does not match; the Variable is then unchanged.
         """
         self._value = _assigned(self._value, self._checked(value, "assign"))
-        return self if read_value else None
+        return self._read_back(read_value)
+
+    def _read_back(self, read_value: bool) -> Any:
+        """What ``assign*`` returns: the Variable (read, so tapes watch it, as TF's read), or None."""
+        if not read_value:
+            return None
+        if tape_state.tapes:
+            _accessed(self)
+        return self
 
     def assign_add(self, delta: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True) -> Any:
         """Adds ``delta`` in place.
@@ -233,13 +239,13 @@ class Variable(VariableBase, TensorOperators):
         """
         arr = self._delta(delta, "assign_add", "AssignAddVariableOp")
         self._value = _assigned(self._value, _add_kernel(self._value, arr))
-        return self if read_value else None
+        return self._read_back(read_value)
 
     def assign_sub(self, delta: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True) -> Any:
         """Subtracts ``delta`` in place (checked as :meth:`assign_add`)."""
         arr = self._delta(delta, "assign_sub", "AssignSubVariableOp")
         self._value = _assigned(self._value, _sub_kernel(self._value, arr))
-        return self if read_value else None
+        return self._read_back(read_value)
 
     def _delta(self, delta: Any, method: str, op_name: str) -> Any:
         arr = self._checked(delta, method, shape=False)
@@ -268,6 +274,8 @@ class Variable(VariableBase, TensorOperators):
         return self.__repr__()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if tape_state.tapes:
+            _note_variable_exit(self, "np.asarray()")
         arr = np.asarray(self._value)
         return arr if dtype is None else arr.astype(dtype)
 

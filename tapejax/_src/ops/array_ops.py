@@ -112,7 +112,7 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
         if dtype is not None and value._v.dtype != dtypes_lib.as_dtype(dtype)._np:
             raise ValueError(
                 f"convert_to_tensor: Tensor conversion requested dtype {dtypes_lib.as_dtype(dtype).name} "
-                f"for Tensor with dtype {value.dtype.name}: {value!r}. Fix: tf.cast it first."
+                f"for Tensor with dtype {value.dtype.name} and shape {list(value._v.shape)}. Fix: tf.cast it first."
             )
         return value
     if isinstance(value, VariableBase):

@@ -17,11 +17,10 @@ from tapejax._src.tensor import Tensor
 
 def _clip_by_value_impl(t: Any, lo: Any, hi: Any) -> Any:
     # TF: maximum(minimum(t, hi), lo), where ties give the gradient to the first argument.
-    # A NaN element stays NaN through both steps, as TF's minimum and maximum propagate it (its
-    # gradient then goes to clip_value_min, as TF's).
-    nans = utils.nans_of(t)
-    t_min = jnp.where(t <= hi, t, hi) + nans
-    return jnp.where(t_min >= lo, t_min, lo) + nans
+    # A NaN (of t or of a bound) stays NaN through both steps, as TF's minimum and maximum propagate
+    # it; its gradient then goes to clip_value_min, as TF's.
+    t_min = jnp.where(t <= hi, t, hi) + utils.nans_of(t)
+    return jnp.where(t_min >= lo, t_min, lo) + utils.nans_of(t_min)
 
 
 def _clip_by_norm_impl(t: Any, clip_norm: Any, *, axes: tuple[int, ...] | None) -> Any:

@@ -51,7 +51,8 @@ def matmul(
     tf.Tensor([[11.]], shape=(1, 1), dtype=float32)
     """
     a, b = utils.as_tensors_like([a, b], "MatMul")
-    utils.require_kind("MatMul", a, "fciu", "numeric")  # (TF has no bool kernel)
+    if a._v.dtype.kind == "b":  # (TF has no bool kernel; bfloat16's numpy kind is "V")
+        utils.require_kind("MatMul", a, "fciu", "numeric")
     sa, sb = utils.shape_of(a), utils.shape_of(b)
     for i, s in enumerate((sa, sb)):
         if len(s) < 2:

@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
+from jax._src import core as jax_core
 from jax.extend.core import Primitive
 from jax.interpreters import ad, batching, mlir
 
@@ -99,11 +100,12 @@ def _real_pow(x: Any, y: Any) -> Any:
 
 @_real_pow.defjvp
 def _real_pow_jvp(primals: Any, tangents: Any) -> Any:
-    # x's derivative is JAX's (as TF's); the exponent's is TF's: z * log(x) where x > 0, else 0
-    # (JAX's is NaN for x < 0).
+    # x's derivative is JAX's (and TF's) y * x ** (y - 1); the exponent's is TF's: z * log(x) where
+    # x > 0, else 0 (JAX's is NaN for x < 0). Both use this rule again, for higher orders.
     x, y = primals
     dx, dy = tangents
-    z, tx = jax.jvp(lambda a: jnp.power(a, y), (x,), (dx,))
+    z = _real_pow(x, y)
+    tx = dx * (y * _real_pow(x, y - 1))
     positive = x > 0
     log_x = jnp.where(positive, jnp.log(jnp.where(positive, x, jnp.ones_like(x))), jnp.zeros_like(x))
     return z, tx + dy * (z * log_x)
@@ -286,7 +288,7 @@ def _check_int_division(out: Any, y: Any, op_name: str) -> None:
     if out._v.dtype.kind not in "iu" or isinstance(out._v, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
         return
     y_arr = y._value if isinstance(y, (TensorBase, VariableBase)) else np.asarray(y)
-    if isinstance(y_arr, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
+    if isinstance(y_arr, jax.core.Tracer) or not _concrete_context():  # pyright: ignore[reportAttributeAccessIssue]
         return
     if bool(_any_zero.kernel(())(y_arr)):
         raise errors.InvalidArgumentError(None, None, f"{op_name}: Integer division by zero")
@@ -296,12 +298,22 @@ _any_negative = Op("AnyNegative", lambda y: jnp.any(y < 0), differentiable=False
 
 
 def _check_int_power(y: Any) -> None:
-    """TF raises on an integer power with a negative exponent (XLA returns 0 or garbage)."""
-    y_arr = y._value if isinstance(y, (TensorBase, VariableBase)) else np.asarray(y)
-    if isinstance(y_arr, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
-        return
-    if bool(_any_negative.kernel(())(y_arr)):
+    """TF raises on an integer power with a negative exponent (XLA returns 0 or garbage); checked
+    on concrete values only (not under tf.function, like TF's other value checks there)."""
+    if isinstance(y, (TensorBase, VariableBase)):
+        y_arr = y._value
+        if isinstance(y_arr, jax.core.Tracer) or not _concrete_context():  # pyright: ignore[reportAttributeAccessIssue]
+            return
+        negative = bool(_any_negative.kernel(())(y_arr))
+    else:  # a Python number or list: no dispatch
+        negative = bool(np.any(np.asarray(y) < 0))
+    if negative:
         raise errors.InvalidArgumentError(None, None, "Pow: Integers to negative integer powers are not allowed")
+
+
+def _concrete_context() -> bool:
+    """No JAX trace is running (a kernel called now gives a concrete value, not a tracer)."""
+    return type(jax_core.trace_ctx.trace) is jax_core.EvalTrace
 
 
 def pow(x: Any, y: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TF's name
@@ -522,14 +534,16 @@ def xor_(x: Any, y: Any) -> Tensor:
 def is_nan(x: Any, name: str | None = None) -> Tensor:
     """Element-wise NaN test (``tf.math.is_nan``); floating tensors only, as TF."""
     x = utils.as_tensor(x, None, "IsNan")
-    utils.require_kind("IsNan", x, "f")
+    if not jnp.issubdtype(x._v.dtype, jnp.floating):  # (bfloat16 included: its numpy kind is "V")
+        utils.require_kind("IsNan", x, "f")
     return bind(_is_nan, x)
 
 
 def is_finite(x: Any, name: str | None = None) -> Tensor:
     """Element-wise finiteness test (``tf.math.is_finite``); floating tensors only, as TF."""
     x = utils.as_tensor(x, None, "IsFinite")
-    utils.require_kind("IsFinite", x, "f")
+    if not jnp.issubdtype(x._v.dtype, jnp.floating):  # (bfloat16 included: its numpy kind is "V")
+        utils.require_kind("IsFinite", x, "f")
     return bind(_is_finite, x)
 
 
@@ -585,10 +599,10 @@ def tensor_equals(x: Any, y: Any) -> Any:
     """
     if y is None:
         return False
-    if not _broadcastable(x, y):
-        return Tensor(np.asarray(False))
     if _variable_across_dtypes(x, y):
         return False
+    if not _broadcastable(x, y):
+        return Tensor(np.asarray(False))
     return equal(x, y)
 
 
@@ -596,10 +610,10 @@ def tensor_not_equals(x: Any, y: Any) -> Any:
     """``x != y`` as TF's ``Tensor.__ne__`` (see :func:`tensor_equals`)."""
     if y is None:
         return True
-    if not _broadcastable(x, y):
-        return Tensor(np.asarray(True))
     if _variable_across_dtypes(x, y):
         return True
+    if not _broadcastable(x, y):
+        return Tensor(np.asarray(True))
     return not_equal(x, y)
 
 
@@ -614,10 +628,19 @@ def _variable_across_dtypes(x: Any, y: Any) -> bool:
 
 
 def _broadcastable(x: Any, y: Any) -> bool:
-    """Whether the shapes of ``x`` and ``y`` broadcast (True when one cannot be read: the op decides)."""
+    """Whether the shapes of ``x`` and ``y`` broadcast; True when one cannot be read (the op
+    decides) and when the dtypes differ (``tf.equal`` raises for those first, as TF's Equal)."""
+    xt, yt = isinstance(x, (TensorBase, VariableBase)), isinstance(y, (TensorBase, VariableBase))
+    if xt and yt and x._v.dtype != y._v.dtype:
+        return True
+    if not (xt and yt) and (type(y) in (int, float, bool) or type(x) in (int, float, bool)):
+        return True  # a Python scalar broadcasts (the common ``t == 0``)
     try:
-        shapes = [v._v.shape if isinstance(v, (TensorBase, VariableBase)) else np.shape(v) for v in (x, y)]
-        np.broadcast_shapes(*shapes)
+        xs = x._v.shape if xt else np.shape(x)
+        ys = y._v.shape if yt else np.shape(y)
+        if xs == ys or not xs or not ys:
+            return True
+        np.broadcast_shapes(xs, ys)
     except ValueError:
         return False
     return True

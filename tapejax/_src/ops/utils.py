@@ -127,8 +127,11 @@ def describe(tensors: Sequence[Any]) -> str:
 
 
 def require_kind(op_name: str, x: Any, kinds: str, what: str | None = None) -> None:
-    """Raises TF's InvalidArgumentError unless ``x``'s dtype kind is one of ``kinds`` (numpy kinds)."""
+    """Raises TF's InvalidArgumentError unless ``x``'s dtype kind is one of ``kinds`` (numpy kinds;
+    bfloat16, whose numpy kind is "V", counts as "f")."""
     kind = x._v.dtype.kind
+    if kind == "V" and x._v.dtype == jnp.bfloat16:
+        kind = "f"
     if kind not in kinds:
         allowed = what or " or ".join(_KIND_NAMES[k] for k in kinds)
         raise errors.InvalidArgumentError(
