@@ -349,9 +349,9 @@ def test_forward_accumulator_jvp_of_a_dict_keeps_its_key_order():
     _close(out["z"], 5.0)
 
 
-def test_forward_accumulator_differentiates_a_custom_gradient_function_forward_as_tf():
-    # TF's accumulator ignores the custom gradient (jax.jvp could not go through it at all): the
-    # tangent goes through the forward ops, so log(1 + exp(100)) gives TF's NaN.
+def test_forward_accumulator_takes_a_custom_gradient_functions_forward_tangent_when_it_has_one():
+    # TF's accumulator: the forward ops' tangent where they carry one (jax.jvp could not go through
+    # the custom gradient at all), so log(1 + exp(100)) gives TF's NaN.
     @tf.custom_gradient
     def log1pexp(x):
         e = tf.exp(x)
@@ -367,6 +367,21 @@ def test_forward_accumulator_differentiates_a_custom_gradient_function_forward_a
         tape.watch(x)
         y = log1pexp(x)
     np.testing.assert_allclose(tape.gradient(y, x).numpy(), [1.0 / (1.0 + np.exp(-0.5)), 1.0], rtol=1e-6)
+
+
+def test_forward_accumulator_takes_the_custom_gradient_where_the_forward_ops_carry_no_tangent():
+    # A straight-through estimator (TF 2.21's values): round and stop_gradient carry no tangent, so
+    # TF's accumulator transposes the custom gradient for those outputs, and only those.
+    @tf.custom_gradient
+    def straight_through(x):
+        return (tf.round(x), tf.stop_gradient(x) * 3.0, x * 2.0), lambda d1, d2, d3: d1 * 5.0 + d2 * 7.0 + d3 * 11.0
+
+    x = tf.constant(2.3)
+    with tf.autodiff.ForwardAccumulator(x, tf.constant(1.0)) as acc:
+        r, s, t = straight_through(x)
+    _close(acc.jvp(r), 5.0)  # (the custom gradient's Jacobian is [5, 7, 11] down the outputs)
+    _close(acc.jvp(s), 7.0)
+    _close(acc.jvp(t), 2.0)
 
 
 def test_forward_accumulator_unconnected_is_none_or_zeros():

@@ -10,6 +10,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.extend import core as jex_core
 
 from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, bind, tape_state
 from tapejax._src.tape import flatten, in_order_of, order_skeleton, unflatten
@@ -97,6 +98,18 @@ def _to_ct(g: Any, like: Any) -> Any:
     return jnp.broadcast_to(arr.astype(like.dtype), like.shape)
 
 
+def _carries(fn: Callable[..., Any], primals: tuple[Any, ...], tangents: tuple[Any, ...]) -> list[bool]:
+    """Per output of ``fn``, whether its forward-mode tangent depends on the input tangents at all
+    (a dataflow walk of the jvp's jaxpr; a tangent JAX knows to be zero depends on nothing)."""
+    specs = [jax.ShapeDtypeStruct(t.shape, t.dtype) for t in tangents]
+    jaxpr = jax.make_jaxpr(lambda *t: jax.jvp(fn, primals, t)[1])(*specs).jaxpr
+    live = set(jaxpr.invars)
+    for eqn in jaxpr.eqns:
+        if any(not isinstance(v, jex_core.Literal) and v in live for v in eqn.invars):
+            live.update(eqn.outvars)
+    return [not isinstance(v, jex_core.Literal) and v in live for v in jaxpr.outvars]
+
+
 def _build_op(
     f: Callable[..., Any],
     arg_tree: Any,
@@ -155,13 +168,36 @@ def _build_op(
         return tuple(_to_ct(g, a) for g, a in zip(x_grads + v_grads, arrays, strict=True))
 
     impl.defvjp(fwd, bwd)
+
+    def plain(*arrays: Any) -> tuple[Any, ...]:
+        return flat_out(call_f(arrays)[0])
+
+    # Forward mode (ForwardAccumulator), as TF's accumulator: an output's tangent is the forward
+    # ops' when they carry one; an output they give none (a straight-through estimator: round,
+    # stop_gradient, a cast to int) gets the custom gradient's, transposed (the vjp of the linear
+    # vjp is J @ t). jax.jvp cannot go through the custom_vjp itself.
+    @jax.custom_jvp
+    def forward(*arrays: Any) -> tuple[Any, ...]:
+        return plain(*arrays)
+
+    @forward.defjvp
+    def forward_jvp(primals: tuple[Any, ...], tangents: tuple[Any, ...]) -> tuple[Any, Any]:
+        outs, touts = jax.jvp(plain, primals, tangents)
+        carried = _carries(plain, primals, tangents)
+        if all(carried):
+            return outs, touts
+        _, vjp = jax.vjp(impl, *primals)
+        _, back = jax.vjp(vjp, tuple(jnp.zeros_like(o) for o in outs))
+        (custom,) = back(tuple(tangents))
+        return outs, tuple(t if c else tc for t, tc, c in zip(touts, custom, carried, strict=True))
+
     name = getattr(f, "__name__", "custom_gradient")
     return Op(
         f"CustomGradient[{name}]",
         lambda *a: impl(*a),
         multiple_results=True,
         runs_user_code=True,
-        jvp_impl=lambda *a: flat_out(call_f(a)[0]),  # forward mode ignores the custom gradient, as TF's
+        jvp_impl=forward,
     )
 
 
