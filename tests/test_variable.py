@@ -129,7 +129,8 @@ def test_sliced_assignment() -> None:
 
 def test_sliced_assignment_with_wrong_shape_or_dtype_raises() -> None:
     v = tf.Variable([1.0, 2.0])
-    with pytest.raises(ValueError):
+    # TF 2.21: InvalidArgumentError "Cannot broadcast input shape [2] into final shape []".
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Cannot broadcast"):
         v[0].assign([1.0, 2.0])
     with pytest.raises(ValueError, match="dtype"):
         v[0].assign(tf.constant(1))

@@ -454,9 +454,207 @@ jax.tree_util.register_pytree_node(
 
 
 # -- conversion -------------------------------------------------------------------------------------
-def _infer_python_dtype(value: Any) -> np.dtype:
-    """TF's dtype for (nested) Python numbers: bool, int32 (int64 if too big), float32, complex128."""
-    flat = np.asarray(value, dtype=object).ravel() if isinstance(value, (list, tuple)) else [value]
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+# What TF's converters (py_seq_tensor.cc) call each Python element: "B" a Python bool (an int to
+# the int and float converters), "b" a numpy bool (a bool only), "i" an int, "f" a float, "c" a complex.
+_PY_KIND: dict[type, str] = {bool: "B", int: "i", float: "f", complex: "c"}
+# The kinds each requested dtype's converter takes without falling back to TF's inference.
+_ACCEPTS = {"b": {"B", "b"}, "i": {"i", "B"}, "f": {"f", "i", "B"}, "c": {"c", "f", "i", "B"}}
+
+
+def _type_kind(t: type) -> str | None:
+    k = _PY_KIND.get(t)
+    if k is None:
+        if issubclass(t, np.bool_):
+            k = "b"
+        elif issubclass(t, bool):
+            k = "B"
+        elif issubclass(t, (int, np.integer)):
+            k = "i"
+        elif issubclass(t, (float, np.floating)):
+            k = "f"
+        elif issubclass(t, (complex, np.complexfloating)):
+            k = "c"
+    return k
+
+
+def _target_kind(np_dtype: np.dtype) -> str:
+    kind = np_dtype.kind
+    return "i" if kind == "u" else "f" if kind == "V" else kind  # "V": ml_dtypes' bfloat16
+
+
+def _unsupported(x: Any, op_name: str) -> Exception:
+    if isinstance(x, (str, bytes)):
+        return TypeError(
+            f"{op_name}: tapejax cannot convert {type(x).__name__} {x!r} to a Tensor: strings are not implemented "
+            "(only numbers, bools, nested lists of them, numpy/JAX arrays, Tensors and Variables are)."
+        )
+    return ValueError(
+        f"{op_name}: Attempt to convert a value ({x!r}) with an unsupported type ({type(x)!r}) to a Tensor."
+    )
+
+
+def _mixed_types(value: Any, first: Any, kinds: set[str | None], op_name: str) -> ValueError:
+    names = {"B": "bool", "b": "numpy bool", "i": "int", "f": "float", "c": "complex", None: "non-number"}
+    found = ", ".join(sorted(names[k] for k in kinds))
+    return ValueError(
+        f"{op_name}: Can't convert Python sequence with mixed types to Tensor: {_short(value)} mixes {found} "
+        f"elements; TF takes the dtype from the first element (a {type(first).__name__}) and every other must "
+        "convert to it (an int or float does not become a bool, a complex not a float; None and lists are not "
+        "numbers). Fix: make the elements one type."
+    )
+
+
+def _out_of_range(value: Any, op_name: str, double: bool = False) -> ValueError:
+    if double:
+        return ValueError(
+            f"{op_name}: Can't convert Python sequence with a value out of range for a double-precision float: "
+            f"{_short(value)}."
+        )
+    return ValueError(
+        f"{op_name}: Can't convert Python sequence with out-of-range integer to Tensor: {_short(value)} holds an "
+        "int outside int64's range, through which TF converts Python ints. Fix: pass a float, or dtype=tf.uint64 "
+        "for 2**63 <= x < 2**64."
+    )
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _is_sequence(x: Any) -> bool:
+    return isinstance(x, (list, tuple)) or (isinstance(x, np.ndarray) and x.ndim > 0)
+
+
+def _sequence_leaves(value: Any, op_name: str) -> tuple[tuple[int, ...], list[Any]]:
+    """The shape and the flat elements of a nested sequence, by TF's rule: the first element at each
+    depth sets the length there, and every other element at that depth must have it.
+
+    An empty tensor's other elements are not read ([[], [1]] has shape (2, 0), as in TF).
+    """
+    shape: list[int] = []
+    x = value
+    while _is_sequence(x):
+        shape.append(len(x))
+        if not len(x):
+            return tuple(shape), []
+        x = x[0]
+    if len(shape) == 1:
+        return (shape[0],), list(value)
+    leaves: list[Any] = []
+    _collect(value, 0, shape, leaves, op_name)
+    return tuple(shape), leaves
+
+
+def _collect(x: Any, depth: int, shape: list[int], leaves: list[Any], op_name: str) -> None:
+    if not _is_sequence(x) or len(x) != shape[depth]:
+        got = f"has length {len(x)}" if _is_sequence(x) else f"is the scalar {_short(x)}"
+        raise ValueError(
+            f"{op_name}: Can't convert non-rectangular Python sequence to Tensor: an element at depth {depth} "
+            f"{got}, where the first element there has length {shape[depth]} (so the shape would be "
+            f"{tuple(shape)}). A Tensor is rectangular: pad the lists to one length."
+        )
+    if depth == len(shape) - 1:
+        leaves.extend(x)
+    else:
+        for e in x:
+            _collect(e, depth + 1, shape, leaves, op_name)
+
+
+def _leaf_kinds(leaves: list[Any]) -> tuple[list[Any], set[str | None]]:
+    types = set(map(type, leaves))
+    if np.ndarray in types:  # TF reads a 0-d array as its scalar (a deeper one is a list, not a leaf)
+        leaves = [x[()] if type(x) is np.ndarray and x.ndim == 0 else x for x in leaves]
+        types = set(map(type, leaves))
+    return leaves, {_type_kind(t) for t in types}
+
+
+def _tf_inferred_dtype(value: Any, leaves: list[Any], kinds: set[str | None], op_name: str) -> np.dtype:
+    """TF's dtype for these elements (no dtype requested): the first element's type decides (bool,
+    int32 or int64 if one is too big, float32, complex128) and every other must convert to it; the
+    int converter restarts as float at the first float, so [1, 2.0] is float32."""
+    k0 = _type_kind(type(leaves[0]))
+    if k0 is None:
+        raise _unsupported(leaves[0], op_name)
+    if k0 in "Bb":
+        if not kinds <= _ACCEPTS["b"]:
+            raise _mixed_types(value, leaves[0], kinds, op_name)
+        return np.dtype(np.bool_)
+    if k0 in "fc":
+        if not kinds <= _ACCEPTS[k0]:
+            raise _mixed_types(value, leaves[0], kinds, op_name)
+        return np.dtype(np.complex128 if k0 == "c" else np.float32)
+    if kinds <= _ACCEPTS["i"]:
+        lo, hi = min(leaves), max(leaves)
+        if lo >= _INT32_MIN and hi <= _INT32_MAX:
+            return np.dtype(np.int32)
+        if lo >= _INT64_MIN and hi <= _INT64_MAX:
+            return np.dtype(np.int64)
+        raise _out_of_range(value, op_name)
+    if not kinds <= _ACCEPTS["f"]:
+        raise _mixed_types(value, leaves[0], kinds, op_name)
+    # Ints read before the first float must fit int64 ([1, 2**63, 2.0] fails, [1, 2.0, 2**63] does not).
+    head = leaves[: next(i for i, x in enumerate(leaves) if _type_kind(type(x)) == "f")]
+    if head and not (min(head) >= _INT64_MIN and max(head) <= _INT64_MAX):
+        raise _out_of_range(value, op_name)
+    return np.dtype(np.float32)
+
+
+def _leaves_to_numpy(value: Any, leaves: list[Any], kinds: set[str | None], np_dtype: np.dtype, op_name: str) -> Any:
+    """``leaves`` (which the converter for ``np_dtype`` accepts) as a flat array of ``np_dtype``."""
+    target = _target_kind(np_dtype)
+    if target == "i":
+        lo, hi = min(leaves), max(leaves)
+        if lo >= _INT64_MIN and hi <= (_INT64_MAX if np_dtype.kind == "i" else 2**64 - 1):
+            try:
+                return np.asarray(leaves, dtype=np_dtype)
+            except OverflowError:
+                if lo >= _INT64_MIN and hi <= _INT64_MAX:
+                    # TF converts ints that do not fit through int64 and casts: they wrap (2**31 in int32 is -2**31).
+                    return np.asarray(leaves, dtype=np.int64).astype(np_dtype)
+        raise _out_of_range(value, op_name)
+    if "i" in kinds and target in "fc":
+        # TF reads an int as a double first (2**1000 is then inf in float32; 2**1100 does not convert).
+        try:
+            wide = np.asarray(leaves, dtype=np.complex128 if target == "c" else np.float64)
+        except OverflowError:
+            raise _out_of_range(value, op_name, double=True) from None
+        with np.errstate(over="ignore"):  # TF's cast makes a double too big for the dtype inf, silently
+            return wide.astype(np_dtype)
+    return np.asarray(leaves, dtype=np_dtype)
+
+
+def _python_sequence_to_numpy(value: Any, np_dtype: np.dtype | None, op_name: str) -> np.ndarray:
+    """A nested list/tuple of Python (or numpy) numbers as an array, by TF's conversion rules.
+
+    Raises:
+      ValueError: for a non-rectangular sequence, mixed element types, None or other non-numbers, or
+        an int outside int64 (TF's classes).
+      TypeError: when the elements convert, but not to ``np_dtype`` (floats for an int dtype).
+    """
+    shape, leaves = _sequence_leaves(value, op_name)
+    if not leaves:
+        return np.zeros(shape, dtype=np_dtype or np.float32)  # TF: an empty list is float32
+    leaves, kinds = _leaf_kinds(leaves)
+    if np_dtype is None:
+        np_dtype = _tf_inferred_dtype(value, leaves, kinds, op_name)
+    elif not kinds <= _ACCEPTS[_target_kind(np_dtype)]:
+        # TF converts what the requested dtype's converter refuses as if no dtype were given (errors
+        # of that conversion win), then refuses to cast the result to the requested dtype.
+        _tf_inferred_dtype(value, leaves, kinds, op_name)
+        raise TypeError(f"{op_name}: cannot convert {value!r} to EagerTensor of dtype {np.dtype(np_dtype).name}")
+    return _leaves_to_numpy(value, leaves, kinds, np_dtype, op_name).reshape(shape)
+
+
+def _infer_python_dtype(value: Any, op_name: str = "convert_to_tensor") -> np.dtype:
+    """One dtype for the numbers, arrays and Tensors of ``value`` when its pieces are converted one by
+    one (auto-packing ``[tensor, 2.0]``, ``tf.stack`` of lists): a Tensor's or array's kind, else
+    bool, int32 (int64 if too big), float32, complex128. ``value`` may be ragged here: the op that
+    packs the pieces checks their shapes."""
+    flat = list(_flatten(value)) if isinstance(value, (list, tuple)) else [value]
     kinds = set()
     big = False
     for x in flat:
@@ -464,25 +662,25 @@ def _infer_python_dtype(value: Any) -> np.dtype:
             kinds.add("b")
         elif isinstance(x, (int, np.integer)):
             kinds.add("i")
-            big = big or not (-(2**31) <= int(x) < 2**31)
+            big = big or not (_INT32_MIN <= int(x) <= _INT32_MAX)
         elif isinstance(x, (float, np.floating)):
             kinds.add("f")
         elif isinstance(x, (complex, np.complexfloating)):
             kinds.add("c")
         elif isinstance(x, (TensorBase, VariableBase)):
             kinds.add(np.dtype(x._value.dtype).kind)
+        elif isinstance(x, np.ndarray):
+            kinds.add(x.dtype.kind)
         else:
-            raise TypeError(
-                f"tapejax cannot convert {type(x).__name__} {x!r} to a Tensor: only numbers, bools, "
-                "nested lists of them, numpy arrays and Tensors are supported (strings are not implemented)."
-            )
+            raise _unsupported(x, op_name)
     if "c" in kinds:
         return np.dtype(np.complex128)
     if "f" in kinds:
         return np.dtype(np.float32)
     if "i" in kinds or "u" in kinds:
-        if "b" in kinds:
-            raise TypeError(f"Can't convert a mix of bools and ints {value!r} to a Tensor")
+        if "b" in kinds and isinstance(flat[0], (bool, np.bool_)):
+            # TF converts the rest to the first element's dtype: an int is not a bool ([2, True] is an int).
+            raise TypeError(f"{op_name}: Can't convert a mix of bools and ints {value!r} to a Tensor")
         return np.dtype(np.int64 if big else np.int32)
     if "b" in kinds:
         return np.dtype(np.bool_)
@@ -524,28 +722,20 @@ def convert_python(value: Any, np_dtype: np.dtype | None, op_name: str = "conver
             raise TypeError(f"{op_name}: cannot convert {value!r} to EagerTensor of dtype {np.dtype(np_dtype).name}")
         return jnp.asarray(value.astype(np_dtype))
     if isinstance(value, (bool, int, float, complex)):
-        return jnp.asarray(_python_to_numpy(value, np_dtype or _infer_python_dtype(value), op_name))
+        return jnp.asarray(_python_to_numpy(value, np_dtype or _infer_python_dtype(value, op_name), op_name))
     if isinstance(value, (list, tuple)):
         if any(isinstance(x, (TensorBase, VariableBase)) for x in _flatten(value)):
-            target = np_dtype or _infer_python_dtype(value)
-            return jnp.asarray(np.asarray([convert_python(x, target, op_name) for x in value]))
-        target = np_dtype or _infer_python_dtype(value)
-        kind = np.dtype(target).kind
-        if kind in "iub" and _infer_python_dtype(value).kind in "fc":
-            raise TypeError(f"{op_name}: cannot convert {value!r} to EagerTensor of dtype {np.dtype(target).name}")
-        try:
-            arr = np.asarray(value, dtype=target)
-        except ValueError as e:
-            raise ValueError(f"{op_name}: cannot convert {value!r} to a Tensor: {e}") from None
-        return jnp.asarray(arr)
-    if value is None:
-        raise ValueError(
-            f"{op_name}: attempt to convert a value (None) with an unsupported type (NoneType) to a Tensor."
-        )
-    raise TypeError(
-        f"{op_name}: tapejax cannot convert {type(value).__name__} {value!r} to a Tensor (only numbers, "
-        "bools, nested lists, numpy/JAX arrays, Tensors and Variables are supported)."
-    )
+            target = np_dtype or _infer_python_dtype(value, op_name)
+            parts = [convert_python(x, target, op_name) for x in value]
+            shapes = {tuple(np.shape(p)) for p in parts}
+            if len(shapes) > 1:
+                raise ValueError(
+                    f"{op_name}: Can't convert non-rectangular Python sequence to Tensor: its elements have the "
+                    f"shapes {[tuple(np.shape(p)) for p in parts]}. Fix: make them one shape (or use tf.stack)."
+                )
+            return jnp.asarray(np.asarray(parts))
+        return jnp.asarray(_python_sequence_to_numpy(value, np_dtype, op_name))
+    raise _unsupported(value, op_name)
 
 
 def _flatten(value: Any) -> Iterator[Any]:

@@ -383,7 +383,14 @@ class SlicedVariable(Tensor):
         self._key = key
 
     def assign(self, value: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True) -> Any:
-        """Writes ``value`` into the slice of the Variable (TF's sliced assignment)."""
+        """Writes ``value`` into the slice of the Variable (TF's sliced assignment).
+
+        ``value`` broadcasts to the slice, after leading 1s past the slice's rank are dropped (TF's rule).
+
+        Raises:
+          InvalidArgumentError: if ``value``'s shape does not fit the slice; the Variable is unchanged.
+          ValueError: if ``value`` is a Tensor of another dtype.
+        """
         var = self._var
         if isinstance(value, (TensorBase, VariableBase)):
             arr = value._value
@@ -393,9 +400,9 @@ class SlicedVariable(Tensor):
                     f"into a {np.dtype(var._value.dtype).name} variable)."
                 )
         else:
-            arr = convert_python(value, var._value.dtype, "assign")
+            arr = convert_python(value, var._value.dtype, "ResourceStridedSliceAssign")
         try:
-            new = _scatter(var._value, _index_key(self._key), arr)
+            new = _scatter(var, _index_key(self._key), arr)
         except (TypeError, ValueError) as e:
             raise ValueError(f"sliced assign on Variable '{var.name}': {e}") from None
         var._value = _assigned(var._value, new)
@@ -407,10 +414,28 @@ def _index_key(key: Any) -> Any:
     return tuple(int(np.asarray(k._value)) if isinstance(k, (TensorBase, VariableBase)) else k for k in key)
 
 
-def _scatter(x: Any, key: Any, value: Any) -> Any:
-    target_shape = x[key].shape
-    if np.shape(value) != target_shape and np.broadcast_shapes(np.shape(value), target_shape) != target_shape:
-        raise ValueError(f"value of shape {np.shape(value)} does not fit the slice of shape {target_shape}")
+def _scatter(var: Variable, key: Any, value: Any) -> Any:
+    x = var._value
+    target = tuple(x[key].shape)
+    shape = tuple(np.shape(value))
+    if shape != target:
+        # TF's StridedSliceAssignBCast: leading 1s past the slice's rank drop ([[1, 2]] fits a row),
+        # then the value broadcasts to the slice (never the slice to the value).
+        extra = len(shape) - len(target)
+        kept = shape[max(extra, 0) :]
+        if any(d != 1 for d in shape[: max(extra, 0)]) or any(
+            d not in (1, t) for d, t in zip(kept[::-1], target[::-1], strict=False)
+        ):
+            raise errors.InvalidArgumentError(
+                None,
+                None,
+                f"ResourceStridedSliceAssign: Cannot broadcast input shape {list(shape)} into final shape "
+                f"{list(target)}: assigning a value of shape {shape} into the slice {key} of Variable "
+                f"'{var.name}' (shape {tuple(x.shape)}, dtype {np.dtype(x.dtype).name}). Fix: give the value "
+                "the slice's shape, or one that broadcasts to it.",
+            )
+        if extra > 0:
+            value = value.reshape(kept)
     return x.at[key].set(value)
 
 

@@ -61,21 +61,41 @@ def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any, name: str | 
     ``t`` is 1 inside the bounds *and at them*, 0 outside, as TF.
 
     Raises:
-      ValueError: if the bounds would broadcast ``t`` to a larger shape.
-      InvalidArgumentError: if the dtypes differ.
+      InvalidArgumentError: if the dtypes differ, or a bound does not broadcast against ``t`` (TF's
+        ``Minimum``/``Maximum`` kernels find it).
+      ValueError: if the bounds broadcast, but to a shape larger than ``t``'s.
 
     >>> import tapejax as tf
     >>> print(tf.clip_by_value(tf.constant([-2.0, 0.5, 3.0]), -1.0, 1.0))
     tf.Tensor([-1.   0.5  1. ], shape=(3,), dtype=float32)
     """
     t, lo, hi = utils.as_tensors_like([t, clip_value_min, clip_value_max], "ClipByValue")
-    shape = utils.shape_of(t)
-    if utils.broadcast_shapes(shape, utils.shape_of(lo), utils.shape_of(hi)) != shape:
-        raise ValueError(
-            f"clip_by_value: the bounds (shapes {utils.shape_of(lo)} and {utils.shape_of(hi)}) must broadcast "
-            f"to the shape of t {shape}."
-        )
+    shape, lo_shape, hi_shape = utils.shape_of(t), utils.shape_of(lo), utils.shape_of(hi)
+    if (lo_shape and lo_shape != shape) or (hi_shape and hi_shape != shape):  # scalar bounds always fit
+        _check_clip_shapes(shape, lo_shape, hi_shape, t._v.dtype.name)
     return bind(_clip_by_value, t, lo, hi)
+
+
+def _check_clip_shapes(shape: tuple[int, ...], lo: tuple[int, ...], hi: tuple[int, ...], dtype: str) -> None:
+    # TF computes maximum(minimum(t, hi), lo), then checks that the result kept t's shape.
+    after_hi = utils.broadcast_shapes(shape, hi)
+    after_lo = None if after_hi is None else utils.broadcast_shapes(after_hi, lo)
+    if after_lo is None:
+        op, name, a, b = (
+            ("Minimum", "clip_value_max", shape, hi)
+            if after_hi is None
+            else ("Maximum", "clip_value_min", after_hi, lo)
+        )
+        raise utils.invalid_argument(
+            f"{op}: Incompatible shapes: {list(a)} vs. {list(b)} (tf.clip_by_value: {name} of shape {b} does not "
+            f"broadcast against t of shape {shape}, dtype {dtype}). Fix: give the bound a shape that broadcasts to "
+            "t's, or a scalar."
+        )
+    if after_lo != shape:
+        raise ValueError(
+            f"Shapes {shape} and {after_lo} are incompatible (tf.clip_by_value: the bounds, of shapes {lo} and {hi}, "
+            f"would broadcast t of shape {shape} to {after_lo}; the result must keep t's shape)."
+        )
 
 
 def clip_by_norm(t: Any, clip_norm: Any, axes: Any = None, name: str | None = None) -> Tensor:

@@ -251,8 +251,8 @@ def sparse_softmax_cross_entropy_with_logits(labels: Any = None, logits: Any = N
     (int32/int64). The gradient with respect to ``logits`` is ``softmax - one_hot(labels)``.
 
     Raises:
-      ValueError: for scalar logits or a rank mismatch.
-      InvalidArgumentError: for a shape mismatch or a label outside ``[0, num_classes)``.
+      ValueError: for scalar logits, or labels whose shape is not ``logits.shape[:-1]``.
+      InvalidArgumentError: for a label outside ``[0, num_classes)``.
 
     >>> import tapejax as tf
     >>> print(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=[1], logits=[[0.0, 0.0]]))
@@ -270,9 +270,11 @@ def sparse_softmax_cross_entropy_with_logits(labels: Any = None, logits: Any = N
             f"Rank mismatch: Rank of labels (received {len(sz)}) should equal rank of logits minus 1 (received {len(sx)})."
         )
     if sz != sx[:-1]:
-        raise utils.invalid_argument(
-            f"SparseSoftmaxCrossEntropyWithLogits: logits and labels must have the same first dimensions, got logits "
-            f"shape {list(sx)} and labels shape {list(sz)}"
+        # TF's Python wrapper checks the static shapes (a ValueError) before the kernel would.
+        raise ValueError(
+            f"SparseSoftmaxCrossEntropyWithLogits: `labels.shape` must equal `logits.shape` except for the last "
+            f"dimension. Received: labels.shape={sz} and logits.shape={sx} (labels are class indices, one per "
+            "row of logits)."
         )
     values = utils.concrete(z)
     if values is not None and values.size:

@@ -128,7 +128,8 @@ def stack(values: Any, axis: int = 0, name: str = "stack") -> Tensor:
     """Stacks a list of same-shape tensors into one of rank ``R + 1`` (``tf.stack``).
 
     Raises:
-      InvalidArgumentError: if the shapes or dtypes differ, or ``axis`` is out of range.
+      ValueError: if ``axis`` is out of range (checked first, as TF does).
+      InvalidArgumentError: if the shapes or dtypes differ.
 
     >>> import tapejax as tf
     >>> print(tf.stack([tf.constant([1, 2]), tf.constant([3, 4])], axis=1))
@@ -138,14 +139,21 @@ def stack(values: Any, axis: int = 0, name: str = "stack") -> Tensor:
     """
     tensors = _tensor_list(values, "Pack")
     shape0 = utils.shape_of(tensors[0])
+    ax = utils.static_int(axis, "axis")
+    rank = len(shape0) + 1
+    if not -rank <= ax < rank:
+        # TF's Python wrapper checks the axis against values[0] (a ValueError) before the Pack kernel runs.
+        raise ValueError(
+            f"Argument `axis` = {ax} not in range [{-rank}, {rank}) (tf.stack of tensors of shape {shape0} "
+            f"makes a rank-{rank} result)."
+        )
     for i, t in enumerate(tensors[1:], 1):
         if utils.shape_of(t) != shape0:
             raise utils.invalid_argument(
                 f"Pack: Shapes of all inputs must match: values[0].shape = {list(shape0)} != "
                 f"values[{i}].shape = {list(utils.shape_of(t))}"
             )
-    ax = utils.normalize_axis("Pack", utils.static_int(axis, "axis"), len(shape0) + 1, shape0)
-    return bind(_stack, *tensors, axis=ax)
+    return bind(_stack, *tensors, axis=ax + rank if ax < 0 else ax)
 
 
 def concat(values: Any, axis: int, name: str = "concat") -> Tensor:
