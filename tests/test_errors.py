@@ -205,3 +205,10 @@ def test_sparse_softmax_cross_entropy_labels_shape_mismatch_raises_value_error()
     assert not isinstance(info.value, tf.errors.InvalidArgumentError)
     with pytest.raises(tf.errors.InvalidArgumentError, match="label value of 5"):
         tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.constant([0, 5]), logits=logits)
+
+
+def test_unstack_with_a_wrong_num_raises_invalid_argument() -> None:
+    # TF 2.21: InvalidArgumentError "Input shape axis 0 must equal 2, got shape [3,2]".
+    with pytest.raises(tf.errors.InvalidArgumentError, match="must equal 2"):
+        tf.unstack(tf.zeros([3, 2]), num=2)
+    assert len(tf.unstack(tf.zeros([3, 2]), num=2, axis=1)) == 2

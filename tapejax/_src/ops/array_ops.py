@@ -170,7 +170,9 @@ def unstack(value: Any, num: int | None = None, axis: int = 0, name: str | None 
         raise ValueError(f"unstack: axis = {axis} not in [{-len(shape)}, {len(shape)}) for shape {tuple(shape)}.")
     n = shape[axis_]
     if num is not None and num != n:
-        raise ValueError(f"unstack: num={num} does not match dimension {axis} of shape {tuple(shape)}.")
+        raise errors.InvalidArgumentError(
+            None, None, f"Unpack: Input shape axis {axis_} must equal {num}, got shape {list(shape)}."
+        )
     if n == 0:
         return []
     if n <= _UNSTACK_CHUNK:
