@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import tapejax as tf
@@ -212,3 +213,20 @@ def test_unstack_with_a_wrong_num_raises_invalid_argument() -> None:
     with pytest.raises(tf.errors.InvalidArgumentError, match="must equal 2"):
         tf.unstack(tf.zeros([3, 2]), num=2)
     assert len(tf.unstack(tf.zeros([3, 2]), num=2, axis=1)) == 2
+
+
+def test_an_int_beyond_int64_for_a_small_unsigned_dtype_raises_value_error() -> None:
+    # TF reads Python ints through int64 (uint64 only when asked for): numpy's OverflowError leaked.
+    with pytest.raises(ValueError):
+        tf.constant(2**63, tf.uint8)
+    with pytest.raises(ValueError):
+        _ = tf.constant([1], tf.uint8) + 2**63
+    assert int(tf.constant(2**63, tf.uint64).numpy()) == 2**63
+
+
+def test_a_float_list_too_big_for_float16_is_inf_without_a_warning() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isinf(tf.constant([1e5], tf.float16).numpy()).all()

@@ -422,11 +422,19 @@ def test_after_a_dynamic_phase_recorded_ops_are_queued_again_without_any_gradien
     assert float(y) == 6.0
 
 
-def test_an_error_xla_raises_while_running_the_queue_gets_tf_class():
-    # Out of memory: TF raises ResourceExhaustedError (at the op; tapejax when the queue runs).
-    huge = tf.zeros([10**7, 10**7])
+def test_an_error_xla_raises_while_running_the_queue_gets_tf_class(monkeypatch):
+    # Out of memory: TF raises ResourceExhaustedError (at the op; tapejax when the queue runs). A real
+    # out-of-memory allocation could take the machine down where memory is overcommitted: simulated.
+    def failing_program(*args, **kwargs):
+        def run(leaves):
+            raise jax.errors.JaxRuntimeError("RESOURCE_EXHAUSTED: Out of memory allocating 400000000000000 bytes.")
+
+        return run
+
     w = tf.ones([2]) + 1.0
+    monkeypatch.setattr(lazy, "_PROGRAMS", OrderedDict())
+    monkeypatch.setattr(lazy, "_program", failing_program)
     with pytest.raises(tf.errors.ResourceExhaustedError, match="RESOURCE_EXHAUSTED"):
         w.numpy()
+    monkeypatch.undo()
     np.testing.assert_array_equal(w.numpy(), [2.0, 2.0])  # the queue recovers: w alone runs
-    del huge

@@ -220,7 +220,7 @@ def _python_to_numpy(value: Any, np_dtype: np.dtype, op_name: str) -> np.ndarray
         raise TypeError(f"{op_name}: cannot convert {value!r} to EagerTensor of dtype {np_dtype.name}")
     elif isinstance(value, int) and not isinstance(value, bool):
         # TF reads a Python int through int64 (uint64 when asked for), failing outside it ...
-        if kind in "iub" and not (-(2**63) <= value < 2**63 or (kind == "u" and 0 <= value < 2**64)):
+        if kind in "iub" and not (-(2**63) <= value < 2**63 or (np_dtype == np.uint64 and 0 <= value < 2**64)):
             raise ValueError(
                 f"{op_name}: Can't convert Python sequence with out-of-range integer to Tensor: {value} does not "
                 f"fit int64, through which TF converts Python ints (for dtype {np_dtype.name}). Fix: pass a "

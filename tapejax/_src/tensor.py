@@ -624,7 +624,8 @@ def _leaves_to_numpy(value: Any, leaves: list[Any], kinds: set[str | None], np_d
             raise _out_of_range(value, op_name, double=True) from None
         with np.errstate(over="ignore"):  # TF's cast makes a double too big for the dtype inf, silently
             return wide.astype(np_dtype)
-    return np.asarray(leaves, dtype=np_dtype)
+    with np.errstate(over="ignore"):  # (floats too big for float16/float32: inf, silently, as TF)
+        return np.asarray(leaves, dtype=np_dtype)
 
 
 def _python_sequence_to_numpy(value: Any, np_dtype: np.dtype | None, op_name: str) -> np.ndarray:

@@ -484,8 +484,9 @@ class Optimizer:
         va = v._value
         values = g.values._value if isinstance(g.values, (TensorBase, VariableBase)) else jnp.asarray(g.values)
         indices = g.indices._value if isinstance(g.indices, (TensorBase, VariableBase)) else jnp.asarray(g.indices)
-        if g.dense_shape is not None:
-            dense = tuple(int(d) for d in np.asarray(g.dense_shape))
+        dense_shape = g.dense_shape._value if isinstance(g.dense_shape, (TensorBase, VariableBase)) else g.dense_shape
+        if dense_shape is not None and not isinstance(dense_shape, jax.core.Tracer):  # (traced: tf.function)
+            dense = tuple(int(d) for d in np.asarray(dense_shape))
             if dense != va.shape:
                 raise ValueError(
                     f"{type(self).__name__}.apply_gradients: shape mismatch: the IndexedSlices gradient for Variable "
@@ -605,6 +606,7 @@ class Optimizer:
             values, indices = g
             if self.loss_scale_factor is not None:
                 values = values / self.loss_scale_factor
+            values = values.astype(p.dtype)  # (Keras casts to the variable's dtype first, then squares)
             rows.append((_densify((jnp.square(values), indices), p), _densify((jnp.abs(values), indices), p)))
         return rows
 
@@ -738,5 +740,6 @@ def _forget(opt: Optimizer, uid: int) -> Callable[[Any], None]:
 def _densify(g: Any, p: Any) -> Any:
     if isinstance(g, tuple):
         values, indices = g
-        return jnp.zeros(p.shape, values.dtype).at[indices].add(values)
+        # (rows in the variable's dtype before duplicates add up, as Keras: float16 rows can overflow)
+        return jnp.zeros(p.shape, p.dtype).at[indices].add(values.astype(p.dtype))
     return g
