@@ -243,3 +243,13 @@ def test_integer_power_inside_a_function_works():
     # The eager negative-exponent check must not read a traced value (it raised).
     square = tf.function(lambda x: x**2)
     np.testing.assert_array_equal(square(tf.constant([1, 2, 3])).numpy(), [1, 4, 9])
+
+
+def test_while_loop_maximum_iterations_holds_inside_a_function():
+    # It was ignored in the traced loop: the loop ran to its condition (100 instead of 7).
+    @tf.function
+    def count(n, m):
+        return tf.while_loop(lambda i: i < n, lambda i: i + 1, [tf.constant(0)], maximum_iterations=m)
+
+    assert int(count(tf.constant(100), tf.constant(7))[0].numpy()) == 7
+    assert int(count(tf.constant(2), tf.constant(7))[0].numpy()) == 2

@@ -223,3 +223,18 @@ def test_losses_match_real_keras(name, cfg, kind):
     ours = getattr(losses, name)(**cfg)(y_true, y_pred, sample_weight=sw)
     theirs = getattr(keras.losses, name)(**cfg)(y_true, y_pred, sample_weight=sw)
     np.testing.assert_allclose(ours.numpy(), np.asarray(keras.ops.convert_to_numpy(theirs)), rtol=1e-5, atol=1e-6)
+
+
+def test_mae_gradient_is_zero_where_the_prediction_equals_the_target():
+    v = tf.Variable([[1.0, 2.0]])
+    with tf.GradientTape() as tape:
+        loss = tf.keras.losses.MeanAbsoluteError()(tf.constant([[1.0, 0.0]]), v)
+    np.testing.assert_allclose(tape.gradient(loss, v).numpy(), [[0.0, 0.5]])  # TF 2.21: abs' gradient at 0 is 0
+
+
+@pytest.mark.parametrize("labels", [[-1, 0, 2], [0, 5, 1], [0.0, 3.0, 1.0]])
+def test_sparse_categorical_crossentropy_rejects_labels_outside_the_classes(labels):
+    # TF raises; -1 wrapped round to the last class and 5 gave NaN.
+    logits = tf.constant([[1.0, 2.0, 3.0]] * 3)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="outside the valid range"):
+        tf.keras.losses.sparse_categorical_crossentropy(tf.constant(labels), logits, from_logits=True)

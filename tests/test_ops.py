@@ -969,3 +969,32 @@ def test_bfloat16_works_where_tf_has_kernels() -> None:
     assert (b @ b).dtype == tf.bfloat16
     assert tf.math.is_nan(b).dtype == tf.bool and tf.math.is_finite(b).dtype == tf.bool
     np.testing.assert_array_equal(tf.cast(tf.nn.relu(b), tf.float32).numpy(), [[0.0, 2.0], [3.0, 0.0]])
+
+
+def test_cholesky_reads_only_the_lower_triangle_with_tfs_gradient() -> None:
+    # TF 2.21's values; jnp.linalg.cholesky averaged the matrix with its transpose.
+    a = tf.constant([[4.0, 7.0], [2.0, 3.0]])
+    with tf.GradientTape() as tape:
+        tape.watch(a)
+        c = tf.linalg.cholesky(a)
+        s = tf.reduce_sum(c * tf.constant([[1.0, 2.0], [3.0, 4.0]]))
+    np.testing.assert_allclose(c.numpy(), [[2.0, 0.0], [1.0, np.sqrt(2.0)]], rtol=1e-6)
+    np.testing.assert_allclose(
+        tape.gradient(s, a).numpy(), [[0.22855341, 0.04289323], [0.04289323, 1.4142134]], rtol=1e-5
+    )
+
+
+def test_concat_of_a_single_tensor_is_that_tensor() -> None:
+    x = tf.reshape(tf.range(12.0), [3, 4])
+    assert tf.concat(x, 0).shape == (3, 4)  # TF: a one-element list (it was unstacked into rows)
+
+
+def test_reduce_logsumexp_over_an_empty_axis_is_minus_inf() -> None:
+    np.testing.assert_array_equal(tf.reduce_logsumexp(tf.zeros([0, 3]), axis=0).numpy(), [-np.inf] * 3)
+    assert tf.reduce_logsumexp(tf.zeros([0, 3]), axis=1).shape == (0,)
+
+
+def test_format_spec_formats_a_tensor_value_as_tf() -> None:
+    assert f"{tf.constant(1.5)}" == "1.5"
+    assert f"{tf.constant(1.5):.3f}" == "1.500"
+    assert f"{tf.constant(3):d}" == "3"

@@ -416,7 +416,20 @@ def while_loop(
     def b(arrays: Any) -> Any:
         return _unwrap_tree(body(*_as_args(jax.tree_util.tree_unflatten(tree, [_wrap(a) for a in arrays]))))[0]
 
-    out = jax.lax.while_loop(c, b, _unwrap_tree(loop_vars)[0])
+    init = _unwrap_tree(loop_vars)[0]
+    if maximum_iterations is None:
+        out = jax.lax.while_loop(c, b, init)
+    else:  # a counter beside the loop vars (it was ignored here: the loop ran to its condition)
+        limit = (
+            maximum_iterations._value
+            if isinstance(maximum_iterations, (TensorBase, VariableBase))
+            else maximum_iterations
+        )
+        _, out = jax.lax.while_loop(
+            lambda state: jnp.logical_and(state[0] < limit, c(state[1])),
+            lambda state: (state[0] + 1, b(state[1])),
+            (jnp.zeros((), jnp.asarray(limit).dtype), init),
+        )
     return jax.tree_util.tree_unflatten(tree, [_wrap(o) for o in out])
 
 

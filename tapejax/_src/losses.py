@@ -19,7 +19,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from tapejax._src import dtypes as dtypes_lib
+from tapejax._src import errors
 from tapejax._src.core import Op, TensorBase, VariableBase, bind
+from tapejax._src.lazy import Pending
+from tapejax._src.ops.math_ops import _abs_impl
 from tapejax._src.tensor import Tensor
 
 EPSILON = 1e-7
@@ -63,7 +66,7 @@ def _mse(yt: Any, yp: Any) -> Any:
 
 
 def _mae(yt: Any, yp: Any) -> Any:
-    return jnp.mean(jnp.abs(yt - yp), axis=-1)
+    return jnp.mean(_abs_impl(yt - yp), axis=-1)  # (TF's abs: gradient 0 where prediction = target)
 
 
 def _bce(yt: Any, yp: Any, *, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1) -> Any:
@@ -217,6 +220,31 @@ def _check_shapes(spec: _LossFn, y_true: Any, y_pred: Any, wrapper: bool) -> Non
             )
 
 
+def _check_labels(spec: _LossFn, y_true: Any, y_pred: Any, ignore_class: Any) -> None:
+    """TF raises on a class index outside ``[0, classes)`` (XLA would wrap -1 round or give NaN).
+
+    Checked when the labels are already computed arrays (input data, as usual); labels still pending
+    in the queue or traced (tf.function) are not read, so as not to run the queue early."""
+    v = y_true._v if isinstance(y_true, (TensorBase, VariableBase)) else y_true
+    if isinstance(v, jax.core.Tracer) or type(v) is Pending:  # pyright: ignore[reportAttributeAccessIssue]
+        return
+    labels = np.asarray(v)
+    if labels.size == 0 or labels.dtype.kind not in "iuf":
+        return
+    labels = labels.astype(np.int64)  # (float labels are cast to int, as Keras does)
+    if ignore_class is not None:
+        labels = labels[labels != ignore_class]
+    classes = (y_pred._v if isinstance(y_pred, (TensorBase, VariableBase)) else np.asarray(y_pred)).shape[-1]
+    bad = labels[(labels < 0) | (labels >= classes)]
+    if bad.size:
+        raise errors.InvalidArgumentError(
+            None,
+            None,
+            f"{spec.name}: Received a label value of {int(bad[0])} which is outside the valid range of "
+            f"[0, {classes}). Label values: {labels.reshape(-1)[:16].tolist()}",
+        )
+
+
 def _squeezed_shapes(st: tuple[int, ...], sp: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
     a, b = _squeeze_or_expand(np.empty(st, np.int8), np.empty(sp, np.int8))
     return a.shape, b.shape
@@ -234,6 +262,8 @@ def _call(
     **params: Any,
 ) -> Tensor:
     _check_shapes(spec, y_true, y_pred, wrapper)
+    if spec.sparse:
+        _check_labels(spec, y_true, y_pred, params.get("ignore_class"))
     args = (y_true, y_pred) if sample_weight is None else (y_true, y_pred, sample_weight)
     return bind(spec.op, *args, reduction=reduction, dtype=dtype, wrapper=wrapper, params=tuple(sorted(params.items())))
 

@@ -341,6 +341,10 @@ class Tensor(TensorBase, TensorOperators):
     def name(self) -> str:
         raise AttributeError("Tensor.name is undefined when eager execution is enabled.")
 
+    def __format__(self, format_spec: str) -> str:
+        """``f"{t:.4f}"`` formats the value, as TF's (``f"{t}"`` is the numpy value's text)."""
+        return format(self.numpy(), format_spec)
+
     def numpy(self) -> Any:
         """The value as a numpy array (a numpy scalar for rank-0 tensors), a copy."""
         if tape_state.tapes:

@@ -6,6 +6,7 @@ from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
 from tapejax._src.core import Op, bind
 from tapejax._src.ops import math_ops, shape_ops, utils
@@ -145,7 +146,16 @@ _matvec = Op("MatVec", _matvec_impl, same_dtype=True)
 _inv = Op("MatrixInverse", _inv_impl)
 _det = Op("MatrixDeterminant", jnp.linalg.det)
 _solve = Op("MatrixSolve", _solve_impl, same_dtype=True)
-_cholesky = Op("Cholesky", jnp.linalg.cholesky)
+
+
+def _cholesky_impl(x: Any) -> Any:
+    # TF reads only the lower triangle (jnp.linalg.cholesky averages x with its transpose); the
+    # gradient is TF's symmetric one, as JAX's (the value's change passes it straight through).
+    sym = jnp.tril(x) + jnp.swapaxes(jnp.tril(x, -1), -1, -2)
+    return jnp.linalg.cholesky(x + lax.stop_gradient(sym - x))
+
+
+_cholesky = Op("Cholesky", _cholesky_impl)
 _norm = Op("Norm", _norm_impl)
 
 

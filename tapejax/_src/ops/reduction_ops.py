@@ -80,7 +80,7 @@ def _std_impl(x: Any, *, axis: Axes, keepdims: bool) -> Any:
 
 def _logsumexp_impl(x: Any, *, axis: Axes, keepdims: bool) -> Any:
     # TF's formula: the (finite) max is subtracted for stability and held constant for the gradient.
-    raw_max = jnp.max(x, axis=axis, keepdims=True) if x.size else jnp.zeros((1,) * x.ndim, x.dtype)
+    raw_max = jnp.max(x, axis=axis, keepdims=True, initial=-jnp.inf)  # (-inf over an empty axis, as TF)
     my_max = lax.stop_gradient(jnp.where(jnp.isfinite(raw_max), raw_max, jnp.zeros_like(raw_max)))
     result = jnp.log(jnp.sum(jnp.exp(x - my_max), axis=axis, keepdims=keepdims, dtype=x.dtype))
     if not keepdims:

@@ -168,7 +168,8 @@ def concat(values: Any, axis: int, name: str = "concat") -> Tensor:
     [[1 2]
      [3 4]], shape=(2, 2), dtype=int32)
     """
-    tensors = _tensor_list(values, "ConcatV2")
+    # A single tensor is a one-element list here, as TF (stack, in contrast, unpacks it).
+    tensors = _tensor_list([values] if isinstance(values, (TensorBase, VariableBase)) else values, "ConcatV2")
     shapes = [utils.shape_of(t) for t in tensors]
     rank = len(shapes[0])
     if rank == 0:
