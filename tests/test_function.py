@@ -253,3 +253,20 @@ def test_while_loop_maximum_iterations_holds_inside_a_function():
 
     assert int(count(tf.constant(100), tf.constant(7))[0].numpy()) == 7
     assert int(count(tf.constant(2), tf.constant(7))[0].numpy()) == 2
+
+
+def test_a_tape_inside_a_function_differentiates_through_cond():
+    # The branches' ops were recorded inside lax.cond's own trace, cut off from the tape: None.
+    v = tf.Variable(2.0)
+
+    @tf.function
+    def grads(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.cond(x > 0, lambda: v * v * x, lambda: v + x * x)
+        return tape.gradient(y, [x, v])
+
+    gx, gv = grads(tf.constant(3.0))
+    assert float(gx.numpy()) == 4.0 and float(gv.numpy()) == 12.0
+    gx, gv = grads(tf.constant(-3.0))
+    assert float(gx.numpy()) == -6.0 and float(gv.numpy()) == 1.0

@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from tapejax._src import errors
-from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, tape_state
+from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, bind, tape_state
 from tapejax._src.tape import in_order_of, order_skeleton
 from tapejax._src.tensor import Tensor, convert_python
 
@@ -371,6 +371,8 @@ def cond(
     if not _is_traced(pred):
         return true_fn() if bool(pred) else false_fn()
     p = pred._value if isinstance(pred, (TensorBase, VariableBase)) else pred
+    if any(not isinstance(t, _Discovery) for t in tape_state.tapes):  # a gradient tape is recording
+        return _taped_cond(p, true_fn, false_fn)
     trees: list[Any] = []
 
     def branch(fn: Callable[[], Any]) -> Callable[[], Any]:
@@ -383,6 +385,48 @@ def cond(
 
     out = jax.lax.cond(p, branch(true_fn), branch(false_fn))
     return jax.tree_util.tree_unflatten(trees[0], [_wrap(o) for o in out])
+
+
+def _taped_cond(p: Any, true_fn: Callable[[], Any], false_fn: Callable[[], Any]) -> Any:
+    """A traced ``tf.cond`` under active tapes: one recorded op whose inputs are the tensors the
+    branches read, so that gradients flow through the branch taken (as TF's). Without this the
+    branches' ops were recorded inside ``lax.cond``'s own trace, cut off from the tape (None)."""
+    from tapejax._src.custom_gradient import _ReadLogger
+
+    trees: list[Any] = []
+    reads = _ReadLogger()  # the Variables the branches read
+
+    def arrays_of(fn: Callable[[], Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            saved = tape_state.tapes  # gradient tapes record the op, not the branches' ops:
+            tape_state.tapes = [reads, *[t for t in saved if isinstance(t, _Discovery)]]  # type: ignore[list-item]
+            try:
+                arrays, tree = _unwrap_tree(fn())
+            finally:
+                tape_state.tapes = saved
+            trees.append(tree)
+            return tuple(arrays)
+
+        return run
+
+    t_fn, t_consts = jax.closure_convert(arrays_of(true_fn))
+    f_fn, f_consts = jax.closure_convert(arrays_of(false_fn))
+    n_t = len(t_consts)
+
+    def impl(pred: Any, *consts: Any) -> Any:
+        return jax.lax.cond(pred, lambda: t_fn(*consts[:n_t]), lambda: f_fn(*consts[n_t:]))
+
+    # The branches read traced values; a value some active tape knows (a watched Tensor, a Variable)
+    # goes in as that Tensor or Variable, so the tape connects it; the rest are constants.
+    known: dict[int, Any] = {id(v._v): v for v in reads.variables.values()}
+    for tape in tape_state.tapes:
+        for t in getattr(tape, "_watched", {}).values():
+            known.setdefault(id(t._v), t)
+        for v in getattr(tape, "_vars", {}).values():
+            known.setdefault(id(v._v), v)
+    args = [known.get(id(c), c) for c in (*t_consts, *f_consts)]
+    out = bind(Op("Cond", impl, multiple_results=True, runs_user_code=True), p, *args)
+    return jax.tree_util.tree_unflatten(trees[0], list(out))
 
 
 def while_loop(
