@@ -270,3 +270,16 @@ def test_a_tape_inside_a_function_differentiates_through_cond():
     assert float(gx.numpy()) == 4.0 and float(gv.numpy()) == 12.0
     gx, gv = grads(tf.constant(-3.0))
     assert float(gx.numpy()) == -6.0 and float(gv.numpy()) == 1.0
+
+
+def test_python_numbers_returned_by_cond_and_while_loop_branches_get_tfs_dtypes():
+    # They became float64/int64 (jnp's defaults under x64); TF gives float32/int32.
+    @tf.function
+    def f(x):
+        a = tf.cond(x > 0, lambda: 1.0, lambda: 2.0)
+        b = tf.cond(x > 0, lambda: 1, lambda: 2)
+        c = tf.cond(x > 0, lambda: x, lambda: 0.0)  # mixing a float32 tensor and a Python float
+        i, _ = tf.while_loop(lambda i, y: i < 3, lambda i, y: (i + 1, y * 2.0), [0, x])
+        return a, b, c, i
+
+    assert [t.dtype for t in f(tf.constant(1.0))] == [tf.float32, tf.int32, tf.float32, tf.int32]

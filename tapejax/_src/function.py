@@ -347,7 +347,15 @@ def function(
 # -- control flow ----------------------------------------------------------------------------------
 def _unwrap_tree(tree: Any) -> tuple[list[Any], Any]:
     leaves, t = jax.tree_util.tree_flatten(tree, is_leaf=lambda x: isinstance(x, (TensorBase, VariableBase)))
-    return [x._value if isinstance(x, (TensorBase, VariableBase)) else jnp.asarray(x) for x in leaves], t
+    # Python numbers with TF's dtypes (float32, int32), not jnp's 64-bit ones under x64.
+    return [
+        x._value
+        if isinstance(x, (TensorBase, VariableBase))
+        else x
+        if isinstance(x, jax.Array)
+        else convert_python(x, None)
+        for x in leaves
+    ], t
 
 
 def _is_traced(x: Any) -> bool:
