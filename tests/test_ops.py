@@ -998,3 +998,14 @@ def test_format_spec_formats_a_tensor_value_as_tf() -> None:
     assert f"{tf.constant(1.5)}" == "1.5"
     assert f"{tf.constant(1.5):.3f}" == "1.500"
     assert f"{tf.constant(3):d}" == "3"
+
+
+def test_argmax_and_argmin_pass_over_nan_as_tf() -> None:
+    nan = float("nan")
+    assert int(tf.argmax([1.0, nan, 3.0]).numpy()) == 2 and int(tf.argmin([1.0, nan, 3.0]).numpy()) == 0
+    assert int(tf.argmax([nan, 1.0, 0.0]).numpy()) == 1 and int(tf.argmin([nan, 1.0, 0.0]).numpy()) == 2
+    assert int(tf.argmax([nan, nan]).numpy()) == 0
+
+
+def test_a_tensor_shape_of_known_rank_is_true_even_with_no_dims() -> None:
+    assert bool(tf.TensorShape([])) and bool(tf.TensorShape([0])) and not bool(tf.TensorShape(None))

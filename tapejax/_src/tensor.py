@@ -87,6 +87,10 @@ class TensorShape:
             raise ValueError("Cannot take the length of shape with unknown rank.")
         return len(self._dims)
 
+    def __bool__(self) -> bool:
+        """Whether the rank is known, as TF's (so ``TensorShape([])`` is true, though it has no dims)."""
+        return self._dims is not None
+
     def __iter__(self) -> Iterator[int | None]:
         return iter(self.as_list())
 

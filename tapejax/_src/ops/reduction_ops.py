@@ -97,10 +97,14 @@ def _any_impl(x: Any, *, axis: Axes, keepdims: bool) -> Any:
 
 
 def _argmax_impl(x: Any, *, axis: int, output_type: np.dtype) -> Any:
+    if jnp.issubdtype(x.dtype, jnp.floating):  # TF's comparisons pass over NaN (jnp picks it)
+        x = jnp.where(jnp.isnan(x), jnp.asarray(-jnp.inf, x.dtype), x)
     return jnp.argmax(x, axis=axis).astype(output_type)
 
 
 def _argmin_impl(x: Any, *, axis: int, output_type: np.dtype) -> Any:
+    if jnp.issubdtype(x.dtype, jnp.floating):
+        x = jnp.where(jnp.isnan(x), jnp.asarray(jnp.inf, x.dtype), x)
     return jnp.argmin(x, axis=axis).astype(output_type)
 
 
