@@ -1009,3 +1009,22 @@ def test_argmax_and_argmin_pass_over_nan_as_tf() -> None:
 
 def test_a_tensor_shape_of_known_rank_is_true_even_with_no_dims() -> None:
     assert bool(tf.TensorShape([])) and bool(tf.TensorShape([0])) and not bool(tf.TensorShape(None))
+
+
+def test_integer_reduce_mean_accumulates_wide_as_tf() -> None:
+    # The sum in the input dtype wrapped round: uint8 [200, 200] gave 72.
+    assert int(tf.reduce_mean(tf.constant([200, 200], tf.uint8)).numpy()) == 200
+    assert int(tf.reduce_mean(tf.constant([100, 100], tf.int8)).numpy()) == 100
+    assert int(tf.reduce_mean(tf.constant([2**30, 2**30])).numpy()) == 2**30
+    assert int(tf.reduce_mean(tf.constant([-1, -2])).numpy()) == -1  # truncated toward zero, as TF
+
+
+def test_sign_of_negative_zero_is_positive_zero_as_tf() -> None:
+    assert np.signbit(tf.sign(tf.constant(-0.0)).numpy()) == np.False_
+
+
+def test_numpy_values_on_the_left_of_a_variable_give_tensors() -> None:
+    v = tf.Variable([1.0, 2.0])
+    for out in (np.float64(2.0) * v, np.array([1.0, 2.0]) + v, np.array([1.0, 2.0]) < v):
+        assert isinstance(out, tf.Tensor)  # not a numpy array (Variable had no __array_priority__)
+    assert (np.float64(2.0) * v).dtype == tf.float32

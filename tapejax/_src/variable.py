@@ -82,6 +82,10 @@ class Variable(VariableBase, TensorOperators):
     tf.Tensor([4. 6.], shape=(2,), dtype=float32)
     """
 
+    # numpy arrays and scalars on the left defer to the Variable's operators (as to a Tensor's), so
+    # ``np.float64(2) * v`` is a float32 Tensor, as TF, not a float64 ndarray.
+    __array_priority__ = 100
+
     __slots__ = ("__weakref__", "_name", "_shape", "_uid", "_v", "trainable")
 
     def __init__(

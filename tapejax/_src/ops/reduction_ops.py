@@ -31,9 +31,11 @@ def _sum_impl(x: Any, *, axis: Axes, keepdims: bool) -> Any:
 
 def _mean_impl(x: Any, *, axis: Axes, keepdims: bool) -> Any:
     if x.dtype.kind in "iu":
-        # TF divides integer sums by the count in the integer dtype (truncating toward zero).
-        total = jnp.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
-        return lax.div(total, jnp.asarray(max(_count(x, axis), 1), x.dtype))
+        # TF divides integer sums by the count, truncating toward zero, with a 64-bit accumulator:
+        # the mean of [200, 200] in uint8 is 200 (a sum in uint8 wrapped round to 72).
+        wide = jnp.uint64 if x.dtype.kind == "u" else jnp.int64
+        total = jnp.sum(x, axis=axis, keepdims=keepdims, dtype=wide)
+        return lax.div(total, jnp.asarray(max(_count(x, axis), 1), wide)).astype(x.dtype)
     return jnp.mean(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
 
 
