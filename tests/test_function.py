@@ -283,3 +283,28 @@ def test_python_numbers_returned_by_cond_and_while_loop_branches_get_tfs_dtypes(
         return a, b, c, i
 
     assert [t.dtype for t in f(tf.constant(1.0))] == [tf.float32, tf.int32, tf.float32, tf.int32]
+
+
+def test_a_tape_inside_a_function_and_while_loop():
+    # A gradient through a traced while_loop raises (JAX cannot reverse-differentiate it; it was a
+    # silent None); a gradient that does not go through the loop is unaffected.
+    @tf.function
+    def outside_the_loop(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            _, y = tf.while_loop(lambda i, y: i < 3, lambda i, y: (i + 1, y * x), [0, tf.constant(1.0)])
+            z = x * 5.0
+        return y, tape.gradient(z, x)
+
+    y, g = outside_the_loop(tf.constant(2.0))
+    assert float(y.numpy()) == 8.0 and float(g.numpy()) == 5.0
+
+    @tf.function
+    def through_the_loop(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            _, y = tf.while_loop(lambda i, y: i < 3, lambda i, y: (i + 1, y * x), [0, tf.constant(1.0)])
+        return tape.gradient(y, x)
+
+    with pytest.raises(ValueError, match="while_loop"):
+        through_the_loop(tf.constant(2.0))

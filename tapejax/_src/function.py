@@ -426,12 +426,7 @@ def _taped_cond(p: Any, true_fn: Callable[[], Any], false_fn: Callable[[], Any])
 
     # The branches read traced values; a value some active tape knows (a watched Tensor, a Variable)
     # goes in as that Tensor or Variable, so the tape connects it; the rest are constants.
-    known: dict[int, Any] = {id(v._v): v for v in reads.variables.values()}
-    for tape in tape_state.tapes:
-        for t in getattr(tape, "_watched", {}).values():
-            known.setdefault(id(t._v), t)
-        for v in getattr(tape, "_vars", {}).values():
-            known.setdefault(id(v._v), v)
+    known = {id(v._v): v for v in reads.variables.values()} | _known_to_tapes()
     args = [known.get(id(c), c) for c in (*t_consts, *f_consts)]
     out = bind(Op("Cond", impl, multiple_results=True, runs_user_code=True), p, *args)
     return jax.tree_util.tree_unflatten(trees[0], list(out))
@@ -462,6 +457,9 @@ def while_loop(
             i += 1
         return vars_
 
+    if any(not isinstance(t, _Discovery) for t in tape_state.tapes):  # a gradient tape is recording
+        return _taped_while_loop(cond, body, leaves, tree, maximum_iterations)
+
     def c(arrays: Any) -> Any:
         return _unwrap_tree(cond(*_as_args(jax.tree_util.tree_unflatten(tree, [_wrap(a) for a in arrays]))))[0][0]
 
@@ -483,6 +481,70 @@ def while_loop(
             (jnp.zeros((), jnp.asarray(limit).dtype), init),
         )
     return jax.tree_util.tree_unflatten(tree, [_wrap(o) for o in out])
+
+
+def _taped_while_loop(
+    cond: Callable[..., Any], body: Callable[..., Any], leaves: list[Any], tree: Any, maximum_iterations: Any
+) -> Any:
+    """A traced ``tf.while_loop`` under active tapes: one recorded op (see :func:`_taped_cond`), so a
+    gradient through it fails loudly (JAX cannot reverse-differentiate a while loop; TF can) instead
+    of being None, and a gradient that does not go through it is unaffected."""
+    init = _unwrap_tree(leaves)[0]
+    c_fn, c_consts = jax.closure_convert(
+        _untaped(lambda *a: _unwrap_tree(cond(*_as_args(_rebuild(tree, a))))[0][0]), *init
+    )
+    b_fn, b_consts = jax.closure_convert(
+        _untaped(lambda *a: tuple(_unwrap_tree(body(*_as_args(_rebuild(tree, a))))[0])), *init
+    )
+    n, n_c = len(init), len(c_consts)
+    limit = (
+        maximum_iterations._value if isinstance(maximum_iterations, (TensorBase, VariableBase)) else maximum_iterations
+    )
+
+    def impl(*args: Any) -> Any:
+        state, cc, bc = tuple(args[:n]), args[n : n + n_c], args[n + n_c :]
+        if limit is None:
+            return jax.lax.while_loop(lambda st: c_fn(*st, *cc), lambda st: tuple(b_fn(*st, *bc)), state)
+        _, out = jax.lax.while_loop(
+            lambda st: jnp.logical_and(st[0] < limit, c_fn(*st[1], *cc)),
+            lambda st: (st[0] + 1, tuple(b_fn(*st[1], *bc))),
+            (jnp.zeros((), jnp.asarray(limit).dtype), state),
+        )
+        return out
+
+    known = _known_to_tapes()
+    args = [*leaves, *[known.get(id(c), c) for c in (*c_consts, *b_consts)]]
+    out = bind(Op("While", impl, multiple_results=True, runs_user_code=True), *args)
+    return jax.tree_util.tree_unflatten(tree, list(out))
+
+
+def _rebuild(tree: Any, arrays: Any) -> Any:
+    return jax.tree_util.tree_unflatten(tree, [_wrap(a) for a in arrays])
+
+
+def _untaped(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` run with no gradient tape recording (the op built from it is what tapes record)."""
+
+    def run(*args: Any) -> Any:
+        saved = tape_state.tapes
+        tape_state.tapes = [t for t in saved if isinstance(t, _Discovery)]
+        try:
+            return fn(*args)
+        finally:
+            tape_state.tapes = saved
+
+    return run
+
+
+def _known_to_tapes() -> dict[int, Any]:
+    """Traced values that active tapes know, by id: watched Tensors and Variables."""
+    known: dict[int, Any] = {}
+    for tape in tape_state.tapes:
+        for t in getattr(tape, "_watched", {}).values():
+            known.setdefault(id(t._v), t)
+        for v in getattr(tape, "_vars", {}).values():
+            known.setdefault(id(v._v), v)
+    return known
 
 
 def _as_args(loop_vars: Any) -> tuple[Any, ...]:
