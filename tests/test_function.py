@@ -308,3 +308,22 @@ def test_a_tape_inside_a_function_and_while_loop():
 
     with pytest.raises(ValueError, match="while_loop"):
         through_the_loop(tf.constant(2.0))
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x: tf.reshape(x, [tf.shape(x)[0], -1]),
+        lambda x: tf.zeros(tf.shape(x)),
+        lambda x: tf.fill(tf.shape(x), 2.0),
+        lambda x: tf.broadcast_to(tf.constant(1.0), tf.shape(x)),
+        lambda x: tf.tile(x, [tf.shape(x)[0], 1, 1]),
+        lambda x: tf.range(tf.shape(x)[0]),
+        lambda x: tf.reshape(x, [tf.shape(x)[0] * tf.shape(x)[1], -1]),
+    ],
+    ids=["reshape", "zeros", "fill", "broadcast_to", "tile", "range", "shape_arithmetic"],
+)
+def test_shapes_from_tf_shape_work_inside_a_function(fn):
+    # XLA's shapes are static: tf.shape gives a concrete value there (it raised "symbolic tensor").
+    x = tf.reshape(tf.range(24.0), [2, 3, 4])
+    np.testing.assert_array_equal(tf.function(fn)(x).numpy(), fn(x).numpy())

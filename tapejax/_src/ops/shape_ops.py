@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
@@ -319,12 +320,20 @@ def shape(input: Any, out_type: Any = dtypes_lib.int32, name: str | None = None)
     >>> print(tf.shape(tf.zeros([2, 3])))
     tf.Tensor([2 3], shape=(2,), dtype=int32)
     """
-    return bind(_shape, utils.as_tensor(input, None, "Shape"), out_type=_out_type(out_type, "Shape"))
+    x = utils.as_tensor(input, None, "Shape")
+    if isinstance(x._v, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
+        # Shapes are static under tf.function (XLA's shapes always are): a concrete value, so that
+        # ``tf.reshape(x, [tf.shape(x)[0], -1])`` and ``tf.zeros(tf.shape(x))`` work there.
+        return Tensor(np.asarray(x._v.shape, _out_type(out_type, "Shape")))
+    return bind(_shape, x, out_type=_out_type(out_type, "Shape"))
 
 
 def size(input: Any, out_type: Any = dtypes_lib.int32, name: str | None = None) -> Tensor:  # noqa: A002
     """The number of elements of ``input`` as an int32 scalar (``tf.size``)."""
-    return bind(_size, utils.as_tensor(input, None, "Size"), out_type=_out_type(out_type, "Size"))
+    x = utils.as_tensor(input, None, "Size")
+    if isinstance(x._v, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
+        return Tensor(np.asarray(int(np.prod(x._v.shape)), _out_type(out_type, "Size")))  # (static, see shape)
+    return bind(_size, x, out_type=_out_type(out_type, "Size"))
 
 
 def rank(input: Any, name: str | None = None) -> Tensor:  # noqa: A002 - TF's name
