@@ -299,9 +299,9 @@ class Optimizer:
             names = self._slot_names() + (("average",) if self.use_ema else ())
             per_var: dict[int, list[Variable]] = {}
             init = {uid: cast(transforms.KerasState, tx.init((p,))).slots[0] for uid, p in protos.items()}
-            # Keras's order in `variables`: all of one slot kind, then the next kind.
-            for j, slot_name in enumerate(names):
-                for v in new:
+            # Keras 3's order in `variables` (as in TF 2.21): per variable, its slots in turn.
+            for v in new:
+                for j, slot_name in enumerate(names):
                     arrays = init[v._uid]
                     value = arrays[j] if j < len(arrays) else jnp.zeros_like(protos[v._uid])
                     base = v.name.replace("/", "_").replace(":", "_")
