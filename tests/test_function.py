@@ -327,3 +327,18 @@ def test_shapes_from_tf_shape_work_inside_a_function(fn):
     # XLA's shapes are static: tf.shape gives a concrete value there (it raised "symbolic tensor").
     x = tf.reshape(tf.range(24.0), [2, 3, 4])
     np.testing.assert_array_equal(tf.function(fn)(x).numpy(), fn(x).numpy())
+
+
+def test_a_tape_inside_a_function_differentiates_a_bounded_while_loop():
+    # With a static maximum_iterations the traced loop is a scan JAX can reverse-differentiate (TF's values).
+    @tf.function
+    def cube(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            _, y = tf.while_loop(
+                lambda i, y: i < 3, lambda i, y: (i + 1, y * x), [0, tf.constant(1.0)], maximum_iterations=10
+            )
+        return y, tape.gradient(y, x)
+
+    y, g = cube(tf.constant(2.0))
+    assert float(y.numpy()) == 8.0 and float(g.numpy()) == 12.0

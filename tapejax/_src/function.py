@@ -503,6 +503,17 @@ def _taped_while_loop(
 
     def impl(*args: Any) -> Any:
         state, cc, bc = tuple(args[:n]), args[n : n + n_c], args[n + n_c :]
+        if isinstance(limit, int):
+            # A static bound: a scan of `limit` steps that stop changing the state once the condition
+            # fails, which JAX can reverse-differentiate (as TF differentiates its loop).
+            def step(carry: Any, _: Any) -> Any:
+                done, st = carry
+                go = jnp.logical_and(jnp.logical_not(done), c_fn(*st, *cc))
+                new = tuple(b_fn(*st, *bc))
+                return (jnp.logical_not(go), tuple(jnp.where(go, a, b) for a, b in zip(new, st, strict=True))), None
+
+            (_, out), _ = jax.lax.scan(step, (jnp.zeros((), bool), state), None, length=limit)
+            return out
         if limit is None:
             return jax.lax.while_loop(lambda st: c_fn(*st, *cc), lambda st: tuple(b_fn(*st, *bc)), state)
         _, out = jax.lax.while_loop(
