@@ -372,64 +372,34 @@ def cond(
     """Runs ``true_fn()`` if ``pred`` else ``false_fn()`` (``tf.cond``).
 
     Eagerly only the taken branch runs (and is recorded by tapes, so gradients flow through it, as in
-    TF); inside ``tf.function`` both branches are traced into one ``lax.cond``.
+    TF); inside ``tf.function`` both branches are traced into one ``lax.cond``, an op tapes record
+    (see :func:`_traced_op`).
     """
     if true_fn is None or false_fn is None:
         raise TypeError("tf.cond: true_fn and false_fn are required.")
     if not _is_traced(pred):
         return true_fn() if bool(pred) else false_fn()
     p = pred._value if isinstance(pred, (TensorBase, VariableBase)) else pred
-    if any(not isinstance(t, _Discovery) for t in tape_state.tapes):  # a gradient tape is recording
-        return _taped_cond(p, true_fn, false_fn)
     trees: list[Any] = []
-
-    def branch(fn: Callable[[], Any]) -> Callable[[], Any]:
-        def run() -> Any:
-            arrays, tree = _unwrap_tree(fn())
-            trees.append(tree)
-            return arrays
-
-        return run
-
-    out = jax.lax.cond(p, branch(true_fn), branch(false_fn))
-    return jax.tree_util.tree_unflatten(trees[0], [_wrap(o) for o in out])
-
-
-def _taped_cond(p: Any, true_fn: Callable[[], Any], false_fn: Callable[[], Any]) -> Any:
-    """A traced ``tf.cond`` under active tapes: one recorded op whose inputs are the tensors the
-    branches read, so that gradients flow through the branch taken (as TF's). Without this the
-    branches' ops were recorded inside ``lax.cond``'s own trace, cut off from the tape (None)."""
-    from tapejax._src.custom_gradient import _ReadLogger
-
-    trees: list[Any] = []
-    reads = _ReadLogger()  # the Variables the branches read
 
     def arrays_of(fn: Callable[[], Any]) -> Callable[[], Any]:
         def run() -> Any:
-            saved = tape_state.tapes  # gradient tapes record the op, not the branches' ops:
-            tape_state.tapes = [reads, *[t for t in saved if isinstance(t, _Discovery)]]  # type: ignore[list-item]
-            try:
-                arrays, tree = _unwrap_tree(fn())
-            finally:
-                tape_state.tapes = saved
+            arrays, tree = _unwrap_tree(fn())
             trees.append(tree)
             return tuple(arrays)
 
         return run
 
-    t_fn, t_consts = jax.closure_convert(arrays_of(true_fn))
-    f_fn, f_consts = jax.closure_convert(arrays_of(false_fn))
+    reads = _reads()
+    t_fn, t_consts = jax.closure_convert(_untaped(arrays_of(true_fn), reads))
+    f_fn, f_consts = jax.closure_convert(_untaped(arrays_of(false_fn), reads))
     n_t = len(t_consts)
 
     def impl(pred: Any, *consts: Any) -> Any:
         return jax.lax.cond(pred, lambda: t_fn(*consts[:n_t]), lambda: f_fn(*consts[n_t:]))
 
-    # The branches read traced values; a value some active tape knows (a watched Tensor, a Variable)
-    # goes in as that Tensor or Variable, so the tape connects it; the rest are constants.
-    known = {id(v._v): v for v in reads.variables.values()} | _known_to_tapes()
-    args = [known.get(id(c), c) for c in (*t_consts, *f_consts)]
-    out = bind(Op("Cond", impl, multiple_results=True, runs_user_code=True), p, *args)
-    return jax.tree_util.tree_unflatten(trees[0], list(out))
+    out = _traced_op("Cond", impl, [p], [*t_consts, *f_consts], reads)
+    return jax.tree_util.tree_unflatten(trees[0], out)
 
 
 def while_loop(
@@ -445,8 +415,10 @@ def while_loop(
 ) -> Any:
     """Repeats ``body`` while ``cond`` is true (``tf.while_loop``); returns the final loop vars.
 
-    Eagerly this is a Python loop (differentiable on a tape, as TF eager); inside ``tf.function``
-    it is one ``lax.while_loop`` (not reverse-differentiable, as in JAX).
+    Eagerly this is a Python loop (differentiable on a tape, as TF eager). Inside ``tf.function`` it
+    is one ``lax.while_loop``, an op tapes record (see :func:`_traced_op`), which JAX cannot
+    reverse-differentiate: a gradient through it raises, unless ``maximum_iterations`` is a Python
+    int (then it is a ``lax.scan`` of that many steps, differentiable as TF's loop).
     """
     leaves, tree = jax.tree_util.tree_flatten(loop_vars, is_leaf=lambda x: isinstance(x, (TensorBase, VariableBase)))
     if not any(_is_traced(x) for x in leaves):
@@ -457,44 +429,13 @@ def while_loop(
             i += 1
         return vars_
 
-    if any(not isinstance(t, _Discovery) for t in tape_state.tapes):  # a gradient tape is recording
-        return _taped_while_loop(cond, body, leaves, tree, maximum_iterations)
-
-    def c(arrays: Any) -> Any:
-        return _unwrap_tree(cond(*_as_args(jax.tree_util.tree_unflatten(tree, [_wrap(a) for a in arrays]))))[0][0]
-
-    def b(arrays: Any) -> Any:
-        return _unwrap_tree(body(*_as_args(jax.tree_util.tree_unflatten(tree, [_wrap(a) for a in arrays]))))[0]
-
-    init = _unwrap_tree(loop_vars)[0]
-    if maximum_iterations is None:
-        out = jax.lax.while_loop(c, b, init)
-    else:  # a counter beside the loop vars (it was ignored here: the loop ran to its condition)
-        limit = (
-            maximum_iterations._value
-            if isinstance(maximum_iterations, (TensorBase, VariableBase))
-            else maximum_iterations
-        )
-        _, out = jax.lax.while_loop(
-            lambda state: jnp.logical_and(state[0] < limit, c(state[1])),
-            lambda state: (state[0] + 1, b(state[1])),
-            (jnp.zeros((), jnp.asarray(limit).dtype), init),
-        )
-    return jax.tree_util.tree_unflatten(tree, [_wrap(o) for o in out])
-
-
-def _taped_while_loop(
-    cond: Callable[..., Any], body: Callable[..., Any], leaves: list[Any], tree: Any, maximum_iterations: Any
-) -> Any:
-    """A traced ``tf.while_loop`` under active tapes: one recorded op (see :func:`_taped_cond`), so a
-    gradient through it fails loudly (JAX cannot reverse-differentiate a while loop; TF can) instead
-    of being None, and a gradient that does not go through it is unaffected."""
     init = _unwrap_tree(leaves)[0]
+    reads = _reads()
     c_fn, c_consts = jax.closure_convert(
-        _untaped(lambda *a: _unwrap_tree(cond(*_as_args(_rebuild(tree, a))))[0][0]), *init
+        _untaped(lambda *a: _unwrap_tree(cond(*_as_args(_rebuild(tree, a))))[0][0], reads), *init
     )
     b_fn, b_consts = jax.closure_convert(
-        _untaped(lambda *a: tuple(_unwrap_tree(body(*_as_args(_rebuild(tree, a))))[0])), *init
+        _untaped(lambda *a: tuple(_unwrap_tree(body(*_as_args(_rebuild(tree, a))))[0]), reads), *init
     )
     n, n_c = len(init), len(c_consts)
     limit = (
@@ -516,29 +457,30 @@ def _taped_while_loop(
             return out
         if limit is None:
             return jax.lax.while_loop(lambda st: c_fn(*st, *cc), lambda st: tuple(b_fn(*st, *bc)), state)
-        _, out = jax.lax.while_loop(
+        _, out = jax.lax.while_loop(  # a tensor bound: a counter beside the loop vars
             lambda st: jnp.logical_and(st[0] < limit, c_fn(*st[1], *cc)),
             lambda st: (st[0] + 1, tuple(b_fn(*st[1], *bc))),
             (jnp.zeros((), jnp.asarray(limit).dtype), state),
         )
         return out
 
-    known = _known_to_tapes()
-    args = [*leaves, *[known.get(id(c), c) for c in (*c_consts, *b_consts)]]
-    out = bind(Op("While", impl, multiple_results=True, runs_user_code=True), *args)
-    return jax.tree_util.tree_unflatten(tree, list(out))
+    return jax.tree_util.tree_unflatten(tree, _traced_op("While", impl, leaves, [*c_consts, *b_consts], reads))
 
 
-def _rebuild(tree: Any, arrays: Any) -> Any:
-    return jax.tree_util.tree_unflatten(tree, [_wrap(a) for a in arrays])
+def _reads() -> Any:
+    """A stand-in tape noting the Variables that traced control flow's functions read."""
+    from tapejax._src.custom_gradient import _ReadLogger
+
+    return _ReadLogger()
 
 
-def _untaped(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """``fn`` run with no gradient tape recording (the op built from it is what tapes record)."""
+def _untaped(fn: Callable[..., Any], reads: Any) -> Callable[..., Any]:
+    """``fn`` run with no gradient tape recording (the op built from it is what tapes record);
+    ``reads`` notes the Variables it reads, and tf.function's discovery still sees them."""
 
     def run(*args: Any) -> Any:
         saved = tape_state.tapes
-        tape_state.tapes = [t for t in saved if isinstance(t, _Discovery)]
+        tape_state.tapes = [reads, *[t for t in saved if isinstance(t, _Discovery)]]  # type: ignore[list-item]
         try:
             return fn(*args)
         finally:
@@ -547,15 +489,24 @@ def _untaped(fn: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-def _known_to_tapes() -> dict[int, Any]:
-    """Traced values that active tapes know, by id: watched Tensors and Variables."""
-    known: dict[int, Any] = {}
+def _traced_op(name: str, impl: Callable[..., Any], inputs: list[Any], consts: list[Any], reads: Any) -> list[Any]:
+    """Runs traced control flow as ONE op (``impl`` of ``inputs``, then the values its functions
+    close over, from ``jax.closure_convert``), so that active tapes record it: a closed-over value a
+    tape knows (a watched Tensor, a Variable read) goes in as that Tensor or Variable, and the
+    gradient flows through the op (before, the functions' ops were recorded inside ``lax.cond``'s
+    own trace, cut off from the tape: None)."""
+    known: dict[int, Any] = {id(v._v): v for v in reads.variables.values()}
     for tape in tape_state.tapes:
         for t in getattr(tape, "_watched", {}).values():
             known.setdefault(id(t._v), t)
         for v in getattr(tape, "_vars", {}).values():
             known.setdefault(id(v._v), v)
-    return known
+    args = [*inputs, *[known.get(id(c), c) for c in consts]]
+    return list(bind(Op(name, impl, multiple_results=True, runs_user_code=True), *args))
+
+
+def _rebuild(tree: Any, arrays: Any) -> Any:
+    return jax.tree_util.tree_unflatten(tree, [_wrap(a) for a in arrays])
 
 
 def _as_args(loop_vars: Any) -> tuple[Any, ...]:
