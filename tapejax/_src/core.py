@@ -322,10 +322,6 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
             if v is not None:
                 hint = v.dtype
                 break
-        if hint is None and any(hasattr(a, "_to_dense") for a in args):
-            # An IndexedSlices with only Python values beside it: densified first, so that they
-            # take its dtype (as they would a Tensor's).
-            return bind(op, *[a._to_dense() if hasattr(a, "_to_dense") else a for a in args], **params)
         for i, a in enumerate(args):
             if vals[i] is None:
                 ta = type(a)
@@ -333,10 +329,10 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
                     v = _SCALAR_CACHE.get((ta, a, hint))  # ``lr * g``: a dict lookup
                     if v is None:
                         v = _hinted_array(a, hint, op.name)
-                elif hasattr(a, "_to_dense"):  # an IndexedSlices: densified by a recorded op, as TF
-                    dense = a._to_dense()
-                    args = (*args[:i], dense, *args[i + 1 :])
-                    v = dense._v
+                elif hasattr(a, "_to_dense"):
+                    # An IndexedSlices: densified by a recorded op, as TF, and the op bound again, so
+                    # that Python values beside it take its dtype as they would a Tensor's.
+                    return bind(op, *[x._to_dense() if hasattr(x, "_to_dense") else x for x in args], **params)
                 elif ta in (list, tuple) and _packs_tensors(a):
                     # A list holding Tensors is packed by a recorded stack op, so gradients reach them.
                     from tapejax._src.ops.array_ops import convert_to_tensor

@@ -102,31 +102,35 @@ def unflatten(treedef: Any, leaves: list[Any], like: Any = None) -> Any:
 def in_order_of(like: Any, tree: Any) -> Any:
     """``tree`` (as ``tree_unflatten`` rebuilt it, dict keys sorted) with the dict key order of
     ``like``, a nest of the same structure: TF's ``nest.pack_sequence_as`` keeps the caller's order."""
-    if isinstance(like, dict) and type(tree) is type(like):
-        items = [(k, in_order_of(like[k], tree[k])) for k in like]
-        if isinstance(like, collections.defaultdict):
-            return type(like)(like.default_factory, items)
-        return type(like)(items)
-    if type(like) in (list, tuple) and type(tree) is type(like):
-        return type(like)([in_order_of(a, b) for a, b in zip(like, tree, strict=True)])
-    if isinstance(like, tuple) and hasattr(like, "_fields") and type(tree) is type(like):  # a namedtuple
-        return type(like)(*[in_order_of(a, b) for a, b in zip(like, tree, strict=True)])
-    return tree
+    if not _is_nest(like) or type(tree) is not type(like):
+        return tree
+    if isinstance(like, dict):
+        return _same_nest(like, [(k, in_order_of(like[k], tree[k])) for k in like])
+    return _same_nest(like, [in_order_of(a, b) for a, b in zip(like, tree, strict=True)])
 
 
 def order_skeleton(tree: Any) -> Any:
     """The dicts, lists and tuples of ``tree`` with None for everything else: a ``like`` for
     :func:`in_order_of` that keeps no values alive."""
+    if not _is_nest(tree):
+        return None
     if isinstance(tree, dict):
-        items = [(k, order_skeleton(v)) for k, v in tree.items()]
-        if isinstance(tree, collections.defaultdict):
-            return type(tree)(tree.default_factory, items)
-        return type(tree)(items)
-    if type(tree) in (list, tuple):
-        return type(tree)([order_skeleton(v) for v in tree])
-    if isinstance(tree, tuple) and hasattr(tree, "_fields"):
-        return type(tree)(*[order_skeleton(v) for v in tree])
-    return None
+        return _same_nest(tree, [(k, order_skeleton(v)) for k, v in tree.items()])
+    return _same_nest(tree, [order_skeleton(v) for v in tree])
+
+
+def _is_nest(x: Any) -> bool:
+    """A container the key-order helpers rebuild: a dict (subclass), list, tuple or namedtuple."""
+    return isinstance(x, dict) or type(x) in (list, tuple) or (isinstance(x, tuple) and hasattr(x, "_fields"))
+
+
+def _same_nest(like: Any, children: list[Any]) -> Any:
+    """A container of ``like``'s type holding ``children`` (``(key, value)`` pairs for a dict)."""
+    if isinstance(like, collections.defaultdict):
+        return type(like)(like.default_factory, children)
+    if isinstance(like, tuple) and hasattr(like, "_fields"):  # a namedtuple
+        return type(like)(*children)
+    return type(like)(children)
 
 
 _alias_op = Op("Identity", lambda x: x)
