@@ -280,40 +280,32 @@ def mod(x: Any, y: Any, name: str | None = None) -> Tensor:
     return out
 
 
-_any_zero = Op("AnyZero", lambda y: jnp.any(y == 0), differentiable=False)
-
-
 def _check_int_division(out: Any, y: Any, op_name: str) -> None:
     """TF raises on integer division by zero (XLA returns garbage): one extra reduction for ints only."""
-    if out._v.dtype.kind not in "iu" or isinstance(out._v, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
-        return
-    y_arr = y._value if isinstance(y, (TensorBase, VariableBase)) else np.asarray(y)
-    if isinstance(y_arr, jax.core.Tracer) or not _concrete_context():  # pyright: ignore[reportAttributeAccessIssue]
-        return
-    if bool(_any_zero.kernel(())(y_arr)):
+    if out._v.dtype.kind in "iu" and _any_int_value(y, _any_zero, np.equal):
         raise errors.InvalidArgumentError(None, None, f"{op_name}: Integer division by zero")
 
 
-_any_negative = Op("AnyNegative", lambda y: jnp.any(y < 0), differentiable=False)
-
-
 def _check_int_power(y: Any) -> None:
-    """TF raises on an integer power with a negative exponent (XLA returns 0 or garbage); checked
-    on concrete values only (not under tf.function, like TF's other value checks there)."""
-    if isinstance(y, (TensorBase, VariableBase)):
-        y_arr = y._value
-        if isinstance(y_arr, jax.core.Tracer) or not _concrete_context():  # pyright: ignore[reportAttributeAccessIssue]
-            return
-        negative = bool(_any_negative.kernel(())(y_arr))
-    else:  # a Python number or list: no dispatch
-        negative = bool(np.any(np.asarray(y) < 0))
-    if negative:
+    """TF raises on an integer power with a negative exponent (XLA returns 0 or garbage)."""
+    if _any_int_value(y, _any_negative, np.less):
         raise errors.InvalidArgumentError(None, None, "Pow: Integers to negative integer powers are not allowed")
 
 
-def _concrete_context() -> bool:
-    """No JAX trace is running (a kernel called now gives a concrete value, not a tracer)."""
-    return type(jax_core.trace_ctx.trace) is jax_core.EvalTrace
+_any_zero = Op("AnyZero", lambda y: jnp.any(y == 0), differentiable=False)
+_any_negative = Op("AnyNegative", lambda y: jnp.any(y < 0), differentiable=False)
+
+
+def _any_int_value(y: Any, test: Op, host_test: Any) -> bool:
+    """Whether ``test`` (``y == 0``, ``y < 0``) holds for some element of the integer operand ``y``:
+    a Tensor by one reduction kernel, a Python value on the host. Checked on concrete values only:
+    not under tf.function, where TF does not check either (its kernels do, at run time)."""
+    if isinstance(y, (TensorBase, VariableBase)):
+        arr = y._value
+        if isinstance(arr, jax.core.Tracer) or type(jax_core.trace_ctx.trace) is not jax_core.EvalTrace:  # pyright: ignore[reportAttributeAccessIssue]
+            return False
+        return bool(test.kernel(())(arr))
+    return bool(np.any(host_test(np.asarray(y), 0)))
 
 
 def pow(x: Any, y: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TF's name
@@ -533,18 +525,18 @@ def xor_(x: Any, y: Any) -> Tensor:
 
 def is_nan(x: Any, name: str | None = None) -> Tensor:
     """Element-wise NaN test (``tf.math.is_nan``); floating tensors only, as TF."""
-    x = utils.as_tensor(x, None, "IsNan")
-    if not jnp.issubdtype(x._v.dtype, jnp.floating):  # (bfloat16 included: its numpy kind is "V")
-        utils.require_kind("IsNan", x, "f")
-    return bind(_is_nan, x)
+    return bind(_is_nan, _floating_input("IsNan", x))
 
 
 def is_finite(x: Any, name: str | None = None) -> Tensor:
     """Element-wise finiteness test (``tf.math.is_finite``); floating tensors only, as TF."""
-    x = utils.as_tensor(x, None, "IsFinite")
-    if not jnp.issubdtype(x._v.dtype, jnp.floating):  # (bfloat16 included: its numpy kind is "V")
-        utils.require_kind("IsFinite", x, "f")
-    return bind(_is_finite, x)
+    return bind(_is_finite, _floating_input("IsFinite", x))
+
+
+def _floating_input(op_name: str, x: Any) -> Any:
+    x = utils.as_tensor(x, None, op_name)
+    utils.require_kind(op_name, x, "f")  # (bfloat16 counts as floating there)
+    return x
 
 
 def cast(x: Any, dtype: Any, name: str | None = None) -> Tensor:
