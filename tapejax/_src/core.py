@@ -219,28 +219,13 @@ def _python_to_numpy(value: Any, np_dtype: np.dtype, op_name: str) -> np.ndarray
         # TF refuses every Python float for an integer dtype, even a whole one (tf.constant(1.0, tf.int32)).
         raise TypeError(f"{op_name}: cannot convert {value!r} to EagerTensor of dtype {np_dtype.name}")
     elif isinstance(value, int) and not isinstance(value, bool):
-        # TF reads a Python int through int64 (uint64 when asked for), failing outside it ...
-        if kind in "iub" and not (-(2**63) <= value < 2**63 or (np_dtype == np.uint64 and 0 <= value < 2**64)):
-            raise ValueError(
-                f"{op_name}: Can't convert Python sequence with out-of-range integer to Tensor: {value} does not "
-                f"fit int64, through which TF converts Python ints (for dtype {np_dtype.name}). Fix: pass a "
-                "float, or dtype=tf.uint64 for 2**63 <= x < 2**64."
-            )
         if kind == "b":
             raise TypeError(f"{op_name}: cannot convert {value!r} to EagerTensor of dtype bool")
-        if kind in "iu":
-            try:
-                return np.asarray(value, dtype=np_dtype)
-            except OverflowError:  # ... then casts it, wrapping around (tf.constant(2**31, tf.int32) is -2**31)
-                return np.asarray(value, dtype=np.int64).astype(np_dtype)
-        else:
-            try:
-                value = float(value)  # as a double first: 2**1000 is then inf in float32, as in TF
-            except OverflowError:
-                raise ValueError(
-                    f"{op_name}: Can't convert Python sequence with a value out of range for a double-precision "
-                    f"float: a {value.bit_length()}-bit int, for dtype {np_dtype.name}."
-                ) from None
+        from tapejax._src.tensor import _leaves_to_numpy
+
+        # TF reads a Python int through int64 (uint64 when asked for), wrapping it into smaller ints and
+        # reading it as a double for floats: the rule lists of ints follow, for one element.
+        return _leaves_to_numpy(value, [value], {"i"}, np_dtype, op_name).reshape(())
     elif kind == "b" and not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{op_name}: cannot convert {value!r} to EagerTensor of dtype bool")
     if isinstance(value, (float, complex)) and abs(value) > 65504.0:  # float16's largest
