@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax._src import lazy
+from tapejax._src import dataflow, lazy
 from tapejax._src.core import Op
 
 # Compiled pullbacks kept at once; the least recently used one is dropped beyond this.
@@ -91,9 +91,15 @@ def select(
     for node in nodes:
         for t in node.inputs:
             if id(t) in reach:
-                fwd.append(node)
-                for o in node.outputs:
-                    reach.add(id(o))
+                if node.op.deps is None:
+                    fwd.append(node)
+                    for o in node.outputs:
+                        reach.add(id(o))
+                else:  # (a recorded pullback: only the outputs that depend on what is reached)
+                    outs = reached_outputs(node, reach)
+                    if outs:
+                        fwd.append(node)
+                        reach.update(map(id, outs))
                 break
     needed: set[Any] = {tid for tid in target_ids if tid is not None and tid in reach}
     kept = []
@@ -101,13 +107,38 @@ def select(
         for o in node.outputs:
             if id(o) in needed:
                 kept.append(node)
-                for t in node.inputs:
-                    k = id(t)
-                    if k in reach:
-                        needed.add(k)
+                if node.op.deps is None:
+                    for t in node.inputs:
+                        k = id(t)
+                        if k in reach:
+                            needed.add(k)
+                else:
+                    deps = node_deps(node)
+                    used = frozenset().union(*[d for o, d in zip(node.outputs, deps, strict=True) if id(o) in needed])
+                    for j, t in enumerate(node.inputs):
+                        if j in used and id(t) in reach:
+                            needed.add(id(t))
                 break
     kept.reverse()
     return kept, needed
+
+
+def _aval(x: Any) -> tuple[tuple[int, ...], Any]:
+    v = getattr(x, "_v", x)  # a Tensor's value (an array, a tracer or a Pending), or a constant array
+    return tuple(v.shape), np.dtype(v.dtype)
+
+
+def node_deps(node: Any) -> tuple[frozenset[int], ...]:
+    """Per output of a recorded node whose op has ``deps``: the input positions a gradient reaches."""
+    return node.op.deps(node.params, tuple([_aval(x) for x in node.inputs]))
+
+
+def reached_outputs(node: Any, reach: set[Any]) -> list[Any]:
+    """The outputs of ``node`` through which a gradient reaches one of its inputs in ``reach`` (ids)."""
+    if node.op.deps is None:
+        return list(node.outputs) if any(id(t) in reach for t in node.inputs) else []
+    hit = {j for j, t in enumerate(node.inputs) if id(t) in reach}
+    return [o for o, d in zip(node.outputs, node_deps(node), strict=True) if not d.isdisjoint(hit)]
 
 
 def number(
@@ -414,7 +445,8 @@ def pullback_op(structure: Structure) -> Op:
         name = {"grad": "Gradient", "jacobian": "Jacobian", "batch_jacobian": "BatchJacobian", "jvp": "Jvp"}[
             structure.mode
         ]
-        op = Op(name, _make_pullback(structure), multiple_results=True, runs_user_code=True)
+        impl = _make_pullback(structure)
+        op = Op(name, impl, multiple_results=True, runs_user_code=True, deps=dataflow.deps_of(impl))
         _PULLBACKS[structure] = op
         if structure.mode == "grad":
             _BY_NODE[op] = _make_pullback(structure, by_node=True)

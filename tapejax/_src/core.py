@@ -53,11 +53,16 @@ class Op:
       jvp_impl: what forward mode (``ForwardAccumulator``) pushes tangents through instead of
         ``impl``: a custom gradient's plain forward function, as TF's accumulator ignores custom
         gradients (and ``jax.jvp`` cannot go through a ``jax.custom_vjp``).
+      deps: for ops whose outputs do not each carry a gradient to every differentiable input (a
+        recorded pullback, a custom gradient): ``deps(params, avals)`` gives, per output, the
+        positions of the inputs a gradient reaches through it (TF's ``None`` where none does).
+        ``avals`` are the inputs' ``(shape, numpy dtype)``. None: every output reaches every input.
     """
 
     __slots__ = (
         "_kernels",
         "deferrable",
+        "deps",
         "differentiable",
         "impl",
         "jvp_impl",
@@ -84,8 +89,10 @@ class Op:
         nondiff: tuple[int, ...] = (),
         numeric: bool = False,
         jvp_impl: Callable[..., Any] | None = None,
+        deps: Callable[..., tuple[frozenset[int], ...]] | None = None,
     ) -> None:
         self.name = name
+        self.deps = deps
         self.numeric = numeric
         self.jvp_impl = jvp_impl
         self.nondiff = frozenset(nondiff)

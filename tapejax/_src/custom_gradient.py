@@ -269,8 +269,6 @@ def custom_gradient(f: Callable[..., Any] | None = None) -> Any:
                 f"variables: {[v.name for v in trainable]}"  # type: ignore[attr-defined]
             )
         static = tuple(None if i in tensor_pos else a for i, a in enumerate(leaves))
-        ys = _as_tensors(y)
-        y_tensors = tuple(t if isinstance(t, Tensor) else Tensor(convert_python(t, None)) for t in ys)
         key = (f, arg_tree, tensor_pos, static, tuple(sorted(kwargs.items())), tuple(id(v) for v in variables))
         try:
             op = _OPS.get(key)
@@ -283,11 +281,23 @@ def custom_gradient(f: Callable[..., Any] | None = None) -> Any:
                     _OPS.clear()
                 _OPS[key] = op
         rec_args = (*xs, *variables)
-        vals = [a._value for a in rec_args]
-        reads: dict[int, Any] = {}
-        for tape in tapes:
-            tape._record(op, (), rec_args, vals, y_tensors, reads)
-        _, y_tree = flatten(y)
+        ys, y_tree = flatten(y)
+        if any(isinstance(t._v, jax.core.Tracer) for t in (*ys, *rec_args) if isinstance(t, (TensorBase, VariableBase))):  # pyright: ignore[reportAttributeAccessIssue]
+            # Under a trace (tf.function, tf.cond, a backward function): the op itself computes the
+            # outputs, so that the traced program holds the custom gradient (jax.custom_vjp) for
+            # whatever differentiates it later; bind records it on the tapes as any op.
+            y_tensors = bind(op, *rec_args)
+        else:
+            # New Tensors even where f returned one it was given (TF's identity on each output): the
+            # output must stand only for this op on the tapes, or its input's own path adds up too.
+            y_tensors = tuple(
+                _wrap(t._v) if isinstance(t, (TensorBase, VariableBase)) else Tensor(convert_python(t, None))
+                for t in ys
+            )
+            vals = [a._value for a in rec_args]
+            reads: dict[int, Any] = {}
+            for tape in tapes:
+                tape._record(op, (), rec_args, vals, y_tensors, reads)
         return unflatten(y_tree, list(y_tensors), y)
 
     return wrapper

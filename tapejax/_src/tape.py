@@ -186,23 +186,23 @@ class Tape:
             elif isinstance(a, VariableBase):
                 var_id = id(a)
                 v = vals[i]
+                # The read is one Tensor shared by every tape, watched or not here: a pullback of this
+                # tape reads it as a residual, and another tape that watches the Variable must see
+                # that dependency (the gradient penalty: the inner tape watches only x, the outer w).
+                r = reads.get(i)
+                if r is None:
+                    r = reads[i] = _wrap(v)
                 if var_id in self._vars or (self._auto and a.trainable):
                     self._vars[var_id] = a
                     if v.dtype in _INEXACT:
-                        r = reads.get(i)
-                        if r is None:
-                            r = reads[i] = _wrap(v)
-                        ir = id(r)
-                        watched[ir] = r
+                        watched[id(r)] = r
                         rs = self._reads.get(var_id)
                         if rs is None:
                             self._reads[var_id] = [r]
                         else:
                             rs.append(r)
-                        inputs.append(r)
                         hit = True
-                        continue
-                inputs.append(v)
+                inputs.append(r)
             else:
                 inputs.append(vals[i])
         outputs = result if op.multiple_results else (result,)
@@ -335,9 +335,11 @@ class GradientTape(Tape):
 
     Differences from TensorFlow: the gradient is computed by one compiled XLA program per graph
     structure (cached), not op by op; results are the same up to floating-point reassociation. An
-    outer tape records that program as one op of all its inputs, so a higher-order gradient that
-    does not depend on a source (the second derivative of ``3 * x``) is zeros where TF's op-by-op
-    gradient graph gives ``None`` (TF itself gives zeros for some ops, e.g. relu's).
+    outer tape records that program as one op; which of its outputs depend on which of its inputs
+    is read from the program's dataflow, so a higher-order gradient with no path to a source (the
+    second derivative of ``3 * x``) is ``None``, as TF's, and zeros where TF's gradient kernels keep
+    a zero-valued dependency (relu, abs). Inside an unrolled control-flow op (``tf.while_loop`` in a
+    ``tf.function``) every output is taken to depend on every input: zeros where TF may say ``None``.
     """
 
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:

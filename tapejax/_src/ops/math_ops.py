@@ -19,9 +19,20 @@ from tapejax._src.ops import utils
 from tapejax._src.tensor import Tensor, convert_python
 
 
+@jax.custom_jvp
+def _abs_real(x: Any) -> Any:
+    return jnp.abs(x)
+
+
+# TF's AbsGrad is ``dy * sign(x)``: 0 at 0, NaN at NaN, and zeros (not None) at second order.
+_abs_real.defjvp(lambda primals, tangents: (jnp.abs(primals[0]), tangents[0] * jnp.sign(primals[0])))
+
+
 def _abs_impl(x: Any) -> Any:
     if x.dtype.kind not in "fc":
         return jnp.abs(x)
+    if x.dtype.kind == "f":
+        return _abs_real(x)
     # TF's gradient at 0 is 0 (JAX's is 1 for reals, NaN for complex): route 0 to a constant.
     zero = x == 0
     return jnp.where(zero, jnp.zeros((), jnp.abs(x).dtype), jnp.abs(jnp.where(zero, jnp.ones_like(x), x)))
@@ -56,6 +67,28 @@ def _zero_safe_scale_transpose(ct: Any, t: Any, c: Any) -> list[Any]:
 
 
 ad.primitive_transposes[_zero_safe_scale_p] = _zero_safe_scale_transpose
+
+
+# ``t``, reading ``x``: a derivative written with it depends on ``x`` (through floating-point data)
+# the way TF's fused gradient kernels do (ReluGrad(dy, x), LeakyReluGrad, Relu6Grad take ``x``), so a
+# higher-order gradient through it is zeros, as TF's, not None; the derivative with respect to ``x``
+# is 0. Linear in ``t``: its transpose reads ``x`` again, so the dependency survives reverse mode.
+_reads_p = Primitive("tapejax_reads")
+_reads_p.def_impl(lambda t, x: t)
+_reads_p.def_abstract_eval(lambda t, x: t)
+mlir.register_lowering(_reads_p, mlir.lower_fun(lambda t, x: t, multiple_results=False))
+batching.defbroadcasting(_reads_p)
+ad.defjvp(_reads_p, lambda g, t, x: _reads_p.bind(g, x), lambda g, t, x: jnp.zeros_like(t))
+ad.primitive_transposes[_reads_p] = lambda ct, t, x: [
+    ad.Zero(t.aval) if type(ct) is ad.Zero else _reads_p.bind(ct, x),
+    None,
+]
+
+
+def reads_input(t: Any, x: Any) -> Any:
+    """``t`` with a zero-valued floating-point dependency on ``x`` (see ``_reads_p``): for custom JVP
+    rules of ops whose TF gradient kernel reads the op's input."""
+    return _reads_p.bind(t, x)
 
 
 @jax.custom_jvp

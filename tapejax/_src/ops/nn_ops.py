@@ -7,6 +7,7 @@ the logits are ``softmax - labels``.
 
 from __future__ import annotations
 
+import functools
 import numbers
 from typing import Any
 
@@ -23,17 +24,44 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
+# TF's ReluGrad, Relu6Grad and LeakyReluGrad kernels take the input: the derivatives below read it
+# (math_ops.reads_input), so a second derivative is zeros, as TF's, not None.
+@jax.custom_jvp
 def _relu_impl(x: Any) -> Any:
     return jnp.where(x > 0, x, jnp.zeros_like(x)) + utils.nans_of(x)
 
 
+@_relu_impl.defjvp
+def _relu_jvp(primals: Any, tangents: Any) -> Any:
+    (x,), (t,) = primals, tangents
+    return _relu_impl(x), math_ops.reads_input(jnp.where(x > 0, t, jnp.zeros_like(t)), x)
+
+
+@jax.custom_jvp
 def _relu6_impl(x: Any) -> Any:
     inside = jnp.where(x > 0, x, jnp.zeros_like(x))
     return jnp.where(x < 6, inside, jnp.full_like(x, 6)) + utils.nans_of(x)
 
 
-def _leaky_relu_impl(x: Any, *, alpha: float) -> Any:
+@_relu6_impl.defjvp
+def _relu6_jvp(primals: Any, tangents: Any) -> Any:
+    (x,), (t,) = primals, tangents
+    return _relu6_impl(x), math_ops.reads_input(jnp.where((x > 0) & (x < 6), t, jnp.zeros_like(t)), x)
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
+def _leaky_relu_core(x: Any, alpha: float) -> Any:
     return jnp.where(x > 0, x, x * jnp.asarray(alpha, x.dtype))
+
+
+@_leaky_relu_core.defjvp
+def _leaky_relu_jvp(alpha: float, primals: Any, tangents: Any) -> Any:
+    (x,), (t,) = primals, tangents
+    return _leaky_relu_core(x, alpha), math_ops.reads_input(jnp.where(x > 0, t, t * jnp.asarray(alpha, t.dtype)), x)
+
+
+def _leaky_relu_impl(x: Any, *, alpha: float) -> Any:
+    return _leaky_relu_core(x, alpha)
 
 
 # TF's EluGrad and SeluGrad select on the output being < 0: at 0 and at NaN the gradient is the

@@ -1,0 +1,83 @@
+"""Which outputs of a function depend on which inputs: a dataflow walk of its jaxpr.
+
+TF decides that a higher-order gradient is ``None`` from the ops its backward pass recorded: a
+source is connected only if a gradient flows to it through them. tapejax records a whole backward
+pass as one op (a pullback); the same question is answered by walking that op's jaxpr. A
+dependency is carried by floating and complex values only: a comparison, a cast to an integer or a
+boolean mask cuts it, as TF's non-differentiable ops (``Greater``, ``Cast`` to int, ``Select``'s
+condition) do. An unknown higher-order primitive (``cond``, ``while``, ``scan``) is taken as
+depending on all its inputs, so a walk may say "connected" (zeros) where TF says ``None``, never the
+other way round: a dependency it drops carries no derivative.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import numpy as np
+from jax.extend import core as jex_core
+
+_NONE: frozenset[int] = frozenset()
+
+
+def _inexact(aval: Any) -> bool:
+    dtype = getattr(aval, "dtype", None)
+    return dtype is not None and np.dtype(dtype).kind in "fc"
+
+
+def _inner_jaxpr(eqn: Any) -> Any:
+    """The jaxpr an equation calls with its own inputs and outputs 1:1 (pjit, custom_jvp/vjp calls,
+    remat), or None."""
+    for name in ("jaxpr", "call_jaxpr", "fun_jaxpr"):
+        inner = eqn.params.get(name)
+        if inner is None:
+            continue
+        inner = getattr(inner, "jaxpr", inner)  # a ClosedJaxpr's open jaxpr
+        if len(inner.invars) == len(eqn.invars) and len(inner.outvars) == len(eqn.outvars):
+            return inner
+    return None
+
+
+def _walk(jaxpr: Any, ins: Sequence[frozenset[int]]) -> list[frozenset[int]]:
+    env: dict[Any, frozenset[int]] = {}
+    for v, d in zip(jaxpr.invars, ins, strict=True):
+        env[v] = d if _inexact(v.aval) else _NONE
+
+    def read(v: Any) -> frozenset[int]:
+        return _NONE if isinstance(v, jex_core.Literal) else env.get(v, _NONE)
+
+    for eqn in jaxpr.eqns:
+        eqn_ins = [read(v) for v in eqn.invars]
+        inner = _inner_jaxpr(eqn)
+        if inner is not None:
+            outs = _walk(inner, eqn_ins)
+        else:
+            union = frozenset().union(*eqn_ins)
+            outs = [union] * len(eqn.outvars)
+        for v, d in zip(eqn.outvars, outs, strict=True):
+            env[v] = d if _inexact(v.aval) else _NONE
+    return [read(v) for v in jaxpr.outvars]
+
+
+def input_deps(fn: Callable[..., Any], avals: Sequence[tuple[tuple[int, ...], Any]]) -> tuple[frozenset[int], ...]:
+    """Per flat output of ``fn``, the positions of the inputs (of the given shapes and dtypes) it
+    depends on through floating-point dataflow."""
+    specs = [jax.ShapeDtypeStruct(shape, dtype) for shape, dtype in avals]
+    closed = jax.make_jaxpr(fn)(*specs)
+    return tuple(_walk(closed.jaxpr, [frozenset((i,)) for i in range(len(specs))]))
+
+
+def deps_of(fn: Callable[..., Any]) -> Callable[..., tuple[frozenset[int], ...]]:
+    """An ``Op.deps`` for an op whose implementation is ``fn`` (and has no params): the walk of
+    :func:`input_deps`, cached per input shapes and dtypes."""
+    cache: dict[Any, tuple[frozenset[int], ...]] = {}
+
+    def deps(params: Any, avals: tuple[tuple[tuple[int, ...], Any], ...]) -> tuple[frozenset[int], ...]:
+        found = cache.get(avals)
+        if found is None:
+            found = cache[avals] = input_deps(fn, avals)
+        return found
+
+    return deps
