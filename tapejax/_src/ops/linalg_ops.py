@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
+from jax._src import core as jax_core
 
+from tapejax._src import dtypes as dtypes_lib
+from tapejax._src import lazy
 from tapejax._src.core import Op, bind
+from tapejax._src.lazy import Pending
 from tapejax._src.ops import math_ops, shape_ops, utils
 from tapejax._src.tensor import Tensor
 
@@ -159,6 +165,61 @@ _cholesky = Op("Cholesky", _cholesky_impl)
 _norm = Op("Norm", _norm_impl)
 
 
+def _first_singular_impl(x: Any, *, adjoint: bool = False) -> Any:
+    """Flat batch index of the first matrix of ``x`` that TF's kernels would call singular, else -1.
+
+    TF's MatrixInverse and MatrixSolve factorise with partial pivoting and raise when a pivot is not
+    positive in absolute value, running with denormals flushed to zero; jnp.linalg.inv/solve factorise
+    the same way (lax.linalg.lu), and a zero pivot is what makes them return inf/NaN. So a pivot below
+    the dtype's smallest normal number counts as zero. A NaN pivot does not: TF's test (Eigen's
+    minCoeff) catches one only in the first position, and NaN input gives NaN output anyway.
+    """
+    tiny = jnp.finfo(x.dtype).tiny
+    if x.dtype in (jnp.float16, jnp.bfloat16):
+        x = x.astype(jnp.float32)  # (no LU kernel for them; the values are exact in float32)
+    if adjoint:
+        x = jnp.swapaxes(x, -1, -2)  # the matrix _solve_impl factorises (conj leaves |pivots| as they are)
+    lu, _, _ = lax.linalg.lu(x)
+    pivots = jnp.abs(jnp.diagonal(lu, axis1=-2, axis2=-1))
+    singular = jnp.any(pivots < tiny, axis=-1).reshape(-1)
+    if singular.size == 0:
+        return jnp.int32(-1)
+    return jnp.where(jnp.any(singular), jnp.argmax(singular).astype(jnp.int32), jnp.int32(-1))
+
+
+_first_singular = Op("FirstSingularMatrix", _first_singular_impl, differentiable=False)
+_first_singular_adjoint = Op(
+    "FirstSingularMatrixAdjoint", functools.partial(_first_singular_impl, adjoint=True), differentiable=False
+)
+
+
+def _check_invertible(op_name: str, message: str, x: Tensor, check: Op) -> None:
+    """Raises TF's InvalidArgumentError if a matrix of ``x`` is singular (see _first_singular_impl).
+
+    Runs before the op is bound, so nothing is recorded or assigned on error. A pending ``x`` is
+    computed with the queue and the check in one program; reading the answer back ends that queue.
+    Traced values (tf.function) are not checked: the kernel returns inf/NaN there.
+    """
+    v = x._v
+    if isinstance(v, jax.core.Tracer) or type(jax_core.trace_ctx.trace) is not jax_core.EvalTrace:  # pyright: ignore[reportAttributeAccessIssue]
+        return
+    if type(v) is Pending and v.value is None:
+        first = int(lazy.run_with(check, [v]))
+    else:
+        first = int(check.kernel(())(lazy.concrete(v)))
+    if first < 0:
+        return
+    shape = utils.shape_of(x)
+    subject = "the matrix"
+    if len(shape) > 2:
+        subject = f"matrix [{', '.join(str(int(i)) for i in np.unravel_index(first, shape[:-2]))}] of the batch"
+    raise utils.invalid_argument(
+        f"{op_name}: {message} (input {dtypes_lib.from_numpy(np.dtype(v.dtype)).name}{list(shape)}: {subject} "
+        "has a zero pivot in its LU factorisation, so it is singular). Fix: make the matrix nonsingular, e.g. "
+        "add a small multiple of tf.eye to it, or check it for linearly dependent rows."
+    )
+
+
 def tensordot(a: Any, b: Any, axes: Any, name: str | None = None) -> Tensor:
     """Contracts ``a`` and ``b`` over the given axes (``tf.tensordot``).
 
@@ -255,20 +316,45 @@ def _square_matrix(op_name: str, x: Any) -> Any:
 def inv(input: Any, adjoint: bool = False, name: str | None = None) -> Tensor:  # noqa: A002 - TF's name
     """Inverse of (batched) square matrices (``tf.linalg.inv``).
 
-    Differences from TensorFlow: a singular matrix gives inf/NaN entries instead of raising
-    ``InvalidArgumentError`` (checking would read the result back to the host on every call).
+    Args:
+      input: a float or complex tensor of shape ``[..., M, M]``.
+      adjoint: return the adjoint (conjugate transpose) of the inverse.
+
+    Returns:
+      A tensor of ``input``'s shape and dtype.
+
+    Raises:
+      InvalidArgumentError: if ``input`` is not square, or (as TF: "Input is not invertible.") if a
+        matrix of the batch is singular: its LU factorisation with partial pivoting has a zero (or
+        subnormal) pivot. A nearly singular matrix gives large values, as TF.
+
+    Checking singularity reads one number back from the device: a value ``input`` waits on is
+    computed (with what else is queued, see deferred execution in the README) at the call.
+
+    Differences from TensorFlow: inside ``tf.function`` the traced matrix is not checked, and a singular
+    one gives inf/NaN entries (TF raises when the graph runs). TF also raises for some inputs holding
+    NaN (when its first pivot is NaN); tapejax gives NaN for those, as TF does for the others.
 
     >>> import tapejax as tf
     >>> print(tf.linalg.inv(tf.constant([[2.0, 0.0], [0.0, 4.0]])))
     tf.Tensor(
     [[0.5  0.  ]
      [0.   0.25]], shape=(2, 2), dtype=float32)
+    >>> try:
+    ...     tf.linalg.inv(tf.constant([[1.0, 2.0], [2.0, 4.0]]))
+    ... except tf.errors.InvalidArgumentError as e:
+    ...     print(str(e).split(" (")[0])
+    MatrixInverse: Input is not invertible.
     """
-    return bind(_inv, _square_matrix("MatrixInverse", input), adjoint=bool(adjoint))
+    x = _square_matrix("MatrixInverse", input)
+    _check_invertible("MatrixInverse", "Input is not invertible.", x, _first_singular)
+    return bind(_inv, x, adjoint=bool(adjoint))
 
 
 def det(input: Any, name: str | None = None) -> Tensor:  # noqa: A002 - TF's name
     """Determinant of (batched) square matrices (``tf.linalg.det``).
+
+    A singular matrix has determinant 0, as TF (no error, unlike ``inv`` and ``solve``).
 
     >>> import tapejax as tf
     >>> print(tf.linalg.det(tf.constant([[1.0, 2.0], [3.0, 4.0]])))
@@ -280,7 +366,25 @@ def det(input: Any, name: str | None = None) -> Tensor:  # noqa: A002 - TF's nam
 def solve(matrix: Any, rhs: Any, adjoint: bool = False, name: str | None = None) -> Tensor:
     """Solves ``matrix @ x = rhs`` for ``x``; ``rhs`` has shape ``[..., M, K]`` (``tf.linalg.solve``).
 
-    Differences from TensorFlow: a singular matrix gives inf/NaN instead of raising.
+    Args:
+      matrix: a float or complex tensor of shape ``[..., M, M]``.
+      rhs: a tensor of ``matrix``'s dtype and shape ``[..., M, K]`` (the same batch dimensions).
+      adjoint: solve ``adjoint(matrix) @ x = rhs`` instead.
+
+    Returns:
+      ``x``, of ``rhs``'s shape and dtype.
+
+    Raises:
+      InvalidArgumentError: if the shapes or dtypes do not fit, or (as TF: "Input matrix is not
+        invertible.") if a matrix of the batch is singular: its LU factorisation with partial pivoting
+        has a zero (or subnormal) pivot.
+
+    Checking singularity reads one number back from the device: a value ``matrix`` waits on is
+    computed (with what else is queued) at the call.
+
+    Differences from TensorFlow: inside ``tf.function`` the traced matrix is not checked, and a singular
+    one gives inf/NaN (TF raises when the graph runs). TF also raises for some matrices holding NaN
+    (when its first pivot is NaN); tapejax gives NaN for those, as TF does for the others.
 
     >>> import tapejax as tf
     >>> print(tf.linalg.solve(tf.constant([[2.0, 0.0], [0.0, 4.0]]), tf.constant([[2.0], [2.0]])))
@@ -297,15 +401,21 @@ def solve(matrix: Any, rhs: Any, adjoint: bool = False, name: str | None = None)
             f"MatrixSolve: Input matrix and right-hand side must have the same batch dimensions and number of rows: "
             f"{list(sm)} vs. {list(sr)}."
         )
+    check = _first_singular_adjoint if adjoint else _first_singular
+    _check_invertible("MatrixSolve", "Input matrix is not invertible.", m, check)
     return bind(_solve, m, r, adjoint=bool(adjoint))
 
 
 def cholesky(input: Any, name: str | None = None) -> Tensor:  # noqa: A002 - TF's name
     """Lower-triangular Cholesky factor of (batched) Hermitian positive-definite matrices (``tf.linalg.cholesky``).
 
-    Differences from TensorFlow: a matrix that is not positive definite gives NaN instead of
-    raising, and the input is symmetrised (TF reads only its lower triangle); the two agree on
-    symmetric input, and both give a symmetric gradient.
+    A matrix that is not positive definite gives NaN, without an error, as TF 2.21 (whose CPU kernel
+    no longer raises "Cholesky decomposition was not successful"): check with ``tf.math.is_nan``.
+
+    Differences from TensorFlow: the input is symmetrised (TF reads only its lower triangle); the
+    two agree on symmetric input, and both give a symmetric gradient. For a matrix that is not
+    positive definite, the factor's lower triangle is NaN and its upper triangle 0, where TF leaves
+    the upper triangle unset (and its complex kernel gives zeros and unset values, not NaN).
 
     >>> import tapejax as tf
     >>> print(tf.linalg.cholesky(tf.constant([[4.0, 2.0], [2.0, 2.0]])))
