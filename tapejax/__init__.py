@@ -73,6 +73,7 @@ from tapejax._src.ops.linalg_ops import einsum as einsum
 from tapejax._src.ops.linalg_ops import matmul as matmul
 from tapejax._src.ops.linalg_ops import norm as norm
 from tapejax._src.ops.linalg_ops import tensordot as tensordot
+from tapejax._src.ops.logging_ops import print as print  # noqa: A004
 from tapejax._src.ops.math_ops import abs as abs  # noqa: A004
 from tapejax._src.ops.math_ops import add as add
 from tapejax._src.ops.math_ops import add_n as add_n

@@ -44,6 +44,7 @@ TOP_LEVEL = """
     matmul tensordot einsum norm transpose
     reshape concat stack unstack split squeeze expand_dims tile gather gather_nd boolean_mask shape size rank
     broadcast_to pad reverse slice sort argsort
+    print
 """
 
 

@@ -190,6 +190,16 @@ def _numpy_text(value: Any, is_repr: bool) -> str:
     return text
 
 
+# The graph name a traced tensor prints with: tapejax tensors have no graph names (TF prints its
+# argument's or op's name, "x:0", "mul:0"), so one placeholder stands for them all.
+TRACED_NAME = "traced:0"
+
+
+def _is_traced(t: Any) -> bool:
+    """Whether ``t`` holds a JAX tracer (inside ``tf.function``, a custom gradient's backward, ``jax.jit``)."""
+    return isinstance(t._v, jax.core.Tracer)  # pyright: ignore[reportAttributeAccessIssue]
+
+
 def _device_name(value: Any) -> str:
     try:
         dev = next(iter(value.devices()))
@@ -312,6 +322,26 @@ class Tensor(TensorBase, TensorOperators):
     tf.Tensor([2. 4. 6.], shape=(3,), dtype=float32)
     >>> t
     <tf.Tensor: shape=(3,), dtype=float32, numpy=array([1., 2., 3.], dtype=float32)>
+
+    Inside ``tf.function``, a custom gradient's backward function, or any JAX trace, a tensor's value
+    is not known yet, and it prints in TF's symbolic form (``tf.print`` prints its value when the
+    program runs):
+
+    >>> @tf.function
+    ... def f(x):
+    ...     print(x * 2, repr(x))
+    ...     return x
+    >>> _ = f(tf.constant([1.0, 2.0]))
+    Tensor("traced:0", shape=(2,), dtype=float32) <tf.Tensor 'traced:0' shape=(2,) dtype=float32>
+
+    Differences from TensorFlow:
+      * A traced tensor's name (in its symbolic form and ``.name``) is always ``traced:0``: tapejax
+        tensors have no graph names, where TF gives the argument's or the op's (``Tensor("x:0", ...)``,
+        ``Tensor("mul:0", ...)``). The shape is always fully known (XLA shapes are static), where TF
+        may print ``None`` dims.
+      * A custom gradient's backward function is traced (it runs as part of a compiled program), so
+        Python's ``print`` there shows this symbolic form while it is traced, where eager TF runs it
+        eagerly and prints the values each time; ``tf.print`` prints them in both.
     """
 
     __slots__ = ("__weakref__",)  # TF's EagerTensor accepts weak references
@@ -343,10 +373,23 @@ class Tensor(TensorBase, TensorOperators):
 
     @property
     def name(self) -> str:
+        if _is_traced(self):
+            return TRACED_NAME
         raise AttributeError("Tensor.name is undefined when eager execution is enabled.")
 
     def __format__(self, format_spec: str) -> str:
-        """``f"{t:.4f}"`` formats the value, as TF's (``f"{t}"`` is the numpy value's text)."""
+        """``f"{t:.4f}"`` formats the value, as TF's (``f"{t}"`` is the numpy value's text).
+
+        A traced tensor has no value yet: ``f"{t}"`` is its symbolic form, a format spec raises.
+        """
+        if _is_traced(self):
+            if not format_spec:
+                return str(self)
+            raise TypeError(
+                f"unsupported format string passed to Tensor.__format__: {format_spec!r} formats a value, and "
+                f"{self} is traced (inside tf.function or a custom gradient), its value not known until the "
+                "program runs. Fix: tf.print(t) prints the value then (or format it outside the function)."
+            )
         return format(self.numpy(), format_spec)
 
     def numpy(self) -> Any:
@@ -367,9 +410,13 @@ class Tensor(TensorBase, TensorOperators):
 
     # -- Python protocol --------------------------------------------------------------------------
     def __repr__(self) -> str:
+        if _is_traced(self):
+            return f"<tf.Tensor '{TRACED_NAME}' shape={self.shape} dtype={self.dtype.name}>"
         return f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, numpy={_numpy_text(_host(self), True)}>"
 
     def __str__(self) -> str:
+        if _is_traced(self):
+            return f'Tensor("{TRACED_NAME}", shape={self.shape}, dtype={self.dtype.name})'
         return f"tf.Tensor({_numpy_text(_host(self), False)}, shape={self.shape}, dtype={self.dtype.name})"
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
