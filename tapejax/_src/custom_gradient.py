@@ -165,9 +165,28 @@ def _build_op(
                 x_grads = _check_grads(grad_fn(*upstream), n_x)
                 v_grads = [None] * len(variables)
         del ys
-        return tuple(_to_ct(g, a) for g, a in zip(x_grads + v_grads, arrays, strict=True))
+        cts_in = tuple(_to_ct(g, a) for g, a in zip(x_grads + v_grads, arrays, strict=True))
+        none_grads[:] = [i for i, c in enumerate(cts_in) if c is None]
+        return cts_in
 
     impl.defvjp(fwd, bwd)
+    none_grads: list[int] = []  # the inputs grad_fn gave None, on bwd's last trace
+    found: dict[Any, tuple[frozenset[int], ...]] = {}
+
+    def deps(params: Any, avals: tuple[tuple[tuple[int, ...], Any], ...]) -> tuple[frozenset[int], ...]:
+        """TF's connectivity: a gradient reaches every input grad_fn returns a value for (even zeros),
+        through every output; an input it returns None for gets None. Found by tracing the backward
+        pass once per input shapes and dtypes."""
+        if avals not in found:
+
+            def probe(*arrays: Any) -> Any:
+                outs, vjp = jax.vjp(impl, *arrays)
+                return outs, vjp(tuple(jnp.ones_like(o) for o in outs))
+
+            outs, _ = jax.eval_shape(probe, *[jax.ShapeDtypeStruct(shape, dtype) for shape, dtype in avals])
+            reached = frozenset(range(len(avals))) - frozenset(none_grads)
+            found[avals] = (reached,) * len(outs)
+        return found[avals]
 
     def plain(*arrays: Any) -> tuple[Any, ...]:
         return flat_out(call_f(arrays)[0])
@@ -198,6 +217,7 @@ def _build_op(
         multiple_results=True,
         runs_user_code=True,
         jvp_impl=forward,
+        deps=deps,
     )
 
 

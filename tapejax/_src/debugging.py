@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from tapejax._src import backward
 from tapejax._src.core import TensorBase, VariableBase
 from tapejax._src.tape import GradientTape, _is_inexact
 
@@ -17,11 +18,16 @@ def _describe(x: Any) -> str:
     return f"tensor {np.dtype(v.dtype).name}{list(v.shape)}"
 
 
-def _reach(tape: GradientTape, start: set[Any]) -> set[Any]:
+def _reach(tape: GradientTape, start: set[Any], blocked: list[Any] | None = None) -> set[Any]:
+    """The ids a gradient reaches from ``start``; ``blocked`` collects the nodes (recorded pullbacks,
+    custom gradients) a path entered but whose outputs do not depend on it."""
     reach = set(start)
     for node in tape._nodes:
         if any(isinstance(t, TensorBase) and id(t) in reach for t in node.inputs):
-            reach.update(id(o) for o in node.outputs)
+            outs = backward.reached_outputs(node, reach)
+            if not outs and blocked is not None:
+                blocked.append(node)
+            reach.update(id(o) for o in outs)
     return reach
 
 
@@ -108,9 +114,23 @@ def explain_gradient(tape: GradientTape, target: Any, source: Any) -> str:
             )
         ids = {id(source)}
     target_id = None if isinstance(target, VariableBase) else id(target)
-    reach = _reach(tape, ids)
+    blocked: list[Any] = []
+    reach = _reach(tape, ids, blocked)
     if target_id is not None and target_id in reach:
         return "not None: the target depends on the source through recorded ops."
+    for node in blocked:
+        if node.op.name.startswith("CustomGradient"):
+            return (
+                f"None: the path from the source goes through the custom gradient {node.op.name[15:-1]!r}, whose "
+                "grad_fn returned None for that input, so no gradient flows back through it (as in TF)."
+            )
+    if blocked:
+        return (
+            f"None: the target depends on the source only through a gradient another tape computed "
+            f"({blocked[0].op.name}), and that gradient does not depend on the source: its derivative has no "
+            "path back (e.g. the derivative of 3 * x is constant, so the second derivative is None, as in TF). "
+            "Pass unconnected_gradients=tf.UnconnectedGradients.ZERO to get zeros."
+        )
     if target_id is not None and target_id in tape._cut:
         return (
             f"None: the target was computed through the non-differentiable op {tape._cut[target_id][0]} "
