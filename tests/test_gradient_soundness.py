@@ -412,3 +412,89 @@ def test_explain_gradient_explains_a_higher_order_none():
     msg = explain_gradient(t2, g, x)
     assert msg.startswith("None: the target depends on the source only through a gradient"), msg
     assert t2.gradient(g, x) is None
+
+
+# -- the same classes through tf.function (one recorded op: its derivative's dataflow decides) ----
+
+
+def test_function_output_that_does_not_depend_on_an_input_gives_none():
+    @tf.function
+    def f(x, y):
+        return x * 2.0
+
+    x, y = tf.constant(1.0), tf.constant(2.0)
+    with tf.GradientTape() as t:
+        t.watch([x, y])
+        s = f(x, y)
+    gx, gy = t.gradient(s, [x, y])
+    assert float(gx) == 2.0
+    assert gy is None  # TF 2.21: None (was zeros)
+
+
+def test_function_through_ops_without_gradient_gives_none():
+    @tf.function
+    def f(x):
+        return tf.round(x) + tf.stop_gradient(x)
+
+    x = tf.constant(1.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        s = f(x)
+    assert t.gradient(s, x) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "fn", "first", "second"),
+    [  # TF 2.21: value of the gradient of fn(x) through a tf.function, and of d/dx of d(fn(x) * x)/dx
+        ("relu", tf.nn.relu, 1.0, 2.0),
+        ("sign", tf.sign, 0.0, 0.0),
+        ("maximum", lambda x: tf.maximum(x, 2.0), 0.0, 0.0),
+        ("floor", tf.floor, None, None),
+        ("where", lambda x: tf.where(x > 0, x, 0.0), 1.0, 2.0),
+    ],
+)
+def test_function_gradient_none_ness_matches_tf(name, fn, first, second):
+    x = tf.constant(0.7)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        s = tf.function(fn)(x)
+    g = t.gradient(s, x)
+    assert (None if g is None else float(g)) == first
+
+    @tf.function
+    def h(x):
+        with tf.GradientTape() as t1:
+            t1.watch(x)
+            y = fn(x) * x
+        return t1.gradient(y, x)
+
+    with tf.GradientTape() as t:
+        t.watch(x)
+        s = h(x)
+    gg = t.gradient(s, x)
+    assert (None if gg is None else float(gg)) == second
+
+
+def test_function_second_derivative_with_no_path_is_none():
+    @tf.function
+    def h(x):
+        with tf.GradientTape() as t1:
+            t1.watch(x)
+            y = 3.0 * x
+        return t1.gradient(y, x)
+
+    x = tf.constant(1.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        s = h(x)
+    assert float(s) == 3.0
+    assert t.gradient(s, x) is None
+
+
+def test_sign_gradient_is_zeros_even_for_an_infinite_upstream():
+    x = tf.constant([-2.0, 0.0, 3.0])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = tf.sign(x)
+    g = t.gradient(y, x, output_gradients=tf.constant([np.inf, 1.0, np.nan]))
+    np.testing.assert_array_equal(_val(g), [0.0, 0.0, 0.0])  # TF: zeros(shape(x))

@@ -81,3 +81,37 @@ def deps_of(fn: Callable[..., Any]) -> Callable[..., tuple[frozenset[int], ...]]
         return found
 
     return deps
+
+
+def vjp_input_deps(
+    fn: Callable[..., Any], avals: Sequence[tuple[tuple[int, ...], Any]]
+) -> tuple[frozenset[int], ...]:
+    """Per flat output of ``fn``, the positions of the inputs its cotangent reaches in ``fn``'s
+    reverse-mode derivative: TF's first-order rule for a whole traced function (an op with no
+    gradient, ``round`` or ``stop_gradient``, passes nothing back; ``relu`` passes its mask)."""
+    specs = [jax.ShapeDtypeStruct(shape, dtype) for shape, dtype in avals]
+    outs = jax.tree_util.tree_leaves(jax.eval_shape(fn, *specs))
+    diff = [k for k, o in enumerate(outs) if _inexact(o)]
+
+    def pullback(primals: Any, cts: Any) -> Any:
+        _, vjp = jax.vjp(lambda *p: tuple(jax.tree_util.tree_leaves(fn(*p))[k] for k in diff), *primals)
+        return vjp(tuple(cts))
+
+    ct_specs = [jax.ShapeDtypeStruct(outs[k].shape, outs[k].dtype) for k in diff]
+    jaxpr = jax.make_jaxpr(pullback)(specs, ct_specs).jaxpr
+    labels = [_NONE] * len(specs) + [frozenset((k,)) for k in diff]
+    reached = _walk(jaxpr, labels)  # per input: the outputs whose cotangents reach it
+    return tuple(frozenset(i for i, r in enumerate(reached) if k in r) for k in range(len(outs)))
+
+
+def vjp_deps_of(fn: Callable[..., Any]) -> Callable[..., tuple[frozenset[int], ...]]:
+    """An ``Op.deps`` from :func:`vjp_input_deps`, cached per input shapes and dtypes."""
+    cache: dict[Any, tuple[frozenset[int], ...]] = {}
+
+    def deps(params: Any, avals: tuple[tuple[tuple[int, ...], Any], ...]) -> tuple[frozenset[int], ...]:
+        found = cache.get(avals)
+        if found is None:
+            found = cache[avals] = vjp_input_deps(fn, avals)
+        return found
+
+    return deps

@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax._src import errors
+from tapejax._src import dataflow, errors
 from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, bind, tape_state
 from tapejax._src.tape import in_order_of, order_skeleton
 from tapejax._src.tensor import Tensor, convert_python
@@ -105,11 +105,17 @@ class _Trace:
 
         self.jitted = jax.jit(run)
         n = len(self.variables)
+
+        def impl(*a: Any) -> Any:
+            return self.pure(a[: len(a) - n - 1], a[len(a) - n - 1 : len(a) - 1], a[-1])[0]
+
+        # (deps: an input the function's derivative passes nothing back to gets None, as TF's)
         self.impl_op = Op(
             f"function[{getattr(self.fn, '__name__', 'fn')}]",
-            lambda *a: self.pure(a[: len(a) - n - 1], a[len(a) - n - 1 : len(a) - 1], a[-1])[0],
+            impl,
             multiple_results=True,
             runs_user_code=True,
+            deps=dataflow.vjp_deps_of(impl),
         )
 
     def pure(

@@ -28,6 +28,14 @@ def _abs_real(x: Any) -> Any:
 _abs_real.defjvp(lambda primals, tangents: (jnp.abs(primals[0]), tangents[0] * jnp.sign(primals[0])))
 
 
+@jax.custom_jvp
+def _sign_impl(x: Any) -> Any:
+    return jnp.where(x == 0, jnp.zeros_like(x), jnp.sign(x))  # (sign(-0.0) is +0.0, as TF)
+
+
+_sign_impl.defjvp(lambda primals, tangents: (_sign_impl(primals[0]), _connected_zero_p.bind(tangents[0])))
+
+
 def _abs_impl(x: Any) -> Any:
     if x.dtype.kind not in "fc":
         return jnp.abs(x)
@@ -83,6 +91,17 @@ ad.primitive_transposes[_reads_p] = lambda ct, t, x: [
     ad.Zero(t.aval) if type(ct) is ad.Zero else _reads_p.bind(ct, x),
     None,
 ]
+
+
+# Zeros of ``t``'s shape that still depend on ``t``: the derivative of an op whose TF gradient is
+# zeros rather than None (``Sign``'s is ``zeros(shape(x))``), so that a gradient through it is a
+# value and not None, also where the gradient is taken of a whole tf.function. Linear in ``t``.
+_connected_zero_p = Primitive("tapejax_connected_zero")
+_connected_zero_p.def_impl(jnp.zeros_like)
+_connected_zero_p.def_abstract_eval(lambda t: t)
+mlir.register_lowering(_connected_zero_p, mlir.lower_fun(jnp.zeros_like, multiple_results=False))
+batching.defvectorized(_connected_zero_p)
+ad.deflinear(_connected_zero_p, lambda ct: [_connected_zero_p.bind(ct)])
 
 
 def reads_input(t: Any, x: Any) -> Any:
@@ -154,7 +173,7 @@ _mod = Op("FloorMod", jnp.mod, same_dtype=True)
 _pow = Op("Pow", _pow_impl, same_dtype=True, numeric=True)
 _negative = Op("Neg", jnp.negative)
 _abs = Op("Abs", _abs_impl)
-_sign = Op("Sign", lambda x: jnp.where(x == 0, jnp.zeros_like(x), jnp.sign(x)))  # (sign(-0.0) is +0.0, as TF)
+_sign = Op("Sign", _sign_impl)
 _square = Op("Square", jnp.square)
 _sqrt = Op("Sqrt", _sqrt_impl)
 _rsqrt = Op("Rsqrt", _rsqrt_impl)
