@@ -498,3 +498,44 @@ def test_sign_gradient_is_zeros_even_for_an_infinite_upstream():
         y = tf.sign(x)
     g = t.gradient(y, x, output_gradients=tf.constant([np.inf, 1.0, np.nan]))
     np.testing.assert_array_equal(_val(g), [0.0, 0.0, 0.0])  # TF: zeros(shape(x))
+
+
+# -- captured values: what a custom gradient's backward reads from outside -------------------------
+
+
+def test_custom_gradient_backward_reading_a_captured_watched_tensor_is_differentiable_again():
+    z = tf.constant(2.0)
+    x = tf.constant(3.0)
+    with tf.GradientTape() as outer:
+        outer.watch(z)
+
+        @tf.custom_gradient
+        def f(x):
+            def g(dy):
+                return dy * z * z
+
+            return x * 1.0, g
+
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = f(x)
+        gx = inner.gradient(y, x)
+        s = gx * 1.0
+    assert float(gx) == 4.0
+    assert float(outer.gradient(s, z)) == pytest.approx(4.0)  # TF 2.21: 4.0 (was None)
+
+
+def test_custom_gradient_forward_reading_a_captured_tensor_gives_it_no_first_order_gradient():
+    z = tf.constant(2.0)
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch([z, x])
+
+        @tf.custom_gradient
+        def h(x):
+            return x * z, lambda dy: dy
+
+        y = h(x)
+    gx, gz = t.gradient(y, [x, z])
+    assert float(gx) == 1.0
+    assert gz is None  # TF runs f unrecorded: None

@@ -110,6 +110,31 @@ def _carries(fn: Callable[..., Any], primals: tuple[Any, ...], tangents: tuple[A
     return [not isinstance(v, jex_core.Literal) and v in live for v in jaxpr.outvars]
 
 
+def _captured(fns: tuple[Any, ...], tapes: list[Any], inputs: list[Any]) -> tuple[TensorBase, ...]:
+    """The Tensors a tape watches (or computed) that ``f`` or ``grad_fn`` read from outside (closure
+    cells, module globals) rather than as arguments: a gradient of ``grad_fn`` depends on them."""
+    watched: dict[int, Any] = {}
+    for tape in tapes:
+        watched.update(getattr(tape, "_watched", {}))
+    if not watched:
+        return ()
+    found: dict[int, TensorBase] = {}
+    for fn in fns:
+        values = []
+        for cell in getattr(fn, "__closure__", None) or ():
+            try:
+                values.append(cell.cell_contents)
+            except ValueError:  # an empty cell
+                continue
+        code = getattr(fn, "__code__", None)
+        if code is not None:
+            values += [fn.__globals__[n] for n in code.co_names if n in fn.__globals__]
+        for v in values:
+            if isinstance(v, TensorBase) and id(v) in watched and all(v is not x for x in inputs):
+                found.setdefault(id(v), v)
+    return tuple(found.values())
+
+
 def _build_op(
     f: Callable[..., Any],
     arg_tree: Any,
@@ -118,14 +143,16 @@ def _build_op(
     kwargs: dict[str, Any],
     variables: tuple[VariableBase, ...],
     arg_order: Any,
+    captured: tuple[TensorBase, ...] = (),
 ) -> Op:
     n_x = len(tensor_pos)
+    swapped = (*variables, *captured)
 
     def call_f(arrays: tuple[Any, ...]) -> tuple[Any, Any]:
         args = list(static_args)
         for p, a in zip(tensor_pos, arrays[:n_x], strict=True):
             args[p] = _wrap(a)
-        with _Swap(variables, arrays[n_x:]):  # (dicts in the caller's key order: in_order_of)
+        with _Swap(swapped, arrays[n_x:]):  # (dicts in the caller's key order: in_order_of)
             y, grad_fn = f(*in_order_of(arg_order, jax.tree_util.tree_unflatten(arg_tree, args)), **kwargs)
         return y, grad_fn
 
@@ -144,7 +171,7 @@ def _build_op(
         ys = _as_tensors(y)
         upstream = [_wrap(c) for c in cts]
         trainable = [i for i, v in enumerate(variables) if v.trainable]
-        with _Swap(variables, arrays[n_x:]):
+        with _Swap(swapped, arrays[n_x:]):
             if trainable:
                 out = grad_fn(*upstream, variables=[_wrap(arrays[n_x + i]) for i in trainable])
                 if not isinstance(out, (list, tuple)) or len(out) != 2:
@@ -165,12 +192,15 @@ def _build_op(
                 x_grads = _check_grads(grad_fn(*upstream), n_x)
                 v_grads = [None] * len(variables)
         del ys
-        cts_in = tuple(_to_ct(g, a) for g, a in zip(x_grads + v_grads, arrays, strict=True))
-        none_grads[:] = [i for i, c in enumerate(cts_in) if c is None]
+        # Captured tensors get no gradient (f runs unrecorded, as in TF); they are inputs so that the
+        # ops of grad_fn that read them are differentiated with respect to them (higher order).
+        c_grads = [None] * len(captured)
+        cts_in = tuple(_to_ct(g, a) for g, a in zip(x_grads + v_grads + c_grads, arrays, strict=True))
+        none_grads[0] = frozenset(i for i, c in enumerate(cts_in) if c is None)
         return cts_in
 
     impl.defvjp(fwd, bwd)
-    none_grads: list[int] = []  # the inputs grad_fn gave None, on bwd's last trace
+    none_grads: list[frozenset[int] | None] = [None]  # the inputs grad_fn gave None, on bwd's last trace
     found: dict[Any, tuple[frozenset[int], ...]] = {}
 
     def deps(params: Any, avals: tuple[tuple[tuple[int, ...], Any], ...]) -> tuple[frozenset[int], ...]:
@@ -183,8 +213,10 @@ def _build_op(
                 outs, vjp = jax.vjp(impl, *arrays)
                 return outs, vjp(tuple(jnp.ones_like(o) for o in outs))
 
+            none_grads[0] = None
             outs, _ = jax.eval_shape(probe, *[jax.ShapeDtypeStruct(shape, dtype) for shape, dtype in avals])
-            reached = frozenset(range(len(avals))) - frozenset(none_grads)
+            # (if JAX reused an earlier trace of bwd, nothing was noted: every input is connected)
+            reached = frozenset(range(len(avals))) - (none_grads[0] or frozenset())
             found[avals] = (reached,) * len(outs)
         return found[avals]
 
@@ -289,20 +321,30 @@ def custom_gradient(f: Callable[..., Any] | None = None) -> Any:
                 f"variables: {[v.name for v in trainable]}"  # type: ignore[attr-defined]
             )
         static = tuple(None if i in tensor_pos else a for i, a in enumerate(leaves))
-        key = (f, arg_tree, tensor_pos, static, tuple(sorted(kwargs.items())), tuple(id(v) for v in variables))
+        captured = _captured((f, grad_fn), tapes, inputs)
+        key = (
+            f,
+            arg_tree,
+            tensor_pos,
+            static,
+            tuple(sorted(kwargs.items())),
+            tuple(id(v) for v in variables),
+            tuple(id(c) for c in captured),
+        )
         try:
             op = _OPS.get(key)
         except TypeError:  # unhashable Python arguments: build (and compile) afresh
             key, op = None, None
         if op is None:
-            op = _build_op(f, arg_tree, tensor_pos, static, kwargs, variables, order_skeleton(list(args)))
+            op = _build_op(f, arg_tree, tensor_pos, static, kwargs, variables, order_skeleton(list(args)), captured)
             if key is not None:
                 if len(_OPS) > 256:
                     _OPS.clear()
                 _OPS[key] = op
-        rec_args = (*xs, *variables)
+        rec_args = (*xs, *variables, *captured)
         ys, y_tree = flatten(y)
-        if any(isinstance(t._v, jax.core.Tracer) for t in (*ys, *rec_args) if isinstance(t, (TensorBase, VariableBase))):  # pyright: ignore[reportAttributeAccessIssue]
+        values = [t._v for t in (*ys, *rec_args) if isinstance(t, (TensorBase, VariableBase))]
+        if any(isinstance(v, jax.core.Tracer) for v in values):  # pyright: ignore[reportAttributeAccessIssue]
             # Under a trace (tf.function, tf.cond, a backward function): the op itself computes the
             # outputs, so that the traced program holds the custom gradient (jax.custom_vjp) for
             # whatever differentiates it later; bind records it on the tapes as any op.
