@@ -6,6 +6,13 @@ epsilon inside the bias correction and defaults it to 1e-8; Keras uses the "epsi
 ``max(norm, clipnorm)``), so each rule here is transcribed from ``keras/src/optimizers/*.py``
 operation by operation, in the variable's dtype, in Keras's order of operations.
 
+Hyper-parameters enter each formula as Keras on TensorFlow gives them: where Keras writes
+``ops.cast(self.beta_1, variable.dtype)`` the value is ``float32(beta_1)`` widened (TF converts a
+Python float to a float32 tensor before casting it; see :func:`keras_cast`), and where it uses the Python
+float itself (``1 - self.beta_1``, ``self.epsilon``) it is the exact double. For float32 Variables
+the two are the same number; for float64 ones they differ by a float32 rounding (about 1e-8
+relative), which Keras's results carry.
+
 Every transformation is an ``optax.GradientTransformationExtraArgs`` whose ``update`` takes the
 extra keyword arguments ``learning_rate`` (a scalar, cast to each parameter's dtype, as Keras does)
 and ``step`` (Keras's ``iterations``: the number of updates already applied). It returns *deltas*
@@ -22,6 +29,7 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 
@@ -121,8 +129,28 @@ def _local_step(step: Any, dtype: Any, offset: int = 1) -> Any:
     return (step + offset).astype(dtype)
 
 
-def _pow(base: float, exponent: Any) -> Any:
-    return jnp.power(jnp.asarray(base, exponent.dtype), exponent)
+def keras_cast(value: Any, dtype: Any) -> Any:
+    """``ops.cast(value, dtype)`` of a hyper-parameter as Keras 3 on TensorFlow computes it.
+
+    ``tf.cast`` first converts a Python float to a *float32* tensor, so a float64 Variable sees
+    ``float64(float32(0.9))`` wherever Keras casts a hyper-parameter (``beta_1`` in Adam's
+    ``beta_1 ** t``, SGD's ``momentum``, the weight decay, ...). A NumPy scalar keeps its own dtype
+    in that conversion, as does an int (exactly representable either way).
+
+    >>> import jax.numpy as jnp
+    >>> float(keras_cast(0.9, jnp.float64))
+    0.8999999761581421
+    >>> float(keras_cast(0.9, jnp.float32)) == float(jnp.float32(0.9))
+    True
+    """
+    if isinstance(value, float) and not isinstance(value, np.floating):
+        value = np.float32(value)
+    return jnp.asarray(value, dtype)
+
+
+def _hyper_pow(base: float, exponent: Any) -> Any:
+    """Keras's ``ops.power(ops.cast(base, dtype), local_step)`` (the base rounded as in :func:`keras_cast`)."""
+    return jnp.power(keras_cast(base, exponent.dtype), exponent)
 
 
 def sgd(momentum: float = 0.0, nesterov: bool = False) -> optax.GradientTransformationExtraArgs:
@@ -133,7 +161,7 @@ def sgd(momentum: float = 0.0, nesterov: bool = False) -> optax.GradientTransfor
 
     def update_leaf(g: Any, slots: tuple[Any, ...], lr: Any, step: Any, glob: Any) -> tuple[Any, tuple[Any, ...]]:
         (m,) = slots
-        mu = jnp.asarray(momentum, g.dtype)
+        mu = keras_cast(momentum, g.dtype)
         m = m * mu - g * lr
         delta = m * mu - g * lr if nesterov else m
         return delta, (m,)
@@ -152,7 +180,7 @@ def adam(
     def update_leaf(g: Any, slots: tuple[Any, ...], lr: Any, step: Any, glob: Any) -> tuple[Any, tuple[Any, ...]]:
         m, v = slots[0], slots[1]
         t = _local_step(step, g.dtype)
-        alpha = lr * jnp.sqrt(1 - _pow(beta_2, t)) / (1 - _pow(beta_1, t))
+        alpha = lr * jnp.sqrt(1 - _hyper_pow(beta_2, t)) / (1 - _hyper_pow(beta_1, t))
         m = m + (g - m) * (1 - beta_1)
         v = v + (_square_of(g) - v) * (1 - beta_2)
         if amsgrad:
@@ -202,7 +230,8 @@ def adagrad(initial_accumulator_value: float = 0.1, epsilon: float = 1e-7) -> op
     """Keras ``Adagrad``: ``a += g^2; v -= lr * g / sqrt(a + eps)``. Slot: ``(accumulator,)``."""
 
     def init_leaf(p: Any) -> tuple[Any, ...]:
-        return (jnp.full_like(p, initial_accumulator_value),)
+        # Keras's Constant initializer computes ops.cast(value, dtype) * ones.
+        return (jnp.full_like(p, keras_cast(initial_accumulator_value, p.dtype)),)
 
     def update_leaf(g: Any, slots: tuple[Any, ...], lr: Any, step: Any, glob: Any) -> tuple[Any, tuple[Any, ...]]:
         acc = slots[0] + _square_of(g)
@@ -239,7 +268,7 @@ def adamax(beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7) ->
 
     def update_leaf(g: Any, slots: tuple[Any, ...], lr: Any, step: Any, glob: Any) -> tuple[Any, tuple[Any, ...]]:
         m, u = slots
-        beta_1_power = _pow(beta_1, _local_step(step, g.dtype))
+        beta_1_power = _hyper_pow(beta_1, _local_step(step, g.dtype))
         m = m + (g - m) * (1 - beta_1)
         u = jnp.maximum(beta_2 * u, _abs_of(g))
         return -((lr * m) / ((1 - beta_1_power) * (u + epsilon))), (m, u)
@@ -261,21 +290,26 @@ def nadam(beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7) -> 
     def update_glob(glob: tuple[Any, ...], step: Any) -> tuple[Any, ...]:
         (u_product,) = glob
         dtype = u_product.dtype
-        return (u_product * beta_1 * (1.0 - 0.5 * _pow(0.96, _local_step(step, dtype))),)
+        # Keras's _backend_update_step uses the Python floats beta_1 and 0.96 here, not their casts.
+        return (u_product * beta_1 * (1.0 - 0.5 * jnp.power(jnp.asarray(0.96, dtype), _local_step(step, dtype))),)
 
     def update_leaf(g: Any, slots: tuple[Any, ...], lr: Any, step: Any, glob: Any) -> tuple[Any, tuple[Any, ...]]:
         dtype = g.dtype
         m, v = slots
         local_step = _local_step(step, dtype)
         next_step = _local_step(step, dtype, 2)
-        b1 = jnp.asarray(beta_1, dtype)
-        u_t = b1 * (1.0 - 0.5 * _pow(0.96, local_step))
-        u_t_1 = b1 * (1.0 - 0.5 * _pow(0.96, next_step))
+        # Keras casts beta_1, beta_2 and the decay 0.96 once and uses the cast values throughout,
+        # (1 - beta_1) and (1 - beta_2) included.
+        b1 = keras_cast(beta_1, dtype)
+        b2 = keras_cast(beta_2, dtype)
+        decay = keras_cast(0.96, dtype)
+        u_t = b1 * (1.0 - 0.5 * jnp.power(decay, local_step))
+        u_t_1 = b1 * (1.0 - 0.5 * jnp.power(decay, next_step))
         u_product_t = glob[0].astype(dtype)
         u_product_t_1 = u_product_t * u_t_1
-        beta_2_power = _pow(beta_2, local_step)
-        m = m + (g - m) * (1 - beta_1)
-        v = v + (_square_of(g) - v) * (1 - beta_2)
+        beta_2_power = jnp.power(b2, local_step)
+        m = m + (g - m) * (1 - b1)
+        v = v + (_square_of(g) - v) * (1 - b2)
         m_hat = (u_t_1 * m) / (1 - u_product_t_1) + ((1 - u_t) * g) / (1 - u_product_t)
         v_hat = v / (1 - beta_2_power)
         return -((m_hat * lr) / (jnp.sqrt(v_hat) + epsilon)), (m, v)
@@ -288,8 +322,8 @@ def lion(beta_1: float = 0.9, beta_2: float = 0.99) -> optax.GradientTransformat
 
     def update_leaf(g: Any, slots: tuple[Any, ...], lr: Any, step: Any, glob: Any) -> tuple[Any, tuple[Any, ...]]:
         (m,) = slots
-        b1 = jnp.asarray(beta_1, g.dtype)
-        b2 = jnp.asarray(beta_2, g.dtype)
+        b1 = keras_cast(beta_1, g.dtype)
+        b2 = keras_cast(beta_2, g.dtype)
         delta = -(lr * jnp.sign(m * b1 + g * (1.0 - b1)))
         return delta, (m * b2 + g * (1.0 - b2),)
 
