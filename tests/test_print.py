@@ -395,3 +395,17 @@ def test_tf_print_rejects_an_unsupported_stream_and_unknown_keywords(tmp_path: A
         tf.print("x", output_stream=f)
     with pytest.raises(ValueError, match=r"Unrecognized keyword arguments for tf\.print"):
         tf.print("x", foo=1)
+
+
+def test_print_of_variable_inside_function_gives_tf_graph_form(capsys):
+    v = tf.Variable(2.0, name="w")
+
+    @tf.function
+    def f(x):
+        print(v)
+        print(repr(v))
+        return x + v
+
+    assert float(f(tf.constant(1.0))) == 3.0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines and all(line == "<tf.Variable 'w:0' shape=() dtype=float32>" for line in lines)  # TF 2.21

@@ -43,6 +43,11 @@ class _Discovery:
             self.originals[id(var)] = var._value
 
 
+def in_trace() -> bool:
+    """Whether a tf.function is being traced (its body runs on symbolic values)."""
+    return any(isinstance(t, _Discovery) for t in tape_state.tapes)
+
+
 def lifted_states() -> list[Any]:
     """Global mutable states lifted like Variables (the random generator's key)."""
     from tapejax._src import random_state
@@ -265,7 +270,7 @@ class Function:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         leaves, arg_tree = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor_leaf)
-        if any(isinstance(t, _Discovery) for t in tape_state.tapes) or any(_is_traced(x) for x in leaves):
+        if in_trace() or any(_is_traced(x) for x in leaves):
             # Called while an enclosing tf.function / gradient is being traced: run inline, so the
             # enclosing trace sees (and lifts) the Variables this function reads and assigns.
             return self.python_function(*args, **kwargs)

@@ -269,6 +269,11 @@ class Variable(VariableBase, TensorOperators):
 
     # -- Python protocol ----------------------------------------------------------------------------
     def __repr__(self) -> str:
+        from tapejax._src.function import in_trace
+
+        # Inside tf.function (also before the Variable is lifted): TF's graph form, without the value.
+        if in_trace() or isinstance(self._v, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
+            return f"<tf.Variable '{self._name}' shape={self.shape} dtype={self.dtype.name}>"
         return (
             f"<tf.Variable '{self._name}' shape={self.shape} dtype={self.dtype.name}, "
             f"numpy={_numpy_text(self._value, True)}>"
