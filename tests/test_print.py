@@ -222,11 +222,6 @@ def test_tf_print_returns_none() -> None:
     assert tf.print("x", output_stream=sys.stdout) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="function.py: the first call of a tf.function that discovers Variables runs its compiled "
-    "program once more after lifting them, so its tf.print effects run twice",
-)
 def test_tf_print_in_function_that_discovers_variables_prints_once_on_first_call(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

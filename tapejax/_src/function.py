@@ -177,6 +177,16 @@ class _Trace:
             # Everything else raised while tracing (the user's own errors, tapejax's eager TypeError /
             # ValueError) propagates unchanged, as in TF; pure() has already restored the Variables.
             try:
+                if _avals(xs, var_vals) not in self.out_meta:
+                    # A new signature: trace it first without running it (jit reuses this trace), so
+                    # that a program that discovers Variables is not run once before they are lifted
+                    # (its effects, tf.print, would happen twice).
+                    jax.eval_shape(self.jitted, xs, var_vals, states[0]._value)
+                    if self.discovered:
+                        self.variables.extend(self.discovered.values())
+                        self.discovered = {}
+                        self._build()
+                        continue
                 outs, new_vals, new_rng = self.jitted(xs, var_vals, states[0]._value)
             except _TRACER_VALUE_ERRORS as e:
                 raise errors.OperatorNotAllowedInGraphError(
