@@ -539,3 +539,30 @@ def test_custom_gradient_forward_reading_a_captured_tensor_gives_it_no_first_ord
     gx, gz = t.gradient(y, [x, z])
     assert float(gx) == 1.0
     assert gz is None  # TF runs f unrecorded: None
+
+
+def test_traced_cond_input_read_only_through_round_gets_none():
+    @tf.function
+    def f(x, y):
+        with tf.GradientTape() as t:
+            t.watch([x, y])
+            r = tf.cond(x > 0, lambda: x * 2.0, lambda: tf.round(y))
+        return t.gradient(r, [x, y])
+
+    gx, gy = f(tf.constant(1.0), tf.constant(2.0))
+    assert float(gx) == 2.0
+    assert gy is None  # TF 2.21: None (was zeros)
+
+
+def test_traced_bounded_while_loop_input_it_does_not_read_gets_none():
+    @tf.function
+    def f(x, y):
+        with tf.GradientTape() as t:
+            t.watch([x, y])
+            body = lambda i, a: (i + 1, a * x)  # noqa: E731
+            r = tf.while_loop(lambda i, a: i < 3, body, [0, tf.constant(1.0)], maximum_iterations=3)[1]
+        return t.gradient(r, [x, y])
+
+    gx, gy = f(tf.constant(1.0), tf.constant(2.0))
+    assert float(gx) == 3.0
+    assert gy is None

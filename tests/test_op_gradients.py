@@ -4,10 +4,11 @@ every differentiable op of the op table is exercised by some entry."""
 
 from __future__ import annotations
 
-import dataclasses
 import gc
+import importlib
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import jax
@@ -20,17 +21,8 @@ from tapejax._src import backward, core, lazy
 from tapejax._src.tape import GradientTape
 
 
-@dataclasses.dataclass(frozen=True)
-class Case:
-    name: str
-    tf_fn: Callable[..., Any]  # f(*tapejax tensors) -> tensor
-    jnp_fn: Callable[..., Any]  # the same program on jax arrays
-    shapes: tuple[tuple[int, ...], ...]
-    domain: str = "any"  # "any", "pos" (0.5..2), "unit" (-0.9..0.9), "spd" (symmetric positive definite)
-    # Orders of the float64 numerical check. 0 where TF's gradient is by definition not the true
-    # derivative (stop_gradient); 1 where only TF's second derivative is not (moments stops the
-    # gradient through the mean inside the variance, as TF does).
-    numeric_order: int = 2
+from op_case import Case
+
 
 
 def _complex(x: Any) -> Any:
@@ -284,6 +276,10 @@ CASES: list[Case] = [
         numeric_order=0,
     ),
 ]
+
+# Op families added later keep their cases in tests/op_cases_<family>.py (a ``CASES`` list each).
+for _path in sorted(Path(__file__).parent.glob("op_cases_*.py")):
+    CASES.extend(importlib.import_module(_path.stem).CASES)
 
 
 def _inputs(case: Case, dtype: Any, seed: int = 0) -> list[np.ndarray]:

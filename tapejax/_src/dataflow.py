@@ -111,7 +111,12 @@ def vjp_deps_of(fn: Callable[..., Any]) -> Callable[..., tuple[frozenset[int], .
     def deps(params: Any, avals: tuple[tuple[tuple[int, ...], Any], ...]) -> tuple[frozenset[int], ...]:
         found = cache.get(avals)
         if found is None:
-            found = cache[avals] = vjp_input_deps(fn, avals)
+            try:
+                found = vjp_input_deps(fn, avals)
+            except Exception:  # noqa: BLE001 - no reverse mode (lax.while_loop): the gradient says so later
+                n_out = len(jax.tree_util.tree_leaves(jax.eval_shape(fn, *[jax.ShapeDtypeStruct(*a) for a in avals])))
+                found = (frozenset(range(len(avals))),) * n_out
+            cache[avals] = found
         return found
 
     return deps

@@ -523,7 +523,8 @@ def _traced_op(name: str, impl: Callable[..., Any], inputs: list[Any], consts: l
         for v in getattr(tape, "_vars", {}).values():
             known.setdefault(id(v._v), v)
     args = [*inputs, *[known.get(id(c), c) for c in consts]]
-    return list(bind(Op(name, impl, multiple_results=True, runs_user_code=True), *args))
+    op = Op(name, impl, multiple_results=True, runs_user_code=True, deps=dataflow.vjp_deps_of(impl))
+    return list(bind(op, *args))
 
 
 def _rebuild(tree: Any, arrays: Any) -> Any:

@@ -338,8 +338,9 @@ class GradientTape(Tape):
     outer tape records that program as one op; which of its outputs depend on which of its inputs
     is read from the program's dataflow, so a higher-order gradient with no path to a source (the
     second derivative of ``3 * x``) is ``None``, as TF's, and zeros where TF's gradient kernels keep
-    a zero-valued dependency (relu, abs). Inside an unrolled control-flow op (``tf.while_loop`` in a
-    ``tf.function``) every output is taken to depend on every input: zeros where TF may say ``None``.
+    a zero-valued dependency (relu, abs, sign). Through a traced ``tf.while_loop`` without
+    ``maximum_iterations`` (no reverse mode) every output is taken to depend on every input: zeros
+    where TF may say ``None``.
     """
 
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
