@@ -566,3 +566,17 @@ def test_traced_bounded_while_loop_input_it_does_not_read_gets_none():
     gx, gy = f(tf.constant(1.0), tf.constant(2.0))
     assert float(gx) == 3.0
     assert gy is None
+
+
+def test_explain_gradient_explains_a_function_input_its_derivative_does_not_reach():
+    @tf.function
+    def f(x):
+        return tf.round(x) * 2.0
+
+    x = tf.constant(1.2)
+    with tf.GradientTape(persistent=True) as t:
+        t.watch(x)
+        y = f(x)
+    assert t.gradient(y, x) is None
+    msg = explain_gradient(t, y, x)
+    assert msg.startswith("None: the path from the source enters function[f]"), msg

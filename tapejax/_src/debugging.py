@@ -124,12 +124,19 @@ def explain_gradient(tape: GradientTape, target: Any, source: Any) -> str:
                 f"None: the path from the source goes through the custom gradient {node.op.name[15:-1]!r}, whose "
                 "grad_fn returned None for that input, so no gradient flows back through it (as in TF)."
             )
+    for node in blocked:
+        if node.op.name in ("Gradient", "Jacobian", "BatchJacobian", "Jvp"):
+            return (
+                f"None: the target depends on the source only through a gradient another tape computed "
+                f"({node.op.name}), and that gradient does not depend on the source: its derivative has no "
+                "path back (e.g. the derivative of 3 * x is constant, so the second derivative is None, as in TF). "
+                "Pass unconnected_gradients=tf.UnconnectedGradients.ZERO to get zeros."
+            )
     if blocked:
         return (
-            f"None: the target depends on the source only through a gradient another tape computed "
-            f"({blocked[0].op.name}), and that gradient does not depend on the source: its derivative has no "
-            "path back (e.g. the derivative of 3 * x is constant, so the second derivative is None, as in TF). "
-            "Pass unconnected_gradients=tf.UnconnectedGradients.ZERO to get zeros."
+            f"None: the path from the source enters {blocked[0].op.name}, whose derivative does not reach that "
+            "input (inside, it is only used through ops with no gradient: tf.round, tf.stop_gradient, a "
+            "comparison, a cast to an integer), as in TF."
         )
     if target_id is not None and target_id in tape._cut:
         return (
