@@ -9,6 +9,7 @@ from tapejax import errors as errors
 from tapejax import keras as keras
 from tapejax import linalg as linalg
 from tapejax import math as math
+from tapejax import nest as nest
 from tapejax import nn as nn
 from tapejax import optimizers as optimizers
 from tapejax import random as random

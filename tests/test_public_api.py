@@ -21,6 +21,7 @@ NAMESPACES = {
         sparse_softmax_cross_entropy_with_logits tanh""",
     "linalg": "cholesky det einsum eye global_norm inv matmul matrix_transpose matvec norm solve tensordot transpose",
     "random": "normal set_seed shuffle truncated_normal uniform",
+    "nest": "assert_same_structure flatten is_nested map_structure pack_sequence_as",
     "errors": """OpError CancelledError UnknownError InvalidArgumentError DeadlineExceededError NotFoundError
         AlreadyExistsError PermissionDeniedError ResourceExhaustedError FailedPreconditionError AbortedError
         OutOfRangeError UnimplementedError InternalError UnavailableError DataLossError UnauthenticatedError
@@ -33,7 +34,7 @@ NAMESPACES = {
 }
 
 TOP_LEVEL = """
-    Tensor TensorShape Variable DType as_dtype newaxis math nn linalg random errors dtypes
+    Tensor TensorShape Variable DType as_dtype newaxis math nn linalg random errors dtypes nest
     float16 bfloat16 float32 float64 half double int8 int16 int32 int64 uint8 uint16 uint32 uint64 bool complex64
     complex128
     constant convert_to_tensor zeros ones zeros_like ones_like fill eye range linspace identity cast one_hot
