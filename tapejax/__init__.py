@@ -15,6 +15,11 @@ from tapejax import optimizers as optimizers
 from tapejax import random as random
 from tapejax._src.core import bind as bind
 from tapejax._src.custom_gradient import custom_gradient as custom_gradient
+from tapejax._src.debugging_ops import Assert as Assert
+from tapejax._src.debugging_ops import assert_equal as assert_equal
+from tapejax._src.debugging_ops import assert_greater as assert_greater
+from tapejax._src.debugging_ops import assert_less as assert_less
+from tapejax._src.debugging_ops import assert_rank as assert_rank
 from tapejax._src.custom_gradient import stop_gradient as stop_gradient
 from tapejax._src.dtypes import DType as DType
 from tapejax._src.dtypes import as_dtype as as_dtype

@@ -22,6 +22,12 @@ NAMESPACES = {
     "linalg": "cholesky det einsum eye global_norm inv matmul matrix_transpose matvec norm solve tensordot transpose",
     "random": "normal set_seed shuffle truncated_normal uniform",
     "nest": "assert_same_structure flatten is_nested map_structure pack_sequence_as",
+    "debugging": """Assert assert_all_finite assert_equal assert_greater assert_greater_equal assert_integer assert_less
+        assert_less_equal assert_near assert_negative assert_non_negative assert_non_positive assert_none_equal
+        assert_positive assert_proper_iterable assert_rank assert_rank_at_least assert_rank_in assert_same_float_dtype
+        assert_scalar assert_shapes assert_type check_numerics disable_traceback_filtering enable_traceback_filtering
+        explain_gradient get_log_device_placement is_numeric_tensor is_traceback_filtering_enabled
+        set_log_device_placement""",
     "errors": """OpError CancelledError UnknownError InvalidArgumentError DeadlineExceededError NotFoundError
         AlreadyExistsError PermissionDeniedError ResourceExhaustedError FailedPreconditionError AbortedError
         OutOfRangeError UnimplementedError InternalError UnavailableError DataLossError UnauthenticatedError
@@ -46,6 +52,7 @@ TOP_LEVEL = """
     reshape concat stack unstack split squeeze expand_dims tile gather gather_nd boolean_mask shape size rank
     broadcast_to pad reverse slice sort argsort
     print
+    debugging Assert assert_equal assert_greater assert_less assert_rank
 """
 
 
