@@ -146,3 +146,46 @@ from tapejax._src.tape import UnconnectedGradients as UnconnectedGradients
 from tapejax._src.tensor import Tensor as Tensor
 from tapejax._src.tensor import TensorShape as TensorShape
 from tapejax._src.variable import Variable as Variable
+
+# array, scatter and utility ops; execution context (issue 14)
+from tapejax._src.context import control_dependencies as control_dependencies
+from tapejax._src.context import device as device
+from tapejax._src.context import executing_eagerly as executing_eagerly
+from tapejax._src.context import get_current_name_scope as get_current_name_scope
+from tapejax._src.context import get_static_value as get_static_value
+from tapejax._src.context import gradients as gradients
+from tapejax._src.context import group as group
+from tapejax._src.context import hessians as hessians
+from tapejax._src.context import init_scope as init_scope
+from tapejax._src.context import inside_function as inside_function
+from tapejax._src.context import is_symbolic_tensor as is_symbolic_tensor
+from tapejax._src.context import is_tensor as is_tensor
+from tapejax._src.context import name_scope as name_scope
+from tapejax._src.context import no_op as no_op
+from tapejax._src.context import tuple as tuple  # noqa: A004
+from tapejax._src.ops.misc_ops import broadcast_dynamic_shape as broadcast_dynamic_shape
+from tapejax._src.ops.misc_ops import broadcast_static_shape as broadcast_static_shape
+from tapejax._src.ops.misc_ops import dynamic_partition as dynamic_partition
+from tapejax._src.ops.misc_ops import dynamic_stitch as dynamic_stitch
+from tapejax._src.ops.misc_ops import ensure_shape as ensure_shape
+from tapejax._src.ops.misc_ops import histogram_fixed_width as histogram_fixed_width
+from tapejax._src.ops.misc_ops import histogram_fixed_width_bins as histogram_fixed_width_bins
+from tapejax._src.ops.misc_ops import identity_n as identity_n
+from tapejax._src.ops.misc_ops import meshgrid as meshgrid
+from tapejax._src.ops.misc_ops import parallel_stack as parallel_stack
+from tapejax._src.ops.misc_ops import repeat as repeat
+from tapejax._src.ops.misc_ops import reverse_sequence as reverse_sequence
+from tapejax._src.ops.misc_ops import roll as roll
+from tapejax._src.ops.misc_ops import searchsorted as searchsorted
+from tapejax._src.ops.misc_ops import sequence_mask as sequence_mask
+from tapejax._src.ops.misc_ops import shape_n as shape_n
+from tapejax._src.ops.misc_ops import unique as unique
+from tapejax._src.ops.misc_ops import unique_with_counts as unique_with_counts
+from tapejax._src.ops.misc_ops import unravel_index as unravel_index
+from tapejax._src.ops.scatter_ops import scatter_nd as scatter_nd
+from tapejax._src.ops.scatter_ops import tensor_scatter_nd_add as tensor_scatter_nd_add
+from tapejax._src.ops.scatter_ops import tensor_scatter_nd_max as tensor_scatter_nd_max
+from tapejax._src.ops.scatter_ops import tensor_scatter_nd_min as tensor_scatter_nd_min
+from tapejax._src.ops.scatter_ops import tensor_scatter_nd_sub as tensor_scatter_nd_sub
+from tapejax._src.ops.scatter_ops import tensor_scatter_nd_update as tensor_scatter_nd_update
+from tapejax._src.ops.shape_ops import strided_slice as strided_slice

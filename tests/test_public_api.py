@@ -53,6 +53,12 @@ TOP_LEVEL = """
     broadcast_to pad reverse slice sort argsort
     print
     debugging Assert assert_equal assert_greater assert_less assert_rank
+    scatter_nd tensor_scatter_nd_update tensor_scatter_nd_add tensor_scatter_nd_sub tensor_scatter_nd_min
+    tensor_scatter_nd_max meshgrid repeat roll searchsorted sequence_mask reverse_sequence strided_slice unique
+    unique_with_counts unravel_index dynamic_partition dynamic_stitch shape_n identity_n ensure_shape
+    broadcast_static_shape broadcast_dynamic_shape parallel_stack histogram_fixed_width histogram_fixed_width_bins
+    is_tensor executing_eagerly inside_function get_static_value is_symbolic_tensor device name_scope
+    get_current_name_scope init_scope control_dependencies no_op group tuple gradients hessians
 """
 
 

@@ -6,6 +6,7 @@ static shape so that errors are TF's, raised before anything runs.
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import jax
@@ -484,3 +485,60 @@ def transpose(a: Any, perm: Any = None, conjugate: bool = False, name: str = "tr
     if sorted(p) != list(range(rank)):
         raise utils.invalid_argument(f"Transpose: perm {list(p)} is not a permutation of [0, {rank}).")
     return bind(_transpose, x, perm=p, conjugate=bool(conjugate) and x._v.dtype.kind == "c")
+
+
+def strided_slice(
+    input_: Any,
+    begin: Any,
+    end: Any,
+    strides: Any = None,
+    begin_mask: int = 0,
+    end_mask: int = 0,
+    ellipsis_mask: int = 0,
+    new_axis_mask: int = 0,
+    shrink_axis_mask: int = 0,
+    var: Any = None,
+    name: str | None = None,
+) -> Tensor:
+    """``input_[begin:end:strides]`` spelled as TF's StridedSlice arguments (``tf.strided_slice``).
+
+    Bit ``i`` of a mask applies to entry ``i`` of ``begin``/``end``/``strides``: ``begin_mask`` /
+    ``end_mask`` ignore that bound (the full range), ``ellipsis_mask`` makes the entry ``...``,
+    ``new_axis_mask`` inserts a size-1 axis and ``shrink_axis_mask`` takes the single index
+    ``begin[i]`` (dropping the axis). The same op as ``x[...]`` indexing, with its gradient.
+
+    Raises:
+      InvalidArgumentError: for lengths that differ, a zero stride, more than one ellipsis or an
+        index out of range for a shrunk axis.
+
+    >>> import tapejax as tf
+    >>> x = tf.reshape(tf.range(12), [3, 4])
+    >>> print(tf.strided_slice(x, [0, 1], [3, 4], [2, 2]))
+    tf.Tensor(
+    [[ 1  3]
+     [ 9 11]], shape=(2, 2), dtype=int32)
+    """
+    x = utils.as_tensor(input_, None, "StridedSlice")
+    b, e = utils.static_ints(begin, "begin"), utils.static_ints(end, "end")
+    s = (1,) * len(b) if strides is None else utils.static_ints(strides, "strides")
+    if not len(b) == len(e) == len(s):
+        raise utils.invalid_argument(
+            f"StridedSlice: Expected begin, end, and strides to be 1D equal size tensors, but got shapes "
+            f"[{len(b)}], [{len(e)}], and [{len(s)}] instead."
+        )
+    if bin(ellipsis_mask & ((1 << len(b)) - 1)).count("1") > 1:
+        raise utils.invalid_argument("StridedSlice: Multiple ellipses in slice spec not allowed")
+    key: list[Any] = []
+    for i, (bi, ei, si) in enumerate(zip(b, e, s, strict=True)):
+        bit = 1 << i
+        if si == 0:
+            raise utils.invalid_argument(f"StridedSlice: strides[{i}] must be non-zero")
+        if ellipsis_mask & bit:
+            key.append(Ellipsis)
+        elif new_axis_mask & bit:
+            key.append(None)
+        elif shrink_axis_mask & bit:
+            key.append(bi)
+        else:
+            key.append(builtins.slice(None if begin_mask & bit else bi, None if end_mask & bit else ei, si))
+    return array_ops.strided_slice_from_key(x, tuple(key))

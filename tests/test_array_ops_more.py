@@ -1,0 +1,239 @@
+"""Forward values, dtypes, shapes and errors of the array, scatter and context ops of issue 14
+(expected values checked against TF 2.21)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tapejax as tf
+
+
+def _eq(t: tf.Tensor, want: object, dtype: tf.DType) -> None:
+    assert t.dtype == dtype
+    np.testing.assert_array_equal(t.numpy(), np.asarray(want))
+    assert tuple(t.shape) == np.asarray(want).shape
+
+
+# -- scatter ---------------------------------------------------------------------------------------
+def test_scatter_nd_adds_duplicates_into_zeros() -> None:
+    _eq(tf.scatter_nd([[1], [3], [1]], [1, 2, 3], [5]), [0, 4, 0, 2, 0], tf.int32)
+    _eq(tf.scatter_nd([[1, 0]], [[5.0]], tf.constant([2, 2, 1], tf.int64))[1], [[5.0], [0.0]], tf.float32)
+
+
+def test_tensor_scatter_nd_family_values() -> None:
+    x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+    _eq(tf.tensor_scatter_nd_update(x, [[1]], [[7.0, 8.0]]), [[1, 2], [7, 8]], tf.float32)
+    _eq(tf.tensor_scatter_nd_add(x, [[1, 0], [1, 0]], [1.0, 2.0]), [[1, 2], [6, 4]], tf.float32)
+    _eq(tf.tensor_scatter_nd_sub(x, [[1, 0]], [9.0]), [[1, 2], [-6, 4]], tf.float32)
+    _eq(tf.tensor_scatter_nd_min(x, [[1]], [[0.0, 9.0]]), [[1, 2], [0, 4]], tf.float32)
+    _eq(tf.tensor_scatter_nd_max(x, [[0]], [[0.0, 9.0]]), [[1, 9], [3, 4]], tf.float32)
+    _eq(tf.tensor_scatter_nd_update([True, False], [[1]], [True]), [True, True], tf.bool)
+
+
+def test_scatter_out_of_range_index_raises_invalid_argument() -> None:
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"indices\[1\] = \[7\] does not index into shape \[5\]"):
+        tf.scatter_nd([[1], [7]], [1.0, 2.0], [5])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="does not index"):
+        tf.tensor_scatter_nd_add([[1.0, 2.0]], [[-1, 0]], [9.0])
+
+
+def test_scatter_shape_and_dtype_errors() -> None:
+    with pytest.raises(tf.errors.InvalidArgumentError, match="updates must have shape"):
+        tf.tensor_scatter_nd_add([[1.0, 2.0], [3.0, 4.0]], [[1, 0]], [9.0, 3.0])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Updates shape must have rank at least one"):
+        tf.tensor_scatter_nd_add([[1.0, 2.0]], [0, 0], 9.0)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="int32 or int64"):
+        tf.tensor_scatter_nd_add([1, 2], [[1.0]], [3])
+    with pytest.raises(tf.errors.NotFoundError):
+        tf.tensor_scatter_nd_add([True, False], [[1]], [True])
+
+
+def test_tensor_scatter_update_gradient_masks_the_replaced_slices() -> None:
+    x, u = tf.constant([1.0, 2.0, 3.0]), tf.constant([5.0])
+    with tf.GradientTape() as tape:
+        tape.watch([x, u])
+        y = tf.tensor_scatter_nd_update(x, [[1]], u)
+    gx, gu = tape.gradient(y, [x, u])
+    _eq(gx, [1.0, 0.0, 1.0], tf.float32)
+    _eq(gu, [1.0], tf.float32)
+
+
+def test_tensor_scatter_max_gradient_splits_ties_as_tf() -> None:
+    x, u = tf.constant([1.0, 2.0, 3.0]), tf.constant([2.0, 0.0])
+    with tf.GradientTape() as tape:
+        tape.watch([x, u])
+        y = tf.tensor_scatter_nd_max(x, [[1], [0]], u)
+    gx, gu = tape.gradient(y, [x, u])
+    _eq(gx, [1.0, 0.5, 1.0], tf.float32)
+    _eq(gu, [0.5, 0.0], tf.float32)
+
+
+# -- shapes and arrangement ------------------------------------------------------------------------
+def test_strided_slice_masks() -> None:
+    x = tf.reshape(tf.range(24), [2, 3, 4])
+    _eq(tf.strided_slice(x, [0, 1, 0], [2, 3, 4], [1, 1, 2], shrink_axis_mask=1), [[4, 6], [8, 10]], tf.int32)
+    y = tf.strided_slice(x, [1, 0], [0, 0], [1, 1], end_mask=2, new_axis_mask=2, shrink_axis_mask=1)
+    assert tuple(y.shape) == (1, 3, 4) and int(y[0, 0, 0]) == 12
+    assert tuple(tf.strided_slice(x, [0, 1], [0, -1], [1, -1], ellipsis_mask=1).shape) == (2, 3, 0)
+    _eq(tf.strided_slice(x, [0], [0], begin_mask=1, end_mask=1), x.numpy(), tf.int32)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="equal size"):
+        tf.strided_slice(x, [0, 1], [1])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="non-zero"):
+        tf.strided_slice(x, [0], [1], [0])
+
+
+def test_roll_repeat_meshgrid() -> None:
+    _eq(tf.roll([[1, 2, 3], [4, 5, 6]], [1, -1], [0, 1]), [[5, 6, 4], [2, 3, 1]], tf.int32)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="axis 2 is out of range"):
+        tf.roll([[1, 2, 3]], 1, 2)
+    _eq(tf.repeat([[1, 2], [3, 4]], [1, 2], axis=0), [[1, 2], [3, 4], [3, 4]], tf.int32)
+    _eq(tf.repeat([[1, 2], [3, 4]], 2), [1, 1, 2, 2, 3, 3, 4, 4], tf.int32)
+    with pytest.raises(ValueError, match="not compatible"):
+        tf.repeat([[1, 2], [3, 4]], [1, 2, 3], axis=0)
+    x, y = tf.meshgrid([1, 2], [3, 4, 5])
+    _eq(x, [[1, 2]] * 3, tf.int32)
+    _eq(y, [[3, 3], [4, 4], [5, 5]], tf.int32)
+    a, b = tf.meshgrid(tf.constant([1.0, 2.0]), tf.constant([3.0, 4.0, 5.0]), indexing="ij")
+    assert tuple(a.shape) == tuple(b.shape) == (2, 3)
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.meshgrid([1, 2], [3.0, 4.0])
+
+
+def test_searchsorted_and_sequence_mask() -> None:
+    _eq(tf.searchsorted([[1.0, 3.0, 5.0]], [[2.0, 5.0]], side="right"), [[1, 3]], tf.int32)
+    _eq(tf.searchsorted([1.0, 3.0, 5.0], [2.0, 5.0], out_type=tf.int64), [1, 2], tf.int64)
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.searchsorted([1.0, 3.0, 5.0], [2, 5])
+    with pytest.raises(ValueError, match="side"):
+        tf.searchsorted([1.0], [1.0], side="middle")
+    _eq(tf.sequence_mask([1, 3, 2], 5)[1], [True, True, True, False, False], tf.bool)
+    assert tuple(tf.sequence_mask([1, 3, 2]).shape) == (3, 3)
+    _eq(tf.sequence_mask([[1, 3], [2, 0]], dtype=tf.float32)[1], [[1, 1, 0], [0, 0, 0]], tf.float32)
+    _eq(tf.sequence_mask(2, 4), [True, True, False, False], tf.bool)
+
+
+def test_reverse_sequence_values_and_errors() -> None:
+    _eq(tf.reverse_sequence([[1, 2, 3], [4, 5, 6]], [2, 3], seq_axis=1, batch_axis=0), [[2, 1, 3], [6, 5, 4]], tf.int32)
+    y = tf.reverse_sequence(tf.reshape(tf.range(12), [3, 2, 2]), [2, 1], seq_axis=0, batch_axis=1)
+    _eq(y[:, 0], [[4, 5], [0, 1], [8, 9]], tf.int32)
+    _eq(y[:, 1], [[2, 3], [6, 7], [10, 11]], tf.int32)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"seq_lens\(1\) > input.dims\(1\)"):
+        tf.reverse_sequence([[1, 2, 3], [4, 5, 6]], [2, 4], seq_axis=1, batch_axis=0)
+
+
+def test_unique_keeps_first_occurrence_order() -> None:
+    y, idx = tf.unique(tf.constant([3.0, 1.0, 3.0, 2.0]))
+    _eq(y, [3.0, 1.0, 2.0], tf.float32)
+    _eq(idx, [0, 1, 0, 2], tf.int32)
+    y, idx, count = tf.unique_with_counts([1, 1, 5], out_idx=tf.int64)
+    _eq(y, [1, 5], tf.int32)
+    _eq(idx, [0, 0, 1], tf.int64)
+    _eq(count, [2, 1], tf.int64)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="1D vector"):
+        tf.unique([[1, 2]])
+
+
+def test_unravel_index() -> None:
+    _eq(tf.unravel_index([3, 5], [2, 3]), [[1, 1], [0, 2]], tf.int32)
+    _eq(tf.unravel_index(4, [2, 3]), [1, 1], tf.int32)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="out of bound"):
+        tf.unravel_index(7, [2, 3])
+
+
+def test_dynamic_partition_and_stitch() -> None:
+    parts = tf.dynamic_partition([1.0, 2.0, 3.0, 4.0], [0, 1, 0, 2], 3)
+    assert [p.numpy().tolist() for p in parts] == [[1.0, 3.0], [2.0], [4.0]]
+    assert tuple(tf.dynamic_partition(tf.zeros([2, 3]), [1, 1], 2)[0].shape) == (0, 3)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"partitions\[3\] = 3 is not in \[0, 3\)"):
+        tf.dynamic_partition([1.0, 2.0, 3.0, 4.0], [0, 1, 0, 3], 3)
+    _eq(tf.dynamic_stitch([[0, 2], [1, 3]], [[1.0, 2.0], [3.0, 4.0]]), [1, 3, 2, 4], tf.float32)
+    _eq(tf.dynamic_stitch([[0, 2], [1, 2]], [[1.0, 2.0], [3.0, 4.0]]), [1, 3, 4], tf.float32)  # later wins
+    _eq(tf.dynamic_stitch([[0, 3]], [[1.0, 2.0]]), [1, 0, 0, 2], tf.float32)
+
+
+def test_histogram_fixed_width() -> None:
+    values = [1.0, 2.0, 3.0, 10.0, -1.0]
+    _eq(tf.histogram_fixed_width(values, [0.0, 5.0], nbins=5), [1, 1, 1, 1, 1], tf.int32)
+    _eq(tf.histogram_fixed_width_bins(values, [0.0, 5.0], nbins=5), [1, 2, 3, 4, 0], tf.int32)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="nbins"):
+        tf.histogram_fixed_width(values, [0.0, 5.0], nbins=0)
+
+
+def test_shape_helpers() -> None:
+    a, b = tf.shape_n([tf.zeros([2, 3]), [1, 2]])
+    _eq(a, [2, 3], tf.int32)
+    _eq(b, [2], tf.int32)
+    i, f = tf.identity_n([1, 2.0])
+    assert i.dtype == tf.int32 and f.dtype == tf.float32
+    assert tuple(tf.ensure_shape(tf.zeros([2, 3]), [2, None]).shape) == (2, 3)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"not compatible with expected shape \[3,\?\]"):
+        tf.ensure_shape(tf.zeros([2, 3]), [3, None])
+    assert tf.broadcast_static_shape(tf.TensorShape([2, 1]), tf.TensorShape([3])) == tf.TensorShape([2, 3])
+    with pytest.raises(ValueError, match="Incompatible shapes for broadcasting"):
+        tf.broadcast_static_shape(tf.TensorShape([2, 1]), tf.TensorShape([3, 3]))
+    _eq(tf.broadcast_dynamic_shape([2, 1], [3]), [2, 3], tf.int32)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Incompatible shapes"):
+        tf.broadcast_dynamic_shape([2, 1], [3, 3])
+
+
+def test_parallel_stack_is_graph_only_as_tf() -> None:
+    with pytest.raises(RuntimeError, match="not compatible with eager execution"):
+        tf.parallel_stack([[1, 2], [3, 4]])
+    f = tf.function(lambda x: tf.parallel_stack([x, x + 1]))
+    _eq(f(tf.constant([1, 2])), [[1, 2], [2, 3]], tf.int32)
+
+
+# -- execution context -----------------------------------------------------------------------------
+def test_eager_context_queries() -> None:
+    assert tf.executing_eagerly() and not tf.inside_function()
+    assert tf.is_tensor(tf.Variable(1.0)) and not tf.is_tensor(1.0) and not tf.is_tensor(np.ones(2))
+    np.testing.assert_array_equal(tf.get_static_value(tf.constant([1, 2])), [1, 2])
+    assert tf.get_static_value(3) == 3
+    assert not tf.is_symbolic_tensor(tf.constant(1))
+    seen = []
+
+    @tf.function
+    def f(x: tf.Tensor) -> tf.Tensor:
+        y = x + 1
+        seen.append((tf.executing_eagerly(), tf.inside_function(), tf.is_symbolic_tensor(y), tf.get_static_value(y)))
+        with tf.init_scope():
+            seen.append(tf.executing_eagerly())
+        return y
+
+    f(tf.constant(1.0))
+    assert seen[:2] == [(False, True, True, None), True]
+
+
+def test_name_scope_nests() -> None:
+    assert tf.get_current_name_scope() == ""
+    with tf.name_scope("a") as s:
+        assert s == "a/" and tf.get_current_name_scope() == "a"
+        with tf.name_scope("b") as s2:
+            assert s2 == "a/b/" and tf.get_current_name_scope() == "a/b"
+    assert tf.get_current_name_scope() == ""
+    with pytest.raises(ValueError, match="must be a string"):
+        tf.name_scope(None)  # type: ignore[arg-type]
+
+
+def test_graph_helpers_are_eager_no_ops() -> None:
+    c = tf.constant(1)
+    assert tf.no_op() is None and tf.group(c) is None
+    out = tf.tuple([c, None, 2.0])
+    assert out[0] is c and out[1] is None and out[2] == 2.0
+    with tf.control_dependencies([c]):
+        assert int(c + 1) == 2
+
+
+def test_device_places_on_cpu_and_falls_back_softly() -> None:
+    with tf.device("/CPU:0"):
+        assert (tf.constant(1.0) + 1).device.endswith("CPU:0")
+    with tf.device("/device:TPU:3"):  # absent here: soft placement, no error
+        assert float(tf.constant(1.0) + 1) == 2.0
+
+
+def test_tf_gradients_is_graph_only() -> None:
+    with pytest.raises(RuntimeError, match=r"tf.gradients is not supported when eager execution is enabled"):
+        tf.gradients(tf.constant(1.0), tf.constant(1.0))
+    with pytest.raises(RuntimeError, match=r"Use tf\.GradientTape instead"):
+        tf.hessians(tf.constant(1.0), tf.constant(1.0))
