@@ -13,6 +13,7 @@ from tapejax import nest as nest
 from tapejax import nn as nn
 from tapejax import optimizers as optimizers
 from tapejax import random as random
+from tapejax import signal as signal
 from tapejax._src.core import bind as bind
 from tapejax._src.custom_gradient import custom_gradient as custom_gradient
 from tapejax._src.debugging_ops import Assert as Assert

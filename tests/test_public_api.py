@@ -21,6 +21,9 @@ NAMESPACES = {
         sparse_softmax_cross_entropy_with_logits tanh""",
     "linalg": "cholesky det einsum eye global_norm inv matmul matrix_transpose matvec norm solve tensordot transpose",
     "random": "normal set_seed shuffle truncated_normal uniform",
+    "signal": """fft fft2d fft3d fftshift frame hamming_window hann_window ifft ifft2d ifft3d ifftshift inverse_stft
+        inverse_stft_window_fn irfft irfft2d irfft3d kaiser_bessel_derived_window kaiser_window overlap_and_add rfft
+        rfft2d rfft3d stft vorbis_window""",
     "nest": "assert_same_structure flatten is_nested map_structure pack_sequence_as",
     "debugging": """Assert assert_all_finite assert_equal assert_greater assert_greater_equal assert_integer assert_less
         assert_less_equal assert_near assert_negative assert_non_negative assert_non_positive assert_none_equal
@@ -40,7 +43,7 @@ NAMESPACES = {
 }
 
 TOP_LEVEL = """
-    Tensor TensorShape Variable DType as_dtype newaxis math nn linalg random errors dtypes nest
+    Tensor TensorShape Variable DType as_dtype newaxis math nn linalg random errors dtypes nest signal
     float16 bfloat16 float32 float64 half double int8 int16 int32 int64 uint8 uint16 uint32 uint64 bool complex64
     complex128
     constant convert_to_tensor zeros ones zeros_like ones_like fill eye range linspace identity cast one_hot
