@@ -190,3 +190,10 @@ from tapejax._src.ops.scatter_ops import tensor_scatter_nd_min as tensor_scatter
 from tapejax._src.ops.scatter_ops import tensor_scatter_nd_sub as tensor_scatter_nd_sub
 from tapejax._src.ops.scatter_ops import tensor_scatter_nd_update as tensor_scatter_nd_update
 from tapejax._src.ops.shape_ops import strided_slice as strided_slice
+from tapejax._src.ops.functional_ops import case as case
+from tapejax._src.ops.functional_ops import foldl as foldl
+from tapejax._src.ops.functional_ops import foldr as foldr
+from tapejax._src.ops.functional_ops import map_fn as map_fn
+from tapejax._src.ops.functional_ops import scan as scan
+from tapejax._src.ops.functional_ops import switch_case as switch_case
+from tapejax._src.ops.functional_ops import vectorized_map as vectorized_map

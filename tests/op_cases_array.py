@@ -86,4 +86,31 @@ CASES = [
         lambda x, y: x[None, :] + 2 * y[:, None],
         ((3,), (2,)),
     ),
+    Case(
+        "map_fn",
+        lambda x: tf.map_fn(lambda r: tf.sin(r) * r, x),
+        lambda x: jnp.sin(x) * x,
+        ((3, 2),),
+    ),
+    Case(
+        "scan",
+        lambda x: tf.scan(lambda a, r: a * r + r, x, initializer=tf.ones([2], x.dtype)),
+        lambda x: jnp.stack([1 * x[0] + x[0], (x[0] + x[0]) * x[1] + x[1]]),
+        ((2, 2),),
+    ),
+    Case(
+        "scan_in_tf_function",
+        tf.function(lambda x: tf.scan(lambda a, r: a * r + r, x, initializer=tf.ones([2], x.dtype))),
+        lambda x: jnp.stack([1 * x[0] + x[0], (x[0] + x[0]) * x[1] + x[1]]),
+        ((2, 2),),
+        # (first order only: through tf.function, a second-order tape gradient of a traced loop whose
+        # carry feeds the next step is None today, tf.while_loop's as well: a function.py limitation)
+        numeric_order=1,
+    ),
+    Case(
+        "vectorized_map",
+        lambda x: tf.vectorized_map(lambda r: tf.reduce_sum(tf.sin(r) * r), x),
+        lambda x: jnp.sum(jnp.sin(x) * x, axis=1),
+        ((3, 2),),
+    ),
 ]

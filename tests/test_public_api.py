@@ -62,6 +62,7 @@ TOP_LEVEL = """
     broadcast_static_shape broadcast_dynamic_shape parallel_stack histogram_fixed_width histogram_fixed_width_bins
     is_tensor executing_eagerly inside_function get_static_value is_symbolic_tensor device name_scope
     get_current_name_scope init_scope control_dependencies no_op group tuple gradients hessians
+    map_fn scan foldl foldr vectorized_map switch_case case
 """
 
 
