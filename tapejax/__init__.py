@@ -197,3 +197,14 @@ from tapejax._src.ops.functional_ops import map_fn as map_fn
 from tapejax._src.ops.functional_ops import scan as scan
 from tapejax._src.ops.functional_ops import switch_case as switch_case
 from tapejax._src.ops.functional_ops import vectorized_map as vectorized_map
+from tapejax._src.context import AggregationMethod as AggregationMethod
+from tapejax._src.context import VariableAggregation as VariableAggregation
+from tapejax._src.context import VariableSynchronization as VariableSynchronization
+from tapejax._src.initializers import constant_initializer as constant_initializer
+from tapejax._src.initializers import ones_initializer as ones_initializer
+from tapejax._src.initializers import random_normal_initializer as random_normal_initializer
+from tapejax._src.initializers import random_uniform_initializer as random_uniform_initializer
+from tapejax._src.initializers import zeros_initializer as zeros_initializer
+from tapejax._src.tensor_spec import TensorSpec as TensorSpec
+from tapejax._src.tensor_spec import TypeSpec as TypeSpec
+from tapejax._src.tensor_spec import type_spec_from_value as type_spec_from_value

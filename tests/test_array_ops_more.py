@@ -237,3 +237,62 @@ def test_tf_gradients_is_graph_only() -> None:
         tf.gradients(tf.constant(1.0), tf.constant(1.0))
     with pytest.raises(RuntimeError, match=r"Use tf\.GradientTape instead"):
         tf.hessians(tf.constant(1.0), tf.constant(1.0))
+
+
+# -- TensorSpec, initializers, enums ---------------------------------------------------------------
+def test_tensor_spec_compatibility_equality_and_hash() -> None:
+    s = tf.TensorSpec([2, None], tf.float32, name="x")
+    assert repr(s) == "TensorSpec(shape=(2, None), dtype=tf.float32, name='x')"
+    assert (s.shape, s.dtype, s.name) == (tf.TensorShape([2, None]), tf.float32, "x")
+    assert repr(tf.TensorSpec(None)) == "TensorSpec(shape=<unknown>, dtype=tf.float32, name=None)"
+    assert tf.TensorSpec([2], "int32") == tf.TensorSpec([2], np.int32) == tf.TensorSpec([2], tf.int32)
+    assert s.is_compatible_with(tf.zeros([2, 5])) and s.is_compatible_with(tf.TensorSpec([2, 3]))
+    assert not s.is_compatible_with(tf.zeros([3, 5])) and not s.is_compatible_with(tf.zeros([2, 5], tf.int32))
+    assert not s.is_compatible_with(np.zeros([2, 3], np.float32))  # (TF: only Tensors and specs)
+    assert s == tf.TensorSpec([2, None], tf.float32, name="x") and s != tf.TensorSpec([2, None])
+    assert hash(s) == hash(tf.TensorSpec([2, None], tf.float32, name="x"))
+    assert isinstance(s, tf.TypeSpec) and s.value_type is tf.Tensor
+    assert tf.TensorSpec.from_tensor(tf.zeros([2, 3]), name="y") == tf.TensorSpec([2, 3], tf.float32, "y")
+    assert tf.TensorSpec.from_spec(s) == s
+    assert tf.TensorSpec([2, 3]).most_specific_common_supertype([tf.TensorSpec([2, 4])]) == tf.TensorSpec([2, None])
+    assert s.most_specific_common_supertype([tf.TensorSpec([2, 4])]) is None  # names differ, as TF
+    assert tf.TensorSpec([2, 3]).is_subtype_of(tf.TensorSpec([None, 3]))
+    assert not s.is_subtype_of(tf.TensorSpec([None, None]))
+
+
+def test_type_spec_from_value() -> None:
+    assert tf.type_spec_from_value(tf.zeros([2])) == tf.TensorSpec([2], tf.float32)
+    assert tf.type_spec_from_value(np.zeros([2])) == tf.TensorSpec([2], tf.float64)
+    assert tf.type_spec_from_value(1.0) == tf.TensorSpec([], tf.float32)
+    assert tf.type_spec_from_value([1, 2]) == tf.TensorSpec([2], tf.int32)
+    with pytest.raises(TypeError, match="Could not build a TypeSpec"):
+        tf.type_spec_from_value(object())
+
+
+def test_initializers_as_tf() -> None:
+    _eq(tf.zeros_initializer()([2, 3]), np.zeros([2, 3]), tf.float32)
+    _eq(tf.ones_initializer()([2], tf.bool), [True, True], tf.bool)
+    _eq(tf.constant_initializer(3)([2], tf.int32), [3, 3], tf.int32)
+    _eq(tf.constant_initializer([1, 2, 3, 4])([2, 2]), [[1, 2], [3, 4]], tf.int32)  # (the value's dtype)
+    with pytest.raises(TypeError, match="unsupported shape"):
+        tf.constant_initializer([1, 2, 3])([2])
+    x = tf.random_normal_initializer(0.0, 1.0, seed=1)([1000])
+    assert x.dtype == tf.float32 and abs(float(tf.reduce_mean(x))) < 0.15
+    u = tf.random_uniform_initializer(-1.0, 1.0)([1000], tf.float64)
+    assert u.dtype == tf.float64 and float(tf.reduce_min(u)) >= -1 and float(tf.reduce_max(u)) < 1
+    assert tf.random_uniform_initializer().get_config() == {"minval": -0.05, "maxval": 0.05, "seed": None}
+    cfg = tf.random_normal_initializer(stddev=2.0).get_config()
+    assert tf.random_normal_initializer.from_config(cfg).get_config() == {"mean": 0.0, "stddev": 2.0, "seed": None}
+    assert tf.constant_initializer(2.0).get_config() == {"value": 2.0} and tf.zeros_initializer().get_config() == {}
+
+
+def test_variable_policy_enums() -> None:
+    assert [e.name for e in tf.VariableAggregation] == ["NONE", "SUM", "MEAN", "ONLY_FIRST_REPLICA"]
+    assert [e.value for e in tf.VariableSynchronization] == [0, 1, 2, 3]
+    assert (tf.AggregationMethod.ADD_N, tf.AggregationMethod.DEFAULT, tf.AggregationMethod.EXPERIMENTAL_TREE) == (
+        0,
+        0,
+        1,
+    )
+    v = tf.Variable(1.0, aggregation=tf.VariableAggregation.MEAN, synchronization=tf.VariableSynchronization.AUTO)
+    assert float(v) == 1.0

@@ -63,6 +63,8 @@ TOP_LEVEL = """
     is_tensor executing_eagerly inside_function get_static_value is_symbolic_tensor device name_scope
     get_current_name_scope init_scope control_dependencies no_op group tuple gradients hessians
     map_fn scan foldl foldr vectorized_map switch_case case
+    TensorSpec TypeSpec type_spec_from_value zeros_initializer ones_initializer constant_initializer
+    random_normal_initializer random_uniform_initializer VariableAggregation VariableSynchronization AggregationMethod
 """
 
 

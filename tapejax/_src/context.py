@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import enum
 import re
 import threading
 from collections.abc import Iterator
@@ -243,3 +244,33 @@ def hessians(
       RuntimeError: always (use nested ``tf.GradientTape``s).
     """
     return gradients(ys, xs)
+
+
+class VariableAggregation(enum.Enum):
+    """How a distributed Variable combines the updates of replicas (``tf.VariableAggregation``).
+
+    Accepted by ``tf.Variable(aggregation=...)``; tapejax runs one replica, so every value behaves alike.
+    """
+
+    NONE = 0
+    SUM = 1
+    MEAN = 2
+    ONLY_FIRST_REPLICA = 3
+
+
+class VariableSynchronization(enum.Enum):
+    """When a distributed Variable is synchronized (``tf.VariableSynchronization``); informational here."""
+
+    AUTO = 0
+    NONE = 1
+    ON_WRITE = 2
+    ON_READ = 3
+
+
+class AggregationMethod:
+    """How gradients of several uses are summed (``tf.AggregationMethod``); tapejax always adds them in one op."""
+
+    ADD_N = 0
+    DEFAULT = ADD_N
+    EXPERIMENTAL_TREE = 1
+    EXPERIMENTAL_ACCUMULATE_N = 2
