@@ -82,9 +82,18 @@ from tapejax._src.ops.linalg_ops import norm as norm
 from tapejax._src.ops.linalg_ops import tensordot as tensordot
 from tapejax._src.ops.logging_ops import print as print  # noqa: A004
 from tapejax._src.ops.math_ops import abs as abs  # noqa: A004
+from tapejax._src.ops.math_ops import acos as acos
+from tapejax._src.ops.math_ops import acosh as acosh
 from tapejax._src.ops.math_ops import add as add
 from tapejax._src.ops.math_ops import add_n as add_n
+from tapejax._src.ops.math_ops import asin as asin
+from tapejax._src.ops.math_ops import asinh as asinh
+from tapejax._src.ops.math_ops import atan as atan
+from tapejax._src.ops.math_ops import atan2 as atan2
+from tapejax._src.ops.math_ops import atanh as atanh
+from tapejax._src.ops.math_ops import bitcast as bitcast
 from tapejax._src.ops.math_ops import cast as cast
+from tapejax._src.ops.math_ops import complex as complex  # noqa: A004
 from tapejax._src.ops.math_ops import cos as cos
 from tapejax._src.ops.math_ops import cosh as cosh
 from tapejax._src.ops.math_ops import divide as divide
@@ -106,6 +115,8 @@ from tapejax._src.ops.math_ops import not_equal as not_equal
 from tapejax._src.ops.math_ops import pow as pow  # noqa: A004
 from tapejax._src.ops.math_ops import realdiv as realdiv
 from tapejax._src.ops.math_ops import round as round  # noqa: A004
+from tapejax._src.ops.math_ops import saturate_cast as saturate_cast
+from tapejax._src.ops.math_ops import scalar_mul as scalar_mul
 from tapejax._src.ops.math_ops import sigmoid as sigmoid
 from tapejax._src.ops.math_ops import sign as sign
 from tapejax._src.ops.math_ops import sin as sin
@@ -116,6 +127,8 @@ from tapejax._src.ops.math_ops import subtract as subtract
 from tapejax._src.ops.math_ops import tan as tan
 from tapejax._src.ops.math_ops import tanh as tanh
 from tapejax._src.ops.math_ops import truediv as truediv
+from tapejax._src.ops.math_ops import truncatediv as truncatediv
+from tapejax._src.ops.math_ops import truncatemod as truncatemod
 from tapejax._src.ops.math_ops import where as where
 from tapejax._src.ops.reduction_ops import argmax as argmax
 from tapejax._src.ops.reduction_ops import argmin as argmin

@@ -23,6 +23,8 @@ from tapejax._src.dtypes import uint32 as uint32
 from tapejax._src.dtypes import uint64 as uint64
 from tapejax._src.errors import missing_attribute as _missing_attribute
 from tapejax._src.ops.math_ops import cast as cast
+from tapejax._src.ops.math_ops import complex as complex  # noqa: A004
+from tapejax._src.ops.math_ops import saturate_cast as saturate_cast
 
 
 def __getattr__(name: str) -> _Any:

@@ -4,13 +4,22 @@ from typing import Any as _Any
 
 from tapejax._src.errors import missing_attribute as _missing_attribute
 from tapejax._src.ops.math_ops import abs as abs  # noqa: A004
+from tapejax._src.ops.math_ops import acos as acos
+from tapejax._src.ops.math_ops import acosh as acosh
 from tapejax._src.ops.math_ops import add as add
 from tapejax._src.ops.math_ops import add_n as add_n
+from tapejax._src.ops.math_ops import angle as angle
+from tapejax._src.ops.math_ops import asin as asin
+from tapejax._src.ops.math_ops import asinh as asinh
+from tapejax._src.ops.math_ops import atan as atan
+from tapejax._src.ops.math_ops import atan2 as atan2
+from tapejax._src.ops.math_ops import atanh as atanh
 from tapejax._src.ops.math_ops import ceil as ceil
 from tapejax._src.ops.math_ops import conj as conj
 from tapejax._src.ops.math_ops import cos as cos
 from tapejax._src.ops.math_ops import cosh as cosh
 from tapejax._src.ops.math_ops import divide as divide
+from tapejax._src.ops.math_ops import divide_no_nan as divide_no_nan
 from tapejax._src.ops.math_ops import equal as equal
 from tapejax._src.ops.math_ops import exp as exp
 from tapejax._src.ops.math_ops import expm1 as expm1
@@ -21,11 +30,13 @@ from tapejax._src.ops.math_ops import greater as greater
 from tapejax._src.ops.math_ops import greater_equal as greater_equal
 from tapejax._src.ops.math_ops import imag as imag
 from tapejax._src.ops.math_ops import is_finite as is_finite
+from tapejax._src.ops.math_ops import is_inf as is_inf
 from tapejax._src.ops.math_ops import is_nan as is_nan
 from tapejax._src.ops.math_ops import less as less
 from tapejax._src.ops.math_ops import less_equal as less_equal
 from tapejax._src.ops.math_ops import log as log
 from tapejax._src.ops.math_ops import log1p as log1p
+from tapejax._src.ops.math_ops import log_sigmoid as log_sigmoid
 from tapejax._src.ops.math_ops import logical_and as logical_and
 from tapejax._src.ops.math_ops import logical_not as logical_not
 from tapejax._src.ops.math_ops import logical_or as logical_or
@@ -34,16 +45,23 @@ from tapejax._src.ops.math_ops import maximum as maximum
 from tapejax._src.ops.math_ops import minimum as minimum
 from tapejax._src.ops.math_ops import mod as mod
 from tapejax._src.ops.math_ops import multiply as multiply
+from tapejax._src.ops.math_ops import multiply_no_nan as multiply_no_nan
 from tapejax._src.ops.math_ops import negative as negative
+from tapejax._src.ops.math_ops import nextafter as nextafter
 from tapejax._src.ops.math_ops import not_equal as not_equal
 from tapejax._src.ops.math_ops import pow as pow  # noqa: A004
 from tapejax._src.ops.math_ops import real as real
+from tapejax._src.ops.math_ops import reciprocal as reciprocal
+from tapejax._src.ops.math_ops import reciprocal_no_nan as reciprocal_no_nan
+from tapejax._src.ops.math_ops import rint as rint
 from tapejax._src.ops.math_ops import round as round  # noqa: A004
 from tapejax._src.ops.math_ops import rsqrt as rsqrt
+from tapejax._src.ops.math_ops import scalar_mul as scalar_mul
 from tapejax._src.ops.math_ops import sigmoid as sigmoid
 from tapejax._src.ops.math_ops import sign as sign
 from tapejax._src.ops.math_ops import sin as sin
 from tapejax._src.ops.math_ops import sinh as sinh
+from tapejax._src.ops.math_ops import softsign as softsign
 from tapejax._src.ops.math_ops import sqrt as sqrt
 from tapejax._src.ops.math_ops import square as square
 from tapejax._src.ops.math_ops import squared_difference as squared_difference
@@ -51,6 +69,8 @@ from tapejax._src.ops.math_ops import subtract as subtract
 from tapejax._src.ops.math_ops import tan as tan
 from tapejax._src.ops.math_ops import tanh as tanh
 from tapejax._src.ops.math_ops import truediv as truediv
+from tapejax._src.ops.nn_ops import log_softmax as log_softmax
+from tapejax._src.ops.nn_ops import softmax as softmax
 from tapejax._src.ops.nn_ops import softplus as softplus
 from tapejax._src.ops.reduction_ops import argmax as argmax
 from tapejax._src.ops.reduction_ops import argmin as argmin
@@ -65,6 +85,52 @@ from tapejax._src.ops.reduction_ops import reduce_prod as reduce_prod
 from tapejax._src.ops.reduction_ops import reduce_std as reduce_std
 from tapejax._src.ops.reduction_ops import reduce_sum as reduce_sum
 from tapejax._src.ops.reduction_ops import reduce_variance as reduce_variance
+from tapejax._src.ops.segment_ops import accumulate_n as accumulate_n
+from tapejax._src.ops.segment_ops import bincount as bincount
+from tapejax._src.ops.segment_ops import confusion_matrix as confusion_matrix
+from tapejax._src.ops.segment_ops import count_nonzero as count_nonzero
+from tapejax._src.ops.segment_ops import cumprod as cumprod
+from tapejax._src.ops.segment_ops import cumulative_logsumexp as cumulative_logsumexp
+from tapejax._src.ops.segment_ops import in_top_k as in_top_k
+from tapejax._src.ops.segment_ops import invert_permutation as invert_permutation
+from tapejax._src.ops.segment_ops import is_non_decreasing as is_non_decreasing
+from tapejax._src.ops.segment_ops import is_strictly_increasing as is_strictly_increasing
+from tapejax._src.ops.segment_ops import l2_normalize as l2_normalize
+from tapejax._src.ops.segment_ops import polyval as polyval
+from tapejax._src.ops.segment_ops import reduce_euclidean_norm as reduce_euclidean_norm
+from tapejax._src.ops.segment_ops import segment_max as segment_max
+from tapejax._src.ops.segment_ops import segment_mean as segment_mean
+from tapejax._src.ops.segment_ops import segment_min as segment_min
+from tapejax._src.ops.segment_ops import segment_prod as segment_prod
+from tapejax._src.ops.segment_ops import segment_sum as segment_sum
+from tapejax._src.ops.segment_ops import top_k as top_k
+from tapejax._src.ops.segment_ops import unsorted_segment_max as unsorted_segment_max
+from tapejax._src.ops.segment_ops import unsorted_segment_mean as unsorted_segment_mean
+from tapejax._src.ops.segment_ops import unsorted_segment_min as unsorted_segment_min
+from tapejax._src.ops.segment_ops import unsorted_segment_prod as unsorted_segment_prod
+from tapejax._src.ops.segment_ops import unsorted_segment_sqrt_n as unsorted_segment_sqrt_n
+from tapejax._src.ops.segment_ops import unsorted_segment_sum as unsorted_segment_sum
+from tapejax._src.ops.segment_ops import zero_fraction as zero_fraction
+from tapejax._src.ops.special_ops import bessel_i0 as bessel_i0
+from tapejax._src.ops.special_ops import bessel_i0e as bessel_i0e
+from tapejax._src.ops.special_ops import bessel_i1 as bessel_i1
+from tapejax._src.ops.special_ops import bessel_i1e as bessel_i1e
+from tapejax._src.ops.special_ops import betainc as betainc
+from tapejax._src.ops.special_ops import digamma as digamma
+from tapejax._src.ops.special_ops import erf as erf
+from tapejax._src.ops.special_ops import erfc as erfc
+from tapejax._src.ops.special_ops import erfcinv as erfcinv
+from tapejax._src.ops.special_ops import erfinv as erfinv
+from tapejax._src.ops.special_ops import igamma as igamma
+from tapejax._src.ops.special_ops import igammac as igammac
+from tapejax._src.ops.special_ops import lbeta as lbeta
+from tapejax._src.ops.special_ops import lgamma as lgamma
+from tapejax._src.ops.special_ops import ndtri as ndtri
+from tapejax._src.ops.special_ops import polygamma as polygamma
+from tapejax._src.ops.special_ops import xdivy as xdivy
+from tapejax._src.ops.special_ops import xlog1py as xlog1py
+from tapejax._src.ops.special_ops import xlogy as xlogy
+from tapejax._src.ops.special_ops import zeta as zeta
 
 
 def __getattr__(name: str) -> _Any:

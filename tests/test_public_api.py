@@ -15,7 +15,15 @@ NAMESPACES = {
         greater greater_equal imag is_finite is_nan less less_equal log log1p logical_and logical_not logical_or
         logical_xor maximum minimum mod multiply negative not_equal pow real reduce_all reduce_any reduce_logsumexp
         reduce_max reduce_mean reduce_min reduce_prod reduce_std reduce_sum reduce_variance round rsqrt sigmoid sign sin
-        sinh softplus sqrt square squared_difference subtract tan tanh truediv""",
+        sinh softplus sqrt square squared_difference subtract tan tanh truediv
+        acos acosh angle asin asinh atan atan2 atanh divide_no_nan is_inf log_sigmoid multiply_no_nan nextafter
+        reciprocal reciprocal_no_nan rint scalar_mul softsign log_softmax softmax
+        bessel_i0 bessel_i0e bessel_i1 bessel_i1e betainc digamma erf erfc erfcinv erfinv igamma igammac lbeta lgamma
+        ndtri polygamma xdivy xlog1py xlogy zeta
+        accumulate_n bincount confusion_matrix count_nonzero cumprod cumulative_logsumexp in_top_k invert_permutation
+        is_non_decreasing is_strictly_increasing l2_normalize polyval reduce_euclidean_norm segment_max segment_mean
+        segment_min segment_prod segment_sum top_k unsorted_segment_max unsorted_segment_mean unsorted_segment_min
+        unsorted_segment_prod unsorted_segment_sqrt_n unsorted_segment_sum zero_fraction""",
     "nn": """bias_add dropout elu gelu l2_loss leaky_relu log_softmax moments relu relu6 selu sigmoid
         sigmoid_cross_entropy_with_logits softmax softmax_cross_entropy_with_logits softplus
         sparse_softmax_cross_entropy_with_logits tanh""",
@@ -39,7 +47,7 @@ NAMESPACES = {
         PERMISSION_DENIED RESOURCE_EXHAUSTED FAILED_PRECONDITION ABORTED OUT_OF_RANGE UNIMPLEMENTED INTERNAL
         UNAVAILABLE DATA_LOSS UNAUTHENTICATED""",
     "dtypes": """DType as_dtype cast bfloat16 bool complex128 complex64 double float16 float32 float64 half int16 int32
-        int64 int8 uint16 uint32 uint64 uint8""",
+        int64 int8 uint16 uint32 uint64 uint8 complex saturate_cast""",
 }
 
 TOP_LEVEL = """
@@ -55,6 +63,7 @@ TOP_LEVEL = """
     reshape concat stack unstack split squeeze expand_dims tile gather gather_nd boolean_mask shape size rank
     broadcast_to pad reverse slice sort argsort
     print
+    acos acosh asin asinh atan atan2 atanh scalar_mul truncatediv truncatemod complex saturate_cast bitcast
     debugging Assert assert_equal assert_greater assert_less assert_rank
     scatter_nd tensor_scatter_nd_update tensor_scatter_nd_add tensor_scatter_nd_sub tensor_scatter_nd_min
     tensor_scatter_nd_max meshgrid repeat roll searchsorted sequence_mask reverse_sequence strided_slice unique

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import jax
@@ -14,7 +15,7 @@ from jax.interpreters import ad, batching, mlir
 
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src import errors
-from tapejax._src.core import Op, TensorBase, VariableBase, bind
+from tapejax._src.core import Op, TensorBase, VariableBase, bind, scalar_to_array
 from tapejax._src.ops import utils
 from tapejax._src.tensor import Tensor, convert_python
 
@@ -806,3 +807,382 @@ def add_n(inputs: Any, name: str | None = None) -> Tensor:
 def floormod(x: Any, y: Any, name: str | None = None) -> Tensor:
     """``x % y`` with the sign of ``y`` (``tf.math.floormod``, same as ``tf.math.mod``)."""
     return mod(x, y)
+
+
+# -- more element-wise math: inverse trigonometry, NaN-safe arithmetic, truncation, complex --------
+def _div_no_nan_impl(x: Any, y: Any) -> Any:
+    # Dividing by a safe 1 where y == 0 keeps the derivative finite there; the where then sends 0 to
+    # both gradients, as TF's DivNoNan gradient (div_no_nan(g, y), g * div_no_nan(-x / y, y)).
+    zero = y == 0
+    q = x / jnp.where(zero, jnp.ones_like(y), y)
+    return jnp.where(zero, jnp.zeros_like(q), q)
+
+
+@jax.custom_jvp
+def _mul_no_nan_impl(x: Any, y: Any) -> Any:
+    p = x * y
+    return jnp.where(y == 0, jnp.zeros_like(p), p)
+
+
+@_mul_no_nan_impl.defjvp
+def _mul_no_nan_jvp(primals: Any, tangents: Any) -> Any:
+    # TF's gradients: mul_no_nan(g, y) for x and mul_no_nan(x, g) for y (0 wherever g is 0, even
+    # for an infinite x): the zero-safe scale's transpose.
+    x, y = primals
+    tx, ty = tangents
+    out = _mul_no_nan_impl(x, y)
+    shape = out.shape
+    t_x = tx * y
+    t_x = jnp.broadcast_to(jnp.where(y == 0, jnp.zeros_like(t_x), t_x), shape)
+    t_y = _zero_safe_scale_p.bind(jnp.broadcast_to(ty, shape), jnp.broadcast_to(x, shape))
+    return out, t_x + t_y
+
+
+@jax.custom_jvp
+def _nextafter_impl(x1: Any, x2: Any) -> Any:
+    return jnp.nextafter(x1, x2)
+
+
+@_nextafter_impl.defjvp
+def _nextafter_jvp(primals: Any, tangents: Any) -> Any:
+    # TF's NextAfter gradient: ones for x1, zeros (not None) for x2.
+    out = _nextafter_impl(*primals)
+    t1 = jnp.broadcast_to(tangents[0], out.shape)
+    return out, t1 + _connected_zero_p.bind(jnp.broadcast_to(tangents[1], out.shape))
+
+
+def _truncatediv_impl(x: Any, y: Any) -> Any:
+    if x.dtype.kind in "iu":
+        x, y = jnp.broadcast_arrays(x, y)
+        return lax.div(x, y)  # C division: rounds toward zero
+    return jnp.trunc(x / y)
+
+
+def _truncatemod_impl(x: Any, y: Any) -> Any:
+    x, y = jnp.broadcast_arrays(x, y)
+    return lax.rem(x, y)  # C fmod: the sign of x
+
+
+def _angle_real_impl(x: Any) -> Any:
+    return jnp.where(x < 0, jnp.full_like(x, np.pi), jnp.zeros_like(x))
+
+
+def _saturate_cast_impl(x: Any, *, lo: Any, hi: Any, dtype: np.dtype) -> Any:
+    if x.dtype.kind == "c" and dtype.kind != "c":
+        x = jnp.real(x)
+    if lo is not None:
+        # ClipByValue's gradient: the upstream gradient inside [lo, hi], 0 outside.
+        x = jnp.where(x < lo, jnp.asarray(lo, x.dtype), jnp.where(x > hi, jnp.asarray(hi, x.dtype), x))
+    return x.astype(dtype)
+
+
+def _bitcast_impl(x: Any, *, dtype: np.dtype) -> Any:
+    return lax.bitcast_convert_type(x, dtype)
+
+
+_acos = Op("Acos", jnp.arccos)
+_acosh = Op("Acosh", jnp.arccosh)
+_asin = Op("Asin", jnp.arcsin)
+_asinh = Op("Asinh", jnp.arcsinh)
+_atan = Op("Atan", jnp.arctan)
+_atanh = Op("Atanh", jnp.arctanh)
+_atan2 = Op("Atan2", jnp.arctan2, same_dtype=True)
+_reciprocal = Op("Reciprocal", lambda x: 1 / x)
+_div_no_nan = Op("DivNoNan", _div_no_nan_impl, same_dtype=True)
+_mul_no_nan = Op("MulNoNan", _mul_no_nan_impl, same_dtype=True)
+_rint = Op("Rint", jnp.rint, differentiable=False)  # TF: gradient None
+_nextafter = Op("NextAfter", _nextafter_impl, same_dtype=True)
+_is_inf = Op("IsInf", jnp.isinf, differentiable=False)
+_truncatediv = Op("TruncateDiv", _truncatediv_impl, same_dtype=True, differentiable=False)
+# TF registers no gradient for TruncateMod (a gradient through it raises LookupError there).
+_truncatemod = Op("TruncateMod", _truncatemod_impl, same_dtype=True, differentiable=False)
+_angle = Op("Angle", jnp.angle)
+_angle_real = Op("Angle", _angle_real_impl, differentiable=False)  # TF: where(x < 0, pi, 0)
+_log_sigmoid = Op("LogSigmoid", jax.nn.log_sigmoid)  # -softplus(-x), as TF
+_softsign = Op("Softsign", jax.nn.soft_sign)
+_complex = Op("Complex", lax.complex, same_dtype=True)
+_saturate_cast = Op("SaturateCast", _saturate_cast_impl)
+_saturate_cast_nondiff = Op("SaturateCast", _saturate_cast_impl, differentiable=False)
+_bitcast = Op("Bitcast", _bitcast_impl, differentiable=False)
+
+
+def _floating_binary(op: Op, x: Any, y: Any, kinds: str = "f") -> Tensor:
+    """Binds a binary op TF defines for floating (``kinds="fc"``: and complex) tensors of one dtype."""
+    x, y = utils.as_tensors_like([x, y], op.name)
+    utils.require_kind(op.name, x, kinds)
+    return bind(op, x, y)
+
+
+def acos(x: Any, name: str | None = None) -> Tensor:
+    """Inverse cosine, NaN outside ``[-1, 1]`` (``tf.math.acos``).
+
+    >>> import tapejax as tf
+    >>> print(tf.math.acos(tf.constant([1.0, -1.0])))
+    tf.Tensor([0.        3.1415927], shape=(2,), dtype=float32)
+    """
+    return _float_unary(_acos, x)
+
+
+def acosh(x: Any, name: str | None = None) -> Tensor:
+    """Inverse hyperbolic cosine (``tf.math.acosh``)."""
+    return _float_unary(_acosh, x)
+
+
+def asin(x: Any, name: str | None = None) -> Tensor:
+    """Inverse sine (``tf.math.asin``)."""
+    return _float_unary(_asin, x)
+
+
+def asinh(x: Any, name: str | None = None) -> Tensor:
+    """Inverse hyperbolic sine (``tf.math.asinh``)."""
+    return _float_unary(_asinh, x)
+
+
+def atan(x: Any, name: str | None = None) -> Tensor:
+    """Inverse tangent (``tf.math.atan``)."""
+    return _float_unary(_atan, x)
+
+
+def atanh(x: Any, name: str | None = None) -> Tensor:
+    """Inverse hyperbolic tangent (``tf.math.atanh``)."""
+    return _float_unary(_atanh, x)
+
+
+def atan2(y: Any, x: Any, name: str | None = None) -> Tensor:
+    """The angle of the point ``(x, y)``, in ``[-pi, pi]`` (``tf.math.atan2``); real floats only.
+
+    >>> import tapejax as tf
+    >>> print(tf.math.atan2(1.0, -1.0))
+    tf.Tensor(2.3561945, shape=(), dtype=float32)
+    """
+    return _floating_binary(_atan2, y, x)
+
+
+def reciprocal(x: Any, name: str | None = None) -> Tensor:
+    """``1 / x`` (``tf.math.reciprocal``).
+
+    Differences from TensorFlow: integer tensors raise InvalidArgumentError (TF's CPU has no integer
+    kernel either, and raises NotFoundError).
+    """
+    return _float_unary(_reciprocal, x)
+
+
+def _int_to_float(x: Any, y: Any, op_name: str) -> tuple[Any, Any]:
+    """Integers (tensors or Python ints) as ``truediv`` divides them: int8/int16/uint8 in float32,
+    wider ones in float64."""
+    x, y = utils.as_tensors_like([x, y], op_name)
+    if x._v.dtype.kind in "iu":
+        float_dtype = np.float32 if x._v.dtype.itemsize <= 2 else np.float64
+        x, y = cast(x, float_dtype), cast(y, float_dtype)
+    return x, y
+
+
+def divide_no_nan(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """``x / y``, and 0 wherever ``y`` is 0, even for ``x`` 0, inf or NaN (``tf.math.divide_no_nan``).
+
+    Integers are divided as by ``truediv`` (int32 gives float64). The gradient is 0 where ``y`` is 0.
+
+    >>> import tapejax as tf
+    >>> print(tf.math.divide_no_nan(tf.constant([1.0, 1.0]), tf.constant([2.0, 0.0])))
+    tf.Tensor([0.5 0. ], shape=(2,), dtype=float32)
+    """
+    x, y = _int_to_float(x, y, "DivNoNan")
+    utils.require_kind("DivNoNan", x, "fc")
+    return bind(_div_no_nan, x, y)
+
+
+def reciprocal_no_nan(x: Any, name: str | None = None) -> Tensor:
+    """``1 / x``, and 0 where ``x`` is 0 (``tf.math.reciprocal_no_nan``); floating or complex ``x``."""
+    x = utils.as_tensor(x, None, "DivNoNan")
+    utils.require_kind("DivNoNan", x, "fc")
+    return bind(_div_no_nan, Tensor(scalar_to_array(1, np.dtype(x._v.dtype), "DivNoNan")), x)
+
+
+def multiply_no_nan(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """``x * y``, and 0 wherever ``y`` is 0, even for an infinite or NaN ``x`` (``tf.math.multiply_no_nan``)."""
+    return _floating_binary(_mul_no_nan, x, y, "fc")
+
+
+def rint(x: Any, name: str | None = None) -> Tensor:
+    """Rounds to the nearest integer, half to even (``tf.math.rint``); gradient ``None``, as TF."""
+    return _float_unary(_rint, x, complex_ok=False)
+
+
+def nextafter(x1: Any, x2: Any, name: str | None = None) -> Tensor:
+    """The next representable value after ``x1`` toward ``x2`` (``tf.math.nextafter``); float32/float64.
+
+    Its gradient is TF's: 1 for ``x1``, zeros for ``x2``.
+    """
+    x1, x2 = utils.as_tensors_like([x1, x2], "NextAfter")
+    if x1._v.dtype not in (np.float32, np.float64):
+        utils.require_kind("NextAfter", x1, "", "float32 or float64")
+    return bind(_nextafter, x1, x2)
+
+
+def is_inf(x: Any, name: str | None = None) -> Tensor:
+    """Element-wise infinity test (``tf.math.is_inf``); floating tensors only, as TF."""
+    return bind(_is_inf, _floating_input("IsInf", x))
+
+
+def truncatediv(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """``x / y`` rounded toward zero (``tf.truncatediv``); not differentiable.
+
+    Raises:
+      InternalError: on integer division by zero, as TF (checked eagerly, not under tf.function).
+
+    >>> import tapejax as tf
+    >>> print(tf.truncatediv(tf.constant([-7, 7]), 2))
+    tf.Tensor([-3  3], shape=(2,), dtype=int32)
+    """
+    return _truncating(_truncatediv, x, y)
+
+
+def truncatemod(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """The remainder of :func:`truncatediv`, with the sign of ``x`` (C's ``fmod``; ``tf.truncatemod``).
+
+    Differences from TensorFlow: TF registers no gradient for TruncateMod (a gradient through it
+    raises LookupError); here the gradient is ``None``.
+
+    Raises:
+      InternalError: on integer division by zero, as TF.
+    """
+    return _truncating(_truncatemod, x, y)
+
+
+def _truncating(op: Op, x: Any, y: Any) -> Tensor:
+    x, y = utils.as_tensors_like([x, y], op.name)
+    utils.require_kind(op.name, x, "fiu", "numeric")
+    out = bind(op, x, y)
+    if x._v.dtype.kind in "iu" and _any_int_value(y, _any_zero, np.equal):
+        raise errors.InternalError(
+            None, None, f"{op.name}: Integer division by zero (only integer div and mod raise), as TF."
+        )
+    return out
+
+
+def scalar_mul(scalar: Any, x: Any, name: str | None = None) -> Tensor:
+    """``scalar * x`` for a 0-D ``scalar`` (``tf.math.scalar_mul``).
+
+    Raises:
+      ValueError: if ``scalar`` is not 0-D, or is a tensor of a dtype other than ``x``'s.
+    """
+    x = utils.as_tensor(x, None, "scalar_mul")
+    if utils.is_tensor(scalar) and scalar._v.dtype != x._v.dtype:
+        raise ValueError(
+            f"scalar: Tensor conversion requested dtype {utils.dtype_name(x)} for Tensor with dtype "
+            f"{utils.dtype_name(scalar)}."
+        )
+    scalar = utils.as_tensor(scalar, x._v.dtype, "scalar_mul")
+    if len(scalar._v.shape) != 0:
+        raise ValueError(f"The input scalar must be a 0-D value. Received shape {tuple(scalar._v.shape)}.")
+    return bind(_multiply, scalar, x)
+
+
+def angle(input: Any, name: str | None = None) -> Tensor:  # noqa: A002 - TF's name
+    """The argument of a complex number (``tf.math.angle``); for real input ``pi`` where ``x < 0``, else 0.
+
+    Real input is not differentiable (TF's ``where`` reads it only as a condition).
+    """
+    x = utils.as_tensor(input, None, "Angle")
+    kind = x._v.dtype.kind
+    if kind == "c":
+        return bind(_angle, x)
+    if kind not in "fV":
+        raise TypeError(f"Cannot convert {np.pi} to EagerTensor of dtype {utils.dtype_name(x)} (tf.math.angle).")
+    return bind(_angle_real, x)
+
+
+def log_sigmoid(x: Any, name: str | None = None) -> Tensor:
+    """``log(sigmoid(x)) = -softplus(-x)``, computed stably (``tf.math.log_sigmoid``)."""
+    return _float_unary(_log_sigmoid, x, complex_ok=False)
+
+
+def softsign(features: Any, name: str | None = None) -> Tensor:
+    """``x / (1 + |x|)`` (``tf.math.softsign``, ``tf.nn.softsign``)."""
+    return _float_unary(_softsign, features, complex_ok=False)
+
+
+def complex(real: Any, imag: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TF's name
+    """The complex tensor ``real + imag * 1j`` (``tf.dtypes.complex``): float32 gives complex64,
+    float64 complex128. Python numbers convert to float32 on their own, as TF.
+
+    Raises:
+      TypeError: unless both are float32 or both float64.
+
+    >>> import tapejax as tf
+    >>> print(tf.complex(1.0, 2.0))
+    tf.Tensor((1+2j), shape=(), dtype=complex64)
+    """
+    re = utils.as_tensor(real, None, "Complex")
+    im = utils.as_tensor(imag, None, "Complex")
+    dtypes_ = (re._v.dtype, im._v.dtype)
+    if dtypes_[0] != dtypes_[1] or dtypes_[0] not in (np.float32, np.float64):
+        raise TypeError(
+            f"The `real` and `imag` components have incorrect types: {utils.dtype_name(re)} {utils.dtype_name(im)}. "
+            "They must be consistent, and one of [tf.float32, tf.float64]"
+        )
+    return bind(_complex, re, im)
+
+
+def saturate_cast(value: Any, dtype: Any, name: str | None = None) -> Tensor:
+    """Casts ``value`` to ``dtype``, clamping out-of-range values to the limits of ``dtype`` first
+    (``tf.dtypes.saturate_cast``). Complex to real keeps the real part.
+
+    The gradient is the cast's (floating to floating only), zero where the value was clamped.
+
+    >>> import tapejax as tf
+    >>> print(tf.saturate_cast(tf.constant([-1.0, 300.0, 3.7]), tf.uint8))
+    tf.Tensor([  0 255   3], shape=(3,), dtype=uint8)
+    """
+    x = utils.as_tensor(value, None, "SaturateCast")
+    target = dtypes_lib.as_dtype(dtype)
+    in_np, out_np = np.dtype(x._v.dtype), target._np
+    in_dtype = dtypes_lib.from_numpy(in_np)
+    lo: Any = None
+    hi: Any = None
+    if in_np.kind == "c" and out_np.kind == "c":
+        if in_dtype.real_dtype.max > target.real_dtype.max:
+            lo = builtins.complex(target.real_dtype.min, target.real_dtype.min)
+            hi = builtins.complex(target.real_dtype.max, target.real_dtype.max)
+    elif in_np.kind != "b" and out_np.kind != "b":
+        if in_np.kind == "c":
+            in_dtype = in_dtype.real_dtype
+        lo, hi = _saturation_limits(in_dtype, target.real_dtype if out_np.kind == "c" else target)
+    diff = in_np.kind in "fcV" and out_np.kind in "fcV"
+    op = _saturate_cast if diff else _saturate_cast_nondiff
+    return bind(op, x, lo=lo, hi=hi, dtype=out_np)
+
+
+def _saturation_limits(in_dtype: Any, out_dtype: Any) -> tuple[Any, Any]:
+    """TF's clamp limits: the narrower range, nudged toward 0 where it is not representable."""
+    np_in = in_dtype._np.type
+    try:
+        promoted: Any = np.promote_types(in_dtype._np, out_dtype._np)
+    except TypeError:
+        promoted = float
+    lo = np_in(np.maximum(in_dtype.min, out_dtype.min))
+    if np.array([lo, out_dtype.min], dtype=promoted)[0] < np.array([lo, out_dtype.min], dtype=promoted)[1]:
+        lo = np.nextafter(lo, np_in(0), dtype=np_in)
+    hi = np_in(np.minimum(float(in_dtype.max), float(out_dtype.max)))
+    if np.array([hi, out_dtype.max], dtype=promoted)[0] > np.array([hi, out_dtype.max], dtype=promoted)[1]:
+        hi = np.nextafter(hi, np_in(0), dtype=np_in)
+    return lo.item(), hi.item()
+
+
+def bitcast(input: Any, type: Any, name: str | None = None) -> Tensor:  # noqa: A002 - TF's names
+    """Reinterprets the bytes of ``input`` as ``type`` (``tf.bitcast``); not differentiable.
+
+    A narrower ``type`` adds a last dimension; a wider one consumes a last dimension of the size ratio.
+
+    Raises:
+      InvalidArgumentError: if a wider ``type``'s size is not the last dimension times the input's.
+    """
+    x = utils.as_tensor(input, None, "Bitcast")
+    target = dtypes_lib.as_dtype(type)._np
+    size_in, size_out = np.dtype(x._v.dtype).itemsize, target.itemsize
+    if size_out > size_in and (len(x._v.shape) == 0 or x._v.shape[-1] * size_in != size_out):
+        raise utils.invalid_argument(
+            f"Bitcast: cannot bitcast {utils.describe([x])} to {target.name}: the last dimension must be "
+            f"{size_out // size_in}."
+        )
+    return bind(_bitcast, x, dtype=target)

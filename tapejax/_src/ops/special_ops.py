@@ -1,0 +1,288 @@
+"""Special functions (``tf.math.erf``, ``lgamma``, ``igamma``, ``bessel_i0``, ``xlogy``, ...).
+
+TF defines them for floating tensors only (``xlogy``/``xdivy``/``xlog1py`` also for complex).
+Gradients are TF's registered ones: JAX's derivative where it is the same, a custom JVP where TF
+chose a convention (``xlogy`` at ``x == 0``), and ``nondiff`` inputs where TF's gradient is None
+(``polygamma``'s order, ``zeta``'s ``x``, ``betainc``'s ``a`` and ``b``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import jax.scipy.special as jsp
+import numpy as np
+from jax import lax
+
+from tapejax._src.core import Op, bind
+from tapejax._src.ops import utils
+from tapejax._src.tensor import Tensor
+
+
+def _nonzero(x: Any) -> Any:
+    return (x != 0).astype(x.dtype)
+
+
+# xlogy, xdivy and xlog1py are 0 where x == 0 (whatever y is), and so are their gradients: TF's
+# _XLogyGrad & co. are xlogy(x != 0, y) and xdivy(x, y) (for xdivy: xdivy(x != 0, y) and
+# xdivy(-x, y ** 2); for xlog1py: xlog1py(x != 0, y) and xdivy(x, y + 1)). The JVPs below are written
+# with the same functions, so that higher derivatives follow TF's rules too.
+@jax.custom_jvp
+def _xlogy_impl(x: Any, y: Any) -> Any:
+    zero = x == 0
+    return jnp.where(zero, jnp.zeros((), x.dtype), x * jnp.log(jnp.where(zero, jnp.ones_like(y), y)))
+
+
+@jax.custom_jvp
+def _xdivy_impl(x: Any, y: Any) -> Any:
+    zero = x == 0
+    return jnp.where(zero, jnp.zeros((), x.dtype), x / jnp.where(zero, jnp.ones_like(y), y))
+
+
+@jax.custom_jvp
+def _xlog1py_impl(x: Any, y: Any) -> Any:
+    zero = x == 0
+    return jnp.where(zero, jnp.zeros((), x.dtype), x * jnp.log1p(jnp.where(zero, jnp.zeros_like(y), y)))
+
+
+@_xlogy_impl.defjvp
+def _xlogy_jvp(primals: Any, tangents: Any) -> Any:
+    x, y = primals
+    return _xlogy_impl(x, y), tangents[0] * _xlogy_impl(_nonzero(x), y) + tangents[1] * _xdivy_impl(x, y)
+
+
+@_xdivy_impl.defjvp
+def _xdivy_jvp(primals: Any, tangents: Any) -> Any:
+    x, y = primals
+    return _xdivy_impl(x, y), tangents[0] * _xdivy_impl(_nonzero(x), y) + tangents[1] * _xdivy_impl(-x, y * y)
+
+
+@_xlog1py_impl.defjvp
+def _xlog1py_jvp(primals: Any, tangents: Any) -> Any:
+    x, y = primals
+    return _xlog1py_impl(x, y), tangents[0] * _xlog1py_impl(_nonzero(x), y) + tangents[1] * _xdivy_impl(x, y + 1)
+
+
+def _erfcinv_impl(x: Any) -> Any:
+    return -jsp.ndtri(0.5 * x) * np.sqrt(0.5).astype(x.dtype)  # TF's formula (erfcinv(1) is -0.0)
+
+
+def _lbeta_impl(x: Any) -> Any:
+    return jnp.sum(lax.lgamma(x), axis=-1) - lax.lgamma(jnp.sum(x, axis=-1))
+
+
+@jax.custom_jvp
+def _betainc_core(a: Any, b: Any, x: Any) -> Any:
+    return lax.betainc(a, b, x)
+
+
+@_betainc_core.defjvp
+def _betainc_jvp(primals: Any, tangents: Any) -> Any:
+    # TF's _BetaincGrad for x, in log space with xlog1py/xlogy so that the tails at a == 1 or b == 1
+    # stay finite (JAX's rule gives NaN at x == 0 there); a and b are nondiff (TF: None).
+    a, b, x = primals
+    log_beta = lax.lgamma(a) + lax.lgamma(b) - lax.lgamma(a + b)
+    partial_x = jnp.exp(_xlog1py_impl(b - 1, -x) + _xlogy_impl(a - 1, x) - log_beta)
+    return _betainc_core(a, b, x), tangents[2] * partial_x
+
+
+def _betainc_impl(a: Any, b: Any, x: Any) -> Any:
+    a, b, x = jnp.broadcast_arrays(a, b, x)
+    return _betainc_core(a, b, x)
+
+
+def _zeta_impl(x: Any, q: Any) -> Any:
+    x, q = jnp.broadcast_arrays(x, q)
+    return jsp.zeta(x, q)  # (jax.scipy's carries the derivative in q; lax.zeta has none)
+
+
+def _igamma_impl(a: Any, x: Any) -> Any:
+    a, x = jnp.broadcast_arrays(a, x)
+    return lax.igamma(a, x)
+
+
+def _igammac_impl(a: Any, x: Any) -> Any:
+    a, x = jnp.broadcast_arrays(a, x)
+    return lax.igammac(a, x)
+
+
+def _polygamma_impl(n: Any, x: Any) -> Any:
+    n, x = jnp.broadcast_arrays(n, x)
+    return lax.polygamma(n, x)
+
+
+# -- the op table ----------------------------------------------------------------------------------
+_erf = Op("Erf", lax.erf)
+_erfc = Op("Erfc", lax.erfc)
+_erfinv = Op("Erfinv", lax.erf_inv)
+_erfcinv = Op("Erfcinv", _erfcinv_impl)
+_ndtri = Op("Ndtri", jsp.ndtri)
+_lgamma = Op("Lgamma", lax.lgamma)
+_digamma = Op("Digamma", lax.digamma)
+_polygamma = Op("Polygamma", _polygamma_impl, same_dtype=True, nondiff=(0,))
+_zeta = Op("Zeta", _zeta_impl, same_dtype=True, nondiff=(0,))
+# TF's IgammaGradA has no gradient itself: a second derivative in ``a`` raises there (and here).
+_igamma = Op("Igamma", _igamma_impl, same_dtype=True)
+_igammac = Op("Igammac", _igammac_impl, same_dtype=True)
+_betainc = Op("Betainc", _betainc_impl, same_dtype=True, nondiff=(0, 1))
+_lbeta = Op("Lbeta", _lbeta_impl)
+_bessel_i0 = Op("BesselI0", jsp.i0)
+_bessel_i0e = Op("BesselI0e", jsp.i0e)
+_bessel_i1 = Op("BesselI1", jsp.i1)
+_bessel_i1e = Op("BesselI1e", jsp.i1e)
+_xlogy = Op("Xlogy", _xlogy_impl, same_dtype=True)
+_xdivy = Op("Xdivy", _xdivy_impl, same_dtype=True)
+_xlog1py = Op("Xlog1py", _xlog1py_impl, same_dtype=True)
+
+
+def _unary(op: Op, x: Any) -> Tensor:
+    x = utils.as_tensor(x, None, op.name)
+    utils.require_kind(op.name, x, "f")
+    return bind(op, x)
+
+
+def _nary(op: Op, *xs: Any, kinds: str = "f") -> Tensor:
+    ts = utils.as_tensors_like(xs, op.name)
+    utils.require_kind(op.name, ts[0], kinds)
+    shapes = [utils.shape_of(t) for t in ts]
+    if utils.broadcast_shapes(*shapes) is None:
+        raise utils.invalid_argument(
+            f"{op.name}: Incompatible shapes: {' vs. '.join(str(list(s)) for s in shapes)}. The arguments must broadcast."
+        )
+    return bind(op, *ts)
+
+
+# -- public wrappers -------------------------------------------------------------------------------
+def erf(x: Any, name: str | None = None) -> Tensor:
+    """The Gauss error function (``tf.math.erf``).
+
+    >>> import tapejax as tf
+    >>> print(tf.math.erf(tf.constant([0.0, 10.0])))
+    tf.Tensor([0. 1.], shape=(2,), dtype=float32)
+    """
+    return _unary(_erf, x)
+
+
+def erfc(x: Any, name: str | None = None) -> Tensor:
+    """``1 - erf(x)``, accurate for large ``x`` (``tf.math.erfc``)."""
+    return _unary(_erfc, x)
+
+
+def erfinv(x: Any, name: str | None = None) -> Tensor:
+    """Inverse of :func:`erf` on ``(-1, 1)`` (``tf.math.erfinv``)."""
+    return _unary(_erfinv, x)
+
+
+def erfcinv(x: Any, name: str | None = None) -> Tensor:
+    """Inverse of :func:`erfc` on ``(0, 2)``, as TF's ``-ndtri(x / 2) * sqrt(1/2)`` (``tf.math.erfcinv``)."""
+    return _unary(_erfcinv, x)
+
+
+def ndtri(x: Any, name: str | None = None) -> Tensor:
+    """The inverse of the standard normal CDF (``tf.math.ndtri``)."""
+    return _unary(_ndtri, x)
+
+
+def lgamma(x: Any, name: str | None = None) -> Tensor:
+    """``log |Gamma(x)|`` (``tf.math.lgamma``); inf at the poles."""
+    return _unary(_lgamma, x)
+
+
+def digamma(x: Any, name: str | None = None) -> Tensor:
+    """The derivative of :func:`lgamma` (``tf.math.digamma``); NaN at the poles."""
+    return _unary(_digamma, x)
+
+
+def polygamma(a: Any, x: Any, name: str | None = None) -> Tensor:
+    """The ``a``-th derivative of :func:`digamma` (``tf.math.polygamma``); NaN for a non-integer ``a``.
+
+    As TF, ``a`` gets a ``None`` gradient.
+    """
+    return _nary(_polygamma, a, x)
+
+
+def zeta(x: Any, q: Any, name: str | None = None) -> Tensor:
+    """The Hurwitz zeta function ``sum((q + n) ** -x)`` (``tf.math.zeta``); ``x`` gets a ``None`` gradient, as TF."""
+    return _nary(_zeta, x, q)
+
+
+def igamma(a: Any, x: Any, name: str | None = None) -> Tensor:
+    """The lower regularized incomplete gamma function ``P(a, x)`` (``tf.math.igamma``).
+
+    As TF, its gradient in ``a`` has no derivative itself (second order in ``a`` raises).
+    """
+    return _nary(_igamma, a, x)
+
+
+def igammac(a: Any, x: Any, name: str | None = None) -> Tensor:
+    """The upper regularized incomplete gamma function ``Q(a, x) = 1 - P(a, x)`` (``tf.math.igammac``)."""
+    return _nary(_igammac, a, x)
+
+
+def betainc(a: Any, b: Any, x: Any, name: str | None = None) -> Tensor:
+    """The regularized incomplete beta function ``I_x(a, b)`` (``tf.math.betainc``).
+
+    As TF, only ``x`` is differentiable: ``a`` and ``b`` get ``None`` gradients.
+
+    Differences from TensorFlow: the arguments broadcast together (TF requires one shape, or scalars).
+    """
+    return _nary(_betainc, a, b, x)
+
+
+def lbeta(x: Any, name: str | None = None) -> Tensor:
+    """``log |B(x)|`` of the multivariate beta function over the last axis (``tf.math.lbeta``).
+
+    ``sum(lgamma(x), -1) - lgamma(sum(x, -1))``; an empty last axis gives ``-inf``.
+
+    Raises:
+      InvalidArgumentError: for a scalar ``x`` (there is no last axis to reduce), as TF.
+    """
+    x = utils.as_tensor(x, None, "Lbeta")
+    utils.require_kind("Lbeta", x, "f")
+    if len(x._v.shape) == 0:
+        raise utils.invalid_argument("Lbeta: Invalid reduction dimension (-1 for input with 0 dimension(s).")
+    return bind(_lbeta, x)
+
+
+def bessel_i0(x: Any, name: str | None = None) -> Tensor:
+    """The modified Bessel function of order 0 (``tf.math.bessel_i0``)."""
+    return _unary(_bessel_i0, x)
+
+
+def bessel_i0e(x: Any, name: str | None = None) -> Tensor:
+    """``exp(-|x|) * bessel_i0(x)`` (``tf.math.bessel_i0e``)."""
+    return _unary(_bessel_i0e, x)
+
+
+def bessel_i1(x: Any, name: str | None = None) -> Tensor:
+    """The modified Bessel function of order 1 (``tf.math.bessel_i1``)."""
+    return _unary(_bessel_i1, x)
+
+
+def bessel_i1e(x: Any, name: str | None = None) -> Tensor:
+    """``exp(-|x|) * bessel_i1(x)`` (``tf.math.bessel_i1e``)."""
+    return _unary(_bessel_i1e, x)
+
+
+def xlogy(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """``x * log(y)``, and 0 where ``x`` is 0, whatever ``y`` (``tf.math.xlogy``).
+
+    The gradients are TF's: both 0 where ``x`` is 0.
+
+    >>> import tapejax as tf
+    >>> print(tf.math.xlogy(tf.constant([0.0, 2.0]), tf.constant([0.0, 1.0])))
+    tf.Tensor([0. 0.], shape=(2,), dtype=float32)
+    """
+    return _nary(_xlogy, x, y, kinds="fc")
+
+
+def xdivy(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """``x / y``, and 0 where ``x`` is 0, whatever ``y`` (``tf.math.xdivy``); TF's gradients."""
+    return _nary(_xdivy, x, y, kinds="fc")
+
+
+def xlog1py(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """``x * log1p(y)``, and 0 where ``x`` is 0, whatever ``y`` (``tf.math.xlog1py``); TF's gradients."""
+    return _nary(_xlog1py, x, y, kinds="fc")
