@@ -26,7 +26,13 @@ NAMESPACES = {
         unsorted_segment_prod unsorted_segment_sqrt_n unsorted_segment_sum zero_fraction""",
     "nn": """bias_add dropout elu gelu l2_loss leaky_relu log_softmax moments relu relu6 selu sigmoid
         sigmoid_cross_entropy_with_logits softmax softmax_cross_entropy_with_logits softplus
-        sparse_softmax_cross_entropy_with_logits tanh""",
+        sparse_softmax_cross_entropy_with_logits tanh
+        atrous_conv2d atrous_conv2d_transpose conv1d conv1d_transpose conv2d conv2d_transpose conv3d conv3d_transpose
+        conv_transpose convolution depthwise_conv2d separable_conv2d
+        avg_pool avg_pool1d avg_pool2d avg_pool3d max_pool max_pool1d max_pool2d max_pool3d max_pool_with_argmax pool
+        batch_normalization compute_average_loss crelu depth_to_space embedding_lookup local_response_normalization
+        log_poisson_loss lrn normalize_moments scale_regularization_loss silu space_to_depth sufficient_statistics swish
+        weighted_cross_entropy_with_logits weighted_moments""",
     "linalg": "cholesky det einsum eye global_norm inv matmul matrix_transpose matvec norm solve tensordot transpose",
     "random": "normal set_seed shuffle truncated_normal uniform",
     "signal": """fft fft2d fft3d fftshift frame hamming_window hann_window ifft ifft2d ifft3d ifftshift inverse_stft

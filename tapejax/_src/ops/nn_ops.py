@@ -447,3 +447,402 @@ def dropout(x: Any, rate: Any, noise_shape: Any = None, seed: int | None = None,
             ) from None
     noise = random_ops.uniform(mask_shape, dtype=t._v.dtype, seed=seed)
     return bind(_dropout, t, noise, rate=float(rate))
+
+
+# -- more of tf.nn: swish, crelu, normalization, LRN, embeddings, more losses, depth <-> space -------
+def _swish_impl(x: Any, beta: Any) -> Any:
+    return x * jax.nn.sigmoid(beta * x)
+
+
+def _lrn_impl(x: Any, *, depth_radius: int, bias: float, alpha: float, beta: float) -> Any:
+    window = (1, 1, 1, 2 * depth_radius + 1)
+    pads = ((0, 0), (0, 0), (0, 0), (depth_radius, depth_radius))
+    sqr_sum = lax.reduce_window(x * x, np.array(0, x.dtype), lax.add, window, (1, 1, 1, 1), pads)
+    return x / (jnp.asarray(bias, x.dtype) + jnp.asarray(alpha, x.dtype) * sqr_sum) ** jnp.asarray(beta, x.dtype)
+
+
+def _depth_to_space_impl(x: Any, *, block_size: int, channels_first: bool) -> Any:
+    if channels_first:
+        x = jnp.transpose(x, (0, 2, 3, 1))
+    n, h, w, c = x.shape
+    b = block_size
+    y = jnp.reshape(
+        jnp.transpose(jnp.reshape(x, (n, h, w, b, b, c // (b * b))), (0, 1, 3, 2, 4, 5)), (n, h * b, w * b, -1)
+    )
+    return jnp.transpose(y, (0, 3, 1, 2)) if channels_first else y
+
+
+def _space_to_depth_impl(x: Any, *, block_size: int, channels_first: bool) -> Any:
+    if channels_first:
+        x = jnp.transpose(x, (0, 2, 3, 1))
+    n, h, w, c = x.shape
+    b = block_size
+    y = jnp.reshape(
+        jnp.transpose(jnp.reshape(x, (n, h // b, b, w // b, b, c)), (0, 1, 3, 2, 4, 5)), (n, h // b, w // b, -1)
+    )
+    return jnp.transpose(y, (0, 3, 1, 2)) if channels_first else y
+
+
+_swish = Op("Swish", _swish_impl, same_dtype=True)
+_lrn = Op("LRN", _lrn_impl)
+_depth_to_space = Op("DepthToSpace", _depth_to_space_impl)
+_space_to_depth = Op("SpaceToDepth", _space_to_depth_impl)
+
+
+def silu(features: Any, beta: Any = 1.0, name: str | None = None) -> Tensor:
+    """``features * sigmoid(beta * features)`` (``tf.nn.silu``, ``tf.nn.swish``); ``beta`` gets a gradient too.
+
+    >>> import tapejax as tf
+    >>> print(tf.nn.silu(tf.constant([0.0, 1.0])))
+    tf.Tensor([0.        0.7310586], shape=(2,), dtype=float32)
+    """
+    x = utils.as_tensor(features, None, "Swish")
+    utils.require_float("Sigmoid", x)
+    b = math_ops.cast(utils.as_tensor(beta, None, "Swish"), x._v.dtype)
+    return bind(_swish, x, b)
+
+
+swish = silu
+
+
+def crelu(features: Any, axis: int = -1, name: str | None = None) -> Tensor:
+    """``concat([relu(features), relu(-features)], axis)`` (``tf.nn.crelu``): twice the size along ``axis``."""
+    from tapejax._src.ops import shape_ops
+
+    x = _real_input("Relu", features)
+    return shape_ops.concat([relu(x), relu(math_ops.negative(x))], axis)
+
+
+def batch_normalization(
+    x: Any, mean: Any, variance: Any, offset: Any, scale: Any, variance_epsilon: Any, name: str | None = None
+) -> Tensor:
+    """``scale * (x - mean) / sqrt(variance + variance_epsilon) + offset`` (``tf.nn.batch_normalization``).
+
+    ``mean``, ``variance``, ``offset`` and ``scale`` broadcast against ``x``; ``offset`` and ``scale``
+    may be None. TF's formula: ``x * inv + (offset - mean * inv)`` with ``inv = scale * rsqrt(variance +
+    variance_epsilon)`` cast to ``x``'s dtype.
+
+    >>> import tapejax as tf
+    >>> print(tf.nn.batch_normalization(tf.constant([1.0, 3.0]), 2.0, 1.0, None, None, 0.0))
+    tf.Tensor([-1.  1.], shape=(2,), dtype=float32)
+    """
+    t = utils.as_tensor(x, None, "batchnorm")
+    dtype = t._v.dtype
+    mean_t = utils.as_tensor(mean, dtype, "batchnorm")
+    inv = math_ops.rsqrt(math_ops.add(utils.as_tensor(variance, dtype, "batchnorm"), variance_epsilon))
+    if scale is not None:
+        inv = math_ops.multiply(inv, utils.as_tensor(scale, inv._v.dtype, "batchnorm"))
+    shift = math_ops.negative(math_ops.multiply(math_ops.cast(mean_t, inv._v.dtype), inv))
+    if offset is not None:
+        shift = math_ops.add(math_ops.cast(utils.as_tensor(offset, inv._v.dtype, "batchnorm"), inv._v.dtype), shift)
+    return math_ops.add(math_ops.multiply(t, math_ops.cast(inv, dtype)), math_ops.cast(shift, dtype))
+
+
+def normalize_moments(
+    counts: Any, mean_ss: Any, variance_ss: Any, shift: Any, name: str | None = None
+) -> tuple[Tensor, Tensor]:
+    """Mean and variance from ``sufficient_statistics``' sums (``tf.nn.normalize_moments``).
+
+    Returns:
+      ``(mean, variance)``: ``mean_ss / counts (+ shift)`` and ``variance_ss / counts - (mean_ss / counts)**2``.
+    """
+    divisor = math_ops.reciprocal(counts)
+    shifted_mean = math_ops.multiply(mean_ss, divisor)
+    mean = shifted_mean if shift is None else math_ops.add(shifted_mean, shift)
+    variance = math_ops.subtract(math_ops.multiply(variance_ss, divisor), math_ops.square(shifted_mean))
+    return mean, variance
+
+
+def sufficient_statistics(
+    x: Any, axes: Any, shift: Any = None, keepdims: bool = False, name: str | None = None
+) -> tuple[Tensor, Tensor, Tensor, Tensor | None]:
+    """The count, sum and sum of squares of ``x`` (less ``shift``) over ``axes`` (``tf.nn.sufficient_statistics``).
+
+    Returns:
+      ``(count, mean_ss, variance_ss, shift)``: ``count`` a scalar of ``x``'s dtype, ``shift`` as a
+      tensor (None if None).
+
+    >>> import tapejax as tf
+    >>> count, s, ss, _ = tf.nn.sufficient_statistics(tf.constant([1.0, 2.0, 3.0]), axes=[0])
+    >>> print(count, s, ss)
+    tf.Tensor(3.0, shape=(), dtype=float32) tf.Tensor(6.0, shape=(), dtype=float32) tf.Tensor(14.0, shape=(), dtype=float32)
+    """
+    from tapejax._src.ops import array_ops, reduction_ops
+
+    t = utils.as_tensor(x, None, "SufficientStatistics")
+    shape = utils.shape_of(t)
+    axes_ = utils.reduction_axes("SufficientStatistics", axes, shape) or ()
+    counts = array_ops.constant(int(np.prod([shape[a] for a in axes_])), dtype=t.dtype)
+    if shift is not None:
+        shift = utils.as_tensor(shift, t._v.dtype, "SufficientStatistics")
+        centred = math_ops.subtract(t, shift)
+    else:
+        centred = t
+    m_ss = reduction_ops.reduce_sum(centred, list(axes_), keepdims=keepdims)
+    v_ss = reduction_ops.reduce_sum(math_ops.square(centred), list(axes_), keepdims=keepdims)
+    return counts, m_ss, v_ss, shift
+
+
+def weighted_moments(
+    x: Any, axes: Any, frequency_weights: Any, keepdims: bool = False, name: str | None = None
+) -> tuple[Tensor, Tensor]:
+    """Weighted mean and variance of ``x`` over ``axes``, ``frequency_weights`` broadcast to ``x`` (``tf.nn.weighted_moments``).
+
+    float16 input is computed in float32 and cast back, as TF.
+    """
+    from tapejax._src.ops import creation_ops, reduction_ops, shape_ops
+
+    t = utils.as_tensor(x, None, "WeightedMoments")
+    dtype = t._v.dtype
+    if dtype == np.float16:
+        t = math_ops.cast(t, np.float32)
+    w = utils.as_tensor(frequency_weights, t._v.dtype, "WeightedMoments")
+    if w._v.dtype != t._v.dtype:
+        w = math_ops.cast(w, t._v.dtype)
+    axes_ = list(utils.reduction_axes("WeightedMoments", axes, utils.shape_of(t)) or ())
+    weighted_sum = reduction_ops.reduce_sum(math_ops.multiply(w, t), axes_, keepdims=True)
+    sum_of_weights = reduction_ops.reduce_sum(math_ops.add(w, creation_ops.zeros_like(t)), axes_, keepdims=True)
+    divisor = math_ops.reciprocal(sum_of_weights)
+    mean = math_ops.multiply(weighted_sum, divisor)
+    distsq = reduction_ops.reduce_sum(math_ops.multiply(w, math_ops.squared_difference(t, mean)), axes_, keepdims=True)
+    variance = math_ops.multiply(distsq, divisor)
+    if not keepdims:
+        mean, variance = shape_ops.squeeze(mean, axes_), shape_ops.squeeze(variance, axes_)
+    if dtype == np.float16:
+        mean, variance = math_ops.cast(mean, np.float16), math_ops.cast(variance, np.float16)
+    return mean, variance
+
+
+def local_response_normalization(
+    input: Any,  # noqa: A002 - TF's name
+    depth_radius: int = 5,
+    bias: float = 1.0,
+    alpha: float = 1.0,
+    beta: float = 0.5,
+    name: str | None = None,
+) -> Tensor:
+    """``input / (bias + alpha * sqr_sum) ** beta``, ``sqr_sum`` over ``depth_radius`` channels each side (``tf.nn.lrn``).
+
+    Raises:
+      InvalidArgumentError: for a rank other than 4, or a dtype other than float16/bfloat16/float32 (TF's LRN).
+    """
+    x = utils.as_tensor(input, None, "LRN")
+    name_ = utils.dtype_name(x)
+    if name_ not in ("float16", "bfloat16", "float32"):
+        raise utils.invalid_argument(
+            f"LRN: Value for attr 'T' of {name_} is not in the list of allowed values: half, bfloat16, float "
+            f"(got {utils.describe([x])}). Fix: tf.cast the input to tf.float32."
+        )
+    if len(utils.shape_of(x)) != 4:
+        raise utils.invalid_argument(f"LRN: in must be 4-dimensional, got shape {list(utils.shape_of(x))}")
+    radius = utils.static_int(depth_radius, "depth_radius")
+    if radius < 0:
+        raise utils.invalid_argument(f"LRN: depth_radius = {radius} must be non-negative.")
+    return bind(_lrn, x, depth_radius=radius, bias=float(bias), alpha=float(alpha), beta=float(beta))
+
+
+lrn = local_response_normalization
+
+
+def _block_args(op_name: str, input: Any, block_size: Any, data_format: str) -> tuple[Any, int, bool, tuple[int, ...]]:  # noqa: A002 - TF's name
+    x = utils.as_tensor(input, None, op_name)
+    b = utils.static_int(block_size, "block_size")
+    if b < 2:
+        raise utils.invalid_argument(f"{op_name}: Value for attr 'block_size' of {b} must be at least minimum 2")
+    if data_format not in ("NHWC", "NCHW"):
+        raise utils.invalid_argument(
+            f"{op_name}: Value for attr 'data_format' of {data_format!r} is not in the list of allowed values: "
+            '"NHWC", "NCHW"'
+        )
+    shape = utils.shape_of(x)
+    if len(shape) != 4:
+        raise utils.invalid_argument(f"{op_name}: Input rank should be: 4 instead of: {len(shape)}")
+    channels_first = data_format == "NCHW"
+    n, h, w, c = (shape[0], shape[2], shape[3], shape[1]) if channels_first else shape
+    return x, b, channels_first, (n, h, w, c)
+
+
+def depth_to_space(input: Any, block_size: int, data_format: str = "NHWC", name: str | None = None) -> Tensor:  # noqa: A002 - TF's name
+    """Moves blocks of ``block_size**2`` channels into ``block_size x block_size`` spatial blocks (``tf.nn.depth_to_space``).
+
+    Raises:
+      InvalidArgumentError: if the depth is not divisible by ``block_size**2``, the rank is not 4, or
+        ``block_size < 2``.
+
+    >>> import tapejax as tf
+    >>> print(tf.reshape(tf.nn.depth_to_space(tf.reshape(tf.range(4), [1, 1, 1, 4]), 2), [2, 2]))
+    tf.Tensor(
+    [[0 1]
+     [2 3]], shape=(2, 2), dtype=int32)
+    """
+    x, b, channels_first, (_, _, _, c) = _block_args("DepthToSpace", input, block_size, data_format)
+    if c % (b * b):
+        raise utils.invalid_argument(f"DepthToSpace: Input depth dimension {c} should be divisible by: {b * b}")
+    return bind(_depth_to_space, x, block_size=b, channels_first=channels_first)
+
+
+def space_to_depth(input: Any, block_size: int, data_format: str = "NHWC", name: str | None = None) -> Tensor:  # noqa: A002 - TF's name
+    """Moves ``block_size x block_size`` spatial blocks into channels (``tf.nn.space_to_depth``).
+
+    Raises:
+      InvalidArgumentError: if height or width is not divisible by ``block_size``, the rank is not 4,
+        or ``block_size < 2``.
+    """
+    x, b, channels_first, (_, h, w, _) = _block_args("SpaceToDepth", input, block_size, data_format)
+    if h % b or w % b:
+        raise utils.invalid_argument(
+            f"SpaceToDepth: Image width {w} and height {h} should be divisible by block_size: {b}"
+        )
+    return bind(_space_to_depth, x, block_size=b, channels_first=channels_first)
+
+
+def embedding_lookup(params: Any, ids: Any, max_norm: Any = None, name: str | None = None) -> Tensor:
+    """The rows of ``params`` at ``ids`` (``tf.nn.embedding_lookup``); shape ``ids.shape + params.shape[1:]``.
+
+    ``params`` may be a list of shards split by TF's ``"div"`` strategy (the first ``N % P`` shards hold
+    one row more). A Variable read through it gets an ``IndexedSlices`` gradient, as TF. With
+    ``max_norm``, each looked-up embedding whose L2 norm exceeds it is scaled down to it.
+
+    Raises:
+      InvalidArgumentError: for an id outside ``[0, rows)``.
+      ValueError: for an empty list of shards.
+
+    Differences from TensorFlow: shards must be sized as the ``"div"`` strategy splits rows (TF reads
+    others at the indices its partition computes); a Variable read through several shards gets a dense
+    gradient.
+
+    >>> import tapejax as tf
+    >>> print(tf.nn.embedding_lookup(tf.constant([[0.0, 1.0], [2.0, 3.0]]), [1, 1]))
+    tf.Tensor(
+    [[2. 3.]
+     [2. 3.]], shape=(2, 2), dtype=float32)
+    """
+    from tapejax._src.ops import clip_ops, index_ops, shape_ops
+
+    if isinstance(params, (list, tuple)):
+        if not params:
+            raise ValueError("Length of `params` must be non-zero.")
+        if len(params) == 1:
+            table = params[0]
+        else:
+            sizes = [utils.shape_of(p)[0] for p in params]
+            total, parts = sum(sizes), len(sizes)
+            div = [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
+            if sizes != div:
+                raise ValueError(
+                    f"embedding_lookup: shards of {sizes} rows are not the 'div' partition of {total} rows ({div}); "
+                    "tapejax takes only shards sized as TF's 'div' strategy splits them."
+                )
+            table = shape_ops.concat(list(params), 0)
+    else:
+        table = params
+    result = index_ops.gather(table, ids)
+    if max_norm is None:
+        return result
+    ids_rank = len(utils.shape_of(ids))
+    axes = list(range(ids_rank, len(utils.shape_of(result))))
+    return clip_ops.clip_by_norm(result, max_norm, axes=axes)
+
+
+def weighted_cross_entropy_with_logits(labels: Any, logits: Any, pos_weight: Any, name: str | None = None) -> Tensor:
+    """Sigmoid cross-entropy with positive examples weighted by ``pos_weight`` (``tf.nn.weighted_cross_entropy_with_logits``).
+
+    ``(1 - z) * x + (1 + (pos_weight - 1) * z) * (log1p(exp(-|x|)) + relu(-x))``, TF's formula.
+
+    Raises:
+      ValueError: if ``labels`` and ``logits`` have different shapes.
+    """
+    x = _float_input("WeightedCrossEntropyWithLogits", logits)
+    z = utils.as_tensor(labels, x._v.dtype, "WeightedCrossEntropyWithLogits")
+    if utils.shape_of(x) != utils.shape_of(z):
+        raise ValueError(
+            f"`logits` and `labels` must have the same shape, received ({utils.shape_of(x)} vs {utils.shape_of(z)})."
+        )
+    # TF's ``1 + (pos_weight - 1) * labels``: a Python pos_weight stays a Python number.
+    pw = pos_weight - 1 if isinstance(pos_weight, numbers.Number) else math_ops.subtract(pos_weight, 1)
+    log_weight = math_ops.add(math_ops.multiply(pw, z), 1)
+    softplus_neg = math_ops.add(
+        math_ops.log1p(math_ops.exp(math_ops.negative(math_ops.abs(x)))), relu(math_ops.negative(x))
+    )
+    return math_ops.add(math_ops.multiply(math_ops.subtract(1, z), x), math_ops.multiply(log_weight, softplus_neg))
+
+
+def log_poisson_loss(targets: Any, log_input: Any, compute_full_loss: bool = False, name: str | None = None) -> Tensor:
+    """``exp(log_input) - log_input * targets`` (+ Stirling's term for targets > 1) (``tf.nn.log_poisson_loss``).
+
+    Raises:
+      ValueError: if ``log_input`` and ``targets`` have different shapes.
+    """
+    from tapejax._src.ops import creation_ops
+
+    li = utils.as_tensor(log_input, None, "LogPoissonLoss")
+    t = utils.as_tensor(targets, li._v.dtype, "LogPoissonLoss")
+    if utils.shape_of(li) != utils.shape_of(t):
+        raise ValueError(
+            f"`log_input` and `targets` must have the same shape, received ({utils.shape_of(li)} vs {utils.shape_of(t)})."
+        )
+    result = math_ops.subtract(math_ops.exp(li), math_ops.multiply(li, t))
+    if not compute_full_loss:
+        return result
+    stirling = math_ops.add(
+        math_ops.subtract(math_ops.multiply(t, math_ops.log(t)), t),
+        math_ops.multiply(0.5, math_ops.log(math_ops.multiply(2 * np.pi, t))),
+    )
+    zeros = creation_ops.zeros_like(t)
+    cond = math_ops.logical_and(math_ops.greater_equal(t, zeros), math_ops.less_equal(t, creation_ops.ones_like(t)))
+    return math_ops.add(result, math_ops.where(cond, zeros, stirling))
+
+
+def compute_average_loss(per_example_loss: Any, sample_weight: Any = None, global_batch_size: Any = None) -> Tensor:
+    """``sum(per_example_loss * sample_weight) / global_batch_size`` (``tf.nn.compute_average_loss``).
+
+    ``global_batch_size`` defaults to ``per_example_loss.shape[0]`` (one replica); a zero global batch
+    size gives 0.
+
+    Raises:
+      ValueError: for a scalar ``per_example_loss``.
+      TypeError: for a non-integer ``global_batch_size``.
+      InvalidArgumentError: for a non-scalar or negative ``global_batch_size``.
+
+    >>> import tapejax as tf
+    >>> print(tf.nn.compute_average_loss(tf.constant([1.0, 2.0, 3.0]), global_batch_size=6))
+    tf.Tensor(1.0, shape=(), dtype=float32)
+    """
+    from tapejax._src.ops import reduction_ops, shape_ops
+
+    loss = utils.as_tensor(per_example_loss, None, "compute_average_loss")
+    dtype = loss._v.dtype
+    shape = utils.shape_of(loss)
+    if not shape:
+        raise ValueError(
+            "Invalid value passed for `per_example_loss`. Expected a tensor with at least rank 1. Received "
+            f"per_example_loss={loss} with rank 0"
+        )
+    if sample_weight is not None:
+        w = math_ops.cast(utils.as_tensor(sample_weight, None, "compute_average_loss"), np.float32)
+        scaled = math_ops.cast(loss, np.float32)
+        w_rank, l_rank = len(utils.shape_of(w)), len(shape)
+        if w_rank and w_rank - l_rank == 1:
+            w = shape_ops.squeeze(w, [-1])
+        elif w_rank and l_rank - w_rank == 1:
+            w = shape_ops.expand_dims(w, -1)
+        loss = math_ops.cast(math_ops.multiply(scaled, w), dtype)
+    if global_batch_size is None:
+        batch = utils.as_tensor(shape[0], None, "compute_average_loss")
+    else:
+        batch = utils.as_tensor(global_batch_size, None, "compute_average_loss")
+        value = utils.concrete(batch)
+        if value is not None and value.ndim != 0:
+            raise utils.invalid_argument(f"global_batch_size must be scalar. Received shape {list(value.shape)}")
+        if batch._v.dtype.kind not in "iu":
+            raise TypeError(f"global_batch_size must be an integer. Received dtype {utils.dtype_name(batch)}")
+        if value is not None and value < 0:
+            raise utils.invalid_argument(f"global_batch_size must be non-negative. Received {int(value)}")
+    return math_ops.divide_no_nan(reduction_ops.reduce_sum(loss), math_ops.cast(batch, dtype))
+
+
+def scale_regularization_loss(regularization_loss: Any) -> Tensor:
+    """The sum of ``regularization_loss`` (a tensor or list) divided by the number of replicas, 1 (``tf.nn.scale_regularization_loss``)."""
+    from tapejax._src.ops import reduction_ops
+
+    return math_ops.divide(reduction_ops.reduce_sum(regularization_loss), 1)
