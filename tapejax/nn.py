@@ -16,6 +16,7 @@ from tapejax._src.ops.conv_ops import convolution as convolution
 from tapejax._src.ops.conv_ops import depthwise_conv2d as depthwise_conv2d
 from tapejax._src.ops.conv_ops import separable_conv2d as separable_conv2d
 from tapejax._src.ops.math_ops import sigmoid as sigmoid
+from tapejax._src.ops.math_ops import softsign as softsign
 from tapejax._src.ops.math_ops import tanh as tanh
 from tapejax._src.ops.nn_ops import batch_normalization as batch_normalization
 from tapejax._src.ops.nn_ops import bias_add as bias_add
@@ -59,6 +60,10 @@ from tapejax._src.ops.pool_ops import max_pool2d as max_pool2d
 from tapejax._src.ops.pool_ops import max_pool3d as max_pool3d
 from tapejax._src.ops.pool_ops import max_pool_with_argmax as max_pool_with_argmax
 from tapejax._src.ops.pool_ops import pool as pool
+from tapejax._src.ops.segment_ops import in_top_k as in_top_k
+from tapejax._src.ops.segment_ops import l2_normalize as l2_normalize
+from tapejax._src.ops.segment_ops import top_k as top_k
+from tapejax._src.ops.segment_ops import zero_fraction as zero_fraction
 
 
 def __getattr__(name: str) -> _Any:
