@@ -221,3 +221,7 @@ from tapejax._src.initializers import zeros_initializer as zeros_initializer
 from tapejax._src.tensor_spec import TensorSpec as TensorSpec
 from tapejax._src.tensor_spec import TypeSpec as TypeSpec
 from tapejax._src.tensor_spec import type_spec_from_value as type_spec_from_value
+from tapejax._src.ops.functional_ops import grad_pass_through as grad_pass_through
+from tapejax._src.ops.functional_ops import numpy_function as numpy_function
+from tapejax._src.ops.functional_ops import py_function as py_function
+from tapejax._src.ops.functional_ops import recompute_grad as recompute_grad

@@ -113,4 +113,10 @@ CASES = [
         lambda x: jnp.sum(jnp.sin(x) * x, axis=1),
         ((3, 2),),
     ),
+    Case(
+        "recompute_grad",
+        lambda x: tf.recompute_grad(lambda a: tf.sin(a) * a)(x),
+        lambda x: jnp.sin(x) * x,
+        ((3, 2),),
+    ),
 ]

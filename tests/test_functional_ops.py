@@ -152,3 +152,72 @@ def test_gradient_reaches_a_variable_read_inside_the_traced_loop() -> None:
     with tf.GradientTape() as tape:
         y = f(tf.constant(X))
     np.testing.assert_allclose(tape.gradient(y, v).numpy(), X.sum(0))
+
+
+@pytest.mark.parametrize("traced", [False, True], ids=["eager", "tf_function"])
+def test_recompute_grad_and_vectorized_map_reach_variables_read_inside(traced: bool) -> None:
+    v = tf.Variable(2.0)
+    x = tf.constant([1.0, 2.0])
+    wrap = tf.function if traced else (lambda h: h)
+    for apply in (
+        lambda a: tf.recompute_grad(lambda r: tf.sin(r) * r * v)(a),
+        lambda a: tf.vectorized_map(lambda r: tf.sin(r) * r * v, a),
+    ):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = wrap(lambda a, apply=apply: tf.reduce_sum(apply(a)))(x)
+        gx, gv = tape.gradient(y, [x, v])
+        xs = np.array([1.0, 2.0])
+        np.testing.assert_allclose(gx.numpy(), 2 * (np.cos(xs) * xs + np.sin(xs)), rtol=1e-6)  # TF: 2.7635465 0.1540074
+        np.testing.assert_allclose(float(gv), np.sum(np.sin(xs) * xs), rtol=1e-6)  # TF: 2.6600657
+
+
+def test_grad_pass_through_gives_the_identity_gradient() -> None:
+    x = tf.constant([0.2, 0.4])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.grad_pass_through(lambda a: tf.round(a * 3))(x)
+    np.testing.assert_array_equal(y.numpy(), [1.0, 1.0])
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [1.0, 1.0])
+
+
+def test_numpy_function_eagerly_as_tf() -> None:
+    x = tf.constant([1.0, 2.0])
+    seen = []
+    y = tf.numpy_function(lambda a: seen.append(type(a)) or a * 2, [x], tf.float32)
+    assert seen == [np.ndarray] and y.dtype == tf.float32
+    np.testing.assert_array_equal(y.numpy(), [2.0, 4.0])
+    # eagerly TF keeps the dtype func returns (float64 here), and a list Tout gives a list
+    assert tf.numpy_function(lambda a: a.astype(np.float64), [x], tf.float32).dtype == tf.float64
+    assert len(tf.numpy_function(lambda a: a, [x], [tf.float32])) == 1
+    assert tf.numpy_function(lambda a: None, [x], []) is None
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.numpy_function(lambda a: a * 2, [x], tf.float32)
+    assert tape.gradient(y, x) is None  # no gradient, as TF
+
+
+def test_py_function_eagerly_is_differentiable_and_converts_to_tout() -> None:
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.py_function(lambda a: a * a, [x], tf.float32)
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [2.0, 4.0])
+    assert tf.py_function(lambda a: 1.5, [x], tf.float32).dtype == tf.float32
+    assert tf.py_function(lambda a: None, [x], []) == []
+    with pytest.raises(tf.errors.InvalidArgumentError, match="EagerPyFunc"):
+        tf.py_function(lambda a: 1.5, [x], tf.int32)
+
+
+def test_numpy_and_py_function_inside_tf_function_call_back_each_run() -> None:
+    calls = []
+
+    @tf.function
+    def f(x: tf.Tensor) -> Any:
+        y = tf.numpy_function(lambda a: calls.append(1) or a * 2, [x], tf.float32)
+        (z,) = tf.py_function(lambda a: a * 3, [x], [tf.float32])
+        return y + z
+
+    for k in (1.0, 2.0):
+        np.testing.assert_array_equal(f(tf.constant([k, 2 * k])).numpy(), [5 * k, 10 * k])
+    assert len(calls) >= 2  # (one more call at trace time learns the output shapes)

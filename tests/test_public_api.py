@@ -81,6 +81,7 @@ TOP_LEVEL = """
     map_fn scan foldl foldr vectorized_map switch_case case
     TensorSpec TypeSpec type_spec_from_value zeros_initializer ones_initializer constant_initializer
     random_normal_initializer random_uniform_initializer VariableAggregation VariableSynchronization AggregationMethod
+    recompute_grad grad_pass_through numpy_function py_function
 """
 
 

@@ -321,24 +321,14 @@ def vectorized_map(fn: Callable[[Any], Any], elems: Any, fallback_to_while_loop:
     """
     leaves, _ = _elems(elems, "vectorized_map")
     structure = nest.pack_sequence_as(elems, leaves)
-    values = [x._value for x in leaves]
-    trees: list[Any] = []
-
-    def body(*arrays: Any) -> tuple[Any, ...]:
-        y = fn(nest.pack_sequence_as(structure, [_wrap(a) for a in arrays]))
-        trees.append(y)
-        return tuple(_arrays(y)[0])
-
-    reads = _reads()
-    rows = [jax.ShapeDtypeStruct(v.shape[1:], v.dtype) for v in values]
-    b_fn, consts = jax.closure_convert(_untaped(body, reads), *rows)
-    nx = len(values)
-
-    def impl(*args: Any) -> Any:
-        return jax.vmap(lambda *xs: b_fn(*xs, *args[nx:]))(*args[:nx])
-
-    out = _traced_op("VectorizedMap", impl, leaves, consts, reads)
-    return nest.pack_sequence_as(trees[0], out)
+    rows = [jax.ShapeDtypeStruct(x._v.shape[1:], x._v.dtype) for x in leaves]
+    return _as_op(
+        "VectorizedMap",
+        lambda *xs: fn(nest.pack_sequence_as(structure, list(xs))),
+        leaves,
+        rows,
+        lambda f, n: jax.vmap(f, in_axes=(0,) * len(leaves) + (None,) * (n - len(leaves))),
+    )
 
 
 def _switch(index: Any, branches: list[Callable[[], Any]]) -> Any:
@@ -456,3 +446,218 @@ def case(
     flags = jnp.stack([p._value.astype(bool).reshape(()) for p in preds])
     index = jnp.where(flags.any(), jnp.argmax(flags), len(fns)).astype(jnp.int32)  # (on the trace)
     return _switch(Tensor(index), [*fns, default])
+
+
+def _as_op(
+    name: str,
+    fn: Callable[..., Any],
+    inputs: list[Any],
+    avals: list[Any],
+    wrap: Callable[[Callable[..., Any], int], Callable[..., Any]],
+) -> Any:
+    """Runs ``fn(*inputs)`` as ONE recorded op whose implementation is ``wrap(f, n_args)`` of ``fn`` on
+    arrays (a JAX transformation: ``jax.checkpoint``, ``jax.vmap``), traced on ``avals``.
+
+    The Variables ``fn`` reads become inputs of the op (found by a first trace), so that tapes see
+    their reads and gradients reach them, eagerly as inside ``tf.function``.
+    """
+    from tapejax._src.custom_gradient import _Swap
+
+    trees: list[Any] = []
+    n = len(inputs)
+
+    def body(*arrays: Any) -> tuple[Any, ...]:
+        y = fn(*[_wrap(a) for a in arrays])
+        trees.append(y)
+        return tuple(_arrays(y)[0])
+
+    reads = _reads()
+    jax.eval_shape(_untaped(body, reads), *avals)
+    variables = tuple(reads.variables.values())
+
+    def lifted(*arrays: Any) -> tuple[Any, ...]:
+        with _Swap(variables, arrays[n:]):
+            return body(*arrays[:n])
+
+    var_avals = [jax.ShapeDtypeStruct(v._v.shape, v._v.dtype) for v in variables]
+    b_fn, consts = jax.closure_convert(_untaped(lifted, _reads()), *avals, *var_avals)
+    wrapped = wrap(b_fn, n + len(variables) + len(consts))
+
+    def impl(*arrays: Any) -> Any:
+        return wrapped(*arrays)
+
+    out = _traced_op(name, impl, [*inputs, *variables], consts, reads)
+    return nest.pack_sequence_as(trees[0], out)
+
+
+def recompute_grad(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``f`` whose intermediate values are recomputed in the backward pass instead of kept (``tf.recompute_grad``).
+
+    The call is one op on ``jax.checkpoint``: tapes record it (gradients reach its inputs and the
+    Variables ``f`` reads) and the backward pass re-runs ``f``'s forward.
+
+    >>> import tapejax as tf
+    >>> x = tf.constant(2.0)
+    >>> with tf.GradientTape() as tape:
+    ...     tape.watch(x)
+    ...     y = tf.recompute_grad(lambda a: a * a * a)(x)
+    >>> print(tape.gradient(y, x))
+    tf.Tensor(12.0, shape=(), dtype=float32)
+    """
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            raise TypeError(f"recompute_grad: keyword arguments are not supported, got {sorted(kwargs)}.")
+        leaves, _ = _tensors(list(args), "recompute_grad")
+        avals = [jax.ShapeDtypeStruct(x._v.shape, x._v.dtype) for x in leaves]
+        return _as_op(
+            "RecomputeGrad",
+            lambda *xs: f(*nest.pack_sequence_as(list(args), list(xs))),
+            leaves,
+            avals,
+            lambda g, _: jax.checkpoint(g),
+        )
+
+    wrapper.__wrapped__ = f  # type: ignore[attr-defined]
+    wrapper.__doc__ = f.__doc__
+    return wrapper
+
+
+def grad_pass_through(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``f`` whose gradient is the identity: the output gradient passes to the inputs unchanged (``tf.grad_pass_through``).
+
+    For a non-differentiable ``f`` (``tf.round``, an assignment) as a straight-through estimator.
+
+    >>> import tapejax as tf
+    >>> x = tf.constant(0.4)
+    >>> with tf.GradientTape() as tape:
+    ...     tape.watch(x)
+    ...     y = tf.grad_pass_through(tf.round)(x)
+    >>> print(y, tape.gradient(y, x))
+    tf.Tensor(0.0, shape=(), dtype=float32) tf.Tensor(1.0, shape=(), dtype=float32)
+    """
+    from tapejax._src.custom_gradient import custom_gradient
+
+    @custom_gradient
+    def through(*args: Any, **kwargs: Any) -> Any:
+        def grad(*dys: Any, variables: Any = None) -> Any:
+            return (dys, [None] * len(variables)) if variables is not None else dys
+
+        return f(*args, **kwargs), grad
+
+    return through
+
+
+def _out_dtypes(Tout: Any) -> tuple[list[Any], bool]:
+    if isinstance(Tout, (list, tuple)):
+        return [dtypes_lib.as_dtype(d) for d in Tout], True
+    return [dtypes_lib.as_dtype(Tout)], False
+
+
+def _host_call(
+    name: str,
+    func: Callable[..., Any],
+    inp: Any,
+    Tout: Any,
+    tensors_in: bool,
+) -> Any:
+    """Runs ``func`` on the host inside a trace: one op on ``jax.pure_callback`` (not differentiable)."""
+    dts, is_list = _out_dtypes(Tout)
+    xs = [utils.as_tensor(x, None, name) for x in inp]
+
+    def call(*arrays: Any) -> tuple[Any, ...]:
+        args = [Tensor(np.asarray(a)) if tensors_in else np.asarray(a) for a in arrays]
+        out = func(*args)
+        outs = list(out) if isinstance(out, (list, tuple)) else [out]
+        if len(outs) != len(dts):
+            raise ValueError(f"{name}: func returned {len(outs)} values, Tout names {len(dts)}.")
+        return tuple(
+            np.asarray(o._value if isinstance(o, (TensorBase, VariableBase)) else o, d._np)
+            for o, d in zip(outs, dts, strict=True)
+        )
+
+    # The output shapes come from one call on zeros of the input shapes, at trace time.
+    probe = call(*[np.zeros(x._v.shape, x._v.dtype) for x in xs])
+    shapes = tuple(jax.ShapeDtypeStruct(p.shape, p.dtype) for p in probe)
+
+    def impl(*arrays: Any) -> Any:
+        return jax.pure_callback(call, shapes, *arrays)
+
+    op = _host_op(name, impl)
+    from tapejax._src.core import bind
+
+    out = list(bind(op, *xs))
+    return out if is_list else out[0]
+
+
+def _host_op(name: str, impl: Callable[..., Any]) -> Any:
+    from tapejax._src.core import Op
+
+    return Op(name, impl, multiple_results=True, differentiable=False, runs_user_code=True)
+
+
+def numpy_function(
+    func: Callable[..., Any],
+    inp: Any,
+    Tout: Any,
+    stateful: bool = True,
+    name: str | None = None,
+) -> Any:
+    """Calls ``func`` on the numpy values of ``inp`` and returns its results as tensors (``tf.numpy_function``).
+
+    ``Tout`` is a dtype (one result) or a list of dtypes. As TF, no gradient flows through it.
+    Eagerly the results keep the dtypes ``func`` gives them (as TF eager does); inside
+    ``tf.function`` it is one host callback (``jax.pure_callback``) whose results have ``Tout``.
+
+    Differences from TensorFlow: inside ``tf.function``, ``func`` is called once more at trace time
+    on zeros to learn the output shapes, which must not depend on the input values.
+
+    >>> import numpy as np
+    >>> import tapejax as tf
+    >>> print(tf.numpy_function(lambda a: np.sort(a), [tf.constant([3, 1, 2])], tf.int32))
+    tf.Tensor([1 2 3], shape=(3,), dtype=int32)
+    """
+    if any(_traced(x) for x in inp):
+        return _host_call("PyFunc", func, inp, Tout, tensors_in=False)
+    dts, is_list = _out_dtypes(Tout) if not (isinstance(Tout, (list, tuple)) and not Tout) else ([], True)
+    args = [np.asarray(utils.as_tensor(x, None, "PyFunc")._value) for x in inp]
+    out = func(*args)
+    if is_list and not dts:
+        return None
+    outs = list(out) if isinstance(out, (list, tuple)) else [out]
+    return [array_ops.convert_to_tensor(o) for o in outs] if is_list else array_ops.convert_to_tensor(outs[0])
+
+
+def py_function(func: Callable[..., Any], inp: Any, Tout: Any, name: str | None = None) -> Any:
+    """Calls ``func`` on ``inp`` as eager Tensors and returns its results converted to ``Tout`` (``tf.py_function``).
+
+    Eagerly ``func`` simply runs, so a tape records its ops and gradients flow through it, as TF's.
+    Inside ``tf.function`` it is one host callback (``jax.pure_callback``).
+
+    Differences from TensorFlow: inside ``tf.function`` no gradient flows through it (TF records
+    ``func``'s ops on a tape there too), and ``func`` is called once more at trace time on zeros to
+    learn the output shapes.
+
+    Raises:
+      InvalidArgumentError: if a result does not convert to its ``Tout`` dtype.
+
+    >>> import tapejax as tf
+    >>> print(tf.py_function(lambda a: a * 2, [tf.constant([1.0, 2.0])], tf.float32))
+    tf.Tensor([2. 4.], shape=(2,), dtype=float32)
+    """
+    if any(_traced(x) for x in inp):
+        return _host_call("EagerPyFunc", func, inp, Tout, tensors_in=True)
+    dts, is_list = _out_dtypes(Tout) if Tout is not None else ([], True)
+    out = func(*[utils.as_tensor(x, None, "EagerPyFunc") for x in inp])
+    outs = list(out) if isinstance(out, (list, tuple)) else [out]
+    if len(outs) != len(dts):
+        if not dts:
+            return []
+        raise ValueError(f"EagerPyFunc: func returned {len(outs)} values, Tout names {len(dts)}.")
+    results = []
+    for o, d in zip(outs, dts, strict=True):
+        try:
+            results.append(array_ops.convert_to_tensor(o, d))
+        except (TypeError, ValueError) as e:
+            raise errors.InvalidArgumentError(None, None, f"EagerPyFunc: {type(e).__name__}: {e}") from None
+    return results if is_list else results[0]
