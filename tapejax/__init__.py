@@ -225,3 +225,8 @@ from tapejax._src.ops.functional_ops import grad_pass_through as grad_pass_throu
 from tapejax._src.ops.functional_ops import numpy_function as numpy_function
 from tapejax._src.ops.functional_ops import py_function as py_function
 from tapejax._src.ops.functional_ops import recompute_grad as recompute_grad
+from tapejax._src.ops.misc_ops import batch_to_space as batch_to_space
+from tapejax._src.ops.misc_ops import required_space_to_batch_paddings as required_space_to_batch_paddings
+from tapejax._src.ops.misc_ops import space_to_batch as space_to_batch
+from tapejax._src.ops.misc_ops import space_to_batch_nd as space_to_batch_nd
+from tapejax._src.ops.misc_ops import timestamp as timestamp

@@ -119,4 +119,21 @@ CASES = [
         lambda x: jnp.sin(x) * x,
         ((3, 2),),
     ),
+    Case(
+        "space_to_batch",
+        lambda x: tf.space_to_batch(x, [2, 3], [[0, 0], [1, 2]]),
+        lambda x: (
+            jnp.pad(x, ((0, 0), (0, 0), (1, 2), (0, 0)))
+            .reshape(1, 1, 2, 2, 3, 1)
+            .transpose(2, 4, 0, 1, 3, 5)
+            .reshape(6, 1, 2, 1)
+        ),
+        ((1, 2, 3, 1),),
+    ),
+    Case(
+        "batch_to_space",
+        lambda x: tf.batch_to_space(x, [2, 3], [[0, 0], [1, 2]]),
+        lambda x: x.reshape(2, 3, 1, 1, 2, 1).transpose(2, 3, 0, 4, 1, 5).reshape(1, 2, 6, 1)[:, :, 1:4],
+        ((6, 1, 2, 1),),
+    ),
 ]

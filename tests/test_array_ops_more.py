@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -296,3 +298,35 @@ def test_variable_policy_enums() -> None:
     )
     v = tf.Variable(1.0, aggregation=tf.VariableAggregation.MEAN, synchronization=tf.VariableSynchronization.AUTO)
     assert float(v) == 1.0
+
+
+def test_space_to_batch_and_back() -> None:
+    x = tf.reshape(tf.range(2 * 4 * 6), [2, 4, 6, 1])
+    y = tf.space_to_batch(x, [2, 3], [[0, 0], [1, 2]])
+    assert tuple(y.shape) == (12, 2, 3, 1)
+    np.testing.assert_array_equal(y.numpy().ravel()[:12], [0, 2, 5, 0, 14, 17, 0, 26, 29, 0, 38, 41])  # (TF's)
+    _eq(tf.batch_to_space(y, [2, 3], [[0, 0], [1, 2]]), x.numpy(), tf.int32)
+    assert tuple(tf.space_to_batch_nd(x, [2], [[0, 0]]).shape) == (4, 2, 6, 1)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"padded_shape\[1\]=8 is not divisible"):
+        tf.space_to_batch_nd(x, [2, 3], [[0, 0], [1, 1]])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="must be positive"):
+        tf.space_to_batch(x, [0, 3], [[0, 0], [0, 0]])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="not divisible by product of block sizes"):
+        tf.batch_to_space(tf.zeros([5, 2, 2, 1]), [2, 3], [[0, 0], [0, 0]])
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"cropped_shape\[1\]=-2"):
+        tf.batch_to_space(y, [2, 3], [[0, 0], [9, 2]])
+
+
+def test_required_space_to_batch_paddings() -> None:
+    pads, crops = tf.required_space_to_batch_paddings([4, 7], [2, 3], base_paddings=[[1, 1], [0, 0]])
+    _eq(pads, [[1, 1], [0, 2]], tf.int32)
+    _eq(crops, [[0, 0], [0, 2]], tf.int32)
+
+
+def test_timestamp_is_read_at_each_run() -> None:
+    t = tf.timestamp()
+    assert t.dtype == tf.float64 and tuple(t.shape) == ()
+    f = tf.function(lambda: tf.timestamp())
+    a = float(f())
+    time.sleep(0.01)
+    assert float(f()) > a >= float(t)

@@ -9,6 +9,7 @@ kernels do, and cannot run on traced values.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import jax
@@ -85,6 +86,38 @@ def _histogram_impl(values: Any, value_range: Any, *, nbins: int, dtype: np.dtyp
     return jnp.bincount(bins.reshape(-1), length=nbins).astype(dtype)
 
 
+def _space_to_batch_impl(x: Any, *, block: Ints, paddings: tuple[tuple[int, int], ...]) -> Any:
+    m = len(block)
+    x = jnp.pad(x, ((0, 0), *paddings, *([(0, 0)] * (x.ndim - 1 - m))))
+    b, spatial, rest = x.shape[0], x.shape[1 : 1 + m], x.shape[1 + m :]
+    split = [b]
+    for d, k in zip(spatial, block, strict=True):
+        split += [d // k, k]
+    x = x.reshape(*split, *rest)
+    perm = [2 + 2 * i for i in range(m)] + [0] + [1 + 2 * i for i in range(m)]
+    x = x.transpose(*perm, *range(1 + 2 * m, x.ndim))
+    return x.reshape(b * int(np.prod(block)), *(d // k for d, k in zip(spatial, block, strict=True)), *rest)
+
+
+def _batch_to_space_impl(x: Any, *, block: Ints, crops: tuple[tuple[int, int], ...]) -> Any:
+    m = len(block)
+    n = int(np.prod(block))
+    b, spatial, rest = x.shape[0] // n, x.shape[1 : 1 + m], x.shape[1 + m :]
+    x = x.reshape(*block, b, *spatial, *rest)
+    perm = [m]
+    for i in range(m):
+        perm += [m + 1 + i, i]
+    x = x.transpose(*perm, *range(2 * m + 1, x.ndim))
+    x = x.reshape(b, *(d * k for d, k in zip(spatial, block, strict=True)), *rest)
+    index = tuple(slice(lo, x.shape[1 + i] - hi) for i, (lo, hi) in enumerate(crops))
+    return x[(slice(None), *index)]
+
+
+def _timestamp_impl() -> Any:
+    # A host call, so that inside tf.function the time is read at each run, not at trace time.
+    return jax.pure_callback(lambda: np.float64(time.time()), jax.ShapeDtypeStruct((), np.float64))
+
+
 _roll = Op("Roll", _roll_impl)
 _repeat = Op("Repeat", _repeat_impl)
 _searchsorted = Op("SearchSorted", _searchsorted_impl, differentiable=False)
@@ -97,6 +130,9 @@ _dynamic_partition = Op("DynamicPartition", _dynamic_partition_impl, multiple_re
 _dynamic_stitch = Op("DynamicStitch", _dynamic_stitch_impl, nondiff=(0,))
 _histogram_bins = Op("HistogramFixedWidthBins", _histogram_bins_impl, differentiable=False)
 _histogram = Op("HistogramFixedWidth", _histogram_impl, differentiable=False)
+_space_to_batch = Op("SpaceToBatchND", _space_to_batch_impl)
+_timestamp = Op("Timestamp", _timestamp_impl, differentiable=False, defer=False)
+_batch_to_space = Op("BatchToSpaceND", _batch_to_space_impl)
 
 
 def _host_values(x: Any, op_name: str) -> np.ndarray:
@@ -545,3 +581,118 @@ def parallel_stack(values: Any, name: str = "parallel_stack") -> Tensor:
     if not in_trace() and not any(isinstance(getattr(v, "_v", None), jax.core.Tracer) for v in values):  # pyright: ignore[reportAttributeAccessIssue]
         raise RuntimeError("tf.parallel_stack() is not compatible with eager execution.")
     return shape_ops.stack(values)
+
+
+def _block_args(
+    op_name: str, x: Any, block_shape: Any, pairs: Any, what: str
+) -> tuple[Any, Ints, tuple[tuple[int, int], ...]]:
+    t = utils.as_tensor(x, None, op_name)
+    block = utils.static_ints(block_shape, "block_shape")
+    flat = utils.static_ints(pairs, what)
+    shape = utils.shape_of(t)
+    m = len(block)
+    if len(flat) != 2 * m:
+        raise utils.invalid_argument(f"{op_name}: {what} should have shape [{m}, 2] instead of [{len(flat) // 2}, 2]")
+    if len(shape) < 1 + m:
+        raise utils.invalid_argument(f"{op_name}: input rank should be >= {1 + m} instead of {len(shape)}")
+    for i, k in enumerate(block):
+        if k < 1:
+            raise utils.invalid_argument(
+                f"{op_name}: All values in block_shape must be positive, got value, {k} at index {i}."
+            )
+    if any(p < 0 for p in flat):
+        raise utils.invalid_argument(f"{op_name}: {what.capitalize()} must be non-negative")
+    return t, block, tuple((flat[2 * i], flat[2 * i + 1]) for i in range(m))
+
+
+def space_to_batch_nd(input: Any, block_shape: Any, paddings: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """Moves blocks of the padded spatial dimensions into the batch dimension (``tf.space_to_batch_nd``).
+
+    ``input`` has shape ``[batch] + spatial + remaining`` with ``len(spatial) == len(block_shape)``;
+    each padded spatial size must be divisible by its block size.
+
+    Raises:
+      InvalidArgumentError: for bad block sizes, negative paddings or indivisible sizes.
+
+    >>> import tapejax as tf
+    >>> tf.space_to_batch_nd(tf.zeros([1, 4, 4, 3]), [2, 2], [[0, 0], [0, 0]]).shape
+    TensorShape([4, 2, 2, 3])
+    """
+    x, block, pads = _block_args("SpaceToBatchND", input, block_shape, paddings, "paddings")
+    shape = utils.shape_of(x)
+    for i, ((lo, hi), k) in enumerate(zip(pads, block, strict=True)):
+        padded = shape[1 + i] + lo + hi
+        if padded % k:
+            raise utils.invalid_argument(
+                f"SpaceToBatchND: padded_shape[{i}]={padded} is not divisible by block_shape[{i}]={k}"
+            )
+    return bind(_space_to_batch, x, block=block, paddings=pads)
+
+
+def space_to_batch(input: Any, block_shape: Any, paddings: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """``tf.space_to_batch_nd`` under TF 2's name (``tf.space_to_batch``)."""
+    return space_to_batch_nd(input, block_shape, paddings)
+
+
+def batch_to_space(input: Any, block_shape: Any, crops: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """The inverse of ``tf.space_to_batch``: moves batch blocks back into space and crops (``tf.batch_to_space``).
+
+    Raises:
+      InvalidArgumentError: for bad block sizes, negative or too large crops, or a batch size not
+        divisible by the product of the block sizes.
+
+    >>> import tapejax as tf
+    >>> x = tf.reshape(tf.range(16), [1, 4, 4, 1])
+    >>> y = tf.space_to_batch(x, [2, 2], [[0, 0], [0, 0]])
+    >>> bool(tf.reduce_all(tf.batch_to_space(y, [2, 2], [[0, 0], [0, 0]]) == x))
+    True
+    """
+    x, block, crops_ = _block_args("BatchToSpaceND", input, block_shape, crops, "crops")
+    shape = utils.shape_of(x)
+    n = int(np.prod(block))
+    if shape[0] % n:
+        raise utils.invalid_argument(
+            f"BatchToSpaceND: Input batch dimension ({shape[0]}) is not divisible by product of block sizes ({n})"
+        )
+    for i, ((lo, hi), k) in enumerate(zip(crops_, block, strict=True)):
+        cropped = shape[1 + i] * k - lo - hi
+        if cropped < 0:
+            raise utils.invalid_argument(f"BatchToSpaceND: cropped_shape[{i}]={cropped} must be non-negative")
+    return bind(_batch_to_space, x, block=block, crops=crops_)
+
+
+def required_space_to_batch_paddings(
+    input_shape: Any, block_shape: Any, base_paddings: Any = None, name: str | None = None
+) -> tuple[Tensor, Tensor]:
+    """The ``paddings`` and ``crops`` that make ``input_shape`` (plus ``base_paddings``) divisible by ``block_shape``
+    (``tf.required_space_to_batch_paddings``); int32 tensors of shape ``[M, 2]``.
+
+    >>> import tapejax as tf
+    >>> paddings, crops = tf.required_space_to_batch_paddings([4, 7], [2, 3])
+    >>> print(paddings.numpy().tolist(), crops.numpy().tolist())
+    [[0, 0], [0, 2]] [[0, 0], [0, 2]]
+    """
+    shape = utils.static_ints(input_shape, "input_shape")
+    block = utils.static_ints(block_shape, "block_shape")
+    if len(shape) != len(block):
+        raise ValueError(f"input_shape {list(shape)} and block_shape {list(block)} must have the same length.")
+    base = utils.static_ints(base_paddings, "base_paddings") if base_paddings is not None else (0,) * (2 * len(block))
+    pads, crops = [], []
+    for i, (d, k) in enumerate(zip(shape, block, strict=True)):
+        lo, hi = base[2 * i], base[2 * i + 1]
+        extra = (k - (d + lo + hi) % k) % k
+        pads.append([lo, hi + extra])
+        crops.append([0, extra])
+    as_array = lambda v: Tensor(np.asarray(v, np.int32).reshape(len(block), 2))  # noqa: E731
+    return as_array(pads), as_array(crops)
+
+
+def timestamp(name: str | None = None) -> Tensor:
+    """Seconds since the Unix epoch as a float64 scalar, read when the op runs (``tf.timestamp``).
+
+    >>> import tapejax as tf
+    >>> t = tf.timestamp()
+    >>> t.dtype, float(t) > 1.5e9
+    (tf.float64, True)
+    """
+    return bind(_timestamp)
