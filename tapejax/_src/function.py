@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax._src import dataflow, errors
+from tapejax._src import config, dataflow, errors
 from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, bind, tape_state
 from tapejax._src.tape import in_order_of, order_skeleton
 from tapejax._src.tensor import Tensor, convert_python
@@ -279,6 +279,8 @@ class Function:
         return f
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if config.functions_run_eagerly():  # tf.config.run_functions_eagerly(True): no trace, as TF
+            return self.python_function(*args, **kwargs)
         leaves, arg_tree = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor_leaf)
         if in_trace() or any(_is_traced(x) for x in leaves):
             # Called while an enclosing tf.function / gradient is being traced: run inline, so the
