@@ -40,6 +40,11 @@ NAMESPACES = {
         inverse_stft_window_fn irfft irfft2d irfft3d kaiser_bessel_derived_window kaiser_window overlap_and_add rfft
         rfft2d rfft3d stft vorbis_window""",
     "nest": "assert_same_structure flatten is_nested map_structure pack_sequence_as",
+    "config": """LogicalDevice LogicalDeviceConfiguration PhysicalDevice experimental experimental_connect_to_cluster
+        experimental_connect_to_host experimental_functions_run_eagerly experimental_run_functions_eagerly
+        functions_run_eagerly get_logical_device_configuration get_soft_device_placement get_visible_devices
+        list_logical_devices list_physical_devices run_functions_eagerly set_logical_device_configuration
+        set_soft_device_placement set_visible_devices""",
     "debugging": """Assert assert_all_finite assert_equal assert_greater assert_greater_equal assert_integer assert_less
         assert_less_equal assert_near assert_negative assert_non_negative assert_non_positive assert_none_equal
         assert_positive assert_proper_iterable assert_rank assert_rank_at_least assert_rank_in assert_same_float_dtype
@@ -71,7 +76,7 @@ TOP_LEVEL = """
     broadcast_to pad reverse slice sort argsort
     print
     acos acosh asin asinh atan atan2 atanh scalar_mul truncatediv truncatemod complex saturate_cast bitcast
-    debugging Assert assert_equal assert_greater assert_less assert_rank
+    debugging Assert assert_equal assert_greater assert_less assert_rank config
     scatter_nd tensor_scatter_nd_update tensor_scatter_nd_add tensor_scatter_nd_sub tensor_scatter_nd_min
     tensor_scatter_nd_max meshgrid repeat roll searchsorted sequence_mask reverse_sequence strided_slice unique
     unique_with_counts unravel_index dynamic_partition dynamic_stitch shape_n identity_n ensure_shape
