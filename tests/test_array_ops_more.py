@@ -141,6 +141,8 @@ def test_unravel_index() -> None:
     _eq(tf.unravel_index(4, [2, 3]), [1, 1], tf.int32)
     with pytest.raises(tf.errors.InvalidArgumentError, match="out of bound"):
         tf.unravel_index(7, [2, 3])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="scalar or vector"):
+        tf.unravel_index([[1]], [2, 3])
 
 
 def test_dynamic_partition_and_stitch() -> None:

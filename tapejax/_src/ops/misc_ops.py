@@ -373,6 +373,10 @@ def unravel_index(indices: Any, dims: Any, name: str | None = None) -> Tensor:
     idx = utils.as_tensor(indices, None, "UnravelIndex")
     utils.require_kind("UnravelIndex", idx, "iu", "int32 or int64 indices")
     d = utils.static_ints(dims, "dims")
+    if len(utils.shape_of(idx)) > 1:
+        raise utils.invalid_argument(
+            f"UnravelIndex: The indices can only be scalar or vector, got {list(utils.shape_of(idx))}"
+        )
     values = utils.concrete(idx)
     if values is not None and np.any((values < 0) | (values >= int(np.prod(d)))):
         raise utils.invalid_argument(f"UnravelIndex: index is out of bound as with dims {list(d)}")
