@@ -181,6 +181,20 @@ def test_max_pool_gradient_goes_to_the_first_maximum_on_ties() -> None:
     np.testing.assert_array_equal(_np(tape.gradient(y, x)).ravel(), [1, 0, 1, 0])  # TF 2.21
 
 
+def test_max_pool3d_gradient_goes_to_every_tied_maximum() -> None:
+    # TF's MaxPool3DGrad, unlike MaxPoolGrad, gives the whole gradient to each tied maximum.
+    x = tf.ones([1, 2, 2, 2, 1])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.nn.max_pool3d(x, 2, 2, "VALID")
+    np.testing.assert_array_equal(_np(tape.gradient(y, x)).ravel(), [1] * 8)  # TF 2.21
+    x = tf.constant([1.0, 2.0, 2.0, 0.0], shape=[1, 1, 1, 4, 1])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.nn.max_pool3d(x, [1, 1, 3], 1, "VALID")
+    np.testing.assert_array_equal(_np(tape.gradient(y, x)).ravel(), [0, 2, 2, 0])  # TF 2.21
+
+
 def test_max_pool_keeps_integer_dtypes_and_rejects_others() -> None:
     for dtype in (tf.int32, tf.int64, tf.uint8, tf.int16, tf.int8, tf.uint16, tf.float64):
         x = tf.cast(tf.reshape(tf.range(16), [1, 4, 4, 1]), dtype)

@@ -1,8 +1,9 @@
 """Pooling (``tf.nn.max_pool*``, ``avg_pool*``, ``pool``, ``max_pool_with_argmax``) on ``lax.reduce_window``.
 
 Max pooling's derivative routes each window's gradient to the FIRST maximum of the window (row-major
-order) on ties, which is TF's ``MaxPoolGrad`` convention; ``reduce_window``'s max derivative
-(select-and-scatter with ``>=``) does the same. Average pooling divides by the number of elements
+order) on ties, which is TF's ``MaxPoolGrad`` convention (1-D and 2-D); ``reduce_window``'s max
+derivative (select-and-scatter with ``>=``) does the same. TF's ``MaxPool3DGrad`` instead gives the
+whole gradient to every tied maximum, which ``_max_pool3d_impl`` reproduces. Average pooling divides by the number of elements
 inside the input (padding is not counted), as TF's ``AvgPool`` with ``"SAME"`` padding.
 """
 
@@ -35,6 +36,47 @@ def _max_pool_impl(
     x: Any, *, window: tuple[int, ...], strides: tuple[int, ...], padding: Padding, dilation: tuple[int, ...]
 ) -> Any:
     return lax.reduce_window(x, _lowest(x.dtype), lax.max, window, strides, padding, window_dilation=dilation)
+
+
+def _explicit_pads(
+    shape: tuple[int, ...],
+    window: tuple[int, ...],
+    strides: tuple[int, ...],
+    dilation: tuple[int, ...],
+    padding: Padding,
+) -> tuple[tuple[int, int], ...]:
+    if not isinstance(padding, str):
+        return padding
+    pads = []
+    for d, k, s, r in zip(shape, window, strides, dilation, strict=True):
+        k = (k - 1) * r + 1
+        total = max((-(-d // s) - 1) * s + k - d, 0) if padding == "SAME" else 0
+        pads.append((total // 2, total - total // 2))
+    return tuple(pads)
+
+
+def _max_pool3d_impl(
+    x: Any, *, window: tuple[int, ...], strides: tuple[int, ...], padding: Padding, dilation: tuple[int, ...]
+) -> Any:
+    # TF's MaxPool3DGrad gives each window's whole gradient to EVERY element equal to the window's
+    # maximum (MaxPoolGrad, in 1-D and 2-D, gives it to the first one): the value is the max, the
+    # derivative the sum, over the window's elements, of (element == max) * tangent.
+    y = lax.reduce_window(
+        lax.stop_gradient(x), _lowest(x.dtype), lax.max, window, strides, padding, window_dilation=dilation
+    )
+    pads = _explicit_pads(x.shape, window, strides, dilation, padding)
+    padded = jnp.pad(x, pads, constant_values=_lowest(x.dtype))
+    inside = np.pad(np.ones(x.shape, bool), pads)
+    tangent_part = jnp.zeros_like(y)
+    for offset in np.ndindex(*window):
+        index = tuple(
+            slice(o * r, o * r + (n - 1) * s + 1, s)
+            for o, r, n, s in zip(offset, dilation, y.shape, strides, strict=True)
+        )
+        cand = padded[index]
+        hit = inside[index] & (lax.stop_gradient(cand) == y)
+        tangent_part = tangent_part + jnp.where(hit, cand - lax.stop_gradient(cand), jnp.zeros_like(cand))
+    return y + tangent_part
 
 
 def _avg_pool_impl(
@@ -80,7 +122,7 @@ def _max_pool_argmax_impl(
 
 
 _max_pool = Op("MaxPool", _max_pool_impl)
-_max_pool3d = Op("MaxPool3D", _max_pool_impl)
+_max_pool3d = Op("MaxPool3D", _max_pool3d_impl)
 _avg_pool = Op("AvgPool", _avg_pool_impl)
 _avg_pool3d = Op("AvgPool3D", _avg_pool_impl)
 _max_pool_with_argmax = Op("MaxPoolWithArgmax", _max_pool_argmax_impl, multiple_results=True)
@@ -199,7 +241,11 @@ def max_pool3d(
     data_format: str = "NDHWC",
     name: str | None = None,
 ) -> Tensor:
-    """The maximum of each window of ``[N, D, H, W, C]`` (``tf.nn.max_pool3d``); float16/bfloat16/float32 only, as TF."""
+    """The maximum of each window of ``[N, D, H, W, C]`` (``tf.nn.max_pool3d``); float16/bfloat16/float32 only, as TF.
+
+    On ties, every maximum of a window gets the window's whole gradient, as TF's ``MaxPool3DGrad``
+    (``max_pool2d`` gives it to the first one only).
+    """
     return _pool(_max_pool3d, 3, input, ksize, strides, padding, data_format, None, False, _MAX3D_TYPES)
 
 
