@@ -222,8 +222,16 @@ def device(device_name: Any) -> Iterator[None]:
     if dev is None:
         yield
         return
+    from tapejax._src import lazy
+
+    # Queued (deferred) ops run where they were placed: those before the block with the outer
+    # placement, those inside on ``dev``.
+    lazy.flush()
     with jax.default_device(dev):
-        yield
+        try:
+            yield
+        finally:
+            lazy.flush()
 
 
 def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: str = "gradients", **kwargs: Any) -> Any:
