@@ -65,8 +65,74 @@ def _xlog1py_jvp(primals: Any, tangents: Any) -> Any:
     return _xlog1py_impl(x, y), tangents[0] * _xlog1py_impl(_nonzero(x), y) + tangents[1] * _xdivy_impl(x, y + 1)
 
 
+# TF's registered gradients of the Bessel functions and Ndtri, as JVPs written with the same
+# functions (so higher orders follow them too). TF's BesselI1 gradient at 0 is 1 (the true one is
+# 0.5); JAX's derivatives of i0 at 0 (1, through |x|) and of ndtri at 1 (0, not inf) differ as well.
+@jax.custom_jvp
+def _i0(x: Any) -> Any:
+    return jsp.i0(x)
+
+
+@jax.custom_jvp
+def _i0e(x: Any) -> Any:
+    return jsp.i0e(x)
+
+
+@jax.custom_jvp
+def _i1(x: Any) -> Any:
+    return jsp.i1(x)
+
+
+@jax.custom_jvp
+def _i1e(x: Any) -> Any:
+    return jsp.i1e(x)
+
+
+@jax.custom_jvp
+def _ndtri(x: Any) -> Any:
+    return jsp.ndtri(x)
+
+
+def _safe_reciprocal(x: Any) -> Any:
+    return 1 / jnp.where(x == 0, jnp.ones_like(x), x)
+
+
+@_i0.defjvp
+def _i0_jvp(primals: Any, tangents: Any) -> Any:
+    (x,) = primals
+    return _i0(x), tangents[0] * _i1(x)
+
+
+@_i0e.defjvp
+def _i0e_jvp(primals: Any, tangents: Any) -> Any:
+    (x,) = primals
+    y = _i0e(x)
+    return y, tangents[0] * (_i1e(x) - jnp.sign(x) * y)
+
+
+@_i1.defjvp
+def _i1_jvp(primals: Any, tangents: Any) -> Any:
+    (x,) = primals
+    y = _i1(x)
+    return y, tangents[0] * jnp.where(x == 0, jnp.ones_like(x), _i0(x) - y * _safe_reciprocal(x))
+
+
+@_i1e.defjvp
+def _i1e_jvp(primals: Any, tangents: Any) -> Any:
+    (x,) = primals
+    y = _i1e(x)
+    d = _i0e(x) - y * (jnp.sign(x) + _safe_reciprocal(x))
+    return y, tangents[0] * jnp.where(x == 0, jnp.full_like(x, 0.5), d)
+
+
+@_ndtri.defjvp
+def _ndtri_jvp(primals: Any, tangents: Any) -> Any:
+    y = _ndtri(primals[0])
+    return y, tangents[0] * (np.sqrt(2 * np.pi).astype(y.dtype) * jnp.exp(y * y / 2))
+
+
 def _erfcinv_impl(x: Any) -> Any:
-    return -jsp.ndtri(0.5 * x) * np.sqrt(0.5).astype(x.dtype)  # TF's formula (erfcinv(1) is -0.0)
+    return -_ndtri(0.5 * x) * np.sqrt(0.5).astype(x.dtype)  # TF's formula (erfcinv(1) is -0.0)
 
 
 def _lbeta_impl(x: Any) -> Any:
@@ -118,7 +184,7 @@ _erf = Op("Erf", lax.erf)
 _erfc = Op("Erfc", lax.erfc)
 _erfinv = Op("Erfinv", lax.erf_inv)
 _erfcinv = Op("Erfcinv", _erfcinv_impl)
-_ndtri = Op("Ndtri", jsp.ndtri)
+_ndtri_op = Op("Ndtri", _ndtri)
 _lgamma = Op("Lgamma", lax.lgamma)
 _digamma = Op("Digamma", lax.digamma)
 _polygamma = Op("Polygamma", _polygamma_impl, same_dtype=True, nondiff=(0,))
@@ -128,10 +194,10 @@ _igamma = Op("Igamma", _igamma_impl, same_dtype=True)
 _igammac = Op("Igammac", _igammac_impl, same_dtype=True)
 _betainc = Op("Betainc", _betainc_impl, same_dtype=True, nondiff=(0, 1))
 _lbeta = Op("Lbeta", _lbeta_impl)
-_bessel_i0 = Op("BesselI0", jsp.i0)
-_bessel_i0e = Op("BesselI0e", jsp.i0e)
-_bessel_i1 = Op("BesselI1", jsp.i1)
-_bessel_i1e = Op("BesselI1e", jsp.i1e)
+_bessel_i0 = Op("BesselI0", _i0)
+_bessel_i0e = Op("BesselI0e", _i0e)
+_bessel_i1 = Op("BesselI1", _i1)
+_bessel_i1e = Op("BesselI1e", _i1e)
 _xlogy = Op("Xlogy", _xlogy_impl, same_dtype=True)
 _xdivy = Op("Xdivy", _xdivy_impl, same_dtype=True)
 _xlog1py = Op("Xlog1py", _xlog1py_impl, same_dtype=True)
@@ -182,7 +248,7 @@ def erfcinv(x: Any, name: str | None = None) -> Tensor:
 
 def ndtri(x: Any, name: str | None = None) -> Tensor:
     """The inverse of the standard normal CDF (``tf.math.ndtri``)."""
-    return _unary(_ndtri, x)
+    return _unary(_ndtri_op, x)
 
 
 def lgamma(x: Any, name: str | None = None) -> Tensor:
@@ -257,7 +323,10 @@ def bessel_i0e(x: Any, name: str | None = None) -> Tensor:
 
 
 def bessel_i1(x: Any, name: str | None = None) -> Tensor:
-    """The modified Bessel function of order 1 (``tf.math.bessel_i1``)."""
+    """The modified Bessel function of order 1 (``tf.math.bessel_i1``).
+
+    The gradient is TF's, including its value 1 at ``x == 0`` (the true derivative there is 0.5).
+    """
     return _unary(_bessel_i1, x)
 
 
