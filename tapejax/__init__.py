@@ -231,3 +231,4 @@ from tapejax._src.ops.misc_ops import required_space_to_batch_paddings as requir
 from tapejax._src.ops.misc_ops import space_to_batch as space_to_batch
 from tapejax._src.ops.misc_ops import space_to_batch_nd as space_to_batch_nd
 from tapejax._src.ops.misc_ops import timestamp as timestamp
+from tapejax._src.context import DeviceSpec as DeviceSpec

@@ -332,3 +332,20 @@ def test_timestamp_is_read_at_each_run() -> None:
     a = float(f())
     time.sleep(0.01)
     assert float(f()) > a >= float(t)
+
+
+def test_device_spec_parses_and_prints_as_tf() -> None:
+    d = tf.DeviceSpec(job="ps", replica=0, task=1, device_type="GPU", device_index=0)
+    assert repr(d) == "<DeviceSpec(job=ps, replica=0, task=1, device_type=GPU, device_index=0)>"
+    assert d.to_string() == "/job:ps/replica:0/task:1/device:GPU:0"
+    assert tf.DeviceSpec.from_string("/job:worker/task:3/device:CPU:1").to_string() == "/job:worker/task:3/device:CPU:1"
+    assert tf.DeviceSpec.from_string("gpu:2").to_string() == "/device:GPU:2"
+    assert tf.DeviceSpec.from_string("/device:gpu:*").to_string() == "/device:GPU:*"
+    assert tf.DeviceSpec(device_type="CPU") == tf.DeviceSpec.from_string("/CPU")
+    assert hash(tf.DeviceSpec(device_type="CPU")) == hash(tf.DeviceSpec.from_string("/device:CPU:*"))
+    assert d.make_merged_spec(tf.DeviceSpec(device_type="CPU")).to_string() == "/job:ps/replica:0/task:1/device:CPU:0"
+    assert d.replace(job="x").job == "x" and tf.DeviceSpec(device_index=2).to_string() == ""
+    with pytest.raises(ValueError, match="Unknown attribute 'b'"):
+        tf.DeviceSpec.from_string("/job:a/b")
+    with tf.device(tf.DeviceSpec(device_type="CPU", device_index=0)):
+        assert (tf.constant(1.0) + 1).device.endswith("CPU:0")

@@ -87,7 +87,7 @@ TOP_LEVEL = """
     TensorSpec TypeSpec type_spec_from_value zeros_initializer ones_initializer constant_initializer
     random_normal_initializer random_uniform_initializer VariableAggregation VariableSynchronization AggregationMethod
     recompute_grad grad_pass_through numpy_function py_function
-    space_to_batch space_to_batch_nd batch_to_space required_space_to_batch_paddings timestamp
+    space_to_batch space_to_batch_nd batch_to_space required_space_to_batch_paddings timestamp DeviceSpec
 """
 
 

@@ -218,6 +218,8 @@ def device(device_name: Any) -> Iterator[None]:
     """
     if callable(device_name):
         raise RuntimeError("tf.device does not support functions when eager execution is enabled.")
+    if isinstance(device_name, DeviceSpec):
+        device_name = device_name.to_string()
     dev = None if device_name is None else _jax_device(str(device_name))
     if dev is None:
         yield
@@ -282,3 +284,117 @@ class AggregationMethod:
     DEFAULT = ADD_N
     EXPERIMENTAL_TREE = 1
     EXPERIMENTAL_ACCUMULATE_N = 2
+
+
+_DEVICE_TYPES = ("CPU", "GPU", "TPU")
+
+
+class DeviceSpec:
+    """A device name's parts: ``job``, ``replica``, ``task``, ``device_type``, ``device_index`` (``tf.DeviceSpec``).
+
+    Immutable; ``to_string()`` gives TF's form and ``tf.device`` accepts a spec.
+
+    Raises:
+      ValueError: from ``from_string`` for an unknown part or two device types.
+
+    >>> import tapejax as tf
+    >>> tf.DeviceSpec.from_string("/job:worker/task:3/gpu:1").to_string()
+    '/job:worker/task:3/device:GPU:1'
+    """
+
+    __slots__ = ("_device_index", "_device_type", "_job", "_replica", "_task")
+
+    def __init__(
+        self,
+        job: str | None = None,
+        replica: int | None = None,
+        task: int | None = None,
+        device_type: str | None = None,
+        device_index: int | None = None,
+    ) -> None:
+        self._job = None if job is None else str(job)
+        self._replica = None if replica is None else int(replica)
+        self._task = None if task is None else int(task)
+        self._device_type = None if device_type is None else str(device_type).upper()
+        self._device_index = None if device_index is None else int(device_index)
+
+    @property
+    def job(self) -> str | None:
+        return self._job
+
+    @property
+    def replica(self) -> int | None:
+        return self._replica
+
+    @property
+    def task(self) -> int | None:
+        return self._task
+
+    @property
+    def device_type(self) -> str | None:
+        return self._device_type
+
+    @property
+    def device_index(self) -> int | None:
+        return self._device_index
+
+    @classmethod
+    def from_string(cls, spec: str) -> DeviceSpec:
+        """Parses ``/job:<name>/replica:<id>/task:<id>/device:<type>:<id>`` (each part optional; ``<type>:<id>`` also)."""
+        parts: dict[str, Any] = {}
+        for piece in spec.split("/"):
+            y = piece.split(":")
+            if not piece:
+                continue
+            if len(y) == 2 and y[0] in ("job", "replica", "task"):
+                parts[y[0]] = y[1]
+            elif len(y) in (1, 2) and y[0].upper() in _DEVICE_TYPES or len(y) == 3 and y[0] == "device":
+                if "device_type" in parts:
+                    raise ValueError(f"Multiple device types are not allowed while parsing the device spec: {spec}.")
+                kind, index = (y[1], y[2]) if len(y) == 3 else (y[0], y[1] if len(y) == 2 else "*")
+                parts["device_type"] = kind
+                if index != "*":
+                    parts["device_index"] = int(index)
+            else:
+                raise ValueError(f"Unknown attribute '{y[0]}' is encountered while parsing the device spec: '{spec}'.")
+        return cls(**parts)
+
+    def to_string(self) -> str:
+        """TF's string form, e.g. ``/job:ps/replica:0/task:1/device:GPU:0``."""
+        out = ""
+        if self._job is not None:
+            out += f"/job:{self._job}"
+        if self._replica is not None:
+            out += f"/replica:{self._replica}"
+        if self._task is not None:
+            out += f"/task:{self._task}"
+        if self._device_type is not None:
+            out += f"/device:{self._device_type}:{'*' if self._device_index is None else self._device_index}"
+        return out
+
+    def _fields(self) -> dict[str, Any]:
+        return {
+            "job": self._job,
+            "replica": self._replica,
+            "task": self._task,
+            "device_type": self._device_type,
+            "device_index": self._device_index,
+        }
+
+    def replace(self, **kwargs: Any) -> DeviceSpec:
+        """A copy with the given fields replaced."""
+        return DeviceSpec(**{**self._fields(), **kwargs})
+
+    def make_merged_spec(self, dev: DeviceSpec) -> DeviceSpec:
+        """A copy in which the fields ``dev`` sets override this spec's."""
+        return self.replace(**{k: v for k, v in dev._fields().items() if v is not None})
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DeviceSpec) and self.to_string() == other.to_string()
+
+    def __hash__(self) -> int:
+        return hash(self.to_string())
+
+    def __repr__(self) -> str:
+        f = self._fields()
+        return "<DeviceSpec(" + ", ".join(f"{k}={v}" for k, v in f.items()) + ")>"
