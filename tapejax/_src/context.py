@@ -348,7 +348,7 @@ class DeviceSpec:
                 continue
             if len(y) == 2 and y[0] in ("job", "replica", "task"):
                 parts[y[0]] = y[1]
-            elif len(y) in (1, 2) and y[0].upper() in _DEVICE_TYPES or len(y) == 3 and y[0] == "device":
+            elif (len(y) in (1, 2) and y[0].upper() in _DEVICE_TYPES) or (len(y) == 3 and y[0] == "device"):
                 if "device_type" in parts:
                     raise ValueError(f"Multiple device types are not allowed while parsing the device spec: {spec}.")
                 kind, index = (y[1], y[2]) if len(y) == 3 else (y[0], y[1] if len(y) == 2 else "*")
