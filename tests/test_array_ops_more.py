@@ -83,6 +83,8 @@ def test_strided_slice_masks() -> None:
         tf.strided_slice(x, [0, 1], [1])
     with pytest.raises(tf.errors.InvalidArgumentError, match="non-zero"):
         tf.strided_slice(x, [0], [1], [0])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="only stride 1 allowed on non-range indexing"):
+        tf.strided_slice(x, [0], [-1], [-1], shrink_axis_mask=1)
 
 
 def test_roll_repeat_meshgrid() -> None:

@@ -538,6 +538,8 @@ def strided_slice(
         elif new_axis_mask & bit:
             key.append(None)
         elif shrink_axis_mask & bit:
+            if si < 0:
+                raise utils.invalid_argument("StridedSlice: only stride 1 allowed on non-range indexing.")
             key.append(bi)
         else:
             key.append(builtins.slice(None if begin_mask & bit else bi, None if end_mask & bit else ei, si))
