@@ -86,6 +86,8 @@ from tapejax._src.ops.reduction_ops import reduce_std as reduce_std
 from tapejax._src.ops.reduction_ops import reduce_sum as reduce_sum
 from tapejax._src.ops.reduction_ops import reduce_variance as reduce_variance
 from tapejax._src.ops.segment_ops import accumulate_n as accumulate_n
+from tapejax._src.ops.segment_ops import approx_max_k as approx_max_k
+from tapejax._src.ops.segment_ops import approx_min_k as approx_min_k
 from tapejax._src.ops.segment_ops import bincount as bincount
 from tapejax._src.ops.segment_ops import confusion_matrix as confusion_matrix
 from tapejax._src.ops.segment_ops import count_nonzero as count_nonzero

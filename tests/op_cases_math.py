@@ -179,6 +179,14 @@ CASES: list[Case] = [
         ((3, 4),),
     ),
     C("top_k", lambda x: tf.math.top_k(x, k=2)[0], lambda x: lax.top_k(x, 2)[0], ((3, 4),)),
+    # TF's ApproxTopK has no float64 kernel, so there is no float64 numerical check.
+    C(
+        "approx_k",
+        lambda x: tf.math.approx_max_k(x, 2)[0] * tf.math.approx_min_k(x, 2)[0],
+        lambda x: lax.top_k(x, 2)[0] * -lax.top_k(-x, 2)[0],
+        ((3, 4),),
+        numeric_order=0,
+    ),
     C(
         "confusion_matrix_weights",
         lambda w: tf.math.confusion_matrix([0, 1, 2], [0, 2, 2], num_classes=3, weights=w, dtype=w.dtype),

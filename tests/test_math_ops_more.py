@@ -376,6 +376,17 @@ def test_top_k_values_indices_ties_nan_and_errors() -> None:
             tf.math.top_k(bad, k=k)
 
 
+def test_approx_k_is_exact_on_cpu_with_lower_index_ties() -> None:
+    x = tf.constant([[1.0, 5.0, 3.0, 5.0, 2.0], [0.0, -1.0, 4.0, 4.0, 9.0]])
+    values, indices = tf.math.approx_max_k(x, 2)
+    assert values.numpy().tolist() == [[5.0, 5.0], [9.0, 4.0]] and indices.numpy().tolist() == [[1, 3], [4, 2]]
+    values, indices = tf.math.approx_min_k(x, 1, reduction_dimension=0)
+    assert values.numpy().tolist() == [[0.0, -1.0, 3.0, 4.0, 2.0]] and indices.dtype == tf.int32
+    for bad, k in ((tf.constant([1.0, 2.0]), 3), (tf.constant(1.0), 1), (tf.constant([1, 2]), 1)):
+        with pytest.raises(IAE):
+            tf.math.approx_max_k(bad, k)
+
+
 def test_in_top_k_counts_ties_and_rejects_non_finite_targets() -> None:
     preds = tf.constant([[1.0, 3.0, 3.0, 2.0], [1.0, 3.0, 3.0, 2.0]])
     assert tf.math.in_top_k([2, 0], preds, 2).numpy().tolist() == [True, False]

@@ -20,10 +20,10 @@ NAMESPACES = {
         reciprocal reciprocal_no_nan rint scalar_mul softsign log_softmax softmax
         bessel_i0 bessel_i0e bessel_i1 bessel_i1e betainc digamma erf erfc erfcinv erfinv igamma igammac lbeta lgamma
         ndtri polygamma xdivy xlog1py xlogy zeta
-        accumulate_n bincount confusion_matrix count_nonzero cumprod cumulative_logsumexp in_top_k invert_permutation
-        is_non_decreasing is_strictly_increasing l2_normalize polyval reduce_euclidean_norm segment_max segment_mean
-        segment_min segment_prod segment_sum top_k unsorted_segment_max unsorted_segment_mean unsorted_segment_min
-        unsorted_segment_prod unsorted_segment_sqrt_n unsorted_segment_sum zero_fraction""",
+        accumulate_n approx_max_k approx_min_k bincount confusion_matrix count_nonzero cumprod cumulative_logsumexp
+        in_top_k invert_permutation is_non_decreasing is_strictly_increasing l2_normalize polyval reduce_euclidean_norm
+        segment_max segment_mean segment_min segment_prod segment_sum top_k unsorted_segment_max unsorted_segment_mean
+        unsorted_segment_min unsorted_segment_prod unsorted_segment_sqrt_n unsorted_segment_sum zero_fraction""",
     "nn": """bias_add dropout elu gelu l2_loss leaky_relu log_softmax moments relu relu6 selu sigmoid
         sigmoid_cross_entropy_with_logits softmax softmax_cross_entropy_with_logits softplus
         sparse_softmax_cross_entropy_with_logits tanh

@@ -72,6 +72,7 @@ PROGRAMS: dict[str, tuple[Any, tuple[np.ndarray, ...]]] = {
     "reduce_euclidean_norm": (lambda m, x: m.math.reduce_euclidean_norm(m.reshape(x, [2, 2]), axis=0), (_Z,)),
     "l2_normalize": (lambda m, x: m.math.l2_normalize(m.reshape(x, [2, 2]), axis=1), (_Z,)),
     "top_k": (lambda m, x: m.math.top_k(x, k=3)[0], (_T,)),
+    "approx_max_k": (lambda m, x: m.math.approx_max_k(x, 3)[0], (_T,)),
     "confusion_matrix": (
         lambda m, w: m.math.confusion_matrix([0, 1, 1, 2], [0, 2, 1, 2], weights=w, dtype=m.float32),
         (_P,),

@@ -771,3 +771,100 @@ def invert_permutation(x: Any, name: str | None = None) -> Tensor:
                 raise utils.invalid_argument(f"InvertPermutation: {e} is duplicated in the input.")
             seen[e] = True
     return bind(_invert_permutation, t)
+
+
+def _approx_top_k_impl(
+    x: Any, *, k: int, dim: int, recall_target: float, is_max_k: bool, size_override: int, aggregate: bool
+) -> Any:
+    # On CPU XLA's approximate top-k is exact, as TF's CPU kernel; its derivative routes the gradient
+    # to the chosen indices, as TF's _ApproxTopKGradient.
+    fn = lax.approx_max_k if is_max_k else lax.approx_min_k
+    values, indices = fn(
+        x,
+        k,
+        reduction_dimension=dim,
+        recall_target=recall_target,
+        reduction_input_size_override=size_override,
+        aggregate_to_topk=aggregate,
+    )
+    return values, indices
+
+
+_approx_top_k = Op("ApproxTopK", _approx_top_k_impl, multiple_results=True)
+
+
+def _approx_k(
+    operand: Any,
+    k: Any,
+    reduction_dimension: Any,
+    recall_target: float,
+    reduction_input_size_override: Any,
+    aggregate_to_topk: bool,
+    is_max_k: bool,
+) -> tuple[Tensor, Tensor]:
+    x = utils.as_tensor(operand, None, "ApproxTopK")
+    if x._v.dtype not in (np.float32, np.float16, jnp.bfloat16):
+        utils.require_kind("ApproxTopK", x, "", "half, bfloat16 or float32")
+    shape = utils.shape_of(x)
+    if not shape:
+        raise utils.invalid_argument(f"ApproxTopK: input must be >= 1-D, got shape {list(shape)}.")
+    dim = utils.normalize_axis("ApproxTopK", utils.static_int(reduction_dimension, "reduction_dimension"), len(shape))
+    k = utils.static_int(k, "k")
+    if not 0 <= k <= shape[dim]:
+        raise utils.invalid_argument(f"ApproxTopK: input must have at least k columns. Had {shape[dim]}, needed {k}.")
+    values, indices = bind(
+        _approx_top_k,
+        x,
+        k=k,
+        dim=dim,
+        recall_target=float(recall_target),
+        is_max_k=is_max_k,
+        size_override=utils.static_int(reduction_input_size_override, "reduction_input_size_override"),
+        aggregate=bool(aggregate_to_topk),
+    )
+    return values, indices
+
+
+def approx_max_k(
+    operand: Any,
+    k: Any,
+    reduction_dimension: Any = -1,
+    recall_target: float = 0.95,
+    reduction_input_size_override: Any = -1,
+    aggregate_to_topk: bool = True,
+    name: str | None = None,
+) -> tuple[Tensor, Tensor]:
+    """The ``k`` largest values along ``reduction_dimension`` and their int32 indices (``tf.math.approx_max_k``).
+
+    XLA's approximate top-k: exact on CPU (ties to the lower index), approximate to ``recall_target``
+    on TPU. The gradient goes to the chosen entries.
+
+    Differences from TensorFlow: TF's CPU kernel only reduces the last dimension; any is accepted here.
+
+    >>> import tapejax as tf
+    >>> values, indices = tf.math.approx_max_k(tf.constant([1.0, 5.0, 3.0]), 2)
+    >>> print(values, indices)
+    tf.Tensor([5. 3.], shape=(2,), dtype=float32) tf.Tensor([1 2], shape=(2,), dtype=int32)
+    """
+    return _approx_k(
+        operand, k, reduction_dimension, recall_target, reduction_input_size_override, aggregate_to_topk, True
+    )
+
+
+def approx_min_k(
+    operand: Any,
+    k: Any,
+    reduction_dimension: Any = -1,
+    recall_target: float = 0.95,
+    reduction_input_size_override: Any = -1,
+    aggregate_to_topk: bool = True,
+    name: str | None = None,
+) -> tuple[Tensor, Tensor]:
+    """The ``k`` smallest values along ``reduction_dimension`` and their indices (``tf.math.approx_min_k``).
+
+    Differences from TensorFlow: TF 2.21 has no CPU kernel for it (NotFoundError); here it runs
+    everywhere, exact on CPU.
+    """
+    return _approx_k(
+        operand, k, reduction_dimension, recall_target, reduction_input_size_override, aggregate_to_topk, False
+    )
