@@ -91,24 +91,18 @@ def check(prog: Program) -> None:
         raise AssertionError(f"{e}\n-- reproducer --\n{render(prog)}") from None
 
 
-# tapejax bugs these tests found (each checked against TF 2.21, reproduced by a strict xfail below).
-# The random programs leave them out until they are fixed; when one is, its xfail fails: drop the
-# exclusion with it.
-RANDOM_OPS = tuple(name for name in OPS if name != "sign")  # SIGN_BUG
-
-
-def _clear_of_known_bugs(prog: Program) -> bool:
-    return not (len(prog.tapes) == 3 and any(s.op == "relu" for s in prog.steps))  # RELU_BUG
+# tapejax bugs these tests found (each checked against TF 2.21, fixed since; pinned by the tests below).
+RANDOM_OPS = OPS
 
 
 @settings(max_examples=80, **_SETTINGS)
-@given(programs(ops=RANDOM_OPS).filter(_clear_of_known_bugs))
+@given(programs(ops=RANDOM_OPS))
 def test_random_nested_tape_programs_match_jax_and_tf_none_rule(prog: Program) -> None:
     check(prog)
 
 
 @settings(max_examples=40, **_SETTINGS)
-@given(programs(ops=RANDOM_OPS, custom=True).filter(_clear_of_known_bugs))
+@given(programs(ops=RANDOM_OPS, custom=True))
 def test_random_programs_through_custom_gradient_identities(prog: Program) -> None:
     check(prog)
 
@@ -221,20 +215,15 @@ def test_model_of_known_bug_programs_is_tf_rule(name: str) -> None:
     assert expected_nones(prog) == nones
 
 
-@pytest.mark.xfail(
-    strict=True, reason="tapejax bug: the zero derivative of sign stays connected to the upstream cotangent"
-)
-def test_known_bug_second_derivative_through_sign_is_none() -> None:
+def test_found_bug_second_derivative_through_sign_is_none() -> None:
     check(SIGN_BUG[0])
 
 
-@pytest.mark.xfail(strict=True, reason="tapejax bug: relu's third derivative is None (TF: zeros)")
-def test_known_bug_third_derivative_of_relu_is_zeros() -> None:
+def test_found_bug_third_derivative_of_relu_is_zeros() -> None:
     check(RELU_BUG[0])
 
 
-@pytest.mark.xfail(strict=True, reason="tapejax bug: a target that is an unwatched source opens a path into it")
-def test_known_bug_unwatched_source_in_the_target_gets_none() -> None:
+def test_found_bug_unwatched_source_in_the_target_gets_none() -> None:
     # TF 2.21 gives None for x: it is not watched (d[x, v*x]/dx with x watched is 4.0 in both).
     # tapejax gives 4.0: being a target makes x a source it differentiates v*x into.
     x = tf.constant(2.0, tf.float64)

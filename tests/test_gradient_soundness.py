@@ -580,3 +580,26 @@ def test_explain_gradient_explains_a_function_input_its_derivative_does_not_reac
     assert t.gradient(y, x) is None
     msg = explain_gradient(t, y, x)
     assert msg.startswith("None: the path from the source enters function[f]"), msg
+
+
+@pytest.mark.parametrize(("name", "fn", "third_is_none"), [("relu", tf.nn.relu, False), ("relu6", tf.nn.relu6, False), ("leaky_relu", tf.nn.leaky_relu, True), ("abs", tf.abs, True)])
+def test_third_derivative_follows_which_value_tf_gradient_kernel_reads(name, fn, third_is_none):
+    # TF 2.21: ReluGrad/Relu6Grad read the output, whose zeros flow back through relu at every order;
+    # LeakyReluGrad reads the input and AbsGrad is dy * sign(x): their chain ends after the second order.
+    x = tf.constant([1.0, -2.0], tf.float64)
+    with tf.GradientTape() as t2:
+        t2.watch(x)
+        with tf.GradientTape() as t1:
+            t1.watch(x)
+            with tf.GradientTape() as t0:
+                t0.watch(x)
+                y = fn(x)
+            g0 = t0.gradient(y, x)
+            y1 = tf.reduce_sum(g0 * g0)
+        g1 = t1.gradient(y1, x)
+        y2 = tf.reduce_sum(g1 * g1)
+    g2 = t2.gradient(y2, x)
+    if third_is_none:
+        assert g2 is None
+    else:
+        np.testing.assert_array_equal(_val(g2), [0.0, 0.0])

@@ -40,7 +40,12 @@ def _inner_jaxpr(eqn: Any) -> Any:
     return None
 
 
-def _walk(jaxpr: Any, ins: Sequence[frozenset[int]]) -> list[frozenset[int]]:
+# The zeros of an op whose TF gradient is zeros that read nothing (math_ops.connected_zero, cut=True):
+# a walk of a recorded backward pass stops there; a walk of a derivative (vjp_input_deps) does not.
+_CUT_ZERO = "tapejax_connected_zero"
+
+
+def _walk(jaxpr: Any, ins: Sequence[frozenset[int]], cut: bool = False) -> list[frozenset[int]]:
     env: dict[Any, frozenset[int]] = {}
     for v, d in zip(jaxpr.invars, ins, strict=True):
         env[v] = d if _inexact(v.aval) else _NONE
@@ -51,8 +56,10 @@ def _walk(jaxpr: Any, ins: Sequence[frozenset[int]]) -> list[frozenset[int]]:
     for eqn in jaxpr.eqns:
         eqn_ins = [read(v) for v in eqn.invars]
         inner = _inner_jaxpr(eqn)
-        if inner is not None:
-            outs = _walk(inner, eqn_ins)
+        if cut and eqn.primitive.name == _CUT_ZERO and eqn.params.get("cut"):
+            outs = [_NONE] * len(eqn.outvars)
+        elif inner is not None:
+            outs = _walk(inner, eqn_ins, cut)
         else:
             union = frozenset().union(*eqn_ins)
             outs = [union] * len(eqn.outvars)
@@ -66,7 +73,7 @@ def input_deps(fn: Callable[..., Any], avals: Sequence[tuple[tuple[int, ...], An
     depends on through floating-point dataflow."""
     specs = [jax.ShapeDtypeStruct(shape, dtype) for shape, dtype in avals]
     closed = jax.make_jaxpr(fn)(*specs)
-    return tuple(_walk(closed.jaxpr, [frozenset((i,)) for i in range(len(specs))]))
+    return tuple(_walk(closed.jaxpr, [frozenset((i,)) for i in range(len(specs))], cut=True))
 
 
 def deps_of(fn: Callable[..., Any]) -> Callable[..., tuple[frozenset[int], ...]]:

@@ -556,6 +556,10 @@ class GradientTape(Tape):
                 # Only a watched tensor, or one computed on this tape, can receive a gradient; or the
                 # target itself (TF: gradient(x, x) is ones, watched or not; not so for jacobians).
                 ids = [id(s)] if id(s) in self._watched or (mode == "grad" and id(s) in target_ids) else []
+                if ids and id(s) not in self._watched and backward.select(self._nodes, target_ids, [ids])[0]:
+                    # TF's quirk: an unwatched target-source that a recorded op on the way to a target
+                    # consumes gets None (not ones, nor the path through that op).
+                    ids = []
             else:
                 raise ValueError(
                     f"gradient: source {s!r} of type {type(s).__name__} is not a tf.Tensor or tf.Variable."

@@ -34,7 +34,7 @@ def _sign_impl(x: Any) -> Any:
     return jnp.where(x == 0, jnp.zeros_like(x), jnp.sign(x))  # (sign(-0.0) is +0.0, as TF)
 
 
-_sign_impl.defjvp(lambda primals, tangents: (_sign_impl(primals[0]), _connected_zero_p.bind(tangents[0])))
+_sign_impl.defjvp(lambda primals, tangents: (_sign_impl(primals[0]), connected_zero(tangents[0])))
 
 
 def _abs_impl(x: Any) -> Any:
@@ -79,36 +79,56 @@ ad.primitive_transposes[_zero_safe_scale_p] = _zero_safe_scale_transpose
 
 
 # ``t``, reading ``x``: a derivative written with it depends on ``x`` (through floating-point data)
-# the way TF's fused gradient kernels do (ReluGrad(dy, x), LeakyReluGrad, Relu6Grad take ``x``), so a
-# higher-order gradient through it is zeros, as TF's, not None; the derivative with respect to ``x``
-# is 0. Linear in ``t``: its transpose reads ``x`` again, so the dependency survives reverse mode.
+# the way TF's fused gradient kernels do (ReluGrad(dy, y), LeakyReluGrad(dy, x), Relu6Grad(dy, y) read a
+# value of the op), so a higher-order gradient through it is zeros, as TF's, not None. Linear in ``t``:
+# its transpose reads ``x`` again, so the dependency survives reverse mode. Its derivative with respect
+# to ``x`` is 0: constant zeros when ``chain`` is False (TF's XxxGradGrad gives ``zeros_like(x)``,
+# whose own gradient is None: the chain ends at the third order), zeros that still depend on the
+# tangent when ``chain`` is True (``x`` is the op's output, so TF's zeros flow on into the op's own
+# gradient: relu stays connected at every order).
 _reads_p = Primitive("tapejax_reads")
-_reads_p.def_impl(lambda t, x: t)
-_reads_p.def_abstract_eval(lambda t, x: t)
-mlir.register_lowering(_reads_p, mlir.lower_fun(lambda t, x: t, multiple_results=False))
+_reads_p.def_impl(lambda t, x, *, chain: t)
+_reads_p.def_abstract_eval(lambda t, x, *, chain: t)
+mlir.register_lowering(_reads_p, mlir.lower_fun(lambda t, x, *, chain: t, multiple_results=False))
 batching.defbroadcasting(_reads_p)
-ad.defjvp(_reads_p, lambda g, t, x: _reads_p.bind(g, x), lambda g, t, x: jnp.zeros_like(t))
-ad.primitive_transposes[_reads_p] = lambda ct, t, x: [
-    ad.Zero(t.aval) if type(ct) is ad.Zero else _reads_p.bind(ct, x),
+ad.defjvp(
+    _reads_p,
+    lambda g, t, x, *, chain: _reads_p.bind(g, x, chain=chain),
+    lambda g, t, x, *, chain: _connected_zero_p.bind(g, cut=False) if chain else jnp.zeros_like(t),
+)
+ad.primitive_transposes[_reads_p] = lambda ct, t, x, *, chain: [
+    ad.Zero(t.aval) if type(ct) is ad.Zero else _reads_p.bind(ct, x, chain=chain),
     None,
 ]
 
 
 # Zeros of ``t``'s shape that still depend on ``t``: the derivative of an op whose TF gradient is
 # zeros rather than None (``Sign``'s is ``zeros(shape(x))``), so that a gradient through it is a
-# value and not None, also where the gradient is taken of a whole tf.function. Linear in ``t``.
+# value and not None where TF's is (a whole tf.function's gradient). Linear in ``t``. ``cut``: the
+# zeros read nothing in TF's op-by-op backward pass (SignGrad), so a dataflow walk of a recorded
+# pullback stops here (dataflow.py): a higher-order gradient through it is None, as TF's.
 _connected_zero_p = Primitive("tapejax_connected_zero")
-_connected_zero_p.def_impl(jnp.zeros_like)
-_connected_zero_p.def_abstract_eval(lambda t: t)
-mlir.register_lowering(_connected_zero_p, mlir.lower_fun(jnp.zeros_like, multiple_results=False))
+_connected_zero_p.def_impl(lambda t, *, cut: jnp.zeros_like(t))
+_connected_zero_p.def_abstract_eval(lambda t, *, cut: t)
+mlir.register_lowering(_connected_zero_p, mlir.lower_fun(lambda t, *, cut: jnp.zeros_like(t), multiple_results=False))
 batching.defvectorized(_connected_zero_p)
-ad.deflinear(_connected_zero_p, lambda ct: [_connected_zero_p.bind(ct)])
+ad.deflinear(_connected_zero_p, lambda ct, *, cut: [_connected_zero_p.bind(ct, cut=cut)])
+
+
+def connected_zero(t: Any) -> Any:
+    """Zeros of ``t``'s shape, linear in ``t``: see ``_connected_zero_p`` (TF's zeros, not None)."""
+    return _connected_zero_p.bind(t, cut=True)
+
+
+def reads_output(t: Any, y: Any) -> Any:
+    """``t`` reading the op's output ``y`` as TF's ReluGrad does (see ``_reads_p``, ``chain``)."""
+    return _reads_p.bind(t, y, chain=True)
 
 
 def reads_input(t: Any, x: Any) -> Any:
     """``t`` with a zero-valued floating-point dependency on ``x`` (see ``_reads_p``): for custom JVP
     rules of ops whose TF gradient kernel reads the op's input."""
-    return _reads_p.bind(t, x)
+    return _reads_p.bind(t, x, chain=False)
 
 
 @jax.custom_jvp
@@ -848,7 +868,7 @@ def _nextafter_jvp(primals: Any, tangents: Any) -> Any:
     # TF's NextAfter gradient: ones for x1, zeros (not None) for x2.
     out = _nextafter_impl(*primals)
     t1 = jnp.broadcast_to(tangents[0], out.shape)
-    return out, t1 + _connected_zero_p.bind(jnp.broadcast_to(tangents[1], out.shape))
+    return out, t1 + connected_zero(jnp.broadcast_to(tangents[1], out.shape))
 
 
 def _truncatediv_impl(x: Any, y: Any) -> Any:

@@ -24,8 +24,9 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-# TF's ReluGrad, Relu6Grad and LeakyReluGrad kernels take the input: the derivatives below read it
-# (math_ops.reads_input), so a second derivative is zeros, as TF's, not None.
+# TF's ReluGrad and Relu6Grad kernels take the output, LeakyReluGrad the input: the derivatives below
+# read them (math_ops.reads_output / reads_input), so a second derivative is zeros, as TF's, not None,
+# and relu's stays zeros at every order (TF's zeros for the output flow on through relu).
 @jax.custom_jvp
 def _relu_impl(x: Any) -> Any:
     return jnp.where(x > 0, x, jnp.zeros_like(x)) + utils.nans_of(x)
@@ -34,7 +35,8 @@ def _relu_impl(x: Any) -> Any:
 @_relu_impl.defjvp
 def _relu_jvp(primals: Any, tangents: Any) -> Any:
     (x,), (t,) = primals, tangents
-    return _relu_impl(x), math_ops.reads_input(jnp.where(x > 0, t, jnp.zeros_like(t)), x)
+    y = _relu_impl(x)
+    return y, math_ops.reads_output(jnp.where(y > 0, t, jnp.zeros_like(t)), y)
 
 
 @jax.custom_jvp
@@ -46,7 +48,8 @@ def _relu6_impl(x: Any) -> Any:
 @_relu6_impl.defjvp
 def _relu6_jvp(primals: Any, tangents: Any) -> Any:
     (x,), (t,) = primals, tangents
-    return _relu6_impl(x), math_ops.reads_input(jnp.where((x > 0) & (x < 6), t, jnp.zeros_like(t)), x)
+    y = _relu6_impl(x)
+    return y, math_ops.reads_output(jnp.where((y > 0) & (y < 6), t, jnp.zeros_like(t)), y)
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
