@@ -22,6 +22,7 @@ from tapejax._src.ops.nn_ops import batch_normalization as batch_normalization
 from tapejax._src.ops.nn_ops import bias_add as bias_add
 from tapejax._src.ops.nn_ops import compute_average_loss as compute_average_loss
 from tapejax._src.ops.nn_ops import crelu as crelu
+from tapejax._src.ops.nn_ops import ctc_loss as ctc_loss
 from tapejax._src.ops.nn_ops import depth_to_space as depth_to_space
 from tapejax._src.ops.nn_ops import dropout as dropout
 from tapejax._src.ops.nn_ops import elu as elu

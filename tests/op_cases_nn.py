@@ -6,6 +6,8 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+import optax
 from jax import lax
 from op_case import Case
 
@@ -51,6 +53,7 @@ def _conv_transpose(dy: Any, w: Any, out_shape: tuple[int, ...], strides: Any, p
     return jax.vjp(fwd, jnp.zeros(out_shape, dy.dtype))[1](dy)[0]
 
 
+_CTC_LABELS = np.array([[0, 1, 1], [2, 0, 0]], np.int32)
 NHWC = ("NHWC", "HWIO", "NHWC")
 NDHWC = ("NDHWC", "DHWIO", "NDHWC")
 
@@ -153,5 +156,17 @@ CASES = [
         lambda x, m, v, o, s: tf.nn.batch_normalization(x, m, v * v + 0.5, o, s, 1e-3),
         lambda x, m, v, o, s: (x - m) * s / jnp.sqrt(v * v + 0.5 + 1e-3) + o,
         ((4, 3), (3,), (3,), (3,), (3,)),
+    ),
+    C(
+        "ctc_loss_blank_last",
+        lambda x: tf.nn.ctc_loss(_CTC_LABELS, x, [3, 1], [4, 3], blank_index=-1),
+        lambda x: optax.ctc_loss(
+            jnp.transpose(x, (1, 0, 2))[:, :, jnp.array([3, 0, 1, 2])],
+            jnp.array([[0.0, 0, 0, 0], [0, 0, 0, 1]]),
+            jnp.asarray(_CTC_LABELS + 1),
+            jnp.array([[0.0, 0, 0], [0, 1, 1]]),
+        ),
+        ((4, 2, 4),),
+        numeric_order=1,  # TF's second derivative through ctc_loss is NaN; ours (the true one) is not pinned
     ),
 ]

@@ -389,3 +389,26 @@ def test_compute_average_loss_and_scale_regularization_loss() -> None:
     with pytest.raises(InvalidArgumentError, match="non-negative"):
         tf.nn.compute_average_loss(loss, global_batch_size=-2)
     assert float(tf.nn.scale_regularization_loss([tf.constant(3.0), tf.constant(2.0)])) == 5.0
+
+
+def test_ctc_loss_values_dtypes_and_errors() -> None:
+    # -log(3/4): of the 4 equally likely 2-frame paths over {blank, 1}, 3 collapse to [1].
+    loss = tf.nn.ctc_loss([[1]], tf.zeros([2, 1, 2]), label_length=[1], logit_length=[2])
+    np.testing.assert_allclose(_np(loss), [-np.log(0.75)], rtol=1e-6)
+    logits = np.random.default_rng(0).normal(size=(6, 3, 5)).astype(np.float32)
+    labels, ll, gl = np.array([[1, 2, 2], [3, 3, 0], [4, 0, 0]], np.int32), [3, 2, 1], [6, 5, 3]
+    np.testing.assert_allclose(_np(tf.nn.ctc_loss(labels, logits, ll, gl)), [8.255633, 6.4572964, 3.9533231], rtol=1e-5)
+    np.testing.assert_allclose(  # TF 2.21 (its blank rotation: a label equal to the blank reads the class below)
+        _np(tf.nn.ctc_loss(labels, logits, ll, gl, blank_index=-1)), [5.5070143, 6.5781727, 3.3610852], rtol=1e-5
+    )
+    batch_major = tf.nn.ctc_loss(labels, np.transpose(logits, (1, 0, 2)), ll, gl, logits_time_major=False)
+    np.testing.assert_allclose(_np(batch_major), [8.255633, 6.4572964, 3.9533231], rtol=1e-5)
+    assert tf.nn.ctc_loss(labels, tf.cast(logits, tf.float16), ll, gl).dtype == tf.float16
+    with pytest.raises(InvalidArgumentError, match="int32 or int64"):
+        tf.nn.ctc_loss(labels.astype(np.float32), logits, ll, gl)
+    with pytest.raises(InvalidArgumentError, match="label 5 is outside"):
+        tf.nn.ctc_loss(np.full([3, 3], 5, np.int32), logits, ll, gl)
+    with pytest.raises(ValueError, match="label_length and logit_length"):
+        tf.nn.ctc_loss(labels, logits, ll, None)
+    with pytest.raises(InvalidArgumentError, match="batch sizes differ"):
+        tf.nn.ctc_loss(labels[:2], logits, ll[:2], gl[:2])

@@ -160,3 +160,16 @@ def test_losses_match_tf() -> None:
     _check(lambda x: tf.nn.compute_average_loss(x, sample_weight=sw),
            lambda x: tf_real.nn.compute_average_loss(x, sample_weight=sw), _r(5))  # fmt: skip
     _check(*_both("embedding_lookup", [[2, 0], [2, 1]], max_norm=1.0), _r(3, 4))
+
+
+@pytest.mark.parametrize("blank_index", [None, 2, -1])
+def test_ctc_loss_matches_tf(blank_index: int | None) -> None:
+    labels = np.array([[1, 3, 3], [3, 4, 0], [4, 0, 0]], np.int32)
+
+    def ours(x: Any) -> Any:
+        return tf.nn.ctc_loss(labels, x, [3, 2, 1], [6, 5, 3], blank_index=blank_index)
+
+    def theirs(x: Any) -> Any:
+        return tf_real.nn.ctc_loss(labels, x, [3, 2, 1], [6, 5, 3], blank_index=blank_index)
+
+    _check(ours, theirs, _r(6, 3, 5))

@@ -14,6 +14,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 from jax import lax
 
 from tapejax._src.core import Op, bind
@@ -849,3 +850,106 @@ def scale_regularization_loss(regularization_loss: Any) -> Tensor:
     from tapejax._src.ops import reduction_ops
 
     return math_ops.divide(reduction_ops.reduce_sum(regularization_loss), 1)
+
+
+def _ctc_loss_impl(
+    logits: Any, labels: Any, label_length: Any, logit_length: Any, *, time_major: bool, blank: int
+) -> Any:
+    if time_major:
+        logits = jnp.transpose(logits, (1, 0, 2))
+    dtype = logits.dtype
+    if dtype in (jnp.float16, jnp.bfloat16):  # as TF: computed in float32
+        logits = logits.astype(jnp.float32)
+    labels = labels.astype(jnp.int32)
+    if blank:
+        # TF's rotation: the blank class moves to 0, the classes before it up by one (a label equal to
+        # the blank then reads the class just below it, as in TF).
+        logits = jnp.concatenate([logits[:, :, blank : blank + 1], logits[:, :, :blank], logits[:, :, blank + 1 :]], 2)
+        labels = jnp.where(labels < blank, labels + 1, labels)
+    frames, max_label = logits.shape[1], labels.shape[1]
+    logit_paddings = (jnp.arange(frames)[None, :] >= logit_length[:, None]).astype(logits.dtype)
+    label_paddings = (jnp.arange(max_label)[None, :] >= label_length[:, None]).astype(logits.dtype)
+    loss = optax.ctc_loss(logits, logit_paddings, labels, label_paddings, blank_id=0)
+    return loss.astype(dtype)
+
+
+_ctc_loss = Op("CTCLossDense", _ctc_loss_impl, nondiff=(1, 2, 3))
+
+
+def ctc_loss(
+    labels: Any,
+    logits: Any,
+    label_length: Any,
+    logit_length: Any,
+    logits_time_major: bool = True,
+    unique: Any = None,
+    blank_index: int | None = None,
+    name: str | None = None,
+) -> Tensor:
+    """Connectionist temporal classification loss, ``-log p(labels | logits)`` per sequence (``tf.nn.ctc_loss``).
+
+    Args:
+      labels: dense ``[batch, max_label_length]`` int32/int64 class ids (entries past ``label_length``
+        are ignored).
+      logits: unnormalized ``[frames, batch, classes]`` (``[batch, frames, classes]`` when
+        ``logits_time_major`` is False).
+      label_length, logit_length: ``[batch]`` lengths.
+      unique: accepted and ignored (a TPU speed-up in TF).
+      blank_index: the blank class, 0 by default; negative counts from ``classes``.
+
+    Returns:
+      A ``[batch]`` tensor of logits' dtype. The gradient with respect to ``logits`` is TF's
+      (softmax minus the CTC posteriors); labels and lengths get None.
+
+    Raises:
+      InvalidArgumentError: for non-integer labels or lengths, a label outside ``[0, classes)``, or
+        a batch size that differs between arguments.
+      ValueError: for sparse labels (tapejax has no SparseTensor) or missing lengths.
+
+    Differences from TensorFlow: computed by ``optax.ctc_loss``, which stands in -1e5 for log(0): a
+    label sequence no alignment can reach (too long for its frames) gives a loss of about 1e5 (TF's
+    dense kernel gives another large finite value). float64 works (TF's dense kernel raises); the
+    second derivative is the true one (TF's is NaN). A label outside ``[0, classes)`` raises (TF
+    returns an arbitrary value).
+
+    >>> import tapejax as tf
+    >>> loss = tf.nn.ctc_loss([[1]], tf.zeros([2, 1, 2]), label_length=[1], logit_length=[2])
+    >>> print(loss)  # 3 of the 4 equally likely paths give [1]: -log(3/4)
+    tf.Tensor([0.2876821], shape=(1,), dtype=float32)
+    """
+    if hasattr(labels, "indices") and hasattr(labels, "dense_shape"):
+        raise ValueError("tf.nn.ctc_loss: tapejax takes dense labels with label_length, not a SparseTensor.")
+    if label_length is None or logit_length is None:
+        raise ValueError("tf.nn.ctc_loss: dense labels need both label_length and logit_length.")
+    x = _float_input("CTCLoss", logits)
+    ints = [utils.as_tensor(v, None, "CTCLoss") for v in (labels, label_length, logit_length)]
+    for what, t in zip(("labels", "label_length", "logit_length"), ints, strict=True):
+        if t._v.dtype.kind not in "iu":
+            raise utils.invalid_argument(
+                f"CTCLoss: {what} must be int32 or int64, got {utils.describe([t])}. Fix: tf.cast it to tf.int32."
+            )
+    z, label_len, logit_len = ints
+    sx, sz = utils.shape_of(x), utils.shape_of(z)
+    if len(sx) != 3 or len(sz) != 2:
+        raise utils.invalid_argument(f"CTCLoss: logits must be 3-D and labels 2-D, got {list(sx)} and {list(sz)}")
+    classes = sx[2]
+    batch = sx[1] if logits_time_major else sx[0]
+    if sz[0] != batch or utils.shape_of(label_len) != (batch,) or utils.shape_of(logit_len) != (batch,):
+        raise utils.invalid_argument(
+            f"CTCLoss: batch sizes differ: logits {list(sx)} (time_major={logits_time_major}), labels {list(sz)}, "
+            f"label_length {list(utils.shape_of(label_len))}, logit_length {list(utils.shape_of(logit_len))}"
+        )
+    blank = 0 if blank_index is None else utils.static_int(blank_index, "blank_index")
+    if blank < 0:
+        blank += classes
+    if not 0 <= blank < classes:
+        raise utils.invalid_argument(f"CTCLoss: blank_index {blank_index} is outside [-{classes}, {classes}).")
+    values, lengths = utils.concrete(z), utils.concrete(label_len)
+    if values is not None and lengths is not None and values.size:
+        used = np.arange(sz[1])[None, :] < lengths[:, None]
+        bad = used & ((values < 0) | (values >= classes))
+        if bad.any():
+            raise utils.invalid_argument(
+                f"CTCLoss: label {int(values[bad][0])} is outside [0, {classes}) (logits have {classes} classes)."
+            )
+    return bind(_ctc_loss, x, z, label_len, logit_len, time_major=bool(logits_time_major), blank=blank)
