@@ -7,6 +7,7 @@ from tapejax import config as config
 from tapejax import debugging as debugging
 from tapejax import dtypes as dtypes
 from tapejax import errors as errors
+from tapejax import image as image
 from tapejax import keras as keras
 from tapejax import linalg as linalg
 from tapejax import math as math

@@ -39,6 +39,11 @@ NAMESPACES = {
     "signal": """fft fft2d fft3d fftshift frame hamming_window hann_window ifft ifft2d ifft3d ifftshift inverse_stft
         inverse_stft_window_fn irfft irfft2d irfft3d kaiser_bessel_derived_window kaiser_window overlap_and_add rfft
         rfft2d rfft3d stft vorbis_window""",
+    "image": """ResizeMethod adjust_brightness adjust_contrast adjust_gamma adjust_hue adjust_saturation central_crop
+        convert_image_dtype crop_to_bounding_box extract_patches flip_left_right flip_up_down grayscale_to_rgb hsv_to_rgb
+        image_gradients pad_to_bounding_box per_image_standardization psnr resize resize_with_crop_or_pad
+        resize_with_pad rgb_to_grayscale rgb_to_hsv rgb_to_yiq rgb_to_yuv rot90 sobel_edges total_variation transpose
+        yiq_to_rgb yuv_to_rgb""",
     "nest": "assert_same_structure flatten is_nested map_structure pack_sequence_as",
     "config": """LogicalDevice LogicalDeviceConfiguration PhysicalDevice experimental experimental_connect_to_cluster
         experimental_connect_to_host experimental_functions_run_eagerly experimental_run_functions_eagerly
@@ -63,7 +68,7 @@ NAMESPACES = {
 }
 
 TOP_LEVEL = """
-    Tensor TensorShape Variable DType as_dtype newaxis math nn linalg random errors dtypes nest signal
+    Tensor TensorShape Variable DType as_dtype newaxis math nn linalg random errors dtypes nest signal image
     float16 bfloat16 float32 float64 half double int8 int16 int32 int64 uint8 uint16 uint32 uint64 bool complex64
     complex128
     constant convert_to_tensor zeros ones zeros_like ones_like fill eye range linspace identity cast one_hot

@@ -65,3 +65,88 @@ def test_stft_and_inverse_stft_match_tf(args: tuple[int, ...]) -> None:
         tf.signal.inverse_stft(spectra, *args, window_fn=tf.signal.inverse_stft_window_fn(args[1])),
         tf_real.signal.inverse_stft(spectra, *args, window_fn=tf_real.signal.inverse_stft_window_fn(args[1])),
     )
+
+
+# -- tf.image ----------------------------------------------------------------------------------
+_IMG = _RNG.uniform(0, 1, size=(2, 5, 7, 3)).astype(np.float32)
+_U8 = (_IMG * 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("method", ["bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5"])
+def test_resize_matches_tf_every_method_size_and_antialias(method: str) -> None:
+    for size in [(3, 4), (9, 13), (2, 20)]:
+        for antialias in (False, True):
+            _same(
+                tf.image.resize(_IMG, size, method, antialias=antialias),
+                tf_real.image.resize(_IMG, size, method, antialias=antialias),
+                2e-5,
+            )
+    _same(tf.image.resize(_U8, (4, 9), method), tf_real.image.resize(_U8, (4, 9), method), 1e-3)
+
+
+@pytest.mark.parametrize("method", ["bilinear", "nearest", "bicubic", "lanczos3"])
+def test_resize_gradient_matches_tf(method: str) -> None:
+    ct = _RNG.normal(size=(2, 3, 9, 3)).astype(np.float32)
+    x_tf, x = tf_real.constant(_IMG), tf.constant(_IMG)
+    with tf_real.GradientTape() as g_tf:
+        g_tf.watch(x_tf)
+        y_tf = tf_real.reduce_sum(tf_real.image.resize(x_tf, (3, 9), method) * ct)
+    with tf.GradientTape() as g:
+        g.watch(x)
+        y = tf.reduce_sum(tf.image.resize(x, (3, 9), method) * ct)
+    _same(g.gradient(y, x), g_tf.gradient(y_tf, x_tf), 1e-5)
+
+
+def test_geometry_crops_pads_patches_match_tf() -> None:
+    for k in range(4):
+        _same(tf.image.rot90(_IMG, k), tf_real.image.rot90(_IMG, k))
+    for th, tw in [(8, 8), (3, 10), (2, 2)]:
+        _same(tf.image.resize_with_pad(_IMG, th, tw), tf_real.image.resize_with_pad(_IMG, th, tw))
+        _same(tf.image.resize_with_crop_or_pad(_IMG, th, tw), tf_real.image.resize_with_crop_or_pad(_IMG, th, tw))
+    for fraction in (0.3, 0.77):
+        _same(tf.image.central_crop(_IMG, fraction), tf_real.image.central_crop(_IMG, fraction))
+    args = ([1, 3, 3, 1], [1, 2, 3, 1], [1, 2, 1, 1], "SAME")
+    _same(tf.image.extract_patches(_IMG, *args), tf_real.image.extract_patches(_IMG, *args))
+
+
+def test_dtype_conversion_and_adjustments_match_tf() -> None:
+    i16 = (_IMG * 60000 - 30000).astype(np.int16)
+    for value in (_U8, i16, _IMG * 1.2 - 0.1):
+        for dtype in ("uint8", "int16", "int32", "float32", "float64"):
+            saturate = value.dtype.kind == "f" and dtype[0] in "ui"
+            _same(
+                tf.image.convert_image_dtype(value, tf.as_dtype(dtype), saturate),
+                tf_real.image.convert_image_dtype(value, tf_real.as_dtype(dtype), saturate),
+                1e-6,
+            )
+    for value in (_IMG, _U8):
+        t = tf_real.constant(value)
+        _same(tf.image.adjust_brightness(value, 0.2), tf_real.image.adjust_brightness(t, 0.2))
+        _same(tf.image.adjust_contrast(value, 1.7), tf_real.image.adjust_contrast(t, 1.7), 1e-3)
+        _same(tf.image.adjust_gamma(value, 0.7, 1.3), tf_real.image.adjust_gamma(t, 0.7, 1.3), 1e-3)
+        _same(tf.image.per_image_standardization(value), tf_real.image.per_image_standardization(t))
+        _same(tf.image.adjust_hue(value, 0.3), tf_real.image.adjust_hue(t, 0.3), 1.0)
+        _same(tf.image.adjust_saturation(value, 1.7), tf_real.image.adjust_saturation(t, 1.7), 1.0)
+        _same(tf.image.rgb_to_grayscale(value), tf_real.image.rgb_to_grayscale(t))
+    t = tf_real.constant(_IMG)
+    _same(tf.image.total_variation(_IMG), tf_real.image.total_variation(t), 1e-3)
+    _same(tf.image.psnr(_IMG, _IMG[::-1], 1.0), tf_real.image.psnr(t, t[::-1], 1.0))
+    _same(tf.image.sobel_edges(_IMG), tf_real.image.sobel_edges(t))
+
+
+def test_color_spaces_and_rgb_to_hsv_gradient_match_tf_at_ties() -> None:
+    rgb = _RNG.uniform(0, 1, size=(12, 3)).astype(np.float32)
+    rgb[:6] = [[0.5, 0.5, 0.5], [0.2, 0.7, 0.7], [0, 0, 0], [0.9, 0.9, 0.1], [0.9, 0.1, 0.9], [0, 0.5, 0.2]]
+    for name in ("rgb_to_hsv", "hsv_to_rgb", "rgb_to_yiq", "yiq_to_rgb", "rgb_to_yuv", "yuv_to_rgb"):
+        _same(getattr(tf.image, name)(rgb), getattr(tf_real.image, name)(rgb), 1e-5)
+    for d in (-0.7, 0.3, 1.0):
+        _same(tf.image.adjust_hue(rgb[None], d), tf_real.image.adjust_hue(rgb[None], d), 1e-5)
+    ct = _RNG.normal(size=rgb.shape).astype(np.float32)
+    x_tf, x = tf_real.constant(rgb), tf.constant(rgb)
+    with tf_real.GradientTape() as g_tf:
+        g_tf.watch(x_tf)
+        y_tf = tf_real.reduce_sum(tf_real.image.rgb_to_hsv(x_tf) * ct)
+    with tf.GradientTape() as g:
+        g.watch(x)
+        y = tf.reduce_sum(tf.image.rgb_to_hsv(x) * ct)
+    _same(g.gradient(y, x), g_tf.gradient(y_tf, x_tf), 1e-4)

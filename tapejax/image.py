@@ -1,0 +1,40 @@
+"""``tf.image``: flips, rotations, crops and pads, resizing, colour spaces and adjustments, metrics."""
+
+from typing import Any as _Any
+
+from tapejax._src.errors import missing_attribute as _missing_attribute
+from tapejax._src.ops.image_color_ops import adjust_hue as adjust_hue
+from tapejax._src.ops.image_color_ops import adjust_saturation as adjust_saturation
+from tapejax._src.ops.image_color_ops import grayscale_to_rgb as grayscale_to_rgb
+from tapejax._src.ops.image_color_ops import hsv_to_rgb as hsv_to_rgb
+from tapejax._src.ops.image_color_ops import rgb_to_grayscale as rgb_to_grayscale
+from tapejax._src.ops.image_color_ops import rgb_to_hsv as rgb_to_hsv
+from tapejax._src.ops.image_color_ops import rgb_to_yiq as rgb_to_yiq
+from tapejax._src.ops.image_color_ops import rgb_to_yuv as rgb_to_yuv
+from tapejax._src.ops.image_color_ops import yiq_to_rgb as yiq_to_rgb
+from tapejax._src.ops.image_color_ops import yuv_to_rgb as yuv_to_rgb
+from tapejax._src.ops.image_ops import ResizeMethod as ResizeMethod
+from tapejax._src.ops.image_ops import adjust_brightness as adjust_brightness
+from tapejax._src.ops.image_ops import adjust_contrast as adjust_contrast
+from tapejax._src.ops.image_ops import adjust_gamma as adjust_gamma
+from tapejax._src.ops.image_ops import central_crop as central_crop
+from tapejax._src.ops.image_ops import convert_image_dtype as convert_image_dtype
+from tapejax._src.ops.image_ops import crop_to_bounding_box as crop_to_bounding_box
+from tapejax._src.ops.image_ops import extract_patches as extract_patches
+from tapejax._src.ops.image_ops import flip_left_right as flip_left_right
+from tapejax._src.ops.image_ops import flip_up_down as flip_up_down
+from tapejax._src.ops.image_ops import image_gradients as image_gradients
+from tapejax._src.ops.image_ops import pad_to_bounding_box as pad_to_bounding_box
+from tapejax._src.ops.image_ops import per_image_standardization as per_image_standardization
+from tapejax._src.ops.image_ops import psnr as psnr
+from tapejax._src.ops.image_ops import resize as resize
+from tapejax._src.ops.image_ops import resize_with_crop_or_pad as resize_with_crop_or_pad
+from tapejax._src.ops.image_ops import resize_with_pad as resize_with_pad
+from tapejax._src.ops.image_ops import rot90 as rot90
+from tapejax._src.ops.image_ops import sobel_edges as sobel_edges
+from tapejax._src.ops.image_ops import total_variation as total_variation
+from tapejax._src.ops.image_ops import transpose as transpose
+
+
+def __getattr__(name: str) -> _Any:
+    raise _missing_attribute("tapejax.image", name)

@@ -1,0 +1,71 @@
+"""Gradient cases of tf.image (tests/test_op_gradients.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from op_case import Case
+
+import tapejax as tf
+from tapejax._src.ops import image_color_ops, image_ops
+
+_METHODS = ("bilinear", "nearest", "bicubic", "area", "lanczos3")
+
+
+def _resizes(x: Any) -> Any:
+    outs = [tf.image.resize(x, [3, 7], m) for m in _METHODS] + [tf.image.resize(x, [2, 2], "bilinear", antialias=True)]
+    return tf.concat([tf.reshape(tf.cast(o, x.dtype), [-1]) for o in outs], 0)
+
+
+def _jresizes(x: Any) -> Any:
+    outs = [image_ops._resize_impl(x, size=(3, 7), method=m, antialias=False) for m in _METHODS]
+    outs.append(jax.image.resize(x.astype(jnp.float32), (1, 2, 2, 3), "linear", antialias=True))
+    return jnp.concatenate([o.astype(x.dtype).reshape(-1) for o in outs])
+
+
+def _filters(x: Any) -> Any:
+    patches = tf.image.extract_patches(x, [1, 2, 2, 1], [1, 1, 2, 1], [1, 1, 1, 1], "SAME")
+    converted = tf.image.convert_image_dtype(tf.image.convert_image_dtype(x, tf.float64), x.dtype)
+    return tf.concat([tf.reshape(t, [-1]) for t in (tf.image.sobel_edges(x), patches, converted * x)], 0)
+
+
+def _jfilters(x: Any) -> Any:
+    patches = image_ops._extract_patches_impl(x, sizes=(2, 2), strides=(1, 2), rates=(1, 1), padding="SAME")
+    return jnp.concatenate([t.reshape(-1) for t in (image_ops._sobel_impl(x), patches, x * x)])
+
+
+def _float32_kernels(x: Any) -> Any:
+    rgb = x[0, :, :3, :]
+    adjusted = [tf.image.adjust_hue(rgb, 0.2), tf.image.adjust_saturation(rgb, 0.5)]
+    return tf.concat([_resizes(x), *[tf.reshape(o, [-1]) for o in adjusted]], 0)
+
+
+def _jfloat32_kernels(x: Any) -> Any:
+    c = image_color_ops
+    rgb = x[0, :, :3, :]
+    adjusted = [c._adjust_hue_impl(rgb, 0.2), c._adjust_saturation_impl(rgb, 0.5)]
+    return jnp.concatenate([_jresizes(x), *[o.reshape(-1) for o in adjusted]])
+
+
+def _exact_kernels(x: Any) -> Any:
+    rgb = tf.reshape(x[0, :, :3, :], [-1, 3])
+    colors = [tf.image.rgb_to_hsv(rgb), tf.image.hsv_to_rgb(rgb / 2.0)]
+    return tf.concat([_filters(x), *[tf.reshape(o, [-1]) for o in colors]], 0)
+
+
+def _jexact_kernels(x: Any) -> Any:
+    c = image_color_ops
+    rgb = x[0, :, :3, :].reshape(-1, 3)
+    colors = [c._rgb_to_hsv(rgb), c._hsv_to_rgb(rgb / 2.0)]
+    return jnp.concatenate([_jfilters(x), *[o.reshape(-1) for o in colors]])
+
+
+# Inputs in 0.5..2: away from colour ties (where TF picks one channel's branch).
+CASES = [
+    # Resizing, hue and saturation compute in float32 whatever the input (TF's kernels): no float64
+    # numerical check; their derivatives are checked against jax.grad.
+    Case("image_float32_kernels", _float32_kernels, _jfloat32_kernels, ((1, 4, 3, 3),), "pos", numeric_order=0),
+    Case("image_exact_kernels", _exact_kernels, _jexact_kernels, ((1, 4, 3, 3),), "pos"),
+]
