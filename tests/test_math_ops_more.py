@@ -464,3 +464,38 @@ def test_bessel_and_ndtri_gradients_are_tfs_at_special_points() -> None:
     np.testing.assert_allclose(_np(g1e)[0], 0.5)
     (gn,) = _grads(tf.math.erfcinv, np.array([2.0], np.float32))
     assert _np(gn)[0] == -np.inf  # TF: -sqrt(pi)/2 * exp(inf)
+
+
+def test_bitcast_of_complex_goes_through_the_real_and_imaginary_parts() -> None:
+    z = tf.constant([1 + 2j], tf.complex64)
+    as_f32 = tf.bitcast(z, tf.float32)
+    assert as_f32.shape == (1, 2) and as_f32.numpy().tolist() == [[1.0, 2.0]]
+    assert tf.bitcast(z, tf.float64).shape == (1,)
+    assert tf.bitcast(z, tf.int16).numpy().tolist() == [[0, 16256, 0, 16384]]
+    back = tf.bitcast(tf.constant([[0, 16256, 0, 16384]], tf.int16), tf.complex64)
+    assert back.dtype == tf.complex64 and back.numpy().tolist() == [1 + 2j]
+    assert tf.bitcast(tf.constant([[1.0, 2.0], [3.0, 4.0]]), tf.complex64).numpy().tolist() == [1 + 2j, 3 + 4j]
+
+
+def test_argument_errors_have_tfs_classes() -> None:
+    with pytest.raises(TypeError, match="same dtype"):
+        tf.math.divide_no_nan(tf.constant([1.0]), tf.constant([2.0], tf.float64))
+    with pytest.raises(TypeError):
+        tf.math.l2_normalize(tf.constant([3, 4]))
+    with pytest.raises(IAE):
+        tf.math.unsorted_segment_sum(_D, [0, 0, 1, 1], 2.0)
+    with pytest.raises(ValueError, match="mutually exclusive"):
+        tf.math.bincount(tf.constant([1, 1]), weights=tf.constant([3.0, 4.0]), binary_output=True)
+    with pytest.raises(IAE):
+        tf.math.confusion_matrix([0, 1], [0])
+    with pytest.raises(ValueError, match="not compatible"):
+        tf.math.accumulate_n([tf.constant([1.0]), tf.constant([1.0, 2.0])])
+    with pytest.raises(TypeError):
+        tf.saturate_cast(tf.constant([True]), tf.int32)
+    with pytest.raises(IAE):  # as TF: the Python float coefficient is float32
+        tf.math.polyval([1.0, 2.0], tf.constant(3.0, tf.float64))
+
+
+def test_confusion_matrix_truncates_float_labels_as_tf() -> None:
+    cm = tf.math.confusion_matrix(tf.constant([0.0, 1.7]), [0, 1])
+    assert cm.numpy().tolist() == [[1, 0], [0, 1]]

@@ -897,7 +897,23 @@ def _saturate_cast_impl(x: Any, *, lo: Any, hi: Any, dtype: np.dtype) -> Any:
 
 
 def _bitcast_impl(x: Any, *, dtype: np.dtype) -> Any:
-    return lax.bitcast_convert_type(x, dtype)
+    # Through bytes, as XLA has no complex bitcast (a complex number is its (real, imag) pair):
+    # ``x``'s shape S becomes S + [n] for a narrower dtype, S[:-1] for a wider one, as TF.
+    size_in, size_out = x.dtype.itemsize, dtype.itemsize
+    shape = tuple(x.shape)
+    if x.dtype.kind == "c":
+        x = jnp.stack([jnp.real(x), jnp.imag(x)], axis=-1)
+    raw = lax.bitcast_convert_type(x, np.uint8).reshape((*shape, size_in))
+    if size_out < size_in:
+        shape = (*shape, size_in // size_out)
+    elif size_out > size_in:
+        shape = shape[:-1]
+    raw = raw.reshape((*shape, size_out))
+    if dtype.kind == "c":
+        part = np.dtype(np.float32 if dtype == np.complex64 else np.float64)
+        pairs = lax.bitcast_convert_type(raw.reshape((*shape, 2, size_out // 2)), part)
+        return lax.complex(pairs[..., 0], pairs[..., 1])
+    return lax.bitcast_convert_type(raw[..., 0] if size_out == 1 else raw, dtype)
 
 
 _acos = Op("Acos", jnp.arccos)
@@ -990,6 +1006,10 @@ def reciprocal(x: Any, name: str | None = None) -> Tensor:
 def _int_to_float(x: Any, y: Any, op_name: str) -> tuple[Any, Any]:
     """Integers (tensors or Python ints) as ``truediv`` divides them: int8/int16/uint8 in float32,
     wider ones in float64."""
+    if utils.is_tensor(x) and utils.is_tensor(y) and x._v.dtype != y._v.dtype:
+        raise TypeError(
+            f"`x` and `y` must have the same dtype, got {utils.dtype_name(x)} != {utils.dtype_name(y)} ({op_name})."
+        )
     x, y = utils.as_tensors_like([x, y], op_name)
     if x._v.dtype.kind in "iu":
         float_dtype = np.float32 if x._v.dtype.itemsize <= 2 else np.float64
@@ -1150,6 +1170,10 @@ def saturate_cast(value: Any, dtype: Any, name: str | None = None) -> Tensor:
 
     The gradient is the cast's (floating to floating only), zero where the value was clamped.
 
+    Differences from TensorFlow: a float32 beyond the int64/uint64 range saturates to the integer
+    limit (TF's clamp to the float32 nearest the limit, 2**63, overflows in its cast: int64 gives
+    the lowest value for 1e30).
+
     >>> import tapejax as tf
     >>> print(tf.saturate_cast(tf.constant([-1.0, 300.0, 3.7]), tf.uint8))
     tf.Tensor([  0 255   3], shape=(3,), dtype=uint8)
@@ -1164,7 +1188,9 @@ def saturate_cast(value: Any, dtype: Any, name: str | None = None) -> Tensor:
         if in_dtype.real_dtype.max > target.real_dtype.max:
             lo = builtins.complex(target.real_dtype.min, target.real_dtype.min)
             hi = builtins.complex(target.real_dtype.max, target.real_dtype.max)
-    elif in_np.kind != "b" and out_np.kind != "b":
+    elif in_np.kind == "b" or out_np.kind == "b":
+        raise TypeError("Cannot find minimum value of <dtype: 'bool'> with type <dtype: 'bool'> (saturate_cast).")
+    else:
         if in_np.kind == "c":
             in_dtype = in_dtype.real_dtype
         lo, hi = _saturation_limits(in_dtype, target.real_dtype if out_np.kind == "c" else target)

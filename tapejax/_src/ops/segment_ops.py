@@ -186,6 +186,8 @@ def segment_prod(data: Any, segment_ids: Any, name: str | None = None) -> Tensor
 
 def _unsorted_args(op_name: str, data: Any, segment_ids: Any, num_segments: Any) -> tuple[Any, Any, int]:
     data, ids = _segment_args(op_name, data, segment_ids)
+    if isinstance(num_segments, float) or (utils.is_tensor(num_segments) and num_segments._v.dtype.kind not in "iu"):
+        raise utils.invalid_argument(f"{op_name}: num_segments must be int32 or int64, got {num_segments!r}.")
     num = utils.static_int(num_segments, "num_segments")
     if num < 0:
         raise utils.invalid_argument(f"{op_name}: Input num_segments == {num} must not be negative.")
@@ -424,7 +426,8 @@ def l2_normalize(x: Any, axis: Any = None, epsilon: float = 1e-12, name: str | N
             raise ValueError("Cannot specify both 'axis' and 'dim'.")
         axis = dim
     t = utils.as_tensor(x, None, "L2Normalize")
-    utils.require_kind("L2Normalize", t, "fc")
+    if t._v.dtype.kind not in "fcV":
+        raise TypeError(f"Cannot convert {epsilon!r} to EagerTensor of dtype {utils.dtype_name(t)} (l2_normalize).")
     axes = utils.reduction_axes("L2Normalize", axis, t._v.shape)
     return bind(_l2_normalize, t, axis=axes, epsilon=float(epsilon))
 
@@ -489,10 +492,12 @@ def polyval(coeffs: Any, x: Any, name: str | None = None) -> Tensor:
     x = utils.as_tensor(x, None, "polyval")
     if not coeffs:
         return math_ops.multiply(x, 0)
-    p = coeffs[0]
-    for c in coeffs[1:]:
+    # As TF, each coefficient converts on its own (a Python float is float32), then Horner's rule.
+    cs = [utils.as_tensor(c, None, "polyval") for c in coeffs]
+    p = cs[0]
+    for c in cs[1:]:
         p = math_ops.add(c, math_ops.multiply(p, x))
-    return utils.as_tensor(p, x._v.dtype, "polyval") if not utils.is_tensor(p) else p
+    return p
 
 
 def accumulate_n(inputs: Any, shape: Any = None, tensor_dtype: Any = None, name: str | None = None) -> Tensor:
@@ -503,7 +508,10 @@ def accumulate_n(inputs: Any, shape: Any = None, tensor_dtype: Any = None, name:
     """
     if not inputs or not isinstance(inputs, (list, tuple)):
         raise ValueError("inputs must be a list of at least one Tensor with the same dtype and shape")
-    ts = utils.as_tensors_like(list(inputs), "AccumulateN")
+    ts = [utils.as_tensor(t, None, "AccumulateN") for t in inputs]
+    for t in ts[1:]:
+        if utils.shape_of(t) != utils.shape_of(ts[0]):
+            raise ValueError(f"Shapes {utils.shape_of(ts[0])} and {utils.shape_of(t)} are not compatible")
     if shape is not None and tuple(utils.static_shape_arg(shape)) != utils.shape_of(ts[0]):
         raise ValueError(f"Shape {utils.shape_of(ts[0])} of inputs is incompatible with shape {shape}.")
     if tensor_dtype is not None and dtypes_lib.as_dtype(tensor_dtype)._np != ts[0]._v.dtype:
@@ -683,6 +691,8 @@ def bincount(
         if maxlength is not None:
             length = min(length, utils.static_int(maxlength, "maxlength"))
     out_dtype = dtypes_lib.as_dtype(dtype)._np
+    if weights is not None and binary_output:
+        raise ValueError("Arguments `binary_output` and `weights` are mutually exclusive. Please specify only one.")
     if weights is None:
         return bind(
             _bincount_unweighted, a, length=length, binary=bool(binary_output), dtype=out_dtype, per_row=per_row
@@ -720,10 +730,10 @@ def confusion_matrix(
     """
     lab = utils.as_tensor(labels, None, "ConfusionMatrix")
     pred = utils.as_tensor(predictions, None, "ConfusionMatrix")
-    for t, what in ((lab, "labels"), (pred, "predictions")):
-        utils.require_kind("ConfusionMatrix", t, "iu", f"integer {what}")
+    # TF casts both to int64 (floats are truncated).
+    lab, pred = math_ops.cast(lab, np.int64), math_ops.cast(pred, np.int64)
     if utils.shape_of(lab) != utils.shape_of(pred):
-        raise ValueError(
+        raise utils.invalid_argument(
             f"labels and predictions must have the same shape, got {list(utils.shape_of(lab))} and "
             f"{list(utils.shape_of(pred))}."
         )
@@ -741,8 +751,6 @@ def confusion_matrix(
             if v.max() >= n:
                 raise utils.invalid_argument(f"`{what}` out of bound (num_classes={n}).")
     out_dtype = dtypes_lib.as_dtype(dtype)._np
-    lab = math_ops.cast(lab, np.int64)
-    pred = math_ops.cast(pred, np.int64)
     if weights is None:
         return bind(_confusion_unweighted, lab, pred, num_classes=n, dtype=out_dtype)
     w = utils.as_tensor(weights, None, "ConfusionMatrix")
