@@ -14,10 +14,13 @@ from tapejax._src.ops.conv_ops import conv3d_transpose as conv3d_transpose
 from tapejax._src.ops.conv_ops import conv_transpose as conv_transpose
 from tapejax._src.ops.conv_ops import convolution as convolution
 from tapejax._src.ops.conv_ops import depthwise_conv2d as depthwise_conv2d
+from tapejax._src.ops.conv_ops import dilation2d as dilation2d
+from tapejax._src.ops.conv_ops import erosion2d as erosion2d
 from tapejax._src.ops.conv_ops import separable_conv2d as separable_conv2d
 from tapejax._src.ops.math_ops import sigmoid as sigmoid
 from tapejax._src.ops.math_ops import softsign as softsign
 from tapejax._src.ops.math_ops import tanh as tanh
+from tapejax._src.ops.nn_ops import batch_norm_with_global_normalization as batch_norm_with_global_normalization
 from tapejax._src.ops.nn_ops import batch_normalization as batch_normalization
 from tapejax._src.ops.nn_ops import bias_add as bias_add
 from tapejax._src.ops.nn_ops import compute_average_loss as compute_average_loss

@@ -54,6 +54,14 @@ def _conv_transpose(dy: Any, w: Any, out_shape: tuple[int, ...], strides: Any, p
 
 
 _CTC_LABELS = np.array([[0, 1, 1], [2, 0, 0]], np.int32)
+
+
+def _dilation2d_valid(x: Any, f: Any) -> Any:
+    fh, fw, _ = f.shape
+    oh, ow = x.shape[1] - fh + 1, x.shape[2] - fw + 1
+    return jnp.max(jnp.stack([x[:, i : i + oh, j : j + ow, :] + f[i, j] for i in range(fh) for j in range(fw)]), 0)
+
+
 NHWC = ("NHWC", "HWIO", "NHWC")
 NDHWC = ("NDHWC", "DHWIO", "NDHWC")
 
@@ -168,5 +176,17 @@ CASES = [
         ),
         ((4, 2, 4),),
         numeric_order=1,  # TF's second derivative through ctc_loss is NaN; ours (the true one) is not pinned
+    ),
+    C(
+        "dilation2d",
+        lambda x, f: tf.nn.dilation2d(x, f, [1, 1, 1, 1], "VALID", "NHWC", [1, 1, 1, 1]),
+        _dilation2d_valid,
+        ((1, 4, 3, 2), (2, 2, 2)),
+    ),
+    C(
+        "erosion2d",
+        lambda x, f: tf.nn.erosion2d(x, f, [1, 1, 1, 1], "VALID", "NHWC", [1, 1, 1, 1]),
+        lambda x, f: -_dilation2d_valid(-x, f[::-1, ::-1]),
+        ((1, 4, 3, 2), (2, 2, 2)),
     ),
 ]

@@ -412,3 +412,45 @@ def test_ctc_loss_values_dtypes_and_errors() -> None:
         tf.nn.ctc_loss(labels, logits, ll, None)
     with pytest.raises(InvalidArgumentError, match="batch sizes differ"):
         tf.nn.ctc_loss(labels[:2], logits, ll[:2], gl[:2])
+
+
+def test_dilation2d_and_erosion2d_values_gradients_and_errors() -> None:
+    x, f = tf.reshape(tf.range(32.0), [1, 4, 4, 2]), tf.reshape(tf.range(18.0), [3, 3, 2]) / 10
+    ones = [1, 1, 1, 1]
+    np.testing.assert_allclose(  # TF 2.21
+        _np(tf.nn.dilation2d(x, f, ones, "SAME", "NHWC", ones)).ravel()[:8],
+        [11.6, 12.7, 13.6, 14.7, 15.6, 16.7, 15.4, 16.5],
+        rtol=1e-6,
+    )
+    np.testing.assert_allclose(
+        _np(tf.nn.dilation2d(x, f, ones, "SAME", "NHWC", [1, 2, 2, 1])).ravel()[:4], [21.6, 22.7, 23.6, 24.7]
+    )
+    np.testing.assert_allclose(
+        _np(tf.nn.erosion2d(x, f, [1, 2, 2, 1], "VALID", "NHWC", ones)).ravel(), [-1.6, -0.7], atol=1e-6
+    )
+    assert tf.nn.dilation2d(tf.cast(x, tf.int32), tf.cast(f, tf.int32), ones, "SAME", "NHWC", ones).dtype == tf.int32
+    xt, ft = tf.ones([1, 3, 3, 1]), tf.zeros([2, 2, 1])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([xt, ft])
+        y = tf.nn.dilation2d(xt, ft, ones, "VALID", "NHWC", ones)
+        e = tf.nn.erosion2d(xt, ft, ones, "VALID", "NHWC", ones)
+    # ties: the first maximum of each window, for the input and the filter (TF 2.21)
+    np.testing.assert_array_equal(_np(tape.gradient(y, xt)).ravel(), [1, 1, 0, 1, 1, 0, 0, 0, 0])
+    np.testing.assert_array_equal(_np(tape.gradient(y, ft)).ravel(), [4, 0, 0, 0])
+    np.testing.assert_array_equal(_np(tape.gradient(e, ft)).ravel(), [0, 0, 0, -4])
+    with pytest.raises(ValueError, match="other  than 'NHWC'"):
+        tf.nn.dilation2d(x, f, ones, "SAME", "NCHW", ones)
+    with pytest.raises(TypeError, match="Expected list for 'strides'"):
+        tf.nn.dilation2d(x, f, 1, "SAME", "NHWC", 1)
+    with pytest.raises(InvalidArgumentError, match="same depth: 2 vs 3"):
+        tf.nn.dilation2d(x, tf.ones([3, 3, 3]), ones, "SAME", "NHWC", ones)
+
+
+def test_batch_norm_with_global_normalization_scales_only_when_asked() -> None:
+    x = tf.constant([1.0, 2.0])
+    np.testing.assert_allclose(
+        _np(tf.nn.batch_norm_with_global_normalization(x, 1.0, 4.0, 0.5, 2.0, 1e-3, True)), [0.5, 1.4998751]
+    )
+    np.testing.assert_allclose(
+        _np(tf.nn.batch_norm_with_global_normalization(x, 1.0, 4.0, 0.5, 2.0, 1e-3, False)), [0.5, 0.99993753]
+    )

@@ -173,3 +173,12 @@ def test_ctc_loss_matches_tf(blank_index: int | None) -> None:
         return tf_real.nn.ctc_loss(labels, x, [3, 2, 1], [6, 5, 3], blank_index=blank_index)
 
     _check(ours, theirs, _r(6, 3, 5))
+
+
+@pytest.mark.parametrize(
+    ("strides", "padding", "rates"), [([1, 1, 1, 1], "SAME", [1, 1, 1, 1]), ([1, 2, 1, 1], "VALID", [1, 1, 2, 1])]
+)
+def test_morphology_matches_tf_including_ties(strides: list[int], padding: str, rates: list[int]) -> None:
+    x, f = np.round(_r(2, 6, 5, 3)), np.round(_r(2, 3, 3))  # integer-valued: ties
+    _check(*_both("dilation2d", strides, padding, "NHWC", rates), x, f)
+    _check(*_both("erosion2d", strides, padding, "NHWC", rates), x, f)

@@ -612,3 +612,125 @@ def separable_conv2d(
         input, depthwise_filter, strides, padding, data_format=data_format, dilations=dilations
     )
     return conv2d(depthwise, pointwise_filter, 1, "VALID", data_format=data_format or "NHWC")
+
+
+# -- morphology ---------------------------------------------------------------------------------------
+def _dilation2d_impl(
+    x: Any, f: Any, *, strides: tuple[int, int], rates: tuple[int, int], pads: tuple[tuple[int, int], ...]
+) -> Any:
+    # Each output is the max over the window of input + filter; taking the FIRST maximum (argmax) makes
+    # the derivative go to it alone, input and filter, as TF's Dilation2DBackprop kernels do.
+    _, h, w, _ = x.shape
+    fh, fw, _ = f.shape
+    oh = (h + pads[0][0] + pads[0][1] - (fh - 1) * rates[0] - 1) // strides[0] + 1
+    ow = (w + pads[1][0] + pads[1][1] - (fw - 1) * rates[1] - 1) // strides[1] + 1
+    padded = jnp.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
+    inside = np.pad(np.ones((h, w), bool), pads)
+    lowest = np.array(np.iinfo(x.dtype).min if x.dtype.kind in "iu" else -np.inf, x.dtype)
+    cands = []
+    for i in range(fh):
+        for j in range(fw):
+            rows = slice(i * rates[0], i * rates[0] + (oh - 1) * strides[0] + 1, strides[0])
+            cols = slice(j * rates[1], j * rates[1] + (ow - 1) * strides[1] + 1, strides[1])
+            cands.append(jnp.where(inside[rows, cols][None, :, :, None], padded[:, rows, cols, :] + f[i, j], lowest))
+    stacked = jnp.stack(cands)
+    first = jnp.argmax(stacked, axis=0)
+    return jnp.take_along_axis(stacked, first[None], axis=0)[0]
+
+
+_dilation2d = Op("Dilation2D", _dilation2d_impl, same_dtype=True)
+
+
+def _list4(value: Any, what: str, op: str) -> tuple[int, int]:
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"Expected list for '{what}' argument to '{op}' Op, not {value!r}.")
+    values = [utils.static_int(v, what) for v in value]
+    if len(values) != 4:
+        raise utils.invalid_argument(
+            f"Dilation2D: Length for attr '{what}' of {len(values)} must be at least minimum 4"
+        )
+    if values[0] != 1 or values[3] != 1:
+        raise utils.invalid_argument(
+            f"Dilation2D: Current implementation does not yet support {what} in the batch and depth dimensions."
+        )
+    if values[1] < 1 or values[2] < 1:
+        raise utils.invalid_argument(f"Dilation2D: {what} must be positive, got {values}")
+    return values[1], values[2]
+
+
+def dilation2d(
+    input: Any,  # noqa: A002 - TF's name
+    filters: Any,
+    strides: Any,
+    padding: str,
+    data_format: str,
+    dilations: Any,
+    name: str | None = None,
+) -> Tensor:
+    """Grayscale morphological dilation: the max over each window of ``input + filters`` (``tf.nn.dilation2d``).
+
+    Args:
+      input: ``[N, H, W, C]`` of a real dtype.
+      filters: ``[fh, fw, C]``.
+      strides, dilations: 4 values ``[1, s_h, s_w, 1]`` / ``[1, r_h, r_w, 1]``.
+      padding: ``"SAME"`` or ``"VALID"``.
+      data_format: ``"NHWC"`` (the only one TF supports).
+
+    The gradient goes to the first maximum of each window (row-major), for ``input`` and ``filters``, as TF.
+
+    Raises:
+      InvalidArgumentError: if the channels differ, for bool or complex input.
+      ValueError: for a ``data_format`` other than ``"NHWC"``.
+
+    >>> import tapejax as tf
+    >>> x = tf.reshape(tf.range(4.0), [1, 2, 2, 1])
+    >>> print(tf.nn.dilation2d(x, tf.zeros([2, 2, 1]), [1, 1, 1, 1], "VALID", "NHWC", [1, 1, 1, 1]))
+    tf.Tensor([[[[3.]]]], shape=(1, 1, 1, 1), dtype=float32)
+    """
+    if data_format != "NHWC":
+        raise ValueError(
+            f"`data_format` values other  than 'NHWC' are not supported. Received: data_format={data_format}"
+        )
+    x, f = utils.as_tensors_like([input, filters], "Dilation2D")
+    if x._v.dtype.kind not in "fiu" and utils.dtype_name(x) != "bfloat16":
+        raise utils.invalid_argument(
+            f"Dilation2D: Value for attr 'T' of {utils.dtype_name(x)} is not in the list of allowed values "
+            f"(real numbers) (got {utils.describe([x])})."
+        )
+    s = _list4(strides, "strides", "dilation2d")
+    r = _list4(dilations, "rates", "dilation2d")
+    pad = _padding("Dilation2D", padding, 2, False, False)
+    sx, sf = utils.shape_of(x), utils.shape_of(f)
+    if len(sx) != 4 or len(sf) != 3:
+        raise utils.invalid_argument(
+            f"Dilation2D: input must be 4-dimensional and filter 3-dimensional: {list(sx)}, {list(sf)}"
+        )
+    if sx[3] != sf[2]:
+        raise utils.invalid_argument(f"Dilation2D: input and filter must have the same depth: {sx[3]} vs {sf[2]}")
+    pads = []
+    for d, k, stride, rate in zip(sx[1:3], sf[:2], s, r, strict=True):
+        k = (k - 1) * rate + 1
+        if pad == "SAME":
+            total = max((-(-d // stride) - 1) * stride + k - d, 0)
+            pads.append((total // 2, total - total // 2))
+        else:
+            pads.append((0, 0))
+    return bind(_dilation2d, x, f, strides=s, rates=r, pads=tuple(pads))
+
+
+def erosion2d(
+    value: Any, filters: Any, strides: Any, padding: str, data_format: str, dilations: Any, name: str | None = None
+) -> Tensor:
+    """Grayscale morphological erosion: ``-dilation2d(-value, reversed filters)`` (``tf.nn.erosion2d``).
+
+    See ``dilation2d`` for the arguments; the gradient goes to the first minimum of each window.
+    """
+    from tapejax._src.ops import math_ops, shape_ops
+
+    if data_format != "NHWC":
+        raise ValueError(
+            f"`data_format` values other  than 'NHWC' are not supported. Received: data_format={data_format}"
+        )
+    x, f = utils.as_tensors_like([value, filters], "Erosion2D")
+    flipped = shape_ops.reverse(f, [0, 1])
+    return math_ops.negative(dilation2d(math_ops.negative(x), flipped, strides, padding, data_format, dilations))

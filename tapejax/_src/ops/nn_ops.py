@@ -953,3 +953,22 @@ def ctc_loss(
                 f"CTCLoss: label {int(values[bad][0])} is outside [0, {classes}) (logits have {classes} classes)."
             )
     return bind(_ctc_loss, x, z, label_len, logit_len, time_major=bool(logits_time_major), blank=blank)
+
+
+def batch_norm_with_global_normalization(
+    input: Any,  # noqa: A002 - TF's name
+    mean: Any,
+    variance: Any,
+    beta: Any,
+    gamma: Any,
+    variance_epsilon: Any,
+    scale_after_normalization: bool,
+    name: str | None = None,
+) -> Tensor:
+    """``batch_normalization(input, mean, variance, beta, gamma or None, variance_epsilon)`` (``tf.nn.batch_norm_with_global_normalization``).
+
+    ``gamma`` scales only when ``scale_after_normalization``.
+    """
+    return batch_normalization(
+        input, mean, variance, beta, gamma if scale_after_normalization else None, variance_epsilon
+    )
