@@ -239,8 +239,11 @@ def device(device_name: Any) -> Iterator[None]:
 def gradients(ys: Any, xs: Any, grad_ys: Any = None, name: str = "gradients", **kwargs: Any) -> Any:
     """Graph-mode symbolic gradients (``tf.gradients``): unavailable eagerly, as in TF 2.
 
+    Differences from TensorFlow: unavailable inside ``tf.function`` too (TF builds them there from
+    its graph; tapejax records no graph without a tape). Use ``tf.GradientTape``, which works in both.
+
     Raises:
-      RuntimeError: always (use ``tf.GradientTape``).
+      RuntimeError: always.
     """
     raise RuntimeError("tf.gradients is not supported when eager execution is enabled. Use tf.GradientTape instead.")
 

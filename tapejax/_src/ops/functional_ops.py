@@ -310,7 +310,9 @@ def foldr(
 def vectorized_map(fn: Callable[[Any], Any], elems: Any, fallback_to_while_loop: bool = True, warn: bool = True) -> Any:
     """``map_fn`` vectorized: ``fn`` traced once on one row and batched with ``jax.vmap`` (``tf.vectorized_map``).
 
-    One op, which tapes record (its gradient is JAX's derivative of the batched function).
+    One op, which tapes record (its gradient is JAX's derivative of the batched function). Each
+    eager call traces and compiles ``fn`` anew, as TF's eager ``vectorized_map`` traces a function:
+    in a loop, put the call inside ``tf.function``.
 
     Raises:
       ValueError: for scalar elems.
