@@ -34,6 +34,13 @@ from tapejax._src.ops.image_ops import rot90 as rot90
 from tapejax._src.ops.image_ops import sobel_edges as sobel_edges
 from tapejax._src.ops.image_ops import total_variation as total_variation
 from tapejax._src.ops.image_ops import transpose as transpose
+from tapejax._src.ops.image_random_ops import random_brightness as random_brightness
+from tapejax._src.ops.image_random_ops import random_contrast as random_contrast
+from tapejax._src.ops.image_random_ops import random_crop as random_crop
+from tapejax._src.ops.image_random_ops import random_flip_left_right as random_flip_left_right
+from tapejax._src.ops.image_random_ops import random_flip_up_down as random_flip_up_down
+from tapejax._src.ops.image_random_ops import random_hue as random_hue
+from tapejax._src.ops.image_random_ops import random_saturation as random_saturation
 
 
 def __getattr__(name: str) -> _Any:

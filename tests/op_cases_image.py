@@ -68,4 +68,6 @@ CASES = [
     # numerical check; their derivatives are checked against jax.grad.
     Case("image_float32_kernels", _float32_kernels, _jfloat32_kernels, ((1, 4, 3, 3),), "pos", numeric_order=0),
     Case("image_exact_kernels", _exact_kernels, _jexact_kernels, ((1, 4, 3, 3),), "pos"),
+    # A crop of the full size has one possible offset: a deterministic check of the crop's gradient.
+    Case("image_random_crop", lambda x: tf.image.random_crop(x, [2, 3]) * x, lambda x: x * x, ((2, 3),)),
 ]

@@ -173,3 +173,44 @@ def test_adjust_hue_and_saturation_match_tf_values() -> None:
     with pytest.raises(ValueError, match=r"\[-1, 1\]"):
         tf.image.adjust_hue(rgb, 1.5)
     assert tf.image.adjust_saturation((rgb * 255).astype(np.uint8), 2.0).dtype == tf.uint8
+
+
+def test_random_flips_flip_whole_images_or_nothing_and_repeat_after_set_seed() -> None:
+    x = np.arange(2 * 3 * 4, dtype=np.float32).reshape(2, 3, 4, 1)
+    tf.random.set_seed(7)
+    first = tf.image.random_flip_left_right(x).numpy()
+    for got, image in zip(first, x, strict=True):
+        assert got.tolist() in (image.tolist(), image[:, ::-1].tolist())
+    tf.random.set_seed(7)
+    np.testing.assert_array_equal(tf.image.random_flip_left_right(x).numpy(), first)
+    got = tf.image.random_flip_up_down(x[0]).numpy()
+    assert got.tolist() in (x[0].tolist(), x[0][::-1].tolist())
+    u8 = (x * 10).astype(np.uint8)
+    assert tf.image.random_flip_up_down(u8).dtype == tf.uint8
+
+
+def test_random_color_ops_stay_in_range_and_check_arguments() -> None:
+    img = _img((1, 3, 4, 3))
+    b = tf.image.random_brightness(img, 0.2).numpy() - img
+    assert np.ptp(b) < 1e-6 and abs(b.flat[0]) <= 0.2  # one delta for the whole image
+    assert tf.image.random_contrast((img * 255).astype(np.uint8), 0.5, 1.5).dtype == tf.uint8
+    assert tf.image.random_saturation(img, 0.5, 1.5).shape == img.shape
+    assert tf.image.random_hue(img, 0.1).shape == img.shape
+    with pytest.raises(ValueError, match="non-negative"):
+        tf.image.random_brightness(img, -0.1)
+    with pytest.raises(ValueError, match="upper must be > lower"):
+        tf.image.random_contrast(img, 1.0, 0.5)
+    with pytest.raises(ValueError, match="lower must be non-negative"):
+        tf.image.random_saturation(img, -1.0, 0.5)
+    with pytest.raises(ValueError, match=r"<= 0\.5"):
+        tf.image.random_hue(img, 0.6)
+
+
+def test_random_crop_takes_a_window_of_the_input() -> None:
+    x = np.arange(5 * 6, dtype=np.int32).reshape(5, 6, 1)
+    for _ in range(3):
+        c = tf.image.random_crop(x, [2, 3, 1]).numpy()[..., 0]
+        i, j = np.argwhere(x[..., 0] == c[0, 0])[0]
+        assert c.tolist() == x[i : i + 2, j : j + 3, 0].tolist()
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"Need value\.shape >= size"):
+        tf.image.random_crop(x, [6, 1, 1])
