@@ -499,3 +499,18 @@ def test_argument_errors_have_tfs_classes() -> None:
 def test_confusion_matrix_truncates_float_labels_as_tf() -> None:
     cm = tf.math.confusion_matrix(tf.constant([0.0, 1.7]), [0, 1])
     assert cm.numpy().tolist() == [[1, 0], [0, 1]]
+
+
+def test_python_ids_and_labels_are_read_on_the_host_inside_function() -> None:
+    @tf.function
+    def f(x: Any) -> Any:
+        return (
+            tf.math.segment_sum(x, [0, 0, 1, 1]),
+            tf.math.bincount([1, 1, 3]),
+            tf.math.confusion_matrix([0, 1], [1, 1]),
+            tf.math.invert_permutation([1, 2, 0]),
+        )
+
+    seg, counts, cm, perm = f(tf.constant(_D))
+    assert seg.numpy().tolist() == [3.0, 7.0] and counts.numpy().tolist() == [0, 2, 0, 1]
+    assert cm.numpy().tolist() == [[0, 1], [0, 1]] and perm.numpy().tolist() == [2, 0, 1]

@@ -102,7 +102,19 @@ def _segment_args(op_name: str, data: Any, segment_ids: Any) -> tuple[Any, Any]:
     return data, ids
 
 
-def _sorted_num_segments(op_name: str, data: Any, ids: Any) -> int:
+def _host(raw: Any, t: Any) -> np.ndarray | None:
+    """The value of an argument on the host: a Python or numpy value as given (also inside
+    tf.function, where its tensor is traced), a tensor's value if it is concrete, else None."""
+    if isinstance(raw, (list, tuple, int, np.ndarray, np.generic)) and not _holds_tensors(raw):
+        return np.asarray(raw)
+    return utils.concrete(t)
+
+
+def _holds_tensors(raw: Any) -> bool:
+    return isinstance(raw, (list, tuple)) and any(utils.is_tensor(r) or isinstance(r, (list, tuple)) for r in raw)
+
+
+def _sorted_num_segments(op_name: str, data: Any, ids: Any, raw: Any) -> int:
     """The number of segments of a sorted segment op (last id + 1), after TF's checks of the ids."""
     ids_shape, data_shape = utils.shape_of(ids), utils.shape_of(data)
     if len(ids_shape) != 1 or not data_shape or data_shape[0] != ids_shape[0]:
@@ -110,7 +122,7 @@ def _sorted_num_segments(op_name: str, data: Any, ids: Any) -> int:
             f"{op_name}: segment_ids should be the same size as dimension 0 of input "
             f"(segment_ids {list(ids_shape)}, data {list(data_shape)})."
         )
-    v = utils.concrete(ids)
+    v = _host(raw, ids)
     if v is None:
         raise TypeError(
             f"{op_name}: the number of segments depends on the values of segment_ids and cannot be traced; "
@@ -145,7 +157,7 @@ def segment_sum(data: Any, segment_ids: Any, name: str | None = None) -> Tensor:
     """
     data, ids = _segment_args("SegmentSum", data, segment_ids)
     _numeric("SegmentSum", data)
-    return bind(_segment_sum, data, ids, num=_sorted_num_segments("SegmentSum", data, ids))
+    return bind(_segment_sum, data, ids, num=_sorted_num_segments("SegmentSum", data, ids, segment_ids))
 
 
 def segment_mean(data: Any, segment_ids: Any, name: str | None = None) -> Tensor:
@@ -155,7 +167,7 @@ def segment_mean(data: Any, segment_ids: Any, name: str | None = None) -> Tensor
     """
     data, ids = _segment_args("SegmentMean", data, segment_ids)
     _numeric("SegmentMean", data)
-    return bind(_segment_mean, data, ids, num=_sorted_num_segments("SegmentMean", data, ids))
+    return bind(_segment_mean, data, ids, num=_sorted_num_segments("SegmentMean", data, ids, segment_ids))
 
 
 def segment_max(data: Any, segment_ids: Any, name: str | None = None) -> Tensor:
@@ -172,7 +184,7 @@ def segment_min(data: Any, segment_ids: Any, name: str | None = None) -> Tensor:
 def _sorted_extremum(op_name: str, data: Any, segment_ids: Any, is_max: bool) -> Tensor:
     data, ids = _segment_args(op_name, data, segment_ids)
     utils.require_kind(op_name, data, "fiu", "real numeric")
-    num = _sorted_num_segments(op_name, data, ids)
+    num = _sorted_num_segments(op_name, data, ids, segment_ids)
     return bind(_segment_extremum, data, ids, num=num, is_max=is_max, empty=0)
 
 
@@ -181,7 +193,7 @@ def segment_prod(data: Any, segment_ids: Any, name: str | None = None) -> Tensor
     gradient, also where a segment holds zeros."""
     data, ids = _segment_args("SegmentProd", data, segment_ids)
     _numeric("SegmentProd", data)
-    return bind(_segment_prod, data, ids, num=_sorted_num_segments("SegmentProd", data, ids))
+    return bind(_segment_prod, data, ids, num=_sorted_num_segments("SegmentProd", data, ids, segment_ids))
 
 
 def _unsorted_args(op_name: str, data: Any, segment_ids: Any, num_segments: Any) -> tuple[Any, Any, int]:
@@ -196,7 +208,7 @@ def _unsorted_args(op_name: str, data: Any, segment_ids: Any, num_segments: Any)
         raise utils.invalid_argument(
             f"{op_name}: data.shape = {list(data_shape)} does not start with segment_ids.shape = {list(ids_shape)}."
         )
-    v = utils.concrete(ids)
+    v = _host(segment_ids, ids)
     if v is not None and v.size and v.max() >= num:
         i = int(np.argmax(v.reshape(-1) >= num))
         raise utils.invalid_argument(
@@ -675,7 +687,8 @@ def bincount(
         raise ValueError(f"Unsupported axis value {axis}. Only 0 and -1 (on 2-D input) are currently supported.")
     if axis == 0:
         per_row = False
-    v = utils.concrete(a)
+    v = _host(arr, a)
+    v = None if v is None else v.astype(np.int64)  # (as the int cast of arr)
     if v is None:
         if maxlength is None and minlength is None:
             raise TypeError(
@@ -737,7 +750,7 @@ def confusion_matrix(
             f"labels and predictions must have the same shape, got {list(utils.shape_of(lab))} and "
             f"{list(utils.shape_of(pred))}."
         )
-    lv, pv = utils.concrete(lab), utils.concrete(pred)
+    lv, pv = [None if v is None else v.astype(np.int64) for v in (_host(labels, lab), _host(predictions, pred))]
     if num_classes is None:
         if lv is None or pv is None:
             raise TypeError("confusion_matrix: give num_classes inside tf.function (it depends on the values).")
@@ -768,7 +781,7 @@ def invert_permutation(x: Any, name: str | None = None) -> Tensor:
         utils.require_kind("InvertPermutation", t, "", "int32 or int64")
     if len(utils.shape_of(t)) != 1:
         raise utils.invalid_argument("InvertPermutation: invert_permutation expects a 1D vector.")
-    v = utils.concrete(t)
+    v = _host(x, t)
     if v is not None:
         n = v.size
         seen = np.zeros(n, bool)
