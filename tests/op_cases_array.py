@@ -81,18 +81,6 @@ CASES = [
         ((3, 4),),
     ),
     Case(
-        "meshgrid",
-        lambda x, y: tf.add_n([g * float(i + 1) for i, g in enumerate(tf.meshgrid(x, y))]),
-        lambda x, y: x[None, :] + 2 * y[:, None],
-        ((3,), (2,)),
-    ),
-    Case(
-        "map_fn",
-        lambda x: tf.map_fn(lambda r: tf.sin(r) * r, x),
-        lambda x: jnp.sin(x) * x,
-        ((3, 2),),
-    ),
-    Case(
         "scan",
         lambda x: tf.scan(lambda a, r: a * r + r, x, initializer=tf.ones([2], x.dtype)),
         lambda x: jnp.stack([1 * x[0] + x[0], (x[0] + x[0]) * x[1] + x[1]]),
