@@ -351,3 +351,14 @@ def test_device_spec_parses_and_prints_as_tf() -> None:
         tf.DeviceSpec.from_string("/job:a/b")
     with tf.device(tf.DeviceSpec(device_type="CPU", device_index=0)):
         assert (tf.constant(1.0) + 1).device.endswith("CPU:0")
+
+
+def test_meshgrid_gradient_sums_over_the_broadcast_axes() -> None:
+    x, y = tf.constant([1.0, 2.0]), tf.constant([3.0, 4.0, 5.0])
+    with tf.GradientTape() as tape:
+        tape.watch([x, y])
+        gx, gy = tf.meshgrid(x, y)
+        total = tf.reduce_sum(gx * 2.0 + gy)
+    dx, dy = tape.gradient(total, [x, y])
+    _eq(dx, [6.0, 6.0], tf.float32)  # each x appears in 3 rows, weight 2
+    _eq(dy, [2.0, 2.0, 2.0], tf.float32)
