@@ -14,6 +14,8 @@ from tapejax._src.ops.conv_ops import conv3d_transpose as conv3d_transpose
 from tapejax._src.ops.conv_ops import conv_transpose as conv_transpose
 from tapejax._src.ops.conv_ops import convolution as convolution
 from tapejax._src.ops.conv_ops import depthwise_conv2d as depthwise_conv2d
+from tapejax._src.ops.conv_ops import depthwise_conv2d_backprop_filter as depthwise_conv2d_backprop_filter
+from tapejax._src.ops.conv_ops import depthwise_conv2d_backprop_input as depthwise_conv2d_backprop_input
 from tapejax._src.ops.conv_ops import dilation2d as dilation2d
 from tapejax._src.ops.conv_ops import erosion2d as erosion2d
 from tapejax._src.ops.conv_ops import separable_conv2d as separable_conv2d

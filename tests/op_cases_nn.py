@@ -189,4 +189,20 @@ CASES = [
         lambda x, f: -_dilation2d_valid(-x, f[::-1, ::-1]),
         ((1, 4, 3, 2), (2, 2, 2)),
     ),
+    C(
+        "depthwise_conv2d_backprop_input",
+        lambda w, dy: tf.nn.depthwise_conv2d_backprop_input([1, 5, 4, 2], w, dy, [1, 2, 2, 1], "SAME"),
+        lambda w, dy: jax.vjp(
+            lambda x: _conv(x, w.reshape(3, 2, 1, 4), (2, 2), "SAME", NHWC, groups=2), jnp.zeros((1, 5, 4, 2), dy.dtype)
+        )[1](dy)[0],
+        ((3, 2, 2, 2), (1, 3, 2, 4)),
+    ),
+    C(
+        "depthwise_conv2d_backprop_filter",
+        lambda x, dy: tf.nn.depthwise_conv2d_backprop_filter(x, [3, 2, 2, 2], dy, [1, 2, 2, 1], "SAME"),
+        lambda x, dy: jax.vjp(
+            lambda w: _conv(x, w.reshape(3, 2, 1, 4), (2, 2), "SAME", NHWC, groups=2), jnp.zeros((3, 2, 2, 2), dy.dtype)
+        )[1](dy)[0],
+        ((1, 5, 4, 2), (1, 3, 2, 4)),
+    ),
 ]

@@ -454,3 +454,24 @@ def test_batch_norm_with_global_normalization_scales_only_when_asked() -> None:
     np.testing.assert_allclose(
         _np(tf.nn.batch_norm_with_global_normalization(x, 1.0, 4.0, 0.5, 2.0, 1e-3, False)), [0.5, 0.99993753]
     )
+
+
+def test_depthwise_conv2d_backprops_are_the_convolutions_gradients() -> None:
+    rng = np.random.default_rng(0)
+    x, w = rng.normal(size=(1, 5, 5, 2)).astype(np.float32), rng.normal(size=(3, 3, 2, 2)).astype(np.float32)
+    dy = rng.normal(size=(1, 3, 3, 4)).astype(np.float32)
+    got_x = tf.nn.depthwise_conv2d_backprop_input([1, 5, 5, 2], w, dy, [1, 2, 2, 1], "SAME")
+    np.testing.assert_allclose(
+        _np(got_x).ravel()[:4], [2.6295452, -4.1998963, -0.36532947, -1.7535043], rtol=1e-5
+    )  # TF
+    got_w = tf.nn.depthwise_conv2d_backprop_filter(x, [3, 3, 2, 2], dy, [1, 2, 2, 1], "SAME")
+    np.testing.assert_allclose(_np(got_w).ravel()[:4], [0.10789758, 1.5190668, 1.1871554, 0.44123128], rtol=1e-5)  # TF
+    xt, wt = tf.constant(x), tf.constant(w)
+    with tf.GradientTape() as tape:
+        tape.watch([xt, wt])
+        y = tf.nn.depthwise_conv2d(xt, wt, [1, 2, 2, 1], "SAME")
+    gx, gw = tape.gradient(y, [xt, wt], output_gradients=tf.constant(dy))
+    np.testing.assert_allclose(_np(got_x), _np(gx), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(_np(got_w), _np(gw), rtol=1e-5, atol=1e-5)
+    with pytest.raises(InvalidArgumentError, match="Number of rows of out_backprop doesn't match computed: actual = 3"):
+        tf.nn.depthwise_conv2d_backprop_input([1, 7, 7, 2], w, dy, [1, 2, 2, 1], "SAME")

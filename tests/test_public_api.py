@@ -34,7 +34,7 @@ NAMESPACES = {
         log_poisson_loss lrn normalize_moments scale_regularization_loss silu space_to_depth sufficient_statistics swish
         weighted_cross_entropy_with_logits weighted_moments
         in_top_k l2_normalize softsign top_k zero_fraction ctc_loss batch_norm_with_global_normalization dilation2d
-        erosion2d""",
+        erosion2d depthwise_conv2d_backprop_filter depthwise_conv2d_backprop_input""",
     "linalg": "cholesky det einsum eye global_norm inv matmul matrix_transpose matvec norm solve tensordot transpose",
     "random": "normal set_seed shuffle truncated_normal uniform",
     "signal": """fft fft2d fft3d fftshift frame hamming_window hann_window ifft ifft2d ifft3d ifftshift inverse_stft

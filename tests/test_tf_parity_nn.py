@@ -182,3 +182,12 @@ def test_morphology_matches_tf_including_ties(strides: list[int], padding: str, 
     x, f = np.round(_r(2, 6, 5, 3)), np.round(_r(2, 3, 3))  # integer-valued: ties
     _check(*_both("dilation2d", strides, padding, "NHWC", rates), x, f)
     _check(*_both("erosion2d", strides, padding, "NHWC", rates), x, f)
+
+
+def test_depthwise_backprops_match_tf() -> None:
+    _check(lambda w, dy: tf.nn.depthwise_conv2d_backprop_input([2, 7, 6, 3], w, dy, [1, 2, 2, 1], "VALID"),
+           lambda w, dy: tf_real.nn.depthwise_conv2d_backprop_input([2, 7, 6, 3], w, dy, [1, 2, 2, 1], "VALID"),
+           _r(3, 2, 3, 2), _r(2, 3, 3, 6))  # fmt: skip
+    _check(lambda x, dy: tf.nn.depthwise_conv2d_backprop_filter(x, [3, 2, 3, 2], dy, [1, 1, 1, 1], "SAME"),
+           lambda x, dy: tf_real.nn.depthwise_conv2d_backprop_filter(x, [3, 2, 3, 2], dy, [1, 1, 1, 1], "SAME"),
+           _r(2, 5, 4, 3), _r(2, 5, 4, 6))  # fmt: skip

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
@@ -734,3 +735,165 @@ def erosion2d(
     x, f = utils.as_tensors_like([value, filters], "Erosion2D")
     flipped = shape_ops.reverse(f, [0, 1])
     return math_ops.negative(dilation2d(math_ops.negative(x), flipped, strides, padding, data_format, dilations))
+
+
+# -- depthwise gradients ------------------------------------------------------------------------------
+def _depthwise_params(
+    strides: tuple[int, ...], padding: Any, dilations: tuple[int, ...], channels_first: bool, groups: int
+) -> dict[str, Any]:
+    return {
+        "strides": strides,
+        "padding": padding,
+        "dilations": dilations,
+        "channels_first": channels_first,
+        "groups": groups,
+    }
+
+
+def _depthwise_backprop_input_impl(
+    w: Any, dy: Any, *, input_shape: tuple[int, ...], strides: tuple[int, ...], padding: Any,
+    dilations: tuple[int, ...], channels_first: bool,
+) -> Any:  # fmt: skip
+    # TF's DepthwiseConv2dNativeBackpropInput is the input gradient of the depthwise convolution.
+    fh, fw, c, m = w.shape
+    params = _depthwise_params(strides, padding, dilations, channels_first, c)
+    grouped = jnp.reshape(w, (fh, fw, 1, c * m))
+    _, pullback = jax.vjp(lambda x: _conv_impl(x, grouped, **params), jnp.zeros(input_shape, dy.dtype))
+    return pullback(dy)[0]
+
+
+def _depthwise_backprop_filter_impl(
+    x: Any, dy: Any, *, filter_shape: tuple[int, ...], strides: tuple[int, ...], padding: Any,
+    dilations: tuple[int, ...], channels_first: bool,
+) -> Any:  # fmt: skip
+    fh, fw, c, m = filter_shape
+    params = _depthwise_params(strides, padding, dilations, channels_first, c)
+    _, pullback = jax.vjp(
+        lambda w: _conv_impl(x, jnp.reshape(w, (fh, fw, 1, c * m)), **params), jnp.zeros(filter_shape, dy.dtype)
+    )
+    return pullback(dy)[0]
+
+
+_depthwise_backprop_input = Op("DepthwiseConv2dNativeBackpropInput", _depthwise_backprop_input_impl, same_dtype=True)
+_depthwise_backprop_filter = Op("DepthwiseConv2dNativeBackpropFilter", _depthwise_backprop_filter_impl, same_dtype=True)
+
+
+def _depthwise_backprop_args(
+    op_name: str,
+    input_shape: tuple[int, ...],
+    filter_shape: tuple[int, ...],
+    dy: Any,
+    strides: Any,
+    padding: Any,
+    data_format: str,
+    dilations: Any,
+) -> dict[str, Any]:
+    _check_dtype(op_name, dy, _FLOATS)
+    channels_first = _channels_first(op_name, data_format, 2)
+    pad = _padding(op_name, padding, 2, channels_first, True)
+    ss, dd = _strides_dilations(op_name, 2, channels_first, strides, dilations)
+    sdy = utils.shape_of(dy)
+    if len(input_shape) != 4 or len(filter_shape) != 4 or len(sdy) != 4:
+        raise utils.invalid_argument(
+            f"{op_name}: input, filter and out_backprop must be 4-D, got {list(input_shape)}, {list(filter_shape)}, {list(sdy)}"
+        )
+    ci = 1 if channels_first else 3
+    if input_shape[ci] != filter_shape[2]:
+        raise utils.invalid_argument(
+            f"{op_name}: input and filter must have the same depth: {input_shape[ci]} vs {filter_shape[2]}"
+        )
+    if sdy[ci] != filter_shape[2] * filter_shape[3] or sdy[0] != input_shape[0]:
+        raise utils.invalid_argument(
+            f"{op_name}: out_backprop {list(sdy)} does not fit input {list(input_shape)} and filter {list(filter_shape)}"
+        )
+    in_sp, out_sp = _spatial(list(input_shape), channels_first), _spatial(list(sdy), channels_first)
+    for i, what in enumerate(("rows", "columns")):
+        k = (filter_shape[i] - 1) * dd[i] + 1
+        if pad == "SAME":
+            computed = -(-in_sp[i] // ss[i])
+        else:
+            lo, hi = (0, 0) if pad == "VALID" else pad[i]
+            computed = max((in_sp[i] + lo + hi - k) // ss[i] + 1, 0)
+        if computed != out_sp[i]:
+            raise utils.invalid_argument(
+                f"{op_name}: Number of {what} of out_backprop doesn't match computed: actual = {out_sp[i]}, "
+                f"computed = {computed}"
+            )
+    return {"strides": ss, "padding": pad, "dilations": dd, "channels_first": channels_first}
+
+
+def depthwise_conv2d_backprop_input(
+    input_sizes: Any,
+    filter: Any,  # noqa: A002 - TF's name
+    out_backprop: Any,
+    strides: Any,
+    padding: Any,
+    data_format: str = "NHWC",
+    dilations: Any = (1, 1, 1, 1),
+    name: str | None = None,
+) -> Tensor:
+    """The gradient of ``depthwise_conv2d`` with respect to its input (``tf.nn.depthwise_conv2d_backprop_input``).
+
+    Args:
+      input_sizes: the 4 values of the input's shape.
+      filter: ``[fh, fw, in_channels, channel_multiplier]``.
+      out_backprop: the gradient of the depthwise convolution's output.
+      strides, dilations: 4 values (or an int, or 2 values).
+
+    Raises:
+      InvalidArgumentError: if ``out_backprop``'s shape is not the convolution's output shape.
+
+    Differences from TensorFlow: with dilations > 1 this is the gradient of the dilated convolution
+    (TF 2.21's CPU kernel ignores ``dilations``).
+    """
+    input_shape = tuple(_output_shape(input_sizes))
+    w, dy = utils.as_tensors_like([filter, out_backprop], "DepthwiseConv2dNativeBackpropInput")
+    params = _depthwise_backprop_args(
+        "DepthwiseConv2dNativeBackpropInput",
+        input_shape,
+        utils.shape_of(w),
+        dy,
+        strides,
+        padding,
+        data_format,
+        dilations,
+    )
+    return bind(_depthwise_backprop_input, w, dy, input_shape=input_shape, **params)
+
+
+def depthwise_conv2d_backprop_filter(
+    input: Any,  # noqa: A002 - TF's name
+    filter_sizes: Any,
+    out_backprop: Any,
+    strides: Any,
+    padding: Any,
+    data_format: str = "NHWC",
+    dilations: Any = (1, 1, 1, 1),
+    name: str | None = None,
+) -> Tensor:
+    """The gradient of ``depthwise_conv2d`` with respect to its filter (``tf.nn.depthwise_conv2d_backprop_filter``).
+
+    Args:
+      input: the depthwise convolution's input.
+      filter_sizes: the 4 values of the filter's shape ``[fh, fw, in_channels, channel_multiplier]``.
+      out_backprop: the gradient of the depthwise convolution's output.
+
+    Raises:
+      InvalidArgumentError: if ``out_backprop``'s shape is not the convolution's output shape.
+
+    Differences from TensorFlow: with dilations > 1 this is the gradient of the dilated convolution
+    (TF 2.21's CPU kernel ignores ``dilations``).
+    """
+    filter_shape = tuple(_output_shape(filter_sizes))
+    x, dy = utils.as_tensors_like([input, out_backprop], "DepthwiseConv2dNativeBackpropFilter")
+    params = _depthwise_backprop_args(
+        "DepthwiseConv2dNativeBackpropFilter",
+        utils.shape_of(x),
+        filter_shape,
+        dy,
+        strides,
+        padding,
+        data_format,
+        dilations,
+    )
+    return bind(_depthwise_backprop_filter, x, dy, filter_shape=filter_shape, **params)
