@@ -111,3 +111,42 @@ def test_values_dtypes_and_gradients_match_tensorflow(name: str) -> None:
         assert (g is None) == (w is None)
         if w is not None:
             np.testing.assert_allclose(g, w, rtol=2e-4, atol=1e-5)
+
+
+# Second derivatives (nested tapes) where TF's gradient is a convention, not the true derivative.
+SECOND_ORDER = [
+    "xlogy",
+    "xdivy",
+    "xlog1py",
+    "divide_no_nan",
+    "multiply_no_nan",
+    "cumprod",
+    "segment_prod",
+    "segment_max",
+    "l2_normalize",
+    "betainc",
+    "bessel_i0e",
+]
+
+
+def _second(m: Any, name: str) -> list[Any]:
+    fn, arrays = PROGRAMS[name]
+    ts = [m.constant(a) for a in arrays]
+    with m.GradientTape(persistent=True) as outer:
+        for t in ts:
+            outer.watch(t)
+        with m.GradientTape() as inner:
+            for t in ts:
+                inner.watch(t)
+            y = m.reduce_sum(fn(m, *ts))
+        gs = inner.gradient(y, ts)
+        s = m.add_n([m.reduce_sum(g * g) for g in gs if g is not None])
+    return [None if h is None else np.asarray(m.convert_to_tensor(h)) for h in outer.gradient(s, ts)]
+
+
+@pytest.mark.parametrize("name", SECOND_ORDER)
+def test_second_derivatives_match_tensorflow(name: str) -> None:
+    for got, want in zip(_second(tj, name), _second(tf_real, name), strict=True):
+        assert (got is None) == (want is None)
+        if want is not None:
+            np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-5)

@@ -1138,7 +1138,11 @@ def log_sigmoid(x: Any, name: str | None = None) -> Tensor:
 
 
 def softsign(features: Any, name: str | None = None) -> Tensor:
-    """``x / (1 + |x|)`` (``tf.math.softsign``, ``tf.nn.softsign``)."""
+    """``x / (1 + |x|)`` (``tf.math.softsign``, ``tf.nn.softsign``).
+
+    Differences from TensorFlow: a second derivative is computed (TF registers no gradient for
+    SoftsignGrad and raises LookupError).
+    """
     return _float_unary(_softsign, features, complex_ok=False)
 
 

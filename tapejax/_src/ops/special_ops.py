@@ -192,7 +192,9 @@ _zeta = Op("Zeta", _zeta_impl, same_dtype=True, nondiff=(0,))
 # TF's IgammaGradA has no gradient itself: a second derivative in ``a`` raises there (and here).
 _igamma = Op("Igamma", _igamma_impl, same_dtype=True)
 _igammac = Op("Igammac", _igammac_impl, same_dtype=True)
-_betainc = Op("Betainc", _betainc_impl, same_dtype=True, nondiff=(0, 1))
+# TF gives a and b no gradient, but its gradient for x reads them (a second derivative reaches them):
+# deps, not nondiff, so that they stay inputs of the recorded op.
+_betainc = Op("Betainc", _betainc_impl, same_dtype=True, deps=lambda params, avals: (frozenset({2}),))
 _lbeta = Op("Lbeta", _lbeta_impl)
 _bessel_i0 = Op("BesselI0", _i0)
 _bessel_i0e = Op("BesselI0e", _i0e)
@@ -326,6 +328,9 @@ def bessel_i1(x: Any, name: str | None = None) -> Tensor:
     """The modified Bessel function of order 1 (``tf.math.bessel_i1``).
 
     The gradient is TF's, including its value 1 at ``x == 0`` (the true derivative there is 0.5).
+
+    Differences from TensorFlow: the second derivative at ``x == 0`` is 0 (TF's is NaN, from the
+    ``where`` around its division by ``x``); likewise for :func:`bessel_i1e`.
     """
     return _unary(_bessel_i1, x)
 
