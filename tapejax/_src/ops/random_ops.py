@@ -28,7 +28,7 @@ import numpy as np
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src import random_state
 from tapejax._src.core import Op, bind
-from tapejax._src.ops import math_ops, utils
+from tapejax._src.ops import math_ops, stateless_random_ops, utils
 from tapejax._src.tensor import Tensor
 
 Shape = tuple[int, ...]
@@ -71,7 +71,13 @@ def _shuffle_impl(key: Any, x: Any) -> Any:
     return key, (x if x.ndim == 0 else jax.random.permutation(sub, x, axis=0, independent=False))
 
 
+def _seed_pair_impl(key: Any) -> Any:
+    key, sub = jax.random.split(key)
+    return key, jax.random.bits(sub, (2,), np.uint32).astype(np.int64)
+
+
 _seed_key = Op("RandomSeed", _seed_key_impl, differentiable=False)
+_seed_pair = Op("RandomSeedPair", _seed_pair_impl, multiple_results=True, differentiable=False)
 _normal = Op("RandomStandardNormal", _normal_impl, multiple_results=True, differentiable=False)
 _truncated_normal = Op("TruncatedNormal", _truncated_normal_impl, multiple_results=True, differentiable=False)
 _uniform = Op("RandomUniform", _uniform_impl, multiple_results=True, differentiable=False)
@@ -85,6 +91,7 @@ _STREAM_IDS = {
     "RandomUniform": 3,
     "RandomUniformInt": 4,
     "RandomShuffle": 5,
+    "RandomSeedPair": 6,
 }
 
 
@@ -259,3 +266,69 @@ def shuffle(value: Any, seed: int | None = None, name: str | None = None) -> Ten
     """
     x = utils.as_tensor(value, None, "RandomShuffle")
     return _draw(_shuffle, seed, x)
+
+
+# Stateful draws beyond normal/uniform: a seed pair drawn from the op's stream (global key, or the
+# seeded stream of ``seed=``), then the stateless op with that seed; so each has one implementation
+# and one gradient (gamma's, in alpha).
+
+
+def _stream_seed(seed: Any) -> Tensor:
+    return _draw(_seed_pair, seed)
+
+
+def categorical(
+    logits: Any, num_samples: int, dtype: Any = None, seed: int | None = None, name: str | None = None
+) -> Tensor:
+    """Class indices drawn from ``logits`` (``[batch, classes]``), shape ``[batch, num_samples]`` (``tf.random.categorical``).
+
+    Raises:
+      InvalidArgumentError: ``logits`` is not a matrix, or ``dtype`` is not int32/int64 (int64 by default).
+
+    >>> import tapejax as tf
+    >>> tf.random.categorical(tf.math.log([[0.5, 0.5]]), 4).shape
+    TensorShape([1, 4])
+    """
+    return stateless_random_ops.categorical_with(
+        logits, num_samples, _stream_seed(seed), dtypes_lib.int64 if dtype is None else dtype, "Multinomial"
+    )
+
+
+def gamma(
+    shape: Any,
+    alpha: Any,
+    beta: Any = None,
+    dtype: Any = dtypes_lib.float32,
+    seed: int | None = None,
+    name: str | None = None,
+) -> Tensor:
+    """Gamma samples of shape ``shape + broadcast(alpha, beta).shape`` (``tf.random.gamma``).
+
+    Differentiable in ``alpha`` (TF's implicit reparameterisation gradient) and ``beta``.
+
+    >>> import tapejax as tf
+    >>> tf.random.gamma([3], alpha=[1.0, 2.0]).shape
+    TensorShape([3, 2])
+    """
+    d = stateless_random_ops._float_dtype(dtype)
+    a = utils.as_tensor(alpha, d, "RandomGamma")
+    b = utils.as_tensor(1 if beta is None else beta, d, "RandomGamma")
+    bshape = utils.broadcast_shapes(utils.shape_of(a), utils.shape_of(b))
+    if bshape is None:
+        raise utils.invalid_argument(f"RandomGamma: alpha and beta shapes do not broadcast: {utils.describe([a, b])}.")
+    full = _shape(shape, "RandomGamma") + bshape
+    return stateless_random_ops.stateless_gamma(full, _stream_seed(seed), a, None if beta is None else b, dtype=d)
+
+
+def poisson(
+    shape: Any, lam: Any, dtype: Any = dtypes_lib.float32, seed: int | None = None, name: str | None = None
+) -> Tensor:
+    """Poisson samples of shape ``shape + lam.shape`` (``tf.random.poisson``); not differentiable.
+
+    >>> import tapejax as tf
+    >>> tf.random.poisson([3], lam=[1.0, 2.0], dtype=tf.int64).dtype
+    tf.int64
+    """
+    lam_t = utils.as_tensor(lam, np.dtype(np.float32), "RandomPoissonV2")
+    full = _shape(shape, "RandomPoissonV2") + utils.shape_of(lam_t)
+    return stateless_random_ops.stateless_poisson(full, _stream_seed(seed), lam_t, dtype=dtype)
