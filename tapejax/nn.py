@@ -25,9 +25,11 @@ from tapejax._src.ops.math_ops import tanh as tanh
 from tapejax._src.ops.nn_ops import batch_norm_with_global_normalization as batch_norm_with_global_normalization
 from tapejax._src.ops.nn_ops import batch_normalization as batch_normalization
 from tapejax._src.ops.nn_ops import bias_add as bias_add
+from tapejax._src.ops.nn_ops import collapse_repeated as collapse_repeated
 from tapejax._src.ops.nn_ops import compute_average_loss as compute_average_loss
 from tapejax._src.ops.nn_ops import crelu as crelu
 from tapejax._src.ops.nn_ops import ctc_loss as ctc_loss
+from tapejax._src.ops.nn_ops import ctc_unique_labels as ctc_unique_labels
 from tapejax._src.ops.nn_ops import depth_to_space as depth_to_space
 from tapejax._src.ops.nn_ops import dropout as dropout
 from tapejax._src.ops.nn_ops import elu as elu
@@ -66,6 +68,8 @@ from tapejax._src.ops.pool_ops import max_pool2d as max_pool2d
 from tapejax._src.ops.pool_ops import max_pool3d as max_pool3d
 from tapejax._src.ops.pool_ops import max_pool_with_argmax as max_pool_with_argmax
 from tapejax._src.ops.pool_ops import pool as pool
+from tapejax._src.ops.segment_ops import approx_max_k as approx_max_k
+from tapejax._src.ops.segment_ops import approx_min_k as approx_min_k
 from tapejax._src.ops.segment_ops import in_top_k as in_top_k
 from tapejax._src.ops.segment_ops import l2_normalize as l2_normalize
 from tapejax._src.ops.segment_ops import top_k as top_k

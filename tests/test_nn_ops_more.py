@@ -475,3 +475,20 @@ def test_depthwise_conv2d_backprops_are_the_convolutions_gradients() -> None:
     np.testing.assert_allclose(_np(got_w), _np(gw), rtol=1e-5, atol=1e-5)
     with pytest.raises(InvalidArgumentError, match="Number of rows of out_backprop doesn't match computed: actual = 3"):
         tf.nn.depthwise_conv2d_backprop_input([1, 7, 7, 2], w, dy, [1, 2, 2, 1], "SAME")
+
+
+def test_collapse_repeated_and_ctc_unique_labels() -> None:
+    collapsed, lengths = tf.nn.collapse_repeated(
+        tf.constant([[1, 1, 2, 2, 2, 3], [4, 4, 4, 5, 5, 5]]), tf.constant([6, 4])
+    )
+    np.testing.assert_array_equal(_np(collapsed), [[1, 2, 3], [4, 5, 0]])  # TF 2.21
+    np.testing.assert_array_equal(_np(lengths), [3, 2])
+    assert collapsed.dtype == tf.int32 and lengths.dtype == tf.int32
+    unique, idx = tf.nn.ctc_unique_labels(tf.constant([[3, 4, 4, 3], [1, 1, 2, 0]]))
+    assert unique.dtype == tf.int64 and idx.dtype == tf.int32
+    np.testing.assert_array_equal(_np(unique), [[3, 4, 0, 0], [1, 2, 0, 0]])  # TF 2.21
+    np.testing.assert_array_equal(_np(idx), [[0, 1, 1, 0], [0, 0, 1, 2]])
+
+
+def test_approx_top_k_is_reexported_from_tf_math() -> None:
+    assert tf.nn.approx_max_k is tf.math.approx_max_k and tf.nn.approx_min_k is tf.math.approx_min_k

@@ -34,8 +34,12 @@ NAMESPACES = {
         log_poisson_loss lrn normalize_moments scale_regularization_loss silu space_to_depth sufficient_statistics swish
         weighted_cross_entropy_with_logits weighted_moments
         in_top_k l2_normalize softsign top_k zero_fraction ctc_loss batch_norm_with_global_normalization dilation2d
-        erosion2d depthwise_conv2d_backprop_filter depthwise_conv2d_backprop_input""",
-    "linalg": "cholesky det einsum eye global_norm inv matmul matrix_transpose matvec norm solve tensordot transpose",
+        erosion2d depthwise_conv2d_backprop_filter depthwise_conv2d_backprop_input approx_max_k approx_min_k
+        collapse_repeated ctc_unique_labels""",
+    "linalg": """adjoint band_part cholesky cholesky_solve cross det diag diag_part eig eigh eigvals eigvalsh einsum
+        expm eye global_norm inv logdet lstsq lu lu_matrix_inverse lu_reconstruct lu_solve matmul matrix_rank
+        matrix_transpose matvec norm normalize pinv qr set_diag slogdet solve svd tensor_diag tensor_diag_part tensordot
+        trace transpose triangular_solve""",
     "random": """Algorithm Generator categorical create_rng_state fold_in gamma get_global_generator normal poisson
         set_global_generator set_seed shuffle split stateless_binomial stateless_categorical stateless_gamma
         stateless_normal stateless_parameterized_truncated_normal stateless_poisson stateless_truncated_normal

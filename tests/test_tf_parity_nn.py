@@ -191,3 +191,16 @@ def test_depthwise_backprops_match_tf() -> None:
     _check(lambda x, dy: tf.nn.depthwise_conv2d_backprop_filter(x, [3, 2, 3, 2], dy, [1, 1, 1, 1], "SAME"),
            lambda x, dy: tf_real.nn.depthwise_conv2d_backprop_filter(x, [3, 2, 3, 2], dy, [1, 1, 1, 1], "SAME"),
            _r(2, 5, 4, 3), _r(2, 5, 4, 6))  # fmt: skip
+
+
+def test_collapse_repeated_and_ctc_unique_labels_match_tf() -> None:
+    labels = RNG.integers(0, 3, (4, 7)).astype(np.int64)
+    lengths = np.array([7, 0, 3, 5], np.int64)
+    for got, want in zip(
+        tf.nn.collapse_repeated(labels, lengths), tf_real.nn.collapse_repeated(labels, lengths), strict=True
+    ):
+        assert got.dtype.name == want.dtype.name
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    for got, want in zip(tf.nn.ctc_unique_labels(labels), tf_real.nn.ctc_unique_labels(labels), strict=True):
+        assert got.dtype.name == want.dtype.name
+        np.testing.assert_array_equal(got.numpy(), want.numpy())

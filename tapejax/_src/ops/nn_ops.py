@@ -972,3 +972,78 @@ def batch_norm_with_global_normalization(
     return batch_normalization(
         input, mean, variance, beta, gamma if scale_after_normalization else None, variance_epsilon
     )
+
+
+def _collapse_repeated_impl(labels: Any, seq_length: Any, *, new_maxlen: int) -> Any:
+    batch, maxlen = labels.shape
+    differs = jnp.concatenate([jnp.ones((batch, 1), bool), labels[:, 1:] != labels[:, :-1]], axis=1)
+    keep = differs & (jnp.arange(maxlen)[None, :] < seq_length[:, None])
+    position = jnp.where(keep, jnp.cumsum(keep, axis=1) - 1, new_maxlen)  # dropped entries land out of range
+    rows = jnp.broadcast_to(jnp.arange(batch)[:, None], labels.shape)
+    out = jnp.zeros((batch, new_maxlen), labels.dtype).at[rows, position].set(labels, mode="drop")
+    return out, jnp.sum(keep, axis=1).astype(seq_length.dtype)
+
+
+def _ctc_unique_labels_impl(labels: Any) -> Any:
+    # Per row: the distinct labels in order of first appearance (zero-padded) and each label's index in them.
+    n = labels.shape[1]
+    first = jnp.argmax(labels[:, :, None] == labels[:, None, :], axis=2)  # first position holding labels[b, j]
+    is_first = first == jnp.arange(n)[None, :]
+    rank = jnp.cumsum(is_first, axis=1) - 1
+    idx = jnp.take_along_axis(rank, first, axis=1).astype(jnp.int32)
+    rows = jnp.broadcast_to(jnp.arange(labels.shape[0])[:, None], labels.shape)
+    target = jnp.where(is_first, rank, n)
+    unique = jnp.zeros(labels.shape, jnp.int64).at[rows, target].set(labels.astype(jnp.int64), mode="drop")
+    return unique, idx
+
+
+_collapse_repeated = Op("CollapseRepeated", _collapse_repeated_impl, differentiable=False, multiple_results=True)
+_ctc_unique_labels = Op("CtcUniqueLabels", _ctc_unique_labels_impl, differentiable=False, multiple_results=True)
+
+
+def collapse_repeated(labels: Any, seq_length: Any, name: str | None = None) -> tuple[Tensor, Tensor]:
+    """Merges consecutive repeated labels of each row, within ``seq_length`` (``tf.nn.collapse_repeated``).
+
+    Returns:
+      ``(collapsed, new_seq_length)``: ``[batch, max(new_seq_length)]`` labels, zero-padded, and the new lengths.
+
+    Differences from TensorFlow: the result's width depends on the values, so tapejax needs them
+    concrete (eagerly, not traced inside ``tf.function``).
+
+    >>> import tapejax as tf
+    >>> collapsed, lengths = tf.nn.collapse_repeated(tf.constant([[1, 1, 2, 2, 2, 3]]), tf.constant([6]))
+    >>> print(collapsed)
+    tf.Tensor([[1 2 3]], shape=(1, 3), dtype=int32)
+    """
+    z = utils.as_tensor(labels, None, "CollapseRepeated")
+    n = utils.as_tensor(seq_length, None, "CollapseRepeated")
+    sz = utils.shape_of(z)
+    if len(sz) != 2 or utils.shape_of(n) != sz[:1]:
+        raise utils.invalid_argument(
+            f"collapse_repeated: labels must be [batch, max_length] and seq_length [batch], got {list(sz)} and "
+            f"{list(utils.shape_of(n))}"
+        )
+    values, lengths = utils.concrete(z), utils.concrete(n)
+    if values is None or lengths is None:
+        raise TypeError("tf.nn.collapse_repeated: tapejax needs concrete labels (its result's shape depends on them).")
+    keep = np.concatenate([np.ones((sz[0], 1), bool), values[:, 1:] != values[:, :-1]], axis=1)
+    keep &= np.arange(sz[1])[None, :] < lengths[:, None]
+    new_maxlen = int(keep.sum(axis=1).max()) if sz[0] else 0
+    return bind(_collapse_repeated, z, n, new_maxlen=new_maxlen)
+
+
+def ctc_unique_labels(labels: Any, name: str | None = None) -> tuple[Tensor, Tensor]:
+    """Each row's distinct labels (in order of first appearance, zero-padded, int64) and the index of
+    every label among them (int32) (``tf.nn.ctc_unique_labels``).
+
+    >>> import tapejax as tf
+    >>> unique, idx = tf.nn.ctc_unique_labels(tf.constant([[3, 4, 4, 3]]))
+    >>> print(unique, idx)
+    tf.Tensor([[3 4 0 0]], shape=(1, 4), dtype=int64) tf.Tensor([[0 1 1 0]], shape=(1, 4), dtype=int32)
+    """
+    z = utils.as_tensor(labels, None, "CtcUniqueLabels")
+    if len(utils.shape_of(z)) != 2:
+        raise utils.invalid_argument(
+            f"ctc_unique_labels: labels must be [batch, max_length], got {list(utils.shape_of(z))}"
+        )
+    return bind(_ctc_unique_labels, z)
