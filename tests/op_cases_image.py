@@ -9,7 +9,7 @@ import jax.numpy as jnp
 from op_case import Case
 
 import tapejax as tf
-from tapejax._src.ops import image_color_ops, image_ops
+from tapejax._src.ops import image_color_ops, image_metrics_ops, image_ops
 
 _METHODS = ("bilinear", "nearest", "bicubic", "area", "lanczos3")
 
@@ -33,7 +33,7 @@ def _filters(x: Any) -> Any:
 
 def _jfilters(x: Any) -> Any:
     patches = image_ops._extract_patches_impl(x, sizes=(2, 2), strides=(1, 2), rates=(1, 1), padding="SAME")
-    return jnp.concatenate([t.reshape(-1) for t in (image_ops._sobel_impl(x), patches, x * x)])
+    return jnp.concatenate([t.reshape(-1) for t in (image_metrics_ops._sobel_impl(x), patches, x * x)])
 
 
 def _float32_kernels(x: Any) -> Any:
@@ -68,6 +68,28 @@ CASES = [
     # numerical check; their derivatives are checked against jax.grad.
     Case("image_float32_kernels", _float32_kernels, _jfloat32_kernels, ((1, 4, 3, 3),), "pos", numeric_order=0),
     Case("image_exact_kernels", _exact_kernels, _jexact_kernels, ((1, 4, 3, 3),), "pos"),
+    # SSIM computes in float32 (TF's convert_image_dtype to float32 first): no float64 numerical check.
+    Case(
+        "image_ssim_and_multiscale",
+        lambda x, y: tf.concat(
+            [
+                tf.image.ssim(x, y, 2.0, filter_size=3),
+                tf.image.ssim_multiscale(x, y, 2.0, power_factors=(0.4, 0.6), filter_size=3),
+            ],
+            0,
+        ),
+        lambda x, y: jnp.concatenate(
+            [
+                image_metrics_ops._ssim_impl(x, y, 2.0, size=3, sigma=1.5, k1=0.01, k2=0.03, index_map=False),
+                image_metrics_ops._ms_ssim_impl(
+                    x, y, 2.0, power_factors=(0.4, 0.6), size=3, sigma=1.5, k1=0.01, k2=0.03
+                ),
+            ]
+        ),
+        ((1, 6, 7, 2), (1, 6, 7, 2)),
+        "pos",
+        numeric_order=0,
+    ),
     # A crop of the full size has one possible offset: a deterministic check of the crop's gradient.
     Case("image_random_crop", lambda x: tf.image.random_crop(x, [2, 3]) * x, lambda x: x * x, ((2, 3),)),
 ]

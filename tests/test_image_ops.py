@@ -214,3 +214,21 @@ def test_random_crop_takes_a_window_of_the_input() -> None:
         assert c.tolist() == x[i : i + 2, j : j + 3, 0].tolist()
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"Need value\.shape >= size"):
         tf.image.random_crop(x, [6, 1, 1])
+
+
+def test_ssim_is_one_for_equal_images_and_lower_for_noise() -> None:
+    a = _img((2, 16, 16, 3))
+    b = np.clip(a + np.random.default_rng(1).normal(0, 0.2, a.shape), 0, 1).astype(np.float32)
+    same = tf.image.ssim(a, a, 1.0)
+    assert same.shape == (2,) and same.dtype == tf.float32
+    np.testing.assert_allclose(same.numpy(), 1.0, rtol=1e-6)
+    noisy = tf.image.ssim(a, b, 1.0).numpy()
+    assert (noisy < 0.9).all() and (noisy > 0).all()
+    assert tf.image.ssim(a, b, 1.0, filter_size=5, return_index_map=True).shape == (2, 12, 12)
+    u8 = tf.image.ssim((a * 255).astype(np.uint8), (b * 255).astype(np.uint8), 255)
+    np.testing.assert_allclose(u8.numpy(), noisy, atol=2e-2)
+    np.testing.assert_allclose(tf.image.ssim_multiscale(a, a, 1.0, filter_size=1).numpy(), 1.0, rtol=1e-5)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="filter_size"):
+        tf.image.ssim(a[:, :5], b[:, :5], 1.0)
+    with pytest.raises(ValueError, match="not compatible"):
+        tf.image.ssim(a, b[:, :8], 1.0)

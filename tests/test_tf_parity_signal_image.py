@@ -150,3 +150,18 @@ def test_color_spaces_and_rgb_to_hsv_gradient_match_tf_at_ties() -> None:
         g.watch(x)
         y = tf.reduce_sum(tf.image.rgb_to_hsv(x) * ct)
     _same(g.gradient(y, x), g_tf.gradient(y_tf, x_tf), 1e-4)
+
+
+def test_ssim_and_ssim_multiscale_match_tf() -> None:
+    a = _RNG.uniform(0, 1, size=(2, 24, 20, 3)).astype(np.float32)
+    b = np.clip(a + _RNG.normal(0, 0.1, a.shape), 0, 1).astype(np.float32)
+    _same(tf.image.ssim(a, b, 1.0), tf_real.image.ssim(a, b, 1.0), 1e-5)
+    _same(tf.image.ssim(a, b, 1.0, return_index_map=True), tf_real.image.ssim(a, b, 1.0, return_index_map=True), 1e-5)
+    _same(tf.image.ssim(a[:1], b, 1.0, 5, 0.8), tf_real.image.ssim(a[:1], b, 1.0, 5, 0.8), 1e-5)
+    big = _RNG.uniform(0, 1, size=(2, 50, 45, 3)).astype(np.float32)
+    big2 = np.clip(big + _RNG.normal(0, 0.1, big.shape), 0, 1).astype(np.float32)
+    _same(
+        tf.image.ssim_multiscale(big, big2, 1.0, filter_size=3),
+        tf_real.image.ssim_multiscale(big, big2, 1.0, filter_size=3),
+        1e-5,
+    )
