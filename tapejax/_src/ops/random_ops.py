@@ -77,7 +77,10 @@ def _seed_pair_impl(key: Any) -> Any:
 
 
 _seed_key = Op("RandomSeed", _seed_key_impl, differentiable=False)
-_seed_pair = Op("RandomSeedPair", _seed_pair_impl, multiple_results=True, differentiable=False)
+# One seed-pair op per stateful op, so that each has its own seeded stream, as TF's kernels do.
+_multinomial_seed = Op("Multinomial", _seed_pair_impl, multiple_results=True, differentiable=False)
+_gamma_seed = Op("RandomGamma", _seed_pair_impl, multiple_results=True, differentiable=False)
+_poisson_seed = Op("RandomPoissonV2", _seed_pair_impl, multiple_results=True, differentiable=False)
 _normal = Op("RandomStandardNormal", _normal_impl, multiple_results=True, differentiable=False)
 _truncated_normal = Op("TruncatedNormal", _truncated_normal_impl, multiple_results=True, differentiable=False)
 _uniform = Op("RandomUniform", _uniform_impl, multiple_results=True, differentiable=False)
@@ -91,7 +94,9 @@ _STREAM_IDS = {
     "RandomUniform": 3,
     "RandomUniformInt": 4,
     "RandomShuffle": 5,
-    "RandomSeedPair": 6,
+    "Multinomial": 6,
+    "RandomGamma": 7,
+    "RandomPoissonV2": 8,
 }
 
 
@@ -273,8 +278,8 @@ def shuffle(value: Any, seed: int | None = None, name: str | None = None) -> Ten
 # and one gradient (gamma's, in alpha).
 
 
-def _stream_seed(seed: Any) -> Tensor:
-    return _draw(_seed_pair, seed)
+def _stream_seed(op: Op, seed: Any) -> Tensor:
+    return _draw(op, seed)
 
 
 def categorical(
@@ -290,7 +295,11 @@ def categorical(
     TensorShape([1, 4])
     """
     return stateless_random_ops.categorical_with(
-        logits, num_samples, _stream_seed(seed), dtypes_lib.int64 if dtype is None else dtype, "Multinomial"
+        logits,
+        num_samples,
+        _stream_seed(_multinomial_seed, seed),
+        dtypes_lib.int64 if dtype is None else dtype,
+        "Multinomial",
     )
 
 
@@ -317,7 +326,9 @@ def gamma(
     if bshape is None:
         raise utils.invalid_argument(f"RandomGamma: alpha and beta shapes do not broadcast: {utils.describe([a, b])}.")
     full = _shape(shape, "RandomGamma") + bshape
-    return stateless_random_ops.stateless_gamma(full, _stream_seed(seed), a, None if beta is None else b, dtype=d)
+    return stateless_random_ops.stateless_gamma(
+        full, _stream_seed(_gamma_seed, seed), a, None if beta is None else b, dtype=d
+    )
 
 
 def poisson(
@@ -331,4 +342,4 @@ def poisson(
     """
     lam_t = utils.as_tensor(lam, np.dtype(np.float32), "RandomPoissonV2")
     full = _shape(shape, "RandomPoissonV2") + utils.shape_of(lam_t)
-    return stateless_random_ops.stateless_poisson(full, _stream_seed(seed), lam_t, dtype=dtype)
+    return stateless_random_ops.stateless_poisson(full, _stream_seed(_poisson_seed, seed), lam_t, dtype=dtype)
