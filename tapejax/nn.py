@@ -22,6 +22,7 @@ from tapejax._src.ops.conv_ops import separable_conv2d as separable_conv2d
 from tapejax._src.ops.math_ops import sigmoid as sigmoid
 from tapejax._src.ops.math_ops import softsign as softsign
 from tapejax._src.ops.math_ops import tanh as tanh
+from tapejax._src.ops.misc_ops import space_to_batch as space_to_batch
 from tapejax._src.ops.nn_ops import batch_norm_with_global_normalization as batch_norm_with_global_normalization
 from tapejax._src.ops.nn_ops import batch_normalization as batch_normalization
 from tapejax._src.ops.nn_ops import bias_add as bias_add

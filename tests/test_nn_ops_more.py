@@ -490,5 +490,6 @@ def test_collapse_repeated_and_ctc_unique_labels() -> None:
     np.testing.assert_array_equal(_np(idx), [[0, 1, 1, 0], [0, 0, 1, 2]])
 
 
-def test_approx_top_k_is_reexported_from_tf_math() -> None:
+def test_approx_top_k_and_space_to_batch_are_the_top_level_functions() -> None:
     assert tf.nn.approx_max_k is tf.math.approx_max_k and tf.nn.approx_min_k is tf.math.approx_min_k
+    assert tf.nn.space_to_batch is tf.space_to_batch  # as TF
