@@ -73,6 +73,8 @@ from tapejax._src.ops.creation_ops import ones_like as ones_like
 from tapejax._src.ops.creation_ops import range as range  # noqa: A004
 from tapejax._src.ops.creation_ops import zeros as zeros
 from tapejax._src.ops.creation_ops import zeros_like as zeros_like
+from tapejax._src.ops.decomposition_ops import eig as eig
+from tapejax._src.ops.decomposition_ops import eigvals as eigvals
 from tapejax._src.ops.index_ops import argsort as argsort
 from tapejax._src.ops.index_ops import boolean_mask as boolean_mask
 from tapejax._src.ops.index_ops import gather as gather

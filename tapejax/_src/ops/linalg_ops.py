@@ -7,12 +7,13 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import jax.scipy.linalg
 import numpy as np
 from jax import lax
 from jax._src import core as jax_core
 
 from tapejax._src import dtypes as dtypes_lib
-from tapejax._src import lazy
+from tapejax._src import errors, lazy
 from tapejax._src.core import Op, bind
 from tapejax._src.lazy import Pending
 from tapejax._src.ops import math_ops, shape_ops, utils
@@ -494,3 +495,257 @@ def matrix_transpose(a: Any, name: str = "matrix_transpose", conjugate: bool = F
         )
     perm = (*range(rank - 2), rank - 1, rank - 2)
     return shape_ops.transpose(x, perm, conjugate=conjugate)
+
+
+# -- adjoint, triangular and least-squares solvers, cross, normalize, expm --------------------------
+def adjoint(matrix: Any, name: str | None = None) -> Tensor:
+    """Conjugate transpose of the last two dimensions (``tf.linalg.adjoint``).
+
+    Raises:
+      ValueError: if ``matrix`` has rank < 2.
+
+    >>> import tapejax as tf
+    >>> print(tf.linalg.adjoint(tf.constant([[1 + 2j, 3j]])))
+    tf.Tensor(
+    [[1.-2.j]
+     [0.-3.j]], shape=(2, 1), dtype=complex128)
+    """
+    return matrix_transpose(matrix, conjugate=True)
+
+
+def _broadcast_batch(a: Any, b: Any) -> tuple[Any, Any]:
+    batch = jnp.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    return jnp.broadcast_to(a, batch + a.shape[-2:]), jnp.broadcast_to(b, batch + b.shape[-2:])
+
+
+def _triangular_solve_impl(a: Any, b: Any, *, lower: bool, adjoint: bool) -> Any:
+    # lax's solve reads only the ``lower`` triangle and its derivative for ``a`` is that triangle of
+    # TF's (band_part of -grad_b @ x^H); the broadcast's derivative sums over batch dims, as TF.
+    a, b = _broadcast_batch(a, b)
+    return lax.linalg.triangular_solve(a, b, left_side=True, lower=lower, transpose_a=adjoint, conjugate_a=adjoint)
+
+
+def _cholesky_solve_impl(chol: Any, rhs: Any) -> Any:
+    # TF's two triangular solves.
+    y = _triangular_solve_impl(chol, rhs, lower=True, adjoint=False)
+    return _triangular_solve_impl(chol, y, lower=True, adjoint=True)
+
+
+def _lstsq_impl(a: Any, b: Any, *, l2_regularizer: float) -> Any:
+    # TF's fast path: the regularised normal equations through a Cholesky factor; its registered
+    # gradient is this function's derivative.
+    a, b = _broadcast_batch(a, b)
+    m, n = a.shape[-2:]
+    ah = jnp.conj(jnp.swapaxes(a, -1, -2))
+    if m >= n:
+        gram = ah @ a + l2_regularizer * jnp.eye(n, dtype=a.dtype)
+        return _cholesky_solve_impl(jnp.linalg.cholesky(gram), ah @ b)
+    gram = a @ ah + l2_regularizer * jnp.eye(m, dtype=a.dtype)
+    return ah @ _cholesky_solve_impl(jnp.linalg.cholesky(gram), b)
+
+
+def _lstsq_min_norm_impl(a: Any, b: Any) -> Any:
+    return jnp.vectorize(lambda x, y: jnp.linalg.lstsq(x, y)[0], signature="(m,n),(m,k)->(n,k)")(a, b)
+
+
+def _cross_impl(a: Any, b: Any) -> Any:
+    return jnp.cross(a, b)
+
+
+def _expm_impl(x: Any) -> Any:
+    return jax.scipy.linalg.expm(x)
+
+
+_triangular_solve = Op("MatrixTriangularSolve", _triangular_solve_impl, same_dtype=True)
+_cholesky_solve = Op("CholeskySolve", _cholesky_solve_impl, same_dtype=True)
+_lstsq = Op("MatrixSolveLs", _lstsq_impl, same_dtype=True)
+# TF's gradient for fast=False raises ValueError ("Gradient not defined"): tapes get None here.
+_lstsq_min_norm = Op("MatrixSolveLsMinNorm", _lstsq_min_norm_impl, same_dtype=True, differentiable=False)
+_cross = Op("Cross", _cross_impl, same_dtype=True)
+_expm = Op("MatrixExponential", _expm_impl)
+
+
+def _solver_args(op_name: str, matrix: Any, rhs: Any, *, square: bool = True) -> tuple[Any, Any]:
+    """``matrix`` ``[..., M, M]`` (or ``[..., M, N]``) and ``rhs`` ``[..., M, K]``, same float dtype,
+    broadcastable batch dimensions, with TF's errors."""
+    a, b = utils.as_tensors_like([matrix, rhs], op_name)
+    dt = a._v.dtype
+    if dt not in (np.float32, np.float64, np.complex64, np.complex128):
+        if dt in (jnp.float16, jnp.bfloat16):
+            raise errors.NotFoundError(None, None, f"{op_name}: no kernel for {utils.describe([a, b])}, as TF.")
+        raise utils.invalid_argument(
+            f"{op_name}: Value for attr 'T' of {utils.dtype_name(a)} is not in the list of allowed values: double, "
+            "float, half, complex64, complex128. Fix: tf.cast the inputs to tf.float32."
+        )
+    sa, sb = utils.shape_of(a), utils.shape_of(b)
+    for i, s in enumerate((sa, sb)):
+        if len(s) < 2:
+            raise utils.invalid_argument(f"{op_name}: In[{i}] ndims must be >= 2: {len(s)} (shape {list(s)})")
+    if square and sa[-1] != sa[-2]:
+        raise utils.invalid_argument(
+            f"{op_name}: In[0] matrices in the last dimensions must be square ({sa[-1]} =/= {sa[-2]})"
+        )
+    if sa[-2] != sb[-2]:
+        raise utils.invalid_argument(
+            f"{op_name}: In[0] mismatch In[1] shape: {sa[-2]} vs. {sb[-2]}: {list(sa)} {list(sb)}"
+        )
+    _check_batch(op_name, sa[:-2], sb[:-2], sa, sb)
+    return a, b
+
+
+def triangular_solve(
+    matrix: Any, rhs: Any, lower: bool = True, adjoint: bool = False, name: str | None = None
+) -> Tensor:
+    """Solves ``matrix @ x = rhs`` for a (batched) triangular ``matrix`` (``tf.linalg.triangular_solve``).
+
+    Only the lower (``lower=True``) or upper triangle of ``matrix`` is read; batch dimensions broadcast.
+    A zero on the diagonal gives inf/NaN, as TF. The gradient for ``matrix`` is that triangle's, as TF's.
+
+    Args:
+      matrix: ``[..., M, M]``, float or complex.
+      rhs: ``[..., M, K]``, of ``matrix``'s dtype.
+      adjoint: solve ``adjoint(matrix) @ x = rhs``.
+
+    Raises:
+      InvalidArgumentError: if the shapes or dtypes do not fit.
+
+    >>> import tapejax as tf
+    >>> print(tf.linalg.triangular_solve(tf.constant([[2.0, 0.0], [1.0, 4.0]]), tf.constant([[2.0], [5.0]])))
+    tf.Tensor(
+    [[1.]
+     [1.]], shape=(2, 1), dtype=float32)
+    """
+    a, b = _solver_args("MatrixTriangularSolve", matrix, rhs)
+    return bind(_triangular_solve, a, b, lower=bool(lower), adjoint=bool(adjoint))
+
+
+def cholesky_solve(chol: Any, rhs: Any, name: str | None = None) -> Tensor:
+    """Solves ``A @ x = rhs`` given the Cholesky factor ``chol`` of ``A`` (``tf.linalg.cholesky_solve``).
+
+    ``chol`` is read as lower triangular (``tf.linalg.cholesky``'s output); batch dimensions broadcast.
+
+    >>> import tapejax as tf
+    >>> chol = tf.linalg.cholesky(tf.constant([[4.0, 2.0], [2.0, 2.0]]))
+    >>> print(tf.linalg.cholesky_solve(chol, tf.constant([[6.0], [4.0]])))
+    tf.Tensor(
+    [[1.]
+     [1.]], shape=(2, 1), dtype=float32)
+    """
+    a, b = _solver_args("MatrixTriangularSolve", chol, rhs)
+    return bind(_cholesky_solve, a, b)
+
+
+def lstsq(matrix: Any, rhs: Any, l2_regularizer: Any = 0.0, fast: bool = True, name: str | None = None) -> Tensor:
+    """Least-squares solution of ``matrix @ x = rhs`` (``tf.linalg.lstsq``).
+
+    With ``fast=True`` (TF's default), the regularised normal equations
+    ``(A^H A + l2 I) x = A^H rhs`` (``x = A^H (A A^H + l2 I)^-1 rhs`` when ``M < N``) are solved through a
+    Cholesky factor, as TF: a rank-deficient ``matrix`` without ``l2_regularizer`` gives NaN. With
+    ``fast=False``, the minimum-norm solution through the SVD (``l2_regularizer`` is ignored, as TF).
+
+    Args:
+      matrix: ``[..., M, N]``, float or complex.
+      rhs: ``[..., M, K]``, of ``matrix``'s dtype; batch dimensions broadcast (with ``fast=False`` they
+        must be equal, as TF).
+      l2_regularizer: a Python float or scalar tensor (no gradient).
+
+    Returns:
+      ``[..., N, K]``.
+
+    Raises:
+      InvalidArgumentError: if the shapes or dtypes do not fit.
+      NotImplementedError: for complex128 with ``l2_regularizer != 0``, as TF.
+
+    Differences from TensorFlow: with ``fast=False`` TF's gradient raises ValueError; tapes here give None.
+
+    >>> import tapejax as tf
+    >>> print(tf.linalg.lstsq(tf.constant([[1.0, 0.0], [0.0, 2.0], [0.0, 0.0]]), tf.constant([[1.0], [4.0], [0.0]])))
+    tf.Tensor(
+    [[1.]
+     [2.]], shape=(2, 1), dtype=float32)
+    """
+    a, b = _solver_args("MatrixSolveLs", matrix, rhs, square=False)
+    if not fast:
+        sa, sb = utils.shape_of(a), utils.shape_of(b)
+        if sa[:-2] != sb[:-2]:  # (TF's MatrixSolveLs kernel does not broadcast)
+            raise utils.invalid_argument(
+                f"MatrixSolveLs: with fast=False the batch dimensions must be equal: {list(sa)} vs. {list(sb)}"
+            )
+        return bind(_lstsq_min_norm, a, b)
+    l2 = l2_regularizer
+    if utils.is_tensor(l2):
+        v = utils.concrete(l2)
+        if v is None or v.ndim:
+            raise TypeError(f"lstsq: l2_regularizer must be a Python float or a concrete scalar tensor, got {l2!r}.")
+        l2 = v.item()
+    if a._v.dtype == np.complex128 and l2 != 0:
+        raise NotImplementedError(
+            "matrix_solve_ls is currently disabled for complex128 and l2_regularizer != 0 due to poor accuracy."
+        )
+    return bind(_lstsq, a, b, l2_regularizer=float(l2))
+
+
+def cross(a: Any, b: Any, name: str | None = None) -> Tensor:
+    """Cross product of 3-element vectors along the last axis (``tf.linalg.cross``).
+
+    Raises:
+      InvalidArgumentError: if the shapes differ (no broadcasting, as TF) or for complex/bool input.
+      FailedPreconditionError: if the last dimension is not 3, as TF.
+
+    >>> import tapejax as tf
+    >>> print(tf.linalg.cross(tf.constant([1.0, 0.0, 0.0]), tf.constant([0.0, 1.0, 0.0])))
+    tf.Tensor([0. 0. 1.], shape=(3,), dtype=float32)
+    """
+    x, y = utils.as_tensors_like([a, b], "Cross")
+    utils.require_kind("Cross", x, "fiu", "real numeric")
+    sx, sy = utils.shape_of(x), utils.shape_of(y)
+    if sx != sy:
+        raise utils.invalid_argument(f"Cross: Both inputs must be of same shape: {list(sx)} vs. {list(sy)}")
+    if not sx or sx[-1] != 3:
+        raise errors.FailedPreconditionError(
+            None, None, f"Cross: Cross-products are only defined for 3-element vectors (shape {list(sx)})."
+        )
+    return bind(_cross, x, y)
+
+
+def normalize(tensor: Any, ord: Any = "euclidean", axis: Any = None, name: str | None = None) -> tuple[Tensor, Tensor]:  # noqa: A002
+    """``tensor`` divided by its norm, and the norm (``tf.linalg.normalize``).
+
+    ``ord`` and ``axis`` are ``tf.norm``'s; the norm keeps the reduced dimensions (size 1) and has
+    ``tensor``'s dtype. A zero vector gives NaN, as TF.
+
+    Returns:
+      ``(normalized, norm)``.
+
+    >>> import tapejax as tf
+    >>> x, n = tf.linalg.normalize(tf.constant([3.0, 4.0]))
+    >>> print(x, n)
+    tf.Tensor([0.6 0.8], shape=(2,), dtype=float32) tf.Tensor([5.], shape=(1,), dtype=float32)
+    """
+    x = utils.as_tensor(tensor, None, "Norm")
+    n = math_ops.cast(norm(x, ord=ord, axis=axis, keepdims=True), x._v.dtype)
+    return math_ops.divide(x, n), n
+
+
+def expm(input: Any, name: str | None = None) -> Tensor:  # noqa: A002 - TF's name
+    """Matrix exponential of (batched) square matrices, by Pade approximation with scaling and
+    squaring (``tf.linalg.expm``).
+
+    Raises:
+      ValueError: for integer input, as TF.
+      InvalidArgumentError: if the matrices are not square.
+
+    >>> import tapejax as tf
+    >>> print(tf.linalg.expm(tf.constant([[0.0, 1.0], [0.0, 0.0]])))
+    tf.Tensor(
+    [[1. 1.]
+     [0. 1.]], shape=(2, 2), dtype=float32)
+    """
+    x = utils.as_tensor(input, None, "MatrixExponential")
+    if x._v.dtype in (jnp.float16, jnp.bfloat16):
+        raise errors.NotFoundError(None, None, f"MatrixSolve: no kernel for {utils.describe([x])}, as TF.")
+    if x._v.dtype not in (np.float32, np.float64, np.complex64, np.complex128):
+        raise ValueError(
+            f"tf.linalg.expm does not support matrices of type {dtypes_lib.from_numpy(np.dtype(x._v.dtype))!r}"
+        )
+    return bind(_expm, _square_matrix("MatrixExponential", x))
