@@ -603,3 +603,26 @@ def test_third_derivative_follows_which_value_tf_gradient_kernel_reads(name, fn,
         assert g2 is None
     else:
         np.testing.assert_array_equal(_val(g2), [0.0, 0.0])
+
+
+def test_second_order_through_a_traced_loop_whose_carry_feeds_itself_is_a_value():
+    # A loop body's carry depends on itself across iterations: a single walk of the body would drop
+    # that dependency and give None where the Hessian-vector product is [32, 48] (checked eagerly).
+    def loop(x):
+        body = lambda i, a: (i + 1, a * x[i] + x[i])  # noqa: E731
+        return tf.while_loop(lambda i, a: i < 2, body, (0, tf.ones([2], x.dtype)), maximum_iterations=2)[1]
+
+    def hv(f):
+        x = tf.constant([0.5, 1.5], tf.float64)
+        with tf.GradientTape() as t2:
+            t2.watch(x)
+            with tf.GradientTape() as t1:
+                t1.watch(x)
+                y = tf.reduce_sum(f(x))
+            g = t1.gradient(y, x)
+            s = tf.reduce_sum(g * g)
+        return t2.gradient(s, x)
+
+    np.testing.assert_allclose(_val(hv(loop)), [32.0, 48.0])
+    np.testing.assert_allclose(_val(hv(tf.function(loop))), [32.0, 48.0])
+    np.testing.assert_allclose(_val(tf.function(lambda: hv(loop))()), [32.0, 48.0])

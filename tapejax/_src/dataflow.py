@@ -5,7 +5,7 @@ source is connected only if a gradient flows to it through them. tapejax records
 pass as one op (a pullback); the same question is answered by walking that op's jaxpr. A
 dependency is carried by floating and complex values only: a comparison, a cast to an integer or a
 boolean mask cuts it, as TF's non-differentiable ops (``Greater``, ``Cast`` to int, ``Select``'s
-condition) do. An unknown higher-order primitive (``cond``, ``while``, ``scan``) is taken as
+condition) do. A loop or branch (``cond``, ``while``, ``scan``) is taken as
 depending on all its inputs, so a walk may say "connected" (zeros) where TF says ``None``, never the
 other way round: a dependency it drops carries no derivative.
 """
@@ -27,9 +27,20 @@ def _inexact(aval: Any) -> bool:
     return dtype is not None and np.dtype(dtype).kind in "fc"
 
 
+# Primitives that call a jaxpr once with their own inputs and outputs 1:1. Loops (scan, while) are not
+# among them: their bodies run many times, a carry feeding another, so one walk of the body would miss
+# dependencies (a None where the gradient is a value); they count as all-to-all, as cond does.
+_CALLS = frozenset(
+    ("pjit", "jit", "closed_call", "core_call", "custom_jvp_call", "custom_vjp_call", "custom_vjp_call_jaxpr",
+     "checkpoint", "remat", "remat2", "custom_lin")
+)  # fmt: skip
+
+
 def _inner_jaxpr(eqn: Any) -> Any:
     """The jaxpr an equation calls with its own inputs and outputs 1:1 (pjit, custom_jvp/vjp calls,
     remat), or None."""
+    if eqn.primitive.name not in _CALLS:
+        return None
     for name in ("jaxpr", "call_jaxpr", "fun_jaxpr"):
         inner = eqn.params.get(name)
         if inner is None:
