@@ -43,7 +43,7 @@ NAMESPACES = {
     "random": """Algorithm Generator categorical create_rng_state fold_in gamma get_global_generator normal poisson
         set_global_generator set_seed shuffle split stateless_binomial stateless_categorical stateless_gamma
         stateless_normal stateless_parameterized_truncated_normal stateless_poisson stateless_truncated_normal
-        stateless_uniform truncated_normal uniform""",
+        stateless_uniform truncated_normal uniform experimental""",
     "signal": """fft fft2d fft3d fftshift frame hamming_window hann_window ifft ifft2d ifft3d ifftshift inverse_stft
         inverse_stft_window_fn irfft irfft2d irfft3d kaiser_bessel_derived_window kaiser_window overlap_and_add rfft
         rfft2d rfft3d stft vorbis_window""",

@@ -201,3 +201,18 @@ def test_global_generator_is_replaceable_and_works_inside_function() -> None:
             tf.random.set_global_generator(1)
     finally:
         tf.random.set_global_generator(old)
+
+
+def test_experimental_stateless_shuffle_split_fold_in() -> None:
+    x = tf.range(8)
+    a = tf.random.experimental.stateless_shuffle(x, seed=[1, 2])
+    assert _same(a, tf.random.experimental.stateless_shuffle(x, seed=[1, 2]))
+    assert sorted(a.numpy().tolist()) == list(range(8)) and a.dtype == tf.int32
+    others = [tf.random.experimental.stateless_shuffle(x, seed=[1, k]).numpy().tolist() for k in range(3, 6)]
+    assert any(o != a.numpy().tolist() for o in others)
+    rows = tf.random.experimental.stateless_shuffle(tf.reshape(tf.range(6), [3, 2]), seed=[4, 2])
+    assert sorted(map(tuple, rows.numpy().tolist())) == [(0, 1), (2, 3), (4, 5)]
+    assert int(tf.random.experimental.stateless_shuffle(tf.constant(1), seed=[1, 2])) == 1
+    assert tf.random.experimental.stateless_split is tf.random.split
+    assert tf.random.experimental.stateless_fold_in is tf.random.fold_in
+    assert tf.random.experimental.Generator is tf.random.Generator

@@ -28,6 +28,7 @@ from tapejax._src.random_generator import Generator as Generator
 from tapejax._src.random_generator import create_rng_state as create_rng_state
 from tapejax._src.random_generator import get_global_generator as get_global_generator
 from tapejax._src.random_generator import set_global_generator as set_global_generator
+from tapejax.random import experimental as experimental
 
 
 def __getattr__(name: str) -> _Any:

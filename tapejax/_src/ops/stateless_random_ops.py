@@ -105,6 +105,11 @@ def _parameterized_truncated_normal_impl(
     return jax.random.truncated_normal(key_from_seed(seed), lo, hi, shape, means.dtype) * s + m
 
 
+def _shuffle_impl(seed: Any, x: Any) -> Any:
+    return x if x.ndim == 0 else jax.random.permutation(key_from_seed(seed), x, axis=0, independent=False)
+
+
+_shuffle = Op("StatelessShuffle", _shuffle_impl, differentiable=False)
 _split = Op("StatelessRandomSplit", _split_impl, differentiable=False)
 _fold_in = Op("StatelessRandomFoldIn", _fold_in_impl, differentiable=False)
 _normal = Op("StatelessRandomNormalV2", _normal_impl, differentiable=False)
@@ -408,3 +413,22 @@ def stateless_parameterized_truncated_normal(
                 f"{op}: parameters must broadcast to shape {list(dims)}, got {utils.describe(params)}."
             )
     return bind(_parameterized_truncated_normal, seed_tensor(seed, "StatelessRandomGetKeyCounter"), *params, shape=dims)
+
+
+def stateless_shuffle(value: Any, seed: Any, alg: Any = "auto_select", name: str | None = None) -> Tensor:
+    """``value`` permuted along its first axis, determined by ``seed`` (``tf.random.experimental.stateless_shuffle``).
+
+    Not differentiable. A scalar is returned unchanged.
+
+    >>> import tapejax as tf
+    >>> sorted(tf.random.experimental.stateless_shuffle(tf.range(5), seed=[1, 2]).numpy().tolist())
+    [0, 1, 2, 3, 4]
+    """
+    return bind(
+        _shuffle, seed_tensor(seed, "StatelessRandomGetKeyCounter"), utils.as_tensor(value, None, "StatelessShuffle")
+    )
+
+
+# tf.random.experimental's names of split and fold_in (the same functions, as in TF).
+stateless_split = split
+stateless_fold_in = fold_in
