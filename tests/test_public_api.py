@@ -37,7 +37,7 @@ NAMESPACES = {
         erosion2d depthwise_conv2d_backprop_filter depthwise_conv2d_backprop_input approx_max_k approx_min_k
         collapse_repeated ctc_unique_labels space_to_batch""",
     "linalg": """adjoint band_part cholesky cholesky_solve cross det diag diag_part eig eigh eigvals eigvalsh einsum
-        expm eye global_norm inv logdet lstsq lu lu_matrix_inverse lu_reconstruct lu_solve matmul matrix_rank
+        expm eye global_norm inv l2_normalize logdet lstsq lu lu_matrix_inverse lu_reconstruct lu_solve matmul matrix_rank
         matrix_transpose matvec norm normalize pinv qr set_diag slogdet solve svd tensor_diag tensor_diag_part tensordot
         trace transpose triangular_solve""",
     "random": """Algorithm Generator categorical create_rng_state fold_in gamma get_global_generator normal poisson
