@@ -27,6 +27,10 @@ from tapejax._src.ops.signal_ops import rfft2d as rfft2d
 from tapejax._src.ops.signal_ops import rfft3d as rfft3d
 from tapejax._src.ops.signal_ops import stft as stft
 from tapejax._src.ops.signal_ops import vorbis_window as vorbis_window
+from tapejax._src.ops.signal_spectral_ops import dct as dct
+from tapejax._src.ops.signal_spectral_ops import idct as idct
+from tapejax._src.ops.signal_spectral_ops import linear_to_mel_weight_matrix as linear_to_mel_weight_matrix
+from tapejax._src.ops.signal_spectral_ops import mfccs_from_log_mel_spectrograms as mfccs_from_log_mel_spectrograms
 
 
 def __getattr__(name: str) -> _Any:

@@ -8,6 +8,7 @@ import jax.numpy as jnp
 from op_case import Case
 
 import tapejax as tf
+from tapejax._src.ops import signal_spectral_ops
 
 
 def _c(x: Any, y: Any) -> Any:
@@ -64,7 +65,21 @@ def _jreal_ffts(x: Any, y: Any) -> Any:
     return jnp.concatenate([_jflat_parts(spectra), *[r.reshape(-1) for r in signals]])
 
 
+def _dcts(x: Any) -> Any:
+    s = tf.signal
+    outs = [s.dct(x, t) for t in (1, 2, 3, 4)] + [s.idct(x, 2, n=7, norm="ortho"), s.mfccs_from_log_mel_spectrograms(x)]
+    return tf.concat([tf.reshape(o, [-1]) for o in outs], 0)
+
+
+def _jdcts(x: Any) -> Any:
+    d = signal_spectral_ops._dct_impl
+    outs = [d(x, type=t, n=None, norm=None) for t in (1, 2, 3, 4)]
+    outs += [d(x, type=3, n=7, norm="ortho"), signal_spectral_ops._mfcc_impl(x)]
+    return jnp.concatenate([o.reshape(-1) for o in outs])
+
+
 CASES = [
+    Case("signal_dct_idct_mfcc", _dcts, _jdcts, ((2, 5),)),
     _complex_case("signal_complex_ffts", _complex_ffts, _jcomplex_ffts, (2, 3, 4)),
     Case("signal_real_ffts", _real_ffts, _jreal_ffts, ((2, 3, 4), (2, 3, 4))),
     Case(

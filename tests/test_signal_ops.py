@@ -122,3 +122,34 @@ def test_stft_shape_dtype_and_inverse_reconstructs_the_signal() -> None:
     y = tf.signal.inverse_stft(s, 16, 4, window_fn=tf.signal.inverse_stft_window_fn(4))
     assert y.shape == (2, 64) and y.dtype == tf.float32
     np.testing.assert_allclose(y.numpy()[:, 12:-12], x[:, 12:-12], rtol=1e-4, atol=1e-4)
+
+
+def test_dct_types_match_scipy_conventions_and_idct_inverts() -> None:
+    x = _x((2, 6), np.float64)
+    # TF's unnormalised DCT-II is scipy's: 2 * sum x_n cos(pi k (2n + 1) / 2N).
+    n = np.arange(6)
+    want = 2 * (x[:, None, :] * np.cos(np.pi * n[:, None] * (2 * n[None, :] + 1) / 12)).sum(-1)
+    np.testing.assert_allclose(tf.signal.dct(tf.constant(x)).numpy(), want, atol=1e-10)
+    for t in (2, 3, 4):
+        back = tf.signal.idct(tf.signal.dct(tf.constant(x), t, norm="ortho"), t, norm="ortho")
+        np.testing.assert_allclose(back.numpy(), x, atol=1e-10)
+    assert tf.signal.dct(x.astype(np.float32), 1, n=9).shape == (2, 9)
+    with pytest.raises(ValueError, match="Type-I DCT"):
+        tf.signal.dct(x, 1, norm="ortho")
+    with pytest.raises(NotImplementedError, match="axis must be -1"):
+        tf.signal.dct(x, axis=0)
+    with pytest.raises(ValueError, match="Types I, II, III and IV"):
+        tf.signal.idct(x, 5)
+
+
+def test_mel_matrix_and_mfccs_match_tf_values() -> None:
+    m = tf.signal.linear_to_mel_weight_matrix(4, 9, 8000, 100.0, 4000.0)
+    assert m.shape == (9, 4) and m.dtype == tf.float32
+    assert (m.numpy()[0] == 0).all()  # the DC bin
+    np.testing.assert_allclose(m.numpy()[2], [0.0, 0.87155014, 0.12844986, 0.0], atol=1e-6)  # TF 2.21
+    with pytest.raises(ValueError, match="Nyquist"):
+        tf.signal.linear_to_mel_weight_matrix(upper_edge_hertz=5000.0)
+    x = _x((3, 8))
+    np.testing.assert_allclose(
+        tf.signal.mfccs_from_log_mel_spectrograms(x).numpy(), tf.signal.dct(x).numpy() / np.sqrt(16.0), rtol=1e-6
+    )

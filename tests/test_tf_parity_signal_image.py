@@ -165,3 +165,18 @@ def test_ssim_and_ssim_multiscale_match_tf() -> None:
         tf_real.image.ssim_multiscale(big, big2, 1.0, filter_size=3),
         1e-5,
     )
+
+
+@pytest.mark.parametrize("dct_type", [1, 2, 3, 4])
+def test_dct_and_idct_match_tf(dct_type: int) -> None:
+    x = _X[0, 0]
+    for norm in (None, "ortho") if dct_type != 1 else (None,):
+        for n in (None, 4, 10):
+            _same(tf.signal.dct(x, dct_type, n, norm=norm), tf_real.signal.dct(x, dct_type, n, norm=norm))
+            _same(tf.signal.idct(x, dct_type, n, norm=norm), tf_real.signal.idct(x, dct_type, n, norm=norm))
+
+
+def test_mel_matrix_and_mfccs_match_tf() -> None:
+    for args in [(), (8, 33, 16000, 20.0, 7000.0), (40, 257, 22050, 0.0, 11025.0)]:
+        _same(tf.signal.linear_to_mel_weight_matrix(*args), tf_real.signal.linear_to_mel_weight_matrix(*args), 1e-5)
+    _same(tf.signal.mfccs_from_log_mel_spectrograms(_X), tf_real.signal.mfccs_from_log_mel_spectrograms(_X), 1e-5)

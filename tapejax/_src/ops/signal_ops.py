@@ -451,7 +451,7 @@ def stft(
     >>> tf.signal.stft(tf.zeros([16]), frame_length=8, frame_step=4).shape
     TensorShape([3, 5])
     """
-    t = utils.as_tensor(signals, np.float32, "stft")
+    t = utils.as_tensor(signals, None, "stft")
     if t._v.dtype not in _COMPLEX_OF:
         raise ValueError(f"stft: signals must be float32 or float64, got {utils.describe([t])}.")
     length = utils.static_int(frame_length, "frame_length")
