@@ -160,12 +160,6 @@ CASES = [
         ((1, 4, 2, 2),),
     ),
     C(
-        "batch_normalization",
-        lambda x, m, v, o, s: tf.nn.batch_normalization(x, m, v * v + 0.5, o, s, 1e-3),
-        lambda x, m, v, o, s: (x - m) * s / jnp.sqrt(v * v + 0.5 + 1e-3) + o,
-        ((4, 3), (3,), (3,), (3,), (3,)),
-    ),
-    C(
         "ctc_loss_blank_last",
         lambda x: tf.nn.ctc_loss(_CTC_LABELS, x, [3, 1], [4, 3], blank_index=-1),
         lambda x: optax.ctc_loss(
@@ -181,12 +175,6 @@ CASES = [
         "dilation2d",
         lambda x, f: tf.nn.dilation2d(x, f, [1, 1, 1, 1], "VALID", "NHWC", [1, 1, 1, 1]),
         _dilation2d_valid,
-        ((1, 4, 3, 2), (2, 2, 2)),
-    ),
-    C(
-        "erosion2d",
-        lambda x, f: tf.nn.erosion2d(x, f, [1, 1, 1, 1], "VALID", "NHWC", [1, 1, 1, 1]),
-        lambda x, f: -_dilation2d_valid(-x, f[::-1, ::-1]),
         ((1, 4, 3, 2), (2, 2, 2)),
     ),
     C(
