@@ -150,6 +150,8 @@ def test_depthwise_and_separable_conv2d() -> None:
         tf.nn.depthwise_conv2d(tf.ones([1, 4, 4, 2]), tf.ones([3, 3, 2, 2]), [1, 2, 1, 1], "SAME")
     with pytest.raises(InvalidArgumentError, match="same depth: 2 vs 3"):
         tf.nn.depthwise_conv2d(tf.ones([1, 4, 4, 2]), tf.ones([3, 3, 3, 2]), [1, 1, 1, 1], "SAME")
+    with pytest.raises(ValueError, match="all values of strides must be 1"):
+        tf.nn.depthwise_conv2d(tf.ones([1, 4, 4, 2]), tf.ones([3, 3, 2, 2]), [1, 2, 2, 1], "SAME", dilations=[2, 2])
     with pytest.raises(ValueError, match="pointwise_filter"):
         tf.nn.separable_conv2d(
             tf.ones([1, 4, 4, 2]), tf.ones([3, 3, 2, 2]), tf.ones([2, 1, 4, 5]), [1, 1, 1, 1], "SAME"

@@ -560,6 +560,10 @@ def depthwise_conv2d(
 
     Raises:
       InvalidArgumentError: if the channels differ or the strides along height and width differ.
+      ValueError: for dilations > 1 with strides > 1.
+
+    Differences from TensorFlow: dilations > 1 with strides > 1 raise the ValueError of TF's warning
+    (TF warns, then returns a result shaped unlike the strided dilated convolution).
     """
     op_name = "DepthwiseConv2dNative"
     x, w = _operands(op_name, input, filter, _FLOATS)
@@ -576,6 +580,12 @@ def depthwise_conv2d(
     rates = [1, 1] if dilations is None else _sequence(dilations, 2, 3, "dilations")[1:3]
     if any(r < 1 for r in rates):
         raise ValueError(f"all values of `dilation_rate` must be positive. Received: dilation_rate={rates}")
+    if any(r > 1 for r in rates) and any(v > 1 for v in s):
+        # TF only warns, then returns a result of another shape than the strided dilated convolution's.
+        raise ValueError(
+            f"When dilation rate is greater than 1, then all values of strides must be 1. Received: `dilation rate` "
+            f"{rates} and `strides` {s}"
+        )
     pad = _padding(op_name, padding, 2, channels_first, True)
     ss, dd = _strides_dilations(op_name, 2, channels_first, s, rates)
     sx, sw = utils.shape_of(x), utils.shape_of(w)
