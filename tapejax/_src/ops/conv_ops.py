@@ -324,7 +324,7 @@ def conv3d(
     ``padding`` is ``"SAME"`` or ``"VALID"``; ``data_format`` ``"NDHWC"`` or ``"NCDHW"``.
 
     Differences from TensorFlow: ``strides`` and ``dilations`` may also be an int or a list of
-    length 3 (TF wants 5 values).
+    length 3 (TF wants 5 values); dilations > 1 run on CPU too (TF's CPU kernel refuses them).
     """
     return _conv(_conv3d, 3, input, filters, strides, padding, data_format, dilations, False, _FLOATS)
 
