@@ -216,3 +216,22 @@ def test_experimental_stateless_shuffle_split_fold_in() -> None:
     assert tf.random.experimental.stateless_split is tf.random.split
     assert tf.random.experimental.stateless_fold_in is tf.random.fold_in
     assert tf.random.experimental.Generator is tf.random.Generator
+
+
+def test_global_generator_first_created_inside_function_is_lifted() -> None:
+    from tapejax._src import random_generator
+
+    saved = random_generator._global[0]
+    random_generator._global[0] = None
+    try:
+
+        @tf.function
+        def f():
+            return tf.random.get_global_generator().normal([2])
+
+        a, b = f(), f()
+        state = tf.random.get_global_generator().state.numpy()
+        assert not np.array_equal(a.numpy(), b.numpy())
+        assert f.experimental_get_tracing_count() == 1 and state.dtype == np.int64
+    finally:
+        random_generator._global[0] = saved
