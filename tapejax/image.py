@@ -19,6 +19,9 @@ from tapejax._src.ops.image_metrics_ops import sobel_edges as sobel_edges
 from tapejax._src.ops.image_metrics_ops import ssim as ssim
 from tapejax._src.ops.image_metrics_ops import ssim_multiscale as ssim_multiscale
 from tapejax._src.ops.image_metrics_ops import total_variation as total_variation
+from tapejax._src.ops.image_nms_ops import non_max_suppression as non_max_suppression
+from tapejax._src.ops.image_nms_ops import non_max_suppression_padded as non_max_suppression_padded
+from tapejax._src.ops.image_nms_ops import non_max_suppression_with_scores as non_max_suppression_with_scores
 from tapejax._src.ops.image_ops import ResizeMethod as ResizeMethod
 from tapejax._src.ops.image_ops import adjust_brightness as adjust_brightness
 from tapejax._src.ops.image_ops import adjust_contrast as adjust_contrast

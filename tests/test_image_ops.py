@@ -232,3 +232,33 @@ def test_ssim_is_one_for_equal_images_and_lower_for_noise() -> None:
         tf.image.ssim(a[:, :5], b[:, :5], 1.0)
     with pytest.raises(ValueError, match="not compatible"):
         tf.image.ssim(a, b[:, :8], 1.0)
+
+
+_BOXES = np.array(
+    [[0, 0, 1, 1], [0, 0.1, 1, 1.1], [0, -0.1, 1, 0.9], [0, 10, 1, 11], [0, 10.1, 1, 11.1], [0, 100, 1, 101]],
+    np.float32,
+)
+_SCORES = np.array([0.9, 0.75, 0.6, 0.95, 0.5, 0.3], np.float32)
+
+
+def test_non_max_suppression_matches_tf_examples() -> None:
+    # Values from TF 2.21.
+    assert tf.image.non_max_suppression(_BOXES, _SCORES, 3, 0.5).numpy().tolist() == [3, 0, 5]
+    assert tf.image.non_max_suppression(_BOXES, _SCORES, 3, 0.5, score_threshold=0.4).numpy().tolist() == [3, 0]
+    assert tf.image.non_max_suppression(_BOXES, _SCORES, 0).shape == (0,)
+    # Swapped corners are the same box.
+    assert tf.image.non_max_suppression(_BOXES[:, [2, 3, 0, 1]], _SCORES, 3, 0.5).numpy().tolist() == [3, 0, 5]
+    idx, scores = tf.image.non_max_suppression_with_scores(_BOXES, _SCORES, 6, 0.5, 0.0, 0.5)
+    assert idx.numpy().tolist() == [3, 0, 1, 5, 4, 2]
+    np.testing.assert_allclose(scores.numpy(), [0.95, 0.9, 0.38400355, 0.3, 0.2560026, 0.19697244], rtol=1e-5)
+    padded, valid = tf.image.non_max_suppression_padded(_BOXES, _SCORES, 5, 0.5, pad_to_max_output_size=True)
+    assert padded.numpy().tolist() == [3, 0, 5, 0, 0] and int(valid) == 3
+    assert tf.image.non_max_suppression_padded(_BOXES, _SCORES, 5, 0.5)[0].numpy().tolist() == [3, 0, 5]
+    batch, counts = tf.image.non_max_suppression_padded(
+        np.stack([_BOXES, _BOXES[::-1]]), np.stack([_SCORES, _SCORES]), 5, 0.5, pad_to_max_output_size=True
+    )
+    assert batch.numpy().tolist() == [[3, 0, 5, 0, 0], [3, 0, 1, 0, 0]] and counts.numpy().tolist() == [3, 3]
+    with pytest.raises(ValueError, match="must be True for batched input"):
+        tf.image.non_max_suppression_padded(np.stack([_BOXES]), np.stack([_SCORES]), 5)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="incompatible shape"):
+        tf.image.non_max_suppression(_BOXES, _SCORES[:3], 3)

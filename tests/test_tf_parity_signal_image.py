@@ -180,3 +180,25 @@ def test_mel_matrix_and_mfccs_match_tf() -> None:
     for args in [(), (8, 33, 16000, 20.0, 7000.0), (40, 257, 22050, 0.0, 11025.0)]:
         _same(tf.signal.linear_to_mel_weight_matrix(*args), tf_real.signal.linear_to_mel_weight_matrix(*args), 1e-5)
     _same(tf.signal.mfccs_from_log_mel_spectrograms(_X), tf_real.signal.mfccs_from_log_mel_spectrograms(_X), 1e-5)
+
+
+def test_non_max_suppression_matches_tf_on_random_boxes() -> None:
+    rng = np.random.default_rng(3)
+    for trial in range(12):
+        n = int(rng.integers(1, 30))
+        yx = rng.uniform(0, 10, (n, 2))
+        boxes = np.concatenate([yx, yx + rng.uniform(0.5, 4, (n, 2))], 1).astype(np.float32)
+        if trial % 3 == 0:
+            boxes = boxes[:, [2, 3, 0, 1]]
+        scores = (rng.permutation(n) / n + 0.01).astype(np.float32)
+        args = (int(rng.integers(0, n + 3)), float(rng.uniform(0.1, 0.9)), float(rng.choice([-np.inf, 0.3])))
+        _same(
+            tf.image.non_max_suppression(boxes, scores, *args), tf_real.image.non_max_suppression(boxes, scores, *args)
+        )
+        sigma = float(rng.choice([0.0, 0.5]))
+        for got, want in zip(
+            tf.image.non_max_suppression_with_scores(boxes, scores, *args, sigma),
+            tf_real.image.non_max_suppression_with_scores(boxes, scores, *args, sigma),
+            strict=True,
+        ):
+            _same(got, want, 1e-5)
