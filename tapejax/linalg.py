@@ -44,6 +44,8 @@ from tapejax._src.ops.linalg_ops import normalize as normalize
 from tapejax._src.ops.linalg_ops import solve as solve
 from tapejax._src.ops.linalg_ops import tensordot as tensordot
 from tapejax._src.ops.linalg_ops import triangular_solve as triangular_solve
+from tapejax._src.ops.linalg_ops import tridiagonal_matmul as tridiagonal_matmul
+from tapejax._src.ops.linalg_ops import tridiagonal_solve as tridiagonal_solve
 from tapejax._src.ops.segment_ops import l2_normalize as l2_normalize
 
 

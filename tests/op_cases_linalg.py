@@ -159,6 +159,24 @@ def _jnp_lstsq(tall, b, wide):
     )
 
 
+_MAIN = np.array([[0.0], [3.0], [0.0]])  # a dominant main diagonal: well conditioned
+
+
+def _tf_tridiagonal(d, b):
+    d = d + _MAIN
+    return _flat(
+        tf.linalg.tridiagonal_matmul(d, b),
+        tf.linalg.tridiagonal_solve(d, b),
+        tf.linalg.tridiagonal_solve(d, b, partial_pivoting=False),
+    )
+
+
+def _jnp_tridiagonal(d, b):
+    d = d + _MAIN
+    a = jnp.diag(d[1]) + jnp.diag(d[0, :-1], 1) + jnp.diag(d[2, 1:], -1)
+    return _jflat(a @ b, jnp.linalg.solve(a, b), jnp.linalg.solve(a, b))
+
+
 CASES: list[Case] = [
     C("linalg_diag_ops", _tf_diag_ops, _jnp_diag_ops, ((3, 4), (3,))),
     C("linalg_svd", _tf_svd, _jnp_svd, ((3, 4),)),
@@ -176,6 +194,7 @@ CASES: list[Case] = [
         lambda a, b: _jflat(jnp.cross(a, b), a / jnp.linalg.norm(a, axis=1, keepdims=True)),
         ((2, 3), (2, 3)),
     ),
+    C("linalg_tridiagonal", _tf_tridiagonal, _jnp_tridiagonal, ((3, 4), (4, 2))),
     # (first order only: expm's second-order program takes long to compile)
     C("linalg_expm", lambda x: tf.linalg.expm(x * 0.5), lambda x: jsl.expm(x * 0.5), ((2, 2),), numeric_order=1),
 ]

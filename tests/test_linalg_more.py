@@ -266,3 +266,32 @@ def test_cross_normalize_expm_adjoint() -> None:
         tf.linalg.expm(tf.eye(2, dtype=tf.int32))
     got = tf.linalg.adjoint(tf.constant([[1 + 2j, 3j]]))
     np.testing.assert_array_equal(got.numpy(), [[1 - 2j], [-3j]])
+
+
+def test_tridiagonal_matmul_and_solve_in_every_format() -> None:
+    d = np.array([[1.0, 1.0, 0.0], [3.0, 3.0, 3.0], [0.0, 1.0, 1.0]], np.float32)
+    dense = np.diag(d[1]) + np.diag(d[0, :-1], 1) + np.diag(d[2, 1:], -1)
+    rhs = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], np.float32)
+    for fmt, arg in [("compact", d), ("matrix", dense), ("sequence", [d[0, :-1], d[1], d[2, 1:]])]:
+        if fmt != "sequence":
+            np.testing.assert_allclose(
+                tf.linalg.tridiagonal_matmul(arg, rhs, diagonals_format=fmt).numpy(), dense @ rhs
+            )
+        got = tf.linalg.tridiagonal_solve(arg, rhs, diagonals_format=fmt)
+        np.testing.assert_allclose(got.numpy(), np.linalg.solve(dense, rhs), rtol=1e-5)
+    got = tf.linalg.tridiagonal_solve(d, rhs.T, transpose_rhs=True, partial_pivoting=False)
+    np.testing.assert_allclose(got.numpy(), np.linalg.solve(dense, rhs), rtol=1e-5)
+    assert tf.linalg.tridiagonal_solve(d, rhs[:, 0]).shape == (3,)
+
+
+def test_tridiagonal_solve_pivots_and_gives_nan_when_singular() -> None:
+    needs_pivot = np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 1.0]], np.float32)
+    np.testing.assert_allclose(
+        tf.linalg.tridiagonal_solve(needs_pivot, [1.0, 2.0, 3.0]).numpy(), [0.0, 1.0, 2.0], atol=1e-6
+    )
+    singular = np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 0.0], [0.0, 1.0, 1.0]], np.float32)
+    assert np.isnan(tf.linalg.tridiagonal_solve(singular, [1.0, 2.0, 3.0]).numpy()).all()
+    with pytest.raises(ValueError, match="Unrecognized diagonals_format"):
+        tf.linalg.tridiagonal_solve(singular, [1.0, 2.0, 3.0], diagonals_format="band")
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.linalg.tridiagonal_matmul(tf.ones([3, 3], tf.float16), tf.ones([3, 1], tf.float16))

@@ -749,3 +749,196 @@ def expm(input: Any, name: str | None = None) -> Tensor:  # noqa: A002 - TF's na
             f"tf.linalg.expm does not support matrices of type {dtypes_lib.from_numpy(np.dtype(x._v.dtype))!r}"
         )
     return bind(_expm, _square_matrix("MatrixExponential", x))
+
+
+# -- tridiagonal matrices ----------------------------------------------------------------------------
+def _tridiagonal_matmul_impl(diagonals: Any, rhs: Any) -> Any:
+    # (compact format: superdiagonal, main diagonal, subdiagonal; the superdiagonal's last and the
+    # subdiagonal's first entry are not read)
+    sup, main, sub = diagonals[..., 0, :, None], diagonals[..., 1, :, None], diagonals[..., 2, :, None]
+    zero = jnp.zeros_like(rhs[..., :1, :])
+    above = jnp.concatenate([rhs[..., 1:, :], zero], axis=-2)
+    below = jnp.concatenate([zero, rhs[..., :-1, :]], axis=-2)
+    return sup * above + main * rhs + sub * below
+
+
+def _tridiagonal_dense(diagonals: Any) -> Any:
+    m = diagonals.shape[-1]
+    sup, main, sub = diagonals[..., 0, :], diagonals[..., 1, :], diagonals[..., 2, :]
+    eye = jnp.eye(m, dtype=diagonals.dtype)
+    upper, lower = jnp.eye(m, k=1, dtype=diagonals.dtype), jnp.eye(m, k=-1, dtype=diagonals.dtype)
+    return main[..., :, None] * eye + sup[..., :, None] * upper + sub[..., :, None] * lower
+
+
+def _tridiagonal_solve_impl(diagonals: Any, rhs: Any, *, partial_pivoting: bool) -> Any:
+    if not partial_pivoting:  # the Thomas algorithm, as TF's kernel without pivoting
+        return lax.linalg.tridiagonal_solve(diagonals[..., 2, :], diagonals[..., 1, :], diagonals[..., 0, :], rhs)
+    # Partial pivoting, as TF's kernel (LAPACK's gtsv): through the dense matrix's pivoted LU. A singular
+    # matrix gives NaN, as TF.
+    a = _tridiagonal_dense(diagonals)
+    lu, _, perm = lax.linalg.lu(a)
+    b = jnp.take_along_axis(rhs, perm[..., :, None], axis=-2)
+    y = lax.linalg.triangular_solve(lu, b, left_side=True, lower=True, unit_diagonal=True)
+    x = lax.linalg.triangular_solve(lu, y, left_side=True, lower=False)
+    singular = jnp.any(jnp.diagonal(lu, axis1=-2, axis2=-1) == 0, axis=-1)[..., None, None]
+    return jnp.where(singular, jnp.asarray(np.nan, x.dtype), x)
+
+
+_tridiagonal_matmul = Op("TridiagonalMatMul", _tridiagonal_matmul_impl, same_dtype=True)
+_tridiagonal_solve = Op("TridiagonalSolve", _tridiagonal_solve_impl, same_dtype=True)
+
+
+def _compact_diagonals(op_name: str, diagonals: Any, diagonals_format: str, pad_short: bool = True) -> Any:
+    """The ``[..., 3, M]`` compact form of ``diagonals`` given in any of TF's three formats."""
+    from tapejax._src.ops import diag_ops
+
+    if diagonals_format == "compact":
+        d = utils.as_tensor(diagonals, None, op_name)
+        s = utils.shape_of(d)
+        if len(s) < 2:
+            raise ValueError(f"Expected diagonals to have rank at least 2, got {len(s)}")
+        if s[-2] != 3:
+            raise ValueError(f"Expected 3 diagonals got {s[-2]}")
+        return d
+    if diagonals_format == "sequence":
+        if not isinstance(diagonals, (tuple, list)) or len(diagonals) != 3:
+            raise ValueError("Expected diagonals to be a sequence of length 3.")
+        sup, main, sub = utils.as_tensors_like(list(diagonals), op_name)
+        m = utils.shape_of(main)[-1]
+        if not (utils.shape_of(sup)[:-1] == utils.shape_of(main)[:-1] == utils.shape_of(sub)[:-1]):
+            raise ValueError(
+                "Tensors representing the three diagonals must have the same shape, except for the last dimension, "
+                f"got {utils.shape_of(sub)}, {utils.shape_of(main)}, {utils.shape_of(sup)}"
+            )
+
+        def padded(t: Any, what: str, before: int) -> Any:
+            n = utils.shape_of(t)[-1]
+            if n == m:
+                return t
+            if n == m - 1 and pad_short:  # (tridiagonal_solve pads, tridiagonal_matmul does not, as TF)
+                rank = len(utils.shape_of(t))
+                return shape_ops.pad(t, [[0, 0]] * (rank - 1) + [[before, 1 - before]])
+            raise ValueError(f"Expected {what} to be have length {m} or {m - 1}, got {n}.")
+
+        return shape_ops.stack([padded(sup, "superdiagonal", 0), main, padded(sub, "subdiagonal", 1)], axis=-2)
+    if diagonals_format == "matrix":
+        d = utils.as_tensor(diagonals, None, op_name)
+        s = utils.shape_of(d)
+        if len(s) >= 2 and s[-1] != s[-2]:
+            raise ValueError(f"Expected last two dimensions of diagonals to be same, got {s[-1]} and {s[-2]}")
+        return diag_ops.diag_part(d, k=(-1, 1), padding_value=0, align="LEFT_RIGHT")
+    raise ValueError(f"Unrecognized diagonals_format: {diagonals_format}")
+
+
+def _tridiagonal_dtype(op_name: str, *tensors: Any) -> None:
+    utils.check_same_dtype(op_name, list(tensors))
+    if tensors[0]._v.dtype not in (np.float32, np.float64, np.complex64, np.complex128):
+        raise utils.invalid_argument(
+            f"{op_name}: Value for attr 'T' of {utils.dtype_name(tensors[0])} is not in the list of allowed values: "
+            "double, float, complex64, complex128. Fix: tf.cast the inputs to tf.float32."
+        )
+
+
+def tridiagonal_matmul(diagonals: Any, rhs: Any, diagonals_format: str = "compact", name: str | None = None) -> Tensor:
+    """Product of (batched) tridiagonal matrices with ``rhs`` ``[..., M, N]`` (``tf.linalg.tridiagonal_matmul``).
+
+    Args:
+      diagonals: ``"compact"``: ``[..., 3, M]`` (superdiagonal, main diagonal, subdiagonal; the
+        superdiagonal's last and the subdiagonal's first entry are ignored); ``"sequence"``: a list of
+        those three ``[..., M]`` tensors; ``"matrix"``: the ``[..., M, M]`` matrix (only its three
+        diagonals are read).
+      rhs: ``[..., M, N]``, of the same dtype and batch shape.
+
+    Raises:
+      ValueError: for an unknown format or malformed diagonals.
+      InvalidArgumentError: if the shapes or dtypes do not fit.
+
+    >>> import tapejax as tf
+    >>> d = tf.constant([[1.0, 1.0, 0.0], [2.0, 2.0, 2.0], [0.0, 1.0, 1.0]])
+    >>> print(tf.linalg.tridiagonal_matmul(d, tf.ones([3, 1])))
+    tf.Tensor(
+    [[3.]
+     [4.]
+     [3.]], shape=(3, 1), dtype=float32)
+    """
+    op = "TridiagonalMatMul"
+    if diagonals_format == "sequence" and isinstance(diagonals, (tuple, list)) and len(diagonals) == 3:
+        lengths = [utils.shape_of(t)[-1:] for t in diagonals]
+        if len(set(lengths)) != 1:
+            raise utils.invalid_argument(f"{op}: the three diagonals must have the same length, got {lengths}.")
+    d = _compact_diagonals(op, diagonals, diagonals_format, pad_short=False)
+    r = utils.as_tensor(rhs, d._v.dtype, op)
+    _tridiagonal_dtype(op, d, r)
+    sd, sr = utils.shape_of(d), utils.shape_of(r)
+    if len(sr) != len(sd) or sr[:-2] != sd[:-2] or sr[-2] != sd[-1]:
+        raise utils.invalid_argument(
+            f"{op}: rhs must have shape [..., M, N] with the diagonals' batch shape and M = {sd[-1]}: diagonals "
+            f"{list(sd)} (compact form), rhs {list(sr)}."
+        )
+    return bind(_tridiagonal_matmul, d, r)
+
+
+def tridiagonal_solve(
+    diagonals: Any,
+    rhs: Any,
+    diagonals_format: str = "compact",
+    transpose_rhs: bool = False,
+    conjugate_rhs: bool = False,
+    name: str | None = None,
+    partial_pivoting: bool = True,
+    perturb_singular: bool = False,
+) -> Tensor:
+    """Solves (batched) tridiagonal systems ``A @ x = rhs`` (``tf.linalg.tridiagonal_solve``).
+
+    Args:
+      diagonals: ``A`` in one of the formats of ``tridiagonal_matmul``.
+      rhs: ``[..., M, K]``, or ``[..., M]`` for one right-hand side (then ``transpose_rhs`` is ignored).
+      transpose_rhs: ``rhs`` is given as ``[..., K, M]``.
+      conjugate_rhs: conjugate ``rhs`` first.
+      partial_pivoting: pivot rows, as LAPACK's gtsv; without it, the Thomas algorithm.
+
+    Returns:
+      ``x``, ``[..., M, K]`` (``[..., M]`` for a vector ``rhs``). A singular ``A`` gives NaN (inf/NaN
+      without pivoting), as TF.
+
+    Raises:
+      NotImplementedError: for ``perturb_singular=True``.
+
+    Differences from TensorFlow: with pivoting the system is solved through the dense matrix's LU
+    factorisation (the same pivots and values; O(M^3) work, where TF's kernel is O(M)).
+    ``perturb_singular`` is not supported.
+
+    >>> import tapejax as tf
+    >>> d = tf.constant([[1.0, 1.0, 0.0], [2.0, 2.0, 2.0], [0.0, 1.0, 1.0]])
+    >>> print(tf.linalg.tridiagonal_solve(d, tf.constant([3.0, 4.0, 3.0])))
+    tf.Tensor([1. 1. 1.], shape=(3,), dtype=float32)
+    """
+    if perturb_singular and not partial_pivoting:
+        raise ValueError("partial_pivoting must be True if perturb_singular is.")
+    if perturb_singular:
+        raise NotImplementedError("tridiagonal_solve: perturb_singular=True is not supported by tapejax.")
+    op = "TridiagonalSolve"
+    d = _compact_diagonals(op, diagonals, diagonals_format)
+    r = utils.as_tensor(rhs, d._v.dtype, op)
+    _tridiagonal_dtype(op, d, r)
+    sd, sr = utils.shape_of(d), utils.shape_of(r)
+    vector = len(sr) == len(sd) - 1
+    if len(sr) not in (len(sd), len(sd) - 1):
+        raise ValueError(f"Expected the rank of rhs to be {len(sd) - 1} or {len(sd)}, got {len(sr)}")
+    if sr[: len(sd) - 2] != sd[:-2]:
+        raise ValueError(f"Batch shapes {sd[:-2]} and {sr[: len(sd) - 2]} are incompatible")
+    if vector:
+        if conjugate_rhs:
+            r = math_ops.conj(r)
+        r = shape_ops.expand_dims(r, -1)
+    elif transpose_rhs:
+        r = matrix_transpose(r, conjugate=conjugate_rhs)
+    elif conjugate_rhs:
+        r = math_ops.conj(r)
+    if utils.shape_of(r)[-2] != sd[-1]:
+        raise ValueError(
+            "Expected number of left-hand sided and right-hand sides to be equal, got "
+            f"{sd[-1]} and {utils.shape_of(r)[-2]}"
+        )
+    x = bind(_tridiagonal_solve, d, r, partial_pivoting=bool(partial_pivoting))
+    return shape_ops.squeeze(x, -1) if vector else x
