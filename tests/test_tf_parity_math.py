@@ -150,3 +150,29 @@ def test_second_derivatives_match_tensorflow(name: str) -> None:
         assert (got is None) == (want is None)
         if want is not None:
             np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-5)
+
+
+def test_complex_gradients_match_tensorflows_conjugation() -> None:
+    """TF's MulNoNan, Xlogy & co., Cumprod and SegmentProd gradients do not conjugate (Mul's does)."""
+    z0 = np.array([1 + 2j, -3 + 0.5j, 2 - 1j], np.complex64)
+
+    def grads(m: Any) -> list[np.ndarray]:
+        z = m.constant(z0)
+        with m.GradientTape(persistent=True) as tape:
+            tape.watch(z)
+            ys = [
+                m.math.angle(z),
+                m.math.xlogy(z, z + 1),
+                m.math.xdivy(z, z + 1),
+                m.math.xlog1py(z, z),
+                m.math.multiply_no_nan(z, z),
+                m.math.divide_no_nan(z, z * 2),
+                m.math.cumprod(z, exclusive=True, reverse=True),
+                m.math.segment_prod(z, [0, 0, 1]),
+                m.math.reciprocal(z),
+                m.math.l2_normalize(z),
+            ]
+        return [tape.gradient(y, z).numpy() for y in ys]
+
+    for got, want in zip(grads(tj), grads(tf_real), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)

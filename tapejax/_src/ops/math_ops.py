@@ -852,9 +852,11 @@ def _mul_no_nan_jvp(primals: Any, tangents: Any) -> Any:
     tx, ty = tangents
     out = _mul_no_nan_impl(x, y)
     shape = out.shape
-    t_x = tx * y
+    # (TF's MulNoNan gradient does not conjugate, unlike Mul's: complex partials enter conjugated.)
+    cx, cy = (jnp.conj(x), jnp.conj(y)) if out.dtype.kind == "c" else (x, y)
+    t_x = tx * cy
     t_x = jnp.broadcast_to(jnp.where(y == 0, jnp.zeros_like(t_x), t_x), shape)
-    t_y = _zero_safe_scale_p.bind(jnp.broadcast_to(ty, shape), jnp.broadcast_to(x, shape))
+    t_y = _zero_safe_scale_p.bind(jnp.broadcast_to(ty, shape), jnp.broadcast_to(cx, shape))
     return out, t_x + t_y
 
 

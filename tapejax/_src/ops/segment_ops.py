@@ -80,6 +80,7 @@ def _segment_prod_jvp(num: int, primals: Any, tangents: Any) -> Any:
     safe_ids = jnp.clip(ids, 0, max(num - 1, 0))
     partial = jnp.where(is_zero, non_zero_prod[safe_ids], out[safe_ids] / non_zero)
     partial = jnp.where(num_zeros[safe_ids] > 1, jnp.zeros_like(partial), partial)
+    partial = jnp.conj(partial) if partial.dtype.kind == "c" else partial  # (TF's does not conjugate)
     return out, jax.ops.segment_sum(tangents[0] * partial, ids, num)
 
 
@@ -324,9 +325,13 @@ def _cumprod_jvp(axis: int, exclusive: bool, reverse: bool, primals: Any, tangen
     (x,) = primals
     out = _cumprod_core(x, axis, exclusive, reverse)
     zero = x == 0
-    ratio = tangents[0] / jnp.where(zero, jnp.ones_like(x), x)
+    safe_x = jnp.where(zero, jnp.ones_like(x), x)
+    prod = out
+    if x.dtype.kind == "c":  # (TF's gradient does not conjugate, unlike Mul's)
+        prod, safe_x = jnp.conj(out), jnp.conj(safe_x)
+    ratio = tangents[0] / safe_x
     ratio = jnp.where(zero, jnp.zeros_like(ratio), ratio)
-    return out, out * _scan(_cumsum_in_dtype, ratio, axis, exclusive, reverse, 0)
+    return out, prod * _scan(_cumsum_in_dtype, ratio, axis, exclusive, reverse, 0)
 
 
 def _cumprod_impl(x: Any, *, axis: int, exclusive: bool, reverse: bool) -> Any:

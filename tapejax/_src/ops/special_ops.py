@@ -47,22 +47,32 @@ def _xlog1py_impl(x: Any, y: Any) -> Any:
     return jnp.where(zero, jnp.zeros((), x.dtype), x * jnp.log1p(jnp.where(zero, jnp.zeros_like(y), y)))
 
 
+# TF's gradient functions for these do not conjugate (unlike Mul's): for complex inputs the
+# partials enter conjugated here, which gives TF's unconjugated gradients after the tape's convention.
+def _tf_partial(p: Any) -> Any:
+    """A partial derivative as TF's gradient functions that do not conjugate use it (see above)."""
+    return jnp.conj(p) if p.dtype.kind == "c" else p
+
+
 @_xlogy_impl.defjvp
 def _xlogy_jvp(primals: Any, tangents: Any) -> Any:
     x, y = primals
-    return _xlogy_impl(x, y), tangents[0] * _xlogy_impl(_nonzero(x), y) + tangents[1] * _xdivy_impl(x, y)
+    dx, dy = _tf_partial(_xlogy_impl(_nonzero(x), y)), _tf_partial(_xdivy_impl(x, y))
+    return _xlogy_impl(x, y), tangents[0] * dx + tangents[1] * dy
 
 
 @_xdivy_impl.defjvp
 def _xdivy_jvp(primals: Any, tangents: Any) -> Any:
     x, y = primals
-    return _xdivy_impl(x, y), tangents[0] * _xdivy_impl(_nonzero(x), y) + tangents[1] * _xdivy_impl(-x, y * y)
+    dx, dy = _tf_partial(_xdivy_impl(_nonzero(x), y)), _tf_partial(_xdivy_impl(-x, y * y))
+    return _xdivy_impl(x, y), tangents[0] * dx + tangents[1] * dy
 
 
 @_xlog1py_impl.defjvp
 def _xlog1py_jvp(primals: Any, tangents: Any) -> Any:
     x, y = primals
-    return _xlog1py_impl(x, y), tangents[0] * _xlog1py_impl(_nonzero(x), y) + tangents[1] * _xdivy_impl(x, y + 1)
+    dx, dy = _tf_partial(_xlog1py_impl(_nonzero(x), y)), _tf_partial(_xdivy_impl(x, y + 1))
+    return _xlog1py_impl(x, y), tangents[0] * dx + tangents[1] * dy
 
 
 # TF's registered gradients of the Bessel functions and Ndtri, as JVPs written with the same
