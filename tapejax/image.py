@@ -46,6 +46,13 @@ from tapejax._src.ops.image_random_ops import random_flip_left_right as random_f
 from tapejax._src.ops.image_random_ops import random_flip_up_down as random_flip_up_down
 from tapejax._src.ops.image_random_ops import random_hue as random_hue
 from tapejax._src.ops.image_random_ops import random_saturation as random_saturation
+from tapejax._src.ops.image_random_ops import stateless_random_brightness as stateless_random_brightness
+from tapejax._src.ops.image_random_ops import stateless_random_contrast as stateless_random_contrast
+from tapejax._src.ops.image_random_ops import stateless_random_crop as stateless_random_crop
+from tapejax._src.ops.image_random_ops import stateless_random_flip_left_right as stateless_random_flip_left_right
+from tapejax._src.ops.image_random_ops import stateless_random_flip_up_down as stateless_random_flip_up_down
+from tapejax._src.ops.image_random_ops import stateless_random_hue as stateless_random_hue
+from tapejax._src.ops.image_random_ops import stateless_random_saturation as stateless_random_saturation
 
 
 def __getattr__(name: str) -> _Any:

@@ -262,3 +262,23 @@ def test_non_max_suppression_matches_tf_examples() -> None:
         tf.image.non_max_suppression_padded(np.stack([_BOXES]), np.stack([_SCORES]), 5)
     with pytest.raises(tf.errors.InvalidArgumentError, match="incompatible shape"):
         tf.image.non_max_suppression(_BOXES, _SCORES[:3], 3)
+
+
+def test_stateless_random_ops_repeat_for_a_seed_and_keep_tf_checks() -> None:
+    img = _img((2, 6, 5, 3))
+    ops = [
+        lambda s: tf.image.stateless_random_flip_left_right(img, s),
+        lambda s: tf.image.stateless_random_flip_up_down(img[0], s),
+        lambda s: tf.image.stateless_random_brightness(img, 0.3, s),
+        lambda s: tf.image.stateless_random_contrast(img, 0.2, 1.8, s),
+        lambda s: tf.image.stateless_random_saturation(img, 0.2, 1.8, s),
+        lambda s: tf.image.stateless_random_hue(img, 0.3, s),
+        lambda s: tf.image.stateless_random_crop(img, [1, 3, 2, 3], s),
+    ]
+    for op in ops:
+        a, b = op([3, 4]).numpy(), op([3, 4]).numpy()
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)  # (fused or not: float rounding may differ)
+    changed = [not np.array_equal(ops[2]([i, 0]).numpy(), ops[2]([3, 4]).numpy()) for i in range(3)]
+    assert any(changed)
+    with pytest.raises(ValueError, match="upper must be > lower"):
+        tf.image.stateless_random_contrast(img, 1.0, 0.5, [1, 2])

@@ -53,7 +53,9 @@ NAMESPACES = {
         image_gradients non_max_suppression non_max_suppression_padded non_max_suppression_with_scores
         pad_to_bounding_box per_image_standardization psnr resize resize_with_crop_or_pad random_brightness random_contrast random_crop random_flip_left_right random_flip_up_down random_hue
         random_saturation resize_with_pad rgb_to_grayscale rgb_to_hsv rgb_to_yiq rgb_to_yuv rot90 sobel_edges ssim
-        ssim_multiscale total_variation transpose yiq_to_rgb yuv_to_rgb""",
+        ssim_multiscale stateless_random_brightness stateless_random_contrast stateless_random_crop
+        stateless_random_flip_left_right stateless_random_flip_up_down stateless_random_hue stateless_random_saturation
+        total_variation transpose yiq_to_rgb yuv_to_rgb""",
     "nest": "assert_same_structure flatten is_nested map_structure pack_sequence_as",
     "config": """LogicalDevice LogicalDeviceConfiguration PhysicalDevice experimental experimental_connect_to_cluster
         experimental_connect_to_host experimental_functions_run_eagerly experimental_run_functions_eagerly

@@ -1,7 +1,8 @@
-"""Random image augmentations (``tf.image.random_*``), drawn from tapejax's random state.
+"""Random image augmentations (``tf.image.random_*`` and ``stateless_random_*``).
 
 Each op draws its random numbers with ``tf.random.uniform`` (tapejax's global or seeded streams,
-:mod:`tapejax._src.ops.random_ops`) and applies the deterministic ``tf.image`` op, as TF writes
+:mod:`tapejax._src.ops.random_ops`), or ``tf.random.stateless_uniform`` for the stateless forms
+(a ``[2]`` seed), and applies the deterministic ``tf.image`` op, as TF writes
 them. The shapes, dtypes, ranges and argument checks are TF's.
 
 Differences from TensorFlow: the random numbers differ from TF's (JAX's generator), so a given seed
@@ -17,19 +18,36 @@ from jax import lax
 
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src.core import Op, bind
-from tapejax._src.ops import array_ops, image_color_ops, image_ops, math_ops, random_ops, shape_ops, utils
+from tapejax._src.ops import (
+    array_ops,
+    image_color_ops,
+    image_ops,
+    math_ops,
+    random_ops,
+    shape_ops,
+    stateless_random_ops,
+    utils,
+)
 from tapejax._src.tensor import Tensor
 
 
-def _random_flip(image: Any, axis_from_end: int, seed: Any, op_name: str) -> Tensor:
+def _uniform(shape: list[int], minval: Any, maxval: Any, seed: Any, stateless: bool, dtype: Any = None) -> Tensor:
+    """A ``tf.random.uniform`` draw, or ``tf.random.stateless_uniform`` with a ``[2]`` seed."""
+    d = dtypes_lib.float32 if dtype is None else dtype
+    if stateless:
+        return stateless_random_ops.stateless_uniform(shape, seed, minval, maxval, dtype=d)
+    return random_ops.uniform(shape, minval, maxval, dtype=d, seed=seed)
+
+
+def _random_flip(image: Any, axis_from_end: int, seed: Any, op_name: str, stateless: bool = False) -> Tensor:
     t, shape = image_ops._image(image, op_name)
     axis = len(shape) - axis_from_end
     flipped = shape_ops.reverse(t, [axis])
     if len(shape) == 3:
-        mirror = math_ops.less(random_ops.uniform([], 0, 1.0, seed=seed), 0.5)
+        mirror = math_ops.less(_uniform([], 0, 1.0, seed, stateless), 0.5)
         return math_ops.where(mirror, flipped, t)
     # TF's batch form: a 0/1 weight per image, flips * flipped + (1 - flips) * image.
-    flips = math_ops.round(array_ops.reshape(random_ops.uniform([shape[0]], 0, 1.0, seed=seed), [shape[0], 1, 1, 1]))
+    flips = math_ops.round(array_ops.reshape(_uniform([shape[0]], 0, 1.0, seed, stateless), [shape[0], 1, 1, 1]))
     flips = math_ops.cast(flips, dtypes_lib.as_dtype(t._v.dtype))
     return math_ops.add(math_ops.multiply(flips, flipped), math_ops.multiply(math_ops.subtract(1, flips), t))
 
@@ -58,10 +76,13 @@ def random_brightness(image: Any, max_delta: float, seed: Any = None) -> Tensor:
     Raises:
       ValueError: for a negative ``max_delta``.
     """
+    return _random_brightness(image, max_delta, seed, stateless=False)
+
+
+def _random_brightness(image: Any, max_delta: float, seed: Any, stateless: bool) -> Tensor:
     if max_delta < 0:
         raise ValueError("max_delta must be non-negative.")
-    delta = random_ops.uniform([], -max_delta, max_delta, seed=seed)
-    return image_ops.adjust_brightness(image, delta)
+    return image_ops.adjust_brightness(image, _uniform([], -max_delta, max_delta, seed, stateless))
 
 
 def _check_range(lower: float, upper: float) -> None:
@@ -78,9 +99,12 @@ def random_contrast(image: Any, lower: float, upper: float, seed: Any = None) ->
     Raises:
       ValueError: unless ``0 <= lower < upper``.
     """
+    return _random_contrast(image, lower, upper, seed, stateless=False)
+
+
+def _random_contrast(image: Any, lower: float, upper: float, seed: Any, stateless: bool) -> Tensor:
     _check_range(lower, upper)
-    factor = random_ops.uniform([], lower, upper, seed=seed)
-    return image_ops.adjust_contrast(image, factor)
+    return image_ops.adjust_contrast(image, _uniform([], lower, upper, seed, stateless))
 
 
 def random_saturation(image: Any, lower: float, upper: float, seed: Any = None) -> Tensor:
@@ -90,9 +114,12 @@ def random_saturation(image: Any, lower: float, upper: float, seed: Any = None) 
     Raises:
       ValueError: unless ``0 <= lower < upper``.
     """
+    return _random_saturation(image, lower, upper, seed, stateless=False)
+
+
+def _random_saturation(image: Any, lower: float, upper: float, seed: Any, stateless: bool) -> Tensor:
     _check_range(lower, upper)
-    factor = random_ops.uniform([], lower, upper, seed=seed)
-    return image_color_ops.adjust_saturation(image, factor)
+    return image_color_ops.adjust_saturation(image, _uniform([], lower, upper, seed, stateless))
 
 
 def random_hue(image: Any, max_delta: float, seed: Any = None) -> Tensor:
@@ -102,12 +129,15 @@ def random_hue(image: Any, max_delta: float, seed: Any = None) -> Tensor:
     Raises:
       ValueError: unless ``0 <= max_delta <= 0.5``.
     """
+    return _random_hue(image, max_delta, seed, stateless=False)
+
+
+def _random_hue(image: Any, max_delta: float, seed: Any, stateless: bool) -> Tensor:
     if max_delta > 0.5:
         raise ValueError("max_delta must be <= 0.5.")
     if max_delta < 0:
         raise ValueError("max_delta must be non-negative.")
-    delta = random_ops.uniform([], -max_delta, max_delta, seed=seed)
-    return image_color_ops.adjust_hue(image, delta)
+    return image_color_ops.adjust_hue(image, _uniform([], -max_delta, max_delta, seed, stateless))
 
 
 def _crop_impl(x: Any, offsets: Any, *, size: tuple[int, ...]) -> Any:
@@ -128,6 +158,10 @@ def random_crop(value: Any, size: Any, seed: Any = None, name: str | None = None
     >>> tf.image.random_crop(tf.zeros([5, 6, 3]), [2, 3, 3]).shape
     TensorShape([2, 3, 3])
     """
+    return _random_crop(value, size, seed, stateless=False)
+
+
+def _random_crop(value: Any, size: Any, seed: Any, stateless: bool) -> Tensor:
     t = utils.as_tensor(value, None, "random_crop")
     shape = utils.shape_of(t)
     dims = utils.static_ints(size, "size")
@@ -137,6 +171,50 @@ def random_crop(value: Any, size: Any, seed: Any = None, name: str | None = None
         )
     limit = np.asarray(shape, np.int64) - np.asarray(dims, np.int64) + 1
     # TF: a uniform integer over the dtype's range, modulo the number of valid offsets.
-    draws = random_ops.uniform([len(shape)], 0, np.iinfo(np.int32).max, dtype=dtypes_lib.int32, seed=seed)
+    draws = _uniform([len(shape)], 0, np.iinfo(np.int32).max, seed, stateless, dtypes_lib.int32)
     offsets = math_ops.mod(draws, limit.astype(np.int32))
     return bind(_crop, t, offsets, size=dims)
+
+
+# -- stateless forms: the same ops with the numbers drawn by tf.random.stateless_uniform ---------
+def stateless_random_flip_left_right(image: Any, seed: Any) -> Tensor:
+    """:func:`random_flip_left_right` determined by a ``[2]`` ``seed``
+    (``tf.image.stateless_random_flip_left_right``): the same seed gives the same flips.
+
+    >>> import tapejax as tf
+    >>> x = tf.reshape(tf.range(6.0), [2, 3, 1])
+    >>> a = tf.image.stateless_random_flip_left_right(x, seed=[1, 2])
+    >>> bool(tf.reduce_all(a == tf.image.stateless_random_flip_left_right(x, seed=[1, 2])))
+    True
+    """
+    return _random_flip(image, 2, seed, "stateless_random_flip_left_right", stateless=True)
+
+
+def stateless_random_flip_up_down(image: Any, seed: Any) -> Tensor:
+    """:func:`random_flip_up_down` determined by a ``[2]`` ``seed`` (``tf.image.stateless_random_flip_up_down``)."""
+    return _random_flip(image, 3, seed, "stateless_random_flip_up_down", stateless=True)
+
+
+def stateless_random_brightness(image: Any, max_delta: float, seed: Any) -> Tensor:
+    """:func:`random_brightness` determined by a ``[2]`` ``seed`` (``tf.image.stateless_random_brightness``)."""
+    return _random_brightness(image, max_delta, seed, stateless=True)
+
+
+def stateless_random_contrast(image: Any, lower: float, upper: float, seed: Any) -> Tensor:
+    """:func:`random_contrast` determined by a ``[2]`` ``seed`` (``tf.image.stateless_random_contrast``)."""
+    return _random_contrast(image, lower, upper, seed, stateless=True)
+
+
+def stateless_random_saturation(image: Any, lower: float, upper: float, seed: Any) -> Tensor:
+    """:func:`random_saturation` determined by a ``[2]`` ``seed`` (``tf.image.stateless_random_saturation``)."""
+    return _random_saturation(image, lower, upper, seed, stateless=True)
+
+
+def stateless_random_hue(image: Any, max_delta: float, seed: Any) -> Tensor:
+    """:func:`random_hue` determined by a ``[2]`` ``seed`` (``tf.image.stateless_random_hue``)."""
+    return _random_hue(image, max_delta, seed, stateless=True)
+
+
+def stateless_random_crop(value: Any, size: Any, seed: Any, name: str | None = None) -> Tensor:
+    """:func:`random_crop` determined by a ``[2]`` ``seed`` (``tf.image.stateless_random_crop``)."""
+    return _random_crop(value, size, seed, stateless=True)
