@@ -23,10 +23,12 @@ from tapejax._src.ops.math_ops import sigmoid as sigmoid
 from tapejax._src.ops.math_ops import softsign as softsign
 from tapejax._src.ops.math_ops import tanh as tanh
 from tapejax._src.ops.misc_ops import space_to_batch as space_to_batch
+from tapejax._src.ops.nn_ops import all_candidate_sampler as all_candidate_sampler
 from tapejax._src.ops.nn_ops import batch_norm_with_global_normalization as batch_norm_with_global_normalization
 from tapejax._src.ops.nn_ops import batch_normalization as batch_normalization
 from tapejax._src.ops.nn_ops import bias_add as bias_add
 from tapejax._src.ops.nn_ops import collapse_repeated as collapse_repeated
+from tapejax._src.ops.nn_ops import compute_accidental_hits as compute_accidental_hits
 from tapejax._src.ops.nn_ops import compute_average_loss as compute_average_loss
 from tapejax._src.ops.nn_ops import crelu as crelu
 from tapejax._src.ops.nn_ops import ctc_loss as ctc_loss

@@ -495,3 +495,20 @@ def test_collapse_repeated_and_ctc_unique_labels() -> None:
 def test_approx_top_k_and_space_to_batch_are_the_top_level_functions() -> None:
     assert tf.nn.approx_max_k is tf.math.approx_max_k and tf.nn.approx_min_k is tf.math.approx_min_k
     assert tf.nn.space_to_batch is tf.space_to_batch  # as TF
+
+
+def test_all_candidate_sampler_and_compute_accidental_hits() -> None:
+    true_classes = tf.constant([[1, 3], [0, 2]], tf.int64)
+    sampled, true_count, sampled_count = tf.nn.all_candidate_sampler(true_classes, 2, 4, True)
+    assert sampled.dtype == tf.int64 and true_count.shape == (2, 2) and sampled_count.dtype == tf.float32
+    np.testing.assert_array_equal(_np(sampled), [0, 1, 2, 3])
+    rows, ids, weights = tf.nn.compute_accidental_hits(true_classes, tf.constant([3, 0, 1, 3], tf.int64), 2)
+    np.testing.assert_array_equal(_np(rows), [0, 0, 1])  # TF 2.21: the last position of a repeated candidate
+    np.testing.assert_array_equal(_np(ids), [2, 3, 1])
+    assert rows.dtype == tf.int32 and ids.dtype == tf.int64
+    np.testing.assert_array_equal(_np(weights), [-np.finfo(np.float32).max] * 3)
+    assert tf.nn.compute_accidental_hits(true_classes, tf.constant([5, 6], tf.int64), 2)[0].shape == (0,)
+    with pytest.raises(InvalidArgumentError, match="int64"):
+        tf.nn.all_candidate_sampler(tf.constant([[1, 3]]), 2, 4, True)
+    with pytest.raises(InvalidArgumentError, match="num_true columns"):
+        tf.nn.compute_accidental_hits(true_classes, tf.constant([3], tf.int64), 3)

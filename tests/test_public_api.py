@@ -35,7 +35,7 @@ NAMESPACES = {
         weighted_cross_entropy_with_logits weighted_moments
         in_top_k l2_normalize softsign top_k zero_fraction ctc_loss batch_norm_with_global_normalization dilation2d
         erosion2d depthwise_conv2d_backprop_filter depthwise_conv2d_backprop_input approx_max_k approx_min_k
-        collapse_repeated ctc_unique_labels space_to_batch""",
+        collapse_repeated ctc_unique_labels space_to_batch all_candidate_sampler compute_accidental_hits""",
     "linalg": """adjoint band_part cholesky cholesky_solve cross det diag diag_part eig eigh eigvals eigvalsh einsum
         expm eye global_norm inv l2_normalize logdet lstsq lu lu_matrix_inverse lu_reconstruct lu_solve matmul matrix_rank
         matrix_transpose matvec norm normalize pinv qr set_diag slogdet solve svd tensor_diag tensor_diag_part tensordot

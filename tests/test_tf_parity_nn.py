@@ -204,3 +204,15 @@ def test_collapse_repeated_and_ctc_unique_labels_match_tf() -> None:
     for got, want in zip(tf.nn.ctc_unique_labels(labels), tf_real.nn.ctc_unique_labels(labels), strict=True):
         assert got.dtype.name == want.dtype.name
         np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_compute_accidental_hits_matches_tf() -> None:
+    true_classes = RNG.integers(0, 6, (5, 3)).astype(np.int64)
+    sampled = RNG.integers(0, 6, (7,)).astype(np.int64)
+    got, want = (
+        tf.nn.compute_accidental_hits(true_classes, sampled, 3),
+        tf_real.nn.compute_accidental_hits(true_classes, sampled, 3),
+    )
+    for g, w in zip(got, want, strict=True):
+        assert g.dtype.name == w.dtype.name
+        np.testing.assert_array_equal(g.numpy(), w.numpy())

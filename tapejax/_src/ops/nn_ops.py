@@ -1047,3 +1047,87 @@ def ctc_unique_labels(labels: Any, name: str | None = None) -> tuple[Tensor, Ten
             f"ctc_unique_labels: labels must be [batch, max_length], got {list(utils.shape_of(z))}"
         )
     return bind(_ctc_unique_labels, z)
+
+
+def _int64_classes(op_name: str, value: Any, what: str) -> Any:
+    t = utils.as_tensor(value, np.int64, op_name)
+    if t._v.dtype != np.int64:
+        raise utils.invalid_argument(
+            f"cannot compute {op_name} as {what} was expected to be a int64 tensor but is a {utils.dtype_name(t)} "
+            "tensor. Fix: tf.cast it to tf.int64."
+        )
+    return t
+
+
+def all_candidate_sampler(
+    true_classes: Any, num_true: int, num_sampled: int, unique: bool, seed: int | None = None, name: str | None = None
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Every class ``0 .. num_sampled - 1``, with expected counts of 1 (``tf.nn.all_candidate_sampler``; for tests).
+
+    Returns:
+      ``(sampled_candidates, true_expected_count, sampled_expected_count)``: int64 ``[num_sampled]``,
+      float32 ones ``[batch, num_true]`` and ``[num_sampled]``.
+
+    Raises:
+      InvalidArgumentError: if ``true_classes`` is not int64 or has not ``num_true`` columns.
+    """
+    from tapejax._src.ops import creation_ops
+
+    classes = _int64_classes("AllCandidateSampler", true_classes, "input #0(zero-based)")
+    shape = utils.shape_of(classes)
+    num_true, num_sampled = utils.static_int(num_true, "num_true"), utils.static_int(num_sampled, "num_sampled")
+    if len(shape) != 2 or shape[1] != num_true:
+        raise utils.invalid_argument(
+            f"AllCandidateSampler: true_classes must have num_true columns, expected: {shape[-1] if shape else 0} "
+            f"was: {num_true}"
+        )
+    return (
+        creation_ops.range(num_sampled, dtype=np.int64),
+        creation_ops.ones([shape[0], num_true], np.float32),
+        creation_ops.ones([num_sampled], np.float32),
+    )
+
+
+def compute_accidental_hits(
+    true_classes: Any, sampled_candidates: Any, num_true: int, seed: int | None = None, name: str | None = None
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Where a sampled candidate equals one of a row's true classes (``tf.nn.compute_accidental_hits``).
+
+    One hit per (row, true class) found among the candidates, at the candidate's last position, in
+    row order then true-class order, as TF's kernel.
+
+    Returns:
+      ``(indices, ids, weights)``: the rows (int32), the candidates' positions (int64) and
+      ``-float32 max`` weights (float32), one entry per hit.
+
+    Raises:
+      InvalidArgumentError: for non-int64 inputs or a column count other than ``num_true``.
+      TypeError: inside ``tf.function`` (the number of hits depends on the values).
+
+    >>> import tapejax as tf
+    >>> hits = tf.nn.compute_accidental_hits(tf.constant([[1, 3]], tf.int64), tf.constant([3, 0, 1], tf.int64), 2)
+    >>> print(hits[1])
+    tf.Tensor([2 0], shape=(2,), dtype=int64)
+    """
+    from tapejax._src.ops import array_ops
+
+    classes = _int64_classes("ComputeAccidentalHits", true_classes, "input #0(zero-based)")
+    sampled = _int64_classes("ComputeAccidentalHits", sampled_candidates, "input #1(zero-based)")
+    shape = utils.shape_of(classes)
+    num_true = utils.static_int(num_true, "num_true")
+    if len(shape) != 2 or shape[1] != num_true:
+        raise utils.invalid_argument(
+            f"ComputeAccidentalHits: true_classes must have num_true columns, expected: {num_true} was: "
+            f"{shape[-1] if shape else 0}"
+        )
+    true_values, sampled_values = utils.concrete(classes), utils.concrete(sampled)
+    if true_values is None or sampled_values is None:
+        raise TypeError(
+            "tf.nn.compute_accidental_hits: tapejax needs concrete values (the number of hits depends on them)."
+        )
+    position = {int(c): j for j, c in enumerate(sampled_values.reshape(-1))}  # the last position of each candidate
+    hits = [(i, position[int(c)]) for i, row in enumerate(true_values) for c in row if int(c) in position]
+    rows = np.array([i for i, _ in hits], np.int32)
+    ids = np.array([j for _, j in hits], np.int64)
+    weights = np.full(len(hits), -np.finfo(np.float32).max, np.float32)
+    return array_ops.constant(rows), array_ops.constant(ids), array_ops.constant(weights)
