@@ -29,7 +29,9 @@ from tapejax._src.ops.signal_ops import stft as stft
 from tapejax._src.ops.signal_ops import vorbis_window as vorbis_window
 from tapejax._src.ops.signal_spectral_ops import dct as dct
 from tapejax._src.ops.signal_spectral_ops import idct as idct
+from tapejax._src.ops.signal_spectral_ops import inverse_mdct as inverse_mdct
 from tapejax._src.ops.signal_spectral_ops import linear_to_mel_weight_matrix as linear_to_mel_weight_matrix
+from tapejax._src.ops.signal_spectral_ops import mdct as mdct
 from tapejax._src.ops.signal_spectral_ops import mfccs_from_log_mel_spectrograms as mfccs_from_log_mel_spectrograms
 
 

@@ -45,9 +45,9 @@ NAMESPACES = {
         stateless_normal stateless_parameterized_truncated_normal stateless_poisson stateless_truncated_normal
         stateless_uniform truncated_normal uniform experimental""",
     "signal": """dct fft fft2d fft3d fftshift frame hamming_window hann_window idct ifft ifft2d ifft3d ifftshift
-        inverse_stft inverse_stft_window_fn irfft irfft2d irfft3d kaiser_bessel_derived_window kaiser_window
-        linear_to_mel_weight_matrix mfccs_from_log_mel_spectrograms overlap_and_add rfft rfft2d rfft3d stft
-        vorbis_window""",
+        inverse_mdct inverse_stft inverse_stft_window_fn irfft irfft2d irfft3d kaiser_bessel_derived_window
+        kaiser_window linear_to_mel_weight_matrix mdct mfccs_from_log_mel_spectrograms overlap_and_add rfft rfft2d
+        rfft3d stft vorbis_window""",
     "image": """ResizeMethod adjust_brightness adjust_contrast adjust_gamma adjust_hue adjust_saturation central_crop
         convert_image_dtype crop_to_bounding_box extract_patches flip_left_right flip_up_down grayscale_to_rgb hsv_to_rgb
         image_gradients non_max_suppression non_max_suppression_padded non_max_suppression_with_scores

@@ -153,3 +153,21 @@ def test_mel_matrix_and_mfccs_match_tf_values() -> None:
     np.testing.assert_allclose(
         tf.signal.mfccs_from_log_mel_spectrograms(x).numpy(), tf.signal.dct(x).numpy() / np.sqrt(16.0), rtol=1e-6
     )
+
+
+def test_mdct_shapes_and_inverse_reconstructs_the_interior() -> None:
+    x = _x((2, 64))
+    m = tf.signal.mdct(x, 16)
+    assert m.shape == (2, 7, 8) and m.dtype == tf.float32
+    assert tf.signal.mdct(x, 16, pad_end=True).shape == (2, 8, 8)
+    y = tf.signal.inverse_mdct(m)
+    assert y.shape == (2, 64)
+    # Vorbis windows are power complementary: every sample covered by two frames comes back.
+    np.testing.assert_allclose(y.numpy()[:, 8:-8], x[:, 8:-8], rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(
+        tf.signal.inverse_mdct(tf.signal.mdct(x, 16, norm="ortho"), norm="ortho").numpy()[:, 8:-8],
+        x[:, 8:-8],
+        atol=1e-4,
+    )
+    with pytest.raises(ValueError, match="multiple of 4"):
+        tf.signal.mdct(x, 10)

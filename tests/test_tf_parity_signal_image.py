@@ -202,3 +202,13 @@ def test_non_max_suppression_matches_tf_on_random_boxes() -> None:
             strict=True,
         ):
             _same(got, want, 1e-5)
+
+
+@pytest.mark.parametrize("norm", [None, "ortho"])
+def test_mdct_and_inverse_mdct_match_tf(norm: Any) -> None:
+    for window in ("vorbis_window", None):
+        ours = None if window is None else getattr(tf.signal, window)
+        theirs = None if window is None else getattr(tf_real.signal, window)
+        _same(tf.signal.mdct(_SIG, 8, ours, True, norm), tf_real.signal.mdct(_SIG, 8, theirs, True, norm))
+        spectra = tf_real.signal.mdct(_SIG, 12, theirs, False, norm).numpy()
+        _same(tf.signal.inverse_mdct(spectra, ours, norm), tf_real.signal.inverse_mdct(spectra, theirs, norm))

@@ -16,7 +16,7 @@ import numpy as np
 
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src.core import Op, bind
-from tapejax._src.ops import utils
+from tapejax._src.ops import math_ops, signal_ops, utils
 from tapejax._src.tensor import Tensor
 
 
@@ -194,3 +194,80 @@ def mfccs_from_log_mel_spectrograms(log_mel_spectrograms: Any, name: str | None 
     if not shape or shape[-1] == 0:
         raise ValueError(f"num_mel_bins must be positive. Got: {shape[-1] if shape else 0}")
     return bind(_mfcc, t)
+
+
+# -- MDCT ---------------------------------------------------------------------------------------
+def _mdct_fold_impl(frames: Any) -> Any:
+    """TF's rearrangement of windowed frames [a, b, c, d] into [-c_r - d, a - b_r] (then a DCT-IV)."""
+    a, b, c, d = jnp.split(frames, 4, axis=-1)
+    return jnp.concatenate([-c[..., ::-1] - d, a - b[..., ::-1]], axis=-1)
+
+
+def _mdct_unfold_impl(x: Any) -> Any:
+    """The inverse's rearrangement of IDCT-IV halves [p, q] into [q, -q_r, -p_r, -p]."""
+    p, q = jnp.split(x, 2, axis=-1)
+    return jnp.concatenate([q, -q[..., ::-1], -p[..., ::-1], -p], axis=-1)
+
+
+_mdct_fold = Op("MdctFold", _mdct_fold_impl)
+_mdct_unfold = Op("MdctUnfold", _mdct_unfold_impl)
+
+
+def mdct(
+    signals: Any,
+    frame_length: Any,
+    window_fn: Any = signal_ops.vorbis_window,
+    pad_end: bool = False,
+    norm: Any = None,
+    name: str | None = None,
+) -> Tensor:
+    """Modified discrete cosine transform of ``[..., samples]`` signals (``tf.signal.mdct``):
+    frames of ``frame_length`` (a multiple of 4) with 50% overlap, windowed (``vorbis_window`` by
+    default; ``window_fn=None`` scales by ``1/sqrt(2)``), folded and DCT-IV transformed into
+    ``[..., frames, frame_length // 2]``.
+
+    Raises:
+      ValueError: if ``frame_length`` is not a multiple of 4.
+
+    >>> import tapejax as tf
+    >>> tf.signal.mdct(tf.zeros([16]), frame_length=8).shape
+    TensorShape([3, 4])
+    """
+    t = utils.as_tensor(signals, None, "mdct")
+    if not utils.shape_of(t):
+        raise ValueError(f"mdct: signals must have rank at least 1, got shape {list(utils.shape_of(t))}.")
+    length = utils.static_int(frame_length, "frame_length")
+    if length % 4 != 0:
+        raise ValueError("The frame length must be a multiple of 4.")
+    framed = signal_ops.frame(t, length, length // 2, pad_end=pad_end)
+    if window_fn is None:
+        framed = math_ops.multiply(framed, np.asarray(1.0 / np.sqrt(2), t._v.dtype))
+    else:
+        framed = math_ops.multiply(framed, window_fn(length, dtype=dtypes_lib.as_dtype(t._v.dtype)))
+    return dct(bind(_mdct_fold, framed), type=4, norm=norm)
+
+
+def inverse_mdct(
+    mdcts: Any, window_fn: Any = signal_ops.vorbis_window, norm: Any = None, name: str | None = None
+) -> Tensor:
+    """Inverse of :func:`mdct` (``tf.signal.inverse_mdct``): DCT-IV of ``[..., frames, half]``,
+    unfolded to frames of ``2 * half``, windowed and overlap-added (perfect reconstruction with a
+    power-complementary window such as the default ``vorbis_window``).
+    """
+    t = utils.as_tensor(mdcts, None, "inverse_mdct")
+    shape = utils.shape_of(t)
+    if len(shape) < 2:
+        raise ValueError(f"inverse_mdct: mdcts must have rank at least 2, got shape {list(shape)}.")
+    half = shape[-1]
+    if norm is None:
+        result = math_ops.multiply(dct(t, type=4), np.asarray(0.5 / half, t._v.dtype))
+    elif norm == "ortho":
+        result = dct(t, type=4, norm="ortho")
+    else:
+        raise ValueError(f"Unknown normalization. Expected None or 'ortho', got: {norm}")
+    frames = bind(_mdct_unfold, result)
+    if window_fn is None:
+        frames = math_ops.multiply(frames, np.asarray(1.0 / np.sqrt(2), t._v.dtype))
+    else:
+        frames = math_ops.multiply(frames, window_fn(2 * half, dtype=dtypes_lib.as_dtype(t._v.dtype)))
+    return signal_ops.overlap_and_add(frames, half)
