@@ -295,3 +295,21 @@ def test_tridiagonal_solve_pivots_and_gives_nan_when_singular() -> None:
         tf.linalg.tridiagonal_solve(singular, [1.0, 2.0, 3.0], diagonals_format="band")
     with pytest.raises(tf.errors.InvalidArgumentError):
         tf.linalg.tridiagonal_matmul(tf.ones([3, 3], tf.float16), tf.ones([3, 1], tf.float16))
+
+
+@pytest.mark.parametrize("lower", [True, False])
+def test_banded_triangular_solve_reads_left_right_aligned_bands(lower: bool) -> None:
+    m = np.array([[3.0, 0.0, 0.0], [1.0, 4.0, 0.0], [2.0, 5.0, 6.0]], np.float32)
+    a = m if lower else m.T
+    # lower: main diagonal first, then the subdiagonals padded on the left; upper: the superdiagonals
+    # padded on the right, main diagonal last
+    bands = (
+        [[3.0, 4.0, 6.0], [0.0, 1.0, 5.0], [0.0, 0.0, 2.0]]
+        if lower
+        else [[2.0, 0.0, 0.0], [1.0, 5.0, 0.0], [3.0, 4.0, 6.0]]
+    )
+    rhs = np.array([[1.0], [2.0], [3.0]], np.float32)
+    got = tf.linalg.banded_triangular_solve(bands, rhs, lower=lower)
+    np.testing.assert_allclose(got.numpy(), np.linalg.solve(a, rhs), rtol=1e-5)
+    got = tf.linalg.banded_triangular_solve(bands, rhs, lower=lower, adjoint=True)
+    np.testing.assert_allclose(got.numpy(), np.linalg.solve(a.T, rhs), rtol=1e-5)

@@ -36,10 +36,11 @@ NAMESPACES = {
         in_top_k l2_normalize softsign top_k zero_fraction ctc_loss batch_norm_with_global_normalization dilation2d
         erosion2d depthwise_conv2d_backprop_filter depthwise_conv2d_backprop_input approx_max_k approx_min_k
         collapse_repeated ctc_unique_labels space_to_batch all_candidate_sampler compute_accidental_hits""",
-    "linalg": """adjoint band_part cholesky cholesky_solve cross det diag diag_part eig eigh eigvals eigvalsh einsum
-        expm eye global_norm inv l2_normalize logdet lstsq lu lu_matrix_inverse lu_reconstruct lu_solve matmul matrix_rank
-        matrix_transpose matvec norm normalize pinv qr set_diag slogdet solve svd tensor_diag tensor_diag_part tensordot
-        trace transpose triangular_solve tridiagonal_matmul tridiagonal_solve""",
+    "linalg": """adjoint band_part banded_triangular_solve cholesky cholesky_solve cross det diag diag_part eig eigh
+        eigvals eigvalsh einsum expm eye global_norm inv l2_normalize logdet lstsq lu lu_matrix_inverse
+        lu_reconstruct lu_solve matmul matrix_rank matrix_transpose matvec norm normalize pinv qr set_diag slogdet
+        solve svd tensor_diag tensor_diag_part tensordot trace transpose triangular_solve tridiagonal_matmul
+        tridiagonal_solve""",
     "random": """Algorithm Generator categorical create_rng_state fold_in gamma get_global_generator normal poisson
         set_global_generator set_seed shuffle split stateless_binomial stateless_categorical stateless_gamma
         stateless_normal stateless_parameterized_truncated_normal stateless_poisson stateless_truncated_normal

@@ -942,3 +942,50 @@ def tridiagonal_solve(
         )
     x = bind(_tridiagonal_solve, d, r, partial_pivoting=bool(partial_pivoting))
     return shape_ops.squeeze(x, -1) if vector else x
+
+
+def banded_triangular_solve(
+    bands: Any, rhs: Any, lower: bool = True, adjoint: bool = False, name: str | None = None
+) -> Tensor:
+    """Solves ``A @ x = rhs`` for a (batched) banded triangular ``A`` given by its ``K`` bands
+    (``tf.linalg.banded_triangular_solve``).
+
+    Args:
+      bands: ``[..., K, M]``: with ``lower=True`` the main diagonal then the ``K - 1`` subdiagonals below
+        it (the main diagonal is the top row); with ``lower=False`` the ``K - 1``-th superdiagonal down to the
+        main diagonal (the bottom row). Stored with ``"LEFT_RIGHT"`` alignment, as ``tf.linalg.diag_part``'s:
+        superdiagonals padded on the right, subdiagonals on the left.
+      rhs: ``[..., M, N]``, of ``bands``' dtype; batch dimensions broadcast.
+      adjoint: solve ``adjoint(A) @ x = rhs``.
+
+    The gradient is TF's (the triangular solve's, read back on the bands).
+
+    Differences from TensorFlow: the banded matrix is solved densely (O(M^2) per right-hand side). For
+    ``K = 1`` TF's gradient for ``bands`` has shape ``[..., M]``; here it has ``bands``' shape (same values).
+
+    >>> import tapejax as tf
+    >>> bands = tf.constant([[2.0, 4.0], [0.0, 1.0]])  # main diagonal [2, 4], subdiagonal [1]
+    >>> print(tf.linalg.banded_triangular_solve(bands, tf.constant([[2.0], [5.0]])))
+    tf.Tensor(
+    [[1.]
+     [1.]], shape=(2, 1), dtype=float32)
+    """
+    from tapejax._src.ops import diag_ops
+
+    op = "BandedTriangularSolve"
+    b, r = utils.as_tensors_like([bands, rhs], op)
+    sb, sr = utils.shape_of(b), utils.shape_of(r)
+    if len(sb) < 2 or len(sr) < 2:
+        raise utils.invalid_argument(f"{op}: bands and rhs must have rank >= 2, got shapes {list(sb)} and {list(sr)}.")
+    k, m = sb[-2:]
+    if sr[-2] != m:
+        raise utils.invalid_argument(
+            f"{op}: bands and rhs must have the same number of rows: {list(sb)} vs. {list(sr)}"
+        )
+    if not 1 <= k <= m:
+        raise utils.invalid_argument(f"{op}: the number of bands must be in [1, {m}] for {m} rows, got {k}.")
+    ks = (-(k - 1), 0) if lower else (0, k - 1)
+    if k == 1:  # (a band of one diagonal: diag's input without the bands axis)
+        b = shape_ops.squeeze(b, -2)
+    dense = diag_ops.diag(b, k=ks, num_rows=m, num_cols=m, align="LEFT_RIGHT")
+    return triangular_solve(dense, r, lower=lower, adjoint=adjoint)
