@@ -626,3 +626,11 @@ def test_second_order_through_a_traced_loop_whose_carry_feeds_itself_is_a_value(
     np.testing.assert_allclose(_val(hv(loop)), [32.0, 48.0])
     np.testing.assert_allclose(_val(hv(tf.function(loop))), [32.0, 48.0])
     np.testing.assert_allclose(_val(tf.function(lambda: hv(loop))()), [32.0, 48.0])
+
+
+def test_relu_and_relu6_keep_the_sign_of_zero_and_nan_as_tf():
+    x = tf.constant([-0.0, 0.0, -1.0, 7.0, float("nan")])
+    np.testing.assert_array_equal(np.signbit(_val(tf.nn.relu(x))), [True, False, False, False, False])
+    np.testing.assert_array_equal(_val(tf.nn.relu(x)), [0.0, 0.0, 0.0, 7.0, np.nan])
+    np.testing.assert_array_equal(_val(tf.nn.relu6(x)), [0.0, 0.0, 0.0, 6.0, np.nan])
+    assert np.signbit(_val(tf.nn.relu6(x))[0])

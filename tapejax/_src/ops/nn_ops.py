@@ -30,7 +30,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 # and relu's stays zeros at every order (TF's zeros for the output flow on through relu).
 @jax.custom_jvp
 def _relu_impl(x: Any) -> Any:
-    return jnp.where(x > 0, x, jnp.zeros_like(x)) + utils.nans_of(x)
+    return jnp.where((x >= 0) | (x != x), x, jnp.zeros_like(x))  # (NaN stays NaN, relu(-0.0) is -0.0: TF's)
 
 
 @_relu_impl.defjvp
@@ -42,8 +42,8 @@ def _relu_jvp(primals: Any, tangents: Any) -> Any:
 
 @jax.custom_jvp
 def _relu6_impl(x: Any) -> Any:
-    inside = jnp.where(x > 0, x, jnp.zeros_like(x))
-    return jnp.where(x < 6, inside, jnp.full_like(x, 6)) + utils.nans_of(x)
+    inside = jnp.where((x >= 0) | (x != x), x, jnp.zeros_like(x))
+    return jnp.where((x < 6) | (x != x), inside, jnp.full_like(x, 6))
 
 
 @_relu6_impl.defjvp
