@@ -514,3 +514,21 @@ def test_python_ids_and_labels_are_read_on_the_host_inside_function() -> None:
     seg, counts, cm, perm = f(tf.constant(_D))
     assert seg.numpy().tolist() == [3.0, 7.0] and counts.numpy().tolist() == [0, 2, 0, 1]
     assert cm.numpy().tolist() == [[0, 1], [0, 1]] and perm.numpy().tolist() == [2, 0, 1]
+
+
+def test_special_functions_at_the_domain_edges_give_tfs_values() -> None:
+    nan, inf = np.nan, np.inf
+    a = tf.constant([0.0, -1.0, 0.0, inf, 1.0])
+    x = tf.constant([1.0, 0.0, 0.0, 2.0, 0.0])
+    np.testing.assert_array_equal(tf.math.igamma(a, x).numpy(), [nan, 0.0, 0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(tf.math.igammac(tf.constant([0.0, inf]), tf.constant([1.0, 2.0])).numpy(), [nan, 1.0])
+    zeta = tf.math.zeta(tf.constant([0.0, 2.0, inf, inf, inf, 1.0]), tf.constant([1.0, inf, 0.5, 1.0, 2.0, nan]))
+    np.testing.assert_array_equal(zeta.numpy(), [nan, 0.0, inf, 1.0, 0.0, inf])
+    betainc = tf.math.betainc(tf.constant([2.0, 0.0]), tf.constant([0.0, 1.0]), tf.constant([0.5, 0.0]))
+    np.testing.assert_array_equal(betainc.numpy(), [nan, nan])
+    # TF's zeta gradient in q, -x * zeta(x + 1, q), is finite at x == 1
+    (gq,) = _grads(lambda q: tf.math.zeta(tf.constant([1.0]), q), np.array([1.5], np.float32))
+    np.testing.assert_allclose(_np(gq), [-0.9348022], rtol=1e-5)
+    # for a > 0 the x == 0 rule leaves the gradient in x alone: TF's exp(-x + (a - 1) log x - lgamma(a)) is 0 at a == 2
+    _, gx = _grads(tf.math.igamma, np.array([2.0], np.float32), np.array([0.0], np.float32))
+    np.testing.assert_array_equal(_np(gx), [0.0])

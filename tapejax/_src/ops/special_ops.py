@@ -166,22 +166,53 @@ def _betainc_jvp(primals: Any, tangents: Any) -> Any:
 
 def _betainc_impl(a: Any, b: Any, x: Any) -> Any:
     a, b, x = jnp.broadcast_arrays(a, b, x)
-    return _betainc_core(a, b, x)
+    out = _betainc_core(a, b, x)
+    return jnp.where((a <= 0) | (b <= 0), _const_like(out, jnp.nan), out)  # (TF's NaN, where XLA's is 0)
+
+
+# TF's (Eigen's) values at the edges of the domains, where XLA's differ: constants selected by
+# ``where`` on the output, only where XLA's value differs (so gradients elsewhere are untouched).
+def _const_like(v: Any, c: float) -> Any:
+    return jnp.full_like(v, c)
+
+
+@jax.custom_jvp
+def _zeta_core(x: Any, q: Any) -> Any:
+    return jsp.zeta(x, q)
+
+
+@_zeta_core.defjvp
+def _zeta_jvp(primals: Any, tangents: Any) -> Any:
+    # TF's _ZetaGrad: -x * zeta(x + 1, q) for q (finite at x == 1, where JAX's rule gives NaN); x is
+    # nondiff (TF: None).
+    x, q = primals
+    return _zeta_core(x, q), tangents[1] * (-x * _zeta_core(x + 1, q))
 
 
 def _zeta_impl(x: Any, q: Any) -> Any:
     x, q = jnp.broadcast_arrays(x, q)
-    return jsp.zeta(x, q)  # (jax.scipy's carries the derivative in q; lax.zeta has none)
+    out = _zeta_core(x, q)
+    inf = jnp.inf
+    at_inf_x = jnp.where(q < 1, _const_like(out, inf), jnp.where(q == 1, _const_like(out, 1), _const_like(out, 0)))
+    out = jnp.where((q == inf) & (x > 1), _const_like(out, 0), out)
+    out = jnp.where(x == inf, at_inf_x, out)
+    out = jnp.where(((x < 1) | jnp.isnan(q)) & (x != 1), _const_like(out, jnp.nan), out)
+    return jnp.where((x == 1) & jnp.isnan(q), _const_like(out, jnp.inf), out)
 
 
 def _igamma_impl(a: Any, x: Any) -> Any:
     a, x = jnp.broadcast_arrays(a, x)
-    return lax.igamma(a, x)
+    out = lax.igamma(a, x)
+    out = jnp.where(a == 0, _const_like(out, jnp.nan), out)
+    out = jnp.where((a == jnp.inf) & (x > 0), _const_like(out, 0), out)
+    return jnp.where((x == 0) & ~(a > 0), _const_like(out, 0), out)  # (for a > 0 it is 0 with its gradient)
 
 
 def _igammac_impl(a: Any, x: Any) -> Any:
     a, x = jnp.broadcast_arrays(a, x)
-    return lax.igammac(a, x)
+    out = lax.igammac(a, x)
+    out = jnp.where((a == jnp.inf) & (x > 0) & jnp.isfinite(x), _const_like(out, 1), out)
+    return jnp.where(a == 0, _const_like(out, jnp.nan), out)
 
 
 def _polygamma_impl(n: Any, x: Any) -> Any:
@@ -277,6 +308,9 @@ def polygamma(a: Any, x: Any, name: str | None = None) -> Tensor:
     """The ``a``-th derivative of :func:`digamma` (``tf.math.polygamma``); NaN for a non-integer ``a``.
 
     As TF, ``a`` gets a ``None`` gradient.
+
+    Differences from TensorFlow: at infinite arguments the values are XLA's (TF gives 0 for
+    ``polygamma(1, inf)`` and NaN for ``polygamma(40, inf)``; here NaN for both).
     """
     return _nary(_polygamma, a, x)
 
