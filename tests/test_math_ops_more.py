@@ -532,3 +532,10 @@ def test_special_functions_at_the_domain_edges_give_tfs_values() -> None:
     # for a > 0 the x == 0 rule leaves the gradient in x alone: TF's exp(-x + (a - 1) log x - lgamma(a)) is 0 at a == 2
     _, gx = _grads(tf.math.igamma, np.array([2.0], np.float32), np.array([0.0], np.float32))
     np.testing.assert_array_equal(_np(gx), [0.0])
+
+
+def test_acosh_and_softsign_gradients_at_the_edges_are_tfs() -> None:
+    (g,) = _grads(tf.math.acosh, np.array([-2.5, 2.0], np.float32))
+    assert np.isnan(_np(g)[0]) and np.isclose(_np(g)[1], 1 / np.sqrt(3))  # TF: g / sinh(acosh(x))
+    (g,) = _grads(tf.math.softsign, np.array([-np.inf, 0.0, np.inf], np.float32))
+    np.testing.assert_array_equal(_np(g), [0.0, 1.0, 0.0])  # TF: g / (1 + |x|) ** 2

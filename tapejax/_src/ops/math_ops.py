@@ -873,6 +873,26 @@ def _nextafter_jvp(primals: Any, tangents: Any) -> Any:
     return out, t1 + connected_zero(jnp.broadcast_to(tangents[1], out.shape))
 
 
+@jax.custom_jvp
+def _acosh_impl(x: Any) -> Any:
+    return jnp.arccosh(x)
+
+
+# TF's AcoshGrad is g / sinh(y): NaN below 1, where acosh is (JAX's 1 / sqrt(x**2 - 1) is finite there).
+_acosh_impl.defjvp(lambda primals, tangents: (y := _acosh_impl(primals[0]), tangents[0] / jnp.sinh(y)))
+
+
+@jax.custom_jvp
+def _softsign_impl(x: Any) -> Any:
+    return jax.nn.soft_sign(x)
+
+
+# TF's SoftsignGrad is g / (1 + |x|)**2: 0 at +-inf (JAX's quotient rule gives inf - inf there).
+_softsign_impl.defjvp(
+    lambda primals, tangents: (_softsign_impl(primals[0]), tangents[0] / jnp.square(1 + jnp.abs(primals[0])))
+)
+
+
 def _truncatediv_impl(x: Any, y: Any) -> Any:
     if x.dtype.kind in "iu":
         x, y = jnp.broadcast_arrays(x, y)
@@ -919,7 +939,7 @@ def _bitcast_impl(x: Any, *, dtype: np.dtype) -> Any:
 
 
 _acos = Op("Acos", jnp.arccos)
-_acosh = Op("Acosh", jnp.arccosh)
+_acosh = Op("Acosh", _acosh_impl)
 _asin = Op("Asin", jnp.arcsin)
 _asinh = Op("Asinh", jnp.arcsinh)
 _atan = Op("Atan", jnp.arctan)
@@ -937,7 +957,7 @@ _truncatemod = Op("TruncateMod", _truncatemod_impl, same_dtype=True, differentia
 _angle = Op("Angle", jnp.angle)
 _angle_real = Op("Angle", _angle_real_impl, differentiable=False)  # TF: where(x < 0, pi, 0)
 _log_sigmoid = Op("LogSigmoid", jax.nn.log_sigmoid)  # -softplus(-x), as TF
-_softsign = Op("Softsign", jax.nn.soft_sign)
+_softsign = Op("Softsign", _softsign_impl)
 _complex = Op("Complex", lax.complex, same_dtype=True)
 _saturate_cast = Op("SaturateCast", _saturate_cast_impl)
 _saturate_cast_nondiff = Op("SaturateCast", _saturate_cast_impl, differentiable=False)
