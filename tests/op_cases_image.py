@@ -9,7 +9,7 @@ import jax.numpy as jnp
 from op_case import Case
 
 import tapejax as tf
-from tapejax._src.ops import image_color_ops, image_metrics_ops, image_ops
+from tapejax._src.ops import image_color_ops, image_crop_ops, image_metrics_ops, image_ops
 
 _METHODS = ("bilinear", "nearest", "bicubic", "area", "lanczos3")
 
@@ -89,6 +89,28 @@ CASES = [
         ((1, 6, 7, 2), (1, 6, 7, 2)),
         "pos",
         numeric_order=0,
+    ),
+    # Boxes kept inside the image (0.5..2 scaled by 0.4): no sample on a pixel edge or the border.
+    Case(
+        "image_crop_and_resize",
+        lambda img, b: tf.concat(
+            [
+                tf.reshape(tf.image.crop_and_resize(img, b * 0.4, [0, 1], [3, 2], method=m), [-1])
+                for m in ("bilinear", "nearest")
+            ],
+            0,
+        ),
+        lambda img, b: jnp.concatenate(
+            [
+                image_crop_ops._crop_and_resize_impl(
+                    img, b * 0.4, jnp.array([0, 1]), jnp.float32(0), crop=(3, 2), method=m
+                ).reshape(-1)
+                for m in ("bilinear", "nearest")
+            ]
+        ),
+        ((2, 4, 5, 2), (2, 4)),
+        "pos",
+        numeric_order=0,  # computed in float32 (TF's kernel); checked against jax.grad and TF's
     ),
     # A crop of the full size has one possible offset: a deterministic check of the crop's gradient.
     Case("image_random_crop", lambda x: tf.image.random_crop(x, [2, 3]) * x, lambda x: x * x, ((2, 3),)),

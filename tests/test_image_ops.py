@@ -282,3 +282,22 @@ def test_stateless_random_ops_repeat_for_a_seed_and_keep_tf_checks() -> None:
     assert any(changed)
     with pytest.raises(ValueError, match="upper must be > lower"):
         tf.image.stateless_random_contrast(img, 1.0, 0.5, [1, 2])
+
+
+def test_crop_and_resize_samples_as_tf() -> None:
+    img = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
+    full = tf.image.crop_and_resize(img, [[0.0, 0.0, 1.0, 1.0]], [0], [4, 4])
+    np.testing.assert_allclose(full.numpy(), img)
+    # A flipped box, a one-row crop at the box centre, and extrapolation outside the image.
+    flipped = tf.image.crop_and_resize(img, [[1.0, 1.0, 0.0, 0.0]], [0], [2, 2]).numpy()[0, ..., 0]
+    assert flipped.tolist() == [[15.0, 12.0], [3.0, 0.0]]
+    center = tf.image.crop_and_resize(img, [[0.0, 0.0, 1.0, 1.0]], [0], [1, 1]).numpy()
+    np.testing.assert_allclose(center, [[[[7.5]]]])
+    outside = tf.image.crop_and_resize(img, [[-1.0, 0.0, 0.0, 1.0]], [0], [2, 2], extrapolation_value=-1.0)
+    assert outside.numpy()[0, ..., 0].tolist() == [[-1.0, -1.0], [0.0, 3.0]]
+    near = tf.image.crop_and_resize(img.astype(np.uint8), [[0.0, 0.0, 0.5, 0.5]], [0], [2, 2], "nearest")
+    assert near.dtype == tf.float32 and near.numpy()[0, ..., 0].tolist() == [[0.0, 2.0], [8.0, 10.0]]
+    with pytest.raises(tf.errors.InvalidArgumentError, match="outside"):
+        tf.image.crop_and_resize(img, [[0.0, 0.0, 1.0, 1.0]], [1], [2, 2])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="positive"):
+        tf.image.crop_and_resize(img, [[0.0, 0.0, 1.0, 1.0]], [0], [0, 2])

@@ -212,3 +212,26 @@ def test_mdct_and_inverse_mdct_match_tf(norm: Any) -> None:
         _same(tf.signal.mdct(_SIG, 8, ours, True, norm), tf_real.signal.mdct(_SIG, 8, theirs, True, norm))
         spectra = tf_real.signal.mdct(_SIG, 12, theirs, False, norm).numpy()
         _same(tf.signal.inverse_mdct(spectra, ours, norm), tf_real.signal.inverse_mdct(spectra, theirs, norm))
+
+
+@pytest.mark.parametrize("method", ["bilinear", "nearest"])
+def test_crop_and_resize_values_and_gradients_match_tf(method: str) -> None:
+    boxes = _RNG.uniform(-0.3, 1.3, (6, 4)).astype(np.float32)
+    boxes[1] = [0.8, 0.9, 0.1, 0.2]
+    ind = np.array([0, 1, 0, 1, 0, 1], np.int32)
+    for size in ([3, 4], [1, 5]):
+        _same(
+            tf.image.crop_and_resize(_IMG, boxes, ind, size, method, -1.0),
+            tf_real.image.crop_and_resize(_IMG, boxes, ind, size, method, -1.0),
+        )
+    ct = _RNG.normal(size=(6, 3, 4, 3)).astype(np.float32)
+    img_tf, boxes_tf = tf_real.constant(_IMG), tf_real.constant(boxes)
+    img, b = tf.constant(_IMG), tf.constant(boxes)
+    with tf_real.GradientTape() as g_tf:
+        g_tf.watch([img_tf, boxes_tf])
+        y_tf = tf_real.reduce_sum(tf_real.image.crop_and_resize(img_tf, boxes_tf, ind, [3, 4], method) * ct)
+    with tf.GradientTape() as g:
+        g.watch([img, b])
+        y = tf.reduce_sum(tf.image.crop_and_resize(img, b, ind, [3, 4], method) * ct)
+    for got, want in zip(g.gradient(y, [img, b]), g_tf.gradient(y_tf, [img_tf, boxes_tf]), strict=True):
+        _same(got, want, 1e-3)
