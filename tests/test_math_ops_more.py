@@ -306,6 +306,8 @@ def test_segment_gradients_split_ties_and_handle_zeros_as_tf() -> None:
     np.testing.assert_array_equal(_np(g), [2.0, 2.0, 0.0, 15.0, 0.0, 0.0, 0.0])
     (g,) = _grads(lambda x: tf.math.unsorted_segment_max(x, ids, 4), d)
     np.testing.assert_array_equal(_np(g), [0.5, 0.5, 0.0, 0.0, 1.0, 0.5, 0.5])
+    (g,) = _grads(lambda x: tf.math.segment_max(x, [0, 0, 1]), np.array([-np.inf, -np.inf, 1.0], np.float32))
+    np.testing.assert_array_equal(_np(g), [0.5, 0.5, 1.0])  # (the -inf a max starts from is not a tie)
     (g,) = _grads(lambda x: tf.math.unsorted_segment_sum(x, [0, -1], 2), np.array([1.0, 2.0], np.float32))
     np.testing.assert_array_equal(_np(g), [1.0, 0.0])
 

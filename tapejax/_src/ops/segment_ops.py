@@ -54,10 +54,27 @@ def _segment_mean_impl(data: Any, ids: Any, *, num: int, sqrt_n: bool = False) -
     return jnp.where(n == 0, jnp.zeros_like(q), q)
 
 
+@functools.partial(jax.custom_jvp, nondiff_argnums=(2, 3))
+def _extremum_core(data: Any, ids: Any, num: int, is_max: bool) -> Any:
+    return (jax.ops.segment_max if is_max else jax.ops.segment_min)(data, ids, num)
+
+
+@_extremum_core.defjvp
+def _extremum_jvp(num: int, is_max: bool, primals: Any, tangents: Any) -> Any:
+    # TF's _SegmentMinOrMaxGrad: the gradient is split evenly among the elements equal to their
+    # segment's result (JAX's scatter-max rule also counts the -inf it starts from as a tie).
+    data, ids = primals
+    out = _extremum_core(data, ids, num, is_max)
+    valid = ((ids >= 0) & (ids < num)).reshape(ids.shape + (1,) * (data.ndim - 1))
+    is_selected = (data == out[jnp.clip(ids, 0, max(num - 1, 0))]) & valid
+    count = jax.ops.segment_sum(is_selected.astype(data.dtype), ids, num)
+    total = jax.ops.segment_sum(jnp.where(is_selected, tangents[0], jnp.zeros_like(tangents[0])), ids, num)
+    return out, total / jnp.where(count == 0, jnp.ones_like(count), count)
+
+
 def _segment_extremum_impl(data: Any, ids: Any, *, num: int, is_max: bool, empty: Any) -> Any:
-    # JAX's scatter-max derivative splits the gradient evenly among ties, as TF's _SegmentMinOrMaxGrad.
     data, ids = _flat_ids(data, ids)
-    out = (jax.ops.segment_max if is_max else jax.ops.segment_min)(data, ids, num)
+    out = _extremum_core(data, ids, num, is_max)
     n = _expand(_counts(ids, num, np.int32), out.ndim)
     return jnp.where(n == 0, jnp.asarray(empty, out.dtype), out)
 
