@@ -14,6 +14,7 @@ from tapejax._src.ops.image_color_ops import rgb_to_yuv as rgb_to_yuv
 from tapejax._src.ops.image_color_ops import yiq_to_rgb as yiq_to_rgb
 from tapejax._src.ops.image_color_ops import yuv_to_rgb as yuv_to_rgb
 from tapejax._src.ops.image_crop_ops import crop_and_resize as crop_and_resize
+from tapejax._src.ops.image_draw_ops import draw_bounding_boxes as draw_bounding_boxes
 from tapejax._src.ops.image_metrics_ops import image_gradients as image_gradients
 from tapejax._src.ops.image_metrics_ops import psnr as psnr
 from tapejax._src.ops.image_metrics_ops import sobel_edges as sobel_edges

@@ -301,3 +301,27 @@ def test_crop_and_resize_samples_as_tf() -> None:
         tf.image.crop_and_resize(img, [[0.0, 0.0, 1.0, 1.0]], [1], [2, 2])
     with pytest.raises(tf.errors.InvalidArgumentError, match="positive"):
         tf.image.crop_and_resize(img, [[0.0, 0.0, 1.0, 1.0]], [0], [0, 2])
+
+
+def test_draw_bounding_boxes_draws_outlines_in_order_as_tf() -> None:
+    img = np.zeros((1, 5, 6, 3), np.float32)
+    boxes = np.array([[[0.1, 0.2, 0.8, 0.9], [-0.5, -0.5, 0.5, 0.5], [0.6, 0.6, 1.5, 1.5]]], np.float32)
+    colors = np.array([[1, 0, 0, 1], [0, 1, 0, 1]], np.float32)
+    out = tf.image.draw_bounding_boxes(img, boxes, colors).numpy()
+    # TF 2.21's output: boxes clipped at the image, the green box drawn over the red one.
+    assert out[0, ..., 0].tolist() == [
+        [0, 1, 0, 1, 1, 0],
+        [0, 1, 0, 0, 1, 0],
+        [0, 0, 0, 1, 1, 1],
+        [0, 1, 1, 1, 1, 0],
+        [0, 0, 0, 1, 0, 0],
+    ]
+    assert out[0, ..., 1].tolist() == [[0, 0, 1, 0, 0, 0], [0, 0, 1, 0, 0, 0], [1, 1, 1, 0, 0, 0], [0] * 6, [0] * 6]
+    assert tf.image.draw_bounding_boxes(img[..., :1], boxes, None).shape == (1, 5, 6, 1)
+    x = tf.constant(img)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.reduce_sum(tf.image.draw_bounding_boxes(x, boxes, colors))
+    assert tape.gradient(y, x) is None
+    with pytest.raises(tf.errors.InvalidArgumentError, match="rank of the images"):
+        tf.image.draw_bounding_boxes(img[0], boxes, colors)

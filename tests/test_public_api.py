@@ -50,7 +50,7 @@ NAMESPACES = {
         kaiser_window linear_to_mel_weight_matrix mdct mfccs_from_log_mel_spectrograms overlap_and_add rfft rfft2d
         rfft3d stft vorbis_window""",
     "image": """ResizeMethod adjust_brightness adjust_contrast adjust_gamma adjust_hue adjust_saturation central_crop
-        convert_image_dtype crop_and_resize crop_to_bounding_box extract_patches flip_left_right flip_up_down grayscale_to_rgb hsv_to_rgb
+        convert_image_dtype crop_and_resize crop_to_bounding_box draw_bounding_boxes extract_patches flip_left_right flip_up_down grayscale_to_rgb hsv_to_rgb
         image_gradients non_max_suppression non_max_suppression_padded non_max_suppression_with_scores
         pad_to_bounding_box per_image_standardization psnr resize resize_with_crop_or_pad random_brightness random_contrast random_crop random_flip_left_right random_flip_up_down random_hue
         random_saturation resize_with_pad rgb_to_grayscale rgb_to_hsv rgb_to_yiq rgb_to_yuv rot90 sobel_edges ssim

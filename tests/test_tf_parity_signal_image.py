@@ -235,3 +235,15 @@ def test_crop_and_resize_values_and_gradients_match_tf(method: str) -> None:
         y = tf.reduce_sum(tf.image.crop_and_resize(img, b, ind, [3, 4], method) * ct)
     for got, want in zip(g.gradient(y, [img, b]), g_tf.gradient(y_tf, [img_tf, boxes_tf]), strict=True):
         _same(got, want, 1e-3)
+
+
+def test_draw_bounding_boxes_matches_tf_on_random_boxes() -> None:
+    rng = np.random.default_rng(4)
+    for trial in range(9):
+        depth = (1, 3, 4)[trial % 3]
+        img = rng.uniform(0, 1, (2, int(rng.integers(2, 9)), int(rng.integers(2, 9)), depth)).astype(np.float32)
+        boxes = rng.uniform(-0.5, 1.5, (2, int(rng.integers(1, 6)), 4)).astype(np.float32)
+        colors = rng.uniform(0, 1, (int(rng.integers(1, 4)), 4)).astype(np.float32) if trial % 4 else None
+        _same(
+            tf.image.draw_bounding_boxes(img, boxes, colors), tf_real.image.draw_bounding_boxes(img, boxes, colors), 0
+        )
