@@ -634,3 +634,10 @@ def test_relu_and_relu6_keep_the_sign_of_zero_and_nan_as_tf():
     np.testing.assert_array_equal(_val(tf.nn.relu(x)), [0.0, 0.0, 0.0, 7.0, np.nan])
     np.testing.assert_array_equal(_val(tf.nn.relu6(x)), [0.0, 0.0, 0.0, 6.0, np.nan])
     assert np.signbit(_val(tf.nn.relu6(x))[0])
+
+
+def test_cholesky_of_complex_hermitian_reads_the_lower_triangle_conjugated():
+    a = np.array([[4, 1 - 2j, 0.5j], [1 + 2j, 6, 1], [-0.5j, 1, 3]], np.complex128)
+    a_low = np.tril(a) + np.triu(np.full((3, 3), 99 + 7j), 1)  # TF reads only the lower triangle
+    got = _val(tf.linalg.cholesky(tf.constant(a_low)))
+    np.testing.assert_allclose(got, np.linalg.cholesky(a), rtol=1e-12)  # (was 0.88 off: no conjugate)

@@ -158,7 +158,7 @@ _solve = Op("MatrixSolve", _solve_impl, same_dtype=True)
 def _cholesky_impl(x: Any) -> Any:
     # TF reads only the lower triangle (jnp.linalg.cholesky averages x with its transpose); the
     # gradient is TF's symmetric one, as JAX's (the value's change passes it straight through).
-    sym = jnp.tril(x) + jnp.swapaxes(jnp.tril(x, -1), -1, -2)
+    sym = jnp.tril(x) + jnp.conj(jnp.swapaxes(jnp.tril(x, -1), -1, -2))  # (Hermitian: conjugate mirror)
     return jnp.linalg.cholesky(x + lax.stop_gradient(sym - x))
 
 
