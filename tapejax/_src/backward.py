@@ -231,16 +231,20 @@ def segmented_gradient(
 def _input_cts(op: Op, params_key: tuple[Any, ...], diff: tuple[int, ...], primals: Any, out_cts: Any) -> Any:
     """The cotangents of inputs ``diff`` of ``op`` at ``primals``, from its outputs' (None: zero)."""
     params = dict(params_key)
+    # Only the outputs that carry a cotangent are differentiated: a zero cotangent times another
+    # output's infinite derivative would be NaN (f(x) = [log(x), 2x] at 0: d sum(2x)/dx is 2, as TF).
+    keep = [k for k, c in enumerate(out_cts) if c is not None]
 
     def f(*d: Any) -> Any:
         p = list(primals)
         for j, x in zip(diff, d, strict=True):
             p[j] = x
-        return op.impl(*p, **params)
+        out = op.impl(*p, **params)
+        return tuple(out[k] for k in keep) if op.multiple_results else out
 
-    out, vjp = jax.vjp(f, *[primals[j] for j in diff])
+    _, vjp = jax.vjp(f, *[primals[j] for j in diff])
     if op.multiple_results:
-        return vjp(tuple(jnp.zeros_like(o) if c is None else c for c, o in zip(out_cts, out, strict=True)))
+        return vjp(tuple(out_cts[k] for k in keep))
     return vjp(out_cts[0])
 
 

@@ -250,6 +250,9 @@ class Function:
     convert it to ``tf.cond`` / ``tf.while_loop``: write those instead. An op's static shape error is
     an ``InvalidArgumentError`` that is also a ``ValueError`` (TF: a plain ``ValueError``), and a dtype
     mismatch is the same class (TF: ``TypeError``). Creating Variables inside is not supported.
+    Under a tape, only the outputs a gradient flows from are differentiated: for ``f(x) = [log(x), 2 * x]``
+    the gradient of the second output at ``x = 0`` is 2, where TF 2.21 gives NaN (zero upstream times
+    the first output's infinite derivative).
     """
 
     def __init__(
