@@ -197,9 +197,15 @@ _W0 = np.array([[0.5], [-1.0]])
 
 @pytest.mark.parametrize(
     ("inner_auto", "inner_watch_w", "outer_auto", "outer_watch", "persistent", "x_is_variable"),
-    list(itertools.product([True, False], [True, False], [True, False], ["none", "w", "x", "both"], [True, False], [True, False])),
+    list(
+        itertools.product(
+            [True, False], [True, False], [True, False], ["none", "w", "x", "both"], [True, False], [True, False]
+        )
+    ),
 )
-def test_nested_tapes_every_watch_mix_matches_jax(inner_auto, inner_watch_w, outer_auto, outer_watch, persistent, x_is_variable):
+def test_nested_tapes_every_watch_mix_matches_jax(
+    inner_auto, inner_watch_w, outer_auto, outer_watch, persistent, x_is_variable
+):
     x = tf.Variable(_X0, name="x") if x_is_variable else tf.constant(_X0)
     w = tf.Variable(_W0, name="w")
     with tf.GradientTape(persistent=persistent, watch_accessed_variables=outer_auto) as outer:
@@ -582,7 +588,15 @@ def test_explain_gradient_explains_a_function_input_its_derivative_does_not_reac
     assert msg.startswith("None: the path from the source enters function[f]"), msg
 
 
-@pytest.mark.parametrize(("name", "fn", "third_is_none"), [("relu", tf.nn.relu, False), ("relu6", tf.nn.relu6, False), ("leaky_relu", tf.nn.leaky_relu, True), ("abs", tf.abs, True)])
+@pytest.mark.parametrize(
+    ("name", "fn", "third_is_none"),
+    [
+        ("relu", tf.nn.relu, False),
+        ("relu6", tf.nn.relu6, False),
+        ("leaky_relu", tf.nn.leaky_relu, True),
+        ("abs", tf.abs, True),
+    ],
+)
 def test_third_derivative_follows_which_value_tf_gradient_kernel_reads(name, fn, third_is_none):
     # TF 2.21: ReluGrad/Relu6Grad read the output, whose zeros flow back through relu at every order;
     # LeakyReluGrad reads the input and AbsGrad is dy * sign(x): their chain ends after the second order.

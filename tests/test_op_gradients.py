@@ -15,14 +15,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from op_case import Case
 
 import tapejax as tf
 from tapejax._src import backward, core, lazy
 from tapejax._src.tape import GradientTape
-
-
-from op_case import Case
-
 
 
 def _complex(x: Any) -> Any:

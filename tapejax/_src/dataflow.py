@@ -101,9 +101,7 @@ def deps_of(fn: Callable[..., Any]) -> Callable[..., tuple[frozenset[int], ...]]
     return deps
 
 
-def vjp_input_deps(
-    fn: Callable[..., Any], avals: Sequence[tuple[tuple[int, ...], Any]]
-) -> tuple[frozenset[int], ...]:
+def vjp_input_deps(fn: Callable[..., Any], avals: Sequence[tuple[tuple[int, ...], Any]]) -> tuple[frozenset[int], ...]:
     """Per flat output of ``fn``, the positions of the inputs its cotangent reaches in ``fn``'s
     reverse-mode derivative: TF's first-order rule for a whole traced function (an op with no
     gradient, ``round`` or ``stop_gradient``, passes nothing back; ``relu`` passes its mask)."""
@@ -131,7 +129,7 @@ def vjp_deps_of(fn: Callable[..., Any]) -> Callable[..., tuple[frozenset[int], .
         if found is None:
             try:
                 found = vjp_input_deps(fn, avals)
-            except Exception:  # noqa: BLE001 - no reverse mode (lax.while_loop): the gradient says so later
+            except Exception:  # (no reverse mode, lax.while_loop: the gradient itself raises later)
                 n_out = len(jax.tree_util.tree_leaves(jax.eval_shape(fn, *[jax.ShapeDtypeStruct(*a) for a in avals])))
                 found = (frozenset(range(len(avals))),) * n_out
             cache[avals] = found
