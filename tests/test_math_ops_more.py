@@ -541,3 +541,17 @@ def test_acosh_and_softsign_gradients_at_the_edges_are_tfs() -> None:
     assert np.isnan(_np(g)[0]) and np.isclose(_np(g)[1], 1 / np.sqrt(3))  # TF: g / sinh(acosh(x))
     (g,) = _grads(tf.math.softsign, np.array([-np.inf, 0.0, np.inf], np.float32))
     np.testing.assert_array_equal(_np(g), [0.0, 1.0, 0.0])  # TF: g / (1 + |x|) ** 2
+
+
+def test_top_k_returns_tf_namedtuple_with_values_and_indices():
+    r = tf.math.top_k([1.0, 3.0, 2.0], 2)
+    assert type(r).__name__ == "TopKV2" and r._fields == ("values", "indices")  # TF 2.21's
+    np.testing.assert_array_equal(r.values.numpy(), [3.0, 2.0])
+    np.testing.assert_array_equal(r.indices.numpy(), [1, 2])
+    values, indices = r
+    assert values is r.values and indices is r.indices
+
+
+def test_in_top_k_accepts_python_lists():
+    got = tf.math.in_top_k([1, 0], [[0.1, 0.9], [0.8, 0.2]], 1)
+    np.testing.assert_array_equal(got.numpy(), [True, True])

@@ -11,7 +11,7 @@ permutation) run on concrete values too.
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -612,6 +612,13 @@ _confusion_unweighted = Op(
 _invert_permutation = Op("InvertPermutation", _invert_permutation_impl, differentiable=False)
 
 
+class TopKV2(NamedTuple):
+    """``tf.math.top_k``'s result, as TF's namedtuple: ``.values`` and ``.indices``."""
+
+    values: Any
+    indices: Any
+
+
 def top_k(
     input: Any,  # noqa: A002 - TF's name
     k: Any = 1,
@@ -649,7 +656,7 @@ def top_k(
         raise utils.invalid_argument(f"TopKV2: input must have at least k columns. Had {shape[-1]}, needed {k}.")
     index_dtype = dtypes_lib.as_dtype(index_type)._np
     values, indices = bind(_top_k, x, k=k, index_dtype=index_dtype)
-    return values, indices
+    return TopKV2(values, indices)
 
 
 def in_top_k(targets: Any, predictions: Any, k: Any, name: str | None = None) -> Tensor:
@@ -663,7 +670,7 @@ def in_top_k(targets: Any, predictions: Any, k: Any, name: str | None = None) ->
       predictions: float32 scores, shape ``[batch, classes]``.
       k: the number of top elements to look at.
     """
-    preds = utils.as_tensor(predictions, np.float32, "InTopKV2")
+    preds = utils.as_tensor(predictions, np.dtype(np.float32), "InTopKV2")
     if preds._v.dtype != np.float32:
         raise ValueError(f"Tensor conversion requested dtype float32 for Tensor with dtype {utils.dtype_name(preds)}")
     tgt = utils.as_tensor(targets, None, "InTopKV2")
