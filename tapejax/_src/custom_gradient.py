@@ -12,6 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.extend import core as jex_core
 
+from tapejax._src import dataflow
 from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, bind, tape_state
 from tapejax._src.tape import flatten, in_order_of, order_skeleton, unflatten
 from tapejax._src.tensor import Tensor, convert_python
@@ -201,24 +202,21 @@ def _build_op(
 
     impl.defvjp(fwd, bwd)
     none_grads: list[frozenset[int] | None] = [None]  # the inputs grad_fn gave None, on bwd's last trace
-    found: dict[Any, tuple[frozenset[int], ...]] = {}
 
-    def deps(params: Any, avals: tuple[tuple[tuple[int, ...], Any], ...]) -> tuple[frozenset[int], ...]:
+    def connected(avals: dataflow.Avals) -> tuple[frozenset[int], ...]:
         """TF's connectivity: a gradient reaches every input grad_fn returns a value for (even zeros),
         through every output; an input it returns None for gets None. Found by tracing the backward
-        pass once per input shapes and dtypes."""
-        if avals not in found:
+        pass (once per input shapes and dtypes: ``dataflow.cached_deps``)."""
 
-            def probe(*arrays: Any) -> Any:
-                outs, vjp = jax.vjp(impl, *arrays)
-                return outs, vjp(tuple(jnp.ones_like(o) for o in outs))
+        def probe(*arrays: Any) -> Any:
+            outs, vjp = jax.vjp(impl, *arrays)
+            return outs, vjp(tuple(jnp.ones_like(o) for o in outs))
 
-            none_grads[0] = None
-            outs, _ = jax.eval_shape(probe, *[jax.ShapeDtypeStruct(shape, dtype) for shape, dtype in avals])
-            # (if JAX reused an earlier trace of bwd, nothing was noted: every input is connected)
-            reached = frozenset(range(len(avals))) - (none_grads[0] or frozenset())
-            found[avals] = (reached,) * len(outs)
-        return found[avals]
+        none_grads[0] = None
+        outs, _ = jax.eval_shape(probe, *[jax.ShapeDtypeStruct(shape, dtype) for shape, dtype in avals])
+        # (if JAX reused an earlier trace of bwd, nothing was noted: every input is connected)
+        reached = frozenset(range(len(avals))) - (none_grads[0] or frozenset())
+        return (reached,) * len(outs)
 
     def plain(*arrays: Any) -> tuple[Any, ...]:
         return flat_out(call_f(arrays)[0])
@@ -249,7 +247,7 @@ def _build_op(
         multiple_results=True,
         runs_user_code=True,
         jvp_impl=forward,
-        deps=deps,
+        deps=dataflow.cached_deps(connected),
     )
 
 

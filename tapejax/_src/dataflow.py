@@ -87,18 +87,25 @@ def input_deps(fn: Callable[..., Any], avals: Sequence[tuple[tuple[int, ...], An
     return tuple(_walk(closed.jaxpr, [frozenset((i,)) for i in range(len(specs))], cut=True))
 
 
-def deps_of(fn: Callable[..., Any]) -> Callable[..., tuple[frozenset[int], ...]]:
-    """An ``Op.deps`` for an op whose implementation is ``fn`` (and has no params): the walk of
-    :func:`input_deps`, cached per input shapes and dtypes."""
-    cache: dict[Any, tuple[frozenset[int], ...]] = {}
+Avals = tuple[tuple[tuple[int, ...], Any], ...]
 
-    def deps(params: Any, avals: tuple[tuple[tuple[int, ...], Any], ...]) -> tuple[frozenset[int], ...]:
+
+def cached_deps(find: Callable[[Avals], tuple[frozenset[int], ...]]) -> Callable[..., tuple[frozenset[int], ...]]:
+    """An ``Op.deps`` (for an op without params) that calls ``find(avals)`` once per input shapes and dtypes."""
+    cache: dict[Avals, tuple[frozenset[int], ...]] = {}
+
+    def deps(params: Any, avals: Avals) -> tuple[frozenset[int], ...]:
         found = cache.get(avals)
         if found is None:
-            found = cache[avals] = input_deps(fn, avals)
+            found = cache[avals] = find(avals)
         return found
 
     return deps
+
+
+def deps_of(fn: Callable[..., Any]) -> Callable[..., tuple[frozenset[int], ...]]:
+    """An ``Op.deps`` for an op whose implementation is ``fn``: the walk of :func:`input_deps`."""
+    return cached_deps(lambda avals: input_deps(fn, avals))
 
 
 def vjp_input_deps(fn: Callable[..., Any], avals: Sequence[tuple[tuple[int, ...], Any]]) -> tuple[frozenset[int], ...]:
@@ -121,18 +128,14 @@ def vjp_input_deps(fn: Callable[..., Any], avals: Sequence[tuple[tuple[int, ...]
 
 
 def vjp_deps_of(fn: Callable[..., Any]) -> Callable[..., tuple[frozenset[int], ...]]:
-    """An ``Op.deps`` from :func:`vjp_input_deps`, cached per input shapes and dtypes."""
-    cache: dict[Any, tuple[frozenset[int], ...]] = {}
+    """An ``Op.deps`` from :func:`vjp_input_deps`; without reverse mode (``lax.while_loop``), every
+    input reaches every output (the gradient itself raises JAX's error later)."""
 
-    def deps(params: Any, avals: tuple[tuple[tuple[int, ...], Any], ...]) -> tuple[frozenset[int], ...]:
-        found = cache.get(avals)
-        if found is None:
-            try:
-                found = vjp_input_deps(fn, avals)
-            except Exception:  # (no reverse mode, lax.while_loop: the gradient itself raises later)
-                n_out = len(jax.tree_util.tree_leaves(jax.eval_shape(fn, *[jax.ShapeDtypeStruct(*a) for a in avals])))
-                found = (frozenset(range(len(avals))),) * n_out
-            cache[avals] = found
-        return found
+    def find(avals: Avals) -> tuple[frozenset[int], ...]:
+        try:
+            return vjp_input_deps(fn, avals)
+        except Exception:
+            n_out = len(jax.tree_util.tree_leaves(jax.eval_shape(fn, *[jax.ShapeDtypeStruct(*a) for a in avals])))
+            return (frozenset(range(len(avals))),) * n_out
 
-    return deps
+    return cached_deps(find)

@@ -174,18 +174,16 @@ class _Trace:
         states = lifted_states()
         for _ in range(8):  # each round lifts the Variables the last trace discovered
             var_vals = tuple(v._value for v in self.variables)
+            key = _avals(xs, var_vals)
             # Everything else raised while tracing (the user's own errors, tapejax's eager TypeError /
             # ValueError) propagates unchanged, as in TF; pure() has already restored the Variables.
             try:
-                if _avals(xs, var_vals) not in self.out_meta:
+                if key not in self.out_meta:
                     # A new signature: trace it first without running it (jit reuses this trace), so
                     # that a program that discovers Variables is not run once before they are lifted
                     # (its effects, tf.print, would happen twice).
                     jax.eval_shape(self.jitted, xs, var_vals, states[0]._value)
-                    if self.discovered:
-                        self.variables.extend(self.discovered.values())
-                        self.discovered = {}
-                        self._build()
+                    if self._lift_discovered():
                         continue
                 outs, new_vals, new_rng = self.jitted(xs, var_vals, states[0]._value)
             except _TRACER_VALUE_ERRORS as e:
@@ -199,20 +197,27 @@ class _Trace:
                 if type(e) is not errors.InvalidArgumentError:
                     raise
                 raise _TracingInvalidArgumentError(e.node_def, e.op, e.message) from e
-            if not self.discovered:
+            if not self._lift_discovered():
                 break
-            self.variables.extend(self.discovered.values())
-            self.discovered = {}
-            self._build()
         else:
             raise RuntimeError("tf.function: Variables kept changing between traces.")
         for v, a in zip(self.variables, new_vals, strict=True):
             v._value = a
         states[0]._value = new_rng
-        return outs, var_vals
+        return outs, var_vals, key
 
-    def unflatten(self, outs: tuple[Any, ...], xs: tuple[Any, ...], var_vals: tuple[Any, ...]) -> Any:
-        out_tree, is_tensor, static, order = self.out_meta[_avals(xs, var_vals)]
+    def _lift_discovered(self) -> bool:
+        """Lifts the Variables the last trace discovered (rebuilding the program); whether there were any."""
+        if not self.discovered:
+            return False
+        self.variables.extend(self.discovered.values())
+        self.discovered = {}
+        self._build()
+        return True
+
+    def unflatten(self, outs: tuple[Any, ...], key: Any) -> Any:
+        """The outputs in the structure the trace of signature ``key`` returned."""
+        out_tree, is_tensor, static, order = self.out_meta[key]
         it = iter(outs)
         leaves = [next(it) if t else s for t, s in zip(is_tensor, static, strict=True)]
         return in_order_of(order, jax.tree_util.tree_unflatten(out_tree, leaves))  # dicts in the returned order, as TF
@@ -317,10 +322,9 @@ class Function:
         from tapejax._src.random_state import GLOBAL
 
         rng = GLOBAL._value
-        outs, var_vals = trace.call(arrays)
+        outs, var_vals, signature = trace.call(arrays)
         if new_trace:  # kept only once it traced: a failed trace is not counted, as in TF
             self._traces[key] = trace
-        result_vals = var_vals
         out_tensors = tuple(Tensor(o) for o in outs)
         tapes = tape_state.tapes
         if tapes and out_tensors:
@@ -329,7 +333,7 @@ class Function:
             reads: dict[int, Any] = {}
             for tape in tapes:
                 tape._record(trace.impl_op, (), rec_args, vals, out_tensors, reads)
-        return trace.unflatten(out_tensors, arrays, result_vals)
+        return trace.unflatten(out_tensors, signature)
 
     def experimental_get_tracing_count(self) -> int:
         """How many times the function was traced (TF's name)."""
