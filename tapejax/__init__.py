@@ -227,6 +227,10 @@ from tapejax._src.ops.shape_ops import stack as stack
 from tapejax._src.ops.shape_ops import strided_slice as strided_slice
 from tapejax._src.ops.shape_ops import tile as tile
 from tapejax._src.ops.shape_ops import transpose as transpose
+from tapejax._src.ops.signal_fftnd_ops import raw_fftnd as fftnd  # noqa: F401 - the raw op TF exports
+from tapejax._src.ops.signal_fftnd_ops import raw_ifftnd as ifftnd  # noqa: F401 - the raw op TF exports
+from tapejax._src.ops.signal_fftnd_ops import raw_irfftnd as irfftnd  # noqa: F401 - the raw op TF exports
+from tapejax._src.ops.signal_fftnd_ops import raw_rfftnd as rfftnd  # noqa: F401 - the raw op TF exports
 from tapejax._src.tape import GradientTape as GradientTape
 from tapejax._src.tape import UnconnectedGradients as UnconnectedGradients
 from tapejax._src.tensor import Tensor as Tensor

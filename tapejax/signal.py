@@ -3,6 +3,10 @@
 from typing import Any as _Any
 
 from tapejax._src.errors import missing_attribute as _missing_attribute
+from tapejax._src.ops.signal_fftnd_ops import fftnd as fftnd
+from tapejax._src.ops.signal_fftnd_ops import ifftnd as ifftnd
+from tapejax._src.ops.signal_fftnd_ops import irfftnd as irfftnd
+from tapejax._src.ops.signal_fftnd_ops import rfftnd as rfftnd
 from tapejax._src.ops.signal_ops import fft as fft
 from tapejax._src.ops.signal_ops import fft2d as fft2d
 from tapejax._src.ops.signal_ops import fft3d as fft3d

@@ -110,3 +110,21 @@ def _jframe(x: Any) -> Any:
 
 def _jola(f: Any) -> Any:
     return jnp.zeros((2, 7)).at[:, 0:3].add(f[:, 0]).at[:, 2:5].add(f[:, 1]).at[:, 4:7].add(f[:, 2])
+
+
+def _nd_ffts(x: Any, y: Any) -> Any:
+    s, z = tf.signal, _c(x, y)
+    outs = [s.fftnd(z, axes=[0, 2]), s.ifftnd(z, [3, 2], axes=[-1, 1], norm="ortho"), s.rfftnd(x, [4, 5], [1, 2])]
+    spectra = _flat_parts(outs)
+    signals = [s.irfftnd(z, axes=[0, 2], norm="forward"), s.irfftnd(z, [2, 5], [1, 2])]
+    return tf.concat([spectra, *[tf.reshape(r, [-1]) for r in signals]], 0)
+
+
+def _jnd_ffts(x: Any, y: Any) -> Any:
+    z, f = x + 1j * y, jnp.fft
+    outs = [f.fftn(z, axes=(0, 2)), f.ifftn(z, (3, 2), axes=(2, 1), norm="ortho"), f.rfftn(x, (4, 5), (1, 2))]
+    signals = [f.irfftn(z, axes=(0, 2), norm="forward"), f.irfftn(z, (2, 5), (1, 2))]
+    return jnp.concatenate([_jflat_parts(outs), *[r.reshape(-1) for r in signals]])
+
+
+CASES.append(Case("signal_fftnd_family", _nd_ffts, _jnd_ffts, ((2, 3, 4), (2, 3, 4))))

@@ -48,7 +48,7 @@ NAMESPACES = {
     "signal": """dct fft fft2d fft3d fftshift frame hamming_window hann_window idct ifft ifft2d ifft3d ifftshift
         inverse_mdct inverse_stft inverse_stft_window_fn irfft irfft2d irfft3d kaiser_bessel_derived_window
         kaiser_window linear_to_mel_weight_matrix mdct mfccs_from_log_mel_spectrograms overlap_and_add rfft rfft2d
-        rfft3d stft vorbis_window""",
+        rfft3d stft vorbis_window fftnd ifftnd rfftnd irfftnd""",
     "image": """ResizeMethod adjust_brightness adjust_contrast adjust_gamma adjust_hue adjust_saturation central_crop
         convert_image_dtype crop_and_resize crop_to_bounding_box draw_bounding_boxes extract_patches flip_left_right flip_up_down grayscale_to_rgb hsv_to_rgb
         image_gradients non_max_suppression non_max_suppression_padded non_max_suppression_with_scores
@@ -106,6 +106,7 @@ TOP_LEVEL = """
     random_normal_initializer random_uniform_initializer VariableAggregation VariableSynchronization AggregationMethod
     recompute_grad grad_pass_through numpy_function py_function
     space_to_batch space_to_batch_nd batch_to_space required_space_to_batch_paddings timestamp DeviceSpec
+    fftnd ifftnd rfftnd irfftnd
 """
 
 
