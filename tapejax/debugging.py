@@ -2,6 +2,8 @@
 
 from typing import Any as _Any
 
+from tapejax._src.check_numerics_mode import disable_check_numerics as disable_check_numerics
+from tapejax._src.check_numerics_mode import enable_check_numerics as enable_check_numerics
 from tapejax._src.debugging import explain_gradient as explain_gradient
 from tapejax._src.debugging_ops import Assert as Assert
 from tapejax._src.debugging_ops import assert_all_finite as assert_all_finite

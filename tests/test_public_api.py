@@ -68,7 +68,7 @@ NAMESPACES = {
         assert_positive assert_proper_iterable assert_rank assert_rank_at_least assert_rank_in assert_same_float_dtype
         assert_scalar assert_shapes assert_type check_numerics disable_traceback_filtering enable_traceback_filtering
         explain_gradient get_log_device_placement is_numeric_tensor is_traceback_filtering_enabled
-        set_log_device_placement""",
+        set_log_device_placement enable_check_numerics disable_check_numerics""",
     "errors": """OpError CancelledError UnknownError InvalidArgumentError DeadlineExceededError NotFoundError
         AlreadyExistsError PermissionDeniedError ResourceExhaustedError FailedPreconditionError AbortedError
         OutOfRangeError UnimplementedError InternalError UnavailableError DataLossError UnauthenticatedError

@@ -117,6 +117,11 @@ class Op:
         return f"Op({self.name})"
 
 
+# Set by ``tf.debugging.enable_check_numerics`` (check_numerics_mode.py): called on every op's
+# result while any thread has the mode on; None otherwise, so the hot path pays one global read.
+numerics_check: Callable[[Op, tuple[Any, ...], Any], None] | None = None
+
+
 class _TapeState(threading.local):
     def __init__(self) -> None:
         # The active tapes of this thread, innermost last. ``bind`` only reads the list.
@@ -375,6 +380,8 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
         except jax.errors.JaxRuntimeError as e:  # (out of memory, ...): TF's class for it
             raise errors.from_runtime(e, op.name) from e
         result = tuple([_wrap(o) for o in out]) if op.multiple_results else _wrap(out)
+    if numerics_check is not None:  # tf.debugging.enable_check_numerics (check_numerics_mode.py)
+        numerics_check(op, args, result)
     tapes = tape_state.tapes
     if tapes:
         # One read Tensor per Variable argument, shared by all tapes, so that a gradient computed
