@@ -37,6 +37,7 @@ from tapejax._src.context import is_tensor as is_tensor
 from tapejax._src.context import name_scope as name_scope
 from tapejax._src.context import no_op as no_op
 from tapejax._src.context import tuple as tuple  # noqa: A004
+from tapejax._src.conversion_registry import register_tensor_conversion_function as register_tensor_conversion_function
 from tapejax._src.core import bind as bind
 from tapejax._src.custom_gradient import custom_gradient as custom_gradient
 from tapejax._src.custom_gradient import stop_gradient as stop_gradient

@@ -106,7 +106,7 @@ TOP_LEVEL = """
     random_normal_initializer random_uniform_initializer VariableAggregation VariableSynchronization AggregationMethod
     recompute_grad grad_pass_through numpy_function py_function
     space_to_batch space_to_batch_nd batch_to_space required_space_to_batch_paddings timestamp DeviceSpec
-    fftnd ifftnd rfftnd irfftnd
+    fftnd ifftnd rfftnd irfftnd register_tensor_conversion_function
 """
 
 

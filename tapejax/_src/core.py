@@ -19,8 +19,8 @@ import numpy as np
 from jax._src.array import ArrayImpl as _ArrayImpl
 from jax._src.core import ShapedArray
 
+from tapejax._src import conversion_registry, errors, lazy
 from tapejax._src import dtypes as dtypes_lib
-from tapejax._src import errors, lazy
 from tapejax._src.lazy import Pending
 
 if TYPE_CHECKING:
@@ -337,6 +337,10 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
                     packed = convert_to_tensor(a)
                     args = (*args[:i], packed, *args[i + 1 :])
                     v = packed._v
+                elif conversion_registry.ACTIVE and (conv := conversion_registry.convert(a, None, hint)) is not None:
+                    # A registered conversion's Tensor is the argument, so tapes see how it was made.
+                    args = (*args[:i], conv, *args[i + 1 :])
+                    v = conv._v
                 elif op.same_dtype and hint is not None:
                     v = _hinted_array(a, hint, op.name)
                 else:

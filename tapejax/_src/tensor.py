@@ -791,6 +791,11 @@ def convert_python(value: Any, np_dtype: np.dtype | None, op_name: str = "conver
                 )
             return jnp.asarray(np.asarray(parts))
         return jnp.asarray(_python_sequence_to_numpy(value, np_dtype, op_name))
+    from tapejax._src import conversion_registry
+
+    converted = conversion_registry.convert(value, np_dtype)  # tf.register_tensor_conversion_function
+    if converted is not None:
+        return convert_python(converted, np_dtype, op_name)
     raise _unsupported(value, op_name)
 
 

@@ -9,8 +9,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from tapejax._src import conversion_registry, errors
 from tapejax._src import dtypes as dtypes_lib
-from tapejax._src import errors
 from tapejax._src.core import Op, TensorBase, VariableBase, bind, scalar_to_array
 from tapejax._src.tensor import Tensor, TensorShape, _flatten, convert_python
 
@@ -145,6 +145,11 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
             return Tensor(convert_python(value, dtypes_lib.as_dtype(dtype_hint)._np, "convert_to_tensor"))
         except (TypeError, ValueError):
             pass
+    if conversion_registry.ACTIVE:  # tf.register_tensor_conversion_function: its Tensor, tape history kept
+        hint = None if dtype_hint is None else dtypes_lib.as_dtype(dtype_hint)._np
+        converted = conversion_registry.convert(value, np_dtype, hint)
+        if converted is not None:
+            return converted
     return Tensor(convert_python(value, np_dtype, "convert_to_tensor"))
 
 

@@ -14,8 +14,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from tapejax._src import conversion_registry, errors
 from tapejax._src import dtypes as dtypes_lib
-from tapejax._src import errors
 from tapejax._src.core import TensorBase, VariableBase, scalar_to_array
 from tapejax._src.tensor import Tensor, TensorShape, _flatten, convert_python
 
@@ -56,6 +56,10 @@ def as_tensor(x: Any, dtype: Any = None, op_name: str = "convert_to_tensor") -> 
 
         # TF auto-packs ``[t1, t2]`` with a recorded Pack op: gradients flow to the elements.
         return array_ops.convert_to_tensor(x, dtype)
+    if conversion_registry.ACTIVE:  # tf.register_tensor_conversion_function: its Tensor, tape history kept
+        converted = conversion_registry.convert(x, None, dtype)
+        if converted is not None:
+            return converted
     return Tensor(convert_python(x, dtype, op_name))
 
 
