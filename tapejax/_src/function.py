@@ -9,8 +9,10 @@ tensor argument traces again (JAX's jit cache does the shape part).
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import jax
@@ -140,7 +142,8 @@ class _Trace:
             for v, a in zip(self.variables, var_vals, strict=True):
                 v._value = a
             states[0]._value = rng
-            out = self.fn(*args, **kwargs)
+            with concrete_key_of_trace(saved_states[0]):
+                out = self.fn(*args, **kwargs)
             new_vals = tuple(v._value for v in self.variables)
             new_rng = states[0]._value
             # Variables touched but not lifted would have been read as constants: remember them.
@@ -542,3 +545,102 @@ def _rebuild(tree: Any, arrays: Any) -> Any:
 
 def _as_args(loop_vars: Any) -> tuple[Any, ...]:
     return tuple(loop_vars) if isinstance(loop_vars, (list, tuple)) else (loop_vars,)
+
+
+class _EscapeStack(threading.local):
+    def __init__(self) -> None:
+        self.keys: list[Any] = []  # the concrete random keys of the traces entered (outermost first)
+        self.count = 0
+
+
+_escape = _EscapeStack()
+
+
+@contextlib.contextmanager
+def concrete_key_of_trace(key: Any) -> Iterator[None]:
+    """Notes ``key``, the global random key before a trace, for :func:`escape_trace` inside it."""
+    _escape.keys.append(key)
+    try:
+        yield
+    finally:
+        _escape.keys.pop()
+
+
+@contextlib.contextmanager
+def escape_trace() -> Iterator[None]:
+    """Runs its body eagerly even inside a trace (``tf.function``, a symbolic Keras call): state creation.
+
+    TF creates a layer's Variables on the first call of a ``tf.function`` in an ``init_scope``; here the
+    body's ops run on concrete values (no tape records them, no trace stages them), and random draws
+    come from a key folded from the trace's concrete key, so created Variables hold concrete values.
+    Outside any trace it only pauses the tapes.
+    """
+    from tapejax._src import lazy
+
+    states = lifted_states()
+    saved_tapes, saved_key = tape_state.tapes, states[0]._value
+    traced = isinstance(saved_key, jax.core.Tracer)  # pyright: ignore[reportAttributeAccessIssue]
+    tape_state.tapes = []
+    try:
+        with jax.ensure_compile_time_eval():
+            if traced:
+                _escape.count += 1
+                states[0]._value = jax.random.fold_in(_escape.keys[0], 0x5EED0000 + _escape.count)
+            yield
+            lazy.flush()
+    finally:
+        tape_state.tapes = saved_tapes
+        if traced:
+            states[0]._value = saved_key
+
+
+def output_specs(
+    fn: Callable[[list[Any]], Any],
+    specs: list[tuple[tuple[int | None, ...], Any]],
+    make: Callable[[tuple[int | None, ...], Any], Any] = lambda shape, dtype: (shape, dtype),
+) -> Any:
+    """Runs ``fn`` on abstract Tensors of ``specs`` (``(shape, numpy dtype)``, None dims allowed) without
+    computing anything; returns its output structure with each Tensor as ``make(shape, numpy dtype)``.
+
+    A dimension is None in the result where it follows a None input dimension (``fn`` is traced with
+    two sizes for the None dims, as Keras' JAX backend does). Variables ``fn`` assigns and the global
+    random key are left as they were; state ``fn`` creates in :func:`escape_trace` (layer weights)
+    stays. Used for Keras' symbolic calls (``tf.keras.Input``).
+    """
+    states = lifted_states()
+
+    def run(size: int) -> tuple[Any, list[Any]]:
+        meta: list[Any] = []
+
+        def pure(*arrays: Any) -> list[Any]:
+            saved_key = states[0]._value
+            discovery = _Discovery()
+            saved_tapes = tape_state.tapes
+            tape_state.tapes = [discovery]  # type: ignore[list-item]
+            try:
+                with concrete_key_of_trace(_escape.keys[0] if _escape.keys else saved_key):
+                    out = fn([_wrap(a) for a in arrays])
+            finally:
+                tape_state.tapes = saved_tapes
+                for k, v in discovery.variables.items():
+                    v._value = discovery.originals[k]
+                states[0]._value = saved_key
+            leaves, tree = jax.tree_util.tree_flatten(out, is_leaf=lambda x: isinstance(x, (TensorBase, VariableBase)))
+            is_tensor = [isinstance(x, (TensorBase, VariableBase)) for x in leaves]
+            meta.append((tree, is_tensor, [None if t else x for x, t in zip(leaves, is_tensor, strict=True)]))
+            return [x._value for x, t in zip(leaves, is_tensor, strict=True) if t]
+
+        structs = [jax.ShapeDtypeStruct(tuple(size if d is None else d for d in shape), dt) for shape, dt in specs]
+        arrays = jax.eval_shape(pure, *structs)
+        return meta[0], arrays
+
+    (tree, is_tensor, static), first = run(83)
+    if any(d is None for shape, _ in specs for d in shape):
+        _, second = run(89)
+    else:
+        second = first
+    it = iter(
+        make(tuple(a if a == b else None for a, b in zip(x.shape, y.shape, strict=True)), x.dtype)
+        for x, y in zip(first, second, strict=True)
+    )
+    return jax.tree_util.tree_unflatten(tree, [next(it) if t else s for t, s in zip(is_tensor, static, strict=True)])

@@ -1,0 +1,858 @@
+"""``tf.keras.layers.Layer``: Keras 3's base layer on tapejax Modules and Variables.
+
+A layer builds its weights on its first call (from the input shape), tracks the layers, weights and
+metrics assigned to its attributes (also inside lists and dicts) in assignment order, resolves the
+``training`` argument through nested calls, propagates masks, collects ``add_loss`` and weight
+regularization losses, and records calls on symbolic inputs (``tf.keras.Input``) for functional models.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import numpy as np
+
+from tapejax._src import dtypes as dtypes_lib
+from tapejax._src import function as function_lib
+from tapejax._src import nest
+from tapejax._src.core import TensorBase, VariableBase
+from tapejax._src.keras import backend
+from tapejax._src.keras.keras_tensor import KerasTensor, Node, any_symbolic, spec_of
+from tapejax._src.keras.layers.input_spec import assert_input_compatibility, standardize_shape
+from tapejax._src.keras.variables import KerasVariable
+from tapejax._src.module import Module, NameScope, _camel_to_snake
+from tapejax._src.ops import array_ops, math_ops
+from tapejax._src.variable import Variable
+
+
+class _CallContext:
+    __slots__ = ("entry_layer", "values")
+
+    def __init__(self, entry_layer: Layer) -> None:
+        self.entry_layer = entry_layer
+        self.values: dict[str, Any] = {}
+
+
+class _State(threading.local):
+    def __init__(self) -> None:
+        self.call_context: _CallContext | None = None
+        self.path: list[str] = []  # the names of the layers being built or called, outermost first
+
+
+_state = _State()
+
+
+class DTypePolicy:
+    """A layer's dtypes (``tf.keras.DTypePolicy``): the dtype of its weights and of its computations.
+
+    ``"float32"``, ``"float64"``, ``"float16"``, ``"bfloat16"`` set both.
+
+    Differences from Keras: the mixed policies (``"mixed_float16"``, ``"mixed_bfloat16"``) are not
+    supported yet (they raise ValueError).
+    """
+
+    def __init__(self, name: str | None = None) -> None:
+        name = backend.floatx() if name is None else name
+        if not isinstance(name, str):
+            raise TypeError(f"'name' must be a string, such as 'mixed_float16'. Received: name={name} (of type {type(name)})")
+        if name.startswith("mixed_"):
+            raise ValueError(
+                f"tapejax does not support the mixed-precision policy {name!r} yet; use 'float32', 'float16', "
+                "'bfloat16' or 'float64'."
+            )
+        self._name = name
+        self._dtype = backend.standardize_dtype(name)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def compute_dtype(self) -> str:
+        return self._dtype
+
+    @property
+    def variable_dtype(self) -> str:
+        return self._dtype
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self._name}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> DTypePolicy:
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f'<DTypePolicy "{self._name}">'
+
+
+def _policy(dtype: Any) -> DTypePolicy:
+    if isinstance(dtype, DTypePolicy):
+        return dtype
+    if isinstance(dtype, dict):  # a serialized policy
+        return DTypePolicy(**dtype.get("config", dtype))
+    if dtype is None:
+        return DTypePolicy(backend.floatx())
+    return DTypePolicy(backend.standardize_dtype(dtype))
+
+
+class _TrackedList(list):  # type: ignore[type-arg]
+    """A list attribute of a layer: layers, weights and metrics added to it later are tracked too."""
+
+    def __init__(self, values: Any, owner: Layer) -> None:
+        super().__init__(values)
+        self._owner = owner
+
+    def append(self, value: Any) -> None:
+        self._owner._track(value)
+        super().append(value)
+
+    def extend(self, values: Any) -> None:
+        values = list(values)
+        for v in values:
+            self._owner._track(v)
+        super().extend(values)
+
+    def insert(self, index: Any, value: Any) -> None:
+        self._owner._track(value)
+        super().insert(index, value)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        for v in value if isinstance(index, slice) else [value]:
+            self._owner._track(v)
+        super().__setitem__(index, value)
+
+    def __iadd__(self, values: Any) -> _TrackedList:  # type: ignore[override,misc]
+        self.extend(values)
+        return self
+
+
+class _TrackedDict(dict):  # type: ignore[type-arg]
+    """A dict attribute of a layer: layers, weights and metrics stored in it later are tracked too."""
+
+    def __init__(self, values: Any, owner: Layer) -> None:
+        super().__init__(values)
+        self._owner = owner
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._owner._track(value)
+        super().__setitem__(key, value)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        for v in dict(*args, **kwargs).values():
+            self._owner._track(v)
+        super().update(*args, **kwargs)
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        if key not in self:
+            self._owner._track(default)
+        return super().setdefault(key, default)
+
+
+def _is_metric(value: Any) -> bool:
+    try:
+        from tapejax._src.keras.metrics.base_metric import Metric
+    except ImportError:  # (the metrics package is optional to the layer)
+        return False
+    return isinstance(value, Metric)
+
+
+def _auto_name(cls: type) -> str:
+    prefix = _camel_to_snake(cls.__name__)
+    uid = backend.get_uid(prefix)
+    return prefix if uid == 1 else f"{prefix}_{uid - 1}"
+
+
+_NOT_TRACKED = frozenset(
+    (
+        "_layers",
+        "_trainable_variables",
+        "_non_trainable_variables",
+        "_metrics",
+        "_losses",
+        "_inbound_nodes",
+        "_call_params",
+        "_build_shapes",
+        "_name",
+        "_name_scope",
+        "_owner",
+        "input_spec",
+    )
+)
+
+
+class Layer(Module):
+    """The base class of Keras layers (``tf.keras.layers.Layer``).
+
+    Subclasses create weights in ``build(input_shape)`` with :meth:`add_weight` (or in ``__init__``
+    when the shapes are known) and compute in ``call(inputs, ...)``; ``__call__`` builds the layer on
+    its first call. Attributes holding layers, weights or metrics (also in lists and dicts) are
+    tracked in assignment order, as Keras does.
+
+    Args:
+      activity_regularizer: a regularizer applied to the layer's outputs (its loss, divided by the
+        batch size, is added to ``losses``).
+      trainable: whether the layer's weights are trained (``trainable_weights`` is empty if not).
+      dtype: the dtype policy (a dtype name or a ``DTypePolicy``); the default is ``floatx()``.
+      autocast: whether floating inputs are cast to the compute dtype.
+      name: the layer's name; unique default from the class name (``dense``, ``dense_1``...).
+      input_shape, input_dim, batch_size, batch_input_shape: for the first layer of a ``Sequential``.
+
+    Raises:
+      ValueError: on unrecognized keyword arguments (Keras' message).
+
+    >>> import tapejax as tf
+    >>> class Scale(tf.keras.layers.Layer):
+    ...     def build(self, input_shape):
+    ...         self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="w")
+    ...     def call(self, x):
+    ...         return x * self.w
+    >>> layer = Scale()
+    >>> print(layer(tf.constant([[1.0, 2.0]])))
+    tf.Tensor([[1. 2.]], shape=(1, 2), dtype=float32)
+    >>> [w.name for w in layer.trainable_weights], layer.built
+    (['w'], True)
+
+    Differences from Keras: quantization, ``stateless_call``, remat and distribution layouts are not
+    implemented; the mixed-precision policies are not supported yet.
+    """
+
+    _TF_MODULE_IGNORED_PROPERTIES: ClassVar[frozenset[str]] = frozenset(("_name", "_name_scope", "_inbound_nodes"))
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
+        obj = super().__new__(cls)
+        build = obj.build  # the subclass's build, wrapped so that a direct call also marks the layer built
+
+        @functools.wraps(build)
+        def build_wrapper(*a: Any, **k: Any) -> None:
+            with _open_path(obj), function_lib.escape_trace():
+                build(*a, **k)
+            object.__setattr__(obj, "built", True)
+            object.__setattr__(obj, "_build_shapes", (a, k))
+
+        object.__setattr__(obj, "build", build_wrapper)
+        object.__setattr__(obj, "_build_is_default", type(obj).build is Layer.build)
+        return obj
+
+    def __init__(
+        self,
+        *,
+        activity_regularizer: Any = None,
+        trainable: bool = True,
+        dtype: Any = None,
+        autocast: bool = True,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        input_dim = kwargs.pop("input_dim", None)
+        input_shape = kwargs.pop("input_shape", None)
+        batch_input_shape = kwargs.pop("batch_input_shape", None)
+        batch_size = kwargs.pop("batch_size", None)
+        input_dtype = kwargs.pop("input_dtype", None)
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        if input_dim is not None:
+            input_shape = (input_dim,)
+        if batch_input_shape is not None:
+            batch_size, input_shape = batch_input_shape[0], tuple(batch_input_shape[1:])
+        if name is not None and (not isinstance(name, str) or "/" in name):
+            raise ValueError(
+                f"Argument `name` must be a string and cannot contain character `/`. Received: name={name} "
+                f"(of type {type(name)})"
+            )
+        s = object.__setattr__
+        s(self, "_name", name or _auto_name(type(self)))
+        s(self, "_name_scope", NameScope(f"{self._name}/"))
+        s(self, "_layers", [])
+        s(self, "_trainable_variables", [])
+        s(self, "_non_trainable_variables", [])
+        s(self, "_metrics", [])
+        s(self, "_losses", [])
+        s(self, "_inbound_nodes", [])
+        s(self, "built", False)
+        s(self, "_trainable", bool(trainable))
+        s(self, "_dtype_policy", _policy(dtype))
+        s(self, "autocast", bool(autocast))
+        s(self, "input_spec", None)
+        s(self, "supports_masking", getattr(self, "supports_masking", False))
+        s(self, "_input_shape_arg", None if input_shape is None else (batch_size, *standardize_shape(input_shape)))
+        s(self, "_input_dtype_arg", input_dtype)
+        s(self, "_call_params", _call_params(type(self)))
+        from tapejax._src.keras import regularizers
+
+        s(self, "activity_regularizer", regularizers.get(activity_regularizer))
+
+    # -- tracking -------------------------------------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in _NOT_TRACKED and "_layers" in self.__dict__:
+            value = self._track(value)
+        object.__setattr__(self, name, value)
+
+    def _track(self, value: Any) -> Any:
+        if isinstance(value, Layer):
+            if value is not self and all(value is not x for x in self._layers):
+                self._layers.append(value)
+        elif isinstance(value, Variable):
+            own = self._trainable_variables if value.trainable else self._non_trainable_variables
+            if all(value is not x for x in own):
+                own.append(value)
+        elif _is_metric(value):
+            if all(value is not x for x in self._metrics):
+                self._metrics.append(value)
+        elif type(value) is list:
+            for v in value:
+                self._track(v)
+            return _TrackedList(value, self)
+        elif type(value) is dict:
+            for v in value.values():
+                self._track(v)
+            return _TrackedDict(value, self)
+        elif type(value) is tuple:
+            for v in value:
+                self._track(v)
+        return value
+
+    def __delattr__(self, name: str) -> None:
+        value = getattr(self, name, None)
+        for own in (self._layers, self._trainable_variables, self._non_trainable_variables, self._metrics):
+            for i, x in enumerate(own):
+                if x is value:
+                    del own[i]
+                    break
+        object.__delattr__(self, name)
+
+    # -- names, dtypes ---------------------------------------------------------------------------------
+    @property
+    def path(self) -> str:
+        return self._name
+
+    @property
+    def dtype_policy(self) -> DTypePolicy:
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value: Any) -> None:
+        object.__setattr__(self, "_dtype_policy", _policy(value))
+
+    @property
+    def dtype(self) -> str:
+        """The dtype of the layer's weights (Keras 3: the policy's variable dtype)."""
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def compute_dtype(self) -> str:
+        return self._dtype_policy.compute_dtype
+
+    @property
+    def variable_dtype(self) -> str:
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def input_dtype(self) -> str:
+        return self._dtype_policy.compute_dtype
+
+    # -- weights ------------------------------------------------------------------------------------------
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        value = bool(value)
+        object.__setattr__(self, "_trainable", value)
+        for layer in self._layers:
+            layer.trainable = value
+
+    @property
+    def weights(self) -> list[Variable]:
+        """The layer's weights and its sublayers', own first, in creation order (each once)."""
+        seen: set[int] = set()
+        out: list[Variable] = []
+        for w in (*self._trainable_variables, *self._non_trainable_variables):
+            if id(w) not in seen:
+                seen.add(id(w))
+                out.append(w)
+        for layer in self._layers:
+            for w in layer.weights:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
+        return out
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        """The weights the optimizer updates: none if the layer is not trainable."""
+        if not self._trainable:
+            return []
+        return [w for w in self.weights if w.trainable]
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        """The weights not trained (all of them if the layer is not trainable)."""
+        if not self._trainable:
+            return self.weights
+        return [w for w in self.weights if not w.trainable]
+
+    @property
+    def variables(self) -> list[Variable]:  # type: ignore[override]
+        return self.weights
+
+    @property
+    def trainable_variables(self) -> list[Variable]:  # type: ignore[override]
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self) -> list[Variable]:  # type: ignore[override]
+        return self.non_trainable_weights
+
+    @property
+    def submodules(self) -> tuple[Module, ...]:  # type: ignore[override]
+        return tuple(self._flatten_layers(include_self=False))
+
+    @property
+    def metrics(self) -> list[Any]:
+        out = list(self._metrics)
+        for layer in self._layers:
+            out.extend(layer.metrics)
+        return out
+
+    @property
+    def metrics_variables(self) -> list[Variable]:
+        return [v for m in self.metrics for v in m.variables]
+
+    def _flatten_layers(self, include_self: bool = True, recursive: bool = True) -> Iterator[Layer]:
+        seen: set[int] = set()
+        if include_self:
+            seen.add(id(self))
+            yield self
+        queue = list(self._layers)
+        while queue:
+            layer = queue.pop(0)
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            yield layer
+            if recursive:
+                queue.extend(layer._layers)
+
+    def add_weight(
+        self,
+        shape: Any = None,
+        initializer: Any = None,
+        dtype: Any = None,
+        trainable: bool = True,
+        autocast: bool = True,
+        regularizer: Any = None,
+        constraint: Any = None,
+        aggregation: str = "none",
+        overwrite_with_gradient: bool = False,
+        name: str | None = None,
+    ) -> KerasVariable:
+        """Creates a weight of the layer (a :class:`KerasVariable`) and tracks it.
+
+        Args:
+          shape: the weight's shape (default ``()``).
+          initializer: an initializer or its name; default ``"glorot_uniform"`` for floating weights,
+            ``"zeros"`` otherwise.
+          dtype: the weight's dtype; default the layer's variable dtype.
+          trainable: whether the optimizer trains it.
+          regularizer, constraint: a regularizer / constraint or its name.
+          name: the weight's name.
+        """
+        from tapejax._src.keras import constraints, initializers, regularizers
+
+        shape = () if shape is None else standardize_shape(shape)
+        dtype = backend.standardize_dtype(dtype or self.variable_dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if backend.is_float_dtype(dtype) else "zeros"
+        init = initializers.get(initializer)
+        name = name or f"variable_{len(self._trainable_variables) + len(self._non_trainable_variables)}"
+        with function_lib.escape_trace():
+            value = init(shape, dtype=dtype) if callable(init) else init
+            value = array_ops.convert_to_tensor(value, dtype=dtype)
+            var = KerasVariable(
+                value,
+                name=name,
+                path="/".join([*_state.path, name]) if _state.path else f"{self._name}/{name}",
+                trainable=trainable,
+                regularizer=regularizers.get(regularizer),
+                constraint=constraints.get(constraint),
+            )
+        self._track(var)
+        return var
+
+    def get_weights(self) -> list[np.ndarray]:
+        """The weights' values as NumPy arrays."""
+        return [np.asarray(w.numpy()) for w in self.weights]
+
+    def set_weights(self, weights: Any) -> None:
+        """Assigns NumPy arrays to the weights (in ``weights`` order).
+
+        Raises:
+          ValueError: on a count or shape mismatch (Keras' messages); no weight is changed then.
+        """
+        layer_weights = self.weights
+        if len(layer_weights) != len(weights):
+            raise ValueError(
+                f"You called `set_weights(weights)` on layer '{self._name}' with a weight list of length "
+                f"{len(weights)}, but the layer was expecting {len(layer_weights)} weights."
+            )
+        for variable, value in zip(layer_weights, weights, strict=True):
+            if tuple(variable.shape) != tuple(np.shape(value)):
+                raise ValueError(
+                    f"Layer {self._name} weight shape {tuple(variable.shape)} is not compatible with provided "
+                    f"weight shape {tuple(np.shape(value))}."
+                )
+        for variable, value in zip(layer_weights, weights, strict=True):
+            variable.assign(np.asarray(value, dtype=variable.dtype.as_numpy_dtype))
+
+    def count_params(self) -> int:
+        """The number of scalars in the layer's weights.
+
+        Raises:
+          ValueError: if the layer is not built.
+        """
+        if not self.built:
+            raise ValueError(
+                "You tried to call `count_params` on layer '" + self._name + "', but the layer isn't built. "
+                "You can build it manually via: `layer.build(input_shape)`."
+            )
+        return int(sum(int(np.prod(w.shape)) for w in self.weights))
+
+    # -- losses ------------------------------------------------------------------------------------------
+    def add_loss(self, loss: Any) -> None:
+        """Adds a loss (a scalar, or a structure of them) to ``losses``: call it inside ``call``."""
+        for x in nest.flatten(loss):
+            self._losses.append(x if isinstance(x, (TensorBase, VariableBase)) else array_ops.convert_to_tensor(x))
+
+    @property
+    def losses(self) -> list[Any]:
+        """The losses added by the last call (``add_loss``, activity regularizers) of this layer and its
+        sublayers, then the regularization losses of the trainable weights, computed now."""
+        out: list[Any] = []
+        for layer in self._flatten_layers():
+            out.extend(layer._losses)
+        for w in self.trainable_weights:
+            reg = getattr(w, "regularizer", None)
+            if reg is not None:
+                out.append(reg(w))
+        return out
+
+    def _clear_losses(self) -> None:
+        self._losses.clear()
+        for layer in self._layers:
+            layer._clear_losses()
+
+    # -- building --------------------------------------------------------------------------------------------
+    def build(self, input_shape: Any = None) -> None:
+        """Creates the layer's weights for inputs of ``input_shape``; the default creates none."""
+
+    def build_from_config(self, config: dict[str, Any]) -> None:
+        if config and "input_shape" in config:
+            self.build(config["input_shape"])
+
+    def get_build_config(self) -> dict[str, Any] | None:
+        shapes = self.__dict__.get("_build_shapes")
+        if shapes is None:
+            return None
+        a, k = shapes
+        if a and not k:
+            return {"input_shape": _shape_config(a[0])}
+        if k and len(k) == 1 and not a:
+            return {"input_shape": _shape_config(next(iter(k.values())))}
+        return None
+
+    def _maybe_build(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        if self.built:
+            return
+        first = args[0] if args else next(iter(kwargs.values()), None)
+        build_params = _build_params(type(self))
+        if len(build_params) > 1 and build_params[0] != "input_shape":
+            # build(query_shape, value_shape, ...): each call argument's shape by name, as Keras does.
+            names = self._call_params.names
+            shapes = {}
+            for p in build_params:
+                arg = p[: -len("_shape")] if p.endswith("_shape") else p
+                if arg in kwargs:
+                    shapes[p] = nest.map_structure(_shape_of, kwargs[arg])
+                elif arg in names and names.index(arg) < len(args):
+                    shapes[p] = nest.map_structure(_shape_of, args[names.index(arg)])
+            self.build(**shapes)
+        else:
+            self.build(nest.map_structure(_shape_of, first))
+        if not self._build_is_default:
+            assert_input_compatibility(self.input_spec, first, self._name)
+
+    # -- calling ------------------------------------------------------------------------------------------------
+    def call(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"Layer {type(self).__name__} does not have a `call()` method implemented.")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if "_layers" not in self.__dict__:
+            raise RuntimeError(
+                f"In layer '{type(self).__name__}', you forgot to call `super().__init__()` as the first statement "
+                "in the `__init__()` method. Go back and add it."
+            )
+        if any_symbolic(args, kwargs):
+            return self._symbolic_call(args, kwargs)
+        return self._eager_call(args, kwargs)
+
+    def _convert_args(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        dtype = self.compute_dtype
+        autocast = self.autocast
+
+        def convert(x: Any) -> Any:
+            if isinstance(x, (TensorBase, VariableBase)):
+                if autocast and x.dtype.is_floating and x.dtype.name != dtype:
+                    mask = getattr(x, "_keras_mask", None)
+                    x = math_ops.cast(x, dtype)
+                    if mask is not None:
+                        x._keras_mask = mask
+                return x
+            if isinstance(x, (np.ndarray, np.generic)) or (
+                isinstance(x, (list, float)) and not any(isinstance(y, (TensorBase, KerasTensor)) for y in nest.flatten(x))
+            ):
+                t = array_ops.convert_to_tensor(x)
+                if t.dtype.is_floating and (autocast or isinstance(x, (list, float))) and t.dtype.name != dtype:
+                    t = math_ops.cast(t, dtype)
+                return t
+            return x
+
+        if args:
+            first = args[0]
+            if isinstance(first, TensorBase):
+                if first.dtype.is_floating and autocast and first.dtype.name != dtype:
+                    args = (convert(first), *args[1:])
+            elif first is not None and type(first) is not KerasTensor:
+                args = (nest.map_structure(convert, first), *args[1:])
+        return args, kwargs
+
+    def _eager_call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        args, kwargs = self._convert_args(args, kwargs)
+        first = args[0] if args else (next(iter(kwargs.values())) if kwargs else None)
+        if self.input_spec is not None:
+            assert_input_compatibility(self.input_spec, first, self._name)
+        if not self.built:
+            self._maybe_build(args, kwargs)
+        ctx = _state.call_context
+        entry = ctx is None
+        if entry:
+            ctx = _state.call_context = _CallContext(self)
+            self._clear_losses()
+        try:
+            params = self._call_params
+            self._resolve_training(args, kwargs, ctx, params)
+            if kwargs.get("mask") is not None:
+                previous_mask = kwargs["mask"]
+            else:
+                previous_mask = _mask_of(first)
+                if params.has_mask and previous_mask is not None and any(m is not None for m in nest.flatten(previous_mask)):
+                    kwargs["mask"] = previous_mask
+            with _open_path(self):
+                outputs = self.call(*args, **kwargs)
+            object.__setattr__(self, "built", True)
+            if self.activity_regularizer is not None:
+                for out in nest.flatten(outputs):
+                    if isinstance(out, TensorBase):
+                        loss = self.activity_regularizer(out)
+                        if len(out.shape) > 0:
+                            loss = math_ops.divide_no_nan(loss, math_ops.cast(array_ops.shape(out)[0], loss.dtype))
+                        self.add_loss(loss)
+            if self.supports_masking:
+                self._set_mask_metadata(first, outputs, previous_mask)
+        finally:
+            if entry:
+                _state.call_context = None
+        return outputs
+
+    def _resolve_training(self, args: tuple[Any, ...], kwargs: dict[str, Any], ctx: _CallContext, params: Any) -> None:
+        # Keras' order: the argument passed > an outer layer's call > the signature's default.
+        pos = params.training_pos
+        if "training" in kwargs:
+            value = kwargs["training"]
+        elif pos is not None and pos < len(args):
+            value = args[pos]
+        else:
+            value = ctx.values.get("training")
+            if value is None:
+                value = params.training_default
+            if value is not None and pos is not None:
+                kwargs["training"] = value
+        ctx.values["training"] = value
+
+    def _set_mask_metadata(self, inputs: Any, outputs: Any, previous_mask: Any) -> None:
+        flat = nest.flatten(outputs)
+        if all(getattr(x, "_keras_mask", None) is not None for x in flat):
+            return
+        masks = self.compute_mask(inputs, previous_mask)
+        if masks is None:
+            return
+        for t, m in zip(flat, nest.flatten(masks), strict=False):
+            if m is not None and isinstance(t, TensorBase) and getattr(t, "_keras_mask", None) is None:
+                t._keras_mask = m  # type: ignore[attr-defined]
+
+    def compute_mask(self, inputs: Any, previous_mask: Any) -> Any:
+        """The mask of the outputs: by default the input's (for layers that support masking)."""
+        return previous_mask
+
+    # -- symbolic calls (functional models) --------------------------------------------------------------------
+    def _symbolic_call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        first = args[0] if args else next(iter(kwargs.values()))
+        assert_input_compatibility(self.input_spec, first, self._name)
+        if not self.built:
+            self._maybe_build(args, kwargs)
+        outputs = self.compute_output_spec(*args, **kwargs)
+        Node(self, args, kwargs, outputs)
+        return outputs
+
+    def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
+        """KerasTensors of the outputs for symbolic inputs: by default ``call`` is traced abstractly."""
+        leaves = nest.flatten((args, kwargs))
+        positions = [i for i, x in enumerate(leaves) if isinstance(x, KerasTensor)]
+        specs = [spec_of(leaves[i]) for i in positions]
+
+        def run(tensors: list[Any]) -> Any:
+            new = list(leaves)
+            for i, t in zip(positions, tensors, strict=True):
+                mask = leaves[i]._keras_mask
+                new[i] = t
+                if mask is not None:
+                    t._keras_mask = mask  # (symbolic masks are not propagated)
+            a, k = nest.pack_sequence_as((args, kwargs), new)
+            return self._eager_call(tuple(a), dict(k))
+
+        return function_lib.output_specs(run, specs, make=_keras_tensor)  # type: ignore[arg-type]
+
+    def compute_output_shape(self, *args: Any, **kwargs: Any) -> Any:
+        """The output shape for an input shape (by an abstract call)."""
+        shapes = args[0] if args else next(iter(kwargs.values()))
+        out = self.compute_output_spec(_shapes_to_keras_tensors(shapes, self.input_dtype))
+        return nest.map_structure(lambda t: t.shape, out)
+
+    # -- config ---------------------------------------------------------------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments (Keras' base keys: name, trainable, dtype)."""
+        config: dict[str, Any] = {
+            "name": self._name,
+            "trainable": self._trainable,
+            "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": self._dtype_policy.name}, "registered_name": None},
+        }
+        if self.activity_regularizer is not None:
+            from tapejax._src.keras import regularizers
+
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Layer:
+        """A layer built from ``get_config()``'s dict."""
+        try:
+            return cls(**config)
+        except Exception as e:
+            raise TypeError(
+                f"Error when deserializing class '{cls.__name__}' using config={config}.\n\nException encountered: {e}"
+            ) from e
+
+    # -- functional-API introspection ---------------------------------------------------------------------------
+    @property
+    def input(self) -> Any:
+        return self._node_attr("input_tensors", "input")
+
+    @property
+    def output(self) -> Any:
+        return self._node_attr("outputs", "output")
+
+    def _node_attr(self, attr: str, what: str) -> Any:
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer '{self._name}' has no inbound nodes: it was never called on a symbolic {what}.")
+        if len(self._inbound_nodes) > 1:
+            raise AttributeError(
+                f"Layer '{self._name}' has multiple inbound nodes, with different {what}s. Use `get_{what}_at` instead."
+            )
+        value = getattr(self._inbound_nodes[0], attr)
+        if attr == "input_tensors":
+            return value[0] if len(value) == 1 else value
+        return value
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self._name}, built={self.built}>"
+
+    def __str__(self) -> str:
+        return self.__repr__()
+
+
+def _keras_tensor(shape: tuple[int | None, ...], dtype: Any) -> KerasTensor:
+    return KerasTensor(shape, dtypes_lib.from_numpy(np.dtype(dtype)).name)
+
+
+def _shapes_to_keras_tensors(shapes: Any, dtype: str) -> Any:
+    if isinstance(shapes, (tuple, list)) and all(d is None or isinstance(d, int) for d in shapes):
+        return KerasTensor(shapes, dtype)
+    if isinstance(shapes, dict):
+        return {k: _shapes_to_keras_tensors(v, dtype) for k, v in shapes.items()}
+    return type(shapes)(_shapes_to_keras_tensors(s, dtype) for s in shapes)
+
+
+def _mask_of(x: Any) -> Any:
+    if isinstance(x, TensorBase):
+        return getattr(x, "_keras_mask", None)
+    if isinstance(x, (list, tuple, dict)):
+        return nest.map_structure(lambda t: getattr(t, "_keras_mask", None), x)
+    return None
+
+
+def _shape_of(x: Any) -> Any:
+    if hasattr(x, "shape"):
+        s = x.shape
+        return tuple(s.as_list()) if hasattr(s, "as_list") else tuple(s)
+    return None
+
+
+def _shape_config(shape: Any) -> Any:
+    return list(shape) if isinstance(shape, tuple) else shape
+
+
+class _open_path:
+    """Pushes a layer's name on the path of created weights while it builds or calls."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, layer: Layer) -> None:
+        self._name = layer._name
+
+    def __enter__(self) -> None:
+        _state.path.append(self._name)
+
+    def __exit__(self, *exc: object) -> None:
+        _state.path.pop()
+
+
+class _CallParams:
+    __slots__ = ("has_mask", "names", "training_default", "training_pos", "var_kwargs")
+
+    def __init__(self, call: Any) -> None:
+        sig = inspect.signature(call)
+        params = list(sig.parameters.values())[1:]  # (without self)
+        self.names = [p.name for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        self.var_kwargs = any(p.kind is p.VAR_KEYWORD for p in params)
+        self.has_mask = "mask" in self.names
+        self.training_pos = self.names.index("training") if "training" in self.names else None
+        training = sig.parameters.get("training")
+        self.training_default = (
+            None if training is None or training.default is inspect.Parameter.empty else training.default
+        )
+
+
+@functools.cache
+def _build_params(cls: type) -> list[str]:
+    params = list(inspect.signature(cls.build).parameters.values())[1:]
+    return [p.name for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
+
+@functools.cache
+def _call_params(cls: type) -> _CallParams:
+    return _CallParams(cls.call)

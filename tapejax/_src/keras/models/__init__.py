@@ -1,0 +1,1 @@
+"""Keras models: ``Model`` (subclassed), functional models and ``Sequential``."""

@@ -1,0 +1,238 @@
+"""Functional models: ``tf.keras.Model(inputs, outputs)``, a graph of layer calls replayed on real inputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tapejax._src import nest
+from tapejax._src.core import TensorBase, VariableBase
+from tapejax._src.keras import backend
+from tapejax._src.keras.keras_tensor import KerasTensor, Node
+from tapejax._src.keras.layers.input_layer import InputLayer
+from tapejax._src.keras.models.model import Model
+from tapejax._src.ops import array_ops, math_ops
+
+
+def _nodes_in_order(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> list[Node]:
+    """The nodes between ``inputs`` and ``outputs``, each after the nodes it reads (Keras' order)."""
+    input_ids = {id(x) for x in inputs}
+    order: list[Node] = []
+    seen: set[int] = set()
+
+    def visit(t: KerasTensor, stack: tuple[int, ...]) -> None:
+        if t._keras_history is None:
+            raise ValueError(
+                f"Output tensors of a Functional model must be the output of a Keras layer; {t} is not (it does "
+                "not come from a `keras.Input`)."
+            )
+        layer, node_index, _ = t._keras_history
+        node = layer._inbound_nodes[node_index]
+        if id(node) in seen:
+            return
+        if id(node) in stack:
+            raise ValueError("The functional graph has a cycle.")
+        if id(t) not in input_ids:
+            for x in node.input_tensors:
+                visit(x, (*stack, id(node)))
+            if node.is_input:
+                raise ValueError(
+                    f"Functional model inputs must come from `keras.Input`; the graph reaches the input "
+                    f"{t.name!r} that is not among the model's inputs."
+                )
+        seen.add(id(node))
+        order.append(node)
+
+    for out in outputs:
+        visit(out, ())
+    return order
+
+
+class Functional(Model):
+    """A model defined by its symbolic inputs and outputs (``tf.keras.Model(inputs=..., outputs=...)``).
+
+    Calling it runs the recorded layer calls on real tensors, in an order where each layer follows
+    the layers it reads; ``training`` and masks reach every layer as in a direct call.
+
+    Args:
+      inputs: a KerasTensor from ``tf.keras.Input``, or a list/dict of them.
+      outputs: KerasTensors computed from ``inputs`` (one, a list, or a dict).
+      name: the model's name.
+
+    >>> import tapejax as tf
+    >>> x = tf.keras.Input(shape=(3,))
+    >>> y = tf.keras.layers.Dense(2, kernel_initializer="ones")(x)
+    >>> model = tf.keras.Model(x, y)
+    >>> print(model(tf.constant([[1.0, 1.0, 1.0]])))
+    tf.Tensor([[3. 3.]], shape=(1, 2), dtype=float32)
+    """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Functional:
+        return object.__new__(cls)  # type: ignore[return-value]
+
+    def __init__(self, inputs: Any, outputs: Any, name: str | None = None, **kwargs: Any) -> None:
+        trainable = kwargs.pop("trainable", True)
+        if kwargs:
+            raise TypeError(f"Functional.__init__ got unexpected keyword arguments: {sorted(kwargs)}")
+        Model.__init__(self, name=name, trainable=trainable)
+        if isinstance(inputs, dict):
+            for k, v in inputs.items():
+                if not isinstance(v, KerasTensor):
+                    raise ValueError(f"All `inputs` values must be KerasTensors. Received: inputs={inputs} including invalid value {v} of type {type(v)}")
+                del k
+        flat_inputs = nest.flatten(inputs)
+        flat_outputs = nest.flatten(outputs)
+        for x in flat_inputs:
+            if not isinstance(x, KerasTensor):
+                raise ValueError(
+                    f"All `inputs` values must be KerasTensors. Received: inputs={inputs} including invalid value "
+                    f"{x} of type {type(x)}"
+                )
+        for x in flat_outputs:
+            if not isinstance(x, KerasTensor):
+                raise ValueError(
+                    f"All `outputs` values must be KerasTensors. Received: outputs={outputs} including invalid value "
+                    f"{x} of type {type(x)}"
+                )
+        s = object.__setattr__
+        s(self, "_inputs_struct", inputs)
+        s(self, "_outputs_struct", outputs)
+        s(self, "_flat_inputs", flat_inputs)
+        s(self, "_flat_outputs", flat_outputs)
+        s(self, "_nodes", _nodes_in_order(flat_inputs, flat_outputs))
+        layers: list[Any] = []
+        for node in self._nodes:
+            if all(node.operation is not x for x in layers):
+                layers.append(node.operation)
+        # Input layers first, in the order of the inputs, as Keras lists them.
+        input_layers = [x._keras_history[0] for x in flat_inputs]
+        layers = input_layers + [x for x in layers if all(x is not y for y in input_layers)]
+        for layer in layers:
+            self._track(layer)
+        self.built = True
+
+    @property
+    def inputs(self) -> list[KerasTensor]:
+        return list(self._flat_inputs)
+
+    @property
+    def outputs(self) -> list[KerasTensor]:
+        return list(self._flat_outputs)
+
+    @property
+    def input(self) -> Any:
+        return self._inputs_struct
+
+    @property
+    def output(self) -> Any:
+        return self._outputs_struct
+
+    @property
+    def input_shape(self) -> Any:
+        return nest.map_structure(lambda t: t.shape, self._inputs_struct)
+
+    @property
+    def output_shape(self) -> Any:
+        return nest.map_structure(lambda t: t.shape, self._outputs_struct)
+
+    def _standardize_inputs(self, inputs: Any) -> list[Any]:
+        struct = self._inputs_struct
+        if isinstance(struct, dict) and isinstance(inputs, dict):
+            flat = [inputs[k] for k in sorted(struct)] if set(inputs) >= set(struct) else None
+            if flat is None:
+                raise ValueError(f"Missing data for inputs {sorted(set(struct) - set(inputs))}. Expected keys: {sorted(struct)}")
+        elif isinstance(inputs, dict):
+            names = [x._keras_history[0].name for x in self._flat_inputs]
+            if all(n in inputs for n in names):
+                flat = [inputs[n] for n in names]
+            else:
+                flat = nest.flatten(inputs)
+        elif isinstance(inputs, (list, tuple)) and len(self._flat_inputs) > 1:
+            flat = nest.flatten(inputs)
+        else:
+            flat = [inputs] if len(self._flat_inputs) == 1 else nest.flatten(inputs)
+        if len(flat) != len(self._flat_inputs):
+            raise ValueError(
+                f'Layer "{self.name}" expects {len(self._flat_inputs)} input(s), but it received {len(flat)} input tensors.'
+            )
+        out = []
+        for x, spec in zip(flat, self._flat_inputs, strict=True):
+            if not isinstance(x, (TensorBase, VariableBase, KerasTensor)):
+                x = array_ops.convert_to_tensor(x)
+            if isinstance(x, (TensorBase, VariableBase)):
+                want = backend.standardize_dtype(spec.dtype)
+                if x.dtype.name != want and (x.dtype.is_floating or backend.is_float_dtype(want)):
+                    mask = getattr(x, "_keras_mask", None)
+                    x = math_ops.cast(x, want)
+                    if mask is not None:
+                        x._keras_mask = mask
+                # (Keras adjusts a rank off by one on the last axis.)
+                rank, want_rank = len(x.shape), len(spec.shape)
+                if rank == want_rank + 1 and x.shape[-1] == 1:
+                    x = array_ops.squeeze(x, axis=-1)
+                elif rank == want_rank - 1 and spec.shape[-1] == 1:
+                    x = array_ops.expand_dims(x, axis=-1)
+            out.append(x)
+        return out
+
+    def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
+        values: dict[int, Any] = {}
+        flat = self._standardize_inputs(inputs)
+        masks = nest.flatten(mask) if mask is not None else [None] * len(flat)
+        for spec, x, m in zip(self._flat_inputs, flat, masks, strict=False):
+            if m is not None and isinstance(x, TensorBase):
+                x._keras_mask = m  # type: ignore[attr-defined]
+            values[id(spec)] = x
+        for node in self._nodes:
+            if node.is_input:
+                continue
+            leaves = nest.flatten((node.call_args, node.call_kwargs))
+            leaves = [values[id(x)] if isinstance(x, KerasTensor) else x for x in leaves]
+            args, kwargs = nest.pack_sequence_as((node.call_args, node.call_kwargs), leaves)
+            outs = node.operation(*args, **kwargs)
+            for t, v in zip(node.output_tensors, nest.flatten(outs), strict=True):
+                values[id(t)] = v
+        return nest.pack_sequence_as(self._outputs_struct, [values[id(t)] for t in self._flat_outputs])
+
+    def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
+        return super().compute_output_spec(*args, **kwargs)
+
+    def get_config(self) -> dict[str, Any]:
+        layers = []
+        for layer in self.layers:
+            nodes = []
+            for node in layer._inbound_nodes:
+                if any(node is n for n in self._nodes) and not node.is_input:
+                    nodes.append(
+                        [
+                            [x._keras_history[0].name, x._keras_history[1], x._keras_history[2]]
+                            for x in node.input_tensors
+                        ]
+                    )
+            layers.append(
+                {
+                    "module": _module_of(layer),
+                    "class_name": type(layer).__name__,
+                    "config": layer.get_config(),
+                    "name": layer.name,
+                    "inbound_nodes": nodes,
+                }
+            )
+
+        def ref(t: KerasTensor) -> list[Any]:
+            layer, node_index, tensor_index = t._keras_history  # type: ignore[misc]
+            return [layer.name, node_index, tensor_index]
+
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "layers": layers,
+            "input_layers": nest.map_structure(ref, self._inputs_struct),
+            "output_layers": nest.map_structure(ref, self._outputs_struct),
+        }
+
+
+def _module_of(layer: Any) -> str:
+    return "keras.layers" if type(layer).__module__.startswith("tapejax.") else type(layer).__module__
+
+
+__all__ = ["Functional", "InputLayer"]

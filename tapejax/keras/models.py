@@ -1,0 +1,11 @@
+"""``tf.keras.models``: ``Model`` and ``Sequential``."""
+
+from typing import Any as _Any
+
+from tapejax._src.errors import missing_attribute as _missing_attribute
+from tapejax._src.keras.models.model import Model as Model
+from tapejax._src.keras.models.sequential import Sequential as Sequential
+
+
+def __getattr__(name: str) -> _Any:
+    raise _missing_attribute("tapejax.keras.models", name)
