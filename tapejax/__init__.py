@@ -4,6 +4,7 @@ __version__ = "0.1.0"
 
 from tapejax import autodiff as autodiff
 from tapejax import config as config
+from tapejax import data as data
 from tapejax import debugging as debugging
 from tapejax import dtypes as dtypes
 from tapejax import errors as errors

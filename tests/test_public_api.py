@@ -58,6 +58,8 @@ NAMESPACES = {
         stateless_random_flip_left_right stateless_random_flip_up_down stateless_random_hue stateless_random_saturation
         total_variation transpose yiq_to_rgb yuv_to_rgb""",
     "nest": "assert_same_structure flatten is_nested map_structure pack_sequence_as",
+    "data": """AUTOTUNE Dataset DatasetSpec INFINITE_CARDINALITY Iterator NumpyIterator Options ThreadingOptions
+        UNKNOWN_CARDINALITY experimental""",
     "config": """LogicalDevice LogicalDeviceConfiguration PhysicalDevice experimental experimental_connect_to_cluster
         experimental_connect_to_host experimental_functions_run_eagerly experimental_run_functions_eagerly
         functions_run_eagerly get_logical_device_configuration get_soft_device_placement get_visible_devices

@@ -1,0 +1,324 @@
+"""Stages that group elements: ``batch``, ``padded_batch``, ``unbatch``, ``rebatch``, ``window``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from tapejax._src import errors
+from tapejax._src.data import structure
+from tapejax._src.data.dataset import INFINITE, UNKNOWN, Dataset, as_int
+from tapejax._src.tensor import TensorShape
+from tapejax._src.tensor_spec import TensorSpec
+
+
+def _dims(shape: tuple[int, ...]) -> str:
+    return "[" + ",".join(str(d) for d in shape) + "]"
+
+
+def stack(elements: list[structure.Flat]) -> structure.Flat:
+    """Components of equal shape stacked along a new first dimension (TF's error otherwise)."""
+    out = []
+    for j, first in enumerate(elements[0]):
+        for e in elements[1:]:
+            if e[j].shape != first.shape:
+                raise errors.invalid_argument(
+                    "Cannot add tensor to the batch: number of elements does not match. Shapes are: "
+                    f"[tensor]: {_dims(e[j].shape)}, [batch]: {_dims(first.shape)}"
+                )
+        out.append(np.stack([e[j] for e in elements]))
+    return tuple(out)
+
+
+def batch_size_arg(value: Any) -> int:
+    n = as_int(value, "batch_size")
+    if n <= 0:
+        raise errors.invalid_argument("Batch size must be greater than zero.")
+    return n
+
+
+def batched_cardinality(n: int, size: int, drop_remainder: bool) -> int:
+    if n in (INFINITE, UNKNOWN):
+        return n
+    return n // size if drop_remainder else -(-n // size)
+
+
+class BatchDataset(Dataset):
+    _tf_name = "_BatchDataset"
+
+    def __init__(self, input_dataset: Dataset, batch_size: Any, drop_remainder: Any) -> None:
+        self._input = input_dataset
+        self._size = batch_size_arg(batch_size)
+        self._drop = bool(drop_remainder)
+        spec = structure.batched(input_dataset.element_spec, self._size if self._drop else None)
+        super().__init__(spec, (input_dataset,))
+
+    def _iter(self) -> Iterator[structure.Flat]:
+        size, buf = self._size, []
+        for flat in self._input._iter():
+            buf.append(flat)
+            if len(buf) == size:
+                yield stack(buf)
+                buf = []
+        if buf and not self._drop:
+            yield stack(buf)
+
+    def _cardinality(self) -> int:
+        return batched_cardinality(self._input._cardinality(), self._size, self._drop)
+
+
+def _shapes_like(spec: Any, shapes: Any) -> Any:
+    """``shapes`` (lists are shapes here) in the structure of ``spec``."""
+    if isinstance(spec, dict):
+        return type(spec)((k, _shapes_like(spec[k], shapes[k])) for k in spec)
+    if isinstance(spec, tuple):
+        if not isinstance(shapes, (tuple, list)) or len(shapes) != len(spec):
+            raise ValueError(f"The padded shapes {shapes} do not match the structure of the elements {spec}.")
+        return tuple(_shapes_like(s, p) for s, p in zip(spec, shapes, strict=True))
+    return TensorShape(_as_dims(shapes))
+
+
+def _as_dims(shape: Any) -> Any:
+    if isinstance(shape, TensorShape):
+        return shape
+    if hasattr(shape, "numpy"):
+        shape = shape.numpy().tolist()
+    if isinstance(shape, np.ndarray):
+        shape = shape.tolist()
+    return [None if d is None or int(d) == -1 else int(d) for d in shape]
+
+
+class PaddedBatchDataset(Dataset):
+    _tf_name = "_PaddedBatchDataset"
+
+    def __init__(
+        self, input_dataset: Dataset, batch_size: Any, padded_shapes: Any, padding_values: Any, drop_remainder: Any
+    ) -> None:
+        self._input = input_dataset
+        self._size = batch_size_arg(batch_size)
+        self._drop = bool(drop_remainder)
+        spec = input_dataset.element_spec
+        specs = structure.flatten(spec)
+        if padded_shapes is None:
+            for i, s in enumerate(specs):
+                if s.shape.rank is None:
+                    raise ValueError(
+                        f"You must provide `padded_shapes` argument because component {i} has unknown rank."
+                    )
+            shapes = [s.shape for s in specs]
+        else:
+            shapes = structure.flatten(_shapes_like(spec, padded_shapes))
+            for s, p in zip(specs, shapes, strict=True):
+                if not p.is_compatible_with(s.shape) and not _pads(s.shape, p):
+                    raise ValueError(
+                        f"The padded shape {p} is not compatible with the shape {s.shape} of the corresponding "
+                        "input component."
+                    )
+        self._shapes = [p.as_list() for p in shapes]
+        self._values = self._padding(spec, specs, padding_values)
+        out = [
+            TensorSpec(TensorShape([self._size if self._drop else None]).concatenate(p), s.dtype)
+            for s, p in zip(specs, shapes, strict=True)
+        ]
+        super().__init__(structure.pack(spec, out), (input_dataset,))
+
+    @staticmethod
+    def _padding(spec: Any, specs: list[TensorSpec], padding_values: Any) -> list[np.ndarray]:
+        if padding_values is None:
+            return [np.zeros((), s.dtype._np) for s in specs]
+        values = (
+            [padding_values] * len(specs)
+            if not structure.is_structure(padding_values) and len(specs) > 1
+            else structure.flatten(padding_values)
+        )
+        if len(values) != len(specs):
+            raise ValueError(f"The padding values {padding_values} do not match the structure of the elements {spec}.")
+        out = []
+        for s, v in zip(specs, values, strict=True):
+            if hasattr(v, "dtype") and hasattr(v, "numpy"):
+                a = np.asarray(v.numpy())
+                if a.dtype != s.dtype._np:
+                    raise TypeError(
+                        f"Padding value {v!r} has dtype {a.dtype.name}, the component it pads {s.dtype.name}."
+                    )
+            else:
+                a = np.asarray(v, dtype=s.dtype._np)
+            if a.ndim != 0:
+                raise ValueError(f"Padding values must be scalars, got shape {a.shape}.")
+            out.append(a)
+        return out
+
+    def _iter(self) -> Iterator[structure.Flat]:
+        size, buf = self._size, []
+        for flat in self._input._iter():
+            buf.append(flat)
+            if len(buf) == size:
+                yield self._pad(buf)
+                buf = []
+        if buf and not self._drop:
+            yield self._pad(buf)
+
+    def _pad(self, elements: list[structure.Flat]) -> structure.Flat:
+        out = []
+        for j, (shape, value) in enumerate(zip(self._shapes, self._values, strict=True)):
+            parts = [e[j] for e in elements]
+            rank = parts[0].ndim
+            if any(p.ndim != rank for p in parts):
+                raise errors.invalid_argument("All elements in a batch must have the same rank as the padded shape.")
+            target = [
+                max(p.shape[k] for p in parts) if d is None else d
+                for k, d in enumerate(shape if shape is not None else [None] * rank)
+            ]
+            batch = np.full([len(parts), *target], value, dtype=value.dtype)
+            for i, p in enumerate(parts):
+                if any(a > b for a, b in zip(p.shape, target, strict=True)):
+                    raise errors.invalid_argument(
+                        f"Attempted to pad to a smaller size than the input element. Element shape {list(p.shape)}, "
+                        f"padded shape {target}."
+                    )
+                batch[(i, *[slice(0, d) for d in p.shape])] = p
+            out.append(batch)
+        return tuple(out)
+
+    def _cardinality(self) -> int:
+        return batched_cardinality(self._input._cardinality(), self._size, self._drop)
+
+
+def _pads(shape: TensorShape, padded: TensorShape) -> bool:
+    """Whether elements of ``shape`` can be padded to ``padded`` (same rank, dims no larger)."""
+    if shape.rank is None or padded.rank is None:
+        return True
+    if shape.rank != padded.rank:
+        return False
+    return all(a is None or b is None or a <= b for a, b in zip(shape.as_list(), padded.as_list(), strict=True))
+
+
+class UnbatchDataset(Dataset):
+    _tf_name = "_UnbatchDataset"
+
+    def __init__(self, input_dataset: Dataset) -> None:
+        self._input = input_dataset
+        specs = structure.flatten(input_dataset.element_spec)
+        if any(s.shape.rank == 0 for s in specs):
+            raise ValueError("Cannot unbatch an input with scalar components.")
+        super().__init__(structure.unbatched(input_dataset.element_spec, "unbatch"), (input_dataset,))
+
+    def _iter(self) -> Iterator[structure.Flat]:
+        for flat in self._input._iter():
+            n = flat[0].shape[0]
+            if any(a.shape[0] != n for a in flat):
+                raise errors.invalid_argument(
+                    f"Input element must have the same batch size in each component. Component 0 had size {n} "
+                    f"but another had size {next(a.shape[0] for a in flat if a.shape[0] != n)}."
+                )
+            for i in range(n):
+                yield tuple(a[i] for a in flat)
+
+    def _cardinality(self) -> int:
+        n = self._input._cardinality()
+        dims = {s.shape[0] for s in structure.flatten(self._input.element_spec)}
+        if n in (INFINITE, UNKNOWN) or len(dims) != 1 or None in dims:
+            return UNKNOWN if n != INFINITE else INFINITE
+        return n * dims.pop()
+
+
+class RebatchDataset(Dataset):
+    _tf_name = "_RebatchDataset"
+
+    def __init__(self, input_dataset: Dataset, batch_size: Any, drop_remainder: Any) -> None:
+        self._input = input_dataset
+        sizes = (
+            [batch_size_arg(b) for b in _as_dims(batch_size)]
+            if isinstance(batch_size, (list, tuple, np.ndarray)) or getattr(batch_size, "ndim", 0) == 1
+            else [batch_size_arg(batch_size)]
+        )
+        self._sizes = sizes
+        self._drop = bool(drop_remainder)
+        specs = structure.flatten(input_dataset.element_spec)
+        if any(s.shape.rank == 0 for s in specs):
+            raise ValueError("Cannot rebatch an input with scalar components.")
+        static = sizes[0] if self._drop and len(set(sizes)) == 1 else None
+        spec = structure.batched(structure.unbatched(input_dataset.element_spec, "rebatch"), static)
+        super().__init__(spec, (input_dataset,))
+
+    def _iter(self) -> Iterator[structure.Flat]:
+        rows = UnbatchDataset(self._input)._iter()
+        k = 0
+        while True:
+            size = self._sizes[k % len(self._sizes)]
+            buf = []
+            for flat in rows:
+                buf.append(flat)
+                if len(buf) == size:
+                    break
+            if len(buf) < size:
+                if buf and not self._drop:
+                    yield stack(buf)
+                return
+            yield stack(buf)
+            k += 1
+
+    def _cardinality(self) -> int:
+        n = self._input._cardinality()
+        return n if n == INFINITE else UNKNOWN
+
+
+class WindowDataset(Dataset):
+    _tf_name = "_WindowDataset"
+
+    def __init__(self, input_dataset: Dataset, size: Any, shift: Any, stride: Any, drop_remainder: Any) -> None:
+        self._input = input_dataset
+        self._size = as_int(size, "size")
+        self._shift = self._size if shift is None else as_int(shift, "shift")
+        self._stride = as_int(stride, "stride")
+        for name, v in (("Window size", self._size), ("Window shift", self._shift), ("Window stride", self._stride)):
+            if v <= 0:
+                raise errors.invalid_argument(f"{name} must be greater than zero, but got {v}.")
+        self._drop = bool(drop_remainder)
+        spec = structure.map_structure(structure.DatasetSpec, input_dataset.element_spec)
+        super().__init__(spec, (input_dataset,))
+
+    def _iter(self) -> Iterator[structure.Flat]:
+        from tapejax._src.data.sources import ElementsDataset
+
+        specs = structure.flatten(self._input.element_spec)
+        size, shift, stride = self._size, self._shift, self._stride
+        span = (size - 1) * stride + 1
+        it = self._input._iter()
+        buf: list[structure.Flat] = []  # input elements from the current window's start
+        exhausted = False
+        while True:
+            while not exhausted and len(buf) < span:
+                nxt = next(it, None)
+                if nxt is None:
+                    exhausted = True
+                else:
+                    buf.append(nxt)
+            if not buf:
+                return
+            window = buf[:span:stride]
+            if len(window) < size and self._drop:
+                return
+            yield tuple(ElementsDataset([(e[j],) for e in window], s) for j, s in enumerate(specs))
+            if shift >= len(buf):
+                skip = shift - len(buf)
+                buf = []
+                for _ in range(skip):
+                    if next(it, None) is None:
+                        exhausted = True
+                        break
+                if exhausted:
+                    return
+            else:
+                buf = buf[shift:]
+
+    def _cardinality(self) -> int:
+        n = self._input._cardinality()
+        if n in (INFINITE, UNKNOWN):
+            return n
+        if self._drop:
+            span = (self._size - 1) * self._stride + 1
+            return (n - span) // self._shift + 1 if n >= span else 0
+        return -(-n // self._shift)

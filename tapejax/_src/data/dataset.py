@@ -1,0 +1,438 @@
+"""``tf.data.Dataset``: the base class, its methods (each builds one stage), and cardinality.
+
+A dataset is a recipe: each ``iter()`` starts a fresh pass through its stages, which are Python
+generators handing flat tuples of numpy components to the next stage (``structure.py``). The
+stages live in one module per concept: ``sources``, ``transformations``, ``batching``,
+``shuffling``, ``prefetch``, ``grouping``; iteration in ``iterator``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from tapejax._src import errors
+from tapejax._src.data import structure
+from tapejax._src.tensor import Tensor, convert_python
+
+INFINITE = -1
+UNKNOWN = -2
+AUTOTUNE = -1
+INFINITE_CARDINALITY = INFINITE
+UNKNOWN_CARDINALITY = UNKNOWN
+
+
+class Dataset:
+    """A sequence of elements, each a nested structure (tuples, dicts) of tensors (``tf.data.Dataset``).
+
+    Build one from data (``from_tensor_slices``, ``range``, ``from_generator``), transform it
+    (``map``, ``filter``, ``shuffle``, ``batch``, ``prefetch``, ...) and iterate it in Python.
+
+    >>> import tapejax as tf
+    >>> ds = tf.data.Dataset.from_tensor_slices([1, 2, 3, 4]).map(lambda x: x * 10).batch(3)
+    >>> ds.element_spec
+    TensorSpec(shape=(None,), dtype=tf.int32, name=None)
+    >>> [b.tolist() for b in ds.as_numpy_iterator()]
+    [[10, 20, 30], [40]]
+
+    Differences from TensorFlow: elements are computed on the host by Python stages (numpy
+    components between stages; ``map``/``filter``/``scan`` functions compiled with ``tf.function``);
+    there are no string tensors, file readers (TFRecord, text lines), ``save``/``load``, sharding
+    or distribution options. Iterating a dataset inside ``tf.function`` raises (iterate outside and
+    pass the batches in). Shuffling is deterministic for a seed but draws another sequence than TF's.
+    """
+
+    _tf_name = "Dataset"
+
+    def __init__(self, element_spec: Any, inputs: tuple[Dataset, ...] = ()) -> None:
+        self._element_spec = element_spec
+        self._inputs = inputs
+        self._own_options: Any = None
+
+    # -- what subclasses provide -------------------------------------------------------------------
+    def _iter(self) -> Iterator[structure.Flat]:
+        """A fresh pass: the elements as flat tuples of numpy components."""
+        raise NotImplementedError
+
+    def _cardinality(self) -> int:
+        return UNKNOWN
+
+    # -- properties ---------------------------------------------------------------------------------
+    @property
+    def element_spec(self) -> Any:
+        """The nested ``tf.TensorSpec`` of one element."""
+        return self._element_spec
+
+    def cardinality(self) -> Tensor:
+        """The number of elements as an int64 scalar: ``tf.data.INFINITE_CARDINALITY`` (-1) or ``UNKNOWN_CARDINALITY`` (-2)."""
+        return Tensor(convert_python(np.int64(self._cardinality()), None))
+
+    def __len__(self) -> int:
+        n = self._cardinality()
+        if n == INFINITE:
+            raise TypeError("The dataset is infinite.")
+        if n == UNKNOWN:
+            raise TypeError("The dataset length is unknown.")
+        return n
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return f"<{self._tf_name} element_spec={self._element_spec!r}>"
+
+    def __iter__(self) -> Any:
+        from tapejax._src.data.iterator import OwnedIterator
+
+        return OwnedIterator(self)
+
+    def as_numpy_iterator(self) -> Any:
+        """An iterator over the elements as numpy values (scalars as numpy scalars).
+
+        >>> import tapejax as tf
+        >>> list(tf.data.Dataset.range(3).as_numpy_iterator())
+        [np.int64(0), np.int64(1), np.int64(2)]
+        """
+        from tapejax._src.data.iterator import NumpyIterator
+
+        return NumpyIterator(self)
+
+    def options(self) -> Any:
+        """The ``tf.data.Options`` in effect: this dataset's merged over its inputs'."""
+        from tapejax._src.data.options import Options
+
+        merged = Options()
+        for d in self._inputs:
+            merged = merged.merge(d.options())
+        return merged.merge(self._own_options) if self._own_options is not None else merged
+
+    def with_options(self, options: Any, name: str | None = None) -> Dataset:
+        """This dataset with ``options`` set (accepted; tapejax's engine reads none of them)."""
+        from tapejax._src.data.options import Options, OptionsDataset
+
+        if not isinstance(options, Options):
+            raise TypeError(f"with_options: expected a tf.data.Options, got {type(options).__name__}.")
+        return OptionsDataset(self, options)
+
+    # -- sources ------------------------------------------------------------------------------------
+    @staticmethod
+    def from_tensor_slices(tensors: Any, name: str | None = None) -> Dataset:
+        """One element per slice along the first dimension of every component.
+
+        Raises:
+          ValueError: a scalar component, or components of different first dimensions.
+        """
+        return sources.TensorSliceDataset(tensors)
+
+    @staticmethod
+    def from_tensors(tensors: Any, name: str | None = None) -> Dataset:
+        """A dataset of one element: ``tensors``."""
+        return sources.TensorDataset(tensors)
+
+    @staticmethod
+    def range(*args: Any, output_type: Any = None, name: str | None = None) -> Dataset:
+        """``range([start,] stop[, step])`` as int64 scalars (``output_type`` to change the dtype)."""
+        return sources.RangeDataset(args, output_type)
+
+    @staticmethod
+    def counter(start: Any = 0, step: Any = 1, dtype: Any = None, name: str | None = None) -> Dataset:
+        """An infinite count from ``start`` by ``step`` (int64 unless ``dtype``)."""
+        return sources.counter(start, step, dtype)
+
+    @staticmethod
+    def from_generator(
+        generator: Callable[..., Any],
+        output_types: Any = None,
+        output_shapes: Any = None,
+        args: Any = None,
+        output_signature: Any = None,
+        name: str | None = None,
+    ) -> Dataset:
+        """The elements a Python generator yields (``generator`` is called again for each pass).
+
+        Declare them with ``output_signature`` (nested ``tf.TensorSpec``), or with the deprecated
+        ``output_types`` and optional ``output_shapes``.
+
+        Raises:
+          TypeError: no ``output_signature``/``output_types``, or both; ``generator`` not callable.
+        """
+        return sources.GeneratorDataset(generator, output_types, output_shapes, args, output_signature)
+
+    @staticmethod
+    def zip(*args: Any, datasets: Any = None, name: str | None = None) -> Dataset:
+        """Elements of several datasets side by side (a tuple or dict of datasets, or several arguments)."""
+        return combinations.ZipDataset(args, datasets)
+
+    @staticmethod
+    def choose_from_datasets(datasets: Any, choice_dataset: Dataset, stop_on_empty_dataset: bool = True) -> Dataset:
+        """The next element of ``datasets[i]`` for each int64 ``i`` from ``choice_dataset``."""
+        return combinations.ChooseDataset(datasets, choice_dataset, stop_on_empty_dataset)
+
+    @staticmethod
+    def sample_from_datasets(
+        datasets: Any,
+        weights: Any = None,
+        seed: int | None = None,
+        stop_on_empty_dataset: bool = False,
+        rerandomize_each_iteration: bool | None = None,
+    ) -> Dataset:
+        """Elements drawn at random from ``datasets`` with probabilities ``weights`` (uniform by default)."""
+        return combinations.sample_from_datasets(
+            datasets, weights, seed, stop_on_empty_dataset, rerandomize_each_iteration
+        )
+
+    # -- transformations ----------------------------------------------------------------------------
+    def map(
+        self,
+        map_func: Callable[..., Any],
+        num_parallel_calls: int | None = None,
+        deterministic: bool | None = None,
+        synchronous: bool | None = None,
+        use_unbounded_threadpool: bool = False,
+        name: str | None = None,
+    ) -> Dataset:
+        """``map_func`` of every element (a tuple element is spread over its arguments).
+
+        ``map_func`` is traced once per element signature (``tf.function``) and runs compiled;
+        ``num_parallel_calls`` (``tf.data.AUTOTUNE``) runs that many calls at once on threads, in order.
+
+        Raises:
+          InvalidArgumentError: ``num_parallel_calls`` not positive (or AUTOTUNE).
+        """
+        return transformations.MapDataset(self, map_func, num_parallel_calls, deterministic)
+
+    def filter(self, predicate: Callable[..., Any], name: str | None = None) -> Dataset:
+        """The elements for which ``predicate`` (a scalar ``tf.bool``) is True.
+
+        Raises:
+          ValueError: ``predicate`` does not return a scalar bool.
+        """
+        return transformations.FilterDataset(self, predicate)
+
+    def flat_map(self, map_func: Callable[..., Any], name: str | None = None) -> Dataset:
+        """The elements of the dataset ``map_func`` returns for each element, one after another."""
+        return transformations.FlatMapDataset(self, map_func)
+
+    def interleave(
+        self,
+        map_func: Callable[..., Any],
+        cycle_length: int | None = None,
+        block_length: int | None = None,
+        num_parallel_calls: int | None = None,
+        deterministic: bool | None = None,
+        name: str | None = None,
+    ) -> Dataset:
+        """``flat_map`` reading ``cycle_length`` inner datasets at once, ``block_length`` elements from each in turn."""
+        return transformations.InterleaveDataset(self, map_func, cycle_length, block_length, num_parallel_calls)
+
+    def enumerate(self, start: Any = 0, name: str | None = None) -> Dataset:
+        """``(index, element)`` pairs, the index an int64 from ``start``."""
+        return Dataset.zip(Dataset.counter(start), self)
+
+    def concatenate(self, dataset: Dataset, name: str | None = None) -> Dataset:
+        """This dataset's elements, then ``dataset``'s.
+
+        Raises:
+          TypeError: the two element structures or dtypes differ.
+        """
+        return combinations.ConcatenateDataset(self, dataset)
+
+    def repeat(self, count: Any = None, name: str | None = None) -> Dataset:
+        """The elements ``count`` times (None or -1: forever)."""
+        return transformations.RepeatDataset(self, count)
+
+    def take(self, count: Any, name: str | None = None) -> Dataset:
+        """The first ``count`` elements (-1: all)."""
+        return transformations.TakeDataset(self, count)
+
+    def skip(self, count: Any, name: str | None = None) -> Dataset:
+        """All but the first ``count`` elements (-1: none)."""
+        return transformations.SkipDataset(self, count)
+
+    def take_while(self, predicate: Callable[..., Any], name: str | None = None) -> Dataset:
+        """The elements until ``predicate`` is first False."""
+        return transformations.TakeWhileDataset(self, predicate)
+
+    def scan(self, initial_state: Any, scan_func: Callable[..., Any], name: str | None = None) -> Dataset:
+        """``scan_func(state, element) -> (new_state, output)`` over the elements, yielding the outputs."""
+        return transformations.ScanDataset(self, initial_state, scan_func)
+
+    def reduce(self, initial_state: Any, reduce_func: Callable[..., Any], name: str | None = None) -> Any:
+        """The final state of ``reduce_func(state, element) -> new_state`` over the elements, as Tensors.
+
+        >>> import tapejax as tf
+        >>> print(tf.data.Dataset.range(5).reduce(tf.constant(0, tf.int64), lambda s, x: s + x))
+        tf.Tensor(10, shape=(), dtype=int64)
+        """
+        return transformations.reduce(self, initial_state, reduce_func)
+
+    def apply(self, transformation_func: Callable[[Dataset], Dataset]) -> Dataset:
+        """``transformation_func(self)``, for chaining.
+
+        Raises:
+          TypeError: ``transformation_func`` does not return a Dataset.
+        """
+        out = transformation_func(self)
+        if not isinstance(out, Dataset):
+            raise TypeError("`transformation_func` must return a `tf.data.Dataset` object.")
+        return out
+
+    def unique(self, name: str | None = None) -> Dataset:
+        """The elements seen for the first time (one int32 or int64 component).
+
+        Raises:
+          TypeError: another dtype or structure.
+        """
+        return transformations.UniqueDataset(self)
+
+    def cache(self, filename: str = "", name: str | None = None) -> Dataset:
+        """The elements of the first complete pass, kept in memory (or in ``filename``) and replayed after."""
+        return transformations.CacheDataset(self, filename)
+
+    def get_single_element(self, name: str | None = None) -> Any:
+        """The dataset's only element, as Tensors.
+
+        Raises:
+          InvalidArgumentError: the dataset is empty or has more than one element.
+        """
+        from tapejax._src.data.iterator import check_eager
+
+        check_eager("Dataset.get_single_element")
+        it = self._iter()
+        try:
+            first = next(it)
+        except StopIteration:
+            raise errors.invalid_argument("Dataset was empty.") from None
+        for _ in it:
+            raise errors.invalid_argument("Dataset had more than one element.")
+        return structure.to_tensors(self._element_spec, first)
+
+    # -- batching -----------------------------------------------------------------------------------
+    def batch(
+        self,
+        batch_size: Any,
+        drop_remainder: bool = False,
+        num_parallel_calls: int | None = None,
+        deterministic: bool | None = None,
+        name: str | None = None,
+    ) -> Dataset:
+        """Consecutive elements stacked ``batch_size`` at a time; the last batch may be smaller unless ``drop_remainder``.
+
+        Raises:
+          InvalidArgumentError: ``batch_size`` not positive; (when iterated) elements of different shapes.
+        """
+        return batching.BatchDataset(self, batch_size, drop_remainder)
+
+    def padded_batch(
+        self,
+        batch_size: Any,
+        padded_shapes: Any = None,
+        padding_values: Any = None,
+        drop_remainder: bool = False,
+        name: str | None = None,
+    ) -> Dataset:
+        """``batch`` padding each component to ``padded_shapes`` (None dims: the batch's longest) with ``padding_values`` (0)."""
+        return batching.PaddedBatchDataset(self, batch_size, padded_shapes, padding_values, drop_remainder)
+
+    def unbatch(self, name: str | None = None) -> Dataset:
+        """Splits each element along its first dimension into elements.
+
+        Raises:
+          ValueError: a scalar component.
+        """
+        return batching.UnbatchDataset(self)
+
+    def rebatch(self, batch_size: Any, drop_remainder: bool = False, name: str | None = None) -> Dataset:
+        """The batched elements re-cut into batches of ``batch_size`` (a list: successive sizes, cycled)."""
+        return batching.RebatchDataset(self, batch_size, drop_remainder)
+
+    def window(
+        self, size: Any, shift: Any = None, stride: Any = 1, drop_remainder: bool = False, name: str | None = None
+    ) -> Dataset:
+        """Windows of ``size`` elements, every ``shift``, ``stride`` apart, each a (structure of) Dataset."""
+        return batching.WindowDataset(self, size, shift, stride, drop_remainder)
+
+    def group_by_window(
+        self,
+        key_func: Callable[..., Any],
+        reduce_func: Callable[[Any, Dataset], Dataset],
+        window_size: Any = None,
+        window_size_func: Callable[[Any], Any] | None = None,
+        name: str | None = None,
+    ) -> Dataset:
+        """Groups elements by the int64 ``key_func``; every ``window_size`` of a key go through ``reduce_func(key, window)``."""
+        return grouping.GroupByWindowDataset(self, key_func, reduce_func, window_size, window_size_func)
+
+    def bucket_by_sequence_length(
+        self,
+        element_length_func: Callable[..., Any],
+        bucket_boundaries: Any,
+        bucket_batch_sizes: Any,
+        padded_shapes: Any = None,
+        padding_values: Any = None,
+        pad_to_bucket_boundary: bool = False,
+        no_padding: bool = False,
+        drop_remainder: bool = False,
+        name: str | None = None,
+    ) -> Dataset:
+        """Padded batches of elements of similar length (the buckets between ``bucket_boundaries``)."""
+        return grouping.bucket_by_sequence_length(
+            self,
+            element_length_func,
+            bucket_boundaries,
+            bucket_batch_sizes,
+            padded_shapes,
+            padding_values,
+            pad_to_bucket_boundary,
+            no_padding,
+            drop_remainder,
+        )
+
+    # -- order and pipelining -----------------------------------------------------------------------
+    def shuffle(
+        self,
+        buffer_size: Any,
+        seed: int | None = None,
+        reshuffle_each_iteration: bool = True,
+        name: str | None = None,
+    ) -> Dataset:
+        """Elements drawn at random from a buffer of the next ``buffer_size`` ones (TF's buffered shuffle).
+
+        With ``seed`` (or a global ``tf.random.set_seed``) the sequence of passes is reproducible;
+        ``reshuffle_each_iteration=False`` repeats the first pass's order.
+
+        Raises:
+          InvalidArgumentError: ``buffer_size`` not positive.
+        """
+        return shuffling.ShuffleDataset(self, buffer_size, seed, reshuffle_each_iteration)
+
+    def prefetch(self, buffer_size: Any, name: str | None = None) -> Dataset:
+        """Prepares up to ``buffer_size`` elements ahead on a background thread (``tf.data.AUTOTUNE``: a few)."""
+        return prefetch.PrefetchDataset(self, buffer_size)
+
+
+def as_int(value: Any, what: str) -> int:
+    """A Python int from an int, numpy integer or integer scalar Tensor argument."""
+    if isinstance(value, Tensor) or hasattr(value, "numpy"):
+        value = value.numpy()
+    if isinstance(value, np.ndarray):
+        if value.ndim != 0:
+            raise ValueError(f"{what} must be a scalar, got shape {value.shape}.")
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{what} must be an integer, got {value!r}.")
+    return int(value)
+
+
+# Last: the stage modules subclass Dataset.
+from tapejax._src.data import (  # noqa: E402
+    batching,
+    combinations,
+    grouping,
+    prefetch,
+    shuffling,
+    sources,
+    transformations,
+)

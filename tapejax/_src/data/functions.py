@@ -1,0 +1,232 @@
+"""User functions of a dataset (``map``, ``filter``, ``scan``, ...): traced once per element signature
+and run compiled, as TF traces them (its ``StructuredFunctionWrapper``).
+
+The function is a ``tf.function`` of the element's flat components. Its output structure and
+``tf.TensorSpec`` come from an abstract trace on the input spec (nothing runs), so that the dataset
+knows its ``element_spec`` when it is built, as in TF; a None dimension is traced at two sizes and an
+output dimension that follows it becomes None.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import numpy as np
+
+from tapejax._src import errors
+from tapejax._src.core import tape_state
+from tapejax._src.data import structure
+from tapejax._src.function import Function, _Discovery, lifted_states
+from tapejax._src.ops.array_ops import convert_to_tensor
+from tapejax._src.tensor import Tensor, TensorShape
+from tapejax._src.tensor_spec import TensorSpec
+
+
+def call_with_element(fn: Callable[..., Any], element: Any) -> Any:
+    """``fn`` of one element: a tuple is spread over the arguments, anything else is one argument (TF's rule)."""
+    return fn(*element) if type(element) is tuple else fn(element)
+
+
+def _normalize_output(out: Any, what: str) -> Any:
+    """TF's treatment of a function's return value: a top-level list is a tuple, components become Tensors."""
+    if isinstance(out, list):
+        out = tuple(out)
+    if out is None:
+        raise TypeError(f"{what}: the function returned None; a dataset function must return tensors.")
+
+    def one(x: Any) -> Any:
+        if x is None:
+            raise TypeError(f"{what}: the function returned None in its result; a dataset element cannot hold None.")
+        if isinstance(x, (str, bytes)):
+            raise TypeError(f"{what}: tapejax has no string tensors, got {x!r}.")
+        from tapejax._src.data.dataset import Dataset
+
+        if isinstance(x, Dataset):
+            raise TypeError(f"{what}: the function returned a Dataset; use flat_map or interleave for that.")
+        return convert_to_tensor(x)
+
+    return structure.map_structure(one, out)
+
+
+class StructuredFunction:
+    """A user function on dataset elements: ``output_spec`` (a nested TensorSpec) and ``__call__``
+    on flat numpy components, returning flat numpy components.
+
+    Args:
+      fn: the user's function; it receives the element as TF passes it (a tuple spread over the arguments).
+      input_spec: the element's nested TensorSpec (or a tuple of them for extra leading arguments, e.g. scan's state).
+      what: the method's name, for error messages.
+      spread: whether a tuple input is spread over the arguments (False: ``fn(*input_spec)`` always).
+    """
+
+    def __init__(self, fn: Callable[..., Any], input_spec: Any, what: str, spread: bool = True) -> None:
+        if not callable(fn):
+            raise TypeError(f"{what}: expected a callable function, got {fn!r}.")
+        self.fn = fn
+        self.input_spec = input_spec
+        self.what = what
+        self._out_structure: Any = None
+
+        def flat_fn(*flat: Any) -> tuple[Any, ...]:
+            element = structure.pack(input_spec, flat)
+            out = call_with_element(fn, element) if spread else fn(*element)
+            out = _normalize_output(out, what)
+            self._out_structure = out
+            return tuple(structure.flatten(out))
+
+        flat_fn.__name__ = getattr(fn, "__name__", "dataset_fn")
+        self._flat_fn = flat_fn
+        self._function = Function(flat_fn)
+        self._eager = False
+        try:
+            self.output_spec, stateful = self._trace_specs()
+        except _VALUE_DEPENDENT as e:
+            if isinstance(e, TypeError) and not isinstance(e, _TRACER_ERRORS) and "concrete" not in str(e):
+                raise
+            # Output shapes that depend on values (tf.fill([x], x)) or Python control flow on tensors:
+            # XLA cannot compile it, so it runs eagerly, op by op, as TF's AutoGraph-converted graph would.
+            self._eager = True
+            self.output_spec, stateful = self._eager_specs(), True
+        # A function that draws random numbers or touches Variables updates shared state: calls from
+        # parallel map threads take turns (each call reads and writes that state).
+        self._lock: threading.Lock | None = threading.Lock() if stateful else None
+
+    def _trace_specs(self) -> tuple[Any, bool]:
+        specs = structure.flatten(self.input_spec)
+        unknown = any(s.shape.rank is None or None in s.shape.as_list() for s in specs)
+        probes = [_probe(specs, 2)] + ([_probe(specs, 3)] if unknown else [])
+        results = []
+        first_error: BaseException | None = None
+        stateful = False
+        for probe in probes:
+            try:
+                out, used_state = _abstract_call(self._flat_fn, probe)
+            except Exception as e:
+                if first_error is None:
+                    first_error = e
+                continue
+            stateful = stateful or used_state
+            results.append((self._out_structure, out))
+        if not results:
+            assert first_error is not None
+            raise first_error
+        out_structure, out = results[0]
+        flat_specs = [TensorSpec(o.shape, o.dtype) for o in out]
+        for _, other in results[1:]:
+            if len(other) != len(out):
+                raise ValueError(f"{self.what}: the function's output structure depends on its input shapes.")
+            flat_specs = [
+                structure.relax(s, TensorSpec(o.shape, o.dtype)) or s for s, o in zip(flat_specs, other, strict=True)
+            ]
+        if unknown and len(results) < len(probes):  # only one size traced: its dims are not to be trusted
+            flat_specs = [TensorSpec([None] * s.shape.rank, s.dtype) for s in flat_specs]
+        return structure.pack(out_structure, flat_specs), stateful
+
+    def _eager_specs(self) -> Any:
+        """Specs from eager runs on zeros and on ones of the probe shapes: dims that differ are None
+        (all dims None where the run on ones fails)."""
+        specs = structure.flatten(self.input_spec)
+        runs = []
+        for fill in (0, 1):
+            try:
+                outs = self._run_eagerly([np.full(p.shape, fill, p.dtype) for p in _probe(specs, 2)])
+            except Exception:
+                if fill == 0:
+                    raise
+                break
+            runs.append([TensorSpec(o.shape, o.dtype) for o in outs])
+        flat_specs = runs[0]
+        if len(runs) == 2 and len(runs[1]) == len(flat_specs):
+            flat_specs = [structure.relax(a, b) or a for a, b in zip(flat_specs, runs[1], strict=True)]
+        else:
+            flat_specs = [TensorSpec([None] * s.shape.rank, s.dtype) for s in flat_specs]
+        return structure.pack(self._out_structure, flat_specs)
+
+    def _run_eagerly(self, flat: Any) -> tuple[Any, ...]:
+        saved = tape_state.tapes
+        tape_state.tapes = []
+        try:
+            return self._flat_fn(*[Tensor(_to_device(a)) for a in flat])
+        finally:
+            tape_state.tapes = saved
+
+    def __call__(self, flat: structure.Flat) -> structure.Flat:
+        """Runs the compiled function on one element's components (no tape records it, as in TF)."""
+        if self._eager:
+            return tuple(np.asarray(o.numpy()) for o in self._run_eagerly(flat))
+        saved = tape_state.tapes
+        tape_state.tapes = []
+        try:
+            args = [Tensor(_to_device(a)) for a in flat]
+            if self._lock is not None:
+                with self._lock:
+                    outs = self._function(*args)
+            else:
+                outs = self._function(*args)
+        finally:
+            tape_state.tapes = saved
+        return tuple(np.asarray(o.numpy()) for o in outs)
+
+    def call_structured(self, flat: structure.Flat) -> Any:
+        """The output packed in the output spec's structure, as numpy arrays."""
+        return structure.pack(self.output_spec, self(flat))
+
+
+_TRACER_ERRORS = (
+    errors.OperatorNotAllowedInGraphError,
+    jax.errors.ConcretizationTypeError,
+    jax.errors.TracerArrayConversionError,
+    jax.errors.TracerIntegerConversionError,
+    jax.errors.TracerBoolConversionError,
+)
+_VALUE_DEPENDENT = (*_TRACER_ERRORS, TypeError)
+
+
+def _to_device(a: np.ndarray) -> Any:
+    from tapejax._src.tensor import convert_python
+
+    return convert_python(a, None)
+
+
+def _probe(specs: list[TensorSpec], size: int) -> list[Any]:
+    """Concrete shapes for an abstract trace: None dims (and unknown ranks, as rank 1) of ``size``."""
+    out = []
+    for s in specs:
+        dims = [size] if s.shape.rank is None else [size if d is None else d for d in s.shape.as_list()]
+        out.append(jax.ShapeDtypeStruct(tuple(dims), s.dtype._np))
+    return out
+
+
+def _abstract_call(flat_fn: Callable[..., Any], probe: list[Any]) -> tuple[list[Any], bool]:
+    """Traces ``flat_fn`` on abstract values (nothing runs; JAX's ``eval_shape``), leaving every
+    Variable and the global random state as they were; whether the function touched either.
+
+    This and ``_probe`` are tf.data's only direct use of JAX: tracing, which ``tf.function`` does too.
+    """
+    states = lifted_states()
+    saved_states = [s._value for s in states]
+    discovery = _Discovery()
+    saved_tapes = tape_state.tapes
+    tape_state.tapes = [discovery]  # type: ignore[list-item]
+    used_state = False
+    try:
+        out = jax.eval_shape(lambda *xs: tuple(t._value for t in flat_fn(*[Tensor(x) for x in xs])), *probe)
+        used_state = any(s._value is not v for s, v in zip(states, saved_states, strict=True))
+    finally:
+        tape_state.tapes = saved_tapes
+        for k, v in discovery.variables.items():
+            v._value = discovery.originals[k]
+        for s, v in zip(states, saved_states, strict=True):
+            s._value = v
+    return list(out), used_state or bool(discovery.variables)
+
+
+def scalar_bool(spec: Any, what: str) -> None:
+    """TF's ValueError unless a predicate's output spec is one scalar bool."""
+    if not isinstance(spec, TensorSpec) or spec.dtype._np != np.bool_ or spec.shape != TensorShape([]):
+        raise ValueError(
+            f"Invalid `predicate`. `predicate` must return a `tf.bool` scalar tensor, but its return type is {spec}."
+        )
