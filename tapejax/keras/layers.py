@@ -11,6 +11,11 @@ from tapejax._src.keras.layers.input_layer import Input as Input
 from tapejax._src.keras.layers.input_layer import InputLayer as InputLayer
 from tapejax._src.keras.layers.input_spec import InputSpec as InputSpec
 from tapejax._src.keras.layers.layer import Layer as Layer
+from tapejax._src.keras.layers.normalization import BatchNormalization as BatchNormalization
+from tapejax._src.keras.layers.normalization import GroupNormalization as GroupNormalization
+from tapejax._src.keras.layers.normalization import LayerNormalization as LayerNormalization
+from tapejax._src.keras.layers.normalization import RMSNormalization as RMSNormalization
+from tapejax._src.keras.layers.normalization import UnitNormalization as UnitNormalization
 
 
 def __getattr__(name: str) -> _Any:
