@@ -344,7 +344,7 @@ class Tensor(TensorBase, TensorOperators):
         eagerly and prints the values each time; ``tf.print`` prints them in both.
     """
 
-    __slots__ = ("__weakref__",)  # TF's EagerTensor accepts weak references
+    __slots__ = ("__weakref__", "_keras_mask")  # TF's EagerTensor accepts weak references; Keras masks ride on tensors
     # numpy defers to our reflected operators (``np.float32(2) * t`` is a Tensor, as in TF).
     __array_priority__ = 100
 

@@ -394,6 +394,10 @@ class Optimizer:
                 stacklevel=2,
             )
         self._apply(grads, variables)
+        for v in variables:  # Keras projects constrained weights (layer weights' `constraint`) after the update
+            constraint = getattr(v, "constraint", None)
+            if constraint is not None:
+                v.assign(constraint(v))
         return self._iterations
 
     def apply(self, grads: Sequence[Any], trainable_variables: Sequence[Variable] | None = None) -> None:

@@ -25,7 +25,7 @@ from tapejax._src.keras.keras_tensor import KerasTensor, Node, any_symbolic, spe
 from tapejax._src.keras.layers.input_spec import assert_input_compatibility, standardize_shape
 from tapejax._src.keras.variables import KerasVariable
 from tapejax._src.module import Module, NameScope, _camel_to_snake
-from tapejax._src.ops import array_ops, math_ops
+from tapejax._src.ops import array_ops, math_ops, shape_ops
 from tapejax._src.variable import Variable
 
 
@@ -660,7 +660,7 @@ class Layer(Module):
                     if isinstance(out, TensorBase):
                         loss = self.activity_regularizer(out)
                         if len(out.shape) > 0:
-                            loss = math_ops.divide_no_nan(loss, math_ops.cast(array_ops.shape(out)[0], loss.dtype))
+                            loss = math_ops.divide_no_nan(loss, math_ops.cast(shape_ops.shape(out)[0], loss.dtype))
                         self.add_loss(loss)
             if self.supports_masking:
                 self._set_mask_metadata(first, outputs, previous_mask)
