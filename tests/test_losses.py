@@ -52,10 +52,10 @@ def test_mean_squared_and_absolute_error():
     yp = np.array([[1.0, 1.0], [1.0, 0.0]], np.float32)
     assert float(losses.MeanSquaredError()(yt, yp)) == 0.5
     assert float(losses.MeanAbsoluteError()(yt, yp)) == 0.5
-    np.testing.assert_allclose(_np(losses.mean_squared_error(yt, yp)), [0.5, 0.5])
+    np.testing.assert_allclose(_np(losses.mse(yt, yp)), [0.5, 0.5])
     np.testing.assert_allclose(_np(losses.MeanSquaredError(reduction="none")(yt, yp)), [0.5, 0.5])
     assert float(losses.MeanSquaredError(reduction="sum")(yt, yp)) == 1.0
-    assert losses.mse is losses.mean_squared_error and losses.MAE is losses.mean_absolute_error
+    assert losses.mse is losses.MSE and losses.MAE is losses.mae and losses.mse.__name__ == "mean_squared_error"
 
 
 def test_reductions_with_sample_weight():
@@ -104,7 +104,7 @@ def test_dtypes_follow_keras():
     yp = np.full((2, 2), 0.5)  # float64
     assert losses.MeanSquaredError()(yt, yp).dtype == tf.float32  # Keras casts to floatx
     assert losses.MeanSquaredError(dtype="float64")(yt, yp).dtype == tf.as_dtype("float64")
-    assert losses.mean_squared_error(yt, yp).dtype == tf.as_dtype("float64")  # functional: y_pred's dtype
+    assert losses.mse(yt, yp).dtype == tf.as_dtype("float64")  # functional: y_pred's dtype
 
 
 def test_ignore_class_masks_and_renormalizes():
@@ -187,7 +187,7 @@ def test_custom_loss_subclass_uses_reduction():
 
 
 def test_get_and_config():
-    assert losses.get("mse") is losses.mean_squared_error
+    assert losses.get("mse") is losses.mse
     assert isinstance(losses.get("BinaryCrossentropy"), losses.BinaryCrossentropy)
     with pytest.raises(ValueError):
         losses.get("nope")
