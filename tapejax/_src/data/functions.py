@@ -90,9 +90,12 @@ class StructuredFunction:
             # XLA cannot compile it, so it runs eagerly, op by op, as TF's AutoGraph-converted graph would.
             self._eager = True
             self.output_spec, stateful = self._eager_specs(), True
-        # A function that draws random numbers or touches Variables updates shared state: calls from
-        # parallel map threads take turns (each call reads and writes that state).
+        # A function that draws random numbers or touches Variables updates shared state: it runs as a
+        # tf.function (which lifts that state) and calls from parallel map threads take turns. A pure
+        # function is one jitted program per input signature, called straight on the numpy components
+        # (JAX's C++ dispatch moves them; tf.function's per-call bookkeeping would cost more than the work).
         self._lock: threading.Lock | None = threading.Lock() if stateful else None
+        self._jitted = None if stateful or self._eager else jax.jit(self._pure)
 
     def _trace_specs(self) -> tuple[Any, bool]:
         specs = structure.flatten(self.input_spec)
@@ -125,6 +128,14 @@ class StructuredFunction:
             flat_specs = [TensorSpec([None] * s.shape.rank, s.dtype) for s in flat_specs]
         return structure.pack(out_structure, flat_specs), stateful
 
+    def _pure(self, *arrays: Any) -> tuple[Any, ...]:
+        saved = tape_state.tapes
+        tape_state.tapes = [_Discovery()]  # type: ignore[list-item]  # nested tf.functions run inline
+        try:
+            return tuple(t._value for t in self._flat_fn(*[Tensor(a) for a in arrays]))
+        finally:
+            tape_state.tapes = saved
+
     def _eager_specs(self) -> Any:
         """Specs from eager runs on zeros and on ones of the probe shapes: dims that differ are None
         (all dims None where the run on ones fails)."""
@@ -155,6 +166,8 @@ class StructuredFunction:
 
     def __call__(self, flat: structure.Flat) -> structure.Flat:
         """Runs the compiled function on one element's components (no tape records it, as in TF)."""
+        if self._jitted is not None:
+            return tuple(np.asarray(o) for o in self._jitted(*flat))
         if self._eager:
             return tuple(np.asarray(o.numpy()) for o in self._run_eagerly(flat))
         saved = tape_state.tapes

@@ -115,6 +115,10 @@ def spec_of(structure: Any, flat: Flat) -> Any:
 
 def to_tensors(spec: Any, flat: Flat) -> Any:
     """The element packed as ``spec`` with ``tf.Tensor`` components (a window's datasets stay datasets)."""
+    from tapejax._src.data.device import to_arrays
+
+    if all(isinstance(a, np.ndarray) for a in flat):
+        return pack(spec, [Tensor(a) for a in to_arrays(flat)])
     return pack(spec, [Tensor(convert_python(a, None)) if isinstance(a, np.ndarray) else a for a in flat])
 
 

@@ -273,7 +273,7 @@ class RepeatDataset(_UnaryDataset):
         if self._count == 0 or n == 0:
             return 0
         if self._count < 0:
-            return INFINITE if n != UNKNOWN else UNKNOWN
+            return INFINITE  # TF: even an input of unknown size, repeated forever
         if n in (INFINITE, UNKNOWN):
             return n
         return n * self._count
