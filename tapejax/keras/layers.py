@@ -6,6 +6,16 @@ from tapejax._src.errors import missing_attribute as _missing_attribute
 from tapejax._src.keras.keras_tensor import KerasTensor as KerasTensor
 from tapejax._src.keras.layers import deserialize as deserialize
 from tapejax._src.keras.layers import serialize as serialize
+from tapejax._src.keras.layers.convolutional import Conv1D as Conv1D
+from tapejax._src.keras.layers.convolutional import Conv1DTranspose as Conv1DTranspose
+from tapejax._src.keras.layers.convolutional import Conv2D as Conv2D
+from tapejax._src.keras.layers.convolutional import Conv2DTranspose as Conv2DTranspose
+from tapejax._src.keras.layers.convolutional import Conv3D as Conv3D
+from tapejax._src.keras.layers.convolutional import Conv3DTranspose as Conv3DTranspose
+from tapejax._src.keras.layers.convolutional import DepthwiseConv1D as DepthwiseConv1D
+from tapejax._src.keras.layers.convolutional import DepthwiseConv2D as DepthwiseConv2D
+from tapejax._src.keras.layers.convolutional import SeparableConv1D as SeparableConv1D
+from tapejax._src.keras.layers.convolutional import SeparableConv2D as SeparableConv2D
 from tapejax._src.keras.layers.dense import Dense as Dense
 from tapejax._src.keras.layers.input_layer import Input as Input
 from tapejax._src.keras.layers.input_layer import InputLayer as InputLayer
@@ -16,6 +26,39 @@ from tapejax._src.keras.layers.normalization import GroupNormalization as GroupN
 from tapejax._src.keras.layers.normalization import LayerNormalization as LayerNormalization
 from tapejax._src.keras.layers.normalization import RMSNormalization as RMSNormalization
 from tapejax._src.keras.layers.normalization import UnitNormalization as UnitNormalization
+from tapejax._src.keras.layers.pooling import AveragePooling1D as AveragePooling1D
+from tapejax._src.keras.layers.pooling import AveragePooling2D as AveragePooling2D
+from tapejax._src.keras.layers.pooling import AveragePooling3D as AveragePooling3D
+from tapejax._src.keras.layers.pooling import GlobalAveragePooling1D as GlobalAveragePooling1D
+from tapejax._src.keras.layers.pooling import GlobalAveragePooling2D as GlobalAveragePooling2D
+from tapejax._src.keras.layers.pooling import GlobalAveragePooling3D as GlobalAveragePooling3D
+from tapejax._src.keras.layers.pooling import GlobalMaxPooling1D as GlobalMaxPooling1D
+from tapejax._src.keras.layers.pooling import GlobalMaxPooling2D as GlobalMaxPooling2D
+from tapejax._src.keras.layers.pooling import GlobalMaxPooling3D as GlobalMaxPooling3D
+from tapejax._src.keras.layers.pooling import MaxPooling1D as MaxPooling1D
+from tapejax._src.keras.layers.pooling import MaxPooling2D as MaxPooling2D
+from tapejax._src.keras.layers.pooling import MaxPooling3D as MaxPooling3D
+
+AvgPool1D = AveragePooling1D
+AvgPool2D = AveragePooling2D
+AvgPool3D = AveragePooling3D
+Convolution1D = Conv1D
+Convolution1DTranspose = Conv1DTranspose
+Convolution2D = Conv2D
+Convolution2DTranspose = Conv2DTranspose
+Convolution3D = Conv3D
+Convolution3DTranspose = Conv3DTranspose
+GlobalAvgPool1D = GlobalAveragePooling1D
+GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalAvgPool3D = GlobalAveragePooling3D
+GlobalMaxPool1D = GlobalMaxPooling1D
+GlobalMaxPool2D = GlobalMaxPooling2D
+GlobalMaxPool3D = GlobalMaxPooling3D
+MaxPool1D = MaxPooling1D
+MaxPool2D = MaxPooling2D
+MaxPool3D = MaxPooling3D
+SeparableConvolution1D = SeparableConv1D
+SeparableConvolution2D = SeparableConv2D
 
 
 def __getattr__(name: str) -> _Any:
