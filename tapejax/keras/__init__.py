@@ -17,6 +17,7 @@ from tapejax.keras import constraints as constraints
 from tapejax.keras import initializers as initializers
 from tapejax.keras import layers as layers
 from tapejax.keras import losses as losses
+from tapejax.keras import metrics as metrics
 from tapejax.keras import models as models
 from tapejax.keras import optimizers as optimizers
 from tapejax.keras import regularizers as regularizers
