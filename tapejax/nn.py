@@ -3,6 +3,12 @@
 from typing import Any as _Any
 
 from tapejax._src.errors import missing_attribute as _missing_attribute
+from tapejax._src.ops.candidate_sampling_ops import fixed_unigram_candidate_sampler as fixed_unigram_candidate_sampler
+from tapejax._src.ops.candidate_sampling_ops import (
+    learned_unigram_candidate_sampler as learned_unigram_candidate_sampler,
+)
+from tapejax._src.ops.candidate_sampling_ops import nce_loss as nce_loss
+from tapejax._src.ops.candidate_sampling_ops import sampled_softmax_loss as sampled_softmax_loss
 from tapejax._src.ops.conv_ops import atrous_conv2d as atrous_conv2d
 from tapejax._src.ops.conv_ops import atrous_conv2d_transpose as atrous_conv2d_transpose
 from tapejax._src.ops.conv_ops import conv1d as conv1d

@@ -35,7 +35,8 @@ NAMESPACES = {
         weighted_cross_entropy_with_logits weighted_moments
         in_top_k l2_normalize softsign top_k zero_fraction ctc_loss batch_norm_with_global_normalization dilation2d
         erosion2d depthwise_conv2d_backprop_filter depthwise_conv2d_backprop_input approx_max_k approx_min_k
-        collapse_repeated ctc_unique_labels space_to_batch all_candidate_sampler compute_accidental_hits""",
+        collapse_repeated ctc_unique_labels space_to_batch all_candidate_sampler compute_accidental_hits
+        fixed_unigram_candidate_sampler learned_unigram_candidate_sampler nce_loss sampled_softmax_loss""",
     "linalg": """adjoint band_part banded_triangular_solve cholesky cholesky_solve cross det diag diag_part eig eigh
         eigvals eigvalsh einsum expm eye global_norm inv l2_normalize logdet lstsq lu lu_matrix_inverse
         lu_reconstruct lu_solve matmul matrix_rank matrix_transpose matvec norm normalize pinv qr set_diag slogdet
@@ -44,7 +45,8 @@ NAMESPACES = {
     "random": """Algorithm Generator categorical create_rng_state fold_in gamma get_global_generator normal poisson
         set_global_generator set_seed shuffle split stateless_binomial stateless_categorical stateless_gamma
         stateless_normal stateless_parameterized_truncated_normal stateless_poisson stateless_truncated_normal
-        stateless_uniform truncated_normal uniform experimental""",
+        stateless_uniform truncated_normal uniform experimental all_candidate_sampler fixed_unigram_candidate_sampler
+        learned_unigram_candidate_sampler log_uniform_candidate_sampler uniform_candidate_sampler""",
     "signal": """dct fft fft2d fft3d fftshift frame hamming_window hann_window idct ifft ifft2d ifft3d ifftshift
         inverse_mdct inverse_stft inverse_stft_window_fn irfft irfft2d irfft3d kaiser_bessel_derived_window
         kaiser_window linear_to_mel_weight_matrix mdct mfccs_from_log_mel_spectrograms overlap_and_add rfft rfft2d

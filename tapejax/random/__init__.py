@@ -3,6 +3,13 @@
 from typing import Any as _Any
 
 from tapejax._src.errors import missing_attribute as _missing_attribute
+from tapejax._src.ops.candidate_sampling_ops import fixed_unigram_candidate_sampler as fixed_unigram_candidate_sampler
+from tapejax._src.ops.candidate_sampling_ops import (
+    learned_unigram_candidate_sampler as learned_unigram_candidate_sampler,
+)
+from tapejax._src.ops.candidate_sampling_ops import log_uniform_candidate_sampler as log_uniform_candidate_sampler
+from tapejax._src.ops.candidate_sampling_ops import uniform_candidate_sampler as uniform_candidate_sampler
+from tapejax._src.ops.nn_ops import all_candidate_sampler as all_candidate_sampler
 from tapejax._src.ops.random_ops import categorical as categorical
 from tapejax._src.ops.random_ops import gamma as gamma
 from tapejax._src.ops.random_ops import normal as normal

@@ -97,6 +97,11 @@ _STREAM_IDS = {
     "Multinomial": 6,
     "RandomGamma": 7,
     "RandomPoissonV2": 8,
+    # candidate_sampling_ops.py
+    "UniformCandidateSampler": 20,
+    "LogUniformCandidateSampler": 21,
+    "LearnedUnigramCandidateSampler": 22,
+    "FixedUnigramCandidateSampler": 23,
 }
 
 
