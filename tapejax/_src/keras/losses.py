@@ -47,7 +47,7 @@ def _dtype_name(dtype: Any) -> str:
 def _fused(fn: Callable[..., Any], y_true: Any, y_pred: Any, *extra: Any, **kwargs: Any) -> Tensor:
     """Calls ``fn``'s fused formula with its normalized (hashable) parameters; see ``_FUSED``."""
     formula, normalize = _FUSED[fn]
-    common = {k: kwargs.pop(k) for k in ("sample_weight", "reduction", "dtype", "wrapper") if k in kwargs}
+    common = {k: kwargs.pop(k) for k in ("sample_weight", "mask", "reduction", "dtype", "wrapper") if k in kwargs}
     return loss_ops.fused_loss(formula, as_tensor(y_true), as_tensor(y_pred), *extra, **common, **normalize(**kwargs))
 
 
@@ -415,8 +415,10 @@ class Loss:
     Raises:
       ValueError: for an unknown ``reduction``.
 
-    Differences from Keras: Keras masks (``_keras_mask`` on ``y_pred``) are not read; the masks of
-    the built-in losses (``ignore_class``, ``Circle``) are applied. Keras's TF backend recovers the
+    A Keras mask on ``y_pred`` (``_keras_mask``, set by masking layers) and the masks of the
+    built-in losses (``ignore_class``, ``Circle``) leave entries out, as in Keras.
+
+    Differences from Keras: Keras's TF backend recovers the
     logits when ``y_pred`` is the direct output of a ``softmax``/``sigmoid``; tapejax uses the
     probabilities as given (clipped to ``[1e-7, 1 - 1e-7]``), which differs only for saturated
     probabilities. ``y_true``/``y_pred`` are tensors, not nested structures.
@@ -444,12 +446,19 @@ class Loss:
         raise NotImplementedError
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
+        in_mask = getattr(y_pred, "_keras_mask", None)
         y_true = math_ops.cast(as_tensor(y_true), self._dtype)
         y_pred = math_ops.cast(as_tensor(y_pred), self._dtype)
-        values = math_ops.cast(as_tensor(self.call(y_true, y_pred)), self._dtype)
+        values = as_tensor(self.call(y_true, y_pred))
+        out_mask = getattr(values, "_keras_mask", None)
+        if in_mask is not None and out_mask is not None:
+            mask = math_ops.logical_and(math_ops.cast(in_mask, "bool"), math_ops.cast(out_mask, "bool"))
+        else:
+            mask = out_mask if in_mask is None else in_mask
+        values = math_ops.cast(values, self._dtype)
         if sample_weight is not None:
             sample_weight = math_ops.cast(as_tensor(sample_weight), self._dtype)
-        return loss_ops.reduce_loss(values, sample_weight, self.reduction)
+        return loss_ops.reduce_loss(values, sample_weight, self.reduction, mask=mask)
 
     def get_config(self) -> dict[str, Any]:
         """``{"name": ..., "reduction": ...}`` (subclasses add their arguments)."""
@@ -506,9 +515,10 @@ class LossFunctionWrapper(Loss):
             return super().__call__(y_true, y_pred, sample_weight)
         if sample_weight is not None:
             sample_weight = as_tensor(sample_weight)
+        mask = getattr(y_pred, "_keras_mask", None)
         return _fused(
-            self.fn, y_true, y_pred, sample_weight=sample_weight, reduction=self.reduction,
-            dtype=self._dtype, wrapper=True, **self._fn_kwargs,
+            self.fn, y_true, y_pred, sample_weight=sample_weight, mask=None if mask is None else as_tensor(mask),
+            reduction=self.reduction, dtype=self._dtype, wrapper=True, **self._fn_kwargs,
         )  # fmt: skip
 
     def get_config(self) -> dict[str, Any]:

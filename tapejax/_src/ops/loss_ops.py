@@ -377,6 +377,20 @@ def reduce_weighted(values: Any, sample_weight: Any, mask: Any, reduction: Any) 
     return jnp.where(divisor == 0, jnp.zeros_like(loss), loss / jnp.where(divisor == 0, 1, divisor))
 
 
+def _split(rest: tuple[Any, ...], masked: bool, weighted: bool) -> tuple[tuple[Any, ...], Any, Any]:
+    """``rest`` = the formula's extra arrays, then the Keras mask if ``masked``, then the weights if ``weighted``."""
+    sample_weight = rest[-1] if weighted else None
+    rest = rest[:-1] if weighted else rest
+    mask = rest[-1] if masked else None
+    return (rest[:-1] if masked else rest), mask, sample_weight
+
+
+def _merge_masks(in_mask: Any, out_mask: Any) -> Any:
+    if in_mask is None or out_mask is None:
+        return out_mask if in_mask is None else in_mask
+    return in_mask.astype(bool) & out_mask.astype(bool)
+
+
 def _fused_impl(
     y_true: Any,
     y_pred: Any,
@@ -385,12 +399,12 @@ def _fused_impl(
     reduction: Any,
     dtype: str | None,
     wrapper: bool,
+    masked: bool,
     weighted: bool,
     params: tuple[tuple[str, Any], ...],
 ) -> Any:
     formula = FORMULAS[loss]
-    sample_weight = rest[-1] if weighted else None
-    extra = rest[:-1] if weighted else rest
+    extra, in_mask, sample_weight = _split(rest, masked, weighted)
     if dtype is not None:  # a Loss object: Keras converts both to its dtype
         y_pred = y_pred.astype(dtype)
         y_true = y_true.astype(dtype)
@@ -399,24 +413,37 @@ def _fused_impl(
     if wrapper or formula.squeeze:
         y_true, y_pred = squeeze_or_expand(y_true, y_pred)
     values = formula.fn(y_true, y_pred, *extra, **dict(params))
-    mask = None
+    out_mask = None
     if isinstance(values, tuple):
-        values, mask = values
-    if reduction in (None, "none") and sample_weight is None:
+        values, out_mask = values
+    if reduction in (None, "none") and sample_weight is None and in_mask is None:
         return values
+    return reduce_weighted(values, sample_weight, _merge_masks(in_mask, out_mask), reduction)
+
+
+def _reduce_impl(values: Any, *rest: Any, reduction: Any, masked: bool, weighted: bool) -> Any:
+    _, mask, sample_weight = _split(rest, masked, weighted)
     return reduce_weighted(values, sample_weight, mask, reduction)
 
 
 keras_loss = Op("KerasLoss", _fused_impl)
-reduce_weighted_loss = Op(
-    "ReduceWeightedLoss", lambda v, *sw, reduction: reduce_weighted(v, sw[0] if sw else None, None, reduction)
-)
+reduce_weighted_loss = Op("ReduceWeightedLoss", _reduce_impl)
 
 
-def reduce_loss(values: Any, sample_weight: Any, reduction: Any) -> Tensor:
-    """Keras's ``reduce_weighted_values`` of per-sample ``values`` (Tensors) as one op."""
-    args = (values,) if sample_weight is None else (values, sample_weight)
-    return bind(reduce_weighted_loss, *args, reduction=reduction)
+def _optional(*arrays: Any) -> tuple[Any, ...]:
+    return tuple(a for a in arrays if a is not None)
+
+
+def reduce_loss(values: Any, sample_weight: Any, reduction: Any, mask: Any = None) -> Tensor:
+    """Keras's ``reduce_weighted_values`` of per-sample ``values`` (Tensors) as one op.
+
+    Args:
+      mask: Keras's mask (bool): in a mean, the masked-out entries are not counted.
+    """
+    return bind(
+        reduce_weighted_loss, values, *_optional(mask, sample_weight), reduction=reduction,
+        masked=mask is not None, weighted=sample_weight is not None,
+    )  # fmt: skip
 
 
 # -- checks made before anything runs, as Keras's TF backend makes them ------------------------------------
@@ -482,6 +509,7 @@ def fused_loss(
     y_pred: Any,
     *extra: Any,
     sample_weight: Any = None,
+    mask: Any = None,
     reduction: Any = None,
     dtype: str | None = None,
     wrapper: bool = False,
@@ -491,6 +519,8 @@ def fused_loss(
 
     Args:
       extra: the formula's further arrays (``circle``'s reference labels and embeddings).
+      sample_weight: Keras's sample weights, broadcast to the per-sample losses.
+      mask: Keras's mask of ``y_pred`` (bool), merged with the loss's own (``ignore_class``).
       reduction: Keras's reduction, or None for the per-sample values.
       dtype: the Loss object's dtype both inputs are cast to; None: the functional form's rule.
       wrapper: fix ranks first, as ``LossFunctionWrapper.call`` does.
@@ -499,8 +529,8 @@ def fused_loss(
     _check_shapes(loss, y_true, y_pred, wrapper)
     if loss == "sparse_categorical_crossentropy":
         _check_labels(y_true, y_pred, params.get("ignore_class"))
-    args = (y_true, y_pred, *extra) if sample_weight is None else (y_true, y_pred, *extra, sample_weight)
     return bind(
-        keras_loss, *args, loss=loss, reduction=reduction, dtype=dtype, wrapper=wrapper,
-        weighted=sample_weight is not None, params=tuple(sorted(params.items())),
+        keras_loss, y_true, y_pred, *extra, *_optional(mask, sample_weight), loss=loss, reduction=reduction,
+        dtype=dtype, wrapper=wrapper, masked=mask is not None, weighted=sample_weight is not None,
+        params=tuple(sorted(params.items())),
     )  # fmt: skip
