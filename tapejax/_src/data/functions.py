@@ -1,10 +1,13 @@
 """User functions of a dataset (``map``, ``filter``, ``scan``, ...): traced once per element signature
 and run compiled, as TF traces them (its ``StructuredFunctionWrapper``).
 
-The function is a ``tf.function`` of the element's flat components. Its output structure and
-``tf.TensorSpec`` come from an abstract trace on the input spec (nothing runs), so that the dataset
-knows its ``element_spec`` when it is built, as in TF; a None dimension is traced at two sizes and an
-output dimension that follows it becomes None.
+Its output structure and ``tf.TensorSpec`` come from an abstract trace on the input spec (nothing
+runs), so that the dataset knows its ``element_spec`` when it is built, as in TF; a None dimension is
+traced at two sizes and an output dimension that follows it becomes None. It then runs as one jitted
+program per element signature: a pure function on the numpy components directly, one drawing random
+numbers with the global generator's key threaded through, one touching Variables as a ``tf.function``
+(which lifts them). A function XLA cannot compile (output shapes that depend on values, a Python
+``if`` on a tensor) runs eagerly, op by op.
 """
 
 from __future__ import annotations
@@ -82,20 +85,22 @@ class StructuredFunction:
         self._function = Function(flat_fn)
         self._eager = False
         try:
-            self.output_spec, stateful = self._trace_specs()
+            self.output_spec, state = self._trace_specs()
         except _VALUE_DEPENDENT as e:
             if isinstance(e, TypeError) and not isinstance(e, _TRACER_ERRORS) and "concrete" not in str(e):
                 raise
             # Output shapes that depend on values (tf.fill([x], x)) or Python control flow on tensors:
             # XLA cannot compile it, so it runs eagerly, op by op, as TF's AutoGraph-converted graph would.
             self._eager = True
-            self.output_spec, stateful = self._eager_specs(), True
-        # A function that draws random numbers or touches Variables updates shared state: it runs as a
-        # tf.function (which lifts that state) and calls from parallel map threads take turns. A pure
-        # function is one jitted program per input signature, called straight on the numpy components
-        # (JAX's C++ dispatch moves them; tf.function's per-call bookkeeping would cost more than the work).
-        self._lock: threading.Lock | None = threading.Lock() if stateful else None
-        self._jitted = None if stateful or self._eager else jax.jit(self._pure)
+            self.output_spec, state = self._eager_specs(), "variables"
+        # A pure function is one jitted program per input signature, called straight on the numpy
+        # components (JAX's C++ dispatch moves them; tf.function's per-call bookkeeping would cost more
+        # than the work); one that draws random numbers takes and returns the global generator's key
+        # too. One that touches Variables runs as a tf.function (which lifts them). Calls that update
+        # shared state take turns when parallel map threads make them.
+        self._lock: threading.Lock | None = threading.Lock() if state != "pure" else None
+        self._jitted = jax.jit(self._pure) if state == "pure" else None
+        self._jitted_rng = jax.jit(self._pure_rng) if state == "random" else None
 
     def _trace_specs(self) -> tuple[Any, bool]:
         specs = structure.flatten(self.input_spec)
@@ -103,15 +108,15 @@ class StructuredFunction:
         probes = [_probe(specs, 2)] + ([_probe(specs, 3)] if unknown else [])
         results = []
         first_error: BaseException | None = None
-        stateful = False
+        used_random = used_variables = False
         for probe in probes:
             try:
-                out, used_state = _abstract_call(self._flat_fn, probe)
+                out, random_, variables = _abstract_call(self._flat_fn, probe)
             except Exception as e:
                 if first_error is None:
                     first_error = e
                 continue
-            stateful = stateful or used_state
+            used_random, used_variables = used_random or random_, used_variables or variables
             results.append((self._out_structure, out))
         if not results:
             assert first_error is not None
@@ -126,7 +131,8 @@ class StructuredFunction:
             ]
         if unknown and len(results) < len(probes):  # only one size traced: its dims are not to be trusted
             flat_specs = [TensorSpec([None] * s.shape.rank, s.dtype) for s in flat_specs]
-        return structure.pack(out_structure, flat_specs), stateful
+        state = "variables" if used_variables else "random" if used_random else "pure"
+        return structure.pack(out_structure, flat_specs), state
 
     def _pure(self, *arrays: Any) -> tuple[Any, ...]:
         saved = tape_state.tapes
@@ -135,6 +141,16 @@ class StructuredFunction:
             return tuple(t._value for t in self._flat_fn(*[Tensor(a) for a in arrays]))
         finally:
             tape_state.tapes = saved
+
+    def _pure_rng(self, key: Any, *arrays: Any) -> tuple[Any, tuple[Any, ...]]:
+        states = lifted_states()
+        saved = states[0]._value
+        states[0]._value = key
+        try:
+            outs = self._pure(*arrays)
+            return states[0]._value, outs
+        finally:
+            states[0]._value = saved
 
     def _eager_specs(self) -> Any:
         """Specs from eager runs on zeros and on ones of the probe shapes: dims that differ are None
@@ -168,6 +184,11 @@ class StructuredFunction:
         """Runs the compiled function on one element's components (no tape records it, as in TF)."""
         if self._jitted is not None:
             return tuple(np.asarray(o) for o in self._jitted(*flat))
+        if self._jitted_rng is not None:
+            state = lifted_states()[0]
+            with self._lock:  # type: ignore[union-attr]
+                state._value, outs = self._jitted_rng(state._value, *flat)
+            return tuple(np.asarray(o) for o in outs)
         if self._eager:
             return tuple(np.asarray(o.numpy()) for o in self._run_eagerly(flat))
         saved = tape_state.tapes
@@ -213,28 +234,30 @@ def _probe(specs: list[TensorSpec], size: int) -> list[Any]:
     return out
 
 
-def _abstract_call(flat_fn: Callable[..., Any], probe: list[Any]) -> tuple[list[Any], bool]:
+def _abstract_call(flat_fn: Callable[..., Any], probe: list[Any]) -> tuple[list[Any], bool, bool]:
     """Traces ``flat_fn`` on abstract values (nothing runs; JAX's ``eval_shape``), leaving every
-    Variable and the global random state as they were; whether the function touched either.
+    Variable and the global random state as they were; whether it drew random numbers, and whether it
+    touched Variables.
 
-    This and ``_probe`` are tf.data's only direct use of JAX: tracing, which ``tf.function`` does too.
+    tf.data calls JAX directly only to trace and compile element functions (this module) and to move
+    elements into arrays (``device.py``), as ``tf.function`` does.
     """
     states = lifted_states()
     saved_states = [s._value for s in states]
     discovery = _Discovery()
     saved_tapes = tape_state.tapes
     tape_state.tapes = [discovery]  # type: ignore[list-item]
-    used_state = False
+    used_random = False
     try:
         out = jax.eval_shape(lambda *xs: tuple(t._value for t in flat_fn(*[Tensor(x) for x in xs])), *probe)
-        used_state = any(s._value is not v for s, v in zip(states, saved_states, strict=True))
+        used_random = any(s._value is not v for s, v in zip(states, saved_states, strict=True))
     finally:
         tape_state.tapes = saved_tapes
         for k, v in discovery.variables.items():
             v._value = discovery.originals[k]
         for s, v in zip(states, saved_states, strict=True):
             s._value = v
-    return list(out), used_state or bool(discovery.variables)
+    return list(out), used_random, bool(discovery.variables)
 
 
 def scalar_bool(spec: Any, what: str) -> None:
