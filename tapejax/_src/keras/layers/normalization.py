@@ -124,7 +124,9 @@ class BatchNormalization(Layer):
                     "rmax should be greater than rmin in the `renorm_clipping` argument. Received: rmax={rmax}, rmin={rmin}."
                 )
             if dmax is not None and dmax < 0:
-                raise ValueError("dmax should be non-negative in the `renorm_clipping` argument. Received: dmax={dmax}.")
+                raise ValueError(
+                    "dmax should be non-negative in the `renorm_clipping` argument. Received: dmax={dmax}."
+                )
         self.renorm_clipping = renorm_clipping
         self.renorm_momentum = renorm_momentum
         self.gamma = None
@@ -171,7 +173,11 @@ class BatchNormalization(Layer):
                 return math_ops.sqrt(self.moving_variance_initializer.clone()(shape, dtype=dtype))
 
             self.moving_stddev = self.add_weight(
-                shape=shape, name="moving_stddev", initializer=moving_stddev_initializer, trainable=False, autocast=False
+                shape=shape,
+                name="moving_stddev",
+                initializer=moving_stddev_initializer,
+                trainable=False,
+                autocast=False,
             )
             self.renorm_mean = self.add_weight(
                 shape=shape,
@@ -181,7 +187,11 @@ class BatchNormalization(Layer):
                 autocast=False,
             )
             self.renorm_stddev = self.add_weight(
-                shape=shape, name="renorm_stddev", initializer=moving_stddev_initializer, trainable=False, autocast=False
+                shape=shape,
+                name="renorm_stddev",
+                initializer=moving_stddev_initializer,
+                trainable=False,
+                autocast=False,
             )
         self.input_spec = InputSpec(ndim=len(input_shape), axes={self.axis: input_shape[self.axis]})
         reduction_axes = list(range(len(input_shape)))
