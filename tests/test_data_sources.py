@@ -97,9 +97,9 @@ def test_each_iteration_starts_over() -> None:
 
 
 def test_len_of_infinite_and_unknown_datasets_raise_type_error() -> None:
-    with pytest.raises(TypeError, match="The dataset is infinite."):
+    with pytest.raises(TypeError, match=r"The dataset is infinite\."):
         len(Dataset.range(3).repeat())
-    with pytest.raises(TypeError, match="The dataset length is unknown."):
+    with pytest.raises(TypeError, match=r"The dataset length is unknown\."):
         len(Dataset.range(3).filter(lambda x: x > 0))
 
 
@@ -150,7 +150,7 @@ def test_from_generator_errors() -> None:
         Dataset.from_generator(lambda: iter([1]), tf.int32, output_signature=tf.TensorSpec([], tf.int32))
     with pytest.raises(TypeError, match="must be a Python callable"):
         Dataset.from_generator(1, tf.int32)
-    with pytest.raises(TypeError, match="subclass of `tf.TypeSpec`"):
+    with pytest.raises(TypeError, match=r"subclass of `tf\.TypeSpec`"):
         Dataset.from_generator(lambda: iter([1]), output_signature=tf.int32)
     bad_shape = Dataset.from_generator(lambda: iter([[1, 2, 3]]), output_signature=tf.TensorSpec([2], tf.int32))
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"yielded an element of shape \(3,\) where .* \(2,\)"):

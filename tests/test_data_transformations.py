@@ -97,7 +97,7 @@ def test_map_errors() -> None:
 def test_filter_and_its_predicate_check() -> None:
     ds = Dataset.range(10).filter(lambda x: x % 3 == 0)
     assert values(ds) == [0, 3, 6, 9] and int(ds.cardinality()) == -2
-    with pytest.raises(ValueError, match="must return a `tf.bool` scalar tensor"):
+    with pytest.raises(ValueError, match=r"must return a `tf\.bool` scalar tensor"):
         Dataset.range(3).filter(lambda x: x)
     with pytest.raises(ValueError, match=r"TensorSpec\(shape=\(2,\), dtype=tf.bool"):
         Dataset.range(3).filter(lambda x: tf.stack([x > 1, x > 2]))
@@ -192,7 +192,7 @@ def test_choose_from_datasets() -> None:
     assert values(ds) == [0, 10, 11, 1, 2]  # stops at the first empty choice
     ds = Dataset.choose_from_datasets([Dataset.range(3), Dataset.range(10, 13)], choices, stop_on_empty_dataset=False)
     assert values(ds) == [0, 10, 11, 1, 2, 12]
-    with pytest.raises(TypeError, match="scalar of type `tf.int64`"):
+    with pytest.raises(TypeError, match=r"scalar of type `tf\.int64`"):
         Dataset.choose_from_datasets([Dataset.range(3)], Dataset.range(3, output_type=tf.int32))
     bad = Dataset.choose_from_datasets([Dataset.range(3)], Dataset.from_tensors(np.int64(4)))
     with pytest.raises(tf.errors.InvalidArgumentError, match="out of range"):
@@ -212,5 +212,5 @@ def test_sample_from_datasets_follows_weights_and_seed() -> None:
 
 def test_apply() -> None:
     assert values(Dataset.range(3).apply(lambda d: d.map(lambda x: x + 1))) == [1, 2, 3]
-    with pytest.raises(TypeError, match="must return a `tf.data.Dataset`"):
+    with pytest.raises(TypeError, match=r"must return a `tf\.data\.Dataset`"):
         Dataset.range(3).apply(lambda d: 1)
