@@ -3,6 +3,8 @@
 from typing import Any as _Any
 
 from tapejax._src.data.dataset import AUTOTUNE as AUTOTUNE
+from tapejax._src.data.dataset import INFINITE_CARDINALITY as INFINITE_CARDINALITY
+from tapejax._src.data.dataset import UNKNOWN_CARDINALITY as UNKNOWN_CARDINALITY
 from tapejax._src.data.experimental import Counter as Counter
 from tapejax._src.data.experimental import assert_cardinality as assert_cardinality
 from tapejax._src.data.experimental import bucket_by_sequence_length as bucket_by_sequence_length

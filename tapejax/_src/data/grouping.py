@@ -10,6 +10,7 @@ import numpy as np
 
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src import errors
+from tapejax._src.core import TensorBase
 from tapejax._src.data import structure
 from tapejax._src.data.dataset import UNKNOWN, Dataset, as_int
 from tapejax._src.data.functions import StructuredFunction
@@ -22,6 +23,11 @@ from tapejax._src.tensor_spec import TensorSpec
 
 def _int64(value: Any) -> Tensor:
     return Tensor(convert_python(np.int64(value), None))
+
+
+def _key(value: Any) -> Any:
+    """A key as TF converts it: Python numbers to int64; a tensor keeps its dtype (checked after)."""
+    return value if isinstance(value, TensorBase) else convert_to_tensor(value, dtype=dtypes_lib.int64)
 
 
 class GroupByWindowDataset(Dataset):
@@ -42,7 +48,7 @@ class GroupByWindowDataset(Dataset):
         self._window_size = None if window_size is None else as_int(window_size, "window_size")
         self._window_size_func = window_size_func
         self._key_fn = StructuredFunction(
-            lambda *args: convert_to_tensor(key_func(*args), dtype=dtypes_lib.int64),
+            lambda *args: _key(key_func(*args)),
             input_dataset.element_spec,
             "Dataset.group_by_window",
         )

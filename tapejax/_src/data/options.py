@@ -37,7 +37,8 @@ class _OptionsBase:
         self._values[name] = value
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self._values == other._values  # type: ignore[attr-defined]
+        names = [*self._types, *self._groups]
+        return type(other) is type(self) and all(getattr(self, n) == getattr(other, n) for n in names)
 
     def __ne__(self, other: object) -> bool:
         return not self == other
