@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from tapejax._src.keras import object_config
+from tapejax._src.keras import backend, object_config
 from tapejax._src.ops import (
     array_ops,
     clip_ops,
@@ -253,10 +253,10 @@ def sigmoid(x: Any) -> Tensor:
 
 
 def exponential(x: Any) -> Tensor:
-    """``exp(x)``; integer and bool inputs are cast to float32 first (Keras' floatx)."""
+    """``exp(x)``; integer and bool inputs are cast to ``floatx()`` (float32 by default) first."""
     x = _tensor(x)
     if x.dtype.is_integer or x.dtype.is_bool:
-        x = math_ops.cast(x, "float32")
+        x = math_ops.cast(x, backend.floatx())
     return math_ops.exp(x)
 
 
@@ -295,7 +295,13 @@ def mish(x: Any) -> Tensor:
 
 
 def sparsemax(x: Any, axis: int = -1) -> Tensor:
-    """Sparsemax: the Euclidean projection of ``x`` onto the probability simplex along ``axis``."""
+    """Sparsemax along ``axis``: ``max(x - tau, 0)``, Keras 3.15's formula.
+
+    Differences from the paper (Martins et al., 2016), kept as Keras has them (every backend):
+    ``tau`` is ``(sum of the cumulative sums over the support - 1) / k``, not ``(cumsum_k - 1) / k``.
+    The two agree when the support has one element; otherwise Keras' rows do not sum to 1
+    (``sparsemax([1.0, 0.5, -1.0])`` is ``[0.25, 0, 0]`` in Keras and here).
+    """
     logits = _tensor(x)
     logits_sorted = index_ops.sort(logits, direction="DESCENDING", axis=axis)
     logits_cumsum = reduction_ops.cumsum(logits_sorted, axis=axis)

@@ -6,12 +6,11 @@ import inspect
 from collections.abc import Mapping
 from typing import Any
 
-from tapejax._src.keras import object_config
+from tapejax._src.keras import backend, object_config
 from tapejax._src.ops import array_ops, clip_ops, math_ops, reduction_ops
 from tapejax._src.tensor import Tensor
 
 _MODULE = "keras.constraints"
-_EPSILON = 1e-7  # keras.backend.epsilon()
 
 
 def _norms(w: Tensor, axis: Any) -> Tensor:
@@ -61,7 +60,7 @@ class MaxNorm(Constraint):
         w = array_ops.convert_to_tensor(w)
         norms = _norms(w, self.axis)
         desired = clip_ops.clip_by_value(norms, 0, self.max_value)
-        return math_ops.cast(w, norms.dtype) * (desired / (_EPSILON + norms))
+        return math_ops.cast(w, norms.dtype) * (desired / (backend.epsilon() + norms))
 
     def get_config(self) -> dict[str, Any]:
         return {"max_value": self.max_value, "axis": self.axis}
@@ -83,7 +82,7 @@ class UnitNorm(Constraint):
     def __call__(self, w: Any) -> Tensor:
         w = array_ops.convert_to_tensor(w)
         norms = _norms(w, self.axis)
-        return math_ops.cast(w, norms.dtype) / (_EPSILON + norms)
+        return math_ops.cast(w, norms.dtype) / (backend.epsilon() + norms)
 
     def get_config(self) -> dict[str, Any]:
         return {"axis": self.axis}
@@ -106,7 +105,7 @@ class MinMaxNorm(Constraint):
         w = array_ops.convert_to_tensor(w)
         norms = _norms(w, self.axis)
         desired = self.rate * clip_ops.clip_by_value(norms, self.min_value, self.max_value) + (1 - self.rate) * norms
-        return math_ops.cast(w, norms.dtype) * (desired / (_EPSILON + norms))
+        return math_ops.cast(w, norms.dtype) * (desired / (backend.epsilon() + norms))
 
     def get_config(self) -> dict[str, Any]:
         return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate, "axis": self.axis}

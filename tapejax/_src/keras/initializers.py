@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from tapejax._src import dtypes as dtypes_lib
-from tapejax._src.keras import object_config
+from tapejax._src.keras import backend, object_config
 from tapejax._src.ops import (
     array_ops,
     creation_ops,
@@ -38,8 +38,8 @@ _MODULE = "keras.initializers"
 
 
 def _standardize_dtype(dtype: Any) -> dtypes_lib.DType:
-    """Keras' ``standardize_dtype``: None is floatx (float32)."""
-    return dtypes_lib.as_dtype("float32" if dtype is None else dtype)
+    """Keras' ``standardize_dtype``: None is ``tf.keras.backend.floatx()`` (float32 by default)."""
+    return dtypes_lib.as_dtype(backend.floatx() if dtype is None else dtype)
 
 
 def _shape(shape: Any) -> tuple[int, ...]:
@@ -54,7 +54,7 @@ class Initializer:
     """
 
     def __call__(self, shape: Any, dtype: Any = None) -> Tensor:
-        """A new tensor of ``shape`` and ``dtype`` (None: float32)."""
+        """A new tensor of ``shape`` and ``dtype`` (None: ``floatx()``, float32 by default)."""
         raise NotImplementedError("Initializer subclasses must implement the `__call__()` method.")
 
     def get_config(self) -> dict[str, Any]:
@@ -117,6 +117,8 @@ class Ones(Initializer):
 class Identity(Initializer):
     """``gain`` times the identity matrix (2-D shapes only; non-square ones get a rectangular eye).
 
+    ``get_config()`` is ``{}``: as in Keras, ``gain`` does not survive a config round trip.
+
     Raises:
       ValueError: when called with a shape that is not 2-D.
     """
@@ -133,9 +135,6 @@ class Identity(Initializer):
         dtype = _standardize_dtype(dtype)
         rows, cols = _shape(shape)
         return self.gain * creation_ops.eye(rows, cols, dtype=dtype)
-
-    def get_config(self) -> dict[str, Any]:
-        return {"gain": self.gain}
 
 
 class STFT(Initializer):

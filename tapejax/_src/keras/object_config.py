@@ -7,6 +7,10 @@ function ``{"class_name": "function", ...}``, a numpy array ``{"class_name": "__
 ``deserialize_object`` resolves a name or such a dict against a namespace's table of names as
 Keras' ``deserialize_keras_object(config, module_objects=...)`` does, including its quirk of
 returning an unknown name unchanged (``get`` then raises).
+
+Differences from Keras: a ``lambda`` serializes as a function named ``"<lambda>"`` (Keras stores
+its bytecode as ``"__lambda__"``, loadable only with ``safe_mode=False``); the registry of
+``keras.saving.register_keras_serializable`` is not consulted (pass ``custom_objects``).
 """
 
 from __future__ import annotations

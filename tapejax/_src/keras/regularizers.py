@@ -7,12 +7,13 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from tapejax._src.keras import object_config
+import numpy as np
+
+from tapejax._src.keras import backend, object_config
 from tapejax._src.ops import array_ops, creation_ops, linalg_ops, math_ops, reduction_ops, shape_ops
 from tapejax._src.tensor import Tensor
 
 _MODULE = "keras.regularizers"
-_EPSILON = 1e-7  # keras.backend.epsilon()
 
 
 def _validate_float_arg(value: Any, name: str) -> float:
@@ -24,7 +25,7 @@ def _validate_float_arg(value: Any, name: str) -> float:
 
 def _float32(value: float) -> float:
     """``value`` rounded to float32 and back, as Keras' L1 and OrthogonalRegularizer store (and report) it."""
-    return float(array_ops.convert_to_tensor(value, dtype="float32").numpy())
+    return float(np.float32(value))
 
 
 class Regularizer:
@@ -111,7 +112,7 @@ class L2(Regularizer):
 def _l2_normalize(x: Tensor, axis: int) -> Tensor:
     """Keras' ``ops.normalize(x, axis, order=2)``: ``x * min(rsqrt(sum(x**2)), 1 / epsilon)``."""
     inv_norm = math_ops.rsqrt(reduction_ops.reduce_sum(math_ops.square(x), axis=axis, keepdims=True))
-    return x * math_ops.minimum(inv_norm, 1.0 / _EPSILON)
+    return x * math_ops.minimum(inv_norm, 1.0 / backend.epsilon())
 
 
 class OrthogonalRegularizer(Regularizer):
