@@ -92,6 +92,10 @@ from tapejax._src.ops.array_ops import unstack as unstack
 from tapejax._src.ops.clip_ops import clip_by_global_norm as clip_by_global_norm
 from tapejax._src.ops.clip_ops import clip_by_norm as clip_by_norm
 from tapejax._src.ops.clip_ops import clip_by_value as clip_by_value
+from tapejax._src.ops.conv_extra_ops import conv as conv
+from tapejax._src.ops.conv_extra_ops import conv2d_backprop_filter_v2 as conv2d_backprop_filter_v2
+from tapejax._src.ops.conv_extra_ops import conv2d_backprop_input_v2 as conv2d_backprop_input_v2
+from tapejax._src.ops.conv_extra_ops import extract_volume_patches as extract_volume_patches
 from tapejax._src.ops.creation_ops import eye as eye
 from tapejax._src.ops.creation_ops import fill as fill
 from tapejax._src.ops.creation_ops import linspace as linspace

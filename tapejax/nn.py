@@ -9,6 +9,7 @@ from tapejax._src.ops.candidate_sampling_ops import (
 )
 from tapejax._src.ops.candidate_sampling_ops import nce_loss as nce_loss
 from tapejax._src.ops.candidate_sampling_ops import sampled_softmax_loss as sampled_softmax_loss
+from tapejax._src.ops.conv_extra_ops import with_space_to_batch as with_space_to_batch
 from tapejax._src.ops.conv_ops import atrous_conv2d as atrous_conv2d
 from tapejax._src.ops.conv_ops import atrous_conv2d_transpose as atrous_conv2d_transpose
 from tapejax._src.ops.conv_ops import conv1d as conv1d

@@ -194,3 +194,31 @@ CASES = [
         ((1, 5, 4, 2), (1, 3, 2, 4)),
     ),
 ]
+
+
+# tf.conv and the Conv2DBackprop*V2 ops (conv_extra_ops.py): the JAX program is written with lax directly.
+def _jconv(x: Any, w: Any, stride: int = 1, padding: Any = "SAME", dil: Any = (1, 1), groups: int = 1) -> Any:
+    return jax.lax.conv_general_dilated(
+        x, w, (stride, stride), padding, rhs_dilation=dil, dimension_numbers=("NHWC", "HWIO", "NHWC"),
+        feature_group_count=groups,
+    )  # fmt: skip
+
+
+def _raw_convs(x: Any, w: Any, dy: Any) -> Any:
+    outs = [
+        tf.conv(x, w, [1, 2, 2, 1], "SAME"),
+        tf.conv(x, w, [1, 1, 1, 1], "EXPLICIT", explicit_paddings=[0, 0, 1, 0, 0, 1, 0, 0], dilations=[1, 1, 2, 1]),
+        tf.conv2d_backprop_input_v2(x, w, dy, [1, 2, 2, 1], "SAME"),
+        tf.conv2d_backprop_filter_v2(x, w, dy, [1, 2, 2, 1], "SAME"),
+    ]
+    return tf.concat([tf.reshape(o, [-1]) for o in outs], 0)
+
+
+def _jraw_convs(x: Any, w: Any, dy: Any) -> Any:
+    _, vjp_x = jax.vjp(lambda a: _jconv(a, w, 2), x)
+    _, vjp_w = jax.vjp(lambda f: _jconv(x, f, 2), w)
+    outs = [_jconv(x, w, 2), _jconv(x, w, 1, ((1, 0), (0, 1)), (1, 2)), vjp_x(dy)[0], vjp_w(dy)[0]]
+    return jnp.concatenate([o.reshape(-1) for o in outs])
+
+
+CASES.append(Case("raw_conv_and_backprop_v2", _raw_convs, _jraw_convs, ((1, 4, 4, 2), (2, 2, 2, 3), (1, 2, 2, 3))))

@@ -36,7 +36,7 @@ NAMESPACES = {
         in_top_k l2_normalize softsign top_k zero_fraction ctc_loss batch_norm_with_global_normalization dilation2d
         erosion2d depthwise_conv2d_backprop_filter depthwise_conv2d_backprop_input approx_max_k approx_min_k
         collapse_repeated ctc_unique_labels space_to_batch all_candidate_sampler compute_accidental_hits
-        fixed_unigram_candidate_sampler learned_unigram_candidate_sampler nce_loss sampled_softmax_loss""",
+        fixed_unigram_candidate_sampler learned_unigram_candidate_sampler nce_loss sampled_softmax_loss with_space_to_batch""",
     "linalg": """adjoint band_part banded_triangular_solve cholesky cholesky_solve cross det diag diag_part eig eigh
         eigvals eigvalsh einsum expm eye global_norm inv l2_normalize logdet lstsq lu lu_matrix_inverse
         lu_reconstruct lu_solve matmul matrix_rank matrix_transpose matvec norm normalize pinv qr set_diag slogdet
@@ -110,7 +110,8 @@ TOP_LEVEL = """
     random_normal_initializer random_uniform_initializer VariableAggregation VariableSynchronization AggregationMethod
     recompute_grad grad_pass_through numpy_function py_function
     space_to_batch space_to_batch_nd batch_to_space required_space_to_batch_paddings timestamp DeviceSpec
-    fftnd ifftnd rfftnd irfftnd register_tensor_conversion_function
+    fftnd ifftnd rfftnd irfftnd register_tensor_conversion_function conv conv2d_backprop_filter_v2
+    conv2d_backprop_input_v2 extract_volume_patches
 """
 
 
