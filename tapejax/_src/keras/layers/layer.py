@@ -23,8 +23,9 @@ from tapejax._src.core import TensorBase, VariableBase
 from tapejax._src.keras import backend
 from tapejax._src.keras.keras_tensor import KerasTensor, Node, any_symbolic, spec_of
 from tapejax._src.keras.layers.input_spec import assert_input_compatibility, standardize_shape
+from tapejax._src.keras.object_config import to_snake_case
 from tapejax._src.keras.variables import KerasVariable
-from tapejax._src.module import Module, NameScope, _camel_to_snake
+from tapejax._src.module import Module, NameScope
 from tapejax._src.ops import array_ops, math_ops, shape_ops
 from tapejax._src.variable import Variable
 
@@ -162,7 +163,7 @@ def _is_metric(value: Any) -> bool:
 
 
 def _auto_name(cls: type) -> str:
-    prefix = _camel_to_snake(cls.__name__)
+    prefix = to_snake_case(cls.__name__)  # Keras' naming: "Conv2D" -> "conv2d", "ReLU" -> "re_lu"
     uid = backend.get_uid(prefix)
     return prefix if uid == 1 else f"{prefix}_{uid - 1}"
 
@@ -277,6 +278,7 @@ class Layer(Module):
         s(self, "_trainable", bool(trainable))
         s(self, "_dtype_policy", _policy(dtype))
         s(self, "autocast", bool(autocast))
+        s(self, "_convert_input_args", True)  # (False for functional models: they convert to their Inputs' dtypes)
         s(self, "input_spec", None)
         s(self, "supports_masking", getattr(self, "supports_masking", False))
         s(self, "_input_shape_arg", None if input_shape is None else (batch_size, *standardize_shape(input_shape)))
@@ -602,6 +604,8 @@ class Layer(Module):
         return self._eager_call(args, kwargs)
 
     def _convert_args(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        if not self._convert_input_args:
+            return args, kwargs
         dtype = self.compute_dtype
         autocast = self.autocast
 

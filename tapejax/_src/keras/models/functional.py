@@ -74,6 +74,7 @@ class Functional(Model):
         if kwargs:
             raise TypeError(f"Functional.__init__ got unexpected keyword arguments: {sorted(kwargs)}")
         Model.__init__(self, name=name, trainable=trainable)
+        object.__setattr__(self, "_convert_input_args", False)
         if isinstance(inputs, dict):
             for k, v in inputs.items():
                 if not isinstance(v, KerasTensor):

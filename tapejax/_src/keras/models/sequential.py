@@ -36,6 +36,7 @@ class Sequential(Model):
     def __init__(self, layers: Any = None, trainable: bool = True, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(trainable=trainable, name=name, **kwargs)
         object.__setattr__(self, "_functional", None)
+        object.__setattr__(self, "_convert_input_args", False)  # (as Keras: the layers or the Input convert)
         if layers:
             for layer in layers:
                 self.add(layer, rebuild=False)

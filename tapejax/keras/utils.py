@@ -1,0 +1,13 @@
+"""``tf.keras.utils``: seeding, label encoding, normalization."""
+
+from typing import Any as _Any
+
+from tapejax._src.errors import missing_attribute as _missing_attribute
+from tapejax._src.keras.utils import get_file as get_file
+from tapejax._src.keras.utils import normalize as normalize
+from tapejax._src.keras.utils import set_random_seed as set_random_seed
+from tapejax._src.keras.utils import to_categorical as to_categorical
+
+
+def __getattr__(name: str) -> _Any:
+    raise _missing_attribute("tapejax.keras.utils", name)
