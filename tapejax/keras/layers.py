@@ -6,6 +6,11 @@ from tapejax._src.errors import missing_attribute as _missing_attribute
 from tapejax._src.keras.keras_tensor import KerasTensor as KerasTensor
 from tapejax._src.keras.layers import deserialize as deserialize
 from tapejax._src.keras.layers import serialize as serialize
+from tapejax._src.keras.layers.activation_layers import ELU as ELU
+from tapejax._src.keras.layers.activation_layers import LeakyReLU as LeakyReLU
+from tapejax._src.keras.layers.activation_layers import PReLU as PReLU
+from tapejax._src.keras.layers.activation_layers import ReLU as ReLU
+from tapejax._src.keras.layers.activation_layers import Softmax as Softmax
 from tapejax._src.keras.layers.convolutional import Conv1D as Conv1D
 from tapejax._src.keras.layers.convolutional import Conv1DTranspose as Conv1DTranspose
 from tapejax._src.keras.layers.convolutional import Conv2D as Conv2D
@@ -16,6 +21,15 @@ from tapejax._src.keras.layers.convolutional import DepthwiseConv1D as Depthwise
 from tapejax._src.keras.layers.convolutional import DepthwiseConv2D as DepthwiseConv2D
 from tapejax._src.keras.layers.convolutional import SeparableConv1D as SeparableConv1D
 from tapejax._src.keras.layers.convolutional import SeparableConv2D as SeparableConv2D
+from tapejax._src.keras.layers.core import Activation as Activation
+from tapejax._src.keras.layers.core import Embedding as Embedding
+from tapejax._src.keras.layers.core import Flatten as Flatten
+from tapejax._src.keras.layers.core import Identity as Identity
+from tapejax._src.keras.layers.core import Lambda as Lambda
+from tapejax._src.keras.layers.core import Masking as Masking
+from tapejax._src.keras.layers.core import Permute as Permute
+from tapejax._src.keras.layers.core import RepeatVector as RepeatVector
+from tapejax._src.keras.layers.core import Reshape as Reshape
 from tapejax._src.keras.layers.dense import Dense as Dense
 from tapejax._src.keras.layers.input_layer import Input as Input
 from tapejax._src.keras.layers.input_layer import InputLayer as InputLayer
@@ -38,6 +52,14 @@ from tapejax._src.keras.layers.pooling import GlobalMaxPooling3D as GlobalMaxPoo
 from tapejax._src.keras.layers.pooling import MaxPooling1D as MaxPooling1D
 from tapejax._src.keras.layers.pooling import MaxPooling2D as MaxPooling2D
 from tapejax._src.keras.layers.pooling import MaxPooling3D as MaxPooling3D
+from tapejax._src.keras.layers.regularization import ActivityRegularization as ActivityRegularization
+from tapejax._src.keras.layers.regularization import AlphaDropout as AlphaDropout
+from tapejax._src.keras.layers.regularization import Dropout as Dropout
+from tapejax._src.keras.layers.regularization import GaussianDropout as GaussianDropout
+from tapejax._src.keras.layers.regularization import GaussianNoise as GaussianNoise
+from tapejax._src.keras.layers.regularization import SpatialDropout1D as SpatialDropout1D
+from tapejax._src.keras.layers.regularization import SpatialDropout2D as SpatialDropout2D
+from tapejax._src.keras.layers.regularization import SpatialDropout3D as SpatialDropout3D
 
 AvgPool1D = AveragePooling1D
 AvgPool2D = AveragePooling2D

@@ -405,19 +405,8 @@ def moments(
     return mean, variance
 
 
-def dropout(x: Any, rate: Any, noise_shape: Any = None, seed: int | None = None, name: str | None = None) -> Tensor:
-    """Zeroes each element with probability ``rate`` and scales the rest by ``1 / (1 - rate)`` (``tf.nn.dropout``).
-
-    The mask is drawn from tapejax's global random state (see ``tf.random.set_seed``);
-    ``noise_shape`` broadcasts one mask across dimensions (``None`` entries take ``x``'s size).
-
-    Raises:
-      ValueError: if ``rate`` is not in ``[0, 1)`` or ``x`` is not floating.
-
-    >>> import tapejax as tf
-    >>> print(tf.nn.dropout(tf.ones([3]), rate=0.0))
-    tf.Tensor([1. 1. 1.], shape=(3,), dtype=float32)
-    """
+def _dropout_args(x: Any, rate: Any, noise_shape: Any) -> tuple[Tensor, float, tuple[int, ...]]:
+    """``dropout``'s checked input, rate and mask shape (shared by the stateful and stateless forms)."""
     if utils.is_tensor(rate):
         value = utils.concrete(rate)
         if value is None or value.ndim != 0:
@@ -430,8 +419,6 @@ def dropout(x: Any, rate: Any, noise_shape: Any = None, seed: int | None = None,
         raise ValueError(
             f"`x.dtype` must be a floating point tensor as `x` will be scaled. Received: x_dtype={t.dtype!r}"
         )
-    if rate == 0:
-        return t if isinstance(t, Tensor) else array_ops.identity(t)
     rate = float(rate)
     shape = utils.shape_of(t)
     if noise_shape is None:
@@ -449,8 +436,53 @@ def dropout(x: Any, rate: Any, noise_shape: Any = None, seed: int | None = None,
             raise ValueError(
                 f"dropout: noise_shape {list(mask_shape)} does not broadcast to x's shape {shape}."
             ) from None
+    return t, float(rate), mask_shape
+
+
+def dropout(x: Any, rate: Any, noise_shape: Any = None, seed: int | None = None, name: str | None = None) -> Tensor:
+    """Zeroes each element with probability ``rate`` and scales the rest by ``1 / (1 - rate)`` (``tf.nn.dropout``).
+
+    The mask is drawn from tapejax's global random state (see ``tf.random.set_seed``);
+    ``noise_shape`` broadcasts one mask across dimensions (``None`` entries take ``x``'s size).
+
+    Raises:
+      ValueError: if ``rate`` is not in ``[0, 1)`` or ``x`` is not floating.
+
+    >>> import tapejax as tf
+    >>> print(tf.nn.dropout(tf.ones([3]), rate=0.0))
+    tf.Tensor([1. 1. 1.], shape=(3,), dtype=float32)
+    """
+    t, rate, mask_shape = _dropout_args(x, rate, noise_shape)
+    if rate == 0:
+        return t if isinstance(t, Tensor) else array_ops.identity(t)
     noise = random_ops.uniform(mask_shape, dtype=t._v.dtype, seed=seed)
-    return bind(_dropout, t, noise, rate=float(rate))
+    return bind(_dropout, t, noise, rate=rate)
+
+
+def stateless_dropout(
+    x: Any, rate: Any, seed: Any, rng_alg: Any = None, noise_shape: Any = None, name: str | None = None
+) -> Tensor:
+    """:func:`dropout` with the mask determined by ``seed``, a shape-``[2]`` int tensor
+    (``tf.nn.experimental.stateless_dropout``): the same seed drops the same elements.
+
+    Raises:
+      ValueError: as :func:`dropout`; InvalidArgumentError: for a bad seed.
+
+    >>> import tapejax as tf
+    >>> from tapejax._src.ops.nn_ops import stateless_dropout
+    >>> a = stateless_dropout(tf.ones([4]), 0.5, seed=[1, 2])
+    >>> bool(tf.reduce_all(a == stateless_dropout(tf.ones([4]), 0.5, seed=[1, 2])))
+    True
+
+    Differences from TensorFlow: the masks differ from TF's (JAX's generator); ``rng_alg`` is ignored.
+    """
+    from tapejax._src.ops import stateless_random_ops
+
+    t, rate, mask_shape = _dropout_args(x, rate, noise_shape)
+    if rate == 0:
+        return t if isinstance(t, Tensor) else array_ops.identity(t)
+    noise = stateless_random_ops.stateless_uniform(mask_shape, seed=seed, dtype=t._v.dtype)
+    return bind(_dropout, t, noise, rate=rate)
 
 
 # -- more of tf.nn: swish, crelu, normalization, LRN, embeddings, more losses, depth <-> space -------
