@@ -124,3 +124,28 @@ def test_bucket_by_sequence_length() -> None:
     assert values(plain) == [[1, 2], [3, 4], [6, 7], [5], [8]]
     with pytest.raises(ValueError, match="must equal `len\\(bucket_boundaries\\) \\+ 1`"):
         Dataset.range(3).bucket_by_sequence_length(lambda x: x, [2], [1])
+
+
+def test_map_then_batch_equals_mapping_each_element() -> None:
+    x = np.random.default_rng(1).normal(size=(10, 4)).astype(np.float32)
+
+    def f(v):
+        return tf.tanh(v) * 2.0 + tf.reduce_sum(v), tf.argmax(v)
+
+    got = list(Dataset.from_tensor_slices(x).map(f).batch(4).as_numpy_iterator())
+    assert [g[0].shape for g in got] == [(4, 4), (4, 4), (2, 4)] and got[0][1].dtype == np.int64
+    want = np.tanh(x) * 2.0 + x.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(np.concatenate([g[0] for g in got]), want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(np.concatenate([g[1] for g in got]), np.argmax(x, axis=1))
+
+
+def test_map_then_batch_of_inputs_of_different_shapes_maps_each_element() -> None:
+    seqs = Dataset.range(1, 6).map(lambda n: tf.fill([n], n))
+    fixed = seqs.map(lambda s: tf.reduce_sum(s) + tf.zeros([2], tf.int64)).batch(2)
+    assert values(fixed) == [[[1, 1], [4, 4]], [[9, 9], [16, 16]], [[25, 25]]]
+
+
+def test_map_then_batch_draws_random_numbers_per_element() -> None:
+    ds = Dataset.range(64).map(lambda x: tf.random.uniform([])).batch(16)
+    drawn = np.concatenate(list(ds.as_numpy_iterator()))
+    assert len(set(drawn.tolist())) == 64

@@ -101,6 +101,36 @@ class StructuredFunction:
         self._lock: threading.Lock | None = threading.Lock() if state != "pure" else None
         self._jitted = jax.jit(self._pure) if state == "pure" else None
         self._jitted_rng = jax.jit(self._pure_rng) if state == "random" else None
+        self._batched = jax.jit(jax.vmap(self._pure)) if state == "pure" else None
+
+    @property
+    def pure(self) -> bool:
+        """Whether calls are independent (no random draws, no Variables): they may run ahead or vectorised."""
+        return self._jitted is not None
+
+    def dispatch(self, flat: structure.Flat) -> Any:
+        """Starts a pure function's call without waiting for it (JAX dispatches asynchronously);
+        :meth:`result` waits. Other functions run to completion here."""
+        if self._jitted is not None:
+            return self._jitted(*flat)
+        return self(flat)
+
+    @staticmethod
+    def result(handle: Any) -> structure.Flat:
+        """The numpy components of a :meth:`dispatch` call."""
+        return tuple(np.asarray(o) for o in handle)
+
+    def call_batch(self, stacked: structure.Flat) -> structure.Flat | None:
+        """A pure function of every element of a stacked batch in ONE compiled call (``jax.vmap``),
+        the outputs stacked as ``batch`` would stack them; None where it cannot be vectorised (then
+        the caller maps element by element, and later batches do too)."""
+        if self._batched is None:
+            return None
+        try:
+            return tuple(np.asarray(o) for o in self._batched(*stacked))
+        except Exception:  # an op without a batching rule: element by element, as before
+            self._batched = None
+            return None
 
     def _trace_specs(self) -> tuple[Any, bool]:
         specs = structure.flatten(self.input_spec)

@@ -42,6 +42,9 @@ def parallelism(num_parallel_calls: Any, what: str) -> int | None:
     return n
 
 
+_RUN_AHEAD = 8  # calls of a pure map function in flight at once
+
+
 class _UnaryDataset(Dataset):
     def __init__(self, input_dataset: Dataset, element_spec: Any) -> None:
         super().__init__(element_spec, (input_dataset,))
@@ -62,6 +65,18 @@ class MapDataset(_UnaryDataset):
 
     def _iter(self) -> Iterator[structure.Flat]:
         fn = self._fn
+        if fn.pure:
+            # Calls run ahead of the consumer: JAX dispatches a compiled call without waiting, so a
+            # window of calls in flight hides XLA's per-call latency (no threads needed).
+            window = max(_RUN_AHEAD, self._parallel or 1)
+            pending: collections.deque[Any] = collections.deque()
+            for flat in self._input._iter():
+                pending.append(fn.dispatch(flat))
+                if len(pending) >= window:
+                    yield fn.result(pending.popleft())
+            while pending:
+                yield fn.result(pending.popleft())
+            return
         if not self._parallel or self._parallel == 1:
             for flat in self._input._iter():
                 yield fn(flat)
@@ -70,14 +85,14 @@ class MapDataset(_UnaryDataset):
         # input order, so `deterministic=False` gives the same (allowed) order as True.
         n = self._parallel
         pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="tf.data.map")
-        pending: collections.deque[Any] = collections.deque()
+        in_flight: collections.deque[Any] = collections.deque()
         try:
             for flat in self._input._iter():
-                pending.append(pool.submit(fn, flat))
-                if len(pending) >= n:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
+                in_flight.append(pool.submit(fn, flat))
+                if len(in_flight) >= n:
+                    yield in_flight.popleft().result()
+            while in_flight:
+                yield in_flight.popleft().result()
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
 
