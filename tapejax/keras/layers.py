@@ -31,6 +31,12 @@ from tapejax._src.keras.layers.core import Permute as Permute
 from tapejax._src.keras.layers.core import RepeatVector as RepeatVector
 from tapejax._src.keras.layers.core import Reshape as Reshape
 from tapejax._src.keras.layers.dense import Dense as Dense
+from tapejax._src.keras.layers.image_preprocessing import CenterCrop as CenterCrop
+from tapejax._src.keras.layers.image_preprocessing import RandomBrightness as RandomBrightness
+from tapejax._src.keras.layers.image_preprocessing import RandomContrast as RandomContrast
+from tapejax._src.keras.layers.image_preprocessing import RandomCrop as RandomCrop
+from tapejax._src.keras.layers.image_preprocessing import RandomFlip as RandomFlip
+from tapejax._src.keras.layers.image_preprocessing import Resizing as Resizing
 from tapejax._src.keras.layers.input_layer import Input as Input
 from tapejax._src.keras.layers.input_layer import InputLayer as InputLayer
 from tapejax._src.keras.layers.input_spec import InputSpec as InputSpec
@@ -52,6 +58,10 @@ from tapejax._src.keras.layers.pooling import GlobalMaxPooling3D as GlobalMaxPoo
 from tapejax._src.keras.layers.pooling import MaxPooling1D as MaxPooling1D
 from tapejax._src.keras.layers.pooling import MaxPooling2D as MaxPooling2D
 from tapejax._src.keras.layers.pooling import MaxPooling3D as MaxPooling3D
+from tapejax._src.keras.layers.preprocessing import CategoryEncoding as CategoryEncoding
+from tapejax._src.keras.layers.preprocessing import Discretization as Discretization
+from tapejax._src.keras.layers.preprocessing import Normalization as Normalization
+from tapejax._src.keras.layers.preprocessing import Rescaling as Rescaling
 from tapejax._src.keras.layers.regularization import ActivityRegularization as ActivityRegularization
 from tapejax._src.keras.layers.regularization import AlphaDropout as AlphaDropout
 from tapejax._src.keras.layers.regularization import Dropout as Dropout

@@ -1,0 +1,125 @@
+"""Parity of tapejax's preprocessing layers with real Keras 3.15 (runs only where keras is installed)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+keras_real = pytest.importorskip("keras")
+
+import tapejax as tf  # noqa: E402
+
+RNG = np.random.default_rng(1)
+
+
+def _both(name, *args, **kwargs):
+    return getattr(keras_real.layers, name)(*args, **kwargs), getattr(tf.keras.layers, name)(*args, **kwargs)
+
+
+def _config(layer):
+    c = dict(layer.get_config())
+    c.pop("name")
+    return c
+
+
+IMAGES = RNG.uniform(0, 255, (2, 5, 7, 3)).astype(np.float32)
+INT_IMAGES = RNG.integers(0, 255, (5, 7, 3)).astype(np.uint8)
+
+DETERMINISTIC = [
+    ("Rescaling", (1 / 255.0,), {"offset": 0.5}, IMAGES),
+    ("Rescaling", (np.array([1.0, 2.0, 3.0], np.float32),), {}, IMAGES),
+    ("Resizing", (3, 4), {}, IMAGES),
+    ("Resizing", (8, 9), {"interpolation": "nearest"}, IMAGES),
+    ("Resizing", (4, 4), {"interpolation": "bicubic", "crop_to_aspect_ratio": True}, IMAGES),
+    ("Resizing", (6, 3), {"pad_to_aspect_ratio": True, "fill_value": 7.0}, IMAGES),
+    ("Resizing", (3, 8), {"pad_to_aspect_ratio": True}, IMAGES),
+    ("Resizing", (3, 3), {"interpolation": "area", "antialias": True}, IMAGES),
+    ("Resizing", (3, 4), {}, INT_IMAGES),
+    ("Resizing", (4, 3), {"data_format": "channels_first"}, IMAGES.transpose(0, 3, 1, 2)),
+    ("CenterCrop", (3, 4), {}, IMAGES),
+    ("CenterCrop", (6, 4), {}, IMAGES),
+    ("CenterCrop", (2, 2), {"data_format": "channels_first"}, IMAGES.transpose(0, 3, 1, 2)),
+    ("CenterCrop", (3, 3), {}, INT_IMAGES),
+    ("CategoryEncoding", (), {"num_tokens": 5, "output_mode": "one_hot"}, np.array([[0], [3], [4]])),
+    ("CategoryEncoding", (), {"num_tokens": 5, "output_mode": "one_hot"}, np.array([0, 3, 4])),
+    ("CategoryEncoding", (), {"num_tokens": 5}, np.array([[0, 1, 1], [3, 4, 0]])),
+    ("CategoryEncoding", (), {"num_tokens": 5, "output_mode": "count"}, np.array([[0, 1, 1], [3, 4, 0]])),
+    ("CategoryEncoding", (), {"num_tokens": 5, "output_mode": "count"}, np.array([0, 1, 1, 2])),
+    ("Discretization", (), {"bin_boundaries": [-1.0, 0.0, 1.5]}, RNG.standard_normal((3, 4)).astype(np.float32)),
+    ("Discretization", (), {"bin_boundaries": [0.0, 1.0], "output_mode": "one_hot"}, np.array([-1.0, 0.0, 2.0], np.float32)),
+    ("Discretization", (), {"bin_boundaries": [0.0, 1.0], "output_mode": "count"}, np.array([[-1.0, 0.0, 2.0, 0.5]], np.float32)),
+    ("Normalization", (), {"mean": [1.0, 2.0, 3.0], "variance": [1.0, 4.0, 9.0]}, IMAGES),
+    ("Normalization", (), {"mean": 2.0, "variance": 4.0, "axis": None, "invert": True}, IMAGES),
+]
+
+
+@pytest.mark.parametrize(("name", "args", "kwargs", "x"), DETERMINISTIC)
+def test_deterministic_layers_match_keras(name, args, kwargs, x):
+    real, ours = _both(name, *args, **kwargs)
+    yr = real(x)
+    yo = ours(tf.constant(x))
+    assert yo.dtype.name == yr.dtype.name
+    assert tuple(yo.shape) == tuple(yr.shape)
+    if x.dtype == np.uint8 and name == "Resizing":
+        # tf.image.resize differs from TF's by ~1 ulp, which can flip the rounding of an exact .5:
+        # allow a few off-by-one pixels (truncating instead of rounding would differ on about half).
+        diff = np.abs(yo.numpy().astype(int) - np.asarray(yr).astype(int))
+        assert diff.max() <= 1 and (diff > 0).mean() < 0.1
+    else:
+        np.testing.assert_allclose(yo.numpy(), np.asarray(yr), rtol=1e-5, atol=1e-4)
+    assert _config(ours) == _config(real)
+    assert tuple(ours.compute_output_shape(x.shape)) == tuple(real.compute_output_shape(x.shape))
+
+
+RANDOM = [
+    ("RandomFlip", (), {}),
+    ("RandomFlip", ("vertical",), {"seed": 3}),
+    ("RandomContrast", (0.3,), {}),
+    ("RandomContrast", ((0.1, 0.5),), {"value_range": (0, 1)}),
+    ("RandomBrightness", (0.2,), {}),
+    ("RandomBrightness", ((-0.5, 0.1),), {"value_range": (-1, 1)}),
+    ("RandomCrop", (3, 4), {"seed": 5}),
+]
+
+
+@pytest.mark.parametrize(("name", "args", "kwargs"), RANDOM)
+def test_random_layers_pass_through_in_inference_and_configs_match(name, args, kwargs):
+    real, ours = _both(name, *args, **kwargs)
+    yr = real(IMAGES, training=False)
+    yo = ours(tf.constant(IMAGES), training=False)
+    np.testing.assert_allclose(yo.numpy(), np.asarray(yr), rtol=1e-6)
+    assert _config(ours) == _config(real)
+
+
+def test_random_crop_of_small_images_matches_keras_in_training():
+    real, ours = _both("RandomCrop", 6, 4, seed=1)
+    np.testing.assert_allclose(ours(tf.constant(IMAGES)).numpy(), real(IMAGES).numpy(), rtol=1e-5, atol=1e-4)
+
+
+def test_normalization_adapt_matches_keras():
+    data = RNG.standard_normal((20, 3, 2)).astype(np.float32) * 3 + 1
+    for axis in (-1, (1, 2), None):
+        real, ours = _both("Normalization", axis=axis)
+        real.adapt(data)
+        ours.adapt(data)
+        np.testing.assert_allclose(ours(tf.constant(data)).numpy(), real(data).numpy(), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(
+            [w.numpy() for w in ours.weights][:2], [w.numpy() for w in real.weights][:2], rtol=1e-5
+        )
+        assert [w.name for w in ours.weights] == [w.name for w in real.weights]
+        assert [w.dtype for w in ours.weights] == [w.dtype for w in real.weights]
+    real, ours = _both("Normalization")
+    batches = [data[:7], data[7:]]
+    real.adapt(batches)
+    ours.adapt(batches)
+    np.testing.assert_allclose(ours.get_weights()[:2], real.get_weights()[:2], rtol=1e-5)
+
+
+def test_discretization_adapt_matches_keras():
+    data = RNG.standard_normal((50, 2)).astype(np.float32)
+    real, ours = _both("Discretization", num_bins=4, epsilon=0.05)
+    real.adapt(data)
+    ours.adapt(data)
+    np.testing.assert_allclose(ours.bin_boundaries, real.bin_boundaries)
+    np.testing.assert_array_equal(ours(tf.constant(data)).numpy(), real(data).numpy())
+    assert ours.get_config() == {**real.get_config(), "name": ours.name}
