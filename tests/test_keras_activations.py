@@ -220,3 +220,22 @@ def test_serialize_and_deserialize_round_trip() -> None:
     }
     assert A.deserialize(config, custom_objects={"my_activation": my_activation}) is my_activation
     assert A.deserialize("my_activation", custom_objects={"my_activation": my_activation}) is my_activation
+
+
+@pytest.mark.parametrize("namespace", ["activations", "initializers", "regularizers", "constraints"])
+def test_namespace_holds_exactly_tf_keras_names(namespace: str) -> None:
+    import json
+    import pathlib
+
+    want = set(json.loads((pathlib.Path(__file__).parent / "data" / "keras_names.json").read_text())[namespace])
+    module = getattr(tf.keras, namespace)
+    assert {n for n in vars(module) if not n.startswith("_")} == want
+    with pytest.raises(AttributeError, match=f"tf.keras.{namespace}.nope"):
+        module.nope  # noqa: B018
+
+
+def test_softmax_and_sigmoid_outputs_carry_their_logits_as_keras() -> None:
+    z = tf.constant([[1.0, 2.0, 3.0]])
+    for out in (A.softmax(z), A.softmax(z, axis=None), A.sigmoid(z)):
+        assert out._keras_logits is z
+    assert not hasattr(A.relu(z), "_keras_logits") and not hasattr(tf.nn.softmax(z), "_keras_logits")

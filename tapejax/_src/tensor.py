@@ -344,7 +344,9 @@ class Tensor(TensorBase, TensorOperators):
         eagerly and prints the values each time; ``tf.print`` prints them in both.
     """
 
-    __slots__ = ("__weakref__", "_keras_mask")  # TF's EagerTensor accepts weak references; Keras masks ride on tensors
+    # TF's EagerTensor accepts weak references; Keras masks, and the logits of Keras' softmax/sigmoid
+    # outputs (which its cross-entropies use instead of the probabilities), ride on tensors.
+    __slots__ = ("__weakref__", "_keras_logits", "_keras_mask")
     # numpy defers to our reflected operators (``np.float32(2) * t`` is a Tensor, as in TF).
     __array_priority__ = 100
 

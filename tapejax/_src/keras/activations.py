@@ -5,9 +5,10 @@ Each function is the composition of tf ops that Keras' TensorFlow backend uses
 ``tf.nn.relu``, ``hard_sigmoid`` is ``relu6(x + 3) / 6``, ``celu`` is ``max(x, 0) +
 alpha * expm1(min(x, 0) / alpha)``, and so on.
 
-Differences from Keras: an output of ``softmax``/``sigmoid`` does not carry Keras' private
-``_keras_logits`` attribute (tapejax Tensors take no attributes); the losses do not look for it.
-Functions that Keras' TF backend applies to a Python list without converting it first
+As in Keras, the outputs of ``softmax`` and ``sigmoid`` carry their input as ``_keras_logits``
+(Keras' cross-entropies compute from those logits when they find them).
+
+Differences from Keras: functions that Keras' TF backend applies to a Python list without converting it first
 (``soft_shrink``, ``hard_shrink``, ``sparse_plus``, ``threshold``, ``tanh_shrink``, ``hard_tanh``,
 ``glu``) convert it here instead of failing.
 """
@@ -108,7 +109,7 @@ def _axes_last(fn: Callable[..., Tensor], x: Tensor, axis: Any) -> Tensor:
 
 
 def softmax(x: Any, axis: Any = -1) -> Tensor:
-    """``exp(x) / sum(exp(x))`` along ``axis`` (an int, a tuple of ints, or None: all axes).
+    """``exp(x) / sum(exp(x))`` along ``axis`` (an int, a tuple of ints, or None: all axes); keeps ``x`` as ``_keras_logits``.
 
     Warns (``UserWarning``, as Keras) when ``axis`` has size 1, where the result is always 1.
 
@@ -128,8 +129,11 @@ def softmax(x: Any, axis: Any = -1) -> Tensor:
             stacklevel=2,
         )
     if axis is None or isinstance(axis, tuple):
-        return _axes_last(nn_ops.softmax, x, axis)
-    return nn_ops.softmax(x, axis=axis)
+        output = _axes_last(nn_ops.softmax, x, axis)
+    else:
+        output = nn_ops.softmax(x, axis=axis)
+    output._keras_logits = x  # (Keras' cross-entropies read the logits back)
+    return output
 
 
 def log_softmax(x: Any, axis: Any = -1) -> Tensor:
@@ -248,8 +252,11 @@ def threshold(x: Any, threshold: float, default_value: float) -> Tensor:
 
 
 def sigmoid(x: Any) -> Tensor:
-    """``1 / (1 + exp(-x))``."""
-    return math_ops.sigmoid(x)
+    """``1 / (1 + exp(-x))``; the output keeps ``x`` as ``_keras_logits``, as Keras' does."""
+    x = _tensor(x)
+    output = math_ops.sigmoid(x)
+    output._keras_logits = x
+    return output
 
 
 def exponential(x: Any) -> Tensor:
