@@ -282,7 +282,11 @@ def test_default_configs_and_round_trip(name):
     assert loss.get_config() == want and loss.name == want["name"] and loss.dtype == "float32"
     again = cls.from_config({**want, "name": "x", "reduction": None})
     assert again.name == "x" and again.reduction is None
-    assert losses.deserialize(losses.serialize(loss)).get_config() == want
+    if name == "CategoricalGeneralizedCrossEntropy":  # not in Keras 3.15's lookup table
+        with pytest.raises(ValueError, match="Could not interpret loss identifier"):
+            losses.deserialize(losses.serialize(loss))
+    else:
+        assert losses.deserialize(losses.serialize(loss)).get_config() == want
 
 
 def test_config_keeps_arguments_and_lookup_follows_keras():
