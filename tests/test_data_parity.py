@@ -144,6 +144,7 @@ PIPELINES: dict[str, Callable[[Any], Any]] = {
         tf.data.Dataset.range(5).filter(lambda x: True).apply(tf.data.experimental.assert_cardinality(5))
     ),
     "shuffle_full_buffer_take": lambda tf: tf.data.Dataset.range(5).shuffle(1).take(3),
+    "shard": lambda tf: tf.data.Dataset.range(10).shard(3, 1),
     "with_options": lambda tf: tf.data.Dataset.range(3).with_options(tf.data.Options()),
 }
 
@@ -185,6 +186,8 @@ CARDINALITIES: dict[str, Callable[[Any], Any]] = {
     "scan": lambda tf: tf.data.Dataset.range(10).scan(0, lambda s, x: (s, x)),
     "enumerate": lambda tf: tf.data.Dataset.range(10).enumerate(),
     "counter": lambda tf: tf.data.Dataset.counter(),
+    "shard": lambda tf: tf.data.Dataset.range(10).shard(3, 0),
+    "shard_infinite": lambda tf: tf.data.Dataset.range(10).repeat().shard(3, 0),
     "unbatch_static": lambda tf: tf.data.Dataset.range(10).batch(5, drop_remainder=True).unbatch(),
 }
 
@@ -240,6 +243,8 @@ ERRORS: dict[str, Callable[[Any], Any]] = {
     ),
     "options_unknown": lambda tf: setattr(tf.data.Options(), "foo", 1),
     "options_type": lambda tf: setattr(tf.data.Options(), "deterministic", 3),
+    "shard_zero": lambda tf: tf.data.Dataset.range(3).shard(0, 0),
+    "shard_index": lambda tf: tf.data.Dataset.range(3).shard(2, 2),
     "apply_not_dataset": lambda tf: tf.data.Dataset.range(3).apply(lambda d: 1),
 }
 

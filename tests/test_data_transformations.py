@@ -127,6 +127,15 @@ def test_repeat_take_skip_and_their_cardinalities() -> None:
     assert values(Dataset.range(10).take_while(lambda x: x < 4)) == [0, 1, 2, 3]
 
 
+def test_shard() -> None:
+    assert values(Dataset.range(10).shard(3, 1)) == [1, 4, 7]
+    assert [int(Dataset.range(10).shard(3, i).cardinality()) for i in range(3)] == [4, 3, 3]
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Index must be between 0 and 1"):
+        Dataset.range(3).shard(2, 2)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Number of shards must be greater than zero"):
+        Dataset.range(3).shard(0, 0)
+
+
 def test_scan_and_reduce() -> None:
     ds = Dataset.range(5).scan(tf.constant(0, tf.int64), lambda s, x: (s + x, s * 2))
     assert ds.element_spec == tf.TensorSpec([], tf.int64) and values(ds) == [0, 0, 2, 6, 12]

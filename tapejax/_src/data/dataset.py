@@ -251,6 +251,14 @@ class Dataset:
         """All but the first ``count`` elements (-1: none)."""
         return transformations.SkipDataset(self, count)
 
+    def shard(self, num_shards: Any, index: Any, name: str | None = None) -> Dataset:
+        """Every ``num_shards``-th element, from the ``index``-th (one worker's share).
+
+        Raises:
+          InvalidArgumentError: ``num_shards`` not positive, or ``index`` outside ``[0, num_shards)``.
+        """
+        return transformations.ShardDataset(self, num_shards, index)
+
     def take_while(self, predicate: Callable[..., Any], name: str | None = None) -> Dataset:
         """The elements until ``predicate`` is first False."""
         return transformations.TakeWhileDataset(self, predicate)

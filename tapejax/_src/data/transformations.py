@@ -346,6 +346,34 @@ class SkipDataset(_UnaryDataset):
         return 0 if self._count < 0 else max(0, n - self._count)
 
 
+class ShardDataset(_UnaryDataset):
+    _tf_name = "_ShardDataset"
+
+    def __init__(self, input_dataset: Dataset, num_shards: Any, index: Any) -> None:
+        self._n = as_int(num_shards, "num_shards")
+        self._index = as_int(index, "index")
+        if self._n <= 0:
+            raise errors.invalid_argument(
+                f"Number of shards must be greater than zero (currently num_shards = {self._n})."
+            )
+        if not 0 <= self._index < self._n:
+            raise errors.invalid_argument(
+                f"Index must be between 0 and {self._n - 1} (currently index = {self._index})."
+            )
+        super().__init__(input_dataset, input_dataset.element_spec)
+
+    def _iter(self) -> Iterator[structure.Flat]:
+        for i, flat in enumerate(self._input._iter()):
+            if i % self._n == self._index:
+                yield flat
+
+    def _cardinality(self) -> int:
+        n = self._input._cardinality()
+        if n in (INFINITE, UNKNOWN):
+            return n
+        return n // self._n + (1 if n % self._n > self._index else 0)
+
+
 # -- stateful functions ------------------------------------------------------------------------------
 def _state_function(
     fn: Callable[..., Any], state_spec: Any, element_spec: Any, what: str, pair: bool
