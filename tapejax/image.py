@@ -21,6 +21,8 @@ from tapejax._src.ops.image_metrics_ops import sobel_edges as sobel_edges
 from tapejax._src.ops.image_metrics_ops import ssim as ssim
 from tapejax._src.ops.image_metrics_ops import ssim_multiscale as ssim_multiscale
 from tapejax._src.ops.image_metrics_ops import total_variation as total_variation
+from tapejax._src.ops.image_nms_more_ops import combined_non_max_suppression as combined_non_max_suppression
+from tapejax._src.ops.image_nms_more_ops import non_max_suppression_overlaps as non_max_suppression_overlaps
 from tapejax._src.ops.image_nms_ops import non_max_suppression as non_max_suppression
 from tapejax._src.ops.image_nms_ops import non_max_suppression_padded as non_max_suppression_padded
 from tapejax._src.ops.image_nms_ops import non_max_suppression_with_scores as non_max_suppression_with_scores
