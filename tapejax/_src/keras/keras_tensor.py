@@ -154,7 +154,15 @@ def is_keras_tensor(x: Any) -> bool:
 
 def any_symbolic(args: Any, kwargs: Any = None) -> bool:
     """Whether a KerasTensor is among the (nested) arguments."""
-    return any(isinstance(x, KerasTensor) for x in nest.flatten((args, kwargs or {})))
+    for x in (*args, *kwargs.values()) if kwargs else args:
+        t = type(x)
+        if t is KerasTensor:
+            return True
+        if (t is list or t is tuple or t is dict or isinstance(x, (list, tuple, dict))) and any(
+            isinstance(y, KerasTensor) for y in nest.flatten(x)
+        ):
+            return True
+    return False
 
 
 class Node:
@@ -172,6 +180,7 @@ class Node:
             for x in self.input_tensors
             if x._keras_history is not None
         ]
+        self.simple = len(call_args) == 1 and not call_kwargs and isinstance(call_args[0], KerasTensor)
         node_index = len(operation._inbound_nodes)
         operation._inbound_nodes.append(self)
         for i, t in enumerate(self.output_tensors):

@@ -106,9 +106,34 @@ def _prefix(i: int, spec: InputSpec, layer_name: str) -> str:
     return f"Input {i} with name '{spec.name}' of layer '{layer_name}' is incompatible with the layer: "
 
 
+def _fits(spec: InputSpec, x: Any) -> bool:
+    """Whether one array-like ``x`` (with ``_v``: a Tensor) passes ``spec``: the common case, checked fast."""
+    v = x._v
+    shape = v.shape
+    ndim = len(shape)
+    if spec.ndim is not None and ndim != spec.ndim and not spec.allow_last_axis_squeeze:
+        return False
+    if (spec.max_ndim is not None and ndim > spec.max_ndim) or (spec.min_ndim is not None and ndim < spec.min_ndim):
+        return False
+    if spec.dtype is not None and v.dtype.name != spec.dtype:
+        return False
+    for axis, value in spec.axes.items():
+        if value is not None and shape[axis] != value:
+            return False
+    if spec.shape is not None:
+        if spec.allow_last_axis_squeeze:
+            return False  # (the full check decides)
+        for spec_dim, dim in zip(spec.shape, shape, strict=False):
+            if spec_dim is not None and spec_dim != dim:
+                return False
+    return True
+
+
 def assert_input_compatibility(input_spec: Any, inputs: Any, layer_name: str) -> None:
     """Raises Keras' ValueError when ``inputs`` do not fit ``input_spec`` (a spec or a structure of them)."""
     if not input_spec:
+        return
+    if type(input_spec) is InputSpec and hasattr(inputs, "_v") and _fits(input_spec, inputs):
         return
     specs = nest.flatten(input_spec)
     if isinstance(inputs, dict):

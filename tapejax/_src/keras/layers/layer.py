@@ -666,7 +666,7 @@ class Layer(Module):
                         if len(out.shape) > 0:
                             loss = math_ops.divide_no_nan(loss, math_ops.cast(shape_ops.shape(out)[0], loss.dtype))
                         self.add_loss(loss)
-            if self.supports_masking:
+            if self.supports_masking and (previous_mask is not None or type(self).compute_mask is not Layer.compute_mask):
                 self._set_mask_metadata(first, outputs, previous_mask)
         finally:
             if entry:

@@ -186,6 +186,14 @@ class Functional(Model):
         for node in self._nodes:
             if node.is_input:
                 continue
+            if node.simple:  # layer(x): one KerasTensor, nothing else
+                outs = node.operation(values[id(node.call_args[0])])
+                if len(node.output_tensors) == 1 and isinstance(outs, TensorBase):
+                    values[id(node.output_tensors[0])] = outs
+                    continue
+                for t, v in zip(node.output_tensors, nest.flatten(outs), strict=True):
+                    values[id(t)] = v
+                continue
             leaves = nest.flatten((node.call_args, node.call_kwargs))
             leaves = [values[id(x)] if isinstance(x, KerasTensor) else x for x in leaves]
             args, kwargs = nest.pack_sequence_as((node.call_args, node.call_kwargs), leaves)
