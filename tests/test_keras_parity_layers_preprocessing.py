@@ -46,8 +46,18 @@ DETERMINISTIC = [
     ("CategoryEncoding", (), {"num_tokens": 5, "output_mode": "count"}, np.array([[0, 1, 1], [3, 4, 0]])),
     ("CategoryEncoding", (), {"num_tokens": 5, "output_mode": "count"}, np.array([0, 1, 1, 2])),
     ("Discretization", (), {"bin_boundaries": [-1.0, 0.0, 1.5]}, RNG.standard_normal((3, 4)).astype(np.float32)),
-    ("Discretization", (), {"bin_boundaries": [0.0, 1.0], "output_mode": "one_hot"}, np.array([-1.0, 0.0, 2.0], np.float32)),
-    ("Discretization", (), {"bin_boundaries": [0.0, 1.0], "output_mode": "count"}, np.array([[-1.0, 0.0, 2.0, 0.5]], np.float32)),
+    (
+        "Discretization",
+        (),
+        {"bin_boundaries": [0.0, 1.0], "output_mode": "one_hot"},
+        np.array([-1.0, 0.0, 2.0], np.float32),
+    ),
+    (
+        "Discretization",
+        (),
+        {"bin_boundaries": [0.0, 1.0], "output_mode": "count"},
+        np.array([[-1.0, 0.0, 2.0, 0.5]], np.float32),
+    ),
     ("Normalization", (), {"mean": [1.0, 2.0, 3.0], "variance": [1.0, 4.0, 9.0]}, IMAGES),
     ("Normalization", (), {"mean": 2.0, "variance": 4.0, "axis": None, "invert": True}, IMAGES),
 ]
