@@ -62,6 +62,7 @@ PIPELINES: dict[str, Callable[[Any], Any]] = {
     "rebatch_list": lambda tf: tf.data.Dataset.range(10).batch(4).rebatch([1, 2]),
     "rebatch_drop": lambda tf: tf.data.Dataset.range(10).batch(4).rebatch(3, drop_remainder=True),
     "window_flat_map": lambda tf: tf.data.Dataset.range(10).window(4, 3, 2).flat_map(lambda w: w.batch(4)),
+    "window_gaps": lambda tf: tf.data.Dataset.range(9).window(2, 4).flat_map(lambda w: w.batch(2)),
     "window_drop": lambda tf: tf.data.Dataset.range(10).window(3, drop_remainder=True).flat_map(lambda w: w.batch(3)),
     "window_tuple": lambda tf: (
         tf.data.Dataset.from_tensor_slices(([1, 2, 3], [4.0, 5.0, 6.0]))
@@ -179,6 +180,7 @@ CARDINALITIES: dict[str, Callable[[Any], Any]] = {
     "zip_infinite": lambda tf: tf.data.Dataset.zip(tf.data.Dataset.range(3).repeat(), tf.data.Dataset.range(2)),
     "concatenate_infinite": lambda tf: tf.data.Dataset.range(3).concatenate(tf.data.Dataset.range(3).repeat()),
     "window": lambda tf: tf.data.Dataset.range(10).window(3, 2),
+    "window_gaps": lambda tf: tf.data.Dataset.range(9).window(2, 4).flat_map(lambda w: w.batch(2)),
     "window_drop": lambda tf: tf.data.Dataset.range(10).window(3, 2, 2, drop_remainder=True),
     "window_short": lambda tf: tf.data.Dataset.range(2).window(3, drop_remainder=True),
     "shuffle": lambda tf: tf.data.Dataset.range(10).shuffle(3),

@@ -200,3 +200,18 @@ def test_structure_with_no_string_tensors() -> None:
         Dataset.from_tensors("abc")
     with pytest.raises(TypeError, match="string"):
         Dataset.from_tensor_slices(np.array(["a", "b"]))
+
+
+def test_datasets_own_their_data() -> None:
+    x = np.array([1.0, 2.0, 3.0], np.float32)
+    ds = Dataset.from_tensor_slices(x)
+    x[0] = 100.0  # TF copies the input: the dataset does not change
+    assert list(ds.as_numpy_iterator()) == [1.0, 2.0, 3.0]
+    rows = Dataset.from_tensors(np.zeros((2, 2)))
+    got = next(rows.as_numpy_iterator())
+    got[0, 0] = 5.0  # the user's array is the user's: the dataset hands out a fresh one next time
+    assert next(rows.as_numpy_iterator())[0, 0] == 0.0
+    cached = Dataset.range(3).map(lambda i: tf.fill([2], i)).cache()
+    first = list(cached.as_numpy_iterator())
+    first[0][0] = 9
+    assert [a.tolist() for a in cached.as_numpy_iterator()] == [[0, 0], [1, 1], [2, 2]]

@@ -99,9 +99,19 @@ def to_numpy(value: Any, what: str = "tf.data") -> np.ndarray:
 
 
 def normalize(element: Any, what: str = "tf.data") -> tuple[Any, Flat]:
-    """An element's structure and its components as numpy arrays (TF's ``normalize_element``)."""
-    flat = tuple(to_numpy(x, what) for x in flatten(element))
+    """An element's structure and its components as numpy arrays (TF's ``normalize_element``).
+
+    The arrays are the dataset's own read-only copies, as TF copies into tensors: changing the
+    caller's array afterwards does not change the dataset.
+    """
+    flat = tuple(frozen(np.array(to_numpy(x, what))) for x in flatten(element))
     return element, flat
+
+
+def frozen(a: np.ndarray) -> np.ndarray:
+    """``a`` made read-only: the dataset hands it out again (each pass), so no user may write to it."""
+    a.flags.writeable = False
+    return a
 
 
 def spec_of_array(a: np.ndarray) -> TensorSpec:
@@ -124,7 +134,15 @@ def to_tensors(spec: Any, flat: Flat) -> Any:
 
 def to_numpy_element(spec: Any, flat: Flat) -> Any:
     """The element packed as ``spec`` with numpy components (scalars as numpy scalars, as TF's ``.numpy()``)."""
-    return pack(spec, [a[()] if isinstance(a, np.ndarray) and a.ndim == 0 else a for a in flat])
+    return pack(spec, [_user_array(a) if isinstance(a, np.ndarray) else a for a in flat])
+
+
+def _user_array(a: np.ndarray) -> Any:
+    """A numpy value the user owns (TF's ``.numpy()`` gives a fresh array): a dataset's read-only
+    array is copied; scalars are numpy scalars."""
+    if a.ndim == 0:
+        return a[()]
+    return a if a.flags.writeable else a.copy()
 
 
 class DatasetSpec(TypeSpec):

@@ -486,6 +486,7 @@ class CacheDataset(_UnaryDataset):
             return
         recorded = []
         for flat in self._input._iter():
+            flat = tuple(structure.frozen(a) for a in flat)  # replayed later: nobody may write to it
             recorded.append(flat)
             yield flat
         with self._lock:  # a partial pass (the iterator dropped early) caches nothing, as in TF
@@ -505,4 +506,4 @@ def _write_cache(path: str, elements: list[structure.Flat]) -> None:
 def _read_cache(path: str) -> list[structure.Flat]:
     with np.load(path) as f:
         n, k = (int(x) for x in f["n"])
-        return [tuple(f[f"e{i}_{j}"] for j in range(k)) for i in range(n)]
+        return [tuple(structure.frozen(f[f"e{i}_{j}"]) for j in range(k)) for i in range(n)]
