@@ -37,11 +37,23 @@ class Dataset:
     >>> [b.tolist() for b in ds.as_numpy_iterator()]
     [[10, 20, 30], [40]]
 
-    Differences from TensorFlow: elements are computed on the host by Python stages (numpy
-    components between stages; ``map``/``filter``/``scan`` functions compiled with ``tf.function``);
-    there are no string tensors, file readers (TFRecord, text lines), ``save``/``load``, sharding
-    or distribution options. Iterating a dataset inside ``tf.function`` raises (iterate outside and
-    pass the batches in). Shuffling is deterministic for a seed but draws another sequence than TF's.
+    Differences from TensorFlow:
+      * Elements are computed on the host by Python stages (numpy components between stages); there
+        are no string tensors, file readers (TFRecord, text lines, CSV), ``save``/``load``/``snapshot``,
+        ragged or sparse batching, ``ignore_errors`` or ``Dataset.random``.
+      * ``map``/``filter``/``scan`` functions are traced once for the ``element_spec`` when the dataset
+        is built and once per compiled program (per element signature; vectorised for
+        ``map(f).batch(n)``), so a Python side effect in them runs at least twice where TF's runs once. One XLA cannot compile (output shapes that depend on values,
+        a Python ``if`` on a tensor) runs eagerly, op by op, per element.
+      * ``map(f).batch(n)`` of a function with no random draws or Variables runs ``f`` vectorised over
+        each batch (one compiled call): equal to TF's element-by-element results up to float rounding.
+      * Parallel ``map`` and ``interleave`` keep the input order whatever ``deterministic`` says
+        (an order TF allows); ``interleave`` reads its inputs on one thread.
+      * Shuffles and ``sample_from_datasets`` are reproducible for a seed but draw other sequences than
+        TF's; ``Options`` are kept and merged but change nothing; ``cache(filename)`` writes its own
+        file format (``<filename>.tapejax-cache.npz``), not TF's.
+      * Iterating a dataset (or reading an iterator) inside ``tf.function`` raises
+        ``NotImplementedError``, where TF reads it in the graph: iterate outside and pass the batches in.
     """
 
     _tf_name = "Dataset"
