@@ -194,6 +194,29 @@ def test_metric_matches_keras_with_sample_weights(name: str, kwargs: dict[str, A
     np.testing.assert_allclose(ours, theirs, rtol=2e-5, atol=2e-6)
 
 
+def _f64(x: Any) -> Any:
+    return x if x is None or x.dtype.kind in "iu" else x.astype(np.float64)
+
+
+@pytest.mark.parametrize(("name", "kwargs", "batch"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_metric_matches_keras_on_float64_numpy_inputs(name: str, kwargs: dict[str, Any], batch: Batch) -> None:
+    (t1, p1), (t2, p2) = batch(), batch()
+    weights = _weights(len(t1)).astype(np.float64)
+    if "IoU" in name:
+        weights = RNG.integers(0, 3, size=(len(t1),))
+    batches = [(_f64(t1), _f64(p1), None), (_f64(t2), _f64(p2), weights)]
+    if "TopK" in name:  # TF's in_top_k takes float32 predictions only, in both (error classes differ)
+        with pytest.raises(tf_real.errors.InvalidArgumentError):
+            _run(getattr(keras_real.metrics, name)(**kwargs), batches)
+        with pytest.raises(ValueError, match="float32"):
+            _run(getattr(tf.keras.metrics, name)(**kwargs), batches)
+        return
+    ours = _run(getattr(tf.keras.metrics, name)(**kwargs), batches)
+    theirs = _run(getattr(keras_real.metrics, name)(**kwargs), batches)
+    assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
+    np.testing.assert_allclose(ours, theirs, rtol=2e-5, atol=2e-6)
+
+
 @pytest.mark.parametrize(("name", "kwargs", "batch"), CASES[:12], ids=[c[0] for c in CASES[:12]])
 def test_config_matches_keras(name: str, kwargs: dict[str, Any], batch: Batch) -> None:
     del batch

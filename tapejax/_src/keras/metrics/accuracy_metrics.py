@@ -37,7 +37,13 @@ def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> Any:
     y_pred = to_tensor(y_pred)
     y_true = to_tensor(y_true)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
-    threshold = to_tensor(threshold, y_pred.dtype)
+    # Keras compares in the promoted dtype of y_pred and the (float32) threshold.
+    threshold = to_tensor(threshold)
+    if y_pred.dtype != threshold.dtype:
+        if y_pred.dtype == "float64":
+            threshold = cast(threshold, "float64")
+        else:
+            y_pred = cast(y_pred, threshold.dtype)
     y_pred = cast(greater(y_pred, threshold), y_true.dtype)
     return cast(equal(y_true, y_pred), _FLOATX)
 
