@@ -56,8 +56,10 @@ def test_padded_batch_pads_to_the_longest_or_to_padded_shapes() -> None:
     fixed = seqs.padded_batch(2, padded_shapes=[4], drop_remainder=True)
     assert fixed.element_spec == tf.TensorSpec([2, 4], tf.int64) and len(values(fixed)) == 2
     too_small = seqs.padded_batch(2, padded_shapes=[2])
-    with pytest.raises(tf.errors.InvalidArgumentError, match="smaller size"):
+    with pytest.raises(tf.errors.DataLossError, match="smaller size"):
         list(too_small)
+    with pytest.raises(TypeError, match=r"values type <dtype: 'int32'> does not match type <dtype: 'int64'>"):
+        seqs.padded_batch(2, padding_values=-1)  # a Python int is int32, as TF converts it
     with pytest.raises(ValueError, match="unknown rank"):
         Dataset.from_generator(lambda: iter([[1]]), tf.int32).padded_batch(2)
 

@@ -146,6 +146,24 @@ PIPELINES: dict[str, Callable[[Any], Any]] = {
     ),
     "shuffle_full_buffer_take": lambda tf: tf.data.Dataset.range(5).shuffle(1).take(3),
     "shard": lambda tf: tf.data.Dataset.range(10).shard(3, 1),
+    "padded_batch_dict": lambda tf: (
+        tf.data.Dataset.range(1, 5)
+        .map(lambda x: {"ids": tf.fill([x], x), "n": x})
+        .padded_batch(3, padding_values={"ids": tf.constant(-1, tf.int64), "n": tf.constant(0, tf.int64)})
+    ),
+    "unbatch_dict": lambda tf: tf.data.Dataset.from_tensor_slices({"a": np.arange(6).reshape(3, 2)}).unbatch(),
+    "group_by_window_tuple": lambda tf: tf.data.Dataset.from_tensor_slices(
+        (np.arange(8), np.arange(8) * 10)
+    ).group_by_window(lambda a, b: a % 2, lambda k, w: w.batch(3), window_size=3),
+    "generator_dict": lambda tf: tf.data.Dataset.from_generator(
+        lambda: iter([{"x": [1.0], "y": 2}]),
+        output_signature={"x": tf.TensorSpec([None], tf.float32), "y": tf.TensorSpec([], tf.int32)},
+    ),
+    "bucket_dict": lambda tf: (
+        tf.data.Dataset.range(1, 7)
+        .map(lambda x: {"ids": tf.fill([x], x)})
+        .bucket_by_sequence_length(lambda d: tf.shape(d["ids"])[0], [3], [2, 2])
+    ),
     "with_options": lambda tf: tf.data.Dataset.range(3).with_options(tf.data.Options()),
 }
 
@@ -247,6 +265,20 @@ ERRORS: dict[str, Callable[[Any], Any]] = {
     "options_type": lambda tf: setattr(tf.data.Options(), "deterministic", 3),
     "shard_zero": lambda tf: tf.data.Dataset.range(3).shard(0, 0),
     "shard_index": lambda tf: tf.data.Dataset.range(3).shard(2, 2),
+    "padding_value_dtype": lambda tf: (
+        tf.data.Dataset.range(1, 4)
+        .map(lambda x: (tf.fill([x], x), tf.fill([x], 1.0)))
+        .padded_batch(2, padding_values=(-1, -2.0))
+    ),
+    "padding_value_broadcast": lambda tf: (
+        tf.data.Dataset.range(1, 4)
+        .map(lambda x: (tf.fill([x], x), tf.fill([x], 1.0)))
+        .padded_batch(2, padding_values=tf.constant(-1, tf.int64))
+    ),
+    "padded_shape_smaller": lambda tf: list(
+        tf.data.Dataset.range(1, 4).map(lambda x: tf.fill([x], x)).padded_batch(2, [1])
+    ),
+    "padded_shape_rank": lambda tf: tf.data.Dataset.range(1, 4).map(lambda x: tf.fill([x], x)).padded_batch(2, [2, 3]),
     "apply_not_dataset": lambda tf: tf.data.Dataset.range(3).apply(lambda d: 1),
 }
 

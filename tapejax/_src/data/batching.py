@@ -165,16 +165,14 @@ class PaddedBatchDataset(Dataset):
             raise ValueError(f"The padding values {padding_values} do not match the structure of the elements {spec}.")
         out = []
         for s, v in zip(specs, values, strict=True):
-            if hasattr(v, "dtype") and hasattr(v, "numpy"):
-                a = np.asarray(v.numpy())
-                if a.dtype != s.dtype._np:
-                    raise TypeError(
-                        f"Padding value {v!r} has dtype {a.dtype.name}, the component it pads {s.dtype.name}."
-                    )
-            else:
-                a = np.asarray(v, dtype=s.dtype._np)
+            a = structure.to_numpy(v, "padded_batch")  # TF's conversion: Python ints int32, floats float32
+            if a.dtype != s.dtype._np:
+                raise TypeError(
+                    f"Invalid `padding_values`. `padding_values` values type <dtype: '{a.dtype.name}'> does not "
+                    f"match type <dtype: '{s.dtype.name}'> of the corresponding input component."
+                )
             if a.ndim != 0:
-                raise ValueError(f"Padding values must be scalars, got shape {a.shape}.")
+                raise ValueError(f"Invalid `padding_values`. `padding_values` must be scalars, got shape {a.shape}.")
             out.append(a)
         return out
 
@@ -202,9 +200,11 @@ class PaddedBatchDataset(Dataset):
             batch = np.full([len(parts), *target], value, dtype=value.dtype)
             for i, p in enumerate(parts):
                 if any(a > b for a, b in zip(p.shape, target, strict=True)):
-                    raise errors.invalid_argument(
+                    raise errors.DataLossError(
+                        None,
+                        None,
                         f"Attempted to pad to a smaller size than the input element. Element shape {list(p.shape)}, "
-                        f"padded shape {target}."
+                        f"padded shape {target}.",
                     )
                 batch[(i, *[slice(0, d) for d in p.shape])] = p
             out.append(batch)
