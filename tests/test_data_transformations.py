@@ -215,6 +215,10 @@ def test_sample_from_datasets_follows_weights_and_seed() -> None:
     assert 0.72 < np.mean(got < 1000) < 0.88  # 400 of 500 expected, binomial sd ~9
     assert values(ds.take(50)) == values(ds.take(50))  # one seed: the same draws each pass
     assert np.all(np.diff(got[got < 1000]) > 0)  # each input keeps its order
+    unseeded = Dataset.sample_from_datasets([a, b]).take(30)
+    assert values(unseeded) == values(unseeded)  # TF: one random sequence, replayed each pass
+    rerandomized = Dataset.sample_from_datasets([a, b], seed=3, rerandomize_each_iteration=True).take(30)
+    assert values(rerandomized) != values(rerandomized)
     both = values(Dataset.sample_from_datasets([Dataset.range(3), Dataset.range(10, 12)], seed=1))
     assert sorted(both) == [0, 1, 2, 10, 11]  # an exhausted input drops out, the rest is drawn
 
