@@ -526,3 +526,57 @@ def test_no_warnings_from_plain_use():
         warnings.simplefilter("error")
         L.Embedding(3, 2)(np.array([1]))
         L.LeakyReLU(0.1)(np.ones(2, np.float32))
+
+
+# -- EinsumDense -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "equation, output_shape, bias_axes, input_shape, kernel_shape, bias_shape",
+    [
+        ("ab,bc->ac", 4, "c", (2, 3), (3, 4), (4,)),
+        ("abc,cde->abde", (None, 2, 4), "de", (2, 3, 5), (5, 2, 4), (2, 4)),
+        ("...b,bc->...c", 4, None, (2, 3, 5), (5, 4), None),
+        ("abc...,cd->abd...", (3, 4), "d", (2, 3, 5, 6), (5, 4), (4, 1)),
+    ],
+)
+def test_einsum_dense_matches_numpy(equation, output_shape, bias_axes, input_shape, kernel_shape, bias_shape):
+    layer = L.EinsumDense(equation, output_shape=output_shape, bias_axes=bias_axes, activation="relu")
+    layer.build(input_shape)
+    assert tuple(layer.kernel.shape) == kernel_shape
+    assert (layer.bias is None) == (bias_shape is None)
+    weights = [_x(*w.shape) for w in layer.weights]
+    layer.set_weights(weights)
+    x = _x(*input_shape)
+    ref = np.einsum(equation, x, weights[0]) + (weights[1] if bias_shape else 0)
+    y = layer(x)
+    assert tuple(y.shape) == ref.shape and y.dtype == tf.float32
+    np.testing.assert_allclose(y.numpy(), np.maximum(ref, 0), rtol=1e-5, atol=1e-5)
+    _roundtrip(layer)
+
+
+def test_einsum_dense_gradients_and_kernel_fans():
+    layer = L.EinsumDense("ab,bc->ac", output_shape=3, bias_axes="c")
+    x = tf.constant(_x(4, 2))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        loss = tf.reduce_sum(layer(x) ** 2)
+    gx, gk, gb = tape.gradient(loss, [x, layer.kernel, layer.bias])
+    k, y = layer.kernel.numpy(), x.numpy() @ layer.kernel.numpy()
+    np.testing.assert_allclose(gx.numpy(), 2 * y @ k.T, rtol=1e-5)
+    np.testing.assert_allclose(gk.numpy(), x.numpy().T @ (2 * y), rtol=1e-5)
+    np.testing.assert_allclose(gb.numpy(), 2 * y.sum(0), rtol=1e-5)
+    # Glorot's fans come from the equation's axes: fan_in 5, fan_out 20 * 40.
+    big = L.EinsumDense("ab,bcd->acd", output_shape=(20, 40))
+    big.build((None, 5))
+    limit = np.sqrt(6 / (5 + 800))
+    assert 0.9 * limit < np.abs(big.kernel.numpy()).max() <= limit
+
+
+def test_einsum_dense_errors():
+    with pytest.raises(ValueError, match="Invalid einsum equation 'abc->ab'"):
+        L.EinsumDense("abc->ab", 4).build((2, 3))
+    with pytest.raises(ValueError, match="Bias dimension 'd' was requested"):
+        L.EinsumDense("ab,bc->ac", 4, bias_axes="d").build((2, 3))
+    with pytest.raises(ValueError, match="do not match at shared dimension 'b'"):
+        L.EinsumDense("ab,bc->ab", 5).build((2, 3))
+    with pytest.raises(AttributeError, match="You must build the layer"):
+        L.EinsumDense("ab,bc->ac", 4).kernel  # noqa: B018

@@ -199,3 +199,22 @@ def test_lambda_config_loads_in_both_directions():
     assert tf.keras.layers.Lambda(tf.keras.activations.relu, arguments={"max_value": 1.0}).get_config() == (
         named.get_config()
     )
+
+
+@pytest.mark.parametrize(
+    "equation, output_shape, bias_axes, input_shape",
+    [
+        ("abc,cde->abde", (None, 2, 4), "de", (2, 3, 5)),
+        ("...b,bc->...c", 4, "c", (2, 3, 5)),
+        ("abc...,cd->abd...", (3, 4), "d", (2, 3, 5, 6)),
+        ("abc,dce->abde", (3, 2, 4), "be", (2, 3, 5)),
+    ],
+)
+def test_einsum_dense_matches_keras(equation, output_shape, bias_axes, input_shape):
+    kwargs = {"output_shape": output_shape, "bias_axes": bias_axes, "activation": "tanh"}
+    shapes = keras_real.layers.EinsumDense(equation, **kwargs, name="shapes")
+    shapes.build(input_shape)
+    weights = [RNG.standard_normal(w.shape).astype(np.float32) for w in shapes.weights]
+    ours, real = _check("EinsumDense", (equation,), kwargs, _x(*input_shape), weights=weights)
+    unknown = (None, *input_shape[1:])
+    assert ours.compute_output_shape(unknown) == real.compute_output_shape(unknown)

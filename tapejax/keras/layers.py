@@ -31,6 +31,7 @@ from tapejax._src.keras.layers.core import Permute as Permute
 from tapejax._src.keras.layers.core import RepeatVector as RepeatVector
 from tapejax._src.keras.layers.core import Reshape as Reshape
 from tapejax._src.keras.layers.dense import Dense as Dense
+from tapejax._src.keras.layers.einsum_dense import EinsumDense as EinsumDense
 from tapejax._src.keras.layers.image_preprocessing import CenterCrop as CenterCrop
 from tapejax._src.keras.layers.image_preprocessing import RandomBrightness as RandomBrightness
 from tapejax._src.keras.layers.image_preprocessing import RandomContrast as RandomContrast
