@@ -123,6 +123,7 @@ from tapejax._src.ops.index_ops import boolean_mask as boolean_mask
 from tapejax._src.ops.index_ops import gather as gather
 from tapejax._src.ops.index_ops import gather_nd as gather_nd
 from tapejax._src.ops.index_ops import sort as sort
+from tapejax._src.ops.linalg_more_ops import sqrtm as matrix_square_root  # noqa: F401 - TF's second name
 from tapejax._src.ops.linalg_ops import einsum as einsum
 from tapejax._src.ops.linalg_ops import matmul as matmul
 from tapejax._src.ops.linalg_ops import norm as norm

@@ -198,3 +198,30 @@ CASES: list[Case] = [
     # (first order only: expm's second-order program takes long to compile)
     C("linalg_expm", lambda x: tf.linalg.expm(x * 0.5), lambda x: jsl.expm(x * 0.5), ((2, 2),), numeric_order=1),
 ]
+
+
+# tf.linalg.sqrtm (TF's Sylvester gradient through a custom rule) and tf.linalg.eigh_tridiagonal.
+def _tf_tridiag_eigh(a, b):
+    w, v = tf.linalg.eigh_tridiagonal(a, b, eigvals_only=False)
+    # eigenvectors enter through v v^T (sign-free), as in linalg_eigh
+    return _flat(tf.linalg.eigh_tridiagonal(a * 2.0, b), w, tf.matmul(v * w, v, transpose_b=True))
+
+
+def _jnp_tridiag_eigh(a, b):
+    def dense(d, e):
+        return jnp.diag(d) + jnp.diag(e, -1) + jnp.diag(e, 1)
+
+    w, v = jnp.linalg.eigh(dense(a, b))
+    return _jflat(jnp.linalg.eigvalsh(dense(a * 2.0, b)), w, (v * w) @ v.T)
+
+
+def _jnp_sqrtm(x):
+    from tapejax._src.ops import linalg_more_ops
+
+    return linalg_more_ops._sqrtm_impl(x)
+
+
+CASES += [
+    C("linalg_sqrtm", lambda x: tf.linalg.sqrtm(x), _jnp_sqrtm, ((3, 3),), "spd"),
+    C("linalg_eigh_tridiagonal", _tf_tridiag_eigh, _jnp_tridiag_eigh, ((4,), (3,))),
+]

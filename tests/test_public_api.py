@@ -41,7 +41,7 @@ NAMESPACES = {
         eigvals eigvalsh einsum expm eye global_norm inv l2_normalize logdet lstsq lu lu_matrix_inverse
         lu_reconstruct lu_solve matmul matrix_rank matrix_transpose matvec norm normalize pinv qr set_diag slogdet
         solve svd tensor_diag tensor_diag_part tensordot trace transpose triangular_solve tridiagonal_matmul
-        tridiagonal_solve""",
+        tridiagonal_solve eigh_tridiagonal sqrtm""",
     "random": """Algorithm Generator categorical create_rng_state fold_in gamma get_global_generator normal poisson
         set_global_generator set_seed shuffle split stateless_binomial stateless_categorical stateless_gamma
         stateless_normal stateless_parameterized_truncated_normal stateless_poisson stateless_truncated_normal
@@ -111,7 +111,7 @@ TOP_LEVEL = """
     recompute_grad grad_pass_through numpy_function py_function
     space_to_batch space_to_batch_nd batch_to_space required_space_to_batch_paddings timestamp DeviceSpec
     fftnd ifftnd rfftnd irfftnd register_tensor_conversion_function conv conv2d_backprop_filter_v2
-    conv2d_backprop_input_v2 extract_volume_patches
+    conv2d_backprop_input_v2 extract_volume_patches matrix_square_root
 """
 
 
