@@ -62,12 +62,18 @@ def test_map_with_value_dependent_shapes_or_python_control_flow_runs_eagerly() -
 
 
 def test_map_random_draws_differ_per_element_and_repeat_with_the_global_seed() -> None:
-    ds = Dataset.range(6).map(lambda x: tf.random.uniform([]))
     tf.random.set_seed(5)
+    ds = Dataset.range(6).map(lambda x: tf.random.uniform([]))
     a = values(ds)
     tf.random.set_seed(5)
-    b = values(ds)
+    b = values(Dataset.range(6).map(lambda x: tf.random.uniform([])))
     assert a == b and len(set(a)) == 6 and all(0.0 <= v < 1.0 for v in a)
+    assert values(ds) != a  # the function's stream goes on in the next pass (TF restarts it: a difference)
+    tf.random.set_seed(1)
+    x1 = float(tf.random.uniform([]))
+    tf.random.set_seed(1)
+    values(ds.prefetch(2))
+    assert float(tf.random.uniform([])) == x1  # dataset functions draw from their own streams
     par = Dataset.range(40).map(lambda x: tf.random.uniform([]), num_parallel_calls=4)
     assert len(set(values(par))) == 40
 

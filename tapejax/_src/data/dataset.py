@@ -49,8 +49,10 @@ class Dataset:
         each batch (one compiled call): equal to TF's element-by-element results up to float rounding.
       * Parallel ``map`` and ``interleave`` keep the input order whatever ``deterministic`` says
         (an order TF allows); ``interleave`` reads its inputs on one thread.
-      * Shuffles and ``sample_from_datasets`` are reproducible for a seed but draw other sequences than
-        TF's; ``Options`` are kept and merged but change nothing; ``cache(filename)`` writes its own
+      * Shuffles, ``sample_from_datasets`` and random ops in dataset functions are reproducible for a
+        seed (``tf.random.set_seed`` before the dataset is built) but draw other sequences than TF's; a
+        function's random stream goes on from pass to pass, where TF's restarts with each iterator
+        (giving the same augmentation every epoch under a global seed); ``Options`` are kept and merged but change nothing; ``cache(filename)`` writes its own
         file format (``<filename>.tapejax-cache.npz``), not TF's.
       * Iterating a dataset (or reading an iterator) inside ``tf.function`` raises
         ``NotImplementedError``, where TF reads it in the graph: iterate outside and pass the batches in.

@@ -101,6 +101,10 @@ class StructuredFunction:
         self._lock: threading.Lock | None = threading.Lock() if state != "pure" else None
         self._jitted = jax.jit(self._pure) if state == "pure" else None
         self._jitted_rng = jax.jit(self._pure_rng) if state == "random" else None
+        # Its own random stream (TF gives a dataset function's random ops their own seeds): a prefetch
+        # thread never touches the global generator, which a tf.function being traced on the main
+        # thread swaps for a symbolic key. Seeded from tf.random.set_seed when set.
+        self._rng = _own_stream() if state == "random" else None
         self._batched = jax.jit(jax.vmap(self._pure)) if state == "pure" else None
 
     @property
@@ -215,9 +219,9 @@ class StructuredFunction:
         if self._jitted is not None:
             return tuple(np.asarray(o) for o in self._jitted(*flat))
         if self._jitted_rng is not None:
-            state = lifted_states()[0]
+            rng = self._rng
             with self._lock:  # type: ignore[union-attr]
-                state._value, outs = self._jitted_rng(state._value, *flat)
+                rng._value, outs = self._jitted_rng(rng._value, *flat)  # type: ignore[union-attr]
             return tuple(np.asarray(o) for o in outs)
         if self._eager:
             return tuple(np.asarray(o.numpy()) for o in self._run_eagerly(flat))
@@ -237,6 +241,14 @@ class StructuredFunction:
     def call_structured(self, flat: structure.Flat) -> Any:
         """The output packed in the output spec's structure, as numpy arrays."""
         return structure.pack(self.output_spec, self(flat))
+
+
+def _own_stream() -> Any:
+    from tapejax._src.data.shuffling import op_seeds
+    from tapejax._src.random_state import RandomState
+
+    seeds = op_seeds(None)
+    return RandomState(None if seeds is None else (seeds[0] * 1_000_003 + seeds[1]) % 2**62)
 
 
 _TRACER_ERRORS = (
