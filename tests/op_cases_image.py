@@ -8,9 +8,10 @@ import jax.numpy as jnp
 from op_case import Case
 
 import tapejax as tf
-from tapejax._src.ops import image_color_ops, image_crop_ops, image_metrics_ops, image_ops
+from tapejax._src.ops import image_color_ops, image_crop_ops, image_metrics_ops, image_ops, image_transform_ops
 
 _METHODS = ("bilinear", "nearest", "bicubic", "area", "lanczos3")
+_TRANSFORM = [[0.9, 0.2, 0.3, -0.1, 1.1, 0.2, 0.0, 0.0]]
 
 
 def _resizes(x: Any) -> Any:
@@ -112,4 +113,18 @@ CASES = [
     ),
     # A crop of the full size has one possible offset: a deterministic check of the crop's gradient.
     Case("image_random_crop", lambda x: tf.image.random_crop(x, [2, 3]) * x, lambda x: x * x, ((2, 3),)),
+    # TF's gradient of ImageProjectiveTransformV3 is the inverse warp, not the true derivative: no numerical check.
+    Case(
+        "image_projective_transform",
+        lambda x: image_transform_ops.image_projective_transform_v3(x, _TRANSFORM, fill_mode="REFLECT") * x,
+        lambda x: (
+            image_transform_ops._impl(
+                x, jnp.asarray(_TRANSFORM), fill_value=0.0, interpolation="BILINEAR", fill_mode="REFLECT", out_hw=(4, 3)
+            )
+            * x
+        ),
+        ((1, 4, 3, 2),),
+        "pos",
+        numeric_order=0,
+    ),
 ]
