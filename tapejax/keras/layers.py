@@ -87,6 +87,15 @@ from tapejax._src.keras.layers.regularization import GaussianNoise as GaussianNo
 from tapejax._src.keras.layers.regularization import SpatialDropout1D as SpatialDropout1D
 from tapejax._src.keras.layers.regularization import SpatialDropout2D as SpatialDropout2D
 from tapejax._src.keras.layers.regularization import SpatialDropout3D as SpatialDropout3D
+from tapejax._src.keras.layers.reshaping import Cropping1D as Cropping1D
+from tapejax._src.keras.layers.reshaping import Cropping2D as Cropping2D
+from tapejax._src.keras.layers.reshaping import Cropping3D as Cropping3D
+from tapejax._src.keras.layers.reshaping import UpSampling1D as UpSampling1D
+from tapejax._src.keras.layers.reshaping import UpSampling2D as UpSampling2D
+from tapejax._src.keras.layers.reshaping import UpSampling3D as UpSampling3D
+from tapejax._src.keras.layers.reshaping import ZeroPadding1D as ZeroPadding1D
+from tapejax._src.keras.layers.reshaping import ZeroPadding2D as ZeroPadding2D
+from tapejax._src.keras.layers.reshaping import ZeroPadding3D as ZeroPadding3D
 
 AvgPool1D = AveragePooling1D
 AvgPool2D = AveragePooling2D
