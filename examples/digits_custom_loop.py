@@ -53,7 +53,12 @@ def load_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nda
 def make_model(kind: str) -> keras.Model:
     if kind == "mlp":
         return keras.Sequential(
-            [keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(64, activation="relu"), keras.layers.Dense(10)]
+            [
+                keras.Input((8, 8, 1)),
+                keras.layers.Flatten(),
+                keras.layers.Dense(64, activation="relu"),
+                keras.layers.Dense(10),
+            ]
         )
     return keras.Sequential(
         [
@@ -85,7 +90,7 @@ class Classifier(keras.Model):
             logits = self(x, training=True)
             loss = self.loss_fn(y, logits)
         grads = tape.gradient(loss, self.trainable_weights)
-        self.optimizer_.apply_gradients(zip(grads, self.trainable_weights))
+        self.optimizer_.apply_gradients(zip(grads, self.trainable_weights, strict=False))
         self.accuracy.update_state(y, logits)
         return loss
 
@@ -117,7 +122,7 @@ def train(kind: str, mode: str, epochs: int, batch_size: int = 32, seed: int = 0
                 logits = model(x, training=True)
                 loss = loss_fn(y, logits)
             grads = tape.gradient(loss, model.trainable_weights)
-            optimizer.apply_gradients(zip(grads, model.trainable_weights))
+            optimizer.apply_gradients(zip(grads, model.trainable_weights, strict=False))
             accuracy.update_state(y, logits)
             return loss
 
@@ -128,7 +133,10 @@ def train(kind: str, mode: str, epochs: int, batch_size: int = 32, seed: int = 0
         history["loss"].append(float(np.mean(losses)))
         history["accuracy"].append(float(accuracy.result()))
         accuracy.reset_state()
-        print(f"  [{kind}/{mode}] epoch {epoch + 1:2d}  loss {history['loss'][-1]:.4f}  accuracy {history['accuracy'][-1]:.4f}", flush=True)
+        print(
+            f"  [{kind}/{mode}] epoch {epoch + 1:2d}  loss {history['loss'][-1]:.4f}  accuracy {history['accuracy'][-1]:.4f}",
+            flush=True,
+        )
     logits = model(x_test, training=False)
     test_accuracy = float(np.mean(np.argmax(logits.numpy(), axis=-1) == y_test))
     history["test_accuracy"] = test_accuracy

@@ -49,14 +49,24 @@ def sample_real(n: int, rng: np.random.Generator) -> np.ndarray:
 
 def make_generator() -> keras.Model:
     return keras.Sequential(
-        [keras.Input((2,)), keras.layers.Dense(64, activation="relu"), keras.layers.Dense(64, activation="relu"), keras.layers.Dense(2)],
+        [
+            keras.Input((2,)),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(2),
+        ],
         name="generator",
     )
 
 
 def make_discriminator() -> keras.Model:
     return keras.Sequential(
-        [keras.Input((2,)), keras.layers.Dense(64, activation="relu"), keras.layers.Dense(64, activation="relu"), keras.layers.Dense(1)],
+        [
+            keras.Input((2,)),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(1),
+        ],
         name="discriminator",
     )
 
@@ -93,8 +103,8 @@ def train(steps: int, batch_size: int = 128, seed: int = 0) -> dict:
             disc_loss = discriminator_loss(real_output, fake_output)
         gen_grads = gen_tape.gradient(gen_loss, generator.trainable_variables)
         disc_grads = disc_tape.gradient(disc_loss, discriminator.trainable_variables)
-        generator_optimizer.apply_gradients(zip(gen_grads, generator.trainable_variables))
-        discriminator_optimizer.apply_gradients(zip(disc_grads, discriminator.trainable_variables))
+        generator_optimizer.apply_gradients(zip(gen_grads, generator.trainable_variables, strict=False))
+        discriminator_optimizer.apply_gradients(zip(disc_grads, discriminator.trainable_variables, strict=False))
         return gen_loss, disc_loss
 
     fixed_noise = tf.random.normal([1000, 2])
@@ -105,7 +115,10 @@ def train(steps: int, batch_size: int = 128, seed: int = 0) -> dict:
         history["disc_loss"].append(float(disc_loss))
         if step % max(1, steps // 10) == 0:
             err = radius_error(generator(fixed_noise).numpy())
-            print(f"  step {step:5d}  gen loss {float(gen_loss):.3f}  disc loss {float(disc_loss):.3f}  radius error {err:.3f}", flush=True)
+            print(
+                f"  step {step:5d}  gen loss {float(gen_loss):.3f}  disc loss {float(disc_loss):.3f}  radius error {err:.3f}",
+                flush=True,
+            )
     history["samples"] = generator(fixed_noise).numpy()
     history["final_error"] = radius_error(history["samples"])
     history["real"] = sample_real(1000, rng)

@@ -62,7 +62,12 @@ def make_critic(activation: str = "relu", dtype: str = "float32", units: int = 6
 
 def make_generator() -> keras.Model:
     return keras.Sequential(
-        [keras.Input((2,)), keras.layers.Dense(64, activation="relu"), keras.layers.Dense(64, activation="relu"), keras.layers.Dense(2)],
+        [
+            keras.Input((2,)),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(2),
+        ],
         name="generator",
     )
 
@@ -119,7 +124,7 @@ def train(steps: int, batch_size: int = 128, n_critic: int = 5, gp_weight: float
             critic_loss = tf.reduce_mean(critic(fake, training=True)) - tf.reduce_mean(critic(real, training=True))
             total = critic_loss + gp_weight * penalty
         grads = tape.gradient(total, critic.trainable_variables)
-        critic_opt.apply_gradients(zip(grads, critic.trainable_variables))
+        critic_opt.apply_gradients(zip(grads, critic.trainable_variables, strict=False))
         return critic_loss
 
     @tf.function
@@ -128,7 +133,7 @@ def train(steps: int, batch_size: int = 128, n_critic: int = 5, gp_weight: float
         with tf.GradientTape() as tape:
             loss = -tf.reduce_mean(critic(generator(noise, training=True), training=True))
         grads = tape.gradient(loss, generator.trainable_variables)
-        gen_opt.apply_gradients(zip(grads, generator.trainable_variables))
+        gen_opt.apply_gradients(zip(grads, generator.trainable_variables, strict=False))
         return loss
 
     fixed_noise = tf.random.normal([1000, 2])

@@ -31,7 +31,11 @@ def test_digits_mlp_reaches_95_percent_in_eager_function_and_subclassed_forms(tm
     out = tmp_path / "digits.png"
     assert example.main(["--model", "mlp", "--mode", "all", "--epochs", "6", "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    accuracies = {line.split(":")[0]: float(line.split()[3]) for line in text.splitlines() if "test accuracy" in line and ":" in line and "/" in line.split(":")[0]}
+    accuracies = {
+        line.split(":")[0]: float(line.split()[3])
+        for line in text.splitlines()
+        if "test accuracy" in line and ":" in line and "/" in line.split(":")[0]
+    }
     assert set(accuracies) == {"mlp/eager", "mlp/function", "mlp/subclassed"}
     assert min(accuracies.values()) >= 0.95
     # The three forms run the same math on the same seed.

@@ -65,7 +65,12 @@ def test_symbolic_shapes_and_none_dimensions():
 
 
 def test_configs_round_trip():
-    for layer in (L.ZeroPadding2D(((1, 0), (2, 3))), L.Cropping3D(1), L.UpSampling2D(3, interpolation="bilinear"), L.UpSampling1D(4)):
+    for layer in (
+        L.ZeroPadding2D(((1, 0), (2, 3))),
+        L.Cropping3D(1),
+        L.UpSampling2D(3, interpolation="bilinear"),
+        L.UpSampling1D(4),
+    ):
         config = layer.get_config()
         assert type(layer).from_config(config).get_config() == config
 

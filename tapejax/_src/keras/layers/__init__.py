@@ -42,7 +42,12 @@ def serialize(layer: Any) -> dict[str, Any]:
     """A layer's config dict (``{"module", "class_name", "config", "registered_name"}``)."""
     from tapejax._src.keras.models.functional import _module_of
 
-    out = {"module": _module_of(layer), "class_name": type(layer).__name__, "config": layer.get_config(), "registered_name": None}
+    out = {
+        "module": _module_of(layer),
+        "class_name": type(layer).__name__,
+        "config": layer.get_config(),
+        "registered_name": None,
+    }
     build = layer.get_build_config()
     if build is not None:
         out["build_config"] = build

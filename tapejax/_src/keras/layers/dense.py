@@ -7,7 +7,7 @@ from typing import Any
 from tapejax._src.keras import activations, constraints, initializers, regularizers
 from tapejax._src.keras.layers.input_spec import InputSpec
 from tapejax._src.keras.layers.layer import Layer
-from tapejax._src.ops import linalg_ops, math_ops, nn_ops
+from tapejax._src.ops import linalg_ops, nn_ops
 
 
 class Dense(Layer):
@@ -46,7 +46,9 @@ class Dense(Layer):
         **kwargs: Any,
     ) -> None:
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
-            raise ValueError(f"Received an invalid value for `units`, expected a positive integer. Received: units={units}")
+            raise ValueError(
+                f"Received an invalid value for `units`, expected a positive integer. Received: units={units}"
+            )
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.units = units
         self.activation = activations.get(activation)
@@ -83,7 +85,11 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs: Any, training: Any = None) -> Any:
-        x = linalg_ops.matmul(inputs, self.kernel) if len(inputs.shape) == 2 else linalg_ops.tensordot(inputs, self.kernel, 1)
+        x = (
+            linalg_ops.matmul(inputs, self.kernel)
+            if len(inputs.shape) == 2
+            else linalg_ops.tensordot(inputs, self.kernel, 1)
+        )
         if self.bias is not None:
             x = nn_ops.bias_add(x, self.bias)
         if self.activation is not None:

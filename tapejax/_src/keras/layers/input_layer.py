@@ -87,7 +87,7 @@ class InputLayer(Layer):
         }
 
 
-def Input(  # noqa: N802 (Keras' name)
+def Input(
     shape: Any = None,
     batch_size: int | None = None,
     dtype: Any = None,

@@ -24,7 +24,9 @@ def standardize_shape(shape: Any) -> tuple[int | None, ...]:
         if hasattr(d, "value"):
             d = d.value
         if not isinstance(d, int) and not (hasattr(d, "__index__")):
-            raise ValueError(f"Cannot convert '{shape}' to a shape. Found invalid dimension '{d}' of type '{type(d)}'. ")
+            raise ValueError(
+                f"Cannot convert '{shape}' to a shape. Found invalid dimension '{d}' of type '{type(d)}'. "
+            )
         d = int(d)
         if d < 0:
             raise ValueError(f"Cannot convert '{shape}' to a shape. Negative dimensions are not allowed.")
@@ -192,6 +194,4 @@ def assert_input_compatibility(input_spec: Any, inputs: Any, layer_name: str) ->
                     spec_shape = spec_shape[:-1]
             for spec_dim, dim in zip(spec_shape, shape, strict=False):
                 if spec_dim is not None and dim is not None and spec_dim != dim:
-                    raise ValueError(
-                        _prefix(i, spec, layer_name) + f"expected shape={spec.shape}, found shape={shape}"
-                    )
+                    raise ValueError(_prefix(i, spec, layer_name) + f"expected shape={spec.shape}, found shape={shape}")

@@ -59,7 +59,9 @@ class DTypePolicy:
     def __init__(self, name: str | None = None) -> None:
         name = backend.floatx() if name is None else name
         if not isinstance(name, str):
-            raise TypeError(f"'name' must be a string, such as 'mixed_float16'. Received: name={name} (of type {type(name)})")
+            raise TypeError(
+                f"'name' must be a string, such as 'mixed_float16'. Received: name={name} (of type {type(name)})"
+            )
         if name.startswith("mixed_"):
             raise ValueError(
                 f"tapejax does not support the mixed-precision policy {name!r} yet; use 'float32', 'float16', "
@@ -618,7 +620,8 @@ class Layer(Module):
                         x._keras_mask = mask
                 return x
             if isinstance(x, (np.ndarray, np.generic)) or (
-                isinstance(x, (list, float)) and not any(isinstance(y, (TensorBase, KerasTensor)) for y in nest.flatten(x))
+                isinstance(x, (list, float))
+                and not any(isinstance(y, (TensorBase, KerasTensor)) for y in nest.flatten(x))
             ):
                 t = array_ops.convert_to_tensor(x)
                 if t.dtype.is_floating and (autocast or isinstance(x, (list, float))) and t.dtype.name != dtype:
@@ -654,7 +657,11 @@ class Layer(Module):
                 previous_mask = kwargs["mask"]
             else:
                 previous_mask = _mask_of(first)
-                if params.has_mask and previous_mask is not None and any(m is not None for m in nest.flatten(previous_mask)):
+                if (
+                    params.has_mask
+                    and previous_mask is not None
+                    and any(m is not None for m in nest.flatten(previous_mask))
+                ):
                     kwargs["mask"] = previous_mask
             with _open_path(self):
                 outputs = self.call(*args, **kwargs)
@@ -666,7 +673,9 @@ class Layer(Module):
                         if len(out.shape) > 0:
                             loss = math_ops.divide_no_nan(loss, math_ops.cast(shape_ops.shape(out)[0], loss.dtype))
                         self.add_loss(loss)
-            if self.supports_masking and (previous_mask is not None or type(self).compute_mask is not Layer.compute_mask):
+            if self.supports_masking and (
+                previous_mask is not None or type(self).compute_mask is not Layer.compute_mask
+            ):
                 self._set_mask_metadata(first, outputs, previous_mask)
         finally:
             if entry:
@@ -743,7 +752,12 @@ class Layer(Module):
         config: dict[str, Any] = {
             "name": self._name,
             "trainable": self._trainable,
-            "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": self._dtype_policy.name}, "registered_name": None},
+            "dtype": {
+                "module": "keras",
+                "class_name": "DTypePolicy",
+                "config": {"name": self._dtype_policy.name},
+                "registered_name": None,
+            },
         }
         if self.activity_regularizer is not None:
             from tapejax._src.keras import regularizers
@@ -772,7 +786,9 @@ class Layer(Module):
 
     def _node_attr(self, attr: str, what: str) -> Any:
         if not self._inbound_nodes:
-            raise AttributeError(f"Layer '{self._name}' has no inbound nodes: it was never called on a symbolic {what}.")
+            raise AttributeError(
+                f"Layer '{self._name}' has no inbound nodes: it was never called on a symbolic {what}."
+            )
         if len(self._inbound_nodes) > 1:
             raise AttributeError(
                 f"Layer '{self._name}' has multiple inbound nodes, with different {what}s. Use `get_{what}_at` instead."

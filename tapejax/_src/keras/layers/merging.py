@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tapejax._src.keras.layers.layer import Layer
 from tapejax._src.keras import backend
+from tapejax._src.keras.layers.layer import Layer
 from tapejax._src.ops import creation_ops, linalg_ops, math_ops, reduction_ops, shape_ops
 
 
@@ -47,7 +47,9 @@ class Merge(Layer):
                 x = math_ops.where(mask, x, output)
             if output_mask is not None:
                 output = math_ops.where(output_mask, output, x)
-            output_mask = math_ops.logical_or(output_mask, mask) if mask is not None and output_mask is not None else None
+            output_mask = (
+                math_ops.logical_or(output_mask, mask) if mask is not None and output_mask is not None else None
+            )
             output = op_fn(output, x)
         if output_mask is not None:
             _set_mask(output, reduction_ops.reduce_any(output_mask, axis=-1))
@@ -74,14 +76,20 @@ class Merge(Layer):
         return tuple(out)
 
     def build(self, input_shape: Any) -> None:
-        if not isinstance(input_shape, (list, tuple)) or not input_shape or not isinstance(input_shape[0], (tuple, list)):
+        if (
+            not isinstance(input_shape, (list, tuple))
+            or not input_shape
+            or not isinstance(input_shape[0], (tuple, list))
+        ):
             raise ValueError(
                 f"A merge layer should be called on a list of inputs. Received: input_shape={input_shape} "
                 "(not a list of shapes)"
             )
         batch_sizes = {s[0] for s in input_shape if s} - {None}
         if len(batch_sizes) > 1:
-            raise ValueError(f"Cannot merge tensors with different batch sizes. Received tensors with shapes {input_shape}")
+            raise ValueError(
+                f"Cannot merge tensors with different batch sizes. Received tensors with shapes {input_shape}"
+            )
         output_shape = input_shape[0][1:]
         for shape in input_shape[1:]:
             output_shape = self._elementwise_shape(output_shape, shape[1:])
@@ -89,7 +97,9 @@ class Merge(Layer):
 
     def call(self, inputs: Any) -> Any:
         if not isinstance(inputs, (list, tuple)):
-            raise ValueError(f"A merge layer should be called on a list of inputs. Received: inputs={inputs} (not a list of tensors)")
+            raise ValueError(
+                f"A merge layer should be called on a list of inputs. Received: inputs={inputs} (not a list of tensors)"
+            )
         inputs = list(inputs)
         if getattr(self, "_reshape_required", False):
             # Lower-rank inputs get axes inserted after the batch axis (Keras' rule).
@@ -150,7 +160,9 @@ class Subtract(Merge):
     def build(self, input_shape: Any) -> None:
         super().build(input_shape)
         if len(input_shape) != 2:
-            raise ValueError(f"A `Subtract` layer should be called on exactly 2 inputs. Received: input_shape={input_shape}")
+            raise ValueError(
+                f"A `Subtract` layer should be called on exactly 2 inputs. Received: input_shape={input_shape}"
+            )
 
     def _merge_function(self, inputs: list[Any]) -> Any:
         if len(inputs) != 2:
@@ -216,8 +228,14 @@ class Concatenate(Merge):
         self._reshape_required = False
 
     def build(self, input_shape: Any) -> None:
-        if not isinstance(input_shape, (list, tuple)) or len(input_shape) < 1 or not isinstance(input_shape[0], (tuple, list)):
-            raise ValueError(f"A `Concatenate` layer should be called on a list of at least 1 input. Received: input_shape={input_shape}")
+        if (
+            not isinstance(input_shape, (list, tuple))
+            or len(input_shape) < 1
+            or not isinstance(input_shape[0], (tuple, list))
+        ):
+            raise ValueError(
+                f"A `Concatenate` layer should be called on a list of at least 1 input. Received: input_shape={input_shape}"
+            )
         reduced = set()
         for shape in input_shape:
             dims = list(shape)
@@ -263,7 +281,9 @@ class Concatenate(Merge):
             if m is None:
                 masks.append(creation_ops.ones_like(x, dtype="bool"))
             elif len(m.shape) < len(x.shape):
-                masks.append(math_ops.logical_or(shape_ops.expand_dims(m, -1), creation_ops.zeros_like(x, dtype="bool")))
+                masks.append(
+                    math_ops.logical_or(shape_ops.expand_dims(m, -1), creation_ops.zeros_like(x, dtype="bool"))
+                )
             else:
                 masks.append(m)
         return reduction_ops.reduce_any(shape_ops.concat(masks, axis=self.axis), axis=-1)
@@ -282,7 +302,9 @@ def _batch_dot(x: Any, y: Any, axes: list[int]) -> Any:
     """Keras' ``batch_dot``: contracts ``x``'s axis ``axes[0]`` with ``y``'s ``axes[1]``, batched on axis 0."""
     nx, ny = len(x.shape), len(y.shape)
     if nx < 2 or ny < 2:
-        raise ValueError(f"Cannot do batch_dot on inputs with rank < 2. Received inputs with shapes {x.shape} and {y.shape}.")
+        raise ValueError(
+            f"Cannot do batch_dot on inputs with rank < 2. Received inputs with shapes {x.shape} and {y.shape}."
+        )
     if 0 in axes:
         raise ValueError(
             "Cannot perform batch_dot over axis 0. If your inputs are not batched, add a dummy batch dimension to "
@@ -292,7 +314,11 @@ def _batch_dot(x: Any, y: Any, axes: list[int]) -> Any:
     xs = ["B"] + [letters[i] for i in range(1, nx)]
     ys = ["B"] + [letters[nx + i] for i in range(1, ny)]
     ys[axes[1]] = xs[axes[0]]
-    out = ["B"] + [c for i, c in enumerate(xs) if i not in (0, axes[0])] + [c for i, c in enumerate(ys) if i not in (0, axes[1])]
+    out = (
+        ["B"]
+        + [c for i, c in enumerate(xs) if i not in (0, axes[0])]
+        + [c for i, c in enumerate(ys) if i not in (0, axes[1])]
+    )
     result = linalg_ops.einsum(f"{''.join(xs)},{''.join(ys)}->{''.join(out)}", x, y)
     if len(out) == 1:
         result = shape_ops.expand_dims(result, -1)
@@ -319,11 +345,17 @@ class Dot(Merge):
         super().__init__(**kwargs)
         if not isinstance(axes, int):
             if not isinstance(axes, (list, tuple)):
-                raise TypeError(f"Invalid type for argument `axes`: it should be a list or an int. Received: axes={axes}")
+                raise TypeError(
+                    f"Invalid type for argument `axes`: it should be a list or an int. Received: axes={axes}"
+                )
             if len(axes) != 2:
-                raise ValueError(f"Invalid format for argument `axes`: it should contain two elements. Received: axes={axes}")
+                raise ValueError(
+                    f"Invalid format for argument `axes`: it should contain two elements. Received: axes={axes}"
+                )
             if not isinstance(axes[0], int) or not isinstance(axes[1], int):
-                raise ValueError(f"Invalid format for argument `axes`: list elements should be integers. Received: axes={axes}")
+                raise ValueError(
+                    f"Invalid format for argument `axes`: list elements should be integers. Received: axes={axes}"
+                )
         self.axes = axes
         self.normalize = normalize
         self._reshape_required = False
@@ -335,7 +367,9 @@ class Dot(Merge):
 
     def build(self, input_shape: Any) -> None:
         if not isinstance(input_shape[0], (tuple, list)) or len(input_shape) != 2:
-            raise ValueError(f"A `Dot` layer should be called on a list of 2 inputs. Received: input_shape={input_shape}")
+            raise ValueError(
+                f"A `Dot` layer should be called on a list of 2 inputs. Received: input_shape={input_shape}"
+            )
         shape1, shape2 = input_shape
         axes = self._axes(len(shape1), len(shape2))
         if shape1[axes[0]] != shape2[axes[1]]:
@@ -360,7 +394,7 @@ class Dot(Merge):
         shape2.pop(axes[1])
         shape2.pop(0)
         out = shape1 + shape2
-        return tuple(out + [1] if len(out) == 1 else out)
+        return tuple([*out, 1] if len(out) == 1 else out)
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         return None

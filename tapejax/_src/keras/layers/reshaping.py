@@ -21,7 +21,9 @@ def _pairs(value: Any, rank: int, name: str, default_word: str) -> tuple[tuple[i
         return ((value, value),) * rank
     if hasattr(value, "__len__"):
         if len(value) != rank:
-            raise ValueError(f"`{name}` should have {'two' if rank == 2 else 'three'} elements. Received: {name}={value}.")
+            raise ValueError(
+                f"`{name}` should have {'two' if rank == 2 else 'three'} elements. Received: {name}={value}."
+            )
         return tuple(
             standardize_tuple(v, 2, f"{_WHICH[i]} entry of {name}", allow_zero=True) for i, v in enumerate(value)
         )  # type: ignore[return-value]
@@ -219,7 +221,9 @@ class UpSampling2D(Layer):
      [0. 0. 1. 1.]], shape=(2, 4), dtype=float32)
     """
 
-    def __init__(self, size: Any = (2, 2), data_format: str | None = None, interpolation: str = "nearest", **kwargs: Any) -> None:
+    def __init__(
+        self, size: Any = (2, 2), data_format: str | None = None, interpolation: str = "nearest", **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.data_format = backend.standardize_data_format(data_format)
         self.size = standardize_tuple(size, 2, "size")
@@ -250,7 +254,12 @@ class UpSampling2D(Layer):
         return tuple(s)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "size": self.size, "data_format": self.data_format, "interpolation": self.interpolation}
+        return {
+            **super().get_config(),
+            "size": self.size,
+            "data_format": self.data_format,
+            "interpolation": self.interpolation,
+        }
 
 
 class UpSampling3D(Layer):

@@ -78,7 +78,9 @@ class Functional(Model):
         if isinstance(inputs, dict):
             for k, v in inputs.items():
                 if not isinstance(v, KerasTensor):
-                    raise ValueError(f"All `inputs` values must be KerasTensors. Received: inputs={inputs} including invalid value {v} of type {type(v)}")
+                    raise ValueError(
+                        f"All `inputs` values must be KerasTensors. Received: inputs={inputs} including invalid value {v} of type {type(v)}"
+                    )
                 del k
         flat_inputs = nest.flatten(inputs)
         flat_outputs = nest.flatten(outputs)
@@ -140,13 +142,12 @@ class Functional(Model):
         if isinstance(struct, dict) and isinstance(inputs, dict):
             flat = [inputs[k] for k in sorted(struct)] if set(inputs) >= set(struct) else None
             if flat is None:
-                raise ValueError(f"Missing data for inputs {sorted(set(struct) - set(inputs))}. Expected keys: {sorted(struct)}")
+                raise ValueError(
+                    f"Missing data for inputs {sorted(set(struct) - set(inputs))}. Expected keys: {sorted(struct)}"
+                )
         elif isinstance(inputs, dict):
             names = [x._keras_history[0].name for x in self._flat_inputs]
-            if all(n in inputs for n in names):
-                flat = [inputs[n] for n in names]
-            else:
-                flat = nest.flatten(inputs)
+            flat = [inputs[n] for n in names] if all(n in inputs for n in names) else nest.flatten(inputs)
         elif isinstance(inputs, (list, tuple)) and len(self._flat_inputs) > 1:
             flat = nest.flatten(inputs)
         else:

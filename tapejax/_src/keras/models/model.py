@@ -77,9 +77,7 @@ class Model(Layer):
             for layer in self.layers:
                 if layer.name == name:
                     return layer
-            raise ValueError(
-                f"No such layer: {name}. Existing layers are: {[layer.name for layer in self.layers]}."
-            )
+            raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in self.layers]}.")
         raise ValueError("Provide either a layer name or layer index at `get_layer`.")
 
     def summary(

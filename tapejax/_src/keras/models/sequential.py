@@ -173,7 +173,12 @@ class Sequential(Model):
             if build is not None:
                 entry["build_config"] = build
             layers.append(entry)
-        return {"name": self.name, "trainable": self.trainable, "dtype": super().get_config()["dtype"], "layers": layers}
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": super().get_config()["dtype"],
+            "layers": layers,
+        }
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Sequential:
