@@ -11,7 +11,6 @@ from tapejax._src import errors
 from tapejax._src.data import structure
 from tapejax._src.data.dataset import INFINITE, UNKNOWN, Dataset
 from tapejax._src.data.shuffling import SeedSequence
-from tapejax._src.data.transformations import relax_specs
 from tapejax._src.tensor_spec import TensorSpec
 
 
@@ -64,7 +63,7 @@ class ConcatenateDataset(Dataset):
     def __init__(self, first: Dataset, second: Dataset) -> None:
         if not isinstance(second, Dataset):
             raise TypeError(f"concatenate: expected a tf.data.Dataset, got {type(second).__name__}.")
-        spec = relax_specs(first.element_spec, second.element_spec, "concatenate")
+        spec = structure.relax_specs(first.element_spec, second.element_spec, "concatenate")
         self._pair = (first, second)
         super().__init__(spec, (first, second))
 
@@ -88,7 +87,7 @@ def _common_spec(datasets: list[Any], what: str) -> Any:
     for d in datasets:
         if not isinstance(d, Dataset):
             raise TypeError(f"Invalid `datasets`. `datasets` must be a list of `tf.data.Dataset` objects, got {d!r}.")
-        spec = d.element_spec if spec is None else relax_specs(spec, d.element_spec, what)
+        spec = d.element_spec if spec is None else structure.relax_specs(spec, d.element_spec, what)
     return spec
 
 

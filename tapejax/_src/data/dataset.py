@@ -2,8 +2,10 @@
 
 A dataset is a recipe: each ``iter()`` starts a fresh pass through its stages, which are Python
 generators handing flat tuples of numpy components to the next stage (``structure.py``). The
-stages live in one module per concept: ``sources``, ``transformations``, ``batching``,
-``shuffling``, ``prefetch``, ``grouping``; iteration in ``iterator``.
+stages live in one module per concept: ``sources``, ``transformations`` (map, filter, counting),
+``nested`` (flat_map, interleave), ``stateful`` (scan, reduce, unique, cache), ``combinations``,
+``batching``, ``grouping``, ``shuffling``, ``prefetch``; user functions in ``functions``, element
+structures and specs in ``structure``, iteration in ``iterator``.
 """
 
 from __future__ import annotations
@@ -227,7 +229,7 @@ class Dataset:
 
     def flat_map(self, map_func: Callable[..., Any], name: str | None = None) -> Dataset:
         """The elements of the dataset ``map_func`` returns for each element, one after another."""
-        return transformations.FlatMapDataset(self, map_func)
+        return nested.FlatMapDataset(self, map_func)
 
     def interleave(
         self,
@@ -239,7 +241,7 @@ class Dataset:
         name: str | None = None,
     ) -> Dataset:
         """``flat_map`` reading ``cycle_length`` inner datasets at once, ``block_length`` elements from each in turn."""
-        return transformations.InterleaveDataset(self, map_func, cycle_length, block_length, num_parallel_calls)
+        return nested.InterleaveDataset(self, map_func, cycle_length, block_length, num_parallel_calls)
 
     def enumerate(self, start: Any = 0, name: str | None = None) -> Dataset:
         """``(index, element)`` pairs, the index an int64 from ``start``."""
@@ -279,7 +281,7 @@ class Dataset:
 
     def scan(self, initial_state: Any, scan_func: Callable[..., Any], name: str | None = None) -> Dataset:
         """``scan_func(state, element) -> (new_state, output)`` over the elements, yielding the outputs."""
-        return transformations.ScanDataset(self, initial_state, scan_func)
+        return stateful.ScanDataset(self, initial_state, scan_func)
 
     def reduce(self, initial_state: Any, reduce_func: Callable[..., Any], name: str | None = None) -> Any:
         """The final state of ``reduce_func(state, element) -> new_state`` over the elements, as Tensors.
@@ -288,7 +290,7 @@ class Dataset:
         >>> print(tf.data.Dataset.range(5).reduce(tf.constant(0, tf.int64), lambda s, x: s + x))
         tf.Tensor(10, shape=(), dtype=int64)
         """
-        return transformations.reduce(self, initial_state, reduce_func)
+        return stateful.reduce(self, initial_state, reduce_func)
 
     def apply(self, transformation_func: Callable[[Dataset], Dataset]) -> Dataset:
         """``transformation_func(self)``, for chaining.
@@ -307,11 +309,11 @@ class Dataset:
         Raises:
           TypeError: another dtype or structure.
         """
-        return transformations.UniqueDataset(self)
+        return stateful.UniqueDataset(self)
 
     def cache(self, filename: str = "", name: str | None = None) -> Dataset:
         """The elements of the first complete pass, kept in memory (or in ``filename``) and replayed after."""
-        return transformations.CacheDataset(self, filename)
+        return stateful.CacheDataset(self, filename)
 
     def get_single_element(self, name: str | None = None) -> Any:
         """The dataset's only element, as Tensors.
@@ -453,8 +455,10 @@ from tapejax._src.data import (  # noqa: E402
     batching,
     combinations,
     grouping,
+    nested,
     prefetch,
     shuffling,
     sources,
+    stateful,
     transformations,
 )

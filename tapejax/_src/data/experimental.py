@@ -11,7 +11,6 @@ from tapejax._src import errors
 from tapejax._src.data import structure
 from tapejax._src.data.dataset import INFINITE, Dataset, as_int
 from tapejax._src.data.sources import ElementsDataset
-from tapejax._src.data.transformations import relax_specs
 
 Transformation = Callable[[Dataset], Dataset]
 
@@ -187,7 +186,7 @@ def from_list(elements: Any, name: str | None = None) -> Dataset:
         structure_, flat = structure.normalize(e, "from_list")
         flats.append(flat)
         s = structure.spec_of(structure_, flat)
-        spec = s if spec is None else relax_specs(spec, s, "from_list")
+        spec = s if spec is None else structure.relax_specs(spec, s, "from_list")
     ds = ElementsDataset(flats, spec)
     ds._tf_name = "_ListDataset"
     return ds

@@ -14,8 +14,8 @@ from tapejax._src.core import TensorBase
 from tapejax._src.data import structure
 from tapejax._src.data.dataset import UNKNOWN, Dataset, as_int
 from tapejax._src.data.functions import StructuredFunction
+from tapejax._src.data.nested import call_dataset_fn
 from tapejax._src.data.sources import ElementsDataset
-from tapejax._src.data.transformations import call_dataset_fn
 from tapejax._src.ops.array_ops import convert_to_tensor
 from tapejax._src.tensor import Tensor, TensorShape, convert_python
 from tapejax._src.tensor_spec import TensorSpec

@@ -236,3 +236,16 @@ def check_compatible(spec: Any, flat: Flat, what: str) -> None:
                 f"{what}: `generator` yielded an element of shape {a.shape} where an element of shape "
                 f"{s.shape} was expected."
             )
+
+
+def relax_specs(a: Any, b: Any, what: str) -> Any:
+    """Two element specs relaxed into one (TypeError where structures or dtypes differ)."""
+    if not same_structure(a, b):
+        raise TypeError(f"Incompatible dataset elements:\n  {a} vs.   {b}")
+    out = []
+    for x, y in zip(flatten(a), flatten(b), strict=True):
+        r = relax(x, y)
+        if r is None:
+            raise TypeError(f"Incompatible dataset elements:\n  {a} vs.   {b}")
+        out.append(r)
+    return pack(a, out)
