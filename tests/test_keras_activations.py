@@ -239,3 +239,16 @@ def test_softmax_and_sigmoid_outputs_carry_their_logits_as_keras() -> None:
     for out in (A.softmax(z), A.softmax(z, axis=None), A.sigmoid(z)):
         assert out._keras_logits is z
     assert not hasattr(A.relu(z), "_keras_logits") and not hasattr(tf.nn.softmax(z), "_keras_logits")
+
+
+def test_activations_of_keras_inputs_are_functional_model_nodes() -> None:
+    x = tf.keras.Input(shape=(4,))
+    outputs = [A.relu(x, max_value=2.0), A.threshold(x, 0.5, -1.0), A.glu(x, axis=-1), A.sparsemax(x), A.relu(x)]
+    assert [o.shape for o in outputs] == [(None, 4), (None, 4), (None, 2), (None, 4), (None, 4)]
+    assert outputs[0]._keras_history[0].name != outputs[-1]._keras_history[0].name  # (unique node names)
+    model = tf.keras.Model(x, outputs)
+    v = tf.constant([[-1.0, 0.5, 2.0, 3.0]])
+    want = [A.relu(v, max_value=2.0), A.threshold(v, 0.5, -1.0), A.glu(v), A.sparsemax(v), A.relu(v)]
+    for got, expected in zip(model(v), want, strict=True):
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6)
+    assert A.linear(x) is x

@@ -16,12 +16,14 @@ Differences from Keras: functions that Keras' TF backend applies to a Python lis
 from __future__ import annotations
 
 import builtins
+import functools
 import types
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from tapejax._src.keras import backend, object_config
+from tapejax._src.keras.keras_tensor import KerasTensor
 from tapejax._src.ops import (
     array_ops,
     clip_ops,
@@ -45,6 +47,50 @@ def _scalar(value: Any, like: Tensor) -> Tensor:
     return math_ops.cast(value, like.dtype)
 
 
+_ACTIVATION_CALL: Any = None
+
+
+def _activation_call_class() -> Any:
+    """The layer recording an activation applied to a KerasTensor (Keras' ``ops.Operation`` node)."""
+    global _ACTIVATION_CALL
+    if _ACTIVATION_CALL is None:
+        from tapejax._src.keras.layers.layer import Layer
+
+        class ActivationCall(Layer):
+            """One activation function with its arguments, as a node of a functional model."""
+
+            def __init__(self, activation: str, arguments: dict[str, Any] | None = None, **kwargs: Any) -> None:
+                kwargs.setdefault("autocast", False)
+                super().__init__(**kwargs)
+                self.activation = activation
+                self.arguments = dict(arguments or {})
+
+            def call(self, x: Any) -> Any:
+                return ALL_OBJECTS_DICT[self.activation](x, **self.arguments)
+
+            def get_config(self) -> dict[str, Any]:
+                return {**super().get_config(), "activation": self.activation, "arguments": self.arguments}
+
+        _ACTIVATION_CALL = ActivationCall
+    return _ACTIVATION_CALL
+
+
+def _accepts_keras_tensors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Lets ``fn`` take a KerasTensor (``tf.keras.Input``): the call is recorded as a functional-model node."""
+
+    @functools.wraps(fn)
+    def wrapper(x: Any, *args: Any, **kwargs: Any) -> Any:
+        if type(x) is KerasTensor:
+            arguments = dict(zip(list(fn.__code__.co_varnames[1 : fn.__code__.co_argcount]), args, strict=False))
+            uid = backend.get_uid(fn.__name__)
+            name = fn.__name__ if uid == 1 else f"{fn.__name__}_{uid - 1}"
+            return _activation_call_class()(fn.__name__, {**arguments, **kwargs}, name=name)(x)
+        return fn(x, *args, **kwargs)
+
+    return wrapper
+
+
+@_accepts_keras_tensors
 def relu(x: Any, negative_slope: float = 0.0, max_value: float | None = None, threshold: float = 0.0) -> Tensor:
     """Rectified linear unit: ``max(x, 0)`` by default.
 
@@ -84,11 +130,13 @@ def relu(x: Any, negative_slope: float = 0.0, max_value: float | None = None, th
     return x
 
 
+@_accepts_keras_tensors
 def leaky_relu(x: Any, negative_slope: float = 0.2) -> Tensor:
     """Leaky ReLU: ``x`` if positive, else ``negative_slope * x``."""
     return nn_ops.leaky_relu(x, alpha=negative_slope)
 
 
+@_accepts_keras_tensors
 def relu6(x: Any) -> Tensor:
     """ReLU capped at 6: ``min(max(x, 0), 6)``."""
     return nn_ops.relu6(x)
@@ -108,6 +156,7 @@ def _axes_last(fn: Callable[..., Tensor], x: Tensor, axis: Any) -> Tensor:
     return shape_ops.transpose(y, perm=sorted(builtins.range(rank), key=combined.__getitem__))
 
 
+@_accepts_keras_tensors
 def softmax(x: Any, axis: Any = -1) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``axis`` (an int, a tuple of ints, or None: all axes); keeps ``x`` as ``_keras_logits``.
 
@@ -136,6 +185,7 @@ def softmax(x: Any, axis: Any = -1) -> Tensor:
     return output
 
 
+@_accepts_keras_tensors
 def log_softmax(x: Any, axis: Any = -1) -> Tensor:
     """``x - log(sum(exp(x)))`` along ``axis`` (an int, a tuple of ints, or None: all axes)."""
     x = _tensor(x)
@@ -144,6 +194,7 @@ def log_softmax(x: Any, axis: Any = -1) -> Tensor:
     return nn_ops.log_softmax(x, axis=axis)
 
 
+@_accepts_keras_tensors
 def elu(x: Any, alpha: float = 1.0) -> Tensor:
     """Exponential linear unit: ``x`` if ``x > 0``, else ``alpha * (exp(x) - 1)``."""
     res = nn_ops.elu(x)
@@ -153,21 +204,25 @@ def elu(x: Any, alpha: float = 1.0) -> Tensor:
     return math_ops.where(x > 0, res, alpha * res)
 
 
+@_accepts_keras_tensors
 def selu(x: Any) -> Tensor:
     """Scaled exponential linear unit (``alpha=1.67326324``, ``scale=1.05070098``)."""
     return nn_ops.selu(x)
 
 
+@_accepts_keras_tensors
 def softplus(x: Any) -> Tensor:
     """``log(exp(x) + 1)``."""
     return nn_ops.softplus(x)
 
 
+@_accepts_keras_tensors
 def softsign(x: Any) -> Tensor:
     """``x / (abs(x) + 1)``."""
     return math_ops.softsign(x)
 
 
+@_accepts_keras_tensors
 def soft_shrink(x: Any, threshold: float = 0.5) -> Tensor:
     """``x - threshold`` above ``threshold``, ``x + threshold`` below ``-threshold``, else 0."""
     x = _tensor(x)
@@ -175,6 +230,7 @@ def soft_shrink(x: Any, threshold: float = 0.5) -> Tensor:
     return math_ops.where(x > threshold, x - threshold, math_ops.where(x < -threshold, x + threshold, zeros))
 
 
+@_accepts_keras_tensors
 def sparse_plus(x: Any) -> Tensor:
     """0 for ``x <= -1``, ``(x + 1)**2 / 4`` for ``-1 < x < 1``, ``x`` for ``x >= 1``."""
     x = _tensor(x)
@@ -183,6 +239,7 @@ def sparse_plus(x: Any) -> Tensor:
     )
 
 
+@_accepts_keras_tensors
 def silu(x: Any) -> Tensor:
     """Swish (SiLU): ``x * sigmoid(x)``; also ``swish``.
 
@@ -193,23 +250,27 @@ def silu(x: Any) -> Tensor:
     return nn_ops.silu(x)
 
 
+@_accepts_keras_tensors
 def squareplus(x: Any, b: float = 4) -> Tensor:
     """``(x + sqrt(x**2 + b)) / 2``; ``b`` is the smoothness."""
     x = _tensor(x)
     return (x + math_ops.sqrt(math_ops.square(x) + _scalar(b, x))) / 2
 
 
+@_accepts_keras_tensors
 def gelu(x: Any, approximate: bool = False) -> Tensor:
     """Gaussian error linear unit ``x * P(X <= x)``, exact (erf) or the tanh approximation."""
     return nn_ops.gelu(x, approximate=approximate)
 
 
+@_accepts_keras_tensors
 def celu(x: Any, alpha: float = 1.0) -> Tensor:
     """Continuously differentiable ELU: ``max(x, 0) + alpha * expm1(min(x, 0) / alpha)``."""
     x = _tensor(x)
     return math_ops.maximum(x, 0.0) + alpha * math_ops.expm1(math_ops.minimum(x, 0.0) / alpha)
 
 
+@_accepts_keras_tensors
 def glu(x: Any, axis: int = -1) -> Tensor:
     """Gated linear unit: ``a * sigmoid(b)`` with ``x`` split in halves ``a, b`` along ``axis``.
 
@@ -223,34 +284,40 @@ def glu(x: Any, axis: int = -1) -> Tensor:
     return x1 * math_ops.sigmoid(x2)
 
 
+@_accepts_keras_tensors
 def tanh(x: Any) -> Tensor:
     """Hyperbolic tangent."""
     return math_ops.tanh(x)
 
 
+@_accepts_keras_tensors
 def tanh_shrink(x: Any) -> Tensor:
     """``x - tanh(x)``."""
     x = _tensor(x)
     return x - math_ops.tanh(x)
 
 
+@_accepts_keras_tensors
 def hard_tanh(x: Any) -> Tensor:
     """``x`` clipped to ``[-1, 1]``."""
     return clip_ops.clip_by_value(_tensor(x), -1.0, 1.0)
 
 
+@_accepts_keras_tensors
 def hard_shrink(x: Any, threshold: float = 0.5) -> Tensor:
     """``x`` where ``|x| > threshold``, else 0."""
     x = _tensor(x)
     return math_ops.where(math_ops.abs(x) > threshold, x, creation_ops.zeros_like(x))
 
 
+@_accepts_keras_tensors
 def threshold(x: Any, threshold: float, default_value: float) -> Tensor:
     """``x`` where ``x > threshold``, else ``default_value``."""
     x = _tensor(x)
     return math_ops.where(x > threshold, x, default_value)
 
 
+@_accepts_keras_tensors
 def sigmoid(x: Any) -> Tensor:
     """``1 / (1 + exp(-x))``; the output keeps ``x`` as ``_keras_logits``, as Keras' does."""
     x = _tensor(x)
@@ -259,6 +326,7 @@ def sigmoid(x: Any) -> Tensor:
     return output
 
 
+@_accepts_keras_tensors
 def exponential(x: Any) -> Tensor:
     """``exp(x)``; integer and bool inputs are cast to ``floatx()`` (float32 by default) first."""
     x = _tensor(x)
@@ -267,23 +335,27 @@ def exponential(x: Any) -> Tensor:
     return math_ops.exp(x)
 
 
+@_accepts_keras_tensors
 def hard_sigmoid(x: Any) -> Tensor:
     """Piecewise-linear sigmoid: ``relu6(x + 3) / 6``."""
     x = _tensor(x)
     return nn_ops.relu6(x + _scalar(3.0, x)) / _scalar(6.0, x)
 
 
+@_accepts_keras_tensors
 def log_sigmoid(x: Any) -> Tensor:
     """``log(sigmoid(x))``, computed stably."""
     return math_ops.log_sigmoid(x)
 
 
+@_accepts_keras_tensors
 def sparse_sigmoid(x: Any) -> Tensor:
     """0 for ``x <= -1``, ``(x + 1) / 2`` for ``-1 < x < 1``, 1 for ``x >= 1``."""
     x = _tensor(x)
     return math_ops.where(x <= -1, _scalar(0.0, x), math_ops.where(x >= 1, _scalar(1.0, x), 0.5 * (x + 1)))
 
 
+@_accepts_keras_tensors
 def hard_silu(x: Any) -> Tensor:
     """Hard SiLU (hard swish): ``x * hard_sigmoid(x)``; also ``hard_swish``."""
     x = _tensor(x)
@@ -295,12 +367,14 @@ def linear(x: Any) -> Any:
     return x
 
 
+@_accepts_keras_tensors
 def mish(x: Any) -> Tensor:
     """``x * tanh(softplus(x))``."""
     x = _tensor(x)
     return x * math_ops.tanh(nn_ops.softplus(x))
 
 
+@_accepts_keras_tensors
 def sparsemax(x: Any, axis: int = -1) -> Tensor:
     """Sparsemax along ``axis``: ``max(x - tau, 0)``, Keras 3.15's formula.
 
