@@ -6,11 +6,14 @@ Each function is the composition of tf ops that Keras' TensorFlow backend uses
 alpha * expm1(min(x, 0) / alpha)``, and so on.
 
 As in Keras, the outputs of ``softmax`` and ``sigmoid`` carry their input as ``_keras_logits``
-(Keras' cross-entropies compute from those logits when they find them).
+(Keras' cross-entropies compute from those logits when they find them), and a KerasTensor input
+(``tf.keras.Input``) gives a KerasTensor: the call is recorded as a node of a functional model.
 
 Differences from Keras: functions that Keras' TF backend applies to a Python list without converting it first
 (``soft_shrink``, ``hard_shrink``, ``sparse_plus``, ``threshold``, ``tanh_shrink``, ``hard_tanh``,
-``glu``) convert it here instead of failing.
+``glu``) convert it here instead of failing; ``hard_silu``, ``mish`` and ``sparsemax`` accept
+KerasTensors too (Keras 3.15's raise). The functional-model node of an activation is a private
+layer (Keras': an ``Operation``), so a model config holding one does not load in Keras.
 """
 
 from __future__ import annotations
