@@ -178,6 +178,8 @@ from tapejax._src.ops.math_ops import truediv as truediv
 from tapejax._src.ops.math_ops import truncatediv as truncatediv
 from tapejax._src.ops.math_ops import truncatemod as truncatemod
 from tapejax._src.ops.math_ops import where as where
+from tapejax._src.ops.misc_more_ops import approx_top_k as approx_top_k
+from tapejax._src.ops.misc_more_ops import random_index_shuffle as random_index_shuffle
 from tapejax._src.ops.misc_ops import batch_to_space as batch_to_space
 from tapejax._src.ops.misc_ops import broadcast_dynamic_shape as broadcast_dynamic_shape
 from tapejax._src.ops.misc_ops import broadcast_static_shape as broadcast_static_shape

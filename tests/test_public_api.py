@@ -111,7 +111,7 @@ TOP_LEVEL = """
     recompute_grad grad_pass_through numpy_function py_function
     space_to_batch space_to_batch_nd batch_to_space required_space_to_batch_paddings timestamp DeviceSpec
     fftnd ifftnd rfftnd irfftnd register_tensor_conversion_function conv conv2d_backprop_filter_v2
-    conv2d_backprop_input_v2 extract_volume_patches matrix_square_root
+    conv2d_backprop_input_v2 extract_volume_patches matrix_square_root approx_top_k random_index_shuffle
 """
 
 
