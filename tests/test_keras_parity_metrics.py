@@ -263,6 +263,8 @@ def test_more_configs_match_keras(name: str) -> None:
         "msle",
         "pearson_correlation",
         "concordance_correlation",
+        "huber",
+        "binary_focal_crossentropy",
     ],
 )
 def test_metric_functions_match_keras(fn: str) -> None:

@@ -1,14 +1,17 @@
 """``tf.keras.metrics``: Keras 3's stateful metrics, the metric functions, and ``get``/``serialize``/``deserialize``.
 
-As in TF 2.21, the loss-named functions (``mse``, ``binary_crossentropy``, ``kld``, ...) are the
-per-sample loss functions.
+As in TF 2.21, the loss-named functions (``mse``, ``hinge``, ``binary_crossentropy``, ``kld``, ...) are
+``tf.keras.losses``' per-sample loss functions (the same objects).
 """
 
 from typing import Any as _Any
 
 from tapejax._src.errors import missing_attribute as _missing_attribute
 from tapejax._src.keras.losses import binary_crossentropy as binary_crossentropy
+from tapejax._src.keras.losses import binary_focal_crossentropy as binary_focal_crossentropy
 from tapejax._src.keras.losses import categorical_crossentropy as categorical_crossentropy
+from tapejax._src.keras.losses import categorical_focal_crossentropy as categorical_focal_crossentropy
+from tapejax._src.keras.losses import huber as huber
 from tapejax._src.keras.losses import mean_absolute_error as _mean_absolute_error
 from tapejax._src.keras.losses import mean_squared_error as _mean_squared_error
 from tapejax._src.keras.losses import sparse_categorical_crossentropy as sparse_categorical_crossentropy

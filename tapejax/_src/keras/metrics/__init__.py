@@ -119,7 +119,8 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
         binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, top_k_categorical_accuracy,
         sparse_top_k_categorical_accuracy, pearson_correlation, concordance_correlation,
         hinge, squared_hinge, categorical_hinge, kl_divergence, poisson, cosine_similarity, log_cosh,
-        mean_absolute_percentage_error, mean_squared_logarithmic_error,
+        mean_absolute_percentage_error, mean_squared_logarithmic_error, _losses.huber,
+        _losses.binary_focal_crossentropy, _losses.categorical_focal_crossentropy,
         _losses.mean_squared_error, _losses.mean_absolute_error, _losses.binary_crossentropy,
         _losses.categorical_crossentropy, _losses.sparse_categorical_crossentropy,
     )

@@ -4,29 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from tapejax._src.keras.losses import binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy
-from tapejax._src.keras.metrics.metrics_utils import EPSILON, to_tensor
+from tapejax._src.keras.losses import (
+    binary_crossentropy,
+    categorical_crossentropy,
+    kl_divergence,
+    poisson,
+    sparse_categorical_crossentropy,
+)
 from tapejax._src.keras.metrics.reduction_metrics import MeanMetricWrapper
-from tapejax._src.ops.clip_ops import clip_by_value
-from tapejax._src.ops.math_ops import log
-from tapejax._src.ops.reduction_ops import reduce_mean, reduce_sum
-
-
-# The per-sample functions Keras takes from keras.losses (its metric classes wrap them).
-def kl_divergence(y_true: Any, y_pred: Any) -> Any:
-    """``sum(y_true * log(y_true / y_pred), axis=-1)``, both clipped to ``[epsilon, 1]``."""
-    y_pred = to_tensor(y_pred)
-    y_true = to_tensor(y_true, y_pred.dtype)
-    y_true = clip_by_value(y_true, EPSILON, 1.0)
-    y_pred = clip_by_value(y_pred, EPSILON, 1.0)
-    return reduce_sum(y_true * log(y_true / y_pred), axis=-1)
-
-
-def poisson(y_true: Any, y_pred: Any) -> Any:
-    """``mean(y_pred - y_true * log(y_pred + epsilon), axis=-1)``."""
-    y_pred = to_tensor(y_pred)
-    y_true = to_tensor(y_true, y_pred.dtype)
-    return reduce_mean(y_pred - y_true * log(y_pred + EPSILON), axis=-1)
 
 
 class KLDivergence(MeanMetricWrapper):

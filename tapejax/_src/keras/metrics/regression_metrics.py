@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-import math
 import warnings
 from typing import Any
 
 from tapejax._src.context import executing_eagerly
-from tapejax._src.keras.losses import mean_absolute_error, mean_squared_error
+from tapejax._src.keras.losses import (
+    log_cosh,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+    mean_squared_logarithmic_error,
+)
 from tapejax._src.keras.metrics.base_metric import Metric
 from tapejax._src.keras.metrics.metrics_utils import (
-    EPSILON,
     l2_normalize,
     rank,
     squeeze_or_expand_to_same_rank,
     to_tensor,
 )
 from tapejax._src.keras.metrics.reduction_metrics import Mean, MeanMetricWrapper
-from tapejax._src.ops.math_ops import abs as abs_
-from tapejax._src.ops.math_ops import is_inf, log, maximum, sqrt, square, where
-from tapejax._src.ops.nn_ops import softplus
+from tapejax._src.ops.math_ops import is_inf, sqrt, square, where
 from tapejax._src.ops.reduction_ops import reduce_mean, reduce_sum
 from tapejax._src.ops.shape_ops import broadcast_to, expand_dims
 
@@ -30,29 +32,7 @@ def _pair(y_true: Any, y_pred: Any) -> tuple[Any, Any]:
     return squeeze_or_expand_to_same_rank(y_true, y_pred)
 
 
-# The per-sample functions Keras takes from keras.losses (its metric classes wrap them).
-def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> Any:
-    """``100 * mean(|y_true - y_pred| / max(|y_true|, epsilon), axis=-1)``."""
-    y_true, y_pred = _pair(y_true, y_pred)
-    diff = abs_((y_true - y_pred) / maximum(abs_(y_true), EPSILON))
-    return 100.0 * reduce_mean(diff, axis=-1)
-
-
-def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> Any:
-    """``mean(square(log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1)), axis=-1)``."""
-    y_true, y_pred = _pair(y_true, y_pred)
-    first = log(maximum(y_pred, EPSILON) + 1.0)
-    second = log(maximum(y_true, EPSILON) + 1.0)
-    return reduce_mean(square(first - second), axis=-1)
-
-
-def log_cosh(y_true: Any, y_pred: Any) -> Any:
-    """``mean(log(cosh(y_pred - y_true)), axis=-1)``, as ``x + softplus(-2x) - log(2)``."""
-    y_true, y_pred = _pair(y_true, y_pred)
-    x = y_pred - y_true
-    return reduce_mean(x + softplus(x * -2.0) - math.log(2.0), axis=-1)
-
-
+# Keras's metric form (the loss of that name is its negative).
 def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Any:
     """The cosine similarity of ``y_true`` and ``y_pred`` along ``axis`` (the metric's sign: +1 is alike)."""
     y_true, y_pred = _pair(y_true, y_pred)
