@@ -275,6 +275,53 @@ def test_random_crop_windows() -> None:
     np.testing.assert_array_equal(L.RandomCrop(3, 4)(tf.constant(x), training=False).numpy(), x)
 
 
+def test_random_translation_shifts_by_whole_pixels() -> None:
+    x = RNG.uniform(0, 1, (1, 4, 5, 2)).astype(np.float32)
+    # Fixed shifts: 1/4 of the height down, 2/5 of the width left.
+    y = L.RandomTranslation((0.25, 0.25), (-0.4, -0.4), fill_mode="constant", fill_value=-1.0)(tf.constant(x)).numpy()
+    expected = np.full_like(x, -1.0)
+    expected[:, 1:, :3] = x[:, :3, 2:]
+    np.testing.assert_allclose(y, expected, atol=1e-6)
+    wrapped = L.RandomTranslation(0.0, (0.4, 0.4), fill_mode="wrap", interpolation="nearest")(tf.constant(x)).numpy()
+    np.testing.assert_array_equal(wrapped, np.roll(x, 2, axis=2))
+
+
+def test_random_rotation_quarter_turn_and_reflect_fill() -> None:
+    x = RNG.uniform(0, 1, (2, 3, 3, 1)).astype(np.float32)
+    y = L.RandomRotation((0.25, 0.25), fill_mode="constant", interpolation="nearest")(tf.constant(x)).numpy()
+    np.testing.assert_array_equal(y, np.rot90(x, k=1, axes=(1, 2)))
+    identity = L.RandomRotation(0.0)(tf.constant(x)).numpy()
+    np.testing.assert_allclose(identity, x, atol=1e-6)
+    with pytest.raises(NotImplementedError, match="Unknown `fill_mode` mirror"):
+        L.RandomRotation(0.1, fill_mode="mirror")
+    with pytest.raises(NotImplementedError, match="Unknown `interpolation` bicubic"):
+        L.RandomZoom(0.1, interpolation="bicubic")
+
+
+def test_random_zoom_out_shrinks_about_the_center() -> None:
+    x = np.arange(1, 26, dtype=np.float32).reshape(1, 5, 5, 1)
+    y = L.RandomZoom((1.0, 1.0), fill_mode="constant", interpolation="nearest")(tf.constant(x)).numpy()
+    # Zoom factor 2 (an image half the size): output pixel (i, j) reads input (2i - 2, 2j - 2).
+    expected = np.zeros_like(x)
+    expected[0, 1:4, 1:4, 0] = x[0, 0:5:2, 0:5:2, 0]
+    np.testing.assert_array_equal(y, expected)
+    with pytest.raises(ValueError, match=r"in the range \(-1.0, 1.0\]. Received: input_number=-1.0"):
+        L.RandomZoom(-1.0)
+    with pytest.raises(ValueError, match=r"in the range \[-1.0, 1.0\]. Received: input_number=1.5"):
+        L.RandomTranslation(0.1, 1.5)
+
+
+def test_affine_layers_inside_tf_function_draw_per_call_and_pass_gradients() -> None:
+    layer = L.RandomRotation(0.5, seed=3)
+    x = tf.constant(IMAGES)
+    step = tf.function(lambda t: layer(t))
+    assert not np.array_equal(step(x).numpy(), step(x).numpy())
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.reduce_sum(L.RandomTranslation((0.0, 0.0), (0.0, 0.0))(x))
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), np.ones_like(IMAGES), atol=1e-5)
+
+
 @pytest.mark.parametrize(
     "layer",
     [
@@ -284,6 +331,9 @@ def test_random_crop_windows() -> None:
         L.RandomContrast((0.1, 0.4), value_range=(0, 1), seed=2),
         L.RandomBrightness(0.3, seed=1),
         L.RandomCrop(2, 3, seed=9),
+        L.RandomRotation((-0.2, 0.3), fill_mode="wrap", seed=1),
+        L.RandomZoom(0.2, (-0.1, 0.3), interpolation="nearest", fill_value=2.0),
+        L.RandomTranslation(0.1, 0.2, fill_mode="nearest", data_format="channels_first"),
         L.Rescaling(2.0, offset=1.0),
         L.CategoryEncoding(5, output_mode="count"),
         L.Discretization(bin_boundaries=[0.0, 1.0], output_mode="multi_hot"),

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 keras_real = pytest.importorskip("keras")
+import tensorflow as real_tf  # noqa: E402
 
 import tapejax as tf  # noqa: E402
 
@@ -133,3 +134,41 @@ def test_discretization_adapt_matches_keras():
     np.testing.assert_allclose(ours.bin_boundaries, real.bin_boundaries)
     np.testing.assert_array_equal(ours(tf.constant(data)).numpy(), real(data).numpy())
     assert ours.get_config() == {**real.get_config(), "name": ours.name}
+
+
+# Degenerate factor ranges (lower == upper) make the random transforms deterministic: Keras' matrices exactly.
+AFFINE = [
+    ("RandomRotation", ((0.1, 0.1),), {"fill_mode": mode, "interpolation": interpolation})
+    for mode in ("reflect", "wrap", "constant", "nearest")
+    for interpolation in ("bilinear", "nearest")
+] + [
+    ("RandomRotation", ((-0.3, -0.3),), {"data_format": "channels_first"}),
+    ("RandomZoom", ((0.3, 0.3),), {}),
+    ("RandomZoom", ((-0.4, -0.4), (0.2, 0.2)), {"fill_mode": "constant", "fill_value": 3.0}),
+    ("RandomTranslation", ((0.2, 0.2), (-0.3, -0.3)), {}),
+    ("RandomTranslation", ((-0.5, -0.5), (0.1, 0.1)), {"fill_mode": "wrap", "interpolation": "nearest"}),
+]
+
+
+@pytest.mark.parametrize(("name", "args", "kwargs"), AFFINE)
+def test_affine_layers_match_keras_for_fixed_factors(name, args, kwargs):
+    real, ours = _both(name, *args, **kwargs)
+    x = IMAGES.transpose(0, 3, 1, 2) if kwargs.get("data_format") == "channels_first" else IMAGES
+    np.testing.assert_allclose(ours(tf.constant(x)).numpy(), np.asarray(real(x)), rtol=1e-5, atol=1e-4)
+    np.testing.assert_array_equal(ours(tf.constant(x), training=False).numpy(), x)
+    assert _config(ours) == _config(real)
+
+
+def test_affine_layer_gradient_is_tfs():
+    real, ours = _both("RandomRotation", (0.05, 0.05))
+    xr = real_tf.constant(IMAGES)
+    with real_tf.GradientTape() as tape:
+        tape.watch(xr)
+        yr = real(xr)
+        lr = real_tf.reduce_sum(yr * real_tf.sin(yr / 50.0))
+    xo = tf.constant(IMAGES)
+    with tf.GradientTape() as tape2:
+        tape2.watch(xo)
+        yo = ours(xo)
+        lo = tf.reduce_sum(yo * tf.sin(yo / 50.0))
+    np.testing.assert_allclose(tape2.gradient(lo, xo).numpy(), tape.gradient(lr, xr).numpy(), rtol=1e-4, atol=1e-4)

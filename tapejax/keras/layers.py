@@ -37,6 +37,9 @@ from tapejax._src.keras.layers.image_preprocessing import RandomBrightness as Ra
 from tapejax._src.keras.layers.image_preprocessing import RandomContrast as RandomContrast
 from tapejax._src.keras.layers.image_preprocessing import RandomCrop as RandomCrop
 from tapejax._src.keras.layers.image_preprocessing import RandomFlip as RandomFlip
+from tapejax._src.keras.layers.image_preprocessing import RandomRotation as RandomRotation
+from tapejax._src.keras.layers.image_preprocessing import RandomTranslation as RandomTranslation
+from tapejax._src.keras.layers.image_preprocessing import RandomZoom as RandomZoom
 from tapejax._src.keras.layers.image_preprocessing import Resizing as Resizing
 from tapejax._src.keras.layers.input_layer import Input as Input
 from tapejax._src.keras.layers.input_layer import InputLayer as InputLayer
