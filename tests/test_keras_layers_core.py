@@ -580,3 +580,29 @@ def test_einsum_dense_errors():
         L.EinsumDense("ab,bc->ab", 5).build((2, 3))
     with pytest.raises(AttributeError, match="You must build the layer"):
         L.EinsumDense("ab,bc->ac", 4).kernel  # noqa: B018
+
+
+def test_thresholded_relu():
+    x = _x(3, 4)
+    layer = L.ThresholdedReLU(theta=0.5)
+    np.testing.assert_array_equal(layer(x).numpy(), np.where(x > 0.5, x, 0))
+    assert _roundtrip(layer).get_config()["theta"] == 0.5
+    assert L.ThresholdedReLU(0.3).get_config()["theta"] == float(np.float32(0.3))
+    with pytest.raises(ValueError, match=r"should be >=0\. Received: -1"):
+        L.ThresholdedReLU(-1)
+
+
+def test_reversible_embedding_projects_back_with_tied_or_own_weights():
+    ids, h = np.array([[1, 0, 3]]), _x(2, 3)
+    tied = L.ReversibleEmbedding(4, 3, mask_zero=True)
+    y = tied(ids)
+    np.testing.assert_array_equal(y.numpy(), tied.embeddings.numpy()[ids])
+    assert y._keras_mask.numpy().tolist() == [[True, False, True]]
+    np.testing.assert_allclose(tied(h, reverse=True).numpy(), h @ tied.embeddings.numpy().T, rtol=1e-5)
+    own = L.ReversibleEmbedding(4, 3, tie_weights=False, logit_soft_cap=2.0)
+    own.build()
+    assert [w.name for w in own.weights] == ["embeddings", "reverse_embeddings"]
+    logits = h @ own.reverse_embeddings.numpy()
+    np.testing.assert_allclose(own(h, reverse=True).numpy(), np.tanh(logits / 2) * 2, rtol=1e-5)
+    assert own.compute_output_shape((None, 3), reverse=True) == [None, 4]
+    assert _roundtrip(own).get_config()["tie_weights"] is False

@@ -26,7 +26,9 @@ def _fresh_names():
 
 
 def _both(cls_name, *args, **kwargs):
-    return getattr(tf.keras.layers, cls_name)(*args, **kwargs), getattr(keras_real.layers, cls_name)(*args, **kwargs)
+    # ThresholdedReLU is only in TF's tf.keras.layers (Keras' legacy export).
+    real = getattr(keras_real.layers, cls_name, None) or getattr(real_tf.keras.layers, cls_name)
+    return getattr(tf.keras.layers, cls_name)(*args, **kwargs), real(*args, **kwargs)
 
 
 def _check(name, args, kwargs, x, *, call_kwargs=None, grad=True, weights=None):
@@ -80,6 +82,7 @@ def _check(name, args, kwargs, x, *, call_kwargs=None, grad=True, weights=None):
         ("ReLU", (), {"max_value": 6.0}, (3, 5)),
         ("LeakyReLU", (), {}, (3, 5)),
         ("ELU", (), {"alpha": 0.7}, (3, 5)),
+        ("ThresholdedReLU", (0.3,), {}, (3, 5)),
         ("Softmax", (), {}, (2, 3, 4)),
         ("Softmax", (), {"axis": (1, 2)}, (2, 3, 4)),
         ("Dropout", (0.5,), {"noise_shape": (None, 1), "seed": 3}, (3, 5)),
@@ -218,3 +221,22 @@ def test_einsum_dense_matches_keras(equation, output_shape, bias_axes, input_sha
     ours, real = _check("EinsumDense", (equation,), kwargs, _x(*input_shape), weights=weights)
     unknown = (None, *input_shape[1:])
     assert ours.compute_output_shape(unknown) == real.compute_output_shape(unknown)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"tie_weights": False, "logit_soft_cap": 2.0}, {"reverse_dtype": "float64"}])
+def test_reversible_embedding_matches_keras(kwargs):
+    ours, real = _both("ReversibleEmbedding", 5, 3, mask_zero=True, **kwargs)
+    ours.build(None)
+    real.build(None)
+    weights = [RNG.standard_normal(w.shape).astype(np.float32) for w in real.weights]
+    ours.set_weights(weights)
+    real.set_weights(weights)
+    ids, h = np.array([[1, 0, 4]]), _x(2, 3)
+    y, yr = ours(ids), real(ids)
+    np.testing.assert_array_equal(y.numpy(), np.asarray(yr))
+    np.testing.assert_array_equal(y._keras_mask.numpy(), np.asarray(yr._keras_mask))
+    y, yr = ours(h, reverse=True), real(h, reverse=True)
+    assert y.dtype.name == yr.dtype.name
+    np.testing.assert_allclose(y.numpy(), np.asarray(yr), rtol=1e-5, atol=1e-6)
+    assert ours.get_config() == real.get_config()
+    assert [w.path for w in ours.weights] == [w.path for w in real.weights]

@@ -11,6 +11,7 @@ from tapejax._src.keras.layers.activation_layers import LeakyReLU as LeakyReLU
 from tapejax._src.keras.layers.activation_layers import PReLU as PReLU
 from tapejax._src.keras.layers.activation_layers import ReLU as ReLU
 from tapejax._src.keras.layers.activation_layers import Softmax as Softmax
+from tapejax._src.keras.layers.activation_layers import ThresholdedReLU as ThresholdedReLU
 from tapejax._src.keras.layers.convolutional import Conv1D as Conv1D
 from tapejax._src.keras.layers.convolutional import Conv1DTranspose as Conv1DTranspose
 from tapejax._src.keras.layers.convolutional import Conv2D as Conv2D
@@ -30,6 +31,7 @@ from tapejax._src.keras.layers.core import Masking as Masking
 from tapejax._src.keras.layers.core import Permute as Permute
 from tapejax._src.keras.layers.core import RepeatVector as RepeatVector
 from tapejax._src.keras.layers.core import Reshape as Reshape
+from tapejax._src.keras.layers.core import ReversibleEmbedding as ReversibleEmbedding
 from tapejax._src.keras.layers.dense import Dense as Dense
 from tapejax._src.keras.layers.einsum_dense import EinsumDense as EinsumDense
 from tapejax._src.keras.layers.image_preprocessing import CenterCrop as CenterCrop

@@ -5,6 +5,8 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import numpy as np
+
 from tapejax._src.keras import activations, backend, constraints, initializers, regularizers
 from tapejax._src.keras.layers.input_spec import InputSpec
 from tapejax._src.keras.layers.layer import Layer
@@ -268,3 +270,38 @@ class Softmax(Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "axis": self.axis}
+
+
+class ThresholdedReLU(Layer):
+    """``x`` where ``x > theta``, else 0 (Keras' legacy layer, still in ``tf.keras.layers``).
+
+    Args:
+      theta: the threshold (a float >= 0, default 1.0).
+
+    Raises:
+      ValueError: if ``theta`` is None or negative (Keras' messages).
+
+    >>> import tapejax as tf
+    >>> print(tf.keras.layers.ThresholdedReLU(theta=0.5)(tf.constant([0.2, 0.5, 0.7])))
+    tf.Tensor([0.  0.  0.7], shape=(3,), dtype=float32)
+    """
+
+    def __init__(self, theta: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if theta is None:
+            raise ValueError(f"Theta of a Thresholded ReLU layer cannot be None, expecting a float. Received: {theta}")
+        if theta < 0:
+            raise ValueError(f"The theta value of a Thresholded ReLU layer should be >=0. Received: {theta}")
+        self.supports_masking = True
+        # Keras keeps theta as a tensor of the compute dtype (its config shows float32's rounding).
+        self.theta = np.asarray(theta, dtype=self.compute_dtype)
+
+    def call(self, inputs: Any) -> Any:
+        theta = math_ops.cast(float(self.theta), inputs.dtype)
+        return inputs * math_ops.cast(math_ops.greater(inputs, theta), self.compute_dtype)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return input_shape
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "theta": float(self.theta)}

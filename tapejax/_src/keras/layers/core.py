@@ -18,7 +18,16 @@ from tapejax._src import nest
 from tapejax._src.keras import activations, backend, constraints, initializers, regularizers
 from tapejax._src.keras.layers.input_spec import InputSpec
 from tapejax._src.keras.layers.layer import Layer
-from tapejax._src.ops import array_ops, creation_ops, index_ops, math_ops, misc_ops, reduction_ops, shape_ops
+from tapejax._src.ops import (
+    array_ops,
+    creation_ops,
+    index_ops,
+    linalg_ops,
+    math_ops,
+    misc_ops,
+    reduction_ops,
+    shape_ops,
+)
 
 
 class Activation(Layer):
@@ -579,3 +588,100 @@ class Lambda(Layer):
 
             config["arguments"] = object_config.deserialize_value(config["arguments"])
         return cls(**config)
+
+
+class ReversibleEmbedding(Embedding):
+    """An :class:`Embedding` that can also project back: ``layer(hidden, reverse=True)`` gives logits
+    ``hidden @ embeddings.T`` (or ``@ reverse_embeddings`` with ``tie_weights=False``).
+
+    Args:
+      input_dim, output_dim, embeddings_initializer, embeddings_regularizer, embeddings_constraint,
+        mask_zero: as :class:`Embedding`.
+      tie_weights: whether the reverse projection reuses the embeddings (else a separate
+        ``(output_dim, input_dim)`` weight, ``reverse_embeddings``).
+      reverse_dtype: a dtype both operands are cast to in the reverse projection, or None.
+      logit_soft_cap: if set, logits become ``tanh(logits / cap) * cap``.
+
+    Call arguments: ``inputs``; ``reverse``: project hidden states to logits instead of looking up.
+
+    >>> import tapejax as tf
+    >>> layer = tf.keras.layers.ReversibleEmbedding(4, 2, embeddings_initializer="ones")
+    >>> print(layer(tf.constant([[1.0, 2.0]]), reverse=True))
+    tf.Tensor([[3. 3. 3. 3.]], shape=(1, 4), dtype=float32)
+
+    Differences from Keras: quantization is not implemented.
+    """
+
+    def __init__(
+        self,
+        input_dim: int,
+        output_dim: int,
+        tie_weights: bool = True,
+        embeddings_initializer: Any = "uniform",
+        embeddings_regularizer: Any = None,
+        embeddings_constraint: Any = None,
+        mask_zero: bool = False,
+        reverse_dtype: Any = None,
+        logit_soft_cap: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            input_dim,
+            output_dim,
+            embeddings_initializer=embeddings_initializer,
+            embeddings_regularizer=embeddings_regularizer,
+            embeddings_constraint=embeddings_constraint,
+            mask_zero=mask_zero,
+            **kwargs,
+        )
+        self.tie_weights = tie_weights
+        self.reverse_dtype = reverse_dtype
+        self.logit_soft_cap = logit_soft_cap
+
+    def build(self, input_shape: Any = None) -> None:
+        if self.built:
+            return
+        super().build(input_shape)
+        if not self.tie_weights:
+            self.reverse_embeddings = self.add_weight(
+                shape=(self.output_dim, self.input_dim),
+                initializer=self.embeddings_initializer,
+                name="reverse_embeddings",
+                trainable=True,
+            )
+
+    def call(self, inputs: Any, reverse: bool = False) -> Any:
+        if not reverse:
+            result = super().call(inputs)
+            mask = super().compute_mask(inputs)
+            if mask is not None:
+                result._keras_mask = mask
+            return result
+        kernel = shape_ops.transpose(self.embeddings) if self.tie_weights else self.reverse_embeddings
+        if self.reverse_dtype is not None:
+            inputs = math_ops.cast(inputs, self.reverse_dtype)
+            kernel = math_ops.cast(kernel, self.reverse_dtype)
+        logits = linalg_ops.matmul(inputs, kernel)
+        if self.logit_soft_cap is not None:
+            cap = math_ops.cast(self.logit_soft_cap, logits.dtype)
+            logits = math_ops.tanh(logits / cap) * cap
+        return logits
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        return None
+
+    def compute_output_shape(self, input_shape: Any, reverse: bool = False) -> Any:
+        shape = list(input_shape)
+        if reverse:
+            shape[-1] = self.input_dim
+        else:
+            shape.append(self.output_dim)
+        return shape
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "tie_weights": self.tie_weights,
+            "reverse_dtype": self.reverse_dtype,
+            "logit_soft_cap": self.logit_soft_cap,
+        }
