@@ -448,3 +448,18 @@ def test_losses_in_tf_function_match_eager():
     compiled = tf.function(step)(ONE_HOT)
     np.testing.assert_allclose(compiled[0].numpy(), eager[0].numpy(), rtol=1e-5)
     np.testing.assert_allclose(compiled[1].numpy(), eager[1].numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_backend_epsilon_and_floatx_are_read_at_each_call():
+    try:
+        tf.keras.backend.set_epsilon(1e-3)
+        value = losses.BinaryCrossentropy()([[1.0]], [[0.0]])  # the prediction clipped to epsilon
+        assert float(value) == pytest.approx(-np.log(1e-3), rel=1e-5)
+        assert float(losses.poisson([[1.0]], [[0.0]])[0]) == pytest.approx(-np.log(1e-3), rel=1e-5)
+        tf.keras.backend.set_floatx("float64")
+        huber = losses.Huber()
+        assert huber.dtype == "float64" and huber([[1.0]], [[0.0]]).dtype == tf.float64
+    finally:
+        tf.keras.backend.set_epsilon(1e-7)
+        tf.keras.backend.set_floatx("float32")
+    assert float(losses.BinaryCrossentropy()([[1.0]], [[0.0]])) == pytest.approx(-np.log(np.float32(1e-7)), rel=1e-4)

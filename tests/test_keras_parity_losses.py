@@ -218,3 +218,22 @@ def test_function_serialization_and_lookup_match_keras():
             keras_real.losses.get(identifier)
         with pytest.raises(ValueError):
             losses.get(identifier)
+
+
+def test_backend_epsilon_matches_keras():
+    y_true, y_pred = BINARY, np.clip(DENSE, 0, 1)
+    try:
+        keras_real.backend.set_epsilon(1e-2)
+        tf.keras.backend.set_epsilon(1e-2)
+        for name in (
+            "BinaryCrossentropy",
+            "CategoricalCrossentropy",
+            "KLDivergence",
+            "Poisson",
+            "Dice",
+            "CosineSimilarity",
+        ):
+            _assert_same(getattr(losses, name)()(y_true, y_pred), getattr(keras_real.losses, name)()(y_true, y_pred))
+    finally:
+        keras_real.backend.set_epsilon(1e-7)
+        tf.keras.backend.set_epsilon(1e-7)

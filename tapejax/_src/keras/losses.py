@@ -16,8 +16,8 @@ from collections.abc import Callable
 from typing import Any
 
 from tapejax._src import dtypes as dtypes_lib
+from tapejax._src.keras import backend
 from tapejax._src.ops import array_ops, loss_ops, math_ops, nn_ops, reduction_ops, shape_ops
-from tapejax._src.ops.loss_ops import EPSILON as EPSILON
 from tapejax._src.ops.utils import as_tensor, shape_of
 from tapejax._src.tensor import Tensor
 
@@ -36,7 +36,7 @@ def _standardize_reduction(reduction: Any) -> Any:
 def _dtype_name(dtype: Any) -> str:
     """Keras's ``dtype_policies.get(dtype or floatx()).compute_dtype``."""
     if dtype is None:
-        return "float32"
+        return backend.floatx()
     dtype = getattr(dtype, "compute_dtype", dtype)  # a DTypePolicy
     if isinstance(dtype, str) and dtype.startswith("mixed_"):
         return dtype[len("mixed_") :]
@@ -48,7 +48,15 @@ def _fused(fn: Callable[..., Any], y_true: Any, y_pred: Any, *extra: Any, **kwar
     """Calls ``fn``'s fused formula with its normalized (hashable) parameters; see ``_FUSED``."""
     formula, normalize = _FUSED[fn]
     common = {k: kwargs.pop(k) for k in ("sample_weight", "mask", "reduction", "dtype", "wrapper") if k in kwargs}
-    return loss_ops.fused_loss(formula, as_tensor(y_true), as_tensor(y_pred), *extra, **common, **normalize(**kwargs))
+    return loss_ops.fused_loss(
+        formula,
+        as_tensor(y_true),
+        as_tensor(y_pred),
+        *extra,
+        epsilon=backend.epsilon(),
+        **common,
+        **normalize(**kwargs),
+    )
 
 
 def mean_squared_error(y_true: Any, y_pred: Any) -> Tensor:
@@ -410,7 +418,7 @@ class Loss:
         ``"mean"``, ``"sum"``, ``"mean_with_sample_weight"`` (the sum divided by the sum of the
         weights), or ``"none"``/``None`` (no reduction).
       name: the loss's name (default: the class name in snake case).
-      dtype: the computation dtype (default float32, Keras's ``floatx``).
+      dtype: the computation dtype (default ``tf.keras.backend.floatx()``, float32).
 
     Raises:
       ValueError: for an unknown ``reduction``.

@@ -26,7 +26,7 @@ from tapejax._src.lazy import Pending
 from tapejax._src.ops.math_ops import _abs_impl
 from tapejax._src.tensor import Tensor
 
-EPSILON = 1e-7  # keras.backend.epsilon()
+EPSILON = 1e-7  # keras.backend.epsilon()'s default
 
 
 # -- TF's conventions at kinks -------------------------------------------------------------------------
@@ -75,17 +75,17 @@ def _sigmoid_ce_with_logits(z: Any, x: Any) -> Any:
     return relu_logits - x * z + jnp.log1p(jnp.exp(neg_abs_logits))
 
 
-def _bce_elements(yt: Any, yp: Any) -> Any:
-    o = _clip(yp, EPSILON, 1.0 - EPSILON)
+def _bce_elements(yt: Any, yp: Any, eps: float) -> Any:
+    o = _clip(yp, eps, 1.0 - eps)
     return -(yt * jnp.log(o) + (1 - yt) * jnp.log(1 - o))
 
 
-def _l2_normalize(x: Any, axis: int) -> Any:
+def _l2_normalize(x: Any, axis: int, eps: float) -> Any:
     # keras.ops.normalize(order=2): x * min(rsqrt(sum(x^2)), 1 / epsilon).
     if x.ndim == 0:
         x = jnp.expand_dims(x, 0)
     inv_norm = jax.lax.rsqrt(jnp.sum(jnp.square(x), axis=axis, keepdims=True))
-    return x * _minimum(inv_norm, 1.0 / EPSILON)
+    return x * _minimum(inv_norm, 1.0 / eps)
 
 
 def _logsumexp(x: Any, axis: int) -> Any:
@@ -104,19 +104,19 @@ def _mae(yt: Any, yp: Any) -> Any:
     return jnp.mean(_abs_impl(yt - yp), axis=-1)
 
 
-def _mape(yt: Any, yp: Any) -> Any:
-    diff = _abs_impl((yt - yp) / _maximum(_abs_impl(yt), EPSILON))
+def _mape(yt: Any, yp: Any, *, eps: float) -> Any:
+    diff = _abs_impl((yt - yp) / _maximum(_abs_impl(yt), eps))
     return 100.0 * jnp.mean(diff, axis=-1)
 
 
-def _msle(yt: Any, yp: Any) -> Any:
-    first_log = jnp.log(_maximum(yp, EPSILON) + 1.0)
-    second_log = jnp.log(_maximum(yt, EPSILON) + 1.0)
+def _msle(yt: Any, yp: Any, *, eps: float) -> Any:
+    first_log = jnp.log(_maximum(yp, eps) + 1.0)
+    second_log = jnp.log(_maximum(yt, eps) + 1.0)
     return jnp.mean(jnp.square(first_log - second_log), axis=-1)
 
 
-def _cosine_similarity(yt: Any, yp: Any, *, axis: int = -1) -> Any:
-    return -jnp.sum(_l2_normalize(yt, axis) * _l2_normalize(yp, axis), axis=axis)
+def _cosine_similarity(yt: Any, yp: Any, *, eps: float, axis: int = -1) -> Any:
+    return -jnp.sum(_l2_normalize(yt, axis, eps) * _l2_normalize(yp, axis, eps), axis=axis)
 
 
 def _huber(yt: Any, yp: Any, *, delta: float = 1.0) -> Any:
@@ -152,20 +152,22 @@ def _categorical_hinge(yt: Any, yp: Any) -> Any:
     return _maximum(neg - pos + 1.0, 0.0)
 
 
-def _kl_divergence(yt: Any, yp: Any) -> Any:
-    yt = _clip(yt, EPSILON, 1.0)
-    yp = _clip(yp, EPSILON, 1.0)
+def _kl_divergence(yt: Any, yp: Any, *, eps: float) -> Any:
+    yt = _clip(yt, eps, 1.0)
+    yp = _clip(yp, eps, 1.0)
     return jnp.sum(yt * jnp.log(yt / yp), axis=-1)
 
 
-def _poisson(yt: Any, yp: Any) -> Any:
-    return jnp.mean(yp - yt * jnp.log(yp + jnp.asarray(EPSILON, yp.dtype)), axis=-1)
+def _poisson(yt: Any, yp: Any, *, eps: float) -> Any:
+    return jnp.mean(yp - yt * jnp.log(yp + jnp.asarray(eps, yp.dtype)), axis=-1)
 
 
-def _bce(yt: Any, yp: Any, *, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1) -> Any:
+def _bce(
+    yt: Any, yp: Any, *, eps: float, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1
+) -> Any:
     if label_smoothing:
         yt = yt * (1.0 - label_smoothing) + 0.5 * label_smoothing
-    per_element = _sigmoid_ce_with_logits(yt, yp) if from_logits else _bce_elements(yt, yp)
+    per_element = _sigmoid_ce_with_logits(yt, yp) if from_logits else _bce_elements(yt, yp, eps)
     return jnp.mean(per_element, axis=axis)
 
 
@@ -173,6 +175,7 @@ def _binary_focal(
     yt: Any,
     yp: Any,
     *,
+    eps: float,
     apply_class_balancing: bool = False,
     alpha: float = 0.25,
     gamma: float = 2.0,
@@ -187,7 +190,7 @@ def _binary_focal(
         bce = _sigmoid_ce_with_logits(yt, yp)
         yp = jax.nn.sigmoid(yp)
     else:
-        bce = _bce_elements(yt, yp)
+        bce = _bce_elements(yt, yp, eps)
     p_t = yt * yp + (1 - yt) * (1 - yp)
     focal_bce = jnp.power(1.0 - p_t, gamma) * bce
     if apply_class_balancing:
@@ -201,12 +204,14 @@ def _smooth_categorical(yt: Any, label_smoothing: float) -> Any:
     return yt
 
 
-def _cce(yt: Any, yp: Any, *, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1) -> Any:
+def _cce(
+    yt: Any, yp: Any, *, eps: float, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1
+) -> Any:
     yt = _smooth_categorical(yt, label_smoothing)
     if from_logits:
         return -jnp.sum(yt * jax.nn.log_softmax(yp, axis=axis), axis=axis)
     o = yp / jnp.sum(yp, axis=axis, keepdims=True)
-    o = _clip(o, EPSILON, 1.0 - EPSILON)
+    o = _clip(o, eps, 1.0 - eps)
     return -jnp.sum(yt * jnp.log(o), axis=axis)
 
 
@@ -214,6 +219,7 @@ def _categorical_focal(
     yt: Any,
     yp: Any,
     *,
+    eps: float,
     alpha: Any = 0.25,
     gamma: float = 2.0,
     from_logits: bool = False,
@@ -224,13 +230,15 @@ def _categorical_focal(
     if from_logits:
         yp = jax.nn.softmax(yp, axis=axis)
     output = yp / jnp.sum(yp, axis=axis, keepdims=True)
-    output = _clip(output, EPSILON, 1.0 - EPSILON)
+    output = _clip(output, eps, 1.0 - eps)
     cce = -yt * jnp.log(output)
     weighting_factor = jnp.power(1.0 - output, gamma) * jnp.asarray(alpha, output.dtype)
     return jnp.sum(weighting_factor * cce, axis=axis)
 
 
-def _scce(yt: Any, yp: Any, *, from_logits: bool = False, ignore_class: int | None = None, axis: int = -1) -> Any:
+def _scce(
+    yt: Any, yp: Any, *, eps: float, from_logits: bool = False, ignore_class: int | None = None, axis: int = -1
+) -> Any:
     if yt.ndim == yp.ndim and yt.shape[-1] == 1:
         yt = jnp.squeeze(yt, -1)
     valid = None
@@ -239,7 +247,7 @@ def _scce(yt: Any, yp: Any, *, from_logits: bool = False, ignore_class: int | No
         yt = yt * valid.astype(yt.dtype)
         yp = yp * jnp.expand_dims(valid, -1).astype(yp.dtype)
     labels = yt.astype(jnp.int32)
-    logits = yp if from_logits else jnp.log(_clip(yp, EPSILON, 1 - EPSILON))
+    logits = yp if from_logits else jnp.log(_clip(yp, eps, 1 - eps))
     log_probs = jax.nn.log_softmax(logits, axis=-1)
     res = -jnp.take_along_axis(log_probs, labels[..., None], axis=-1)[..., 0]
     if valid is None:
@@ -247,17 +255,17 @@ def _scce(yt: Any, yp: Any, *, from_logits: bool = False, ignore_class: int | No
     return jnp.where(valid, res, jnp.zeros_like(res)), valid  # (Keras's mask on the result)
 
 
-def _dice(yt: Any, yp: Any, *, axis: Any = None) -> Any:
+def _dice(yt: Any, yp: Any, *, eps: float, axis: Any = None) -> Any:
     intersection = jnp.sum(yt * yp, axis=axis)
-    dice = (2.0 * intersection) / (jnp.sum(yt, axis=axis) + jnp.sum(yp, axis=axis) + EPSILON)
+    dice = (2.0 * intersection) / (jnp.sum(yt, axis=axis) + jnp.sum(yp, axis=axis) + eps)
     return 1 - dice
 
 
-def _tversky(yt: Any, yp: Any, *, alpha: float = 0.5, beta: float = 0.5, axis: Any = None) -> Any:
+def _tversky(yt: Any, yp: Any, *, eps: float, alpha: float = 0.5, beta: float = 0.5, axis: Any = None) -> Any:
     intersection = jnp.sum(yt * yp, axis=axis)
     fp = jnp.sum((1 - yp) * yt, axis=axis)
     fn = jnp.sum(yp * (1 - yt), axis=axis)
-    return 1 - intersection / (intersection + fp * alpha + fn * beta + EPSILON)
+    return 1 - intersection / (intersection + fp * alpha + fn * beta + eps)
 
 
 def _circle(
@@ -305,14 +313,14 @@ class Formula:
 
     ``squeeze``: the functional form fixes ranks (``squeeze_or_expand_to_same_rank``) itself.
     ``labels``: ``"float"`` (cast to the prediction's dtype) or ``"int"`` (class indices, kept).
-    ``extra``: how many more array arguments the formula takes after ``y_true, y_pred``.
+    ``eps``: the formula takes Keras's fuzz factor (``keras.backend.epsilon()``) as ``eps``.
     """
 
     name: str
     fn: Callable[..., Any]
     squeeze: bool = False
     labels: str = "float"
-    extra: int = 0
+    eps: bool = False
 
 
 FORMULAS: dict[str, Formula] = {
@@ -320,24 +328,24 @@ FORMULAS: dict[str, Formula] = {
     for f in (
         Formula("mean_squared_error", _mse, squeeze=True),
         Formula("mean_absolute_error", _mae, squeeze=True),
-        Formula("mean_absolute_percentage_error", _mape, squeeze=True),
-        Formula("mean_squared_logarithmic_error", _msle, squeeze=True),
-        Formula("cosine_similarity", _cosine_similarity, squeeze=True),
+        Formula("mean_absolute_percentage_error", _mape, squeeze=True, eps=True),
+        Formula("mean_squared_logarithmic_error", _msle, squeeze=True, eps=True),
+        Formula("cosine_similarity", _cosine_similarity, squeeze=True, eps=True),
         Formula("huber", _huber, squeeze=True),
         Formula("log_cosh", _log_cosh, squeeze=True),
         Formula("hinge", _hinge),
         Formula("squared_hinge", _squared_hinge),
         Formula("categorical_hinge", _categorical_hinge),
-        Formula("kl_divergence", _kl_divergence),
-        Formula("poisson", _poisson),
-        Formula("binary_crossentropy", _bce),
-        Formula("binary_focal_crossentropy", _binary_focal),
-        Formula("categorical_crossentropy", _cce),
-        Formula("categorical_focal_crossentropy", _categorical_focal),
-        Formula("sparse_categorical_crossentropy", _scce, labels="int"),
-        Formula("dice", _dice),
-        Formula("tversky", _tversky),
-        Formula("circle", _circle, labels="int", extra=2),
+        Formula("kl_divergence", _kl_divergence, eps=True),
+        Formula("poisson", _poisson, eps=True),
+        Formula("binary_crossentropy", _bce, eps=True),
+        Formula("binary_focal_crossentropy", _binary_focal, eps=True),
+        Formula("categorical_crossentropy", _cce, eps=True),
+        Formula("categorical_focal_crossentropy", _categorical_focal, eps=True),
+        Formula("sparse_categorical_crossentropy", _scce, labels="int", eps=True),
+        Formula("dice", _dice, eps=True),
+        Formula("tversky", _tversky, eps=True),
+        Formula("circle", _circle, labels="int"),
         Formula("categorical_generalized_cross_entropy", _generalized_cross_entropy, labels="int"),
     )
 }
@@ -401,6 +409,7 @@ def _fused_impl(
     wrapper: bool,
     masked: bool,
     weighted: bool,
+    epsilon: float,
     params: tuple[tuple[str, Any], ...],
 ) -> Any:
     formula = FORMULAS[loss]
@@ -412,7 +421,8 @@ def _fused_impl(
         y_true = y_true.astype(y_pred.dtype)
     if wrapper or formula.squeeze:
         y_true, y_pred = squeeze_or_expand(y_true, y_pred)
-    values = formula.fn(y_true, y_pred, *extra, **dict(params))
+    kwargs = {"eps": epsilon, **dict(params)} if formula.eps else dict(params)
+    values = formula.fn(y_true, y_pred, *extra, **kwargs)
     out_mask = None
     if isinstance(values, tuple):
         values, out_mask = values
@@ -513,6 +523,7 @@ def fused_loss(
     reduction: Any = None,
     dtype: str | None = None,
     wrapper: bool = False,
+    epsilon: float = EPSILON,
     **params: Any,
 ) -> Tensor:
     """One fused Keras loss call: ``loss`` names the formula (a key of :data:`FORMULAS`).
@@ -524,6 +535,7 @@ def fused_loss(
       reduction: Keras's reduction, or None for the per-sample values.
       dtype: the Loss object's dtype both inputs are cast to; None: the functional form's rule.
       wrapper: fix ranks first, as ``LossFunctionWrapper.call`` does.
+      epsilon: Keras's fuzz factor (clipping bounds, the ``+ eps`` of Poisson, Dice, Tversky).
       params: the formula's static parameters (hashable).
     """
     _check_shapes(loss, y_true, y_pred, wrapper)
@@ -532,5 +544,5 @@ def fused_loss(
     return bind(
         keras_loss, y_true, y_pred, *extra, *_optional(mask, sample_weight), loss=loss, reduction=reduction,
         dtype=dtype, wrapper=wrapper, masked=mask is not None, weighted=sample_weight is not None,
-        params=tuple(sorted(params.items())),
+        epsilon=float(epsilon), params=tuple(sorted(params.items())),
     )  # fmt: skip
