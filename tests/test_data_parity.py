@@ -134,6 +134,12 @@ PIPELINES: dict[str, Callable[[Any], Any]] = {
         lambda: iter([1.5, 2.0]), output_types=tf.float64, output_shapes=[]
     ),
     "generator_unknown_shape": lambda tf: tf.data.Dataset.from_generator(lambda: iter([[1, 2]]), tf.int32),
+    "generator_unknown_shape_batch": lambda tf: tf.data.Dataset.from_generator(
+        lambda: iter([[1, 2], [3, 4], [5, 6]]), tf.int32
+    ).batch(2),
+    "generator_unknown_shape_map": lambda tf: tf.data.Dataset.from_generator(
+        lambda: iter([[1, 2], [3, 4]]), tf.int32
+    ).map(lambda v: v * 2),
     "generator_args": lambda tf: tf.data.Dataset.from_generator(
         lambda a, b: iter([a, b, a + b]), args=(1, 2), output_signature=tf.TensorSpec([], tf.int32)
     ),

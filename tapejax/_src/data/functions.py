@@ -164,7 +164,9 @@ class StructuredFunction:
                 structure.relax(s, TensorSpec(o.shape, o.dtype)) or s for s, o in zip(flat_specs, other, strict=True)
             ]
         if unknown and len(results) < len(probes):  # only one size traced: its dims are not to be trusted
-            flat_specs = [TensorSpec([None] * s.shape.rank, s.dtype) for s in flat_specs]
+            flat_specs = [
+                TensorSpec(None if s.shape.rank is None else [None] * s.shape.rank, s.dtype) for s in flat_specs
+            ]
         state = "variables" if used_variables else "random" if used_random else "pure"
         return structure.pack(out_structure, flat_specs), state
 
@@ -203,7 +205,9 @@ class StructuredFunction:
         if len(runs) == 2 and len(runs[1]) == len(flat_specs):
             flat_specs = [structure.relax(a, b) or a for a, b in zip(flat_specs, runs[1], strict=True)]
         else:
-            flat_specs = [TensorSpec([None] * s.shape.rank, s.dtype) for s in flat_specs]
+            flat_specs = [
+                TensorSpec(None if s.shape.rank is None else [None] * s.shape.rank, s.dtype) for s in flat_specs
+            ]
         return structure.pack(self._out_structure, flat_specs)
 
     def _run_eagerly(self, flat: Any) -> tuple[Any, ...]:
@@ -268,10 +272,11 @@ def _to_device(a: np.ndarray) -> Any:
 
 
 def _probe(specs: list[TensorSpec], size: int) -> list[Any]:
-    """Concrete shapes for an abstract trace: None dims (and unknown ranks, as rank 1) of ``size``."""
+    """Concrete shapes for an abstract trace: None dims of ``size``; an unknown rank as rank ``size - 1``
+    (two probes of different ranks give an output of unknown rank where it follows the input's)."""
     out = []
     for s in specs:
-        dims = [size] if s.shape.rank is None else [size if d is None else d for d in s.shape.as_list()]
+        dims = [size] * (size - 1) if s.shape.rank is None else [size if d is None else d for d in s.shape.as_list()]
         out.append(jax.ShapeDtypeStruct(tuple(dims), s.dtype._np))
     return out
 

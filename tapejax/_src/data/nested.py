@@ -22,7 +22,7 @@ def _dummy(spec: Any, size: int) -> Any:
 
     if isinstance(spec, structure.DatasetSpec):
         return ElementsDataset([], spec.element_spec)
-    dims = [size] if spec.shape.rank is None else [size if d is None else d for d in spec.shape.as_list()]
+    dims = [size] * (size - 1) if spec.shape.rank is None else [size if d is None else d for d in spec.shape.as_list()]
     return Tensor(convert_python(np.zeros(dims, spec.dtype._np), None))
 
 

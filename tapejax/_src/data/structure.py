@@ -209,7 +209,13 @@ def _relax_shape(a: TensorShape, b: TensorShape) -> TensorShape:
 
 def batched(spec: Any, batch_size: int | None) -> Any:
     """``spec`` with a leading batch dimension on every component."""
-    return map_structure(lambda s: TensorSpec(TensorShape([batch_size]).concatenate(s.shape), s.dtype), spec)
+
+    def one(s: TensorSpec) -> TensorSpec:
+        if s.shape.rank is None:
+            return TensorSpec(None, s.dtype)
+        return TensorSpec(TensorShape([batch_size]).concatenate(s.shape), s.dtype)
+
+    return map_structure(one, spec)
 
 
 def unbatched(spec: Any, what: str) -> Any:
