@@ -212,6 +212,7 @@ CARDINALITIES: dict[str, Callable[[Any], Any]] = {
     "scan": lambda tf: tf.data.Dataset.range(10).scan(0, lambda s, x: (s, x)),
     "enumerate": lambda tf: tf.data.Dataset.range(10).enumerate(),
     "counter": lambda tf: tf.data.Dataset.counter(),
+    "random": lambda tf: tf.data.Dataset.random(seed=1),
     "shard": lambda tf: tf.data.Dataset.range(10).shard(3, 0),
     "shard_infinite": lambda tf: tf.data.Dataset.range(10).repeat().shard(3, 0),
     "unbatch_static": lambda tf: tf.data.Dataset.range(10).batch(5, drop_remainder=True).unbatch(),

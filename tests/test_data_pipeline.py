@@ -52,6 +52,16 @@ def test_shuffle_without_an_op_seed_follows_the_global_seed() -> None:
         Dataset.range(3).shuffle(0)
 
 
+def test_random_dataset() -> None:
+    ds = Dataset.random(seed=4)
+    assert ds.element_spec == tf.TensorSpec([], tf.int64) and int(ds.cardinality()) == -1
+    got = values(ds.take(500))
+    assert values(ds.take(500)) == got and all(0 <= v < 2**32 for v in got) and len(set(got)) == 500
+    assert values(Dataset.random().take(20)) != values(Dataset.random().take(20))
+    again = Dataset.random(seed=4, rerandomize_each_iteration=True).take(20)
+    assert values(again) != values(again)
+
+
 def test_prefetch_fills_its_buffer_on_a_background_thread() -> None:
     produced = []
 

@@ -42,7 +42,7 @@ class Dataset:
     Differences from TensorFlow:
       * Elements are computed on the host by Python stages (numpy components between stages); there
         are no string tensors, file readers (TFRecord, text lines, CSV), ``save``/``load``/``snapshot``,
-        ragged or sparse batching, ``ignore_errors`` or ``Dataset.random``.
+        ragged or sparse batching, or ``ignore_errors``.
       * ``map``/``filter``/``scan`` functions are traced once for the ``element_spec`` when the dataset
         is built and once per compiled program (per element signature; vectorised for
         ``map(f).batch(n)``), so a Python side effect in them runs at least twice where TF's runs once. One XLA cannot compile (output shapes that depend on values,
@@ -156,6 +156,12 @@ class Dataset:
     def counter(start: Any = 0, step: Any = 1, dtype: Any = None, name: str | None = None) -> Dataset:
         """An infinite count from ``start`` by ``step`` (int64 unless ``dtype``)."""
         return sources.counter(start, step, dtype)
+
+    @staticmethod
+    def random(seed: Any = None, rerandomize_each_iteration: Any = None, name: str | None = None) -> Dataset:
+        """An infinite dataset of random int64 values in ``[0, 2**32)``: the same sequence each pass
+        unless ``rerandomize_each_iteration``."""
+        return sources.RandomDataset(seed, rerandomize_each_iteration)
 
     @staticmethod
     def from_generator(

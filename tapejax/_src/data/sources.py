@@ -112,6 +112,25 @@ class CounterDataset(Dataset):
         return INFINITE
 
 
+class RandomDataset(Dataset):
+    _tf_name = "_RandomDataset"
+
+    def __init__(self, seed: Any, rerandomize_each_iteration: Any) -> None:
+        from tapejax._src.data.shuffling import SeedSequence
+
+        self._seeds = SeedSequence(seed, bool(rerandomize_each_iteration))
+        super().__init__(TensorSpec([], dtypes_lib.int64))
+
+    def _iter(self) -> Iterator[structure.Flat]:
+        rng = self._seeds.next_rng()
+        while True:
+            for v in rng.integers(0, 2**32, size=256, dtype=np.int64):  # TF's range: [0, 2**32)
+                yield (np.asarray(v),)
+
+    def _cardinality(self) -> int:
+        return INFINITE
+
+
 def counter(start: Any, step: Any, dtype: Any) -> Dataset:
     return CounterDataset(as_int(start, "start"), as_int(step, "step"), dtypes_lib.int64 if dtype is None else dtype)
 
