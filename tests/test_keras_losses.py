@@ -342,6 +342,14 @@ def test_errors_are_keras():
         losses.binary_focal_crossentropy(BINARY, PROBS[:, :3])
     with pytest.warns(SyntaxWarning, match="num_classes > 1"):
         losses.categorical_focal_crossentropy([[1.0]], [[0.7]])
+    with pytest.warns(SyntaxWarning, match="num_classes > 1"):  # the classes check as their functions do
+        losses.CategoricalCrossentropy()([[1.0]], [[0.7]])
+    with pytest.raises(ValueError, match="`axis` must be of type `int`"):
+        losses.CategoricalFocalCrossentropy(axis=True)(ONE_HOT, PROBS)
+    with pytest.raises(ValueError, match=r"Only axis=-1 is currently supported\. Received: axis=0"):
+        losses.SparseCategoricalCrossentropy(axis=0)(LABELS, PROBS)
+    last_axis = losses.SparseCategoricalCrossentropy(axis=1, reduction=None)(LABELS, PROBS)  # = -1 for rank 2
+    np.testing.assert_allclose(last_axis.numpy(), -np.log(PROBS[np.arange(3), LABELS]), rtol=1e-5)
 
 
 def test_public_names_are_tf_2_21s():

@@ -9,6 +9,7 @@ are written with tapejax ops and reduced by one more op. The functional forms (`
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 import warnings
@@ -47,6 +48,8 @@ def _dtype_name(dtype: Any) -> str:
 def _fused(fn: Callable[..., Any], y_true: Any, y_pred: Any, *extra: Any, **kwargs: Any) -> Tensor:
     """Calls ``fn``'s fused formula with its normalized (hashable) parameters; see ``_FUSED``."""
     formula, normalize = _FUSED[fn]
+    if fn in _CHECKS:
+        _CHECKS[fn](shape_of(y_pred), **{k: v for k, v in kwargs.items() if k == "axis"})
     common = {k: kwargs.pop(k) for k in ("sample_weight", "mask", "reduction", "dtype", "wrapper") if k in kwargs}
     return loss_ops.fused_loss(
         formula,
@@ -180,16 +183,15 @@ def binary_focal_crossentropy(
     )  # fmt: skip
 
 
-def _check_categorical(fn_name: str, y_pred: Any, axis: Any) -> None:
+def _check_categorical(fn_name: str, shape: tuple[int, ...], axis: Any = -1) -> None:
     if isinstance(axis, bool):
         raise ValueError(f"`axis` must be of type `int`. Received: axis={axis} of type {type(axis)}")
-    shape = shape_of(y_pred)
     if shape and shape[-1] == 1:
         warnings.warn(
             f"In loss {fn_name}, expected y_pred.shape to be (batch_size, num_classes) with num_classes > 1. "
             f"Received: y_pred.shape={shape}. Consider using 'binary_crossentropy' if you only have 2 classes.",
             SyntaxWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
 
 
@@ -203,7 +205,6 @@ def categorical_crossentropy(
     >>> loss.numpy().round(4)
     array([0.0513, 2.3026], dtype=float32)
     """
-    _check_categorical("categorical_crossentropy", y_pred, axis)
     return _fused(
         categorical_crossentropy, y_true, y_pred, from_logits=from_logits, label_smoothing=label_smoothing, axis=axis
     )
@@ -227,7 +228,6 @@ def categorical_focal_crossentropy(
       label_smoothing: mix labels with the uniform distribution by this amount.
       axis: the class axis.
     """
-    _check_categorical("categorical_focal_crossentropy", y_pred, axis)
     return _fused(
         categorical_focal_crossentropy, y_true, y_pred, alpha=alpha, gamma=gamma, from_logits=from_logits,
         label_smoothing=label_smoothing, axis=axis,
@@ -358,9 +358,12 @@ def _categorical_focal_params(alpha: Any = 0.25, gamma: float = 2.0, **kwargs: A
     return {"alpha": alpha, "gamma": float(gamma), **_crossentropy_params(**kwargs)}
 
 
+def _check_sparse(shape: tuple[int, ...], axis: int = -1) -> None:
+    if axis != -1 and axis != len(shape) - 1:
+        raise ValueError(f"Only axis=-1 is currently supported. Received: axis={axis}")
+
+
 def _sparse_params(from_logits: bool = False, ignore_class: Any = None, axis: int = -1) -> dict[str, Any]:
-    if axis != -1:
-        raise ValueError(f"sparse_categorical_crossentropy: only axis=-1 is supported. Received: axis={axis}")
     return {"from_logits": bool(from_logits), "ignore_class": None if ignore_class is None else int(ignore_class)}
 
 
@@ -399,6 +402,13 @@ _FUSED: dict[Callable[..., Any], tuple[str, Callable[..., dict[str, Any]]]] = {
     tversky: ("tversky", _tversky_params),
     circle: ("circle", _circle_params),
     categorical_generalized_cross_entropy: ("categorical_generalized_cross_entropy", lambda q: {"q": float(q)}),
+}
+
+# Keras's checks of the functional forms (the classes call them too): ``check(y_pred.shape, axis=...)``.
+_CHECKS: dict[Callable[..., Any], Callable[..., None]] = {
+    categorical_crossentropy: functools.partial(_check_categorical, "categorical_crossentropy"),
+    categorical_focal_crossentropy: functools.partial(_check_categorical, "categorical_focal_crossentropy"),
+    sparse_categorical_crossentropy: _check_sparse,
 }
 
 
