@@ -88,6 +88,8 @@ def test_add_variable_dtype_defaults_to_float32_and_initializers() -> None:
     assert v.dtype == tf.float32 and v.numpy().tolist() == [1.0, 1.0]
     w = m.add_variable(shape=(2, 2), initializer=lambda shape, dtype: np.full(shape, 3, dtype), dtype="int32")
     assert w.dtype == tf.int32 and w.numpy().tolist() == [[3, 3], [3, 3]]
+    c = m.add_variable(shape=(3,), initializer=tf.keras.initializers.Constant(2.0), name="c")
+    assert c.numpy().tolist() == [2.0, 2.0, 2.0] and c.name == "m/c:0"
     with pytest.raises(ValueError, match="initializer"):
         m.add_variable(shape=(), initializer="glorot_uniform_nonsense")
     with pytest.raises(NotImplementedError):
@@ -98,6 +100,8 @@ def test_default_names_are_made_unique_per_class() -> None:
     a, b = M.AUC(), M.AUC()
     assert a.name.startswith("auc") and b.name != a.name
     assert M.Mean().name == "mean"  # Keras's explicit defaults are not uniquified
+    tf.keras.backend.clear_session()  # Keras's global name counter, shared with layers
+    assert M.Precision().name == "precision"
 
 
 def test_stateless_api_leaves_variables_unchanged() -> None:
@@ -143,6 +147,23 @@ def test_mean_metric_wrapper_passes_kwargs_and_serializes_fn() -> None:
     assert config["threshold"] == 0.9 and config["fn"]["config"] == "binary_accuracy"
     again = M.MeanMetricWrapper.from_config(config)
     assert again._fn is M.binary_accuracy and again._fn_kwargs == {"threshold": 0.9}
+
+
+def test_keras_mask_of_predictions_weights_the_samples() -> None:
+    y_pred = tf.constant(P_BIN)
+    y_pred._keras_mask = tf.constant([True, False, True, True, False, True])
+    keep = np.array([1, 0, 1, 1, 0, 1], np.float64)
+    m = M.BinaryAccuracy()
+    m.update_state(Y_BIN, y_pred, sample_weight=W6)
+    _close(m.result(), _wmean(((P_BIN > 0.5) == Y_BIN).mean(1), W6 * keep))
+    values = tf.constant(P_BIN[:, 0])
+    values._keras_mask = tf.constant(keep.astype(bool))
+    mean = M.Mean()
+    mean.update_state(values)  # Keras applies a values' mask only together with weights
+    _close(mean.result(), float(P_BIN[:, 0].astype(np.float64).mean()))
+    mean.reset_state()
+    mean.update_state(values, sample_weight=W6)
+    _close(mean.result(), _wmean(P_BIN[:, 0], W6 * keep))
 
 
 # -- accuracy ------------------------------------------------------------------------------------------------

@@ -285,6 +285,24 @@ def test_get_resolves_names_as_keras(identifier: str) -> None:
     assert type(tf.keras.metrics.get(identifier)).__name__ == type(keras_real.metrics.get(identifier)).__name__
 
 
+@pytest.mark.parametrize("name", ["BinaryAccuracy", "MeanSquaredError", "CategoricalCrossentropy"])
+def test_keras_mask_on_predictions_matches_keras(name: str) -> None:
+    from keras.src import backend as keras_backend
+
+    y_true, y_pred = _bin_probs()
+    mask = RNG.integers(0, 2, size=(len(y_true),)).astype(bool)
+    weights = _weights(len(y_true))
+    ours_pred = tf.constant(y_pred)
+    ours_pred._keras_mask = tf.constant(mask)
+    theirs_pred = tf_real.constant(y_pred)
+    keras_backend.set_keras_mask(theirs_pred, tf_real.constant(mask))
+    ours = getattr(tf.keras.metrics, name)()
+    ours.update_state(y_true, ours_pred, sample_weight=weights)
+    theirs = getattr(keras_real.metrics, name)()
+    theirs.update_state(y_true, theirs_pred, sample_weight=weights)
+    np.testing.assert_allclose(np.asarray(ours.result()), np.asarray(theirs.result()), rtol=2e-5)
+
+
 def test_get_of_a_class_needing_arguments_raises_type_error_as_keras() -> None:
     with pytest.raises(TypeError):
         keras_real.metrics.get("mean_io_u")

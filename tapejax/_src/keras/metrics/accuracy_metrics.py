@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tapejax._src.keras import backend
 from tapejax._src.keras.metrics.metrics_utils import rank, squeeze_or_expand_to_same_rank, to_tensor
 from tapejax._src.keras.metrics.reduction_metrics import MeanMetricWrapper
 from tapejax._src.ops.array_ops import reshape
@@ -11,8 +12,6 @@ from tapejax._src.ops.math_ops import cast, equal, greater
 from tapejax._src.ops.reduction_ops import argmax, reduce_any
 from tapejax._src.ops.segment_ops import in_top_k
 from tapejax._src.ops.shape_ops import expand_dims, squeeze
-
-_FLOATX = "float32"
 
 
 def _same_dtype(y_pred: Any, y_true: Any) -> Any:
@@ -24,7 +23,7 @@ def accuracy(y_true: Any, y_pred: Any) -> Any:
     y_pred = to_tensor(y_pred)
     y_true = to_tensor(y_true, y_pred.dtype)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
-    return cast(equal(y_true, y_pred), _FLOATX)
+    return cast(equal(y_true, y_pred), backend.floatx())
 
 
 def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> Any:
@@ -45,7 +44,7 @@ def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> Any:
         else:
             y_pred = cast(y_pred, threshold.dtype)
     y_pred = cast(greater(y_pred, threshold), y_true.dtype)
-    return cast(equal(y_true, y_pred), _FLOATX)
+    return cast(equal(y_true, y_pred), backend.floatx())
 
 
 def categorical_accuracy(y_true: Any, y_pred: Any) -> Any:
@@ -59,7 +58,7 @@ def categorical_accuracy(y_true: Any, y_pred: Any) -> Any:
         y_true = squeeze(y_true, -1)
         reshape_matches = True
     y_pred = _same_dtype(argmax(y_pred, axis=-1), y_true)
-    matches = cast(equal(y_true, y_pred), _FLOATX)
+    matches = cast(equal(y_true, y_pred), backend.floatx())
     if reshape_matches:
         matches = reshape(matches, true_shape)
     return matches
@@ -75,7 +74,7 @@ def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> Any:
         y_true = squeeze(y_true, -1)
         reshape_matches = True
     y_pred = _same_dtype(argmax(y_pred, axis=-1), y_true)
-    matches = cast(equal(y_true, y_pred), _FLOATX)
+    matches = cast(equal(y_true, y_pred), backend.floatx())
     if reshape_matches:
         matches = reshape(matches, true_shape)
     if rank(matches) > 1 and matches.shape[-1] == 1:
@@ -97,7 +96,7 @@ def top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> Any:
     y_pred = to_tensor(y_pred)
     y_true = argmax(to_tensor(y_true, y_pred.dtype), axis=-1)
     y_true, y_pred, true_shape = _flatten_for_top_k(y_true, y_pred)
-    matches = cast(in_top_k(cast(y_true, "int32"), y_pred, k), _FLOATX)
+    matches = cast(in_top_k(cast(y_true, "int32"), y_pred, k), backend.floatx())
     return matches if true_shape is None else reshape(matches, true_shape)
 
 
@@ -114,7 +113,7 @@ def sparse_top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5, from
         matches = reduce_any(equal(expand_dims(y_true, 1), y_pred[:, :k]), axis=1)
     else:
         matches = in_top_k(y_true, y_pred, k)
-    matches = cast(matches, _FLOATX)
+    matches = cast(matches, backend.floatx())
     return matches if true_shape is None else reshape(matches, true_shape)
 
 

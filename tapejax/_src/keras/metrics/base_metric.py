@@ -8,27 +8,16 @@ A metric is not a ``tf.Module``: Keras tracks metric variables apart from layer 
 
 from __future__ import annotations
 
-import collections
 import re
-import threading
 from typing import Any
 
 import numpy as np
 
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src.core import TensorBase, VariableBase
+from tapejax._src.keras import backend
 from tapejax._src.ops.creation_ops import zeros
 from tapejax._src.variable import Variable
-
-_FLOATX = "float32"
-
-
-class _NameUids(threading.local):
-    def __init__(self) -> None:
-        self.uids: collections.defaultdict[str, int] = collections.defaultdict(int)
-
-
-_uids = _NameUids()
 
 
 def to_snake_case(name: str) -> str:
@@ -39,40 +28,38 @@ def to_snake_case(name: str) -> str:
 
 
 def auto_name(prefix: str) -> str:
-    """Keras's ``auto_name``: the snake-case name, then ``name_1``, ``name_2``, ... for later objects."""
+    """Keras's ``auto_name``: the snake-case name, then ``name_1``, ``name_2``, ... for later objects.
+
+    The counter is Keras's global one (shared with layers; ``tf.keras.backend.clear_session`` resets it).
+    """
     name = to_snake_case(prefix)
-    n = _uids.uids[name]
-    _uids.uids[name] += 1
-    return f"{name}_{n}" if n else name
+    uid = backend.get_uid(name)
+    return name if uid == 1 else f"{name}_{uid - 1}"
 
 
 def standardize_dtype(dtype: Any) -> str:
     """A dtype as Keras's string name (``"float32"``); ``None`` is Keras's floatx, ``"int"`` int64 (TF backend)."""
     if dtype is None:
-        return _FLOATX
+        return backend.floatx()
     if dtype == "int":
         return "int64"
     if dtype == "float":
-        return _FLOATX
+        return backend.floatx()
     if hasattr(dtype, "compute_dtype"):  # a Keras DTypePolicy
         return standardize_dtype(dtype.compute_dtype)
     return dtypes_lib.as_dtype(dtype).name
 
 
 def _initial_value(initializer: Any, shape: tuple[int, ...], dtype: str) -> Any:
-    if isinstance(initializer, str):
-        key = to_snake_case(initializer)
-        if key == "zeros":
-            return np.zeros(shape, dtype)
-        if key == "ones":
-            return np.ones(shape, dtype)
-        raise ValueError(
-            f"Could not interpret initializer identifier: {initializer!r} (metrics accept 'zeros', 'ones' "
-            "or a callable initializer(shape, dtype))."
-        )
-    if callable(initializer):
-        return initializer(shape=shape, dtype=dtype)
-    raise ValueError(f"Could not interpret initializer identifier: {initializer!r}")
+    if isinstance(initializer, str) and to_snake_case(initializer) in ("zeros", "ones"):
+        # The metrics' own initializers, as concrete numpy values (no op, also inside a trace).
+        return (np.zeros if to_snake_case(initializer) == "zeros" else np.ones)(shape, dtype)
+    from tapejax._src.keras import initializers
+
+    init = initializers.get(initializer)
+    if init is None:
+        raise ValueError(f"Could not interpret initializer identifier: {initializer!r}")
+    return init(shape=shape, dtype=dtype)
 
 
 class Metric:
@@ -86,8 +73,7 @@ class Metric:
         ``"float32"`` (Keras's floatx).
       name: the metric's name; defaults to the class name in snake case, made unique (``"mean_1"``).
 
-    Differences from Keras: Keras masks (``_keras_mask`` on predictions) are not read; name uniquifying
-    counts metrics only, not layers as well; ``dtype`` may not be a mixed-precision policy name.
+    Differences from Keras: ``dtype`` may not be a mixed-precision policy name (``"mixed_float16"``).
 
     >>> import tapejax as tf
     >>> class CountPositives(tf.keras.metrics.Metric):
@@ -138,7 +124,7 @@ class Metric:
 
         Args:
           shape: the Variable's shape.
-          initializer: ``"zeros"``, ``"ones"`` or a callable ``initializer(shape=..., dtype=...)``.
+          initializer: a Keras initializer, its name (``"zeros"``) or a callable ``initializer(shape, dtype)``.
           dtype: the Variable's dtype; defaults to ``"float32"`` (Keras's floatx), not the metric's.
           aggregation: Keras's cross-replica aggregation (``"sum"``, ``"mean"``, ...); accepted and
             unused (one device).

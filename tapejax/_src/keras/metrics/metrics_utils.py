@@ -62,6 +62,23 @@ def squeeze_or_expand_to_same_rank(x1: Any, x2: Any, expand_rank_1: bool = True)
     return x1, x2
 
 
+def keras_mask(x: Any) -> Any:
+    """The Keras mask a layer attached to ``x`` (``x._keras_mask``), or None."""
+    return getattr(x, "_keras_mask", None)
+
+
+def apply_mask(sample_weight: Any, mask: Any, dtype: Any) -> Any:
+    """Keras's ``apply_mask`` (reduction ``"sum"``): the weights times the 0/1 mask (or the mask alone)."""
+    if mask is None:
+        return sample_weight
+    float_mask = cast(mask, dtype)
+    if sample_weight is None:
+        return float_mask
+    sample_weight = to_tensor(sample_weight, dtype)
+    float_mask, sample_weight = squeeze_or_expand_to_same_rank(float_mask, sample_weight)
+    return sample_weight * float_mask
+
+
 def l2_normalize(x: Any, axis: int = -1) -> Any:
     """Keras's ``normalize(x, order=2)``: ``x * min(rsqrt(sum(x**2)), 1 / epsilon)``."""
     if rank(x) == 0:

@@ -6,7 +6,13 @@ from collections.abc import Callable
 from typing import Any
 
 from tapejax._src.keras.metrics.base_metric import Metric
-from tapejax._src.keras.metrics.metrics_utils import rank, squeeze_or_expand_to_same_rank, to_tensor
+from tapejax._src.keras.metrics.metrics_utils import (
+    apply_mask,
+    keras_mask,
+    rank,
+    squeeze_or_expand_to_same_rank,
+    to_tensor,
+)
 from tapejax._src.ops.math_ops import cast, divide_no_nan
 from tapejax._src.ops.reduction_ops import reduce_mean, reduce_sum
 from tapejax._src.ops.shape_ops import broadcast_to
@@ -18,9 +24,10 @@ def reduce_to_samplewise_values(values: Any, sample_weight: Any, reduce_fn: Call
     The weight's rank is matched to the values' (a trailing 1 squeezed or expanded); values with more
     dimensions than the weight are first reduced with ``reduce_fn`` over the extra ones.
     """
+    mask = keras_mask(values)
     values = to_tensor(values, dtype)
     if sample_weight is not None:
-        sample_weight = to_tensor(sample_weight, dtype)
+        sample_weight = apply_mask(to_tensor(sample_weight, dtype), mask, dtype)
         values, sample_weight = squeeze_or_expand_to_same_rank(values, sample_weight)
         weight_ndim, values_ndim = rank(sample_weight), rank(values)
         if values_ndim > weight_ndim:
@@ -139,8 +146,10 @@ class MeanMetricWrapper(Mean):
         self._fn_kwargs = kwargs
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        """Adds ``fn(y_true, y_pred)`` (weighted by ``sample_weight``) to the mean."""
+        """Adds ``fn(y_true, y_pred)`` (weighted by ``sample_weight``, and by ``y_pred``'s Keras mask) to the mean."""
+        mask = keras_mask(y_pred)
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        sample_weight = apply_mask(sample_weight, mask, self.dtype)
         return super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self) -> dict[str, Any]:
