@@ -123,6 +123,9 @@ class OrthogonalRegularizer(Regularizer):
 
     Raises:
       ValueError: for a bad ``factor`` or ``mode``; when called on a tensor that is not 2-D.
+
+    Differences from Keras: the float32 ``factor`` is cast to the weight's dtype, so float64 weights
+    work (Keras 3.15 on TF raises ``InvalidArgumentError`` multiplying them).
     """
 
     def __init__(self, factor: float = 0.01, mode: str = "rows") -> None:
