@@ -84,6 +84,12 @@ def test_prefetch_keeps_order_passes_errors_and_stops_its_thread() -> None:
     ds = Dataset.range(50).map(lambda x: x * 2).batch(8).prefetch(tf.data.AUTOTUNE)
     assert ds.element_spec == tf.TensorSpec([None], tf.int64) and int(ds.cardinality()) == 7
     assert np.concatenate(values(ds)).tolist() == [2 * i for i in range(50)]
+    pairs = Dataset.from_tensor_slices({"x": np.arange(6.0), "y": np.arange(6)}).batch(4).prefetch(1)
+    got = list(pairs)  # Tensors moved to JAX arrays on the prefetch thread
+    assert isinstance(got[0]["x"], tf.Tensor) and got[0]["x"].dtype == tf.float64 and got[1]["y"].shape == [2]
+    assert got[1]["y"].numpy().tolist() == [4, 5]
+    windows = [[int(v) for v in w] for w in Dataset.range(5).window(2).prefetch(1)]
+    assert windows == [[0, 1], [2, 3], [4]]
 
     def bad():
         yield 1

@@ -33,9 +33,12 @@ class Iterator:
     """
 
     def __init__(self, dataset: Any) -> None:
+        from tapejax._src.data.prefetch import PrefetchDataset
+
         check_eager("Iterating a tf.data.Dataset")
         self._element_spec = dataset.element_spec
-        self._gen = dataset._iter()
+        # A prefetching dataset moves its elements into JAX arrays on its own thread.
+        self._gen = dataset._iter(to_device=True) if isinstance(dataset, PrefetchDataset) else dataset._iter()
 
     @property
     def element_spec(self) -> Any:

@@ -7,9 +7,12 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
+
 from tapejax._src import errors
 from tapejax._src.data import structure
 from tapejax._src.data.dataset import AUTOTUNE, Dataset, as_int
+from tapejax._src.data.device import to_arrays
 
 AUTOTUNE_BUFFER = 4  # elements prepared ahead for tf.data.AUTOTUNE (TF tunes it; a few batches cover a step)
 _ITEM, _END, _ERROR = 0, 1, 2
@@ -29,7 +32,9 @@ class PrefetchDataset(Dataset):
     def _cardinality(self) -> int:
         return self._input._cardinality()
 
-    def _iter(self) -> Iterator[structure.Flat]:
+    def _iter(self, to_device: bool = False) -> Iterator[structure.Flat]:
+        """The input's elements, prepared ahead on a thread; with ``to_device`` (for an iterator that
+        hands out Tensors) moved into JAX arrays there too, so the transfer overlaps the consumer's work."""
         if self._size == 0:
             yield from self._input._iter()
             return
@@ -49,6 +54,8 @@ class PrefetchDataset(Dataset):
         def produce() -> None:
             try:
                 for flat in source._iter():  # the input's stages run on this thread
+                    if to_device and all(isinstance(a, np.ndarray) for a in flat):
+                        flat = to_arrays(flat)
                     if not put((_ITEM, flat)):
                         return
                 put((_END, None))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import jax
 import numpy as np
 
 from tapejax._src import dtypes as dtypes_lib
@@ -129,7 +130,16 @@ def to_tensors(spec: Any, flat: Flat) -> Any:
 
     if all(isinstance(a, np.ndarray) for a in flat):
         return pack(spec, [Tensor(a) for a in to_arrays(flat)])
-    return pack(spec, [Tensor(convert_python(a, None)) if isinstance(a, np.ndarray) else a for a in flat])
+    return pack(spec, [_tensor(a) for a in flat])
+
+
+def _tensor(a: Any) -> Any:
+    """A component as a Tensor: numpy converted, a JAX array (moved by prefetch) wrapped, a dataset kept."""
+    if isinstance(a, np.ndarray):
+        return Tensor(convert_python(a, None))
+    if isinstance(a, jax.Array):
+        return Tensor(a)
+    return a
 
 
 def to_numpy_element(spec: Any, flat: Flat) -> Any:
