@@ -3,6 +3,10 @@
 from typing import Any as _Any
 
 from tapejax._src.errors import missing_attribute as _missing_attribute
+from tapejax._src.ops.image_bbox_ops import sample_distorted_bounding_box as sample_distorted_bounding_box
+from tapejax._src.ops.image_bbox_ops import (
+    stateless_sample_distorted_bounding_box as stateless_sample_distorted_bounding_box,
+)
 from tapejax._src.ops.image_color_ops import adjust_hue as adjust_hue
 from tapejax._src.ops.image_color_ops import adjust_saturation as adjust_saturation
 from tapejax._src.ops.image_color_ops import grayscale_to_rgb as grayscale_to_rgb

@@ -48,3 +48,71 @@ def test_nms_overlaps_matches_tf():
     np.testing.assert_array_equal(tf.image.non_max_suppression_overlaps(ov, sc, 6).numpy(), c["res"][1])
     with pytest.raises(tf.errors.InvalidArgumentError, match="square"):
         tf.image.non_max_suppression_overlaps(ov[:3], sc, 2)
+
+
+BOX = [[[0.1, 0.2, 0.5, 0.6]]]
+
+
+def test_sample_distorted_bounding_box_invariants():
+    h, w = 100, 200
+    f = tf.function(
+        lambda s: tf.image.stateless_sample_distorted_bounding_box(
+            [h, w, 3], BOX, seed=s, min_object_covered=0.3, aspect_ratio_range=[0.5, 2.0], area_range=[0.1, 0.6]
+        )
+    )
+    for i in range(40):
+        begin, size, box = (t.numpy() for t in f(tf.constant([i, 3])))
+        (y, x, z), (ch, cw, minus_one) = begin, size
+        assert z == 0 and minus_one == -1 and y >= 0 and y + ch <= h and x >= 0 and x + cw <= w
+        np.testing.assert_allclose(box[0, 0], [y / h, x / w, (y + ch) / h, (x + cw) / w], rtol=1e-6)
+        if (ch, cw) != (h, w):  # a sampled crop (not the whole-image fallback) obeys the ranges
+            assert 0.1 * h * w <= ch * cw <= 0.6 * h * w
+            assert 0.5 - 0.02 <= cw / ch <= 2.0 + 0.02
+            iy = max(0, min(y + ch, 50) - max(y, 10))
+            ix = max(0, min(x + cw, 120) - max(x, 40))
+            assert iy * ix / (40 * 80) >= 0.3  # covers >= 30% of the (only) box
+
+
+def test_sample_distorted_bounding_box_matches_tf_statistics():
+    # TF 2.21 over 1500 seeds: the whole image is the answer for 61.5% of seeds (no attempt of 5
+    # covers 90% of the box), and the mean crop area is 0.281 of the image with the defaults.
+    def stats(**kw):
+        f = tf.function(lambda s: tf.image.stateless_sample_distorted_bounding_box([100, 200, 3], BOX, seed=s, **kw)[1])
+        sizes = np.array([f(tf.constant([i, 7])).numpy()[:2] for i in range(300)])
+        return np.mean(np.prod(sizes, axis=1)) / 20000, np.mean(np.all(sizes == [100, 200], axis=1))
+
+    area, _ = stats()
+    assert abs(area - 0.281) < 0.04
+    _, whole = stats(min_object_covered=0.9, aspect_ratio_range=[0.5, 2.0], area_range=[0.1, 0.5], max_attempts=5)
+    assert abs(whole - 0.615) < 0.09
+
+
+def test_sample_distorted_bounding_box_seeds_dtypes_and_errors():
+    out = tf.image.stateless_sample_distorted_bounding_box(tf.constant([100, 200, 3], tf.int64), BOX, seed=[1, 2])
+    assert type(out).__name__ == "StatelessSampleDistortedBoundingBox" and out.begin.dtype == tf.int64
+    again = tf.image.stateless_sample_distorted_bounding_box(tf.constant([100, 200, 3], tf.int64), BOX, seed=[1, 2])
+    np.testing.assert_array_equal(out.size.numpy(), again.size.numpy())
+    whole = tf.image.stateless_sample_distorted_bounding_box([100, 200, 3], BOX, seed=[1, 2], area_range=[1.0, 1.0])
+    np.testing.assert_array_equal(whole.size.numpy(), [100, 200, -1])  # TF 2.21
+    tf.random.set_seed(3)
+    a = [tf.image.sample_distorted_bounding_box([100, 200, 3], BOX, seed=5).size.numpy() for _ in range(3)]
+    tf.random.set_seed(3)
+    b = [tf.image.sample_distorted_bounding_box([100, 200, 3], BOX, seed=5).size.numpy() for _ in range(3)]
+    np.testing.assert_array_equal(a, b)
+    assert type(tf.image.sample_distorted_bounding_box([100, 200, 3], BOX)).__name__ == "SampleDistortedBoundingBoxV2"
+    stateless = tf.image.stateless_sample_distorted_bounding_box
+    with pytest.raises(tf.errors.InvalidArgumentError, match="No bounding boxes provided"):
+        stateless([100, 200, 3], tf.zeros([1, 0, 4]), seed=[1, 2])
+    assert stateless(
+        [100, 200, 3], tf.zeros([1, 0, 4]), seed=[1, 2], use_image_if_no_bounding_boxes=True
+    ).size.shape == (3,)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"must be in \[0.0, 1.0\]: 1.5"):
+        stateless([100, 200, 3], [[[0.1, 0.2, 1.5, 0.6]]], seed=[1, 2])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Area range field must specify 2 dimensions"):
+        stateless([100, 200, 3], BOX, seed=[1, 2], area_range=[0.5])
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"less then or equal to 1\.0"):
+        stateless([100, 200, 3], BOX, seed=[1, 2], area_range=[0.5, 2.0])
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"image_size must contain 3 elements\[2\]"):
+        stateless([100, 200], BOX, seed=[1, 2])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="attr 'T' of float"):
+        stateless([100.0, 200, 3], BOX, seed=[1, 2])

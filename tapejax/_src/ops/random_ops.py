@@ -102,6 +102,8 @@ _STREAM_IDS = {
     "LogUniformCandidateSampler": 21,
     "LearnedUnigramCandidateSampler": 22,
     "FixedUnigramCandidateSampler": 23,
+    # image_bbox_ops.py
+    "SampleDistortedBoundingBoxV2": 24,
 }
 
 
