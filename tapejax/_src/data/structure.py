@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import jax
 import numpy as np
 
 from tapejax._src import dtypes as dtypes_lib
@@ -137,9 +136,9 @@ def _tensor(a: Any) -> Any:
     """A component as a Tensor: numpy converted, a JAX array (moved by prefetch) wrapped, a dataset kept."""
     if isinstance(a, np.ndarray):
         return Tensor(convert_python(a, None))
-    if isinstance(a, jax.Array):
-        return Tensor(a)
-    return a
+    if hasattr(a, "element_spec"):
+        return a
+    return Tensor(a)
 
 
 def to_numpy_element(spec: Any, flat: Flat) -> Any:
