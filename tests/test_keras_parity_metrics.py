@@ -303,6 +303,17 @@ def test_keras_mask_on_predictions_matches_keras(name: str) -> None:
     np.testing.assert_allclose(np.asarray(ours.result()), np.asarray(theirs.result()), rtol=2e-5)
 
 
+@pytest.mark.parametrize("name", ["Mean", "AUC", "Precision", "MeanIoU", "F1Score", "BinaryAccuracy"])
+def test_serialize_matches_keras(name: str) -> None:
+    kwargs = {"MeanIoU": {"num_classes": 3}}.get(name, {})
+    ours = tf.keras.metrics.serialize(getattr(tf.keras.metrics, name)(name="m", **kwargs))
+    theirs = keras_real.metrics.serialize(getattr(keras_real.metrics, name)(name="m", **kwargs))
+    assert ours == theirs
+    assert tf.keras.metrics.serialize(tf.keras.metrics.binary_accuracy) == keras_real.metrics.serialize(
+        keras_real.metrics.binary_accuracy
+    )
+
+
 def test_get_of_a_class_needing_arguments_raises_type_error_as_keras() -> None:
     with pytest.raises(TypeError):
         keras_real.metrics.get("mean_io_u")

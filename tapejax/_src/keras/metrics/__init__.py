@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tapejax._src.keras import losses as _losses
+from tapejax._src.keras import object_config
 from tapejax._src.keras.metrics.accuracy_metrics import (
     Accuracy,
     BinaryAccuracy,
@@ -127,6 +128,9 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
 }  # fmt: skip
 
 
+object_config.register_public("keras.metrics", *ALL_OBJECTS)
+
+
 def serialize(metric: Any) -> Any:
     """A metric's Keras config dict: ``{"module", "class_name", "config", "registered_name"}``.
 
@@ -136,64 +140,29 @@ def serialize(metric: Any) -> Any:
     >>> tf.keras.metrics.serialize(tf.keras.metrics.Mean(name="m"))["config"]
     {'name': 'm', 'dtype': 'float32'}
     """
-    if metric is None:
-        return None
-    if isinstance(metric, Metric):
-        cls = type(metric)
-        builtin = ALL_OBJECTS_DICT.get(cls.__name__) is cls
-        return {
-            "module": "keras.metrics" if builtin else None,
-            "class_name": cls.__name__,
-            "config": metric.get_config(),
-            "registered_name": None if builtin else cls.__name__,
-        }
-    if inspect.isfunction(metric) or inspect.isbuiltin(metric):
-        return {
-            "module": "builtins",
-            "class_name": "function",
-            "config": metric.__name__,
-            "registered_name": "function",
-        }
-    raise ValueError(f"Cannot serialize {metric!r}: not a Metric instance or a function.")
+    return object_config.serialize_object(metric)
 
 
-def deserialize(config: Any, custom_objects: dict[str, Any] | None = None, functions: bool = False) -> Any:
-    """A metric (instance) or metric function from ``serialize``'s dict or a name.
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
+    """A metric (instance) from ``serialize``'s dict or a name (``"AUC"``, ``"mse"``), as Keras.
 
     Args:
-      config: a name (``"AUC"``, ``"mse"``) or a config dict.
+      config: a name or a config dict.
       custom_objects: extra names (classes or functions) to look up first.
-      functions: look ``class_name="function"`` configs up among the metric and loss functions.
 
-    Raises:
-      ValueError: if the name is unknown.
-
-    Differences from Keras: an unknown name raises ``ValueError`` (Keras returns the name unchanged),
-    and a serialized function (``class_name="function"``) deserializes to that function (Keras looks
-    its name up among the classes).
+    Returns:
+      The metric; as Keras, an unknown name comes back unchanged (``get`` then raises).
     """
-    custom_objects = custom_objects or {}
-    if isinstance(config, str):
-        obj = custom_objects.get(config) or ALL_OBJECTS_DICT.get(config)
-        if obj is None:
-            raise ValueError(f"Could not interpret metric identifier: {config}")
-        return obj() if inspect.isclass(obj) else obj
-    if isinstance(config, dict) and "class_name" in config:
-        name, inner = config["class_name"], config.get("config")
-        if name == "function" or (functions and isinstance(inner, str)):
-            fn = custom_objects.get(inner) or _FUNCTIONS.get(inner)
-            if fn is None:
-                raise ValueError(f"Could not interpret metric function: {inner!r}")
-            return fn
-        cls = custom_objects.get(name) or ALL_OBJECTS_DICT.get(name)
-        if cls is None and config.get("registered_name"):
-            cls = custom_objects.get(config["registered_name"])
-        if cls is None:
-            raise ValueError(f"Could not interpret metric identifier: {config}")
-        return cls.from_config(dict(inner or {}))
-    if callable(config):
-        return config
-    raise ValueError(f"Could not interpret metric identifier: {config}")
+    return object_config.deserialize_object(config, ALL_OBJECTS_DICT, custom_objects)
+
+
+def deserialize_function(config: Any) -> Any:
+    """A metric or loss function from its serialized form (``{"class_name": "function", "config": name}``)."""
+    name = config.get("config") if isinstance(config, dict) else config
+    fn = _FUNCTIONS.get(name) if isinstance(name, str) else None
+    if fn is None:
+        return deserialize(config)
+    return fn
 
 
 def get(identifier: Any) -> Any:
@@ -211,10 +180,7 @@ def get(identifier: Any) -> Any:
     if identifier is None:
         return None
     if isinstance(identifier, dict):
-        try:
-            obj = deserialize(identifier)
-        except ValueError:
-            obj = None
+        obj = deserialize(identifier)
     elif isinstance(identifier, str):
         obj = ALL_OBJECTS_DICT.get(identifier)
     else:

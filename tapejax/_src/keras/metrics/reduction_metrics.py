@@ -162,10 +162,14 @@ class MeanMetricWrapper(Mean):
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Any:
-        """A new wrapper from ``get_config()``'s dict (``fn`` deserialized)."""
-        from tapejax._src.keras.metrics import deserialize
+        """A new wrapper from ``get_config()``'s dict (``fn`` deserialized).
+
+        Differences from Keras: a built-in metric or loss function (``binary_accuracy``) is found by its
+        name; Keras looks the name up among the metric classes and fails.
+        """
+        from tapejax._src.keras.metrics import deserialize_function
 
         config = dict(config)
         if "fn" in config:
-            config["fn"] = deserialize(config["fn"], functions=True)
+            config["fn"] = deserialize_function(config["fn"])
         return cls(**config)
