@@ -166,7 +166,7 @@ def test_gradients_flow_through_a_tape_with_tf_conventions() -> None:
     np.testing.assert_allclose(tape.gradient(celu, x).numpy(), [np.exp(-1), 2, 1, 1, 1, 1], rtol=1e-6)
 
 
-@pytest.mark.parametrize("name", ["gelu", "mish", "sparse_plus", "squareplus", "softmax", "sparsemax", "hard_silu"])
+@pytest.mark.parametrize("name", ["gelu", "softmax", "sparsemax", "hard_silu"])
 def test_activation_works_inside_tf_function_with_gradients(name: str) -> None:
     fn = getattr(A, name)
     x = tf.Variable([[-1.5, 0.25, 2.0, 0.5]])
