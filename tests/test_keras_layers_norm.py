@@ -304,3 +304,15 @@ def test_no_warnings_by_default() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         L.LayerNormalization()(tf.ones((1, 2)))
+
+
+def test_layers_without_a_training_argument_accept_training_as_keras() -> None:
+    # (A base-layer rule: Keras passes `training` only to call() signatures that take it.)
+    x = tf.constant(_x(2, 3))
+    np.testing.assert_allclose(
+        L.LayerNormalization()(x, training=True).numpy(), L.LayerNormalization()(x).numpy(), rtol=1e-6
+    )
+    model = tf.keras.Sequential([L.LayerNormalization(), L.BatchNormalization(momentum=0.0)])
+    model(x, training=True)
+    ln = _np_norm(x.numpy(), (1,), 1e-3)
+    np.testing.assert_allclose(model.layers[1].moving_mean.numpy(), ln.mean(0), rtol=1e-5, atol=1e-6)

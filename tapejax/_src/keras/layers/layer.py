@@ -686,7 +686,8 @@ class Layer(Module):
         # Keras' order: the argument passed > an outer layer's call > the signature's default.
         pos = params.training_pos
         if "training" in kwargs:
-            value = kwargs["training"]
+            # Keras takes `training=` for every layer; a call() without the argument does not receive it.
+            value = kwargs["training"] if pos is not None or params.var_kwargs else kwargs.pop("training")
         elif pos is not None and pos < len(args):
             value = args[pos]
         else:
