@@ -217,7 +217,8 @@ def test_keras_mask_on_predictions_leaves_entries_out():
         doubled._keras_mask = tf.constant(mask)
         value = losses.MeanSquaredError()(np.zeros((2, 3, 2), np.float32), doubled)
     # d/dw of mean over the 3 kept steps of mean((2w)^2): 8w / 2 / 3 on kept entries, 0 elsewhere.
-    np.testing.assert_allclose(tape.gradient(value, w).numpy(), np.where(mask[..., None], 4 / 3, 0.0), rtol=1e-6)
+    want = np.broadcast_to(np.where(mask[..., None], 4 / 3, 0.0), (2, 3, 2))
+    np.testing.assert_allclose(tape.gradient(value, w).numpy(), want, rtol=1e-6)
 
 
 def test_ignore_class_and_mask_combine():
