@@ -40,6 +40,7 @@ from tapejax._src.context import no_op as no_op
 from tapejax._src.context import tuple as tuple  # noqa: A004
 from tapejax._src.conversion_registry import register_tensor_conversion_function as register_tensor_conversion_function
 from tapejax._src.core import bind as bind
+from tapejax._src.critical_section import CriticalSection as CriticalSection
 from tapejax._src.custom_gradient import custom_gradient as custom_gradient
 from tapejax._src.custom_gradient import stop_gradient as stop_gradient
 from tapejax._src.debugging_ops import Assert as Assert
@@ -179,6 +180,7 @@ from tapejax._src.ops.math_ops import truncatediv as truncatediv
 from tapejax._src.ops.math_ops import truncatemod as truncatemod
 from tapejax._src.ops.math_ops import where as where
 from tapejax._src.ops.misc_more_ops import approx_top_k as approx_top_k
+from tapejax._src.ops.misc_more_ops import guarantee_const as guarantee_const
 from tapejax._src.ops.misc_more_ops import random_index_shuffle as random_index_shuffle
 from tapejax._src.ops.misc_ops import batch_to_space as batch_to_space
 from tapejax._src.ops.misc_ops import broadcast_dynamic_shape as broadcast_dynamic_shape

@@ -56,3 +56,44 @@ def test_random_index_shuffle_scalars_seed_rows_and_errors():
         tf.random_index_shuffle(tf.constant([30]), [1, 2, 3], 9)
     with pytest.raises(tf.errors.InvalidArgumentError, match="at least 4 rounds"):
         tf.random_index_shuffle(3, [1, 2, 3], 9, rounds=2)
+
+
+def test_guarantee_const_is_identity_without_gradient():
+    x = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        y = tf.guarantee_const(x) * 3
+    assert y.numpy() == 6.0 and tape.gradient(y, x) is None  # TF 2.21: LookupError (no gradient registered)
+    assert tf.guarantee_const([1, 2]).dtype == tf.int32
+
+
+def test_critical_section_runs_functions_one_at_a_time():
+    import threading
+
+    v = tf.Variable(0)
+    cs = tf.CriticalSection(name="cs")
+    assert cs.name == "cs"
+    out = cs.execute(lambda: v.assign_add(1))
+    assert out.numpy() == 1 and v.numpy() == 1
+    assert cs.execute(lambda: 5).dtype == tf.int32  # outputs become Tensors, as TF
+    pair = cs.execute(lambda: [tf.constant(2.0), tf.constant(2.0) * 2])
+    assert [float(t) for t in pair] == [2.0, 4.0]
+    x = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        y = cs.execute(lambda: x * x)
+    assert tape.gradient(y, x).numpy() == 4.0
+    with pytest.raises(ValueError, match="already running"):
+        cs.execute(lambda: cs.execute(lambda: 1.0))
+    inside, overlaps = [], []
+
+    def body():
+        inside.append(1)
+        overlaps.append(len(inside))
+        v.assign_add(1)
+        inside.pop()
+
+    threads = [threading.Thread(target=lambda: cs.execute(body)) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert max(overlaps) == 1 and v.numpy() == 9

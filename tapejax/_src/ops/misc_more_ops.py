@@ -154,3 +154,20 @@ def random_index_shuffle(index: Any, seed: Any, max_index: Any, rounds: int = 4,
         raise TypeError(f"{op}: tapejax needs a concrete max_index (a Python int or a constant), not a traced tensor.")
     bits = max(int(np.max(vm)).bit_length(), 2)
     return bind(_index_shuffle, i, s, m, half=(bits + 1) // 2, rounds=rounds)
+
+
+# TF registers no gradient for GuaranteeConst (tape.gradient raises LookupError).
+_guarantee_const = Op("GuaranteeConst", lambda x: x, differentiable=False)
+
+
+def guarantee_const(input: Any, name: str | None = None) -> Tensor:  # noqa: A002 - TF's name
+    """``input`` unchanged, promised constant to the runtime (``tf.guarantee_const``; deprecated in TF).
+
+    Differences from TensorFlow: TF has no gradient for it (``tape.gradient`` raises
+    ``LookupError``); here the gradient through it is ``None``.
+
+    >>> import tapejax as tf
+    >>> print(tf.guarantee_const([1, 2]))
+    tf.Tensor([1 2], shape=(2,), dtype=int32)
+    """
+    return bind(_guarantee_const, utils.as_tensor(input, None, "GuaranteeConst"))
