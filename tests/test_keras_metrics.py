@@ -72,6 +72,16 @@ def test_subclass_variables_are_non_trainable_and_tracked_with_sub_metrics() -> 
     assert m.get_config() == {"name": "count_positives", "dtype": "float32"}
 
 
+def test_metrics_and_variables_inside_containers_are_tracked() -> None:
+    class Pair(M.Metric):
+        def __init__(self) -> None:
+            super().__init__(name="pair")
+            self.parts = [M.Mean(name="a"), {"b": M.Sum(name="b")}]
+            self.extra = (tf.Variable(1.0, trainable=False, name="x"),)
+
+    assert [v.name for v in Pair().variables] == ["x:0", "a/total:0", "a/count:0", "b/total:0"]
+
+
 def test_metric_without_super_init_raises_runtime_error() -> None:
     class Broken(M.Metric):
         def __init__(self) -> None:

@@ -73,7 +73,9 @@ class Metric:
         ``"float32"`` (Keras's floatx).
       name: the metric's name; defaults to the class name in snake case, made unique (``"mean_1"``).
 
-    Differences from Keras: ``dtype`` may not be a mixed-precision policy name (``"mixed_float16"``).
+    Differences from Keras: ``dtype`` may not be a mixed-precision policy name (``"mixed_float16"``);
+    metrics and Variables appended to a list attribute after its assignment are not tracked (Keras's
+    tracked lists see them).
 
     >>> import tapejax as tf
     >>> class CountPositives(tf.keras.metrics.Metric):
@@ -100,13 +102,25 @@ class Metric:
         self._tracking = True
 
     def __setattr__(self, name: str, value: Any) -> None:
-        # Keras's Tracker: Variables and sub-metrics assigned to attributes are tracked (once each).
+        # Keras's Tracker: Variables and sub-metrics assigned to attributes (also inside lists, tuples
+        # and dicts) are tracked, once each.
         if self.__dict__.get("_tracking"):
-            if isinstance(value, Metric) and not any(m is value for m in self._metrics):
-                self._metrics.append(value)
-            elif isinstance(value, Variable) and not any(v is value for v in self._variables):
-                self._variables.append(value)
+            self._track(value)
         object.__setattr__(self, name, value)
+
+    def _track(self, value: Any) -> None:
+        if isinstance(value, Metric):
+            if not any(m is value for m in self._metrics):
+                self._metrics.append(value)
+        elif isinstance(value, Variable):
+            if not any(v is value for v in self._variables):
+                self._variables.append(value)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                self._track(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                self._track(item)
 
     def _check_super_called(self) -> None:
         if "_tracking" not in self.__dict__:

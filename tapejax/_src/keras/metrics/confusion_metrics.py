@@ -61,7 +61,8 @@ class _ConfusionMatrixConditionCount(Metric):
 
     def result(self) -> Any:
         """The count: a scalar for one threshold, else one count per threshold."""
-        return self.accumulator[0] if len(self.thresholds) == 1 else self.accumulator.read_value()
+        value = self.accumulator.read_value()
+        return value[0] if len(self.thresholds) == 1 else value
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "thresholds": self.init_thresholds}
