@@ -71,9 +71,10 @@ class BatchDataset(Dataset):
             yield stack(buf)
 
     def _map_and_batch(self, mapped: Any) -> Iterator[structure.Flat]:
-        """``map(f).batch(n)`` of a pure ``f``: the batch's inputs stacked and ``f`` vectorised over
-        them, one compiled call per batch (TF fuses map and batch too). Equal to mapping element by
-        element and stacking, up to float rounding of the vectorised ops; inputs of different shapes
+        """``map(f).batch(n)`` of an ``f`` that touches no Variable: the batch's inputs stacked and
+        ``f`` vectorised over them, one compiled call per batch (TF fuses map and batch too). Equal to
+        mapping element by element and stacking, up to float rounding of the vectorised ops (random
+        draws: each element its own key, other numbers of the same law); inputs of different shapes
         (or an op with no batching rule) are mapped element by element."""
         fn, size = mapped._fn, self._size
         buf: list[structure.Flat] = []

@@ -47,8 +47,9 @@ class Dataset:
         is built and once per compiled program (per element signature; vectorised for
         ``map(f).batch(n)``), so a Python side effect in them runs at least twice where TF's runs once. One XLA cannot compile (output shapes that depend on values,
         a Python ``if`` on a tensor) runs eagerly, op by op, per element.
-      * ``map(f).batch(n)`` of a function with no random draws or Variables runs ``f`` vectorised over
-        each batch (one compiled call): equal to TF's element-by-element results up to float rounding.
+      * ``map(f).batch(n)`` of a function that touches no Variable runs ``f`` vectorised over each
+        batch (one compiled call): equal to TF's element-by-element results up to float rounding; its
+        random draws give each element its own key (other numbers than element by element).
       * Parallel ``map`` and ``interleave`` keep the input order whatever ``deterministic`` says
         (an order TF allows); ``interleave`` reads its inputs on one thread.
       * Shuffles, ``sample_from_datasets`` and random ops in dataset functions are reproducible for a

@@ -105,18 +105,31 @@ class StructuredFunction:
         # thread never touches the global generator, which a tf.function being traced on the main
         # thread swaps for a symbolic key. Seeded from tf.random.set_seed when set.
         self._rng = _own_stream() if state == "random" else None
-        self._batched = jax.jit(jax.vmap(self._pure)) if state == "pure" else None
+        self._batched = (
+            jax.jit(jax.vmap(self._pure))
+            if state == "pure"
+            else jax.jit(self._pure_rng_batch)
+            if state == "random"
+            else None
+        )
 
     @property
     def pure(self) -> bool:
-        """Whether calls are independent (no random draws, no Variables): they may run ahead or vectorised."""
-        return self._jitted is not None
+        """Whether the function is one compiled program whose calls touch no Variable (at most its own
+        random stream): calls may run ahead of the consumer, and a batch of them be vectorised."""
+        return self._jitted is not None or self._jitted_rng is not None
 
     def dispatch(self, flat: structure.Flat) -> Any:
-        """Starts a pure function's call without waiting for it (JAX dispatches asynchronously);
-        :meth:`result` waits. Other functions run to completion here."""
+        """Starts a compiled call without waiting for it (JAX dispatches asynchronously; a random
+        stream's next key is itself a pending result); :meth:`result` waits. Other functions run to
+        completion here."""
         if self._jitted is not None:
             return self._jitted(*flat)
+        if self._jitted_rng is not None:
+            rng = self._rng
+            with self._lock:  # type: ignore[union-attr]
+                rng._value, outs = self._jitted_rng(rng._value, *flat)  # type: ignore[union-attr]
+            return outs
         return self(flat)
 
     @staticmethod
@@ -131,10 +144,22 @@ class StructuredFunction:
         if self._batched is None:
             return None
         try:
-            return tuple(np.asarray(o) for o in self._batched(*stacked))
+            if self._rng is None:
+                return tuple(np.asarray(o) for o in self._batched(*stacked))
+            rng = self._rng
+            with self._lock:  # type: ignore[union-attr]
+                rng._value, outs = self._batched(rng._value, *stacked)
+            return tuple(np.asarray(o) for o in outs)
         except Exception:  # an op without a batching rule: element by element, as before
             self._batched = None
             return None
+
+    def _pure_rng_batch(self, key: Any, *stacked: Any) -> tuple[Any, tuple[Any, ...]]:
+        """A batch of calls of a function drawing random numbers: each element its own key, split
+        from the stream's (so the draws differ from the element-by-element ones, with the same law)."""
+        key, sub = jax.random.split(key)
+        keys = jax.random.split(sub, stacked[0].shape[0])
+        return key, jax.vmap(lambda k, *xs: self._pure_rng(k, *xs)[1])(keys, *stacked)
 
     def _trace_specs(self) -> tuple[Any, bool]:
         specs = structure.flatten(self.input_spec)
@@ -223,10 +248,7 @@ class StructuredFunction:
         if self._jitted is not None:
             return tuple(np.asarray(o) for o in self._jitted(*flat))
         if self._jitted_rng is not None:
-            rng = self._rng
-            with self._lock:  # type: ignore[union-attr]
-                rng._value, outs = self._jitted_rng(rng._value, *flat)  # type: ignore[union-attr]
-            return tuple(np.asarray(o) for o in outs)
+            return self.result(self.dispatch(flat))
         if self._eager:
             return tuple(np.asarray(o.numpy()) for o in self._run_eagerly(flat))
         saved = tape_state.tapes

@@ -35,7 +35,7 @@ def parallelism(num_parallel_calls: Any, what: str) -> int | None:
     return n
 
 
-_RUN_AHEAD = 8  # calls of a pure map function in flight at once
+_RUN_AHEAD = 8  # calls of a compiled map function (StructuredFunction.pure) in flight at once
 
 
 class _UnaryDataset(Dataset):
