@@ -336,3 +336,21 @@ def test_names_are_tf_keras_metrics_names() -> None:
     ours = {n for n in dir(tf.keras.metrics) if not n.startswith("_")}
     theirs = {n for n in dir(tf_real.keras.metrics) if not n.startswith("_")}
     assert ours <= theirs
+    for name in theirs:  # a class where TF has a class, the same function where TF shares one
+        assert isinstance(getattr(tf.keras.metrics, name), type) == isinstance(
+            getattr(tf_real.keras.metrics, name), type
+        )
+        if not isinstance(getattr(tf_real.keras.metrics, name), type) and name not in (
+            "get",
+            "serialize",
+            "deserialize",
+        ):
+            assert getattr(tf.keras.metrics, name).__name__ == getattr(tf_real.keras.metrics, name).__name__, name
+
+
+def test_string_lookup_table_matches_keras() -> None:
+    from keras.src.metrics import ALL_OBJECTS_DICT as theirs
+
+    from tapejax._src.keras.metrics import ALL_OBJECTS_DICT as ours
+
+    assert {k: v.__name__ for k, v in ours.items()} == {k: v.__name__ for k, v in theirs.items()}
