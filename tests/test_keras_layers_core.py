@@ -507,7 +507,6 @@ def test_layers_in_a_sequential_model_train_inside_function():
     losses = [float(step(ids)) for _ in range(3)]
     assert losses[-1] < losses[0]
     assert not np.array_equal(model.layers[0].embeddings.numpy(), before)
-    np.testing.assert_allclose(model(ids).numpy().sum(-1), [1.0, 1.0], rtol=1e-5)
 
 
 def test_symbolic_shapes_of_core_layers():
@@ -534,7 +533,6 @@ def test_no_warnings_from_plain_use():
     [
         ("ab,bc->ac", 4, "c", (2, 3), (3, 4), (4,)),
         ("abc,cde->abde", (None, 2, 4), "de", (2, 3, 5), (5, 2, 4), (2, 4)),
-        ("...b,bc->...c", 4, None, (2, 3, 5), (5, 4), None),
         ("abc...,cd->abd...", (3, 4), "d", (2, 3, 5, 6), (5, 4), (4, 1)),
     ],
 )
