@@ -246,6 +246,7 @@ from tapejax._src.tape import GradientTape as GradientTape
 from tapejax._src.tape import UnconnectedGradients as UnconnectedGradients
 from tapejax._src.tensor import Tensor as Tensor
 from tapejax._src.tensor import TensorShape as TensorShape
+from tapejax._src.tensor_array import TensorArray as TensorArray
 from tapejax._src.tensor_spec import TensorSpec as TensorSpec
 from tapejax._src.tensor_spec import TypeSpec as TypeSpec
 from tapejax._src.tensor_spec import type_spec_from_value as type_spec_from_value
