@@ -340,9 +340,7 @@ def _counts(t: np.ndarray, p: np.ndarray, thresholds: list[float], w: np.ndarray
     return np.asarray(out, np.float64)
 
 
-@pytest.mark.parametrize(
-    "thresholds", [None, [0.2, 0.5, 0.9], [0.0, 0.5, 1.0]], ids=["default", "list", "evenly-spaced"]
-)
+@pytest.mark.parametrize("thresholds", [None, [0.0, 0.5, 1.0]], ids=["default", "evenly-spaced"])
 def test_count_metrics_against_numpy(thresholds: list[float] | None) -> None:
     ths = [0.5] if thresholds is None else thresholds
     ref = _counts(Y_BIN, P_BIN, ths, W6)
@@ -538,8 +536,9 @@ def test_binary_iou_thresholds_at_or_above() -> None:
     _close(m.result(), _iou(_confusion(t, (p >= 0.3).astype(int), 2, np.ones(5)), [0, 1]), rtol=1e-5)
 
 
-@pytest.mark.parametrize("average", [None, "micro", "macro", "weighted"])
-@pytest.mark.parametrize("threshold", [None, 0.5])
+@pytest.mark.parametrize(
+    ("average", "threshold"), [(None, None), ("micro", 0.5), ("macro", None), ("weighted", 0.5), ("weighted", None)]
+)
 def test_f_beta_score_against_numpy(average: str | None, threshold: float | None) -> None:
     beta = 2.0
     t, p = Y_BIN.astype(np.float64), P_BIN.astype(np.float64)
