@@ -3,6 +3,7 @@
 from typing import Any as _Any
 
 from tapejax._src.errors import missing_attribute as _missing_attribute
+from tapejax._src.ops.image_bbox_ops import extract_glimpse as extract_glimpse
 from tapejax._src.ops.image_bbox_ops import sample_distorted_bounding_box as sample_distorted_bounding_box
 from tapejax._src.ops.image_bbox_ops import (
     stateless_sample_distorted_bounding_box as stateless_sample_distorted_bounding_box,

@@ -116,3 +116,34 @@ def test_sample_distorted_bounding_box_seeds_dtypes_and_errors():
         stateless([100, 200], BOX, seed=[1, 2])
     with pytest.raises(tf.errors.InvalidArgumentError, match="attr 'T' of float"):
         stateless([100.0, 200, 3], BOX, seed=[1, 2])
+
+
+GLIMPSES = json.loads((Path(__file__).parent / "data" / "glimpse_tf221.json").read_text())
+
+
+@pytest.mark.parametrize("case", range(len(GLIMPSES)))
+def test_extract_glimpse_places_windows_as_tf(case):
+    # TF 2.21's zero-noise glimpses of a 6x7 image for each centered/normalized combination.
+    centered, normalized, offsets, want = GLIMPSES[case]
+    x = tf.reshape(tf.range(1.0, 1 + 2 * 6 * 7), [2, 6, 7, 1])
+    got = tf.image.extract_glimpse(x, [3, 4], offsets, centered=centered, normalized=normalized, noise="zero")
+    assert got.shape == (2, 3, 4, 1) and got.dtype == tf.float32
+    np.testing.assert_array_equal(got.numpy()[..., 0], want)
+
+
+def test_extract_glimpse_noise_and_errors():
+    x = np.zeros([1, 4, 4, 2], np.float32)
+    x[..., 0] = np.arange(16).reshape(4, 4)
+    x[..., 1] = 100 + 10 * np.arange(16).reshape(4, 4)
+    g = tf.image.extract_glimpse(x, [40, 40], [[0.0, 0.0]], noise="uniform").numpy()
+    assert g.min() >= 0 and g.max() <= 250 and g[..., 0].max() > 200  # the whole image's range, as TF
+    g = tf.image.extract_glimpse(x, [60, 60], [[0.0, 0.0]], noise="gaussian").numpy()
+    assert abs(g[..., 0].mean() - 7.5) < 0.5 and abs(g[..., 1].mean() - 175) < 5  # per channel, as TF
+    inner = tf.image.extract_glimpse(x, [2, 2], [[0.0, 0.0]]).numpy()  # inside: no noise
+    np.testing.assert_array_equal(inner[0, ..., 0], [[5, 6], [9, 10]])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="uniform, gaussian, or zero"):
+        tf.image.extract_glimpse(x, [4, 4], [[0.0, 0.0]], noise="bad")
+    v = tf.Variable(x)
+    with tf.GradientTape() as tape:
+        y = tf.image.extract_glimpse(v, [2, 2], [[0.0, 0.0]])
+    assert tape.gradient(y, v) is None

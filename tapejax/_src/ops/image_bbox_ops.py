@@ -239,3 +239,102 @@ def sample_distorted_bounding_box(
         area_range, max_attempts, use_image_if_no_bounding_boxes,
     )  # fmt: skip
     return SampleDistortedBoundingBoxV2(*out)
+
+
+# -- extract_glimpse -------------------------------------------------------------------------------
+def _glimpse_impl(
+    seed: Any, x: Any, offsets: Any, *, size: tuple[int, int], centered: bool, normalized: bool, noise: str
+) -> Any:
+    b, ih, iw, c = x.shape
+    gh, gw = size
+    y, xo = offsets[:, 0].astype(jnp.float32), offsets[:, 1].astype(jnp.float32)
+    # ExtractGlimpseV2's placement (eigen_attention.h, version 2), then the C++ cast (toward zero).
+    if normalized:
+        y, xo = y * ih, xo * iw
+        if centered:
+            y, xo = y / 2 + ih / 2 - gh / 2, xo / 2 + iw / 2 - gw / 2
+    elif centered:
+        y, xo = y + ih / 2, xo + iw / 2
+    y0, x0 = jnp.trunc(y).astype(jnp.int32), jnp.trunc(xo).astype(jnp.int32)
+    rows = y0[:, None] + jnp.arange(gh)  # [b, gh]
+    cols = x0[:, None] + jnp.arange(gw)  # [b, gw]
+    inside = ((rows >= 0) & (rows < ih))[:, :, None] & ((cols >= 0) & (cols < iw))[:, None, :]
+    batch = jnp.arange(b)[:, None, None]
+    picked = x[batch, jnp.clip(rows, 0, ih - 1)[:, :, None], jnp.clip(cols, 0, iw - 1)[:, None, :]]
+    key = stateless_random_ops.key_from_seed(seed)
+    shape = (b, gh, gw, c)
+    if noise == "uniform":  # between the image's smallest and largest value (all channels), as TF
+        lo = jnp.min(x, axis=(1, 2, 3)).reshape(b, 1, 1, 1)
+        hi = jnp.max(x, axis=(1, 2, 3)).reshape(b, 1, 1, 1)
+        fill = jax.random.uniform(key, shape, x.dtype) * (hi - lo) + lo
+    elif noise == "gaussian":  # the image's per-channel mean and standard deviation
+        mean = jnp.mean(x, axis=(1, 2), keepdims=True)
+        std = jnp.std(x, axis=(1, 2), keepdims=True)
+        fill = jax.random.normal(key, shape, x.dtype) * std + mean
+    else:
+        fill = jnp.zeros(shape, x.dtype)
+    return jnp.where(inside[..., None], picked, fill)
+
+
+# TF registers no gradient for ExtractGlimpseV2 (tape.gradient raises LookupError).
+_glimpse = Op("ExtractGlimpseV2", _glimpse_impl, differentiable=False)
+_glimpse_seed = Op("ExtractGlimpseV2", random_ops._seed_pair_impl, multiple_results=True, differentiable=False)
+
+
+def extract_glimpse(
+    input: Any,  # noqa: A002 - TF's name
+    size: Any,
+    offsets: Any,
+    centered: bool = True,
+    normalized: bool = True,
+    noise: str = "uniform",
+    name: str | None = None,
+) -> Tensor:
+    """Windows ``size`` of a batch of images ``[b, h, w, c]`` at ``offsets`` (``tf.image.extract_glimpse``).
+
+    Args:
+      input: float32 ``[batch, height, width, channels]``.
+      size: ``[glimpse_height, glimpse_width]``.
+      offsets: float32 ``[batch, 2]`` ``(y, x)`` per image. With ``normalized`` they are fractions of
+        the image size; with ``centered`` (and ``normalized``) ``(0, 0)`` centres the window on the
+        image centre and ``[-1, 1]`` spans the image; with ``centered`` alone they are measured from
+        the image centre to the window's top-left corner; with neither they are the top-left corner
+        in pixels. Positions are truncated toward zero, as TF's kernel.
+      noise: what fills the parts of a window outside the image: ``"uniform"`` (between the image's
+        smallest and largest value), ``"gaussian"`` (the channel's mean and standard deviation) or
+        ``"zero"``.
+
+    Raises:
+      InvalidArgumentError: for a bad ``noise``, shapes or dtype.
+
+    Differences from TensorFlow: the noise values differ (JAX's generator), and TF's gaussian
+    noise has a somewhat smaller spread than the channel's standard deviation used here; TF has no
+    gradient for it (``LookupError``), here it is ``None``.
+
+    >>> import tapejax as tf
+    >>> x = tf.reshape(tf.range(1.0, 17.0), [1, 4, 4, 1])
+    >>> print(tf.image.extract_glimpse(x, [2, 2], [[0.0, 0.0]], noise="zero")[0, :, :, 0])
+    tf.Tensor(
+    [[ 6.  7.]
+     [10. 11.]], shape=(2, 2), dtype=float32)
+    """
+    op = "ExtractGlimpseV2"
+    if noise not in ("uniform", "gaussian", "zero"):
+        raise utils.invalid_argument(f"The noise could only be uniform, gaussian, or zero, got{noise} [Op:{op}]")
+    x = utils.as_tensor(input, np.dtype(np.float32), op)
+    off = utils.as_tensor(offsets, np.dtype(np.float32), op)
+    for t in (x, off):
+        if t._v.dtype != np.float32:
+            raise utils.invalid_argument(f"{op}: input and offsets must be float32, got {utils.describe([x, off])}.")
+    sx, so = utils.shape_of(x), utils.shape_of(off)
+    if len(sx) != 4:
+        raise utils.invalid_argument(f"input must be 4-dimensional{list(sx)} [Op:{op}]")
+    if so != (sx[0], 2):
+        raise utils.invalid_argument(f"{op}: offsets must be [batch, 2] = [{sx[0]}, 2], got {list(so)}.")
+    gh, gw = utils.static_ints(size, "size")
+    if gh <= 0 or gw <= 0:
+        raise utils.invalid_argument(f"{op}: size must be positive, got {[gh, gw]}.")
+    pair = random_ops._draw(_glimpse_seed, None)
+    return bind(
+        _glimpse, pair, x, off, size=(gh, gw), centered=bool(centered), normalized=bool(normalized), noise=noise
+    )

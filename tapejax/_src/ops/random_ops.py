@@ -104,6 +104,7 @@ _STREAM_IDS = {
     "FixedUnigramCandidateSampler": 23,
     # image_bbox_ops.py
     "SampleDistortedBoundingBoxV2": 24,
+    "ExtractGlimpseV2": 25,
 }
 
 
