@@ -164,7 +164,7 @@ class StructuredFunction:
     def _trace_specs(self) -> tuple[Any, bool]:
         specs = structure.flatten(self.input_spec)
         unknown = any(s.shape.rank is None or None in s.shape.as_list() for s in specs)
-        probes = [_probe(specs, 2)] + ([_probe(specs, 3)] if unknown else [])
+        probes = [_probe(specs, 0)] + ([_probe(specs, 1)] if unknown else [])
         results = []
         first_error: BaseException | None = None
         used_random = used_variables = False
@@ -220,7 +220,7 @@ class StructuredFunction:
         runs = []
         for fill in (0, 1):
             try:
-                outs = self._run_eagerly([np.full(p.shape, fill, p.dtype) for p in _probe(specs, 2)])
+                outs = self._run_eagerly([np.full(p.shape, fill, p.dtype) for p in _probe(specs, 0)])
             except Exception:
                 if fill == 0:
                     raise
@@ -293,14 +293,9 @@ def _to_device(a: np.ndarray) -> Any:
     return convert_python(a, None)
 
 
-def _probe(specs: list[TensorSpec], size: int) -> list[Any]:
-    """Concrete shapes for an abstract trace: None dims of ``size``; an unknown rank as rank ``size - 1``
-    (two probes of different ranks give an output of unknown rank where it follows the input's)."""
-    out = []
-    for s in specs:
-        dims = [size] * (size - 1) if s.shape.rank is None else [size if d is None else d for d in s.shape.as_list()]
-        out.append(jax.ShapeDtypeStruct(tuple(dims), s.dtype._np))
-    return out
+def _probe(specs: list[TensorSpec], which: int) -> list[Any]:
+    """Abstract values standing in for ``specs`` (``structure.probe_dims``)."""
+    return [jax.ShapeDtypeStruct(tuple(structure.probe_dims(s.shape, which)), s.dtype._np) for s in specs]
 
 
 def _abstract_call(flat_fn: Callable[..., Any], probe: list[Any]) -> tuple[list[Any], bool, bool]:

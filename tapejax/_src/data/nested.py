@@ -16,13 +16,13 @@ from tapejax._src.data.transformations import _UnaryDataset, cpu_count, parallel
 from tapejax._src.tensor import Tensor, convert_python
 
 
-def _dummy(spec: Any, size: int) -> Any:
-    """A stand-in argument of ``spec`` (None dims of ``size``) for learning a dataset function's result."""
+def _dummy(spec: Any, which: int) -> Any:
+    """A stand-in argument of ``spec`` (``structure.probe_dims``) for learning a dataset function's result."""
     from tapejax._src.data.sources import ElementsDataset
 
     if isinstance(spec, structure.DatasetSpec):
         return ElementsDataset([], spec.element_spec)
-    dims = [size] * (size - 1) if spec.shape.rank is None else [size if d is None else d for d in spec.shape.as_list()]
+    dims = structure.probe_dims(spec.shape, which)
     return Tensor(convert_python(np.zeros(dims, spec.dtype._np), None))
 
 
@@ -47,8 +47,8 @@ def dataset_fn_spec(fn: Callable[..., Any], input_spec: Any, what: str, args: An
         not isinstance(s, structure.DatasetSpec) and (s.shape.rank is None or None in s.shape.as_list()) for s in specs
     )
     result = None
-    for size in (2, 3) if unknown else (2,):
-        element = structure.pack(input_spec, [_dummy(s, size) for s in specs]) if args is None else args
+    for which in (0, 1) if unknown else (0,):
+        element = structure.pack(input_spec, [_dummy(s, which) for s in specs]) if args is None else args
         spec = call_dataset_fn(fn, element, what).element_spec
         result = spec if result is None else structure.relax_specs(result, spec, what)
     return result

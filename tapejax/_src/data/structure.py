@@ -202,6 +202,22 @@ class DatasetSpec(TypeSpec):
         return f"DatasetSpec({self._element_spec!r}, {self._dataset_shape!r})"
 
 
+PROBE_SIZES = (12, 24)
+
+
+def probe_dims(shape: TensorShape, which: int) -> list[int]:
+    """Concrete dims standing in for ``shape`` when a function is traced to learn its output spec.
+
+    A None dim is 12 (``which=0``), then 24 (``which=1``: output dims that differ follow it and
+    become None); both divide by 2, 3, 4, 6 and 12 for reshapes and are long enough for small
+    indices. An unknown rank is rank 1, then 2.
+    """
+    size = PROBE_SIZES[which]
+    if shape.rank is None:
+        return [size] * (which + 1)
+    return [size if d is None else d for d in shape.as_list()]
+
+
 # -- specs -------------------------------------------------------------------------------------------
 def relax(a: TensorSpec, b: TensorSpec) -> TensorSpec | None:
     """The most specific spec compatible with both (dims that differ become None), or None for another dtype."""
