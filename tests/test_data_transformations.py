@@ -39,6 +39,12 @@ def test_map_against_numpy_on_batches_with_a_none_dimension() -> None:
     np.testing.assert_allclose(got, np.sum(x * x, axis=1, keepdims=True), rtol=1e-6)
 
 
+def test_map_on_a_none_dimension_may_index_and_reshape_it() -> None:
+    ds = Dataset.range(24).batch(8).map(lambda b: (b[3], tf.reshape(b, [-1, 4])))
+    assert ds.element_spec == (tf.TensorSpec([], tf.int64), tf.TensorSpec([None, 4], tf.int64))
+    assert [v[0] for v in values(ds)] == [3, 11, 19]
+
+
 def test_map_function_is_traced_once_per_signature() -> None:
     traces = []
 

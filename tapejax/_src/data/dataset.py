@@ -47,6 +47,8 @@ class Dataset:
         is built and once per compiled program (per element signature; vectorised for
         ``map(f).batch(n)``), so a Python side effect in them runs at least twice where TF's runs once. One XLA cannot compile (output shapes that depend on values,
         a Python ``if`` on a tensor) runs eagerly, op by op, per element.
+      * A dataset function compiles once per element shape: elements whose shapes keep changing
+        (sequences of every length) compile again and again; pad or bucket them first.
       * ``map(f).batch(n)`` of a function that touches no Variable runs ``f`` vectorised over each
         batch (one compiled call): equal to TF's element-by-element results up to float rounding; its
         random draws give each element its own key (other numbers than element by element).
