@@ -236,6 +236,10 @@ def test_identity_and_masking():
     np.testing.assert_array_equal(y2.numpy()[0, 2], np.zeros(3))
     assert y2._keras_mask.numpy().tolist() == [[True, True, False, True], [True, True, True, True]]
     assert _roundtrip(L.Masking(mask_value=2.0)).mask_value == 2.0
+    serialized = {"class_name": "__numpy__", "config": {"value": [1.0, 2.0], "dtype": "float32"}}
+    layer = L.Masking.from_config({"mask_value": serialized})  # Keras' form of an array mask_value
+    y = layer(np.array([[[1.0, 2.0], [0.0, 2.0]]], np.float32))
+    assert y._keras_mask.numpy().tolist() == [[False, True]]
 
 
 def test_embedding_looks_up_rows_and_masks_zero():

@@ -92,6 +92,10 @@ class Masking(Layer):
 
     def __init__(self, mask_value: Any = 0.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if isinstance(mask_value, dict) and mask_value.get("config", None):
+            from tapejax._src.keras import object_config
+
+            mask_value = object_config.deserialize_value(mask_value)  # a serialized array
         self.mask_value = mask_value
         self.supports_masking = True
         self.built = True
