@@ -59,6 +59,9 @@ class Dataset:
         function's random stream goes on from pass to pass, where TF's restarts with each iterator
         (giving the same augmentation every epoch under a global seed); ``Options`` are kept and merged but change nothing; ``cache(filename)`` writes its own
         file format (``<filename>.tapejax-cache.npz``), not TF's.
+      * A dataset function that reads Variables runs (under ``prefetch``, on its thread) as a
+        ``tf.function``: tracing another ``tf.function`` that uses the same Variables at that moment
+        is not supported (README: Variables used by two threads while one traces).
       * Iterating a dataset (or reading an iterator) inside ``tf.function`` raises
         ``NotImplementedError``, where TF reads it in the graph: iterate outside and pass the batches in.
     """
