@@ -90,6 +90,8 @@ def test_map_reads_variables_when_it_runs() -> None:
     assert values(ds) == [0.0, 3.0, 6.0]
     v.assign(10.0)
     assert values(ds) == [0.0, 10.0, 20.0]
+    par = Dataset.range(30).map(lambda x: tf.cast(x, tf.float32) * v, num_parallel_calls=4).batch(7)
+    assert np.concatenate(values(par)).tolist() == [10.0 * i for i in range(30)]
 
 
 def test_parallel_map_keeps_order_and_checks_num_parallel_calls() -> None:
