@@ -104,6 +104,10 @@ def test_add_variable_dtype_defaults_to_float32_and_initializers() -> None:
         m.add_variable(shape=(), initializer="glorot_uniform_nonsense")
     with pytest.raises(NotImplementedError):
         m.update_state(1.0)
+    assert M.Mean(dtype="mixed_float16").dtype == "float16" and M.Mean(dtype=tf.float64).dtype == "float64"
+    assert M.MeanIoU(num_classes=2).dtype == "int64"  # Keras's "int" on the TF backend
+    with pytest.raises(ValueError, match="Cannot convert 'float' to a mixed precision DTypePolicy"):
+        M.Mean(dtype="float")
 
 
 def test_default_names_are_made_unique_per_class() -> None:

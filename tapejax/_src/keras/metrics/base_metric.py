@@ -38,16 +38,25 @@ def auto_name(prefix: str) -> str:
 
 
 def standardize_dtype(dtype: Any) -> str:
-    """A dtype as Keras's string name (``"float32"``); ``None`` is Keras's floatx, ``"int"`` int64 (TF backend)."""
+    """A dtype (or dtype policy) as Keras's string name of the compute dtype (``"float32"``).
+
+    ``None`` is Keras's floatx, ``"int"`` int64 (the TF backend's), ``"mixed_float16"`` float16.
+    """
     if dtype is None:
         return backend.floatx()
     if dtype == "int":
         return "int64"
-    if dtype == "float":
-        return backend.floatx()
+    if isinstance(dtype, str) and dtype in ("mixed_float16", "mixed_bfloat16"):  # the policy's compute dtype
+        return dtype[len("mixed_") :]
     if hasattr(dtype, "compute_dtype"):  # a Keras DTypePolicy
         return standardize_dtype(dtype.compute_dtype)
-    return dtypes_lib.as_dtype(dtype).name
+    try:
+        return dtypes_lib.as_dtype(dtype).name
+    except TypeError:
+        raise ValueError(
+            f"Cannot convert {dtype!r} to a mixed precision DTypePolicy. Valid policies include 'mixed_float16', "
+            "'mixed_bfloat16', and the name of any float dtype such as 'float32'."
+        ) from None
 
 
 def _initial_value(initializer: Any, shape: tuple[int, ...], dtype: str) -> Any:
@@ -69,12 +78,11 @@ class Metric:
     ``update_state`` (``self.v.assign(...)``) and compute the value in ``result``.
 
     Args:
-      dtype: the dtype of the metric's computations and result (a string or ``tf.DType``); defaults to
-        ``"float32"`` (Keras's floatx).
+      dtype: the dtype of the metric's computations and result (a string, ``tf.DType`` or dtype policy,
+        whose compute dtype is used); defaults to Keras's floatx (``"float32"``).
       name: the metric's name; defaults to the class name in snake case, made unique (``"mean_1"``).
 
-    Differences from Keras: ``dtype`` may not be a mixed-precision policy name (``"mixed_float16"``);
-    metrics and Variables appended to a list attribute after its assignment are not tracked (Keras's
+    Differences from Keras: metrics and Variables appended to a list attribute after its assignment are not tracked (Keras's
     tracked lists see them).
 
     >>> import tapejax as tf
