@@ -322,6 +322,24 @@ def test_affine_layers_inside_tf_function_draw_per_call_and_pass_gradients() -> 
     np.testing.assert_allclose(tape.gradient(y, x).numpy(), np.ones_like(IMAGES), atol=1e-5)
 
 
+def test_color_layers_against_numpy() -> None:
+    x = tf.constant(IMAGES)
+    gray = (IMAGES * np.array([0.2989, 0.5870, 0.1140], np.float32)).sum(-1, keepdims=True)
+    np.testing.assert_allclose(L.RandomGrayscale(1.0)(x).numpy(), np.broadcast_to(gray, IMAGES.shape), rtol=1e-5)
+    np.testing.assert_array_equal(L.RandomGrayscale(1.0)(x, training=False).numpy(), IMAGES)
+    np.testing.assert_allclose(L.RandomInvert((1.0, 1.0))(x).numpy(), 255 - IMAGES, rtol=1e-6)
+    np.testing.assert_array_equal(L.RandomInvert(0.0)(x).numpy(), IMAGES)
+    np.testing.assert_allclose(L.Solarization()(x).numpy(), 255 - IMAGES, rtol=1e-6)
+    low, high = IMAGES.min((1, 2), keepdims=True), IMAGES.max((1, 2), keepdims=True)
+    np.testing.assert_allclose(L.AutoContrast()(x).numpy(), (IMAGES - low) * 255 / (high - low), rtol=1e-4, atol=1e-3)
+    with pytest.raises(ValueError, match="`factor` should be between 0 and 1"):
+        L.RandomGrayscale(1.5)
+    with pytest.raises(ValueError, match="The `value_range` argument should be a list of two numbers"):
+        L.AutoContrast(value_range=5)
+    with pytest.raises(ValueError, match=r"in the range \[0, 1\]. Received: input_number=2"):
+        L.Solarization(addition_factor=2)
+
+
 @pytest.mark.parametrize(
     "layer",
     [
@@ -334,6 +352,10 @@ def test_affine_layers_inside_tf_function_draw_per_call_and_pass_gradients() -> 
         L.RandomRotation((-0.2, 0.3), fill_mode="wrap", seed=1),
         L.RandomZoom(0.2, (-0.1, 0.3), interpolation="nearest", fill_value=2.0),
         L.RandomTranslation(0.1, 0.2, fill_mode="nearest", data_format="channels_first"),
+        L.RandomGrayscale(0.3, seed=2),
+        L.RandomInvert((0.2, 0.6), value_range=(0, 1)),
+        L.Solarization((0.1, 0.2), 0.5, value_range=(-1, 1), seed=3),
+        L.AutoContrast(value_range=(0, 1)),
         L.Rescaling(2.0, offset=1.0),
         L.CategoryEncoding(5, output_mode="count"),
         L.Discretization(bin_boundaries=[0.0, 1.0], output_mode="multi_hot"),

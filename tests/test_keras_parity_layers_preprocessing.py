@@ -172,3 +172,30 @@ def test_affine_layer_gradient_is_tfs():
         yo = ours(xo)
         lo = tf.reduce_sum(yo * tf.sin(yo / 50.0))
     np.testing.assert_allclose(tape2.gradient(lo, xo).numpy(), tape.gradient(lr, xr).numpy(), rtol=1e-4, atol=1e-4)
+
+
+COLOR = [
+    ("RandomGrayscale", (), {"factor": 1.0}, IMAGES),
+    ("RandomGrayscale", (), {"factor": 1.0, "data_format": "channels_first"}, IMAGES.transpose(0, 3, 1, 2)),
+    ("RandomGrayscale", (), {"factor": 0.0}, IMAGES),
+    ("RandomInvert", ((1.0, 1.0),), {}, IMAGES),
+    ("RandomInvert", ((1.0, 1.0),), {"value_range": (0, 1)}, IMAGES / 255.0),
+    # (Keras draws thresholds in [lo, hi * 255]: only zero factors are deterministic; they invert every pixel.)
+    ("Solarization", (), {}, IMAGES),
+    ("Solarization", (), {"value_range": (0, 1)}, IMAGES / 255.0),
+    ("AutoContrast", (), {}, IMAGES),
+    ("AutoContrast", (), {"value_range": (0, 1)}, IMAGES / 300.0),
+]
+
+
+@pytest.mark.parametrize(("name", "args", "kwargs", "x"), COLOR)
+def test_color_layers_match_keras_for_fixed_factors(name, args, kwargs, x):
+    real, ours = _both(name, *args, **kwargs)
+    yr = np.asarray(real(x))
+    yo = ours(tf.constant(x))
+    assert yo.dtype.name == str(yr.dtype)
+    np.testing.assert_allclose(yo.numpy(), yr, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(
+        ours(tf.constant(x), training=False).numpy(), np.asarray(real(x, training=False)), rtol=1e-5, atol=1e-4
+    )
+    assert _config(ours) == _config(real)

@@ -806,3 +806,228 @@ class RandomTranslation(_TwoFactorLayer):
         dx = self._uniform((batch, 1), self.width_lower, self.width_upper) * float(width)
         zeros, ones = creation_ops.zeros((batch, 1)), creation_ops.ones((batch, 1))
         return shape_ops.concat([ones, zeros, -dx, zeros, ones, -dy, zeros, zeros], axis=1)
+
+
+def _value_range_pair(value_range: Any, message: str) -> list[Any]:
+    if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
+        raise ValueError(message + f"Received: value_range={value_range}")
+    return sorted(value_range)
+
+
+def _transform_value_range(images: Any, original_range: Any, target_range: Any, dtype: Any) -> Any:
+    """Keras' linear map of pixel values from ``original_range`` to ``target_range`` (in ``dtype``)."""
+    if original_range[0] == target_range[0] and original_range[1] == target_range[1]:
+        return images
+    images = math_ops.cast(images, dtype)
+    o_min, o_max = (math_ops.cast(v, dtype) for v in original_range)
+    t_min, t_max = (math_ops.cast(v, dtype) for v in target_range)
+    return (images - o_min) / (o_max - o_min) * (t_max - t_min) + t_min
+
+
+def _rgb_to_grayscale(images: Any, data_format: str) -> Any:
+    """Keras' ``ops.image.rgb_to_grayscale`` (weights 0.2989, 0.5870, 0.1140; one channel out)."""
+    channels_axis = -1 if data_format == "channels_last" else -3
+    if images.shape[channels_axis] not in (1, 3):
+        raise ValueError(
+            "Invalid channel size: expected 3 (RGB) or 1 (Grayscale). Received input with shape: "
+            f"images.shape={tuple(images.shape)}"
+        )
+    if images.shape[channels_axis] == 1:
+        return images
+    original = images.dtype
+    x = images if original.is_floating else math_ops.cast(images, "float32")
+    weights = array_ops.constant([0.2989, 0.5870, 0.1140], dtype=x.dtype)
+    shape = [1, 1, 1, 1]
+    shape[channels_axis] = 3
+    gray = reduction_ops.reduce_sum(x * array_ops.reshape(weights, shape), channels_axis, keepdims=True)
+    return math_ops.cast(gray, original)
+
+
+class RandomGrayscale(BaseImagePreprocessingLayer):
+    """Turns each image to grayscale (kept with its channel count) with probability ``factor`` (in training only).
+
+    Args:
+      factor: the probability, in ``[0, 1]``.
+      data_format, seed.
+
+    Raises:
+      ValueError: for ``factor`` outside ``[0, 1]`` (Keras' message).
+
+    >>> import tapejax as tf
+    >>> layer = tf.keras.layers.RandomGrayscale(factor=1.0)
+    >>> print(tf.round(layer(tf.constant([[[[10.0, 20.0, 30.0]]]]))))
+    tf.Tensor([[[[18. 18. 18.]]]], shape=(1, 1, 1, 3), dtype=float32)
+    """
+
+    def __init__(self, factor: float = 0.5, data_format: Any = None, seed: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if factor < 0 or factor > 1:
+            raise ValueError(f"`factor` should be between 0 and 1. Received: factor={factor}")
+        self.factor = factor
+        self.data_format = backend.standardize_data_format(data_format)
+        self.seed = seed
+        self._make_generator(seed)
+
+    def _transform(self, images: Any, training: Any) -> Any:
+        if not training:
+            return images
+        apply = math_ops.less(self._uniform((images.shape[0],), 0.0, 1.0), float(self.factor))
+        apply = array_ops.reshape(apply, (images.shape[0], 1, 1, 1))
+        return math_ops.where(apply, _rgb_to_grayscale(images, self.data_format), images)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "factor": self.factor}
+
+
+class RandomInvert(BaseImagePreprocessingLayer):
+    """Inverts each image (``value_range[1] - x``) with a random probability drawn in ``factor`` (in training only).
+
+    Args:
+      factor: a number ``f`` in ``[0, 1]`` (probabilities drawn in ``[0, f]``) or a pair.
+      value_range, seed, data_format.
+
+    >>> import tapejax as tf
+    >>> layer = tf.keras.layers.RandomInvert((1.0, 1.0), value_range=(0, 1))
+    >>> print(layer(tf.constant([[[[0.25]]]]))[0, 0, 0])
+    tf.Tensor([0.75], shape=(1,), dtype=float32)
+    """
+
+    _USE_BASE_FACTOR = False
+    _FACTOR_BOUNDS = (0, 1)
+
+    def __init__(
+        self, factor: Any = 1.0, value_range: Any = (0, 255), seed: Any = None, data_format: Any = None, **kwargs: Any
+    ) -> None:
+        super().__init__(data_format=data_format, **kwargs)
+        self._set_factor(factor)
+        self.value_range = value_range
+        self.seed = seed
+        self._make_generator(seed)
+
+    def _transform(self, images: Any, training: Any) -> Any:
+        if not training:
+            return images
+        batch = images.shape[0]
+        probability = self._uniform((batch,), self.factor[0], self.factor[1])
+        threshold = self._uniform((batch,), 0.0, 1.0)
+        apply = array_ops.reshape(math_ops.less(threshold, probability), (batch, 1, 1, 1))
+        images = math_ops.cast(images, self.compute_dtype)
+        return math_ops.where(apply, math_ops.cast(self.value_range[1], images.dtype) - images, images)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range, "seed": self.seed}
+
+
+class Solarization(BaseImagePreprocessingLayer):
+    """Solarizes images: adds a random ``addition``, then inverts the pixels above a random ``threshold`` (in training).
+
+    Values are mapped to ``[0, 255]`` for the operation and back to ``value_range``.
+
+    Args:
+      addition_factor, threshold_factor: a number ``f`` in ``[0, 1]`` (draws in ``[0, f * 255]``) or a pair
+        ``(lo, hi)`` (draws in ``[lo, hi * 255]``: Keras 3.15 scales only the upper bound).
+      value_range, seed.
+
+    >>> import tapejax as tf
+    >>> layer = tf.keras.layers.Solarization()  # (thresholds drawn in [0, 0]: every pixel inverted)
+    >>> print(layer(tf.constant([[[[64.0], [200.0]]]]))[0, 0, :, 0])
+    tf.Tensor([191.  55.], shape=(2,), dtype=float32)
+    """
+
+    _USE_BASE_FACTOR = False
+    _VALUE_RANGE_VALIDATION_ERROR = "The `value_range` argument should be a list of two numbers. "
+    _FACTOR_VALIDATION_ERROR = (
+        "The `addition_factor` and `threshold_factor` arguments should be a number (or a list of two numbers) in "
+        "the range [0, 1]. "
+    )
+
+    def __init__(
+        self,
+        addition_factor: Any = 0.0,
+        threshold_factor: Any = 0.0,
+        value_range: Any = (0, 255),
+        seed: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.seed = seed
+        self._make_generator(seed)
+        self.addition_factor = self._factor_pair(addition_factor, "addition_factor")
+        self.threshold_factor = self._factor_pair(threshold_factor, "threshold_factor")
+        self.value_range = _value_range_pair(value_range, self._VALUE_RANGE_VALIDATION_ERROR)
+
+    def _factor_pair(self, factor: Any, factor_name: str) -> tuple[Any, Any]:
+        def check(number: float) -> None:
+            if number > 1.0 or number < 0:
+                raise ValueError(self._FACTOR_VALIDATION_ERROR + f"Received: input_number={number}")
+
+        if isinstance(factor, (tuple, list)):
+            if len(factor) != 2:
+                raise ValueError(self._FACTOR_VALIDATION_ERROR + f"Received: {factor_name}={factor}")
+            check(factor[0])
+            check(factor[1])
+            lower, upper = sorted(factor)
+        elif isinstance(factor, (int, float)) and not isinstance(factor, bool):
+            check(factor)
+            lower, upper = 0, factor
+        else:
+            raise ValueError(self._FACTOR_VALIDATION_ERROR + f"Received: {factor_name}={factor}")
+        return lower, upper
+
+    def _transform(self, images: Any, training: Any) -> Any:
+        images = math_ops.cast(images, self.compute_dtype)
+        if not training:
+            return images
+        shape = (images.shape[0], 1, 1, 1)
+        dtype = self.compute_dtype
+        additions = self._uniform(shape, self.addition_factor[0], self.addition_factor[1] * 255, dtype=dtype)
+        thresholds = self._uniform(shape, self.threshold_factor[0], self.threshold_factor[1] * 255, dtype=dtype)
+        x = _transform_value_range(images, self.value_range, (0, 255), dtype)
+        x = clip_ops.clip_by_value(x + additions, math_ops.cast(0, x.dtype), math_ops.cast(255, x.dtype))
+        x = math_ops.where(math_ops.less(x, thresholds), x, 255 - x)
+        return _transform_value_range(x, (0, 255), self.value_range, dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "value_range": self.value_range,
+            "addition_factor": self.addition_factor,
+            "threshold_factor": self.threshold_factor,
+            "seed": self.seed,
+        }
+
+
+class AutoContrast(BaseImagePreprocessingLayer):
+    """Stretches each image's channels to the full ``value_range`` (the darkest pixel to its min, the brightest to its max).
+
+    Channels whose values are all equal are left as they are. Applied in training and inference.
+
+    Args:
+      value_range: the images' ``[min, max]``, default ``(0, 255)``.
+
+    >>> import tapejax as tf
+    >>> print(tf.round(tf.keras.layers.AutoContrast()(tf.constant([[[[50.0], [100.0]]]])))[0, 0, :, 0])
+    tf.Tensor([  0. 255.], shape=(2,), dtype=float32)
+    """
+
+    _USE_BASE_FACTOR = False
+    _VALUE_RANGE_VALIDATION_ERROR = "The `value_range` argument should be a list of two numbers. "
+
+    def __init__(self, value_range: Any = (0, 255), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.value_range = _value_range_pair(value_range, self._VALUE_RANGE_VALIDATION_ERROR)
+
+    def _transform(self, images: Any, training: Any) -> Any:
+        original = images
+        x = _transform_value_range(images, self.value_range, (0, 255), self.compute_dtype)
+        x = math_ops.cast(x, self.compute_dtype)
+        low = reduction_ops.reduce_min(x, [1, 2], keepdims=True)
+        high = reduction_ops.reduce_max(x, [1, 2], keepdims=True)
+        scale = 255.0 / (high - low)
+        x = x * scale + (-low * scale)
+        results = clip_ops.clip_by_value(x, math_ops.cast(0.0, x.dtype), math_ops.cast(255.0, x.dtype))
+        results = _transform_value_range(results, (0, 255), self.value_range, self.compute_dtype)
+        return math_ops.where(math_ops.is_nan(results), math_ops.cast(original, results.dtype), results)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "value_range": self.value_range}
