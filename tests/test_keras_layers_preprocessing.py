@@ -340,6 +340,23 @@ def test_color_layers_against_numpy() -> None:
         L.Solarization(addition_factor=2)
 
 
+def test_random_shear_uses_one_of_the_two_signs() -> None:
+    from tapejax._src.ops.image_transform_ops import image_projective_transform_v3
+
+    x = tf.constant(IMAGES[:1])
+    y = L.RandomShear(x_factor=(0.3, 0.3), y_factor=(0.1, 0.1), fill_mode="constant")(x).numpy()
+    plus, minus = (
+        image_projective_transform_v3(x, [1.0, s * 0.3, 0.0, s * 0.1, 1.0, 0.0, 0.0, 0.0]).numpy() for s in (1, -1)
+    )
+    assert np.allclose(y, plus, atol=1e-4) or np.allclose(y, minus, atol=1e-4)
+    config = L.RandomShear(0.2).get_config()
+    assert config["x_factor"] == (-0.2, 0.2)
+    with pytest.raises(TypeError, match="input_number=-0.2"):  # (Keras 3.15 cannot restore it either)
+        L.RandomShear.from_config(config)
+    with pytest.raises(ValueError, match=r"in the range \[0, 1.0\]. Received: input_number=-0.5"):
+        L.RandomShear(x_factor=(-0.5, 0.5))
+
+
 @pytest.mark.parametrize(
     "layer",
     [
@@ -356,6 +373,7 @@ def test_color_layers_against_numpy() -> None:
         L.RandomInvert((0.2, 0.6), value_range=(0, 1)),
         L.Solarization((0.1, 0.2), 0.5, value_range=(-1, 1), seed=3),
         L.AutoContrast(value_range=(0, 1)),
+        L.RandomShear((0.0, 0.2), (0.1, 0.3), interpolation="nearest", seed=4),
         L.Rescaling(2.0, offset=1.0),
         L.CategoryEncoding(5, output_mode="count"),
         L.Discretization(bin_boundaries=[0.0, 1.0], output_mode="multi_hot"),

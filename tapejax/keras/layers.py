@@ -43,6 +43,7 @@ from tapejax._src.keras.layers.image_preprocessing import RandomFlip as RandomFl
 from tapejax._src.keras.layers.image_preprocessing import RandomGrayscale as RandomGrayscale
 from tapejax._src.keras.layers.image_preprocessing import RandomInvert as RandomInvert
 from tapejax._src.keras.layers.image_preprocessing import RandomRotation as RandomRotation
+from tapejax._src.keras.layers.image_preprocessing import RandomShear as RandomShear
 from tapejax._src.keras.layers.image_preprocessing import RandomTranslation as RandomTranslation
 from tapejax._src.keras.layers.image_preprocessing import RandomZoom as RandomZoom
 from tapejax._src.keras.layers.image_preprocessing import Resizing as Resizing

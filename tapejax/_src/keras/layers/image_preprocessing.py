@@ -1031,3 +1031,92 @@ class AutoContrast(BaseImagePreprocessingLayer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "value_range": self.value_range}
+
+
+class RandomShear(_AffineLayer):
+    """Shears each image along x and y by random factors with a random common sign (in training only).
+
+    Output pixel ``(x, y)`` reads the input at ``(x + sx * y, sy * x + y)``, with ``sx``, ``sy``
+    drawn in ``x_factor``, ``y_factor`` and both negated with probability 1/2.
+
+    Args:
+      x_factor, y_factor: a number ``f`` in ``[0, 1]`` (draws in ``[-f, f]``) or a pair in ``[0, 1]``.
+      interpolation, fill_mode, fill_value, data_format, seed: as ``RandomRotation``.
+
+    Raises:
+      ValueError: for factors out of range; NotImplementedError: for an unknown fill mode or
+      interpolation (Keras' messages).
+
+    >>> import tapejax as tf
+    >>> layer = tf.keras.layers.RandomShear(x_factor=0.0, y_factor=0.0)
+    >>> print(layer(tf.constant([[[[1.0], [2.0]]]]))[0, 0, :, 0])
+    tf.Tensor([1. 2.], shape=(2,), dtype=float32)
+    """
+
+    _USE_BASE_FACTOR = False
+    _FACTOR_VALIDATION_ERROR = (
+        "The `factor` argument should be a number (or a list of two numbers) in the range [0, 1.0]. "
+    )
+
+    def __init__(
+        self,
+        x_factor: Any = 0.0,
+        y_factor: Any = 0.0,
+        interpolation: str = "bilinear",
+        fill_mode: str = "reflect",
+        fill_value: float = 0.0,
+        data_format: Any = None,
+        seed: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(data_format=data_format, **kwargs)
+        self.x_factor = self._factor_range(x_factor, "x_factor")
+        self.y_factor = self._factor_range(y_factor, "y_factor")
+        _check_fill_and_interpolation(fill_mode, interpolation)
+        self.fill_mode = fill_mode
+        self.fill_value = fill_value
+        self.interpolation = interpolation
+        self.seed = seed
+        self._make_generator(seed)
+
+    def _factor_range(self, factor: Any, factor_name: str) -> tuple[Any, Any]:
+        def check(number: float) -> None:
+            if number > 1.0 or number < 0.0:
+                raise ValueError(self._FACTOR_VALIDATION_ERROR + f"Received: input_number={number}")
+
+        if isinstance(factor, (tuple, list)):
+            if len(factor) != 2:
+                raise ValueError(self._FACTOR_VALIDATION_ERROR + f"Received: {factor_name}={factor}")
+            check(factor[0])
+            check(factor[1])
+            lower, upper = sorted(factor)
+        elif isinstance(factor, (int, float)) and not isinstance(factor, bool):
+            check(factor)
+            factor = abs(factor)
+            lower, upper = -factor, factor
+        else:
+            raise ValueError(self._FACTOR_VALIDATION_ERROR + f"Received: {factor_name}={factor}")
+        return lower, upper
+
+    def _draw_transform(self, batch: int, height: int, width: int) -> Any:
+        dtype = self.compute_dtype
+        invert = self._uniform((batch, 1), 0.0, 1.0, dtype=dtype)
+        sign = math_ops.where(
+            math_ops.greater(invert, 0.5), -creation_ops.ones_like(invert), creation_ops.ones_like(invert)
+        )
+        shear_y = self._uniform((batch, 1), self.y_factor[0], self.y_factor[1], dtype=dtype) * sign
+        shear_x = self._uniform((batch, 1), self.x_factor[0], self.x_factor[1], dtype=dtype) * sign
+        zeros, ones = creation_ops.zeros((batch, 1), dtype=dtype), creation_ops.ones((batch, 1), dtype=dtype)
+        return shape_ops.concat([ones, shear_x, zeros, shear_y, ones, zeros, zeros, zeros], axis=1)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "x_factor": self.x_factor,
+            "y_factor": self.y_factor,
+            "fill_mode": self.fill_mode,
+            "interpolation": self.interpolation,
+            "seed": self.seed,
+            "fill_value": self.fill_value,
+            "data_format": self.data_format,
+        }
