@@ -222,3 +222,16 @@ def _jraw_convs(x: Any, w: Any, dy: Any) -> Any:
 
 
 CASES.append(Case("raw_conv_and_backprop_v2", _raw_convs, _jraw_convs, ((1, 4, 4, 2), (2, 2, 2, 3), (1, 2, 2, 3))))
+
+
+def _jisotonic(x: Any) -> Any:
+    from tapejax._src.ops import isotonic_ops
+
+    return isotonic_ops._isotonic_impl(x, decreasing=True)[0]
+
+
+CASES.append(
+    Case(
+        "isotonic_regression", lambda x: tf.nn.isotonic_regression(x * x).output, lambda x: _jisotonic(x * x), ((3, 5),)
+    )
+)

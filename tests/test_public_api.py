@@ -36,7 +36,8 @@ NAMESPACES = {
         in_top_k l2_normalize softsign top_k zero_fraction ctc_loss batch_norm_with_global_normalization dilation2d
         erosion2d depthwise_conv2d_backprop_filter depthwise_conv2d_backprop_input approx_max_k approx_min_k
         collapse_repeated ctc_unique_labels space_to_batch all_candidate_sampler compute_accidental_hits
-        fixed_unigram_candidate_sampler learned_unigram_candidate_sampler nce_loss sampled_softmax_loss with_space_to_batch""",
+        fixed_unigram_candidate_sampler learned_unigram_candidate_sampler nce_loss sampled_softmax_loss with_space_to_batch
+        isotonic_regression""",
     "linalg": """adjoint band_part banded_triangular_solve cholesky cholesky_solve cross det diag diag_part eig eigh
         eigvals eigvalsh einsum expm eye global_norm inv l2_normalize logdet lstsq lu lu_matrix_inverse
         lu_reconstruct lu_solve matmul matrix_rank matrix_transpose matvec norm normalize pinv qr set_diag slogdet
