@@ -55,10 +55,10 @@ def test_tensorflow_modules_are_the_tapejax_modules(tmp_path):
 
 def test_missing_import_says_tapejax_does_not_implement_it(tmp_path):
     script = tmp_path / "uses_missing.py"
-    script.write_text("import tensorflow as tf\nfrom tensorflow.keras.layers import Dense\n")
+    script.write_text("import tensorflow as tf\nfrom tensorflow.keras.applications import ResNet50\n")
     proc = _run([str(script)], tmp_path)
     assert proc.returncode == 1
-    assert "tapejax does not implement tf.keras.layers yet" in proc.stderr
+    assert "tapejax does not implement tf.keras.applications yet" in proc.stderr
     assert "runpy" not in proc.stderr and "__main__.py" not in proc.stderr  # the runner's frames are hidden
     assert str(script) in proc.stderr
 
@@ -67,9 +67,12 @@ def test_missing_import_says_tapejax_does_not_implement_it(tmp_path):
     ("source", "message"),
     [
         ("x = tf.constant(1.0)\ny = tf.foo.bar(x)\n", "tapejax does not implement tf.foo.bar yet."),
-        ("layer = tf.keras.layers.Dense(3)\n", "tapejax does not implement tf.keras.layers.Dense yet."),
+        (
+            "layer = tf.keras.layers.TorchModuleWrapper(3)\n",
+            "tapejax does not implement tf.keras.layers.TorchModuleWrapper yet.",
+        ),
         ("opt = tf.keras.optimizers.Adamm(0.1)\n", "tapejax does not implement tf.keras.optimizers.Adamm yet."),
-        ("from tensorflow.keras import layers\n", "tapejax does not implement tf.keras.layers yet."),
+        ("from tensorflow.keras import applications\n", "tapejax does not implement tf.keras.applications yet."),
     ],
     ids=["attribute-chain", "keras-chain", "typo", "from-import"],
 )
