@@ -183,6 +183,10 @@ COLOR = [
     # (Keras draws thresholds in [lo, hi * 255]: only zero factors are deterministic; they invert every pixel.)
     ("Solarization", (), {}, IMAGES),
     ("Solarization", (), {"value_range": (0, 1)}, IMAGES / 255.0),
+    ("RandomColorDegeneration", ((0.6, 0.6),), {}, IMAGES),
+    ("RandomColorDegeneration", ((-0.5, -0.5),), {"value_range": (0, 1)}, IMAGES / 255.0),
+    ("RandomPosterization", ((3, 3),), {}, IMAGES),
+    ("RandomPosterization", ((6, 6),), {"value_range": (0, 1)}, IMAGES / 255.0),
     ("AutoContrast", (), {}, IMAGES),
     ("AutoContrast", (), {"value_range": (0, 1)}, IMAGES / 300.0),
 ]
@@ -199,3 +203,21 @@ def test_color_layers_match_keras_for_fixed_factors(name, args, kwargs, x):
         ours(tf.constant(x), training=False).numpy(), np.asarray(real(x, training=False)), rtol=1e-5, atol=1e-4
     )
     assert _config(ours) == _config(real)
+
+
+def test_pipeline_matches_keras_and_its_config():
+    layers = [
+        ("Rescaling", (0.5,), {"offset": 1.0}),
+        ("CenterCrop", (3, 3), {}),
+        ("RandomFlip", ("vertical",), {"seed": 1}),
+    ]
+    real = keras_real.layers.Pipeline([getattr(keras_real.layers, n)(*a, **k) for n, a, k in layers])
+    ours = tf.keras.layers.Pipeline([getattr(tf.keras.layers, n)(*a, **k) for n, a, k in layers])
+    np.testing.assert_allclose(
+        ours(tf.constant(IMAGES), training=False).numpy(), np.asarray(real(IMAGES, training=False)), rtol=1e-6
+    )
+    rc, oc = real.get_config(), ours.get_config()
+    assert [c["class_name"] for c in oc["layers"]] == [c["class_name"] for c in rc["layers"]]
+    strip = lambda c: {k: v for k, v in c["config"].items() if k != "name"}  # noqa: E731
+    assert [strip(c) for c in oc["layers"]] == [strip(c) for c in rc["layers"]]
+    assert set(oc) == set(rc)

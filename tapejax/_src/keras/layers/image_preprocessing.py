@@ -1120,3 +1120,93 @@ class RandomShear(_AffineLayer):
             "fill_value": self.fill_value,
             "data_format": self.data_format,
         }
+
+
+class RandomColorDegeneration(BaseImagePreprocessingLayer):
+    """Blends each image with its grayscale version by a random factor, then clips to ``value_range`` (in training).
+
+    ``images + factor * (grayscale - images)``, with ``factor`` drawn per image in ``factor``'s range.
+
+    Args:
+      factor: a number ``f`` in ``[-1, 1]`` (draws in ``[-|f|, |f|]``) or a pair.
+      value_range, data_format, seed.
+
+    >>> import tapejax as tf
+    >>> layer = tf.keras.layers.RandomColorDegeneration((1.0, 1.0))
+    >>> print(tf.round(layer(tf.constant([[[[10.0, 20.0, 30.0]]]]))))
+    tf.Tensor([[[[18. 18. 18.]]]], shape=(1, 1, 1, 3), dtype=float32)
+    """
+
+    _VALUE_RANGE_VALIDATION_ERROR = "The `value_range` argument should be a list of two numbers. "
+
+    def __init__(
+        self, factor: Any, value_range: Any = (0, 255), data_format: Any = None, seed: Any = None, **kwargs: Any
+    ) -> None:
+        super().__init__(data_format=data_format, **kwargs)
+        self._set_factor(factor)
+        self.value_range = _value_range_pair(value_range, self._VALUE_RANGE_VALIDATION_ERROR)
+        self.seed = seed
+        self._make_generator(seed)
+
+    def _transform(self, images: Any, training: Any) -> Any:
+        factor = self._uniform((images.shape[0], 1, 1, 1), self.factor[0], self.factor[1])
+        if not training:
+            return images
+        images = math_ops.cast(images, self.compute_dtype)
+        factor = math_ops.cast(factor, self.compute_dtype)
+        images = images + factor * (_rgb_to_grayscale(images, self.data_format) - images)
+        lo, hi = (math_ops.cast(v, images.dtype) for v in self.value_range)
+        return clip_ops.clip_by_value(images, lo, hi)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range, "seed": self.seed}
+
+
+class RandomPosterization(BaseImagePreprocessingLayer):
+    """Keeps a random number of the high bits (``1..factor``) of each image's 8-bit values (in training only).
+
+    Values are mapped to ``[0, 255]``, truncated to uint8, their ``8 - bits`` low bits cleared, and
+    mapped back to ``value_range``.
+
+    Args:
+      factor: an int ``f`` in ``[1, 8]`` (bits drawn in ``[1, f)``, or exactly ``f`` when the range
+        is a single value) or a pair.
+      value_range, data_format, seed.
+
+    >>> import tapejax as tf
+    >>> layer = tf.keras.layers.RandomPosterization(factor=(2, 2))
+    >>> print(layer(tf.constant([[[[100.0], [200.0]]]]))[0, 0, :, 0])
+    tf.Tensor([ 64. 192.], shape=(2,), dtype=float32)
+    """
+
+    _USE_BASE_FACTOR = False
+    _FACTOR_BOUNDS = (1, 8)
+    _MAX_FACTOR = 8
+    _VALUE_RANGE_VALIDATION_ERROR = "The `value_range` argument should be a list of two numbers. "
+
+    def __init__(
+        self, factor: Any, value_range: Any = (0, 255), data_format: Any = None, seed: Any = None, **kwargs: Any
+    ) -> None:
+        super().__init__(data_format=data_format, **kwargs)
+        self._set_factor(factor)
+        self.value_range = _value_range_pair(value_range, self._VALUE_RANGE_VALIDATION_ERROR)
+        self.seed = seed
+        self._make_generator(seed)
+
+    def _transform(self, images: Any, training: Any) -> Any:
+        batch = images.shape[0]
+        if self.factor[0] != self.factor[1]:
+            bits = self._uniform((batch,), int(self.factor[0]), int(self.factor[1]), dtype="int32")
+        else:
+            bits = creation_ops.fill((batch,), int(self.factor[0]))
+        if not training:
+            return images
+        shift = math_ops.cast(self._MAX_FACTOR - bits, self.compute_dtype)
+        step = array_ops.reshape(math_ops.pow(math_ops.cast(2.0, self.compute_dtype), shift), (batch, 1, 1, 1))
+        x = _transform_value_range(images, self.value_range, (0, 255), self.compute_dtype)
+        x = math_ops.cast(math_ops.cast(x, "uint8"), self.compute_dtype)
+        x = math_ops.floor(x / step) * step  # (x >> s) << s on uint8 values
+        return _transform_value_range(x, (0, 255), self.value_range, self.compute_dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range, "seed": self.seed}

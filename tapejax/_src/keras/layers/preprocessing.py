@@ -593,3 +593,57 @@ def _compress_summary(summary: np.ndarray, epsilon: float) -> np.ndarray:
     cum_weights = np.interp(percents, cum_weight_percents, cum_weights)
     new_weights = cum_weights - np.concatenate((np.array([0]), cum_weights[:-1]))
     return np.stack((new_bins, new_weights)).astype("float32")
+
+
+class Pipeline(Layer):
+    """Applies a sequence of layers in turn (``training`` and masks passed to those that take them).
+
+    Unlike ``Sequential``, a Pipeline is a layer, not a model: no ``fit``, no functional graph.
+
+    Args:
+      layers: the layers, applied in order.
+
+    >>> import tapejax as tf
+    >>> pipeline = tf.keras.layers.Pipeline([tf.keras.layers.Rescaling(2.0), tf.keras.layers.Rescaling(1.0, offset=1.0)])
+    >>> print(pipeline(tf.constant([1.0, 2.0])))
+    tf.Tensor([3. 5.], shape=(2,), dtype=float32)
+    """
+
+    def __init__(self, layers: Any, name: str | None = None) -> None:
+        super().__init__(name=name)
+        self._pipeline_layers = layers
+
+    @property
+    def layers(self) -> Any:
+        return self._pipeline_layers
+
+    def call(self, inputs: Any, training: Any = True, mask: Any = None) -> Any:
+        outputs = inputs
+        for layer in self._pipeline_layers:
+            kwargs: dict[str, Any] = {}
+            params = layer._call_params
+            if params.has_mask:
+                kwargs["mask"] = mask
+            if params.training_pos is not None and training is not None:
+                kwargs["training"] = training
+            outputs = layer(inputs, **kwargs)
+            inputs = outputs
+            mask = getattr(outputs, "_keras_mask", None)
+        return outputs
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Pipeline:
+        from tapejax._src.keras.layers import deserialize
+
+        layers = config.get("layers")
+        if not isinstance(layers, (list, tuple)):
+            raise ValueError(
+                "`Pipeline` config must contain a `layers` key mapping to a list of serialized layers. "
+                f"Received config with layers={layers}."
+            )
+        return cls(**{**config, "layers": [deserialize(x, custom_objects=custom_objects) for x in layers]})
+
+    def get_config(self) -> dict[str, Any]:
+        from tapejax._src.keras.layers import serialize
+
+        return {"layers": [serialize(layer) for layer in self._pipeline_layers], "name": self.name}
