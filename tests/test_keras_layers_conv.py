@@ -329,6 +329,51 @@ def test_global_average_pooling1d_averages_the_unmasked_steps():
     assert getattr(out, "_keras_mask", None) is None
 
 
+def np_adaptive(x, out, mode):
+    """Output i of an axis of size L pools [floor(i * L / out), ceil((i + 1) * L / out))."""
+    y = np.zeros((x.shape[0], *out, x.shape[-1]))
+    for pos in itertools.product(*[range(o) for o in out]):
+        sl = [slice((p * n) // o, -(-((p + 1) * n) // o)) for p, n, o in zip(pos, x.shape[1:-1], out, strict=True)]
+        window = x[(slice(None), *sl)].reshape(x.shape[0], -1, x.shape[-1])
+        y[(slice(None), *pos)] = window.max(axis=1) if mode == "Max" else window.mean(axis=1)
+    return y
+
+
+@pytest.mark.parametrize(
+    ("name", "output_size", "shape", "data_format"),
+    [
+        ("AdaptiveAveragePooling1D", 3, (2, 5, 3), "channels_last"),
+        ("AdaptiveMaxPooling1D", 1, (2, 2, 3), "channels_first"),  # (Keras' TF backend crashes here)
+        ("AdaptiveMaxPooling2D", (2, 3), (1, 7, 5, 2), "channels_last"),
+        ("AdaptiveAveragePooling2D", (5, 4), (1, 3, 4, 2), "channels_first"),
+        ("AdaptiveAveragePooling3D", (2, 2, 3), (1, 4, 5, 3, 2), "channels_last"),
+        ("AdaptiveMaxPooling3D", 2, (1, 4, 3, 3, 2), "channels_first"),
+    ],
+)
+def test_adaptive_pooling_matches_numpy(name, output_size, shape, data_format):
+    layer = getattr(layers, name)(output_size, data_format=data_format)
+    n = len(shape) - 2
+    assert layer.output_size == ((output_size,) * n if isinstance(output_size, int) else output_size)
+    x = _x(*shape)
+    x_in = x if data_format == "channels_last" else _last_to_first(x)
+    y = layer(x_in)
+    ref = np_adaptive(x, layer.output_size, "Max" if "Max" in name else "Average")
+    got = y.numpy() if data_format == "channels_last" else _first_to_last(y.numpy())
+    np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-6)
+    assert tuple(y.shape) == layer.compute_output_shape(x_in.shape)
+    assert layer.get_config()["output_size"] == layer.output_size
+    assert type(layer).from_config(layer.get_config()).get_config() == layer.get_config()
+
+
+def test_adaptive_pooling_argument_errors_are_keras():
+    with pytest.raises(TypeError, match=r"`output_size` must be an integer or \(height, width\) tuple"):
+        layers.AdaptiveAveragePooling2D((1, 2, 3))
+    with pytest.raises(ValueError, match="For 1D input, `output_size` tuple must have length 1"):
+        layers.AdaptiveMaxPooling1D((1, 2))
+    with pytest.raises(ValueError, match="Invalid data_format: x"):
+        layers.AdaptiveMaxPooling3D(2, data_format="x")
+
+
 # -- gradients ------------------------------------------------------------------------------------------------------
 def _finite_difference(f, a, ct, eps=1e-3):
     g = np.zeros_like(a, np.float64)

@@ -99,6 +99,15 @@ CASES: list[tuple[str, dict[str, Any], tuple[int, ...]]] = [
     ("GlobalMaxPooling3D", {}, (1, 2, 3, 2, 3)),
 ]
 
+ADAPTIVE_CASES: list[tuple[str, dict[str, Any], tuple[int, ...]]] = [
+    ("AdaptiveAveragePooling1D", {"output_size": 3}, (2, 5, 3)),
+    ("AdaptiveMaxPooling1D", {"output_size": 3, "data_format": "channels_first"}, (2, 2, 7)),
+    ("AdaptiveAveragePooling2D", {"output_size": (2, 3)}, (2, 7, 5, 2)),
+    ("AdaptiveMaxPooling2D", {"output_size": (3, 4)}, (1, 3, 6, 2)),
+    ("AdaptiveAveragePooling3D", {"output_size": 2, "data_format": "channels_first"}, (1, 2, 3, 4, 5)),
+    ("AdaptiveMaxPooling3D", {"output_size": (1, 2, 3)}, (1, 3, 4, 5, 2)),
+]
+
 
 def _pair(name: str, kwargs: dict[str, Any]) -> tuple[Any, Any]:
     keras_real.backend.clear_session()
@@ -118,7 +127,7 @@ def _ids(case: Any) -> str:
     return f"{case[0]}-{case[1]}"
 
 
-@pytest.mark.parametrize("case", CASES, ids=[_ids(c) for c in CASES])
+@pytest.mark.parametrize("case", CASES + ADAPTIVE_CASES, ids=[_ids(c) for c in CASES + ADAPTIVE_CASES])
 def test_layer_values_and_gradients_match_keras(case: Any) -> None:
     name, kwargs, shape = case
     # Keras' TF backend gives wrong values for some channels_first convolutions on CPU (Conv2D with
@@ -159,7 +168,7 @@ def test_layer_values_and_gradients_match_keras(case: Any) -> None:
     assert ours.compute_output_shape(shape) == reference.compute_output_shape(shape)
 
 
-@pytest.mark.parametrize("case", CASES, ids=[_ids(c) for c in CASES])
+@pytest.mark.parametrize("case", CASES + ADAPTIVE_CASES, ids=[_ids(c) for c in CASES + ADAPTIVE_CASES])
 def test_layer_config_matches_keras(case: Any) -> None:
     name, kwargs, _ = case
     ours, theirs = _pair(name, kwargs)
@@ -208,6 +217,11 @@ ERROR_CASES: list[tuple[str, dict[str, Any]]] = [
     ("MaxPooling2D", {"pool_size": 0}),
     ("AveragePooling1D", {"pool_size": (2, 2)}),
     ("GlobalMaxPooling2D", {"data_format": "x"}),
+    ("AdaptiveAveragePooling2D", {"output_size": (1, 2, 3)}),
+    ("AdaptiveMaxPooling1D", {"output_size": (1, 2)}),
+    ("AdaptiveMaxPooling1D", {"output_size": 2.0}),
+    ("AdaptiveMaxPooling3D", {"output_size": [2, 2]}),
+    ("AdaptiveAveragePooling1D", {"output_size": 2, "data_format": "x"}),
 ]
 
 

@@ -37,13 +37,11 @@ from tapejax._src.keras.layers.einsum_dense import EinsumDense as EinsumDense
 from tapejax._src.keras.layers.image_preprocessing import AutoContrast as AutoContrast
 from tapejax._src.keras.layers.image_preprocessing import CenterCrop as CenterCrop
 from tapejax._src.keras.layers.image_preprocessing import RandomBrightness as RandomBrightness
-from tapejax._src.keras.layers.image_preprocessing import RandomColorDegeneration as RandomColorDegeneration
 from tapejax._src.keras.layers.image_preprocessing import RandomContrast as RandomContrast
 from tapejax._src.keras.layers.image_preprocessing import RandomCrop as RandomCrop
 from tapejax._src.keras.layers.image_preprocessing import RandomFlip as RandomFlip
 from tapejax._src.keras.layers.image_preprocessing import RandomGrayscale as RandomGrayscale
 from tapejax._src.keras.layers.image_preprocessing import RandomInvert as RandomInvert
-from tapejax._src.keras.layers.image_preprocessing import RandomPosterization as RandomPosterization
 from tapejax._src.keras.layers.image_preprocessing import RandomRotation as RandomRotation
 from tapejax._src.keras.layers.image_preprocessing import RandomShear as RandomShear
 from tapejax._src.keras.layers.image_preprocessing import RandomTranslation as RandomTranslation
@@ -75,6 +73,12 @@ from tapejax._src.keras.layers.normalization import GroupNormalization as GroupN
 from tapejax._src.keras.layers.normalization import LayerNormalization as LayerNormalization
 from tapejax._src.keras.layers.normalization import RMSNormalization as RMSNormalization
 from tapejax._src.keras.layers.normalization import UnitNormalization as UnitNormalization
+from tapejax._src.keras.layers.pooling import AdaptiveAveragePooling1D as AdaptiveAveragePooling1D
+from tapejax._src.keras.layers.pooling import AdaptiveAveragePooling2D as AdaptiveAveragePooling2D
+from tapejax._src.keras.layers.pooling import AdaptiveAveragePooling3D as AdaptiveAveragePooling3D
+from tapejax._src.keras.layers.pooling import AdaptiveMaxPooling1D as AdaptiveMaxPooling1D
+from tapejax._src.keras.layers.pooling import AdaptiveMaxPooling2D as AdaptiveMaxPooling2D
+from tapejax._src.keras.layers.pooling import AdaptiveMaxPooling3D as AdaptiveMaxPooling3D
 from tapejax._src.keras.layers.pooling import AveragePooling1D as AveragePooling1D
 from tapejax._src.keras.layers.pooling import AveragePooling2D as AveragePooling2D
 from tapejax._src.keras.layers.pooling import AveragePooling3D as AveragePooling3D
@@ -90,7 +94,6 @@ from tapejax._src.keras.layers.pooling import MaxPooling3D as MaxPooling3D
 from tapejax._src.keras.layers.preprocessing import CategoryEncoding as CategoryEncoding
 from tapejax._src.keras.layers.preprocessing import Discretization as Discretization
 from tapejax._src.keras.layers.preprocessing import Normalization as Normalization
-from tapejax._src.keras.layers.preprocessing import Pipeline as Pipeline
 from tapejax._src.keras.layers.preprocessing import Rescaling as Rescaling
 from tapejax._src.keras.layers.regularization import ActivityRegularization as ActivityRegularization
 from tapejax._src.keras.layers.regularization import AlphaDropout as AlphaDropout

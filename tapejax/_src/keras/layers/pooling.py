@@ -14,7 +14,7 @@ from tapejax._src.keras.backend import standardize_data_format
 from tapejax._src.keras.layers.convolutional import _SPATIAL, standardize_tuple
 from tapejax._src.keras.layers.input_spec import InputSpec
 from tapejax._src.keras.layers.layer import Layer
-from tapejax._src.ops import math_ops, pool_ops, reduction_ops, shape_ops
+from tapejax._src.ops import index_ops, math_ops, pool_ops, reduction_ops, shape_ops
 
 
 def compute_pooling_output_shape(
@@ -354,3 +354,153 @@ class GlobalMaxPooling3D(BaseGlobalPooling):
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any) -> None:
         super().__init__(3, data_format, keepdims, **kwargs)
+
+
+# -- adaptive pooling ----------------------------------------------------------------------------------------------
+def _adaptive_windows(size: int, out: int) -> tuple[int, int, list[int]]:
+    """Keras' two-pool gather: the small and big window sizes and, per output, its row in the
+    concatenation of the small-window and big-window poolings (stride 1, "valid")."""
+    small = -(-size // out)
+    big = small + 1
+    small_len = max(1, size - small + 1)
+    rows = []
+    for i in range(out):
+        start = min((i * size) // out, size - 1)
+        end = min(-(-((i + 1) * size) // out), size)
+        rows.append(start + small_len if end - start == big else start)
+    return small, big, rows
+
+
+def _output_size(output_size: Any, n: int) -> tuple[int, ...]:
+    # Each Keras class' own checks and messages.
+    if isinstance(output_size, int):
+        return (output_size,) * n
+    if n == 1:
+        if isinstance(output_size, (tuple, list)):
+            if len(output_size) != 1:
+                raise ValueError(f"For 1D input, `output_size` tuple must have length 1. Received: {output_size}")
+            return tuple(output_size)
+        raise TypeError(
+            f"`output_size` must be an integer or tuple of 1 integer. Received: {output_size} of type {type(output_size)}"
+        )
+    if isinstance(output_size, (tuple, list)) and len(output_size) == n:
+        return tuple(output_size)
+    what = "(height, width)" if n == 2 else "(depth, height, width)"
+    raise TypeError(
+        f"`output_size` must be an integer or {what} tuple. Received: {output_size} of type {type(output_size)}"
+    )
+
+
+class BaseAdaptivePooling(Layer):
+    """Pooling to a fixed output size, whatever the input's (Keras' ``BaseAdaptivePooling``).
+
+    Output ``i`` of a spatial axis of size ``L`` pools the window ``[floor(i * L / out), ceil((i + 1) * L / out))``
+    (PyTorch's adaptive pooling), computed as Keras does: a stride-1 pooling with each of the two window
+    sizes, gathered, axis by axis.
+
+    Args:
+      output_size: an int or a tuple of ``rank`` ints, the spatial size of the output.
+      data_format: ``"channels_last"`` (default: ``image_data_format()``) or ``"channels_first"``.
+
+    Differences from Keras: an input axis no longer than the small window (e.g. ``L = 2``,
+    ``output_size = 1``) is pooled (Keras' TF backend crashes the process with a floating point exception).
+    """
+
+    _pooling_type = ""
+
+    def __init__(self, output_size: Any, data_format: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.output_size = output_size
+        self.data_format = data_format or standardize_data_format(None)
+        if self.data_format not in {"channels_first", "channels_last"}:
+            raise ValueError(f"Invalid data_format: {self.data_format}. Expected 'channels_first' or 'channels_last'.")
+
+    def call(self, inputs: Any) -> Any:
+        n = len(inputs.shape) - 2
+        if n not in (1, 2, 3):
+            kind = "adaptive_average_pool" if self._pooling_type == "AVG" else "adaptive_max_pool"
+            raise ValueError(f"{kind} supports 1D, 2D, or 3D inputs only.")
+        first = self.data_format == "channels_first"
+        fmt = ("NC" + _SPATIAL[n]) if first else ("N" + _SPATIAL[n] + "C")
+        out = inputs
+        for i, target in enumerate(self.output_size):
+            axis = i + (2 if first else 1)
+            size = int(out.shape[axis])
+            small, big, rows = _adaptive_windows(size, target)
+            pooled = []
+            for window in (small, big):
+                if window <= size:  # (a window longer than the axis is never gathered)
+                    shape = [1] * n
+                    shape[i] = window
+                    pooled.append(pool_ops.pool(out, shape, self._pooling_type, [1] * n, "VALID", fmt))
+            out = index_ops.gather(shape_ops.concat(pooled, axis) if len(pooled) > 1 else pooled[0], rows, axis=axis)
+        return out
+
+    def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
+        input_shape = tuple(input_shape)
+        if self.data_format == "channels_last":
+            return (input_shape[0], *self.output_size, input_shape[-1])
+        return (input_shape[0], input_shape[1], *self.output_size)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "output_size": self.output_size, "data_format": self.data_format}
+
+
+class AdaptiveAveragePooling1D(BaseAdaptivePooling):
+    """The mean over ``output_size`` adaptive windows of ``(batch, steps, features)``; see ``BaseAdaptivePooling``.
+
+    >>> import tapejax as tf
+    >>> x = tf.reshape(tf.range(5.0), [1, 5, 1])
+    >>> print(tf.keras.layers.AdaptiveAveragePooling1D(3)(x)[0, :, 0])
+    tf.Tensor([0.5 2.  3.5], shape=(3,), dtype=float32)
+    """
+
+    _pooling_type = "AVG"
+
+    def __init__(self, output_size: Any, data_format: str | None = None, **kwargs: Any) -> None:
+        super().__init__(_output_size(output_size, 1), data_format, **kwargs)
+
+
+class AdaptiveAveragePooling2D(BaseAdaptivePooling):
+    """The mean over ``output_size`` adaptive windows of ``(batch, rows, cols, channels)``; see ``BaseAdaptivePooling``."""
+
+    _pooling_type = "AVG"
+
+    def __init__(self, output_size: Any, data_format: str | None = None, **kwargs: Any) -> None:
+        super().__init__(_output_size(output_size, 2), data_format, **kwargs)
+
+
+class AdaptiveAveragePooling3D(BaseAdaptivePooling):
+    """The mean over ``output_size`` adaptive windows of a 5-D input; see ``BaseAdaptivePooling``."""
+
+    _pooling_type = "AVG"
+
+    def __init__(self, output_size: Any, data_format: str | None = None, **kwargs: Any) -> None:
+        super().__init__(_output_size(output_size, 3), data_format, **kwargs)
+
+
+class AdaptiveMaxPooling1D(BaseAdaptivePooling):
+    """The maximum over ``output_size`` adaptive windows of ``(batch, steps, features)``; see ``BaseAdaptivePooling``."""
+
+    _pooling_type = "MAX"
+
+    def __init__(self, output_size: Any, data_format: str | None = None, **kwargs: Any) -> None:
+        super().__init__(_output_size(output_size, 1), data_format, **kwargs)
+
+
+class AdaptiveMaxPooling2D(BaseAdaptivePooling):
+    """The maximum over ``output_size`` adaptive windows of ``(batch, rows, cols, channels)``; see ``BaseAdaptivePooling``."""
+
+    _pooling_type = "MAX"
+
+    def __init__(self, output_size: Any, data_format: str | None = None, **kwargs: Any) -> None:
+        super().__init__(_output_size(output_size, 2), data_format, **kwargs)
+
+
+class AdaptiveMaxPooling3D(BaseAdaptivePooling):
+    """The maximum over ``output_size`` adaptive windows of a 5-D input; see ``BaseAdaptivePooling``."""
+
+    _pooling_type = "MAX"
+
+    def __init__(self, output_size: Any, data_format: str | None = None, **kwargs: Any) -> None:
+        super().__init__(_output_size(output_size, 3), data_format, **kwargs)
