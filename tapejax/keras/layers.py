@@ -37,11 +37,13 @@ from tapejax._src.keras.layers.einsum_dense import EinsumDense as EinsumDense
 from tapejax._src.keras.layers.image_preprocessing import AutoContrast as AutoContrast
 from tapejax._src.keras.layers.image_preprocessing import CenterCrop as CenterCrop
 from tapejax._src.keras.layers.image_preprocessing import RandomBrightness as RandomBrightness
+from tapejax._src.keras.layers.image_preprocessing import RandomColorDegeneration as RandomColorDegeneration
 from tapejax._src.keras.layers.image_preprocessing import RandomContrast as RandomContrast
 from tapejax._src.keras.layers.image_preprocessing import RandomCrop as RandomCrop
 from tapejax._src.keras.layers.image_preprocessing import RandomFlip as RandomFlip
 from tapejax._src.keras.layers.image_preprocessing import RandomGrayscale as RandomGrayscale
 from tapejax._src.keras.layers.image_preprocessing import RandomInvert as RandomInvert
+from tapejax._src.keras.layers.image_preprocessing import RandomPosterization as RandomPosterization
 from tapejax._src.keras.layers.image_preprocessing import RandomRotation as RandomRotation
 from tapejax._src.keras.layers.image_preprocessing import RandomShear as RandomShear
 from tapejax._src.keras.layers.image_preprocessing import RandomTranslation as RandomTranslation
@@ -94,6 +96,7 @@ from tapejax._src.keras.layers.pooling import MaxPooling3D as MaxPooling3D
 from tapejax._src.keras.layers.preprocessing import CategoryEncoding as CategoryEncoding
 from tapejax._src.keras.layers.preprocessing import Discretization as Discretization
 from tapejax._src.keras.layers.preprocessing import Normalization as Normalization
+from tapejax._src.keras.layers.preprocessing import Pipeline as Pipeline
 from tapejax._src.keras.layers.preprocessing import Rescaling as Rescaling
 from tapejax._src.keras.layers.regularization import ActivityRegularization as ActivityRegularization
 from tapejax._src.keras.layers.regularization import AlphaDropout as AlphaDropout
