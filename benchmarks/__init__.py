@@ -15,6 +15,7 @@ from typing import Any
 WORKLOAD_MODULES = (
     "bench_tutorial",
     "bench_mlp",
+    "bench_keras_mlp",
     "bench_jacobian",
     "bench_hvp",
     "bench_dynamic",

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKLOADS = (
     "tutorial",
     "mlp",
+    "keras_mlp",
     "jacobian",
     "batch_jacobian",
     "hvp",
@@ -54,6 +55,9 @@ def test_quick_suite_writes_results_table_and_chart_for_every_workload(tmp_path:
         if importlib.util.find_spec(module) is None:
             assert f"{label} not installed" in proc.stderr
             assert f"{label} not installed" in md
+    # Keras 3 on JAX runs in a subprocess only where keras is installed; else its row says why not.
+    if importlib.util.find_spec("keras") is None:
+        assert "keras not installed (Keras 3 with the JAX backend needed)" in md
 
 
 def test_only_selects_workloads_by_name_or_module(monkeypatch) -> None:

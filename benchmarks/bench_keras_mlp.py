@@ -1,0 +1,375 @@
+"""The suite's MLP as a ``tf.keras.Sequential``, trained by a GradientTape loop; time per training step.
+
+The model is bench_mlp's (784-512-512-10, batch 128, softmax cross-entropy, Adam 1e-3), built from
+``tf.keras.layers.Dense`` layers and trained by TF's custom-training-loop idiom, written once and
+run with tapejax and with TensorFlow's ``tf.keras`` (eager and under ``tf.function``)::
+
+    with tf.GradientTape() as tape:
+        loss = loss_fn(y, model(x, training=True))
+    grads = tape.gradient(loss, model.trainable_weights)
+    optimizer.apply_gradients(zip(grads, model.trainable_weights))
+
+Side by side, from the same initial weights and data:
+
+- bench_mlp's hand-written-op tapejax step (``tf.matmul``/``tf.nn.relu`` on six Variables), eager and
+  under ``tf.function``: what the Keras model's overhead is measured against;
+- the baseline: ``jax.jit`` of ``value_and_grad`` plus an ``optax.adam`` update, one compiled call;
+- Keras 3 on its JAX backend (``model.train_on_batch`` of the compiled model). Keras chooses its
+  backend when it is imported, so this row runs in a subprocess (``python -m
+  benchmarks.bench_keras_mlp --keras-jax``) that imports keras with ``KERAS_BACKEND=jax`` and times
+  it interleaved with its own JAX baseline and tapejax's Keras ``tf.function`` step, so that the
+  target comparing those two is a paired ratio measured in one process;
+- TensorFlow's ``tf.keras`` (Keras 3 on TF), eager and ``tf.function``, where TensorFlow is installed.
+
+Each implementation's loss and weights after the warm-up steps are cross-checked against the
+baseline's (all take the same number of steps before the check).
+
+Targets: the Keras model's step at most 1.05x the hand-written-op tapejax step, eager and under
+``tf.function``; tapejax's Keras step under ``tf.function`` at most 1.05x Keras 3 on JAX.
+
+Run alone: ``python -m benchmarks.bench_keras_mlp [--quick]`` from the repository root.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from benchmarks import _frameworks, _suite, _timing, bench_mlp
+
+LR = bench_mlp.LR
+BASELINE = "jax (jit(value_and_grad) + optax.adam, fused)"
+HAND_EAGER = "tapejax eager tape (hand-written ops)"
+HAND_FUNCTION = "tapejax tf.function (hand-written ops)"
+KERAS_EAGER = "tapejax Keras eager tape"
+KERAS_FUNCTION = "tapejax Keras tf.function"
+KERAS_JAX = "Keras 3 on JAX: train_on_batch (subprocess)"
+KERAS_FUNCTION_SUB = "tapejax Keras tf.function (same subprocess)"
+TF_EAGER = "TF tf.keras eager tape"
+TF_FUNCTION = "TF tf.keras tf.function"
+
+_PROGRESS = "progress: "  # the subprocess's stderr lines relayed to the suite's progress
+
+
+def _sizes(config: _suite.Config) -> tuple[tuple[int, ...], int]:
+    return config.pick((784, 512, 512, 10), (32, 16, 16, 10)), config.pick(128, 8)
+
+
+def build_model(tf: Any, params: list[np.ndarray]) -> Any:
+    """The MLP as ``tf.keras.Sequential`` of Dense layers over namespace ``tf``, holding ``params``."""
+    sizes = [params[0].shape[0], *(w.shape[1] for w in params[::2])]
+    layers = [tf.keras.layers.Dense(n, activation="relu") for n in sizes[1:-1]]
+    model = tf.keras.Sequential([tf.keras.Input((sizes[0],)), *layers, tf.keras.layers.Dense(sizes[-1])])
+    model.set_weights(params)
+    return model
+
+
+def make_keras_tape_step(
+    tf: Any, params: list[np.ndarray], x_np: np.ndarray, y_np: np.ndarray
+) -> tuple[Callable[[], Any], list[Any]]:
+    """TF's custom-training-loop step over ``tf`` (tapejax or TensorFlow); returns (step, weights)."""
+    model = build_model(tf, params)
+    loss_fn = tf.keras.losses.CategoricalCrossentropy(from_logits=True)
+    optimizer = tf.keras.optimizers.Adam(learning_rate=LR)
+    x, y = tf.constant(x_np), tf.constant(y_np)
+
+    def step() -> Any:
+        with tf.GradientTape() as tape:
+            logits = model(x, training=True)
+            loss = loss_fn(y, logits)
+        grads = tape.gradient(loss, model.trainable_weights)
+        optimizer.apply_gradients(zip(grads, model.trainable_weights))  # noqa: B905 - the TF idiom, verbatim
+        return loss
+
+    return step, model.trainable_weights
+
+
+def _tape_output(out: tuple[Any, list[Any]]) -> list[np.ndarray]:
+    loss, weights = out
+    return [np.asarray(loss), *(np.asarray(w.numpy()) for w in weights)]
+
+
+def _jax_output(out: tuple[Any, list[Any]]) -> list[np.ndarray]:
+    loss, params = out
+    return [np.asarray(loss), *(np.asarray(p) for p in params)]
+
+
+def _tapejax_missing() -> str | None:
+    for name in (
+        "keras.Sequential",
+        "keras.Input",
+        "keras.layers.Dense",
+        "keras.losses.CategoricalCrossentropy",
+        "keras.optimizers.Adam",
+    ):
+        if _frameworks.tapejax_api(name) is None:
+            return f"tapejax.{name} not available yet"
+    return None
+
+
+def _tapejax_keras_function_impl(label: str, params: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> _suite.Impl:
+    import tapejax
+
+    step, weights = make_keras_tape_step(tapejax, params, x, y)
+    compiled = tapejax.function(step)
+    return _suite.Impl(
+        label,
+        "tapejax",
+        lambda: (compiled(), weights),
+        output=_tape_output,
+        note="the Keras step under tapejax.function",
+    )
+
+
+def _baseline_impl(params: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> _suite.Impl:
+    return _suite.Impl(BASELINE, "jax", bench_mlp.make_jax_step(params, x, y), baseline=True, output=_jax_output)
+
+
+def build(config: _suite.Config) -> Iterator[Any]:
+    """The in-process rows: tapejax (Keras and hand-written ops), the JAX baseline, TF's tf.keras."""
+    sizes, batch = _sizes(config)
+    params, x, y = bench_mlp.problem(sizes, batch)
+    yield (
+        f"sizes {'-'.join(map(str, sizes))}, batch {batch}; times per training step. The Keras rows: "
+        "tf.keras.Sequential([Input, Dense(relu), Dense(relu), Dense]), "
+        "CategoricalCrossentropy(from_logits=True), Adam; the hand-written rows are bench_mlp's step."
+    )
+
+    missing = _tapejax_missing()
+    if missing:
+        for label in (KERAS_EAGER, KERAS_FUNCTION):
+            yield _suite.Skipped(label, missing)
+    else:
+        import tapejax
+
+        step, weights = make_keras_tape_step(tapejax, params, x, y)
+        yield _suite.Impl(KERAS_EAGER, "tapejax", lambda: (step(), weights), output=_tape_output)
+        yield _tapejax_keras_function_impl(KERAS_FUNCTION, params, x, y)
+
+    m = bench_mlp.tapejax_namespace()
+    if isinstance(m, str):
+        for label in (HAND_EAGER, HAND_FUNCTION):
+            yield _suite.Skipped(label, m)
+    else:
+        import tapejax
+
+        hand_step, hand_vars, _ = bench_mlp.make_tape_step(m, params, x, y)
+        yield _suite.Impl(HAND_EAGER, "tapejax", lambda: (hand_step(), hand_vars), output=_tape_output)
+        fn_step, fn_vars, _ = bench_mlp.make_tape_step(m, params, x, y)
+        compiled = tapejax.function(fn_step)
+        yield _suite.Impl(HAND_FUNCTION, "tapejax", lambda: (compiled(), fn_vars), output=_tape_output)
+
+    yield _baseline_impl(params, x, y)
+
+    tf = _frameworks.tensorflow()
+    if tf is None:
+        for label in (TF_EAGER, TF_FUNCTION):
+            yield _suite.Skipped(label, _frameworks.missing("tensorflow"))
+    elif os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
+        for label in (TF_EAGER, TF_FUNCTION):
+            yield _suite.Skipped(label, f"KERAS_BACKEND={os.environ['KERAS_BACKEND']}: tf.keras is not on TensorFlow")
+    else:
+        tf_step, tf_weights = make_keras_tape_step(tf, params, x, y)
+        yield _suite.Impl(TF_EAGER, "tensorflow", lambda: (tf_step(), tf_weights), output=_tape_output)
+        tf_fn_step, tf_fn_weights = make_keras_tape_step(tf, params, x, y)
+        tf_compiled = tf.function(tf_fn_step)
+        yield _suite.Impl(TF_FUNCTION, "tensorflow", lambda: (tf_compiled(), tf_fn_weights), output=_tape_output)
+
+
+# -- Keras 3 on its JAX backend, in a subprocess ---------------------------------------------------------
+def build_keras_jax(config: _suite.Config) -> Iterator[Any]:
+    """The subprocess's rows: Keras 3 on JAX ``train_on_batch``, tapejax's Keras tf.function step, the baseline.
+
+    Must run in a process where keras was imported with ``KERAS_BACKEND=jax`` (see :func:`_child`).
+    """
+    import keras
+
+    sizes, batch = _sizes(config)
+    params, x, y = bench_mlp.problem(sizes, batch)
+    model = build_model(SimpleNamespace(keras=keras), params)  # (keras.* where TF has tf.keras.*)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=LR),
+        loss=keras.losses.CategoricalCrossentropy(from_logits=True),
+    )
+    yield _suite.Impl(
+        KERAS_JAX,
+        "jax",
+        lambda: (model.train_on_batch(x, y), model),
+        output=lambda out: [np.asarray(out[0]), *out[1].get_weights()],
+        note="model.compile(Adam, CategoricalCrossentropy(from_logits=True)); jit_compile on",
+    )
+    missing = _tapejax_missing()
+    if missing:
+        yield _suite.Skipped(KERAS_FUNCTION_SUB, missing)
+    else:
+        yield _tapejax_keras_function_impl(KERAS_FUNCTION_SUB, params, x, y)
+    yield _baseline_impl(params, x, y)
+
+
+def _child(config: _suite.Config) -> dict[str, Any]:
+    """Runs :func:`build_keras_jax`'s rows in this process; what the parent reads back (JSON-able)."""
+    os.environ["KERAS_BACKEND"] = "jax"
+    try:
+        keras = _frameworks._quiet_import("keras")
+        backend = keras.backend.backend()
+    except Exception as e:
+        return {"skipped": f"keras with the JAX backend cannot be imported: {str(e).splitlines()[0]}"}
+    if backend != "jax":
+        return {"skipped": f"keras {keras.__version__} imported with backend {backend!r}, not 'jax'"}
+    bench = _suite.Benchmark("keras_mlp", "Keras 3 on JAX", build_keras_jax, repeats=KERAS_MLP_REPEATS)
+    res = _suite.run(bench, config, lambda msg: print(f"{_PROGRESS}{msg}", file=sys.stderr, flush=True))
+    rows = [
+        {
+            "label": r.label,
+            "times": list(r.timing.times),
+            "per": r.timing.per,
+            "ratio": r.ratio,
+            "min_ratio": r.min_ratio,
+            "first": r.first,
+            "note": r.note,
+            "baseline": r.baseline,
+        }
+        for r in res.rows
+        if r.timing is not None
+    ]
+    return {
+        "keras": keras.__version__,
+        "rows": rows,
+        "skipped": [[s.label, s.reason] for s in res.skipped],
+        "notes": res.notes,
+        "errors": res.errors,
+    }
+
+
+def _run_keras_jax(config: _suite.Config, result: _suite.Result, progress: Callable[[str], None]) -> None:
+    """Adds the Keras-on-JAX subprocess's rows (or a Skipped line saying why not) to ``result``."""
+    why = next((f"{n} not installed" for n in ("keras", "jax") if importlib.util.find_spec(n) is None), None)
+    if why:
+        result.skipped.append(_suite.Skipped(KERAS_JAX, f"{why} (Keras 3 with the JAX backend needed)"))
+        progress(f"{KERAS_JAX}: skipped ({why})")
+        return
+    progress("Keras 3 on JAX: starting a subprocess with KERAS_BACKEND=jax")
+    args = [sys.executable, "-m", "benchmarks.bench_keras_mlp", "--keras-jax"]
+    args += ["--quick"] * config.quick + ([f"--repeats={config.repeats}"] if config.repeats else [])
+    env = {**os.environ, "KERAS_BACKEND": "jax"}
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen(args, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    other: list[str] = []
+    assert proc.stderr is not None and proc.stdout is not None
+    for line in proc.stderr:  # relayed as it comes: the subprocess runs for a while
+        if line.startswith(_PROGRESS):
+            progress(f"(subprocess) {line[len(_PROGRESS) :].rstrip()}")
+        else:
+            other.append(line.rstrip())
+    out = proc.stdout.read()
+    if proc.wait() != 0 or not out.strip():
+        tail = " ".join(other[-3:]) or f"exit status {proc.returncode}"
+        raise RuntimeError(f"the Keras-on-JAX subprocess failed: {tail}")
+    data = json.loads(out.strip().splitlines()[-1])
+    if isinstance(data.get("skipped"), str):
+        result.skipped.append(_suite.Skipped(KERAS_JAX, data["skipped"]))
+        progress(f"{KERAS_JAX}: skipped ({data['skipped']})")
+        return
+    sub_base = next((r for r in data["rows"] if r["baseline"]), None)
+    for r in data["rows"]:
+        if r["baseline"]:
+            continue
+        note = "x JAX against the subprocess's own JAX baseline row, timed in the same rounds"
+        result.rows.append(
+            _suite.Row(
+                r["label"],
+                "jax" if r["label"] == KERAS_JAX else "tapejax",
+                _timing.Timing(tuple(r["times"]), r["per"]),
+                r["ratio"],
+                note=f"{r['note']}; {note}" if r["note"] else note,
+                first=r["first"],
+                min_ratio=r["min_ratio"],
+            )
+        )
+    result.skipped.extend(_suite.Skipped(label, reason) for label, reason in data["skipped"])
+    result.errors.extend(f"(Keras-on-JAX subprocess) {e}" for e in data["errors"])
+    result.notes.extend(f"(Keras-on-JAX subprocess) {n}" for n in data["notes"])
+    if sub_base is not None:
+        med = _timing.format_seconds(_timing.Timing(tuple(sub_base["times"])).median)
+        result.notes.append(
+            f"Keras {data['keras']} on JAX ran in a subprocess (KERAS_BACKEND=jax), interleaved with tapejax's Keras "
+            f"tf.function step and its own JAX baseline ({med} median there)."
+        )
+
+
+def run(config: _suite.Config, progress: Callable[[str], None]) -> _suite.Result:
+    """The in-process rows (timed by the suite), then the Keras-on-JAX subprocess's rows."""
+    result = _suite.run(_IN_PROCESS, config, progress)
+    result.benchmark = BENCHMARKS[0]
+    try:
+        _run_keras_jax(config, result, progress)
+    except Exception as e:  # the in-process rows stand without it
+        result.errors.append(f"{KERAS_JAX}: {type(e).__name__}: {e}")
+        result.skipped.append(_suite.Skipped(KERAS_JAX, f"ERROR {type(e).__name__}: {e}"))
+        progress(f"{KERAS_JAX}: ERROR {type(e).__name__}: {e}")
+    return result
+
+
+def targets(result: _suite.Result) -> list[_suite.Target]:
+    return [
+        _suite.ratio_target(
+            result,
+            KERAS_EAGER,
+            HAND_EAGER,
+            1.05,
+            "tapejax Keras model step <= 1.05x the hand-written-op tapejax step (eager)",
+        ),
+        _suite.ratio_target(
+            result,
+            KERAS_FUNCTION,
+            HAND_FUNCTION,
+            1.05,
+            "tapejax Keras model step <= 1.05x the hand-written-op tapejax step (tf.function)",
+        ),
+        _suite.ratio_target(
+            result,
+            KERAS_FUNCTION_SUB,
+            KERAS_JAX,
+            1.05,
+            "tapejax Keras step under tf.function <= 1.05x Keras 3 on JAX train_on_batch (same subprocess)",
+        ),
+    ]
+
+
+KERAS_MLP_REPEATS = 11
+TITLE = "MLP 784-512-512-10 as tf.keras.Sequential, GradientTape loop, batch 128, Adam; time per training step"
+_IN_PROCESS = _suite.Benchmark("keras_mlp", TITLE, build, repeats=KERAS_MLP_REPEATS)
+BENCHMARKS = [_suite.Benchmark("keras_mlp", TITLE, targets=targets, custom=run, repeats=KERAS_MLP_REPEATS)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    from benchmarks import _report
+
+    args = sys.argv[1:] if argv is None else argv
+    repeats = next((int(a.split("=", 1)[1]) for a in args if a.startswith("--repeats=")), None)
+    config = _suite.Config(quick="--quick" in args, repeats=repeats)
+    if "--keras-jax" in args:  # the subprocess: JSON on the last stdout line
+        print(json.dumps(_child(config)))
+        return 0
+    res = _suite.run(BENCHMARKS[0], config, lambda msg: print(msg, file=sys.stderr, flush=True))
+    print(_report.console_table([res]))
+    for note in res.notes:
+        print(f"note: {note}")
+    for t in res.targets:
+        print(f"target [{_report.target_status(t).strip('*')}] {t.description}: {t.measured}")
+    for e in res.errors:
+        print(f"ERROR {e}")
+    return 1 if res.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
