@@ -375,6 +375,20 @@ def test_color_degeneration_posterization_and_pipeline() -> None:
         L.Pipeline.from_config({"name": "p"})
 
 
+def test_random_saturation_and_hue_in_hsv_space() -> None:
+    x = tf.constant(IMAGES)
+    gray = L.RandomSaturation((0.0, 0.0))(x).numpy()
+    np.testing.assert_allclose(gray, np.broadcast_to(IMAGES.max(-1, keepdims=True), IMAGES.shape), rtol=1e-5)
+    same = L.RandomSaturation((0.5, 0.5))(x).numpy()
+    np.testing.assert_allclose(same, IMAGES, rtol=1e-4, atol=1e-3)
+    hsv = tf.image.rgb_to_hsv(x / 255.0).numpy()
+    shifted = tf.image.rgb_to_hsv(L.RandomHue((0.4, 0.4), seed=2)(x) / 255.0).numpy()
+    delta = (shifted[..., 0] - hsv[..., 0]) % 1.0  # +0.2 or -0.2 (0.8) per image
+    for d in delta:
+        assert np.allclose(d, 0.2, atol=1e-3) or np.allclose(d, 0.8, atol=1e-3)
+    np.testing.assert_array_equal(L.RandomHue(0.5)(x, training=False).numpy(), IMAGES)
+
+
 @pytest.mark.parametrize(
     "layer",
     [
@@ -394,6 +408,8 @@ def test_color_degeneration_posterization_and_pipeline() -> None:
         L.RandomShear((0.0, 0.2), (0.1, 0.3), interpolation="nearest", seed=4),
         L.RandomColorDegeneration(0.3, value_range=(0, 1), seed=5),
         L.RandomPosterization((2, 6), seed=6),
+        L.RandomSaturation(0.4, seed=7),
+        L.RandomHue((0.1, 0.3), value_range=(0, 1), data_format="channels_first"),
         L.Rescaling(2.0, offset=1.0),
         L.CategoryEncoding(5, output_mode="count"),
         L.Discretization(bin_boundaries=[0.0, 1.0], output_mode="multi_hot"),

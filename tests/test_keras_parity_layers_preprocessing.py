@@ -187,6 +187,14 @@ COLOR = [
     ("RandomColorDegeneration", ((-0.5, -0.5),), {"value_range": (0, 1)}, IMAGES / 255.0),
     ("RandomPosterization", ((3, 3),), {}, IMAGES),
     ("RandomPosterization", ((6, 6),), {"value_range": (0, 1)}, IMAGES / 255.0),
+    ("RandomSaturation", ((0.3, 0.3),), {}, IMAGES),
+    (
+        "RandomSaturation",
+        ((0.8, 0.8),),
+        {"value_range": (0, 1), "data_format": "channels_first"},
+        IMAGES.transpose(0, 3, 1, 2) / 255.0,
+    ),
+    ("RandomHue", (0.0,), {}, IMAGES),
     ("AutoContrast", (), {}, IMAGES),
     ("AutoContrast", (), {"value_range": (0, 1)}, IMAGES / 300.0),
 ]
@@ -221,3 +229,12 @@ def test_pipeline_matches_keras_and_its_config():
     strip = lambda c: {k: v for k, v in c["config"].items() if k != "name"}  # noqa: E731
     assert [strip(c) for c in oc["layers"]] == [strip(c) for c in rc["layers"]]
     assert set(oc) == set(rc)
+
+
+def test_random_hue_shift_matches_one_of_keras_two_signs():
+    # The sign is random: compare with Keras' transform for both signs (its transform_images, fixed factors).
+    real, ours = _both("RandomHue", (0.4, 0.4), seed=1)
+    y = ours(tf.constant(IMAGES)).numpy()
+    outs = [np.asarray(real.transform_images(IMAGES, {"factor": np.full((2,), s * 0.2, np.float32)})) for s in (1, -1)]
+    for i in range(2):
+        assert any(np.allclose(y[i], o[i], rtol=1e-4, atol=1e-2) for o in outs)

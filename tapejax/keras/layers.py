@@ -42,9 +42,11 @@ from tapejax._src.keras.layers.image_preprocessing import RandomContrast as Rand
 from tapejax._src.keras.layers.image_preprocessing import RandomCrop as RandomCrop
 from tapejax._src.keras.layers.image_preprocessing import RandomFlip as RandomFlip
 from tapejax._src.keras.layers.image_preprocessing import RandomGrayscale as RandomGrayscale
+from tapejax._src.keras.layers.image_preprocessing import RandomHue as RandomHue
 from tapejax._src.keras.layers.image_preprocessing import RandomInvert as RandomInvert
 from tapejax._src.keras.layers.image_preprocessing import RandomPosterization as RandomPosterization
 from tapejax._src.keras.layers.image_preprocessing import RandomRotation as RandomRotation
+from tapejax._src.keras.layers.image_preprocessing import RandomSaturation as RandomSaturation
 from tapejax._src.keras.layers.image_preprocessing import RandomShear as RandomShear
 from tapejax._src.keras.layers.image_preprocessing import RandomTranslation as RandomTranslation
 from tapejax._src.keras.layers.image_preprocessing import RandomZoom as RandomZoom

@@ -1210,3 +1210,113 @@ class RandomPosterization(BaseImagePreprocessingLayer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "factor": self.factor, "value_range": self.value_range, "seed": self.seed}
+
+
+def _hsv(images: Any, data_format: str, to_hsv: bool) -> Any:
+    from tapejax._src.ops import image_color_ops
+
+    convert = image_color_ops.rgb_to_hsv if to_hsv else image_color_ops.hsv_to_rgb
+    if data_format == "channels_first":
+        return shape_ops.transpose(convert(shape_ops.transpose(images, (0, 2, 3, 1))), (0, 3, 1, 2))
+    return convert(images)
+
+
+def _replace_channel(images: Any, index: int, channel: Any, data_format: str) -> Any:
+    axis = 1 if data_format == "channels_first" else 3
+    parts = [images[:, i] if axis == 1 else images[..., i] for i in range(3)]
+    parts[index] = channel
+    return shape_ops.stack(parts, axis=axis)
+
+
+class RandomSaturation(BaseImagePreprocessingLayer):
+    """Scales each image's HSV saturation by a random factor (in training only).
+
+    As Keras 3.15: ``u`` drawn in ``factor``'s range gives the multiplier ``u / (1 - u + epsilon())``
+    (``u = 0.5``: unchanged, ``u = 0``: grayscale); the scaled saturation is clipped to ``value_range``.
+
+    Args:
+      factor: a number ``f`` in ``[-1, 1]`` (draws in ``[-|f|, |f|]``) or a pair.
+      value_range, data_format, seed.
+
+    >>> import tapejax as tf
+    >>> layer = tf.keras.layers.RandomSaturation((0.0, 0.0))
+    >>> print(layer(tf.constant([[[[100.0, 50.0, 0.0]]]])))
+    tf.Tensor([[[[100. 100. 100.]]]], shape=(1, 1, 1, 3), dtype=float32)
+    """
+
+    _VALUE_RANGE_VALIDATION_ERROR = "The `value_range` argument should be a list of two numbers. "
+
+    def __init__(
+        self, factor: Any, value_range: Any = (0, 255), data_format: Any = None, seed: Any = None, **kwargs: Any
+    ) -> None:
+        super().__init__(data_format=data_format, **kwargs)
+        self._set_factor(factor)
+        self.value_range = _value_range_pair(value_range, self._VALUE_RANGE_VALIDATION_ERROR)
+        self.seed = seed
+        self._make_generator(seed)
+
+    def _transform(self, images: Any, training: Any) -> Any:
+        u = self._uniform((images.shape[0],), self.factor[0], self.factor[1])
+        if not training:
+            return images
+        factor = math_ops.cast(u / (1 - u + backend.epsilon()), self.compute_dtype)
+        factor = array_ops.reshape(factor, (images.shape[0], 1, 1))
+        hsv = _hsv(images, self.data_format, to_hsv=True)
+        s = hsv[:, 1] if self.data_format == "channels_first" else hsv[..., 1]
+        lo, hi = (math_ops.cast(v, s.dtype) for v in self.value_range)
+        s = clip_ops.clip_by_value(s * factor, lo, hi)
+        return _hsv(_replace_channel(hsv, 1, s, self.data_format), self.data_format, to_hsv=False)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range, "seed": self.seed}
+
+
+class RandomHue(BaseImagePreprocessingLayer):
+    """Shifts each image's hue by a random amount, ``±factor / 2`` of the hue circle (in training only).
+
+    Images are mapped from ``value_range`` to ``[0, 1]``, shifted in HSV (wrapping around), clipped
+    and mapped back.
+
+    Args:
+      factor: a number ``f`` in ``[0, 1]`` (shifts in ``[0, f] / 2`` with a random sign) or a pair.
+      value_range, data_format, seed.
+
+    >>> import tapejax as tf
+    >>> layer = tf.keras.layers.RandomHue(0.0)
+    >>> print(tf.round(layer(tf.constant([[[[200.0, 100.0, 50.0]]]]))))
+    tf.Tensor([[[[200. 100.  50.]]]], shape=(1, 1, 1, 3), dtype=float32)
+    """
+
+    _FACTOR_BOUNDS = (0, 1)
+
+    def __init__(
+        self, factor: Any, value_range: Any = (0, 255), data_format: Any = None, seed: Any = None, **kwargs: Any
+    ) -> None:
+        super().__init__(data_format=data_format, **kwargs)
+        self._set_factor(factor)
+        self.value_range = value_range
+        self.seed = seed
+        self._make_generator(seed)
+
+    def _transform(self, images: Any, training: Any) -> Any:
+        batch = images.shape[0]
+        invert = self._uniform((batch,), 0.0, 1.0)
+        sign = math_ops.where(
+            math_ops.greater(invert, 0.5), -creation_ops.ones_like(invert), creation_ops.ones_like(invert)
+        )
+        shift = sign * self._uniform((batch,), self.factor[0], self.factor[1]) * 0.5
+        if not training:
+            return images
+        images = math_ops.cast(images, self.compute_dtype)
+        x = _transform_value_range(images, self.value_range, (0, 1), "float32")
+        shift = array_ops.reshape(math_ops.cast(shift, x.dtype), (batch, 1, 1))
+        hsv = _hsv(x, self.data_format, to_hsv=True)
+        h = (hsv[:, 0] if self.data_format == "channels_first" else hsv[..., 0]) + shift
+        h = math_ops.where(math_ops.greater(h, 1.0), h - 1.0, h)
+        h = math_ops.where(math_ops.less(h, 0.0), h + 1.0, h)
+        rgb = _hsv(_replace_channel(hsv, 0, h, self.data_format), self.data_format, to_hsv=False)
+        rgb = clip_ops.clip_by_value(rgb, math_ops.cast(0, rgb.dtype), math_ops.cast(1, rgb.dtype))
+        return math_ops.cast(_transform_value_range(rgb, (0, 1), self.value_range, "float32"), self.compute_dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range, "seed": self.seed}
