@@ -26,6 +26,8 @@ from tapejax._src.ops.conv_ops import depthwise_conv2d_backprop_input as depthwi
 from tapejax._src.ops.conv_ops import dilation2d as dilation2d
 from tapejax._src.ops.conv_ops import erosion2d as erosion2d
 from tapejax._src.ops.conv_ops import separable_conv2d as separable_conv2d
+from tapejax._src.ops.fractional_pool_ops import fractional_avg_pool as fractional_avg_pool
+from tapejax._src.ops.fractional_pool_ops import fractional_max_pool as fractional_max_pool
 from tapejax._src.ops.isotonic_ops import isotonic_regression as isotonic_regression
 from tapejax._src.ops.math_ops import sigmoid as sigmoid
 from tapejax._src.ops.math_ops import softsign as softsign

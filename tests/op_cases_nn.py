@@ -235,3 +235,29 @@ CASES.append(
         "isotonic_regression", lambda x: tf.nn.isotonic_regression(x * x).output, lambda x: _jisotonic(x * x), ((3, 5),)
     )
 )
+
+
+def _fractional_pools(x: Any) -> Any:
+    from tapejax._src.core import bind
+    from tapejax._src.ops import fractional_pool_ops as fp
+
+    rows, cols = tf.constant([0, 2, 3, 5], tf.int64), tf.constant([0, 1, 3, 4], tf.int64)
+    outs = [
+        bind(fp._max_pool, x, rows, cols, overlapping=True, is_max=True),
+        bind(fp._avg_pool, x, rows, cols, overlapping=False, is_max=False),
+    ]
+    return tf.concat([tf.reshape(o, [-1]) for o in outs], 0)
+
+
+def _jfractional_pools(x: Any) -> Any:
+    from tapejax._src.ops import fractional_pool_ops as fp
+
+    rows, cols = jnp.array([0, 2, 3, 5]), jnp.array([0, 1, 3, 4])
+    outs = [
+        fp._pool_impl(x, rows, cols, overlapping=True, is_max=True),
+        fp._pool_impl(x, rows, cols, overlapping=False, is_max=False),
+    ]
+    return jnp.concatenate([o.reshape(-1) for o in outs])
+
+
+CASES.append(Case("fractional_max_avg_pool", _fractional_pools, _jfractional_pools, ((2, 5, 4, 2),)))

@@ -37,7 +37,7 @@ NAMESPACES = {
         erosion2d depthwise_conv2d_backprop_filter depthwise_conv2d_backprop_input approx_max_k approx_min_k
         collapse_repeated ctc_unique_labels space_to_batch all_candidate_sampler compute_accidental_hits
         fixed_unigram_candidate_sampler learned_unigram_candidate_sampler nce_loss sampled_softmax_loss with_space_to_batch
-        isotonic_regression""",
+        isotonic_regression fractional_avg_pool fractional_max_pool""",
     "linalg": """adjoint band_part banded_triangular_solve cholesky cholesky_solve cross det diag diag_part eig eigh
         eigvals eigvalsh einsum expm eye global_norm inv l2_normalize logdet lstsq lu lu_matrix_inverse
         lu_reconstruct lu_solve matmul matrix_rank matrix_transpose matvec norm normalize pinv qr set_diag slogdet

@@ -105,6 +105,9 @@ _STREAM_IDS = {
     # image_bbox_ops.py
     "SampleDistortedBoundingBoxV2": 24,
     "ExtractGlimpseV2": 25,
+    # fractional_pool_ops.py
+    "FractionalMaxPool": 26,
+    "FractionalAvgPool": 27,
 }
 
 
