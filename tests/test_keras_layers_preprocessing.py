@@ -387,6 +387,10 @@ def test_random_saturation_and_hue_in_hsv_space() -> None:
     for d in delta:
         assert np.allclose(d, 0.2, atol=1e-3) or np.allclose(d, 0.8, atol=1e-3)
     np.testing.assert_array_equal(L.RandomHue(0.5)(x, training=False).numpy(), IMAGES)
+    jitter = L.RandomColorJitter(brightness_factor=(0.1, 0.1), saturation_factor=(0.0, 0.0))
+    expected = np.clip(IMAGES + 0.1 * 255, 0, 255).max(-1, keepdims=True)
+    np.testing.assert_allclose(jitter(x).numpy(), np.broadcast_to(expected, IMAGES.shape), rtol=1e-5)
+    assert len(jitter._layers) == 2
 
 
 @pytest.mark.parametrize(
@@ -410,6 +414,7 @@ def test_random_saturation_and_hue_in_hsv_space() -> None:
         L.RandomPosterization((2, 6), seed=6),
         L.RandomSaturation(0.4, seed=7),
         L.RandomHue((0.1, 0.3), value_range=(0, 1), data_format="channels_first"),
+        L.RandomColorJitter(brightness_factor=0.1, contrast_factor=0.2, saturation_factor=0.3, hue_factor=0.1, seed=8),
         L.Rescaling(2.0, offset=1.0),
         L.CategoryEncoding(5, output_mode="count"),
         L.Discretization(bin_boundaries=[0.0, 1.0], output_mode="multi_hot"),

@@ -195,6 +195,13 @@ COLOR = [
         IMAGES.transpose(0, 3, 1, 2) / 255.0,
     ),
     ("RandomHue", (0.0,), {}, IMAGES),
+    (
+        "RandomColorJitter",
+        (),
+        {"brightness_factor": (0.1, 0.1), "contrast_factor": (0.0, 0.0), "saturation_factor": (0.3, 0.3)},
+        IMAGES,
+    ),
+    ("RandomColorJitter", (), {"saturation_factor": (0.7, 0.7), "value_range": (0, 1)}, IMAGES / 255.0),
     ("AutoContrast", (), {}, IMAGES),
     ("AutoContrast", (), {"value_range": (0, 1)}, IMAGES / 300.0),
 ]

@@ -38,6 +38,7 @@ from tapejax._src.keras.layers.image_preprocessing import AutoContrast as AutoCo
 from tapejax._src.keras.layers.image_preprocessing import CenterCrop as CenterCrop
 from tapejax._src.keras.layers.image_preprocessing import RandomBrightness as RandomBrightness
 from tapejax._src.keras.layers.image_preprocessing import RandomColorDegeneration as RandomColorDegeneration
+from tapejax._src.keras.layers.image_preprocessing import RandomColorJitter as RandomColorJitter
 from tapejax._src.keras.layers.image_preprocessing import RandomContrast as RandomContrast
 from tapejax._src.keras.layers.image_preprocessing import RandomCrop as RandomCrop
 from tapejax._src.keras.layers.image_preprocessing import RandomFlip as RandomFlip

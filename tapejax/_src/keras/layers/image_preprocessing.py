@@ -1320,3 +1320,64 @@ class RandomHue(BaseImagePreprocessingLayer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "factor": self.factor, "value_range": self.value_range, "seed": self.seed}
+
+
+class RandomColorJitter(BaseImagePreprocessingLayer):
+    """Applies RandomBrightness, RandomContrast, RandomSaturation and RandomHue in turn (those given), in training only.
+
+    Args:
+      value_range: the images' ``(min, max)``, passed to each part.
+      brightness_factor, contrast_factor, saturation_factor, hue_factor: each part's ``factor`` (None: skipped).
+      seed, data_format.
+
+    >>> import tapejax as tf
+    >>> layer = tf.keras.layers.RandomColorJitter(brightness_factor=(0.5, 0.5), value_range=(0, 1))
+    >>> print(layer(tf.constant([[[[0.25]]]]))[0, 0, 0])
+    tf.Tensor([0.75], shape=(1,), dtype=float32)
+
+    Differences from Keras: each part draws from its own generator (Keras': from the jitter layer's).
+    """
+
+    def __init__(
+        self,
+        value_range: Any = (0, 255),
+        brightness_factor: Any = None,
+        contrast_factor: Any = None,
+        saturation_factor: Any = None,
+        hue_factor: Any = None,
+        seed: Any = None,
+        data_format: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(data_format=data_format, **kwargs)
+        self.value_range = value_range
+        self.brightness_factor = brightness_factor
+        self.contrast_factor = contrast_factor
+        self.saturation_factor = saturation_factor
+        self.hue_factor = hue_factor
+        self.seed = seed
+        common = {"value_range": value_range, "seed": seed}
+        self.random_brightness = None if brightness_factor is None else RandomBrightness(brightness_factor, **common)
+        self.random_contrast = None if contrast_factor is None else RandomContrast(contrast_factor, **common)
+        self.random_saturation = None if saturation_factor is None else RandomSaturation(saturation_factor, **common)
+        self.random_hue = None if hue_factor is None else RandomHue(hue_factor, **common)
+
+    def _transform(self, images: Any, training: Any) -> Any:
+        if not training:
+            return images
+        images = math_ops.cast(images, self.compute_dtype)
+        for part in (self.random_brightness, self.random_contrast, self.random_saturation, self.random_hue):
+            if part is not None:
+                images = part._transform(images, True)
+        return math_ops.cast(images, self.compute_dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "value_range": self.value_range,
+            "brightness_factor": self.brightness_factor,
+            "contrast_factor": self.contrast_factor,
+            "saturation_factor": self.saturation_factor,
+            "hue_factor": self.hue_factor,
+            "seed": self.seed,
+        }
