@@ -14,9 +14,10 @@ import numpy as np
 from tapejax._src import nest
 from tapejax._src.keras.layers.layer import Layer
 from tapejax._src.keras.saving.saving_api import SavingMixin
+from tapejax._src.keras.trainer import Trainer
 
 
-class Model(SavingMixin, Layer):
+class Model(Trainer, SavingMixin, Layer):
     """A model: layers grouped with introspection; training (``compile``/``fit``) is not implemented yet.
 
     ``tf.keras.Model(inputs, outputs)`` builds a functional model; subclassing ``tf.keras.Model``

@@ -1,0 +1,590 @@
+"""``Model.compile`` / ``fit`` / ``evaluate`` / ``predict``: Keras 3.15's training API (the ``Trainer`` mixin).
+
+The train step (forward, loss, tape gradient, optimizer update, metric updates) runs as ONE compiled
+program: ``tf.function`` of :meth:`Trainer.train_step`, traced once per batch signature, unless
+``run_eagerly=True``. The loop around it follows Keras 3.15's TensorFlow backend: callbacks and their
+order, the logs (sorted, Python floats), ``History``, validation, the progress bar.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from tapejax._src import nest
+from tapejax._src.core import TensorBase, VariableBase
+from tapejax._src.keras import backend
+from tapejax._src.keras import metrics as metrics_module
+from tapejax._src.keras.callbacks.callback_list import CallbackList, pythonify_logs
+from tapejax._src.keras.compile_utils import CompileLoss, CompileMetrics
+from tapejax._src.keras.data_adapter import (
+    EpochIterator,
+    class_weight_to_sample_weights,
+    train_validation_split,
+    unpack_x_y_sample_weight,
+)
+from tapejax._src.ops import array_ops, math_ops
+
+
+def _set(obj: Any, name: str, value: Any) -> None:
+    object.__setattr__(obj, name, value)  # (not tracked as a sublayer, weight or metric)
+
+
+class Trainer:
+    """The training API mixed into ``tf.keras.Model``: ``compile``, ``fit``, ``evaluate``, ``predict``...
+
+    >>> import numpy as np
+    >>> import tapejax as tf
+    >>> tf.keras.backend.clear_session()
+    >>> model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1, kernel_initializer="zeros")])
+    >>> model.compile(optimizer=tf.keras.optimizers.SGD(0.1), loss="mse")
+    >>> x, y = np.ones((4, 2), "float32"), np.ones((4, 1), "float32")
+    >>> history = model.fit(x, y, epochs=2, batch_size=4, verbose=0)
+    >>> [round(v, 4) for v in history.history["loss"]]
+    [1.0, 0.16]
+    >>> round(model.evaluate(x, y, verbose=0), 4)
+    0.0256
+
+    Differences from Keras: ``steps_per_execution`` is accepted and recorded, but each call of the
+    compiled step runs one batch; ``jit_compile`` is accepted (the step is always compiled by XLA
+    unless ``run_eagerly``). Shuffling draws from NumPy's global generator
+    (``tf.keras.utils.set_random_seed`` seeds it), so the order of samples differs from Keras'.
+    Multi-output models take losses and metrics as one for all, a list (one per output) or a dict
+    by output name, not deeper nested structures.
+    """
+
+    compiled = False
+    optimizer: Any = None
+    loss: Any = None
+    _compile_loss: Any = None
+    _compile_metrics: Any = None
+    _loss_tracker: Any = None
+    _run_eagerly = False
+    _jit_compile: Any = None
+    steps_per_execution = 1
+    train_function: Any = None
+    test_function: Any = None
+    predict_function: Any = None
+    stop_training = False
+    history: Any = None
+
+    # -- compile ---------------------------------------------------------------------------------------
+    def compile(
+        self,
+        optimizer: Any = "rmsprop",
+        loss: Any = None,
+        loss_weights: Any = None,
+        metrics: Any = None,
+        weighted_metrics: Any = None,
+        run_eagerly: bool = False,
+        steps_per_execution: int = 1,
+        jit_compile: Any = "auto",
+        auto_scale_loss: bool = True,
+    ) -> None:
+        """Configures the model for training.
+
+        Args:
+          optimizer: an optimizer or its name (``"adam"``).
+          loss: a loss, its name or a function ``fn(y_true, y_pred)``; for several outputs a list or a
+            dict by output name.
+          loss_weights: coefficients of the outputs' losses (a float, list or dict).
+          metrics: metrics (names, functions or ``Metric`` s); ``"accuracy"`` becomes Binary/Sparse/
+            CategoricalAccuracy from the shapes of the targets and outputs, as Keras.
+          weighted_metrics: metrics weighted by ``sample_weight``/``class_weight``.
+          run_eagerly: run the train step without compiling it (for debugging).
+          steps_per_execution, jit_compile, auto_scale_loss: accepted for compatibility.
+        """
+        from tapejax._src.optimizers import keras_optimizers
+
+        optimizer = keras_optimizers.get(optimizer)
+        _set(self, "optimizer", optimizer)
+        output_names = self._output_names()
+        if loss is not None:
+            _set(self, "_compile_loss", CompileLoss(loss, loss_weights, output_names=output_names))
+            _set(self, "loss", loss)
+        else:
+            _set(self, "_compile_loss", None)
+        if metrics is not None or weighted_metrics is not None:
+            _set(self, "_compile_metrics", CompileMetrics(metrics, weighted_metrics, output_names=output_names))
+        else:
+            _set(self, "_compile_metrics", None)
+        if jit_compile == "auto":
+            jit_compile = not run_eagerly
+        if jit_compile and run_eagerly:
+            jit_compile = False
+            warnings.warn(
+                "If `run_eagerly` is True, then `jit_compile` cannot also be True. Disabling `jit_compile`.",
+                stacklevel=2,
+            )
+        _set(self, "_jit_compile", jit_compile)
+        _set(self, "_run_eagerly", bool(run_eagerly))
+        _set(self, "stop_training", False)
+        _set(self, "compiled", True)
+        _set(self, "_loss_tracker", metrics_module.Mean(name="loss"))
+        _set(self, "steps_per_execution", steps_per_execution)
+        _set(self, "train_function", None)
+        _set(self, "test_function", None)
+        _set(self, "predict_function", None)
+        _set(
+            self,
+            "_compile_config",
+            {
+                "optimizer": optimizer, "loss": loss, "loss_weights": loss_weights, "metrics": metrics,
+                "weighted_metrics": weighted_metrics, "run_eagerly": run_eagerly,
+                "steps_per_execution": steps_per_execution, "jit_compile": jit_compile,
+            },
+        )  # fmt: skip
+
+    def _output_names(self) -> list[str] | None:
+        names = getattr(self, "output_names", None)
+        if names is not None:
+            return list(names)
+        functional = self.__dict__.get("_functional") if "_functional" in self.__dict__ else self
+        outputs = getattr(functional, "_outputs", None) if functional is not None else None
+        if outputs is None:
+            outputs = (
+                getattr(functional, "outputs", None) if functional is not None and functional is not self else None
+            )
+        if outputs is None:
+            return None
+        try:
+            return [t._keras_history[0].name for t in nest.flatten(outputs)]
+        except (AttributeError, TypeError, IndexError):
+            return None
+
+    @property
+    def run_eagerly(self) -> bool:
+        """Whether the steps run eagerly (not compiled)."""
+        return self._run_eagerly
+
+    @run_eagerly.setter
+    def run_eagerly(self, value: bool) -> None:
+        _set(self, "_run_eagerly", bool(value))
+        _set(self, "train_function", None)
+        _set(self, "test_function", None)
+        _set(self, "predict_function", None)
+
+    @property
+    def jit_compile(self) -> Any:
+        """Whether the steps are compiled by XLA (``compile``'s ``jit_compile``)."""
+        return True if self._jit_compile is None else self._jit_compile
+
+    @jit_compile.setter
+    def jit_compile(self, value: Any) -> None:
+        _set(self, "_jit_compile", value)
+
+    def get_compile_config(self) -> dict[str, Any]:
+        """The arguments ``compile`` was called with (empty if it was not)."""
+        return dict(self.__dict__.get("_compile_config", {})) if self.compiled else {}
+
+    # -- metrics ---------------------------------------------------------------------------------------
+    @property
+    def metrics(self) -> list[Any]:
+        """The loss tracker, the compiled metrics, the per-output loss trackers, then the model's own metrics."""
+        out: list[Any] = []
+        if self.compiled:
+            if self._loss_tracker is not None:
+                out.append(self._loss_tracker)
+            if self._compile_metrics is not None:
+                out.append(self._compile_metrics)
+            if self._compile_loss is not None:
+                out.extend(self._compile_loss.metrics)
+        out.extend(self._metrics)  # type: ignore[attr-defined]
+        for layer in self._flatten_layers(include_self=False):  # type: ignore[attr-defined]
+            if isinstance(layer, Trainer):
+                continue
+            out.extend(layer.metrics)
+        return out
+
+    @property
+    def metrics_names(self) -> list[str]:
+        """The names of ``metrics`` (``["loss", "compile_metrics"]`` once compiled metrics are built)."""
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self) -> None:
+        """Resets the state of every metric in ``metrics``."""
+        for m in self.metrics:
+            m.reset_state()
+
+    def compute_loss(
+        self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None, training: bool = True
+    ) -> Any:
+        """The compiled loss of ``(y, y_pred)`` plus the model's ``losses`` (regularization, ``add_loss``).
+
+        Raises:
+          ValueError: if there is no loss at all (Keras' message).
+        """
+        losses = []
+        if self._compile_loss is not None:
+            loss = self._compile_loss(y, y_pred, sample_weight)
+            if loss is not None:
+                losses.append(loss)
+        for loss in self.losses:  # type: ignore[attr-defined]
+            if not loss.dtype.is_floating:
+                loss = math_ops.cast(loss, backend.floatx())
+            losses.append(math_ops.reduce_sum(loss))
+        if not losses:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+        total = losses[0]
+        for loss in losses[1:]:
+            total = total + math_ops.cast(loss, total.dtype)
+        return total
+
+    def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict[str, Any]:
+        """Updates the compiled metrics and returns :meth:`get_metrics_result`."""
+        if self._compile_metrics is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self) -> dict[str, Any]:
+        """Every metric's result by name (the compiled metrics' dict merged in)."""
+        out: dict[str, Any] = {}
+        for metric in self.metrics:
+            result = metric.result()
+            if isinstance(result, dict):
+                out.update(result)
+            else:
+                out[metric.name] = result
+        return out
+
+    # -- steps -----------------------------------------------------------------------------------------
+    def train_step(self, data: Any) -> dict[str, Any]:
+        """One training step on a batch: forward, loss, gradient, update, metrics; returns the logs.
+
+        Override it to customize ``fit`` (the Keras guide's pattern with a ``tf.GradientTape``).
+        """
+        from tapejax._src.tape import GradientTape
+
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        with GradientTape() as tape:
+            y_pred = self(x, training=True)  # type: ignore[operator]
+            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
+            self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        trainable = self.trainable_weights  # type: ignore[attr-defined]
+        if trainable:
+            grads = tape.gradient(loss, trainable)
+            self.optimizer.apply_gradients(zip(grads, trainable, strict=True))
+        else:
+            warnings.warn("The model does not have any trainable weights.", stacklevel=2)
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def test_step(self, data: Any) -> dict[str, Any]:
+        """One evaluation step on a batch: forward, loss, metrics; returns the logs."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)  # type: ignore[operator]
+        loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
+        self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def predict_step(self, data: Any) -> Any:
+        """The model's outputs on a batch (``training=False``)."""
+        x, _, _ = unpack_x_y_sample_weight(data)
+        return self(x, training=False)  # type: ignore[operator]
+
+    def _compiled(self, name: str, step: Any) -> Any:
+        fn = getattr(self, name)
+        if fn is None:
+            if self.run_eagerly:
+                fn = step
+            else:
+                from tapejax._src.function import function
+
+                fn = function(step)
+            _set(self, name, fn)
+        return fn
+
+    def make_train_function(self, force: bool = False) -> Any:
+        """The (compiled) function running :meth:`train_step` on one batch."""
+        if force:
+            _set(self, "train_function", None)
+        return self._compiled("train_function", self.train_step)
+
+    def make_test_function(self, force: bool = False) -> Any:
+        """The (compiled) function running :meth:`test_step` on one batch."""
+        if force:
+            _set(self, "test_function", None)
+        return self._compiled("test_function", self.test_step)
+
+    def make_predict_function(self, force: bool = False) -> Any:
+        """The (compiled) function running :meth:`predict_step` on one batch."""
+        if force:
+            _set(self, "predict_function", None)
+        return self._compiled("predict_function", self.predict_step)
+
+    def _assert_compile_called(self, method_name: str) -> None:
+        if not self.compiled:
+            raise ValueError("You must call `compile()` before using the model.")
+
+    def _build_for(self, data: Any) -> None:
+        """Builds the model, compiled loss/metrics and optimizer from a first batch, outside any trace."""
+        x, y, _sample_weight = unpack_x_y_sample_weight(data)
+        model_unbuilt = not all(layer.built for layer in self._flatten_layers())  # type: ignore[attr-defined]
+        metrics_unbuilt = self._compile_metrics is not None and not self._compile_metrics.built
+        loss_unbuilt = self._compile_loss is not None and not self._compile_loss.built
+        if model_unbuilt or metrics_unbuilt or loss_unbuilt:
+            y_pred = self(x, training=False)  # type: ignore[operator]
+            if y is not None:
+                if loss_unbuilt:
+                    self._compile_loss.build(y, y_pred)
+                if metrics_unbuilt:
+                    self._compile_metrics.build(y, y_pred)
+        if self.optimizer is not None and not getattr(self.optimizer, "built", False):
+            self.optimizer.build(self.trainable_weights)  # type: ignore[attr-defined]
+
+    def _first_batch_build(self, iterator: EpochIterator) -> None:
+        for _, batch in iterator.enumerate_epoch():
+            self._build_for(batch)
+            break
+        iterator.reset()
+
+    # -- fit / evaluate / predict ------------------------------------------------------------------------
+    def fit(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose: Any = "auto",
+        callbacks: Any = None,
+        validation_split: float = 0.0,
+        validation_data: Any = None,
+        shuffle: Any = True,
+        class_weight: dict[int, float] | None = None,
+        sample_weight: Any = None,
+        initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: Any = 1,
+    ) -> Any:
+        """Trains the model for ``epochs`` epochs; returns the ``History`` callback.
+
+        Args:
+          x, y: inputs and targets: arrays or tensors (dicts/lists for several inputs/outputs), or ``x``
+            a ``tf.data.Dataset`` / Python generator of ``(x, y)`` or ``(x, y, sample_weight)`` batches.
+          batch_size: samples per batch for arrays (32).
+          epochs: the index of the last epoch (training runs ``initial_epoch`` .. ``epochs - 1``).
+          verbose: 0 silent, 1 progress bar, 2 one line per epoch, ``"auto"`` (1).
+          callbacks: ``tf.keras.callbacks.Callback`` instances.
+          validation_split: the fraction of the arrays (their end) kept for validation.
+          validation_data: ``(x_val, y_val)``, ``(x_val, y_val, sample_weight_val)`` or a dataset.
+          shuffle: shuffle the arrays each epoch (``True``, ``"batch"`` or ``False``).
+          class_weight: ``{class index: weight}``, turned into per-sample weights.
+          sample_weight: per-sample weights of the arrays.
+          initial_epoch: the epoch to start from (resuming).
+          steps_per_epoch: batches per epoch (datasets and generators continue across epochs).
+          validation_steps, validation_batch_size: for the validation data.
+          validation_freq: validate every n epochs (an int) or at the listed epochs (1-based).
+
+        Raises:
+          ValueError: before ``compile``; on bad data or arguments (Keras' messages).
+        """
+        self._assert_compile_called("fit")
+        val_x = val_y = val_sample_weight = None
+        if validation_split and validation_data is None:
+            (x, y, sample_weight), validation_data = train_validation_split(
+                (x, y, sample_weight), validation_split=validation_split
+            )
+        if validation_data is not None:
+            val_x, val_y, val_sample_weight = unpack_x_y_sample_weight(validation_data)
+        iterator = EpochIterator(
+            x, y, sample_weight, batch_size=batch_size, steps_per_epoch=steps_per_epoch, shuffle=shuffle,
+            class_weight=class_weight,
+        )  # fmt: skip
+        self._first_batch_build(iterator)
+        if not isinstance(callbacks, CallbackList):
+            callbacks = CallbackList(
+                callbacks, add_history=True, add_progbar=verbose != 0, verbose=verbose, epochs=epochs,
+                steps=iterator.num_batches, model=self,
+            )  # fmt: skip
+        _set(self, "stop_training", False)
+        train_function = self.make_train_function()
+        callbacks.on_train_begin()
+        training_logs = None
+        logs: Any = {}
+        eval_iterator = None
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            callbacks.on_epoch_begin(epoch)
+            for step, batch in iterator.enumerate_epoch():
+                callbacks.on_train_batch_begin(step)
+                logs = train_function(batch)
+                callbacks.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
+            epoch_logs = dict(self._get_metrics_result_or_logs(logs))
+            if validation_data is not None and self._should_eval(epoch, validation_freq):
+                if eval_iterator is None:
+                    eval_iterator = EpochIterator(
+                        val_x, val_y, val_sample_weight, batch_size=validation_batch_size or batch_size,
+                        steps_per_epoch=validation_steps, shuffle=False,
+                    )  # fmt: skip
+                val_logs = self.evaluate(callbacks=callbacks, return_dict=True, _epoch_iterator=eval_iterator)
+                epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
+            callbacks.on_epoch_end(epoch, epoch_logs)
+            training_logs = epoch_logs
+            if self.stop_training:
+                break
+        callbacks.on_train_end(logs=training_logs)
+        return self.history
+
+    def evaluate(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        sample_weight: Any = None,
+        steps: int | None = None,
+        callbacks: Any = None,
+        return_dict: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        """The loss and metrics on the data (``test_step`` per batch).
+
+        Returns:
+          With ``return_dict``, ``{name: value}``; else the loss alone if there are no metrics, or the
+          list ``[loss, *metrics]`` in ``metrics_names`` order.
+
+        Raises:
+          ValueError: before ``compile``; unknown keyword arguments (Keras' message).
+        """
+        self._assert_compile_called("evaluate")
+        iterator = kwargs.pop("_epoch_iterator", None)
+        if kwargs:
+            raise ValueError(f"Arguments not recognized: {kwargs}")
+        if iterator is None:
+            iterator = EpochIterator(x, y, sample_weight, batch_size=batch_size, steps_per_epoch=steps, shuffle=False)
+        self._first_batch_build(iterator)
+        if not isinstance(callbacks, CallbackList):
+            callbacks = CallbackList(
+                callbacks, add_progbar=verbose != 0, verbose=verbose, epochs=1, steps=iterator.num_batches, model=self
+            )
+        test_function = self.make_test_function()
+        _set(self, "stop_evaluating", False)
+        callbacks.on_test_begin()
+        logs: Any = {}
+        self.reset_metrics()
+        for step, batch in iterator.enumerate_epoch():
+            callbacks.on_test_batch_begin(step)
+            logs = test_function(batch)
+            callbacks.on_test_batch_end(step, logs)
+            if self.__dict__.get("stop_evaluating"):
+                break
+        logs = pythonify_logs(self._get_metrics_result_or_logs(logs))
+        callbacks.on_test_end(logs)
+        if return_dict:
+            return logs
+        return self._flatten_metrics_in_order(logs)
+
+    def predict(
+        self,
+        x: Any,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        steps: int | None = None,
+        callbacks: Any = None,
+    ) -> Any:
+        """The model's outputs on ``x``, batch by batch, concatenated into NumPy arrays."""
+        iterator = EpochIterator(x, batch_size=batch_size, steps_per_epoch=steps, shuffle=False)
+        if not isinstance(callbacks, CallbackList):
+            callbacks = CallbackList(
+                callbacks, add_progbar=verbose != 0, verbose=verbose, epochs=1, steps=iterator.num_batches, model=self
+            )
+        predict_function = self.make_predict_function()
+        _set(self, "stop_predicting", False)
+        callbacks.on_predict_begin()
+        outputs: list[Any] = []
+        for step, batch in iterator.enumerate_epoch():
+            callbacks.on_predict_batch_begin(step)
+            batch_outputs = predict_function(batch)
+            outputs.append(batch_outputs)
+            callbacks.on_predict_batch_end(step, {"outputs": batch_outputs})
+            if self.__dict__.get("stop_predicting"):
+                break
+        callbacks.on_predict_end()
+        if not outputs:
+            raise ValueError("Unexpected result of `predict_function` (Empty batch_outputs). Please use `Model.compile(..., run_eagerly=True)`, or `tf.config.run_functions_eagerly(True)` for more information of where went wrong, or file a issue/bug to `tf.keras`.")  # fmt: skip
+        return nest.map_structure(lambda *parts: np.concatenate([np.asarray(p) for p in parts], axis=0), *outputs)
+
+    def train_on_batch(
+        self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: Any = None, return_dict: bool = False
+    ) -> Any:
+        """One train step on one batch (the metrics are reset first); returns its logs like ``evaluate``.
+
+        Raises:
+          ValueError: before ``compile``, or with both ``sample_weight`` and ``class_weight``.
+        """
+        self._assert_compile_called("train_on_batch")
+        if class_weight is not None:
+            if sample_weight is not None:
+                raise ValueError(
+                    "Arguments `sample_weight` and `class_weight` cannot be specified at the same time. "
+                    f"Received: sample_weight={sample_weight}, class_weight={class_weight}"
+                )
+            sample_weight = class_weight_to_sample_weights(y, class_weight)
+        batch = _batch_of(x, y, sample_weight)
+        self._build_for(batch)
+        train_function = self.make_train_function()
+        self.reset_metrics()
+        logs = pythonify_logs(train_function(batch))
+        return logs if return_dict else self._flatten_metrics_in_order(logs)
+
+    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
+        """One test step on one batch (the metrics are reset first); returns its logs like ``evaluate``."""
+        self._assert_compile_called("test_on_batch")
+        batch = _batch_of(x, y, sample_weight)
+        self._build_for(batch)
+        test_function = self.make_test_function()
+        self.reset_metrics()
+        logs = pythonify_logs(test_function(batch))
+        return logs if return_dict else self._flatten_metrics_in_order(logs)
+
+    def predict_on_batch(self, x: Any) -> Any:
+        """The model's outputs on one batch, as NumPy arrays."""
+        predict_function = self.make_predict_function()
+        return nest.map_structure(np.asarray, predict_function(_batch_of(x, None, None)))
+
+    # -- helpers -------------------------------------------------------------------------------------------
+    def _should_eval(self, epoch: int, validation_freq: Any) -> bool:
+        epoch = epoch + 1
+        if isinstance(validation_freq, int):
+            return epoch % validation_freq == 0
+        if isinstance(validation_freq, list):
+            return epoch in validation_freq
+        raise ValueError(
+            "Expected `validation_freq` to be a list or int. Received: "
+            f"validation_freq={validation_freq} of the type {type(validation_freq)}."
+        )
+
+    def _get_metrics_result_or_logs(self, logs: Any) -> Any:
+        metric_logs = self.get_metrics_result()
+        if isinstance(logs, dict) and set(logs.keys()) == set(metric_logs.keys()):
+            return metric_logs
+        return logs
+
+    def _flatten_metrics_in_order(self, logs: dict[str, Any]) -> Any:
+        names: list[str] = []
+        for metric in self.metrics:
+            if isinstance(metric, CompileMetrics):
+                names += [m.name for m in metric.metrics]
+            else:
+                names.append(metric.name)
+        results = [logs[name] for name in names if name in logs]
+        results += [logs[key] for key in sorted(logs) if key not in names]
+        return results[0] if len(results) == 1 else results
+
+
+def _batch_size(x: Any) -> int:
+    first = next(t for t in nest.flatten(x) if t is not None)
+    return int(first.shape[0])
+
+
+def _batch_of(x: Any, y: Any, sample_weight: Any) -> tuple[Any, ...]:
+    def convert(v: Any) -> Any:
+        return v if v is None or isinstance(v, (TensorBase, VariableBase)) else array_ops.convert_to_tensor(v)
+
+    data = (x,) if y is None and sample_weight is None else (x, y) if sample_weight is None else (x, y, sample_weight)
+    return nest.map_structure(convert, data)
