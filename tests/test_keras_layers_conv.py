@@ -313,6 +313,16 @@ def test_global_pooling_matches_numpy(mode, rank, data_format, keepdims):
     np.testing.assert_allclose(y.numpy(), ref, rtol=1e-6, atol=1e-6)
 
 
+def test_global_average_pooling_dtypes_are_keras_mean():
+    # ints average to float32; float16 is summed in float32 (60000 * 16 overflows float16), as Keras' ops.mean
+    y = layers.GlobalAveragePooling2D()(tf.constant(np.arange(32, dtype=np.int32).reshape(1, 4, 4, 2)))
+    assert y.dtype == tf.float32
+    np.testing.assert_array_equal(y.numpy(), [[15.0, 16.0]])
+    big = layers.GlobalAveragePooling1D(dtype="float16")(np.full((1, 16, 1), 60000.0, np.float16))
+    assert big.dtype == tf.float16 and big.numpy()[0, 0] == 60000.0
+    assert layers.GlobalMaxPooling2D()(tf.ones([1, 2, 2, 1], tf.int32)).dtype == tf.int32
+
+
 def test_global_average_pooling1d_averages_the_unmasked_steps():
     layer = layers.GlobalAveragePooling1D()
     x = _x(3, 4, 2)

@@ -257,3 +257,21 @@ def test_call_errors_match_keras(case: Any) -> None:
     with pytest.raises(type(e_theirs.value)) as e_ours:
         ours(x)
     assert str(e_ours.value) == str(e_theirs.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "dtype", "values"),
+    [
+        ("GlobalAveragePooling2D", "int32", np.arange(32).reshape(1, 4, 4, 2)),
+        ("GlobalAveragePooling1D", "float16", np.full((1, 16, 1), 60000.0)),
+        ("GlobalMaxPooling2D", "int32", np.arange(32).reshape(1, 4, 4, 2)),
+        ("MaxPooling2D", "int32", np.arange(32).reshape(1, 4, 4, 2)),
+    ],
+)
+def test_pooling_output_dtypes_match_keras(name: str, dtype: str, values: np.ndarray) -> None:
+    kwargs = {"dtype": dtype} if dtype == "float16" else {}
+    ours, theirs = _pair(name, kwargs)
+    x = values.astype(dtype)
+    y_ours, y_theirs = ours(tf.constant(x)), theirs(tf_real.constant(x))
+    assert y_ours.dtype.name == y_theirs.dtype.name
+    np.testing.assert_array_equal(y_ours.numpy(), y_theirs.numpy())

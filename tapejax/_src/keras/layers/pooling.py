@@ -222,6 +222,16 @@ class AveragePooling3D(BasePooling):
         super().__init__(pool_size, strides, 3, "average", padding, data_format, name, **kwargs)
 
 
+def _keras_mean(x: Any, axis: Any, keepdims: bool = False) -> Any:
+    """Keras' ``ops.mean``: computed in float32 (float64 for float64), the result in the input's
+    floating dtype, or float32 for integer and bool inputs."""
+    name = x.dtype.name
+    compute = "float64" if name == "float64" else "float32"
+    result = compute if ("int" in name or name == "bool") else name
+    out = reduction_ops.reduce_mean(math_ops.cast(x, compute), axis=axis, keepdims=keepdims)
+    return out if result == compute else math_ops.cast(out, result)
+
+
 # -- global pooling ------------------------------------------------------------------------------------------------
 class BaseGlobalPooling(Layer):
     """The pooling over all spatial axes (Keras' ``BaseGlobalPooling``).
@@ -280,7 +290,7 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
     tf.Tensor([[1.5]], shape=(1, 1), dtype=float32)
     """
 
-    _reduce = staticmethod(reduction_ops.reduce_mean)
+    _reduce = staticmethod(_keras_mean)
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any) -> None:
         super().__init__(1, data_format, keepdims, **kwargs)
@@ -289,7 +299,7 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
     def call(self, inputs: Any, mask: Any = None) -> Any:
         steps_axis = 1 if self.data_format == "channels_last" else 2
         if mask is None:
-            return reduction_ops.reduce_mean(inputs, axis=steps_axis, keepdims=self.keepdims)
+            return _keras_mean(inputs, axis=steps_axis, keepdims=self.keepdims)
         expanded = shape_ops.expand_dims(mask, 2 if self.data_format == "channels_last" else 1)
         expanded = math_ops.cast(expanded, "bool")
         inputs = math_ops.where(expanded, inputs, 0)
@@ -314,7 +324,7 @@ class GlobalAveragePooling2D(BaseGlobalPooling):
     TensorShape([1, 1, 1, 2])
     """
 
-    _reduce = staticmethod(reduction_ops.reduce_mean)
+    _reduce = staticmethod(_keras_mean)
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any) -> None:
         super().__init__(2, data_format, keepdims, **kwargs)
@@ -323,7 +333,7 @@ class GlobalAveragePooling2D(BaseGlobalPooling):
 class GlobalAveragePooling3D(BaseGlobalPooling):
     """The mean over the three spatial axes of a 5-D input; see ``BaseGlobalPooling``."""
 
-    _reduce = staticmethod(reduction_ops.reduce_mean)
+    _reduce = staticmethod(_keras_mean)
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any) -> None:
         super().__init__(3, data_format, keepdims, **kwargs)
