@@ -118,6 +118,17 @@ from tapejax._src.keras.layers.reshaping import UpSampling3D as UpSampling3D
 from tapejax._src.keras.layers.reshaping import ZeroPadding1D as ZeroPadding1D
 from tapejax._src.keras.layers.reshaping import ZeroPadding2D as ZeroPadding2D
 from tapejax._src.keras.layers.reshaping import ZeroPadding3D as ZeroPadding3D
+from tapejax._src.keras.layers.rnn import GRU as GRU
+from tapejax._src.keras.layers.rnn import LSTM as LSTM
+from tapejax._src.keras.layers.rnn import RNN as RNN
+from tapejax._src.keras.layers.rnn import Bidirectional as Bidirectional
+from tapejax._src.keras.layers.rnn import GRUCell as GRUCell
+from tapejax._src.keras.layers.rnn import LSTMCell as LSTMCell
+from tapejax._src.keras.layers.rnn import SimpleRNN as SimpleRNN
+from tapejax._src.keras.layers.rnn import SimpleRNNCell as SimpleRNNCell
+from tapejax._src.keras.layers.rnn import StackedRNNCells as StackedRNNCells
+from tapejax._src.keras.layers.rnn import TimeDistributed as TimeDistributed
+from tapejax._src.keras.layers.rnn import Wrapper as Wrapper
 
 AvgPool1D = AveragePooling1D
 AvgPool2D = AveragePooling2D

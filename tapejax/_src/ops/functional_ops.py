@@ -663,3 +663,26 @@ def py_function(func: Callable[..., Any], inp: Any, Tout: Any, name: str | None 
         except (TypeError, ValueError) as e:
             raise errors.InvalidArgumentError(None, None, f"EagerPyFunc: {type(e).__name__}: {e}") from None
     return results if is_list else results[0]
+
+
+def scan_with_carry(
+    step: Callable[[Any, Any], tuple[Any, Any]], init: Any, elems: Any, reverse: bool = False
+) -> tuple[Any, Any]:
+    """``carry, y_i = step(carry, elems[i])`` over the rows of ``elems``: the final carry and the stacked
+    ``y`` (aligned with ``elems``; visited last to first with ``reverse``), as ``jax.lax.scan``.
+
+    Eagerly the steps run one by one (as TF eager); inside ``tf.function`` (any trace) they are one
+    ``lax.scan``. Differentiable under a tape, also with respect to Variables ``step`` reads. Used by
+    Keras' recurrent layers.
+
+    >>> import tapejax as tf
+    >>> from tapejax._src.ops.functional_ops import scan_with_carry
+    >>> total, running = scan_with_carry(lambda c, x: (c + x, c * x), tf.constant(0), tf.constant([1, 2, 3]))
+    >>> int(total), running.numpy().tolist()
+    (6, [0, 2, 9])
+    """
+    leaves, n = _elems(elems, "scan")
+    structure = nest.pack_sequence_as(elems, leaves)
+    init = _carry_init(init)
+    carry, ys, stacked = _loop(step, init, leaves, structure, n, reverse)
+    return carry, (stacked if ys is None else _stack(ys, ys[0]))
