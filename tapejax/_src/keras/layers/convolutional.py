@@ -204,6 +204,13 @@ class BaseConv(_ConvMixin):
         input channels must be divisible by it).
       activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
         activity_regularizer, kernel_constraint, bias_constraint: as ``Dense``.
+
+    Raises:
+      ValueError: for invalid arguments, and at build for input channels not divisible by ``groups``
+        or an empty ``"valid"`` output (Keras' messages).
+
+    Differences from Keras: LoRA (``lora_rank``, ``lora_alpha``, ``enable_lora``) and quantization are
+    not implemented (``lora_rank=`` raises the ValueError of an unrecognized keyword argument).
     """
 
     def __init__(
