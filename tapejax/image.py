@@ -3,6 +3,19 @@
 from typing import Any as _Any
 
 from tapejax._src.errors import missing_attribute as _missing_attribute
+from tapejax._src.image_codecs import adjust_jpeg_quality as adjust_jpeg_quality
+from tapejax._src.image_codecs import decode_and_crop_jpeg as decode_and_crop_jpeg
+from tapejax._src.image_codecs import decode_bmp as decode_bmp
+from tapejax._src.image_codecs import decode_gif as decode_gif
+from tapejax._src.image_codecs import decode_image as decode_image
+from tapejax._src.image_codecs import decode_jpeg as decode_jpeg
+from tapejax._src.image_codecs import decode_png as decode_png
+from tapejax._src.image_codecs import encode_jpeg as encode_jpeg
+from tapejax._src.image_codecs import encode_png as encode_png
+from tapejax._src.image_codecs import extract_jpeg_shape as extract_jpeg_shape
+from tapejax._src.image_codecs import is_jpeg as is_jpeg
+from tapejax._src.image_codecs import random_jpeg_quality as random_jpeg_quality
+from tapejax._src.image_codecs import stateless_random_jpeg_quality as stateless_random_jpeg_quality
 from tapejax._src.ops.image_bbox_ops import extract_glimpse as extract_glimpse
 from tapejax._src.ops.image_bbox_ops import sample_distorted_bounding_box as sample_distorted_bounding_box
 from tapejax._src.ops.image_bbox_ops import (
