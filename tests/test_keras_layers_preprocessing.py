@@ -391,6 +391,9 @@ def test_random_saturation_and_hue_in_hsv_space() -> None:
     expected = np.clip(IMAGES + 0.1 * 255, 0, 255).max(-1, keepdims=True)
     np.testing.assert_allclose(jitter(x).numpy(), np.broadcast_to(expected, IMAGES.shape), rtol=1e-5)
     assert len(jitter._layers) == 2
+    dot = np.pad(np.ones((1, 1, 1, 1), np.float32), [(0, 0), (1, 1), (1, 1), (0, 0)])
+    blurred = L.RandomSharpness((0.0, 0.0))(tf.constant(dot)).numpy()
+    np.testing.assert_allclose(blurred[0, :, :, 0], [[1 / 13] * 3, [1 / 13, 5 / 13, 1 / 13], [1 / 13] * 3], rtol=1e-5)
 
 
 @pytest.mark.parametrize(
@@ -413,6 +416,7 @@ def test_random_saturation_and_hue_in_hsv_space() -> None:
         L.RandomColorDegeneration(0.3, value_range=(0, 1), seed=5),
         L.RandomPosterization((2, 6), seed=6),
         L.RandomSaturation(0.4, seed=7),
+        L.RandomSharpness((0.2, 0.8), value_range=(0, 1)),
         L.RandomHue((0.1, 0.3), value_range=(0, 1), data_format="channels_first"),
         L.RandomColorJitter(brightness_factor=0.1, contrast_factor=0.2, saturation_factor=0.3, hue_factor=0.1, seed=8),
         L.Rescaling(2.0, offset=1.0),

@@ -202,6 +202,13 @@ COLOR = [
         IMAGES,
     ),
     ("RandomColorJitter", (), {"saturation_factor": (0.7, 0.7), "value_range": (0, 1)}, IMAGES / 255.0),
+    ("RandomSharpness", ((0.1, 0.1),), {}, IMAGES),
+    (
+        "RandomSharpness",
+        ((0.9, 0.9),),
+        {"value_range": (0, 1), "data_format": "channels_first"},
+        IMAGES.transpose(0, 3, 1, 2) / 255.0,
+    ),
     ("AutoContrast", (), {}, IMAGES),
     ("AutoContrast", (), {"value_range": (0, 1)}, IMAGES / 300.0),
 ]

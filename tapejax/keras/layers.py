@@ -48,6 +48,7 @@ from tapejax._src.keras.layers.image_color import RandomHue as RandomHue
 from tapejax._src.keras.layers.image_color import RandomInvert as RandomInvert
 from tapejax._src.keras.layers.image_color import RandomPosterization as RandomPosterization
 from tapejax._src.keras.layers.image_color import RandomSaturation as RandomSaturation
+from tapejax._src.keras.layers.image_color import RandomSharpness as RandomSharpness
 from tapejax._src.keras.layers.image_color import Solarization as Solarization
 from tapejax._src.keras.layers.image_preprocessing import CenterCrop as CenterCrop
 from tapejax._src.keras.layers.image_preprocessing import RandomCrop as RandomCrop

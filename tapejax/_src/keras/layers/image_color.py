@@ -578,3 +578,57 @@ class RandomColorJitter(BaseImagePreprocessingLayer):
             "hue_factor": self.hue_factor,
             "seed": self.seed,
         }
+
+
+class RandomSharpness(BaseImagePreprocessingLayer):
+    """Sharpens or blurs each image by a random factor (in training only).
+
+    With ``s = 2 * u`` (``u`` drawn in ``factor``'s range) and ``smooth`` the image filtered by
+    Keras' 3x3 kernel (1/13 around, 5/13 in the center), the output is
+    ``images + (1 - s) * (smooth - images)`` clipped to ``value_range``: ``u = 0.5`` keeps the image.
+
+    Args:
+      factor: a number ``f`` in ``[0, 1]`` (draws in ``[0, f]``) or a pair.
+      value_range, data_format, seed.
+
+    >>> import tapejax as tf
+    >>> layer = tf.keras.layers.RandomSharpness((0.5, 0.5))
+    >>> print(layer(tf.constant([[[[10.0], [20.0]]]]))[0, 0, :, 0])
+    tf.Tensor([10. 20.], shape=(2,), dtype=float32)
+    """
+
+    _FACTOR_BOUNDS = (0, 1)
+    _VALUE_RANGE_VALIDATION_ERROR = "The `value_range` argument should be a list of two numbers. "
+
+    def __init__(
+        self, factor: Any, value_range: Any = (0, 255), data_format: Any = None, seed: Any = None, **kwargs: Any
+    ) -> None:
+        super().__init__(data_format=data_format, **kwargs)
+        self._set_factor(factor)
+        self.value_range = _value_range_pair(value_range, self._VALUE_RANGE_VALIDATION_ERROR)
+        self.seed = seed
+        self._make_generator(seed)
+
+    def _transform(self, images: Any, training: Any) -> Any:
+        from tapejax._src.ops import conv_ops
+
+        u = self._uniform((images.shape[0],), self.factor[0], self.factor[1])
+        images = math_ops.cast(images, self.compute_dtype)
+        if not training:
+            return images
+        if self.data_format == "channels_first":
+            images = shape_ops.transpose(images, (0, 2, 3, 1))
+        sharpness = array_ops.reshape(math_ops.cast(u * 2, self.compute_dtype), (-1, 1, 1, 1))
+        a, b = 1.0 / 13.0, 5.0 / 13.0
+        kernel = array_ops.constant([[a, a, a], [a, b, a], [a, a, a]], dtype=self.compute_dtype)
+        kernel = shape_ops.tile(array_ops.reshape(kernel, (3, 3, 1, 1)), [1, 1, images.shape[-1], 1])
+        smoothed = conv_ops.depthwise_conv2d(images, kernel, strides=[1, 1, 1, 1], padding="SAME")
+        images = images + (1.0 - sharpness) * (smoothed - images)
+        lo, hi = (math_ops.cast(v, images.dtype) for v in self.value_range)
+        images = clip_ops.clip_by_value(images, lo, hi)
+        if self.data_format == "channels_first":
+            images = shape_ops.transpose(images, (0, 3, 1, 2))
+        return images
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range, "seed": self.seed}
