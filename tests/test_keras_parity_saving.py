@@ -1,0 +1,122 @@
+"""Parity with real Keras 3.15: ``.weights.h5`` files written by Keras load into the same architecture
+built from tapejax's layers, and the other way round; the files hold the same groups and datasets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+keras_real = pytest.importorskip("keras")
+h5py = pytest.importorskip("h5py")
+
+import tapejax as tf  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # TF's own numpy-2 __array__ warning
+
+
+def _sequential(k):
+    L = k.layers
+    return k.Sequential([k.Input((3,)), L.Dense(4, activation="relu"), L.BatchNormalization(), L.Dense(2)])
+
+
+def _functional(k):
+    L = k.layers
+    x = k.Input((3,), name="x")
+    h = L.Dense(4)(x)
+    return k.Model(x, [L.Dense(2)(h), L.Dense(2)(h)])
+
+
+def _nested(k):
+    L = k.layers
+    inner = k.Sequential([k.Input((3,)), L.Dense(2)])
+    return k.Sequential([k.Input((3,)), inner, L.Dense(1)])
+
+
+def _subclassed(k):
+    L = k.layers
+
+    class MLP(k.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden = L.Dense(4)
+            self.blocks = [L.Dense(3), L.Dense(3)]
+            self.out = L.Dense(1)
+
+        def call(self, x):
+            for b in self.blocks:
+                x = b(x)
+            return self.out(self.hidden(x))
+
+    model = MLP()
+    model(np.zeros((1, 3), np.float32))
+    return model
+
+
+def _layout(path):
+    entries = {}
+    with h5py.File(path, "r") as f:
+
+        def visit(name, obj):
+            entries[name] = tuple(obj.shape) if isinstance(obj, h5py.Dataset) else "group"
+
+        f.visititems(visit)
+    return entries
+
+
+def _outputs(model, x):
+    out = model(x)
+    return [np.asarray(o) for o in (out if isinstance(out, (list, tuple)) else [out])]
+
+
+@pytest.mark.parametrize("make", [_sequential, _functional, _nested, _subclassed])
+def test_weights_h5_both_ways(make, tmp_path):
+    x = np.random.default_rng(0).normal(size=(5, 3)).astype(np.float32)
+    keras_real.utils.clear_session()
+    tf.keras.backend.clear_session()
+    theirs = make(keras_real)
+    ours = make(tf.keras)
+    # Keras -> tapejax (the batch-norm statistics too: they are set to non-default values first).
+    for w in theirs.weights:
+        w.assign(np.random.default_rng(len(w.path)).normal(size=w.shape).astype(np.float32) ** 2)
+    theirs.save_weights(tmp_path / "k.weights.h5")
+    ours.load_weights(tmp_path / "k.weights.h5")
+    for a, b in zip(_outputs(theirs, x), _outputs(ours, tf.constant(x)), strict=True):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+    # tapejax -> Keras: the same layout, and Keras reads it.
+    ours.save_weights(tmp_path / "t.weights.h5")
+    assert _layout(tmp_path / "t.weights.h5") == _layout(tmp_path / "k.weights.h5")
+    fresh = make(keras_real)
+    fresh.load_weights(tmp_path / "t.weights.h5")
+    for a, b in zip(_outputs(fresh, x), _outputs(ours, tf.constant(x)), strict=True):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+
+
+def test_keras_archive_written_by_keras_loads(tmp_path):
+    x = np.random.default_rng(1).normal(size=(2, 3)).astype(np.float32)
+    keras_real.utils.clear_session()
+    theirs = _sequential(keras_real)
+    theirs.save(tmp_path / "k.keras")
+    ours = tf.keras.models.load_model(tmp_path / "k.keras")
+    np.testing.assert_allclose(np.asarray(ours(tf.constant(x))), np.asarray(theirs(x)), rtol=1e-5, atol=1e-6)
+    assert [type(layer).__name__ for layer in ours.layers] == ["Dense", "BatchNormalization", "Dense"]
+
+
+def test_mismatch_error_matches_keras(tmp_path):
+    keras_real.utils.clear_session()
+    tf.keras.backend.clear_session()
+    L = keras_real.layers
+    keras_real.Sequential([keras_real.Input((3,)), L.Dense(4), L.Dense(2)]).save_weights(tmp_path / "k.weights.h5")
+    wrong = keras_real.Sequential([keras_real.Input((3,)), L.Dense(4, use_bias=False), L.Dense(2)])
+    with pytest.raises(ValueError) as theirs:
+        wrong.load_weights(tmp_path / "k.weights.h5")
+    T = tf.keras.layers
+    ours_model = tf.keras.Sequential(
+        [
+            tf.keras.Input((3,)),
+            T.Dense(4, use_bias=False, name=wrong.layers[0].name),
+            T.Dense(2, name=wrong.layers[1].name),
+        ]
+    )
+    with pytest.raises(ValueError) as ours:
+        ours_model.load_weights(tmp_path / "k.weights.h5")
+    assert str(ours.value) == str(theirs.value)
