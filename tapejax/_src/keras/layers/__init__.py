@@ -19,8 +19,9 @@ def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> An
     cls = (custom_objects or {}).get(name) or getattr(public, name, None)
     if cls is None:
         from tapejax._src.keras.models import model as model_lib
+        from tapejax._src.keras.models.functional import Functional
 
-        cls = {"Sequential": _sequential(), "Model": model_lib.Model}.get(name)
+        cls = {"Sequential": _sequential(), "Model": model_lib.Model, "Functional": Functional}.get(name)
     if cls is None:
         raise TypeError(
             f"Could not locate class '{name}'. Make sure custom classes are decorated with "

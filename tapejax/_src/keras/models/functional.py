@@ -240,9 +240,126 @@ class Functional(Model):
             "output_layers": nest.map_structure(ref, self._outputs_struct),
         }
 
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Functional:
+        """A functional model rebuilt from ``get_config()`` (Keras 3's format, or Keras 2's node lists)."""
+        return functional_from_config(cls, config, custom_objects=custom_objects)
+
 
 def _module_of(layer: Any) -> str:
     return "keras.layers" if type(layer).__module__.startswith("tapejax.") else type(layer).__module__
 
 
-__all__ = ["Functional", "InputLayer"]
+def _revive(value: Any, created: dict[str, Any], keras3: bool) -> Any:
+    """A node's serialized call argument: ``__keras_tensor__`` dicts become the layers' output tensors."""
+    from tapejax._src.keras.object_config import deserialize_value
+
+    if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+        name, node_index, tensor_index = value["config"]["keras_history"]
+        return _output_tensor(created, name, node_index, tensor_index, keras3)
+    if isinstance(value, dict) and value.get("class_name") in ("__numpy__", "__tensor__"):
+        return deserialize_value(value)
+    if isinstance(value, dict):
+        return {k: _revive(v, created, keras3) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_revive(v, created, keras3) for v in value)
+    return value
+
+
+def _output_tensor(created: dict[str, Any], name: str, node_index: int, tensor_index: int, keras3: bool) -> Any:
+    layer = created.get(name)
+    if layer is None:
+        raise ValueError(f"Invalid Functional model configuration. Missing node: {name}")
+    if keras3 and isinstance(layer, Functional):
+        node_index -= 1  # (a Keras functional model starts with a node of its own)
+    if len(layer._inbound_nodes) <= node_index:
+        raise IndexError(f"Layer node index out of bounds: layer {name}, node {node_index}")
+    return layer._inbound_nodes[node_index].output_tensors[tensor_index]
+
+
+def _deserialize_node(node_data: Any, created: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+    """Keras' ``deserialize_node``: the ``(args, kwargs)`` of one recorded layer call."""
+    if not node_data:
+        return [], {}
+    if isinstance(node_data, list):  # Keras 2's format: [[layer name, node index, tensor index(, kwargs)], ...]
+        tensors = []
+        kwargs: dict[str, Any] = {}
+        for entry in node_data:
+            if len(entry) not in (3, 4):
+                raise ValueError("Cannot deserialize the model (invalid config data?)")
+            if len(entry) == 4:
+                kwargs = entry[3]
+            tensors.append(_output_tensor(created, entry[0], entry[1], entry[2], keras3=False))
+        return [tensors[0] if len(tensors) == 1 else tensors], kwargs
+    args = _revive(node_data["args"], created, keras3=True)
+    kwargs = _revive(node_data["kwargs"], created, keras3=True)
+    return list(args), dict(kwargs)
+
+
+def functional_from_config(cls: Any, config: dict[str, Any], custom_objects: Any = None) -> Any:
+    """Keras' ``functional_from_config``: creates the layers, replays their calls (a call waits until
+    the tensors it reads exist, so shared layers at different depths work), then ``cls(inputs, outputs)``.
+
+    Raises:
+      ValueError: for a config whose graph has loops or disconnected nodes (Keras' message).
+    """
+    from tapejax._src.keras.layers import deserialize
+
+    config = dict(config)
+    layers_data = config.pop("layers")
+    input_layers = config.pop("input_layers")
+    output_layers = config.pop("output_layers")
+    name = config.pop("name", None)
+    trainable = config.pop("trainable", None)
+    keras3 = any(isinstance(node, dict) for data in layers_data for node in data["inbound_nodes"])
+    created: dict[str, Any] = {}
+    unprocessed: dict[str, list[Any]] = {}
+    for layer_data in layers_data:
+        layer = deserialize(layer_data, custom_objects=custom_objects)
+        created[layer_data["name"]] = layer
+        for node_data in layer_data["inbound_nodes"]:
+            unprocessed.setdefault(layer_data["name"], []).append(node_data)
+    while unprocessed:
+        progress = False
+        for layer_data in layers_data:
+            layer_name = layer_data["name"]
+            pending = unprocessed.get(layer_name)
+            if pending is None:
+                continue
+            done = 0
+            while done < len(pending):
+                try:
+                    args, kwargs = _deserialize_node(pending[done], created)
+                except IndexError:
+                    break
+                created[layer_name](*args, **kwargs)
+                done += 1
+            if done >= len(pending):
+                progress = True
+                del unprocessed[layer_name]
+            elif done > 0:
+                progress = True
+                unprocessed[layer_name] = pending[done:]
+        if not progress:
+            raise ValueError(
+                "Invalid Functional model configuration. The graph of the Functional model either has loops or "
+                f"disconnected nodes. The following nodes failed to be resolved: {unprocessed}"
+            )
+
+    def map_tensors(tensors: Any) -> Any:
+        if isinstance(tensors, list) and len(tensors) == 3 and isinstance(tensors[0], str):
+            return _output_tensor(created, tensors[0], tensors[1], tensors[2], keras3)
+        if isinstance(tensors, dict):
+            return {k: map_tensors(v) for k, v in tensors.items()}
+        if isinstance(tensors, tuple):
+            return tuple(map_tensors(v) for v in tensors)
+        return [map_tensors(v) for v in tensors]
+
+    kwargs: dict[str, Any] = {"name": name}
+    if trainable is not None:
+        kwargs["trainable"] = trainable
+    model = cls(inputs=map_tensors(input_layers), outputs=map_tensors(output_layers), **kwargs)
+    return model
+
+
+__all__ = ["Functional", "InputLayer", "functional_from_config"]
