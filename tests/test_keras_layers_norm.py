@@ -316,3 +316,37 @@ def test_layers_without_a_training_argument_accept_training_as_keras() -> None:
     model(x, training=True)
     ln = _np_norm(x.numpy(), (1,), 1e-3)
     np.testing.assert_allclose(model.layers[1].moving_mean.numpy(), ln.mean(0), rtol=1e-5, atol=1e-6)
+
+
+def test_spectral_normalization_converges_to_the_largest_singular_value() -> None:
+    tf.keras.backend.clear_session()
+    layer = L.SpectralNormalization(L.Dense(3, use_bias=False), power_iterations=20)
+    layer.build((None, 4))
+    kernel = _x(4, 3)
+    layer.layer.kernel.assign(kernel)
+    assert [w.path for w in layer.weights] == ["spectral_normalization/dense/kernel", "spectral_normalization/vector_u"]
+    x = tf.constant(_x(2, 4))
+    y = layer(x, training=True)
+    normalized = kernel / np.linalg.svd(kernel, compute_uv=False)[0]
+    np.testing.assert_allclose(layer.layer.kernel.numpy(), normalized, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(y.numpy(), x.numpy() @ normalized, rtol=1e-4, atol=1e-5)
+    before = layer.layer.kernel.numpy().copy()
+    layer(x)  # inference: no update
+    np.testing.assert_array_equal(layer.layer.kernel.numpy(), before)
+
+
+def test_spectral_normalization_in_tf_function_errors_and_config() -> None:
+    layer = L.SpectralNormalization(L.Dense(2, kernel_initializer="ones"))
+    step = tf.function(lambda t: layer(t, training=True))
+    step(tf.ones((1, 2)))
+    np.testing.assert_allclose(layer.layer.kernel.numpy(), np.full((2, 2), 0.5), rtol=1e-5)
+    zero = L.SpectralNormalization(L.Dense(2, kernel_initializer="zeros"))
+    zero(tf.ones((1, 2)), training=True)
+    np.testing.assert_array_equal(zero.layer.kernel.numpy(), np.zeros((2, 2), np.float32))  # (left as it is)
+    with pytest.raises(ValueError, match="`power_iterations` should be greater than zero"):
+        L.SpectralNormalization(L.Dense(2), power_iterations=0)
+    with pytest.raises(ValueError, match="object has no attribute 'kernel' nor 'embeddings'"):
+        L.SpectralNormalization(L.LayerNormalization())(tf.ones((1, 2)))
+    config = layer.get_config()
+    clone = L.SpectralNormalization.from_config(config)
+    assert clone.power_iterations == 1 and isinstance(clone.layer, L.Dense) and clone.layer.units == 2

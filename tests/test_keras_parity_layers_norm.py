@@ -129,3 +129,25 @@ def test_layer_and_batch_normalization_dtypes_match_keras(dtype):
         yo = ours(tf.constant(x), training=True) if name == "BatchNormalization" else ours(tf.constant(x))
         assert yo.dtype.name == yr.dtype.name, name
         np.testing.assert_allclose(yo.numpy(), yr.numpy(), rtol=1e-3, atol=1e-3)
+
+
+@pytest.mark.parametrize(("inner", "shape", "iterations"), [("Dense", (4, 3), 1), ("Conv2D", (2, 5, 5, 2), 3)])
+def test_spectral_normalization_matches_keras(inner, shape, iterations):
+    cfg = {"units": 3} if inner == "Dense" else {"filters": 4, "kernel_size": 3}
+    real = keras_real.layers.SpectralNormalization(
+        getattr(keras_real.layers, inner)(**cfg), power_iterations=iterations
+    )
+    ours = tf.keras.layers.SpectralNormalization(getattr(tf.keras.layers, inner)(**cfg), power_iterations=iterations)
+    _set_same(real, ours, shape)
+    # The same weights in the same order (kernel, vector_u, bias), each under the wrapper's path.
+    assert [w.path.split("/")[-2:] for w in ours.weights] == [w.path.split("/")[-2:] for w in real.weights]
+    x = RNG.standard_normal(shape).astype(np.float32)
+    for _ in range(2):
+        np.testing.assert_allclose(
+            ours(tf.constant(x), training=True).numpy(), real(x, training=True).numpy(), rtol=1e-4, atol=1e-5
+        )
+    for a, b in zip(ours.get_weights(), real.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(ours(tf.constant(x)).numpy(), real(x).numpy(), rtol=1e-4, atol=1e-5)
+    rc, oc = real.get_config(), ours.get_config()
+    assert oc["power_iterations"] == rc["power_iterations"] and oc["layer"]["class_name"] == rc["layer"]["class_name"]

@@ -78,6 +78,7 @@ from tapejax._src.keras.layers.normalization import BatchNormalization as BatchN
 from tapejax._src.keras.layers.normalization import GroupNormalization as GroupNormalization
 from tapejax._src.keras.layers.normalization import LayerNormalization as LayerNormalization
 from tapejax._src.keras.layers.normalization import RMSNormalization as RMSNormalization
+from tapejax._src.keras.layers.normalization import SpectralNormalization as SpectralNormalization
 from tapejax._src.keras.layers.normalization import UnitNormalization as UnitNormalization
 from tapejax._src.keras.layers.pooling import AdaptiveAveragePooling1D as AdaptiveAveragePooling1D
 from tapejax._src.keras.layers.pooling import AdaptiveAveragePooling2D as AdaptiveAveragePooling2D

@@ -1,5 +1,5 @@
 """Keras' normalization layers: BatchNormalization, LayerNormalization, GroupNormalization,
-UnitNormalization and RMSNormalization (Keras 3.15's formulas, on tapejax ops)."""
+UnitNormalization, RMSNormalization and SpectralNormalization (Keras 3.15's formulas, on tapejax ops)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from tapejax._src.keras import backend, constraints, initializers, regularizers
 from tapejax._src.keras.layers.input_spec import InputSpec
 from tapejax._src.keras.layers.layer import Layer
+from tapejax._src.keras.layers.rnn import Wrapper
 from tapejax._src.ops import array_ops, math_ops, nn_ops, reduction_ops, shape_ops
 
 
@@ -696,3 +697,89 @@ class RMSNormalization(Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon}
+
+
+def _unit_norm(x: Any) -> Any:
+    """Keras' ``ops.normalize(x, axis=None)``: ``x * min(rsqrt(sum(x**2)), 1 / epsilon())``."""
+    inv = math_ops.rsqrt(reduction_ops.reduce_sum(math_ops.square(x), keepdims=True))
+    return x * math_ops.minimum(inv, math_ops.cast(1.0 / backend.epsilon(), x.dtype))
+
+
+class SpectralNormalization(Wrapper):
+    """Divides the wrapped layer's kernel by its spectral norm (largest singular value), estimated by power iteration.
+
+    In training (``training=True``) each call runs ``power_iterations`` steps from the stored
+    ``vector_u`` (a non-trainable weight), then assigns the normalized kernel and the new
+    ``vector_u`` (an all-zero kernel is left as it is); the wrapped layer then runs with the
+    assigned kernel. In inference the layer runs unchanged.
+
+    Args:
+      layer: a layer with a ``kernel`` (or ``embeddings``) weight.
+      power_iterations: the number of power-iteration steps (> 0).
+
+    Raises:
+      ValueError: for ``power_iterations <= 0`` or a layer without ``kernel``/``embeddings`` (Keras' messages).
+
+    >>> import tapejax as tf
+    >>> layer = tf.keras.layers.SpectralNormalization(tf.keras.layers.Dense(1, kernel_initializer="ones"))
+    >>> y = layer(tf.constant([[1.0, 1.0]]), training=True)
+    >>> print(layer.layer.kernel.numpy().round(4).ravel())
+    [0.7071 0.7071]
+    """
+
+    def __init__(self, layer: Any, power_iterations: int = 1, **kwargs: Any) -> None:
+        super().__init__(layer, **kwargs)
+        if power_iterations <= 0:
+            raise ValueError(
+                f"`power_iterations` should be greater than zero. Received: `power_iterations={power_iterations}`"
+            )
+        self.power_iterations = power_iterations
+
+    def build(self, input_shape: Any) -> None:
+        super().build(input_shape)
+        self.input_spec = InputSpec(min_ndim=1, axes={-1: input_shape[-1]})
+        if hasattr(self.layer, "kernel"):
+            self.kernel = self.layer.kernel
+        elif hasattr(self.layer, "embeddings"):
+            self.kernel = self.layer.embeddings
+        else:
+            raise ValueError(f"{type(self.layer).__name__} object has no attribute 'kernel' nor 'embeddings'")
+        self.kernel_shape = tuple(self.kernel.shape)
+        self.vector_u = self.add_weight(
+            shape=(1, self.kernel_shape[-1]),
+            initializer=initializers.TruncatedNormal(stddev=0.02),
+            trainable=False,
+            name="vector_u",
+            dtype=self.kernel.dtype,
+        )
+
+    def call(self, inputs: Any, training: Any = False) -> Any:
+        if training:
+            new_u, new_kernel = self.normalized_weights()
+            all_zero = reduction_ops.reduce_all(math_ops.equal(self.kernel, math_ops.cast(0, self.kernel.dtype)))
+            self.vector_u.assign(math_ops.where(all_zero, self.vector_u.read_value(), new_u))
+            self.kernel.assign(math_ops.where(all_zero, self.kernel.read_value(), new_kernel))
+        output = self.layer(inputs)
+        return math_ops.cast(output, inputs.dtype)
+
+    def normalized_weights(self) -> tuple[Any, Any]:
+        """The power-iteration estimate: ``(new vector_u, kernel / sigma)``."""
+        from tapejax._src.custom_gradient import stop_gradient
+        from tapejax._src.ops import linalg_ops
+
+        weights = array_ops.reshape(self.kernel, [-1, self.kernel_shape[-1]])
+        vector_u = self.vector_u.read_value()
+        vector_v = None
+        for _ in range(self.power_iterations):
+            vector_v = _unit_norm(linalg_ops.matmul(vector_u, weights, transpose_b=True))
+            vector_u = _unit_norm(linalg_ops.matmul(vector_v, weights))
+        vector_u, vector_v = stop_gradient(vector_u), stop_gradient(vector_v)
+        sigma = linalg_ops.matmul(linalg_ops.matmul(vector_v, weights), vector_u, transpose_b=True)
+        kernel = array_ops.reshape(self.kernel / sigma, self.kernel_shape)
+        return math_ops.cast(vector_u, self.vector_u.dtype), math_ops.cast(kernel, self.kernel.dtype)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return self.layer.compute_output_shape(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "power_iterations": self.power_iterations}
