@@ -97,3 +97,20 @@ def test_critical_section_runs_functions_one_at_a_time():
     for t in threads:
         t.join()
     assert max(overlaps) == 1 and v.numpy() == 9
+
+
+def test_nondifferentiable_batch_function():
+    @tf.nondifferentiable_batch_function(1, 4, 100000, allowed_batch_sizes=[2, 4])
+    def layer(a):
+        return tf.matmul(a, a)
+
+    x = tf.constant([[1.0, 2], [3, 4]])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = layer(x)
+    np.testing.assert_array_equal(y.numpy(), [[7, 10], [15, 22]])
+    assert tape.gradient(y, x) is None  # TF 2.21: LookupError, no gradient for BatchFunction
+    with pytest.raises(ValueError, match="are supposed to be Tensors"):
+        layer(tf.Variable(x))
+    with pytest.raises(ValueError, match="monotonically increasing"):
+        tf.nondifferentiable_batch_function(1, 4, 10, allowed_batch_sizes=[4, 2])
