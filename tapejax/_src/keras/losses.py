@@ -48,6 +48,17 @@ def _dtype_name(dtype: Any) -> str:
 def _fused(fn: Callable[..., Any], y_true: Any, y_pred: Any, *extra: Any, **kwargs: Any) -> Tensor:
     """Calls ``fn``'s fused formula with its normalized (hashable) parameters; see ``_FUSED``."""
     formula, normalize = _FUSED[fn]
+    logits = getattr(y_pred, "_keras_logits", None) if fn in _FROM_KERAS_LOGITS else None
+    if logits is not None:
+        # Keras' TF backend: the output of a sigmoid/softmax activation is replaced by its logits, so a
+        # saturated prediction keeps its exact loss and gradient.
+        if kwargs.get("from_logits"):
+            warnings.warn(
+                f'"`{fn.__name__}` received `from_logits=True`, but the `output` argument was produced by a '
+                f"{_FROM_KERAS_LOGITS[fn]} activation and thus does not represent logits. Was this intended?",
+                stacklevel=3,
+            )
+        y_pred, kwargs["from_logits"] = logits, True
     if fn in _CHECKS:
         _CHECKS[fn](shape_of(y_pred), **{k: v for k, v in kwargs.items() if k == "axis"})
     common = {k: kwargs.pop(k) for k in ("sample_weight", "mask", "reduction", "dtype", "wrapper") if k in kwargs}
@@ -1113,3 +1124,11 @@ def get(identifier: Any) -> Any:
     if callable(obj):
         return obj() if inspect.isclass(obj) else obj
     raise ValueError(f"Could not interpret loss identifier: {identifier}")
+
+
+# The cross-entropies that read a sigmoid/softmax output's logits (Keras' TF backend ``_get_logits``).
+_FROM_KERAS_LOGITS = {
+    binary_crossentropy: "Sigmoid",
+    categorical_crossentropy: "Softmax",
+    sparse_categorical_crossentropy: "Softmax",
+}
