@@ -295,3 +295,18 @@ def test_keras_variable_repr_and_path():
     dense.build((None, 2))
     assert repr(dense.kernel).startswith("<Variable path=out/kernel, shape=(2, 1), dtype=float32, value=")
     assert dense.built
+
+
+class PassMask(keras.layers.Layer):
+    def __init__(self):
+        super().__init__()
+        self.supports_masking = True
+
+    def call(self, x, mask=None):
+        return x * 1.0
+
+
+def test_a_numpy_mask_is_passed_on_as_a_bool_tensor():
+    out = PassMask()(tf.constant([[[1.0], [2.0]]]), mask=np.array([[True, False]]))
+    assert isinstance(out._keras_mask, tf.Tensor) and out._keras_mask.dtype == tf.bool
+    np.testing.assert_array_equal(out._keras_mask.numpy(), [[True, False]])

@@ -654,6 +654,8 @@ class Layer(Module):
             params = self._call_params
             self._resolve_training(args, kwargs, ctx, params)
             if kwargs.get("mask") is not None:
+                if isinstance(kwargs["mask"], (np.ndarray, list)):  # (a NumPy mask becomes a bool tensor, as Keras')
+                    kwargs["mask"] = array_ops.convert_to_tensor(np.asarray(kwargs["mask"], bool))
                 previous_mask = kwargs["mask"]
             else:
                 previous_mask = _mask_of(first)
