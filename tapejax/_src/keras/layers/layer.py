@@ -234,6 +234,10 @@ class Layer(Module):
         def build_wrapper(*a: Any, **k: Any) -> None:
             with _open_path(obj), function_lib.escape_trace():
                 build(*a, **k)
+                if obj.__dict__.get("_deferred_restorations"):  # (values a tf.train.Checkpoint restore left here)
+                    from tapejax._src.checkpoint.restore import restore_deferred
+
+                    restore_deferred(obj)
             object.__setattr__(obj, "built", True)
             object.__setattr__(obj, "_build_shapes", (a, k))
 
@@ -632,7 +636,8 @@ class Layer(Module):
         if args:
             first = args[0]
             if isinstance(first, TensorBase):
-                if first.dtype.is_floating and autocast and first.dtype.name != dtype:
+                # (the common case, a tensor already of the compute dtype, costs one dtype comparison)
+                if autocast and first._v.dtype != _np_dtype(dtype) and first.dtype.is_floating:
                     args = (convert(first), *args[1:])
             elif first is not None and type(first) is not KerasTensor:
                 args = (nest.map_structure(convert, first), *args[1:])
@@ -818,6 +823,11 @@ def _shapes_to_keras_tensors(shapes: Any, dtype: str) -> Any:
     if isinstance(shapes, dict):
         return {k: _shapes_to_keras_tensors(v, dtype) for k, v in shapes.items()}
     return type(shapes)(_shapes_to_keras_tensors(s, dtype) for s in shapes)
+
+
+@functools.cache
+def _np_dtype(name: str) -> np.dtype:
+    return np.dtype(dtypes_lib.as_dtype(name)._np)
 
 
 def _mask_of(x: Any) -> Any:
