@@ -12,6 +12,10 @@ from tapejax._src.keras.layers.activation_layers import PReLU as PReLU
 from tapejax._src.keras.layers.activation_layers import ReLU as ReLU
 from tapejax._src.keras.layers.activation_layers import Softmax as Softmax
 from tapejax._src.keras.layers.activation_layers import ThresholdedReLU as ThresholdedReLU
+from tapejax._src.keras.layers.attention import AdditiveAttention as AdditiveAttention
+from tapejax._src.keras.layers.attention import Attention as Attention
+from tapejax._src.keras.layers.attention import GroupQueryAttention as GroupQueryAttention
+from tapejax._src.keras.layers.attention import MultiHeadAttention as MultiHeadAttention
 from tapejax._src.keras.layers.convolutional import Conv1D as Conv1D
 from tapejax._src.keras.layers.convolutional import Conv1DTranspose as Conv1DTranspose
 from tapejax._src.keras.layers.convolutional import Conv2D as Conv2D
