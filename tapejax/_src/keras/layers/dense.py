@@ -90,7 +90,7 @@ class Dense(Layer):
     def call(self, inputs: Any, training: Any = None) -> Any:
         x = (
             linalg_ops.matmul(inputs, self.kernel)
-            if len(inputs.shape) == 2
+            if inputs.ndim == 2
             else linalg_ops.tensordot(inputs, self.kernel, 1)
         )
         if self.bias is not None:
