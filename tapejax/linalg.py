@@ -27,6 +27,7 @@ from tapejax._src.ops.diag_ops import tensor_diag as tensor_diag
 from tapejax._src.ops.diag_ops import tensor_diag_part as tensor_diag_part
 from tapejax._src.ops.diag_ops import trace as trace
 from tapejax._src.ops.linalg_more_ops import eigh_tridiagonal as eigh_tridiagonal
+from tapejax._src.ops.linalg_more_ops import logm as logm
 from tapejax._src.ops.linalg_more_ops import sqrtm as sqrtm
 from tapejax._src.ops.linalg_ops import adjoint as adjoint
 from tapejax._src.ops.linalg_ops import banded_triangular_solve as banded_triangular_solve

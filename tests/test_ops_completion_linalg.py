@@ -3,6 +3,9 @@ gradients and errors checked against TF 2.21."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -111,3 +114,31 @@ def test_eigh_tridiagonal_errors():
         tf.linalg.eigh_tridiagonal(A, B, select="x")
     with pytest.raises(tf.errors.InvalidArgumentError, match="beta"):
         tf.linalg.eigh_tridiagonal(A, B[:2])
+
+
+LOGM = json.loads((Path(__file__).parent / "data" / "logm_tf221.json").read_text())
+
+
+@pytest.mark.parametrize("case", LOGM)
+def test_logm_matches_tf(case):
+    m = np.array(case["re"]) + 1j * np.array(case["im"])
+    got = tf.linalg.logm(tf.constant(m, tf.complex128))
+    assert got.dtype == tf.complex128
+    np.testing.assert_allclose(got.numpy(), np.array(case["out_re"]) + 1j * np.array(case["out_im"]), atol=1e-12)
+    got64 = tf.linalg.logm(tf.constant(m, tf.complex64))
+    want64 = np.array(case["out64_re"]) + 1j * np.array(case["out64_im"])
+    assert got64.dtype == tf.complex64
+    np.testing.assert_allclose(got64.numpy(), want64, atol=1e-5, rtol=1e-5)
+
+
+def test_logm_singular_batch_gradient_and_errors():
+    assert np.isnan(tf.linalg.logm(tf.constant([[0.0, 0], [0, 1]], tf.complex128)).numpy()).all()  # TF: NaN
+    assert tf.linalg.logm(tf.zeros([2, 0, 0], tf.complex64)).shape == (2, 0, 0)
+    x = tf.Variable(tf.constant([[1.0 + 0j, 2], [0, 3]]))
+    with tf.GradientTape() as tape:
+        y = tf.math.real(tf.reduce_sum(tf.linalg.logm(x)))
+    assert tape.gradient(y, x) is None  # TF 2.21: LookupError (no gradient registered)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="complex64, complex128"):
+        tf.linalg.logm([[1.0, 2], [0, 3]])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="must be square"):
+        tf.linalg.logm(tf.ones([2, 3], tf.complex64))

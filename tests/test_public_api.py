@@ -42,7 +42,7 @@ NAMESPACES = {
         eigvals eigvalsh einsum expm eye global_norm inv l2_normalize logdet lstsq lu lu_matrix_inverse
         lu_reconstruct lu_solve matmul matrix_rank matrix_transpose matvec norm normalize pinv qr set_diag slogdet
         solve svd tensor_diag tensor_diag_part tensordot trace transpose triangular_solve tridiagonal_matmul
-        tridiagonal_solve eigh_tridiagonal sqrtm""",
+        tridiagonal_solve eigh_tridiagonal sqrtm logm""",
     "random": """Algorithm Generator categorical create_rng_state fold_in gamma get_global_generator normal poisson
         set_global_generator set_seed shuffle split stateless_binomial stateless_categorical stateless_gamma
         stateless_normal stateless_parameterized_truncated_normal stateless_poisson stateless_truncated_normal

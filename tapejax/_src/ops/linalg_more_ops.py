@@ -186,3 +186,75 @@ def eigh_tridiagonal(
         lo, hi = (int(keep[0]), int(keep[-1]) + 1) if len(keep) else (0, 0)
         out = bind(_eigh_tridiagonal, a, b, vectors=not eigvals_only, lo=lo, hi=hi)
     return out[0] if eigvals_only else out
+
+
+# -- matrix logarithm -------------------------------------------------------------------------------
+def _logm_2d(a: Any) -> Any:
+    """Inverse scaling and squaring: square roots until ``||A - I||_1 <= 0.25``, then the series of
+    ``log(I + Y)`` (30 terms: below 1e-19 there), times ``2^k``; in complex128 throughout."""
+    n = a.shape[-1]
+    eye = jnp.eye(n, dtype=jnp.complex128)
+
+    def far(c: Any) -> Any:
+        x, k = c
+        return (jnp.max(jnp.sum(jnp.abs(x - eye), axis=0)) > 0.25) & (k < 60)
+
+    def root(c: Any) -> Any:
+        x, k = c
+        return jax.scipy.linalg.sqrtm(x).astype(jnp.complex128), k + 1
+
+    x, k = jax.lax.while_loop(far, root, (a.astype(jnp.complex128), jnp.int32(0)))
+    y = x - eye
+    term, total = y, y
+    for j in range(2, 31):
+        term = term @ y
+        total = total + term * ((-1.0) ** (j + 1) / j)
+    out = total * jnp.exp2(k.astype(jnp.float64))
+    # a singular matrix has no logarithm: NaN, as TF's kernel gives
+    singular = jnp.any(jnp.isnan(x)) | (k >= 60) | (jnp.abs(jnp.linalg.det(a.astype(jnp.complex128))) == 0)
+    return jnp.where(singular, jnp.nan + 0j, out).astype(a.dtype)
+
+
+def _logm_impl(x: Any) -> Any:
+    if x.shape[-1] == 0:
+        return x
+    return jax.vmap(_logm_2d)(x.reshape(-1, *x.shape[-2:])).reshape(x.shape)
+
+
+# TF registers no gradient for MatrixLogarithm (tape.gradient raises LookupError).
+_logm = Op("MatrixLogarithm", _logm_impl, differentiable=False)
+
+
+def logm(input: Any, name: str | None = None) -> Tensor:  # noqa: A002 - TF's name
+    """The principal logarithm of each complex square matrix in the batch (``tf.linalg.logm``):
+    ``L`` with ``expm(L) = input`` and eigenvalues of imaginary part in ``(-pi, pi]``.
+
+    Args:
+      input: complex64 or complex128 ``[..., M, M]``; a singular matrix gives NaN, as TF.
+
+    Raises:
+      InvalidArgumentError: for a real or integer input (as TF: complex only), rank < 2 or
+        non-square matrices.
+
+    Differences from TensorFlow: computed by inverse scaling and squaring on JAX's ``sqrtm``
+    (CPU only); TF has no gradient for it (``LookupError``), here the gradient is ``None``.
+
+    >>> import tapejax as tf
+    >>> print(tf.linalg.logm(tf.constant([[1.0, 0.0], [0.0, 1.0]], tf.complex64)))
+    tf.Tensor(
+    [[0.+0.j 0.+0.j]
+     [0.+0.j 0.+0.j]], shape=(2, 2), dtype=complex64)
+    """
+    op = "MatrixLogarithm"
+    t = utils.as_tensor(input, None, op)
+    if t._v.dtype not in _COMPLEX:
+        raise utils.invalid_argument(
+            f"Value for attr 'T' of {utils.dtype_name(t)} is not in the list of allowed values: complex64, "
+            "complex128. Fix: tf.cast the input to tf.complex64. [Op:MatrixLogarithm]"
+        )
+    shape = utils.shape_of(t)
+    if len(shape) < 2:
+        raise utils.invalid_argument(f"{op}: Input tensor 0 must have rank >= 2, got {len(shape)}")
+    if shape[-1] != shape[-2]:
+        raise utils.invalid_argument(f"{op}: Input matrix must be square. Got shape {list(shape)}.")
+    return bind(_logm, t)
