@@ -394,6 +394,12 @@ def test_random_saturation_and_hue_in_hsv_space() -> None:
     dot = np.pad(np.ones((1, 1, 1, 1), np.float32), [(0, 0), (1, 1), (1, 1), (0, 0)])
     blurred = L.RandomSharpness((0.0, 0.0))(tf.constant(dot)).numpy()
     np.testing.assert_allclose(blurred[0, :, :, 0], [[1 / 13] * 3, [1 / 13, 5 / 13, 1 / 13], [1 / 13] * 3], rtol=1e-5)
+    g = np.exp(-0.5 * (np.arange(3) - 1.0) ** 2 / (0.5 + 1e-6) ** 2)
+    g /= g.sum()
+    gauss = L.RandomGaussianBlur((1.0, 1.0), sigma=(0.5, 0.5))(tf.constant(dot)).numpy()
+    np.testing.assert_allclose(gauss[0, :, :, 0], np.outer(g, g), rtol=1e-4)
+    with pytest.raises(ValueError, match="kernel_size must be an odd number"):
+        L.RandomGaussianBlur(kernel_size=4)
 
 
 @pytest.mark.parametrize(
@@ -417,6 +423,7 @@ def test_random_saturation_and_hue_in_hsv_space() -> None:
         L.RandomPosterization((2, 6), seed=6),
         L.RandomSaturation(0.4, seed=7),
         L.RandomSharpness((0.2, 0.8), value_range=(0, 1)),
+        L.RandomGaussianBlur(0.5, kernel_size=(3, 5), sigma=(0.2, 0.9), seed=9),
         L.RandomHue((0.1, 0.3), value_range=(0, 1), data_format="channels_first"),
         L.RandomColorJitter(brightness_factor=0.1, contrast_factor=0.2, saturation_factor=0.3, hue_factor=0.1, seed=8),
         L.Rescaling(2.0, offset=1.0),

@@ -47,6 +47,7 @@ from tapejax._src.keras.layers.image_color import RandomBrightness as RandomBrig
 from tapejax._src.keras.layers.image_color import RandomColorDegeneration as RandomColorDegeneration
 from tapejax._src.keras.layers.image_color import RandomColorJitter as RandomColorJitter
 from tapejax._src.keras.layers.image_color import RandomContrast as RandomContrast
+from tapejax._src.keras.layers.image_color import RandomGaussianBlur as RandomGaussianBlur
 from tapejax._src.keras.layers.image_color import RandomGrayscale as RandomGrayscale
 from tapejax._src.keras.layers.image_color import RandomHue as RandomHue
 from tapejax._src.keras.layers.image_color import RandomInvert as RandomInvert

@@ -1,6 +1,7 @@
 """Keras' color preprocessing layers: RandomContrast, RandomBrightness, RandomGrayscale, RandomInvert,
 Solarization, AutoContrast, RandomColorDegeneration, RandomPosterization, RandomSaturation, RandomHue and
-RandomColorJitter (Keras 3.15's formulas, quirks included)."""
+RandomColorJitter, and the filters RandomSharpness and RandomGaussianBlur (Keras 3.15's formulas, quirks
+included)."""
 
 from __future__ import annotations
 
@@ -632,3 +633,125 @@ class RandomSharpness(BaseImagePreprocessingLayer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "factor": self.factor, "value_range": self.value_range, "seed": self.seed}
+
+
+def _gaussian_kernel(kernel_size: tuple[int, int], sigma: Any, channels: int, dtype: Any) -> Any:
+    """Keras' ``gaussian_blur`` kernel (TensorFlow backend), its reshape of ``outer(y, x)`` included."""
+
+    def kernel1d(size: int, s: Any) -> Any:
+        x = math_ops.cast(creation_ops.range(size), dtype) - (size - 1) / 2
+        k = math_ops.exp(-0.5 * (x / s) ** 2)
+        return k / reduction_ops.reduce_sum(k)
+
+    kx, ky = kernel1d(int(kernel_size[0]), sigma[0]), kernel1d(int(kernel_size[1]), sigma[1])
+    kernel = shape_ops.expand_dims(ky, 1) * shape_ops.expand_dims(kx, 0)
+    kernel = array_ops.reshape(kernel, (int(kernel_size[0]), int(kernel_size[1]), 1, 1))
+    return shape_ops.tile(kernel, [1, 1, channels, 1])
+
+
+class RandomGaussianBlur(BaseImagePreprocessingLayer):
+    """Blurs each image with a Gaussian kernel with probability drawn in ``factor`` (in training only).
+
+    One ``sigma`` pair (x, y) is drawn per call in ``sigma``'s range; the blurred images are clipped
+    to ``value_range``.
+
+    Args:
+      factor: the blur probability, a number ``f`` in ``[0, 1]`` (drawn in ``[0, f]``) or a pair.
+      kernel_size: an odd int or a pair of odd ints.
+      sigma: a number in ``[0, 1]`` (drawn in ``[0, sigma]``) or a pair.
+      value_range, data_format, seed.
+
+    Raises:
+      ValueError: for an even kernel size or factors out of range (Keras' messages).
+
+    >>> import tapejax as tf
+    >>> layer = tf.keras.layers.RandomGaussianBlur(factor=0.0)
+    >>> print(layer(tf.constant([[[[10.0], [20.0]]]]))[0, 0, :, 0])
+    tf.Tensor([10. 20.], shape=(2,), dtype=float32)
+    """
+
+    _USE_BASE_FACTOR = False
+    _FACTOR_BOUNDS = (0, 1)
+
+    def __init__(
+        self,
+        factor: Any = 1.0,
+        kernel_size: Any = 3,
+        sigma: Any = 1.0,
+        value_range: Any = (0, 255),
+        data_format: Any = None,
+        seed: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(data_format=data_format, **kwargs)
+        self._set_factor(factor)
+        self.kernel_size = self._kernel_size(kernel_size, "kernel_size")
+        self.sigma = self._named_factor(sigma, "sigma")
+        self.value_range = value_range
+        self.seed = seed
+        self._make_generator(seed)
+
+    @staticmethod
+    def _kernel_size(size: Any, name: str) -> tuple[Any, Any]:
+        message = f"{name} must be an odd number. Received: {name}={size}"
+        if isinstance(size, (tuple, list)):
+            if len(size) != 2:
+                raise ValueError(
+                    f"The `{name}` argument should be a number (or a list of two numbers) Received: {name}={size}"
+                )
+            if size[0] % 2 == 0 or size[1] % 2 == 0:
+                raise ValueError(message)
+            return size[0], size[1]
+        if isinstance(size, (int, float)) and not isinstance(size, bool):
+            if size % 2 == 0:
+                raise ValueError(message)
+            return size, size
+        raise ValueError(message)
+
+    def _named_factor(self, factor: Any, name: str) -> tuple[Any, Any]:
+        lo, hi = self._FACTOR_BOUNDS
+        message = (
+            f"The `{name}` argument should be a number (or a list of two numbers) in the range [{lo}, {hi}]. "
+            f"Received: factor={factor}"
+        )
+        if isinstance(factor, (tuple, list)):
+            if len(factor) != 2 or factor[0] > hi or factor[1] < lo:
+                raise ValueError(message)
+            lower, upper = sorted(factor)
+            return lower, upper
+        if isinstance(factor, (int, float)) and not isinstance(factor, bool):
+            if factor < lo or factor > hi:
+                raise ValueError(message)
+            factor = abs(factor)
+            return max(-factor, lo), factor
+        raise ValueError(message)
+
+    def _transform(self, images: Any, training: Any) -> Any:
+        from tapejax._src.ops import conv_ops
+
+        images = math_ops.cast(images, self.compute_dtype)
+        if not training:
+            return images
+        batch = images.shape[0]
+        probability = self._uniform((batch,), self.factor[0], self.factor[1])
+        threshold = self._uniform((batch,), 0.0, 1.0)
+        apply = array_ops.reshape(math_ops.less(threshold, probability), (batch, 1, 1, 1))
+        sigma = self._uniform((2,), self.sigma[0], self.sigma[1], dtype=self.compute_dtype) + 1e-6
+        x = shape_ops.transpose(images, (0, 2, 3, 1)) if self.data_format == "channels_first" else images
+        kernel = _gaussian_kernel(self.kernel_size, sigma, x.shape[-1], x.dtype)
+        blurred = conv_ops.depthwise_conv2d(x, kernel, strides=[1, 1, 1, 1], padding="SAME")
+        if self.data_format == "channels_first":
+            blurred = shape_ops.transpose(blurred, (0, 3, 1, 2))
+        images = math_ops.where(apply, blurred, images)
+        lo, hi = (math_ops.cast(v, images.dtype) for v in self.value_range)
+        return clip_ops.clip_by_value(images, lo, hi)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "factor": self.factor,
+            "kernel_size": self.kernel_size,
+            "sigma": self.sigma,
+            "value_range": self.value_range,
+            "seed": self.seed,
+        }
