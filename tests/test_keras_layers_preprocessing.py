@@ -39,6 +39,19 @@ def test_normalization_adapt_on_batches_and_tensors_equals_adapt_on_the_whole() 
         np.testing.assert_allclose(layer.get_weights()[1], whole.get_weights()[1], rtol=1e-5)
 
 
+def test_normalization_and_discretization_adapt_on_a_dataset() -> None:
+    data = RNG.standard_normal((10, 3)).astype(np.float32)
+    layer = L.Normalization()
+    layer.adapt(tf.data.Dataset.from_tensor_slices(data).batch(4))
+    np.testing.assert_allclose(layer.adapt_mean.numpy(), data.mean(0), rtol=1e-5, atol=1e-6)
+    flat = L.Normalization(axis=None)
+    flat.adapt(tf.data.Dataset.from_tensor_slices(data[:, 0]))  # unbatched scalars: batched by 128, as Keras
+    np.testing.assert_allclose(flat.adapt_variance.numpy(), data[:, 0].var(), rtol=1e-5)
+    bins = L.Discretization(num_bins=2)
+    bins.adapt(tf.data.Dataset.from_tensor_slices(data).batch(5))
+    assert len(bins.bin_boundaries) == 1
+
+
 def test_normalization_given_statistics_invert_and_config() -> None:
     layer = L.Normalization(mean=[1.0, 2.0], variance=[4.0, 0.0])
     x = np.array([[3.0, 2.5]], np.float32)
