@@ -152,6 +152,10 @@ class _ArrayAdapter:
         self.num_batches = math.ceil(self.num_samples / self.batch_size) if self.num_samples else 0
         self.shuffle = shuffle
 
+    def peek(self) -> Any:
+        """The first batch (not shuffled), without consuming anything."""
+        return nest.map_structure(lambda a: None if a is None else _to_tensor(a[: self.batch_size]), self._data)
+
     def __iter__(self) -> Iterator[Any]:
         n, size = self.num_samples, self.batch_size
         if self.shuffle == "batch":  # shuffled within each batch-sized chunk, as Keras
@@ -172,17 +176,35 @@ class _IterableAdapter:
         self.source = source
         self.class_weight = class_weight
         self.num_batches: int | None = None
+        self._peeked: list[Any] = []  # a generator's first element, taken by peek() and yielded first
         if _is_dataset(source):
             n = int(source.cardinality())
             self.num_batches = n if n >= 0 else None
 
+    def peek(self) -> Any:
+        """The first batch, without consuming it (a generator's element is kept for the next pass)."""
+        if _is_dataset(self.source):
+            element = next(iter(self.source), None)
+        elif self._peeked:
+            element = self._peeked[0]
+        else:
+            element = next(self.source, None) if hasattr(self.source, "__next__") else next(iter(self.source), None)
+            if element is not None and hasattr(self.source, "__next__"):
+                self._peeked.append(element)
+        return None if element is None else self._convert(element)
+
+    def _convert(self, element: Any) -> Any:
+        x, y, sw = unpack_x_y_sample_weight(element)
+        if self.class_weight is not None:
+            _check_class_weight(y, self.class_weight)
+            sw = class_weight_to_sample_weights(_to_numpy(y), self.class_weight)
+        return nest.map_structure(_to_tensor, pack_x_y_sample_weight(x, y, sw))
+
     def __iter__(self) -> Iterator[Any]:
+        while self._peeked:
+            yield self._convert(self._peeked.pop(0))
         for element in self.source:
-            x, y, sw = unpack_x_y_sample_weight(element)
-            if self.class_weight is not None:
-                _check_class_weight(y, self.class_weight)
-                sw = class_weight_to_sample_weights(_to_numpy(y), self.class_weight)
-            yield nest.map_structure(_to_tensor, pack_x_y_sample_weight(x, y, sw))
+            yield self._convert(element)
 
 
 def get_data_adapter(
@@ -236,6 +258,10 @@ class EpochIterator:
             "when building your dataset.",
             stacklevel=3,
         )
+
+    def peek(self) -> Any:
+        """The first batch (to build the model), without consuming it; None for no data."""
+        return self.adapter.peek()
 
     def reset(self) -> None:
         """Forgets the iterator kept across epochs."""

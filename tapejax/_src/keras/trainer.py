@@ -25,7 +25,7 @@ from tapejax._src.keras.data_adapter import (
     train_validation_split,
     unpack_x_y_sample_weight,
 )
-from tapejax._src.ops import array_ops, math_ops
+from tapejax._src.ops import array_ops, math_ops, reduction_ops
 
 
 def _set(obj: Any, name: str, value: Any) -> None:
@@ -138,21 +138,15 @@ class Trainer:
         )  # fmt: skip
 
     def _output_names(self) -> list[str] | None:
-        names = getattr(self, "output_names", None)
+        names = self.__dict__.get("output_names")
         if names is not None:
             return list(names)
-        functional = self.__dict__.get("_functional") if "_functional" in self.__dict__ else self
-        outputs = getattr(functional, "_outputs", None) if functional is not None else None
-        if outputs is None:
-            outputs = (
-                getattr(functional, "outputs", None) if functional is not None and functional is not self else None
-            )
-        if outputs is None:
+        # Functional models (and a Sequential's inner one): the output layers' names, as Keras.
+        functional = self.__dict__.get("_functional") or self
+        flat_outputs = functional.__dict__.get("_flat_outputs")
+        if not flat_outputs:
             return None
-        try:
-            return [t._keras_history[0].name for t in nest.flatten(outputs)]
-        except (AttributeError, TypeError, IndexError):
-            return None
+        return [t._keras_history[0].name for t in flat_outputs]
 
     @property
     def run_eagerly(self) -> bool:
@@ -224,7 +218,7 @@ class Trainer:
         for loss in self.losses:  # type: ignore[attr-defined]
             if not loss.dtype.is_floating:
                 loss = math_ops.cast(loss, backend.floatx())
-            losses.append(math_ops.reduce_sum(loss))
+            losses.append(reduction_ops.reduce_sum(loss))
         if not losses:
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
         total = losses[0]
@@ -334,10 +328,14 @@ class Trainer:
             self.optimizer.build(self.trainable_weights)  # type: ignore[attr-defined]
 
     def _first_batch_build(self, iterator: EpochIterator) -> None:
-        for _, batch in iterator.enumerate_epoch():
-            self._build_for(batch)
-            break
-        iterator.reset()
+        model_unbuilt = not all(layer.built for layer in self._flatten_layers())  # type: ignore[attr-defined]
+        metrics_unbuilt = self._compile_metrics is not None and not self._compile_metrics.built
+        loss_unbuilt = self._compile_loss is not None and not self._compile_loss.built
+        optimizer_unbuilt = self.optimizer is not None and not getattr(self.optimizer, "built", False)
+        if model_unbuilt or metrics_unbuilt or loss_unbuilt or optimizer_unbuilt:
+            batch = iterator.peek()
+            if batch is not None:
+                self._build_for(batch)
 
     # -- fit / evaluate / predict ------------------------------------------------------------------------
     def fit(
