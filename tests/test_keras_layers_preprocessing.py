@@ -324,6 +324,24 @@ def test_random_zoom_out_shrinks_about_the_center() -> None:
         L.RandomTranslation(0.1, 1.5)
 
 
+def test_random_perspective_moves_the_corners() -> None:
+    from tapejax._src.keras.layers.image_affine import _homography
+
+    start = np.array([[[0.0, 0.0], [3.0, 0.0], [0.0, 2.0], [3.0, 2.0]]], np.float32)
+    end = start * np.array([[[1.0, 1.0], [1.2, 1.0], [1.0, 0.9], [1.1, 1.1]]], np.float32)
+    t = _homography(tf.constant(start), tf.constant(end)).numpy()[0]
+    for (sx, sy), (ex, ey) in zip(start[0], end[0], strict=True):  # output corner (ex, ey) reads input (sx, sy)
+        k = t[6] * ex + t[7] * ey + 1
+        np.testing.assert_allclose(
+            [(t[0] * ex + t[1] * ey + t[2]) / k, (t[3] * ex + t[4] * ey + t[5]) / k], [sx, sy], atol=1e-4
+        )
+    x = tf.constant(IMAGES)
+    np.testing.assert_allclose(L.RandomPerspective(scale=0.0)(x).numpy(), IMAGES, rtol=1e-5)
+    np.testing.assert_array_equal(L.RandomPerspective()(x, training=False).numpy(), IMAGES)
+    with pytest.raises(ValueError, match="The `scale` argument should be a number in the range"):
+        L.RandomPerspective(scale=1.5)
+
+
 def test_affine_layers_inside_tf_function_draw_per_call_and_pass_gradients() -> None:
     layer = L.RandomRotation(0.5, seed=3)
     x = tf.constant(IMAGES)
@@ -432,6 +450,7 @@ def test_random_saturation_and_hue_in_hsv_space() -> None:
         L.Solarization((0.1, 0.2), 0.5, value_range=(-1, 1), seed=3),
         L.AutoContrast(value_range=(0, 1)),
         L.RandomShear((0.0, 0.2), (0.1, 0.3), interpolation="nearest", seed=4),
+        L.RandomPerspective((0.2, 0.9), scale=0.3, fill_value=1.0, seed=5),
         L.RandomColorDegeneration(0.3, value_range=(0, 1), seed=5),
         L.RandomPosterization((2, 6), seed=6),
         L.RandomSaturation(0.4, seed=7),

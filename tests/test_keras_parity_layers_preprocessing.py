@@ -255,3 +255,26 @@ def test_random_hue_shift_matches_one_of_keras_two_signs():
     outs = [np.asarray(real.transform_images(IMAGES, {"factor": np.full((2,), s * 0.2, np.float32)})) for s in (1, -1)]
     for i in range(2):
         assert any(np.allclose(y[i], o[i], rtol=1e-4, atol=1e-2) for o in outs)
+
+
+def test_perspective_warp_matches_keras_for_given_corners():
+    from keras.src.backend.tensorflow import image as keras_tf_image
+
+    from tapejax._src.keras.layers import image_affine
+
+    h, w = IMAGES.shape[1:3]
+    start = np.array([[[0.0, 0.0], [w - 1, 0.0], [0.0, h - 1], [w - 1, h - 1]]] * 2, np.float32)
+    end = start + start * RNG.uniform(-0.3, 0.3, (2, 4, 2)).astype(np.float32)
+    np.testing.assert_allclose(
+        image_affine._homography(tf.constant(start), tf.constant(end)).numpy(),
+        keras_tf_image.compute_homography_matrix(real_tf.constant(start), real_tf.constant(end)).numpy(),
+        rtol=1e-4,
+        atol=1e-5,
+    )
+    real = keras_tf_image.perspective_transform(IMAGES, start, end).numpy()
+    ours = image_affine.affine_transform(
+        tf.constant(IMAGES), image_affine._homography(tf.constant(start), tf.constant(end))
+    )
+    np.testing.assert_allclose(ours.numpy(), real, rtol=1e-4, atol=1e-2)
+    r, o = _both("RandomPerspective", 0.7, scale=0.4, interpolation="nearest", fill_value=2.0, seed=3)
+    assert _config(o) == _config(r)

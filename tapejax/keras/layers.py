@@ -38,6 +38,7 @@ from tapejax._src.keras.layers.core import Reshape as Reshape
 from tapejax._src.keras.layers.core import ReversibleEmbedding as ReversibleEmbedding
 from tapejax._src.keras.layers.dense import Dense as Dense
 from tapejax._src.keras.layers.einsum_dense import EinsumDense as EinsumDense
+from tapejax._src.keras.layers.image_affine import RandomPerspective as RandomPerspective
 from tapejax._src.keras.layers.image_affine import RandomRotation as RandomRotation
 from tapejax._src.keras.layers.image_affine import RandomShear as RandomShear
 from tapejax._src.keras.layers.image_affine import RandomTranslation as RandomTranslation

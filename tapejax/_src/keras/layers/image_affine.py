@@ -1,5 +1,5 @@
-"""Keras' geometric augmentation layers: RandomRotation, RandomZoom, RandomTranslation, RandomShear
-(Keras 3.15's transform matrices, applied with TF's ``ImageProjectiveTransformV3`` kernel)."""
+"""Keras' geometric augmentation layers: RandomRotation, RandomZoom, RandomTranslation, RandomShear and
+RandomPerspective (Keras 3.15's transform matrices, applied with TF's ``ImageProjectiveTransformV3`` kernel)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from tapejax._src.keras.layers.image_preprocessing import BaseImagePreprocessingLayer, _hw_axes
-from tapejax._src.ops import creation_ops, image_transform_ops, math_ops, shape_ops
+from tapejax._src.ops import array_ops, creation_ops, image_transform_ops, math_ops, shape_ops
 
 
 def affine_transform(
@@ -382,4 +382,104 @@ class RandomShear(_AffineLayer):
             "seed": self.seed,
             "fill_value": self.fill_value,
             "data_format": self.data_format,
+        }
+
+
+def _homography(start: Any, end: Any) -> Any:
+    """Keras' ``compute_homography_matrix``: the flat transforms mapping ``end`` corners to ``start`` corners."""
+    from tapejax._src.ops import linalg_ops
+
+    rows = []
+    zeros, ones = creation_ops.zeros_like(end[:, 0, 0]), creation_ops.ones_like(end[:, 0, 0])
+    for i in range(4):
+        sx, sy, ex, ey = start[:, i, 0], start[:, i, 1], end[:, i, 0], end[:, i, 1]
+        rows.append(shape_ops.stack([ex, ey, ones, zeros, zeros, zeros, -sx * ex, -sx * ey], axis=-1))
+        rows.append(shape_ops.stack([zeros, zeros, zeros, ex, ey, ones, -sy * ex, -sy * ey], axis=-1))
+    coefficients = shape_ops.stack(rows, axis=1)
+    target = shape_ops.stack([start[:, i, j] for i in range(4) for j in range(2)], axis=-1)
+    solution = linalg_ops.solve(coefficients, shape_ops.expand_dims(target, -1))
+    return array_ops.reshape(solution, (-1, 8))
+
+
+class RandomPerspective(BaseImagePreprocessingLayer):
+    """Applies a random perspective warp to each image with probability drawn in ``factor`` (in training only).
+
+    Each corner moves by up to ``scale / 2`` of its own coordinates; the warp is the homography
+    between the corners (TF's kernel, constant fill with ``fill_value``).
+
+    Args:
+      factor: the probability, a number ``f`` in ``[0, 1]`` (drawn in ``[0, f]``) or a pair.
+      scale: the corner displacement, in ``[0, 1]``.
+      interpolation: ``"bilinear"`` or ``"nearest"``; fill_value, seed, data_format.
+
+    Raises:
+      ValueError: for ``scale`` outside ``[0, 1]``; NotImplementedError: for an unknown interpolation.
+
+    >>> import tapejax as tf
+    >>> layer = tf.keras.layers.RandomPerspective(scale=0.0)
+    >>> print(tf.round(layer(tf.constant([[[[1.0], [2.0]], [[3.0], [4.0]]]])))[0, :, :, 0])
+    tf.Tensor(
+    [[1. 2.]
+     [3. 4.]], shape=(2, 2), dtype=float32)
+    """
+
+    _USE_BASE_FACTOR = False
+    _FACTOR_BOUNDS = (0, 1)
+
+    def __init__(
+        self,
+        factor: Any = 1.0,
+        scale: float = 1.0,
+        interpolation: str = "bilinear",
+        fill_value: float = 0.0,
+        seed: Any = None,
+        data_format: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(data_format=data_format, **kwargs)
+        self._set_factor(factor)
+        self.scale = scale
+        self.fill_value = fill_value
+        self.interpolation = interpolation
+        self.seed = seed
+        self._make_generator(seed)
+        if scale < 0.0 or scale > 1.0:
+            raise ValueError(f"The `scale` argument should be a number in the range [0,1]. Received: scale={scale}")
+        if interpolation not in _AFFINE_INTERPOLATIONS:
+            raise NotImplementedError(
+                f"Unknown `interpolation` {interpolation}. Expected of one {_AFFINE_INTERPOLATIONS}."
+            )
+
+    def _transform(self, images: Any, training: Any) -> Any:
+        images = math_ops.cast(images, self.compute_dtype)
+        if not training:
+            return images
+        batch = images.shape[0]
+        h_axis, w_axis = _hw_axes(self.data_format)
+        height, width = images.shape[h_axis], images.shape[w_axis]
+        probability = self._uniform((batch,), self.factor[0], self.factor[1])
+        threshold = self._uniform((batch,), 0.0, 1.0)
+        apply = array_ops.reshape(math_ops.less(threshold, probability), (batch, 1, 1, 1))
+        displacement = self._uniform((batch, 4, 2), -0.5 * self.scale, 0.5 * self.scale, dtype=self.compute_dtype)
+        corners = [[0.0, 0.0], [width - 1, 0.0], [0.0, height - 1], [width - 1, height - 1]]
+        start = shape_ops.tile(array_ops.constant([corners], dtype=self.compute_dtype), [batch, 1, 1])
+        end = start + start * displacement
+        transform = _homography(math_ops.cast(start, "float32"), math_ops.cast(end, "float32"))
+        warped = affine_transform(
+            images,
+            transform,
+            interpolation=self.interpolation,
+            fill_value=self.fill_value,
+            data_format=self.data_format,
+        )
+        return math_ops.where(apply, warped, images)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "factor": self.factor,
+            "scale": self.scale,
+            "interpolation": self.interpolation,
+            "fill_value": self.fill_value,
+            "seed": self.seed,
         }
