@@ -10,6 +10,7 @@ from tapejax._src.image_codecs import decode_gif as decode_gif
 from tapejax._src.image_codecs import decode_image as decode_image
 from tapejax._src.image_codecs import decode_jpeg as decode_jpeg
 from tapejax._src.image_codecs import decode_png as decode_png
+from tapejax._src.image_codecs import decode_webp as decode_webp
 from tapejax._src.image_codecs import encode_jpeg as encode_jpeg
 from tapejax._src.image_codecs import encode_png as encode_png
 from tapejax._src.image_codecs import extract_jpeg_shape as extract_jpeg_shape

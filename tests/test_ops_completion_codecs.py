@@ -88,3 +88,18 @@ def test_errors():
         tf.image.decode_image(b"hello")
     with pytest.raises(TypeError, match="Python bytes"):
         tf.image.decode_png(tf.constant([1, 2]))
+
+
+WEBP = json.loads((Path(__file__).parent / "data" / "webp_tf221.json").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(WEBP))
+def test_webp_decodes_exactly_as_tf(name):
+    data = base64.b64decode(WEBP[name]["file"])  # lossy WebP files (written by Pillow), decoded by TF 2.21
+    got = tf.image.decode_webp(data)
+    assert got.dtype == tf.uint8 and got.shape == np.shape(WEBP[name]["tf"])
+    np.testing.assert_array_equal(got.numpy(), WEBP[name]["tf"])
+    np.testing.assert_array_equal(tf.image.decode_image(data).numpy(), WEBP[name]["tf"])
+    wrong = 3 if got.shape[-1] == 4 else 4
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Number of channels requested does not match input"):
+        tf.image.decode_webp(data, channels=wrong)

@@ -61,7 +61,7 @@ NAMESPACES = {
         stateless_random_flip_left_right stateless_random_flip_up_down stateless_random_hue stateless_random_saturation
         total_variation transpose yiq_to_rgb yuv_to_rgb combined_non_max_suppression non_max_suppression_overlaps
         sample_distorted_bounding_box stateless_sample_distorted_bounding_box extract_glimpse
-        adjust_jpeg_quality decode_and_crop_jpeg decode_bmp decode_gif decode_image decode_jpeg decode_png encode_jpeg encode_png extract_jpeg_shape is_jpeg random_jpeg_quality stateless_random_jpeg_quality""",
+        adjust_jpeg_quality decode_and_crop_jpeg decode_bmp decode_gif decode_image decode_jpeg decode_png decode_webp encode_jpeg encode_png extract_jpeg_shape is_jpeg random_jpeg_quality stateless_random_jpeg_quality""",
     "nest": "assert_same_structure flatten is_nested map_structure pack_sequence_as",
     "data": """AUTOTUNE Dataset DatasetSpec INFINITE_CARDINALITY Iterator NumpyIterator Options ThreadingOptions
         UNKNOWN_CARDINALITY experimental""",

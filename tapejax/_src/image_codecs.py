@@ -3,9 +3,10 @@
 Pillow is an optional dependency: without it these functions raise ``ImportError`` saying so.
 tapejax has no string tensors, so encoded images are Python ``bytes`` both ways (what
 ``open(path, "rb").read()`` gives, where TF takes ``tf.io.read_file``'s string tensor); decoded
-images are uint8 (or uint16) Tensors ``[height, width, channels]``, GIFs ``[frames, h, w, 3]``.
+images are uint8 (or uint16) Tensors ``[height, width, channels]``, GIFs and WebPs
+``[frames, h, w, channels]``.
 
-Differences from TensorFlow: PNG, BMP and GIF decode exactly; JPEG pixels come from Pillow's
+Differences from TensorFlow: PNG, BMP, GIF and WebP decode exactly (as checked); JPEG pixels come from Pillow's
 libjpeg decoder, which differs from TF's default (``dct_method=""``, libjpeg's fast integer DCT) by
 a few levels (at most 5 seen); ``fancy_upscaling``, ``try_recover_truncated``,
 ``acceptable_fraction`` and ``dct_method`` are accepted and ignored; encoded JPEG bytes differ
@@ -125,6 +126,34 @@ def decode_gif(contents: Any, name: str | None = None) -> Tensor:
     return _to_tensor(np.stack(frames))
 
 
+def decode_webp(contents: Any, channels: int = 0, dtype: Any = dtypes_lib.uint8, name: str | None = None) -> Tensor:
+    """A WebP image (every frame of an animation) as a ``[frames, height, width, channels]`` Tensor
+    (``tf.image.decode_webp``).
+
+    Args:
+      channels: 0 (as stored), or the stored count (3 for RGB, 4 for RGBA): TF converts neither way.
+      dtype: uint8, or a float dtype (``convert_image_dtype``'s ``[0, 1]``).
+
+    Raises:
+      InvalidArgumentError: ``channels`` other than the stored count, as TF.
+    """
+    from PIL import ImageSequence
+
+    from tapejax._src.ops.image_ops import convert_image_dtype
+
+    image = _open(contents, "decode_webp")
+    stored = 4 if "A" in image.mode else 3
+    if channels not in (0, stored):
+        raise errors.InvalidArgumentError(
+            None, None, "Number of channels requested does not match input [Op:DecodeWebP]"
+        )
+    mode = "RGBA" if stored == 4 else "RGB"
+    frames = np.stack([np.asarray(frame.convert(mode)) for frame in ImageSequence.Iterator(image)])
+    out = _to_tensor(frames)
+    want = dtypes_lib.as_dtype(dtype)
+    return out if want == dtypes_lib.uint8 else convert_image_dtype(out, want)
+
+
 def decode_jpeg(
     contents: Any,
     channels: int = 0,
@@ -196,9 +225,9 @@ def decode_image(
     name: str | None = None,
     expand_animations: bool = True,
 ) -> Tensor:
-    """A BMP, GIF, JPEG or PNG image, by its format (``tf.image.decode_image``).
+    """A BMP, GIF, JPEG, PNG or WebP image, by its format (``tf.image.decode_image``).
 
-    GIFs give ``[frames, h, w, 3]`` (the first frame ``[h, w, 3]`` without ``expand_animations``);
+    GIFs and WebPs give ``[frames, h, w, c]`` (the first frame without ``expand_animations``);
     a non-uint8 ``dtype`` converts as ``tf.image.convert_image_dtype`` (floats in ``[0, 1]``).
 
     Raises:
@@ -218,9 +247,13 @@ def decode_image(
             out = out[0]
     elif data[:2] == b"BM":
         out = decode_bmp(data, ch)
+    elif data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        out = decode_webp(data, ch)
+        if not expand_animations:
+            out = out[0]
     else:
         raise errors.InvalidArgumentError(
-            None, None, "Unknown image file format. One of JPEG, PNG, GIF, BMP required. [Op:DecodeImage]"
+            None, None, "Unknown image file format. One of JPEG, PNG, GIF, BMP, WebP required. [Op:DecodeImage]"
         )
     want = dtypes_lib.as_dtype(dtype)
     return out if out.dtype == want else convert_image_dtype(out, want)
