@@ -1,0 +1,1 @@
+"""``tf.summary``: TensorBoard event files written through tensorboardX (optional extra ``tensorboard``)."""
