@@ -169,6 +169,19 @@ class _MultiHeadBase(Layer):
             "bias_initializer": _fresh(self._bias_initializer_),
         }
 
+    def get_build_config(self) -> dict[str, Any] | None:
+        """Keras' ``{"shapes_dict": {"query_shape": ..., "value_shape": ...[, "key_shape": ...]}}``."""
+        shapes = self.__dict__.get("_build_shapes")
+        if shapes is None:
+            return None
+        args, kwargs = shapes
+        named = {**dict(zip(("query_shape", "value_shape", "key_shape"), args, strict=False)), **kwargs}
+        return {"shapes_dict": {k: tuple(v) for k, v in named.items() if v is not None}}
+
+    def build_from_config(self, config: dict[str, Any]) -> None:
+        if config and "shapes_dict" in config:
+            self.build(**config["shapes_dict"])
+
     def _attend(
         self, query: Any, key: Any, value: Any, attention_mask: Any, training: Any, return_scores: bool
     ) -> tuple[Any, Any]:
@@ -228,10 +241,12 @@ class MultiHeadAttention(_MultiHeadBase):
       ValueError: for invalid arguments or key/value shapes that disagree (Keras' messages).
 
     >>> import tapejax as tf
-    >>> mha = tf.keras.layers.MultiHeadAttention(num_heads=2, key_dim=3)
+    >>> mha = tf.keras.layers.MultiHeadAttention(num_heads=2, key_dim=3, kernel_initializer="ones")
     >>> out, scores = mha(tf.ones([1, 4, 5]), tf.ones([1, 6, 5]), return_attention_scores=True)
-    >>> out.shape, scores.shape, [w.path for w in mha.weights][:2]
-    (TensorShape([1, 4, 5]), TensorShape([1, 2, 4, 6]), ['multi_head_attention/query/kernel', 'multi_head_attention/query/bias'])
+    >>> out.shape, scores.shape, float(out[0, 0, 0]), float(scores[0, 0, 0, 0])
+    (TensorShape([1, 4, 5]), TensorShape([1, 2, 4, 6]), 30.0, 0.1666666716337204)
+    >>> [w.path for w in mha.weights][:2]
+    ['multi_head_attention/query/kernel', 'multi_head_attention/query/bias']
 
     Differences from Keras: flash attention is not supported; the dropout masks drawn differ; the
     Keras masks of the inputs are left on them (Keras removes them); the symbolic attention scores
@@ -482,7 +497,9 @@ class GroupQueryAttention(_MultiHeadBase):
       ValueError: if ``num_query_heads`` is not divisible by ``num_key_value_heads`` (Keras' message).
 
     >>> import tapejax as tf
-    >>> gqa = tf.keras.layers.GroupQueryAttention(head_dim=2, num_query_heads=4, num_key_value_heads=2)
+    >>> gqa = tf.keras.layers.GroupQueryAttention(
+    ...     head_dim=2, num_query_heads=4, num_key_value_heads=2, kernel_initializer="ones"
+    ... )
     >>> gqa(tf.ones([1, 3, 6]), tf.ones([1, 5, 6])).shape, gqa.key_dense.kernel.shape
     (TensorShape([1, 3, 6]), TensorShape([6, 2, 2]))
 
