@@ -391,3 +391,56 @@ def test_compute_loss_adds_regularization_and_errors():
         model.evaluate(x, np.zeros((2, 1)), verbose=0, bogus=1)
     model.reset_metrics()
     assert float(model.metrics[0].result()) == 0.0
+
+
+def test_model_checkpoint_formats_names_and_saves_the_best(tmp_path, capsys):
+    tf.keras.backend.clear_session()
+    x, y = _data(6)
+    model = _mlp()
+    model.compile(tf.keras.optimizers.SGD(0.05), "mse")
+    every = tf.keras.callbacks.ModelCheckpoint(
+        str(tmp_path / "w-{epoch:02d}-{loss:.3f}.weights.h5"), monitor="loss", save_weights_only=True
+    )
+    best = tf.keras.callbacks.ModelCheckpoint(tmp_path / "best.keras", monitor="loss", save_best_only=True, verbose=1)
+    history = model.fit(x, y, batch_size=6, epochs=2, callbacks=[every, best], verbose=0)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    losses = history.history["loss"]
+    assert names == ["best.keras", f"w-01-{losses[0]:.3f}.weights.h5", f"w-02-{losses[1]:.3f}.weights.h5"]
+    assert f"Epoch 1: loss improved from None to {losses[0]:.5f}, saving model to" in capsys.readouterr().out
+    reloaded = tf.keras.models.load_model(tmp_path / "best.keras")
+    np.testing.assert_allclose(reloaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+    assert reloaded.get_compile_config()["loss"] == "mse" and reloaded.optimizer.get_config()[
+        "learning_rate"
+    ] == np.float32(0.05)
+    with pytest.raises(ValueError, match=r"must end in `\.weights\.h5`"):
+        tf.keras.callbacks.ModelCheckpoint("x.h5", save_weights_only=True)
+    with pytest.raises(ValueError, match="Unrecognized save_freq"):
+        tf.keras.callbacks.ModelCheckpoint("x.keras", save_freq="batch")
+
+
+def test_backup_and_restore_resumes_an_interrupted_fit(tmp_path):
+    tf.keras.backend.clear_session()
+    x, y = _data(6)
+    backup = tmp_path / "backup"
+
+    class Interrupt(tf.keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 2:
+                raise RuntimeError("interrupted")
+
+    model = _mlp()
+    model.compile(tf.keras.optimizers.SGD(0.05), "mse")
+    with pytest.raises(RuntimeError, match="interrupted"):
+        model.fit(x, y, batch_size=6, epochs=4, callbacks=[tf.keras.callbacks.BackupAndRestore(backup), Interrupt()], verbose=0)  # fmt: skip
+    saved = model.get_weights()
+    assert (backup / "training_metadata.json").read_text() == '{"epoch": 2, "batch": 0}'
+    resumed = _mlp(seed=5)
+    resumed.compile(tf.keras.optimizers.SGD(0.05), "mse")
+    history = resumed.fit(x, y, batch_size=6, epochs=4, callbacks=[tf.keras.callbacks.BackupAndRestore(backup)], verbose=0)  # fmt: skip
+    assert history.epoch == [2, 3] and not backup.exists()
+    straight = _mlp(seed=6)
+    straight.compile(tf.keras.optimizers.SGD(0.05), "mse")
+    straight.set_weights(saved)
+    straight.fit(x, y, batch_size=6, epochs=2, verbose=0)
+    for a, b in zip(resumed.get_weights(), straight.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6)

@@ -69,6 +69,7 @@ class Trainer:
     predict_function: Any = None
     stop_training = False
     history: Any = None
+    _initial_epoch: int | None = None
 
     # -- compile ---------------------------------------------------------------------------------------
     def compile(
@@ -170,8 +171,39 @@ class Trainer:
         _set(self, "_jit_compile", value)
 
     def get_compile_config(self) -> dict[str, Any]:
-        """The arguments ``compile`` was called with (empty if it was not)."""
-        return dict(self.__dict__.get("_compile_config", {})) if self.compiled else {}
+        """The arguments ``compile`` was called with, serialized as Keras does (empty if not compiled)."""
+        if not self.compiled or "_compile_config" not in self.__dict__:
+            return {}
+        from tapejax._src.keras import losses as losses_module
+        from tapejax._src.optimizers import keras_optimizers
+
+        config = dict(self.__dict__["_compile_config"])
+        config["optimizer"] = {**keras_optimizers.serialize(config["optimizer"]), "registered_name": None}
+        config["loss"] = _serialize_nested(config["loss"], losses_module.serialize)
+        for key in ("metrics", "weighted_metrics"):
+            config[key] = _serialize_nested(config[key], metrics_module.serialize)
+        return config
+
+    def compile_from_config(self, config: dict[str, Any]) -> None:
+        """Calls ``compile`` with a config from :meth:`get_compile_config` (as a loaded ``.keras`` model does)."""
+        from tapejax._src.keras import losses as losses_module
+
+        if type(self).compile is not Trainer.compile:
+            warnings.warn(
+                "`compile()` was not called as part of model loading because the model's `compile()` method is "
+                "custom. All subclassed Models that have `compile()` overridden should also override "
+                "`get_compile_config()` and `compile_from_config(config)`. Alternatively, you can call "
+                "`compile()` manually after loading.",
+                stacklevel=2,
+            )
+            return
+        config = dict(config)
+        config["loss"] = _deserialize_nested(config.get("loss"), losses_module.deserialize)
+        for key in ("metrics", "weighted_metrics"):
+            config[key] = _deserialize_nested(config.get(key), metrics_module.deserialize)
+        self.compile(**config)
+        if self.optimizer is not None and self.built:  # type: ignore[attr-defined]
+            self.optimizer.build(self.trainable_variables)  # type: ignore[attr-defined]
 
     # -- metrics ---------------------------------------------------------------------------------------
     @property
@@ -403,6 +435,7 @@ class Trainer:
         training_logs = None
         logs: Any = {}
         eval_iterator = None
+        initial_epoch = self._initial_epoch or initial_epoch  # (set by BackupAndRestore when resuming)
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             callbacks.on_epoch_begin(epoch)
@@ -573,6 +606,26 @@ class Trainer:
         results = [logs[name] for name in names if name in logs]
         results += [logs[key] for key in sorted(logs) if key not in names]
         return results[0] if len(results) == 1 else results
+
+
+def _serialize_nested(value: Any, serialize: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    if isinstance(value, dict):
+        return {k: _serialize_nested(v, serialize) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_serialize_nested(v, serialize) for v in value]
+    return serialize(value)
+
+
+def _deserialize_nested(value: Any, deserialize: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    if isinstance(value, dict) and "class_name" in value:
+        return deserialize(value)
+    if isinstance(value, dict):
+        return {k: _deserialize_nested(v, deserialize) for k, v in value.items()}
+    return [_deserialize_nested(v, deserialize) for v in value]
 
 
 def _batch_size(x: Any) -> int:
