@@ -174,3 +174,39 @@ def test_group_query_attention_matches_keras(ctor, call, masks, inputs, scores):
 @pytest.mark.parametrize("scores", [False, True])
 def test_luong_and_bahdanau_attention_match_keras(name, ctor, call, masks, inputs, scores):
     _check(name, ctor, list(inputs), {**call, "return_attention_scores": scores}, masks)
+
+
+@pytest.mark.parametrize("name", ["MultiHeadAttention", "GroupQueryAttention"])
+def test_regularization_losses_match_keras(name):
+    # Keras' GroupQueryAttention also regularizes its own output (its base layer's activity regularizer).
+    heads = {"num_heads": 2, "key_dim": 2} if name == "MultiHeadAttention" else {"head_dim": 2, "num_query_heads": 2}
+    if name == "GroupQueryAttention":
+        heads["num_key_value_heads"] = 1
+    kwargs = {**heads, "activity_regularizer": "l2", "kernel_regularizer": "l1"}
+    ours = getattr(tf.keras.layers, name)(kernel_initializer="zeros", **kwargs)
+    real = getattr(keras_real.layers, name)(**kwargs)
+    ours.build(Q.shape, V.shape)
+    real.build(Q.shape, V.shape)
+    real.set_weights([w.numpy() for w in ours.weights])
+    ours(Q, V)
+    real(Q, V)
+    want = sorted(float(x) for x in real.losses)
+    np.testing.assert_allclose(sorted(float(x) for x in ours.losses), want, rtol=1e-5)
+
+
+def test_masked_self_attention_model_matches_keras():
+    """Embedding(mask_zero) -> MultiHeadAttention(x, x) -> GlobalAveragePooling1D: the masks flow as Keras'."""
+
+    def model(lib):
+        ids = lib.keras.Input((4,), dtype="int32") if lib is tf else keras_real.Input((4,), dtype="int32")
+        layers = tf.keras.layers if lib is tf else keras_real.layers
+        e = layers.Embedding(10, 6, mask_zero=True)(ids)
+        kwargs = {"kernel_initializer": "zeros"} if lib is tf else {}
+        o = layers.MultiHeadAttention(2, 3, **kwargs)(e, e, use_causal_mask=True)
+        model = (tf.keras.Model if lib is tf else keras_real.Model)(ids, layers.GlobalAveragePooling1D()(o))
+        return model
+
+    ours, real = model(tf), model(None)
+    real.set_weights([w.numpy() for w in ours.weights])
+    x = np.array([[1, 2, 0, 0], [3, 4, 5, 0]])
+    np.testing.assert_allclose(ours(x).numpy(), np.asarray(real(x)), rtol=1e-5, atol=1e-6)

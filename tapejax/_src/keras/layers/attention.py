@@ -552,7 +552,9 @@ class GroupQueryAttention(_MultiHeadBase):
         self._bias_initializer_ = initializers.get(bias_initializer)
         self._kernel_regularizer_ = regularizers.get(kernel_regularizer)
         self._bias_regularizer_ = regularizers.get(bias_regularizer)
-        self._activity_regularizer_ = regularizers.get(activity_regularizer)
+        # Keras sets the layer's own activity regularizer too: its output adds a loss besides the projections'.
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self._activity_regularizer_ = self.activity_regularizer
         self._kernel_constraint_ = constraints.get(kernel_constraint)
         self._bias_constraint_ = constraints.get(bias_constraint)
         self.seed = seed
