@@ -183,6 +183,7 @@ from tapejax._src.ops.math_ops import truncatediv as truncatediv
 from tapejax._src.ops.math_ops import truncatemod as truncatemod
 from tapejax._src.ops.math_ops import where as where
 from tapejax._src.ops.misc_more_ops import approx_top_k as approx_top_k
+from tapejax._src.ops.misc_more_ops import check_pinned as check_pinned
 from tapejax._src.ops.misc_more_ops import guarantee_const as guarantee_const
 from tapejax._src.ops.misc_more_ops import random_index_shuffle as random_index_shuffle
 from tapejax._src.ops.misc_ops import batch_to_space as batch_to_space

@@ -31,9 +31,9 @@ def test_approx_top_k_gradient_and_errors():
         tf.approx_top_k(X, 5)
 
 
-@pytest.mark.parametrize("dtype", [tf.int32, tf.int64, tf.uint64])
+@pytest.mark.parametrize("dtype", [tf.int32, tf.uint64])
 def test_random_index_shuffle_is_a_seeded_permutation(dtype):
-    n = 300
+    n = 64
     out = tf.random_index_shuffle(tf.range(n, dtype=dtype), tf.constant([4, 5, 6], dtype), tf.constant(n - 1, dtype))
     assert out.dtype == dtype and out.shape == (n,)
     assert sorted(out.numpy().tolist()) == list(range(n))
@@ -114,3 +114,14 @@ def test_nondifferentiable_batch_function():
         layer(tf.Variable(x))
     with pytest.raises(ValueError, match="monotonically increasing"):
         tf.nondifferentiable_batch_function(1, 4, 10, allowed_batch_sizes=[4, 2])
+
+
+def test_check_pinned_on_cpu_is_tfs_failed_precondition():
+    import jax
+
+    if jax.default_backend() != "cpu":
+        with pytest.raises(tf.errors.InvalidArgumentError, match="not in pinned host memory"):
+            tf.check_pinned(tf.constant([1.0]))  # device memory
+        return
+    with pytest.raises(tf.errors.FailedPreconditionError, match="to check pinnedness"):
+        tf.check_pinned(tf.constant([1.0]))  # TF 2.21 without CUDA: FailedPreconditionError

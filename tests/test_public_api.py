@@ -117,7 +117,7 @@ TOP_LEVEL = """
     space_to_batch space_to_batch_nd batch_to_space required_space_to_batch_paddings timestamp DeviceSpec
     fftnd ifftnd rfftnd irfftnd register_tensor_conversion_function conv conv2d_backprop_filter_v2
     conv2d_backprop_input_v2 extract_volume_patches matrix_square_root approx_top_k random_index_shuffle
-    guarantee_const CriticalSection TensorArray nondifferentiable_batch_function
+    guarantee_const CriticalSection TensorArray nondifferentiable_batch_function check_pinned
 """
 
 

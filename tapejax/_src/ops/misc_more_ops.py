@@ -171,3 +171,34 @@ def guarantee_const(input: Any, name: str | None = None) -> Tensor:  # noqa: A00
     tf.Tensor([1 2], shape=(2,), dtype=int32)
     """
     return bind(_guarantee_const, utils.as_tensor(input, None, "GuaranteeConst"))
+
+
+def check_pinned(tensor: Any, name: str | None = None) -> Tensor:
+    """``tensor`` unchanged if it lives in page-locked host memory pinned for a GPU (``tf.check_pinned``).
+
+    Raises:
+      FailedPreconditionError: without a GPU backend (TF: a build without CUDA), where pinning has no
+        meaning.
+      InvalidArgumentError: a tensor elsewhere (device memory or unpinned host memory).
+
+    Differences from TensorFlow: pinned means JAX's ``pinned_host`` memory kind.
+
+    >>> import tapejax as tf
+    >>> try:  # a constant is in device memory (or, on a CPU-only machine, pinning has no meaning)
+    ...     tf.check_pinned(tf.constant([1.0]))
+    ... except (tf.errors.FailedPreconditionError, tf.errors.InvalidArgumentError) as e:
+    ...     print("refused")
+    refused
+    """
+    from tapejax._src import errors
+
+    t = utils.as_tensor(tensor, None, "CheckPinned")
+    if jax.default_backend() == "cpu":
+        raise errors.FailedPreconditionError(
+            None,
+            None,
+            "to check pinnedness, tapejax needs a GPU backend (TF: must be built with `--config=cuda`) [Op:CheckPinned]",
+        )
+    if getattr(getattr(t._value, "sharding", None), "memory_kind", None) != "pinned_host":
+        raise errors.InvalidArgumentError(None, None, "CheckPinned: the tensor is not in pinned host memory.")
+    return t
