@@ -25,6 +25,21 @@ def pythonify_logs(logs: dict[str, Any] | None) -> dict[str, Any]:
     return result
 
 
+_DELEGATES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
+
+
+def _overrides(callback: Callback, hook: str) -> bool:
+    """Whether ``callback`` does something in ``hook`` (its own method, or the base's delegate overridden)."""
+    if isinstance(callback, CallbackList):
+        return any(_overrides(cb, hook) for cb in callback.callbacks)
+    if hook in callback.__dict__:  # (LambdaCallback sets hooks on the instance)
+        return True
+    if getattr(type(callback), hook) is not getattr(Callback, hook):
+        return True
+    delegate = _DELEGATES.get(hook)
+    return delegate is not None and _overrides(callback, delegate)
+
+
 class History(Callback):
     """Records each epoch's logs in ``history`` (``{name: [value per epoch]}``); ``fit`` returns it.
 
@@ -188,8 +203,14 @@ class CallbackList(Callback):
             callback.set_model(model)
 
     def _batch(self, hook: str, batch: int, logs: dict[str, Any] | None) -> None:
+        # Only callbacks that override a batch hook get called: converting the logs to Python floats
+        # waits for the step, so skipping it when nobody listens lets steps run ahead (Keras' async
+        # dispatch serves the same purpose).
+        listeners = [cb for cb in self.callbacks if _overrides(cb, hook)]
+        if not listeners:
+            return
         logs = pythonify_logs(logs)
-        for callback in self.callbacks:
+        for callback in listeners:
             getattr(callback, hook)(batch, logs=logs)
 
     def _plain(self, hook: str, logs: dict[str, Any] | None) -> None:
