@@ -429,6 +429,10 @@ def test_random_saturation_and_hue_in_hsv_space() -> None:
     g /= g.sum()
     gauss = L.RandomGaussianBlur((1.0, 1.0), sigma=(0.5, 0.5))(tf.constant(dot)).numpy()
     np.testing.assert_allclose(gauss[0, :, :, 0], np.outer(g, g), rtol=1e-4)
+    # Equalization: 4 distinct values, equally frequent, spread to 0, 85, 170, 255; one value: unchanged.
+    levels = np.tile(np.array([10.0, 20.0, 30.0, 40.0], np.float32), 4).reshape(1, 4, 4, 1)
+    np.testing.assert_allclose(L.Equalization()(tf.constant(levels)).numpy(), (levels / 10 - 1) * 85)
+    np.testing.assert_array_equal(L.Equalization()(tf.constant(np.full((1, 2, 2, 1), 7.0, np.float32))).numpy(), 7.0)
     with pytest.raises(ValueError, match="kernel_size must be an odd number"):
         L.RandomGaussianBlur(kernel_size=4)
 
@@ -456,6 +460,7 @@ def test_random_saturation_and_hue_in_hsv_space() -> None:
         L.RandomSaturation(0.4, seed=7),
         L.RandomSharpness((0.2, 0.8), value_range=(0, 1)),
         L.RandomGaussianBlur(0.5, kernel_size=(3, 5), sigma=(0.2, 0.9), seed=9),
+        L.Equalization(value_range=(0, 1), bins=64),
         L.RandomHue((0.1, 0.3), value_range=(0, 1), data_format="channels_first"),
         L.RandomColorJitter(brightness_factor=0.1, contrast_factor=0.2, saturation_factor=0.3, hue_factor=0.1, seed=8),
         L.Rescaling(2.0, offset=1.0),

@@ -212,6 +212,9 @@ COLOR = [
     ("RandomGaussianBlur", ((1.0, 1.0),), {"sigma": (0.5, 0.5)}, IMAGES),
     ("RandomGaussianBlur", ((1.0, 1.0),), {"kernel_size": (5, 3), "sigma": (0.7, 0.7)}, IMAGES),
     ("RandomGaussianBlur", ((0.0, 0.0),), {"data_format": "channels_first"}, IMAGES.transpose(0, 3, 1, 2)),
+    ("Equalization", (), {}, IMAGES),
+    ("Equalization", (), {"value_range": (0, 1), "bins": 16}, IMAGES / 255.0),
+    ("Equalization", (), {"data_format": "channels_first"}, np.round(IMAGES.transpose(0, 3, 1, 2) / 64) * 64),
     ("AutoContrast", (), {}, IMAGES),
     ("AutoContrast", (), {"value_range": (0, 1)}, IMAGES / 300.0),
 ]

@@ -44,6 +44,7 @@ from tapejax._src.keras.layers.image_affine import RandomShear as RandomShear
 from tapejax._src.keras.layers.image_affine import RandomTranslation as RandomTranslation
 from tapejax._src.keras.layers.image_affine import RandomZoom as RandomZoom
 from tapejax._src.keras.layers.image_color import AutoContrast as AutoContrast
+from tapejax._src.keras.layers.image_color import Equalization as Equalization
 from tapejax._src.keras.layers.image_color import RandomBrightness as RandomBrightness
 from tapejax._src.keras.layers.image_color import RandomColorDegeneration as RandomColorDegeneration
 from tapejax._src.keras.layers.image_color import RandomColorJitter as RandomColorJitter

@@ -1,7 +1,7 @@
 """Keras' color preprocessing layers: RandomContrast, RandomBrightness, RandomGrayscale, RandomInvert,
 Solarization, AutoContrast, RandomColorDegeneration, RandomPosterization, RandomSaturation, RandomHue and
-RandomColorJitter, and the filters RandomSharpness and RandomGaussianBlur (Keras 3.15's formulas, quirks
-included)."""
+RandomColorJitter, Equalization, and the filters RandomSharpness and RandomGaussianBlur (Keras 3.15's
+formulas, quirks included)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from tapejax._src.keras import backend
 from tapejax._src.keras.layers.image_preprocessing import BaseImagePreprocessingLayer, _hw_axes
-from tapejax._src.ops import array_ops, clip_ops, creation_ops, math_ops, reduction_ops, shape_ops
+from tapejax._src.ops import array_ops, clip_ops, creation_ops, index_ops, math_ops, reduction_ops, shape_ops
 
 
 class RandomContrast(BaseImagePreprocessingLayer):
@@ -755,3 +755,72 @@ class RandomGaussianBlur(BaseImagePreprocessingLayer):
             "value_range": self.value_range,
             "seed": self.seed,
         }
+
+
+class Equalization(BaseImagePreprocessingLayer):
+    """Histogram equalization of each channel (Keras 3.15: one histogram per channel over the whole batch).
+
+    Values are mapped to ``[0, 255]``, binned into ``bins`` bins, remapped through the normalized
+    cumulative histogram and mapped back to ``value_range``; a channel with a single non-empty bin
+    is left as it is. As Keras', the layer runs in training only (``training=False`` passes through).
+
+    Args:
+      value_range: the images' ``[min, max]``.
+      bins: the number of histogram bins.
+      data_format.
+
+    >>> import tapejax as tf
+    >>> layer = tf.keras.layers.Equalization()
+    >>> print(layer(tf.constant([[[[0.0], [64.0], [128.0], [192.0]]]]))[0, 0, :, 0])
+    tf.Tensor([  0.  85. 170. 255.], shape=(4,), dtype=float32)
+
+    Differences from Keras: an invalid ``value_range`` raises ValueError (Keras 3.15 fails with
+    AttributeError on its missing message).
+    """
+
+    _VALUE_RANGE_VALIDATION_ERROR = "The `value_range` argument should be a list of two numbers. "
+
+    def __init__(self, value_range: Any = (0, 255), bins: int = 256, data_format: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.bins = bins
+        self.value_range = _value_range_pair(value_range, self._VALUE_RANGE_VALIDATION_ERROR)
+        self.data_format = backend.standardize_data_format(data_format)
+
+    def _equalize_channel(self, channel: Any) -> Any:
+        lo, hi = (float(v) for v in self.value_range)
+        scale = 255.0 / (hi - lo)
+        channel = channel * scale + (0.0 - lo * scale)
+        bins = self.bins
+        values = math_ops.cast(channel, "float32")
+        indices = math_ops.cast(values * (bins - 1) / 255.0, "int32")
+        indices = clip_ops.clip_by_value(indices, 0, bins - 1)
+        hist = reduction_ops.reduce_sum(creation_ops.one_hot(array_ops.reshape(indices, [-1]), bins, dtype="int32"), 0)
+        cdf = reduction_ops.cumsum(hist)
+        cdf_min = index_ops.gather(cdf, reduction_ops.argmax(math_ops.greater(cdf, 0), output_type="int32"))
+        denominator = cdf[-1] - cdf_min
+        denominator = math_ops.where(math_ops.equal(denominator, 0), creation_ops.ones_like(denominator), denominator)
+        table = math_ops.cast((cdf - cdf_min) * 255, channel.dtype) / math_ops.cast(denominator, channel.dtype)
+        table = clip_ops.clip_by_value(
+            math_ops.round(table), math_ops.cast(0, table.dtype), math_ops.cast(255, table.dtype)
+        )
+        scaled = clip_ops.clip_by_value(
+            (channel / 255.0) * (bins - 1), math_ops.cast(0, channel.dtype), math_ops.cast(bins - 1, channel.dtype)
+        )
+        equalized = index_ops.gather(table, math_ops.cast(scaled, "int32"))
+        nonzero = reduction_ops.reduce_sum(math_ops.cast(math_ops.greater(hist, 0), "int32"))
+        equalized = math_ops.where(math_ops.less_equal(nonzero, 1), channel, equalized)
+        back = (hi - lo) / 255.0
+        return equalized * back + (lo - 0.0 * back)
+
+    def _transform(self, images: Any, training: Any) -> Any:
+        if not training:
+            return images
+        images = math_ops.cast(images, self.compute_dtype)
+        axis = 1 if self.data_format == "channels_first" else 3
+        channels = [
+            self._equalize_channel(images[:, i] if axis == 1 else images[..., i]) for i in range(images.shape[axis])
+        ]
+        return math_ops.cast(shape_ops.stack(channels, axis=axis), self.compute_dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "bins": self.bins, "value_range": self.value_range}
