@@ -444,3 +444,19 @@ def test_backup_and_restore_resumes_an_interrupted_fit(tmp_path):
     straight.fit(x, y, batch_size=6, epochs=2, verbose=0)
     for a, b in zip(resumed.get_weights(), straight.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_steps_per_execution_runs_groups_of_batches_per_call(float64):
+    x, y = _data(8)
+    weights, ends = [], []
+    for spe in (1, 3):
+        model = _mlp()
+        model.compile(tf.keras.optimizers.SGD(0.125), "mse", steps_per_execution=spe)
+        seen = tf.keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: ends.append(batch))
+        history = model.fit(x, y, batch_size=2, epochs=1, shuffle=False, callbacks=[seen], verbose=0)
+        weights.append((model.get_weights(), history.history["loss"]))
+    assert ends == [0, 1, 2, 3, 2, 3]  # spe=3: one call for batches 0-2, one for batch 3
+    for a, b in zip(weights[0][0], weights[1][0], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-13)
+    np.testing.assert_allclose(weights[0][1], weights[1][1], rtol=1e-13)
+    assert model.evaluate(x, y, batch_size=2, verbose=0) == pytest.approx(model.evaluate(x, y, batch_size=8, verbose=0))

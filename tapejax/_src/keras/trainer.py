@@ -47,8 +47,12 @@ class Trainer:
     >>> round(model.evaluate(x, y, verbose=0), 4)
     0.0256
 
-    Differences from Keras: ``steps_per_execution`` is accepted and recorded, but each call of the
-    compiled step runs one batch; ``jit_compile`` is accepted (the step is always compiled by XLA
+    With ``steps_per_execution=n``, ``fit``/``evaluate`` run ``n`` batches per call of one compiled
+    program (the step unrolled ``n`` times) and call the batch callbacks once per call, as Keras.
+
+    Differences from Keras: ``predict`` runs one batch per call whatever ``steps_per_execution``;
+    a last group of fewer than ``n`` batches reports its true last step to the callbacks (Keras
+    reports ``first + n - 1``); ``jit_compile`` is accepted (the step is always compiled by XLA
     unless ``run_eagerly``). Shuffling draws from NumPy's global generator
     (``tf.keras.utils.set_random_seed`` seeds it), so the order of samples differs from Keras'.
     Multi-output models take losses and metrics as one for all, a list (one per output) or a dict
@@ -95,7 +99,8 @@ class Trainer:
             CategoricalAccuracy from the shapes of the targets and outputs, as Keras.
           weighted_metrics: metrics weighted by ``sample_weight``/``class_weight``.
           run_eagerly: run the train step without compiling it (for debugging).
-          steps_per_execution, jit_compile, auto_scale_loss: accepted for compatibility.
+          steps_per_execution: batches run per call of the compiled step in ``fit``/``evaluate``.
+          jit_compile, auto_scale_loss: accepted for compatibility.
         """
         from tapejax._src.optimizers import keras_optimizers
 
@@ -309,26 +314,36 @@ class Trainer:
         x, _, _ = unpack_x_y_sample_weight(data)
         return self(x, training=False)  # type: ignore[operator]
 
-    def _compiled(self, name: str, step: Any) -> Any:
+    def _compiled(self, name: str, step: Any, multi: bool = True) -> Any:
         fn = getattr(self, name)
         if fn is None:
-            if self.run_eagerly:
-                fn = step
+            if multi:
+
+                def steps(batches: list[Any]) -> Any:
+                    # steps_per_execution batches in one program: the step unrolled, the logs of the last.
+                    logs = None
+                    for batch in batches:
+                        logs = step(batch)
+                    return logs
+
+                fn = steps
             else:
+                fn = step
+            if not self.run_eagerly:
                 from tapejax._src.function import function
 
-                fn = function(step)
+                fn = function(fn)
             _set(self, name, fn)
         return fn
 
     def make_train_function(self, force: bool = False) -> Any:
-        """The (compiled) function running :meth:`train_step` on one batch."""
+        """The (compiled) function running :meth:`train_step` on a list of batches (``steps_per_execution``)."""
         if force:
             _set(self, "train_function", None)
         return self._compiled("train_function", self.train_step)
 
     def make_test_function(self, force: bool = False) -> Any:
-        """The (compiled) function running :meth:`test_step` on one batch."""
+        """The (compiled) function running :meth:`test_step` on a list of batches (``steps_per_execution``)."""
         if force:
             _set(self, "test_function", None)
         return self._compiled("test_function", self.test_step)
@@ -337,7 +352,7 @@ class Trainer:
         """The (compiled) function running :meth:`predict_step` on one batch."""
         if force:
             _set(self, "predict_function", None)
-        return self._compiled("predict_function", self.predict_step)
+        return self._compiled("predict_function", self.predict_step, multi=False)
 
     def _assert_compile_called(self, method_name: str) -> None:
         if not self.compiled:
@@ -439,10 +454,10 @@ class Trainer:
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             callbacks.on_epoch_begin(epoch)
-            for step, batch in iterator.enumerate_epoch():
-                callbacks.on_train_batch_begin(step)
-                logs = train_function(batch)
-                callbacks.on_train_batch_end(step, logs)
+            for begin, end, batches in _groups(iterator, self.steps_per_execution):
+                callbacks.on_train_batch_begin(begin)
+                logs = train_function(batches)
+                callbacks.on_train_batch_end(end, logs)
                 if self.stop_training:
                     break
             epoch_logs = dict(self._get_metrics_result_or_logs(logs))
@@ -498,10 +513,10 @@ class Trainer:
         callbacks.on_test_begin()
         logs: Any = {}
         self.reset_metrics()
-        for step, batch in iterator.enumerate_epoch():
-            callbacks.on_test_batch_begin(step)
-            logs = test_function(batch)
-            callbacks.on_test_batch_end(step, logs)
+        for begin, end, batches in _groups(iterator, self.steps_per_execution):
+            callbacks.on_test_batch_begin(begin)
+            logs = test_function(batches)
+            callbacks.on_test_batch_end(end, logs)
             if self.__dict__.get("stop_evaluating"):
                 break
         logs = pythonify_logs(self._get_metrics_result_or_logs(logs))
@@ -560,7 +575,7 @@ class Trainer:
         self._build_for(batch)
         train_function = self.make_train_function()
         self.reset_metrics()
-        logs = pythonify_logs(train_function(batch))
+        logs = pythonify_logs(train_function([batch]))
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
@@ -570,7 +585,7 @@ class Trainer:
         self._build_for(batch)
         test_function = self.make_test_function()
         self.reset_metrics()
-        logs = pythonify_logs(test_function(batch))
+        logs = pythonify_logs(test_function([batch]))
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def predict_on_batch(self, x: Any) -> Any:
@@ -626,6 +641,21 @@ def _deserialize_nested(value: Any, deserialize: Any) -> Any:
     if isinstance(value, dict):
         return {k: _deserialize_nested(v, deserialize) for k, v in value.items()}
     return [_deserialize_nested(v, deserialize) for v in value]
+
+
+def _groups(iterator: EpochIterator, size: int) -> Any:
+    """``(first step, last step, batches)``: the epoch's batches by ``steps_per_execution``."""
+    group: list[Any] = []
+    begin = 0
+    for step, batch in iterator.enumerate_epoch():
+        if not group:
+            begin = step
+        group.append(batch)
+        if len(group) >= size:
+            yield begin, step, group
+            group = []
+    if group:
+        yield begin, begin + len(group) - 1, group
 
 
 def _batch_size(x: Any) -> int:
