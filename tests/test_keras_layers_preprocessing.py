@@ -342,6 +342,16 @@ def test_random_perspective_moves_the_corners() -> None:
         L.RandomPerspective(scale=1.5)
 
 
+def test_rand_augment_applies_its_draws_in_training_only() -> None:
+    layer = L.RandAugment(num_ops=1, factor=0.3, seed=3)
+    x = tf.constant(IMAGES)
+    assert len(layer._layers) == 11
+    np.testing.assert_array_equal(layer(x, training=False).numpy(), IMAGES)
+    outs = [layer(x).numpy() for _ in range(3)]
+    assert all(o.shape == IMAGES.shape and np.all((o >= 0) & (o <= 255)) for o in outs)
+    assert not all(np.array_equal(outs[0], o) for o in outs[1:])
+
+
 def test_affine_layers_inside_tf_function_draw_per_call_and_pass_gradients() -> None:
     layer = L.RandomRotation(0.5, seed=3)
     x = tf.constant(IMAGES)
@@ -461,6 +471,7 @@ def test_random_saturation_and_hue_in_hsv_space() -> None:
         L.RandomSharpness((0.2, 0.8), value_range=(0, 1)),
         L.RandomGaussianBlur(0.5, kernel_size=(3, 5), sigma=(0.2, 0.9), seed=9),
         L.Equalization(value_range=(0, 1), bins=64),
+        L.RandAugment(value_range=(0, 1), num_ops=3, factor=(0.1, 0.3), interpolation="nearest", seed=2),
         L.RandomHue((0.1, 0.3), value_range=(0, 1), data_format="channels_first"),
         L.RandomColorJitter(brightness_factor=0.1, contrast_factor=0.2, saturation_factor=0.3, hue_factor=0.1, seed=8),
         L.Rescaling(2.0, offset=1.0),

@@ -90,6 +90,7 @@ RANDOM = [
     ("RandomBrightness", (0.2,), {}),
     ("RandomBrightness", ((-0.5, 0.1),), {"value_range": (-1, 1)}),
     ("RandomCrop", (3, 4), {"seed": 5}),
+    ("RandAugment", (), {"num_ops": 3, "factor": (0.1, 0.4), "seed": 2}),
 ]
 
 

@@ -43,6 +43,7 @@ from tapejax._src.keras.layers.image_affine import RandomRotation as RandomRotat
 from tapejax._src.keras.layers.image_affine import RandomShear as RandomShear
 from tapejax._src.keras.layers.image_affine import RandomTranslation as RandomTranslation
 from tapejax._src.keras.layers.image_affine import RandomZoom as RandomZoom
+from tapejax._src.keras.layers.image_augment import RandAugment as RandAugment
 from tapejax._src.keras.layers.image_color import AutoContrast as AutoContrast
 from tapejax._src.keras.layers.image_color import Equalization as Equalization
 from tapejax._src.keras.layers.image_color import RandomBrightness as RandomBrightness
