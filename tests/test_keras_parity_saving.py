@@ -4,6 +4,8 @@ built from tapejax's layers, and the other way round (the files hold the same gr
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -120,7 +122,31 @@ def _shared_functional(k):
     return k.Model(x, [k.layers.Dense(2, name="a")(y), k.layers.Dense(1, name="b")(y)], name="two")
 
 
+def _nested_functional(k):
+    i = k.Input((3,), name="i")
+    inner = k.Model(i, k.layers.Dense(2, name="d")(i), name="inner")
+    x = k.Input((3,), name="x")
+    return k.Model(x, k.layers.Dense(1, name="o")(inner(x)), name="outer")
+
+
+def _strip_ids(config):
+    if isinstance(config, dict):
+        return {k: _strip_ids(v) for k, v in config.items() if k != "shared_object_id"}
+    if isinstance(config, list):
+        return [_strip_ids(v) for v in config]
+    return config
+
+
 @pytest.mark.parametrize("make", [_sequential, _shared_functional])
+def test_model_configs_equal_keras(make):
+    keras_real.utils.clear_session()
+    tf.keras.backend.clear_session()
+    theirs = json.loads(json.dumps(make(keras_real).get_config()))
+    ours = json.loads(json.dumps(make(tf.keras).get_config()))
+    assert _strip_ids(ours) == _strip_ids(theirs)
+
+
+@pytest.mark.parametrize("make", [_sequential, _shared_functional, _nested_functional])
 def test_keras_archives_both_ways(make, tmp_path):
     x = np.random.default_rng(2).normal(size=(2, 3)).astype(np.float32)
     keras_real.utils.clear_session()

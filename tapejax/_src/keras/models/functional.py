@@ -212,21 +212,8 @@ class Functional(Model):
             nodes = []
             for node in layer._inbound_nodes:
                 if any(node is n for n in self._nodes) and not node.is_input:
-                    nodes.append(
-                        [
-                            [x._keras_history[0].name, x._keras_history[1], x._keras_history[2]]
-                            for x in node.input_tensors
-                        ]
-                    )
-            layers.append(
-                {
-                    "module": _module_of(layer),
-                    "class_name": type(layer).__name__,
-                    "config": layer.get_config(),
-                    "name": layer.name,
-                    "inbound_nodes": nodes,
-                }
-            )
+                    nodes.append(_serialize_node(node))
+            layers.append({**serialize_layer(layer), "name": layer.name, "inbound_nodes": nodes})
 
         def ref(t: KerasTensor) -> list[Any]:
             layer, node_index, tensor_index = t._keras_history  # type: ignore[misc]
@@ -250,6 +237,51 @@ def _module_of(layer: Any) -> str:
     return "keras.layers" if type(layer).__module__.startswith("tapejax.") else type(layer).__module__
 
 
+def serialize_layer(layer: Any) -> dict[str, Any]:
+    """A layer's entry in a model's config, as Keras' ``serialize_keras_object`` writes it."""
+    from tapejax._src.keras.models.model import Model
+    from tapejax._src.keras.saving.object_registration import get_registered_name
+    from tapejax._src.keras.saving.saving_lib import serialize_model
+
+    if isinstance(layer, Model):
+        return serialize_model(layer)
+    own = type(layer).__module__.startswith("tapejax.")
+    entry = {
+        "module": _module_of(layer),
+        "class_name": type(layer).__name__,
+        "config": layer.get_config(),
+        "registered_name": None if own else get_registered_name(type(layer)),
+    }
+    build = None if isinstance(layer, InputLayer) else layer.get_build_config()
+    if build is not None:
+        entry["build_config"] = build
+    return entry
+
+
+def _serialize_node(node: Node) -> dict[str, Any]:
+    """A recorded call in Keras 3's format: its args and kwargs, KerasTensors as ``__keras_tensor__`` dicts."""
+    from tapejax._src.keras.object_config import serialize_object
+
+    def value(x: Any) -> Any:
+        if isinstance(x, KerasTensor):
+            layer, node_index, tensor_index = x._keras_history  # type: ignore[misc]
+            return {
+                "class_name": "__keras_tensor__",
+                "config": {
+                    "shape": list(x.shape),
+                    "dtype": x.dtype,
+                    "keras_history": [layer.name, node_index, tensor_index],
+                },
+            }
+        if isinstance(x, (list, tuple)):
+            return [value(v) for v in x]
+        if isinstance(x, dict):
+            return {k: value(v) for k, v in x.items()}
+        return serialize_object(x)
+
+    return {"args": value(list(node.call_args)), "kwargs": value(dict(node.call_kwargs))}
+
+
 def _revive(value: Any, created: dict[str, Any], keras3: bool) -> Any:
     """A node's serialized call argument: ``__keras_tensor__`` dicts become the layers' output tensors."""
     from tapejax._src.keras.object_config import deserialize_value
@@ -271,7 +303,7 @@ def _output_tensor(created: dict[str, Any], name: str, node_index: int, tensor_i
     if layer is None:
         raise ValueError(f"Invalid Functional model configuration. Missing node: {name}")
     if keras3 and isinstance(layer, Functional):
-        node_index -= 1  # (a Keras functional model starts with a node of its own)
+        node_index -= 1  # (as Keras reads it: its functional models start with a node of their own)
     if len(layer._inbound_nodes) <= node_index:
         raise IndexError(f"Layer node index out of bounds: layer {name}, node {node_index}")
     return layer._inbound_nodes[node_index].output_tensors[tensor_index]

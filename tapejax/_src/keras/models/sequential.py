@@ -164,21 +164,18 @@ class Sequential(Model):
         return self._functional.output if self._functional is not None else None
 
     def get_config(self) -> dict[str, Any]:
-        from tapejax._src.keras.models.functional import _module_of
+        from tapejax._src.keras.models.functional import serialize_layer
 
-        layers = []
-        for layer in self._layers:
-            entry = {"module": _module_of(layer), "class_name": type(layer).__name__, "config": layer.get_config()}
-            build = layer.get_build_config()
-            if build is not None:
-                entry["build_config"] = build
-            layers.append(entry)
-        return {
+        layers = [serialize_layer(layer) for layer in self._layers]
+        config = {
             "name": self.name,
             "trainable": self.trainable,
             "dtype": super().get_config()["dtype"],
             "layers": layers,
         }
+        if self.built and self._layers and isinstance(self._layers[0], InputLayer):
+            config["build_input_shape"] = list(self._layers[0].batch_shape)  # (Keras writes the built shape)
+        return config
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Sequential:
