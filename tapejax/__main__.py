@@ -2,7 +2,8 @@
 
 Inside this process only, ``import tensorflow`` (and ``tensorflow.keras``, ``tensorflow.math``, ...)
 is served by tapejax: a meta-path finder maps every ``tensorflow[.x.y]`` import to
-``tapejax[.x.y]``, the same module objects. The script runs as ``__main__`` with
+``tapejax[.x.y]``, the same module objects, and every ``keras[.x.y]`` import (Keras 3, which TF 2.21
+serves as ``tf.keras``) to ``tapejax.keras[.x.y]``. The script runs as ``__main__`` with
 ``sys.argv = [SCRIPT, ARGS...]`` and its directory first on ``sys.path``, as with ``python SCRIPT``.
 
 Without a display (and without ``MPLBACKEND`` set), matplotlib's backend is set to ``Agg`` so that
@@ -43,18 +44,33 @@ _THIS_FILE = os.path.abspath(__file__)
 _PACKAGE_DIR = os.path.dirname(_THIS_FILE)
 
 
+# Top-level names served by tapejax in this process: ``tensorflow`` and (Keras 3 is ``tf.keras``) ``keras``.
+_ALIASES = {_TF: "tapejax", "keras": "tapejax.keras"}
+
+
+def _root(fullname: str) -> str | None:
+    root = fullname.split(".", 1)[0]
+    return root if root in _ALIASES else None
+
+
 def _target(fullname: str) -> str:
-    return "tapejax" + fullname[len(_TF) :]
+    root = fullname.split(".", 1)[0]
+    return _ALIASES[root] + fullname[len(root) :]
+
+
+def _tf_name(fullname: str) -> str:
+    """``tensorflow.keras.x`` / ``keras.x`` as TF spells it: ``tf.keras.x``."""
+    return "tf" + _target(fullname)[len("tapejax") :]
 
 
 class TensorFlowAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Serves ``tensorflow`` and ``tensorflow.*`` imports with the matching tapejax modules."""
+    """Serves ``tensorflow``, ``keras`` and their submodule imports with the matching tapejax modules."""
 
     def __init__(self) -> None:
         self._real_specs: dict[str, Any] = {}
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
-        if fullname != _TF and not fullname.startswith(_TF + "."):
+        if _root(fullname) is None:
             return None
         real = _target(fullname)
         try:
@@ -62,7 +78,7 @@ class TensorFlowAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         except ModuleNotFoundError as e:
             if e.name is not None and (real == e.name or real.startswith(e.name + ".")):
                 raise ModuleNotFoundError(
-                    f"tapejax does not implement tf{fullname[len(_TF) :]} yet (`import {fullname}`).", name=fullname
+                    f"tapejax does not implement {_tf_name(fullname)} yet (`import {fullname}`).", name=fullname
                 ) from None
             raise
         self._real_specs[fullname] = getattr(module, "__spec__", None)

@@ -98,3 +98,15 @@ def test_no_arguments_prints_usage(capsys):
 def test_explain_ignores_other_errors():
     assert runner.explain(ValueError("x")) is None
     assert runner.explain(AttributeError("'Tensor' object has no attribute 'foo'")) is None
+
+
+def test_keras_imports_are_served_by_tapejax_keras(tmp_path):
+    script = tmp_path / "uses_keras.py"
+    script.write_text(
+        "import keras\nfrom keras.layers import Dense\nfrom tensorflow import keras as tfk\n"
+        "print(keras.__name__, tfk is keras, Dense.__module__.startswith('tapejax.'))\n"
+        "print(keras.Sequential([keras.Input((3,)), Dense(2)]).output_shape)\n"
+    )
+    proc = _run([str(script)], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["tapejax.keras True True", "(None, 2)"]
