@@ -53,6 +53,24 @@ def test_save_numbers_files_and_state_file_as_tf(tmp_path):
     assert tf.train.latest_checkpoint(tmp_path / "nothing") is None
 
 
+def test_keys_are_tf_keys(tmp_path):
+    # The keys TF 2.21 writes for this program (tf.train.list_variables of its checkpoint).
+    m = tf.Module()
+    m.w = tf.Variable(3.0)
+    m.lst = [tf.Variable(1.0)]
+    path = tf.train.Checkpoint(v=tf.Variable([1.0, 2.0]), m=m).save(tmp_path / "ck")
+    assert tf.train.list_variables(tmp_path) == [
+        ("_CHECKPOINTABLE_OBJECT_GRAPH", []),
+        ("m/lst/0/.ATTRIBUTES/VARIABLE_VALUE", []),
+        ("m/w/.ATTRIBUTES/VARIABLE_VALUE", []),
+        ("save_counter/.ATTRIBUTES/VARIABLE_VALUE", []),
+        ("v/.ATTRIBUTES/VARIABLE_VALUE", [2]),
+    ]
+    np.testing.assert_array_equal(tf.train.load_variable(path, "v/.ATTRIBUTES/VARIABLE_VALUE"), [1.0, 2.0])
+    with pytest.raises(tf.errors.NotFoundError, match="Key nope not found in checkpoint"):
+        tf.train.load_variable(path, "nope")
+
+
 def test_round_trip_of_modules_containers_and_variables(tmp_path):
     m = tf.Module()
     m.w = tf.Variable(3.0)

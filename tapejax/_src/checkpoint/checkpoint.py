@@ -134,10 +134,7 @@ class Checkpoint:
                 f"for {path}\nPlease double-check that the path is correct. You may be missing the checkpoint "
                 "suffix (e.g. the '-1' in 'path/to/ckpt-1').",
             )
-        with open(path + _INDEX_SUFFIX, "rb") as f:
-            graph = json.loads(f.read().decode())
-        with np.load(path + _DATA_SUFFIX, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
+        graph, arrays = _read_values(path)
         saved_names = {name for name, _ in graph["nodes"][0]["children"]}
         if "save_counter" in saved_names:
             _ = self.save_counter  # (created so that it is restored: the next save continues the numbering)
@@ -293,3 +290,53 @@ def latest_checkpoint(checkpoint_dir: Any, latest_filename: str | None = None) -
         return None
     path = state["model_checkpoint_path"]
     return path if os.path.exists(path + _INDEX_SUFFIX) else None
+
+
+def _checkpoint_prefix(ckpt_dir_or_file: Any) -> str:
+    path = os.fspath(ckpt_dir_or_file)
+    if os.path.isdir(path):
+        latest = latest_checkpoint(path)
+        if latest is None:
+            raise ValueError(f"Couldn't find 'checkpoint' file or checkpoints in given directory {path}")
+        return latest
+    if not os.path.exists(path + _INDEX_SUFFIX):
+        raise errors.NotFoundError(
+            None, None, f"Unsuccessful TensorSliceReader constructor: Failed to find any matching files for {path}"
+        )
+    return path
+
+
+def _read_values(prefix: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    with open(prefix + _INDEX_SUFFIX, "rb") as f:
+        graph = json.loads(f.read().decode())
+    with np.load(prefix + _DATA_SUFFIX, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    return graph, arrays
+
+
+def list_variables(ckpt_dir_or_file: Any) -> list[tuple[str, list[int]]]:
+    """``(key, shape)`` of every value in a checkpoint (a path, or a directory: its latest), sorted by key.
+
+    >>> import os, tempfile
+    >>> import tapejax as tf
+    >>> path = tf.train.Checkpoint(v=tf.Variable([1.0, 2.0])).save(os.path.join(tempfile.mkdtemp(), "ckpt"))
+    >>> tf.train.list_variables(path)
+    [('_CHECKPOINTABLE_OBJECT_GRAPH', []), ('save_counter/.ATTRIBUTES/VARIABLE_VALUE', []), ('v/.ATTRIBUTES/VARIABLE_VALUE', [2])]
+    """
+    _, arrays = _read_values(_checkpoint_prefix(ckpt_dir_or_file))
+    return sorted([("_CHECKPOINTABLE_OBJECT_GRAPH", []), *((k, list(v.shape)) for k, v in arrays.items())])
+
+
+def load_variable(ckpt_dir_or_file: Any, name: str) -> np.ndarray:
+    """The stored value of key ``name`` (as ``list_variables`` names it).
+
+    Raises:
+      NotFoundError: for a key the checkpoint does not hold.
+    """
+    graph, arrays = _read_values(_checkpoint_prefix(ckpt_dir_or_file))
+    if name.endswith(":0"):
+        name = name[:-2]
+    if name not in arrays:
+        raise errors.NotFoundError(None, None, f"Key {name} not found in checkpoint")
+    dtype = next((n["dtype"] for n in graph["nodes"] if n.get("key") == name), arrays[name].dtype.name)
+    return graph_lib.from_storable(arrays[name], dtype)
