@@ -88,14 +88,14 @@ def test_mha_weights_follow_keras_names_shapes_and_order():
 
 @pytest.mark.parametrize("scores", [False, True], ids=["dot_product_path", "softmax_path"])
 def test_mha_matches_numpy_with_keras_masks_attention_mask_and_causal(scores):
-    layer = L.MultiHeadAttention(num_heads=2, key_dim=3, kernel_initializer="zeros")
+    layer = L.MultiHeadAttention(num_heads=2, key_dim=2, kernel_initializer="zeros")
     att_mask = RNG.random((2, 3, 5)) > 0.2
     q, v = _with_mask(Q, Q_MASK), _with_mask(V, V_MASK)
     layer.build(Q.shape, V.shape)
     w = _set_random_weights(layer)
     out = layer(q, v, attention_mask=att_mask, use_causal_mask=True, return_attention_scores=scores)
     mask = att_mask & Q_MASK[:, :, None] & V_MASK[:, None, :] & CAUSAL
-    want, want_scores = _mha_reference(np, w, Q, V, V, mask, 3, zero_masked=scores)
+    want, want_scores = _mha_reference(np, w, Q, V, V, mask, 2, zero_masked=scores)
     got = out[0] if scores else out
     np.testing.assert_allclose(got.numpy(), want, rtol=1e-5, atol=1e-5)
     np.testing.assert_array_equal(got._keras_mask.numpy(), Q_MASK)  # the query's mask is the output's
@@ -107,14 +107,14 @@ def test_mha_matches_numpy_with_keras_masks_attention_mask_and_causal(scores):
 def test_mha_query_attending_to_nothing_follows_keras_two_paths():
     # Keras: dot_product_attention (no dropout, no scores) averages all values uniformly, the masked
     # Softmax layer (scores returned) gives zero weights.
-    layer = L.MultiHeadAttention(num_heads=1, key_dim=2, kernel_initializer="zeros")
+    layer = L.MultiHeadAttention(num_heads=2, key_dim=2, kernel_initializer="zeros")
     layer.build(Q.shape, V.shape)
     w = _set_random_weights(layer)
     att_mask = np.ones((2, 3, 5), bool)
     att_mask[0, 1] = False
     fast = layer(Q, V, attention_mask=att_mask)
     slow, probs = layer(Q, V, attention_mask=att_mask, return_attention_scores=True)
-    np.testing.assert_allclose(probs.numpy()[0, 0, 1], np.zeros(5))
+    np.testing.assert_allclose(probs.numpy()[0, :, 1], np.zeros((2, 5)))
     np.testing.assert_allclose(slow.numpy(), _mha_reference(np, w, Q, V, V, att_mask, 2, True)[0], rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(slow.numpy()[0, 1], w[-1], atol=1e-6)  # only the output bias
     np.testing.assert_allclose(
@@ -157,7 +157,7 @@ def test_mha_attention_axes_output_shape_and_config_roundtrip():
 
 
 def test_mha_gradients_match_jax_of_the_reference():
-    layer = L.MultiHeadAttention(num_heads=2, key_dim=3, kernel_initializer="zeros")
+    layer = L.MultiHeadAttention(num_heads=2, key_dim=2, kernel_initializer="zeros")
     layer.build(Q.shape, V.shape)
     w = _set_random_weights(layer)
     mask = np.broadcast_to(V_MASK[:, None, :], (2, 3, 5)) & CAUSAL
@@ -168,7 +168,7 @@ def test_mha_gradients_match_jax_of_the_reference():
     grads = tape.gradient(loss, [q, v, *layer.trainable_weights])
 
     def ref(q, v, *w):
-        return jnp.sum(jnp.sin(_mha_reference(jnp, w, q, v, v, mask, 3, False)[0]))
+        return jnp.sum(jnp.sin(_mha_reference(jnp, w, q, v, v, mask, 2, False)[0]))
 
     want = jax.jit(jax.grad(ref, argnums=tuple(range(10))))(Q, V, *w)
     for g, gw in zip(grads, want, strict=True):

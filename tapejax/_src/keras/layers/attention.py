@@ -539,7 +539,7 @@ class GroupQueryAttention(_MultiHeadBase):
         if num_query_heads % num_key_value_heads != 0:
             raise ValueError("`num_query_heads` must be divisible by `num_key_value_heads`.")
         self.num_repeats = num_query_heads // num_key_value_heads
-        self._dropout_rate = dropout
+        self.dropout = dropout
         self.use_bias = use_bias
         self.use_gate = use_gate
         if sliding_window is not None and (not isinstance(sliding_window, int) or sliding_window <= 0):
@@ -548,22 +548,27 @@ class GroupQueryAttention(_MultiHeadBase):
             )
         _check_flash_attention(flash_attention)
         self.sliding_window = sliding_window
-        self._kernel_initializer_ = initializers.get(kernel_initializer)
-        self._bias_initializer_ = initializers.get(bias_initializer)
-        self._kernel_regularizer_ = regularizers.get(kernel_regularizer)
-        self._bias_regularizer_ = regularizers.get(bias_regularizer)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
         # Keras sets the layer's own activity regularizer too: its output adds a loss besides the projections'.
         self.activity_regularizer = regularizers.get(activity_regularizer)
-        self._activity_regularizer_ = self.activity_regularizer
-        self._kernel_constraint_ = constraints.get(kernel_constraint)
-        self._bias_constraint_ = constraints.get(bias_constraint)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.seed = seed
         self._scale = 1.0 / math.sqrt(float(head_dim))
         self._norm_rank_axes = 1
 
-    dropout = property(lambda self: self._dropout_rate)
-    kernel_initializer = property(lambda self: self._kernel_initializer_)
-    bias_initializer = property(lambda self: self._bias_initializer_)
+    # (Keras' public attributes; the shared code reads the underscored names)
+    _dropout_rate = property(lambda self: self.dropout)
+    _kernel_initializer_ = property(lambda self: self.kernel_initializer)
+    _bias_initializer_ = property(lambda self: self.bias_initializer)
+    _kernel_regularizer_ = property(lambda self: self.kernel_regularizer)
+    _bias_regularizer_ = property(lambda self: self.bias_regularizer)
+    _activity_regularizer_ = property(lambda self: self.activity_regularizer)
+    _kernel_constraint_ = property(lambda self: self.kernel_constraint)
+    _bias_constraint_ = property(lambda self: self.bias_constraint)
     query_dense = property(lambda self: self._query_dense)
     key_dense = property(lambda self: self._key_dense)
     value_dense = property(lambda self: self._value_dense)
