@@ -460,3 +460,41 @@ def test_steps_per_execution_runs_groups_of_batches_per_call(float64):
         np.testing.assert_allclose(a, b, rtol=1e-13)
     np.testing.assert_allclose(weights[0][1], weights[1][1], rtol=1e-13)
     assert model.evaluate(x, y, batch_size=2, verbose=0) == pytest.approx(model.evaluate(x, y, batch_size=8, verbose=0))
+
+
+def test_guide_pattern_compute_loss_and_compiled_metrics_in_overridden_steps(float64):
+    x, y = _data(8)
+
+    class Guide(tf.keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = tf.keras.layers.Dense(1)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+        def train_step(self, data):
+            inputs, targets = data
+            with tf.GradientTape() as tape:
+                pred = self(inputs, training=True)
+                loss = self.compute_loss(y=targets, y_pred=pred)
+            grads = tape.gradient(loss, self.trainable_variables)
+            self.optimizer.apply_gradients(zip(grads, self.trainable_variables, strict=True))
+            for metric in self.metrics:
+                metric.update_state(loss) if metric.name == "loss" else metric.update_state(targets, pred)
+            return {m.name: m.result() for m in self.metrics}
+
+        def test_step(self, data):
+            inputs, targets = data
+            pred = self(inputs, training=False)
+            self.metrics[0].update_state(self.compute_loss(y=targets, y_pred=pred) * 2.0)  # (visibly custom)
+            self.metrics[1].update_state(targets, pred)
+            return {m.name: m.result() for m in self.metrics}
+
+    model = Guide()
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    history = model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+    assert list(history.history) == ["mae", "loss"]  # (the logs' keys sorted: compile_metrics, loss)
+    pred = model.predict(x, verbose=0)
+    logs = model.evaluate(x, y, batch_size=8, verbose=0, return_dict=True)
+    np.testing.assert_allclose([logs["loss"], logs["mae"]], [2 * np.mean((pred - y) ** 2), np.mean(np.abs(pred - y))])
