@@ -214,8 +214,16 @@ def test_write_summary_scope_and_non_scalar_error(tmp_path):
             assert (tag, scope) == ("a/my op", "a/myop/")
             assert tf.summary.write(tag, tf.constant([1, 2])).numpy()
         assert tf.summary.write("lazy", lambda: tf.constant(1.5)).numpy()
-        with pytest.raises(ValueError, match="rank 0"):
+        with pytest.raises(ValueError, match=r"Expected scalar shape, saw shape: \(2,\)\."):
             tf.summary.scalar("vec", [1.0, 2.0])
+        with pytest.raises(ValueError, match=r"must have rank 4\.  Received rank 1, shape \(2,\)"):
+            tf.summary.image("img", [1.0, 2.0])
+        with pytest.raises(tf.errors.InvalidArgumentError, match="Condition x >= 0"):
+            tf.summary.image("img", np.zeros([1, 2, 2, 1]), max_outputs=-1)
+    # Without a writer a scalar's shape is still checked (TF asserts it first); an image's is not.
+    with pytest.raises(ValueError, match="Expected scalar shape"):
+        tf.summary.scalar("vec", np.zeros([1]), step=0)
+    assert not tf.summary.image("img", [1.0], step=0).numpy()
     events = _read(tmp_path)
     np.testing.assert_array_equal(events["a/my op"][0][1], np.array([1, 2], np.int32))
     assert events["a/my op"][0][1].dtype == np.int32

@@ -15,6 +15,7 @@ from tapejax._src.keras.callbacks.learning_rate_scheduler import LearningRateSch
 from tapejax._src.keras.callbacks.model_checkpoint import ModelCheckpoint as ModelCheckpoint
 from tapejax._src.keras.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau as ReduceLROnPlateau
 from tapejax._src.keras.callbacks.remote_monitor import RemoteMonitor as RemoteMonitor
+from tapejax._src.keras.callbacks.tensorboard import TensorBoard as TensorBoard
 from tapejax._src.keras.callbacks.terminate_on_nan import TerminateOnNaN as TerminateOnNaN
 
 

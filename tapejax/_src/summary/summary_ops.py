@@ -21,7 +21,9 @@ from typing import Any
 import jax
 import numpy as np
 
+from tapejax._src import errors
 from tapejax._src.context import get_current_name_scope, name_scope
+from tapejax._src.core import TensorBase, VariableBase
 from tapejax._src.function import in_trace
 from tapejax._src.summary import writer as writer_lib
 
@@ -78,9 +80,28 @@ def _metadata(plugin_name: str | None, description: str | None, metadata: Any = 
     return md
 
 
+def plugin_metadata(plugin_name: str, content: bytes = b"") -> Any:
+    """A ``SummaryMetadata`` naming a TensorBoard plugin, with its content bytes."""
+    md = _metadata(plugin_name, None)
+    md.plugin_data.content = content
+    return md
+
+
 # -- the generic write ----------------------------------------------------------------------------------
 def _is_traced(x: Any) -> bool:
     return isinstance(x, jax.core.Tracer)
+
+
+_TENSORS = (TensorBase, VariableBase)
+
+
+def _host(x: Any) -> np.ndarray:
+    """The value of a Tensor, Variable, NumPy or Python value, on the host (no op, no compile)."""
+    return np.asarray(x._value if isinstance(x, _TENSORS) else x)
+
+
+def _rank(x: Any) -> int:
+    return len(x.shape) if isinstance(x, _TENSORS) else np.ndim(x)
 
 
 def _write(
@@ -111,10 +132,17 @@ def _write(
         if step is None:
             raise ValueError(_NO_STEP)
     value = tensor() if callable(tensor) else tensor
-    step_v = tf.cast(step, tf.int64)._value
     strings = isinstance(value, np.ndarray) and (value.dtype == object or value.dtype.kind in "SU")
-    value_v = value if strings else tf.convert_to_tensor(value)._value
     cond_v = np.bool_(True) if isinstance(cond, (bool, np.bool_)) else cond._value
+    inputs = [step] + ([] if strings else [value])
+    traced = in_trace() or _is_traced(cond_v) or any(_is_traced(x._value) for x in inputs if isinstance(x, _TENSORS))
+    if traced:
+        # Through ops, so that tf.function lifts a Variable step or value (a direct read would be a constant).
+        step_v = tf.identity(step)._value
+        value_v = None if strings else tf.identity(value)._value
+    else:
+        step_v = _host(step)
+        value_v = None if strings else _host(value)
     summary_pb2 = writer_lib._tensorboardx()[2]
     md = metadata
 
@@ -128,7 +156,7 @@ def _write(
         writer.add_summary(summary, int(np.asarray(step_a)))
 
     arrays = [step_v, cond_v] + ([] if strings else [value_v])
-    if in_trace() or any(_is_traced(a) for a in arrays):
+    if traced:
         jax.debug.callback(emit, *arrays, ordered=True)
         return cond if not isinstance(cond, (bool, np.bool_)) else tf.constant(True)
     emit(*arrays)
@@ -219,23 +247,17 @@ def scalar(name: str, data: Any, step: Any = None, description: str | None = Non
       A bool Tensor: whether it was written.
 
     Raises:
-      ValueError: a non-scalar ``data`` (when written), or no step (TF's message).
+      ValueError: a non-scalar ``data`` (always), or no step when written (TF's messages).
 
     >>> import tempfile, tapejax as tf
     >>> with tf.summary.create_file_writer(tempfile.mkdtemp()).as_default():
     ...     print(tf.summary.scalar("acc", 0.9, step=3))
     tf.Tensor(True, shape=(), dtype=bool)
     """
-    tf = _ops()
-
-    def value() -> Any:
-        t = tf.convert_to_tensor(data)
-        if t.shape.rank != 0:
-            raise ValueError(f"tf.summary.scalar: data must be a scalar (rank 0), got shape {t.shape}.")
-        return tf.cast(t, tf.float32)
-
+    if _rank(data) != 0:
+        raise ValueError(f"Expected scalar shape, saw shape: {tuple(np.shape(_host(data)))}.")
     with summary_scope(name, "scalar_summary") as (tag, _):
-        return _write(tag, value, step, _metadata("scalars", description))
+        return _write(tag, data, step, _metadata("scalars", description), lambda a: np.asarray(a).astype(np.float32))
 
 
 def histogram_buckets(data: np.ndarray, bucket_count: int) -> np.ndarray:
@@ -275,16 +297,32 @@ def histogram(
     Returns:
       A bool Tensor: whether it was written.
     """
-    tf = _ops()
     count = 30 if buckets is None else int(buckets)
     with summary_scope(name, "histogram_summary") as (tag, _):
         return _write(
             tag,
-            lambda: tf.cast(tf.stop_gradient(tf.convert_to_tensor(data)), tf.float64),
+            data,
             step,
             _metadata("histograms", description),
             lambda a: histogram_buckets(a, count),
         )
+
+
+def _to_uint8(x: np.ndarray) -> np.ndarray:
+    """``tf.image.convert_image_dtype(x, tf.uint8, saturate=True)`` on the host (TF's rules, in NumPy)."""
+    x = np.asarray(x)
+    if x.dtype == np.uint8:
+        return x
+    if x.dtype.kind in "iu":
+        scale_in = int(np.iinfo(x.dtype).max)
+        if scale_in > 255:
+            x = np.floor_divide(x, np.array((scale_in + 1) // 256, x.dtype))
+            return np.clip(x, 0, 255).astype(np.uint8)
+        return np.clip(x, 0, 255).astype(np.uint8) * np.uint8(256 // (scale_in + 1))
+    if x.dtype.kind != "f" and x.dtype.name != "bfloat16":
+        raise TypeError(f"tf.summary.image: image dtype must be floating point or integer, got {x.dtype}.")
+    scaled = x * np.array(255.5, x.dtype)  # TF multiplies by MAX + 0.5 in the image's dtype and truncates
+    return np.clip(scaled.astype(np.float64), 0, 255).astype(np.uint8)
 
 
 def _encode_images(images: np.ndarray, max_outputs: int) -> np.ndarray:
@@ -310,23 +348,31 @@ def image(name: str, data: Any, step: Any = None, max_outputs: int = 3, descript
       A bool Tensor: whether it was written.
 
     Raises:
-      ValueError: ``data`` not of rank 4, or a negative ``max_outputs`` (when written).
+      ValueError: ``data`` not of rank 4 (when written).
+      InvalidArgumentError: a negative ``max_outputs`` (when written).
       ImportError: without Pillow (the optional extra ``image``), which encodes the PNGs.
 
     Differences from TensorFlow: PNGs are encoded by Pillow (same pixels; other bytes than libpng's).
     """
-    tf = _ops()
 
-    def value() -> Any:
-        t = tf.convert_to_tensor(data)
-        if t.shape.rank != 4:
-            raise ValueError(f"tf.summary.image: data must have rank 4 [k, h, w, c], got shape {t.shape}.")
+    def value() -> Any:  # checked only when written, as TF's lazy tensor
+        if _rank(data) != 4:
+            shape = tuple(np.shape(_host(data)))
+            raise ValueError(f"Tensor  must have rank 4.  Received rank {len(shape)}, shape {shape}")
         if int(max_outputs) < 0:
-            raise ValueError(f"tf.summary.image: max_outputs must be non-negative, got {max_outputs}.")
-        return tf.image.convert_image_dtype(tf.stop_gradient(t), tf.uint8, saturate=True)
+            raise errors.InvalidArgumentError(
+                None, None, f"\nCondition x >= 0 did not hold element-wise:\nx (shape=() dtype=int32) = \n{max_outputs}"
+            )
+        return data
 
     with summary_scope(name, "image_summary") as (tag, _):
-        return _write(tag, value, step, _metadata("images", description), lambda a: _encode_images(a, int(max_outputs)))
+        return _write(
+            tag,
+            value,
+            step,
+            _metadata("images", description),
+            lambda a: _encode_images(_to_uint8(a), int(max_outputs)),
+        )
 
 
 def text(name: str, data: Any, step: Any = None, description: str | None = None) -> Any:
