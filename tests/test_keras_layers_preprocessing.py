@@ -347,7 +347,8 @@ def test_rand_augment_applies_its_draws_in_training_only() -> None:
     x = tf.constant(IMAGES)
     assert len(layer._layers) == 11
     np.testing.assert_array_equal(layer(x, training=False).numpy(), IMAGES)
-    outs = [layer(x).numpy() for _ in range(3)]
+    step = tf.function(lambda t: layer(t))  # (one compiled program: the eleven layers compile once)
+    outs = [step(x).numpy() for _ in range(3)]
     assert all(o.shape == IMAGES.shape and np.all((o >= 0) & (o <= 255)) for o in outs)
     assert not all(np.array_equal(outs[0], o) for o in outs[1:])
 
