@@ -128,3 +128,16 @@ CASES = [
         numeric_order=0,
     ),
 ]
+
+
+def _volume_patches(x: Any) -> Any:
+    return tf.extract_volume_patches(x, [1, 2, 2, 1, 1], [1, 1, 2, 1, 1], "SAME")
+
+
+def _jvolume_patches(x: Any) -> Any:
+    from tapejax._src.ops import conv_extra_ops
+
+    return conv_extra_ops._volume_patches_impl(x, sizes=(2, 2, 1), strides=(1, 2, 1), padding="SAME")
+
+
+CASES.append(Case("extract_volume_patches", _volume_patches, _jvolume_patches, ((1, 2, 3, 2, 2),)))

@@ -91,7 +91,7 @@ def test_extract_volume_patches_matches_reference(k, s, padding):
     np.testing.assert_array_equal(got.numpy(), want)
 
 
-def test_extract_volume_patches_ints_errors_and_none_gradient():
+def test_extract_volume_patches_ints_errors_and_gradient():
     xi = np.arange(2 * 4 * 5 * 3 * 2, dtype=np.int32).reshape(2, 4, 5, 3, 2)
     got = tf.extract_volume_patches(xi, [1, 2, 2, 2, 1], [1, 1, 1, 1, 1], "VALID")
     assert got.dtype == tf.int32
@@ -100,11 +100,14 @@ def test_extract_volume_patches_ints_errors_and_none_gradient():
         tf.extract_volume_patches(xi[0], [1, 2, 2, 2, 1], [1, 1, 1, 1, 1], "VALID")
     with pytest.raises(tf.errors.UnimplementedError, match="Only support ksizes across space"):
         tf.extract_volume_patches(xi, [2, 2, 2, 2, 1], [1, 1, 1, 1, 1], "VALID")
-    x = tf.constant(xi.astype(np.float32))
-    with tf.GradientTape() as tape:
+    x = tf.constant(np.random.default_rng(1).standard_normal((1, 3, 5, 4, 2)).astype(np.float32))
+    with tf.GradientTape(persistent=True) as tape:
         tape.watch(x)
-        y = tf.extract_volume_patches(x, [1, 1, 2, 1, 1], [1, 1, 1, 1, 1], "SAME")
-    assert tape.gradient(y, x) is None  # TF 2.21: None, eagerly and in tf.function
+        y = tf.extract_volume_patches(x, [1, 2, 3, 2, 1], [1, 1, 2, 2, 1], "SAME")
+        z = tf.reduce_sum(y * y)
+    # TF 2.21's registered gradient on the same input: sums -23.27606 and 280 (patch counts)
+    assert float(tf.reduce_sum(tape.gradient(z, x))) == pytest.approx(-23.27606201171875, rel=1e-5)
+    assert float(tf.reduce_sum(tape.gradient(y, x))) == 280.0
 
 
 @pytest.mark.parametrize(

@@ -232,8 +232,7 @@ def _volume_patches_impl(x: Any, *, sizes: Ints, strides: Ints, padding: str) ->
     return jnp.swapaxes(patches.reshape(*lead, c, k), -1, -2).reshape(*lead, k * c)
 
 
-# TF 2.21 gives None for its gradient (eagerly and in tf.function), although it registers one.
-_volume_patches = Op("ExtractVolumePatches", _volume_patches_impl, differentiable=False)
+_volume_patches = Op("ExtractVolumePatches", _volume_patches_impl)
 
 
 def extract_volume_patches(
@@ -254,7 +253,11 @@ def extract_volume_patches(
       InvalidArgumentError: for a non-5-D input.
       UnimplementedError: for sizes or strides not of the form ``[1, p, r, c, 1]``, as TF.
 
-    Its gradient is ``None``, as TF 2.21's (eagerly and inside ``tf.function``).
+    Its gradient is TF's registered one (each input entry collects the gradients of the patch
+    entries it was copied to).
+
+    Differences from TensorFlow: TF 2.21's tape returns ``None`` instead for some inputs (seen for a
+    batch of 2, and for 1x1x1 patches) although it registers that gradient; here it is always given.
 
     >>> import tapejax as tf
     >>> x = tf.reshape(tf.range(8.0), [1, 2, 2, 2, 1])
