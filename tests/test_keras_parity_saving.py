@@ -161,3 +161,29 @@ def test_keras_archives_both_ways(make, tmp_path):
     assert type(back).__name__ == type(theirs).__name__
     for a, b in zip(_outputs(back, x), _outputs(ours, tf.constant(x)), strict=True):
         np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+
+
+def test_compiled_model_with_optimizer_state_both_ways(tmp_path):
+    x = np.random.default_rng(3).normal(size=(8, 3)).astype(np.float32)
+    y = np.zeros((8, 2), np.float32)
+
+    def make(k):
+        model = _sequential(k)
+        model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+        model.fit(x, y, epochs=1, batch_size=4, verbose=0)
+        return model
+
+    keras_real.utils.clear_session()
+    tf.keras.backend.clear_session()
+    theirs, ours = make(keras_real), make(tf.keras)
+    theirs.save_weights(tmp_path / "k.weights.h5")
+    ours.save_weights(tmp_path / "t.weights.h5")
+    assert _layout(tmp_path / "t.weights.h5") == _layout(tmp_path / "k.weights.h5")  # (optimizer/vars/0..13 too)
+    ours.load_weights(tmp_path / "k.weights.h5")
+    for a, b in zip(theirs.optimizer.variables, ours.optimizer.variables, strict=True):
+        np.testing.assert_array_equal(b.numpy(), np.asarray(a))
+    ours.save(tmp_path / "t.keras")
+    back = keras_real.models.load_model(tmp_path / "t.keras")
+    assert int(back.optimizer.iterations.numpy()) == 2
+    theirs.save(tmp_path / "k.keras")
+    assert int(tf.keras.models.load_model(tmp_path / "k.keras").optimizer.iterations.numpy()) == 2

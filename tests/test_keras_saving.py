@@ -259,3 +259,20 @@ def test_h5py_is_optional(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "h5py", None)
     with pytest.raises(ImportError, match=r"pip install tapejax\[keras\]"):
         model.save_weights(tmp_path / "m.weights.h5")
+
+
+def test_compiled_model_keeps_optimizer_state_and_compile(tmp_path):
+    tf.keras.backend.clear_session()
+    model = tf.keras.Sequential([tf.keras.Input((3,)), L.Dense(2)])
+    model.compile(optimizer=tf.keras.optimizers.Adam(0.01), loss="mse")
+    model.fit(np.ones((4, 3), np.float32), np.zeros((4, 2), np.float32), batch_size=2, epochs=1, verbose=0)
+    model.save(tmp_path / "c.keras")
+    with zipfile.ZipFile(tmp_path / "c.keras") as archive:
+        config = json.loads(archive.read("config.json"))
+    assert config["compile_config"]["loss"] == "mse"
+    assert config["compile_config"]["optimizer"]["class_name"] == "Adam"
+    loaded = tf.keras.models.load_model(tmp_path / "c.keras")
+    assert int(loaded.optimizer.iterations.numpy()) == 2
+    for a, b in zip(model.optimizer.variables, loaded.optimizer.variables, strict=True):
+        np.testing.assert_array_equal(b.numpy(), a.numpy())
+    assert tf.keras.models.load_model(tmp_path / "c.keras", compile=False).optimizer is None
