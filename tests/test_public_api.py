@@ -90,7 +90,7 @@ NAMESPACES = {
 }
 
 TOP_LEVEL = """
-    Tensor TensorShape Variable DType as_dtype newaxis math nn linalg random errors dtypes nest signal image
+    Tensor TensorShape Variable DType as_dtype newaxis math nn linalg random errors dtypes nest signal image train
     float16 bfloat16 float32 float64 half double int8 int16 int32 int64 uint8 uint16 uint32 uint64 bool complex64
     complex128
     constant convert_to_tensor zeros ones zeros_like ones_like fill eye range linspace identity cast one_hot
