@@ -105,6 +105,35 @@ def test_text_writes_string_tensors(tmp_path):
     assert events["t"][0][2].plugin_data.plugin_name == "text"
 
 
+def test_audio_writes_wav_clips_with_tensorboards_audio_metadata(tmp_path):
+    import wave
+
+    from tensorboard.plugins.audio import metadata as audio_metadata
+
+    clips = np.random.RandomState(1).uniform(-1.2, 1.2, [2, 50, 2]).astype(np.float32)
+    clips[0, 0, 0], clips[0, 1, 0] = 0.5 / 32768, -1.5 / 32768  # TF rounds half away from zero: 1, -2
+    with tf.summary.create_file_writer(str(tmp_path)).as_default(step=2):
+        tf.summary.audio("a", clips, 16000, max_outputs=1, description="d")
+        tf.summary.audio("none", clips, 8000, max_outputs=0)
+        with pytest.raises(ValueError, match="Unknown encoding"):
+            tf.summary.audio("x", clips, 8000, encoding="mp3")
+        with pytest.raises(ValueError, match="must have rank 3"):
+            tf.summary.audio("x", clips[0], 8000)
+    events = _read(tmp_path)
+    step, value, md = events["a"][0]
+    assert step == 2 and value.shape == (1, 2) and value[0, 1] == b""
+    assert md.plugin_data.plugin_name == "audio" and md.summary_description == "d"
+    assert audio_metadata.parse_plugin_metadata(md.plugin_data.content).encoding == audio_metadata.Encoding.Value("WAV")
+    with wave.open(io.BytesIO(value[0, 0])) as w:
+        assert (w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes()) == (2, 2, 16000, 50)
+        samples = np.frombuffer(w.readframes(50), "<i2").reshape(50, 2)
+    scaled = clips[0].astype(np.float64) * 32768
+    expected = np.clip(np.sign(scaled) * np.floor(np.abs(scaled) + 0.5), -32768, 32767)
+    np.testing.assert_array_equal(samples, expected)
+    assert samples[0, 0] == 1 and samples[1, 0] == -2
+    assert events["none"][0][1].shape == (0, 2)
+
+
 def test_step_handling_as_tf(tmp_path):
     writer = tf.summary.create_file_writer(str(tmp_path))
     # Without a default writer nothing is written and no step is needed.

@@ -1,8 +1,9 @@
-"""``tf.summary``: TensorBoard summaries (``scalar``, ``histogram``, ``image``, ``text``) and their writers."""
+"""``tf.summary``: TensorBoard summaries (``scalar``, ``histogram``, ``image``, ``text``, ``audio``) and their writers."""
 
 from typing import Any as _Any
 
 from tapejax._src.errors import missing_attribute as _missing_attribute
+from tapejax._src.summary.summary_ops import audio as audio
 from tapejax._src.summary.summary_ops import histogram as histogram
 from tapejax._src.summary.summary_ops import image as image
 from tapejax._src.summary.summary_ops import scalar as scalar

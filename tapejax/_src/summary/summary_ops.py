@@ -13,7 +13,9 @@ program runs, with the step and condition values of that run (a Variable step su
 
 from __future__ import annotations
 
+import io
 import re
+import wave
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -392,6 +394,107 @@ def text(name: str, data: Any, step: Any = None, description: str | None = None)
         raise TypeError(f"tf.summary.text: data must be a string or strings, got {type(data).__name__}.")
     with summary_scope(name, "text_summary") as (tag, _):
         return _write(tag, strings, step, _metadata("text", description))
+
+
+_AUDIO_PLUGIN_DATA: list[Any] = []
+
+
+def _audio_plugin_data() -> Any:
+    """TensorBoard's ``AudioPluginData`` message class, built from its schema (tensorboardX lacks it)."""
+    if not _AUDIO_PLUGIN_DATA:
+        from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+        field = descriptor_pb2.FieldDescriptorProto
+        file = descriptor_pb2.FileDescriptorProto(
+            name="tapejax/audio_plugin_data.proto", package="tapejax.tensorboard.audio", syntax="proto3"
+        )
+        message = file.message_type.add(name="AudioPluginData")
+        enum = message.enum_type.add(name="Encoding")
+        enum.value.add(name="UNKNOWN", number=0)
+        enum.value.add(name="WAV", number=11)
+        message.field.add(name="version", number=1, type=field.TYPE_INT32, label=field.LABEL_OPTIONAL)
+        message.field.add(
+            name="encoding",
+            number=2,
+            type=field.TYPE_ENUM,
+            type_name=".tapejax.tensorboard.audio.AudioPluginData.Encoding",
+            label=field.LABEL_OPTIONAL,
+        )
+        message.field.add(name="converted_to_tensor", number=3, type=field.TYPE_BOOL, label=field.LABEL_OPTIONAL)
+        pool = descriptor_pool.DescriptorPool()
+        pool.Add(file)
+        descriptor = pool.FindMessageTypeByName("tapejax.tensorboard.audio.AudioPluginData")
+        _AUDIO_PLUGIN_DATA.append(message_factory.GetMessageClass(descriptor))
+    return _AUDIO_PLUGIN_DATA[0]
+
+
+def _encode_wav(clip: np.ndarray, sample_rate: int) -> bytes:
+    """``tf.audio.encode_wav``: 16-bit PCM, samples ``x * 32768`` rounded half away from zero, clamped."""
+    scaled = clip.astype(np.float32) * np.float32(32768.0)
+    samples = np.clip(np.trunc(scaled + np.copysign(np.float32(0.5), scaled)), -32768, 32767).astype("<i2")
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(clip.shape[1])
+        w.setsampwidth(2)
+        w.setframerate(int(sample_rate))
+        w.writeframes(samples.tobytes())
+    return buf.getvalue()
+
+
+def audio(
+    name: str,
+    data: Any,
+    sample_rate: Any,
+    step: Any = None,
+    max_outputs: int = 3,
+    encoding: str | None = None,
+    description: str | None = None,
+) -> Any:
+    """Writes up to ``max_outputs`` clips of a ``[k, t, c]`` batch as WAV files (``tf.summary.audio``).
+
+    Args:
+      name: the tag (name scopes are prepended).
+      data: ``[k, t, c]`` float samples in [-1, 1] (``k`` clips of ``t`` frames and ``c`` channels).
+      sample_rate: the sample rate in Hz.
+      step: the step; None means ``tf.summary.experimental.get_step()``.
+      max_outputs: the most clips written.
+      encoding: ``"wav"`` (the default and only one).
+      description: the summary's Markdown description.
+
+    Returns:
+      A bool Tensor: whether it was written.
+
+    Raises:
+      ValueError: an encoding other than ``"wav"``; ``data`` not of rank 3 (when written).
+      InvalidArgumentError: a negative ``max_outputs`` (when written).
+    """
+    if encoding is None:
+        encoding = "wav"
+    if encoding != "wav":
+        raise ValueError(f"Unknown encoding: {encoding!r}")
+    md = _metadata("audio", description)
+    md.plugin_data.content = _audio_plugin_data()(version=0, encoding=11).SerializeToString()
+    rate = int(_host(sample_rate))
+
+    def value() -> Any:  # checked only when written, as TF's lazy tensor
+        if _rank(data) != 3:
+            shape = tuple(np.shape(_host(data)))
+            raise ValueError(f"Tensor  must have rank 3.  Received rank {len(shape)}, shape {shape}")
+        if int(max_outputs) < 0:
+            raise errors.InvalidArgumentError(
+                None, None, f"\nCondition x >= 0 did not hold element-wise:\nx (shape=() dtype=int32) = \n{max_outputs}"
+            )
+        return data
+
+    def to_host(clips: np.ndarray) -> np.ndarray:
+        kept = clips[: int(max_outputs)]
+        out = np.empty((kept.shape[0], 2), dtype=object)
+        for i, clip in enumerate(kept):
+            out[i] = (_encode_wav(clip, rate), b"")
+        return out
+
+    with summary_scope(name, "audio_summary") as (tag, _):
+        return _write(tag, value, step, md, to_host)
 
 
 # -- tracing (no graphs in tapejax) ---------------------------------------------------------------------
