@@ -154,6 +154,10 @@ def test_file_errors(tmp_path):
     (tmp_path / "bad.weights.h5").write_text("junk")
     with pytest.raises(OSError, match="file signature not found"):
         model.load_weights(tmp_path / "bad.weights.h5")
+    for name in ("missing.keras", "bad.keras"):  # (Keras' message for both)
+        (tmp_path / "bad.keras").write_text("junk")
+        with pytest.raises(ValueError, match=r"File not found: filepath=.*\. Please ensure the file is an accessible"):
+            tf.keras.models.load_model(tmp_path / name)
     unbuilt = tf.keras.Sequential([L.Dense(4)])
     with pytest.raises(ValueError, match="You are saving a model that has not yet been built"):
         unbuilt.save_weights(tmp_path / "u.weights.h5")

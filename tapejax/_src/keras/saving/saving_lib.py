@@ -356,13 +356,15 @@ def load_model(
     """``tf.keras.models.load_model`` of a ``.keras`` archive."""
     require_h5py()
     path = str(filepath)
-    if not path.endswith(".keras"):
+    if not (os.path.isfile(path) and zipfile.is_zipfile(path)):
+        if path.endswith(".keras"):
+            raise ValueError(
+                f"File not found: filepath={path}. Please ensure the file is an accessible `.keras` zip file."
+            )
         raise ValueError(
-            f"File format not supported: filepath={path}. Keras 3 only supports V3 `.keras` files (tapejax does not "
-            "read the legacy `.h5` model files or TF SavedModels)."
+            f"File format not supported: filepath={path}. Keras 3 only supports V3 `.keras` files (tapejax reads "
+            "no legacy H5 model files and no TF SavedModels)."
         )
-    if not os.path.exists(path):
-        raise ValueError(f"File not found: filepath={path}. Please ensure the file is an accessible `.keras` zip file.")
     with zipfile.ZipFile(path, "r") as archive:
         config = json.loads(archive.read(CONFIG_FILENAME).decode())
         model = deserialize_model(config, custom_objects, compile=compile)
