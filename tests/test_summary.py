@@ -215,15 +215,18 @@ def test_summaries_inside_tf_function_use_the_step_of_each_run(tmp_path):
             y = x * v
             tf.summary.scalar("y", y)
             tf.summary.histogram("hx", x * tf.ones([4]), buckets=2)
+            with tf.summary.record_if(lambda: step % 2 == 0):  # a condition on the Variable, in the program
+                tf.summary.scalar("even", y)
         step.assign_add(1)
         return y
 
     for i in range(3):
         f(tf.constant(float(i)))
-    writer.flush()
+    # Leaving as_default() flushed in each run (fewer events than max_queue: nothing else flushed them).
     events = _read(tmp_path)
     assert [(s, float(v)) for s, v, _ in events["y"]] == [(0, 0.0), (1, 2.0), (2, 4.0)]
     np.testing.assert_array_equal(events["hx"][2][1], [[2, 2, 0], [2, 2, 4]])
+    assert [s for s, _, _ in events["even"]] == [0, 2]
 
 
 def test_summary_under_a_tape_keeps_gradients(tmp_path):
@@ -257,6 +260,23 @@ def test_write_summary_scope_and_non_scalar_error(tmp_path):
     np.testing.assert_array_equal(events["a/my op"][0][1], np.array([1, 2], np.int32))
     assert events["a/my op"][0][1].dtype == np.int32
     assert float(events["lazy"][0][1]) == 1.5
+
+
+def test_write_raw_pb_writes_serialized_summaries(tmp_path):
+    from tensorboard.compat.proto import summary_pb2
+    from tensorboard.plugins.scalar import summary_v2 as scalar_summary
+
+    raw = scalar_summary.scalar_pb("raw", 2.5).SerializeToString()
+    other = summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag="simple", simple_value=1.5)]).SerializeToString()
+    assert not tf.summary.experimental.write_raw_pb(raw, step=1).numpy()  # no writer
+    with tf.summary.create_file_writer(str(tmp_path)).as_default():
+        with tf.summary.record_if(False), pytest.raises(ValueError, match="No step set"):
+            tf.summary.experimental.write_raw_pb(raw)  # TF checks the step first here
+        assert tf.summary.experimental.write_raw_pb([raw, other], step=7).numpy()
+    assert [(s, float(v)) for s, v, _ in _read(tmp_path)["raw"]] == [(7, 2.5)]
+    acc = event_accumulator.EventAccumulator(str(tmp_path))
+    acc.Reload()
+    assert [(e.step, e.value) for e in acc.Scalars("simple")] == [(7, 1.5)]
 
 
 def test_trace_export_needs_trace_on():

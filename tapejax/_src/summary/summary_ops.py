@@ -107,7 +107,7 @@ def _rank(x: Any) -> int:
 
 
 def _write(
-    tag: str,
+    tag: str | None,
     tensor: Any,
     step: Any,
     metadata: Any,
@@ -116,12 +116,18 @@ def _write(
     """Writes ``to_host(value of tensor)`` under ``tag`` at ``step`` to the default writer, if recording.
 
     ``tensor`` is a Tensor-like, a NumPy string array, or a callable returning one (called only when
-    a summary is recorded). Returns a bool Tensor: whether it was written.
+    a summary is recorded). Returns a bool Tensor: whether it was written. With ``tag=None`` the value
+    holds serialized ``Summary`` protobufs, each written as it is (``write_raw_pb``), and the step is
+    checked before the recording condition, as TF does there.
     """
     tf = _ops()
     writer = writer_lib._state.writer
     if writer is None:
         return tf.constant(False)
+    if step is None and tag is None:
+        step = writer_lib.get_step()
+        if step is None:
+            raise ValueError(_NO_STEP)
     cond = writer_lib.recording_condition()
     if not isinstance(cond, (bool, np.bool_)):
         cond = tf.convert_to_tensor(cond)
@@ -152,6 +158,10 @@ def _write(
         if not bool(np.asarray(cond_a)):
             return
         host = value if strings else np.asarray(value_a[0])
+        if tag is None:
+            for raw in np.asarray(host, dtype=object).ravel().tolist():
+                writer.add_summary(summary_pb2.Summary.FromString(raw), int(np.asarray(step_a)))
+            return
         summary = summary_pb2.Summary(
             value=[summary_pb2.Summary.Value(tag=tag, metadata=md, tensor=_tensor_proto(to_host(host)))]
         )
@@ -188,6 +198,27 @@ def write(tag: str, tensor: Any, step: Any = None, metadata: Any = None, name: s
     return _write(
         tag, _strings_or_value(tensor), step, _metadata(None, None, metadata if metadata is not None else b"")
     )
+
+
+def write_raw_pb(tensor: Any, step: Any = None, name: str | None = None) -> Any:
+    """Writes serialized ``Summary`` protobufs as they are (``tf.summary.experimental.write_raw_pb``).
+
+    Args:
+      tensor: ``bytes`` of one serialized ``Summary``, or a list or NumPy array of them.
+      step: the step; None means ``tf.summary.experimental.get_step()``.
+      name: ignored.
+
+    Returns:
+      A bool Tensor: True if written, False without a default writer or when ``record_if`` is off.
+
+    Raises:
+      ValueError: no step (checked before ``record_if``, as TF).
+
+    Differences from TensorFlow: the protobufs are Python ``bytes`` (tapejax has no string tensors).
+    """
+    del name
+    raw = np.asarray(tensor if isinstance(tensor, (list, tuple, np.ndarray)) else [tensor], dtype=object)
+    return _write(None, raw, step, None)
 
 
 def _strings_or_value(data: Any) -> Any:

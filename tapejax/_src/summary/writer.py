@@ -64,7 +64,7 @@ class _SummaryContextManager:
 
     def __exit__(self, *exc: object) -> bool:
         if _state.writer is not None:
-            _state.writer.flush()
+            _flush_in_program(_state.writer)
         _state.writer = self._old_writer
         if self._step is not None:
             _state.step = self._old_step
@@ -289,6 +289,18 @@ def recording_condition() -> Any:
     return True if cond is None else cond
 
 
+def _flush_in_program(writer: SummaryWriter) -> None:
+    """Flushes now, or, inside ``tf.function``, each time the compiled program runs (TF's flush op)."""
+    from tapejax._src.function import in_trace
+
+    if in_trace():
+        import jax
+
+        jax.debug.callback(writer.flush, ordered=True)
+    else:
+        writer.flush()
+
+
 def flush(writer: Any = None, name: str | None = None) -> None:
     """Flushes ``writer``, or the default writer; nothing without one (``tf.summary.flush``).
 
@@ -301,6 +313,6 @@ def flush(writer: Any = None, name: str | None = None) -> None:
         if writer is None:
             return
     if isinstance(writer, SummaryWriter):
-        writer.flush()
+        _flush_in_program(writer)
         return
     raise ValueError(f"Invalid argument to flush(): {writer!r}")
