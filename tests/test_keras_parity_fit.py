@@ -96,3 +96,57 @@ def test_progress_bar_lines_equal_keras_up_to_timings(capsys, float64):
         text = re.sub("[\b]+", "", text)  # (backspaces and padding depend on the timings' widths)
         texts.append(re.sub(" +(?=[\r\n]|$)", "", text))
     assert texts[0] == texts[1]
+
+
+def _callback_model(k):
+    model = k.Sequential([k.Input((1,)), k.layers.Dense(1)])
+    model.compile(k.optimizers.SGD(0.1), "mse", metrics=["accuracy"])
+    model.stop_training = False
+    return model
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # (Keras' own np.array of its TF Variable)
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"monitor": "loss", "patience": 2},
+        {"monitor": "val_accuracy", "patience": 1, "baseline": 0.55, "min_delta": 0.01, "mode": "max"},
+        {"monitor": "loss", "patience": 1, "mode": "max", "start_from_epoch": 2},
+    ],
+)
+def test_early_stopping_and_plateau_follow_keras_on_the_same_logs(kwargs):
+    values = [0.5, 0.45, 0.6, 0.44, 0.58, 0.59, 0.2, 0.7]
+    traces = []
+    for k in (tf.keras, keras_real):
+        model = _callback_model(k)
+        stop = k.callbacks.EarlyStopping(**kwargs)
+        plateau = k.callbacks.ReduceLROnPlateau(
+            monitor=kwargs["monitor"], mode=kwargs.get("mode", "auto"), factor=0.5, patience=1, cooldown=1, min_lr=0.02
+        )
+        trace = []
+        for cb in (stop, plateau):
+            cb.set_model(model)
+            cb.on_train_begin()
+        for epoch, value in enumerate(values):
+            stop.on_epoch_end(epoch, {kwargs["monitor"]: value})
+            plateau.on_epoch_end(epoch, {kwargs["monitor"]: value})
+            lr = float(np.asarray(model.optimizer.learning_rate))
+            trace.append((model.stop_training, stop.wait, stop.best, stop.stopped_epoch, round(lr, 6), plateau.wait))
+        traces.append(trace)
+    assert traces[0] == traces[1]
+
+
+def test_csv_logger_file_equals_keras(tmp_path):
+    logs = [{"loss": 0.5, "accuracy": 0.25}, {"loss": 0.25, "accuracy": 0.5, "val_loss": 0.75}]
+    texts = []
+    for k in (tf.keras, keras_real):
+        path = tmp_path / f"{k.__name__}.csv"
+        for append in (False, True):
+            logger = k.callbacks.CSVLogger(str(path), separator=";", append=append)
+            logger.set_model(_callback_model(k))
+            logger.on_train_begin()
+            for epoch, log in enumerate(logs):
+                logger.on_epoch_end(epoch, dict(log))
+            logger.on_train_end()
+        texts.append(path.read_text())
+    assert texts[0] == texts[1]
