@@ -195,9 +195,21 @@ def test_set_as_default_and_flush_make_events_readable(tmp_path):
 
 def test_closed_writer_raises_on_as_default_and_ignores_flush(tmp_path):
     writer = tf.summary.create_file_writer(str(tmp_path))
-    writer.close()
+    writer.set_as_default(step=1)
+    try:
+        writer.close()
+        with pytest.raises(tf.errors.NotFoundError, match=r"does not exist.*\[Op:WriteSummary\]"):
+            tf.summary.scalar("x", 1.0)
+        tf.summary.flush()
+    finally:
+        from tapejax._src.summary import writer as writer_lib
+
+        writer_lib._state.writer = None
+        tf.summary.experimental.set_step(None)
     writer.flush()
     writer.close()
+    with pytest.raises(RuntimeError, match="is already closed"):
+        writer.set_as_default()
     with pytest.raises(RuntimeError, match="is already closed"):
         writer.as_default()
     with pytest.raises(ValueError, match="`logdir` cannot be None"):

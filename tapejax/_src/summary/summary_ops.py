@@ -171,6 +171,10 @@ def _write(
     if traced:
         jax.debug.callback(emit, *arrays, ordered=True)
         return cond if not isinstance(cond, (bool, np.bool_)) else tf.constant(True)
+    if getattr(writer, "_closed", False):
+        raise errors.NotFoundError(
+            None, None, f"Resource of SummaryWriter {writer!r} does not exist: it was closed. [Op:WriteSummary]"
+        )
     emit(*arrays)
     return tf.constant(True) if isinstance(cond, (bool, np.bool_)) else cond
 

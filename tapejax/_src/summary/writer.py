@@ -136,7 +136,7 @@ class _FileWriter(SummaryWriter):
         self._check_open()
 
     def add_summary(self, summary: Any, step: int) -> None:
-        """Appends one ``Event`` holding ``summary`` at ``step``; ignored once closed (as TF's kernel)."""
+        """Appends one ``Event`` holding ``summary`` at ``step`` (nothing once closed: eager writes raise first)."""
         with self._lock:
             if self._closed:
                 return
@@ -158,7 +158,7 @@ class _FileWriter(SummaryWriter):
                 self._flush_locked()
 
     def close(self) -> None:
-        """Flushes and closes the file; later writes are ignored, ``as_default`` raises RuntimeError."""
+        """Flushes and closes the file; later eager writes raise NotFoundError, ``as_default`` RuntimeError."""
         with self._lock:
             if not self._closed:
                 self._finalizer()
