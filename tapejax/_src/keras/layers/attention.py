@@ -500,12 +500,14 @@ class GroupQueryAttention(_MultiHeadBase):
     >>> gqa = tf.keras.layers.GroupQueryAttention(
     ...     head_dim=2, num_query_heads=4, num_key_value_heads=2, kernel_initializer="ones"
     ... )
-    >>> gqa(tf.ones([1, 3, 6]), tf.ones([1, 5, 6])).shape, gqa.key_dense.kernel.shape
-    (TensorShape([1, 3, 6]), TensorShape([6, 2, 2]))
+    >>> gqa(tf.ones([1, 3, 6]), tf.ones([1, 5, 6])).shape, gqa.weights[2].path, gqa.weights[2].shape
+    (TensorShape([1, 3, 6]), 'grouped_query_attention/key/kernel', TensorShape([6, 2, 2]))
 
     Differences from Keras: flash attention is not supported; the dropout masks drawn differ; Keras'
     class is named ``GroupedQueryAttention`` (exported as ``GroupQueryAttention``): here the class has
-    the exported name (the default layer names, ``grouped_query_attention``, are Keras').
+    the exported name, so configs carry Keras' ``class_name`` and the default layer names
+    (``grouped_query_attention``) are Keras', but in ``.weights.h5`` files the layer's entry in a
+    model's layer list is ``group_query_attention`` (Keras: ``grouped_query_attention``).
     """
 
     def __init__(
@@ -569,10 +571,6 @@ class GroupQueryAttention(_MultiHeadBase):
     _activity_regularizer_ = property(lambda self: self.activity_regularizer)
     _kernel_constraint_ = property(lambda self: self.kernel_constraint)
     _bias_constraint_ = property(lambda self: self.bias_constraint)
-    query_dense = property(lambda self: self._query_dense)
-    key_dense = property(lambda self: self._key_dense)
-    value_dense = property(lambda self: self._value_dense)
-    output_dense = property(lambda self: self._output_dense)
 
     def build(self, query_shape: Any, value_shape: Any, key_shape: Any = None) -> None:
         key_shape = value_shape if key_shape is None else key_shape
