@@ -24,9 +24,11 @@ class RandAugment(BaseImagePreprocessingLayer):
       interpolation, seed, data_format.
 
     >>> import tapejax as tf
-    >>> layer = tf.keras.layers.RandAugment(num_ops=2, seed=1)
-    >>> layer(tf.zeros((2, 8, 8, 3))).shape
-    TensorShape([2, 8, 8, 3])
+    >>> layer = tf.keras.layers.RandAugment(num_ops=2, factor=0.3, seed=1)
+    >>> layer.factor, layer.random_posterization.factor
+    ((0, 0.3), (1, 2))
+    >>> print(layer(tf.ones((1, 1, 1, 1)), training=False))
+    tf.Tensor([[[[1.]]]], shape=(1, 1, 1, 1), dtype=float32)
 
     Differences from Keras: each selected augmentation draws its own random parameters (Keras draws
     each layer's once per call, shared by repeated selections); the numbers differ from Keras'.
