@@ -250,6 +250,19 @@ def test_custom_objects(tmp_path):
         tf.keras.saving.register_keras_serializable()(type("NoConfig", (), {}))
 
 
+def test_registered_class_named_like_a_builtin_shadows_nothing(tmp_path):
+    tf.keras.backend.clear_session()
+
+    @tf.keras.saving.register_keras_serializable(package="tests_shadow", name="Dense")
+    class Dense(L.Dense):
+        pass
+
+    tf.keras.Sequential([tf.keras.Input((3,)), L.Dense(2)]).save(tmp_path / "plain.keras")
+    tf.keras.Sequential([tf.keras.Input((3,)), Dense(2)]).save(tmp_path / "custom.keras")
+    assert type(tf.keras.models.load_model(tmp_path / "plain.keras").layers[0]) is L.Dense
+    assert type(tf.keras.models.load_model(tmp_path / "custom.keras").layers[0]) is Dense
+
+
 def test_dense_takes_keras_quantization_config():
     assert L.Dense(2).get_config()["quantization_config"] is None
     assert L.Dense.from_config(L.Dense(2).get_config()).units == 2

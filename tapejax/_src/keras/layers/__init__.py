@@ -16,7 +16,13 @@ def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> An
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"Could not parse config: {config}")
     name = config["class_name"]
-    cls = (custom_objects or {}).get(name) or getattr(public, name, None)
+    objects = custom_objects or {}
+    registered = config.get("registered_name")
+    cls = (
+        (objects.get(registered) if isinstance(registered, str) else None)
+        or objects.get(name)
+        or getattr(public, name, None)
+    )
     if cls is None:
         from tapejax._src.keras.models import model as model_lib
         from tapejax._src.keras.models.functional import Functional

@@ -98,12 +98,15 @@ custom_object_scope = CustomObjectScope
 
 
 def custom_objects_for_loading(custom_objects: dict[str, Any] | None) -> dict[str, Any]:
-    """Every object known by name while loading: registered ones (also by class name), the scope's, then ``custom_objects``."""
+    """Every object known by name while loading: registered ones, the scope's, then ``custom_objects``."""
+    import tapejax.keras.layers as public
+
     out: dict[str, Any] = {}
     for registered, obj in _GLOBAL_CUSTOM_OBJECTS.items():
         out[registered] = obj
         short = getattr(obj, "__name__", None)
-        if isinstance(short, str):
+        # (by class name too, for configs without a registered name; never in place of a built-in layer)
+        if isinstance(short, str) and not hasattr(public, short):
             out.setdefault(short, obj)
     out.update(_scope.objects)
     out.update(custom_objects or {})
