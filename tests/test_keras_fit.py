@@ -498,3 +498,22 @@ def test_guide_pattern_compute_loss_and_compiled_metrics_in_overridden_steps(flo
     pred = model.predict(x, verbose=0)
     logs = model.evaluate(x, y, batch_size=8, verbose=0, return_dict=True)
     np.testing.assert_allclose([logs["loss"], logs["mae"]], [2 * np.mean((pred - y) ** 2), np.mean(np.abs(pred - y))])
+
+
+def test_subclass_called_with_inputs_and_outputs_is_functional_with_its_train_step():
+    tf.keras.backend.clear_session()
+    calls = []
+
+    class Counting(tf.keras.Model):  # no __init__: Keras makes CustomModel(inputs, outputs) functional
+        def train_step(self, data):
+            calls.append("train_step")
+            return super().train_step(data)
+
+    inputs = tf.keras.Input((3,))
+    model = Counting(inputs, tf.keras.layers.Dense(1)(inputs))
+    assert isinstance(model, Counting) and type(model).__name__ == "Counting" and model.name == "counting"
+    model.compile("sgd", "mse")
+    model.fit(np.ones((4, 3)), np.ones((4, 1)), epochs=2, verbose=0)
+    traced = len(calls)
+    model.fit(np.ones((4, 3)), np.ones((4, 1)), epochs=2, verbose=0)
+    assert 1 <= traced <= 2 and len(calls) == traced  # the override is traced, then its compiled program runs

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from collections.abc import Callable
 from typing import Any
@@ -40,10 +41,15 @@ class Model(Trainer, SavingMixin, Layer):
     """
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Model:
-        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or ("outputs" in kwargs and args)):
+        if len(args) >= 2 or "inputs" in kwargs or ("outputs" in kwargs and args):
             from tapejax._src.keras.models.functional import Functional
 
-            return Functional.__new__(Functional, *args, **kwargs)
+            if cls is Model:
+                return Functional.__new__(Functional, *args, **kwargs)
+            if not issubclass(cls, Functional) and cls.__init__ is Model.__init__:
+                # A subclass without its own __init__ called as CustomModel(inputs, outputs) (the Keras
+                # guide's pattern): a functional model with the subclass's methods, as Keras injects.
+                return Functional.__new__(_functional_subclass(cls), *args, **kwargs)
         return super().__new__(cls, *args, **kwargs)  # type: ignore[return-value]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -133,6 +139,13 @@ class Model(Trainer, SavingMixin, Layer):
                 "You can build it manually via: `layer.build(input_shape)`."
             )
         return int(sum(int(np.prod(w.shape)) for w in self.weights))
+
+
+@functools.cache
+def _functional_subclass(cls: type) -> type:
+    from tapejax._src.keras.models.functional import Functional
+
+    return type(cls.__name__, (cls, Functional), {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
 
 
 def _cells(row: tuple[str, str, str], widths: tuple[int, int, int]) -> list[list[str]]:
