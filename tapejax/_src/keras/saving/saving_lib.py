@@ -312,11 +312,25 @@ def deserialize_model(
     model = deserialize(config, custom_objects=objects)
     build = config.get("build_config")
     if build and not model.built and build.get("input_shape") is not None:
-        model.build_from_config(build)
+        if model._build_is_default:
+            # Keras' default build of a subclassed model: a symbolic call, which builds every sublayer.
+            model(_symbolic_inputs(build["input_shape"], model.input_dtype))
+        else:
+            model.build_from_config(build)
     compile_config = config.get("compile_config")
     if compile and compile_config and hasattr(model, "compile_from_config"):
         model.compile_from_config(compile_config)
     return model
+
+
+def _symbolic_inputs(shape: Any, dtype: str) -> Any:
+    from tapejax._src.keras.keras_tensor import KerasTensor
+
+    if isinstance(shape, (list, tuple)) and all(d is None or isinstance(d, int) for d in shape):
+        return KerasTensor(tuple(shape), dtype)
+    if isinstance(shape, dict):
+        return {k: _symbolic_inputs(v, dtype) for k, v in shape.items()}
+    return [_symbolic_inputs(s, dtype) for s in shape]
 
 
 def save_model(model: Any, filepath: Any) -> None:
