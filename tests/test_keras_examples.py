@@ -65,3 +65,16 @@ def test_wgan_gp_penalty_gradient_matches_float64_finite_differences(tmp_path):
     history = example.train(steps=20)
     example.plot(history, str(tmp_path / "wgan.png"))
     assert _png(tmp_path / "wgan.png")
+
+
+def test_digits_fit_trains_with_callbacks_saves_and_reloads(tmp_path, capsys):
+    example = _load("digits_fit")
+    run = tmp_path / "run"
+    out = tmp_path / "fit.png"
+    assert example.main(["--epochs", "8", "--out", str(out), "--dir", str(run), "--verbose", "2"]) == 0
+    text = capsys.readouterr().out
+    assert "Epoch 1/8" in text and "val_accuracy" in text  # Keras' one line per epoch
+    assert "reloaded model predicts the same: True" in text
+    assert (run / "best.keras").exists() and (run / "digits.keras").exists()
+    assert any(p.name.startswith("events.out.tfevents") for p in (run / "logs" / "train").iterdir())
+    assert _png(out)
