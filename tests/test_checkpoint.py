@@ -153,6 +153,14 @@ def test_errors(tmp_path):
         tf.train.Checkpoint(v=target).restore(tmp_path / "ck")
     with pytest.raises(ValueError, match="`Checkpoint` was expecting a trackable object"):
         tf.train.Checkpoint(x=3)
+    ckpt = tf.train.Checkpoint()
+    ckpt.x = 3  # (a plain attribute set later is kept, not saved: as TF)
+    ckpt.step = tf.Variable(4)
+    assert ckpt.x == 3 and [k for k, _ in tf.train.list_variables(os.path.dirname(ckpt.save(tmp_path / "p")))] == [
+        "_CHECKPOINTABLE_OBJECT_GRAPH",
+        "save_counter/.ATTRIBUTES/VARIABLE_VALUE",
+        "step/.ATTRIBUTES/VARIABLE_VALUE",
+    ]
 
 
 def test_manager_keeps_the_newest_and_resumes(tmp_path):

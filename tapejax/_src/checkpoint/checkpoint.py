@@ -63,11 +63,12 @@ class Checkpoint:
             for name, child in graph_lib.children(root):
                 self._children[name] = child
         for name, value in sorted(kwargs.items()):
+            _check_trackable(value)
             setattr(self, name, value)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if not name.startswith("_"):
-            _check_trackable(value)
+        # (as TF's: an attribute set later is tracked if it holds trackables, and kept otherwise)
+        if not name.startswith("_") and (graph_lib.is_trackable(value) or isinstance(value, (list, tuple, dict))):
             self._children[name] = value
         object.__setattr__(self, name, value)
 
