@@ -301,7 +301,7 @@ def test_dataset_and_generator_inputs_give_the_array_results(float64):
         if kind == "arrays":
             history = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
         elif kind == "dataset":
-            history = model.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(4), epochs=2, verbose=0)
+            history = model.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(4), epochs=2, shuffle=False, verbose=0)
         else:
 
             def gen():
@@ -309,16 +309,20 @@ def test_dataset_and_generator_inputs_give_the_array_results(float64):
                     for i in (0, 4):
                         yield x[i : i + 4], y[i : i + 4]
 
-            history = model.fit(gen(), steps_per_epoch=2, epochs=2, verbose=0)
+            history = model.fit(gen(), steps_per_epoch=2, epochs=2, shuffle=False, verbose=0)
         results.append(history.history["loss"])
     np.testing.assert_allclose(results[1], results[0], rtol=1e-12)
     np.testing.assert_allclose(results[2], results[0], rtol=1e-12)
     model = _mlp()
     model.compile("sgd", "mse")
-    with pytest.warns(UserWarning, match="Your input ran out of data"):
-        history = model.fit(iter([(x, y)]), steps_per_epoch=2, epochs=2, verbose=0)
-    with pytest.raises(ValueError, match="`y` should not be passed"):
+    with pytest.warns(UserWarning, match="Your input ran out of data"):  # (as Keras, even with no steps_per_epoch)
+        model.fit((batch for batch in [(x, y)]), epochs=2, shuffle=False, verbose=0)
+    with pytest.warns(UserWarning, match="`shuffle=True` was passed, but will be ignored since the data `x` was"):
+        model.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(4), verbose=0)
+    with pytest.raises(ValueError, match=r"When providing `x` as a tf\.data\.Dataset, `y` should not be passed"):
         model.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(4), y, verbose=0)
+    with pytest.raises(ValueError, match="Unrecognized data type"):  # (Keras takes generators, not iterators)
+        model.fit(iter([(x, y)]), verbose=0)
 
 
 def test_train_step_override_with_tape_and_own_metrics(float64):

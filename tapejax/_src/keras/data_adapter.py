@@ -8,6 +8,7 @@ Each batch is a tuple ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` of neste
 from __future__ import annotations
 
 import math
+import types
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -170,7 +171,7 @@ class _ArrayAdapter:
 
 
 class _IterableAdapter:
-    """Batches from a ``tf.data.Dataset`` (re-iterated each epoch) or a Python generator/iterator."""
+    """Batches from a ``tf.data.Dataset`` (re-iterated each epoch) or a Python generator."""
 
     def __init__(self, source: Any, class_weight: Any) -> None:
         self.source = source
@@ -188,8 +189,8 @@ class _IterableAdapter:
         elif self._peeked:
             element = self._peeked[0]
         else:
-            element = next(self.source, None) if hasattr(self.source, "__next__") else next(iter(self.source), None)
-            if element is not None and hasattr(self.source, "__next__"):
+            element = next(self.source, None)
+            if element is not None:
                 self._peeked.append(element)
         return None if element is None else self._convert(element)
 
@@ -207,23 +208,46 @@ class _IterableAdapter:
             yield self._convert(element)
 
 
+def _unsupported_arg(arg_name: str, arg_description: str, input_type: str) -> ValueError:
+    return ValueError(
+        f"When providing `x` as a {input_type}, `{arg_name}` should not be passed. Instead, {arg_description} "
+        f"should be included as part of the {input_type}."
+    )
+
+
 def get_data_adapter(
     x: Any, y: Any = None, sample_weight: Any = None, batch_size: int | None = None,
     shuffle: Any = False, class_weight: Any = None,
 ) -> Any:  # fmt: skip
-    """The adapter of ``x``: arrays (with ``y``/``sample_weight``), a dataset, or a generator.
+    """The adapter of ``x``: arrays (with ``y``/``sample_weight``), a ``tf.data.Dataset``, or a generator.
 
     Raises:
-      ValueError: ``y``/``sample_weight`` given with a dataset or generator; unrecognized data (Keras' messages).
+      ValueError: ``y``/``sample_weight`` given with a dataset or generator, ``class_weight`` with a
+        generator, other data types (Keras' messages).
     """
     if _is_array_structure(x):
         return _ArrayAdapter(x, y, sample_weight, batch_size, shuffle, class_weight)
-    if _is_dataset(x) or hasattr(x, "__next__") or (hasattr(x, "__iter__") and not isinstance(x, (str, dict))):
-        kind = "tf.data.Dataset" if _is_dataset(x) else "a Python generator"
+    if _is_dataset(x) or isinstance(x, types.GeneratorType):
+        kind = "tf.data.Dataset" if _is_dataset(x) else "generator"
         if y is not None:
-            raise ValueError(f"When providing `x` as {kind}, `y` should not be passed. Instead, the targets should be included as part of the dataset `x`.")  # fmt: skip
+            raise _unsupported_arg("y", "the targets", kind)
         if sample_weight is not None:
-            raise ValueError(f"When providing `x` as {kind}, `sample_weight` should not be passed. Instead, the sample weights should be included as part of the dataset `x`.")  # fmt: skip
+            raise _unsupported_arg("sample_weights", "the sample weights", kind)
+        if kind == "generator" and class_weight is not None:
+            raise ValueError(
+                f"Argument `class_weight` is not supported for Python generator inputs. Received: class_weight={class_weight}"
+            )
+        if shuffle:
+            expectation = (
+                "The Dataset is expected to already be shuffled (via `.shuffle(buffer_size)`)."
+                if kind == "tf.data.Dataset"
+                else "The generator is expected to yield already-shuffled data."
+            )
+            warnings.warn(
+                f"`shuffle=True` was passed, but will be ignored since the data `x` was provided as a {kind}. "
+                + expectation,
+                stacklevel=4,
+            )
         return _IterableAdapter(x, class_weight)
     raise ValueError(f"Unrecognized data type: x={x} (of type {type(x)})")
 
@@ -293,9 +317,10 @@ class EpochIterator:
             if self._num_batches and self._steps_seen >= self._num_batches:
                 self._current = None
                 self._steps_seen = 0
-        else:  # unknown length: until the data runs out
+        else:  # unknown length: until the data runs out, which Keras reports with its warning
             step = 0
             for batch in self.adapter:
                 yield step, batch
                 step += 1
             self._num_batches = step
+            self._interrupted_warning()
