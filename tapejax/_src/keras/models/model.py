@@ -19,7 +19,7 @@ from tapejax._src.keras.trainer import Trainer
 
 
 class Model(Trainer, SavingMixin, Layer):
-    """A model: layers grouped with introspection; training (``compile``/``fit``) is not implemented yet.
+    """A model: layers grouped with introspection, and Keras' training API (``compile``, ``fit``, ``evaluate``, ``predict``).
 
     ``tf.keras.Model(inputs, outputs)`` builds a functional model; subclassing ``tf.keras.Model``
     and defining ``call`` makes a subclassed model.
