@@ -521,3 +521,22 @@ def test_subclass_called_with_inputs_and_outputs_is_functional_with_its_train_st
     traced = len(calls)
     model.fit(np.ones((4, 3)), np.ones((4, 1)), epochs=2, verbose=0)
     assert 1 <= traced <= 2 and len(calls) == traced  # the override is traced, then its compiled program runs
+
+
+def test_compute_loss_override_without_training_argument():
+    tf.keras.backend.clear_session()
+
+    class Scaled(tf.keras.Model):  # Keras' older compute_loss signature, no `training`
+        def __init__(self):
+            super().__init__()
+            self.dense = tf.keras.layers.Dense(1, kernel_initializer="ones")
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
+            return 3.0 * super().compute_loss(x, y, y_pred, sample_weight)
+
+    model = Scaled()
+    model.compile("sgd", "mse")
+    np.testing.assert_allclose(model.test_on_batch(np.ones((2, 3)), np.zeros((2, 1))), 27.0, rtol=1e-6)

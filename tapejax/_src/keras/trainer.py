@@ -8,6 +8,7 @@ order, the logs (sorted, Python floats), ``History``, validation, the progress b
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from typing import Any
 
@@ -263,6 +264,12 @@ class Trainer:
             total = total + math_ops.cast(loss, total.dtype)
         return total
 
+    def _compute_loss(self, x: Any, y: Any, y_pred: Any, sample_weight: Any, training: bool) -> Any:
+        # An override of compute_loss without `training` (Keras' older signature) is called without it.
+        if "training" in inspect.signature(self.compute_loss).parameters:
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return self.compute_loss(x, y, y_pred, sample_weight)
+
     def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict[str, Any]:
         """Updates the compiled metrics and returns :meth:`get_metrics_result`."""
         if self._compile_metrics is not None:
@@ -291,7 +298,7 @@ class Trainer:
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         with GradientTape() as tape:
             y_pred = self(x, training=True)  # type: ignore[operator]
-            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
+            loss = self._compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
             self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
         trainable = self.trainable_weights  # type: ignore[attr-defined]
         if trainable:
@@ -305,7 +312,7 @@ class Trainer:
         """One evaluation step on a batch: forward, loss, metrics; returns the logs."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)  # type: ignore[operator]
-        loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
+        loss = self._compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
         self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
         return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
