@@ -319,3 +319,39 @@ def test_compiled_model_keeps_optimizer_state_and_compile(tmp_path):
     for a, b in zip(model.optimizer.variables, loaded.optimizer.variables, strict=True):
         np.testing.assert_array_equal(b.numpy(), a.numpy())
     assert tf.keras.models.load_model(tmp_path / "c.keras", compile=False).optimizer is None
+
+
+@tf.keras.saving.register_keras_serializable(package="tests")
+class _Block(tf.keras.layers.Layer):
+    """A layer holding a layer: its config serializes it (the Keras pattern)."""
+
+    def __init__(self, inner=None, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = tf.keras.saving.deserialize_keras_object(inner) if isinstance(inner, dict) else inner
+
+    def call(self, x):
+        return self.inner(x)
+
+    def get_config(self):
+        return {**super().get_config(), "inner": tf.keras.saving.serialize_keras_object(self.inner)}
+
+
+def test_serialize_and_deserialize_keras_object(tmp_path):
+    tf.keras.backend.clear_session()
+    S = tf.keras.saving
+    config = S.serialize_keras_object(L.Dense(3, name="d"))
+    assert (config["module"], config["class_name"], config["registered_name"]) == ("keras.layers", "Dense", None)
+    assert S.deserialize_keras_object(config).get_config() == L.Dense(3, name="d").get_config()
+    assert S.serialize_keras_object(_Block(L.Dense(2)))["registered_name"] == "tests>_Block"
+    adam = S.deserialize_keras_object(S.serialize_keras_object(tf.keras.optimizers.Adam(0.5)))
+    assert type(adam).__name__ == "Adam" and float(adam.learning_rate.numpy()) == 0.5
+    assert S.deserialize_keras_object(S.serialize_keras_object(tf.keras.regularizers.L2(0.25))).get_config() == {
+        "l2": 0.25
+    }
+    assert type(S.deserialize_keras_object(S.serialize_keras_object(tf.keras.losses.Huber()))).__name__ == "Huber"
+    assert S.deserialize_keras_object([1, {"a": 2}]) == [1, {"a": 2}]
+    model = tf.keras.Sequential([tf.keras.Input((3,)), _Block(L.Dense(2, kernel_initializer="ones"))])
+    model.save(tmp_path / "b.keras")
+    loaded = tf.keras.models.load_model(tmp_path / "b.keras")
+    assert loaded.layers[0].inner.units == 2
+    np.testing.assert_allclose(np.asarray(loaded(_X)), np.asarray(model(_X)), rtol=1e-6)

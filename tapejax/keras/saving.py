@@ -13,6 +13,8 @@ from tapejax._src.keras.saving.saving_api import load_model as load_model
 from tapejax._src.keras.saving.saving_api import load_weights as load_weights
 from tapejax._src.keras.saving.saving_api import save_model as save_model
 from tapejax._src.keras.saving.saving_api import save_weights as save_weights
+from tapejax._src.keras.saving.serialization import deserialize_keras_object as deserialize_keras_object
+from tapejax._src.keras.saving.serialization import serialize_keras_object as serialize_keras_object
 
 
 def __getattr__(name: str) -> _Any:
