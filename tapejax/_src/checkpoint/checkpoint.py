@@ -6,7 +6,7 @@
 
 Differences from TensorFlow: the files are not TF's (TF's tools and ``tf.train.load_checkpoint``
 do not read them, and tapejax does not read TF's); the storage is NumPy's ``.npz`` rather than Orbax
-(see the package's notes); saving is synchronous; ``options`` are accepted and ignored; restoration
+(see the package's docstring); saving is synchronous; ``options`` are accepted and ignored; restoration
 is deferred only for Keras layers (their weights created on the first call), not for the
 Variables a plain ``tf.Module`` creates later.
 """
