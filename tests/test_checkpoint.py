@@ -205,3 +205,15 @@ def test_manager_interval_and_init_fn(tmp_path):
     calls = []
     empty = tf.train.CheckpointManager(ckpt, tmp_path / "empty", max_to_keep=1, init_fn=lambda: calls.append(1))
     assert empty.restore_or_initialize() is None and calls == [1]
+
+
+def test_deferred_restoration_when_first_called_inside_tf_function(tmp_path):
+    tf.keras.backend.clear_session()
+    model = tf.keras.Sequential([tf.keras.layers.Dense(2)])
+    expected = np.asarray(model(_X))
+    path = tf.train.Checkpoint(m=model).save(tmp_path / "ck")
+    later = tf.keras.Sequential([tf.keras.layers.Dense(2)])
+    status = tf.train.Checkpoint(m=later).restore(path)
+    out = tf.function(lambda x: later(x))(tf.constant(_X))  # (built while tracing: the values still land)
+    np.testing.assert_array_equal(np.asarray(out), expected)
+    status.assert_consumed()
