@@ -323,6 +323,8 @@ def test_dataset_and_generator_inputs_give_the_array_results(float64):
         model.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(4), y, verbose=0)
     with pytest.raises(ValueError, match="Unrecognized data type"):  # (Keras takes generators, not iterators)
         model.fit(iter([(x, y)]), verbose=0)
+    with pytest.raises(ValueError, match="Unrecognized data type"):  # (nor Python lists)
+        model.fit(x, list(y[:, 0]), verbose=0)
 
 
 def test_train_step_override_with_tape_and_own_metrics(float64):

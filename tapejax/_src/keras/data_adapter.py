@@ -56,9 +56,11 @@ def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> 
 
 
 def _is_array(x: Any) -> bool:
-    return isinstance(x, (np.ndarray, np.generic, TensorBase, VariableBase)) or (
+    """An array or tensor with a batch dimension (scalars and Python lists are not, as in Keras)."""
+    is_array = isinstance(x, (np.ndarray, TensorBase, VariableBase)) or (
         hasattr(x, "__array__") and hasattr(x, "shape")
     )
+    return is_array and len(x.shape) >= 1
 
 
 def _is_array_structure(x: Any) -> bool:
@@ -225,7 +227,7 @@ def get_data_adapter(
       ValueError: ``y``/``sample_weight`` given with a dataset or generator, ``class_weight`` with a
         generator, other data types (Keras' messages).
     """
-    if _is_array_structure(x):
+    if _is_array_structure((x, y, sample_weight)):
         return _ArrayAdapter(x, y, sample_weight, batch_size, shuffle, class_weight)
     if _is_dataset(x) or isinstance(x, types.GeneratorType):
         kind = "tf.data.Dataset" if _is_dataset(x) else "generator"
