@@ -310,3 +310,14 @@ def test_a_numpy_mask_is_passed_on_as_a_bool_tensor():
     out = PassMask()(tf.constant([[[1.0], [2.0]]]), mask=np.array([[True, False]]))
     assert isinstance(out._keras_mask, tf.Tensor) and out._keras_mask.dtype == tf.bool
     np.testing.assert_array_equal(out._keras_mask.numpy(), [[True, False]])
+
+
+def test_freezing_a_sublayer_leaves_its_weights_out_of_the_models_trainable_weights():
+    # Keras 3 flips the frozen layer's weights to trainable=False (checked in Keras 3.15: 2 and 2).
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2), keras.layers.Dense(1)])
+    model.layers[0].trainable = False
+    assert len(model.trainable_weights) == 2 and len(model.non_trainable_weights) == 2
+    assert not model.layers[0].kernel.trainable
+    assert all(w is not model.layers[0].kernel for w in model.trainable_variables)
+    model.layers[0].trainable = True
+    assert len(model.trainable_weights) == 4 and model.layers[0].kernel.trainable

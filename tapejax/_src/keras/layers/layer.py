@@ -27,6 +27,7 @@ from tapejax._src.keras.object_config import to_snake_case
 from tapejax._src.keras.variables import KerasVariable
 from tapejax._src.module import Module, NameScope
 from tapejax._src.ops import array_ops, math_ops, shape_ops
+from tapejax._src.tensor import Tensor
 from tapejax._src.variable import Variable
 
 
@@ -69,6 +70,7 @@ class DTypePolicy:
             )
         self._name = name
         self._dtype = backend.standardize_dtype(name)
+        self._np_dtype = _np_dtype(self._dtype)
 
     @property
     def name(self) -> str:
@@ -372,24 +374,28 @@ class Layer(Module):
     def trainable(self, value: bool) -> None:
         value = bool(value)
         object.__setattr__(self, "_trainable", value)
+        # Keras 3 flips the layer's trainable weights too, so that an outer model leaves them out.
+        for v in self._trainable_variables:
+            v.trainable = value
         for layer in self._layers:
             layer.trainable = value
 
     @property
     def weights(self) -> list[Variable]:
         """The layer's weights and its sublayers', own first, in creation order (each once)."""
-        seen: set[int] = set()
         out: list[Variable] = []
-        for w in (*self._trainable_variables, *self._non_trainable_variables):
-            if id(w) not in seen:
-                seen.add(id(w))
-                out.append(w)
-        for layer in self._layers:
-            for w in layer.weights:
+        self._collect_weights(out, set())
+        return out
+
+    def _collect_weights(self, out: list[Variable], seen: set[int]) -> None:
+        # One depth-first pass in Keras' order: own trainable, own non-trainable, then each sublayer's.
+        for own in (self._trainable_variables, self._non_trainable_variables):
+            for w in own:
                 if id(w) not in seen:
                     seen.add(id(w))
                     out.append(w)
-        return out
+        for layer in self._layers:
+            layer._collect_weights(out, seen)
 
     @property
     def trainable_weights(self) -> list[Variable]:
@@ -605,9 +611,52 @@ class Layer(Module):
                 f"In layer '{type(self).__name__}', you forgot to call `super().__init__()` as the first statement "
                 "in the `__init__()` method. Go back and add it."
             )
+        if len(args) == 1 and type(args[0]) is Tensor and (not kwargs or (len(kwargs) == 1 and "training" in kwargs)):
+            # The common eager call (one tensor, at most `training=`) skips the general argument walk.
+            fast = self._fast_call(args[0], kwargs)
+            if fast is not _NOT_FAST:
+                return fast
         if any_symbolic(args, kwargs):
             return self._symbolic_call(args, kwargs)
         return self._eager_call(args, kwargs)
+
+    def _fast_call(self, x: Tensor, kwargs: dict[str, Any]) -> Any:
+        """``_eager_call`` for a built layer called on one Tensor of its compute dtype (or autocast off) with
+        no mask, no activity regularizer and no mask to compute: the same steps, without the general cases."""
+        if (
+            not self.built
+            or getattr(x, "_keras_mask", None) is not None
+            or self.activity_regularizer is not None
+            or (self.supports_masking and type(self).compute_mask is not Layer.compute_mask)
+            or (
+                self._convert_input_args
+                and self.autocast
+                and x._v.dtype != self._dtype_policy._np_dtype
+                and x.dtype.is_floating
+            )
+        ):
+            return _NOT_FAST
+        spec = self.input_spec
+        if spec is not None:
+            assert_input_compatibility(spec, x, self._name)
+        ctx = _state.call_context
+        entry = ctx is None
+        if entry:
+            ctx = _state.call_context = _CallContext(self)
+            self._clear_losses()
+        try:
+            params = self._call_params
+            if kwargs or params.training_pos is not None:  # (else there is nothing to resolve)
+                self._resolve_training((x,), kwargs, ctx, params)
+            path = _state.path
+            path.append(self._name)
+            try:
+                return self.call(x, **kwargs)
+            finally:
+                path.pop()
+        finally:
+            if entry:
+                _state.call_context = None
 
     def _convert_args(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
         if not self._convert_input_args:
@@ -823,6 +872,9 @@ def _shapes_to_keras_tensors(shapes: Any, dtype: str) -> Any:
     if isinstance(shapes, dict):
         return {k: _shapes_to_keras_tensors(v, dtype) for k, v in shapes.items()}
     return type(shapes)(_shapes_to_keras_tensors(s, dtype) for s in shapes)
+
+
+_NOT_FAST = object()
 
 
 @functools.cache
