@@ -466,6 +466,7 @@ def test_steps_per_execution_runs_groups_of_batches_per_call(float64):
         np.testing.assert_allclose(a, b, rtol=1e-13)
     np.testing.assert_allclose(weights[0][1], weights[1][1], rtol=1e-13)
     assert model.evaluate(x, y, batch_size=2, verbose=0) == pytest.approx(model.evaluate(x, y, batch_size=8, verbose=0))
+    np.testing.assert_allclose(model.predict(x, batch_size=2, verbose=0), model(tf.constant(x)).numpy(), rtol=1e-13)
 
 
 def test_guide_pattern_compute_loss_and_compiled_metrics_in_overridden_steps(float64):

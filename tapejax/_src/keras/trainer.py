@@ -48,11 +48,10 @@ class Trainer:
     >>> round(model.evaluate(x, y, verbose=0), 4)
     0.0256
 
-    With ``steps_per_execution=n``, ``fit``/``evaluate`` run ``n`` batches per call of one compiled
+    With ``steps_per_execution=n``, ``fit``/``evaluate``/``predict`` run ``n`` batches per call of one compiled
     program (the step unrolled ``n`` times) and call the batch callbacks once per call, as Keras.
 
-    Differences from Keras: ``predict`` runs one batch per call whatever ``steps_per_execution``;
-    a last group of fewer than ``n`` batches reports its true last step to the callbacks (Keras
+    Differences from Keras: a last group of fewer than ``n`` batches reports its true last step to the callbacks (Keras
     reports ``first + n - 1``); ``jit_compile`` is accepted (the step is always compiled by XLA
     unless ``run_eagerly``). Shuffling draws from NumPy's global generator
     (``tf.keras.utils.set_random_seed`` seeds it), so the order of samples differs from Keras'.
@@ -100,7 +99,7 @@ class Trainer:
             CategoricalAccuracy from the shapes of the targets and outputs, as Keras.
           weighted_metrics: metrics weighted by ``sample_weight``/``class_weight``.
           run_eagerly: run the train step without compiling it (for debugging).
-          steps_per_execution: batches run per call of the compiled step in ``fit``/``evaluate``.
+          steps_per_execution: batches run per call of the compiled step in ``fit``/``evaluate``/``predict``.
           jit_compile, auto_scale_loss: accepted for compatibility.
         """
         from tapejax._src.optimizers import keras_optimizers
@@ -321,21 +320,17 @@ class Trainer:
         x, _, _ = unpack_x_y_sample_weight(data)
         return self(x, training=False)  # type: ignore[operator]
 
-    def _compiled(self, name: str, step: Any, multi: bool = True) -> Any:
+    def _compiled(self, name: str, step: Any, collect: bool = False) -> Any:
         fn = getattr(self, name)
         if fn is None:
-            if multi:
 
-                def steps(batches: list[Any]) -> Any:
-                    # steps_per_execution batches in one program: the step unrolled, the logs of the last.
-                    logs = None
-                    for batch in batches:
-                        logs = step(batch)
-                    return logs
+            def steps(batches: list[Any]) -> Any:
+                # steps_per_execution batches in one program: the step unrolled; the logs of the last
+                # step, or (``collect``: predict) every step's outputs.
+                outs = [step(batch) for batch in batches]
+                return outs if collect else outs[-1]
 
-                fn = steps
-            else:
-                fn = step
+            fn = steps
             if not self.run_eagerly:
                 from tapejax._src.function import function
 
@@ -356,10 +351,10 @@ class Trainer:
         return self._compiled("test_function", self.test_step)
 
     def make_predict_function(self, force: bool = False) -> Any:
-        """The (compiled) function running :meth:`predict_step` on one batch."""
+        """The (compiled) function running :meth:`predict_step` on a list of batches: their outputs."""
         if force:
             _set(self, "predict_function", None)
-        return self._compiled("predict_function", self.predict_step, multi=False)
+        return self._compiled("predict_function", self.predict_step, collect=True)
 
     def _assert_compile_called(self, method_name: str) -> None:
         if not self.compiled:
@@ -550,17 +545,18 @@ class Trainer:
         _set(self, "stop_predicting", False)
         callbacks.on_predict_begin()
         outputs: list[Any] = []
-        for step, batch in iterator.enumerate_epoch():
-            callbacks.on_predict_batch_begin(step)
-            batch_outputs = predict_function(batch)
-            outputs.append(batch_outputs)
-            callbacks.on_predict_batch_end(step, {"outputs": batch_outputs})
+        for begin, end, batches in _groups(iterator, self.steps_per_execution):
+            callbacks.on_predict_batch_begin(begin)
+            group_outputs = predict_function(batches)
+            outputs.extend(group_outputs)
+            batch_outputs = group_outputs[0] if len(group_outputs) == 1 else _concatenate(group_outputs)
+            callbacks.on_predict_batch_end(end, {"outputs": batch_outputs})
             if self.__dict__.get("stop_predicting"):
                 break
         callbacks.on_predict_end()
         if not outputs:
             raise ValueError("Unexpected result of `predict_function` (Empty batch_outputs). Please use `Model.compile(..., run_eagerly=True)`, or `tf.config.run_functions_eagerly(True)` for more information of where went wrong, or file a issue/bug to `tf.keras`.")  # fmt: skip
-        return nest.map_structure(lambda *parts: np.concatenate([np.asarray(p) for p in parts], axis=0), *outputs)
+        return _concatenate(outputs)
 
     def train_on_batch(
         self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: Any = None, return_dict: bool = False
@@ -598,7 +594,7 @@ class Trainer:
     def predict_on_batch(self, x: Any) -> Any:
         """The model's outputs on one batch, as NumPy arrays."""
         predict_function = self.make_predict_function()
-        return nest.map_structure(np.asarray, predict_function(_batch_of(x, None, None)))
+        return nest.map_structure(np.asarray, predict_function([_batch_of(x, None, None)])[0])
 
     # -- helpers -------------------------------------------------------------------------------------------
     def _should_eval(self, epoch: int, validation_freq: Any) -> bool:
@@ -648,6 +644,11 @@ def _deserialize_nested(value: Any, deserialize: Any) -> Any:
     if isinstance(value, dict):
         return {k: _deserialize_nested(v, deserialize) for k, v in value.items()}
     return [_deserialize_nested(v, deserialize) for v in value]
+
+
+def _concatenate(outputs: list[Any]) -> Any:
+    """Batches' outputs (one structure each) concatenated along the batch axis, as NumPy arrays."""
+    return nest.map_structure(lambda *parts: np.concatenate([np.asarray(p) for p in parts], axis=0), *outputs)
 
 
 def _groups(iterator: EpochIterator, size: int) -> Any:
