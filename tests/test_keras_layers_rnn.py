@@ -226,7 +226,7 @@ def test_lstm_gradients_match_jax_grad_eagerly_and_in_tf_function():
 def test_dropout_only_in_training():
     layer = L.GRU(4, dropout=0.5, recurrent_dropout=0.5, seed=1)
     a = layer(X).numpy()
-    np.testing.assert_array_equal(a, layer(X).numpy())
+    np.testing.assert_allclose(a, layer(X).numpy(), rtol=1e-5, atol=1e-7)  # (two fused programs may differ by 1 ulp)
     assert not np.allclose(layer(X, training=True).numpy(), a)
 
 
