@@ -19,8 +19,8 @@ import tapejax
 DATA = Path(__file__).parent / "data" / "keras_names.json"
 README = Path(__file__).parent.parent / "README.md"
 NAMESPACES = ("layers", "activations", "initializers", "losses", "metrics", "regularizers", "constraints")
-# The share of the names tapejax must resolve: raised as coverage grows (issue 15's goal: 0.90).
-FLOOR = 0.88
+# The share of the names tapejax must resolve: raised as coverage grows (issue 15 asked for 0.90; 386 of 409 now).
+FLOOR = 0.94
 
 
 def _resolves(module: object, name: str) -> bool:
