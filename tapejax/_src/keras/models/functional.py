@@ -75,27 +75,15 @@ class Functional(Model):
             raise TypeError(f"Functional.__init__ got unexpected keyword arguments: {sorted(kwargs)}")
         Model.__init__(self, name=name, trainable=trainable)
         object.__setattr__(self, "_convert_input_args", False)
-        if isinstance(inputs, dict):
-            for k, v in inputs.items():
-                if not isinstance(v, KerasTensor):
-                    raise ValueError(
-                        f"All `inputs` values must be KerasTensors. Received: inputs={inputs} including invalid value {v} of type {type(v)}"
-                    )
-                del k
         flat_inputs = nest.flatten(inputs)
         flat_outputs = nest.flatten(outputs)
-        for x in flat_inputs:
-            if not isinstance(x, KerasTensor):
-                raise ValueError(
-                    f"All `inputs` values must be KerasTensors. Received: inputs={inputs} including invalid value "
-                    f"{x} of type {type(x)}"
-                )
-        for x in flat_outputs:
-            if not isinstance(x, KerasTensor):
-                raise ValueError(
-                    f"All `outputs` values must be KerasTensors. Received: outputs={outputs} including invalid value "
-                    f"{x} of type {type(x)}"
-                )
+        for what, given, flat in (("inputs", inputs, flat_inputs), ("outputs", outputs, flat_outputs)):
+            for x in flat:
+                if not isinstance(x, KerasTensor):
+                    raise ValueError(
+                        f"All `{what}` values must be KerasTensors. Received: {what}={given} including invalid value "
+                        f"{x} of type {type(x)}"
+                    )
         s = object.__setattr__
         s(self, "_inputs_struct", inputs)
         s(self, "_outputs_struct", outputs)
@@ -202,9 +190,6 @@ class Functional(Model):
             for t, v in zip(node.output_tensors, nest.flatten(outs), strict=True):
                 values[id(t)] = v
         return nest.pack_sequence_as(self._outputs_struct, [values[id(t)] for t in self._flat_outputs])
-
-    def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
-        return super().compute_output_spec(*args, **kwargs)
 
     def get_config(self) -> dict[str, Any]:
         layers = []
