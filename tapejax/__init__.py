@@ -41,6 +41,8 @@ from tapejax._src.context import is_tensor as is_tensor
 from tapejax._src.context import name_scope as name_scope
 from tapejax._src.context import no_op as no_op
 from tapejax._src.context import tuple as tuple  # noqa: A004
+from tapejax._src.control_flow import cond as cond
+from tapejax._src.control_flow import while_loop as while_loop
 from tapejax._src.conversion_registry import register_tensor_conversion_function as register_tensor_conversion_function
 from tapejax._src.core import bind as bind
 from tapejax._src.critical_section import CriticalSection as CriticalSection
@@ -73,9 +75,7 @@ from tapejax._src.dtypes import uint16 as uint16
 from tapejax._src.dtypes import uint32 as uint32
 from tapejax._src.dtypes import uint64 as uint64
 from tapejax._src.errors import tapejax_getattr as __getattr__  # noqa: F401 - unknown tf.<name> says so
-from tapejax._src.function import cond as cond
 from tapejax._src.function import function as function
-from tapejax._src.function import while_loop as while_loop
 
 # autodiff
 from tapejax._src.indexed_slices import IndexedSlices as IndexedSlices

@@ -3,7 +3,7 @@
 
 Eagerly, ``map_fn``/``scan``/``foldl``/``foldr`` are Python loops over the first dimension (each
 step's ops recorded by tapes, as TF eager runs them). Inside ``tf.function`` (traced values) each is
-ONE ``lax.scan``, an op tapes record, built as ``tf.while_loop`` is (see ``function._traced_op``).
+ONE ``lax.scan``, an op tapes record, built as ``tf.while_loop`` is (see ``control_flow._traced_op``).
 ``vectorized_map`` is always one ``jax.vmap`` op; ``switch_case``/``case`` run the taken branch
 eagerly and are one ``lax.switch`` op when traced.
 """
@@ -19,8 +19,8 @@ import numpy as np
 
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src import errors, nest
+from tapejax._src.control_flow import _reads, _traced_op, _untaped
 from tapejax._src.core import TensorBase, VariableBase
-from tapejax._src.function import _reads, _traced_op, _untaped
 from tapejax._src.ops import array_ops, shape_ops, utils
 from tapejax._src.tensor import Tensor, _wrap
 
