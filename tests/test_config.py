@@ -45,15 +45,22 @@ def test_visible_devices_are_remembered_per_type() -> None:
 def test_logical_device_configuration_is_accepted_and_read_back() -> None:
     cpu = tf.config.list_physical_devices("CPU")[0]
     assert tf.config.get_logical_device_configuration(cpu) is None
-    conf = [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration(memory_limit=10)]
-    assert repr(conf[1]) == (
+    assert repr(tf.config.LogicalDeviceConfiguration(memory_limit=10)) == (
         "LogicalDeviceConfiguration(memory_limit=10, experimental_priority=None, experimental_device_ordinal=None)"
     )
+    # JAX's backends have started in this process: the CPU count they have is the only one possible
+    # (the 4-device configuration is tested in a fresh process in test_distribute.py).
+    conf = [tf.config.LogicalDeviceConfiguration()] * len(tf.config.list_logical_devices("CPU"))
     tf.config.set_logical_device_configuration(cpu, conf)
     assert tf.config.get_logical_device_configuration(cpu) == conf
     assert tf.config.experimental.get_virtual_device_configuration(cpu) == conf
+    with pytest.raises(RuntimeError, match="cannot be modified after being initialized"):
+        tf.config.set_logical_device_configuration(cpu, conf * 2)
     with pytest.raises(ValueError):
         tf.config.set_logical_device_configuration(cpu, [1])
+    with pytest.raises(ValueError, match="memory limit on CPU virtual devices"):
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration(memory_limit=10)])
+    tf.config.set_logical_device_configuration(cpu, None)
 
 
 def test_flags_default_to_tfs() -> None:

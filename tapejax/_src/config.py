@@ -1,16 +1,18 @@
 """``tf.config``: the devices JAX sees, as TensorFlow's ``PhysicalDevice``/``LogicalDevice``, and runtime flags.
 
-Devices come from JAX: the CPU devices (``jax.devices("cpu")``) and, when JAX's default backend is
-an accelerator, its devices (``"GPU"`` for CUDA/ROCm, ``"TPU"``), named as TF names them
-(``/physical_device:GPU:0``, ``/device:GPU:0``).
+Devices come from JAX: one physical CPU (as in TF) whose logical devices are JAX's CPU devices
+(``jax.devices("cpu")``: one, or as many as ``set_logical_device_configuration`` asked for) and, when
+JAX's default backend is an accelerator, its devices (``"GPU"`` for CUDA/ROCm, ``"TPU"``), named as TF
+names them (``/physical_device:GPU:0``, ``/device:GPU:0``).
 
 Differences from TensorFlow: JAX chooses where programs run, so the placement settings
-(``set_visible_devices``, ``set_logical_device_configuration``, ``set_soft_device_placement``,
-``experimental.set_memory_growth``) are validated and remembered (the matching getters and
-``list_logical_devices`` reflect them) but do not move computation or split a device into
-virtual devices; TF refuses to change visible/virtual devices once its runtime is initialized,
-tapejax never does. ``experimental.enable_op_determinism`` only sets its flag (XLA's CPU kernels are
-deterministic; on GPU, scatter-add reductions may not be).
+(``set_visible_devices``, ``set_soft_device_placement``, ``experimental.set_memory_growth``, a GPU's
+logical device configuration) are validated and remembered (the matching getters and
+``list_logical_devices`` reflect them) but do not move computation or split a GPU into virtual
+devices; TF refuses to change visible devices once its runtime is initialized, tapejax never does.
+The CPU's logical device configuration is real: it sets JAX's CPU device count (see
+:func:`set_logical_device_configuration`). ``experimental.enable_op_determinism`` only sets its flag
+(XLA's CPU kernels are deterministic; on GPU, scatter-add reductions may not be).
 """
 
 from __future__ import annotations
@@ -87,12 +89,13 @@ class _State:
 _state = _State()
 
 
+# TF has one physical CPU device, whatever the core count; JAX's CPU devices are its logical CPUs.
+_CPU = PhysicalDevice("/physical_device:CPU:0", "CPU")
+
+
 def _jax_devices() -> list[tuple[PhysicalDevice, Any]]:
-    """Every device JAX has, paired with its TF description (CPUs first, then the accelerators)."""
-    out = []
-    cpus = jax.devices("cpu")
-    for i, d in enumerate(cpus):
-        out.append((PhysicalDevice(f"/physical_device:CPU:{i}", "CPU"), d))
+    """The physical devices, each paired with its JAX device (the CPU with JAX's first CPU device)."""
+    out: list[tuple[PhysicalDevice, Any]] = [(_CPU, jax.devices("cpu")[0])]
     if jax.default_backend() != "cpu":
         for i, d in enumerate(jax.devices()):
             kind = _TYPES.get(d.platform, d.platform.upper())
@@ -100,13 +103,35 @@ def _jax_devices() -> list[tuple[PhysicalDevice, Any]]:
     return out
 
 
+def logical_jax_devices(device_type: str | None = None) -> list[tuple[LogicalDevice, Any]]:
+    """The visible logical devices, each paired with the JAX device it names (CPUs first).
+
+    Each of JAX's CPU devices is one logical CPU (``/device:CPU:1`` is ``jax.devices("cpu")[1]``), as TF's
+    virtual CPUs; each accelerator is one logical device of its type.
+    """
+    out: list[tuple[LogicalDevice, Any]] = []
+    if device_type in (None, "CPU"):
+        out.extend((LogicalDevice(f"/device:CPU:{i}", "CPU"), d) for i, d in enumerate(jax.devices("cpu")))
+    if device_type != "CPU":
+        visible = get_visible_devices()
+        for p, d in _jax_devices()[1:]:
+            if p in visible and (device_type is None or p.device_type == device_type):
+                out.append((LogicalDevice(p.name.replace("/physical_device:", "/device:"), p.device_type), d))
+    return out
+
+
 def list_physical_devices(device_type: str | None = None) -> list[PhysicalDevice]:
     """The physical devices, of ``device_type`` (``"CPU"``, ``"GPU"``; case-sensitive, as TF) if given.
 
+    There is one physical CPU, as in TF. ``list_physical_devices("CPU")`` does not start JAX's backends,
+    so :func:`set_logical_device_configuration` can still split the CPU after it.
+
     >>> import tapejax as tf
-    >>> tf.config.list_physical_devices("CPU")[0]
-    PhysicalDevice(name='/physical_device:CPU:0', device_type='CPU')
+    >>> tf.config.list_physical_devices("CPU")
+    [PhysicalDevice(name='/physical_device:CPU:0', device_type='CPU')]
     """
+    if device_type == "CPU":
+        return [_CPU]
     return [p for p, _ in _jax_devices() if device_type is None or p.device_type == device_type]
 
 
@@ -141,20 +166,17 @@ def set_visible_devices(devices: Any, device_type: str | None = None) -> None:
 
 
 def list_logical_devices(device_type: str | None = None) -> list[LogicalDevice]:
-    """The logical devices: one per visible physical device (``/device:CPU:0``).
+    """The logical devices: one per JAX device (``/device:CPU:0``; see :func:`logical_jax_devices`).
 
     >>> import tapejax as tf
     >>> tf.config.list_logical_devices("CPU")[0]
     LogicalDevice(name='/device:CPU:0', device_type='CPU')
     """
-    return [
-        LogicalDevice(p.name.replace("/physical_device:", "/device:"), p.device_type)
-        for p in get_visible_devices(device_type)
-    ]
+    return [ld for ld, _ in logical_jax_devices(device_type)]
 
 
 def _check_physical(device: Any) -> PhysicalDevice:
-    if not isinstance(device, PhysicalDevice) or device not in list_physical_devices():
+    if not isinstance(device, PhysicalDevice) or (device != _CPU and device not in list_physical_devices()):
         raise ValueError(f"Unrecognized device: {device!r}")
     return device
 
@@ -165,7 +187,22 @@ def get_logical_device_configuration(device: PhysicalDevice) -> list[LogicalDevi
 
 
 def set_logical_device_configuration(device: PhysicalDevice, logical_devices: Any) -> None:
-    """Records logical (virtual) device configurations for ``device`` (see the module's differences)."""
+    """Splits a physical device into logical devices; for the CPU, before JAX's backends start.
+
+    ``set_logical_device_configuration(cpu, [LogicalDeviceConfiguration()] * 4)`` gives 4 CPU devices
+    (JAX's ``jax_num_cpu_devices``): TF's recipe for trying a ``tf.distribute`` strategy on one machine.
+    JAX's backends start at the first computation or device query (``list_logical_devices``), as TF's
+    runtime does; ``import tapejax`` and ``list_physical_devices("CPU")`` do not start them.
+
+    Raises:
+      ValueError: an unknown device; a configuration that is not a ``LogicalDeviceConfiguration``;
+        a CPU configuration with a ``memory_limit``, ``experimental_priority`` or device ordinal (TF's messages).
+      RuntimeError: the CPU count is changed after JAX's backends started (TF's message).
+
+    Differences from TensorFlow: a GPU's configuration is recorded but does not split the GPU (JAX has
+    no virtual GPUs). Where JAX already has the asked number of CPU devices (``XLA_FLAGS`` set
+    ``--xla_force_host_platform_device_count``), the call succeeds after initialization too.
+    """
     _check_physical(device)
     if logical_devices is None:
         _state.logical_config.pop(device, None)
@@ -174,6 +211,27 @@ def set_logical_device_configuration(device: PhysicalDevice, logical_devices: An
     for c in configs:
         if not isinstance(c, LogicalDeviceConfiguration):
             raise ValueError(f"Expected a LogicalDeviceConfiguration, got {c!r}.")
+        if device.device_type == "CPU":
+            if c.memory_limit is not None:
+                raise ValueError("Setting memory limit on CPU virtual devices is currently not supported")
+            if c.experimental_priority is not None:
+                raise ValueError("Setting experimental_priority on CPU virtual  devices is currently not supported")
+            if c.experimental_device_ordinal is not None:
+                raise ValueError(
+                    "Setting experimental_device_ordinal on CPU virtual  devices is currently not supported"
+                )
+    if _state.logical_config.get(device) == configs:
+        return
+    if device.device_type == "CPU" and configs:
+        try:
+            jax.config.update("jax_num_cpu_devices", len(configs))
+        except RuntimeError:  # JAX's backends have started: only the count they have is possible
+            if len(jax.devices("cpu")) != len(configs):
+                raise RuntimeError(
+                    "Virtual devices cannot be modified after being initialized (JAX's backends started with "
+                    f"{len(jax.devices('cpu'))} CPU devices at the first computation or device query; configure "
+                    "the CPU right after importing tapejax)"
+                ) from None
     _state.logical_config[device] = configs
 
 

@@ -15,15 +15,28 @@ import jax
 class RandomState:
     """A mutable box around a JAX PRNG key (raw ``uint32[2]``), advanced by every draw."""
 
-    __slots__ = ("_value", "seed")
+    __slots__ = ("_key", "seed")
 
     def __init__(self, seed: int | None = None) -> None:
         self.seed = seed
-        self._value: Any = jax.random.PRNGKey(_entropy() if seed is None else seed)
+        # Made on first use, not at import: creating a JAX array starts JAX's backends, after which
+        # the CPU device count (tf.config.set_logical_device_configuration) can no longer change.
+        self._key: Any = None
+
+    @property
+    def _value(self) -> Any:
+        if self._key is None:
+            with jax.ensure_compile_time_eval():  # concrete even when first read inside a trace
+                self._key = jax.random.PRNGKey(_entropy() if self.seed is None else self.seed)
+        return self._key
+
+    @_value.setter
+    def _value(self, key: Any) -> None:
+        self._key = key
 
     def set_seed(self, seed: int | None) -> None:
         self.seed = seed
-        self._value = jax.random.PRNGKey(_entropy() if seed is None else seed)
+        self._key = None
 
     def next_key(self) -> Any:
         """Splits the key: stores one half, returns the other (works on traced keys too)."""
