@@ -1,0 +1,1 @@
+"""AutoGraph: ``tf.function``'s source transformation of Python control flow on tensors."""

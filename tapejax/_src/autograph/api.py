@@ -1,0 +1,242 @@
+"""AutoGraph's public API and conversion cache (``tf.autograph.*``).
+
+A function is converted once per code object: its source is parsed, transformed
+(:mod:`transformer`), compiled in a factory whose parameters are ``ag__`` and the function's free
+variables, and rebuilt with the original globals, defaults and closure cells.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import inspect
+import logging
+import sys
+import sysconfig
+import textwrap
+import types
+from collections.abc import Callable
+from typing import Any
+
+from tapejax._src.autograph import transformer
+
+_DO_NOT_CONVERT = "__tapejax_autograph_do_not_convert__"
+_CONVERTED = "__tapejax_autograph_converted__"
+# Library code runs as written (TF: its allowlist of modules, tensorflow and numpy among them).
+_LIBRARY_MODULES = (
+    "tapejax",
+    "jax",
+    "jaxlib",
+    "numpy",
+    "scipy",
+    "optax",
+    "keras",
+    "tensorflow",
+    "functools",
+    "builtins",
+)
+_LIBRARY_DIRS = tuple(
+    {
+        p
+        for p in (
+            sysconfig.get_paths().get("purelib"),
+            sysconfig.get_paths().get("stdlib"),
+            sys.prefix,
+            sys.base_prefix,
+        )
+        if p
+    }
+)
+
+_code_cache: dict[types.CodeType, tuple[types.CodeType, str] | None] = {}
+_verbosity = [0]
+
+
+def _is_library(f: Any) -> bool:
+    module = getattr(f, "__module__", None) or ""
+    if module.split(".")[0] in _LIBRARY_MODULES:
+        return True
+    filename = getattr(getattr(f, "__code__", None), "co_filename", "")
+    return filename.startswith(_LIBRARY_DIRS) or filename.startswith("<")
+
+
+def _parse(f: types.FunctionType) -> ast.FunctionDef:
+    try:
+        source = textwrap.dedent(inspect.getsource(f))
+    except (OSError, TypeError) as e:
+        raise transformer.Unsupported(f"no source code: {e}") from e
+    try:
+        module = ast.parse(source)
+    except SyntaxError as e:
+        raise transformer.Unsupported(f"its source does not parse alone: {e}") from e
+    for node in ast.walk(module):
+        if isinstance(node, ast.FunctionDef) and node.name == f.__code__.co_name:
+            ast.increment_lineno(node, f.__code__.co_firstlineno - 1)  # tracebacks point into the file
+            return node
+    raise transformer.Unsupported("its definition was not found in its source (a lambda?)")
+
+
+def _converted_code(f: types.FunctionType) -> tuple[types.CodeType, str] | None:
+    """The converted function's code object and source, cached per original code; None where the
+    function cannot be converted."""
+    code = f.__code__
+    if code in _code_cache:
+        return _code_cache[code]
+    result = None
+    try:
+        fn = _parse(f)
+        converted = transformer.convert_function_def(fn, f.__code__.co_name)
+        freevars = [n for n in code.co_freevars if n != "ag__"]
+        factory = transformer._def(
+            "__ag_factory", ["ag__", *freevars], [converted, ast.Return(transformer._load(converted.name))]
+        )
+        module = ast.fix_missing_locations(ast.Module(body=[factory], type_ignores=[]))
+        compiled = compile(module, code.co_filename, "exec")
+        factory_code = next(c for c in compiled.co_consts if isinstance(c, types.CodeType))
+        inner = next(c for c in factory_code.co_consts if isinstance(c, types.CodeType) and c.co_name == converted.name)
+        shown = copy_renamed(converted, "tf__" + f.__code__.co_name)
+        result = (inner, ast.unparse(shown))
+    except transformer.Unsupported as e:
+        _warn(f, str(e))
+    _code_cache[code] = result
+    return result
+
+
+def copy_renamed(fn: ast.FunctionDef, name: str) -> ast.FunctionDef:
+    import copy
+
+    fn = copy.deepcopy(fn)
+    fn.name = name
+    return fn
+
+
+def _warn(f: Any, cause: str) -> None:
+    # A log line, as TF's (not a Python warning).
+    logging.getLogger("tapejax.autograph").warning(
+        "AutoGraph could not transform %s and will run it as-is.\nCause: %s\nTo silence this warning, "
+        "decorate the function with @tf.autograph.experimental.do_not_convert",
+        f,
+        cause,
+    )
+
+
+def _convert_function(f: types.FunctionType) -> Callable[..., Any]:
+    got = _converted_code(f)
+    if got is None:
+        return f
+    inner, _ = got
+    from tapejax._src.autograph import operators
+
+    cells = dict(zip(f.__code__.co_freevars, f.__closure__ or (), strict=True))
+    cells["ag__"] = types.CellType(operators)
+    closure = tuple(cells[n] for n in inner.co_freevars)
+    new = types.FunctionType(inner, f.__globals__, f.__name__, f.__defaults__, closure)
+    new.__kwdefaults__ = f.__kwdefaults__
+    new.__dict__.update(f.__dict__)
+    setattr(new, _CONVERTED, True)
+    new.__wrapped__ = f  # type: ignore[attr-defined]
+    return new
+
+
+def convert_callable(f: Any) -> Callable[..., Any]:
+    """``f`` converted where it is user code, else ``f`` itself (TF's ``converted_call`` rules)."""
+    if getattr(f, _DO_NOT_CONVERT, False) or getattr(f, _CONVERTED, False):
+        return f
+    if isinstance(f, types.FunctionType):
+        if _is_library(f) or f.__name__ == "<lambda>":
+            return f
+        return _convert_function(f)
+    if isinstance(f, types.MethodType):
+        func = f.__func__
+        if not isinstance(func, types.FunctionType) or _is_library(func) or getattr(func, _DO_NOT_CONVERT, False):
+            return f
+        return types.MethodType(_convert_function(func), f.__self__)
+    if isinstance(f, functools.partial):
+        return functools.partial(convert_callable(f.func), *f.args, **f.keywords)
+    return f  # classes, builtins, callable objects: run as they are
+
+
+def convert_entity(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The function ``tf.function`` traces: ``f`` converted, or ``f`` where it cannot be."""
+    return convert_callable(f)
+
+
+def to_graph(entity: Callable[..., Any], recursive: bool = True, experimental_optional_features: Any = None) -> Any:
+    """Converts a Python function to one that runs its control flow on tensors (``tf.autograph.to_graph``).
+
+    The converted function runs control flow with TF's semantics when called inside ``tf.function``
+    on symbolic tensors, and Python's otherwise.
+    """
+    del recursive, experimental_optional_features
+    out = convert_callable(entity)
+    if out is entity and not getattr(entity, _CONVERTED, False):
+        raise ValueError(f"converting {entity}: AutoGraph cannot convert it (no source code, or library code).")
+    return out
+
+
+def to_code(entity: Callable[..., Any], recursive: bool = True, experimental_optional_features: Any = None) -> str:
+    """The source code AutoGraph generates for ``entity`` (``tf.autograph.to_code``).
+
+    >>> import tapejax as tf
+    >>> def f(x):
+    ...     if x > 0:
+    ...         x = -x
+    ...     return x
+    >>> "ag__.if_stmt" in tf.autograph.to_code(f)
+    True
+
+    Differences from TensorFlow: the code is this package's; TF's also wraps the body in a
+    ``FunctionScope`` and wraps every load in ``ag__.ld``.
+    """
+    del recursive, experimental_optional_features
+    f = entity.__func__ if isinstance(entity, types.MethodType) else entity
+    if not isinstance(f, types.FunctionType):
+        raise ValueError(f"converting {entity}: to_code needs a Python function, got {type(entity).__name__}")
+    got = _converted_code(f)
+    if got is None:
+        raise ValueError(f"converting {entity}: AutoGraph cannot convert it (see the warning).")
+    return got[1] + "\n"
+
+
+def do_not_convert(func: Callable[..., Any] | None = None) -> Any:
+    """Marks a function to run as written, never converted (``tf.autograph.experimental.do_not_convert``).
+
+    Usable as a decorator, with or without parentheses.
+    """
+    if func is None:
+        return do_not_convert
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    setattr(wrapper, _DO_NOT_CONVERT, True)
+    return wrapper
+
+
+def set_loop_options(
+    parallel_iterations: Any = None,
+    swap_memory: Any = None,
+    maximum_iterations: Any = None,
+    shape_invariants: Any = None,
+) -> None:
+    """Options of the enclosing loop (``tf.autograph.experimental.set_loop_options``): a directive
+    AutoGraph reads from the loop's body; calling it does nothing.
+
+    ``maximum_iterations`` as a Python int bounds the loop and makes it reverse-differentiable.
+
+    Differences from TensorFlow: ``shape_invariants`` cannot let a loop variable change shape
+    (JAX's loops keep shapes); ``parallel_iterations`` and ``swap_memory`` have no effect.
+    """
+    del parallel_iterations, swap_memory, maximum_iterations, shape_invariants
+
+
+def set_verbosity(level: int, alsologtostdout: bool = False) -> None:
+    """Sets AutoGraph's log verbosity (``tf.autograph.set_verbosity``); tapejax logs nothing more."""
+    del alsologtostdout
+    _verbosity[0] = int(level)
+
+
+def trace(*args: Any) -> None:
+    """Prints ``args`` when the function is traced (``tf.autograph.trace``), as Python's print."""
+    print(*args)
