@@ -197,8 +197,8 @@ def test_failed_trace_is_not_counted() -> None:
 
 
 def test_python_if_on_a_tensor_raises_operator_not_allowed_in_graph_error() -> None:
-    # TF 2.21 with autograph=False: OperatorNotAllowedInGraphError, a TypeError (tapejax runs no AutoGraph).
-    @tf.function
+    # TF 2.21 with autograph=False: OperatorNotAllowedInGraphError, a TypeError.
+    @tf.function(autograph=False)
     def f(x):
         if x > 0:
             return x

@@ -192,13 +192,23 @@ class _Trace:
                 raise errors.OperatorNotAllowedInGraphError(
                     f"tf.function {getattr(self.fn, '__name__', '')}: a symbolic tf.Tensor was used as a Python "
                     "value (a Python `if`/`while` on a tensor, bool(), float(), int() or .numpy()); its value is "
-                    "only known when the compiled program runs, and tapejax runs no AutoGraph. Fix: use tf.cond / "
+                    "only known when the compiled program runs, and AutoGraph is off (autograph=False) or did not convert "
+                    "this code. Fix: use tf.cond / "
                     f"tf.while_loop, or compute the value outside the function. JAX: {str(e).splitlines()[0]}"
                 ) from e
             except errors.InvalidArgumentError as e:
                 if type(e) is not errors.InvalidArgumentError:
                     raise
                 raise _TracingInvalidArgumentError(e.node_def, e.op, e.message) from e
+            except jax.errors.JaxRuntimeError as e:
+                # A host callback's TF error (past a tf.data iterator's end) raised when the program
+                # runs, as TF raises it; the Variables keep their values.
+                from tapejax._src.host_callback import raised_in_callback
+
+                raised = raised_in_callback(e)
+                if raised is None:
+                    raise
+                raise raised from None
             if not self._lift_discovered():
                 break
         else:
@@ -252,9 +262,8 @@ class Function:
       InvalidArgumentError: an op's static shape or dtype error while tracing; it is a ``ValueError`` too.
 
     Differences from TensorFlow: Python side effects (print, list appends) run only while tracing,
-    as in TF. tapejax runs no AutoGraph: a Python ``if``/``while`` on a tensor raises
-    ``OperatorNotAllowedInGraphError`` (TF's error with ``autograph=False``) where TF would
-    convert it to ``tf.cond`` / ``tf.while_loop``: write those instead. An op's static shape error is
+    as in TF. Python ``if``/``while``/``for`` on tensors are converted by AutoGraph (``tf.autograph``);
+    with ``autograph=False`` they raise ``OperatorNotAllowedInGraphError``, as in TF. An op's static shape error is
     an ``InvalidArgumentError`` that is also a ``ValueError`` (TF: a plain ``ValueError``), and a dtype
     mismatch is the same class (TF: ``TypeError``). Creating Variables inside is not supported.
     Under a tape, only the outputs a gradient flows from are differentiated: for ``f(x) = [log(x), 2 * x]``
@@ -268,9 +277,12 @@ class Function:
         input_signature: Any = None,
         jit_compile: Any = None,
         reduce_retracing: bool = False,
+        autograph: bool = True,
     ) -> None:
         functools.update_wrapper(self, python_function)  # type: ignore[arg-type]
         self.python_function = python_function
+        self._autograph = autograph
+        self._converted: Callable[..., Any] | None = None
         self.input_signature = input_signature
         self._traces: dict[Any, _Trace] = {}
 
@@ -281,11 +293,11 @@ class Function:
         # instance (a reference cycle the GC frees with it, not a global table that keeps it alive).
         store = getattr(instance, "__dict__", None)
         if store is None:
-            return Function(functools.partial(self.python_function, instance))
+            return Function(functools.partial(self.python_function, instance), autograph=self._autograph)
         bound = store.setdefault("_tapejax_functions", {})
         f = bound.get(id(self))
         if f is None:
-            f = bound[id(self)] = Function(functools.partial(self.python_function, instance))
+            f = bound[id(self)] = Function(functools.partial(self.python_function, instance), autograph=self._autograph)
         return f
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -295,7 +307,7 @@ class Function:
         if in_trace() or any(_is_traced(x) for x in leaves):
             # Called while an enclosing tf.function / gradient is being traced: run inline, so the
             # enclosing trace sees (and lifts) the Variables this function reads and assigns.
-            return self.python_function(*args, **kwargs)
+            return self._traced_function()(*args, **kwargs)
         tensor_pos = []
         xs = []
         static = []
@@ -318,7 +330,7 @@ class Function:
         new_trace = trace is None
         if trace is None:
             trace = _Trace(
-                self.python_function, arg_tree, tuple(static), tuple(tensor_pos), order_skeleton((args, kwargs))
+                self._traced_function(), arg_tree, tuple(static), tuple(tensor_pos), order_skeleton((args, kwargs))
             )
         arrays = tuple(x._value for x in xs)
         from tapejax._src.random_state import GLOBAL
@@ -336,6 +348,14 @@ class Function:
             for tape in tapes:
                 tape._record(trace.impl_op, (), rec_args, vals, out_tensors, reads)
         return trace.unflatten(out_tensors, signature)
+
+    def _traced_function(self) -> Callable[..., Any]:
+        """What a trace runs: the function converted by AutoGraph once (``autograph=True``), or as written."""
+        if self._converted is None:
+            from tapejax._src.autograph.api import convert_entity
+
+            self._converted = convert_entity(self.python_function) if self._autograph else self.python_function
+        return self._converted
 
     def experimental_get_tracing_count(self) -> int:
         """How many times the function was traced (TF's name)."""
@@ -369,11 +389,11 @@ def function(
 ) -> Any:
     """Compiles a function into a callable XLA program (``tf.function``); usable as a decorator.
 
-    See :class:`Function`. ``autograph`` is accepted and ignored (use tf.cond / tf.while_loop).
+    See :class:`Function`. ``autograph=False`` turns AutoGraph's conversion of Python control flow off.
     """
     if func is None:
-        return lambda f: Function(f, input_signature)
-    return Function(func, input_signature)
+        return lambda f: Function(f, input_signature, autograph=autograph)
+    return Function(func, input_signature, autograph=autograph)
 
 
 def _is_traced(x: Any) -> bool:
