@@ -3,6 +3,7 @@
 __version__ = "0.1.0"
 
 from tapejax import autodiff as autodiff
+from tapejax import autograph as autograph
 from tapejax import config as config
 from tapejax import data as data
 from tapejax import debugging as debugging

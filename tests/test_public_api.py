@@ -63,6 +63,7 @@ NAMESPACES = {
         sample_distorted_bounding_box stateless_sample_distorted_bounding_box extract_glimpse
         adjust_jpeg_quality decode_and_crop_jpeg decode_bmp decode_gif decode_image decode_jpeg decode_png decode_webp encode_jpeg encode_png extract_jpeg_shape is_jpeg random_jpeg_quality stateless_random_jpeg_quality""",
     "nest": "assert_same_structure flatten is_nested map_structure pack_sequence_as",
+    "autograph": "experimental set_verbosity to_code to_graph trace",
     "summary": """SummaryWriter audio create_file_writer create_noop_writer experimental flush histogram image
         record_if scalar should_record_summaries text trace_export trace_off trace_on write""",
     "data": """AUTOTUNE Dataset DatasetSpec INFINITE_CARDINALITY Iterator NumpyIterator Options ThreadingOptions
