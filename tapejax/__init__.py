@@ -7,6 +7,7 @@ from tapejax import autograph as autograph
 from tapejax import config as config
 from tapejax import data as data
 from tapejax import debugging as debugging
+from tapejax import distribute as distribute
 from tapejax import dtypes as dtypes
 from tapejax import errors as errors
 from tapejax import image as image

@@ -13,7 +13,8 @@ import numpy as np
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src import errors
 from tapejax._src.core import TensorBase, VariableBase, tape_state
-from tapejax._src.lazy import Pending, hold
+from tapejax._src.distribute import context as distribute_context
+from tapejax._src.lazy import Pending, force, hold
 from tapejax._src.ops import array_ops
 from tapejax._src.tensor import (
     Reference,
@@ -128,6 +129,8 @@ class Variable(VariableBase, TensorOperators):
                 "tf.Variable: cannot create a Variable from a traced value (inside jax.jit or a gradient "
                 "function); create Variables outside of compiled code."
             )
+        if distribute_context._stack.entries:  # inside a tf.distribute strategy's scope: replicated on its mesh
+            arr = distribute_context.place_new_variable(force(arr) if type(arr) is Pending else arr)
         self._v = arr
         if type(arr) is Pending:
             hold(arr, self)

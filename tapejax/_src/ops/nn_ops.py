@@ -832,10 +832,11 @@ def log_poisson_loss(targets: Any, log_input: Any, compute_full_loss: bool = Fal
 def compute_average_loss(per_example_loss: Any, sample_weight: Any = None, global_batch_size: Any = None) -> Tensor:
     """``sum(per_example_loss * sample_weight) / global_batch_size`` (``tf.nn.compute_average_loss``).
 
-    ``global_batch_size`` defaults to ``per_example_loss.shape[0]`` (one replica); a zero global batch
-    size gives 0.
+    ``global_batch_size`` defaults to ``per_example_loss.shape[0]`` times the current strategy's replicas
+    (``tf.distribute``: inside ``strategy.run``, the global batch); a zero global batch size gives 0.
 
     Raises:
+      RuntimeError: without ``global_batch_size`` in a strategy's cross-replica context (TF's message).
       ValueError: for a scalar ``per_example_loss``.
       TypeError: for a non-integer ``global_batch_size``.
       InvalidArgumentError: for a non-scalar or negative ``global_batch_size``.
@@ -864,7 +865,8 @@ def compute_average_loss(per_example_loss: Any, sample_weight: Any = None, globa
             w = shape_ops.expand_dims(w, -1)
         loss = math_ops.cast(math_ops.multiply(scaled, w), dtype)
     if global_batch_size is None:
-        batch = utils.as_tensor(shape[0], None, "compute_average_loss")
+        # Under a tf.distribute strategy: the per-replica batch times the replicas, as TF.
+        batch = utils.as_tensor(shape[0] * _replicas("compute_average_loss"), None, "compute_average_loss")
     else:
         batch = utils.as_tensor(global_batch_size, None, "compute_average_loss")
         value = utils.concrete(batch)
@@ -878,10 +880,25 @@ def compute_average_loss(per_example_loss: Any, sample_weight: Any = None, globa
 
 
 def scale_regularization_loss(regularization_loss: Any) -> Tensor:
-    """The sum of ``regularization_loss`` (a tensor or list) divided by the number of replicas, 1 (``tf.nn.scale_regularization_loss``)."""
+    """The sum of ``regularization_loss`` (a tensor or list) divided by the number of replicas (``tf.nn.scale_regularization_loss``).
+
+    Raises:
+      RuntimeError: inside a strategy's scope but outside its ``run`` (TF's message).
+    """
     from tapejax._src.ops import reduction_ops
 
-    return math_ops.divide(reduction_ops.reduce_sum(regularization_loss), 1)
+    return math_ops.divide(reduction_ops.reduce_sum(regularization_loss), _replicas("scale_regularization_loss"))
+
+
+def _replicas(where: str) -> int:
+    """The current tf.distribute strategy's replica count; TF's RuntimeError in its cross-replica context."""
+    from tapejax._src.distribute import strategy
+
+    if strategy.has_strategy() and strategy.in_cross_replica_context():
+        raise RuntimeError(
+            f"You are calling `{where}` in cross replica context, while it was expected to be called in replica context."
+        )
+    return strategy.get_strategy().num_replicas_in_sync
 
 
 def _ctc_loss_impl(

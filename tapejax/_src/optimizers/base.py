@@ -27,6 +27,7 @@ import numpy as np
 import optax
 
 from tapejax._src.core import TensorBase, VariableBase, tape_state
+from tapejax._src.distribute import context as distribute_context
 from tapejax._src.indexed_slices import IndexedSlices
 from tapejax._src.optimizers import schedules as schedules_lib
 from tapejax._src.optimizers import transforms
@@ -393,6 +394,9 @@ class Optimizer:
                 UserWarning,
                 stacklevel=2,
             )
+        replica = distribute_context.in_replica_step()
+        if replica is not None:  # inside strategy.run: the replicas' gradients are summed (all-reduce), as TF
+            grads = replica.all_reduce("SUM", grads)
         self._apply(grads, variables)
         for v in variables:  # Keras projects constrained weights (layer weights' `constraint`) after the update
             constraint = getattr(v, "constraint", None)
