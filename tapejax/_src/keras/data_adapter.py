@@ -133,14 +133,38 @@ def train_validation_split(arrays: Any, validation_split: float) -> tuple[Any, A
     return train, val
 
 
+def _per_output_sample_weight(y: Any, sample_weight: Any) -> Any:
+    """Sample weights in the structure of a nested ``y``: given so, or one per-sample array repeated (Keras)."""
+    if isinstance(sample_weight, (list, tuple, dict)):
+        try:
+            nest.assert_same_structure(y, sample_weight)
+        except (ValueError, TypeError):
+            raise ValueError(
+                "You should provide one `sample_weight` array per output in `y`. The two structures did not match:\n"
+                f"- y: {y}\n- sample_weight: {sample_weight}\n"
+            ) from None
+        return sample_weight
+    shape = np.shape(sample_weight)
+    if not (len(shape) == 1 or (len(shape) == 2 and shape[1] == 1)):
+        raise ValueError(
+            "For a model with multiple outputs, when providing a single `sample_weight` array, it should only have "
+            "one scalar score per sample (i.e. shape `(num_samples,)`). If you want to use non-scalar sample "
+            "weights, pass a `sample_weight` argument with one array per model output."
+        )
+    return nest.map_structure(lambda _: sample_weight, y)
+
+
 class _ArrayAdapter:
     """Batches of NumPy arrays (or tensors), shuffled each epoch if asked; the last batch may be smaller."""
 
     def __init__(self, x: Any, y: Any, sample_weight: Any, batch_size: int | None, shuffle: Any, class_weight: Any):
+        if sample_weight is not None:
+            if class_weight is not None:
+                raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+            if nest.is_nested(y):
+                sample_weight = _per_output_sample_weight(y, sample_weight)
         _check_class_weight(y, class_weight)
         if class_weight is not None:
-            if sample_weight is not None:
-                raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
             sample_weight = class_weight_to_sample_weights(_to_numpy(y), class_weight)
         data = pack_x_y_sample_weight(x, y, sample_weight)
         self._data = nest.map_structure(_to_numpy, data)

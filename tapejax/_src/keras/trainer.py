@@ -55,8 +55,9 @@ class Trainer:
     reports ``first + n - 1``); ``jit_compile`` is accepted (the step is always compiled by XLA
     unless ``run_eagerly``). Shuffling draws from NumPy's global generator
     (``tf.keras.utils.set_random_seed`` seeds it), so the order of samples differs from Keras'.
-    Multi-output models take losses and metrics as one for all, a list (one per output) or a dict
-    by output name, not deeper nested structures.
+    Multi-output models take losses, loss weights, metrics and sample weights as Keras 3.15 does: one
+    for all, a list (one per output), a dict by output name, or a structure like the outputs' (a dict
+    of lists...); the logs are named as Keras names them (``dense_2_accuracy``, ``bc/dense_b_loss``).
     """
 
     compiled = False
@@ -92,9 +93,9 @@ class Trainer:
 
         Args:
           optimizer: an optimizer or its name (``"adam"``).
-          loss: a loss, its name or a function ``fn(y_true, y_pred)``; for several outputs a list or a
-            dict by output name.
-          loss_weights: coefficients of the outputs' losses (a float, list or dict).
+          loss: a loss, its name or a function ``fn(y_true, y_pred)``; for several outputs a list, a
+            dict by output name, or a structure like the outputs' (``None`` for an output without loss).
+          loss_weights: coefficients of the outputs' losses (a float, or the structure of ``loss``).
           metrics: metrics (names, functions or ``Metric`` s); ``"accuracy"`` becomes Binary/Sparse/
             CategoricalAccuracy from the shapes of the targets and outputs, as Keras.
           weighted_metrics: metrics weighted by ``sample_weight``/``class_weight``.
@@ -144,15 +145,9 @@ class Trainer:
         )  # fmt: skip
 
     def _output_names(self) -> list[str] | None:
-        names = self.__dict__.get("output_names")
-        if names is not None:
-            return list(names)
-        # Functional models (and a Sequential's inner one): the output layers' names, as Keras.
-        functional = self.__dict__.get("_functional") or self
-        flat_outputs = functional.__dict__.get("_flat_outputs")
-        if not flat_outputs:
-            return None
-        return [t._keras_history[0].name for t in flat_outputs]
+        # Functional models name their outputs (``output_names``); Sequential and subclassed ones do not.
+        names = getattr(self, "output_names", None)
+        return list(names) if names is not None else None
 
     @property
     def run_eagerly(self) -> bool:
@@ -368,11 +363,11 @@ class Trainer:
         loss_unbuilt = self._compile_loss is not None and not self._compile_loss.built
         if model_unbuilt or metrics_unbuilt or loss_unbuilt:
             y_pred = self(x, training=False)  # type: ignore[operator]
-            if y is not None:
-                if loss_unbuilt:
-                    self._compile_loss.build(y, y_pred)
+            if y is not None:  # (metrics first, as Keras: their errors come first)
                 if metrics_unbuilt:
                     self._compile_metrics.build(y, y_pred)
+                if loss_unbuilt:
+                    self._compile_loss.build(y, y_pred)
         if self.optimizer is not None and not getattr(self.optimizer, "built", False):
             self.optimizer.build(self.trainable_weights)  # type: ignore[attr-defined]
 

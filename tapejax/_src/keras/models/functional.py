@@ -89,6 +89,8 @@ class Functional(Model):
         s(self, "_outputs_struct", outputs)
         s(self, "_flat_inputs", flat_inputs)
         s(self, "_flat_outputs", flat_outputs)
+        # The output layers' names: compile() names per-output losses and metrics by them (as Keras).
+        s(self, "output_names", [x._keras_history[0].name for x in flat_outputs])
         s(self, "_nodes", _nodes_in_order(flat_inputs, flat_outputs))
         layers: list[Any] = []
         for node in self._nodes:
