@@ -376,12 +376,13 @@ def test_one_compiled_update_shared_by_calls_and_learning_rate_is_an_input():
     grads = [tf.constant(np.ones(s, np.float32)) for s in [(3, 2), (2,), ()]]
     opt = opts.SGD(learning_rate=0.1)
     opt.apply_gradients(zip(grads, ws, strict=True))
-    (fn,) = opt._fns.values()
+    ((_, jitted),) = opt._fns.values()  # (the pure update, its compilations by donated arguments)
+    (fn,) = jitted.values()
     assert fn._cache_size() == 1
     opt.learning_rate = 0.5  # no recompilation: the rate is an input of the compiled update
     assert float(opt.learning_rate) == 0.5
     opt.apply_gradients(zip(grads, ws, strict=True))
-    assert list(opt._fns.values()) == [fn] and fn._cache_size() == 1
+    assert list(jitted.values()) == [fn] and fn._cache_size() == 1
     np.testing.assert_allclose(ws[0].numpy(), 1.0 - 0.1 - 0.5)
 
 

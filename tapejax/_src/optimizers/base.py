@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 import warnings
 import weakref
 from collections.abc import Callable, Iterable, Sequence
@@ -49,15 +50,53 @@ def _is_float_dtype(dtype: Any) -> bool:
 class _Plan:
     """What one variable set needs per call: its slot Variables and the compiled step.
 
-    It holds no reference to the set's own Variables, so a dead Variable's slots can be dropped.
+    ``fn`` is the pure update function; ``jitted`` its compilations keyed by the arguments they donate
+    (see :func:`donatable`), made when first needed and shared by the plans of one ``fn``. It holds no
+    reference to the set's own Variables, so a dead Variable's slots can be dropped.
     """
 
-    __slots__ = ("fn", "slot_groups", "state_treedef")
+    __slots__ = ("fn", "jitted", "slot_groups", "state_treedef")
 
-    def __init__(self, slot_groups: Any, fn: Callable[..., Any], state_treedef: Any = None):
+    def __init__(
+        self,
+        slot_groups: Any,
+        fn: Callable[..., Any],
+        jitted: dict[tuple[int, ...], Callable[..., Any]],
+        state_treedef: Any = None,
+    ):
         self.slot_groups = slot_groups
         self.fn = fn
+        self.jitted = jitted
         self.state_treedef = state_treedef
+
+    def compiled(self, donate: tuple[int, ...]) -> Callable[..., Any]:
+        """The update compiled to donate the arguments at positions ``donate`` (jitted once)."""
+        fn = self.jitted.get(donate)
+        if fn is None:
+            fn = self.jitted[donate] = jax.jit(self.fn, donate_argnums=donate)
+        return fn
+
+
+# References to an array that ``donatable`` sees when only its Variable holds it: the Variable, the
+# list passed in, the loop variable and ``sys.getrefcount``'s own argument.
+_SOLE_OWNER_REFS = 4
+
+
+def donatable(arrays: list[Any]) -> bool:
+    """Whether XLA may reuse (donate) the buffers of ``arrays``, each the value of one Variable.
+
+    Only if nothing but its Variable references each one: a Tensor from ``read_value()``, a tape's
+    saved input, a deferred op's input, another Variable or the Python-scalar cache all hold a
+    reference, and a donated buffer is dead. Values under a trace (``tf.function``) are never
+    donated here (the compiled function's inputs are the caller's). A NumPy view of a buffer
+    (``np.asarray`` of a value on CPU) holds no Python reference, but JAX does not donate a buffer
+    with external references (it copies instead), so such a view stays valid too. ``arrays`` must be
+    a list referenced only by the caller's one name.
+    """
+    for a in arrays:  # noqa: SIM110 - a loop variable, as _SOLE_OWNER_REFS counts
+        if isinstance(a, jax.core.Tracer) or sys.getrefcount(a) > _SOLE_OWNER_REFS:
+            return False
+    return True
 
 
 class Optimizer:
@@ -110,7 +149,7 @@ class Optimizer:
     _STRUCTURAL: ClassVar[frozenset[str]] = frozenset({"use_ema"})
     _default_name: ClassVar[str | None] = None
     _has_learning_rate: ClassVar[bool] = True
-    _fns: dict[Any, Callable[..., Any]]
+    _fns: dict[Any, tuple[Callable[..., Any], dict[tuple[int, ...], Callable[..., Any]]]]
     _learning_rate: Any
     _glob_names: ClassVar[tuple[str, ...]] = ()
     # The subclass's own hyperparameters, added to ``get_config()`` (each is an attribute of that name).
@@ -568,24 +607,33 @@ class Optimizer:
         self._create_slots(variables)
         wd_mask = tuple(self.weight_decay is not None and self._use_weight_decay(v) for v in variables)
         mode = self._lr_mode()
-        fn = self._fns.get((wd_mask, mode))
-        if fn is None:
-            fn = jax.jit(functools.partial(self._pure_step, wd_mask=wd_mask, lr_mode=mode))
-            self._fns[(wd_mask, mode)] = fn
-        return _Plan(tuple(self._slots[v._uid] for v in variables), fn)
+        entry = self._fns.get((wd_mask, mode))
+        if entry is None:
+            entry = self._fns[(wd_mask, mode)] = (functools.partial(self._pure_step, wd_mask=wd_mask, lr_mode=mode), {})
+        return _Plan(tuple(self._slots[v._uid] for v in variables), *entry)
 
     def _execute(self, plan: _Plan, variables: list[Variable], grads: list[Any]) -> None:
         glob = self._glob or ()
         if tape_state.tapes:
             _announce(variables, *plan.slot_groups, glob, self._own_variables())
-        new_params, new_slots, new_glob, new_iterations = plan.fn(
-            tuple([v._value for v in variables]),
+        lr = self._lr_input(self._lr_mode())  # (may run a schedule's Python code: before the checks below)
+        params = [v._value for v in variables]
+        slots = [s._value for group in plan.slot_groups for s in group]
+        # The old weights and slots are donated to XLA when nothing else holds them, so an update
+        # keeps one copy of each (the new values reuse the buffers).
+        donate = (0,) if donatable(params) else ()
+        if slots and donatable(slots):
+            donate = (*donate, 2)
+        del slots
+        new_params, new_slots, new_glob, new_iterations = plan.compiled(donate)(
+            tuple(params),
             tuple(grads),
             tuple([tuple([s._value for s in group]) for group in plan.slot_groups]),
             tuple([g._value for g in glob]),
-            self._lr_input(self._lr_mode()),
+            lr,
             self._iterations._value,
         )
+        del params
         for v, a in zip(variables, new_params, strict=True):
             v._assign_array(a)
         for group, arrays in zip(plan.slot_groups, new_slots, strict=True):

@@ -11,7 +11,7 @@ import jax.numpy as jnp
 import optax
 
 from tapejax._src.core import tape_state
-from tapejax._src.optimizers.base import Optimizer, _announce, _concrete_like, _forget, _Plan
+from tapejax._src.optimizers.base import Optimizer, _announce, _concrete_like, _forget, _Plan, donatable
 from tapejax._src.variable import Variable
 
 
@@ -116,19 +116,26 @@ class Optax(Optimizer):
             self._variables.extend(state_vars)
             entry = (treedef, state_vars)
             self._states[key] = entry
-        fn = self._fns.get("optax")
-        if fn is None:
-            fn = jax.jit(self._optax_step)
-            self._fns["optax"] = fn
-        return _Plan(entry[1], fn, entry[0])
+        fns = self._fns.get("optax")
+        if fns is None:
+            fns = self._fns["optax"] = (self._optax_step, {})
+        return _Plan(entry[1], *fns, state_treedef=entry[0])
 
     def _execute(self, plan: _Plan, variables: list[Variable], grads: list[Any]) -> None:
         if tape_state.tapes:
             _announce(variables, plan.slot_groups, (self._iterations,))
-        state = jax.tree_util.tree_unflatten(plan.state_treedef, [s._value for s in plan.slot_groups])
-        new_params, new_state, new_iterations = plan.fn(
-            tuple([v._value for v in variables]), tuple(grads), state, self._iterations._value
+        params = [v._value for v in variables]
+        state_leaves = [s._value for s in plan.slot_groups]
+        # Donated when nothing else holds them (see base.donatable): one copy of each weight and state.
+        donate = (0,) if donatable(params) else ()
+        if state_leaves and donatable(state_leaves):
+            donate = (*donate, 2)
+        state = jax.tree_util.tree_unflatten(plan.state_treedef, state_leaves)
+        del state_leaves
+        new_params, new_state, new_iterations = plan.compiled(donate)(
+            tuple(params), tuple(grads), state, self._iterations._value
         )
+        del params
         for v, a in zip(variables, new_params, strict=True):
             v._assign_array(a)
         for s, a in zip(plan.slot_groups, jax.tree_util.tree_leaves(new_state), strict=True):
