@@ -17,8 +17,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from tapejax._src import control_flow, errors, nest
 from tapejax._src import dtypes as dtypes_lib
-from tapejax._src import errors, nest
 from tapejax._src.control_flow import _reads, _traced_op, _untaped
 from tapejax._src.core import TensorBase, VariableBase
 from tapejax._src.ops import array_ops, shape_ops, utils
@@ -333,36 +333,20 @@ def vectorized_map(fn: Callable[[Any], Any], elems: Any, fallback_to_while_loop:
     )
 
 
-def _switch(index: Any, branches: list[Callable[[], Any]]) -> Any:
-    """One ``lax.switch`` op over ``branches`` (``index`` traced, already in range)."""
-    reads = _reads()
-    trees: list[Any] = []
-    fns, consts, sizes = [], [], []
+def _switch(index: Any, branches: list[Callable[[], Any]], names: list[str], op: str) -> Any:
+    """One ``lax.switch`` op over ``branches`` (``index`` traced, already in range); Variables a branch
+    assigns are written back after it (see ``control_flow``)."""
 
     def arrays_of(fn: Callable[[], Any]) -> Callable[[], Any]:
         def run() -> Any:
             y = fn()
-            trees.append(y)
-            return tuple(_arrays(y)[0])
+            return tuple(control_flow._leaves(y, op)), y
 
         return run
 
-    for b in branches:
-        f, cs = jax.closure_convert(_untaped(arrays_of(b), reads))
-        fns.append(f)
-        consts.extend(cs)
-        sizes.append(len(cs))
-    for t in trees[1:]:
-        nest.assert_same_structure(trees[0], t)
-    offsets = np.cumsum([0, *sizes])
-
-    def impl(i: Any, *cs: Any) -> Any:
-        return jax.lax.switch(
-            i, [(lambda f=f, a=a, b=b: f(*cs[a:b])) for f, a, b in zip(fns, offsets[:-1], offsets[1:], strict=True)]
-        )
-
-    out = _traced_op("Case", impl, [index], consts, reads)
-    return nest.pack_sequence_as(trees[0], out)
+    fns = control_flow._Functions([arrays_of(b) for b in branches], [], op)
+    control_flow._check_branches(fns.trees, names, op)
+    return control_flow._run_branches("Case", index, fns)
 
 
 def switch_case(
@@ -405,7 +389,8 @@ def switch_case(
         return fns[i]() if 0 <= i < len(fns) else fallback()
     i = branch_index._value
     safe = jnp.where((i >= 0) & (i < len(fns)), i, len(fns))  # (on the trace: JAX values, not an op)
-    return _switch(Tensor(safe.astype(jnp.int32)), [*fns, fallback])
+    names = [f"branches[{k}]" for k in range(len(fns) + 1)]
+    return _switch(safe.astype(jnp.int32), [*fns, fallback], names, "tf.switch_case")
 
 
 def case(
@@ -447,7 +432,8 @@ def case(
         return default()
     flags = jnp.stack([p._value.astype(bool).reshape(()) for p in preds])
     index = jnp.where(flags.any(), jnp.argmax(flags), len(fns)).astype(jnp.int32)  # (on the trace)
-    return _switch(Tensor(index), [*fns, default])
+    names = ["true_fn", *["false_fn"] * len(fns)]  # (TF builds tf.case of nested tf.conds)
+    return _switch(index, [*fns, default], names, "tf.cond")
 
 
 def _as_op(
