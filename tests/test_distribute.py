@@ -78,11 +78,10 @@ _SCRIPT = textwrap.dedent(
         next(iter(s.experimental_distribute_dataset(tf.data.Dataset.from_tensor_slices(data).batch(7))))
     except tf.errors.InvalidArgumentError as e:
         out["uneven_error"] = str(e)
-    w = tf.Variable(0.0)
-    try:
-        s.run(lambda: w.assign(tf.cast(tf.distribute.get_replica_context().replica_id_in_sync_group, tf.float32)))
-    except ValueError as e:
-        out["unaggregated_error"] = [str(e), float(w)]
+    with s.scope():
+        w = tf.Variable(0.0)
+    s.run(lambda: w.assign(tf.cast(tf.distribute.get_replica_context().replica_id_in_sync_group, tf.float32) + 1.0))
+    out["none_assignment"] = float(w)
 
     # A data-parallel custom training loop (float64, Adam, the tutorial's pattern) against one device
     # on the global batch: run inside tf.function and eagerly.
@@ -136,6 +135,48 @@ _SCRIPT = textwrap.dedent(
             "moved": max(float(np.max(np.abs(a - b))) for a, b in zip(ws, [W0, W1])),
         }
 
+    # Checkpoints: one written by one device restores here (replicated), and one written here restores there.
+    ckpt_dir = sys.argv[1]
+    with s.scope():
+        restored = tf.Variable(np.zeros((2, 3)))
+    tf.train.Checkpoint(w=restored).read(ckpt_dir + "/one").assert_consumed()
+    s.run(lambda: restored.assign_add(tf.distribute.get_replica_context().all_reduce("MEAN", tf.ones((2, 3), tf.float64))))
+    out["restored_on_four"] = restored.numpy().tolist()
+    with s.scope():
+        ws4 = [tf.Variable(W0), tf.Variable(W1)]
+    ws4[0].assign_add(tf.ones_like(ws4[0]))
+    tf.train.Checkpoint(w0=ws4[0], w1=ws4[1]).write(ckpt_dir + "/four")
+    out["written_on_four"] = [u.numpy().tolist() for u in ws4]
+
+    # Keras: a model made and compiled in scope() trains with fit, evaluates and predicts as on one device.
+    tf.keras.backend.set_floatx("float64")
+    Xk = rng.normal(size=(32, 6))
+    Yk = (Xk[:, :1] > 0).astype("float64")
+    def make_model():
+        init = tf.keras.initializers.GlorotUniform
+        model = tf.keras.Sequential([
+            tf.keras.Input((6,)),
+            tf.keras.layers.Dense(8, activation="relu", kernel_initializer=init(3)),
+            tf.keras.layers.Dense(1, activation="sigmoid", kernel_initializer=init(4)),
+        ])
+        model.compile(optimizer=tf.keras.optimizers.Adam(0.01), loss="binary_crossentropy", metrics=["accuracy"])
+        return model
+    with s.scope():
+        dist_model = make_model()
+    one_model = make_model()
+    fits = [m.fit(Xk, Yk, batch_size=8, epochs=2, verbose=0, shuffle=False).history for m in (dist_model, one_model)]
+    evals = [m.evaluate(Xk, Yk, batch_size=8, verbose=0) for m in (dist_model, one_model)]
+    preds = [m.predict(Xk, batch_size=8, verbose=0) for m in (dist_model, one_model)]
+    out["fit"] = {
+        "history": fits,
+        "weight_diff": max(float(np.max(np.abs(a - b))) for a, b in zip(dist_model.get_weights(), one_model.get_weights())),
+        "evaluate": evals,
+        "predict_diff": float(np.max(np.abs(preds[0] - preds[1]))),
+        "predict_shape": list(preds[0].shape),
+        "sharding": str(dist_model.weights[0]._v.sharding.spec),
+    }
+    tf.keras.backend.set_floatx("float32")
+
     # Device strings name JAX's devices.
     two = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:2"])
     out["two"] = [two.num_replicas_in_sync, list(two.extended.worker_devices)]
@@ -157,11 +198,16 @@ _SCRIPT = textwrap.dedent(
 )
 
 
+_W = np.arange(6.0).reshape(2, 3)
+
+
 @pytest.fixture(scope="module")
-def four() -> dict:
+def four(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    ckpt_dir = str(tmp_path_factory.mktemp("distribute_ckpt"))
+    tf.train.Checkpoint(w=tf.Variable(_W)).write(ckpt_dir + "/one")  # written by one device
     env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
     proc = subprocess.run(
-        [sys.executable, "-c", _SCRIPT],
+        [sys.executable, "-c", _SCRIPT, ckpt_dir],
         capture_output=True,
         text=True,
         timeout=300,
@@ -169,7 +215,9 @@ def four() -> dict:
         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["ckpt_dir"] = ckpt_dir
+    return result
 
 
 def test_logical_device_configuration_gives_four_cpu_devices(four: dict) -> None:
@@ -215,10 +263,12 @@ def test_distribute_datasets_from_function(four: dict) -> None:
     assert four["from_function"] == [[0, 1], [2, 3], [4, 5], [6, 7]]
 
 
-def test_uneven_batch_and_unaggregated_assignment_raise(four: dict) -> None:
+def test_uneven_batch_raises(four: dict) -> None:
     assert "does not split evenly over 4 replicas" in four["uneven_error"]
-    message, value = four["unaggregated_error"]
-    assert "You must specify an aggregation method" in message and value == 0.0
+
+
+def test_per_replica_assignment_keeps_replica_0s_value(four: dict) -> None:
+    assert four["none_assignment"] == 1.0  # TF reads replica 0's copy of an aggregation-NONE Variable
 
 
 @pytest.mark.parametrize("compiled", [True, False])
@@ -235,6 +285,26 @@ def test_device_strings_name_jax_devices(four: dict) -> None:
     assert four["one_device"] == ["/job:localhost/replica:0/task:0/device:CPU:1", 6.0]
     assert four["mixing_error"].startswith("Mixing different tf.distribute.Strategy objects")
     assert "/cpu:9" in four["unknown_device"]
+
+
+def test_checkpoints_move_between_four_devices_and_one(four: dict) -> None:
+    np.testing.assert_array_equal(four["restored_on_four"], _W + 1.0)
+    w0, w1 = tf.Variable(np.zeros((5, 8))), tf.Variable(np.zeros((8, 1)))
+    tf.train.Checkpoint(w0=w0, w1=w1).read(four["ckpt_dir"] + "/four").assert_consumed()
+    np.testing.assert_array_equal(w0.numpy(), four["written_on_four"][0])
+    np.testing.assert_array_equal(w1.numpy(), four["written_on_four"][1])
+
+
+def test_keras_fit_evaluate_predict_in_scope_match_one_device(four: dict) -> None:
+    fit = four["fit"]
+    assert fit["sharding"] == "P()"
+    distributed, single = fit["history"]
+    assert distributed.keys() == single.keys() == {"loss", "accuracy"}
+    np.testing.assert_allclose(distributed["loss"], single["loss"], rtol=0, atol=1e-12)
+    assert distributed["accuracy"] == single["accuracy"]
+    assert fit["weight_diff"] < 1e-12
+    np.testing.assert_allclose(*fit["evaluate"], rtol=0, atol=1e-12)
+    assert fit["predict_shape"] == [32, 1] and fit["predict_diff"] < 1e-12
 
 
 # -- one replica, in this process ------------------------------------------------------------------------

@@ -8,6 +8,7 @@ strategy (one replica, no scope) is at the bottom.
 from __future__ import annotations
 
 import threading
+import weakref
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -62,3 +63,23 @@ def place_new_variable(value: Any) -> Any:
     """A new Variable's value, placed as the current strategy keeps Variables (replicated on its mesh)."""
     strategy = current_strategy()
     return value if strategy is None else strategy._place_variable(value)
+
+
+# How each Variable's per-replica assignments combine (``tf.VariableAggregation`` / Keras' ``aggregation``),
+# by id; a Variable not here has TF's default, NONE. Entries leave with their Variable.
+_AGGREGATION: dict[int, str] = {}
+
+
+def set_aggregation(variable: Any, aggregation: Any) -> None:
+    """Records ``variable``'s aggregation: a ``tf.VariableAggregation`` or Keras' name (``"sum"``, ``"mean"``...)."""
+    name = str(getattr(aggregation, "name", aggregation) or "none").lower()
+    if name == "none":
+        return
+    key = id(variable)
+    _AGGREGATION[key] = name
+    weakref.finalize(variable, _AGGREGATION.pop, key, None)
+
+
+def aggregation_of(variable: Any) -> str:
+    """``"none"``, ``"sum"``, ``"mean"`` or ``"only_first_replica"``."""
+    return _AGGREGATION.get(id(variable), "none")

@@ -7,9 +7,8 @@ each device its replica and turns the cross-replica sums (``all_reduce``, the op
 sum) into all-reduces. Called eagerly, the vmapped function is compiled once per input signature by
 tapejax's ``tf.function``; called inside a ``tf.function``, it is part of that function's program.
 
-Variables the replica function assigns are threaded through the vmap (in and out unmapped): an
-assignment must give every replica the same value (a value summed or averaged over the replicas, as the
-optimizer's update), or ``run`` raises TF's ValueError for an unaggregated update of a mirrored Variable.
+Variables the replica function assigns are threaded through the vmap (in and out unmapped): the replicas'
+assignments become one value by the Variable's aggregation (see :func:`_aggregate`).
 """
 
 from __future__ import annotations
@@ -52,7 +51,13 @@ def _is_traced(x: Any) -> bool:
     return isinstance(v, jax.core.Tracer)  # pyright: ignore[reportAttributeAccessIssue]
 
 
-def run_replicas(strategy: Strategy, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+def run_replicas(
+    strategy: Strategy,
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    gradient_reduce: str = "SUM",
+) -> Any:
     """``strategy.run``: compiled once per signature when called eagerly, inline inside a trace.
 
     With one replica, ``fn`` is simply called (eagerly, as TF), on the one value of each ``PerReplica``.
@@ -61,21 +66,22 @@ def run_replicas(strategy: Strategy, fn: Callable[..., Any], args: tuple[Any, ..
         args, kwargs = jax.tree_util.tree_map(
             lambda x: x.values[0] if isinstance(x, PerReplica) else x, (args, kwargs), is_leaf=_is_leaf
         )
-        context.push(strategy, ReplicaContext(strategy, collective=False))
+        context.push(strategy, ReplicaContext(strategy, collective=False, gradient_reduce=gradient_reduce))
         try:
             return fn(*args, **kwargs)
         finally:
             context.pop()
     leaves = jax.tree_util.tree_leaves((args, kwargs), is_leaf=_is_leaf)
     if in_trace() or any(_is_traced(x) for x in leaves):
-        return _run_inline(strategy, fn, *args, **kwargs)
-    compiled = strategy._run_functions.get(fn)
+        return _run_inline(strategy, fn, gradient_reduce, *args, **kwargs)
+    compiled = strategy._run_functions.get((fn, gradient_reduce))
     if compiled is None:
-        compiled = strategy._run_functions[fn] = Function(functools.partial(_run_inline, strategy, fn))
+        compiled = Function(functools.partial(_run_inline, strategy, fn, gradient_reduce))
+        strategy._run_functions[(fn, gradient_reduce)] = compiled
     return compiled(*args, **kwargs)
 
 
-def _run_inline(strategy: Strategy, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+def _run_inline(strategy: Strategy, fn: Callable[..., Any], gradient_reduce: str, *args: Any, **kwargs: Any) -> Any:
     n = strategy.num_replicas_in_sync
     leaves, tree = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_leaf)
     mapped = [i for i, x in enumerate(leaves) if isinstance(x, PerReplica)]
@@ -89,7 +95,7 @@ def _run_inline(strategy: Strategy, fn: Callable[..., Any], *args: Any, **kwargs
     states = lifted_states()
     threaded: list[Any] = strategy._assigned.setdefault(fn, [])
     for _ in range(8):  # each round threads the Variables the last trace found assigned
-        trace = _ReplicaTrace(strategy, fn, leaves, tree, mapped, list(threaded))
+        trace = _ReplicaTrace(strategy, fn, leaves, tree, mapped, list(threaded), gradient_reduce)
         var_vals = tuple(v._value for v in trace.held)
         rng = states[0]._value
         try:
@@ -101,10 +107,6 @@ def _run_inline(strategy: Strategy, fn: Callable[..., Any], *args: Any, **kwargs
                 axis_size=n,
                 spmd_axis_name=DATA_AXIS,
             )(var_vals, rng, stacked)
-        except ValueError as e:
-            if "vmap has mapped output" not in str(e):
-                raise
-            raise ValueError(_unaggregated_message(strategy, trace.held)) from None
         finally:
             recorder = trace.recorder
             for key, var in recorder.assigned.items():
@@ -138,7 +140,9 @@ class _ReplicaTrace:
         tree: Any,
         mapped: list[int],
         held: list[Any],
+        gradient_reduce: str,
     ) -> None:
+        self.gradient_reduce = gradient_reduce
         self.strategy = strategy
         self.fn = fn
         self.leaves = leaves
@@ -159,7 +163,9 @@ class _ReplicaTrace:
         args, kwargs = jax.tree_util.tree_unflatten(self.tree, new_leaves)
         saved_tapes = tape_state.tapes
         tape_state.tapes = [*saved_tapes, self.recorder]  # type: ignore[list-item]
-        context.push(self.strategy, ReplicaContext(self.strategy, collective=True))
+        context.push(
+            self.strategy, ReplicaContext(self.strategy, collective=True, gradient_reduce=self.gradient_reduce)
+        )
         try:
             out = self.fn(*args, **kwargs)
         finally:
@@ -169,14 +175,19 @@ class _ReplicaTrace:
         is_tensor = [isinstance(x, (TensorBase, VariableBase)) for x in out_leaves]
         self.meta.append((out_tree, is_tensor, [None if t else x for x, t in zip(out_leaves, is_tensor, strict=True)]))
         arrays = tuple(x._value for x, t in zip(out_leaves, is_tensor, strict=True) if t)
-        return tuple(v._value for v in self.held), states[0]._value, arrays
+        new_vals = tuple(_aggregate(v, old) for v, old in zip(self.held, var_vals, strict=True))
+        return new_vals, states[0]._value, arrays
 
 
-def _unaggregated_message(strategy: Strategy, held: list[Any]) -> str:
-    names = ", ".join(repr(v.name) for v in held)
-    return (
-        f"{type(strategy).__name__}.run: a Variable ({names}) was assigned a value that differs between replicas. "
-        "You must specify an aggregation method to update a MirroredVariable in Replica Context: all-reduce the "
-        "value first (tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.MEAN, value)), or "
-        "update it outside strategy.run."
-    )
+def _aggregate(variable: Any, old: Any) -> Any:
+    """The one value of ``variable`` after the replicas' assignments, by its aggregation (as TF's mirrored
+    Variables): ``sum`` adds every replica's change, ``mean`` averages the values; ``none`` (TF's default)
+    and ``only_first_replica`` keep replica 0's (TF leaves a ``none`` Variable's copies different and reads
+    replica 0's; a value the same on every replica, as the optimizer's update, is kept as it is)."""
+    new = variable._value
+    aggregation = context.aggregation_of(variable)
+    if aggregation == "sum":
+        return old + jax.lax.psum(new - old, collectives.AXIS)
+    if aggregation == "mean" and jax.numpy.issubdtype(new.dtype, jax.numpy.inexact):
+        return jax.lax.pmean(new, collectives.AXIS)
+    return jax.lax.all_gather(new, collectives.AXIS)[0]

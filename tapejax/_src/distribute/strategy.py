@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,6 +20,9 @@ from tapejax._src.tensor import Tensor
 
 DATA_AXIS = "data"  # the mesh axis the replicas (and the batch) are laid along
 
+# Every strategy made, by its mesh: Keras' fit finds the one a model's weights are replicated over.
+strategies_by_mesh: weakref.WeakValueDictionary[Any, Strategy] = weakref.WeakValueDictionary()
+
 
 def _is_tensor(x: Any) -> bool:
     return isinstance(x, (TensorBase, VariableBase))
@@ -31,9 +35,11 @@ class ReplicaContext:
     strategy's (one replica).
     """
 
-    def __init__(self, strategy: Strategy, collective: bool) -> None:
+    def __init__(self, strategy: Strategy, collective: bool, gradient_reduce: str = "SUM") -> None:
         self._strategy = strategy
         self._collective = collective  # inside the replicas' vmapped program (several replicas)
+        # How optimizer.apply_gradients combines the replicas' gradients: TF's SUM; Keras' fit: MEAN.
+        self._gradient_reduce = gradient_reduce
 
     @property
     def strategy(self) -> Strategy:
@@ -146,6 +152,7 @@ class Strategy:
         self._extended = StrategyExtended(self)
         self._run_functions: dict[Any, Any] = {}  # fn -> its compiled run (replica_run)
         self._assigned: dict[Any, list[Any]] = {}  # fn -> the Variables it assigns (replica_run)
+        strategies_by_mesh[self._mesh] = self
 
     # -- properties ----------------------------------------------------------------------------------
     @property

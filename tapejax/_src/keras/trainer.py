@@ -318,6 +318,9 @@ class Trainer:
     def _compiled(self, name: str, step: Any, collect: bool = False) -> Any:
         fn = getattr(self, name)
         if fn is None:
+            from tapejax._src.distribute.keras_support import distributed_step
+
+            step = distributed_step(self, step, collect)  # weights made in a tf.distribute scope: over its replicas
 
             def steps(batches: list[Any]) -> Any:
                 # steps_per_execution batches in one program: the step unrolled; the logs of the last

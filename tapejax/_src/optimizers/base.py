@@ -435,7 +435,7 @@ class Optimizer:
             )
         replica = distribute_context.in_replica_step()
         if replica is not None:  # inside strategy.run: the replicas' gradients are summed (all-reduce), as TF
-            grads = replica.all_reduce("SUM", grads)
+            grads = replica.all_reduce(replica._gradient_reduce, grads)
         self._apply(grads, variables)
         for v in variables:  # Keras projects constrained weights (layer weights' `constraint`) after the update
             constraint = getattr(v, "constraint", None)

@@ -15,6 +15,7 @@ import numpy as np
 
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src.core import TensorBase, VariableBase
+from tapejax._src.distribute import context as distribute_context
 from tapejax._src.keras import backend
 from tapejax._src.ops.creation_ops import zeros
 from tapejax._src.variable import Variable
@@ -148,8 +149,8 @@ class Metric:
           shape: the Variable's shape.
           initializer: a Keras initializer, its name (``"zeros"``) or a callable ``initializer(shape, dtype)``.
           dtype: the Variable's dtype; defaults to ``"float32"`` (Keras's floatx), not the metric's.
-          aggregation: Keras's cross-replica aggregation (``"sum"``, ``"mean"``, ...); accepted and
-            unused (one device).
+          aggregation: Keras's cross-replica aggregation (``"sum"``, ``"mean"``, ...): how the replicas'
+            updates combine under a ``tf.distribute`` strategy.
           name: the Variable's name.
         """
         from tapejax._src.function import escape_trace
@@ -162,6 +163,7 @@ class Metric:
             value = _initial_value(initializer, shape, dtype)
             scoped = f"{self.name.replace('/', '>')}/{name or 'variable'}"
             variable = Variable(value, trainable=False, name=scoped, dtype=dtype)
+        distribute_context.set_aggregation(variable, aggregation)  # (tf.distribute: how replicas' updates combine)
         self._variables.append(variable)
         return variable
 
