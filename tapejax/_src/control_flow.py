@@ -165,6 +165,9 @@ def _leaves(structure: Any, what: str) -> list[Any]:
     for x in nest.flatten(structure):
         if x is None:
             continue
+        if _is_tensor_array(x):
+            out.append(x._dense()._value)
+            continue
         if not isinstance(x, (TensorBase, VariableBase, jax.Array, np.ndarray, np.generic, int, float, bool, complex)):
             raise TypeError(f"{what}: cannot convert {x!r} (a {type(x).__name__}) to a Tensor.")
         out.append(_array(x))
@@ -181,6 +184,46 @@ def _pack(structure: Any, values: list[Any]) -> Any:
 
 def _as_tensor(v: Any) -> Any:
     return v if isinstance(v, TensorBase) else _wrap(v)
+
+
+def _is_tensor_array(x: Any) -> bool:
+    from tapejax._src.tensor_array import TensorArray
+
+    return isinstance(x, TensorArray)
+
+
+def _pack_vars(structure: Any, values: list[Any], templates: list[Any]) -> Any:
+    """The loop vars ``structure`` holding ``values``: a TensorArray (its template) holds its value as
+    its elements Tensor (a probing stand-in is passed as it is)."""
+    leaves = []
+    for v, t in zip(values, templates, strict=True):
+        if _is_tensor_array(t):
+            leaves.append(t if t._probe else t._like(_as_tensor(v)))
+        else:
+            leaves.append(_as_tensor(v))
+    return nest.pack_sequence_as(structure, leaves)
+
+
+def _probe_element_shapes(body: Callable[..., Any], structure: Any, flat: list[Any]) -> None:
+    """Traces ``body`` once to learn the element shapes of TensorArray loop vars it writes (TF infers
+    them from the first write); the arrays' element shapes are set from it."""
+    unknown = [k for k, x in enumerate(flat) if _is_tensor_array(x) and x._buf is None and not x._known_element_shape()]
+    if not unknown:
+        return
+    templates = [x._probe_copy() if k in unknown else x for k, x in enumerate(flat)]
+    arrays = [np.zeros((), np.int32) if _is_tensor_array(x) and k in unknown else None for k, x in enumerate(flat)]
+    avals = []
+    for k, x in enumerate(flat):
+        a = arrays[k] if arrays[k] is not None else _leaves([x], "tf.while_loop")[0]
+        avals.append(jax.ShapeDtypeStruct(np.shape(a), a.dtype))
+
+    def probe(*values: Any) -> Any:
+        body(*_as_args(_pack_vars(structure, list(values), templates)))
+        return (), None
+
+    _Functions([probe], avals, "tf.while_loop")
+    for k in unknown:
+        flat[k]._element_shape = templates[k]._element_shape
 
 
 def _symbolic(structure: Any) -> Any:
@@ -382,14 +425,15 @@ def _traced_while(
     flat = nest.flatten(loop_vars)
     if any(x is None for x in flat):
         raise ValueError("tf.while_loop: a loop var is None; every loop var must be a Tensor or a Python number.")
+    _probe_element_shapes(body, structure, flat)
     init = _leaves(loop_vars, "tf.while_loop")
     avals = [jax.ShapeDtypeStruct(np.shape(a), a.dtype) for a in init]
 
     def cond_fn(*arrays: Any) -> tuple[Any, ...]:
-        return (_as_pred(cond(*_as_args(_pack(structure, list(arrays)))), "tf.while_loop"),), None
+        return (_as_pred(cond(*_as_args(_pack_vars(structure, list(arrays), flat))), "tf.while_loop"),), None
 
     def body_fn(*arrays: Any) -> tuple[Any, ...]:
-        out = body(*_as_args(_pack(structure, list(arrays))))
+        out = body(*_as_args(_pack_vars(structure, list(arrays), flat)))
         if not nest.is_nested(out):
             out = [out]
         try:
@@ -471,12 +515,16 @@ def _traced_while(
         jvp_impl=lambda *a: impl(*a, plain=True),
     )
     fns.write_back(out[nx:])
-    return _pack(structure, out[:nx])
+    return _pack_vars(structure, out[:nx], flat)
 
 
 def init_inputs(loop_vars: Any) -> list[Any]:
-    """The loop vars as op inputs: Tensors and Variables themselves (tapes follow them), else arrays."""
-    return [x if isinstance(x, (TensorBase, VariableBase)) else _array(x) for x in nest.flatten(loop_vars)]
+    """The loop vars as op inputs: Tensors and Variables themselves (tapes follow them), a
+    TensorArray's elements Tensor, else arrays."""
+    return [
+        x._dense() if _is_tensor_array(x) else x if isinstance(x, (TensorBase, VariableBase)) else _array(x)
+        for x in nest.flatten(loop_vars)
+    ]
 
 
 def _dtype_name(a: Any) -> str:

@@ -24,15 +24,11 @@ def _merge(a: TensorShape, b: TensorShape) -> TensorShape:
     return TensorShape([x if x is not None else y for x, y in zip(a.as_list(), b.as_list(), strict=True)])
 
 
-def _index(value: Any, what: str) -> int:
+def _index(value: Any, what: str) -> int | None:
+    """``value`` as a Python int; None if it is a traced tensor (inside tf.function)."""
     if utils.is_tensor(value) or isinstance(value, np.ndarray):
         v = utils.concrete(value)
-        if v is None:
-            raise TypeError(
-                f"TensorArray.{what}: tapejax needs a concrete index (a Python int or an eager tensor); inside "
-                "tf.function use Python ints (e.g. a Python range loop), as tapejax runs no AutoGraph."
-            )
-        return int(v)
+        return None if v is None else int(v)
     return int(value)
 
 
@@ -49,9 +45,16 @@ class TensorArray:
       tensor_array_name, handle, flow, colocate_with_first_write_call, name: TF's graph-mode
         arguments; ``handle`` and ``flow`` are refused as in TF's eager mode.
 
-    Differences from TensorFlow: indices must be concrete (Python ints, or eager tensors) also
-    inside ``tf.function`` (tapejax runs no AutoGraph, so a ``TensorArray`` in a traced loop is a
-    Python loop writing at Python indices).
+    Inside ``tf.function`` an array written at a traced index (in a ``tf.while_loop`` body, an
+    AutoGraph loop over ``tf.range``) or passed as a ``tf.while_loop`` loop var holds one Tensor
+    ``[size, *element_shape]`` instead of a list: ``write`` returns a new array (as TF's graph
+    TensorArray), tapes differentiate through ``write``/``read``/``stack``/``gather``/``scatter``/
+    ``concat``, and an element shape not given is inferred from the loop body's first ``write``.
+
+    Differences from TensorFlow: in that traced form the size is static (a Python int or an eager
+    tensor): ``dynamic_size=True`` cannot grow it past its size (XLA's shapes are static: give the
+    size, e.g. the loop's trip count), ``split`` and ``clear_after_read`` checks are not available,
+    and out-of-range indices are not checked (XLA clamps them).
 
     >>> import tapejax as tf
     >>> ta = tf.TensorArray(tf.float32, size=0, dynamic_size=True, clear_after_read=False)
@@ -84,7 +87,15 @@ class TensorArray:
         self._infer_shape = infer_shape
         self._element_shape = TensorShape(element_shape)
         self._previously_read: set[int] = set()
-        self._tensors: list[Tensor | None] = [None] * _index(size, "size")
+        n = _index(size, "size")
+        if n is None:
+            raise ValueError(
+                "TensorArray: tapejax needs a static size (a Python int or an eager tensor) inside tf.function; "
+                "XLA's shapes are static."
+            )
+        self._tensors: list[Tensor | None] = [None] * n
+        self._buf: Tensor | None = None  # the traced form: one Tensor [size, *element_shape]
+        self._probe = False  # a stand-in while a loop body is traced to find the element shape
 
     @property
     def dtype(self) -> Any:
@@ -143,6 +154,8 @@ class TensorArray:
           InvalidArgumentError: reading a cleared element again (``clear_after_read``).
         """
         i = _index(index, "read")
+        if i is None or self._buf is not None or self._probe:
+            return self._traced_read(index)
         if i < 0:
             raise errors.OutOfRangeError(None, None, f"Reading from negative indices (index {i}) is not allowed.")
         if i >= len(self._tensors):
@@ -167,6 +180,8 @@ class TensorArray:
         from tapejax._src.ops.array_ops import convert_to_tensor
 
         i = _index(index, "write")
+        if i is None or self._buf is not None or self._probe:
+            raise _Traced
         if i < 0:
             raise errors.OutOfRangeError(None, None, f"Writing to negative indices (index {i}) is not allowed.")
         size = len(self._tensors)
@@ -198,7 +213,10 @@ class TensorArray:
           InvalidArgumentError: a value of another dtype.
           ValueError: a value whose shape is incompatible with ``element_shape``.
         """
-        self._write(index, value)
+        try:
+            self._write(index, value)
+        except _Traced:
+            return self._traced_write(index, value)
         return self
 
     def stack(self, name: str | None = None) -> Tensor:
@@ -207,6 +225,8 @@ class TensorArray:
         from tapejax._src.ops.creation_ops import zeros
         from tapejax._src.ops.shape_ops import stack
 
+        if self._buf is not None or self._probe:
+            return self._dense()
         if not self._tensors:
             if self._element_shape.is_fully_defined():
                 return zeros([0, *self._element_shape.as_list()], self._dtype)
@@ -218,8 +238,10 @@ class TensorArray:
         from tapejax._src.ops.shape_ops import stack
 
         idx = utils.concrete(indices) if utils.is_tensor(indices) else np.asarray(indices)
-        if idx is None:
-            raise TypeError("TensorArray.gather: tapejax needs concrete indices.")
+        if idx is None or self._buf is not None or self._probe:
+            from tapejax._src.ops.index_ops import gather
+
+            return gather(self._dense(), indices)
         return stack([self._zeros_at(int(i)) for i in np.asarray(idx).reshape(-1)])
 
     def concat(self, name: str | None = None) -> Tensor:
@@ -230,6 +252,15 @@ class TensorArray:
         """
         from tapejax._src.ops.shape_ops import concat
 
+        if self._buf is not None or self._probe:
+            from tapejax._src.ops.array_ops import reshape
+
+            buf = self._dense()
+            if buf.shape.rank < 2:
+                raise errors.InvalidArgumentError(
+                    None, None, "Concat saw a scalar shape at index 0 but requires at least vectors."
+                )
+            return reshape(buf, [-1, *buf.shape.as_list()[2:]])
         parts = [self._zeros_at(i) for i in range(len(self._tensors))]
         for i, t in enumerate(parts):
             if t.shape.rank == 0:
@@ -244,8 +275,16 @@ class TensorArray:
         Raises:
           ValueError: more rows than a non-dynamic array's size.
         """
-        from tapejax._src.ops.array_ops import unstack
+        from tapejax._src.ops.array_ops import convert_to_tensor, unstack
 
+        if self._buf is not None:
+            v = convert_to_tensor(value, dtype_hint=self._dtype)
+            if v.shape.as_list() != self._buf.shape.as_list():
+                raise ValueError(
+                    f"TensorArray.unstack: inside tf.function tapejax keeps the array's shape "
+                    f"{self._buf.shape}; got a value of shape {v.shape}."
+                )
+            return self._like(v)
         tensors = unstack(value)
         if len(tensors) > len(self._tensors) and not self._dynamic_size:
             raise ValueError(
@@ -259,8 +298,8 @@ class TensorArray:
         from tapejax._src.ops.array_ops import unstack
 
         idx = utils.concrete(indices) if utils.is_tensor(indices) else np.asarray(indices)
-        if idx is None:
-            raise TypeError("TensorArray.scatter: tapejax needs concrete indices.")
+        if idx is None or self._buf is not None or self._probe:
+            return self._traced_scatter(indices, value)
         for i, row in zip(np.asarray(idx).reshape(-1), unstack(value), strict=False):
             self._write(int(i), row)
         return self
@@ -275,6 +314,8 @@ class TensorArray:
         from tapejax._src.ops.array_ops import convert_to_tensor
         from tapejax._src.ops.shape_ops import split
 
+        if self._buf is not None:
+            raise NotImplementedError("TensorArray.split: tapejax does not support it inside tf.function loops.")
         v = convert_to_tensor(value, dtype_hint=self._dtype)
         if v.dtype != self._dtype:
             raise errors.InvalidArgumentError(
@@ -315,3 +356,119 @@ class TensorArray:
     def close(self, name: str | None = None) -> None:
         """Drops every element."""
         del self._tensors[:]
+
+    # -- the traced form ---------------------------------------------------------------------------
+    def _like(self, buf: Any) -> TensorArray:
+        """A new array with this one's settings in the traced form, holding ``buf``."""
+        ta = object.__new__(TensorArray)
+        ta._dtype = self._dtype
+        ta._dynamic_size = self._dynamic_size
+        ta._clear_after_read = self._clear_after_read
+        ta._infer_shape = self._infer_shape
+        ta._element_shape = TensorShape(buf.shape.as_list()[1:])
+        ta._previously_read = set()
+        ta._tensors = [None] * len(self._tensors)
+        ta._buf = buf
+        ta._probe = False
+        return ta
+
+    def _dense(self) -> Tensor:
+        """The elements as one Tensor ``[size, *element_shape]`` (unwritten ones zeros)."""
+        from tapejax._src.ops.creation_ops import zeros
+        from tapejax._src.ops.shape_ops import stack
+
+        if self._buf is not None:
+            return self._buf
+        for t in self._tensors:
+            if t is not None:
+                self._element_shape = _merge(self._element_shape, t.shape)
+        if not self._element_shape.is_fully_defined():
+            raise ValueError(
+                f"TensorArray: inside tf.function tapejax needs the element shape (now {self._element_shape}) "
+                "before the array is read or carried by a loop. Fix: pass element_shape=, or write it first."
+            )
+        if self._probe or not self._tensors:
+            return zeros([len(self._tensors), *self._element_shape.as_list()], self._dtype)
+        return stack([self._zeros_at(i) for i in range(len(self._tensors))])
+
+    def _checked_value(self, value: Any, what: str) -> Tensor:
+        from tapejax._src.ops.array_ops import convert_to_tensor
+
+        v = value if isinstance(value, Tensor) else convert_to_tensor(value, dtype_hint=self._dtype)
+        if v.dtype != self._dtype:
+            raise errors.InvalidArgumentError(
+                None, None, f"TensorArray dtype is {self._dtype.name} but Op is trying to write dtype {v.dtype.name} "
+            )
+        return v
+
+    def _traced_read(self, index: Any) -> Tensor:
+        from tapejax._src.ops.index_ops import gather
+
+        return gather(self._dense(), index)
+
+    def _traced_write(self, index: Any, value: Any) -> TensorArray:
+        from tapejax._src.ops.array_ops import reshape
+        from tapejax._src.ops.shape_ops import expand_dims
+
+        v = self._checked_value(value, "write")
+        if self._dynamic_size and _index(index, "write") is None and not self._probe:
+            raise NotImplementedError(
+                f"TensorArray.write at a traced index into a TensorArray with dynamic_size=True (size "
+                f"{len(self._tensors)}): inside tf.function tapejax cannot grow it (XLA's shapes are static), and "
+                "writes past its size would be lost. Fix: create it with a static size (e.g. the loop's trip count, "
+                "a Python int or an eager tensor) and dynamic_size=False."
+            )
+        if not self._element_shape.is_compatible_with(v.shape):
+            raise ValueError(f"Incompatible shape for value ({v.shape}), expected ({self._element_shape})")
+        if self._infer_shape or self._buf is None:
+            self._element_shape = _merge(self._element_shape, v.shape)
+        if self._probe:
+            return self
+        return self._like(_scatter(self._dense(), reshape(_int32(index), [1, 1]), expand_dims(v, 0)))
+
+    def _traced_scatter(self, indices: Any, value: Any) -> TensorArray:
+        from tapejax._src.ops.array_ops import reshape
+
+        v = self._checked_value(value, "scatter")
+        self._element_shape = _merge(self._element_shape, TensorShape(v.shape.as_list()[1:]))
+        if self._probe:
+            return self
+        return self._like(_scatter(self._dense(), reshape(_int32(indices), [-1, 1]), v))
+
+    def _known_element_shape(self) -> bool:
+        shape = self._element_shape
+        for t in self._tensors:
+            if t is not None:
+                shape = _merge(shape, t.shape)
+        return shape.is_fully_defined()
+
+    def _probe_copy(self) -> TensorArray:
+        """A stand-in that records the element shape a traced loop body writes (see control_flow)."""
+        ta = self._like_list()
+        ta._probe = True
+        return ta
+
+    def _like_list(self) -> TensorArray:
+        ta = object.__new__(TensorArray)
+        ta.__dict__.update(self.__dict__)
+        ta._tensors = list(self._tensors)
+        ta._previously_read = set(self._previously_read)
+        return ta
+
+
+class _Traced(Exception):
+    """Internal: a write that takes the traced form."""
+
+
+def _int32(x: Any) -> Tensor:
+    from tapejax._src.ops.array_ops import convert_to_tensor
+    from tapejax._src.ops.math_ops import cast
+
+    t = x if utils.is_tensor(x) else convert_to_tensor(np.asarray(x))
+    return cast(t, "int32")
+
+
+def _scatter(buf: Tensor, indices: Tensor, updates: Tensor) -> Tensor:
+    from tapejax._src.ops.scatter_ops import tensor_scatter_nd_update
+
+    return tensor_scatter_nd_update(buf, indices, updates)
