@@ -206,3 +206,18 @@ def test_ops_given_indexed_slices_densify_them():
 def test_python_values_beside_an_indexed_slices_take_its_dtype():
     s = tf.IndexedSlices(tf.ones([1, 2], tf.float64), tf.constant([1]), tf.constant([3, 2]))
     assert tf.multiply(s, 2.0).dtype == tf.float64
+
+
+def test_gather_gradient_densifies_inside_tf_function():
+    # The gradient's dense_shape is a constant: shape and densifying work on traced values too.
+    @tf.function
+    def step(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.reduce_sum(tf.gather(x, tf.constant([2, 0, 2])) * tf.constant([1.0, 2.0, 3.0])[:, None])
+        g = tape.gradient(y, x)
+        return tf.convert_to_tensor(g), tf.constant(g.shape.as_list())
+
+    dense, shape = step(tf.ones([3, 2]))
+    np.testing.assert_allclose(dense.numpy(), [[2.0, 2.0], [0.0, 0.0], [4.0, 4.0]])
+    np.testing.assert_array_equal(shape.numpy(), [3, 2])

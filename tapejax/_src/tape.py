@@ -802,9 +802,8 @@ def _indexed_slices(source: Any, gathers: list[Node], cts: list[Any]) -> Any:
     if not values:
         return None
     vals = values[0] if len(values) == 1 else bind(_concat_rows, *values)
-    return IndexedSlices(
-        vals, Tensor(jax.numpy.concatenate(indices)), Tensor(jax.numpy.asarray(src.shape, jax.numpy.int32))
-    )
+    # dense_shape from numpy: a concrete constant even inside a trace (densifying reads it).
+    return IndexedSlices(vals, Tensor(jax.numpy.concatenate(indices)), Tensor(np.asarray(src.shape, np.int32)))
 
 
 _concat_rows = Op("ConcatV2", lambda *xs: jax.numpy.concatenate(xs, axis=0))
