@@ -260,3 +260,10 @@ def test_while_loop_var_changing_dtype_or_shape_raises_tfs_errors():
     struct = tf.function(lambda n: tf.while_loop(lambda i, x: i < n, lambda i, x: (i + 1,), (0, tf.constant([1.0]))))
     with pytest.raises(ValueError, match="The two structures don't have the same"):
         struct(n)
+
+
+def test_assign_inside_a_traced_scan_step_is_carried():
+    v = tf.Variable(0.0)
+    f = tf.function(lambda xs: tf.scan(lambda a, x: (v.assign_add(x), a + v)[1], xs, initializer=tf.constant(0.0)))
+    np.testing.assert_array_equal(f(tf.constant([1.0, 2.0, 3.0])).numpy(), [1.0, 4.0, 10.0])  # TF 2.21
+    assert float(v.numpy()) == 6.0

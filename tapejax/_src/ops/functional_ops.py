@@ -80,7 +80,6 @@ def _loop(
     init_vals = [x._value for x in init_leaves]
     x_vals = [x._value for x in xs]
     nc, nx = len(init_vals), len(x_vals)
-    trees: list[Any] = []
 
     def body(*arrays: Any) -> tuple[Any, ...]:
         carry = nest.pack_sequence_as(init, [_wrap(a) for a in arrays[:nc]])
@@ -89,26 +88,34 @@ def _loop(
         nest.assert_same_structure(init, new)
         c_arrs, _ = _arrays(new)
         y_arrs, _ = _arrays(y)
-        trees.append(y)
-        return (*c_arrs, *y_arrs)
+        return (*c_arrs, *y_arrs), y
 
-    reads = _reads()
-    rows = [jax.ShapeDtypeStruct(v.shape[1:], v.dtype) for v in x_vals]
-    b_fn, consts = jax.closure_convert(_untaped(body, reads), *init_vals, *rows)
+    # The Variables the step reads are inputs of the op, those it assigns carried (control_flow).
+    avals = [jax.ShapeDtypeStruct(v.shape, v.dtype) for v in init_vals]
+    avals += [jax.ShapeDtypeStruct(v.shape[1:], v.dtype) for v in x_vals]
+    fns = control_flow._Functions([body], avals, "scan")
+    b_fn, consts, written = fns.fns[0], fns.consts[0], fns.written
+    ns, nw = len(fns.state), sum(written)
 
     def impl(*args: Any) -> Any:
-        state, seq, cs = args[:nc], args[nc : nc + nx], args[nc + nx :]
+        state, seq, st, cs = args[:nc], args[nc : nc + nx], args[nc + nx : nc + nx + ns], args[nc + nx + ns :]
+        fixed = [a for a, w in zip(st, written, strict=True) if not w]
 
         def f(carry: Any, x: Any) -> Any:
-            out = b_fn(*carry, *x, *cs)
-            return tuple(out[:nc]), tuple(out[nc:])
+            it_c, it_f = iter(carry[nc:]), iter(fixed)
+            full = [next(it_c) if w else next(it_f) for w in written]
+            out = b_fn(*carry[:nc], *x, *full, *cs)
+            k = len(out) - nw
+            return (*out[:nc], *out[k:]), tuple(out[nc:k])
 
-        carry, ys = jax.lax.scan(f, tuple(state), tuple(seq), length=n, reverse=reverse)
-        return (*carry, *ys)
+        carried = [a for a, w in zip(st, written, strict=True) if w]
+        carry, ys = jax.lax.scan(f, (*state, *carried), tuple(seq), length=n, reverse=reverse)
+        return (*carry[:nc], *ys, *carry[nc:])
 
-    out = _traced_op("Scan", impl, [*init_leaves, *xs], consts, reads)
+    out = control_flow._bind("Scan", impl, [*init_leaves, *xs, *fns.inputs()], consts)
+    fns.write_back(out[len(out) - nw :])
     carry = nest.pack_sequence_as(init, out[:nc])
-    return carry, None, nest.pack_sequence_as(trees[0], out[nc:])
+    return carry, None, nest.pack_sequence_as(fns.trees[0], out[nc : len(out) - nw])
 
 
 def _stack(ys: list[Any], like: Any) -> Any:
