@@ -281,7 +281,10 @@ def test_custom_training_loop_matches_one_device_on_the_global_batch(four: dict,
 
 
 def test_device_strings_name_jax_devices(four: dict) -> None:
-    assert four["two"] == [2, ["/job:localhost/replica:0/task:0/device:CPU:0", "/job:localhost/replica:0/task:0/device:CPU:2"]]
+    assert four["two"] == [
+        2,
+        ["/job:localhost/replica:0/task:0/device:CPU:0", "/job:localhost/replica:0/task:0/device:CPU:2"],
+    ]
     assert four["one_device"] == ["/job:localhost/replica:0/task:0/device:CPU:1", 6.0]
     assert four["mixing_error"].startswith("Mixing different tf.distribute.Strategy objects")
     assert "/cpu:9" in four["unknown_device"]

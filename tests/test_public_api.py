@@ -73,7 +73,8 @@ NAMESPACES = {
         functions_run_eagerly get_logical_device_configuration get_soft_device_placement get_visible_devices
         list_logical_devices list_physical_devices run_functions_eagerly set_logical_device_configuration
         set_soft_device_placement set_visible_devices""",
-    "distribute": """DistributedDataset DistributedIterator InputContext MirroredStrategy OneDeviceStrategy PerReplica
+    "distribute": """DistributedDataset DistributedIterator InputContext MirroredStrategy MultiWorkerMirroredStrategy
+        OneDeviceStrategy PerReplica
         ReduceOp ReplicaContext Strategy StrategyExtended get_cross_replica_context get_replica_context get_strategy
         has_strategy in_cross_replica_context""",
     "debugging": """Assert assert_all_finite assert_equal assert_greater assert_greater_equal assert_integer assert_less

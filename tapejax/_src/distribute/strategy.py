@@ -9,6 +9,7 @@ from typing import Any
 
 import jax
 import numpy as np
+from jax.experimental import multihost_utils
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from tapejax._src.core import TensorBase, VariableBase
@@ -190,7 +191,17 @@ class Strategy:
         if isinstance(value, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
             return value
         with jax.ensure_compile_time_eval():
-            return jax.device_put(value, self._replicated)
+            if jax.process_count() == 1:
+                return jax.device_put(value, self._replicated)
+            # Several processes: every one takes the first one's initial value, as TF's multi-worker strategy;
+            # a Variable made while a program is traced (an optimizer slot: zeros) cannot broadcast, nor needs to.
+            host = np.asarray(value)
+            try:
+                host = np.asarray(multihost_utils.broadcast_one_to_all(host))
+            except ValueError as e:
+                if "jax.jit" not in str(e):
+                    raise
+            return jax.make_array_from_callback(host.shape, self._replicated, lambda index: host[index])
 
     # -- running -------------------------------------------------------------------------------------
     def run(self, fn: Callable[..., Any], args: Any = (), kwargs: Any = None, options: Any = None) -> Any:
@@ -243,9 +254,14 @@ class Strategy:
         return math_ops.divide(total, math_ops.cast(stacked.shape[0] * stacked.shape[axis], total.dtype))
 
     def experimental_local_results(self, value: Any) -> Any:
-        """The per-replica values of ``value`` as a tuple (a plain value: a 1-tuple), nested structures too."""
+        """The per-replica values of ``value`` as a tuple (a plain value: a 1-tuple), nested structures too;
+        of this process's replicas only when there are several processes."""
         if isinstance(value, PerReplica):
-            return value.values
+            array = value.stacked._value
+            if getattr(array, "is_fully_addressable", True):
+                return value.values
+            shards = sorted(array.addressable_shards, key=lambda shard: shard.index[0].start or 0)
+            return tuple(Tensor(shard.data[0]) for shard in shards)
         leaves, tree = jax.tree_util.tree_flatten(value, is_leaf=lambda x: isinstance(x, PerReplica) or _is_tensor(x))
         if not any(isinstance(x, PerReplica) for x in leaves):
             return (value,)
@@ -266,7 +282,10 @@ class Strategy:
 
     def _per_replica(self, stacked: Tensor) -> PerReplica:
         """``stacked`` (leading replica axis) placed one replica per device, as a PerReplica."""
-        return PerReplica(Tensor(jax.device_put(stacked._value, self._split)))
+        if jax.process_count() == 1:
+            return PerReplica(Tensor(jax.device_put(stacked._value, self._split)))
+        host = np.asarray(stacked._value)  # (every process has the whole value; each places its devices' rows)
+        return PerReplica(Tensor(jax.make_array_from_callback(host.shape, self._split, lambda index: host[index])))
 
     def experimental_distribute_dataset(self, dataset: Any, options: Any = None) -> Any:
         """The dataset's global batches split into per-replica batches (``PerReplica`` elements).
