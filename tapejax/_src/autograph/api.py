@@ -8,6 +8,7 @@ variables, and rebuilt with the original globals, defaults and closure cells.
 from __future__ import annotations
 
 import ast
+import enum
 import functools
 import inspect
 import logging
@@ -50,6 +51,21 @@ _LIBRARY_DIRS = tuple(
 
 _code_cache: dict[types.CodeType, tuple[types.CodeType, str] | None] = {}
 _verbosity = [0]
+
+
+class Feature(enum.Enum):
+    """AutoGraph's optional features (``tf.autograph.experimental.Feature``): accepted, none is applied.
+
+    Differences from TensorFlow: tapejax converts with TF's default set (none of these), whatever is asked.
+    """
+
+    ALL = "ALL"
+    AUTO_CONTROL_DEPS = "AUTO_CONTROL_DEPS"
+    ASSERT_STATEMENTS = "ASSERT_STATEMENTS"
+    BUILTIN_FUNCTIONS = "BUILTIN_FUNCTIONS"
+    EQUALITY_OPERATORS = "EQUALITY_OPERATORS"
+    LISTS = "LISTS"
+    NAME_SCOPES = "NAME_SCOPES"
 
 
 def _is_library(f: Any) -> bool:

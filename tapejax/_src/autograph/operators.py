@@ -538,14 +538,7 @@ def _tf_index_loop(
     opts = dict(opts)
     if isinstance(n, int) and opts.get("maximum_iterations") is None:
         opts["maximum_iterations"] = n  # a static trip count: the loop is a scan, reverse-differentiable
-    _tf_while_stmt(
-        aug_test, aug_body, aug_get_state, aug_set_state, ("<index>", *names), opts, aug_test_symbolic(aug_test)
-    )
-
-
-def aug_test_symbolic(test: Callable[[], Any]) -> Any:
-    """The first test of an index loop, as a tensor (it may be concrete where the length is static)."""
-    return _as_tensor(test())
+    _tf_while_stmt(aug_test, aug_body, aug_get_state, aug_set_state, ("<index>", *names), opts, _as_tensor(aug_test()))
 
 
 def _tf_tensor_for_stmt(
