@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from jax._src.array import ArrayImpl
 
@@ -753,6 +752,16 @@ def _check_np_dtype(np_dtype: np.dtype, value: Any) -> None:
         )
 
 
+def _to_device(host: np.ndarray | np.generic) -> Any:
+    """A new host array (nobody else holds it) as a device array, by a transfer.
+
+    Not ``jnp.asarray``: that compiles a small XLA program per shape and dtype (40-60 ms each on a
+    2-core CPU), which dominated the first run of small programs. ``jax.device_put`` may keep using
+    the host memory (zero-copy on CPU), hence a private array.
+    """
+    return jax.device_put(np.asarray(host))
+
+
 def convert_python(value: Any, np_dtype: np.dtype | None, op_name: str = "convert_to_tensor") -> Any:
     """Converts a non-Tensor value (Python number, nested list, numpy or JAX array) to an array."""
     from tapejax._src.core import _python_to_numpy
@@ -775,12 +784,12 @@ def convert_python(value: Any, np_dtype: np.dtype | None, op_name: str = "conver
     if isinstance(value, (np.ndarray, np.generic)):
         _check_np_dtype(value.dtype, value)
         if np_dtype is None or value.dtype == np_dtype:
-            return jnp.asarray(value)
+            return _to_device(np.array(value))  # (a copy: the caller may change its array afterwards)
         if value.dtype.kind == "f" and np.dtype(np_dtype).kind in "iub" and not np.all(np.equal(np.mod(value, 1), 0)):
             raise TypeError(f"{op_name}: cannot convert {value!r} to EagerTensor of dtype {np.dtype(np_dtype).name}")
-        return jnp.asarray(value.astype(np_dtype))
+        return _to_device(value.astype(np_dtype))
     if isinstance(value, (bool, int, float, complex)):
-        return jnp.asarray(_python_to_numpy(value, np_dtype or _infer_python_dtype(value, op_name), op_name))
+        return _to_device(_python_to_numpy(value, np_dtype or _infer_python_dtype(value, op_name), op_name))
     if isinstance(value, (list, tuple)):
         if any(isinstance(x, (TensorBase, VariableBase)) for x in _flatten(value)):
             target = np_dtype or _infer_python_dtype(value, op_name)
@@ -791,8 +800,8 @@ def convert_python(value: Any, np_dtype: np.dtype | None, op_name: str = "conver
                     f"{op_name}: Can't convert non-rectangular Python sequence to Tensor: its elements have the "
                     f"shapes {[tuple(np.shape(p)) for p in parts]}. Fix: make them one shape (or use tf.stack)."
                 )
-            return jnp.asarray(np.asarray(parts))
-        return jnp.asarray(_python_sequence_to_numpy(value, np_dtype, op_name))
+            return _to_device(np.asarray(parts))
+        return _to_device(_python_sequence_to_numpy(value, np_dtype, op_name))
     from tapejax._src import conversion_registry
 
     converted = conversion_registry.convert(value, np_dtype)  # tf.register_tensor_conversion_function

@@ -347,7 +347,7 @@ class Optimizer:
             for v in new:
                 for j, slot_name in enumerate(names):
                     arrays = init[v._uid]
-                    value = arrays[j] if j < len(arrays) else jnp.zeros_like(protos[v._uid])
+                    value = arrays[j] if j < len(arrays) else transforms.full_like(protos[v._uid])
                     base = v.name.replace("/", "_").replace(":", "_")
                     slot = Variable(value, trainable=False, name=f"{self.name}/{base}_{slot_name}")
                     per_var.setdefault(v._uid, []).append(slot)

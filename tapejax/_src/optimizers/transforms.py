@@ -121,8 +121,19 @@ def _keras_rule(
     return optax.GradientTransformationExtraArgs(init, update)  # type: ignore[arg-type]
 
 
+def full_like(p: Any, value: Any = 0) -> Any:
+    """``jnp.full_like(p, value)``; for a concrete ``p`` made on the host and transferred.
+
+    Slots are created eagerly, once per shape: ``jnp.zeros_like`` would compile an XLA program for
+    each new shape (about 0.1 s each on a 2-core CPU), a transfer compiles nothing.
+    """
+    if isinstance(p, jax.core.Tracer):
+        return jnp.full_like(p, value)
+    return jax.device_put(np.full(p.shape, value, p.dtype))
+
+
 def _zeros(n: int) -> Callable[[Any], tuple[Any, ...]]:
-    return lambda p: tuple(jnp.zeros_like(p) for _ in range(n))
+    return lambda p: tuple(full_like(p) for _ in range(n))
 
 
 def _local_step(step: Any, dtype: Any, offset: int = 1) -> Any:
@@ -231,7 +242,7 @@ def adagrad(initial_accumulator_value: float = 0.1, epsilon: float = 1e-7) -> op
 
     def init_leaf(p: Any) -> tuple[Any, ...]:
         # Keras's Constant initializer computes ops.cast(value, dtype) * ones.
-        return (jnp.full_like(p, keras_cast(initial_accumulator_value, p.dtype)),)
+        return (full_like(p, keras_cast(initial_accumulator_value, p.dtype)),)
 
     def update_leaf(g: Any, slots: tuple[Any, ...], lr: Any, step: Any, glob: Any) -> tuple[Any, tuple[Any, ...]]:
         acc = slots[0] + _square_of(g)
