@@ -150,4 +150,5 @@ def test_map_then_batch_of_inputs_of_different_shapes_maps_each_element() -> Non
 def test_map_then_batch_draws_random_numbers_per_element() -> None:
     ds = Dataset.range(2000).map(lambda x: tf.random.uniform([])).batch(500)
     drawn = np.concatenate(list(ds.as_numpy_iterator()))
-    assert len(set(drawn.tolist())) == 2000 and abs(drawn.mean() - 0.5) < 0.03  # sd of the mean ~0.0065
+    # float32 uniforms have 2**23 values: 2000 draws repeat one with probability ~0.2, so allow a few
+    assert len(set(drawn.tolist())) >= 1990 and abs(drawn.mean() - 0.5) < 0.03  # sd of the mean ~0.0065

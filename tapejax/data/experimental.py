@@ -22,6 +22,7 @@ from tapejax._src.data.experimental import shuffle_and_repeat as shuffle_and_rep
 from tapejax._src.data.experimental import take_while as take_while
 from tapejax._src.data.experimental import unbatch as unbatch
 from tapejax._src.data.experimental import unique as unique
+from tapejax._src.data.optional import Optional as Optional
 from tapejax._src.data.options import AutotuneOptions as AutotuneOptions
 from tapejax._src.data.options import DistributeOptions as DistributeOptions
 from tapejax._src.data.options import OptimizationOptions as OptimizationOptions

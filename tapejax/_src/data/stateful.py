@@ -12,8 +12,8 @@ import numpy as np
 from tapejax._src.data import structure
 from tapejax._src.data.dataset import UNKNOWN, Dataset
 from tapejax._src.data.functions import StructuredFunction
-from tapejax._src.data.iterator import check_eager
 from tapejax._src.data.transformations import _UnaryDataset
+from tapejax._src.function import in_trace
 from tapejax._src.tensor_spec import TensorSpec
 
 
@@ -69,7 +69,8 @@ class ScanDataset(_UnaryDataset):
 
 
 def reduce(dataset: Dataset, initial_state: Any, fn: Callable[..., Any]) -> Any:
-    check_eager("Dataset.reduce")
+    if in_trace():
+        return _traced_reduce(dataset, initial_state, fn)
     structure_, state = structure.normalize(initial_state, "reduce")
     sf, state_spec = _state_function(
         fn, structure.spec_of(structure_, state), dataset.element_spec, "Dataset.reduce", False
@@ -77,6 +78,29 @@ def reduce(dataset: Dataset, initial_state: Any, fn: Callable[..., Any]) -> Any:
     for flat in dataset._iter():
         state = sf(state + flat)
     return structure.to_tensors(state_spec, state)
+
+
+def _traced_reduce(dataset: Dataset, initial_state: Any, fn: Callable[..., Any]) -> Any:
+    """``reduce`` inside tf.function: a loop pulling the elements from the host, ``fn`` traced in its body
+    (its state must keep its shapes: the loop is compiled)."""
+    from tapejax._src.data import graph
+    from tapejax._src.data.functions import _normalize_output
+    from tapejax._src.ops.array_ops import convert_to_tensor
+
+    init = structure.map_structure(convert_to_tensor, initial_state)
+
+    def step(element: Any, state: tuple[Any, ...]) -> tuple[Any, ...]:
+        new = _normalize_output(fn(structure.pack(init, state), element), "Dataset.reduce")
+        if not structure.same_structure(init, new):
+            raise TypeError(
+                f"The element structure for the new state must match the initial state. Expected {init}; got {new}."
+            )
+        return tuple(structure.flatten(new))
+
+    it = graph.dataset_iterator(dataset, "Dataset.reduce")
+    out = it.loop(tuple(structure.flatten(init)), lambda e, st: step(e, st))
+    graph.release(it)
+    return structure.pack(init, list(out))
 
 
 class UniqueDataset(_UnaryDataset):

@@ -1,0 +1,475 @@
+"""Reading a dataset inside ``tf.function``: the pipeline stays on the host, the program pulls from it.
+
+TF runs a dataset as ops of the graph. Here the pipeline keeps running in Python on the host and the
+compiled program pulls each element with an ordered host callback (``jax.experimental.io_callback``,
+the one JAX primitive that may have side effects and results): nothing is frozen into the program,
+each run reads the next elements. A ``for`` loop over a dataset is a ``tf.while_loop`` whose body
+pulls an element (with a has-value flag for the end) and runs the loop body under a ``tf.cond`` on
+it, as TF's ``_tf_iterator_for_stmt`` does.
+
+The callbacks take no operands: JAX moves a callback's operands into device arrays on each call
+(~100 us on a 2-core CPU), its results cost a copy. What a callback reads is therefore fixed when
+the program is traced: a dataset's pass (started at the ``iter()`` of each run) or an iterator
+captured by the function live in a host slot the trace names; an iterator passed as an argument is
+bound to its slot by one callback per run that takes its handle (its only runtime operand).
+
+Shapes: a compiled loop body has static shapes. A dataset whose element spec has ``None``
+dimensions is read as its *shape classes*, the concrete shapes its elements can have, known from
+the pipeline: ``batch(n)`` without ``drop_remainder`` of ``m`` elements gives batches of ``n`` and
+one of ``m % n`` (when ``m`` is known). A ``for`` loop traces its body once per class and picks the
+branch per element; ``get_next`` reads the first class (the full batch) and raises
+``InvalidArgumentError`` at run time for an element of another shape.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import jax
+import numpy as np
+
+from tapejax._src import errors, host_callback
+from tapejax._src.core import TensorBase, _wrap
+from tapejax._src.data import structure
+from tapejax._src.tensor import Tensor
+from tapejax._src.tensor_spec import TensorSpec
+
+ShapeClass = tuple[tuple[tuple[int, ...], np.dtype], ...]  # one (shape, dtype) per flat component
+
+_ids = itertools.count(1)
+# Host slots that running programs read: a trace names a slot, each run fills it.
+_slots: dict[int, Any] = {}
+# Eager iterators by handle (for iterators passed to a tf.function as arguments).
+_handles: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+
+
+class _OnCallback(threading.local):
+    active = False
+
+
+_on_callback = _OnCallback()  # a program's callback is reading (it must not wait for programs)
+
+
+# -- the host side ---------------------------------------------------------------------------------
+class HostReader:
+    """A pass over a dataset's flat elements that eager code and running programs both read (in turn)."""
+
+    def __init__(self, gen: Iterator[structure.Flat]) -> None:
+        self._gen = gen
+        self._lock = threading.Lock()
+        self.in_graph = False  # a program read it: eager reads wait for programs in flight first
+        self.stash: structure.Flat | None = None  # the element a multi-class pull is handing out
+        self.had_value: dict[int, bool] = {}  # per pull site: whether its last pull found an element
+
+    def next_flat(self) -> structure.Flat | None:
+        """The next element, or None past the end."""
+        if self.in_graph and not _on_callback.active:
+            jax.effects_barrier()  # programs dispatched earlier read first, in order
+        with self._lock:
+            try:
+                return next(self._gen)
+            except StopIteration:
+                return None
+
+    def pull(self) -> structure.Flat | None:
+        """The next element for a program (numpy components), or None past the end."""
+        self.in_graph = True
+        _on_callback.active = True
+        try:
+            flat = self.next_flat()
+        finally:
+            _on_callback.active = False
+        return None if flat is None else tuple(np.asarray(a) for a in flat)
+
+    def close(self) -> None:
+        close = getattr(self._gen, "close", None)
+        if close is not None:
+            close()  # a prefetch thread lets go of its input
+
+
+def new_handle(iterator: Any) -> int:
+    """A handle under which a program finds ``iterator`` (weakly held)."""
+    h = next(_ids)
+    _handles[h] = iterator
+    return h
+
+
+def _zeros(cls: ShapeClass) -> tuple[np.ndarray, ...]:
+    return tuple(np.zeros(shape, dtype) for shape, dtype in cls)
+
+
+def _fits(flat: structure.Flat, cls: ShapeClass) -> bool:
+    return len(flat) == len(cls) and all(a.shape == s and a.dtype == d for a, (s, d) in zip(flat, cls, strict=True))
+
+
+def _describe(flat: structure.Flat) -> str:
+    return ", ".join(f"{a.dtype.name}{list(a.shape)}" for a in flat)
+
+
+# -- shape classes ---------------------------------------------------------------------------------
+def shape_classes(ds: Any) -> list[ShapeClass] | None:
+    """The concrete shapes the dataset's elements can have (fully defined specs: one), or None when
+    the pipeline does not tell (a dimension that depends on the data)."""
+    from tapejax._src.data import batching, experimental, options, prefetch, shuffling, stateful, transformations
+    from tapejax._src.data.dataset import INFINITE, UNKNOWN
+
+    specs = structure.flatten(ds.element_spec)
+    if not all(type(s) is TensorSpec for s in specs):  # a window's datasets are not tensors
+        return None
+    if all(s.shape.is_fully_defined() for s in specs):
+        return [tuple((tuple(s.shape.as_list()), np.dtype(s.dtype._np)) for s in specs)]
+    same_shapes = (
+        prefetch.PrefetchDataset,
+        shuffling.ShuffleDataset,
+        options.OptionsDataset,
+        experimental._AssertCardinalityDataset,
+        stateful.CacheDataset,
+        stateful.UniqueDataset,
+        transformations.FilterDataset,
+        transformations.TakeWhileDataset,
+        transformations.RepeatDataset,
+        transformations.TakeDataset,
+        transformations.SkipDataset,
+        transformations.ShardDataset,
+    )
+    if isinstance(ds, same_shapes):
+        return shape_classes(ds._input)
+    if isinstance(ds, batching.BatchDataset):
+        inner = shape_classes(ds._input)
+        if inner is None or len(inner) != 1:
+            return None
+        n, size = ds._input._cardinality(), ds._size
+        sizes = [size]
+        if not ds._drop:
+            if n == UNKNOWN:
+                return None
+            if n != INFINITE and n % size:
+                sizes = [size, n % size] if n > size else [n % size]
+        return [tuple(((b, *shape), dtype) for shape, dtype in inner[0]) for b in sizes]
+    if isinstance(ds, transformations.MapDataset):
+        from tapejax._src.data.functions import _abstract_call
+
+        inner = shape_classes(ds._input)
+        if inner is None:
+            return None
+        out = []
+        for cls in inner:
+            avals, _, _ = _abstract_call(ds._fn._flat_fn, [jax.ShapeDtypeStruct(s, d) for s, d in cls])
+            out.append(tuple((tuple(a.shape), np.dtype(a.dtype)) for a in avals))
+        return out
+    return None
+
+
+def _classes_or_raise(ds: Any, what: str) -> list[ShapeClass]:
+    classes = shape_classes(ds)
+    if classes is None:
+        raise ValueError(
+            f"{what} inside tf.function: tapejax compiles the loop with static shapes, and the shapes of this "
+            f"dataset's elements ({ds.element_spec}) are only known when it runs (a batch of unknown size: "
+            "batch() without drop_remainder of a dataset of unknown cardinality, a filter, from_generator with "
+            "None dimensions). Fix: batch(..., drop_remainder=True), or iterate the dataset outside tf.function."
+        )
+    return classes
+
+
+# -- the program side ------------------------------------------------------------------------------
+def _callback_op(name: str, fn: Callable[[], Any], result: Any) -> Any:
+    return host_callback.call(name, fn, result)
+
+
+def _aval(shape: tuple[int, ...], dtype: Any) -> Any:
+    return jax.ShapeDtypeStruct(shape, dtype)
+
+
+class GraphIterator:
+    """An iterator as a traced program sees it: each read is a callback into its host reader.
+
+    ``source()`` gives the host reader when the program runs (from a slot, or an iterator captured
+    by the function).
+    """
+
+    def __init__(self, element_spec: Any, classes: list[ShapeClass], source: Callable[[], HostReader]) -> None:
+        self.element_spec = element_spec
+        self._classes = classes
+        self._source = source
+
+    # the pulls
+    def _pull(self, site: int) -> tuple[Any, Any, list[Callable[[], Any]]]:
+        """Pulls the next element: (has-value flag, class index or None, per class: a function giving
+        the element as flat Tensors). One class: one callback; several: one for the flag and the
+        class, one in the branch of the class for its values."""
+        classes = self._classes
+        if len(classes) == 1:
+            cls = classes[0]
+            zeros = _zeros(cls)
+
+            def pull_one() -> tuple[Any, ...]:
+                reader = self._source()
+                flat = reader.pull()
+                reader.had_value[site] = flat is not None
+                if flat is None:
+                    return (np.bool_(False), *zeros)
+                if not _fits(flat, cls):
+                    raise errors.invalid_argument(
+                        f"IteratorGetNext: an element of shapes [{_describe(flat)}] where the program was "
+                        f"compiled for [{_describe(zeros)}]."
+                    )
+                return (np.bool_(True), *flat)
+
+            out = _callback_op("IteratorGetNext", pull_one, (_aval((), np.bool_), *[_aval(s, d) for s, d in cls]))
+            values = list(out[1:])
+            return out[0], None, [lambda: values]
+
+        def pull_class() -> tuple[Any, Any]:
+            reader = self._source()
+            flat = reader.pull()
+            reader.had_value[site] = flat is not None
+            reader.stash = flat
+            if flat is None:
+                return np.bool_(False), np.int32(0)
+            for k, cls in enumerate(classes):
+                if _fits(flat, cls):
+                    return np.bool_(True), np.int32(k)
+            raise errors.invalid_argument(
+                f"IteratorGetNext: an element of shapes [{_describe(flat)}], none of the shapes the program was "
+                f"compiled for: {[_describe(_zeros(c)) for c in classes]}."
+            )
+
+        has, k = _callback_op("IteratorGetNext", pull_class, (_aval((), np.bool_), _aval((), np.int32)))
+
+        def taker(cls: ShapeClass) -> Callable[[], Any]:
+            def take() -> tuple[np.ndarray, ...]:
+                stash = self._source().stash
+                return stash if stash is not None and _fits(stash, cls) else _zeros(cls)
+
+            return lambda: list(_callback_op("IteratorGetNext", take, tuple(_aval(s, d) for s, d in cls)))
+
+        return has, k, [taker(c) for c in classes]
+
+    def _first_class(self) -> GraphIterator:
+        """This iterator read as its first shape class (another shape is a run-time error)."""
+        return GraphIterator(self.element_spec, self._classes[:1], self._source)
+
+    def get_next(self) -> Any:
+        """The next element; the run raises ``OutOfRangeError`` past the end."""
+        classes = self._classes[:1]
+        zeros = _zeros(classes[0])
+
+        def pull() -> tuple[np.ndarray, ...]:
+            flat = self._source().pull()
+            if flat is None:
+                raise errors.OutOfRangeError(None, None, "End of sequence")
+            if not _fits(flat, classes[0]):
+                raise errors.invalid_argument(
+                    f"IteratorGetNext: an element of shapes [{_describe(flat)}] where the program was compiled "
+                    f"for [{_describe(zeros)}] (batch(..., drop_remainder=True) keeps every batch full)."
+                )
+            return flat
+
+        out = _callback_op("IteratorGetNext", pull, tuple(_aval(s, d) for s, d in classes[0]))
+        return structure.pack(self.element_spec, list(out))
+
+    def get_next_as_optional(self) -> Any:
+        """The next element as a ``tf.experimental.Optional`` (empty past the end)."""
+        from tapejax._src.data.optional import Optional
+
+        site = next(_ids)
+        has, _, takers = self._first_class()._pull(site)
+        values = takers[0]()
+        source = self._source
+
+        def check() -> None:
+            if not source().had_value.get(site, False):
+                raise errors.invalid_argument("The given optional does not have a value.")
+
+        def get_value() -> Any:
+            _callback_op("OptionalGetValue", check, None)
+            return structure.pack(self.element_spec, values)
+
+        return Optional._traced(has, get_value, self.element_spec)
+
+    def __iter__(self) -> GraphIterator:
+        return self
+
+    def _graph(self) -> GraphIterator:
+        return self
+
+    def _ag_for_stmt(
+        self, extra_test: Any, body: Any, get_state: Any, set_state: Any, symbol_names: Any, opts: Any
+    ) -> None:
+        """AutoGraph's ``for x in iterator`` (TF's ``_tf_iterator_for_stmt``)."""
+        self.for_stmt(extra_test, body, get_state, set_state)
+
+    def __next__(self) -> Any:
+        return self.get_next()
+
+    def next(self) -> Any:
+        """The next element (``next(it)``)."""
+        return self.get_next()
+
+    def for_stmt(
+        self,
+        extra_test: Callable[[], Any] | None,
+        body: Callable[[Any], None],
+        get_state: Callable[[], Any],
+        set_state: Callable[[Any], None],
+    ) -> None:
+        """AutoGraph's ``for`` over this iterator: a ``tf.while_loop`` (see :func:`for_stmt`)."""
+        state = tuple(get_state())
+
+        def step(element: Any, st: tuple[Any, ...]) -> tuple[Any, ...]:
+            set_state(st)
+            body(element)
+            return tuple(get_state())
+
+        test = None
+        if extra_test is not None:
+
+            def test(st: tuple[Any, ...]) -> Any:
+                set_state(st)
+                return extra_test()
+
+        set_state(self.loop(state, step, test))
+
+    def loop(
+        self,
+        state: tuple[Any, ...],
+        step: Callable[[Any, tuple[Any, ...]], tuple[Any, ...]],
+        test: Callable[[tuple[Any, ...]], Any] | None = None,
+    ) -> tuple[Any, ...]:
+        """``state = step(element, state)`` for each element while ``test(state)``: one ``tf.while_loop``
+        (the body traced once per shape class); the final state."""
+        from tapejax._src.control_flow import cond, while_loop
+
+        spec = self.element_spec
+        n = len(state)
+
+        def loop_test(has: Any, *st: Any) -> Any:
+            if test is None:
+                return has
+            return cond(has, lambda: _as_bool_tensor(test(st)), lambda: Tensor(np.bool_(False)))
+
+        def loop_body(has: Any, *st: Any) -> Any:
+            flag, k, takers = self._pull(next(_ids))
+
+            def run(take: Callable[[], Any]) -> Callable[[], Any]:
+                return lambda: tuple(step(structure.pack(spec, take()), st))
+
+            def by_class(j: int) -> Any:
+                if j == len(takers) - 1:
+                    return run(takers[j])()
+                return cond(_equal(k, j), run(takers[j]), lambda: by_class(j + 1))
+
+            new = cond(flag, lambda: by_class(0), lambda: st)
+            return (flag, *_tuple(new, n))
+
+        out = while_loop(loop_test, loop_body, (Tensor(np.bool_(True)), *state))
+        return tuple(_tuple(out, n + 1)[1:])
+
+
+def _tuple(x: Any, n: int) -> tuple[Any, ...]:
+    if isinstance(x, (tuple, list)):
+        return tuple(x)
+    return (x,) if n == 1 else tuple(x)
+
+
+def _equal(k: Any, j: int) -> Any:
+    from tapejax._src.ops.math_ops import equal
+
+    return equal(k, np.int32(j))
+
+
+def _as_bool_tensor(x: Any) -> Any:
+    if isinstance(x, TensorBase):
+        return x
+    return Tensor(np.bool_(bool(x)))
+
+
+# -- where programs get their readers --------------------------------------------------------------
+def dataset_iterator(ds: Any, what: str) -> GraphIterator:
+    """``iter(ds)`` in a trace: each run of the program starts a fresh pass (its slot's reader),
+    closing the pass the previous run left."""
+    classes = _classes_or_raise(ds, what)
+    slot = next(_ids)
+
+    def start() -> None:
+        old = _slots.pop(slot, None)
+        if old is not None:
+            old.close()
+        _slots[slot] = HostReader(ds._iter())
+
+    _callback_op("MakeIterator", start, None)
+    return GraphIterator(ds.element_spec, classes, lambda: _slots[slot])
+
+
+def release(it: GraphIterator) -> None:
+    """Ends the pass a program's ``for`` loop over a dataset started (its prefetch thread stops)."""
+
+    def close() -> None:
+        reader = it._source()
+        reader.close()
+
+    _callback_op("DeleteIterator", close, None)
+
+
+def captured_iterator(iterator: Any) -> GraphIterator:
+    """An eager iterator read by a trace that captured it (a closure): its own reader, no slot."""
+    classes = iterator._shape_classes()
+    if classes is None:
+        _classes_or_raise(iterator._dataset, "Reading a tf.data.Iterator")
+    return GraphIterator(iterator.element_spec, classes, lambda: iterator._reader)
+
+
+def argument_iterator(element_spec: Any, classes: list[ShapeClass] | None, handle: Any) -> GraphIterator:
+    """An iterator passed as a tf.function argument (its handle a traced int64): one callback per run,
+    the handle its operand, binds the iterator's reader to the trace's slot."""
+    slot = next(_ids)
+
+    def bind_slot(h: Any) -> None:
+        iterator = _handles.get(int(h))
+        if iterator is None:
+            raise errors.invalid_argument("The iterator passed to the tf.function no longer exists.")
+        _slots[slot] = iterator._reader
+
+    if classes is None:
+        raise ValueError(
+            "Reading a tf.data.Iterator inside tf.function: tapejax compiles the program with static shapes, and "
+            f"the shapes of this iterator's elements ({element_spec}) are only known when it runs. Fix: "
+            "batch(..., drop_remainder=True), or read the iterator outside tf.function."
+        )
+    host_callback.call("IteratorFromHandle", bind_slot, None, _wrap(handle))
+    return GraphIterator(element_spec, classes, lambda: _slots[slot])
+
+
+def for_stmt(
+    iterable: Any,
+    extra_test: Callable[[], Any] | None,
+    body: Callable[[Any], None],
+    get_state: Callable[[], Any],
+    set_state: Callable[[Any], None],
+) -> None:
+    """AutoGraph's ``for x in dataset`` (TF's ``_tf_ag_dataset_for_stmt``): ``body(x)`` for each element,
+    the loop state read with ``get_state()`` and written back with ``set_state(state)``, stopping
+    early once ``extra_test()`` (a ``break``) is false. A Python loop outside a trace."""
+    from tapejax._src.function import in_trace
+
+    if not in_trace():
+        if extra_test is not None and not bool(extra_test()):
+            return
+        for element in iterable:
+            body(element)
+            if extra_test is not None and not bool(extra_test()):
+                break
+        return
+    from tapejax._src.data.dataset import Dataset
+
+    if isinstance(iterable, Dataset):
+        it = dataset_iterator(iterable, "Iterating a tf.data.Dataset")
+        it.for_stmt(extra_test, body, get_state, set_state)
+        release(it)
+    else:
+        iterable._graph().for_stmt(extra_test, body, get_state, set_state)
