@@ -106,30 +106,32 @@ def _store(cond: Fn, body: Fn, cap: int) -> Callable[[Arrays, Arrays], Any]:
 
     @jax.custom_vjp
     def store(x0: Arrays, consts: Arrays) -> Any:
+        def full(c: Any) -> Any:
+            i, _, _, k, stride = c
+            return jnp.logical_and(i % stride == 0, k == cap)
+
         def step(c: Any) -> Any:
             i, x, buf, k, stride = c
-            full = jnp.logical_and(i % stride == 0, k == cap)
-            buf, k, stride = jax.lax.cond(
-                full,
-                lambda b, k, s: (
-                    tuple(jnp.concatenate([a[0:cap:2], jnp.zeros_like(a[: cap // 2 + 1])]) for a in b),
-                    k // 2,
-                    s * 2,
-                ),
-                lambda b, k, s: (b, k, s),
-                buf,
-                k,
-                stride,
-            )
             keep = i % stride == 0
             slot = jnp.where(keep, k, cap)
             buf = tuple(jax.lax.dynamic_update_index_in_dim(b, a, slot, 0) for b, a in zip(buf, x, strict=True))
             return i + 1, tuple(body(x, consts)), buf, k + keep.astype(k.dtype), stride
 
+        def thin(c: Any) -> Any:
+            i, x, buf, k, stride = c
+            buf = tuple(jnp.concatenate([a[0:cap:2], jnp.zeros_like(a[: cap // 2 + 1])]) for a in buf)
+            return i, x, buf, k // 2, stride * 2
+
+        def run_until_full(c: Any) -> Any:
+            # The inner loop only writes into the buffer (in place); thinning it (a copy) happens
+            # out here, once per doubling of the stride.
+            c = jax.lax.while_loop(lambda c: jnp.logical_and(cond(c[1], consts), jnp.logical_not(full(c))), step, c)
+            return jax.lax.cond(jnp.logical_and(full(c), cond(c[1], consts)), thin, lambda c: c, c)
+
         buf0 = tuple(jnp.zeros((cap + 1, *jnp.shape(a)), jnp.result_type(a)) for a in x0)
         one = jnp.ones((), jnp.int32)
         n, xn, buf, _, stride = jax.lax.while_loop(
-            lambda c: cond(c[1], consts), step, (0 * one, tuple(x0), buf0, 0 * one, one)
+            lambda c: cond(c[1], consts), run_until_full, (0 * one, tuple(x0), buf0, 0 * one, one)
         )
         return xn, buf, n, stride
 
@@ -175,7 +177,8 @@ def _reverse(
         bf, s, cons, cbf = k[:nb], k[nb], tuple(k[nb + 1 : nb + 1 + nk]), k[nb + 1 + nk :]
         i = j - 1
         start = tuple(jax.lax.dynamic_index_in_dim(b, i // s, 0, keepdims=False) for b in bf)
-        x_i = _advance(body, cap, start, i % s, cons)
+        # (no loop at all while nothing was thinned: the common case)
+        x_i = jax.lax.cond(s == 1, lambda: start, lambda: _advance(body, cap, start, i % s, cons))
         xf, xo = _split(x_i)
         kf, ko = _split(cons)
         _, vjp = jax.vjp(lambda xf_, kf_: _split(tuple(body(_merge(xf_, xo, x_i), _merge(kf_, ko, cons))))[0], xf, kf)
