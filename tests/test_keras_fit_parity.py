@@ -107,3 +107,22 @@ def test_metrics_not_matching_a_nested_output_raise_like_keras():
         errors.append(str(info.value).splitlines())
     assert errors[0][0] == errors[1][0]
     assert errors[0][1][:60] == errors[1][1][:60]
+
+
+# Keras' own warnings for a compiled, untrained model: NumPy's on saving the unbuilt optimizer's variables, and
+# on loading (its own files too) the saved unbuilt optimizer into one compile_from_config built.
+@pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
+@pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer:UserWarning")
+@pytest.mark.parametrize("optimizer", ["sgd", "rmsprop", "adamw"])
+def test_compile_config_equals_keras_and_reloads_both_ways(optimizer, tmp_path):
+    configs = []
+    for k, file in ((tf.keras, "ours.keras"), (keras_real, "keras.keras")):
+        k.backend.clear_session()
+        model = k.Sequential([k.Input((3,)), k.layers.Dense(2)])
+        model.compile(optimizer, k.losses.MeanSquaredError(), metrics=["mae", k.metrics.AUC()], loss_weights=None)
+        configs.append(model.get_compile_config())
+        model.save(tmp_path / file)
+    assert configs[0] == configs[1]  # (jit_compile: "auto" is False on a CPU-only machine in Keras' TF backend)
+    back_in_keras = keras_real.models.load_model(tmp_path / "ours.keras")
+    back_in_ours = tf.keras.models.load_model(tmp_path / "keras.keras")
+    assert back_in_keras.get_compile_config() == back_in_ours.get_compile_config() == configs[1]

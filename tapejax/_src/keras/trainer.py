@@ -52,8 +52,8 @@ class Trainer:
     program (the step unrolled ``n`` times) and call the batch callbacks once per call, as Keras.
 
     Differences from Keras: a last group of fewer than ``n`` batches reports its true last step to the callbacks (Keras
-    reports ``first + n - 1``); ``jit_compile`` is accepted (the step is always compiled by XLA
-    unless ``run_eagerly``). Shuffling draws from NumPy's global generator
+    reports ``first + n - 1``); ``jit_compile`` is recorded as Keras' TF backend resolves it (``"auto"``: False
+    on a CPU-only machine) but the step is always compiled by XLA unless ``run_eagerly``. Shuffling draws from NumPy's global generator
     (``tf.keras.utils.set_random_seed`` seeds it), so the order of samples differs from Keras'.
     Multi-output models take losses, loss weights, metrics and sample weights as Keras 3.15 does: one
     for all, a list (one per output), a dict by output name, or a structure like the outputs' (a dict
@@ -101,7 +101,9 @@ class Trainer:
           weighted_metrics: metrics weighted by ``sample_weight``/``class_weight``.
           run_eagerly: run the train step without compiling it (for debugging).
           steps_per_execution: batches run per call of the compiled step in ``fit``/``evaluate``/``predict``.
-          jit_compile, auto_scale_loss: accepted for compatibility.
+          jit_compile: recorded (``"auto"``: False on a CPU-only machine, as Keras' TF backend); the step
+            is compiled by XLA unless ``run_eagerly``.
+          auto_scale_loss: accepted for compatibility.
         """
         from tapejax._src.optimizers import keras_optimizers
 
@@ -118,7 +120,7 @@ class Trainer:
         else:
             _set(self, "_compile_metrics", None)
         if jit_compile == "auto":
-            jit_compile = not run_eagerly
+            jit_compile = False if run_eagerly else _resolve_auto_jit_compile()
         if jit_compile and run_eagerly:
             jit_compile = False
             warnings.warn(

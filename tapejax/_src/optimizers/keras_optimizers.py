@@ -39,7 +39,7 @@ class SGD(Optimizer):
     """
 
     _STRUCTURAL: ClassVar[frozenset[str]] = frozenset({"use_ema", "momentum"})
-    _default_name: ClassVar[str | None] = "SGD"
+    _default_name: ClassVar[str | None] = "sgd"
 
     def __init__(self, learning_rate: Any = 0.01, momentum: float = 0.0, nesterov: bool = False, **kwargs: Any) -> None:
         super().__init__(learning_rate=learning_rate, **kwargs)
@@ -128,7 +128,7 @@ class AdamW(Adam):
     0.949999988079071
     """
 
-    _default_name: ClassVar[str | None] = "adamw"
+    _default_name: ClassVar[str | None] = "adam_w"
 
     def __init__(
         self,
@@ -173,7 +173,7 @@ class RMSprop(Optimizer):
     """
 
     _STRUCTURAL: ClassVar[frozenset[str]] = frozenset({"use_ema", "momentum", "centered"})
-    _default_name: ClassVar[str | None] = "rmsprop"
+    _default_name: ClassVar[str | None] = "rm_sprop"
 
     def __init__(
         self,
