@@ -165,8 +165,13 @@ class Trainer:
 
     @property
     def jit_compile(self) -> Any:
-        """Whether the steps are compiled by XLA (``compile``'s ``jit_compile``)."""
-        return True if self._jit_compile is None else self._jit_compile
+        """``compile``'s ``jit_compile``, ``"auto"`` resolved as Keras' TF backend does (False on a CPU-only machine).
+
+        Differences from Keras: a recorded value only; the steps are compiled by XLA unless ``run_eagerly``.
+        """
+        if self._jit_compile is None:
+            _set(self, "_jit_compile", _resolve_auto_jit_compile())
+        return self._jit_compile
 
     @jit_compile.setter
     def jit_compile(self, value: Any) -> None:
@@ -624,6 +629,13 @@ class Trainer:
         results = [logs[name] for name in names if name in logs]
         results += [logs[key] for key in sorted(logs) if key not in names]
         return results[0] if len(results) == 1 else results
+
+
+def _resolve_auto_jit_compile() -> bool:
+    """Keras' TF-backend rule for ``jit_compile="auto"``: no XLA on a machine with only CPUs."""
+    from tapejax._src import config
+
+    return any(d.device_type != "CPU" for d in config.list_physical_devices())
 
 
 def _serialize_nested(value: Any, serialize: Any) -> Any:
