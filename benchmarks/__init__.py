@@ -23,6 +23,7 @@ WORKLOAD_MODULES = (
     "bench_budgets",
     "bench_optimizers",
     "bench_memory",
+    "bench_cold",
     "bench_distribute",
 )
 

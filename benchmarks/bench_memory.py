@@ -94,6 +94,81 @@ def _measure(framework: str, total: int, n_data: int, checkpoints: tuple[int, ..
     return samples
 
 
+def peak_rss_mb() -> float:
+    """The process's peak resident set size in MB (``ru_maxrss``)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def _mlp_loop(framework: str, steps: int) -> dict[str, float]:
+    """bench_mlp's training step ``steps`` times in this process; peak RSS before and after the loop."""
+    from benchmarks import bench_mlp
+
+    params, x, y = bench_mlp.problem((784, 512, 512, 10), 128)
+    if framework == "tapejax":
+        import tapejax
+
+        step, _, _ = bench_mlp.make_tape_step(bench_mlp.tf_namespace(tapejax), params, x, y)
+        output = step
+    else:
+        jax_step = bench_mlp.make_jax_step(params, x, y)
+
+        def output() -> object:
+            return jax_step()[0]
+
+    before = rss_mb()
+    for _ in range(steps):
+        loss = output()
+    float(loss)  # type: ignore[arg-type]
+    return {"rss_before_loop": before, "peak": peak_rss_mb()}
+
+
+def run_mlp(config: _suite.Config, progress: Callable[[str], None]) -> _suite.Result:
+    """Peak RSS of the MLP training loop, tapejax's eager tape step and the jitted JAX step, each in a fresh process."""
+    steps = config.pick(300, 3)
+    result = _suite.Result(BENCHMARKS[1])
+    root = Path(__file__).resolve().parent.parent
+    peaks = {}
+    for label, framework in (("tapejax eager tape", "tapejax"), ("jax (jit(value_and_grad) + optax.adam)", "jax")):
+        if config.quick:  # a smoke test: in this process (its peak RSS is the suite's)
+            out = _mlp_loop(framework, steps)
+        else:
+            progress(f"{label}: {steps} MLP steps in a fresh process")
+            args = [sys.executable, "-m", "benchmarks.bench_memory", "mlp", framework, str(steps)]
+            proc = subprocess.run(args, cwd=root, capture_output=True, text=True, timeout=1800)
+            if proc.returncode != 0:
+                raise RuntimeError(f"{label} MLP loop failed: {proc.stderr.strip().splitlines()[-1:]}")
+            out = json.loads(proc.stdout.strip().splitlines()[-1])
+        peaks[framework] = out
+        result.rows.append(
+            _suite.Row(
+                f"{label}: peak RSS",
+                framework,
+                value=f"{out['peak']:.0f} MB",
+                note=f"{out['peak'] - out['rss_before_loop']:+.1f} MB over the RSS before the loop",
+            )
+        )
+    result.data["peaks"] = peaks
+    result.notes.append(
+        f"bench_mlp's step (784-512-512-10, batch 128, Adam; 2.7 MB of weights, 5.4 MB of slots), {steps} steps, "
+        "each loop in a fresh process (python -m benchmarks.bench_memory mlp FRAMEWORK STEPS); peak RSS is "
+        "ru_maxrss, imports included."
+    )
+    return result
+
+
+def targets_mlp(result: _suite.Result) -> list[_suite.Target]:
+    peaks = result.data["peaks"]
+    ratio = peaks["tapejax"]["peak"] / peaks["jax"]["peak"]
+    return [
+        _suite.Target(
+            "memory: peak RSS of the MLP training loop <= 1.1x the jitted JAX loop's",
+            f"{ratio:.2f}x ({peaks['tapejax']['peak']:.0f} MB vs {peaks['jax']['peak']:.0f} MB)",
+            ratio <= 1.1,
+        )
+    ]
+
+
 def run(config: _suite.Config, progress: Callable[[str], None]) -> _suite.Result:
     """Each loop runs in a fresh Python process, so that its RSS is not hidden in the suite's free heap."""
     total = config.pick(10_000, 500)
@@ -144,10 +219,17 @@ def targets(result: _suite.Result) -> list[_suite.Target]:
     ]
 
 
-BENCHMARKS = [_suite.Benchmark("memory", "Memory: RSS over 10,000 tutorial tape steps", targets=targets, custom=run)]
+BENCHMARKS = [
+    _suite.Benchmark("memory", "Memory: RSS over 10,000 tutorial tape steps", targets=targets, custom=run),
+    _suite.Benchmark("memory_mlp", "Memory: peak RSS of the MLP training loop", targets=targets_mlp, custom=run_mlp),
+]
 
 
 if __name__ == "__main__":
-    # python -m benchmarks.bench_memory FRAMEWORK TOTAL N_DATA CHECKPOINT... -> JSON samples on stdout.
-    fw, n_total, n_samples, *points = sys.argv[1:]
-    print(json.dumps(_measure(fw, int(n_total), int(n_samples), tuple(map(int, points)))))
+    if sys.argv[1] == "mlp":
+        # python -m benchmarks.bench_memory mlp FRAMEWORK STEPS -> JSON peak RSS on stdout.
+        print(json.dumps(_mlp_loop(sys.argv[2], int(sys.argv[3]))))
+    else:
+        # python -m benchmarks.bench_memory FRAMEWORK TOTAL N_DATA CHECKPOINT... -> JSON samples on stdout.
+        fw, n_total, n_samples, *points = sys.argv[1:]
+        print(json.dumps(_measure(fw, int(n_total), int(n_samples), tuple(map(int, points)))))

@@ -29,6 +29,8 @@ WORKLOADS = (
     "optimizer_step",
     "optimizer_overhead",
     "memory",
+    "memory_mlp",
+    "cold",
     "distribute",
 )
 
@@ -48,9 +50,9 @@ def test_quick_suite_writes_results_table_and_chart_for_every_workload(tmp_path:
     for name in WORKLOADS:
         assert f"| {name} |" in md, f"workload {name} missing from the RESULTS.md table"
         assert f"/{len(WORKLOADS)}] {name}:" in proc.stderr, f"no progress line for {name}"
-    # Every timed workload (all but memory and distribute, which compare tapejax with itself) has its
-    # JAX baseline row, the ratios' denominator.
-    assert md.count("1.00 (baseline)") == len(WORKLOADS) - 2
+    # Every timed workload (all but memory, memory_mlp, cold and distribute, whose rows are not times
+    # against JAX) has its JAX baseline row, the ratios' denominator.
+    assert md.count("1.00 (baseline)") == len(WORKLOADS) - 4
     assert (tmp_path / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # Frameworks that are not installed are skipped with a line saying so.
     for module, label in (("tensorflow", "TensorFlow"), ("torch", "PyTorch")):
