@@ -26,8 +26,20 @@ Queues are per thread. A value queued by one thread and read by another is compu
 queued values read by them are computed with ``ensure_compile_time_eval``, and ``gradient()`` does
 not fuse.
 
+Step replay: a loop repeats its step, so each thread keeps the last two compiled programs it ran
+(a :class:`Program`: its structure and its jitted function), and each program remembers which one
+followed it after a given predecessor (``Program.after``: a step of several runs, a GAN's two
+tapes, or a loop whose step reads a value midway, replays each of them). A new queue expects that
+one (else the last program again): each op queued is compared with the expected op at its
+position (op, params, wiring) as it is recorded, and a run whose every op matched, with the same
+outputs wanted, calls the expected program at once: no structure key is built, hashed or looked
+up. At the first op that differs the queue tries the last program instead (a loop that starts
+again), else gives up expecting and runs as before (nothing is lost: the comparison only decides
+which cached program to call, and it picks the one the key would).
+
 ``TAPEJAX_DEFER=0`` in the environment (or :func:`set_enabled`) turns deferral off: every op then
-dispatches its own kernel at the call.
+dispatches its own kernel at the call. ``TAPEJAX_REPLAY=0`` (or :func:`set_replay`) turns step
+replay off: every run builds and looks up its key.
 """
 
 from __future__ import annotations
@@ -38,7 +50,7 @@ import threading
 import weakref
 from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import jax
 import numpy as np
@@ -52,6 +64,7 @@ MAX_QUEUE = 256
 MAX_QUEUE_BYTES = 64 * 2**20
 
 ENABLED = os.environ.get("TAPEJAX_DEFER", "1") not in ("0", "false", "False", "")
+REPLAY = os.environ.get("TAPEJAX_REPLAY", "1") not in ("0", "false", "False", "")
 
 
 def set_enabled(enabled: bool) -> bool:
@@ -59,6 +72,25 @@ def set_enabled(enabled: bool) -> bool:
     global ENABLED
     flush()
     previous, ENABLED = ENABLED, bool(enabled)
+    return previous
+
+
+def set_replay(enabled: bool) -> bool:
+    """Turns step replay on or off (runs what is queued first); returns the previous setting.
+
+    Results are the same either way (a replayed run calls the program its key would find).
+
+    >>> import tapejax as tf
+    >>> from tapejax._src import lazy
+    >>> previous = lazy.set_replay(False)
+    >>> print(tf.constant(2.0) * 3.0)
+    tf.Tensor(6.0, shape=(), dtype=float32)
+    >>> lazy.set_replay(previous)
+    False
+    """
+    global REPLAY
+    flush()
+    previous, REPLAY = REPLAY, bool(enabled)
     return previous
 
 
@@ -137,11 +169,15 @@ class _Batch:
 
     ``sigs`` holds one ``(op, params, refs)`` per node, a ref being a leaf index (``int``, into
     ``leaves``: the computed arrays the batch reads, each once) or ``(node position, output index)``.
+    ``expect`` is the program this batch is expected to repeat (step replay), None once it differs;
+    ``alt`` the one to try instead at the first difference.
     """
 
-    __slots__ = ("gen", "leaf_at", "leaf_bytes", "leaves", "nodes", "sigs")
+    __slots__ = ("alt", "expect", "gen", "leaf_at", "leaf_bytes", "leaves", "nodes", "sigs")
 
     def __init__(self) -> None:
+        self.expect: Program | None = None
+        self.alt: Program | None = None
         self.gen = next(_seq)
         self.nodes: list[LazyNode] = []
         self.sigs: list[tuple[Any, ...]] = []
@@ -180,19 +216,27 @@ class _Batch:
                 n = v.node
                 if n is not None and n.gen == gen and v.value is None:
                     refs.append((n.pos, v.index))
-                    continue
-            else:
-                j = leaf_at.get(id(v))
-                if j is not None:
-                    refs.append(j)
-                    continue
-            refs.append(self.ref(v))
+                else:
+                    refs.append(self.ref(v))
+                continue
+            k = id(v)
+            j = leaf_at.get(k)
+            if j is None:  # a new leaf (as ``ref``, inline: a step's data are new leaves every step)
+                j = leaf_at[k] = len(self.leaves)
+                self.leaves.append(v)
+                if v.shape:
+                    self.leaf_bytes += v.size * v.dtype.itemsize
+            refs.append(j)
         return tuple(refs)
 
 
 class _Queue(threading.local):
     def __init__(self) -> None:
         self.batch = _Batch()
+        self.last: Program | None = None  # the program this thread ran last (step replay)
+        self.prev: Program | None = None  # and the one before it
+        self.hit: Program | None = None  # the program step replay found for the run in progress
+        self.ran: Program | None = None  # the program the run in progress ran (None: op by op)
 
 
 _queue = _Queue()
@@ -227,13 +271,22 @@ def record(op: Any, key: tuple[Any, ...], avals: Any, vals: list[Any]) -> tuple[
         flush()
         batch = _queue.batch
     refs = batch.wire(vals)
+    sig = (op, key, refs)
+    expect = batch.expect
+    if expect is not None:
+        # Step replay: still the expected program's op at this position? (an identical tuple: the
+        # same op object, equal params and wiring; tuple comparison checks identity first)
+        n = len(batch.sigs)
+        sigs = expect.sigs
+        if n >= len(sigs) or sigs[n] != sig:
+            batch.expect = _switch(batch, n, sig)
     node = LazyNode(op, key, vals, batch)
     if op.multiple_results:
         outs = tuple([Pending(node, i, a) for i, a in enumerate(avals)])
     else:
         outs = (Pending(node, 0, avals),)
     node.outs = outs
-    batch.sigs.append((op, key, refs))
+    batch.sigs.append(sig)
     batch.nodes.append(node)
     return outs
 
@@ -272,8 +325,55 @@ def run_with(then: Any, args: Sequence[Any]) -> Any:
     return _run_batch((), args, then)
 
 
+class Program:
+    """A compiled queue structure: its key ``(sigs, outs, arg_refs, then)`` (see ``_run_batch``), its
+    jitted function, and which program ran after it, per predecessor (step replay).
+
+    ``cache`` is the dict that holds it (``_PROGRAMS``); None, and ``fn`` too, once dropped from it.
+    """
+
+    __slots__ = ("after", "cache", "fn", "key", "sigs")
+
+    def __init__(self, key: tuple[Any, ...], fn: Callable[..., Any]) -> None:
+        self.key = key
+        self.sigs = key[0]
+        self.fn: Callable[..., Any] | None = fn
+        # The program that ran next, per program that ran before this one (None: none or op by op).
+        self.after: dict[Program | None, Program] = {}
+        self.cache: Any = None
+
+
+def _switch(batch: _Batch, n: int, sig: tuple[Any, ...]) -> Program | None:
+    """At the first op (position ``n``, signature ``sig``) that differs from the expected program:
+    ``batch.alt`` if its first ``n + 1`` ops are the batch's, else None (no more expectation)."""
+    alt = batch.alt
+    batch.alt = None
+    if alt is not None and len(alt.sigs) > n and alt.sigs[n] == sig and alt.sigs[:n] == tuple(batch.sigs):
+        return alt
+    return None
+
+
+def _follow(queue: _Queue, ran: Program | None) -> None:
+    """Notes that ``ran`` ran on this thread (None: a structure run op by op) and sets what the
+    next queue expects (step replay)."""
+    last, prev = queue.last, queue.prev
+    if last is not None and ran is not None and last.cache is not None:
+        after = last.after
+        if len(after) >= 8:  # (bounded: a program followed by ever new ones)
+            after.clear()
+        after[prev] = ran  # (a race between threads only costs a replay miss: every hit is checked)
+    queue.prev, queue.last = last, ran
+    if ran is not None and REPLAY:
+        batch = queue.batch
+        nxt = ran.after.get(last)
+        if nxt is not None and nxt is not ran and nxt.cache is _PROGRAMS:
+            batch.expect, batch.alt = nxt, ran
+        else:
+            batch.expect = ran
+
+
 # Compiled programs per batch structure (bounded, least recently used dropped).
-_PROGRAMS: OrderedDict[Any, Callable[..., Any]] = OrderedDict()
+_PROGRAMS: OrderedDict[Any, Program] = OrderedDict()
 _MAX_PROGRAMS = 128  # each holds an XLA executable (about 2 MB)
 
 # Held while computed values are stored (and by evaluate, which reads other threads' nodes).
@@ -284,7 +384,8 @@ def _run_batch(extra: Sequence[Pending], args: Sequence[Any], then: Any) -> Any:
     batch = _queue.batch
     if not batch.nodes and then is None:
         return None
-    _queue.batch = _Batch()
+    queue = _queue
+    queue.batch = _Batch()
     roots = []
     outs = []
     for n in batch.nodes:
@@ -297,8 +398,32 @@ def _run_batch(extra: Sequence[Pending], args: Sequence[Any], then: Any) -> Any:
                 roots.append(p)
                 outs.append((n.pos, p.index))
         n.outs = ()  # no node <-> Pending cycle left for the garbage collector
-    key = (tuple(batch.sigs), tuple(outs), batch.wire(args), then)
-    return _call(key, batch.leaves, roots)
+    outs_t = tuple(outs)
+    arg_refs = batch.wire(args)
+    expect = batch.expect
+    if expect is not None:
+        # Step replay: every op matched the expected program's, in number too; so does the rest of
+        # its key? Then it is the program the key would find: called without building the key.
+        k = expect.key
+        if (
+            expect.cache is _PROGRAMS
+            and len(batch.sigs) == len(expect.sigs)
+            and k[3] is then
+            and k[1] == outs_t
+            and k[2] == arg_refs
+        ):
+            queue.hit = expect
+            key = k
+        else:
+            key = (tuple(batch.sigs), outs_t, arg_refs, then)
+    else:
+        key = (tuple(batch.sigs), outs_t, arg_refs, then)
+    queue.ran = None
+    try:
+        return _call(key, batch.leaves, roots)
+    finally:
+        queue.hit = None
+        _follow(queue, queue.ran)
 
 
 # How a structure runs the first time. A loop normally repeats one structure: its first run
@@ -376,8 +501,23 @@ def note_run(new: bool) -> None:
 
 
 def _call(key: Any, leaves: list[Any], roots: list[Pending]) -> Any:
+    """Runs the program of structure ``key`` on ``leaves`` (compiled, or op by op: see above) and
+    stores its results in ``roots``; returns what ``then`` (``key[3]``) returned.
+
+    ``_queue.hit`` is the program of ``key`` when step replay found it (no lookup then);
+    ``_queue.ran`` is set to the program run (None: run op by op).
+    """
+    queue = _queue
     with _lock:  # the cache too: another thread may evict what this one moves
-        program = _PROGRAMS.get(key)
+        hit = queue.hit
+        if hit is not None and hit.key is key and hit.cache is _PROGRAMS:
+            program: Program | None = hit
+            if len(_PROGRAMS) > _MAX_PROGRAMS // 2:
+                _PROGRAMS.move_to_end(key)  # least recently used goes first (only worth it once it fills)
+        else:
+            program = _PROGRAMS.get(key)
+            if program is not None and len(_PROGRAMS) > _MAX_PROGRAMS // 2:
+                _PROGRAMS.move_to_end(key)
         if program is None:
             _recent.append(True)
             h = hash(key)
@@ -390,25 +530,31 @@ def _call(key: Any, leaves: list[Any], roots: list[Pending]) -> Any:
                     _SEEN.clear()
                 _SEEN.add(h)
                 fn = (by_op(then) or then.kernel(())) if then is not None else None
-                program = _program(wiring, outs, arg_refs, fn)  # each op its cached kernel
+                run = _program(wiring, outs, arg_refs, fn)  # each op its cached kernel
             else:
                 _SEEN.discard(h)
-                program = jax.jit(_program(wiring, outs, arg_refs, then.kernel(()) if then is not None else None))
+                run = jax.jit(_program(wiring, outs, arg_refs, then.kernel(()) if then is not None else None))
+                program = Program(key, run)
+                program.cache = _PROGRAMS
                 _PROGRAMS[key] = program
                 if len(_PROGRAMS) > _MAX_PROGRAMS:
-                    _PROGRAMS.popitem(last=False)
+                    _, dropped = _PROGRAMS.popitem(last=False)
+                    # Another program's ``after`` may still name it: it keeps no executable and no
+                    # chain of dropped programs alive, and is never called again (``cache`` is None).
+                    dropped.cache = dropped.fn = None
+                    dropped.after = {}
         else:
             _recent.append(False)
-            if len(_PROGRAMS) > _MAX_PROGRAMS // 2:
-                _PROGRAMS.move_to_end(key)  # least recently used goes first (only worth it once it fills)
+            run = cast(Callable[..., Any], program.fn)  # (a cached program's: never None)
+        queue.ran = program
         try:
             if type(_core.trace_ctx.trace) is _core.EvalTrace:
-                results, extra = program(leaves)
+                results, extra = run(leaves)
             else:  # forced while some JAX trace runs: compute it now, do not stage it into that trace
                 with jax.ensure_compile_time_eval():
-                    results, extra = program(leaves)
+                    results, extra = run(leaves)
         except jax.errors.JaxRuntimeError as e:  # (out of memory, ...): TF's class for it
-            raise errors.from_runtime(e, f"running {len(wiring)} queued ops") from e
+            raise errors.from_runtime(e, f"running {len(key[0])} queued ops") from e
         for p, r in zip(roots, results, strict=True):
             p.value = r  # value first, then node: readers check node, then value
             p.node = None
