@@ -177,6 +177,32 @@ _SCRIPT = textwrap.dedent(
     }
     tf.keras.backend.set_floatx("float32")
 
+    # Beyond TF: a Variable partitioned over a mesh axis trains as a whole one and keeps its layout.
+    Ws, Xs = rng.normal(size=(8, 6)), rng.normal(size=(5, 8))
+    def train_sharded(sharded):
+        u = tf.Variable(Ws)
+        if sharded:
+            tf.distribute.shard(u, ("model", None))
+        opt = tf.keras.optimizers.Adam(0.1)
+        @tf.function
+        def step(x):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(tf.tanh(tf.matmul(x, u)) ** 2)
+            opt.apply_gradients([(tape.gradient(loss, u), u)])
+        for _ in range(3):
+            step(tf.constant(Xs))
+        return u
+    sharded_w, whole_w = train_sharded(True), train_sharded(False)
+    out["shard"] = {
+        "spec": str(sharded_w._value.sharding.spec),
+        "blocks": [list(b.data.shape) for b in sharded_w._value.addressable_shards],
+        "diff": float(np.max(np.abs(sharded_w.numpy() - whole_w.numpy()))),
+    }
+    try:
+        tf.distribute.shard(tf.Variable(np.zeros((6, 2))), ("model", None))
+    except ValueError as e:
+        out["shard_error"] = str(e)
+
     # Device strings name JAX's devices.
     two = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:2"])
     out["two"] = [two.num_replicas_in_sync, list(two.extended.worker_devices)]
@@ -308,6 +334,13 @@ def test_keras_fit_evaluate_predict_in_scope_match_one_device(four: dict) -> Non
     assert fit["weight_diff"] < 1e-12
     np.testing.assert_allclose(*fit["evaluate"], rtol=0, atol=1e-12)
     assert fit["predict_shape"] == [32, 1] and fit["predict_diff"] < 1e-12
+
+
+def test_shard_partitions_a_variable_over_a_mesh_axis(four: dict) -> None:
+    shard = four["shard"]
+    assert shard["spec"] == "P('model',)" and shard["blocks"] == [[2, 6]] * 4
+    assert shard["diff"] < 1e-12
+    assert "does not split evenly over the 4 devices of mesh axis 'model'" in four["shard_error"]
 
 
 # -- one replica, in this process ------------------------------------------------------------------------

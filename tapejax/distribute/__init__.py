@@ -8,6 +8,7 @@ from tapejax._src.distribute.mirrored import MirroredStrategy as MirroredStrateg
 from tapejax._src.distribute.mirrored import OneDeviceStrategy as OneDeviceStrategy
 from tapejax._src.distribute.multi_worker import MultiWorkerMirroredStrategy as MultiWorkerMirroredStrategy
 from tapejax._src.distribute.reduce_util import ReduceOp as ReduceOp
+from tapejax._src.distribute.sharding import shard as shard
 from tapejax._src.distribute.strategy import InputContext as InputContext
 from tapejax._src.distribute.strategy import ReplicaContext as ReplicaContext
 from tapejax._src.distribute.strategy import Strategy as Strategy
