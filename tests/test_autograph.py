@@ -423,6 +423,23 @@ def test_variable_assigned_in_converted_branches_and_loop():
     assert float(v) == 7.0
 
 
+def test_attributes_assigned_in_converted_branches_and_loops():
+    class Counter:
+        @tf.function
+        def run(self, x):
+            self.n = tf.constant(0)
+            self.last = tf.constant(0.0)
+            while x > 0:  # self.n and self.last are loop variables (TF's composite symbols)
+                x = x - 1.0
+                self.n = self.n + 1
+                if x < 1.0:
+                    self.last = x
+            return self.n, self.last
+
+    n, last = Counter().run(tf.constant(2.5))
+    assert int(n) == 3 and float(last) == -0.5  # 2.5 -> 1.5 -> 0.5 -> -0.5
+
+
 def test_for_over_a_dataset_with_break():
     ds = tf.data.Dataset.from_tensor_slices(tf.constant([1.0, 2.0, 3.0, 4.0]))
 

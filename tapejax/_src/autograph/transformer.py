@@ -261,6 +261,35 @@ def _bound(nodes: Iterable[ast.AST]) -> set[str]:
     return out
 
 
+def _composite_root(target: ast.expr) -> str | None:
+    """The variable an attribute/item chain (``self.count``, ``d["k"].x``) hangs on, where its item
+    indices are constants or names (TF's composite symbols); else None."""
+    n = target
+    while isinstance(n, (ast.Attribute, ast.Subscript)):
+        if isinstance(n, ast.Subscript) and not isinstance(n.slice, (ast.Constant, ast.Name)):
+            return None
+        n = n.value
+    return n.id if isinstance(n, ast.Name) and n is not target else None
+
+
+def _composites(nodes: Iterable[ast.AST]) -> dict[str, str]:
+    """The attribute/item chains ``nodes`` assign in their own scope: their source text -> root name."""
+    out: dict[str, str] = {}
+    for top in nodes:
+        for n in _walk_scope(top):
+            targets: list[ast.expr] = []
+            if isinstance(n, ast.Assign):
+                for t in n.targets:
+                    targets.extend(t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t])
+            elif isinstance(n, (ast.AugAssign, ast.AnnAssign)):
+                targets.append(n.target)
+            for t in targets:
+                root = _composite_root(t)
+                if root is not None:
+                    out[ast.unparse(t)] = root
+    return out
+
+
 def _loads(nodes: Iterable[ast.AST]) -> set[str]:
     """Names read by ``nodes``, nested functions included (they may read them when called)."""
     out: set[str] = set()
@@ -436,20 +465,26 @@ class _Convert(ast.NodeTransformer):
 
     # -- control flow
 
-    def _block_vars(self, node: ast.stmt, modified: set[str]) -> tuple[list[str], list[str], int]:
+    def _block_vars(
+        self, node: ast.stmt, modified: set[str], blocks: list[ast.stmt]
+    ) -> tuple[list[str], list[str], int]:
         """TF's ``_get_block_vars``: the state variables (outputs first), the undefined ones, and
-        how many are outputs."""
+        how many are outputs. An attribute/item chain the blocks assign (``self.n``) is state where
+        its root variable is live into the statement."""
         scope = self.scopes[-1]
         live_in, live_out = node._ag_live_in, node._ag_live_out  # type: ignore[attr-defined]
         state = {s for s in modified if s in live_in or s in live_out or s in scope.nonlocals}
         undefined = sorted(modified - node._ag_defined_in - scope.globals - scope.nonlocals)  # type: ignore[attr-defined]
         input_only = {s for s in state if s in live_in and s not in live_out}
+        composite = sorted(c for c, root in _composites(blocks).items() if root in live_in and root not in modified)
         ordered = sorted(state, key=lambda v: (v in input_only, v))
+        ordered[len(ordered) - len(input_only) : len(ordered) - len(input_only)] = composite
         return ordered, undefined, len(ordered) - len(input_only)
 
     def _declarations(self, names: list[str]) -> list[ast.stmt]:
         scope = self.scopes[-1]
         out: list[ast.stmt] = []
+        names = [n for n in names if n.isidentifier()]  # attribute/item chains need no declaration
         glob = sorted(n for n in names if n in scope.globals)
         if glob:
             out.append(ast.Global(names=glob))
@@ -466,15 +501,31 @@ class _Convert(ast.NodeTransformer):
                 get,
                 set_,
             )
-        getter = _def(get, [], [ast.Return(ast.Tuple(elts=[_load(n) for n in names], ctx=ast.Load()))])
-        setter = _def(
-            set_,
-            ["vars_"],
-            [
-                *self._declarations(names),
-                ast.Assign(targets=[ast.Tuple(elts=[_store(n) for n in names], ctx=ast.Store())], value=_load("vars_")),
-            ],
-        )
+        loads = [
+            _load(n) if n.isidentifier() else _ag_call("ldu", _thunk(ast.parse(n, mode="eval").body), ast.Constant(n))
+            for n in names
+        ]
+        getter = _def(get, [], [ast.Return(ast.Tuple(elts=loads, ctx=ast.Load()))])
+        if all(n.isidentifier() for n in names):
+            assigns: list[ast.stmt] = [
+                ast.Assign(targets=[ast.Tuple(elts=[_store(n) for n in names], ctx=ast.Store())], value=_load("vars_"))
+            ]
+        else:
+            assigns = []
+            for i, n in enumerate(names):
+                value = ast.Subscript(value=_load("vars_"), slice=ast.Constant(i), ctx=ast.Load())
+                if n.isidentifier():
+                    assigns.append(ast.Assign(targets=[_store(n)], value=value))
+                    continue
+                target = ast.parse(n, mode="eval").body
+                target.ctx = ast.Store()  # type: ignore[attr-defined]
+                # An attribute that did not exist before stays absent.
+                defined = ast.UnaryOp(
+                    op=ast.Not(),
+                    operand=ast.Call(func=_load("isinstance"), args=[value, _ag("Undefined")], keywords=[]),
+                )
+                assigns.append(ast.If(test=defined, body=[ast.Assign(targets=[target], value=value)], orelse=[]))
+        setter = _def(set_, ["vars_"], [*self._declarations(names), *assigns])
         return [getter, setter], get, set_
 
     def _undefined_assigns(self, names: list[str]) -> list[ast.stmt]:
@@ -500,7 +551,7 @@ class _Convert(ast.NodeTransformer):
 
     def visit_If(self, node: ast.If) -> Any:
         modified = _bound(node.body) | _bound(node.orelse)
-        names, undefined, nouts = self._block_vars(node, modified)
+        names, undefined, nouts = self._block_vars(node, modified, node.body + node.orelse)
         test = self.visit(node.test)
         body, orelse = self._stmts(node.body), self._stmts(node.orelse)
         state, get, set_ = self._state_functions(names)
@@ -528,7 +579,7 @@ class _Convert(ast.NodeTransformer):
         ]
 
     def visit_While(self, node: ast.While) -> Any:
-        names, undefined, _ = self._block_vars(node, _bound(node.body))
+        names, undefined, _ = self._block_vars(node, _bound(node.body), node.body)
         opts = self._opts(node)
         test = self.visit(node.test)
         body = self._stmts(node.body)
@@ -556,7 +607,7 @@ class _Convert(ast.NodeTransformer):
         ]
 
     def visit_For(self, node: ast.For) -> Any:
-        names, undefined, _ = self._block_vars(node, _bound(node.body) | _bound([node.target]))
+        names, undefined, _ = self._block_vars(node, _bound(node.body) | _bound([node.target]), node.body)
         opts = self._opts(node)
         opts.keys.append(ast.Constant("iterate_names"))
         opts.values.append(ast.Constant(ast.unparse(node.target)))
