@@ -423,6 +423,16 @@ def test_variable_assigned_in_converted_branches_and_loop():
     assert float(v) == 7.0
 
 
+def test_tensor_array_accumulation_in_converted_loop():
+    def f(x):
+        ta = tf.TensorArray(tf.float32, size=3)
+        for i in tf.range(3):
+            ta = ta.write(i, x * tf.cast(i, tf.float32))
+        return ta.stack()
+
+    np.testing.assert_allclose(_same(f, tf.constant(2.0)), [0.0, 2.0, 4.0])
+
+
 def test_attributes_assigned_in_converted_branches_and_loops():
     class Counter:
         @tf.function
