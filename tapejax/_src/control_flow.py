@@ -83,7 +83,7 @@ class _Functions:
             self.assigns: list[bool] = []
             for fn in fns:
                 before = len(scope.assigned)
-                f, consts = jax.closure_convert(self._pure(fn, scope), *avals, *self._state_avals())
+                f, consts = _closure_convert(self._pure(fn, scope), *avals, *self._state_avals())
                 self.fns.append(f)
                 self.consts.append(list(consts))
                 self.assigns.append(len(scope.assigned) > before)
@@ -157,6 +157,24 @@ class _Functions:
                 s._assign_array(v)  # type: ignore[attr-defined]
             else:
                 s._value = v
+
+
+def _closure_convert(fn: Callable[..., Any], *avals: Any) -> tuple[Callable[..., Any], list[Any]]:
+    """``jax.closure_convert`` hoisting EVERY traced value ``fn`` closes over (it keeps integer ones
+    closed over: a loop bound read by ``cond`` would then leak into a later trace of the op)."""
+    closed = jax.make_jaxpr(fn)(*avals)
+    consts = list(closed.consts)
+    pos = [i for i, c in enumerate(consts) if isinstance(c, jax.core.Tracer)]  # pyright: ignore[reportAttributeAccessIssue]
+    jaxpr = closed.jaxpr
+
+    def converted(*args: Any) -> tuple[Any, ...]:
+        n = len(args) - len(pos)
+        cs = list(consts)
+        for i, v in zip(pos, args[n:], strict=True):
+            cs[i] = v
+        return tuple(jax.core.eval_jaxpr(jaxpr, cs, *args[:n]))
+
+    return converted, [consts[i] for i in pos]
 
 
 def _leaves(structure: Any, what: str) -> list[Any]:
