@@ -85,7 +85,11 @@ def not_(a: Any) -> Any:
 
 
 def and_(a: Callable[[], Any], b: Callable[[], Any]) -> Any:
-    """``a and b``, lazy as in Python: for a symbolic tensor ``a``, ``tf.cond(a, b, lambda: a)``."""
+    """``a and b``, lazy as in Python: for a symbolic tensor ``a``, ``tf.cond(a, b, lambda: a)``.
+
+    >>> and_(lambda: 0, lambda: 1 / 0)  # a Python value: the second operand never runs
+    0
+    """
     a_val = a()
     if _is_symbolic(a_val):
         return control_flow.cond(a_val, b, lambda: a_val)

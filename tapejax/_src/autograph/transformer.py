@@ -658,7 +658,14 @@ class Unsupported(Exception):
 
 
 def convert_function_def(fn: ast.FunctionDef, name: str) -> ast.FunctionDef:
-    """The converted copy of the parsed function ``fn``, renamed ``name``."""
+    """The converted copy of the parsed function ``fn``, renamed ``name``.
+
+    >>> import ast
+    >>> fn = ast.parse("def f(x):\n    return x if x > 0 else -x").body[0]
+    >>> print(ast.unparse(convert_function_def(fn, "g")))
+    def g(x):
+        return ag__.if_exp(x > 0, lambda: x, lambda: -x, 'x if x > 0 else -x')
+    """
     for n in _walk_scope(fn):
         if isinstance(n, (ast.Yield, ast.YieldFrom, ast.Await)) and n is not fn:
             raise Unsupported("generators and coroutines are not converted")
