@@ -661,7 +661,7 @@ def convert_function_def(fn: ast.FunctionDef, name: str) -> ast.FunctionDef:
     """The converted copy of the parsed function ``fn``, renamed ``name``.
 
     >>> import ast
-    >>> fn = ast.parse("def f(x):\n    return x if x > 0 else -x").body[0]
+    >>> fn = ast.parse("def f(x): return x if x > 0 else -x").body[0]
     >>> print(ast.unparse(convert_function_def(fn, "g")))
     def g(x):
         return ag__.if_exp(x > 0, lambda: x, lambda: -x, 'x if x > 0 else -x')
