@@ -317,8 +317,10 @@ class GraphIterator:
         body: Callable[[Any], None],
         get_state: Callable[[], Any],
         set_state: Callable[[Any], None],
+        fresh: bool = False,
     ) -> None:
-        """AutoGraph's ``for`` over this iterator: a ``tf.while_loop`` (see :func:`for_stmt`)."""
+        """AutoGraph's ``for`` over this iterator: a ``tf.while_loop`` (see :func:`for_stmt`); ``fresh``:
+        the iterator is the loop's own (a dataset's pass), so it may be read one element ahead."""
         state = tuple(get_state())
 
         def step(element: Any, st: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -333,42 +335,75 @@ class GraphIterator:
                 set_state(st)
                 return extra_test()
 
-        set_state(self.loop(state, step, test))
+        set_state(self.loop(state, step, test, ahead=fresh or extra_test is None))
 
     def loop(
         self,
         state: tuple[Any, ...],
         step: Callable[[Any, tuple[Any, ...]], tuple[Any, ...]],
         test: Callable[[tuple[Any, ...]], Any] | None = None,
+        ahead: bool = True,
     ) -> tuple[Any, ...]:
         """``state = step(element, state)`` for each element while ``test(state)``: one ``tf.while_loop``
-        (the body traced once per shape class); the final state."""
+        (the body traced once per shape class); the final state.
+
+        ``ahead``: the next element is pulled at the end of each trip (and once before the loop), so the
+        loop's condition is its has-value flag and the body needs no ``tf.cond`` (half the traces of
+        the body). A loop that may stop early (``break``) on an iterator someone else reads on pulls
+        in the body instead, under a ``tf.cond`` on the flag, as TF's ``_tf_iterator_for_stmt``: no
+        element is taken that the loop does not use.
+        """
         from tapejax._src.control_flow import cond, while_loop
 
         spec = self.element_spec
         n = len(state)
+        many = len(self._classes) > 1
 
-        def loop_test(has: Any, *st: Any) -> Any:
+        def by_class(k: Any, takers: list[Callable[[], Any]], st: tuple[Any, ...], j: int = 0) -> Any:
+            def run() -> Any:
+                return tuple(step(structure.pack(spec, takers[j]()), st))
+
+            if j == len(takers) - 1:
+                return run()
+            return cond(_equal(k, j), run, lambda: by_class(k, takers, st, j + 1))
+
+        def go_on(flag: Any, st: tuple[Any, ...]) -> Any:
             if test is None:
-                return has
-            return cond(has, lambda: _as_bool_tensor(test(st)), lambda: Tensor(np.bool_(False)))
+                return flag
+            return cond(flag, lambda: _as_bool_tensor(test(st)), lambda: Tensor(np.bool_(False)))
 
-        def loop_body(has: Any, *st: Any) -> Any:
-            flag, k, takers = self._pull(next(_ids))
+        if not ahead:
 
-            def run(take: Callable[[], Any]) -> Callable[[], Any]:
-                return lambda: tuple(step(structure.pack(spec, take()), st))
+            def loop_test(flag: Any, *st: Any) -> Any:
+                return go_on(flag, st)
 
-            def by_class(j: int) -> Any:
-                if j == len(takers) - 1:
-                    return run(takers[j])()
-                return cond(_equal(k, j), run(takers[j]), lambda: by_class(j + 1))
+            def loop_body(flag: Any, *st: Any) -> Any:
+                has, k, takers = self._pull(next(_ids))
+                new = cond(has, lambda: by_class(k, takers, st), lambda: st)
+                return (has, *_tuple(new, n))
 
-            new = cond(flag, lambda: by_class(0), lambda: st)
-            return (flag, *_tuple(new, n))
+            out = while_loop(loop_test, loop_body, (Tensor(np.bool_(True)), *state))
+            return tuple(_tuple(out, n + 1)[1:])
 
-        out = while_loop(loop_test, loop_body, (Tensor(np.bool_(True)), *state))
-        return tuple(_tuple(out, n + 1)[1:])
+        # Read ahead: the carry holds the pulled element (one shape class) or its class (several; the
+        # host keeps the element until the class's branch takes it).
+        has, k, takers = self._pull(next(_ids))
+        head = (has, k) if many else (has, *takers[0]())
+        m = len(head)
+
+        def ahead_test(*carry: Any) -> Any:
+            return go_on(carry[0], carry[m:])
+
+        def ahead_body(*carry: Any) -> Any:
+            st = carry[m:]
+            element = None if many else structure.pack(spec, list(carry[1:m]))
+            new = by_class(carry[1], takers, st) if many else tuple(step(element, st))
+            has, k, next_takers = self._pull(next(_ids))
+            nxt = (has, k) if many else (has, *next_takers[0]())
+            return (*nxt, *_tuple(new, n))
+
+        out = while_loop(ahead_test, ahead_body, (*head, *state))
+        return tuple(_tuple(out, m + n)[m:])
 
 
 def _tuple(x: Any, n: int) -> tuple[Any, ...]:
@@ -469,7 +504,7 @@ def for_stmt(
 
     if isinstance(iterable, Dataset):
         it = dataset_iterator(iterable, "Iterating a tf.data.Dataset")
-        it.for_stmt(extra_test, body, get_state, set_state)
+        it.for_stmt(extra_test, body, get_state, set_state, fresh=True)
         release(it)
     else:
         iterable._graph().for_stmt(extra_test, body, get_state, set_state)
