@@ -3,6 +3,18 @@
 A function is converted once per code object: its source is parsed, transformed
 (:mod:`transformer`), compiled in a factory whose parameters are ``ag__`` and the function's free
 variables, and rebuilt with the original globals, defaults and closure cells.
+
+Differences from TensorFlow (2.21):
+
+- library code is never converted: modules of tapejax, JAX, NumPy, Keras ... and any file of the
+  standard library or site-packages; TF converts third-party packages outside its allowlist.
+  Lambdas run unconverted too (TF converts those whose source parses alone).
+- a loop's ``else`` is converted (it runs when no ``break`` did); TF refuses such functions.
+- a variable first defined inside a tensor loop is zeros if the loop runs zero times (TF asserts at
+  run time that it ran once); ``if`` branches must leave a variable with one shape (TF: unknown
+  shape) and loop variables keep their shapes (``shape_invariants`` cannot relax them).
+- errors are raised as TF's class and message, without TF's "in user code:" frame listing.
+- a tensor whose value is known while tracing (a constant) is a Python condition: same results.
 """
 
 from __future__ import annotations
@@ -12,7 +24,6 @@ import enum
 import functools
 import inspect
 import logging
-import sys
 import sysconfig
 import textwrap
 import types
@@ -37,16 +48,7 @@ _LIBRARY_MODULES = (
     "builtins",
 )
 _LIBRARY_DIRS = tuple(
-    {
-        p
-        for p in (
-            sysconfig.get_paths().get("purelib"),
-            sysconfig.get_paths().get("stdlib"),
-            sys.prefix,
-            sys.base_prefix,
-        )
-        if p
-    }
+    sorted({p for k, p in sysconfig.get_paths().items() if k in ("stdlib", "platstdlib", "purelib", "platlib")})
 )
 
 _code_cache: dict[types.CodeType, tuple[types.CodeType, str] | None] = {}
