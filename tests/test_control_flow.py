@@ -267,3 +267,26 @@ def test_assign_inside_a_traced_scan_step_is_carried():
     f = tf.function(lambda xs: tf.scan(lambda a, x: (v.assign_add(x), a + v)[1], xs, initializer=tf.constant(0.0)))
     np.testing.assert_array_equal(f(tf.constant([1.0, 2.0, 3.0])).numpy(), [1.0, 4.0, 10.0])  # TF 2.21
     assert float(v.numpy()) == 6.0
+
+
+def test_an_eager_while_loop_returns_tensors_as_tf():
+    i, x = tf.while_loop(lambda i, x: i < 3, lambda i, x: (i + 1, x * 2.0), (0, 1.0))
+    assert (i.dtype, int(i.numpy()), x.dtype, float(x.numpy())) == (tf.int32, 3, tf.float32, 8.0)
+    with pytest.raises(ValueError, match="same nested structure"):  # checked after each step, as TF's
+        tf.while_loop(lambda i, x: i < 3, lambda i, x: (i + 1, (x, x)), [0, 1.0])
+
+
+def test_nested_cond_in_a_while_body_and_while_in_a_cond_branch_assign_as_tf():
+    a = tf.Variable(0.0)
+
+    @tf.function
+    def f(n):
+        def body(i):
+            tf.cond(i % 2 == 0, lambda: a.assign_add(1.0), lambda: a.assign_sub(0.5))
+            return i + 1
+
+        tf.while_loop(lambda i: i < n, body, [0])
+        inner = lambda: tf.while_loop(lambda j, s: j < n, lambda j, s: (j + 1, s + a), (0, 0.0))[1]  # noqa: E731
+        return tf.cond(n > 2, inner, lambda: a * 1.0)
+
+    assert float(f(tf.constant(5)).numpy()) == 10.0 and float(a.numpy()) == 2.0  # TF 2.21

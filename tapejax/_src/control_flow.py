@@ -427,13 +427,18 @@ def while_loop(
 
 
 def _eager_while(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: Any, maximum_iterations: Any) -> Any:
+    """TF's eager loop: Python, the structure checked after each step, the results converted to Tensors."""
+    from tapejax._src.ops.array_ops import convert_to_tensor
+
     vars_ = loop_vars
     limit = None if maximum_iterations is None else int(maximum_iterations)
     i = 0
     while (limit is None or i < limit) and bool(cond(*_as_args(vars_))):
         vars_ = body(*_as_args(vars_))
+        if isinstance(loop_vars, (list, tuple)):
+            nest.assert_same_structure(list(loop_vars), list(vars_))
         i += 1
-    return vars_
+    return nest.map_structure(lambda x: x if _is_tensor_array(x) else convert_to_tensor(x), vars_)
 
 
 def _traced_while(
