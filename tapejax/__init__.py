@@ -2,21 +2,20 @@
 
 __version__ = "0.1.0"
 
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+
 from tapejax import autodiff as autodiff
 from tapejax import autograph as autograph
 from tapejax import config as config
-from tapejax import data as data
 from tapejax import debugging as debugging
 from tapejax import distribute as distribute
 from tapejax import dtypes as dtypes
 from tapejax import errors as errors
 from tapejax import image as image
-from tapejax import keras as keras
 from tapejax import linalg as linalg
 from tapejax import math as math
 from tapejax import nest as nest
 from tapejax import nn as nn
-from tapejax import optimizers as optimizers
 from tapejax import random as random
 from tapejax import signal as signal
 from tapejax import summary as summary
@@ -76,7 +75,6 @@ from tapejax._src.dtypes import uint8 as uint8
 from tapejax._src.dtypes import uint16 as uint16
 from tapejax._src.dtypes import uint32 as uint32
 from tapejax._src.dtypes import uint64 as uint64
-from tapejax._src.errors import tapejax_getattr as __getattr__  # noqa: F401 - unknown tf.<name> says so
 from tapejax._src.function import function as function
 
 # autodiff
@@ -248,6 +246,8 @@ from tapejax._src.ops.signal_fftnd_ops import raw_fftnd as fftnd  # noqa: F401 -
 from tapejax._src.ops.signal_fftnd_ops import raw_ifftnd as ifftnd  # noqa: F401 - the raw op TF exports
 from tapejax._src.ops.signal_fftnd_ops import raw_irfftnd as irfftnd  # noqa: F401 - the raw op TF exports
 from tapejax._src.ops.signal_fftnd_ops import raw_rfftnd as rfftnd  # noqa: F401 - the raw op TF exports
+from tapejax._src.submodules import package_dir as _package_dir
+from tapejax._src.submodules import package_getattr as __getattr__  # noqa: F401 - lazy submodules; unknown names say so
 from tapejax._src.tape import GradientTape as GradientTape
 from tapejax._src.tape import UnconnectedGradients as UnconnectedGradients
 from tapejax._src.tensor import Tensor as Tensor
@@ -257,3 +257,13 @@ from tapejax._src.tensor_spec import TensorSpec as TensorSpec
 from tapejax._src.tensor_spec import TypeSpec as TypeSpec
 from tapejax._src.tensor_spec import type_spec_from_value as type_spec_from_value
 from tapejax._src.variable import Variable as Variable
+
+# tf.keras, tf.data and tf.optimizers are imported on first use (see _src/submodules.py).
+if _TYPE_CHECKING:
+    from tapejax import data as data
+    from tapejax import keras as keras
+    from tapejax import optimizers as optimizers
+
+
+def __dir__() -> list[str]:
+    return _package_dir(list(globals()))

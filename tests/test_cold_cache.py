@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # A small eager program (ops, a gradient, an optimizer step); prints how many of its compiles JAX
 # asked the persistent cache for and how many it found there.
 _PROGRAM = """
-import json, jax.monitoring
+import json, sys, jax.monitoring
 counts = {"requests": 0, "hits": 0}
 def listen(event, **kwargs):
     if event == "/jax/compilation_cache/compile_requests_use_cache":
@@ -28,13 +28,14 @@ def listen(event, **kwargs):
 jax.monitoring.register_event_listener(listen)
 import tapejax as tf
 from tapejax._src import compile_cache
+lazy = [m for m in ("tapejax.keras", "tapejax.data", "tapejax.optimizers", "optax") if m in sys.modules]
 w = tf.Variable([[1.0, 2.0], [3.0, 4.0]])
 x = tf.constant([[0.5, -1.0]])
 with tf.GradientTape() as tape:
     loss = tf.reduce_sum(tf.tanh(tf.matmul(x, w)) ** 2)
 g = tape.gradient(loss, w)
 tf.keras.optimizers.SGD(0.1).apply_gradients([(g, w)])
-print(json.dumps({"dir": compile_cache.cache_dir, "w": w.numpy().tolist(), **counts}))
+print(json.dumps({"dir": compile_cache.cache_dir, "w": w.numpy().tolist(), "imported": lazy, **counts}))
 """
 
 
@@ -52,6 +53,7 @@ def test_a_second_process_compiles_nothing(tmp_path: Path) -> None:
     env = {"TAPEJAX_COMPILATION_CACHE_DIR": str(cache)}
     first = _run(env)
     assert first["dir"] == str(cache)
+    assert first["imported"] == []  # import tapejax leaves tf.keras, tf.data, tf.optimizers and optax for later
     assert first["requests"] > 0 and first["hits"] == 0
     assert any(cache.iterdir())
     second = _run(env)

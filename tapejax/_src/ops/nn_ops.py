@@ -14,7 +14,6 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 from jax import lax
 
 from tapejax._src.core import Op, bind
@@ -918,6 +917,8 @@ def _ctc_loss_impl(
     frames, max_label = logits.shape[1], labels.shape[1]
     logit_paddings = (jnp.arange(frames)[None, :] >= logit_length[:, None]).astype(logits.dtype)
     label_paddings = (jnp.arange(max_label)[None, :] >= label_length[:, None]).astype(logits.dtype)
+    import optax  # (here, not at the top: optax's import is a sizeable part of ``import tapejax``)
+
     loss = optax.ctc_loss(logits, logit_paddings, labels, label_paddings, blank_id=0)
     return loss.astype(dtype)
 
