@@ -268,6 +268,33 @@ def test_return_inside_tensor_loop_raises_tf_error():
         f(tf.constant([0.0, 2.0, 3.0]))
 
 
+def test_tensor_break_in_python_loops_raises_tf_error():
+    @tf.function
+    def f(x):
+        for v in [1.0, 2.0]:
+            if x > v:
+                break
+        return x
+
+    with pytest.raises(
+        NotImplementedError, match=r"^break and return statements which depend on a TF condition are not"
+    ):
+        f(tf.constant(2.0))
+
+    @tf.function
+    def g(x):
+        while True:
+            x = x - 1
+            if x < 0:
+                break
+        return x
+
+    with pytest.raises(
+        NotImplementedError, match=r"^The condition of while loop started as non-Tensor, then changed to"
+    ):
+        g(tf.constant(2.0))
+
+
 def test_loop_variable_dtype_change_raises_tf_error():
     @tf.function
     def f(x):

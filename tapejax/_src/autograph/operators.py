@@ -499,8 +499,15 @@ def for_stmt(
         _tf_tensor_for_stmt(iter_, extra_test, body, get_state, set_state, symbol_names, opts)
     else:
         for target in iter_:
-            if extra_test is not None and not _py_condition(extra_test()):
-                break
+            if extra_test is not None:
+                go = extra_test()
+                if _is_symbolic(go):
+                    raise NotImplementedError(
+                        "break and return statements which depend on a TF condition are not supported in Python for "
+                        "loops. Did you intend to make it a TF loop?"
+                    )
+                if not go:
+                    break
             body(target)
 
 
