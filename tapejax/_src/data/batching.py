@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -61,6 +62,15 @@ class BatchDataset(Dataset):
         if isinstance(self._input, MapDataset) and self._input._fn.pure:
             yield from self._map_and_batch(self._input)
             return
+        root = self._input._index_root()
+        if root is not None:  # rows of from_tensor_slices (shuffled): one gather per batch
+            indices = self._input._iter_indices()
+            while True:
+                chunk = np.fromiter(itertools.islice(indices, self._size), np.int64)
+                if len(chunk) == self._size or (len(chunk) and not self._drop):
+                    yield root.gather(chunk)
+                if len(chunk) < self._size:
+                    return
         size, buf = self._size, []
         for flat in self._input._iter():
             buf.append(flat)

@@ -88,6 +88,11 @@ class Dataset:
     def _cardinality(self) -> int:
         return UNKNOWN
 
+    def _index_root(self) -> Any:
+        """The ``from_tensor_slices`` dataset whose rows this one hands out in some order (``_iter_indices``),
+        or None: then ``batch`` gathers rows at once instead of stacking slices."""
+        return None
+
     # -- properties ---------------------------------------------------------------------------------
     @property
     def element_spec(self) -> Any:

@@ -65,25 +65,41 @@ class ShuffleDataset(Dataset):
         super().__init__(input_dataset.element_spec, (input_dataset,))
 
     def _iter(self) -> Iterator[structure.Flat]:
-        rng = self._seeds.next_rng()
-        size = self._size
-        if size == UNKNOWN:  # TF: the whole input (its cardinality) in the buffer
-            size = 2**62
-        buf: list[structure.Flat] = []
-        it = self._input._iter()
-        for flat in it:
-            buf.append(flat)
-            if len(buf) == size:
-                break
-        # The buffer stays full while input lasts: a random element out, the next input element in its place.
-        for flat in it:
-            i = int(rng.integers(len(buf)))
-            out, buf[i] = buf[i], flat
-            yield out
-        while buf:
-            i = int(rng.integers(len(buf)))
-            buf[i], buf[-1] = buf[-1], buf[i]
-            yield buf.pop()
+        return _buffered_shuffle(self._input._iter(), self._size, self._seeds.next_rng())
+
+    def _index_root(self) -> Any:
+        return self._input._index_root()
+
+    def _iter_indices(self) -> Iterator[int]:
+        """The same shuffle of the input's row indices (``from_tensor_slices`` under it): a batch
+        gathers its rows in one step."""
+        return _buffered_shuffle(self._input._iter_indices(), self._size, self._seeds.next_rng())
 
     def _cardinality(self) -> int:
         return self._input._cardinality()
+
+
+_DRAWS = 256  # random buffer positions drawn at once (one numpy call instead of one per element)
+
+
+def _buffered_shuffle(it: Iterator[Any], size: int, rng: np.random.Generator) -> Iterator[Any]:
+    """TF's buffered shuffle of ``it``'s items: the buffer stays full while input lasts (a random item
+    out, the next input item in its place), then drains in random order."""
+    if size == UNKNOWN:  # TF: the whole input (its cardinality) in the buffer
+        size = 2**62
+    buf: list[Any] = []
+    for item in it:
+        buf.append(item)
+        if len(buf) == size:
+            break
+    draws: list[int] = []
+    for item in it:
+        if not draws:
+            draws = rng.integers(0, len(buf), _DRAWS).tolist()[::-1]
+        i = draws.pop()
+        out, buf[i] = buf[i], item
+        yield out
+    if buf:
+        for i in rng.integers(0, np.arange(len(buf), 0, -1)).tolist():
+            buf[i], buf[-1] = buf[-1], buf[i]
+            yield buf.pop()

@@ -41,6 +41,16 @@ class TensorSliceDataset(Dataset):
     def _cardinality(self) -> int:
         return self._n
 
+    def _index_root(self) -> TensorSliceDataset:
+        return self
+
+    def _iter_indices(self) -> Iterator[int]:
+        return iter(range(self._n))
+
+    def gather(self, indices: np.ndarray) -> structure.Flat:
+        """The rows ``indices`` of every component, stacked (what ``batch`` of those slices gives)."""
+        return tuple(a[indices] for a in self._flat)
+
 
 class TensorDataset(Dataset):
     _tf_name = "_TensorDataset"
