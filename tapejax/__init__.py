@@ -20,6 +20,7 @@ from tapejax import random as random
 from tapejax import signal as signal
 from tapejax import summary as summary
 from tapejax import train as train
+from tapejax import types as types
 from tapejax._src.batch_function import nondifferentiable_batch_function as nondifferentiable_batch_function
 from tapejax._src.context import AggregationMethod as AggregationMethod
 from tapejax._src.context import DeviceSpec as DeviceSpec

@@ -107,7 +107,7 @@ def test_connecting_to_a_cluster_is_not_implemented() -> None:
 def test_run_functions_eagerly_runs_the_python_function_without_tracing() -> None:
     seen = []
 
-    @tf.function
+    @tf.function(autograph=False)
     def f(x):
         seen.append(float(x))  # a Python value of a tensor: only possible eagerly
         return x * 2.0
@@ -117,7 +117,7 @@ def test_run_functions_eagerly_runs_the_python_function_without_tracing() -> Non
     assert float(f(tf.constant(1.0))) == 2.0 and float(f(tf.constant(3.0))) == 6.0
     assert seen == [1.0, 3.0] and f.experimental_get_tracing_count() == 0
     tf.config.experimental_run_functions_eagerly(False)
-    with pytest.raises(tf.errors.OperatorNotAllowedInGraphError):
+    with pytest.raises(TypeError, match="float"):  # TF 2.21: float() of a symbolic tensor is a TypeError
         f(tf.constant(1.0))
 
 

@@ -253,7 +253,7 @@ def test_count_params_of_an_unbuilt_layer_raises():
         keras.layers.Dense(2).count_params()
 
 
-def test_layer_first_called_inside_tf_function_builds_concrete_weights_and_traces_once():
+def test_layer_first_called_inside_tf_function_builds_concrete_weights_and_traces_as_tf():
     dense = keras.layers.Dense(2, kernel_initializer="ones")
 
     @tf.function
@@ -263,7 +263,7 @@ def test_layer_first_called_inside_tf_function_builds_concrete_weights_and_trace
     np.testing.assert_array_equal(f(tf.ones([1, 3])).numpy(), [[3.0, 3.0]])
     assert dense.built and isinstance(dense.kernel.numpy(), np.ndarray)
     f(tf.ones([1, 3]))
-    assert f.experimental_get_tracing_count() == 1
+    assert f.experimental_get_tracing_count() == 2  # TF 2.21: 2 (the first call created Variables: traced twice)
     dense.kernel.assign(2 * np.ones((3, 2), np.float32))
     np.testing.assert_array_equal(f(tf.ones([1, 3])).numpy(), [[6.0, 6.0]])  # the weight is lifted, not baked in
 

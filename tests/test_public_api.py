@@ -63,6 +63,7 @@ NAMESPACES = {
         sample_distorted_bounding_box stateless_sample_distorted_bounding_box extract_glimpse
         adjust_jpeg_quality decode_and_crop_jpeg decode_bmp decode_gif decode_image decode_jpeg decode_png decode_webp encode_jpeg encode_png extract_jpeg_shape is_jpeg random_jpeg_quality stateless_random_jpeg_quality""",
     "nest": "assert_same_structure flatten is_nested map_structure pack_sequence_as",
+    "types": "experimental",
     "autograph": "experimental set_verbosity to_code to_graph trace",
     "summary": """SummaryWriter audio create_file_writer create_noop_writer experimental flush histogram image
         record_if scalar should_record_summaries text trace_export trace_off trace_on write""",
@@ -75,7 +76,7 @@ NAMESPACES = {
         set_soft_device_placement set_visible_devices""",
     "distribute": """DistributedDataset DistributedIterator InputContext MirroredStrategy MultiWorkerMirroredStrategy
         OneDeviceStrategy PerReplica
-        ReduceOp ReplicaContext Strategy StrategyExtended get_cross_replica_context get_replica_context get_strategy
+        ReduceOp ReplicaContext Strategy StrategyExtended TPUStrategy get_cross_replica_context get_replica_context get_strategy
         has_strategy in_cross_replica_context shard""",
     "debugging": """Assert assert_all_finite assert_equal assert_greater assert_greater_equal assert_integer assert_less
         assert_less_equal assert_near assert_negative assert_non_negative assert_non_positive assert_none_equal

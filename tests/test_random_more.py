@@ -232,6 +232,7 @@ def test_global_generator_first_created_inside_function_is_lifted() -> None:
         a, b = f(), f()
         state = tf.random.get_global_generator().state.numpy()
         assert not np.array_equal(a.numpy(), b.numpy())
-        assert f.experimental_get_tracing_count() == 1 and state.dtype == np.int64
+        # TF 2.21: 2 (a first call that creates Variables, the generator's state, traces twice)
+        assert f.experimental_get_tracing_count() == 2 and state.dtype == np.int64
     finally:
         random_generator._global[0] = saved

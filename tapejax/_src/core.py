@@ -130,6 +130,10 @@ class _TapeState(threading.local):
 
 tape_state = _TapeState()
 
+# Nonzero while a tf.function body is traced (concrete_function.py): an op reading a Variable is then
+# run at once, so that the trace stages it, instead of being deferred (computed outside the trace).
+staging_variable_reads = 0
+
 
 # Host values: a row that iterating a CPU tensor yields holds a numpy value (see ``Tensor._rows``),
 # immutable (a numpy scalar, or a read-only view of the tensor's buffer). ``bind`` queues it as a
@@ -313,6 +317,8 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
         else:
             deferred = False
             avals.append(v)
+    if deferred and staging_variable_reads and any(isinstance(a, VariableBase) for a in args):
+        deferred = False
     if convert:
         hint = None
         for v in vals:

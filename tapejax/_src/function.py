@@ -1,10 +1,10 @@
 """``tf.function`` on ``jax.jit`` (``tf.cond`` / ``tf.while_loop`` are in ``control_flow``).
 
-A tapejax function is traced into a pure JAX function of (tensor arguments, Variable values) that
-returns (outputs, new Variable values). The Variables it reads or assigns are discovered while
-tracing and lifted to explicit inputs and outputs, never baked in as constants; assignments are
-written back after each call. Retracing follows TF: a new Python value or a new shape/dtype of a
-tensor argument traces again (JAX's jit cache does the shape part).
+A call finds its trace by TF's rules (tensors by shape and dtype, Variable arguments by shape and
+dtype, Python values by value; a signature's None dims admit every length), tracing the Python body
+once into a jaxpr when none fits (concrete_function.py). The Variables it reads or assigns are
+discovered while tracing and lifted to explicit inputs and outputs of the compiled program, never
+baked in as constants; assignments are written back after each call.
 """
 
 from __future__ import annotations
@@ -18,10 +18,13 @@ from typing import Any
 import jax
 import numpy as np
 
-from tapejax._src import config, dataflow, errors
+from tapejax._src import config, errors, function_type
+from tapejax._src import dtypes as dtypes_lib
+from tapejax._src.concrete_function import Ambiguous, ConcreteFunction, Program, trace_body
 from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, tape_state
 from tapejax._src.tape import in_order_of, order_skeleton
 from tapejax._src.tensor import Tensor, convert_python
+from tapejax._src.tensor_spec import TensorSpec
 
 
 class _Discovery:
@@ -30,13 +33,16 @@ class _Discovery:
     def __init__(self) -> None:
         self.variables: dict[int, Any] = {}
         self.originals: dict[int, Any] = {}  # values before the trace, restored after it
+        self.tensor_ids: set[int] = set()  # the concrete arrays of other op arguments (captured Tensors)
         self._watched: dict[int, Any] = {}
         self._exits: dict[int, Any] = {}
 
     def _record(self, op: Op, params: Any, args: tuple[Any, ...], vals: Any, result: Any, reads: Any) -> None:
-        for a in args:
+        for a, v in zip(args, vals, strict=False):
             if isinstance(a, VariableBase):
                 self._on_assign(a)
+            elif not isinstance(v, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
+                self.tensor_ids.add(id(v))
 
     def _on_assign(self, var: Any) -> None:
         if id(var) not in self.variables:
@@ -56,12 +62,8 @@ def lifted_states() -> list[Any]:
     return [random_state.GLOBAL]
 
 
-def _avals(xs: tuple[Any, ...], var_vals: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple((tuple(a.shape), a.dtype) for a in (*xs, *var_vals))
-
-
 def _is_tensor_leaf(x: Any) -> bool:
-    return isinstance(x, (TensorBase, VariableBase, np.ndarray, jax.Array))
+    return isinstance(x, (TensorBase, VariableBase, np.ndarray, np.generic, jax.Array, TensorSpec))
 
 
 # JAX's errors for reading a traced value in Python: TF's OperatorNotAllowedInGraphError case.
@@ -82,165 +84,172 @@ class _TracingInvalidArgumentError(errors.InvalidArgumentError, ValueError):
     """
 
 
-class _Trace:
-    """One concrete trace: a static key's jitted program and the Variables it lifts."""
+_GRAPH_ADVICE = (
+    "You can attempt the following resolutions to the problem: If you are running in Graph mode, use Eager "
+    "execution mode or decorate this function with @tf.function. If you are using AutoGraph, you can try "
+    "decorating this function with @tf.function. If that does not work, then you may be using an unsupported "
+    "feature or your source code may not be visible to AutoGraph. See https://github.com/tensorflow/tensorflow/"
+    "blob/master/tensorflow/python/autograph/g3doc/reference/limitations.md#access-to-source-code for more "
+    "information."
+)
 
-    def __init__(
-        self,
-        fn: Callable[..., Any],
-        arg_tree: Any,
-        static: tuple[Any, ...],
-        tensor_pos: tuple[int, ...],
-        arg_order: Any = None,
-    ) -> None:
-        self.fn = fn
+
+_TENSOR_CONVERSIONS = {"__bool__": "bool", "__float__": "float", "__int__": "int", "__index__": "int", "numpy": "numpy"}
+
+
+def _conversion_of(e: Exception) -> str:
+    """Which Python conversion of a symbolic Tensor raised JAX's error ``e``: the innermost Tensor or
+    Variable method among its frames (``bool``, ``float``, ``int``, ``numpy``), else JAX's own words."""
+    found = ""
+    tb = e.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_name in _TENSOR_CONVERSIONS and code.co_filename.endswith(("tensor.py", "variable.py")):
+            found = _TENSOR_CONVERSIONS[code.co_name]
+        tb = tb.tb_next
+    if found:
+        return found
+    text = str(e)
+    if isinstance(e, jax.errors.TracerArrayConversionError):
+        return "array"
+    if "`float` function" in text:
+        return "float"
+    if isinstance(e, jax.errors.TracerIntegerConversionError) or "`int` function" in text:
+        return "int"
+    return "bool"
+
+
+def _tracer_error(e: Exception, name: str) -> Exception:
+    """TF's error for a symbolic tensor used as a Python value, from JAX's (what the tensor was asked for)."""
+    how = _conversion_of(e)
+    if how == "numpy":
+        return AttributeError("'SymbolicTensor' object has no attribute 'numpy'")
+    if how == "array":
+        return NotImplementedError(
+            "Cannot convert a symbolic tf.Tensor to a numpy array. This error may indicate that you're trying to "
+            "pass a Tensor to a NumPy call, which is not supported."
+        )
+    if how == "float":
+        return TypeError("float() argument must be a string or a real number, not 'SymbolicTensor'")
+    if how == "int":
+        return TypeError("int() argument must be a string, a bytes-like object or a real number, not 'SymbolicTensor'")
+    return errors.OperatorNotAllowedInGraphError(
+        f"Using a symbolic `tf.Tensor` as a Python `bool` is not allowed. {_GRAPH_ADVICE} (tf.function {name}: "
+        "with autograph=False, a Python `if`/`while` on a tensor needs tf.cond / tf.while_loop.)"
+    )
+
+
+class _Entry:
+    """One trace as TF counts it: the argument types (tensors as specs, None dims allowed) and the
+    programs compiled for the concrete shapes called so far (one when no dim is None)."""
+
+    def __init__(self, fn: Function, arg_tree: Any, key: tuple[Any, ...], specs: list[Any], arg_order: Any) -> None:
+        self.function = fn
         self.arg_tree = arg_tree
-        self.arg_order = arg_order  # the arguments' dict key order (order_skeleton), as TF passes them
-        self.static = static
-        self.tensor_pos = tensor_pos
-        self.variables: list[Any] = []
-        self.out_meta: dict[Any, tuple[Any, list[bool], list[Any], Any]] = {}
-        self.discovered: dict[int, Any] = {}
-        self._build()
+        self.key = key  # per leaf: None for a tensor, else its key part; then the Variables' aliasing
+        self.specs = specs  # per leaf: a TensorSpec for a tensor, else the leaf (a Variable, a Python value)
+        self.arg_order = arg_order
+        self.programs: dict[Any, Any] = {}
+        self._outputs: Any = None
 
-    def _build(self) -> None:
-        # A fresh closure per build: jit caches by function identity, and a bound method of the same
-        # trace compares equal across builds with different lifted Variables.
-        def run(xs: tuple[Any, ...], var_vals: tuple[Any, ...], rng: Any) -> Any:
-            return self.pure(xs, var_vals, rng)
-
-        self.jitted = jax.jit(run)
-        n = len(self.variables)
-
-        def impl(*a: Any) -> Any:
-            return self.pure(a[: len(a) - n - 1], a[len(a) - n - 1 : len(a) - 1], a[-1])[0]
-
-        # (deps: an input the function's derivative passes nothing back to gets None, as TF's)
-        self.impl_op = Op(
-            f"function[{getattr(self.fn, '__name__', 'fn')}]",
-            impl,
-            multiple_results=True,
-            runs_user_code=True,
-            deps=dataflow.vjp_deps_of(impl),
-        )
-
-    def pure(
-        self, xs: tuple[Any, ...], var_vals: tuple[Any, ...], rng: Any
-    ) -> tuple[tuple[Any, ...], tuple[Any, ...], Any]:
-        leaves = list(self.static)
-        for p, x in zip(self.tensor_pos, xs, strict=True):
-            leaves[p] = _wrap(x)
-        args, kwargs = in_order_of(self.arg_order, jax.tree_util.tree_unflatten(self.arg_tree, leaves))
-        states = lifted_states()
-        saved = [v._value for v in self.variables]
-        saved_states = [s._value for s in states]
-        discovery = _Discovery()
-        saved_tapes = tape_state.tapes
-        tape_state.tapes = [discovery]  # type: ignore[list-item]
-        try:
-            for v, a in zip(self.variables, var_vals, strict=True):
-                v._value = a
-            states[0]._value = rng
-            with concrete_key_of_trace(saved_states[0]):
-                out = self.fn(*args, **kwargs)
-            new_vals = tuple(v._value for v in self.variables)
-            new_rng = states[0]._value
-            # Variables touched but not lifted would have been read as constants: remember them.
-            for k, v in discovery.variables.items():
-                if all(v is not w for w in self.variables):
-                    self.discovered[k] = v
-        finally:
-            tape_state.tapes = saved_tapes
-            for k, v in discovery.variables.items():
-                v._value = discovery.originals[k]
-            for v, a in zip(self.variables, saved, strict=True):
-                v._value = a
-            for s, a in zip(states, saved_states, strict=True):
-                s._value = a
-        out_leaves, out_tree = jax.tree_util.tree_flatten(
-            out, is_leaf=lambda x: isinstance(x, (TensorBase, VariableBase))
-        )
-        is_tensor = [isinstance(x, (TensorBase, VariableBase, jax.Array)) for x in out_leaves]
-        static = [None if t else x for x, t in zip(out_leaves, is_tensor, strict=True)]
-        # The output structure may depend on input shapes: kept per input signature (jit retraces
-        # per shape, and a later call with an earlier shape must get that shape's structure).
-        self.out_meta[_avals(xs, var_vals)] = (out_tree, is_tensor, static, order_skeleton(out))
-        arrays = tuple(
-            x._value if isinstance(x, (TensorBase, VariableBase)) else x
-            for x, t in zip(out_leaves, is_tensor, strict=True)
-            if t
-        )
-        return arrays, new_vals, new_rng
-
-    def call(self, xs: tuple[Any, ...]) -> Any:
-        states = lifted_states()
-        for _ in range(8):  # each round lifts the Variables the last trace discovered
-            var_vals = tuple(v._value for v in self.variables)
-            key = _avals(xs, var_vals)
-            # Everything else raised while tracing (the user's own errors, tapejax's eager TypeError /
-            # ValueError) propagates unchanged, as in TF; pure() has already restored the Variables.
-            try:
-                if key not in self.out_meta:
-                    # A new signature: trace it first without running it (jit reuses this trace), so
-                    # that a program that discovers Variables is not run once before they are lifted
-                    # (its effects, tf.print, would happen twice).
-                    jax.eval_shape(self.jitted, xs, var_vals, states[0]._value)
-                    if self._lift_discovered():
-                        continue
-                outs, new_vals, new_rng = self.jitted(xs, var_vals, states[0]._value)
-            except _TRACER_VALUE_ERRORS as e:
-                raise errors.OperatorNotAllowedInGraphError(
-                    f"tf.function {getattr(self.fn, '__name__', '')}: a symbolic tf.Tensor was used as a Python "
-                    "value (a Python `if`/`while` on a tensor, bool(), float(), int() or .numpy()); its value is "
-                    "only known when the compiled program runs, and AutoGraph is off (autograph=False) or did not convert "
-                    "this code. Fix: use tf.cond / "
-                    f"tf.while_loop, or compute the value outside the function. JAX: {str(e).splitlines()[0]}"
-                ) from e
-            except errors.InvalidArgumentError as e:
-                if type(e) is not errors.InvalidArgumentError:
-                    raise
-                raise _TracingInvalidArgumentError(e.node_def, e.op, e.message) from e
-            except jax.errors.JaxRuntimeError as e:
-                # A host callback's TF error (past a tf.data iterator's end) raised when the program
-                # runs, as TF raises it; the Variables keep their values.
-                from tapejax._src.host_callback import raised_in_callback
-
-                raised = raised_in_callback(e)
-                if raised is None:
-                    raise
-                raise raised from None
-            if not self._lift_discovered():
-                break
-        else:
-            raise RuntimeError("tf.function: Variables kept changing between traces.")
-        for v, a in zip(self.variables, new_vals, strict=True):
-            v._value = a
-        states[0]._value = new_rng
-        return outs, var_vals, key
-
-    def _lift_discovered(self) -> bool:
-        """Lifts the Variables the last trace discovered (rebuilding the program); whether there were any."""
-        if not self.discovered:
+    def admits(self, arg_tree: Any, key: tuple[Any, ...], specs: list[Any]) -> bool:
+        """Whether a call of this static key with tensors of ``specs`` fits (TF: a subtype of this trace)."""
+        if arg_tree != self.arg_tree or key != self.key:
             return False
-        self.variables.extend(self.discovered.values())
-        self.discovered = {}
-        self._build()
+        for mine, spec in zip(self.specs, specs, strict=True):
+            if isinstance(spec, TensorSpec) and not _admits(mine, spec):
+                return False
         return True
 
-    def unflatten(self, outs: tuple[Any, ...], key: Any) -> Any:
-        """The outputs in the structure the trace of signature ``key`` returned."""
-        out_tree, is_tensor, static, order = self.out_meta[key]
-        it = iter(outs)
-        leaves = [next(it) if t else s for t, s in zip(is_tensor, static, strict=True)]
-        return in_order_of(order, jax.tree_util.tree_unflatten(out_tree, leaves))  # dicts in the returned order, as TF
+    def _arguments(self, leaves: list[Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        return in_order_of(self.arg_order, jax.tree_util.tree_unflatten(self.arg_tree, leaves))
+
+    def structured_input_signature(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        args, kwargs = self._arguments(list(self.specs))
+        names = function_type.parameter_names(self.function.python_function, len(args), list(kwargs))
+
+        def named(x: Any, name: str) -> Any:
+            if isinstance(x, TensorSpec) and x.name is None:
+                return TensorSpec(x.shape, x.dtype, name)
+            return x
+
+        args = tuple(named(a, n) for a, (n, _) in zip(args, names, strict=False))
+        return args, kwargs
+
+    def captured_variables(self) -> list[Any]:
+        program = next(iter(self.programs.values()), None)
+        return [] if program is None else [*program.extra, *program.read, *program.assigned]
+
+    def structured_outputs(self) -> Any:
+        if self._outputs is None:
+            program = next(iter(self.programs.values()), None)
+            if program is not None and all(s.shape.is_fully_defined() for s in self._tensor_specs()):
+                self._outputs = program.out_meta[4]
+            else:
+                self._outputs = self._abstract_outputs()
+        return self._outputs
+
+    def _tensor_specs(self) -> list[TensorSpec]:
+        return [s for s in self.specs if isinstance(s, TensorSpec)]
+
+    def _abstract_outputs(self) -> Any:
+        """The output specs for None dims: the body traced abstractly at two sizes (dims that differ: None)."""
+        runs = []
+        for size in (83, 89):
+            avals = [
+                (tuple(size if d is None else d for d in (s.shape.as_list() or [])), s.dtype._np)
+                for s in self._tensor_specs()
+            ]
+            if any(s.shape.rank is None for s in self._tensor_specs()):
+                raise ValueError("tf.function: the outputs of a signature of unknown rank are not known before a call.")
+            runs.append(self.function._trace(self, avals, [], dry=True).out_meta[4])
+        first, second = runs
+        return jax.tree_util.tree_map(
+            lambda a, b: (
+                TensorSpec([x if x == y else None for x, y in zip(a.shape, b.shape, strict=True)], a.dtype)
+                if isinstance(a, TensorSpec)
+                else a
+            ),
+            first,
+            second,
+            is_leaf=lambda s: s is None,
+        )
+
+    def pretty(self, verbose: bool) -> str:
+        args, kwargs = self.structured_input_signature()
+        names = function_type.parameter_names(self.function.python_function, len(args), list(kwargs))
+        values = [*args, *kwargs.values()]
+        out = function_type.type_text(self.structured_outputs())
+        if not verbose:
+            parts = []
+            star = False
+            for (name, kind), v in zip(names, values, strict=True):
+                if kind == "KEYWORD_ONLY" and not star:
+                    parts.append("*")
+                    star = True
+                parts.append(f"{name}: {function_type.type_text(v)}")
+            return f"({', '.join(parts)}) -> {out}"
+        lines = ["Input Parameters:"]
+        lines += [f"  {n} ({k}): {function_type.type_text(v)}" for (n, k), v in zip(names, values, strict=True)]
+        lines += ["Output Type:", f"  {out}"]
+        captured = self.captured_variables()
+        if captured:
+            lines.append("Captures:")
+            lines += [f"  {id(v)}: {TensorSpec(tuple(v.shape), v.dtype)!r}" for v in captured]
+        return "\n".join(lines)
 
 
 class Function:
     """A TF-style compiled function (``tf.function``): traced once per input signature, run by XLA.
 
-    Variables read or assigned inside are lifted to inputs/outputs of the compiled program and
-    written back after each call; the global random generator is lifted too. Under an active
-    ``GradientTape`` a call is recorded as one differentiable node.
+    TF's tracing rules: a call traces again for new tensor shapes or dtypes, new Python argument
+    values (compared by value: ``1``, ``1.0`` and ``True`` share a trace; other objects by ``==``,
+    so by identity unless they define it), a new structure (a list stays a Python list inside), a
+    Variable argument of a new shape or dtype (two Variables of one shape share a trace).
+    ``experimental_get_tracing_count`` counts each trace. Variables read or assigned inside are
+    lifted to inputs/outputs of the compiled program and written back after each call; the global
+    random generator is lifted too. Under an active ``GradientTape`` a call is recorded as one
+    differentiable node. Python constants returned become Tensors.
 
     >>> import tapejax as tf
     >>> v = tf.Variable(1.0)
@@ -252,23 +261,31 @@ class Function:
     tf.Tensor(6.0, shape=(), dtype=float32)
     >>> print(v.numpy())
     3.0
+    >>> step(tf.constant(1.0)), step.experimental_get_tracing_count()
+    (<tf.Tensor: shape=(), dtype=float32, numpy=8.0>, 1)
+
+    Variables may be created only on the first call (a weight built when first needed, as Keras
+    layers do): that call traces twice, as in TF; creating one on a later trace raises TF's ValueError.
 
     Raises:
       Exception: whatever the function raises while tracing, unchanged (class, message, traceback),
         as in TF: a ``ValueError`` from a mismatched ``assign`` or an optimizer with no gradients, a
         ``TypeError`` from ``tf.cast(x, "nope")``, the user's own errors. No Variable is left assigned.
-      OperatorNotAllowedInGraphError: (a ``TypeError``) a Python ``if``/``while``, ``bool()``,
-        ``float()``, ``int()`` or ``.numpy()`` on a tensor argument or a value computed from one.
+      OperatorNotAllowedInGraphError: (a ``TypeError``) a Python ``if``/``while`` or ``bool()`` on a
+        symbolic tensor; ``float()``/``int()`` raise TF's ``TypeError``, ``.numpy()`` its ``AttributeError``.
       InvalidArgumentError: an op's static shape or dtype error while tracing; it is a ``ValueError`` too.
+      TypeError: arguments that do not match ``input_signature`` (TF's "Binding inputs to tf.function
+        failed ..."), or an unhashable Python argument.
 
-    Differences from TensorFlow: Python side effects (print, list appends) run only while tracing,
-    as in TF. Python ``if``/``while``/``for`` on tensors are converted by AutoGraph (``tf.autograph``);
-    with ``autograph=False`` they raise ``OperatorNotAllowedInGraphError``, as in TF. An op's static shape error is
-    an ``InvalidArgumentError`` that is also a ``ValueError`` (TF: a plain ``ValueError``), and a dtype
-    mismatch is the same class (TF: ``TypeError``). Creating Variables inside is not supported.
-    Under a tape, only the outputs a gradient flows from are differentiated: for ``f(x) = [log(x), 2 * x]``
-    the gradient of the second output at ``x = 0`` is 2, where TF 2.21 gives NaN (zero upstream times
-    the first output's infinite derivative).
+    Differences from TensorFlow: a tensor dimension that is None in ``input_signature`` (or after
+    ``reduce_retracing`` generalised it) is one trace as TF counts traces, but XLA compiles a
+    program per concrete shape, so the Python body runs again (uncounted) for each new shape, and
+    sees that shape's static dims where TF shows None. An op's static shape error is an
+    ``InvalidArgumentError`` that is also a ``ValueError`` (TF: a plain ``ValueError``), and a dtype
+    mismatch is the same class (TF: ``TypeError``). A returned string stays a Python ``str`` (tapejax
+    has no string tensors). Under a tape, only the outputs a gradient flows from are differentiated:
+    for ``f(x) = [log(x), 2 * x]`` the gradient of the second output at ``x = 0`` is 2, where TF 2.21
+    gives NaN (zero upstream times the first output's infinite derivative).
     """
 
     def __init__(
@@ -281,73 +298,63 @@ class Function:
     ) -> None:
         functools.update_wrapper(self, python_function)  # type: ignore[arg-type]
         self.python_function = python_function
+        self._input_signature = function_type.check_input_signature(input_signature)
+        self._jit_compile = jit_compile
+        self._reduce_retracing = bool(reduce_retracing)
         self._autograph = autograph
-        self._converted: Callable[..., Any] | None = None
-        self.input_signature = input_signature
-        self._traces: dict[Any, _Trace] = {}
+        self._converted: Callable[..., Any] | None = None  # AutoGraph's conversion, made on first use
+        self._entries: list[_Entry] = []
+        self._fast: dict[Any, tuple[_Entry, Program]] = {}
+        self._count = 0
+        self._traced_once = False  # Variables may be created only until the first trace succeeded
+
+    @property
+    def input_signature(self) -> Any:
+        """The ``input_signature`` given (a tuple of TensorSpecs), or None."""
+        return self._input_signature
+
+    @property
+    def experimental_reduce_retracing(self) -> bool:
+        return self._reduce_retracing
 
     def __get__(self, instance: Any, owner: Any = None) -> Any:
         if instance is None:
             return self
-        # A method: bind `self` as a static argument, one Function per instance, stored on the
-        # instance (a reference cycle the GC frees with it, not a global table that keeps it alive).
+        # A method: bind `self` as a static argument, one Function (one cache) per instance, stored on
+        # the instance (a reference cycle the GC frees with it, not a global table that keeps it alive).
         store = getattr(instance, "__dict__", None)
         if store is None:
-            return Function(functools.partial(self.python_function, instance), autograph=self._autograph)
+            return self._bound(instance)
         bound = store.setdefault("_tapejax_functions", {})
         f = bound.get(id(self))
         if f is None:
-            f = bound[id(self)] = Function(functools.partial(self.python_function, instance), autograph=self._autograph)
+            f = bound[id(self)] = self._bound(instance)
         return f
+
+    def _bound(self, instance: Any) -> Function:
+        method = functools.partial(self.python_function, instance)
+        functools.update_wrapper(method, self.python_function)  # type: ignore[arg-type]
+        return Function(method, self._input_signature, self._jit_compile, self._reduce_retracing, self._autograph)
+
+    def _arguments(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        if self._input_signature is not None:
+            return function_type.bind_to_signature(self.python_function, self._input_signature, args, kwargs), {}
+        if kwargs:
+            return function_type.canonical_arguments(self.python_function, args, kwargs)
+        return args, kwargs
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if config.functions_run_eagerly():  # tf.config.run_functions_eagerly(True): no trace, as TF
             return self.python_function(*args, **kwargs)
-        leaves, arg_tree = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor_leaf)
-        if in_trace() or any(_is_traced(x) for x in leaves):
-            # Called while an enclosing tf.function / gradient is being traced: run inline, so the
-            # enclosing trace sees (and lifts) the Variables this function reads and assigns.
+        if in_trace():
+            # Called while an enclosing tf.function is being traced: run inline, so the enclosing
+            # trace sees (and lifts) the Variables this function reads and assigns.
             return self._traced_function()(*args, **kwargs)
-        tensor_pos = []
-        xs = []
-        static = []
-        for i, leaf in enumerate(leaves):
-            if isinstance(leaf, VariableBase):
-                # Variables are passed by reference, as in TF: static, and lifted when read/assigned.
-                static.append(leaf)
-            elif isinstance(leaf, TensorBase):
-                tensor_pos.append(i)
-                xs.append(leaf)
-                static.append(None)
-            elif isinstance(leaf, (np.ndarray, jax.Array)):
-                tensor_pos.append(i)
-                xs.append(Tensor(convert_python(leaf, None)))
-                static.append(None)
-            else:
-                static.append(leaf)
-        key = (arg_tree, tuple(tensor_pos), _hashable(static))
-        trace = self._traces.get(key)
-        new_trace = trace is None
-        if trace is None:
-            trace = _Trace(
-                self._traced_function(), arg_tree, tuple(static), tuple(tensor_pos), order_skeleton((args, kwargs))
-            )
-        arrays = tuple(x._value for x in xs)
-        from tapejax._src.random_state import GLOBAL
-
-        rng = GLOBAL._value
-        outs, var_vals, signature = trace.call(arrays)
-        if new_trace:  # kept only once it traced: a failed trace is not counted, as in TF
-            self._traces[key] = trace
-        out_tensors = tuple(Tensor(o) for o in outs)
-        tapes = tape_state.tapes
-        if tapes and out_tensors:
-            rec_args = (*xs, *trace.variables, Tensor(rng))
-            vals = [*arrays, *var_vals, rng]
-            reads: dict[int, Any] = {}
-            for tape in tapes:
-                tape._record(trace.impl_op, (), rec_args, vals, out_tensors, reads)
-        return trace.unflatten(out_tensors, signature)
+        args, kwargs = self._arguments(args, kwargs)
+        leaves, arg_tree = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor_leaf)
+        if any(_is_traced(x) for x in leaves):  # inside a JAX trace (a gradient's, jax.jit's)
+            return self._traced_function()(*args, **kwargs)
+        return self._call_flat(None, args, kwargs, leaves, arg_tree)
 
     def _traced_function(self) -> Callable[..., Any]:
         """What a trace runs: the function converted by AutoGraph once (``autograph=True``), or as written."""
@@ -357,21 +364,283 @@ class Function:
             self._converted = convert_entity(self.python_function) if self._autograph else self.python_function
         return self._converted
 
-    def experimental_get_tracing_count(self) -> int:
-        """How many times the function was traced (TF's name)."""
-        return len(self._traces)
+    def _call_entry(self, entry: _Entry, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """A ConcreteFunction's call: the arguments must fit ``entry``'s signature."""
+        if self._input_signature is not None:
+            args, kwargs = self._arguments(args, kwargs)
+        leaves, arg_tree = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor_leaf)
+        return self._call_flat(entry, args, kwargs, leaves, arg_tree)
 
-
-def _hashable(static: list[Any]) -> Any:
-    """The static arguments as a cache key: values where hashable, identity otherwise (Variables)."""
-    key = []
-    for s in static:
+    def _call_flat(
+        self, entry: _Entry | None, args: Any, kwargs: Any, leaves: list[Any], arg_tree: Any, canonical: bool = False
+    ) -> Any:
+        xs, arrays, argvars, key = _classify(leaves)
         try:
-            hash(s)
-            key.append(s)
+            hit = self._fast.get((arg_tree, key))
         except TypeError:
-            key.append(("id", id(s)))
-    return tuple(key)
+            raise _unhashable(leaves) from None
+        if hit is None and not canonical and self._input_signature is None:
+            # TF binds the call to the parameters, defaults included: f(x) and f(x, training=False) are
+            # one trace. Calls that leave defaults out are bound (here and on every later call).
+            full = function_type.with_defaults(self.python_function, args, kwargs)
+            if full is not None:
+                self._fast[(arg_tree, key)] = hit = _WITH_DEFAULTS
+        if hit is _WITH_DEFAULTS:
+            args, kwargs = function_type.with_defaults(self.python_function, args, kwargs) or (args, kwargs)
+            leaves, arg_tree = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor_leaf)
+            return self._call_flat(entry, args, kwargs, leaves, arg_tree, canonical=True)
+        if hit is None or (entry is not None and hit[0] is not entry):
+            hit = self._new_program(entry, args, kwargs, leaves, arg_tree, key, argvars)
+        return self._run(hit[1], xs, arrays, argvars)
+
+    def _run(self, program: Program, xs: list[Any], arrays: list[Any], argvars: list[Any]) -> Any:
+        from tapejax._src.random_state import GLOBAL
+
+        lifted = [*argvars, *program.extra] if program.extra else argvars
+        lifted_vals = tuple([v._value for v in lifted])
+        read_vals = tuple([v._value for v in program.read])
+        rng = GLOBAL._value
+        try:
+            outs, new_vals, new_rng = program.jitted(tuple(arrays), lifted_vals, read_vals, rng)
+        except jax.errors.JaxRuntimeError as e:
+            # A host callback's TF error (past a tf.data iterator's end) raised when the program runs,
+            # as TF raises it; the Variables keep their values.
+            from tapejax._src.host_callback import raised_in_callback
+
+            raised = raised_in_callback(e)
+            if raised is None:
+                raise
+            raise raised from None
+        targets = [lifted[i] for i in program.assigned_lifted] + program.assigned
+        for v, a in zip(targets, new_vals, strict=True):
+            v._value = a
+        GLOBAL._value = new_rng
+        out_tensors = tuple([Tensor(o) for o in outs])
+        tapes = tape_state.tapes
+        if tapes and out_tensors:
+            rec_args = (*xs, *lifted, *program.read, Tensor(rng))
+            vals = [*arrays, *lifted_vals, *read_vals, rng]
+            reads: dict[int, Any] = {}
+            for tape in tapes:
+                tape._record(program.impl_op, (), rec_args, vals, out_tensors, reads)
+        out_tree, is_tensor, static, order = program.out_meta[:4]
+        it = iter(out_tensors)
+        out_leaves = [next(it) if t else s for t, s in zip(is_tensor, static, strict=True)]
+        return in_order_of(order, jax.tree_util.tree_unflatten(out_tree, out_leaves))  # dicts in returned order
+
+    def _new_program(
+        self,
+        entry: _Entry | None,
+        args: Any,
+        kwargs: Any,
+        leaves: list[Any],
+        arg_tree: Any,
+        key: tuple[Any, ...],
+        argvars: list[Any],
+    ) -> tuple[_Entry, Program]:
+        static_key = _static_key(key)
+        specs = _specs(leaves, key)
+        if entry is None:
+            entry = next((e for e in reversed(self._entries) if e.admits(arg_tree, static_key, specs)), None)
+        elif not entry.admits(arg_tree, static_key, specs):
+            raise TypeError(
+                f"ConcreteFunction {self.__name__}: the arguments do not match its signature "
+                f"{entry.pretty(verbose=False)}."
+            )
+        counted = entry is None
+        if entry is None:
+            entry = self._new_entry(args, kwargs, arg_tree, static_key, specs)
+        avals = [(tuple(s.shape.as_list()), s.dtype._np) for s in specs if isinstance(s, TensorSpec)]
+        program = self._trace(entry, avals, argvars, counted=counted)
+        entry.programs[tuple(avals)] = program
+        if counted:
+            self._entries.append(entry)
+        self._fast[(arg_tree, key)] = (entry, program)
+        return entry, program
+
+    def _new_entry(
+        self, args: Any, kwargs: Any, arg_tree: Any, static_key: tuple[Any, ...], specs: list[Any]
+    ) -> _Entry:
+        if self._input_signature is not None:
+            # One trace for the signature: its specs (None dims admit every length), not the call's shapes.
+            signature = jax.tree_util.tree_leaves((tuple(self._input_signature), {}), is_leaf=_is_tensor_leaf)
+            if len(signature) == len(specs):
+                specs = [g if isinstance(s, TensorSpec) else s for g, s in zip(signature, specs, strict=True)]
+        elif self._reduce_retracing:
+            # TF traces the most specific type that also admits the earlier ones (a new length: None).
+            for e in self._entries:
+                if e.arg_tree == arg_tree and e.key == static_key:
+                    specs = [
+                        s.most_specific_common_supertype([TensorSpec(o.shape, o.dtype, s.name)]) or s
+                        if isinstance(s, TensorSpec)
+                        else s
+                        for s, o in zip(specs, e.specs, strict=True)
+                    ]
+        return _Entry(self, arg_tree, static_key, specs, order_skeleton((args, kwargs)))
+
+    def _trace(
+        self, entry: _Entry, avals: list[Any], argvars: list[Any], counted: bool = True, dry: bool = False
+    ) -> Program:
+        """Traces the body for ``avals`` (see concrete_function.trace_body), with TF's Variable creation rule."""
+        it = iter(argvars)
+        leaves = [
+            None if isinstance(s, TensorSpec) else next(it) if isinstance(s, VariableBase) and argvars else s
+            for s in entry.specs
+        ]
+        tensor_pos = tuple(i for i, s in enumerate(entry.specs) if isinstance(s, TensorSpec))
+        extra: list[Any] = []
+        allow = not self._traced_once and not dry
+        for _ in range(8):
+            try:
+                program, created = trace_body(
+                    self._traced_function(),
+                    getattr(self.python_function, "__name__", "fn"),
+                    entry.arg_tree,
+                    leaves,
+                    tensor_pos,
+                    entry.arg_order,
+                    avals,
+                    argvars,
+                    extra,
+                    allow,
+                )
+            except Ambiguous as e:
+                extra.extend(v for v in e.variables if all(v is not w for w in extra))
+                continue
+            except _TRACER_VALUE_ERRORS as e:
+                raise _tracer_error(e, getattr(self.python_function, "__name__", "")) from e
+            except errors.InvalidArgumentError as e:
+                if type(e) is not errors.InvalidArgumentError:
+                    raise
+                raise _TracingInvalidArgumentError(e.node_def, e.op, e.message) from e
+            if dry:
+                return program
+            if counted:
+                self._count += 1
+            self._traced_once = True
+            if created and allow:
+                # TF traces a first call that created Variables again, with creation forbidden (counted).
+                allow = False
+                extra = []
+                continue
+            return program
+        raise RuntimeError("tf.function: Variables kept changing between traces.")
+
+    def get_concrete_function(self, *args: Any, **kwargs: Any) -> ConcreteFunction:
+        """The trace for these arguments (Tensors, ``TensorSpec``s, Python values), traced if new.
+
+        With ``input_signature`` and no arguments: the trace for the signature. A trace whose
+        TensorSpecs have None dims is compiled per concrete shape when called.
+        """
+        if self._input_signature is not None and not args and not kwargs:
+            args = self._input_signature
+        elif self._input_signature is not None:
+            args, kwargs = self._arguments(args, kwargs)
+        else:
+            if kwargs:
+                args, kwargs = function_type.canonical_arguments(self.python_function, args, kwargs)
+            args, kwargs = function_type.with_defaults(self.python_function, args, kwargs) or (args, kwargs)
+        leaves, arg_tree = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor_leaf)
+        _, _, argvars, key = _classify(leaves)
+        static_key = _static_key(key)
+        specs = _specs(leaves, key)
+        entry = next((e for e in reversed(self._entries) if e.admits(arg_tree, static_key, specs)), None)
+        if entry is not None:
+            return ConcreteFunction(self, entry)
+        if all(s.shape.is_fully_defined() for s in specs if isinstance(s, TensorSpec)):
+            entry, _ = self._new_program(None, args, kwargs, leaves, arg_tree, key, argvars)
+            return ConcreteFunction(self, entry)
+        entry = self._new_entry(args, kwargs, arg_tree, static_key, specs)
+        entry.structured_outputs()  # the body is traced now (abstractly), as TF traces its graph here
+        self._count += 1
+        self._entries.append(entry)
+        return ConcreteFunction(self, entry)
+
+    def pretty_printed_concrete_signatures(self, verbose: bool = True) -> str:
+        """Every trace's signature as TF prints them, separated by blank lines."""
+        return "\n\n".join(e.pretty(verbose) for e in self._entries)
+
+    def experimental_get_tracing_count(self) -> int:
+        """How many times the function was traced, as TF counts (shape retraces included)."""
+        return self._count
+
+    def __repr__(self) -> str:
+        return f"<tapejax.function {getattr(self.python_function, '__name__', 'fn')}>"
+
+
+_WITH_DEFAULTS: Any = ("<bind the call with its defaults>",)  # a _fast entry: see Function._call_flat
+_TENSOR = "<tensor>"  # a tensor's slot in a call key: ("<tensor>", shape, dtype)
+_VARIABLE = "<variable>"
+
+
+def _classify(leaves: list[Any]) -> tuple[list[Any], list[Any], list[Any], tuple[Any, ...]]:
+    """The call's tensors (as Tensors and arrays), its Variable arguments, and its cache key: per leaf
+    a tensor's (shape, dtype), a Variable argument's (shape, dtype), a TensorSpec, or a Python value;
+    then which Variable arguments are the same Variable."""
+    xs: list[Any] = []
+    arrays: list[Any] = []
+    argvars: list[Any] = []
+    key: list[Any] = []
+    for leaf in leaves:
+        if type(leaf) is Tensor or isinstance(leaf, TensorBase):
+            a = leaf._value
+            xs.append(leaf)
+            arrays.append(a)
+            key.append((_TENSOR, a.shape, a.dtype))
+        elif isinstance(leaf, VariableBase):
+            a = leaf._value
+            argvars.append(leaf)
+            key.append((_VARIABLE, a.shape, a.dtype))
+        elif isinstance(leaf, (np.ndarray, np.generic, jax.Array)):
+            t = Tensor(convert_python(leaf, None))
+            a = t._value
+            xs.append(t)
+            arrays.append(a)
+            key.append((_TENSOR, a.shape, a.dtype))
+        elif isinstance(leaf, TensorSpec):
+            key.append((_TENSOR, leaf))
+        else:
+            key.append(leaf)
+    key.append(tuple(next(i for i, w in enumerate(argvars) if w is v) for v in argvars) if len(argvars) > 1 else None)
+    return xs, arrays, argvars, tuple(key)
+
+
+def _static_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(None if type(k) is tuple and k and k[0] is _TENSOR else k for k in key)
+
+
+def _specs(leaves: list[Any], key: tuple[Any, ...]) -> list[Any]:
+    """Per leaf: a TensorSpec for a tensor (or the TensorSpec given), the leaf itself otherwise."""
+    out = []
+    for leaf, k in zip(leaves, key, strict=False):
+        if type(k) is tuple and k and k[0] is _TENSOR:
+            out.append(k[1] if len(k) == 2 else TensorSpec(tuple(k[1]), dtypes_lib.from_numpy(np.dtype(k[2]))))
+        else:
+            out.append(leaf)
+    return out
+
+
+def _admits(general: Any, spec: TensorSpec) -> bool:
+    """Whether every tensor of ``spec`` is one of ``general`` (same dtype; its dims None or equal)."""
+    if not isinstance(general, TensorSpec) or general.dtype != spec.dtype:
+        return False
+    if general.shape.rank is None:
+        return True
+    if spec.shape.rank != general.shape.rank:
+        return False
+    return all(g is None or g == s for g, s in zip(general.shape.as_list(), spec.shape.as_list(), strict=True))
+
+
+def _unhashable(leaves: list[Any]) -> TypeError:
+    for leaf in leaves:
+        try:
+            hash(leaf)
+        except TypeError:
+            return TypeError(
+                f"Could not generate a generic TraceType for {leaf!r}.Please verify that it is immutable/hashable. "
+                "Otherwise, consider implementing the Tracing Protocol for it."
+            )
+    return TypeError("tf.function: unhashable arguments.")
 
 
 def function(
@@ -389,11 +658,21 @@ def function(
 ) -> Any:
     """Compiles a function into a callable XLA program (``tf.function``); usable as a decorator.
 
-    See :class:`Function`. ``autograph=False`` turns AutoGraph's conversion of Python control flow off.
+    See :class:`Function` for the tracing rules. ``input_signature``: a list of ``tf.TensorSpec``
+    (nests allowed) the arguments are converted to and checked against; a None dimension admits
+    every length with one trace. ``reduce_retracing`` (or the older ``experimental_relax_shapes``):
+    a call of a new shape traces a generalised signature (differing dims None, a new rank: unknown
+    shape) that later calls reuse. ``jit_compile`` is accepted: every tapejax function is compiled
+    by XLA. ``autograph`` is accepted.
     """
+    reduce = bool(reduce_retracing or experimental_relax_shapes)
+
+    def make(f: Callable[..., Any]) -> Function:
+        return Function(f, input_signature, jit_compile, reduce, autograph)
+
     if func is None:
-        return lambda f: Function(f, input_signature, autograph=autograph)
-    return Function(func, input_signature, autograph=autograph)
+        return make
+    return make(func)
 
 
 def _is_traced(x: Any) -> bool:
@@ -498,3 +777,37 @@ def output_specs(
         for x, y in zip(first, second, strict=True)
     )
     return jax.tree_util.tree_unflatten(tree, [next(it) if t else s for t, s in zip(is_tensor, static, strict=True)])
+
+
+class _Creation(threading.local):
+    def __init__(self) -> None:
+        self.watchers: list[list[Any]] = []  # per trace being run: [count, allowed]
+
+
+_creation = _Creation()
+
+
+@contextlib.contextmanager
+def watch_creation(allowed: bool) -> Iterator[list[Any]]:
+    """Counts the Variables created while the body of a trace runs (``[count, allowed]``); with
+    ``allowed`` False, :func:`note_variable_created` raises TF's ValueError instead."""
+    box = [0, allowed]
+    _creation.watchers.append(box)
+    try:
+        yield box
+    finally:
+        _creation.watchers.pop()
+
+
+def note_variable_created() -> None:
+    """Called by ``tf.Variable()``: counts it for the innermost trace being run, or raises TF's error
+    where that trace may not create Variables (any trace but a function's first)."""
+    if _creation.watchers:
+        box = _creation.watchers[-1]
+        if not box[1]:
+            raise ValueError(
+                "tf.function only supports singleton tf.Variables created on the first call. Make sure the "
+                "tf.Variable is only created once or created outside tf.function. See "
+                "https://www.tensorflow.org/guide/function#creating_tfvariables for more information."
+            )
+        box[0] += 1

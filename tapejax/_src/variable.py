@@ -112,6 +112,16 @@ class Variable(VariableBase, TensorOperators):
                 f"name for name_scope must be a string. tf.Variable got name={name!r} of type "
                 f"{type(name).__name__}; pass a str (name='w')."
             )
+        from tapejax._src import function as function_lib
+
+        function_lib.note_variable_created()  # tf.function: on the first trace only (TF's ValueError)
+        if function_lib.in_trace():  # created inside tf.function: its initial value is computed eagerly
+            with function_lib.escape_trace():
+                self._construct(initial_value, trainable, name, dtype, shape)
+        else:
+            self._construct(initial_value, trainable, name, dtype, shape)
+
+    def _construct(self, initial_value: Any, trainable: bool | None, name: str | None, dtype: Any, shape: Any) -> None:
         if callable(initial_value) and not isinstance(initial_value, (TensorBase, VariableBase)):
             initial_value = initial_value()
         np_dtype = None if dtype is None else dtypes_lib.as_dtype(dtype)._np

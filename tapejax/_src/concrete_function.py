@@ -1,0 +1,333 @@
+"""One trace of a ``tf.function``: the Python body run once into a jaxpr, and ``ConcreteFunction``.
+
+The body runs once under ``jax.make_jaxpr`` on abstract tensor arguments. The Variables it reads
+are not known before it runs, so they are first captured as constants of the jaxpr, as TF captures
+a Variable's handle into its graph; after the trace each captured Variable's constant is found by
+identity among the jaxpr's constants and becomes an input of the compiled program, so its current
+value is passed on every call and never baked in. Variables it assigns become outputs, written
+back after each call. The jaxpr is then compiled with ``jax.jit`` (no second Python run).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import numpy as np
+
+from tapejax._src import core, dataflow, lazy
+from tapejax._src import dtypes as dtypes_lib
+from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, tape_state
+from tapejax._src.tape import in_order_of, order_skeleton
+from tapejax._src.tensor import TensorShape, convert_python
+from tapejax._src.tensor_spec import TensorSpec
+
+
+class Program:
+    """A traced body compiled: ``jitted(xs, lifted_vals, read_vals, rng)`` -> (outs, assigned vals, rng).
+
+    The lifted Variables are passed in as inputs from the start: the Variable arguments of the call,
+    then ``extra`` (captured Variables the identity match could not tell apart). ``read``: the
+    Variables found among the jaxpr's constants; ``assigned_lifted`` (positions among the lifted) and
+    ``assigned``: those whose new value is an output. ``out_meta``: (tree, which leaves are tensors,
+    the other leaves, dict order, the output structure with TensorSpecs).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        closed: Any,
+        read_const_pos: list[int],
+        n_xs: int,
+        n_lifted: int,
+        assigned_lifted: list[int],
+        n_assigned: int,
+        out_meta: tuple[Any, ...],
+    ) -> None:
+        self.name = name
+        self.jaxpr = closed.jaxpr
+        consts = list(closed.consts)
+        for i in read_const_pos:
+            consts[i] = None  # supplied on each call: the old value is not kept alive
+        self.consts = consts
+        self.read_const_pos = read_const_pos
+        self.n_xs = n_xs
+        self.n_lifted = n_lifted
+        self.assigned_lifted = assigned_lifted
+        self.n_assigned = n_assigned
+        self.out_meta = out_meta
+        self.extra: list[Any] = []
+        self.read: list[Any] = []
+        self.assigned: list[Any] = []
+        self.n_outs = sum(out_meta[1])
+        self.jitted = jax.jit(self._run)
+        n_in = n_xs + n_lifted
+
+        def impl(*a: Any) -> Any:  # the op a tape records: (xs, lifted, read, rng) -> outputs
+            return self._run(a[:n_xs], a[n_xs:n_in], a[n_in:-1], a[-1])[0]
+
+        self.impl_op = Op(
+            f"function[{name}]", impl, multiple_results=True, runs_user_code=True, deps=dataflow.vjp_deps_of(impl)
+        )
+
+    def _run(self, xs: Sequence[Any], lifted: Sequence[Any], read: Sequence[Any], rng: Any) -> Any:
+        consts = list(self.consts)
+        for i, v in zip(self.read_const_pos, read, strict=True):
+            consts[i] = v
+        flat = jax.core.eval_jaxpr(self.jaxpr, consts, *xs, *lifted, rng)
+        n = self.n_outs
+        n_new = len(self.assigned_lifted) + self.n_assigned
+        return tuple(flat[:n]), tuple(flat[n : n + n_new]), flat[n + n_new]
+
+
+class Ambiguous(Exception):
+    """Two captured values share one array: the trace is redone with these Variables lifted."""
+
+    def __init__(self, variables: list[Any]) -> None:
+        super().__init__()
+        self.variables = variables
+
+
+def convert_output(x: Any) -> Any:
+    """A returned leaf as the program returns it: Python numbers and numpy values become Tensors (as TF)."""
+    if isinstance(x, (bool, int, float, complex, np.generic, np.ndarray)):
+        return _wrap(convert_python(x, None, "tf.function"))
+    return x
+
+
+def output_spec(x: Any) -> Any:
+    """``TensorSpec`` of a traced output leaf, the leaf itself otherwise."""
+    if isinstance(x, (TensorBase, VariableBase)):
+        v = x._v
+        return TensorSpec(tuple(v.shape), dtypes_lib.from_numpy(np.dtype(v.dtype)))
+    return x
+
+
+def trace_body(
+    fn: Callable[..., Any],
+    name: str,
+    arg_tree: Any,
+    static: Sequence[Any],
+    tensor_pos: Sequence[int],
+    arg_order: Any,
+    x_avals: Sequence[Any],
+    argvars: list[Any],
+    extra: list[Any],
+    allow_create: bool,
+) -> tuple[Program, int]:
+    """Runs ``fn`` once on abstract tensors of ``x_avals`` and compiles what it did (see module doc).
+
+    ``static`` holds the non-tensor leaves of the arguments (the Variable arguments ``argvars``
+    among them, which read their traced input while the body runs). Returns the program and how
+    many Variables the body created (``allow_create`` False: creating one raises TF's ValueError).
+
+    Raises:
+      Ambiguous: captured Variables share an array with each other or a captured Tensor; trace
+        again with them in ``extra``.
+    """
+    from tapejax._src.function import _Discovery, concrete_key_of_trace, lifted_states, watch_creation
+
+    lifted = [*argvars, *extra]
+
+    lazy.flush()  # Variables hold concrete arrays, not pending ones, when their values are captured
+    states = lifted_states()
+    rng0 = states[0]._value
+    meta: list[Any] = []
+    found: list[Any] = []
+
+    def body(xs: tuple[Any, ...], lifted_vals: tuple[Any, ...], rng: Any) -> Any:
+        leaves = list(static)
+        for p, x in zip(tensor_pos, xs, strict=True):
+            leaves[p] = _wrap(x)
+        args, kwargs = in_order_of(arg_order, jax.tree_util.tree_unflatten(arg_tree, leaves))
+        saved = [v._v for v in lifted]
+        lifted_ids = {id(v) for v in lifted}
+        discovery = _Discovery()
+        saved_tapes = tape_state.tapes
+        tape_state.tapes = [discovery]  # type: ignore[list-item]
+        try:
+            for v, a in zip(lifted, lifted_vals, strict=True):
+                v._v = a
+            states[0]._value = rng
+            with concrete_key_of_trace(rng0), watch_creation(allow_create) as made:
+                out = fn(*args, **kwargs)
+            created[0] = made[0]
+            out_leaves, out_tree = jax.tree_util.tree_flatten(
+                out, is_leaf=lambda x: isinstance(x, (TensorBase, VariableBase))
+            )
+            for x in out_leaves:
+                if isinstance(x, VariableBase):  # a returned Variable is read: its value is captured
+                    discovery._on_assign(x)
+            out_leaves = [convert_output(x) for x in out_leaves]
+            new_lifted = [v._v for v in lifted]
+            new_rng = states[0]._value
+            others = [(v, discovery.originals[k], v._v) for k, v in discovery.variables.items() if k not in lifted_ids]
+            found.extend((v, orig) for v, orig, _ in others)
+            found_tensor_ids = discovery.tensor_ids
+            is_tensor = [isinstance(x, (TensorBase, VariableBase, jax.Array)) for x in out_leaves]
+            out_static = [None if t else x for x, t in zip(out_leaves, is_tensor, strict=True)]
+            specs = [output_spec(x) for x in out_leaves]
+            arrays = [x._value if isinstance(x, (TensorBase, VariableBase)) else x for x in out_leaves]
+            arrays = [a for a, t in zip(arrays, is_tensor, strict=True) if t]
+        finally:
+            tape_state.tapes = saved_tapes
+            for k, v in discovery.variables.items():
+                if k not in lifted_ids:
+                    v._value = discovery.originals[k]
+            for v, a in zip(lifted, saved, strict=True):
+                v._v = a
+            states[0]._value = rng0
+        # Captured Variables are told apart by their arrays' identity: where two of them (or one and a
+        # captured Tensor) share an array, the trace is redone with those passed in as inputs.
+        by_id: dict[int, list[Any]] = {}
+        for v, orig, _ in others:
+            by_id.setdefault(id(orig), []).append(v)
+        clash = [v for vs in by_id.values() if len(vs) > 1 for v in vs]
+        clash += [v for v, orig, _ in others if id(orig) in found_tensor_ids and v not in clash]
+        if clash:
+            raise Ambiguous(clash)
+        assigned_lifted = [
+            i for i, (new, old) in enumerate(zip(new_lifted, lifted_vals, strict=True)) if new is not old
+        ]
+        assigned = [(v, new) for v, orig, new in others if new is not orig]
+        assigned_box.append([v for v, _ in assigned])
+        meta.append(
+            (out_tree, is_tensor, out_static, order_skeleton(out), jax.tree_util.tree_unflatten(out_tree, specs))
+        )
+        return (
+            tuple(arrays),
+            tuple([new_lifted[i] for i in assigned_lifted] + [new for _, new in assigned]),
+            new_rng,
+            assigned_lifted,
+        )
+
+    structs = [jax.ShapeDtypeStruct(s, d) for s, d in x_avals]
+    lifted_structs = [jax.ShapeDtypeStruct(v._value.shape, v._value.dtype) for v in lifted]
+    rng_struct = jax.ShapeDtypeStruct(rng0.shape, rng0.dtype)
+    assigned_lifted_box: list[Any] = []
+    assigned_box: list[Any] = []
+    created = [0]
+
+    def traced(xs: Any, lv: Any, rng: Any) -> Any:
+        outs, new, new_rng, assigned_lifted = body(xs, lv, rng)
+        assigned_lifted_box.append(assigned_lifted)
+        return outs, new, new_rng
+
+    # An op reading a captured Variable must be staged into the jaxpr (so that the Variable's array is
+    # one of its constants), not deferred and computed now as ops on other concrete values are.
+    core.staging_variable_reads += 1
+    try:
+        closed = jax.make_jaxpr(traced)(tuple(structs), tuple(lifted_structs), rng_struct)
+    finally:
+        core.staging_variable_reads -= 1
+    const_pos = {id(c): i for i, c in enumerate(closed.consts)}
+    read = [(v, const_pos[id(orig)]) for v, orig in found if id(orig) in const_pos]
+    program = Program(
+        name,
+        closed,
+        [i for _, i in read],
+        len(structs),
+        len(lifted),
+        assigned_lifted_box[0],
+        len(assigned_box[0]),
+        meta[0],
+    )
+    program.extra = list(extra)
+    program.read = [v for v, _ in read]
+    program.assigned = assigned_box[0]
+    return program, created[0]
+
+
+class ConcreteFunction:
+    """A ``tf.function`` traced for one input signature (``tf.types.experimental.ConcreteFunction``).
+
+    Made by ``Function.get_concrete_function``; calling it runs its compiled program on tensors of
+    its signature (Python values are those it was traced with).
+
+    >>> import tapejax as tf
+    >>> f = tf.function(lambda x: x * 2.0)
+    >>> c = f.get_concrete_function(tf.TensorSpec([None], tf.float32))
+    >>> c.structured_input_signature
+    ((TensorSpec(shape=(None,), dtype=tf.float32, name='x'),), {})
+    >>> c.structured_outputs
+    TensorSpec(shape=(None,), dtype=tf.float32, name=None)
+    >>> print(c(tf.constant([1.0, 2.0])))
+    tf.Tensor([2. 4.], shape=(2,), dtype=float32)
+
+    Differences from TensorFlow: there is no graph: ``structured_outputs``, ``inputs`` and ``outputs``
+    hold ``TensorSpec``s (TF: symbolic graph tensors), ``inputs`` lists the captured Variables as
+    specs of their values (TF: resource handles), ``graph`` does not exist.
+    """
+
+    def __init__(self, function: Any, entry: Any) -> None:
+        self._function = function
+        self._entry = entry
+
+    @property
+    def name(self) -> str:
+        return self._function.__name__
+
+    @property
+    def function_type(self) -> Any:
+        return self._entry.signature
+
+    @property
+    def structured_input_signature(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """The arguments as ``(args, kwargs)``, tensors as ``TensorSpec``s (named after the parameters)."""
+        return self._entry.structured_input_signature()
+
+    @property
+    def structured_outputs(self) -> Any:
+        """The returned structure with ``TensorSpec``s for tensors (None dims where the input had them)."""
+        return self._entry.structured_outputs()
+
+    @property
+    def inputs(self) -> list[TensorSpec]:
+        """Flat specs of the tensor arguments, then of the captured Variables' values."""
+        sis = self.structured_input_signature
+        flat = [s for s in jax.tree_util.tree_leaves(sis) if isinstance(s, TensorSpec)]
+        return flat + [TensorSpec(tuple(v.shape), v.dtype) for v in self._entry.captured_variables()]
+
+    @property
+    def outputs(self) -> list[TensorSpec]:
+        """Flat specs of the tensor outputs."""
+        return [s for s in jax.tree_util.tree_leaves(self.structured_outputs) if isinstance(s, TensorSpec)]
+
+    @property
+    def output_shapes(self) -> Any:
+        return jax.tree_util.tree_map(
+            lambda s: s.shape if isinstance(s, TensorSpec) else TensorShape(None),
+            self.structured_outputs,
+            is_leaf=lambda s: s is None,
+        )
+
+    @property
+    def output_dtypes(self) -> Any:
+        return jax.tree_util.tree_map(
+            lambda s: s.dtype if isinstance(s, TensorSpec) else None,
+            self.structured_outputs,
+            is_leaf=lambda s: s is None,
+        )
+
+    @property
+    def variables(self) -> tuple[Any, ...]:
+        """The Variables the function reads or assigns (TF: those it captures)."""
+        return tuple(self._entry.captured_variables())
+
+    @property
+    def trainable_variables(self) -> tuple[Any, ...]:
+        return tuple(v for v in self.variables if v.trainable)
+
+    def pretty_printed_signature(self, verbose: bool = True) -> str:
+        """The signature as TF prints it (``verbose``: one parameter a line, outputs and captures)."""
+        return self._entry.pretty(verbose)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._function._call_entry(self._entry, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<ConcreteFunction {self.pretty_printed_signature(verbose=False)} at 0x{id(self):X}>"
+
+    def __str__(self) -> str:
+        return f"ConcreteFunction {self.pretty_printed_signature()}"
