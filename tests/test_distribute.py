@@ -367,6 +367,14 @@ def test_one_replica_strategy_runs_eagerly_and_returns_plain_values() -> None:
         tf.nn.compute_average_loss(tf.constant([1.0]))
 
 
+def test_tpu_strategy_needs_a_tpu() -> None:
+    if any(d.device_type == "TPU" for d in tf.config.list_logical_devices()):
+        assert tf.distribute.TPUStrategy().num_replicas_in_sync == len(tf.config.list_logical_devices("TPU"))
+    else:
+        with pytest.raises(ValueError, match="JAX sees no TPU"):
+            tf.distribute.TPUStrategy()
+
+
 def test_reduce_op_and_input_context_errors() -> None:
     assert tf.distribute.ReduceOp("SUM") is tf.distribute.ReduceOp.SUM
     assert tf.distribute.ReduceOp.from_variable_aggregation(tf.VariableAggregation.MEAN) is tf.distribute.ReduceOp.MEAN

@@ -6,6 +6,7 @@ from tapejax._src.distribute.input_lib import DistributedDataset as DistributedD
 from tapejax._src.distribute.input_lib import DistributedIterator as DistributedIterator
 from tapejax._src.distribute.mirrored import MirroredStrategy as MirroredStrategy
 from tapejax._src.distribute.mirrored import OneDeviceStrategy as OneDeviceStrategy
+from tapejax._src.distribute.mirrored import TPUStrategy as TPUStrategy
 from tapejax._src.distribute.multi_worker import MultiWorkerMirroredStrategy as MultiWorkerMirroredStrategy
 from tapejax._src.distribute.reduce_util import ReduceOp as ReduceOp
 from tapejax._src.distribute.sharding import shard as shard

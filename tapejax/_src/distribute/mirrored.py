@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax
+
 from tapejax._src.distribute import devices as devices_lib
 from tapejax._src.distribute.strategy import Strategy
 
@@ -64,3 +66,31 @@ class OneDeviceStrategy(Strategy):
 
     def __init__(self, device: Any) -> None:
         super().__init__([devices_lib.jax_device(device)])
+
+
+class TPUStrategy(MirroredStrategy):
+    """``MirroredStrategy`` over the TPU cores JAX sees (``tf.distribute.TPUStrategy``).
+
+    Args:
+      tpu_cluster_resolver: accepted and ignored (JAX finds its TPUs itself).
+      experimental_device_assignment, experimental_spmd_xla_partitioning: accepted and ignored.
+
+    Raises:
+      ValueError: where JAX has no TPU.
+
+    Differences from TensorFlow: no ``tf.tpu.experimental.initialize_tpu_system`` step is needed, and the
+    replica function runs as ``MirroredStrategy``'s does (one SPMD program over the cores).
+    """
+
+    def __init__(
+        self,
+        tpu_cluster_resolver: Any = None,
+        experimental_device_assignment: Any = None,
+        experimental_spmd_xla_partitioning: bool = False,
+    ) -> None:
+        tpus = [d for d in jax.devices() if d.platform == "tpu"]
+        if not tpus:
+            raise ValueError(
+                f"TPUStrategy: JAX sees no TPU (its devices: {jax.devices()}); use MirroredStrategy for GPUs and CPUs."
+            )
+        Strategy.__init__(self, tpus)

@@ -13,7 +13,6 @@ assignments become one value by the Variable's aggregation (see :func:`_aggregat
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -76,9 +75,13 @@ def run_replicas(
         return _run_inline(strategy, fn, gradient_reduce, *args, **kwargs)
     compiled = strategy._run_functions.get((fn, gradient_reduce))
     if compiled is None:
-        compiled = Function(functools.partial(_run_inline, strategy, fn, gradient_reduce))
+
+        def replicas(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+            return _run_inline(strategy, fn, gradient_reduce, *args, **kwargs)
+
+        compiled = Function(replicas)
         strategy._run_functions[(fn, gradient_reduce)] = compiled
-    return compiled(*args, **kwargs)
+    return compiled(args, kwargs)
 
 
 def _run_inline(strategy: Strategy, fn: Callable[..., Any], gradient_reduce: str, *args: Any, **kwargs: Any) -> Any:
