@@ -76,7 +76,7 @@ NAMESPACES = {
         set_soft_device_placement set_visible_devices""",
     "distribute": """DistributedDataset DistributedIterator InputContext MirroredStrategy MultiWorkerMirroredStrategy
         OneDeviceStrategy PerReplica
-        ReduceOp ReplicaContext Strategy StrategyExtended get_cross_replica_context get_replica_context get_strategy
+        ReduceOp ReplicaContext Strategy StrategyExtended TPUStrategy get_cross_replica_context get_replica_context get_strategy
         has_strategy in_cross_replica_context shard""",
     "debugging": """Assert assert_all_finite assert_equal assert_greater assert_greater_equal assert_integer assert_less
         assert_less_equal assert_near assert_negative assert_non_negative assert_non_positive assert_none_equal
