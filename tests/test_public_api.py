@@ -75,9 +75,8 @@ NAMESPACES = {
         list_logical_devices list_physical_devices run_functions_eagerly set_logical_device_configuration
         set_soft_device_placement set_visible_devices""",
     "distribute": """DistributedDataset DistributedIterator InputContext MirroredStrategy MultiWorkerMirroredStrategy
-        OneDeviceStrategy PerReplica
-        ReduceOp ReplicaContext Strategy StrategyExtended TPUStrategy get_cross_replica_context get_replica_context get_strategy
-        has_strategy in_cross_replica_context shard""",
+        OneDeviceStrategy PerReplica ReduceOp ReplicaContext Strategy StrategyExtended TPUStrategy
+        get_cross_replica_context get_replica_context get_strategy has_strategy in_cross_replica_context shard""",
     "debugging": """Assert assert_all_finite assert_equal assert_greater assert_greater_equal assert_integer assert_less
         assert_less_equal assert_near assert_negative assert_non_negative assert_non_positive assert_none_equal
         assert_positive assert_proper_iterable assert_rank assert_rank_at_least assert_rank_in assert_same_float_dtype
