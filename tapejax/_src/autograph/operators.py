@@ -15,7 +15,7 @@ from typing import Any
 
 import jax
 
-from tapejax._src import control_flow
+from tapejax._src import control_flow, random_state
 from tapejax._src.core import TensorBase, VariableBase, tape_state
 from tapejax._src.function import _Discovery, _is_traced
 
@@ -358,8 +358,10 @@ def _placeholders_for_undefineds(
     failure = None
 
     def stage(*arrays: Any) -> Any:
-        discovery = _Discovery()  # Variables the staged iteration assigns are put back after it
+        # The Variables the staged iteration assigns, and the random state, are put back after it.
+        discovery = _Discovery()
         saved_tapes = tape_state.tapes
+        saved_key = random_state.GLOBAL._value
         tape_state.tapes = [discovery]  # type: ignore[list-item]
         try:
             set_state(_to_tensors(init))
@@ -367,6 +369,7 @@ def _placeholders_for_undefineds(
             vals = get_state()
         finally:
             tape_state.tapes = saved_tapes
+            random_state.GLOBAL._value = saved_key
             for k, v in discovery.variables.items():
                 v._value = discovery.originals[k]
         leaves, tree = _leaves(vals)
