@@ -147,6 +147,7 @@ def run(config: _suite.Config, progress: Callable[[str], None]) -> _suite.Result
                     t[1] += wall
             if have_tf and not _same(outs["TF eager"]["values"], outs["tapejax, cold cache"]["values"]):
                 mismatches.append(name)
+            progress("  " + ", ".join(f"{label} {out['run_s'] * 1e3:.0f} ms" for label, out in outs.items()))
     for label, (inside, whole) in totals.items():
         result.rows.append(
             _suite.Row(
