@@ -196,6 +196,9 @@ class _ArrayAdapter:
             yield nest.map_structure(lambda a, i=index: None if a is None else _to_tensor(a[i]), self._data)
 
 
+_EMPTY = object()
+
+
 class _IterableAdapter:
     """Batches from a ``tf.data.Dataset`` (re-iterated each epoch) or a Python generator."""
 
@@ -207,6 +210,19 @@ class _IterableAdapter:
         if _is_dataset(source):
             n = int(source.cardinality())
             self.num_batches = n if n >= 0 else None
+        else:  # a generator: its first element checked (and kept) now, as Keras' GeneratorDataAdapter
+            first = next(source, _EMPTY)
+            if first is _EMPTY:
+                raise ValueError(
+                    "When passing a Python generator to a Keras model, the generator must yield at least one batch. "
+                    "Received an empty generator."
+                )
+            if not isinstance(first, tuple):
+                raise ValueError(
+                    "When passing a Python generator to a Keras model, the generator must return a tuple, either "
+                    f"(input,) or (inputs, targets) or (inputs, targets, sample_weights). Received: {first}"
+                )
+            self._peeked.append(first)
 
     def peek(self) -> Any:
         """The first batch, without consuming it (a generator's element is kept for the next pass)."""
