@@ -24,11 +24,6 @@ from tapejax._src.function import _Discovery, _is_traced, in_trace
 from tapejax._src.tensor import convert_python
 
 
-def _unwrap_tree(tree: Any) -> tuple[list[Any], Any]:
-    leaves, t = jax.tree_util.tree_flatten(tree, is_leaf=lambda x: isinstance(x, (TensorBase, VariableBase)))
-    return [_array(x) for x in leaves], t
-
-
 def _array(x: Any) -> Any:
     """A leaf as an array; Python numbers with TF's dtypes (float32, int32), not jnp's 64-bit ones."""
     if isinstance(x, (TensorBase, VariableBase)):
@@ -589,7 +584,7 @@ def _bind(
     return list(bind(op, *args))
 
 
-# -- the machinery map_fn / scan / switch_case share (functional_ops.py) ----------------------------
+# -- the older machinery recompute_grad / vectorized_map use (functional_ops._as_op) --------------
 
 
 def _reads() -> Any:

@@ -3,7 +3,8 @@
 
 Eagerly, ``map_fn``/``scan``/``foldl``/``foldr`` are Python loops over the first dimension (each
 step's ops recorded by tapes, as TF eager runs them). Inside ``tf.function`` (traced values) each is
-ONE ``lax.scan``, an op tapes record, built as ``tf.while_loop`` is (see ``control_flow._traced_op``).
+ONE ``lax.scan``, an op tapes record, built as ``tf.while_loop`` is (see ``control_flow``: the
+Variables a step reads are inputs of the op, those it assigns are carried and written back).
 ``vectorized_map`` is always one ``jax.vmap`` op; ``switch_case``/``case`` run the taken branch
 eagerly and are one ``lax.switch`` op when traced.
 """
