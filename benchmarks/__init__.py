@@ -30,6 +30,7 @@ WORKLOAD_MODULES = (
     "bench_memory",
     "bench_cold",
     "bench_distribute",
+    "bench_data",
 )
 
 
