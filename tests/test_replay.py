@@ -18,6 +18,7 @@ import pytest
 
 import tapejax as tf
 from tapejax._src import lazy
+from tapejax.keras import optimizers as keras_optimizers
 
 MODES = {"replay": (True, True), "no replay": (True, False), "eager": (False, True)}
 
@@ -93,7 +94,7 @@ def test_mlp_with_adam_matches(hits: list[bool]) -> None:
 
     def run() -> list[Any]:
         variables = [tf.Variable(p) for p in init]
-        opt = tf.keras.optimizers.Adam(learning_rate=0.01)
+        opt = keras_optimizers.Adam(learning_rate=0.01)
         losses = []
         for _ in range(8):
             w1, b1, w2, b2 = variables
