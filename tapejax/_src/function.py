@@ -216,7 +216,7 @@ class _Entry:
         )
 
     def pretty(self, verbose: bool) -> str:
-        args, kwargs = self.structured_input_signature()
+        args, kwargs = self._arguments(list(self.specs))  # (specs not named after the parameters, as TF)
         names = function_type.parameter_names(self.function.python_function, len(args), list(kwargs))
         values = [*args, *kwargs.values()]
         out = function_type.type_text(self.structured_outputs())
@@ -233,9 +233,8 @@ class _Entry:
         lines += [f"  {n} ({k}): {function_type.type_text(v)}" for (n, k), v in zip(names, values, strict=True)]
         lines += ["Output Type:", f"  {out}"]
         captured = self.captured_variables()
-        if captured:
-            lines.append("Captures:")
-            lines += [f"  {id(v)}: {TensorSpec(tuple(v.shape), v.dtype)!r}" for v in captured]
+        lines.append("Captures:")
+        lines += [f"  {id(v)}: {TensorSpec(tuple(v.shape), v.dtype)!r}" for v in captured] or ["  None"]
         return "\n".join(lines)
 
 
