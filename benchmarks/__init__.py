@@ -21,6 +21,7 @@ WORKLOAD_MODULES = (
     "bench_tutorial",
     "bench_mlp",
     "bench_keras_mlp",
+    "bench_keras_fit",
     "bench_jacobian",
     "bench_hvp",
     "bench_dynamic",

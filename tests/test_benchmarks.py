@@ -20,6 +20,7 @@ WORKLOADS = (
     "tutorial",
     "mlp",
     "keras_mlp",
+    "keras_fit",
     "jacobian",
     "batch_jacobian",
     "hvp",

@@ -1,0 +1,279 @@
+"""``model.fit`` of the suite's MLP on NumPy arrays: one epoch of fixed batches; time per training step.
+
+The model is bench_keras_mlp's ``tf.keras.Sequential`` (bench_mlp's 784-512-512-10, batch 128, Adam
+1e-3, ``CategoricalCrossentropy(from_logits=True)``), compiled and trained by ``model.fit(x, y,
+batch_size, epochs=1, shuffle=False, verbose=0)`` on ``STEPS`` batches of NumPy arrays: the data
+adapter's slicing, the compiled train step, the callbacks and the logs, per step. Side by side:
+
+- the baseline: a hand-written loop over the same NumPy batches calling ``jax.jit`` of
+  ``value_and_grad`` plus an ``optax.adam`` update (one compiled call per batch);
+- tapejax's ``fit``;
+- Keras 3 on its JAX backend (``fit``), in a subprocess (``python -m benchmarks.bench_keras_fit
+  --keras-jax``) importing keras with ``KERAS_BACKEND=jax``, timed interleaved with tapejax's ``fit``
+  and its own JAX baseline, so that the target comparing the two is a paired ratio of one process;
+- TensorFlow's ``tf.keras`` ``fit`` (Keras 3 on TF, ``jit_compile`` as Keras resolves it), where
+  TensorFlow is installed.
+
+Every ``fit`` ends its epoch by reading its logs (Python floats), so its work is done when it returns.
+The rows are not cross-checked against the baseline: one epoch leaves different states (Keras' Adam
+and ``optax.adam`` drift apart by ~1e-3 within a few steps; bench_keras_mlp checks the step itself).
+
+Target: tapejax's ``fit`` at most 1.05x Keras 3 on JAX's ``fit`` per step (same subprocess).
+
+Run alone: ``python -m benchmarks.bench_keras_fit [--quick]`` from the repository root (with Keras
+installed for its rows, e.g. ``/tmp/tfenv/bin/python``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from benchmarks import _frameworks, _suite, _timing, bench_keras_mlp, bench_mlp
+
+LR = bench_mlp.LR
+BASELINE = "jax (loop of jit(value_and_grad) + optax.adam over the batches)"
+FIRST = "jax loop (timed first in each round)"
+TAPEJAX_FIT = "tapejax model.fit"
+KERAS_JAX = "Keras 3 on JAX: model.fit (subprocess)"
+TAPEJAX_FIT_SUB = "tapejax model.fit (same subprocess)"
+TF_FIT = "TF tf.keras model.fit"
+
+_PROGRESS = "progress: "  # the subprocess's stderr lines relayed to the suite's progress
+
+
+def _problem(config: _suite.Config) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, int, int]:
+    """Initial parameters, ``steps * batch`` samples (inputs, one-hot labels), the batch size and steps."""
+    sizes = config.pick((784, 512, 512, 10), (32, 16, 16, 10))
+    batch, steps = config.pick(128, 8), config.pick(STEPS, 4)
+    params, x, y = bench_mlp.problem(sizes, batch * steps)
+    return params, x, y, batch, steps
+
+
+def make_jax_loop(params: list[np.ndarray], x: np.ndarray, y: np.ndarray, batch: int) -> Callable[[], Any]:
+    """The hand-written epoch: NumPy batches sliced as ``fit`` slices them, one jitted step each."""
+    tx = optax.adam(LR, eps=1e-7)
+    state = {"params": [jnp.asarray(p) for p in params]}
+    state["opt"] = tx.init(state["params"])
+    value_and_grad = jax.value_and_grad(bench_mlp.jax_loss)
+
+    @jax.jit
+    def train_step(p: Any, opt_state: Any, xb: Any, yb: Any) -> Any:
+        loss, g = value_and_grad(p, xb, yb)
+        updates, opt_state = tx.update(g, opt_state, p)
+        return optax.apply_updates(p, updates), opt_state, loss
+
+    def epoch() -> Any:
+        losses = []
+        for start in range(0, len(x), batch):
+            xb, yb = x[start : start + batch], y[start : start + batch]
+            state["params"], state["opt"], loss = train_step(state["params"], state["opt"], xb, yb)
+            losses.append(loss)
+        return float(jnp.mean(jnp.stack(losses))), state["params"]  # (read, as fit reads its logs)
+
+    return epoch
+
+
+def make_fit(keras: Any, params: list[np.ndarray], x: np.ndarray, y: np.ndarray, batch: int) -> Callable[[], Any]:
+    """One epoch of ``model.fit`` of the MLP over ``keras`` (tapejax's, Keras 3's, TF's tf.keras)."""
+    model = bench_keras_mlp.build_model(SimpleNamespace(keras=keras), params)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=LR),
+        loss=keras.losses.CategoricalCrossentropy(from_logits=True),
+    )
+
+    def epoch() -> Any:
+        history = model.fit(x, y, batch_size=batch, epochs=1, shuffle=False, verbose=0)
+        return history.history["loss"][-1], model.trainable_weights
+
+    return epoch
+
+
+def _tapejax_missing() -> str | None:
+    for name in ("keras.Sequential", "keras.Model.fit"):
+        if _frameworks.tapejax_api(name) is None:
+            return f"tapejax.{name} not available yet"
+    return None
+
+
+def _rows(config: _suite.Config, keras_jax: Any = None) -> Iterator[Any]:
+    params, x, y, batch, steps = _problem(config)
+    yield (
+        f"sizes {'-'.join(str(p.shape[0]) for p in params[::2])}-{params[-1].shape[0]}, batch {batch}, {steps} "
+        "batches per epoch; times per training step (one fit epoch / its batches). The model: "
+        "tf.keras.Sequential([Input, Dense(relu), Dense(relu), Dense]), Adam, "
+        "CategoricalCrossentropy(from_logits=True); fit(shuffle=False, verbose=0) on NumPy arrays."
+    )
+    # The row timed first in every round takes the round-start cost (see bench_keras_mlp._first_impl).
+    yield _suite.Impl(FIRST, "jax", make_jax_loop(params, x, y, batch), per=steps, note="timed first in each round")
+    if keras_jax is not None:
+        yield _suite.Impl(KERAS_JAX, "jax", make_fit(keras_jax, params, x, y, batch), per=steps)
+    missing = _tapejax_missing()
+    label = TAPEJAX_FIT if keras_jax is None else TAPEJAX_FIT_SUB
+    if missing:
+        yield _suite.Skipped(label, missing)
+    else:
+        import tapejax
+
+        yield _suite.Impl(label, "tapejax", make_fit(tapejax.keras, params, x, y, batch), per=steps)
+    yield _suite.Impl(BASELINE, "jax", make_jax_loop(params, x, y, batch), per=steps, baseline=True)
+    if keras_jax is not None:
+        return
+    tf = _frameworks.tensorflow()
+    if tf is None:
+        yield _suite.Skipped(TF_FIT, _frameworks.missing("tensorflow"))
+    elif os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
+        yield _suite.Skipped(TF_FIT, f"KERAS_BACKEND={os.environ['KERAS_BACKEND']}: tf.keras is not on TensorFlow")
+    else:
+        yield _suite.Impl(TF_FIT, "tensorflow", make_fit(tf.keras, params, x, y, batch), per=steps)
+
+
+def build(config: _suite.Config) -> Iterator[Any]:
+    """The in-process rows: tapejax's fit, the JAX loop baseline, TF's tf.keras fit."""
+    return _rows(config)
+
+
+def _child(config: _suite.Config) -> dict[str, Any]:
+    """Runs the Keras-on-JAX rows in this process; what the parent reads back (JSON-able)."""
+    os.environ["KERAS_BACKEND"] = "jax"
+    try:
+        keras = _frameworks._quiet_import("keras")
+        backend = keras.backend.backend()
+    except Exception as e:
+        return {"skipped": f"keras with the JAX backend cannot be imported: {str(e).splitlines()[0]}"}
+    if backend != "jax":
+        return {"skipped": f"keras {keras.__version__} imported with backend {backend!r}, not 'jax'"}
+    bench = _suite.Benchmark("keras_fit", "Keras 3 on JAX", lambda c: _rows(c, keras), repeats=REPEATS)
+    res = _suite.run(bench, config, lambda msg: print(f"{_PROGRESS}{msg}", file=sys.stderr, flush=True))
+    rows = [
+        {"label": r.label, "times": list(r.timing.times), "per": r.timing.per, "ratio": r.ratio,
+         "min_ratio": r.min_ratio, "first": r.first, "note": r.note, "baseline": r.baseline}
+        for r in res.rows
+        if r.timing is not None
+    ]  # fmt: skip
+    return {
+        "keras": keras.__version__,
+        "rows": rows,
+        "skipped": [[s.label, s.reason] for s in res.skipped],
+        "notes": res.notes[1:],  # (the first is the workload's description, already in the parent's notes)
+        "errors": res.errors,
+    }
+
+
+def _run_keras_jax(config: _suite.Config, result: _suite.Result, progress: Callable[[str], None]) -> None:
+    """Adds the Keras-on-JAX subprocess's rows (or a Skipped line saying why not) to ``result``."""
+    why = next((f"{n} not installed" for n in ("keras", "jax") if importlib.util.find_spec(n) is None), None)
+    if why:
+        result.skipped.append(_suite.Skipped(KERAS_JAX, f"{why} (Keras 3 with the JAX backend needed)"))
+        progress(f"{KERAS_JAX}: skipped ({why})")
+        return
+    progress("Keras 3 on JAX: starting a subprocess with KERAS_BACKEND=jax")
+    args = [sys.executable, "-m", "benchmarks.bench_keras_fit", "--keras-jax"]
+    args += ["--quick"] * config.quick + ([f"--repeats={config.repeats}"] if config.repeats else [])
+    env = {**os.environ, "KERAS_BACKEND": "jax"}
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen(args, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    other: list[str] = []
+    if proc.stderr is None or proc.stdout is None:
+        raise RuntimeError("the Keras-on-JAX subprocess has no pipes")
+    for line in proc.stderr:  # relayed as it comes: the subprocess runs for a while
+        if line.startswith(_PROGRESS):
+            progress(f"(subprocess) {line[len(_PROGRESS) :].rstrip()}")
+        else:
+            other.append(line.rstrip())
+    out = proc.stdout.read()
+    if proc.wait() != 0 or not out.strip():
+        tail = " ".join(other[-3:]) or f"exit status {proc.returncode}"
+        raise RuntimeError(f"the Keras-on-JAX subprocess failed: {tail}")
+    data = json.loads(out.strip().splitlines()[-1])
+    if isinstance(data.get("skipped"), str):
+        result.skipped.append(_suite.Skipped(KERAS_JAX, data["skipped"]))
+        progress(f"{KERAS_JAX}: skipped ({data['skipped']})")
+        return
+    note = "x JAX against the subprocess's own JAX loop baseline, timed in the same rounds"
+    for r in data["rows"]:
+        if r["baseline"] or r["label"] == FIRST:  # (reported from this process)
+            continue
+        result.rows.append(
+            _suite.Row(
+                r["label"],
+                "jax" if r["label"] == KERAS_JAX else "tapejax",
+                _timing.Timing(tuple(r["times"]), r["per"]),
+                r["ratio"],
+                note=f"{r['note']}; {note}" if r["note"] else note,
+                first=r["first"],
+                min_ratio=r["min_ratio"],
+            )
+        )
+    result.skipped.extend(_suite.Skipped(label, reason) for label, reason in data["skipped"])
+    result.errors.extend(f"(Keras-on-JAX subprocess) {e}" for e in data["errors"])
+    result.notes.extend(f"(Keras-on-JAX subprocess) {n}" for n in data["notes"])
+    result.notes.append(f"Keras {data['keras']} on JAX ran in a subprocess (KERAS_BACKEND=jax).")
+
+
+def run(config: _suite.Config, progress: Callable[[str], None]) -> _suite.Result:
+    """The in-process rows (timed by the suite), then the Keras-on-JAX subprocess's rows."""
+    result = _suite.run(_IN_PROCESS, config, progress)
+    result.benchmark = BENCHMARKS[0]
+    try:
+        _run_keras_jax(config, result, progress)
+    except Exception as e:  # the in-process rows stand without it
+        result.errors.append(f"{KERAS_JAX}: {type(e).__name__}: {e}")
+        result.skipped.append(_suite.Skipped(KERAS_JAX, f"ERROR {type(e).__name__}: {e}"))
+        progress(f"{KERAS_JAX}: ERROR {type(e).__name__}: {e}")
+    return result
+
+
+def targets(result: _suite.Result) -> list[_suite.Target]:
+    return [
+        _suite.ratio_target(
+            result,
+            TAPEJAX_FIT_SUB,
+            KERAS_JAX,
+            1.05,
+            "tapejax model.fit step <= 1.05x Keras 3 on JAX model.fit step (same subprocess)",
+        ),
+    ]
+
+
+STEPS = 20
+REPEATS = 11
+TITLE = "model.fit of the MLP 784-512-512-10 on NumPy arrays, batch 128, Adam; time per training step"
+_IN_PROCESS = _suite.Benchmark("keras_fit", TITLE, build, repeats=REPEATS)
+BENCHMARKS = [_suite.Benchmark("keras_fit", TITLE, targets=targets, custom=run, repeats=REPEATS)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    from benchmarks import _report
+
+    args = sys.argv[1:] if argv is None else argv
+    repeats = next((int(a.split("=", 1)[1]) for a in args if a.startswith("--repeats=")), None)
+    config = _suite.Config(quick="--quick" in args, repeats=repeats)
+    if "--keras-jax" in args:  # the subprocess: JSON on the last stdout line
+        print(json.dumps(_child(config)))
+        return 0
+    res = _suite.run(BENCHMARKS[0], config, lambda msg: print(msg, file=sys.stderr, flush=True))
+    print(_report.console_table([res]))
+    for note in res.notes:
+        print(f"note: {note}")
+    for t in res.targets:
+        print(f"target [{_report.target_status(t).strip('*')}] {t.description}: {t.measured}")
+    for e in res.errors:
+        print(f"ERROR {e}")
+    return 1 if res.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
