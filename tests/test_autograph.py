@@ -390,6 +390,23 @@ def test_called_user_functions_and_methods_are_converted():
     assert float(m(tf.constant(-1.0))) == -1.0
 
 
+def test_functions_defined_inside_are_converted_with_their_parent():
+    def f(x):
+        def inner(a):
+            if a > 0:
+                return a * 2
+            return -a
+
+        def gen(n):  # a generator: left as written
+            yield from range(n)
+
+        return inner(x) + sum(gen(3))
+
+    _same(f, tf.constant(3.0))
+    _same(f, tf.constant(-3.0))
+    assert "@ag__.autograph_artifact" in tf.autograph.to_code(f)
+
+
 def test_do_not_convert_runs_as_written():
     @tf.autograph.experimental.do_not_convert
     def raw(x):

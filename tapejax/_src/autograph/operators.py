@@ -56,6 +56,12 @@ def ldu(load_v: Callable[[], Any], name: str) -> Any:
         return Undefined(name)
 
 
+def autograph_artifact(f: Any) -> Any:
+    """Marks a function defined inside converted code as converted already (calls of it run it as is)."""
+    f.__tapejax_autograph_converted__ = True
+    return f
+
+
 def ret(retval: Any, do_return: Any) -> Any:
     """The converted function's return value: ``None`` where no ``return`` ran."""
     del do_return

@@ -182,6 +182,10 @@ class _Guard:
         return s
 
 
+def _is_generator(fn: ast.FunctionDef) -> bool:
+    return any(isinstance(n, (ast.Yield, ast.YieldFrom, ast.Await)) for n in _walk_scope(fn))
+
+
 def _always_returns(stmts: list[ast.stmt]) -> bool:
     for s in stmts:
         if isinstance(s, ast.Return):
@@ -195,11 +199,12 @@ class _LowerLoopJumps(ast.NodeTransformer):
     """``break`` / ``continue`` of each loop (innermost first) into flags; a loop's ``else`` into an
     ``if`` after it."""
 
-    def __init__(self, namer: _Namer) -> None:
-        self.namer = namer
+    def __init__(self, namer: _Namer, root: ast.FunctionDef) -> None:
+        self.namer, self.root = namer, root
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
-        return self.generic_visit(node)
+        # Functions defined inside are lowered on their own (see convert_function_def).
+        return self.generic_visit(node) if node is self.root else node
 
     def _loop(self, node: ast.For | ast.While) -> Any:
         self.generic_visit(node)
@@ -394,8 +399,11 @@ class _Convert(ast.NodeTransformer):
     # -- scopes
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
+        if _is_generator(node):
+            return node  # a generator defined inside: left as written
         _live_block(node.body, set())
         _defined_block(node.body, _params(node))
+        nested = bool(self.scopes)
         self.scopes.append(_Scope(node))
         try:
             node.decorator_list = [self.visit(d) for d in node.decorator_list]
@@ -403,7 +411,12 @@ class _Convert(ast.NodeTransformer):
             node.body = self._stmts(node.body)
         finally:
             self.scopes.pop()
+        if nested:  # converted with its parent: calls of it are not converted again
+            node.decorator_list.append(_ag("autograph_artifact"))
         return node
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> Any:
+        return node  # coroutines are left as written
 
     def visit_ClassDef(self, node: ast.ClassDef) -> Any:
         return node  # a class defined inside: left as written
@@ -666,18 +679,18 @@ def convert_function_def(fn: ast.FunctionDef, name: str) -> ast.FunctionDef:
     def g(x):
         return ag__.if_exp(x > 0, lambda: x, lambda: -x, 'x if x > 0 else -x')
     """
-    for n in _walk_scope(fn):
-        if isinstance(n, (ast.Yield, ast.YieldFrom, ast.Await)) and n is not fn:
-            raise Unsupported("generators and coroutines are not converted")
+    if _is_generator(fn):
+        raise Unsupported("generators and coroutines are not converted")
     fn = copy.deepcopy(fn)
     fn.decorator_list = []
     fn.name = name
     namer = _Namer(fn)
-    # Each function of the source (the converted one and those defined inside it) gets its jumps
-    # lowered; inner functions first, so that their returns stay theirs.
+    # Each function of the source (the converted one and those defined inside it, but generators)
+    # gets its jumps lowered; inner functions first, so that their returns stay theirs.
     for inner in [n for n in ast.walk(fn) if isinstance(n, ast.FunctionDef)][::-1]:
-        _LowerLoopJumps(namer).visit(inner)
-        _lower_returns(inner, namer)
+        if not _is_generator(inner):
+            _LowerLoopJumps(namer, inner).visit(inner)
+            _lower_returns(inner, namer)
     conv = _Convert(namer, [])
     a = fn.args
     first = [*a.posonlyargs, *a.args]
