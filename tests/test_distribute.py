@@ -52,6 +52,7 @@ _SCRIPT = textwrap.dedent(
     out["summed"] = [t.numpy().tolist() for t in summed.values]
     out["ids"] = [int(t) for t in ids.values]
     out["out_sharding"] = str(doubled.stacked._value.sharding.spec)
+    out["gathered"] = s.gather(doubled, axis=0).numpy().tolist()
     out["reduce"] = {
         "sum_none": s.reduce("SUM", doubled, axis=None).numpy().tolist(),
         "mean_none": s.reduce(tf.distribute.ReduceOp.MEAN, doubled, axis=None).numpy().tolist(),
@@ -266,6 +267,7 @@ def test_run_gives_each_replica_its_slice_and_all_reduce_sums_them(four: dict) -
     np.testing.assert_array_equal(four["summed"], [data.sum(0)] * 4)
     assert four["ids"] == [0, 1, 2, 3]
     assert four["out_sharding"] == "P('data',)"
+    np.testing.assert_array_equal(four["gathered"], data.reshape(8, 2) * 2)
     assert four["broadcast"] == [2.0] * 4
 
 

@@ -253,6 +253,15 @@ class Strategy:
             return total
         return math_ops.divide(total, math_ops.cast(stacked.shape[0] * stacked.shape[axis], total.dtype))
 
+    def gather(self, value: Any, axis: int) -> Any:
+        """The replicas' values (``PerReplica``, nested structures too) concatenated along ``axis``, in replica
+        order; a plain tensor is returned as it is (``strategy.gather``)."""
+
+        def one(v: Any) -> Any:
+            return shape_ops.concat(list(v.values), axis) if isinstance(v, PerReplica) else v
+
+        return jax.tree_util.tree_map(one, value, is_leaf=lambda x: isinstance(x, PerReplica) or _is_tensor(x))
+
     def experimental_local_results(self, value: Any) -> Any:
         """The per-replica values of ``value`` as a tuple (a plain value: a 1-tuple), nested structures too;
         of this process's replicas only when there are several processes."""
