@@ -218,3 +218,39 @@ def test_optional_eagerly():
     it = iter(Dataset.range(1))
     assert int(it.get_next_as_optional().get_value()) == 0
     assert not bool(it.get_next_as_optional().has_value())
+
+
+def test_break_in_a_loop_over_an_iterator_takes_no_element_it_does_not_use():
+    @tf.function
+    def until_three(iterator):
+        s = tf.constant(0, tf.int64)
+        for x in iterator:
+            s += x
+            if s >= 3:
+                break
+        return s
+
+    it = iter(Dataset.range(10))
+    assert int(until_three(it)) == 3 and int(next(it)) == 3  # TF 2.21: 0 + 1 + 2, then 3
+
+
+def test_shape_classes_follow_a_map_after_a_partial_batch_and_get_next_reads_full_batches():
+    ds = Dataset.range(5).batch(2).map(lambda x: tf.concat([x, x], 0))
+
+    @tf.function
+    def total():
+        s = tf.constant(0, tf.int64)
+        for x in ds:
+            s += tf.reduce_sum(x) * tf.cast(tf.size(x), tf.int64)
+        return s
+
+    assert int(total()) == 2 * 4 + 10 * 4 + 8 * 2  # batches [0 1], [2 3], [4], each doubled
+
+    @tf.function
+    def read(iterator):
+        return iterator.get_next()
+
+    it = iter(Dataset.range(5).batch(2))
+    assert read(it).numpy().tolist() == [0, 1] and read(it).numpy().tolist() == [2, 3]
+    with pytest.raises(tf.errors.InvalidArgumentError, match="drop_remainder=True"):
+        read(it)  # the last batch has another shape than the program's

@@ -69,8 +69,9 @@ class Dataset:
         dataset of known cardinality: full batches and the last one; a ``for`` loop traces its body for
         each), else tracing raises ``ValueError`` asking for ``drop_remainder=True``; ``get_next``
         there reads full batches only (``InvalidArgumentError`` at run time for the partial one).
-        Reading a dataset on the host while tracing (``as_numpy_iterator``, ``get_single_element``,
-        ``len``-free ``cardinality`` aside) raises ``NotImplementedError``.
+        Reading a dataset on the host while tracing (``as_numpy_iterator``, ``get_single_element``)
+        raises ``NotImplementedError``. A tape differentiates through a ``for`` loop over a dataset
+        (a ``tf.while_loop`` here), where TF's gradient is None (its loop is a dataset ``reduce``).
     """
 
     _tf_name = "Dataset"
