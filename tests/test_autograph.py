@@ -611,6 +611,8 @@ def test_to_graph_and_accepted_options():
     g = tf.autograph.to_graph(f)
     assert float(g(tf.constant(2.0))) == -2.0  # eagerly: Python semantics
     assert float(tf.function(g)(tf.constant(3.0))) == -3.0
+    with pytest.raises(ValueError, match="Cannot apply autograph to a function that doesn't expose a __code__ object"):
+        tf.autograph.to_code(tf.function(f))  # TF's message: pass f.python_function instead
     tf.autograph.set_verbosity(0)
     tf.autograph.experimental.set_loop_options(parallel_iterations=1)
     assert tf.autograph.experimental.Feature.ALL.value == "ALL"

@@ -179,17 +179,32 @@ def convert_entity(f: Callable[..., Any]) -> Callable[..., Any]:
     return convert_callable(f)
 
 
+def _requested(entity: Any) -> types.FunctionType:
+    """The Python function ``to_graph`` / ``to_code`` convert (TF's error for anything else)."""
+    f = entity.__func__ if isinstance(entity, types.MethodType) else entity
+    if not isinstance(f, types.FunctionType):
+        raise ValueError(
+            f"converting {entity}: ValueError: Cannot apply autograph to a function that doesn't expose a __code__ "
+            "object. If this is a @tf.function, try passing f.python_function instead."
+        )
+    if _converted_code(f) is None:
+        raise ValueError(f"converting {entity}: AutoGraph cannot convert it (its source is not available).")
+    return f
+
+
 def to_graph(entity: Callable[..., Any], recursive: bool = True, experimental_optional_features: Any = None) -> Any:
     """Converts a Python function to one that runs its control flow on tensors (``tf.autograph.to_graph``).
 
     The converted function runs control flow with TF's semantics when called inside ``tf.function``
     on symbolic tensors, and Python's otherwise.
+
+    Raises:
+      ValueError: ``entity`` is not a Python function or method (a ``tf.function``, a builtin), or
+        its source is not available; TF's message (TF's class is its internal ``ConversionError``).
     """
     del recursive, experimental_optional_features
-    out = convert_callable(entity)
-    if out is entity and not getattr(entity, _CONVERTED, False):
-        raise ValueError(f"converting {entity}: AutoGraph cannot convert it (no source code, or library code).")
-    return out
+    converted = _convert_function(_requested(entity))
+    return types.MethodType(converted, entity.__self__) if isinstance(entity, types.MethodType) else converted
 
 
 def to_code(entity: Callable[..., Any], recursive: bool = True, experimental_optional_features: Any = None) -> str:
@@ -203,16 +218,15 @@ def to_code(entity: Callable[..., Any], recursive: bool = True, experimental_opt
     >>> "ag__.if_stmt" in tf.autograph.to_code(f)
     True
 
+    Raises:
+      ValueError: as :func:`to_graph`.
+
     Differences from TensorFlow: the code is this package's; TF's also wraps the body in a
     ``FunctionScope`` and wraps every load in ``ag__.ld``.
     """
     del recursive, experimental_optional_features
-    f = entity.__func__ if isinstance(entity, types.MethodType) else entity
-    if not isinstance(f, types.FunctionType):
-        raise ValueError(f"converting {entity}: to_code needs a Python function, got {type(entity).__name__}")
-    got = _converted_code(f)
-    if got is None:
-        raise ValueError(f"converting {entity}: AutoGraph cannot convert it (see the warning).")
+    got = _converted_code(_requested(entity))
+    assert got is not None
     return got[1] + "\n"
 
 
