@@ -254,3 +254,28 @@ def test_shape_classes_follow_a_map_after_a_partial_batch_and_get_next_reads_ful
     assert read(it).numpy().tolist() == [0, 1] and read(it).numpy().tolist() == [2, 3]
     with pytest.raises(tf.errors.InvalidArgumentError, match="drop_remainder=True"):
         read(it)  # the last batch has another shape than the program's
+
+
+def test_a_python_loop_unrolling_a_dataset_raises_instead_of_running_forever(monkeypatch):
+    from tapejax._src.data import graph
+
+    monkeypatch.setattr(graph, "_MAX_UNROLLED", 5)  # 1000 by default
+
+    @tf.function
+    def unrolled():
+        s = tf.constant(0, tf.int64)
+        for _, x in enumerate(Dataset.range(3)):  # Python's enumerate: a Python loop, never ending
+            s += x
+        return s
+
+    with pytest.raises(ValueError, match=r"dataset.enumerate\(\)"):
+        unrolled()
+
+    @tf.function
+    def compiled():
+        s = tf.constant(0, tf.int64)
+        for i, x in Dataset.range(3).enumerate():
+            s += x * i
+        return s
+
+    assert int(compiled()) == 0 + 1 + 4

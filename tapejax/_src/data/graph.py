@@ -41,6 +41,7 @@ from tapejax._src.tensor_spec import TensorSpec
 ShapeClass = tuple[tuple[tuple[int, ...], np.dtype], ...]  # one (shape, dtype) per flat component
 
 _ids = itertools.count(1)
+_MAX_UNROLLED = 1000  # reads by a Python loop in one trace before it is taken for an endless unrolled loop
 # Host slots that running programs read: a trace names a slot, each run fills it.
 _slots: dict[int, Any] = {}
 # Eager iterators by handle (for iterators passed to a tf.function as arguments).
@@ -196,6 +197,7 @@ class GraphIterator:
         self.element_spec = element_spec
         self._classes = classes
         self._source = source
+        self._unrolled = 0  # elements read by Python's own iteration (an unrolled loop)
 
     # the pulls
     def _pull(self, site: int) -> tuple[Any, Any, list[Callable[[], Any]]]:
@@ -305,6 +307,15 @@ class GraphIterator:
         self.for_stmt(extra_test, body, get_state, set_state)
 
     def __next__(self) -> Any:
+        self._unrolled += 1
+        if self._unrolled > _MAX_UNROLLED:
+            raise ValueError(
+                f"A Python loop read more than {_MAX_UNROLLED} elements of a tf.data iterator while a tf.function "
+                "was traced: the loop is being unrolled and never ends (the end of a dataset is only known when "
+                "the program runs). Write `for x in dataset` (or over the iterator) directly in the tf.function, "
+                "which AutoGraph compiles into one loop; use dataset.enumerate() / tf.data.Dataset.zip(...) "
+                "instead of Python's enumerate()/zip() there."
+            )
         return self.get_next()
 
     def next(self) -> Any:
