@@ -110,3 +110,19 @@ def test_a_persistent_tape_keeps_its_saved_values() -> None:
     g2 = tape.gradient(loss, v)  # the tape's saved read of v is the pre-update value
     expected = np.cos([0.5, -0.5]) * [0.5, -0.5] + np.sin([0.5, -0.5])
     np.testing.assert_allclose(g2.numpy(), expected, rtol=1e-6)
+
+
+def test_an_array_placed_on_a_sharding_is_not_donated() -> None:
+    # device_put onto a sharding (what tf.distribute does with a new Variable's value) shares the
+    # buffer between two array objects: a reference count cannot see the other one.
+    import jax
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+    t = tf.constant([1.0, 2.0, 3.0])
+    mesh = Mesh(np.array(jax.devices()[:1]), ("replica",))
+    v = tf.Variable(jax.device_put(t._value, NamedSharding(mesh, PartitionSpec())))
+    opt = tf.keras.optimizers.SGD(0.5)
+    opt.apply_gradients([(tf.ones(3), v)])
+    opt.apply_gradients([(tf.ones(3), v)])
+    np.testing.assert_array_equal(t.numpy(), [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(v.numpy(), [0.0, 1.0, 2.0])

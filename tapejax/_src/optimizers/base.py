@@ -92,11 +92,27 @@ def donatable(arrays: list[Any]) -> bool:
     (``np.asarray`` of a value on CPU) holds no Python reference, but JAX does not donate a buffer
     with external references (it copies instead), so such a view stays valid too. ``arrays`` must be
     a list referenced only by the caller's one name.
+
+    Only arrays on a single device, in a process with one device, are donated: placing an array on
+    a sharding (``jax.device_put(x, NamedSharding(...))``, as ``tf.distribute`` does with a new
+    Variable's value) makes a second array object that shares ``x``'s buffer on its first device,
+    which no reference count shows.
     """
-    for a in arrays:  # noqa: SIM110 - a loop variable, as _SOLE_OWNER_REFS counts
-        if isinstance(a, jax.core.Tracer) or sys.getrefcount(a) > _SOLE_OWNER_REFS:
+    if not _one_device():
+        return False
+    for a in arrays:  # (a loop variable: _SOLE_OWNER_REFS counts it)
+        if (
+            isinstance(a, jax.core.Tracer)
+            or type(a.sharding) is not jax.sharding.SingleDeviceSharding
+            or sys.getrefcount(a) > _SOLE_OWNER_REFS
+        ):
             return False
     return True
+
+
+@functools.cache
+def _one_device() -> bool:
+    return jax.device_count() == 1
 
 
 class Optimizer:
