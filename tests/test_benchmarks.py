@@ -33,6 +33,8 @@ WORKLOADS = (
     "memory_mlp",
     "cold",
     "distribute",
+    "data_pipeline",
+    "data_training",
 )
 
 
