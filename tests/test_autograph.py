@@ -234,6 +234,21 @@ def test_for_over_tf_range_and_range_of_a_tensor():
     assert int(s) == 14 and int(t) == 55
 
 
+def test_loops_over_tensors_known_while_tracing_are_loops_not_unrolled():
+    @tf.function
+    def f(x):
+        for i in tf.range(3000):  # a constant range: one while loop, not 3000 traced steps
+            x = x * 1.0001 + tf.cast(i, tf.float32) * 0.0
+        j = tf.constant(0)
+        while j < 500:
+            x = x + 1.0
+            j += 1
+        return x, j
+
+    x, j = f(tf.constant(1.0))
+    assert np.isclose(float(x), 1.0001**3000 + 500.0, rtol=1e-5) and int(j) == 500
+
+
 def test_for_over_tensor_rows_and_loop_else():
     def f(m):
         s = tf.zeros([2])

@@ -17,7 +17,7 @@ import jax
 
 from tapejax._src import control_flow, random_state
 from tapejax._src.core import TensorBase, VariableBase, tape_state
-from tapejax._src.function import _Discovery, _is_traced
+from tapejax._src.function import _Discovery, _is_traced, in_trace
 
 _UNSPECIFIED = object()
 
@@ -327,7 +327,9 @@ def while_stmt(
 ) -> None:
     """A ``while`` statement: ``tf.while_loop`` when its condition is a symbolic tensor."""
     first = test()
-    if _is_symbolic(first):
+    # Inside tf.function a tensor condition makes a loop even where its value is known (TF's graph
+    # loop; unrolled, a long loop would bloat the program).
+    if _is_symbolic(first) or (_is_tensor(first) and in_trace()):
         _tf_while_stmt(test, body, get_state, set_state, symbol_names, opts, first)
         return
     if not first:
@@ -504,7 +506,7 @@ def for_stmt(
         iter_._ag_for_stmt(extra_test, body, get_state, set_state, symbol_names, opts)
     elif isinstance(iter_, _Range):
         _tf_range_for_stmt(iter_, extra_test, body, get_state, set_state, symbol_names, opts)
-    elif _is_symbolic(iter_):
+    elif _is_symbolic(iter_) or (_is_tensor(iter_) and in_trace()):
         _tf_tensor_for_stmt(iter_, extra_test, body, get_state, set_state, symbol_names, opts)
     else:
         for target in iter_:
