@@ -42,7 +42,8 @@ ShapeClass = tuple[tuple[tuple[int, ...], np.dtype], ...]  # one (shape, dtype) 
 
 _ids = itertools.count(1)
 _MAX_UNROLLED = 1000  # reads by a Python loop in one trace before it is taken for an endless unrolled loop
-# Host slots that running programs read: a trace names a slot, each run fills it.
+# Host slots that running programs read: a trace names a slot, each run fills it (a dataset's pass
+# stays there until the next run of the program, or the end of its for loop, closes it).
 _slots: dict[int, Any] = {}
 # Eager iterators by handle (for iterators passed to a tf.function as arguments).
 _handles: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
@@ -479,7 +480,7 @@ def argument_iterator(element_spec: Any, classes: list[ShapeClass] | None, handl
         iterator = _handles.get(int(h))
         if iterator is None:
             raise errors.invalid_argument("The iterator passed to the tf.function no longer exists.")
-        _slots[slot] = iterator._reader
+        _slots[slot] = weakref.ref(iterator._reader)  # the user's iterator owns it (and its prefetch thread)
 
     if classes is None:
         raise ValueError(
@@ -488,7 +489,7 @@ def argument_iterator(element_spec: Any, classes: list[ShapeClass] | None, handl
             "batch(..., drop_remainder=True), or read the iterator outside tf.function."
         )
     host_callback.call("IteratorFromHandle", bind_slot, None, _wrap(handle))
-    return GraphIterator(element_spec, classes, lambda: _slots[slot])
+    return GraphIterator(element_spec, classes, lambda: _slots[slot]())
 
 
 def for_stmt(
