@@ -290,3 +290,16 @@ def test_nested_cond_in_a_while_body_and_while_in_a_cond_branch_assign_as_tf():
         return tf.cond(n > 2, inner, lambda: a * 1.0)
 
     assert float(f(tf.constant(5)).numpy()) == 10.0 and float(a.numpy()) == 2.0  # TF 2.21
+
+
+def test_a_non_bool_or_non_scalar_condition_raises_tfs_invalid_argument_error():
+    cond = tf.function(lambda p: tf.cond(p, lambda: 1.0, lambda: 2.0))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Input 'pred' passed int32 expected bool"):
+        cond(tf.constant(1))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="must be a scalar, but it has shape"):
+        cond(tf.constant([True, False]))
+    loop = tf.function(lambda n: tf.while_loop(lambda i: n - i, lambda i: i + 1, [0]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Input 'input' passed int32 expected bool"):
+        loop(tf.constant(3))
+    with pytest.raises(TypeError, match="pred must not be a Python bool"):
+        tf.function(lambda x: tf.cond(True, lambda: x, lambda: -x))(tf.constant(3.0))

@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax._src import dataflow, nest, random_state, while_grad
+from tapejax._src import dataflow, errors, nest, random_state, while_grad
 from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, bind, tape_state
 from tapejax._src.function import _Discovery, _is_traced, in_trace
 from tapejax._src.tensor import convert_python
@@ -291,10 +291,20 @@ def _check_branches(trees: list[Any], names: list[str], op: str) -> None:
 
 
 def _as_pred(x: Any, what: str) -> Any:
+    """A traced condition as a scalar bool array; otherwise TF's InvalidArgumentError (its kernels'
+    words: ``Switch`` for ``tf.cond``'s ``pred``, ``LoopCond`` for a ``tf.while_loop``'s ``cond``)."""
     a = _array(x)
-    if np.shape(a) != () or a.dtype != np.bool_:
-        raise TypeError(
-            f"{what}: the condition must be a scalar bool Tensor, got {np.dtype(a.dtype).name}{list(np.shape(a))}."
+    if a.dtype != np.bool_:
+        arg, node = ("pred", "Switch") if what == "tf.cond" else ("input", "LoopCond")
+        raise errors.InvalidArgumentError(
+            None,
+            None,
+            f"{what}: Input '{arg}' passed {np.dtype(a.dtype).name} expected bool ({node}). Fix: compare it, e.g. "
+            "x > 0, or tf.cast it to tf.bool.",
+        )
+    if np.shape(a) != ():
+        raise errors.InvalidArgumentError(
+            None, None, f"{what}: The second input must be a scalar, but it has shape {list(np.shape(a))}"
         )
     return a
 
@@ -312,8 +322,10 @@ def cond(
     Variables assigned in a branch are written back after it (unchanged if that branch is not taken).
 
     Raises:
-      TypeError: (traced) if the branches return different structures or dtypes (TF's message).
+      TypeError: (traced) if the branches return different structures or dtypes (TF's message), or
+        ``pred`` is a Python bool inside ``tf.function`` (as TF).
       ValueError: (traced) if they return different shapes (see below).
+      InvalidArgumentError: (traced) if ``pred`` is not a scalar bool (TF's class).
 
     Differences from TensorFlow: traced branches must return equal shapes (TF gives the result an
     unknown shape); a structure mismatch with different numbers of values is TF's ``TypeError`` too
@@ -331,6 +343,8 @@ def cond(
         raise TypeError("true_fn must be callable.")
     if not callable(false_fn):
         raise TypeError("false_fn must be callable.")
+    if isinstance(pred, bool) and in_trace():
+        raise TypeError("pred must not be a Python bool", pred)  # TF's (graph) check
     if not _is_traced(pred):
         return true_fn() if bool(pred) else false_fn()
     p = _as_pred(pred, "tf.cond")
