@@ -279,3 +279,25 @@ def test_a_python_loop_unrolling_a_dataset_raises_instead_of_running_forever(mon
         return s
 
     assert int(compiled()) == 0 + 1 + 4
+
+
+def test_get_single_element_inside_a_function_checks_when_it_runs():
+    @tf.function
+    def first():
+        return Dataset.range(3).take(1).get_single_element()
+
+    assert int(first()) == 0
+
+    @tf.function
+    def many():
+        return Dataset.range(3).get_single_element()
+
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Dataset had more than one element"):
+        many()
+
+    @tf.function
+    def empty():
+        return tf.data.experimental.get_single_element(Dataset.range(0))
+
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Dataset was empty"):
+        empty()

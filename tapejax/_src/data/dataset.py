@@ -69,8 +69,8 @@ class Dataset:
         dataset of known cardinality: full batches and the last one; a ``for`` loop traces its body for
         each), else tracing raises ``ValueError`` asking for ``drop_remainder=True``; ``get_next``
         there reads full batches only (``InvalidArgumentError`` at run time for the partial one).
-        Reading a dataset on the host while tracing (``as_numpy_iterator``, ``get_single_element``)
-        raises ``NotImplementedError``. A tape differentiates through a ``for`` loop over a dataset
+        Reading a dataset on the host while tracing (``as_numpy_iterator``) raises
+        ``NotImplementedError``. A tape differentiates through a ``for`` loop over a dataset
         (a ``tf.while_loop`` here), where TF's gradient is None (its loop is a dataset ``reduce``).
     """
 
@@ -358,9 +358,10 @@ class Dataset:
         Raises:
           InvalidArgumentError: the dataset is empty or has more than one element.
         """
-        from tapejax._src.data.iterator import check_eager
+        from tapejax._src.function import in_trace
 
-        check_eager("Dataset.get_single_element")
+        if in_trace():  # read when the program runs, as TF's DatasetToSingleElement
+            return graph.single_element(self)
         it = self._iter()
         try:
             first = next(it)

@@ -453,6 +453,35 @@ def dataset_iterator(ds: Any, what: str) -> GraphIterator:
     return GraphIterator(ds.element_spec, classes, lambda: _slots[slot])
 
 
+def single_element(ds: Any) -> Any:
+    """``ds.get_single_element()`` in a trace: one callback per run reads a fresh pass; TF's
+    ``InvalidArgumentError`` when the run finds no element or more than one."""
+    cls = _classes_or_raise(ds, "Dataset.get_single_element")[0]
+
+    def read() -> tuple[np.ndarray, ...]:
+        gen = ds._iter()
+        try:
+            first = next(gen, None)
+            if first is None:
+                raise errors.invalid_argument("Dataset was empty.")
+            if next(gen, None) is not None:
+                raise errors.invalid_argument("Dataset had more than one element.")
+        finally:
+            close = getattr(gen, "close", None)
+            if close is not None:
+                close()
+        flat = tuple(np.asarray(a) for a in first)
+        if not _fits(flat, cls):
+            raise errors.invalid_argument(
+                f"DatasetToSingleElement: an element of shapes [{_describe(flat)}] where the program was compiled "
+                f"for [{_describe(_zeros(cls))}]."
+            )
+        return flat
+
+    out = _callback_op("DatasetToSingleElement", read, tuple(_aval(s, d) for s, d in cls))
+    return structure.pack(ds.element_spec, list(out))
+
+
 def release(it: GraphIterator) -> None:
     """Ends the pass a program's ``for`` loop over a dataset started (its prefetch thread stops)."""
 
