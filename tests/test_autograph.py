@@ -65,6 +65,22 @@ def test_early_return_in_if():
     _same(f, tf.constant(-3.0))
 
 
+def test_returns_inside_a_match_statement_in_a_tensor_if():
+    def f(x, mode):
+        if x > 0:
+            match mode:
+                case "double":
+                    return x * 2
+                case _:
+                    y = [v * 3 for v in [x]]  # a comprehension's name is its own
+                    return y[0]
+        return -x
+
+    for mode in ("double", "triple"):
+        for v in (2.0, -2.0):
+            _same(f, tf.constant(v), mode)
+
+
 def test_python_bool_condition_stays_python_and_retraces_per_value():
     trace_log = []
 

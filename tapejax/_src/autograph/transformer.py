@@ -72,13 +72,14 @@ def _def(name: str, args: list[str], body: list[ast.stmt]) -> ast.FunctionDef:
 
 
 def _walk_scope(node: ast.AST) -> Iterable[ast.AST]:
-    """The nodes of ``node`` in the same function scope (not inside nested functions or classes)."""
+    """The nodes of ``node`` in the same function scope (not inside nested functions, classes or
+    comprehensions, which bind their own names)."""
     todo = [node]
     while todo:
         n = todo.pop()
         yield n
         for c in ast.iter_child_nodes(n):
-            if not isinstance(c, _SCOPES):
+            if not isinstance(c, (*_SCOPES, *_COMPREHENSIONS)):
                 todo.append(c)
 
 
@@ -95,7 +96,7 @@ def _contains(stmts: list[ast.stmt], kind: type, in_loops: bool) -> bool:
         if isinstance(n, (ast.For, ast.While)) and not in_loops:
             todo.extend(n.orelse)
             continue
-        todo.extend(c for c in ast.iter_child_nodes(n) if isinstance(c, (ast.stmt, ast.excepthandler)))
+        todo.extend(c for c in ast.iter_child_nodes(n) if isinstance(c, (ast.stmt, ast.excepthandler, ast.match_case)))
     return False
 
 
@@ -175,6 +176,9 @@ class _Guard:
             s.body, s.orelse, s.finalbody = self.block(s.body), self.block(s.orelse), self.block(s.finalbody)
             for h in s.handlers:
                 h.body = self.block(h.body)
+        elif isinstance(s, ast.Match):
+            for case in s.cases:
+                case.body = self.block(case.body)
         elif isinstance(s, (ast.For, ast.While)):
             # Only a ``return`` reaches into a nested loop: it stops that loop too.
             s.body = self.block(s.body)
@@ -192,6 +196,14 @@ def _always_returns(stmts: list[ast.stmt]) -> bool:
             return True
         if isinstance(s, ast.If) and _always_returns(s.body) and _always_returns(s.orelse):
             return True
+        if (
+            isinstance(s, ast.Match)
+            and all(_always_returns(c.body) for c in s.cases)
+            and any(
+                isinstance(c.pattern, ast.MatchAs) and c.pattern.pattern is None and c.guard is None for c in s.cases
+            )
+        ):
+            return True  # every case returns and one catches everything
     return False
 
 
@@ -259,8 +271,10 @@ def _bound(nodes: Iterable[ast.AST]) -> set[str]:
                 out.add(n.name)
             elif isinstance(n, (ast.Import, ast.ImportFrom)):
                 out |= {(a.asname or a.name).split(".")[0] for a in n.names}
-            elif isinstance(n, ast.ExceptHandler) and n.name:
+            elif isinstance(n, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and n.name:
                 out.add(n.name)
+            elif isinstance(n, ast.MatchMapping) and n.rest:
+                out.add(n.rest)
         if isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             out.add(top.name)
     return out
@@ -330,6 +344,13 @@ def _live_stmt(s: ast.stmt, out: set[str]) -> set[str]:
                 break
             head = new
         live_in = head | (_loads([s.iter]) if isinstance(s, ast.For) else set())
+    elif isinstance(s, ast.Match):
+        live_in = _loads([s.subject])
+        for case in s.cases:
+            live_in |= (_live_block(case.body, out) - _bound([case.pattern])) | _loads(
+                [case.guard] if case.guard else []
+            )
+        live_in |= out  # no case may match
     elif isinstance(s, (ast.With, ast.AsyncWith)):
         live_in = _loads(s.items) | (
             _live_block(s.body, out) - _bound(i.optional_vars for i in s.items if i.optional_vars)
@@ -357,11 +378,13 @@ def _defined_block(stmts: list[ast.stmt], defined: set[str]) -> set[str]:
             inner = defined | _bound(s.body) | (_bound([s.target]) if isinstance(s, ast.For) else set())
             _defined_block(s.body, inner)
             defined = inner
-        elif isinstance(s, (ast.With, ast.AsyncWith, ast.Try)):
+        elif isinstance(s, (ast.With, ast.AsyncWith, ast.Try, ast.Match)):
             for block in ("body", "orelse", "finalbody"):
                 _defined_block(getattr(s, block, []), defined)
             for h in getattr(s, "handlers", []):
                 _defined_block(h.body, defined)
+            for case in getattr(s, "cases", []):
+                _defined_block(case.body, defined | _bound([case.pattern]))
             defined |= _bound([s])
         else:
             defined |= _bound([s])
