@@ -42,7 +42,9 @@ def distributed_step(model: Any, step: Callable[[Any], Any], collect: bool) -> C
     The gradients the optimizer applies inside are averaged over the replicas (each replica's loss is its
     batch's mean): Keras 3 on TF divides each replica's loss by the replica count and sums, the same
     gradient. ``collect`` (predict): the replicas' outputs concatenated in batch order; otherwise (logs)
-    replica 0's, which every replica shares once the metrics' ``sum`` Variables are combined.
+    replica 0's, which every replica shares once the metrics' ``sum`` Variables are combined. A batch
+    that does not split evenly over the replicas (an epoch's last) runs whole, as one program over the
+    replicated weights (TF gives the last replicas fewer examples).
     """
     strategy = strategy_of(model)
     if strategy is None:
@@ -51,16 +53,6 @@ def distributed_step(model: Any, step: Callable[[Any], Any], collect: bool) -> C
 
     def split(x: Any) -> Any:
         shape = tuple(x.shape)
-        if not shape or shape[0] % n:
-            from tapejax._src import errors
-
-            raise errors.InvalidArgumentError(
-                None,
-                None,
-                f"{type(strategy).__name__}: a batch of shape {list(shape)} does not split evenly over {n} "
-                "replicas (tapejax gives every replica the same batch size). Fix: a batch_size divisible by "
-                "num_replicas_in_sync, and a dataset size divisible by it (or drop_remainder=True).",
-            )
         return PerReplica(array_ops.reshape(x, (n, shape[0] // n, *shape[1:])))
 
     def merge(x: Any) -> Any:
@@ -73,6 +65,11 @@ def distributed_step(model: Any, step: Callable[[Any], Any], collect: bool) -> C
         return array_ops.reshape(stacked, (shape[0] * shape[1], *shape[2:])) if len(shape) > 1 else stacked
 
     def run(batch: Any) -> Any:
+        leaves = [x for x in jax.tree_util.tree_leaves(batch, is_leaf=_is_tensor) if x is not None]
+        if any(not x.shape or x.shape[0] % n for x in leaves):
+            # A batch that does not split evenly (the last of an epoch): the step on the whole batch, the
+            # replicated weights read where they lie; the same mean gradient and metrics as split.
+            return step(batch)
         per_replica = jax.tree_util.tree_map(split, batch, is_leaf=_is_tensor)
         out = replica_run.run_replicas(strategy, step, (per_replica,), {}, gradient_reduce="MEAN")
         return jax.tree_util.tree_map(merge, out, is_leaf=lambda x: isinstance(x, PerReplica) or _is_tensor(x))
