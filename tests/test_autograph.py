@@ -542,6 +542,15 @@ def test_for_over_a_dataset_with_break():
     s, n = f(ds)
     assert float(s) == 6.0 and int(n) == 3
 
+    @tf.function
+    def g(ds):
+        s = tf.constant(0.0)
+        for i, (x, y) in enumerate(zip(ds, ds)):  # noqa: B905 - TF: ds.enumerate() of Dataset.zip
+            s += tf.cast(i, tf.float32) * x * y
+        return s
+
+    assert float(g(ds)) == 0 * 1 + 1 * 4 + 2 * 9 + 3 * 16
+
 
 # ----------------------------------------------------------------------------------------------
 # gradients

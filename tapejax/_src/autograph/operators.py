@@ -659,7 +659,39 @@ def float_(x: Any = 0) -> Any:
     return builtins.float(x)
 
 
-_BUILTINS = {builtins.range: range_, builtins.len: len_, builtins.abs: abs_, builtins.int: int_, builtins.float: float_}
+def _is_dataset(x: Any) -> bool:
+    from tapejax._src.data.dataset import Dataset
+
+    return isinstance(x, Dataset)
+
+
+def enumerate_(s: Any, start: Any = 0) -> Any:
+    """``enumerate``: ``dataset.enumerate(start)`` for a ``tf.data.Dataset`` (a dataset loop follows)."""
+    if _is_dataset(s):
+        return s.enumerate(start)
+    return builtins.enumerate(s, start)
+
+
+def zip_(*iterables: Any, strict: bool = False) -> Any:
+    """``zip``: ``tf.data.Dataset.zip`` when every argument is a ``tf.data.Dataset``."""
+    if iterables and all(_is_dataset(x) for x in iterables):
+        if strict:
+            raise ValueError("strict zip not supported by Dataset")
+        from tapejax._src.data.dataset import Dataset
+
+        return Dataset.zip(iterables)
+    return builtins.zip(*iterables, strict=strict)
+
+
+_BUILTINS = {
+    builtins.range: range_,
+    builtins.len: len_,
+    builtins.abs: abs_,
+    builtins.int: int_,
+    builtins.float: float_,
+    builtins.enumerate: enumerate_,
+    builtins.zip: zip_,
+}
 
 
 def converted_call(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None, *_: Any) -> Any:
