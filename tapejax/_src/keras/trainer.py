@@ -335,11 +335,16 @@ class Trainer:
                 outs = [step(batch) for batch in batches]
                 return outs if collect else outs[-1]
 
-            fn = steps
-            if not self.run_eagerly:
+            if self.run_eagerly:  # (array batches come as NumPy slices: the step sees Tensors, as compiled)
+
+                def eager_steps(batches: list[Any]) -> Any:
+                    return steps(nest.map_structure(_to_tensor, batches))
+
+                fn = eager_steps
+            else:
                 from tapejax._src.function import function
 
-                fn = function(fn)
+                fn = function(steps)
             _set(self, name, fn)
         return fn
 
@@ -676,6 +681,10 @@ def _groups(iterator: EpochIterator, size: int) -> Any:
             group = []
     if group:
         yield begin, begin + len(group) - 1, group
+
+
+def _to_tensor(v: Any) -> Any:
+    return v if v is None or isinstance(v, (TensorBase, VariableBase)) else array_ops.convert_to_tensor(v)
 
 
 def _batch_size(x: Any) -> int:
