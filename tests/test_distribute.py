@@ -83,6 +83,15 @@ _SCRIPT = textwrap.dedent(
         w = tf.Variable(0.0)
     s.run(lambda: w.assign(tf.cast(tf.distribute.get_replica_context().replica_id_in_sync_group, tf.float32) + 1.0))
     out["none_assignment"] = float(w)
+    with s.scope():
+        summed = tf.Variable(0.0, aggregation=tf.VariableAggregation.SUM)
+        averaged = tf.Variable(0.0, aggregation=tf.VariableAggregation.MEAN)
+    def aggregate():
+        r = tf.cast(tf.distribute.get_replica_context().replica_id_in_sync_group, tf.float32) + 1.0
+        summed.assign_add(r)
+        averaged.assign(r)
+    s.run(aggregate)
+    out["aggregated"] = [float(summed), float(averaged)]
 
     # A data-parallel custom training loop (float64, Adam, the tutorial's pattern) against one device
     # on the global batch: run inside tf.function and eagerly.
@@ -296,8 +305,9 @@ def test_uneven_batch_raises(four: dict) -> None:
     assert "does not split evenly over 4 replicas" in four["uneven_error"]
 
 
-def test_per_replica_assignment_keeps_replica_0s_value(four: dict) -> None:
+def test_per_replica_assignments_combine_by_aggregation(four: dict) -> None:
     assert four["none_assignment"] == 1.0  # TF reads replica 0's copy of an aggregation-NONE Variable
+    assert four["aggregated"] == [10.0, 2.5]  # 1 + 2 + 3 + 4 and their mean, as TF 2.21
 
 
 @pytest.mark.parametrize("compiled", [True, False])

@@ -61,6 +61,8 @@ class Variable(VariableBase, TensorOperators):
       name: the variable's name; ``.name`` gets TF's ``":0"`` suffix.
       dtype: convert ``initial_value`` to this dtype.
       shape: the allowed shape (``None`` dims accept any size); defaults to the initial value's.
+      aggregation: a ``tf.VariableAggregation``: under a ``tf.distribute`` strategy, how the replicas'
+        assignments in ``strategy.run`` combine (``SUM`` adds their changes, ``MEAN`` averages; default NONE).
 
     Raises:
       ValueError: if ``initial_value`` is missing; if it is a Tensor or Variable whose dtype is not
@@ -120,6 +122,8 @@ class Variable(VariableBase, TensorOperators):
                 self._construct(initial_value, trainable, name, dtype, shape)
         else:
             self._construct(initial_value, trainable, name, dtype, shape)
+        if aggregation is not None:  # tf.distribute: how the replicas' assignments combine
+            distribute_context.set_aggregation(self, aggregation)
 
     def _construct(self, initial_value: Any, trainable: bool | None, name: str | None, dtype: Any, shape: Any) -> None:
         if callable(initial_value) and not isinstance(initial_value, (TensorBase, VariableBase)):
