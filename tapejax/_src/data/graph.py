@@ -313,9 +313,9 @@ class GraphIterator:
             raise ValueError(
                 f"A Python loop read more than {_MAX_UNROLLED} elements of a tf.data iterator while a tf.function "
                 "was traced: the loop is being unrolled and never ends (the end of a dataset is only known when "
-                "the program runs). Write `for x in dataset` (or over the iterator) directly in the tf.function, "
-                "which AutoGraph compiles into one loop; use dataset.enumerate() / tf.data.Dataset.zip(...) "
-                "instead of Python's enumerate()/zip() there."
+                "the program runs). Write `for x in dataset` (or over the iterator) in a tf.function with "
+                "AutoGraph on (the default), which compiles it into one loop; Python's own iteration "
+                "(autograph=False, or code AutoGraph does not convert) unrolls it."
             )
         return self.get_next()
 
