@@ -15,7 +15,7 @@ from tapejax._src import compile_cache
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# A small eager program (ops, a gradient, an optimizer step); prints how many of its compiles JAX
+# A small eager program (ops, a gradient, an update); prints how many of its compiles JAX
 # asked the persistent cache for and how many it found there.
 _PROGRAM = """
 import json, sys, jax.monitoring
@@ -34,7 +34,7 @@ x = tf.constant([[0.5, -1.0]])
 with tf.GradientTape() as tape:
     loss = tf.reduce_sum(tf.tanh(tf.matmul(x, w)) ** 2)
 g = tape.gradient(loss, w)
-tf.keras.optimizers.SGD(0.1).apply_gradients([(g, w)])
+w.assign_sub(0.1 * g)
 print(json.dumps({"dir": compile_cache.cache_dir, "w": w.numpy().tolist(), "imported": lazy, **counts}))
 """
 
