@@ -63,30 +63,28 @@ def test_dict_of_lists_losses_weights_metrics_and_sample_weights(float64):
     np.testing.assert_allclose(logs["dense_c_mse"], ((p_c - y["bc"][1]) ** 2).mean(), rtol=1e-6)
     np.testing.assert_allclose(logs["dense_c_accuracy"], np.mean(p_c.argmax(-1) == np.arange(6) % 4))
 
-
-def test_output_without_loss_and_flat_loss_weights(float64):
-    x = np.random.default_rng(1).normal(size=(4, 3))
-    y = {"a": np.ones((4, 2)), "bc": [np.ones((4, 1)), np.eye(4)]}
-    model = _nested_model()
+    # An output without a loss; flat weights follow the flattened loss structure: a -> 2.0, bc[0] -> 1.0 (no
+    # loss), bc[1] -> 3.0.
     model.compile("sgd", loss={"a": "mse", "bc": [None, "mse"]}, loss_weights=[2.0, 1.0, 3.0])
-    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    logs = model.evaluate(x, y, batch_size=6, verbose=0, return_dict=True)
     assert list(logs) == ["a_loss", "bc/dense_c_loss", "loss"]
-    # Flat weights follow the flattened loss structure: a -> 2.0, bc[0] -> 1.0 (no loss), bc[1] -> 3.0.
-    np.testing.assert_allclose(logs["loss"], 2.0 * logs["a_loss"] + 3.0 * logs["bc/dense_c_loss"], rtol=1e-6)
+    mse_c = ((p_c - y["bc"][1]) ** 2).mean()
+    np.testing.assert_allclose(logs["loss"], 2.0 * ((p_a - y["a"]) ** 2).mean() + 3.0 * mse_c, rtol=1e-6)
+    np.testing.assert_allclose(logs["bc/dense_c_loss"], mse_c, rtol=1e-6)
 
 
 def test_nested_structure_errors_are_keras():
     x = np.zeros((4, 3), "float32")
     y = {"a": np.ones((4, 2), "float32"), "bc": [np.ones((4, 1), "float32"), np.eye(4, dtype="float32")]}
     model = _nested_model()
+    model.compile("sgd", loss="mse")
+    with pytest.raises(ValueError, match="You should provide one `sample_weight` array per output in `y`"):
+        model.fit(x, y, sample_weight=[np.ones(4), np.ones(4)], verbose=0)
+    with pytest.raises(ValueError, match="it should only have one scalar score per sample"):
+        model.fit(x, y, sample_weight=np.ones((4, 2)), verbose=0)
     model.compile("sgd", loss="mse", metrics=["mae"])
     with pytest.raises(ValueError, match=r"(?s)Expected an instance of dict.*Invalid `metrics`.*output names of the"):
         model.evaluate(x, y, verbose=0)
     model.compile("sgd", loss=["mse", "mse"], loss_weights=[1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="`loss_weights` must match the number of losses, got 2 losses and 3"):
         model.evaluate(x, y, verbose=0)
-    model.compile("sgd", loss="mse")
-    with pytest.raises(ValueError, match="You should provide one `sample_weight` array per output in `y`"):
-        model.fit(x, y, sample_weight=[np.ones(4), np.ones(4)], verbose=0)
-    with pytest.raises(ValueError, match="it should only have one scalar score per sample"):
-        model.fit(x, y, sample_weight=np.ones((4, 2)), verbose=0)
