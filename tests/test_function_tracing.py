@@ -316,3 +316,39 @@ def test_get_concrete_function_from_specs_and_values() -> None:
     assert f.experimental_get_tracing_count() == 2
     printed = f.pretty_printed_concrete_signatures()
     assert printed.count("Input Parameters:") == 2 and "\n\nInput Parameters:" in printed
+
+
+def test_out_of_range_gather_and_integer_division_by_zero_raise_when_the_program_runs() -> None:
+    v = tf.Variable(1.0)
+
+    @tf.function
+    def g(x, i):
+        v.assign_add(1.0)
+        return tf.gather(x, i)
+
+    x = tf.constant([1.0, 2.0, 3.0])
+    assert float(g(x, tf.constant(1))) == 2.0 and float(v) == 2.0
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"indices = 5 is not in \[0, 3\)"):  # TF's text
+        g(x, tf.constant(5))
+    assert float(v) == 2.0  # the failed run wrote nothing back
+
+    @tf.function
+    def d(a, b):
+        return a // b, a % b
+
+    assert int(d(tf.constant(7), tf.constant(2))[0]) == 3
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Integer division by zero"):
+        d(tf.constant(7), tf.constant(0))
+    assert np.isinf(tf.function(lambda a, b: a / b)(tf.constant(1.0), tf.constant(0.0)).numpy())  # floats: inf
+
+
+def test_a_method_binds_keyword_and_default_arguments_without_self() -> None:
+    class Model(tf.Module):
+        @tf.function
+        def __call__(self, x, training=False):
+            return x * 2.0 if training else x
+
+    m = Model()
+    assert float(m(tf.constant(1.0))) == 1.0 and float(m(x=tf.constant(1.0), training=False)) == 1.0
+    assert float(m(tf.constant(1.0), training=True)) == 2.0
+    assert m.__call__.experimental_get_tracing_count() == 2  # TF: 2

@@ -10,13 +10,15 @@ back after each call. The jaxpr is then compiled with ``jax.jit`` (no second Pyt
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
 import numpy as np
+from jax.experimental import checkify
 
-from tapejax._src import core, dataflow, lazy
+from tapejax._src import core, dataflow, errors, lazy
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, tape_state
 from tapejax._src.tape import in_order_of, order_skeleton
@@ -61,7 +63,7 @@ class Program:
         self.read: list[Any] = []
         self.assigned: list[Any] = []
         self.n_outs = sum(out_meta[1])
-        self.jitted = jax.jit(self._run)
+        self.jitted = _checked(jax.jit(self._run), self._run, name) if _needs_checks(self.jaxpr) else jax.jit(self._run)
         n_in = n_xs + n_lifted
 
         def impl(*a: Any) -> Any:  # the op a tape records: (xs, lifted, read, rng) -> outputs
@@ -79,6 +81,71 @@ class Program:
         n = self.n_outs
         n_new = len(self.assigned_lifted) + self.n_assigned
         return tuple(flat[:n]), tuple(flat[n : n + n_new]), flat[n + n_new]
+
+
+def _needs_checks(jaxpr: Any) -> bool:
+    """Whether the program gathers (indices TF checks at run time) or divides integers; a program that
+    scatters is left unchecked (tapejax's ops scatter out of range on purpose: ``bincount``'s dropped
+    values, CTC's collapsed labels), and so are its gathers."""
+    found = {"gather": False, "div": False, "scatter": False}
+    _scan(jaxpr, found)
+    return (found["gather"] or found["div"]) and not found["scatter"]
+
+
+def _scan(jaxpr: Any, found: dict[str, bool]) -> None:
+    for eqn in jaxpr.eqns:
+        name = eqn.primitive.name
+        if name == "gather":
+            found["gather"] = True
+        elif name.startswith("scatter"):
+            found["scatter"] = True
+        elif name in ("div", "rem") and np.issubdtype(eqn.outvars[0].aval.dtype, np.integer):
+            found["div"] = True
+        for p in eqn.params.values():
+            for sub in p if isinstance(p, (tuple, list)) else (p,):
+                inner = getattr(sub, "jaxpr", sub)
+                if hasattr(inner, "eqns"):
+                    _scan(inner, found)
+
+
+_OUT_OF_BOUNDS = re.compile(r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)")
+
+
+def _checked(plain: Callable[..., Any], run: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """``run`` compiled with JAX's index and integer-division checks (``checkify``): a call raises
+    TF's ``InvalidArgumentError`` when the program gathers out of range or divides an integer by
+    zero, as TF's kernels do at run time, before any Variable is written. ``plain`` where checkify
+    cannot transform the program."""
+    checked = jax.jit(checkify.checkify(run, errors=checkify.index_checks | checkify.div_checks))
+    state = {"first": True}
+
+    def call(*args: Any) -> Any:
+        if state.pop("first", False):
+            try:
+                err, out = checked(*args)
+            except jax.errors.JaxRuntimeError:
+                raise
+            except Exception:  # a primitive or effect checkify cannot transform: the program runs unchecked
+                state["plain"] = True
+                return plain(*args)
+        elif "plain" in state:
+            return plain(*args)
+        else:
+            err, out = checked(*args)
+        message = err.get()
+        if message is not None:
+            first = message.strip().splitlines()[0]
+            m = _OUT_OF_BOUNDS.search(first)
+            if m is not None:
+                text = f"indices = {m.group(1)} is not in [0, {m.group(3)}) (axis {m.group(2)})"
+            elif "division by zero" in first:
+                text = "Integer division by zero"
+            else:
+                text = first
+            raise errors.InvalidArgumentError(None, None, f"Graph execution error: tf.function {name}: {text}")
+        return out
+
+    return call
 
 
 class Ambiguous(Exception):

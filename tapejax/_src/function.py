@@ -273,6 +273,8 @@ class Function:
       OperatorNotAllowedInGraphError: (a ``TypeError``) a Python ``if``/``while`` or ``bool()`` on a
         symbolic tensor; ``float()``/``int()`` raise TF's ``TypeError``, ``.numpy()`` its ``AttributeError``.
       InvalidArgumentError: an op's static shape or dtype error while tracing; it is a ``ValueError`` too.
+        When the program runs: an out-of-range gather index or an integer division by zero (TF's
+        run-time errors; no Variable is written), in programs that do not also scatter.
       TypeError: arguments that do not match ``input_signature`` (TF's "Binding inputs to tf.function
         failed ..."), or an unhashable Python argument.
 
@@ -332,7 +334,8 @@ class Function:
 
     def _bound(self, instance: Any) -> Function:
         method = functools.partial(self.python_function, instance)
-        functools.update_wrapper(method, self.python_function)  # type: ignore[arg-type]
+        # (its name only: a __wrapped__ would make inspect.signature show `self` again)
+        method.__name__ = getattr(self.python_function, "__name__", "method")  # type: ignore[attr-defined]
         return Function(method, self._input_signature, self._jit_compile, self._reduce_retracing, self._autograph)
 
     def _arguments(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
