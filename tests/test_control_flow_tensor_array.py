@@ -64,3 +64,14 @@ def test_a_dynamic_size_tensor_array_written_at_a_traced_index_raises():
 
     with pytest.raises(NotImplementedError, match="dynamic_size=True"):
         f(tf.constant(3))
+
+
+def test_tensor_array_written_in_cond_branches_is_functional_as_tfs_graph_array():
+    @tf.function
+    def f(p, x):
+        ta = tf.TensorArray(tf.float32, size=2, element_shape=[])
+        ta = tf.cond(p, lambda: ta.write(0, x), lambda: ta.write(1, x * 2.0))
+        return ta.stack()
+
+    np.testing.assert_array_equal(f(tf.constant(True), tf.constant(3.0)).numpy(), [3.0, 0.0])  # TF 2.21
+    np.testing.assert_array_equal(f(tf.constant(False), tf.constant(3.0)).numpy(), [0.0, 6.0])

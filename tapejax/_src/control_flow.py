@@ -188,11 +188,18 @@ def _leaves(structure: Any, what: str) -> list[Any]:
 
 
 def _pack(structure: Any, values: list[Any]) -> Any:
-    """``structure`` with its (not None) leaves replaced by ``values``, arrays wrapped as Tensors."""
+    """``structure`` with its (not None) leaves replaced by ``values``, arrays wrapped as Tensors (a
+    TensorArray leaf: a TensorArray holding its value as its elements)."""
     it = iter(values)
-    return nest.pack_sequence_as(
-        structure, [None if x is None else _as_tensor(next(it)) for x in nest.flatten(structure)]
-    )
+    leaves = []
+    for x in nest.flatten(structure):
+        if x is None:
+            leaves.append(None)
+        elif _is_tensor_array(x):
+            leaves.append(x._like(_as_tensor(next(it))))
+        else:
+            leaves.append(_as_tensor(next(it)))
+    return nest.pack_sequence_as(structure, leaves)
 
 
 def _as_tensor(v: Any) -> Any:
@@ -279,7 +286,9 @@ def _check_branches(trees: list[Any], names: list[str], op: str) -> None:
                 raise error(b, f"{x!r} and {y!r} have different types")
             if x is None:
                 continue
-            a, c = _array(x), _array(y)
+            if _is_tensor_array(x) != _is_tensor_array(y):
+                raise error(b, f"{x!r} and {y!r} have different types")
+            a, c = _spec(x), _spec(y)
             if a.dtype != c.dtype:
                 raise error(b, f"{_symbolic(x)!r} and {_symbolic(y)!r} have different types")
             if np.shape(a) != np.shape(c):
@@ -288,6 +297,15 @@ def _check_branches(trees: list[Any], names: list[str], op: str) -> None:
                     f"{tuple(np.shape(c))}. Inside tf.function tapejax needs branch outputs of equal shapes (TF "
                     "would give the result an unknown shape). Fix: reshape or pad one of them."
                 )
+
+
+def _spec(x: Any) -> Any:
+    """The shape and dtype of a traced output leaf (read, not computed: its trace has ended)."""
+    if _is_tensor_array(x):
+        shape = x._buf.shape.as_list() if x._buf is not None else [len(x._tensors), *x._merged_shape().as_list()]
+        return jax.ShapeDtypeStruct(tuple(shape), x.dtype.as_numpy_dtype)
+    a = _array(x)
+    return jax.ShapeDtypeStruct(np.shape(a), a.dtype)
 
 
 def _as_pred(x: Any, what: str) -> Any:

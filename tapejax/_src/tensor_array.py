@@ -171,7 +171,7 @@ class TensorArray:
                 "clear_after_read = false?)",
             )
         t = self._zeros_at(i) if t is None else t
-        if self._clear_after_read:
+        if self._clear_after_read and not _in_trace():  # (a read changes nothing inside tf.function)
             self._tensors[i] = None
             self._previously_read.add(i)
         return t
@@ -213,11 +213,19 @@ class TensorArray:
           InvalidArgumentError: a value of another dtype.
           ValueError: a value whose shape is incompatible with ``element_shape``.
         """
+        target = self._target()
         try:
-            self._write(index, value)
+            target._write(index, value)
         except _Traced:
             return self._traced_write(index, value)
-        return self
+        return target
+
+    def _target(self) -> TensorArray:
+        """The array a write changes: this one eagerly (TF's eager TensorArray); inside tf.function a copy,
+        as TF's graph TensorArray (a write inside a branch or loop body must not change the array outside)."""
+        from tapejax._src.function import in_trace
+
+        return self._like_list() if in_trace() else self
 
     def stack(self, name: str | None = None) -> Tensor:
         """The elements stacked into one Tensor ``[size, *element_shape]``."""
@@ -290,8 +298,9 @@ class TensorArray:
             raise ValueError(
                 f"Cannot unstack {len(tensors)} tensors into a TensorArray of static size {len(self._tensors)} "
             )
-        self._tensors = list(tensors)
-        return self
+        target = self._target()
+        target._tensors = list(tensors)
+        return target
 
     def scatter(self, indices: Any, value: Any, name: str | None = None) -> TensorArray:
         """Writes the rows of ``value`` at ``indices``."""
@@ -300,9 +309,10 @@ class TensorArray:
         idx = utils.concrete(indices) if utils.is_tensor(indices) else np.asarray(indices)
         if idx is None or self._buf is not None or self._probe:
             return self._traced_scatter(indices, value)
+        target = self._target()
         for i, row in zip(np.asarray(idx).reshape(-1), unstack(value), strict=False):
-            self._write(int(i), row)
-        return self
+            target._write(int(i), row)
+        return target
 
     def split(self, value: Any, lengths: Any, name: str | None = None) -> TensorArray:
         """Replaces the elements with consecutive pieces of ``value`` of the given ``lengths``.
@@ -344,8 +354,9 @@ class TensorArray:
                 f"TensorArray's size is not equal to the size of lengths ({len(self._tensors)} vs. {len(lens)}), "
                 "and the TensorArray is not marked as dynamically resizeable.",
             )
-        self._tensors = list(split(v, [int(n) for n in lens]))
-        return self
+        target = self._target()
+        target._tensors = list(split(v, [int(n) for n in lens]))
+        return target
 
     def size(self, name: str | None = None) -> Tensor:
         """The number of elements, an int32 scalar."""
@@ -435,12 +446,16 @@ class TensorArray:
             return self
         return self._like(_scatter(self._dense(), reshape(_int32(indices), [-1, 1]), v))
 
-    def _known_element_shape(self) -> bool:
+    def _merged_shape(self) -> TensorShape:
+        """``element_shape`` refined by the elements written."""
         shape = self._element_shape
         for t in self._tensors:
             if t is not None:
                 shape = _merge(shape, t.shape)
-        return shape.is_fully_defined()
+        return shape
+
+    def _known_element_shape(self) -> bool:
+        return self._merged_shape().is_fully_defined()
 
     def _probe_copy(self) -> TensorArray:
         """A stand-in that records the element shape a traced loop body writes (see control_flow)."""
@@ -454,6 +469,12 @@ class TensorArray:
         ta._tensors = list(self._tensors)
         ta._previously_read = set(self._previously_read)
         return ta
+
+
+def _in_trace() -> bool:
+    from tapejax._src.function import in_trace
+
+    return in_trace()
 
 
 class _Traced(Exception):
