@@ -45,11 +45,12 @@ class TensorArray:
       tensor_array_name, handle, flow, colocate_with_first_write_call, name: TF's graph-mode
         arguments; ``handle`` and ``flow`` are refused as in TF's eager mode.
 
-    Inside ``tf.function`` an array written at a traced index (in a ``tf.while_loop`` body, an
-    AutoGraph loop over ``tf.range``) or passed as a ``tf.while_loop`` loop var holds one Tensor
-    ``[size, *element_shape]`` instead of a list: ``write`` returns a new array (as TF's graph
-    TensorArray), tapes differentiate through ``write``/``read``/``stack``/``gather``/``scatter``/
-    ``concat``, and an element shape not given is inferred from the loop body's first ``write``.
+    Inside ``tf.function``, as TF's graph TensorArray, ``write``/``unstack``/``scatter``/``split``
+    return a new array and leave this one unchanged (use the returned one). An array written at a
+    traced index (in a ``tf.while_loop`` body, an AutoGraph loop over ``tf.range``) or passed as a
+    ``tf.while_loop`` loop var holds one Tensor ``[size, *element_shape]`` instead of a list; tapes
+    differentiate through ``write``/``read``/``stack``/``gather``/``scatter``/``concat``, and an
+    element shape not given is inferred from the loop body's first ``write``.
 
     Differences from TensorFlow: in that traced form the size is static (a Python int or an eager
     tensor): ``dynamic_size=True`` cannot grow it past its size (XLA's shapes are static: give the
