@@ -438,6 +438,32 @@ def test_functions_defined_inside_are_converted_with_their_parent():
     assert "@ag__.autograph_artifact" in tf.autograph.to_code(f)
 
 
+def test_scoping_corner_cases_convert():
+    # Each of these made the generated code fail to compile: a name bound in an inner loop and read in
+    # the outer body, also bound inside a nested def; an annotated assignment of a state variable; a
+    # state variable named like the setter's parameter.
+    def f(x, n):
+        def step(v):
+            last = v * 2
+            return last
+
+        total = tf.constant(0.0)
+        for i in range(n):
+            for _ in range(2):
+                last = step(x)
+            total += last + i
+        vars_ = x
+        if x > 0:
+            y: float = x + 1.0
+            vars_ = y
+        else:
+            y = x
+        return total + y + vars_
+
+    _same(f, tf.constant(1.5), 3)
+    _same(f, tf.constant(-1.5), 2)
+
+
 def test_do_not_convert_runs_as_written():
     @tf.autograph.experimental.do_not_convert
     def raw(x):

@@ -79,7 +79,9 @@ def _walk_scope(node: ast.AST) -> Iterable[ast.AST]:
         n = todo.pop()
         yield n
         for c in ast.iter_child_nodes(n):
-            if not isinstance(c, (*_SCOPES, *_COMPREHENSIONS)):
+            if isinstance(c, (*_SCOPES, *_COMPREHENSIONS)):
+                yield c  # the node itself (a def binds its name), not what is inside
+            else:
                 todo.append(c)
 
 
@@ -264,6 +266,10 @@ def _bound(nodes: Iterable[ast.AST]) -> set[str]:
     """Names bound by ``nodes`` in their own scope (assignment targets, defs, imports, ``as``)."""
     out: set[str] = set()
     for top in nodes:
+        if isinstance(top, _SCOPES):  # a def binds its name; what its body binds is its own
+            if not isinstance(top, ast.Lambda):
+                out.add(top.name)
+            continue
         for n in _walk_scope(top):
             if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
                 out.add(n.id)
@@ -275,8 +281,6 @@ def _bound(nodes: Iterable[ast.AST]) -> set[str]:
                 out.add(n.name)
             elif isinstance(n, ast.MatchMapping) and n.rest:
                 out.add(n.rest)
-        if isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            out.add(top.name)
     return out
 
 
@@ -375,9 +379,13 @@ def _defined_block(stmts: list[ast.stmt], defined: set[str]) -> set[str]:
         if isinstance(s, ast.If):
             defined = _defined_block(s.body, defined) | _defined_block(s.orelse, defined)
         elif isinstance(s, (ast.While, ast.For)):
-            inner = defined | _bound(s.body) | (_bound([s.target]) if isinstance(s, ast.For) else set())
-            _defined_block(s.body, inner)
-            defined = inner
+            # The body becomes a function called once per iteration: what an earlier iteration bound
+            # is there only for the loop variables (bound in the body and live around the loop).
+            target = _bound([s.target]) if isinstance(s, ast.For) else set()
+            body = _bound(s.body)
+            carried = body & (s._ag_live_in | s._ag_live_out)  # type: ignore[attr-defined]
+            _defined_block(s.body, defined | target | carried)
+            defined = defined | body | target
         elif isinstance(s, (ast.With, ast.AsyncWith, ast.Try, ast.Match)):
             for block in ("body", "orelse", "finalbody"):
                 _defined_block(getattr(s, block, []), defined)
@@ -457,6 +465,15 @@ class _Convert(ast.NodeTransformer):
         if isinstance(node.ctx, ast.Load) and self.scopes and node.id in self.scopes[-1].locals:
             return ast.copy_location(_ag_call("ld", node), node)
         return node
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> Any:
+        # An annotated name cannot be declared nonlocal, as a state variable moved into a branch's or
+        # loop body's function is: the annotation goes (it has no run-time effect in a function).
+        if isinstance(node.target, ast.Name):
+            if node.value is None:
+                return ast.copy_location(ast.Pass(), node)
+            return ast.copy_location(ast.Assign(targets=[node.target], value=self.visit(node.value)), node)
+        return self.generic_visit(node)
 
     def visit_BoolOp(self, node: ast.BoolOp) -> Any:
         self.generic_visit(node)
@@ -541,15 +558,16 @@ class _Convert(ast.NodeTransformer):
             _load(n) if n.isidentifier() else _ag_call("ldu", _thunk(ast.parse(n, mode="eval").body), ast.Constant(n))
             for n in names
         ]
+        vals = self.namer.new("vars_")  # not a state variable's name
         getter = _def(get, [], [ast.Return(ast.Tuple(elts=loads, ctx=ast.Load()))])
         if all(n.isidentifier() for n in names):
             assigns: list[ast.stmt] = [
-                ast.Assign(targets=[ast.Tuple(elts=[_store(n) for n in names], ctx=ast.Store())], value=_load("vars_"))
+                ast.Assign(targets=[ast.Tuple(elts=[_store(n) for n in names], ctx=ast.Store())], value=_load(vals))
             ]
         else:
             assigns = []
             for i, n in enumerate(names):
-                value = ast.Subscript(value=_load("vars_"), slice=ast.Constant(i), ctx=ast.Load())
+                value = ast.Subscript(value=_load(vals), slice=ast.Constant(i), ctx=ast.Load())
                 if n.isidentifier():
                     assigns.append(ast.Assign(targets=[_store(n)], value=value))
                     continue
@@ -561,7 +579,7 @@ class _Convert(ast.NodeTransformer):
                     operand=ast.Call(func=_load("isinstance"), args=[value, _ag("Undefined")], keywords=[]),
                 )
                 assigns.append(ast.If(test=defined, body=[ast.Assign(targets=[target], value=value)], orelse=[]))
-        setter = _def(set_, ["vars_"], [*self._declarations(names), *assigns])
+        setter = _def(set_, [vals], [*self._declarations(names), *assigns])
         return [getter, setter], get, set_
 
     def _undefined_assigns(self, names: list[str]) -> list[ast.stmt]:
