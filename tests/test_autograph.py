@@ -464,6 +464,13 @@ def test_scoping_corner_cases_convert():
     _same(f, tf.constant(-1.5), 2)
 
 
+def test_lambdas_are_converted():
+    k = 3.0
+    f = tf.function(lambda x: x * k if x > 0 else -x)  # TF converts lambdas whose source parses
+    assert float(f(tf.constant(2.0))) == 6.0 and float(f(tf.constant(-2.0))) == 2.0
+    assert "ag__.if_exp" in tf.autograph.to_code(lambda x: x if x > 0 else -x)
+
+
 def test_do_not_convert_runs_as_written():
     @tf.autograph.experimental.do_not_convert
     def raw(x):

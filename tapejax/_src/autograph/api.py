@@ -8,7 +8,6 @@ Differences from TensorFlow (2.21):
 
 - library code is never converted: modules of tapejax, JAX, NumPy, Keras ... and any file of the
   standard library or site-packages; TF converts third-party packages outside its allowlist.
-  Lambdas run unconverted too (TF converts those whose source parses alone).
 - a loop's ``else`` is converted (it runs when no ``break`` did); TF refuses such functions.
 - a variable first defined inside a tensor loop is zeros if the loop runs zero times (TF asserts at
   run time that it ran once); ``if`` branches must leave a variable with one shape (TF: unknown
@@ -87,11 +86,32 @@ def _parse(f: types.FunctionType) -> ast.FunctionDef:
         module = ast.parse(source)
     except SyntaxError as e:
         raise transformer.Unsupported(f"its source does not parse alone: {e}") from e
+    ast.increment_lineno(module, f.__code__.co_firstlineno - 1)  # tracebacks point into the file
+    if f.__code__.co_name == "<lambda>":
+        return _lambda_def(f, module)
     for node in ast.walk(module):
         if isinstance(node, ast.FunctionDef) and node.name == f.__code__.co_name:
-            ast.increment_lineno(node, f.__code__.co_firstlineno - 1)  # tracebacks point into the file
             return node
-    raise transformer.Unsupported("its definition was not found in its source (a lambda?)")
+    raise transformer.Unsupported("its definition was not found in its source")
+
+
+def _lambda_def(f: types.FunctionType, module: ast.Module) -> ast.FunctionDef:
+    """A lambda as ``def tf__lambda(<its arguments>): return <its body>``: the one lambda of its source
+    line with its argument names (TF converts lambdas whose source parses too)."""
+    code = f.__code__
+    names = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
+    found = [
+        n
+        for n in ast.walk(module)
+        if isinstance(n, ast.Lambda)
+        and n.lineno == code.co_firstlineno
+        and [a.arg for a in (*n.args.posonlyargs, *n.args.args, *n.args.kwonlyargs)] == names
+    ]
+    if len(found) != 1:
+        raise transformer.Unsupported("the lambda cannot be told apart from the others on its line")
+    lam = found[0]
+    fn = ast.FunctionDef(name="tf__lambda", args=lam.args, body=[ast.Return(lam.body)], decorator_list=[], returns=None)
+    return ast.copy_location(fn, lam)
 
 
 def _converted_code(f: types.FunctionType) -> tuple[types.CodeType, str] | None:
@@ -103,7 +123,7 @@ def _converted_code(f: types.FunctionType) -> tuple[types.CodeType, str] | None:
     result = None
     try:
         fn = _parse(f)
-        converted = transformer.convert_function_def(fn, f.__code__.co_name)
+        converted = transformer.convert_function_def(fn, fn.name)
         freevars = [n for n in code.co_freevars if n != "ag__"]
         factory = transformer._def(
             "__ag_factory", ["ag__", *freevars], [converted, ast.Return(transformer._load(converted.name))]
@@ -112,7 +132,7 @@ def _converted_code(f: types.FunctionType) -> tuple[types.CodeType, str] | None:
         compiled = compile(module, code.co_filename, "exec")
         factory_code = next(c for c in compiled.co_consts if isinstance(c, types.CodeType))
         inner = next(c for c in factory_code.co_consts if isinstance(c, types.CodeType) and c.co_name == converted.name)
-        shown = copy_renamed(converted, "tf__" + f.__code__.co_name)
+        shown = copy_renamed(converted, converted.name if fn.name == "tf__lambda" else "tf__" + fn.name)
         result = (inner, ast.unparse(shown))
     except transformer.Unsupported as e:
         _warn(f, str(e))
@@ -161,7 +181,7 @@ def convert_callable(f: Any) -> Callable[..., Any]:
     if getattr(f, _DO_NOT_CONVERT, False) or getattr(f, _CONVERTED, False):
         return f
     if isinstance(f, types.FunctionType):
-        if _is_library(f) or f.__name__ == "<lambda>":
+        if _is_library(f):
             return f
         return _convert_function(f)
     if isinstance(f, types.MethodType):
