@@ -69,6 +69,9 @@ class _Functions:
     def __init__(self, fns: list[Callable[..., Any]], avals: list[Any], what: str) -> None:
         self.state: list[Any] = []
         self.written: list[bool] = []
+        # Variables only read whose (traced) values the functions close over: their consts stand for
+        # them (bound as the Variables), with no second trace to make them state.
+        self.const_vars: dict[int, Any] = {}
         for _ in range(8):
             scope = _Scope()
             self.trees: list[Any] = []
@@ -82,6 +85,10 @@ class _Functions:
                 self.fns.append(f)
                 self.consts.append(list(consts))
                 self.assigns.append(len(scope.assigned) > before)
+            new_reads = [v for v in scope.variables.values() if all(v is not s for s in self.state)]
+            if not scope.assigned and not self.rng_drawn and self._closed_over(new_reads):
+                self.const_vars = {id(v._v): v for v in new_reads}
+                return
             grown = False
             for v in scope.variables.values():
                 if all(v is not s for s in self.state):
@@ -100,6 +107,11 @@ class _Functions:
             if not grown:
                 return
         raise RuntimeError(f"{what}: the Variables its functions touch kept changing between traces.")
+
+    def _closed_over(self, variables: list[Any]) -> bool:
+        """Whether each Variable's value is a traced value among the hoisted consts."""
+        ids = {id(c) for cs in self.consts for c in cs}
+        return all(isinstance(v._v, jax.core.Tracer) and id(v._v) in ids for v in variables)  # pyright: ignore[reportAttributeAccessIssue]
 
     def _state_avals(self) -> list[Any]:
         return [jax.ShapeDtypeStruct(np.shape(s._value), s._value.dtype) for s in self.state]
@@ -396,7 +408,7 @@ def _run_branches(name: str, index: Any, fns: _Functions) -> Any:
             return jax.lax.cond(i, calls[0], calls[1])
         return jax.lax.switch(i, calls)
 
-    out = _bind(name, impl, [index, *fns.inputs()], [c for cs in fns.consts for c in cs])
+    out = _bind(name, impl, [index, *fns.inputs()], [c for cs in fns.consts for c in cs], variables=fns.const_vars)
     n_out = len(out) - sum(fns.written)
     fns.write_back(out[n_out:])
     return _pack(fns.trees[0], out[:n_out])
@@ -561,6 +573,7 @@ def _traced_while(
         impl,
         [*init_inputs(loop_vars), *fns.inputs(), *dyn_limit],
         [*fns.consts[0], *fns.consts[1]],
+        variables=fns.const_vars,
         differentiable=back_prop,
         jvp_impl=lambda *a: impl(*a, plain=True),
     )
@@ -596,10 +609,12 @@ def _bind(
     consts: list[Any],
     differentiable: bool = True,
     jvp_impl: Callable[..., Any] | None = None,
+    variables: dict[int, Any] | None = None,
 ) -> list[Any]:
-    """Runs traced control flow as ONE op of ``inputs`` and the closed-over ``consts`` (a const a tape
-    knows, a watched Tensor, goes in as that Tensor so the gradient reaches it)."""
-    known: dict[int, Any] = {}
+    """Runs traced control flow as ONE op of ``inputs`` and the closed-over ``consts`` (a const that is
+    a Variable's value, ``variables`` by id, goes in as that Variable, one a tape watches as that
+    Tensor, so that tapes see the read and the gradient reaches it)."""
+    known: dict[int, Any] = dict(variables or {})
     for tape in tape_state.tapes:
         for t in getattr(tape, "_watched", {}).values():
             known.setdefault(id(t._v), t)

@@ -113,7 +113,7 @@ def _loop(
         carry, ys = jax.lax.scan(f, (*state, *carried), tuple(seq), length=n, reverse=reverse)
         return (*carry[:nc], *ys, *carry[nc:])
 
-    out = control_flow._bind("Scan", impl, [*init_leaves, *xs, *fns.inputs()], consts)
+    out = control_flow._bind("Scan", impl, [*init_leaves, *xs, *fns.inputs()], consts, variables=fns.const_vars)
     fns.write_back(out[len(out) - nw :])
     carry = nest.pack_sequence_as(init, out[:nc])
     return carry, None, nest.pack_sequence_as(fns.trees[0], out[nc : len(out) - nw])
