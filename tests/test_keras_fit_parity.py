@@ -35,6 +35,11 @@ def _list_model(k):
     return k.Model(inp, [k.layers.Dense(2, name="out_a")(inp), k.layers.Dense(1, name="out_b")(inp)])
 
 
+def _one_output_list_model(k):
+    inp = k.Input((3,), name="x")
+    return k.Model(inp, [k.layers.Dense(2, name="out")(inp)])
+
+
 _RNG = np.random.default_rng(0)
 _X = _RNG.normal(size=(8, 3))
 _W = np.linspace(0.5, 1.5, 8)
@@ -71,6 +76,12 @@ CASES = {
         [_W, _W[::-1]],
     ),
     "one_loss_for_all": (_list_model, {"loss": "mse", "metrics": [["mae"], ["mae", "mse"]]}, _Y_LIST, None),
+    "one_output_list_plain_target": (
+        _one_output_list_model,
+        {"loss": "mse", "metrics": ["mae"], "weighted_metrics": ["mse"]},
+        _Y_LIST[0],
+        _W,
+    ),
 }
 
 

@@ -564,6 +564,12 @@ class CompileLoss:
         self._y_true_build_structure = nest.map_structure(lambda _: None, y_true)
         self.built = True
 
+    def build_from_batch(self, y_true: Any, y_pred: Any) -> None:
+        """Builds from a batch's targets as a call would see them (a plain target for a one-output list...)."""
+        if nest.is_nested(y_true) or nest.is_nested(y_pred):
+            y_true = self._align_y_true(y_true, y_pred)
+        self.build(y_true, y_pred)
+
     def _align_y_true(self, y_true: Any, y_pred: Any) -> Any:
         """``y_true`` in ``y_pred``'s structure, reconciled as Keras does (a dict by output name, one target...)."""
         try:

@@ -382,7 +382,7 @@ class Trainer:
                 if metrics_unbuilt:
                     self._compile_metrics.build(y, y_pred)
                 if loss_unbuilt:
-                    self._compile_loss.build(y, y_pred)
+                    self._compile_loss.build_from_batch(y, y_pred)
         if self.optimizer is not None and not getattr(self.optimizer, "built", False):
             self.optimizer.build(self.trainable_weights)  # type: ignore[attr-defined]
 
