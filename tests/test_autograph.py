@@ -415,10 +415,19 @@ class _Model:
         return x
 
 
+class _Child(_Model):
+    @tf.function
+    def __call__(self, x):
+        if x > 0:
+            return super().__call__(x) + 1.0  # zero-argument super() works in converted code
+        return x
+
+
 def test_called_user_functions_and_methods_are_converted():
     m = _Model()
     assert float(m(tf.constant(2.0))) == 40.0
     assert float(m(tf.constant(-1.0))) == -1.0
+    assert float(_Child()(tf.constant(2.0))) == 41.0
 
 
 def test_functions_defined_inside_are_converted_with_their_parent():

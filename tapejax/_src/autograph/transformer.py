@@ -422,10 +422,10 @@ class _Scope:
 
 
 class _Convert(ast.NodeTransformer):
-    def __init__(self, namer: _Namer, source_lines: list[str]) -> None:
+    def __init__(self, namer: _Namer, first_arg: str | None) -> None:
         self.namer = namer
         self.scopes: list[_Scope] = []
-        self.source_lines = source_lines
+        self.first_arg = first_arg  # the converted function's ``self``, for zero-argument super()
 
     # -- scopes
 
@@ -497,11 +497,9 @@ class _Convert(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> Any:
         func = node.func
-        if isinstance(func, ast.Name) and func.id == "super" and not node.args:
+        if isinstance(func, ast.Name) and func.id == "super" and not node.args and self.first_arg:
             # Zero-argument super() needs the class cell, which a converted function lacks.
-            fn_args = getattr(self, "_first_arg", None)
-            if fn_args:
-                node.args = [_load("__class__"), _load(fn_args)]
+            node.args = [_load("__class__"), _load(self.first_arg)]
         if isinstance(func, ast.Name) and func.id in ("print", "super", "locals", "globals", "eval", "exec"):
             self.generic_visit(node)
             return node  # TF leaves print (and the scope builtins) unconverted
@@ -732,9 +730,6 @@ def convert_function_def(fn: ast.FunctionDef, name: str) -> ast.FunctionDef:
         if not _is_generator(inner):
             _LowerLoopJumps(namer, inner).visit(inner)
             _lower_returns(inner, namer)
-    conv = _Convert(namer, [])
-    a = fn.args
-    first = [*a.posonlyargs, *a.args]
-    conv._first_arg = first[0].arg if first else None  # type: ignore[attr-defined]
-    fn = conv.visit(fn)
+    first = [*fn.args.posonlyargs, *fn.args.args]
+    fn = _Convert(namer, first[0].arg if first else None).visit(fn)
     return ast.fix_missing_locations(fn)
