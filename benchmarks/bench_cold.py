@@ -132,7 +132,8 @@ def run(config: _suite.Config, progress: Callable[[str], None]) -> _suite.Result
     with tempfile.TemporaryDirectory(prefix="tapejax-cold-") as tmp:
         for i, name in enumerate([*names, *first_steps]):
             progress(f"{name} ({i + 1}/{len(names) + len(first_steps)})")
-            cache = {"TAPEJAX_COMPILATION_CACHE_DIR": str(Path(tmp) / name)}  # empty: cold
+            # (an explicit "1": importing the benchmarks package turns the cache off by default)
+            cache = {"TAPEJAX_COMPILATION_CACHE": "1", "TAPEJAX_COMPILATION_CACHE_DIR": str(Path(tmp) / name)}
             runs = {"tapejax, cold cache": ("tapejax", cache), "tapejax, warm cache": ("tapejax", cache)}
             if have_tf:
                 runs = {"TF eager": ("tensorflow", {}), **runs}
