@@ -14,6 +14,7 @@ from tapejax._src.keras.variables import KerasVariable as Variable
 from tapejax.keras import activations as activations
 from tapejax.keras import backend as backend
 from tapejax.keras import callbacks as callbacks
+from tapejax.keras import config as config
 from tapejax.keras import constraints as constraints
 from tapejax.keras import initializers as initializers
 from tapejax.keras import layers as layers

@@ -14,6 +14,12 @@ _FLOAT_TYPES = ("bfloat16", "float16", "float32", "float64")
 class _Settings(threading.local):
     def __init__(self) -> None:
         self.uids: collections.defaultdict[str, int] = collections.defaultdict(int)
+        # Keras' per-thread session state (``global_state``), reset by ``clear_session``: the global dtype
+        # policy and the ``tf.keras.config`` switches (None: never set, the default applies).
+        self.dtype_policy: Any = None
+        self.safe_mode: bool | None = None
+        self.interactive_logging: bool | None = None
+        self.traceback_filtering: bool | None = None
 
 
 _settings = _Settings()
@@ -83,8 +89,14 @@ def get_uid(prefix: str = "") -> int:
 
 
 def clear_session(free_memory: bool = True) -> None:
-    """Resets the layer-name counters (``dense``, ``dense_1``... start again), as Keras does."""
+    """Resets Keras' session state, as Keras does: the layer-name counters (``dense``, ``dense_1``... start
+    again), the global dtype policy and the ``tf.keras.config`` switches (unsafe deserialization,
+    interactive logging, traceback filtering); floatx, epsilon and the image data format stay."""
     _settings.uids.clear()
+    _settings.dtype_policy = None
+    _settings.safe_mode = None
+    _settings.interactive_logging = None
+    _settings.traceback_filtering = None
 
 
 def standardize_dtype(dtype: Any) -> str:

@@ -11,7 +11,15 @@ import numpy as np
 
 
 def print_msg(message: str, line_break: bool = True) -> None:
-    """Writes ``message`` to stdout and flushes (Keras' ``io_utils.print_msg`` with interactive logging)."""
+    """Writes ``message`` to stdout and flushes, or to ``absl.logging`` (INFO) when interactive logging is
+    off (``tf.keras.config.disable_interactive_logging()``), as Keras' ``io_utils.print_msg``."""
+    from tapejax._src.keras import backend
+
+    if backend._settings.interactive_logging is False:
+        from absl import logging
+
+        logging.info(str(message))
+        return
     sys.stdout.write(f"{message}\n" if line_break else str(message))
     sys.stdout.flush()
 

@@ -578,6 +578,8 @@ class Lambda(Layer):
           ValueError: for a serialized Python lambda in safe mode (Keras' message).
         """
         config = dict(config)
+        if safe_mode is None:  # unset: the session's (False after tf.keras.config.enable_unsafe_deserialization())
+            safe_mode = backend._settings.safe_mode
         safe = safe_mode is not False
         config["function"] = _deserialize_fn(config["function"], custom_objects, safe)
         if "output_shape" in config:

@@ -100,8 +100,8 @@ def _policy(dtype: Any) -> DTypePolicy:
         return dtype
     if isinstance(dtype, dict):  # a serialized policy
         return DTypePolicy(**dtype.get("config", dtype))
-    if dtype is None:
-        return DTypePolicy(backend.floatx())
+    if dtype is None:  # tf.keras.config.dtype_policy(): the one set_dtype_policy set, else floatx()'s
+        return backend._settings.dtype_policy or DTypePolicy(backend.floatx())
     return DTypePolicy(backend.standardize_dtype(dtype))
 
 
