@@ -128,3 +128,16 @@ def test_traceback_filtering_switch_is_recorded():
 def test_missing_name_raises_attribute_error():
     with pytest.raises(AttributeError):
         config.set_backend  # noqa: B018
+
+
+def test_load_model_safe_mode_and_unsafe_deserialization(tmp_path):
+    path = str(tmp_path / "lambda.keras")
+    tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Lambda(lambda x: x * 2)]).save(path)
+    with pytest.raises(ValueError, match="safe_mode=False"):
+        tf.keras.models.load_model(path)
+    x = np.ones((1, 2), "float32")
+    np.testing.assert_allclose(tf.keras.models.load_model(path, safe_mode=False)(x), [[2, 2]])
+    with pytest.raises(ValueError, match="safe_mode=False"):  # the session is safe again afterwards
+        tf.keras.models.load_model(path)
+    config.enable_unsafe_deserialization()  # overrides load_model's safe_mode=True (as Keras)
+    np.testing.assert_allclose(tf.keras.models.load_model(path)(x), [[2, 2]])

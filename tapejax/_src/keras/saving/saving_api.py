@@ -94,7 +94,8 @@ def load_model(
     Args:
       custom_objects: classes and functions by name (registered ones are found without it).
       compile: whether to compile the model as it was saved (when the model supports it).
-      safe_mode: accepted for Keras compatibility (tapejax never runs stored bytecode).
+      safe_mode: False lets ``Lambda`` layers load serialized Python lambdas (their bytecode), as does
+        ``tf.keras.config.enable_unsafe_deserialization()``, which overrides it.
 
     >>> import os, tempfile
     >>> import tapejax as tf
@@ -104,8 +105,16 @@ def load_model(
     >>> print(tf.keras.models.load_model(path)(tf.constant([[1.0, 2.0]])))
     tf.Tensor([[3.]], shape=(1, 1), dtype=float32)
     """
-    del safe_mode
-    return saving_lib.load_model(filepath, custom_objects=custom_objects, compile=compile)
+    from tapejax._src.keras import backend
+
+    # As Keras' SafeModeScope: the session's setting (tf.keras.config.enable_unsafe_deserialization()) wins
+    # over the argument, and Lambda layers read the effective value while the model is built.
+    outer = backend._settings.safe_mode
+    backend._settings.safe_mode = bool(safe_mode) if outer is None else outer
+    try:
+        return saving_lib.load_model(filepath, custom_objects=custom_objects, compile=compile)
+    finally:
+        backend._settings.safe_mode = outer
 
 
 def model_from_json(json_string: str, custom_objects: dict[str, Any] | None = None) -> Any:
