@@ -17,6 +17,8 @@ def _restore_defaults():
     config.set_floatx("float32")
     config.set_epsilon(1e-7)
     config.set_image_data_format("channels_last")
+    config.set_max_epochs(None)
+    config.set_max_steps_per_epoch(None)
     tf.keras.backend.clear_session()
 
 
@@ -27,6 +29,7 @@ def test_defaults_and_backend_name():
     assert config.backend() == "tensorflow"
     assert config.is_interactive_logging_enabled() is True
     assert config.is_traceback_filtering_enabled() is True
+    assert config.max_epochs() is None and config.max_steps_per_epoch() is None
     assert repr(config.dtype_policy()) == '<DTypePolicy "float32">'
     assert config.floatx is tf.keras.backend.floatx
 
@@ -141,3 +144,18 @@ def test_load_model_safe_mode_and_unsafe_deserialization(tmp_path):
         tf.keras.models.load_model(path)
     config.enable_unsafe_deserialization()  # overrides load_model's safe_mode=True (as Keras)
     np.testing.assert_allclose(tf.keras.models.load_model(path)(x), [[2, 2]])
+
+
+def test_max_epochs_and_max_steps_per_epoch_cap_fit_and_predict():
+    # Keras 3.15: 5 optimizer steps (3, then 2 before the 10 samples run out), 2 epochs, 6 predictions.
+    model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x, y = np.ones((10, 2), "float32"), np.ones((10, 1), "float32")
+    config.set_max_epochs(2)
+    config.set_max_steps_per_epoch(3)
+    with pytest.warns(UserWarning) as record:
+        history = model.fit(x, y, epochs=5, batch_size=2, verbose=0)
+    assert [str(w.message) for w in record][:2] == ["Limiting epochs to 2", "Limiting steps_per_epoch to 3"]
+    assert history.epoch == [0, 1] and int(model.optimizer.iterations.numpy()) == 5
+    with pytest.warns(UserWarning, match="Limiting steps_per_epoch to 3"):
+        assert model.predict(x, batch_size=2, verbose=0).shape == (6, 1)

@@ -18,7 +18,11 @@ from tapejax._src.keras.config import enable_traceback_filtering as enable_trace
 from tapejax._src.keras.config import enable_unsafe_deserialization as enable_unsafe_deserialization
 from tapejax._src.keras.config import is_interactive_logging_enabled as is_interactive_logging_enabled
 from tapejax._src.keras.config import is_traceback_filtering_enabled as is_traceback_filtering_enabled
+from tapejax._src.keras.config import max_epochs as max_epochs
+from tapejax._src.keras.config import max_steps_per_epoch as max_steps_per_epoch
 from tapejax._src.keras.config import set_dtype_policy as set_dtype_policy
+from tapejax._src.keras.config import set_max_epochs as set_max_epochs
+from tapejax._src.keras.config import set_max_steps_per_epoch as set_max_steps_per_epoch
 
 
 def __getattr__(name: str) -> _Any:

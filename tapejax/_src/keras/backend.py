@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import os
 import threading
 from typing import Any
 
@@ -24,6 +25,11 @@ class _Settings(threading.local):
 
 _settings = _Settings()
 _globals: dict[str, Any] = {"floatx": "float32", "epsilon": 1e-7, "image_data_format": "channels_last"}
+# Debugging caps of fit's epochs and of each epoch's steps (fit/evaluate/predict), as Keras reads them.
+_globals["max_epochs"] = int(os.environ["KERAS_MAX_EPOCHS"]) if "KERAS_MAX_EPOCHS" in os.environ else None
+_globals["max_steps_per_epoch"] = (
+    int(os.environ["KERAS_MAX_STEPS_PER_EPOCH"]) if "KERAS_MAX_STEPS_PER_EPOCH" in os.environ else None
+)
 
 
 def floatx() -> str:

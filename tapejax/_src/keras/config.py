@@ -107,3 +107,24 @@ def is_traceback_filtering_enabled() -> bool:
     """Whether traceback filtering is on (True by default; tapejax records it, filtering nothing)."""
     value = backend_lib._settings.traceback_filtering
     return True if value is None else value
+
+
+def set_max_epochs(max_epochs: int | None) -> None:
+    """Caps the epochs of every ``fit`` (a debugging aid; None: no cap; also ``KERAS_MAX_EPOCHS``)."""
+    backend_lib._globals["max_epochs"] = max_epochs
+
+
+def max_epochs() -> int | None:
+    """The cap ``set_max_epochs`` or ``KERAS_MAX_EPOCHS`` set, or None."""
+    return backend_lib._globals["max_epochs"]
+
+
+def set_max_steps_per_epoch(max_steps_per_epoch: int | None) -> None:
+    """Caps the steps of each epoch of ``fit``, ``evaluate`` and ``predict`` (None: no cap; also
+    ``KERAS_MAX_STEPS_PER_EPOCH``)."""
+    backend_lib._globals["max_steps_per_epoch"] = max_steps_per_epoch
+
+
+def max_steps_per_epoch() -> int | None:
+    """The cap ``set_max_steps_per_epoch`` or ``KERAS_MAX_STEPS_PER_EPOCH`` set, or None."""
+    return backend_lib._globals["max_steps_per_epoch"]

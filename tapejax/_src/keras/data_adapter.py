@@ -308,6 +308,12 @@ class EpochIterator:
         self, x: Any, y: Any = None, sample_weight: Any = None, batch_size: int | None = None,
         steps_per_epoch: int | None = None, shuffle: Any = False, class_weight: Any = None,
     ) -> None:  # fmt: skip
+        from tapejax._src.keras import backend
+
+        cap = backend._globals["max_steps_per_epoch"]  # tf.keras.config.set_max_steps_per_epoch (debugging)
+        if cap and (not steps_per_epoch or cap < steps_per_epoch):
+            warnings.warn(f"Limiting steps_per_epoch to {int(cap)}", stacklevel=2)
+            steps_per_epoch = cap
         self.steps_per_epoch = steps_per_epoch
         self.adapter = get_data_adapter(x, y, sample_weight, batch_size, shuffle, class_weight)
         self._num_batches = self.adapter.num_batches

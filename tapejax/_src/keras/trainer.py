@@ -439,6 +439,10 @@ class Trainer:
           ValueError: before ``compile``; on bad data or arguments (Keras' messages).
         """
         self._assert_compile_called("fit")
+        cap = backend._globals["max_epochs"]  # tf.keras.config.set_max_epochs (debugging)
+        if cap and cap < epochs:
+            warnings.warn(f"Limiting epochs to {int(cap)}", stacklevel=2)
+            epochs = cap
         val_x = val_y = val_sample_weight = None
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = train_validation_split(
