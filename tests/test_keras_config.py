@@ -159,3 +159,13 @@ def test_max_epochs_and_max_steps_per_epoch_cap_fit_and_predict():
     assert history.epoch == [0, 1] and int(model.optimizer.iterations.numpy()) == 5
     with pytest.warns(UserWarning, match="Limiting steps_per_epoch to 3"):
         assert model.predict(x, batch_size=2, verbose=0).shape == (6, 1)
+
+
+def test_epsilon_reaches_metrics():
+    config.set_epsilon(0.5)  # values from Keras 3.15 with the same epsilon
+    f1 = tf.keras.metrics.F1Score(average="macro", threshold=0.5)
+    f1.update_state(np.array([[1, 0], [0, 1]], "float32"), np.array([[0.9, 0.2], [0.7, 0.8]], "float32"))
+    np.testing.assert_allclose(f1.result(), 0.41263702511787415, rtol=1e-6)
+    iou = tf.keras.metrics.MeanIoU(num_classes=2)
+    iou.update_state([0, 1, 1], [0, 1, 0])
+    np.testing.assert_allclose(iou.result(), 0.32, rtol=1e-6)

@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from tapejax._src.keras import backend
 from tapejax._src.keras.metrics import metrics_utils
 from tapejax._src.keras.metrics.base_metric import Metric
-from tapejax._src.keras.metrics.metrics_utils import EPSILON, ConfusionMatrix, to_tensor
+from tapejax._src.keras.metrics.metrics_utils import ConfusionMatrix, to_tensor
 from tapejax._src.ops.math_ops import (
     cast,
     divide_no_nan,
@@ -461,7 +462,7 @@ class AUC(Metric):
             self.num_thresholds = num_thresholds
             thresholds = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
             self._thresholds_distributed_evenly = True
-        self._thresholds = np.array([0.0 - EPSILON, *thresholds, 1.0 + EPSILON])
+        self._thresholds = np.array([0.0 - backend.epsilon(), *thresholds, 1.0 + backend.epsilon()])
         self.curve = curve if isinstance(curve, AUCCurve) else AUCCurve.from_str(curve)
         self.summation_method = (
             summation_method

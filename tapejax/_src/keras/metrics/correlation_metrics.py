@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tapejax._src.keras.metrics.metrics_utils import EPSILON, squeeze_or_expand_to_same_rank, to_tensor
+from tapejax._src.keras import backend
+from tapejax._src.keras.metrics.metrics_utils import squeeze_or_expand_to_same_rank, to_tensor
 from tapejax._src.keras.metrics.reduction_metrics import MeanMetricWrapper
 from tapejax._src.ops.math_ops import square
 from tapejax._src.ops.reduction_ops import reduce_mean, reduce_std, reduce_variance
@@ -43,7 +44,7 @@ def concordance_correlation(y_true: Any, y_pred: Any, axis: int = -1) -> Any:
     y_pred_var = reduce_variance(y_pred - y_pred_mean, axis=axis, keepdims=True)
     covar = (y_true - y_pred_mean) * (y_pred - y_pred_mean)
     norm = y_true_var + y_pred_var + square(y_true_mean - y_pred_mean)
-    return reduce_mean(2.0 * covar / (norm + EPSILON), axis=axis)
+    return reduce_mean(2.0 * covar / (norm + backend.epsilon()), axis=axis)
 
 
 class PearsonCorrelation(MeanMetricWrapper):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from tapejax._src.keras import backend
 from tapejax._src.keras.metrics.base_metric import Metric
-from tapejax._src.keras.metrics.metrics_utils import EPSILON, to_tensor
+from tapejax._src.keras.metrics.metrics_utils import to_tensor
 from tapejax._src.ops.math_ops import abs as abs_
 from tapejax._src.ops.math_ops import cast, greater, greater_equal, logical_and
 from tapejax._src.ops.reduction_ops import reduce_max, reduce_mean, reduce_sum
@@ -122,12 +123,12 @@ class FBetaScore(Metric):
     def result(self) -> Any:
         """The F-beta score(s), averaged as ``average`` says."""
         tp = self.true_positives
-        precision = tp / (tp + self.false_positives + EPSILON)
-        recall = tp / (tp + self.false_negatives + EPSILON)
+        precision = tp / (tp + self.false_positives + backend.epsilon())
+        recall = tp / (tp + self.false_negatives + backend.epsilon())
         b2 = self.beta**2
-        f_score = (precision * recall) / (b2 * precision + recall + EPSILON) * (1 + b2)
+        f_score = (precision * recall) / (b2 * precision + recall + backend.epsilon()) * (1 + b2)
         if self.average == "weighted":
-            weights = self.intermediate_weights / (reduce_sum(self.intermediate_weights) + EPSILON)
+            weights = self.intermediate_weights / (reduce_sum(self.intermediate_weights) + backend.epsilon())
             return reduce_sum(f_score * weights)
         if self.average is not None:
             return reduce_mean(f_score)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from tapejax._src.keras import backend
 from tapejax._src.keras.metrics.base_metric import Metric
-from tapejax._src.keras.metrics.metrics_utils import EPSILON, rank, squeeze_or_expand_to_same_rank, to_tensor
+from tapejax._src.keras.metrics.metrics_utils import rank, squeeze_or_expand_to_same_rank, to_tensor
 from tapejax._src.ops.array_ops import reshape
 from tapejax._src.ops.diag_ops import diag_part
 from tapejax._src.ops.index_ops import gather
@@ -153,9 +154,9 @@ class IoU(_IoUBase):
         denominator = cast(gather(denominator, ids), "float32")
         valid_entries = cast(greater(denominator, 1e-9), "float32")
         num_valid_entries = reduce_sum(valid_entries)
-        iou = true_positives / (denominator + EPSILON)
+        iou = true_positives / (denominator + backend.epsilon())
         iou = where(cast(valid_entries, "bool"), iou, 0.0)
-        return reduce_sum(iou, axis=self.axis) / (num_valid_entries + EPSILON)
+        return reduce_sum(iou, axis=self.axis) / (num_valid_entries + backend.epsilon())
 
     def get_config(self) -> dict[str, Any]:
         return {

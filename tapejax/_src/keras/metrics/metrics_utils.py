@@ -15,6 +15,7 @@ import numpy as np
 
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src.core import TensorBase, VariableBase
+from tapejax._src.keras import backend
 from tapejax._src.ops.array_ops import convert_to_tensor, reshape
 from tapejax._src.ops.creation_ops import one_hot
 from tapejax._src.ops.math_ops import cast, ceil, greater, logical_and, logical_not, maximum, minimum, rsqrt, where
@@ -22,7 +23,6 @@ from tapejax._src.ops.reduction_ops import cumsum, reduce_sum
 from tapejax._src.ops.segment_ops import top_k, unsorted_segment_sum
 from tapejax._src.ops.shape_ops import broadcast_to, expand_dims, reverse, squeeze, transpose
 
-EPSILON = 1e-7  # keras.backend.epsilon()
 NEG_INF = -1e10
 
 
@@ -84,7 +84,7 @@ def l2_normalize(x: Any, axis: int = -1) -> Any:
     if rank(x) == 0:
         x = expand_dims(x, 0)
     inv_norm = rsqrt(reduce_sum(x * x, axis=axis, keepdims=True))
-    return x * minimum(inv_norm, 1.0 / EPSILON)
+    return x * minimum(inv_norm, 1.0 / backend.epsilon())
 
 
 def to_list(x: Any) -> list[Any]:
@@ -118,7 +118,7 @@ def is_evenly_distributed_thresholds(thresholds: Any) -> bool:
     if n < 3:
         return False
     even = np.arange(n, dtype=np.float32) / (n - 1)
-    return bool(np.allclose(thresholds, even, atol=EPSILON))
+    return bool(np.allclose(thresholds, even, atol=backend.epsilon()))
 
 
 def _filter_top_k(x: Any, k: int) -> Any:
