@@ -23,7 +23,14 @@ from tapejax._src import dtypes as dtypes_lib
 from tapejax._src.concrete_function import Ambiguous, ConcreteFunction, Program, trace_body
 from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, tape_state
 from tapejax._src.tape import in_order_of, order_skeleton
-from tapejax._src.tensor import Tensor, convert_python
+from tapejax._src.tensor import (
+    GRAPH_ADVICE,
+    SymbolicArrayError,
+    SymbolicAttributeError,
+    SymbolicTypeError,
+    Tensor,
+    convert_python,
+)
 from tapejax._src.tensor_spec import TensorSpec
 
 
@@ -75,6 +82,28 @@ _TRACER_VALUE_ERRORS = (
 
 
 class _TracingInvalidArgumentError(errors.InvalidArgumentError, ValueError):
+class InaccessibleTensorError(ValueError):
+    """A tensor made in a loop, branch or other nested trace was used outside it (TF's
+    ``InaccessibleTensorError``, a ``ValueError``; ``list.append`` in an AutoGraph loop is the usual cause)."""
+
+
+_OUT_OF_SCOPE = (
+    "A tensor defined inside a loop, branch or other nested function is out of scope and cannot be used here. "
+    "Use return values, explicit Python locals or TensorFlow collections to access it.\nPlease see "
+    "https://www.tensorflow.org/guide/function#all_outputs_of_a_tffunction_must_be_return_values for more "
+    "information."
+)
+_SYMBOLIC_ERRORS = (SymbolicTypeError, SymbolicAttributeError, SymbolicArrayError)
+
+
+def _already_tf(e: Exception) -> bool:
+    """Whether a conversion error from the body passes out as it is (all but ``bool()``'s, which gets a hint)."""
+    if isinstance(e, errors.OperatorNotAllowedInGraphError):
+        text = str(e)
+        return not text.startswith("Using a symbolic `tf.Tensor` as a Python `bool`") or "(tf.function " in text
+    return isinstance(e, _SYMBOLIC_ERRORS)
+
+
     """An op's InvalidArgumentError raised while tracing, also a ValueError.
 
     TF finds static shape errors while building the graph and raises ValueError there (InvalidArgumentError
@@ -82,16 +111,6 @@ class _TracingInvalidArgumentError(errors.InvalidArgumentError, ValueError):
     error is both: ``except ValueError`` (TF graph code) and ``except tf.errors.InvalidArgumentError``
     (eager code) each catch it.
     """
-
-
-_GRAPH_ADVICE = (
-    "You can attempt the following resolutions to the problem: If you are running in Graph mode, use Eager "
-    "execution mode or decorate this function with @tf.function. If you are using AutoGraph, you can try "
-    "decorating this function with @tf.function. If that does not work, then you may be using an unsupported "
-    "feature or your source code may not be visible to AutoGraph. See https://github.com/tensorflow/tensorflow/"
-    "blob/master/tensorflow/python/autograph/g3doc/reference/limitations.md#access-to-source-code for more "
-    "information."
-)
 
 
 _TENSOR_CONVERSIONS = {"__bool__": "bool", "__float__": "float", "__int__": "int", "__index__": "int", "numpy": "numpy"}
@@ -134,7 +153,7 @@ def _tracer_error(e: Exception, name: str) -> Exception:
     if how == "int":
         return TypeError("int() argument must be a string, a bytes-like object or a real number, not 'SymbolicTensor'")
     return errors.OperatorNotAllowedInGraphError(
-        f"Using a symbolic `tf.Tensor` as a Python `bool` is not allowed. {_GRAPH_ADVICE} (tf.function {name}: "
+        f"Using a symbolic `tf.Tensor` as a Python `bool` is not allowed. {GRAPH_ADVICE} (tf.function {name}: "
         "with autograph=False, a Python `if`/`while` on a tensor needs tf.cond / tf.while_loop.)"
     )
 
@@ -418,6 +437,8 @@ class Function:
             v._value = a
         GLOBAL._value = new_rng
         out_tensors = tuple([Tensor(o) for o in outs])
+        except jax.errors.UnexpectedTracerError as e:  # compiled on the first run: a tensor leaked from a loop
+            raise InaccessibleTensorError(_OUT_OF_SCOPE) from e
         tapes = tape_state.tapes
         if tapes and out_tensors:
             rec_args = (*xs, *lifted, *program.read, Tensor(rng))
@@ -509,7 +530,9 @@ class Function:
             except Ambiguous as e:
                 extra.extend(v for v in e.variables if all(v is not w for w in extra))
                 continue
-            except _TRACER_VALUE_ERRORS as e:
+            except (*_TRACER_VALUE_ERRORS, errors.OperatorNotAllowedInGraphError) as e:
+                if _already_tf(e):  # Tensor's conversions raise TF's class; a bool() one gets the hint below
+                    raise
                 raise _tracer_error(e, getattr(self.python_function, "__name__", "")) from e
             except errors.InvalidArgumentError as e:
                 if type(e) is not errors.InvalidArgumentError:

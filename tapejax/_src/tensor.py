@@ -199,6 +199,69 @@ def _is_traced(t: Any) -> bool:
     return isinstance(t._v, jax.core.Tracer)  # pyright: ignore[reportAttributeAccessIssue]
 
 
+# TF's errors for a Python conversion of a traced tensor, raised where it happens (inside the function
+# body, so ``try``/``except`` there sees TF's class). Differences from TensorFlow: all but the
+# OperatorNotAllowedInGraphError ones are subclasses of TF's builtin class (TypeError, AttributeError,
+# NotImplementedError) that are also JAX's TracerArrayConversionError, so tapejax's own fallbacks for
+# value-dependent code (tf.data's eager element functions) and code written for JAX still catch them.
+GRAPH_ADVICE = (
+    "You can attempt the following resolutions to the problem: If you are running in Graph mode, use Eager "
+    "execution mode or decorate this function with @tf.function. If you are using AutoGraph, you can try "
+    "decorating this function with @tf.function. If that does not work, then you may be using an unsupported "
+    "feature or your source code may not be visible to AutoGraph. See https://github.com/tensorflow/tensorflow/"
+    "blob/master/tensorflow/python/autograph/g3doc/reference/limitations.md#access-to-source-code for more "
+    "information."
+)
+
+
+class SymbolicTypeError(jax.errors.TracerArrayConversionError):
+    """``float()``, ``int()``, ``complex()`` or an index of a traced tensor: TF's ``TypeError``."""
+
+    def __init__(self, message: str) -> None:
+        TypeError.__init__(self, message)
+
+
+class SymbolicAttributeError(AttributeError, jax.errors.TracerArrayConversionError):
+    """``.numpy()`` of a traced tensor: TF's ``AttributeError`` (a symbolic tensor has no ``numpy``)."""
+
+    def __init__(self, message: str) -> None:
+        AttributeError.__init__(self, message)
+
+
+class SymbolicArrayError(NotImplementedError, jax.errors.TracerArrayConversionError):
+    """``np.asarray`` of a traced tensor: TF's ``NotImplementedError``."""
+
+    def __init__(self, message: str) -> None:
+        NotImplementedError.__init__(self, message)
+
+
+def _symbolic_error(how: str) -> Exception:
+    """TF's error for ``how`` (the conversion) applied to a traced tensor."""
+    if how == "bool":
+        return errors.OperatorNotAllowedInGraphError(
+            f"Using a symbolic `tf.Tensor` as a Python `bool` is not allowed. {GRAPH_ADVICE}"
+        )
+    if how == "iter":
+        return errors.OperatorNotAllowedInGraphError(
+            f"Iterating over a symbolic `tf.Tensor` is not allowed. {GRAPH_ADVICE}"
+        )
+    if how == "numpy":
+        return SymbolicAttributeError("'SymbolicTensor' object has no attribute 'numpy'")
+    if how == "array":
+        return SymbolicArrayError(
+            f"Cannot convert a symbolic tf.Tensor ({TRACED_NAME}) to a numpy array. This error may indicate that "
+            "you're trying to pass a Tensor to a NumPy call, which is not supported."
+        )
+    return SymbolicTypeError(
+        {
+            "float": "float() argument must be a string or a real number, not 'SymbolicTensor'",
+            "int": "int() argument must be a string, a bytes-like object or a real number, not 'SymbolicTensor'",
+            "complex": "complex() first argument must be a string or a number, not 'SymbolicTensor'",
+            "index": "'SymbolicTensor' object cannot be interpreted as an integer",
+        }[how]
+    )
+
+
 def _device_name(value: Any) -> str:
     try:
         dev = next(iter(value.devices()))
@@ -396,6 +459,8 @@ class Tensor(TensorBase, TensorOperators):
     def numpy(self) -> Any:
         """The value as a numpy array (a numpy scalar for rank-0 tensors), a copy."""
         if tape_state.tapes:
+            if _is_traced(self):
+                raise _symbolic_error("numpy")
             _note_exit(self, ".numpy()")
         return _numpy_copy(_host(self))
 
@@ -422,6 +487,8 @@ class Tensor(TensorBase, TensorOperators):
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if tape_state.tapes:
+            if _is_traced(self):
+                raise _symbolic_error("array")
             _note_exit(self, "numpy conversion (np.asarray)")
         arr = np.asarray(_host(self))
         return arr if dtype is None else arr.astype(dtype)
@@ -441,6 +508,11 @@ class Tensor(TensorBase, TensorOperators):
         if not tape_state.tapes and type(v) is ArrayImpl:
             # Nothing records it now: one dispatch per 32 rows.
             return self._rows(v)
+        if _is_traced(self):
+            from tapejax._src.function import in_trace
+
+            if in_trace():  # TF's graph tensors are not iterable (AutoGraph turns a `for` into a loop op)
+                raise _symbolic_error("iter")
         # Recorded: one dispatch per 16 rows (indexing a JAX array row by row costs ~150 µs a row).
         return iter(array_ops.unstack(self))
 
@@ -460,25 +532,42 @@ class Tensor(TensorBase, TensorOperators):
             yield self[i] if tape_state.tapes else _wrap(row)
 
     def __bool__(self) -> bool:
-        return bool(np.asarray(_host(self)))
+        try:
+            return bool(np.asarray(_host(self)))
+        except jax.errors.TracerArrayConversionError:
+            raise _symbolic_error("bool") from None
 
     def __float__(self) -> float:
         if tape_state.tapes:
+            if _is_traced(self):
+                raise _symbolic_error("float")
             _note_exit(self, "float()")
-        return float(np.asarray(_host(self)))
+        try:
+            return float(np.asarray(_host(self)))
+        except jax.errors.TracerArrayConversionError:
+            raise _symbolic_error("float") from None
 
     def __int__(self) -> int:
-        return int(np.asarray(_host(self)))
+        try:
+            return int(np.asarray(_host(self)))
+        except jax.errors.TracerArrayConversionError:
+            raise _symbolic_error("int") from None
 
     def __index__(self) -> int:
         if self._value.ndim != 0 or not np.issubdtype(self._value.dtype, np.integer):
             raise TypeError(
                 f"Only integer scalar tensors can be converted to an index, not {self.dtype.name}{self.shape}"
             )
-        return int(np.asarray(_host(self)))
+        try:
+            return int(np.asarray(_host(self)))
+        except jax.errors.TracerArrayConversionError:
+            raise _symbolic_error("index") from None
 
     def __complex__(self) -> complex:
-        return complex(np.asarray(_host(self)))
+        try:
+            return complex(np.asarray(_host(self)))
+        except jax.errors.TracerArrayConversionError:
+            raise _symbolic_error("complex") from None
 
     def __hash__(self) -> int:
         raise TypeError("Tensor is unhashable. Instead, use tensor.ref() as the key.")
