@@ -32,6 +32,8 @@ def test_defaults_and_backend_name():
     assert config.max_epochs() is None and config.max_steps_per_epoch() is None
     assert repr(config.dtype_policy()) == '<DTypePolicy "float32">'
     assert config.floatx is tf.keras.backend.floatx
+    assert tf.keras.backend.backend() == "tensorflow"
+    assert tf.keras.utils.is_interactive_logging_enabled is config.is_interactive_logging_enabled
 
 
 def test_set_floatx_reaches_new_layers_and_input():

@@ -81,7 +81,6 @@ _TRACER_VALUE_ERRORS = (
 )
 
 
-class _TracingInvalidArgumentError(errors.InvalidArgumentError, ValueError):
 class InaccessibleTensorError(ValueError):
     """A tensor made in a loop, branch or other nested trace was used outside it (TF's
     ``InaccessibleTensorError``, a ``ValueError``; ``list.append`` in an AutoGraph loop is the usual cause)."""
@@ -104,6 +103,7 @@ def _already_tf(e: Exception) -> bool:
     return isinstance(e, _SYMBOLIC_ERRORS)
 
 
+class _TracingInvalidArgumentError(errors.InvalidArgumentError, ValueError):
     """An op's InvalidArgumentError raised while tracing, also a ValueError.
 
     TF finds static shape errors while building the graph and raises ValueError there (InvalidArgumentError
@@ -432,13 +432,13 @@ class Function:
             if raised is None:
                 raise
             raise raised from None
+        except jax.errors.UnexpectedTracerError as e:  # compiled on the first run: a tensor leaked from a loop
+            raise InaccessibleTensorError(_OUT_OF_SCOPE) from e
         targets = [lifted[i] for i in program.assigned_lifted] + program.assigned
         for v, a in zip(targets, new_vals, strict=True):
             v._value = a
         GLOBAL._value = new_rng
         out_tensors = tuple([Tensor(o) for o in outs])
-        except jax.errors.UnexpectedTracerError as e:  # compiled on the first run: a tensor leaked from a loop
-            raise InaccessibleTensorError(_OUT_OF_SCOPE) from e
         tapes = tape_state.tapes
         if tapes and out_tensors:
             rec_args = (*xs, *lifted, *program.read, Tensor(rng))

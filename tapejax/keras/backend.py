@@ -14,6 +14,7 @@ from tapejax._src.keras.backend import set_epsilon as set_epsilon
 from tapejax._src.keras.backend import set_floatx as set_floatx
 from tapejax._src.keras.backend import set_image_data_format as set_image_data_format
 from tapejax._src.keras.backend import standardize_dtype as standardize_dtype
+from tapejax._src.keras.config import backend as backend
 from tapejax._src.keras.keras_tensor import is_keras_tensor as is_keras_tensor
 
 

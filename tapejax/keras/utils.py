@@ -3,6 +3,9 @@
 from typing import Any as _Any
 
 from tapejax._src.errors import missing_attribute as _missing_attribute
+from tapejax._src.keras.config import disable_interactive_logging as disable_interactive_logging
+from tapejax._src.keras.config import enable_interactive_logging as enable_interactive_logging
+from tapejax._src.keras.config import is_interactive_logging_enabled as is_interactive_logging_enabled
 from tapejax._src.keras.data_adapter import pack_x_y_sample_weight as pack_x_y_sample_weight
 from tapejax._src.keras.data_adapter import unpack_x_y_sample_weight as unpack_x_y_sample_weight
 from tapejax._src.keras.progbar import Progbar as Progbar
