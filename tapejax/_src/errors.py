@@ -102,8 +102,9 @@ class UnauthenticatedError(OpError):
 class OperatorNotAllowedInGraphError(TypeError):
     """A symbolic tensor was used as a Python value while tracing (``tf.errors.OperatorNotAllowedInGraphError``).
 
-    Raised by ``tf.function`` for a Python ``if``/``while``, ``bool()``, ``float()``, ``int()`` or
-    ``.numpy()`` on a tensor whose value is only known when the compiled program runs.
+    Raised inside ``tf.function`` for a Python ``if``/``while``, ``bool()`` or iteration (``for``
+    without AutoGraph, unpacking, ``list()``) on a tensor whose value is only known when the compiled
+    program runs. (``float()``/``int()`` raise TF's ``TypeError``, ``.numpy()`` its ``AttributeError``.)
 
     Differences from TensorFlow: tapejax runs no AutoGraph, so a Python ``if`` on a tensor raises this
     even where TF's AutoGraph would have turned it into ``tf.cond``.
