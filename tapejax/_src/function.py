@@ -4,7 +4,8 @@ A call finds its trace by TF's rules (tensors by shape and dtype, Variable argum
 dtype, Python values by value; a signature's None dims admit every length), tracing the Python body
 once into a jaxpr when none fits (concrete_function.py). The Variables it reads or assigns are
 discovered while tracing and lifted to explicit inputs and outputs of the compiled program, never
-baked in as constants; assignments are written back after each call.
+baked in as constants; assignments are written back after each call. A NumPy argument is handed to
+the compiled program as a private host copy (JAX transfers it within the call), not made a Tensor first.
 """
 
 from __future__ import annotations
@@ -421,6 +422,10 @@ class Function:
         lifted_vals = tuple([v._value for v in lifted])
         read_vals = tuple([v._value for v in program.read])
         rng = GLOBAL._value
+        tapes = tape_state.tapes
+        if tapes and any(x is None for x in xs):  # NumPy arguments a tape records: as Tensors of device arrays
+            arrays = [jax.device_put(a) if x is None else a for x, a in zip(xs, arrays, strict=True)]
+            xs = [Tensor(a) if x is None else x for x, a in zip(xs, arrays, strict=True)]
         try:
             outs, new_vals, new_rng = program.jitted(tuple(arrays), lifted_vals, read_vals, rng)
         except jax.errors.JaxRuntimeError as e:
@@ -439,7 +444,6 @@ class Function:
             v._value = a
         GLOBAL._value = new_rng
         out_tensors = tuple([Tensor(o) for o in outs])
-        tapes = tape_state.tapes
         if tapes and out_tensors:
             rec_args = (*xs, *lifted, *program.read, Tensor(rng))
             vals = [*arrays, *lifted_vals, *read_vals, rng]
@@ -616,7 +620,17 @@ def _classify(leaves: list[Any]) -> tuple[list[Any], list[Any], list[Any], tuple
             a = leaf._value
             argvars.append(leaf)
             key.append((_VARIABLE, a.shape, a.dtype))
-        elif isinstance(leaf, (np.ndarray, np.generic, jax.Array)):
+        elif isinstance(leaf, (np.ndarray, np.generic)):
+            if leaf.dtype not in dtypes_lib._BY_NP:
+                convert_python(leaf, None, "tf.function")  # raises the error for an unsupported dtype
+            # A private host copy goes straight into the compiled program (JAX transfers it within the
+            # call, faster than a device_put per array); the copy because JAX may alias host memory on
+            # CPU while the program runs, and the caller may change its array after the call returns.
+            a = np.array(leaf)
+            xs.append(None)  # made a Tensor only where a tape records the call (Function._run)
+            arrays.append(a)
+            key.append((_TENSOR, a.shape, a.dtype))
+        elif isinstance(leaf, jax.Array):
             t = Tensor(convert_python(leaf, None))
             a = t._value
             xs.append(t)
