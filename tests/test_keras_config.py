@@ -130,6 +130,17 @@ def test_traceback_filtering_switch_is_recorded():
     assert config.is_traceback_filtering_enabled() is True
 
 
+def test_flash_attention_switch_is_recorded_as_keras():
+    assert config.is_flash_attention_enabled() is None and config.is_nnx_enabled() is False
+    config.disable_flash_attention()
+    assert config.is_flash_attention_enabled() is False
+    config.enable_flash_attention()
+    assert config.is_flash_attention_enabled() is None
+    config.disable_flash_attention()
+    tf.keras.backend.clear_session()
+    assert config.is_flash_attention_enabled() is None
+
+
 def test_missing_name_raises_attribute_error():
     with pytest.raises(AttributeError):
         config.set_backend  # noqa: B018

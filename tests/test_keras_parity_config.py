@@ -21,11 +21,10 @@ def test_names_are_tf_keras_config_names_and_defaults_match():
     ours = {n for n in dir(tf.keras.config) if not n.startswith("_")}
     theirs = {n for n in dir(tf_real.keras.config) if not n.startswith("_")}
     assert ours <= theirs
-    assert theirs - ours == {  # the names README lists as missing
-        "set_backend", "is_nnx_enabled", "enable_flash_attention", "disable_flash_attention", "is_flash_attention_enabled",
-    }  # fmt: skip
+    assert theirs - ours == {"set_backend"}  # the name README lists as missing
     for name in ("floatx", "epsilon", "image_data_format", "backend", "max_epochs", "max_steps_per_epoch",
-                 "is_interactive_logging_enabled", "is_traceback_filtering_enabled"):  # fmt: skip
+                 "is_interactive_logging_enabled", "is_traceback_filtering_enabled", "is_flash_attention_enabled",
+                 "is_nnx_enabled"):  # fmt: skip
         assert getattr(tf.keras.config, name)() == getattr(tf_real.keras.config, name)(), name
     assert repr(tf.keras.config.dtype_policy()) == repr(tf_real.keras.config.dtype_policy())
 

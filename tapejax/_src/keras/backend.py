@@ -21,6 +21,7 @@ class _Settings(threading.local):
         self.safe_mode: bool | None = None
         self.interactive_logging: bool | None = None
         self.traceback_filtering: bool | None = None
+        self.flash_attention: bool | None = None
 
 
 _settings = _Settings()
@@ -97,12 +98,13 @@ def get_uid(prefix: str = "") -> int:
 def clear_session(free_memory: bool = True) -> None:
     """Resets Keras' session state, as Keras does: the layer-name counters (``dense``, ``dense_1``... start
     again), the global dtype policy and the ``tf.keras.config`` switches (unsafe deserialization,
-    interactive logging, traceback filtering); floatx, epsilon and the image data format stay."""
+    interactive logging, traceback filtering, flash attention); floatx, epsilon and the image data format stay."""
     _settings.uids.clear()
     _settings.dtype_policy = None
     _settings.safe_mode = None
     _settings.interactive_logging = None
     _settings.traceback_filtering = None
+    _settings.flash_attention = None
 
 
 def standardize_dtype(dtype: Any) -> str:

@@ -128,3 +128,26 @@ def set_max_steps_per_epoch(max_steps_per_epoch: int | None) -> None:
 def max_steps_per_epoch() -> int | None:
     """The cap ``set_max_steps_per_epoch`` or ``KERAS_MAX_STEPS_PER_EPOCH`` set, or None."""
     return backend_lib._globals["max_steps_per_epoch"]
+
+
+def enable_flash_attention() -> None:
+    """Lets attention layers use flash attention (the default; Keras records None, "not disabled").
+
+    Differences from Keras: recorded only; tapejax's attention layers compute plain attention.
+    """
+    backend_lib._settings.flash_attention = None
+
+
+def disable_flash_attention() -> None:
+    """Keeps attention layers from using flash attention (tapejax's never do)."""
+    backend_lib._settings.flash_attention = False
+
+
+def is_flash_attention_enabled() -> bool | None:
+    """False after ``disable_flash_attention()``, else None (enabled where supported), as Keras."""
+    return backend_lib._settings.flash_attention
+
+
+def is_nnx_enabled() -> bool:
+    """False: Flax NNX integration is a feature of Keras' JAX backend, which ``tf.keras`` is not."""
+    return False
