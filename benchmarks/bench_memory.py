@@ -131,6 +131,7 @@ def run_mlp(config: _suite.Config, progress: Callable[[str], None]) -> _suite.Re
     peaks = {}
     for label, framework in (("tapejax eager tape", "tapejax"), ("jax (jit(value_and_grad) + optax.adam)", "jax")):
         if config.quick:  # a smoke test: in this process (its peak RSS is the suite's)
+            progress(f"{label}: {steps} MLP steps in this process")
             out = _mlp_loop(framework, steps)
         else:
             progress(f"{label}: {steps} MLP steps in a fresh process")
