@@ -339,7 +339,9 @@ def test_tape_gradient_matches_jax_grad(case: Case, monkeypatch: pytest.MonkeyPa
     forms: list[object] = []
     real = backward._pullback_core
     monkeypatch.setattr(backward, "_pullback_core", lambda *a: (forms.append(a[3]), real(*a))[1])
-    for run in ("by node", "compiled"):
+    # The compiled form on a sample: every case's whole-step pullback is compiled (inside tf.function)
+    # by the float64 numerical check below, and tests/test_lazy.py covers the engine's compiled steps.
+    for run in ("by node", "compiled") if case.name in _EAGER_SAMPLE else ("by node",):
         forms.clear()
         for record in ("_recent", "tape_structures"):
             monkeypatch.setattr(lazy, record, lazy.Recent([run == "by node"] * lazy.RECENT))
@@ -351,7 +353,12 @@ def test_tape_gradient_matches_jax_grad(case: Case, monkeypatch: pytest.MonkeyPa
 
 # -- float64 numerical check, to second order through nested tapes ---------------------------------
 def numerical_check(
-    fn: Callable[..., Any], xs: list[np.ndarray], order: int = 2, eps: float = 1e-6, tol: float = 1e-5
+    fn: Callable[..., Any],
+    xs: list[np.ndarray],
+    order: int = 2,
+    eps: float = 1e-6,
+    tol: float = 1e-5,
+    compiled: bool = True,
 ) -> None:
     """Checks tape derivatives of ``fn`` against central differences, up to ``order``.
 
@@ -359,60 +366,83 @@ def numerical_check(
     Second order: the outer tape's gradient of <inner grad, v> (a Hessian-vector product through
     nested tapes) vs central differences of the inner tape gradient.
 
+    ``compiled``: the tapes run inside ``tf.function`` (one program for the gradient, called at the
+    three points, and one for the Hessian-vector product: the same gradient rules as eagerly, at a
+    fraction of the compile time of the eager check's per-op kernels); else eagerly.
+
     Raises:
       AssertionError: if a derivative disagrees.
     """
     rng = np.random.default_rng(2)
     vs = [rng.normal(size=x.shape) for x in xs]
-    out_shape = tuple(np.shape(fn(*[tf.constant(x) for x in xs])))
-    ct = tf.constant(rng.normal(size=out_shape))
+    wrap = tf.function(autograph=False) if compiled else (lambda f: f)
 
     def scalar(*ts: Any) -> Any:
-        return tf.reduce_sum(fn(*ts) * ct)
+        y = fn(*ts)  # against a fixed random cotangent of y's shape (stateless: the same at every call)
+        return tf.reduce_sum(y * tf.random.stateless_normal(y.shape, seed=[2, 0], dtype=y.dtype))
 
-    def value(xs_: list[np.ndarray]) -> float:
-        return float(scalar(*[tf.constant(x) for x in xs_]))
+    def dense(gs: Any, ts: list[Any]) -> list[Any]:
+        return [tf.zeros_like(t) if g is None else tf.convert_to_tensor(g) for g, t in zip(gs, ts, strict=True)]
 
-    def grads(xs_: list[np.ndarray]) -> list[np.ndarray]:
-        ts = [tf.constant(x) for x in xs_]
+    @wrap
+    def grads(ts: list[Any]) -> Any:
         with tf.GradientTape() as tape:
             tape.watch(ts)
             y = scalar(*ts)
-        return [
-            np.zeros_like(x) if g is None else tf.convert_to_tensor(g).numpy()
-            for g, x in zip(tape.gradient(y, ts), xs_, strict=True)
-        ]
+        return y, dense(tape.gradient(y, ts), ts)
 
-    def shifted(sign: float) -> list[np.ndarray]:
-        return [x + sign * eps * v for x, v in zip(xs, vs, strict=True)]
+    @wrap
+    def hvp(ts: list[Any], vts: list[Any]) -> Any:
+        with tf.GradientTape() as outer:
+            outer.watch(ts)
+            with tf.GradientTape() as inner:
+                inner.watch(ts)
+                y = scalar(*ts)
+            g_in = inner.gradient(y, ts)
+            gv = tf.add_n(
+                [
+                    tf.reduce_sum(tf.convert_to_tensor(gi) * vi)
+                    for gi, vi in zip(g_in, vts, strict=True)
+                    if gi is not None
+                ]
+            )
+        return dense(outer.gradient(gv, ts), ts)
 
-    g = grads(xs)
+    def at(sign: float) -> Any:
+        y, g = grads([tf.constant(x + sign * eps * v) for x, v in zip(xs, vs, strict=True)])
+        return float(y), [gi.numpy() for gi in g]
+
+    _, g = at(0.0)
+    (y_plus, g_plus), (y_minus, g_minus) = at(1.0), at(-1.0)
     analytic = sum(float(np.sum(gi * vi)) for gi, vi in zip(g, vs, strict=True))
-    numeric = (value(shifted(1)) - value(shifted(-1))) / (2 * eps)
+    numeric = (y_plus - y_minus) / (2 * eps)
     np.testing.assert_allclose(analytic, numeric, rtol=tol, atol=tol, err_msg="first derivative")
     if order < 2:
         return
-    ts = [tf.constant(x) for x in xs]
-    vts = [tf.constant(v) for v in vs]
-    with tf.GradientTape() as outer:
-        outer.watch(ts)
-        with tf.GradientTape() as inner:
-            inner.watch(ts)
-            y = scalar(*ts)
-        g_in = inner.gradient(y, ts)
-        gv = tf.add_n(
-            [tf.reduce_sum(tf.convert_to_tensor(gi) * vi) for gi, vi in zip(g_in, vts, strict=True) if gi is not None]
-        )
-    hv = outer.gradient(gv, ts)
-    hv = [np.zeros_like(x) if h is None else tf.convert_to_tensor(h).numpy() for h, x in zip(hv, xs, strict=True)]
-    g_plus, g_minus = grads(shifted(1)), grads(shifted(-1))
+    hv = hvp([tf.constant(x) for x in xs], [tf.constant(v) for v in vs])
     for h, gp, gm in zip(hv, g_plus, g_minus, strict=True):
-        np.testing.assert_allclose(h, (gp - gm) / (2 * eps), rtol=10 * tol, atol=10 * tol, err_msg="second derivative")
+        np.testing.assert_allclose(
+            h.numpy(), (gp - gm) / (2 * eps), rtol=10 * tol, atol=10 * tol, err_msg="second derivative"
+        )
+
+
+# Ops with data-dependent output shapes cannot be traced: their check runs eagerly.
+_EAGER_ONLY = {"boolean_mask", "dynamic_partition", "dynamic_stitch"}
+# The eager check (per-op kernels, the lazy engine's nested tapes) on a sample of every family; every
+# case's eager first order is also checked against jax.grad above, in both of the engine's forms.
+_EAGER_SAMPLE = {"sinh", "softmax", "matmul", "gather", "reduce_max", "cholesky", "conv2d_same_strided", "cumsum"}
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.numeric_order], ids=lambda c: c.name)
 def test_numerical_float64_second_order(case: Case) -> None:
-    numerical_check(case.tf_fn, _inputs(case, np.float64, seed=3), order=case.numeric_order)
+    xs = _inputs(case, np.float64, seed=3)
+    numerical_check(case.tf_fn, xs, order=case.numeric_order, compiled=case.name not in _EAGER_ONLY)
+    if case.name in _EAGER_SAMPLE:
+        numerical_check(case.tf_fn, xs, order=case.numeric_order, compiled=False)
+
+
+def test_eager_sample_names_are_cases() -> None:
+    assert {c.name for c in CASES if c.numeric_order} >= (_EAGER_SAMPLE | _EAGER_ONLY)
 
 
 def test_dropout_gradient_is_its_scaled_mask() -> None:
@@ -451,8 +481,9 @@ def test_numerical_check_catches_a_wrong_first_derivative() -> None:
 
         return tf.sin(x), grad
 
-    with pytest.raises(AssertionError, match="first derivative"):
-        numerical_check(bad_sin, [np.array([0.3, 1.2])])
+    for compiled in (True, False):
+        with pytest.raises(AssertionError, match="first derivative"):
+            numerical_check(bad_sin, [np.array([0.3, 1.2])], compiled=compiled)
 
 
 def test_numerical_check_catches_a_wrong_second_derivative() -> None:
@@ -464,9 +495,10 @@ def test_numerical_check_catches_a_wrong_second_derivative() -> None:
 
         return x * x * x, grad
 
-    numerical_check(cube, [np.array([0.3, 1.2])], order=1)  # first order is right
-    with pytest.raises(AssertionError, match="second derivative"):
-        numerical_check(cube, [np.array([0.3, 1.2])], order=2)
+    for compiled in (True, False):
+        numerical_check(cube, [np.array([0.3, 1.2])], order=1, compiled=compiled)  # first order is right
+        with pytest.raises(AssertionError, match="second derivative"):
+            numerical_check(cube, [np.array([0.3, 1.2])], order=2, compiled=compiled)
 
 
 def test_every_differentiable_op_has_a_gradient_case() -> None:
