@@ -127,3 +127,29 @@ def test_list_append_in_a_tensor_loop_is_inaccessible_tensor_error() -> None:
     with pytest.raises(ValueError, match=r"is out of scope and cannot be used here\. Use return values") as info:
         h(tf.constant(1.0))
     assert type(info.value).__name__ == "InaccessibleTensorError"
+
+
+def test_a_variable_python_value_inside_tf_function_raises_tf_errors():
+    # The value at trace time would be frozen into the program: TF raises, and so do we.
+    v, vb, vi = tf.Variable(2.0), tf.Variable(True), tf.Variable(3)
+    cases = [
+        (lambda: v.numpy(), NotImplementedError, "only available when eager execution"),
+        (lambda: np.asarray(v), NotImplementedError, "only available when eager execution"),
+        (lambda: float(v), AttributeError, "no attribute 'numpy'"),
+        (lambda: int(vi), AttributeError, "no attribute 'numpy'"),
+        (lambda: bool(vb), tf.errors.OperatorNotAllowedInGraphError, "Python `bool`"),
+        (lambda: [1, 2, 3, 4][vi], TypeError, "integer"),
+    ]
+    for read, cls, match in cases:
+
+        @tf.function(autograph=False)
+        def body(read=read, cls=cls, match=match):
+            try:
+                read()
+            except cls as e:  # caught inside the body, as in TF
+                assert match in str(e)
+                return tf.constant(1)
+            return tf.constant(0)
+
+        assert int(body()) == 1
+    assert (float(v), int(vi), bool(vb), v.numpy(), [1, 2, 3, 4][vi]) == (2.0, 3, True, 2.0, 4)  # eagerly: values

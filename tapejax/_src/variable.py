@@ -190,6 +190,7 @@ class Variable(VariableBase, TensorOperators):
     def numpy(self) -> Any:
         """The current value as a numpy array (a numpy scalar for rank-0)."""
         if tape_state.tapes:
+            _no_python_value_in_trace("numpy")
             _note_variable_exit(self, ".numpy()")
         return _numpy_copy(self._value)
 
@@ -301,6 +302,7 @@ class Variable(VariableBase, TensorOperators):
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if tape_state.tapes:
+            _no_python_value_in_trace("numpy")
             _note_variable_exit(self, "np.asarray()")
         arr = np.asarray(self._value)
         return arr if dtype is None else arr.astype(dtype)
@@ -323,16 +325,19 @@ class Variable(VariableBase, TensorOperators):
 
     def __bool__(self) -> bool:
         if tape_state.tapes:
+            _no_python_value_in_trace("bool")
             _accessed(self)
         return bool(np.asarray(self._value))
 
     def __float__(self) -> float:
         if tape_state.tapes:
+            _no_python_value_in_trace("float")
             _note_variable_exit(self, "float()")
         return float(np.asarray(self._value))
 
     def __int__(self) -> int:
         if tape_state.tapes:
+            _no_python_value_in_trace("int")
             _accessed(self)
         return int(np.asarray(self._value))
 
@@ -341,6 +346,8 @@ class Variable(VariableBase, TensorOperators):
             raise TypeError(
                 f"Only integer scalar Variables can be converted to an index, not {self.dtype.name}{self.shape}"
             )
+        if tape_state.tapes:
+            _no_python_value_in_trace("index")
         return int(np.asarray(self._value))
 
     # TF's ResourceVariable defines these so that `v += 1` fails instead of rebinding `v` to a Tensor
@@ -487,3 +494,18 @@ def _assigned(current: Any, new: Any) -> Any:
 
 _add_kernel: Callable[[Any, Any], Any] = jax.jit(lambda a, b: a + b)
 _sub_kernel: Callable[[Any, Any], Any] = jax.jit(lambda a, b: a - b)
+
+
+def _no_python_value_in_trace(how: str) -> None:
+    """Raises TF's error where a Variable's Python value is asked for while a tf.function is traced:
+    the value at trace time would be frozen into the program (stale on every later call)."""
+    from tapejax._src.function import in_trace
+    from tapejax._src.tensor import _symbolic_error
+
+    if not in_trace():
+        return
+    if how == "numpy":  # v.numpy(), np.asarray(v): TF's ResourceVariable.numpy
+        raise NotImplementedError("numpy() is only available when eager execution is enabled.")
+    if how == "index":
+        raise _symbolic_error("index")
+    raise _symbolic_error("bool" if how == "bool" else "numpy")  # float(v), int(v) call numpy() in TF
