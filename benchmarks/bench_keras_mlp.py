@@ -35,19 +35,15 @@ Run alone: ``python -m benchmarks.bench_keras_mlp [--quick]`` from the repositor
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
-from benchmarks import _frameworks, _suite, _timing, bench_mlp
+from benchmarks import _frameworks, _keras_jax, _suite, _timing, bench_mlp
 
 LR = bench_mlp.LR
 BASELINE = "jax (jit(value_and_grad) + optax.adam, fused)"
@@ -60,8 +56,6 @@ KERAS_FUNCTION_SUB = "tapejax Keras tf.function (same subprocess)"
 TF_EAGER = "TF tf.keras eager tape"
 TF_FUNCTION = "TF tf.keras tf.function"
 FIRST = "jax (jit(value_and_grad), then jit(optax update))"
-
-_PROGRESS = "progress: "  # the subprocess's stderr lines relayed to the suite's progress
 
 
 def _sizes(config: _suite.Config) -> tuple[tuple[int, ...], int]:
@@ -242,88 +236,15 @@ def build_keras_jax(config: _suite.Config) -> Iterator[Any]:
 
 def _child(config: _suite.Config) -> dict[str, Any]:
     """Runs :func:`build_keras_jax`'s rows in this process; what the parent reads back (JSON-able)."""
-    os.environ["KERAS_BACKEND"] = "jax"
-    try:
-        keras = _frameworks._quiet_import("keras")
-        backend = keras.backend.backend()
-    except Exception as e:
-        return {"skipped": f"keras with the JAX backend cannot be imported: {str(e).splitlines()[0]}"}
-    if backend != "jax":
-        return {"skipped": f"keras {keras.__version__} imported with backend {backend!r}, not 'jax'"}
-    bench = _suite.Benchmark("keras_mlp", "Keras 3 on JAX", build_keras_jax, repeats=KERAS_MLP_REPEATS)
-    res = _suite.run(bench, config, lambda msg: print(f"{_PROGRESS}{msg}", file=sys.stderr, flush=True))
-    rows = [
-        {
-            "label": r.label,
-            "times": list(r.timing.times),
-            "per": r.timing.per,
-            "ratio": r.ratio,
-            "min_ratio": r.min_ratio,
-            "first": r.first,
-            "note": r.note,
-            "baseline": r.baseline,
-        }
-        for r in res.rows
-        if r.timing is not None
-    ]
-    return {
-        "keras": keras.__version__,
-        "rows": rows,
-        "skipped": [[s.label, s.reason] for s in res.skipped],
-        "notes": res.notes,
-        "errors": res.errors,
-    }
+    return _keras_jax.child("keras_mlp", lambda keras: build_keras_jax, KERAS_MLP_REPEATS, config)
 
 
 def _run_keras_jax(config: _suite.Config, result: _suite.Result, progress: Callable[[str], None]) -> None:
     """Adds the Keras-on-JAX subprocess's rows (or a Skipped line saying why not) to ``result``."""
-    why = next((f"{n} not installed" for n in ("keras", "jax") if importlib.util.find_spec(n) is None), None)
-    if why:
-        result.skipped.append(_suite.Skipped(KERAS_JAX, f"{why} (Keras 3 with the JAX backend needed)"))
-        progress(f"{KERAS_JAX}: skipped ({why})")
-        return
-    progress("Keras 3 on JAX: starting a subprocess with KERAS_BACKEND=jax")
-    args = [sys.executable, "-m", "benchmarks.bench_keras_mlp", "--keras-jax"]
-    args += ["--quick"] * config.quick + ([f"--repeats={config.repeats}"] if config.repeats else [])
-    env = {**os.environ, "KERAS_BACKEND": "jax"}
-    root = Path(__file__).resolve().parent.parent
-    proc = subprocess.Popen(args, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    other: list[str] = []
-    assert proc.stderr is not None and proc.stdout is not None
-    for line in proc.stderr:  # relayed as it comes: the subprocess runs for a while
-        if line.startswith(_PROGRESS):
-            progress(f"(subprocess) {line[len(_PROGRESS) :].rstrip()}")
-        else:
-            other.append(line.rstrip())
-    out = proc.stdout.read()
-    if proc.wait() != 0 or not out.strip():
-        tail = " ".join(other[-3:]) or f"exit status {proc.returncode}"
-        raise RuntimeError(f"the Keras-on-JAX subprocess failed: {tail}")
-    data = json.loads(out.strip().splitlines()[-1])
-    if isinstance(data.get("skipped"), str):
-        result.skipped.append(_suite.Skipped(KERAS_JAX, data["skipped"]))
-        progress(f"{KERAS_JAX}: skipped ({data['skipped']})")
-        return
-    sub_base = next((r for r in data["rows"] if r["baseline"]), None)
-    for r in data["rows"]:
-        if r["baseline"] or r["label"] == FIRST:  # (reported from this process)
-            continue
-        note = "x JAX against the subprocess's own JAX baseline row, timed in the same rounds"
-        result.rows.append(
-            _suite.Row(
-                r["label"],
-                "jax" if r["label"] == KERAS_JAX else "tapejax",
-                _timing.Timing(tuple(r["times"]), r["per"]),
-                r["ratio"],
-                note=f"{r['note']}; {note}" if r["note"] else note,
-                first=r["first"],
-                min_ratio=r["min_ratio"],
-            )
-        )
-    result.skipped.extend(_suite.Skipped(label, reason) for label, reason in data["skipped"])
-    result.errors.extend(f"(Keras-on-JAX subprocess) {e}" for e in data["errors"])
-    result.notes.extend(f"(Keras-on-JAX subprocess) {n}" for n in data["notes"])
-    if sub_base is not None:
+    note = "x JAX against the subprocess's own JAX baseline row, timed in the same rounds"
+    data = _keras_jax.add_rows("bench_keras_mlp", KERAS_JAX, FIRST, note, config, result, progress)
+    sub_base = None if data is None else next((r for r in data["rows"] if r["baseline"]), None)
+    if data is not None and sub_base is not None:
         med = _timing.format_seconds(_timing.Timing(tuple(sub_base["times"])).median)
         result.notes.append(
             f"Keras {data['keras']} on JAX ran in a subprocess (KERAS_BACKEND=jax), interleaved with tapejax's Keras "
@@ -333,15 +254,7 @@ def _run_keras_jax(config: _suite.Config, result: _suite.Result, progress: Calla
 
 def run(config: _suite.Config, progress: Callable[[str], None]) -> _suite.Result:
     """The in-process rows (timed by the suite), then the Keras-on-JAX subprocess's rows."""
-    result = _suite.run(_IN_PROCESS, config, progress)
-    result.benchmark = BENCHMARKS[0]
-    try:
-        _run_keras_jax(config, result, progress)
-    except Exception as e:  # the in-process rows stand without it
-        result.errors.append(f"{KERAS_JAX}: {type(e).__name__}: {e}")
-        result.skipped.append(_suite.Skipped(KERAS_JAX, f"ERROR {type(e).__name__}: {e}"))
-        progress(f"{KERAS_JAX}: ERROR {type(e).__name__}: {e}")
-    return result
+    return _keras_jax.run_with_subprocess(_IN_PROCESS, BENCHMARKS[0], KERAS_JAX, _run_keras_jax, config, progress)
 
 
 def targets(result: _suite.Result) -> list[_suite.Target]:
@@ -377,23 +290,7 @@ BENCHMARKS = [_suite.Benchmark("keras_mlp", TITLE, targets=targets, custom=run, 
 
 
 def main(argv: list[str] | None = None) -> int:
-    from benchmarks import _report
-
-    args = sys.argv[1:] if argv is None else argv
-    repeats = next((int(a.split("=", 1)[1]) for a in args if a.startswith("--repeats=")), None)
-    config = _suite.Config(quick="--quick" in args, repeats=repeats)
-    if "--keras-jax" in args:  # the subprocess: JSON on the last stdout line
-        print(json.dumps(_child(config)))
-        return 0
-    res = _suite.run(BENCHMARKS[0], config, lambda msg: print(msg, file=sys.stderr, flush=True))
-    print(_report.console_table([res]))
-    for note in res.notes:
-        print(f"note: {note}")
-    for t in res.targets:
-        print(f"target [{_report.target_status(t).strip('*')}] {t.description}: {t.measured}")
-    for e in res.errors:
-        print(f"ERROR {e}")
-    return 1 if res.errors else 0
+    return _keras_jax.main(BENCHMARKS[0], _child, argv)
 
 
 if __name__ == "__main__":
