@@ -352,3 +352,15 @@ def test_a_method_binds_keyword_and_default_arguments_without_self() -> None:
     assert float(m(tf.constant(1.0))) == 1.0 and float(m(x=tf.constant(1.0), training=False)) == 1.0
     assert float(m(tf.constant(1.0), training=True)) == 2.0
     assert m.__call__.experimental_get_tracing_count() == 2  # TF: 2
+
+
+def test_a_callable_object_taking_args_and_kwargs_is_traced_once():
+    # Binding defaults leaves such a call as it is (regression: it recursed forever).
+    class Scale:
+        def __call__(self, *args, **kwargs):
+            return args[0] * 2.0
+
+    f = tf.function(Scale())
+    np.testing.assert_allclose(f(tf.constant([1.0, 2.0])).numpy(), [2.0, 4.0])
+    np.testing.assert_allclose(f(tf.constant([3.0, 4.0])).numpy(), [6.0, 8.0])
+    assert f.experimental_get_tracing_count() == 1

@@ -407,6 +407,8 @@ class Function:
             full = function_type.with_defaults(self.python_function, args, kwargs)
             if full is not None:
                 self._fast[(arg_tree, key)] = hit = _WITH_DEFAULTS
+        if hit is _WITH_DEFAULTS and canonical:
+            hit = None  # binding left the call as it was (same structure): trace it as it is
         if hit is _WITH_DEFAULTS:
             args, kwargs = function_type.with_defaults(self.python_function, args, kwargs) or (args, kwargs)
             leaves, arg_tree = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor_leaf)
