@@ -122,7 +122,7 @@ def test_progress_bar_text_verbose_1_and_2(capsys):
     model.fit(x, y, batch_size=3, epochs=2, verbose=1)
     out = capsys.readouterr().out
     assert out.startswith("Epoch 1/2\n")
-    bar = "\x1b\\[1m2/2\x1b\\[0m \x1b\\[32m━{20}\x1b\\[0m\x1b\\[37m\x1b\\[0m \x1b\\[1m\\d+s\x1b\\[0m \\d+m?s/step - loss: \\d\\.\\d{4}"
+    bar = "\x1b\\[1m2/2\x1b\\[0m \x1b\\[32m━{20}\x1b\\[0m\x1b\\[37m\x1b\\[0m \x1b\\[1m\\d+s\x1b\\[0m \\d+[mu]?s/step - loss: \\d\\.\\d{4}"
     assert re.search("\r" + bar + " *\n", out), out
     assert "\x1b[1m1/2\x1b[0m \x1b[32m━━━━━━━━━━\x1b[0m\x1b[37m━━━━━━━━━━\x1b[0m" in out
     assert "Epoch 2/2\n" in out

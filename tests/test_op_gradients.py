@@ -426,8 +426,9 @@ def numerical_check(
         )
 
 
-# Ops with data-dependent output shapes cannot be traced: their check runs eagerly.
-_EAGER_ONLY = {"boolean_mask", "dynamic_partition", "dynamic_stitch"}
+# Ops with data-dependent output shapes cannot be traced, nor can Python iteration of a tensor (TF
+# raises too, inside tf.function without AutoGraph): their check runs eagerly.
+_EAGER_ONLY = {"boolean_mask", "dynamic_partition", "dynamic_stitch", "iterate"}
 # The eager check (per-op kernels, the lazy engine's nested tapes) on a sample of every family; every
 # case's eager first order is also checked against jax.grad above, in both of the engine's forms.
 _EAGER_SAMPLE = {"sinh", "softmax", "matmul", "gather", "reduce_max", "cholesky", "conv2d_same_strided", "cumsum"}
