@@ -7,6 +7,13 @@ each run reads the next elements. A ``for`` loop over a dataset is a ``tf.while_
 pulls an element (with a has-value flag for the end) and runs the loop body under a ``tf.cond`` on
 it, as TF's ``_tf_iterator_for_stmt`` does.
 
+A loop that reads a whole pass nobody else reads (``for x in dataset`` without ``break``,
+``reduce``) pulls a *block* of elements per callback (as many as are ready, up to ~4 MB) and runs
+an inner loop over it, so the callback's cost (~70-180 us on a 2-core CPU) is shared by the block;
+a pipeline error is raised by the pull after the elements before it, as one pull per element would.
+Iterators (captured, passed as arguments, or looped with ``break``) are read one element per pull:
+an element read ahead would be lost to the iterator's next reader.
+
 The callbacks take no operands: JAX moves a callback's operands into device arrays on each call
 (~100 us on a 2-core CPU), its results cost a copy. What a callback reads is therefore fixed when
 the program is traced: a dataset's pass (started at the ``iter()`` of each run) or an iterator
@@ -42,6 +49,8 @@ ShapeClass = tuple[tuple[tuple[int, ...], np.dtype], ...]  # one (shape, dtype) 
 
 _ids = itertools.count(1)
 _MAX_UNROLLED = 1000  # reads by a Python loop in one trace before it is taken for an endless unrolled loop
+_BLOCK_MAX = 64  # elements one callback of a block loop reads at most
+_BLOCK_BYTES = 4 << 20  # and about this many bytes of them
 # Host slots that running programs read: a trace names a slot, each run fills it (a dataset's pass
 # stays there until the next run of the program, or the end of its for loop, closes it).
 _slots: dict[int, Any] = {}
@@ -66,6 +75,8 @@ class HostReader:
         self.in_graph = False  # a program read it: eager reads wait for programs in flight first
         self.stash: structure.Flat | None = None  # the element a multi-class pull is handing out
         self.had_value: dict[int, bool] = {}  # per pull site: whether its last pull found an element
+        self.deferred: BaseException | None = None  # raised by the next block pull (after the block's elements)
+        self.ended = False  # a block pull found the end
 
     def next_flat(self) -> structure.Flat | None:
         """The next element, or None past the end."""
@@ -86,6 +97,18 @@ class HostReader:
         finally:
             _on_callback.active = False
         return None if flat is None else tuple(np.asarray(a) for a in flat)
+
+    def ready(self) -> bool:
+        """Whether the next element is there without waiting (a prefetch thread has it; a pipeline
+        without one computes it when asked)."""
+        ready = getattr(self._gen, "ready", None)
+        return True if ready is None else bool(ready())
+
+    def reserve(self, n: int) -> None:
+        """A consumer reads up to ``n`` elements at a time: an AUTOTUNE prefetch buffer grows to it."""
+        reserve = getattr(self._gen, "reserve", None)
+        if reserve is not None:
+            reserve(n)
 
     def close(self) -> None:
         close = getattr(self._gen, "close", None)
@@ -243,15 +266,129 @@ class GraphIterator:
             )
 
         has, k = _callback_op("IteratorGetNext", pull_class, (_aval((), np.bool_), _aval((), np.int32)))
+        return has, k, [self._taker(c) for c in classes]
 
-        def taker(cls: ShapeClass) -> Callable[[], Any]:
-            def take() -> tuple[np.ndarray, ...]:
-                stash = self._source().stash
-                return stash if stash is not None and _fits(stash, cls) else _zeros(cls)
+    def _taker(self, cls: ShapeClass) -> Callable[[], Any]:
+        """A function giving the element a pull left in the host's stash, as flat Tensors of class ``cls``."""
 
-            return lambda: list(_callback_op("IteratorGetNext", take, tuple(_aval(s, d) for s, d in cls)))
+        def take() -> tuple[np.ndarray, ...]:
+            stash = self._source().stash
+            return stash if stash is not None and _fits(stash, cls) else _zeros(cls)
 
-        return has, k, [taker(c) for c in classes]
+        return lambda: list(_callback_op("IteratorGetNext", take, tuple(_aval(s, d) for s, d in cls)))
+
+    def _pull_block(self, k: int, after: Any = None) -> tuple[Any, Any, list[Any]]:
+        """Pulls up to ``k`` elements of the first shape class with ONE callback: (count, class of an
+        element of another class left in the host's stash after them or -1, the block: per component
+        an array of ``k`` stacked elements, the first ``count`` of them read).
+
+        The block ends early where the next element is not ready (a prefetch thread is still making
+        it: the loop runs on what is there), at the end of the data, at an element of another class
+        (the stash), or where the pipeline raises or an element fits no class: that error is kept
+        and raised by the next pull, after the loop has run on the elements before it (as one pull
+        per element would).
+        A count of 0 and no stashed element: the end. ``after``: a value computed by the loop over
+        the previous block, the callback's operand, so the pull runs after that loop (and the host
+        callbacks in its body), not in parallel with it.
+        """
+        classes = self._classes
+        first = classes[0]
+
+        def pull_block() -> tuple[np.ndarray, ...]:
+            reader = self._source()
+            if reader.deferred is not None:
+                error, reader.deferred = reader.deferred, None
+                raise error
+            reader.reserve(2 * k)  # a prefetch thread fills the next block while the loop runs on this one
+            block = [np.empty((k, *shape), dtype) for shape, dtype in first]
+            n, odd = 0, -1
+            while n < k and not reader.ended and (n == 0 or reader.ready()):
+                try:
+                    flat = reader.pull()
+                    if flat is None:
+                        reader.ended = True
+                        break
+                    if _fits(flat, first):
+                        for out, a in zip(block, flat, strict=True):
+                            out[n] = a
+                        n += 1
+                        continue
+                    odd = next((c for c in range(1, len(classes)) if _fits(flat, classes[c])), -1)
+                    if odd < 0:
+                        raise errors.invalid_argument(
+                            f"IteratorGetNext: an element of shapes [{_describe(flat)}], none of the shapes the "
+                            f"program was compiled for: {[_describe(_zeros(c)) for c in classes]}."
+                        )
+                    reader.stash = flat
+                    break
+                except Exception as e:
+                    if n == 0:
+                        raise
+                    reader.deferred = e
+                    break
+            for out in block:
+                out[n:] = 0  # rows the loop does not read
+            return (np.int32(n), np.int32(odd), *block)
+
+        avals = (_aval((), np.int32), _aval((), np.int32), *[_aval((k, *s), d) for s, d in first])
+        if after is None:
+            n, odd, *block = _callback_op("IteratorGetNext", pull_block, avals)
+        else:
+            n, odd, *block = host_callback.call("IteratorGetNext", lambda _: pull_block(), avals, after)
+        return n, odd, block
+
+    def _block_size(self) -> int:
+        """Elements a block pull reads: up to ``_BLOCK_MAX``, about ``_BLOCK_BYTES`` of them."""
+        size = sum(int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize for shape, dtype in self._classes[0])
+        return max(1, min(_BLOCK_MAX, _BLOCK_BYTES // max(size, 1)))
+
+    def _block_loop(self, state: tuple[Any, ...], step: Callable[[Any, tuple[Any, ...]], tuple[Any, ...]]) -> Any:
+        """:meth:`loop` over blocks of elements (one callback per block): an outer ``tf.while_loop``
+        over the blocks, an inner one over a block's elements (the body traced once for the first
+        shape class, once more for each other class, run on an element pulled alone)."""
+        from tapejax._src.control_flow import cond, while_loop
+        from tapejax._src.ops.index_ops import gather
+        from tapejax._src.ops.math_ops import add, greater, greater_equal, less, logical_or
+
+        spec, n_state, k = self.element_spec, len(state), self._block_size()
+        others = [(c, self._taker(self._classes[c])) for c in range(1, len(self._classes))]
+        count, odd, block = self._pull_block(k)
+        m = len(block)
+
+        def by_class(c: Any, st: tuple[Any, ...], j: int = 0) -> Any:
+            cls, take = others[j]
+
+            def run() -> Any:
+                return tuple(step(structure.pack(spec, take()), st))
+
+            if j == len(others) - 1:
+                return run()
+            return cond(_equal(c, cls), run, lambda: by_class(c, st, j + 1))
+
+        def outer_test(count: Any, odd: Any, *rest: Any) -> Any:
+            return logical_or(greater(count, 0), greater_equal(odd, 0))
+
+        def outer_body(count: Any, odd: Any, *rest: Any) -> Any:
+            blk, st = rest[:m], rest[m:]
+
+            def inner_test(i: Any, *st: Any) -> Any:
+                return less(i, count)
+
+            def inner_body(i: Any, *st: Any) -> Any:
+                element = structure.pack(spec, [gather(b, i) for b in blk])
+                return (add(i, 1), *_tuple(step(element, st), n_state))
+
+            done, *st = _tuple(while_loop(inner_test, inner_body, (Tensor(np.int32(0)), *st)), n_state + 1)
+            if others:  # the element of another class; ``done`` comes out of the branch, after it
+                done, *st = _tuple(
+                    cond(greater_equal(odd, 0), lambda: (done, *by_class(odd, tuple(st))), lambda: (done, *st)),
+                    n_state + 1,
+                )
+            count, odd, blk = self._pull_block(k, after=done)
+            return (count, odd, *blk, *st)
+
+        out = while_loop(outer_test, outer_body, (count, odd, *block, *state))
+        return tuple(_tuple(out, 2 + m + n_state)[2 + m :])
 
     def _first_class(self) -> GraphIterator:
         """This iterator read as its first shape class (another shape is a run-time error)."""
@@ -347,7 +484,7 @@ class GraphIterator:
                 set_state(st)
                 return extra_test()
 
-        set_state(self.loop(state, step, test, ahead=fresh or extra_test is None))
+        set_state(self.loop(state, step, test, ahead=fresh or extra_test is None, block=fresh and test is None))
 
     def loop(
         self,
@@ -355,6 +492,7 @@ class GraphIterator:
         step: Callable[[Any, tuple[Any, ...]], tuple[Any, ...]],
         test: Callable[[tuple[Any, ...]], Any] | None = None,
         ahead: bool = True,
+        block: bool = False,
     ) -> tuple[Any, ...]:
         """``state = step(element, state)`` for each element while ``test(state)``: one ``tf.while_loop``
         (the body traced once per shape class); the final state.
@@ -364,7 +502,13 @@ class GraphIterator:
         the body). A loop that may stop early (``break``) on an iterator someone else reads on pulls
         in the body instead, under a ``tf.cond`` on the flag, as TF's ``_tf_iterator_for_stmt``: no
         element is taken that the loop does not use.
+
+        ``block``: the loop reads every element of a pass nobody else reads (a ``for`` without
+        ``break`` over a dataset, ``reduce``): one callback pulls a block of elements
+        (:meth:`_block_loop`), so the callback's cost is shared by a block's elements.
         """
+        if block and test is None:
+            return self._block_loop(state, step)
         from tapejax._src.control_flow import cond, while_loop
 
         spec = self.element_spec

@@ -98,7 +98,7 @@ def _traced_reduce(dataset: Dataset, initial_state: Any, fn: Callable[..., Any])
         return tuple(structure.flatten(new))
 
     it = graph.dataset_iterator(dataset, "Dataset.reduce")
-    out = it.loop(tuple(structure.flatten(init)), lambda e, st: step(e, st))
+    out = it.loop(tuple(structure.flatten(init)), lambda e, st: step(e, st), block=True)
     graph.release(it)
     return structure.pack(init, list(out))
 
