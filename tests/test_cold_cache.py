@@ -11,7 +11,7 @@ from pathlib import Path
 import jax
 import pytest
 
-from tapejax._src import compile_cache
+from tapejax._src import compile_cache, executable_cache
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,7 +27,7 @@ def listen(event, **kwargs):
         counts["hits"] += 1
 jax.monitoring.register_event_listener(listen)
 import tapejax as tf
-from tapejax._src import compile_cache
+from tapejax._src import compile_cache, executable_cache
 lazy = [m for m in ("tapejax.keras", "tapejax.data", "tapejax.optimizers", "optax") if m in sys.modules]
 w = tf.Variable([[1.0, 2.0], [3.0, 4.0]])
 x = tf.constant([[0.5, -1.0]])
@@ -35,7 +35,8 @@ with tf.GradientTape() as tape:
     loss = tf.reduce_sum(tf.tanh(tf.matmul(x, w)) ** 2)
 g = tape.gradient(loss, w)
 w.assign_sub(0.1 * g)
-print(json.dumps({"dir": compile_cache.cache_dir, "w": w.numpy().tolist(), "imported": lazy, **counts}))
+print(json.dumps({"dir": compile_cache.cache_dir, "w": w.numpy().tolist(), "imported": lazy, **counts,
+                  "executables": executable_cache.stats}))
 """
 
 
@@ -56,9 +57,16 @@ def test_a_second_process_compiles_nothing(tmp_path: Path) -> None:
     assert first["imported"] == []  # import tapejax leaves tf.keras, tf.data, tf.optimizers and optax for later
     assert first["requests"] > 0 and first["hits"] == 0
     assert any(cache.iterdir())
+    # The queued programs were also saved whole (executable_cache.py), the gradient's included.
+    saved = first["executables"]["misses"]
+    assert saved >= 2 and first["executables"]["hits"] == 0
+    assert len(list((cache / executable_cache.SUBDIR).iterdir())) == saved
     second = _run(env)
     assert second["w"] == first["w"]
-    assert second["requests"] == first["requests"]
+    # The second process loads those programs without tracing them (no request to JAX's cache for
+    # them); the per-op kernels it still compiles all come from JAX's cache.
+    assert second["executables"] == {**first["executables"], "hits": saved, "misses": 0}
+    assert second["requests"] == first["requests"] - saved
     assert second["hits"] == second["requests"]
 
 

@@ -56,7 +56,7 @@ import jax
 import numpy as np
 from jax._src import core as _core
 
-from tapejax._src import errors
+from tapejax._src import errors, executable_cache
 
 # When the queue holds this many nodes it is run (bounds memory and compile size).
 MAX_QUEUE = 256
@@ -533,7 +533,9 @@ def _call(key: Any, leaves: list[Any], roots: list[Pending]) -> Any:
                 run = _program(wiring, outs, arg_refs, fn)  # each op its cached kernel
             else:
                 _SEEN.discard(h)
-                run = jax.jit(_program(wiring, outs, arg_refs, then.kernel(()) if then is not None else None))
+                fn = _program(wiring, outs, arg_refs, then.kernel(()) if then is not None else None)
+                # Loaded from disk when an earlier process compiled it (no trace), else compiled now.
+                run = executable_cache.compiled(fn, key, leaves) or jax.jit(fn)
                 program = Program(key, run)
                 program.cache = _PROGRAMS
                 _PROGRAMS[key] = program
@@ -555,6 +557,14 @@ def _call(key: Any, leaves: list[Any], roots: list[Pending]) -> Any:
                     results, extra = run(leaves)
         except jax.errors.JaxRuntimeError as e:  # (out of memory, ...): TF's class for it
             raise errors.from_runtime(e, f"running {len(key[0])} queued ops") from e
+        except TypeError:
+            # An executable of executable_cache, made for other leaf shapes or dtypes (it raises
+            # before running anything): the program becomes a jitted function, and runs.
+            jitted = executable_cache.fallback(run)
+            if jitted is None or program is None:
+                raise
+            program.fn = jitted
+            return _call(key, leaves, roots)
         for p, r in zip(roots, results, strict=True):
             p.value = r  # value first, then node: readers check node, then value
             p.node = None

@@ -1,0 +1,381 @@
+"""Compiled queue programs saved on disk whole, so that a script's second run skips JAX's tracing and lowering.
+
+JAX's persistent compilation cache (``compile_cache.py``) removes XLA's compile from a second run,
+but each program is still traced to a jaxpr and lowered to StableHLO first, because the HLO text is
+that cache's key (10-50 ms a small program, and about 30-50 ms for the process's first lowering,
+which sets up MLIR). This cache keys a deferred queue's program (``lazy._call``) by a fingerprint
+of its structure instead: each op's name and implementation (the function's module, qualified name
+and source line, and the values its closure holds), its parameters, the wiring, the inputs'
+shapes and dtypes, with the jax/jaxlib versions, the backend, the JAX settings that change what a
+trace makes, and the size and modification time of every tapejax source file. A program whose
+structure holds anything without a stable fingerprint (an arbitrary object, a large constant)
+is simply not cached here. A hit loads the serialized executable
+(``jax.experimental.serialize_executable``) in about a millisecond.
+
+It lives in the persistent cache's directory (``<dir>/tapejax-executables``) and follows its
+settings: off when ``compile_cache`` did not turn the cache on (``TAPEJAX_COMPILATION_CACHE=0``,
+the user's own ``jax_compilation_cache_dir``, an unwritable directory); also off with
+``TAPEJAX_EXECUTABLE_CACHE=0``, and on a machine with more than one device. An unreadable, corrupt
+or mismatched file is ignored (the program compiles and the file is rewritten).
+
+Differences from TensorFlow: TF's eager mode compiles nothing; this is tapejax's answer to XLA's
+per-program compile time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import os
+import pickle
+import sys
+import threading
+import types
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import numpy as np
+from jax._src import core as _core
+
+from tapejax._src import compile_cache
+
+ENABLE_ENV = "TAPEJAX_EXECUTABLE_CACHE"
+SUBDIR = "tapejax-executables"
+_FORMAT = "tapejax-executable-1"
+_MAX_CONST_BYTES = 1 << 16  # closure constants up to this size are part of a fingerprint
+
+# Counters for tests and benchmarks: programs loaded from disk, compiled and saved, not cacheable.
+stats = {"hits": 0, "misses": 0, "unstable": 0, "errors": 0}
+
+_directory: str | bool | None = False  # False: not resolved yet
+_environment: str | None = None
+# Per Op: its fingerprint (None: not stable). Keyed by the Op; Ops live as long as their tables.
+_OP_FP: dict[Any, str | None] = {}
+# Loaded or compiled executables -> the Python function they were made from (see fallback()).
+_SOURCES: weakref.WeakKeyDictionary[Any, Callable[..., Any]] = weakref.WeakKeyDictionary()
+
+
+class _Unstable(Exception):
+    """Raised inside a fingerprint: a part has no stable, process-independent description."""
+
+
+def directory() -> str | None:
+    """The directory executables are saved in, or None when this cache is off (see the module notes)."""
+    global _directory
+    if _directory is False:
+        d = compile_cache.cache_dir
+        off = os.environ.get(ENABLE_ENV, "1").strip().lower() in {"0", "false", "no", "off"}
+        if d is None or off or jax.config.jax_disable_jit or len(jax.devices()) != 1:
+            _directory = None
+        else:
+            path = os.path.join(d, SUBDIR)
+            try:
+                os.makedirs(path, exist_ok=True)
+                _directory = path if os.access(path, os.W_OK | os.X_OK) else None
+            except OSError:
+                _directory = None
+    return _directory  # type: ignore[return-value]
+
+
+def reset() -> None:
+    """Forgets the resolved directory and environment (tests: after changing the settings)."""
+    global _directory, _environment
+    _directory = False
+    _environment = None
+
+
+_digest: list[Any] = [-1, ""]  # (number of tapejax modules loaded, their digest)
+
+
+def _source_digest() -> str:
+    """Size and modification time of the source file of every tapejax module loaded: an edit makes new keys.
+
+    (Only loaded modules: a program holds no code of the others; recomputed when more are loaded.)
+    """
+    files = {getattr(m, "__file__", None) for name, m in list(sys.modules.items()) if name.startswith("tapejax")}
+    files.discard(None)
+    if _digest[0] != len(files):
+        h = hashlib.sha256()
+        for f in sorted(files):  # type: ignore[type-var]
+            try:
+                st = os.stat(f)  # type: ignore[arg-type]
+                h.update(f"{os.path.basename(f)}:{st.st_size}:{st.st_mtime_ns};".encode())  # type: ignore[arg-type]
+            except OSError:
+                h.update(f"{f}:missing;".encode())
+        _digest[:] = [len(files), h.hexdigest()]
+    return _digest[1]
+
+
+_CONFIG = (
+    "jax_enable_x64",
+    "jax_default_matmul_precision",
+    "jax_numpy_rank_promotion",
+    "jax_numpy_dtype_promotion",
+    "jax_default_prng_impl",
+    "jax_threefry_partitionable",
+    "jax_softmax_custom_jvp",
+    "jax_enable_checks",
+    "jax_debug_nans",
+    "jax_debug_infs",
+)
+
+
+def _environment_key() -> str:
+    """What besides the program decides its executable: versions, backend, JAX settings, tapejax's source."""
+    global _environment
+    if _environment is None:
+        import jaxlib
+
+        dev = jax.devices()[0]
+        _environment = repr(
+            (
+                _FORMAT,
+                jax.__version__,
+                jaxlib.__version__,
+                dev.platform,
+                dev.client.platform_version,
+                dev.device_kind,
+                sys.version_info[:2],
+            )
+        )
+    config = tuple(getattr(jax.config, name, None) for name in _CONFIG)  # (may change at any time)
+    return _environment + repr(config) + _source_digest()
+
+
+def _global_name(obj: Any) -> str | None:
+    """``module:qualname`` when that name finds ``obj`` itself (a module-level function, class, ufunc)."""
+    module = getattr(obj, "__module__", None)
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    if not isinstance(module, str) or not isinstance(name, str) or "<" in name:
+        return None
+    found: Any = sys.modules.get(module)
+    for part in name.split("."):
+        found = getattr(found, part, None)
+    return f"{module}:{name}" if found is obj else None
+
+
+def _fp(obj: Any, out: list[str], seen: dict[int, int], depth: int) -> None:
+    if depth > 64:
+        raise _Unstable("too deep")
+    t = type(obj)
+    if obj is None or obj is Ellipsis or t is bool or t is int or t is str or t is bytes or t is complex:
+        out.append(f"{t.__name__}:{obj!r}")
+    elif t is float:
+        out.append(f"f:{obj.hex()}")
+    elif isinstance(obj, tuple) or t is list:
+        out.append(f"({t.__module__}.{t.__qualname__}:{len(obj)}")
+        for v in obj:
+            _fp(v, out, seen, depth + 1)
+        out.append(")")
+    elif t is dict:
+        out.append(f"{{{len(obj)}")
+        for k, v in obj.items():
+            _fp(k, out, seen, depth + 1)
+            _fp(v, out, seen, depth + 1)
+        out.append("}")
+    elif t is frozenset or t is set:
+        parts = []
+        for v in obj:
+            sub: list[str] = []
+            _fp(v, sub, seen, depth + 1)
+            parts.append("|".join(sub))
+        out.append(f"set:{sorted(parts)!r}")
+    elif t is slice:
+        out.append("slice")
+        _fp((obj.start, obj.stop, obj.step), out, seen, depth + 1)
+    elif t is _core.ShapedArray:
+        out.append(f"aval:{obj!r}")
+    elif isinstance(obj, np.dtype):
+        if obj.hasobject:
+            raise _Unstable("object dtype")
+        out.append(f"dtype:{obj.str}:{obj.name}")
+    elif isinstance(obj, np.generic):
+        out.append(f"np:{obj.dtype.str}:{obj.dtype.name}:{obj.tobytes().hex()}")
+    elif t is np.ndarray:
+        if obj.dtype.hasobject or obj.nbytes > _MAX_CONST_BYTES:
+            raise _Unstable("large or object array")
+        digest = hashlib.sha256(np.ascontiguousarray(obj).tobytes()).hexdigest()
+        out.append(f"nd:{obj.dtype.str}:{obj.dtype.name}:{obj.shape}:{digest}")
+    elif type(obj).__name__ == "Op" and type(obj).__module__ == "tapejax._src.core":
+        fp = op_fingerprint(obj)
+        if fp is None:
+            raise _Unstable("op")
+        out.append(fp)
+    elif id(obj) in seen:  # a function met again (recursion through closures)
+        out.append(f"seen:{seen[id(obj)]}")
+    else:
+        name = _global_name(obj)
+        if name is not None:
+            out.append(f"g:{name}")
+            return
+        seen[id(obj)] = len(seen)
+        if t is types.FunctionType:
+            code = obj.__code__
+            out.append(f"fn:{obj.__module__}:{obj.__qualname__}:{code.co_filename}:{code.co_firstlineno}")
+            _fp(obj.__defaults__, out, seen, depth + 1)
+            _fp(obj.__kwdefaults__, out, seen, depth + 1)
+            cells = obj.__closure__ or ()
+            for name, cell in zip(code.co_freevars, cells, strict=True):
+                out.append(f"cell:{name}")
+                try:
+                    value = cell.cell_contents
+                except ValueError:  # an empty cell (a name assigned later)
+                    raise _Unstable("empty cell") from None
+                _fp(value, out, seen, depth + 1)
+        elif t is functools.partial:
+            out.append("partial")
+            _fp(obj.func, out, seen, depth + 1)
+            _fp(obj.args, out, seen, depth + 1)
+            _fp(obj.keywords, out, seen, depth + 1)
+        else:
+            raise _Unstable(t.__qualname__)
+
+
+def op_fingerprint(op: Any) -> str | None:
+    """A process-independent description of ``op`` (name, flags, implementation), or None (cached per Op)."""
+    try:
+        return _OP_FP[op]
+    except KeyError:
+        pass
+    parts = [f"op:{op.name}:{op.multiple_results}"]
+    try:
+        _fp(op.impl, parts, {}, 0)
+        fp: str | None = "<" + "|".join(parts) + ">"
+    except _Unstable:
+        fp = None
+    if len(_OP_FP) > 16384:
+        _OP_FP.clear()
+    _OP_FP[op] = fp
+    return fp
+
+
+def fingerprint(key: Any, leaves: list[Any]) -> str | None:
+    """The stable description of a queue program ``key`` (``lazy._call``) run on ``leaves``, or None.
+
+    >>> import numpy as np
+    >>> fingerprint((("Sin", 2.0),), [np.zeros(3)]) == fingerprint((("Sin", 2.0),), [np.zeros(3)])
+    True
+    >>> fingerprint((("Sin", 2.0),), [np.zeros(3)]) == fingerprint((("Sin", 2.0),), [np.zeros(4)])
+    False
+    >>> fingerprint((object(),), []) is None  # no stable description: not cached
+    True
+    """
+    parts: list[str] = []
+    try:
+        _fp(key, parts, {}, 0)
+        for leaf in leaves:
+            aval = jax.typeof(leaf)
+            if type(aval) is not _core.ShapedArray:
+                raise _Unstable("leaf")
+            parts.append(f"leaf:{aval!r}")
+    except _Unstable:
+        return None
+    return _environment_key() + "|".join(parts)
+
+
+def _path(directory: str, fp: str) -> str:
+    return os.path.join(directory, hashlib.sha256(fp.encode()).hexdigest())
+
+
+def compiled(fn: Callable[..., Any], key: Any, leaves: list[Any]) -> Any | None:
+    """The compiled executable of ``fn`` (queue program ``key``) for ``leaves``: loaded from disk, or
+    compiled now and saved. None when the cache is off or the program has no stable fingerprint
+    (then ``jax.jit(fn)`` is the way to run it).
+
+    Call it with ``[leaves]``; called with leaves of other shapes or dtypes it raises ``TypeError``
+    before running anything: :func:`fallback` gives the jitted function then.
+    """
+    where = directory()
+    if where is None:
+        return None
+    fp = fingerprint(key, leaves)
+    if fp is None:
+        stats["unstable"] += 1
+        return None
+    path = _path(where, fp)
+    exe = _load(path, fp)
+    if exe is None:
+        _listen()
+        before = _jax_cache_hits[0]
+        try:
+            exe = jax.jit(fn).lower(leaves).compile()
+        except Exception:  # (the jitted call raises it again, as it would have)
+            stats["errors"] += 1
+            return None
+        stats["misses"] += 1
+        # An executable JAX's persistent cache gave back cannot be saved again: on this jaxlib's CPU
+        # backend the copy fails to run in another process ("Function ... not found").
+        if _jax_cache_hits[0] == before:
+            _save(path, fp, exe)
+    else:
+        stats["hits"] += 1
+    _SOURCES[exe] = fn
+    return exe
+
+
+_jax_cache_hits = [0]  # JAX's persistent-cache hits in this process (counted while this cache compiles)
+_listening = False
+
+
+def _count_hit(event: str, **kwargs: Any) -> None:
+    if event == "/jax/compilation_cache/cache_hits":
+        _jax_cache_hits[0] += 1
+
+
+def _listen() -> None:
+    global _listening
+    if not _listening:
+        _listening = True
+        jax.monitoring.register_event_listener(_count_hit)
+
+
+def fallback(run: Any) -> Callable[..., Any] | None:
+    """The jitted form of the function an executable of :func:`compiled` was made from (None: not one)."""
+    fn = _SOURCES.get(run) if isinstance(run, jax.stages.Compiled) else None
+    return jax.jit(fn) if fn is not None else None
+
+
+def _load(path: str, fp: str) -> Any | None:
+    from jax.experimental import serialize_executable
+
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    try:
+        fmt, stored, blob, in_tree, out_tree = pickle.loads(data)
+        if fmt != _FORMAT or stored != fp:  # (a hash collision, or another format)
+            return None
+        return serialize_executable.deserialize_and_load(blob, in_tree, out_tree)
+    except Exception:  # corrupt, truncated, or from an incompatible jaxlib: compiled again
+        stats["errors"] += 1
+        return None
+
+
+def _save(path: str, fp: str, exe: Any) -> None:
+    from jax.experimental import serialize_executable
+
+    unloaded = getattr(exe._executable, "_unloaded_executable", None)
+    if unloaded is None or any(
+        getattr(unloaded, name, None)
+        for name in ("host_callbacks", "keepalive", "ordered_effects", "unordered_effects")
+    ):
+        return  # (a program calling back into Python cannot run in another process)
+    try:
+        blob, in_tree, out_tree = serialize_executable.serialize(exe)
+        data = pickle.dumps((_FORMAT, fp, blob, in_tree, out_tree), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # (host callbacks, constants, trees that do not pickle): not saved
+        stats["errors"] += 1
+        return
+    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)  # readers see the whole file or none
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
