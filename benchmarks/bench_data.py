@@ -6,8 +6,8 @@ reads every batch. tapejax's ``tf.data`` against TF's ``tf.data`` in the same ru
 doing the same work batch by batch (the baseline: what the pipeline costs without a framework).
 Times are per element. The second workload trains a small MLP for one epoch with its batches from
 ``tf.data`` (shuffle, batch, prefetch) and from NumPy slices: what the pipeline adds per step; and
-the whole epoch as ONE ``tf.function`` whose ``for x, y in dataset`` loop pulls each batch from the
-host pipeline (a host callback per batch).
+the whole epoch as ONE ``tf.function`` whose ``for x, y in dataset`` loop pulls the batches from the
+host pipeline (a host callback per block of the batches the prefetch thread has ready).
 
 Run alone: ``python -m benchmarks.bench_data [--quick]``; part of ``python -m benchmarks``.
 """
@@ -124,7 +124,7 @@ def _train_epoch(source: str, images: np.ndarray, labels: np.ndarray, model: tup
         @tf.function
         def epoch() -> Any:
             loss = tf.constant(0.0)
-            for x, y in ds:  # a compiled loop pulling each batch from the host pipeline
+            for x, y in ds:  # a compiled loop pulling blocks of batches from the host pipeline
                 loss = train_step(x, y)
             return loss
 

@@ -128,3 +128,21 @@ def test_a_pipeline_error_comes_after_the_elements_before_it():
     with pytest.raises(tf.errors.InvalidArgumentError, match="bad record 6"):
         run()
     assert seen == [1, 2, 3, 4, 5]  # the body ran on every element the pipeline gave before failing
+
+
+def test_only_an_autotune_prefetch_buffer_grows_for_a_block_reader():
+    fixed = Dataset.range(100).prefetch(2)._iter()
+    auto = Dataset.range(100).prefetch(tf.data.AUTOTUNE)._iter()
+    fixed.reserve(40)
+    auto.reserve(40)
+    assert (fixed._queue.maxsize, auto._queue.maxsize) == (2, 40)  # TF keeps a buffer size it was given
+    assert [int(next(auto)[0]) for _ in range(3)] == [0, 1, 2]
+    for it in (fixed, auto):
+        it.close()
+
+
+def test_elements_of_4_mb_are_pulled_one_at_a_time(monkeypatch):
+    calls = _count_block_pulls(monkeypatch)
+    ds = Dataset.from_tensors(np.ones((1024, 1024), np.float32)).repeat(2)
+    total = tf.function(lambda: ds.reduce(tf.constant(0.0), lambda s, x: s + x[0, 0]))()
+    assert float(total) == 2.0 and not calls

@@ -507,7 +507,7 @@ class GraphIterator:
         ``break`` over a dataset, ``reduce``): one callback pulls a block of elements
         (:meth:`_block_loop`), so the callback's cost is shared by a block's elements.
         """
-        if block and test is None:
+        if block and test is None and self._block_size() > 1:  # (an element of ~4 MB or more: one per pull)
             return self._block_loop(state, step)
         from tapejax._src.control_flow import cond, while_loop
 
