@@ -360,9 +360,8 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
                     avals[i] = v
     if op.same_dtype and len(vals) > 1:
         d0 = avals[0].dtype
-        for a in avals:
-            if a.dtype != d0:
-                raise _dtype_mismatch(op, vals)
+        if avals[1].dtype != d0 if len(avals) == 2 else any(a.dtype != d0 for a in avals):
+            raise _dtype_mismatch(op, vals)
         if op.numeric and d0.kind == "b":
             raise errors.InvalidArgumentError(
                 None, None, f"{op.name}: no kernel for bool tensors ({_describe(vals)}), as TF. Fix: tf.cast them."
@@ -376,7 +375,13 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
             except (TypeError, ValueError) as e:
                 raise _op_error(op, vals, e) from None
         outs = lazy.record(op, key, out_avals, vals)
-        result: Any = tuple([_wrap_pending(p) for p in outs]) if op.multiple_results else _wrap_pending(outs[0])
+        if op.multiple_results:
+            result: Any = tuple([_wrap_pending(p) for p in outs])
+        else:  # (_wrap_pending, inline)
+            p = outs[0]
+            result = object.__new__(Tensor)
+            result._v = p
+            p.owner = weakref.ref(result)
     else:
         for i, v in enumerate(vals):
             if type(v) is Pending:

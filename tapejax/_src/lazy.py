@@ -100,18 +100,17 @@ _seq = itertools.count()  # numbers batches
 class LazyNode:
     """One deferred op: its op, params, inputs (arrays, or Pending values) and its Pending outputs.
 
-    ``gen`` identifies the batch it was queued on and ``pos`` is its position there.
+    ``gen`` identifies the batch it was queued on and ``pos`` is its position there. Made by
+    :func:`record` (its attributes set there, without an ``__init__`` call: every deferred op makes one).
     """
 
     __slots__ = ("gen", "inputs", "key", "op", "outs", "pos")
-
-    def __init__(self, op: Any, key: tuple[Any, ...], inputs: list[Any], batch: _Batch) -> None:
-        self.op = op
-        self.key = key
-        self.inputs = inputs
-        self.gen = batch.gen
-        self.pos = len(batch.nodes)
-        self.outs: tuple[Pending, ...] = ()
+    op: Any
+    key: tuple[Any, ...]
+    inputs: list[Any]
+    gen: int
+    pos: int
+    outs: tuple[Pending, ...]
 
 
 class Pending:
@@ -266,28 +265,56 @@ def out_avals(k: tuple[Any, ...], kern: Callable[..., Any]) -> Any:
 def record(op: Any, key: tuple[Any, ...], avals: Any, vals: list[Any]) -> tuple[Pending, ...]:
     """Queues ``op`` on ``vals`` (arrays or Pending values); returns its Pending outputs."""
     batch = _queue.batch
-    if len(batch.nodes) >= MAX_QUEUE or batch.leaf_bytes > MAX_QUEUE_BYTES:
+    nodes = batch.nodes
+    if len(nodes) >= MAX_QUEUE or batch.leaf_bytes > MAX_QUEUE_BYTES:
         # Full: run it first (its values the arguments hold are computed), then queue this op.
         flush()
         batch = _queue.batch
-    refs = batch.wire(vals)
-    sig = (op, key, refs)
+        nodes = batch.nodes
+    # The wiring (``batch.wire``, inline: every deferred op takes this).
+    gen = batch.gen
+    leaf_at = batch.leaf_at
+    refs = []
+    for v in vals:
+        if type(v) is Pending:
+            n = v.node
+            if n is not None and n.gen == gen and v.value is None:
+                refs.append((n.pos, v.index))
+            else:
+                refs.append(batch.ref(v))
+            continue
+        k = id(v)
+        j = leaf_at.get(k)
+        if j is None:  # a new leaf (a step's data are new leaves every step)
+            leaves = batch.leaves
+            j = leaf_at[k] = len(leaves)
+            leaves.append(v)
+            if v.shape:  # (an array, or a numpy row: see core.HOST_TYPES)
+                batch.leaf_bytes += v.size * v.dtype.itemsize
+        refs.append(j)
+    sig = (op, key, tuple(refs))
+    sigs = batch.sigs
+    pos = len(sigs)
     expect = batch.expect
     if expect is not None:
         # Step replay: still the expected program's op at this position? (an identical tuple: the
         # same op object, equal params and wiring; tuple comparison checks identity first)
-        n = len(batch.sigs)
-        sigs = expect.sigs
-        if n >= len(sigs) or sigs[n] != sig:
-            batch.expect = _switch(batch, n, sig)
-    node = LazyNode(op, key, vals, batch)
+        esigs = expect.sigs
+        if pos >= len(esigs) or esigs[pos] != sig:
+            batch.expect = _switch(batch, pos, sig)
+    node = object.__new__(LazyNode)
+    node.op = op
+    node.key = key
+    node.inputs = vals
+    node.gen = gen
+    node.pos = pos
     if op.multiple_results:
         outs = tuple([Pending(node, i, a) for i, a in enumerate(avals)])
     else:
         outs = (Pending(node, 0, avals),)
     node.outs = outs
-    batch.sigs.append(sig)
-    batch.nodes.append(node)
+    sigs.append(sig)
+    nodes.append(node)
     return outs
 
 
@@ -547,7 +574,7 @@ def _call(key: Any, leaves: list[Any], roots: list[Pending]) -> Any:
                     dropped.after = {}
         else:
             _recent.append(False)
-            run = cast(Callable[..., Any], program.fn)  # (a cached program's: never None)
+            run = cast("Callable[..., Any]", program.fn)  # (a cached program's: never None)
         queue.ran = program
         try:
             if type(_core.trace_ctx.trace) is _core.EvalTrace:

@@ -172,9 +172,7 @@ class Tape:
         nondiff = op.nondiff
         hit = False
         inputs = []
-        i = -1
-        for a in args:
-            i += 1
+        for i, a in enumerate(args):
             if nondiff and i in nondiff:  # TF's gradient for this input is None: a constant here
                 if isinstance(a, VariableBase) and self._auto and a.trainable:
                     self._vars[id(a)] = a  # still read, so watched (TF's watched_variables lists it)

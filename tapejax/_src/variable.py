@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
@@ -47,6 +48,14 @@ def _accessed(v: Variable) -> None:
         for tape in tape_state.tapes:
             if getattr(tape, "_auto", False):
                 tape._vars[id(v)] = v  # type: ignore[attr-defined]
+
+
+@functools.cache
+def _function_lib() -> Any:
+    """tapejax._src.function (imported on first use: it imports this module)."""
+    from tapejax._src import function
+
+    return function
 
 
 class Variable(VariableBase, TensorOperators):
@@ -114,10 +123,10 @@ class Variable(VariableBase, TensorOperators):
                 f"name for name_scope must be a string. tf.Variable got name={name!r} of type "
                 f"{type(name).__name__}; pass a str (name='w')."
             )
-        from tapejax._src import function as function_lib
-
+        function_lib = _function_lib()
         function_lib.note_variable_created()  # tf.function: on the first trace only (TF's ValueError)
-        if function_lib.in_trace():  # created inside tf.function: its initial value is computed eagerly
+        # Created inside tf.function (a trace is a tape): its initial value is computed eagerly.
+        if tape_state.tapes and function_lib.in_trace():
             with function_lib.escape_trace():
                 self._construct(initial_value, trainable, name, dtype, shape)
         else:
