@@ -135,7 +135,7 @@ def test_only_an_autotune_prefetch_buffer_grows_for_a_block_reader():
     auto = Dataset.range(100).prefetch(tf.data.AUTOTUNE)._iter()
     fixed.reserve(40)
     auto.reserve(40)
-    assert (fixed._queue.maxsize, auto._queue.maxsize) == (2, 40)  # TF keeps a buffer size it was given
+    assert (fixed._buffer.size, auto._buffer.size) == (2, 40)  # TF keeps a buffer size it was given
     assert [int(next(auto)[0]) for _ in range(3)] == [0, 1, 2]
     for it in (fixed, auto):
         it.close()

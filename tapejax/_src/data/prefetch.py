@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import queue
+import collections
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -41,42 +41,74 @@ class PrefetchDataset(Dataset):
         return Prefetcher(self._input, self._size, to_device, autotune=self._autotune)
 
 
+class _Buffer:
+    """The bounded buffer between a prefetch thread and its consumer (the thread holds only this, so
+    dropping the :class:`Prefetcher` stops it).
+
+    The thread, once the buffer is full, sleeps until the consumer has taken it down to half, then
+    refills it in one go (one wake-up per half buffer, not one per element); each side signals only
+    when the other waits.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.items: collections.deque[tuple[int, Any]] = collections.deque()
+        self.size = size
+        self.cv = threading.Condition(threading.Lock())
+        self.stop = threading.Event()
+        self.getter_waits = self.putter_waits = False
+
+    def put(self, item: tuple[int, Any]) -> bool:
+        with self.cv:
+            if len(self.items) >= self.size:
+                self.putter_waits = True
+                while len(self.items) > self.size // 2 and not self.stop.is_set():
+                    self.cv.wait(0.05)
+                self.putter_waits = False
+            if self.stop.is_set():
+                return False
+            self.items.append(item)
+            if self.getter_waits:
+                self.cv.notify()
+        return True
+
+    def get(self) -> tuple[int, Any]:
+        with self.cv:
+            while not self.items:
+                self.getter_waits = True
+                self.cv.wait()
+            self.getter_waits = False
+            item = self.items.popleft()
+            if self.putter_waits and len(self.items) <= self.size // 2:
+                self.cv.notify()
+        return item
+
+    def produce(self, source: Dataset, to_device: bool) -> None:
+        try:
+            for flat in source._iter():  # the input's stages run on this thread
+                if to_device and all(isinstance(a, np.ndarray) for a in flat):
+                    flat = to_arrays(flat)
+                if not self.put((_ITEM, flat)):
+                    return
+            self.put((_END, None))
+        except BaseException as e:
+            self.put((_ERROR, e))
+
+
 class Prefetcher:
-    """A pass over a dataset whose elements a thread prepares ahead into a bounded queue.
+    """A pass over a dataset whose elements a thread prepares ahead into a bounded buffer.
 
     ``ready()`` tells whether the next element is already there (a block read takes those without
-    waiting); ``reserve(n)`` lets an AUTOTUNE buffer grow to ``n`` elements for a consumer that
-    reads ``n`` at a time. ``close()`` (or dropping it) lets the thread go (within one put timeout).
+    waiting); ``reserve(n)`` lets an AUTOTUNE buffer grow to ``n`` elements for a consumer that reads
+    ``n`` at a time. ``close()`` (or dropping it) lets the thread go.
     """
 
     def __init__(self, source: Dataset, size: int, to_device: bool, autotune: bool) -> None:
-        self._queue: queue.Queue[tuple[int, Any]] = queue.Queue(maxsize=size)
-        self._stop = threading.Event()
+        self._buffer = _Buffer(size)
         self._autotune = autotune
         self._done = False
-        q, stop = self._queue, self._stop
-
-        def put(item: tuple[int, Any]) -> bool:
-            while not stop.is_set():
-                try:
-                    q.put(item, timeout=0.05)
-                    return True
-                except queue.Full:
-                    continue
-            return False
-
-        def produce() -> None:
-            try:
-                for flat in source._iter():  # the input's stages run on this thread
-                    if to_device and all(isinstance(a, np.ndarray) for a in flat):
-                        flat = to_arrays(flat)
-                    if not put((_ITEM, flat)):
-                        return
-                put((_END, None))
-            except BaseException as e:
-                put((_ERROR, e))
-
-        threading.Thread(target=produce, name="tf.data.prefetch", daemon=True).start()
+        thread = threading.Thread(target=self._buffer.produce, args=(source, to_device), name="tf.data.prefetch")
+        thread.daemon = True
+        thread.start()
 
     def __iter__(self) -> Prefetcher:
         return self
@@ -84,7 +116,7 @@ class Prefetcher:
     def __next__(self) -> structure.Flat:
         if self._done:
             raise StopIteration
-        kind, value = self._queue.get()
+        kind, value = self._buffer.get()
         if kind == _ITEM:
             return value
         self._done = True
@@ -95,17 +127,21 @@ class Prefetcher:
 
     def ready(self) -> bool:
         """Whether ``next()`` returns without waiting for the thread."""
-        return self._done or not self._queue.empty()
+        return self._done or bool(self._buffer.items)
 
     def reserve(self, n: int) -> None:
         """An AUTOTUNE buffer holds at least ``n`` elements from now on (a fixed size stays)."""
-        if self._autotune and n > self._queue.maxsize:
-            with self._queue.mutex:
-                self._queue.maxsize = n
-                self._queue.not_full.notify_all()
+        buffer = self._buffer
+        if self._autotune and n > buffer.size:
+            with buffer.cv:
+                buffer.size = n
+                buffer.cv.notify_all()
 
     def close(self) -> None:
-        self._stop.set()  # the producer sees it within one put timeout and lets go of its input
+        """Lets the thread go (it drops its input)."""
+        self._buffer.stop.set()
+        with self._buffer.cv:
+            self._buffer.cv.notify_all()
 
     def __del__(self) -> None:
-        self._stop.set()
+        self._buffer.stop.set()  # (no lock here: the thread sees it within one wait timeout)
