@@ -347,8 +347,9 @@ class GraphIterator:
         over the blocks, an inner one over a block's elements (the body traced once for the first
         shape class, once more for each other class, run on an element pulled alone)."""
         from tapejax._src.control_flow import cond, while_loop
+        from tapejax._src.custom_gradient import stop_gradient
         from tapejax._src.ops.index_ops import gather
-        from tapejax._src.ops.math_ops import add, greater, greater_equal, less, logical_or
+        from tapejax._src.ops.math_ops import add, cast, greater, greater_equal, less, logical_or
 
         spec, n_state, k = self.element_spec, len(state), self._block_size()
         others = [(c, self._taker(self._classes[c])) for c in range(1, len(self._classes))]
@@ -384,7 +385,9 @@ class GraphIterator:
                     cond(greater_equal(odd, 0), lambda: (done, *by_class(odd, tuple(st))), lambda: (done, *st)),
                     n_state + 1,
                 )
-            count, odd, blk = self._pull_block(k, after=done)
+            # (a float with no gradient: JAX differentiates no host callback, and an int operand would be
+            # carried as a tangent when a tape records the loop)
+            count, odd, blk = self._pull_block(k, after=stop_gradient(cast(done, np.float32)))
             return (count, odd, *blk, *st)
 
         out = while_loop(outer_test, outer_body, (count, odd, *block, *state))
