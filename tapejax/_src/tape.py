@@ -84,8 +84,12 @@ def flatten(tree: Any) -> tuple[list[Any], Any]:
     # Fast paths for the common single tensor and flat list (every training step takes them).
     if isinstance(tree, (TensorBase, VariableBase)):
         return [tree], _LEAF
-    if type(tree) is list and all(isinstance(t, (TensorBase, VariableBase)) for t in tree):
-        return list(tree), _list_of(len(tree))
+    if type(tree) is list:
+        for t in tree:
+            if not isinstance(t, (TensorBase, VariableBase)):
+                break
+        else:
+            return list(tree), _list_of(len(tree))
     return jax.tree_util.tree_flatten(tree, is_leaf=is_leaf)
 
 
@@ -501,7 +505,8 @@ class GradientTape(Tape):
     def _differentiate(self, mode: str, target: Any, sources: Any, output_gradients: Any, unconnected: Any) -> Any:
         if not self._entered or self._used:
             raise RuntimeError(_NONPERSISTENT)
-        unconnected = _check_unconnected(unconnected)
+        if unconnected is not UnconnectedGradients.NONE and unconnected is not UnconnectedGradients.ZERO:
+            unconnected = _check_unconnected(unconnected)
         if target is None:
             raise TypeError(
                 "Argument `target` should be a list or nested structure of Tensors, Variables or "
@@ -546,7 +551,7 @@ class GradientTape(Tape):
         for s in source_leaves:
             if isinstance(s, VariableBase):
                 ids: list[Any] = [("var", id(s))]
-                if _is_inexact(s._v):
+                if s._v.dtype in _INEXACT:
                     ids += [id(r) for r in self._reads.get(id(s), ())]
                 else:
                     ids = []
