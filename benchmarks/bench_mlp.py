@@ -4,6 +4,14 @@ The step is written once against a small namespace of TF names and run with tape
 TensorFlow (eager and ``tf.function``): a GradientTape forward, ``tape.gradient`` over the six
 Variables, ``keras.optimizers.Adam.apply_gradients``. The baseline is the hand-written JAX step:
 ``jax.jit`` of ``value_and_grad`` plus an ``optax.adam`` update, fused in one compiled call.
+
+Reference JAX rows beside it show what each execution strategy costs on its own: two compiled calls
+(the tapejax eager step's shape; with and without donating the old weights and slots to the
+update), the fused step donating them (the tapejax ``tf.function`` step's shape), and one call per
+step whose update is the previous step's, run before the forward (the shape an eager update would
+get if it were deferred into the next step's program). On CPU a step that does not donate its
+weights and slots page-faults in fresh output buffers every step (about 1,000 minor faults a step
+here): donation weighs more than fusion, and the update-first order is the slowest of them.
 """
 
 from __future__ import annotations
@@ -117,9 +125,20 @@ def jax_loss(params: list[jax.Array], x: jax.Array, labels: jax.Array) -> jax.Ar
 
 
 def make_jax_step(
-    params: list[np.ndarray], x_np: np.ndarray, y_np: np.ndarray, fused: bool = True
+    params: list[np.ndarray],
+    x_np: np.ndarray,
+    y_np: np.ndarray,
+    fused: bool = True,
+    donate: bool = False,
+    update_first: bool = False,
 ) -> Callable[[], Any]:
-    """The hand-written JAX step: one jitted call (``fused``), or jitted value_and_grad then a jitted update."""
+    """The hand-written JAX step: one jitted call (``fused``), or jitted value_and_grad then a jitted update.
+
+    ``donate``: the update (fused or not) donates the old parameters and optimizer state.
+    ``update_first``: one jitted call that applies the previous step's gradients, then computes this
+    step's loss and gradients (the order a step gets when its update is deferred into the next
+    step's program).
+    """
     tx = optax.adam(LR, eps=1e-7)
     state = {"params": [jnp.asarray(p) for p in params]}
     state["opt"] = tx.init(state["params"])
@@ -130,15 +149,30 @@ def make_jax_step(
         updates, opt_state = tx.update(g, opt_state, p)
         return optax.apply_updates(p, updates), opt_state
 
-    @jax.jit
-    def train_step(p: Any, opt_state: Any, x: Any, labels: Any) -> Any:
+    def fused_step(p: Any, opt_state: Any, x: Any, labels: Any) -> Any:
         loss, g = value_and_grad(p, x, labels)
         return (*update(p, opt_state, g), loss)
 
-    grad_fn, update_fn = jax.jit(value_and_grad), jax.jit(update)
+    def previous_update_then_grad(p: Any, opt_state: Any, g: Any, x: Any, labels: Any) -> Any:
+        p, opt_state = update(p, opt_state, g)
+        loss, g = value_and_grad(p, x, labels)
+        return p, opt_state, g, loss
+
+    train_step = jax.jit(fused_step, donate_argnums=(0, 1) if donate else ())
+    if donate:
+        state["params"] = [p + 0 for p in state["params"]]  # (private buffers: the step donates them)
+        state["opt"] = jax.tree_util.tree_map(lambda a: a + 0, state["opt"])
+    grad_fn, update_fn = jax.jit(value_and_grad), jax.jit(update, donate_argnums=(0, 1) if donate else ())
+    update_then_grad = jax.jit(previous_update_then_grad)
+    if update_first:
+        state["grads"] = [jnp.zeros_like(p) for p in state["params"]]  # (step 1 applies zero gradients)
 
     def step() -> Any:
-        if fused:
+        if update_first:
+            state["params"], state["opt"], state["grads"], loss = update_then_grad(
+                state["params"], state["opt"], state["grads"], x, labels
+            )
+        elif fused:
             state["params"], state["opt"], loss = train_step(state["params"], state["opt"], x, labels)
         else:
             loss, g = grad_fn(state["params"], x, labels)
@@ -202,6 +236,25 @@ def build(config: _suite.Config) -> Iterator[Any]:
         "jax",
         make_jax_step(params, x, y, fused=False),
         note="two compiled calls per step: no fusion of the update into the backward pass",
+    )
+    yield _suite.Impl(
+        "jax (jit(value_and_grad), then jit(optax update) donating)",
+        "jax",
+        make_jax_step(params, x, y, fused=False, donate=True),
+        note="what the tapejax eager step does: two compiled calls, the update donating the old weights and slots",
+    )
+    yield _suite.Impl(
+        "jax (fused, donating params and optimizer state)",
+        "jax",
+        make_jax_step(params, x, y, donate=True),
+        note="the fused step with donate_argnums: new weights and slots written into the old buffers",
+    )
+    yield _suite.Impl(
+        "jax (previous update, then value_and_grad: one call)",
+        "jax",
+        make_jax_step(params, x, y, update_first=True),
+        note="one compiled call per step, the update of step k-1 before the forward of step k: the "
+        "order an eager update deferred into the next step's program would have",
     )
 
     tf = _frameworks.tensorflow()
