@@ -29,6 +29,7 @@ import functools
 import hashlib
 import os
 import pickle
+import re
 import sys
 import threading
 import types
@@ -44,7 +45,7 @@ from tapejax._src import compile_cache
 
 ENABLE_ENV = "TAPEJAX_EXECUTABLE_CACHE"
 SUBDIR = "tapejax-executables"
-_FORMAT = "tapejax-executable-1"
+_FORMAT = "tapejax-executable-2"
 _MAX_CONST_BYTES = 1 << 16  # closure constants up to this size are part of a fingerprint
 
 # Counters for tests and benchmarks: programs loaded from disk, compiled and saved, not cacheable.
@@ -338,6 +339,22 @@ def fallback(run: Any) -> Callable[..., Any] | None:
     return jax.jit(fn) if fn is not None else None
 
 
+# Library calls a saved program may make: XLA's own, and LAPACK's (whose functions JAX looks up when
+# it lowers a linear-algebra op: a loaded program calling them unset would crash the process).
+_TARGET = re.compile(r'custom_call_target="([^"]+)"')
+_BUILT_IN_TARGETS = frozenset({"TopK"})
+_lapack_ready = False
+
+
+def _initialize_lapack() -> None:
+    global _lapack_ready
+    if not _lapack_ready:
+        from jax._src.lib import lapack
+
+        lapack._lapack.initialize()
+        _lapack_ready = True
+
+
 def _load(path: str, fp: str) -> Any | None:
     from jax.experimental import serialize_executable
 
@@ -347,9 +364,11 @@ def _load(path: str, fp: str) -> Any | None:
     except OSError:
         return None
     try:
-        fmt, stored, blob, in_tree, out_tree = pickle.loads(data)
+        fmt, stored, lapack, blob, in_tree, out_tree = pickle.loads(data)
         if fmt != _FORMAT or stored != fp:  # (a hash collision, or another format)
             return None
+        if lapack:
+            _initialize_lapack()
         return serialize_executable.deserialize_and_load(blob, in_tree, out_tree)
     except Exception:  # corrupt, truncated, or from an incompatible jaxlib: compiled again
         stats["errors"] += 1
@@ -366,8 +385,12 @@ def _save(path: str, fp: str, exe: Any) -> None:
     ):
         return  # (a program calling back into Python cannot run in another process)
     try:
+        targets = set(_TARGET.findall(exe.as_text() or ""))
+        if any(not t.startswith("lapack_") and t not in _BUILT_IN_TARGETS for t in targets):
+            return  # (a library call this process may not have set up: it could crash another)
+        lapack = any(t.startswith("lapack_") for t in targets)
         blob, in_tree, out_tree = serialize_executable.serialize(exe)
-        data = pickle.dumps((_FORMAT, fp, blob, in_tree, out_tree), protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps((_FORMAT, fp, lapack, blob, in_tree, out_tree), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # (host callbacks, constants, trees that do not pickle): not saved
         stats["errors"] += 1
         return

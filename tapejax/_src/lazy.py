@@ -242,6 +242,9 @@ _queue = _Queue()
 
 # Output avals per (op, params, input avals): the shape check of a deferred op is a dict lookup.
 _AVALS: dict[tuple[Any, ...], Any] = {}
+# Ops recorded with an (op, params, input avals) never seen before, since the last run (all threads:
+# it only steers how a new structure runs, see ``_call``).
+novel_ops = 0
 
 
 def out_avals(k: tuple[Any, ...], kern: Callable[..., Any]) -> Any:
@@ -249,6 +252,8 @@ def out_avals(k: tuple[Any, ...], kern: Callable[..., Any]) -> Any:
 
     Raises what the kernel would raise on such inputs.
     """
+    global novel_ops
+    novel_ops += 1
     op, _, in_avals = k
     shaped = jax.eval_shape(kern, *[jax.ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type) for a in in_avals])
     r = (
@@ -534,6 +539,7 @@ def _call(key: Any, leaves: list[Any], roots: list[Pending]) -> Any:
     ``_queue.hit`` is the program of ``key`` when step replay found it (no lookup then);
     ``_queue.ran`` is set to the program run (None: run op by op).
     """
+    global novel_ops
     queue = _queue
     with _lock:  # the cache too: another thread may evict what this one moves
         hit = queue.hit
@@ -552,7 +558,17 @@ def _call(key: Any, leaves: list[Any], roots: list[Pending]) -> Any:
             # A step ending in a gradient (``then``) asks whether tape structures keep changing: a
             # loop's first steps bring new queue structures (data, no update yet, then one) while its
             # tape repeats, and those want compiling at once (op by op, each op compiles its kernel).
-            if h not in _SEEN and _recent.dynamic and (then is None or tape_structures.dynamic):
+            # Mostly ops never seen before (a notebook cell, a script's one-off steps, new shapes):
+            # their per-op kernels would each compile once for nothing; one program compiles faster,
+            # and a later process loads it from disk (executable_cache). Ops seen before recur: their
+            # kernels, each compiled once, serve every structure of a changing loop.
+            novel, novel_ops = novel_ops, 0
+            if (
+                h not in _SEEN
+                and _recent.dynamic
+                and (then is None or tape_structures.dynamic)
+                and novel * 2 <= len(wiring)
+            ):
                 if len(_SEEN) >= _MAX_SEEN:
                     _SEEN.clear()
                 _SEEN.add(h)
