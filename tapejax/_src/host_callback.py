@@ -15,6 +15,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
 from jax.experimental import io_callback
 
 from tapejax._src import errors
@@ -48,18 +51,36 @@ def _noting_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-def call(name: str, fn: Callable[..., Any], result: Any, *operands: Any) -> tuple[Any, ...]:
+def call(name: str, fn: Callable[..., Any], result: Any, *operands: Any, after: Any = None) -> tuple[Any, ...]:
     """``fn(*operands)`` on the host when the program runs, as ONE non-differentiable op; its results
     (``result``: ``jax.ShapeDtypeStruct``s, or None for none) as Tensors. Operands cost a device-to-host
-    move each run (~100 us on a 2-core CPU): read static state where you can."""
-    wrapped = _noting_errors(fn)
+    move each run (~100 us on a 2-core CPU): read static state where you can.
 
-    def impl(*arrays: Any) -> Any:
-        out = io_callback(wrapped, result, *arrays, ordered=True)
+    ``after``: a value (Tensor) the call waits for, not passed to ``fn``: the callback runs after
+    the computation of that value, host callbacks in it included (ordered callbacks are ordered among
+    themselves, not with the rest of the program)."""
+    wrapped = _noting_errors(fn)
+    if after is None:
+
+        def impl(*arrays: Any) -> Any:
+            out = io_callback(wrapped, result, *arrays, ordered=True)
+            return tuple(out) if result is not None else ()
+
+        op = Op(name, impl, multiple_results=True, differentiable=False, runs_user_code=True)
+        return tuple(bind(op, *operands))
+
+    def run_after(_: Any, *args: Any) -> Any:
+        return wrapped(*args)
+
+    def impl_after(dep: Any, *arrays: Any) -> Any:
+        # A float scalar with no gradient: JAX differentiates no host callback, and an integer operand
+        # would still be carried as a tangent where a tape records a loop around the call.
+        dep = lax.stop_gradient(lax.convert_element_type(jnp.ravel(dep)[:1].sum(), np.float32))
+        out = io_callback(run_after, result, dep, *arrays, ordered=True)
         return tuple(out) if result is not None else ()
 
-    op = Op(name, impl, multiple_results=True, differentiable=False, runs_user_code=True)
-    return tuple(bind(op, *operands))
+    op = Op(name, impl_after, multiple_results=True, differentiable=False, runs_user_code=True)
+    return tuple(bind(op, after, *operands))
 
 
 def raised_in_callback(error: BaseException) -> errors.OpError | None:

@@ -38,9 +38,10 @@ from typing import Any
 
 import jax
 import numpy as np
+from jax import lax
 
 from tapejax._src import errors, host_callback
-from tapejax._src.core import TensorBase, _wrap
+from tapejax._src.core import Op, TensorBase, _wrap, bind
 from tapejax._src.data import structure
 from tapejax._src.tensor import Tensor
 from tapejax._src.tensor_spec import TensorSpec
@@ -277,10 +278,10 @@ class GraphIterator:
 
         return lambda: list(_callback_op("IteratorGetNext", take, tuple(_aval(s, d) for s, d in cls)))
 
-    def _pull_block(self, k: int, after: Any = None) -> tuple[Any, Any, list[Any]]:
-        """Pulls up to ``k`` elements of the first shape class with ONE callback: (count, class of an
-        element of another class left in the host's stash after them or -1, the block: per component
-        an array of ``k`` stacked elements, the first ``count`` of them read).
+    def _pull_block(self, k: int, after: Any = None) -> tuple[Any, Any, Any, list[Any]]:
+        """Pulls up to ``k`` elements of the first shape class with ONE callback: (whether it found
+        any element, count, class of an element of another class left in the host's stash after them
+        or -1, the block: per component an array of ``k`` stacked elements, the first ``count`` read).
 
         The block ends early where the next element is not ready (a prefetch thread is still making
         it: the loop runs on what is there), at the end of the data, at an element of another class
@@ -288,8 +289,8 @@ class GraphIterator:
         and raised by the next pull, after the loop has run on the elements before it (as one pull
         per element would).
         A count of 0 and no stashed element: the end. ``after``: a value computed by the loop over
-        the previous block, the callback's operand, so the pull runs after that loop (and the host
-        callbacks in its body), not in parallel with it.
+        the previous block: the pull runs after that loop (and the host callbacks in its body), not
+        in parallel with it.
         """
         classes = self._classes
         first = classes[0]
@@ -328,14 +329,11 @@ class GraphIterator:
                     break
             for out in block:
                 out[n:] = 0  # rows the loop does not read
-            return (np.int32(n), np.int32(odd), *block)
+            return (np.bool_(n > 0 or odd >= 0), np.int32(n), np.int32(odd), *block)
 
-        avals = (_aval((), np.int32), _aval((), np.int32), *[_aval((k, *s), d) for s, d in first])
-        if after is None:
-            n, odd, *block = _callback_op("IteratorGetNext", pull_block, avals)
-        else:
-            n, odd, *block = host_callback.call("IteratorGetNext", lambda _: pull_block(), avals, after)
-        return n, odd, block
+        avals = (_aval((), np.bool_), _aval((), np.int32), _aval((), np.int32), *[_aval((k, *s), d) for s, d in first])
+        go, n, odd, *block = host_callback.call("IteratorGetNext", pull_block, avals, after=after)
+        return go, n, odd, block
 
     def _block_size(self) -> int:
         """Elements a block pull reads: up to ``_BLOCK_MAX``, about ``_BLOCK_BYTES`` of them."""
@@ -347,13 +345,11 @@ class GraphIterator:
         over the blocks, an inner one over a block's elements (the body traced once for the first
         shape class, once more for each other class, run on an element pulled alone)."""
         from tapejax._src.control_flow import cond, while_loop
-        from tapejax._src.custom_gradient import stop_gradient
-        from tapejax._src.ops.index_ops import gather
-        from tapejax._src.ops.math_ops import add, cast, greater, greater_equal, less, logical_or
+        from tapejax._src.ops.math_ops import add, greater_equal, less
 
         spec, n_state, k = self.element_spec, len(state), self._block_size()
         others = [(c, self._taker(self._classes[c])) for c in range(1, len(self._classes))]
-        count, odd, block = self._pull_block(k)
+        go, count, odd, block = self._pull_block(k)
         m = len(block)
 
         def by_class(c: Any, st: tuple[Any, ...], j: int = 0) -> Any:
@@ -366,17 +362,17 @@ class GraphIterator:
                 return run()
             return cond(_equal(c, cls), run, lambda: by_class(c, st, j + 1))
 
-        def outer_test(count: Any, odd: Any, *rest: Any) -> Any:
-            return logical_or(greater(count, 0), greater_equal(odd, 0))
+        def outer_test(go: Any, count: Any, odd: Any, *rest: Any) -> Any:
+            return go
 
-        def outer_body(count: Any, odd: Any, *rest: Any) -> Any:
+        def outer_body(go: Any, count: Any, odd: Any, *rest: Any) -> Any:
             blk, st = rest[:m], rest[m:]
 
             def inner_test(i: Any, *st: Any) -> Any:
                 return less(i, count)
 
             def inner_body(i: Any, *st: Any) -> Any:
-                element = structure.pack(spec, [gather(b, i) for b in blk])
+                element = structure.pack(spec, list(bind(_ROW, i, *blk)))
                 return (add(i, 1), *_tuple(step(element, st), n_state))
 
             done, *st = _tuple(while_loop(inner_test, inner_body, (Tensor(np.int32(0)), *st)), n_state + 1)
@@ -385,13 +381,11 @@ class GraphIterator:
                     cond(greater_equal(odd, 0), lambda: (done, *by_class(odd, tuple(st))), lambda: (done, *st)),
                     n_state + 1,
                 )
-            # (a float with no gradient: JAX differentiates no host callback, and an int operand would be
-            # carried as a tangent when a tape records the loop)
-            count, odd, blk = self._pull_block(k, after=stop_gradient(cast(done, np.float32)))
-            return (count, odd, *blk, *st)
+            go, count, odd, blk = self._pull_block(k, after=done)
+            return (go, count, odd, *blk, *st)
 
-        out = while_loop(outer_test, outer_body, (count, odd, *block, *state))
-        return tuple(_tuple(out, 2 + m + n_state)[2 + m :])
+        out = while_loop(outer_test, outer_body, (go, count, odd, *block, *state))
+        return tuple(_tuple(out, 3 + m + n_state)[3 + m :])
 
     def _first_class(self) -> GraphIterator:
         """This iterator read as its first shape class (another shape is a run-time error)."""
@@ -563,6 +557,14 @@ class GraphIterator:
 
         out = while_loop(ahead_test, ahead_body, (*head, *state))
         return tuple(_tuple(out, m + n)[m:])
+
+
+def _rows(i: Any, *blocks: Any) -> tuple[Any, ...]:
+    return tuple(lax.dynamic_index_in_dim(b, i, keepdims=False) for b in blocks)
+
+
+# Row ``i`` (in range: the loop's counter) of each block: the element a block loop's trip reads.
+_ROW = Op("IteratorGetNext", _rows, multiple_results=True, differentiable=False)
 
 
 def _tuple(x: Any, n: int) -> tuple[Any, ...]:

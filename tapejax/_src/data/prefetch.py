@@ -45,9 +45,8 @@ class _Buffer:
     """The bounded buffer between a prefetch thread and its consumer (the thread holds only this, so
     dropping the :class:`Prefetcher` stops it).
 
-    The thread, once the buffer is full, sleeps until the consumer has taken it down to half, then
-    refills it in one go (one wake-up per half buffer, not one per element); each side signals only
-    when the other waits.
+    The thread fills it as long as there is room (as TF's prefetch: the input runs at most the
+    buffer's size ahead of the consumer); each side signals only when the other waits.
     """
 
     def __init__(self, size: int) -> None:
@@ -61,7 +60,7 @@ class _Buffer:
         with self.cv:
             if len(self.items) >= self.size:
                 self.putter_waits = True
-                while len(self.items) > self.size // 2 and not self.stop.is_set():
+                while len(self.items) >= self.size and not self.stop.is_set():
                     self.cv.wait(0.05)
                 self.putter_waits = False
             if self.stop.is_set():
@@ -78,7 +77,7 @@ class _Buffer:
                 self.cv.wait()
             self.getter_waits = False
             item = self.items.popleft()
-            if self.putter_waits and len(self.items) <= self.size // 2:
+            if self.putter_waits:
                 self.cv.notify()
         return item
 
