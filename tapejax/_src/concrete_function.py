@@ -10,11 +10,15 @@ back after each call. The jaxpr is then compiled with ``jax.jit`` (no second Pyt
 
 from __future__ import annotations
 
+import collections
+import functools
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
+import jax.extend.core as jex
+import jax.numpy as jnp
 import numpy as np
 from jax.experimental import checkify
 
@@ -34,6 +38,9 @@ class Program:
     Variables found among the jaxpr's constants; ``assigned_lifted`` (positions among the lifted) and
     ``assigned``: those whose new value is an output. ``out_meta``: (tree, which leaves are tensors,
     the other leaves, dict order, the output structure with TensorSpecs).
+
+    ``donating()`` is the same program compiled to donate the old buffers of the Variables it
+    overwrites (see :meth:`plan_donation`); the caller decides per call that nothing else holds them.
     """
 
     def __init__(
@@ -63,7 +70,13 @@ class Program:
         self.read: list[Any] = []
         self.assigned: list[Any] = []
         self.n_outs = sum(out_meta[1])
-        self.jitted = _checked(jax.jit(self._run), self._run, name) if _needs_checks(self.jaxpr) else jax.jit(self._run)
+        found = _scan_program(self.jaxpr)
+        self.checks = (found["gather"] or found["div"]) and not found["scatter"]
+        self.callbacks = found["callback"]
+        self.jitted = _checked(jax.jit(self._run), self._run, name) if self.checks else jax.jit(self._run)
+        self.donation: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]] | None = None  # plan_donation()
+        self._donating: Callable[..., Any] | None = None
+        self.first_run = True
         n_in = n_xs + n_lifted
 
         def impl(*a: Any) -> Any:  # the op a tape records: (xs, lifted, read, rng) -> outputs
@@ -82,14 +95,123 @@ class Program:
         n_new = len(self.assigned_lifted) + self.n_assigned
         return tuple(flat[:n]), tuple(flat[n : n + n_new]), flat[n + n_new]
 
+    def plan_donation(self) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+        """Which inputs hold old values of Variables the program overwrites, and may be donated to XLA.
 
-def _needs_checks(jaxpr: Any) -> bool:
-    """Whether the program gathers (indices TF checks at run time) or divides integers; a program that
-    scatters is left unchecked (tapejax's ops scatter out of range on purpose: ``bincount``'s dropped
-    values, CTC's collapsed labels), and so are its gathers."""
-    found = {"gather": False, "div": False, "scatter": False}
+        Returns (positions among the lifted inputs, positions among the read inputs, the index of each
+        one's new value among the assigned outputs), each () when none; stored in ``donation``. An
+        input qualifies where its new value is computed by the program (not an input passed through,
+        not also another output) with the same shape and dtype, so XLA can write it into the donated
+        buffer (a donation XLA cannot use would warn). A program with host callbacks donates nothing:
+        a callback's exception (``tf.data``'s end of input, a ``py_function``'s error) fails the run
+        after the inputs were given up, and TF leaves the Variables as they were.
+        """
+        if self.donation is not None:
+            return self.donation
+        lifted_pos: list[int] = []
+        read_pos: list[int] = []
+        new_index: list[int] = []
+        if not self.callbacks:
+            jaxpr = self.jaxpr
+            outvars = jaxpr.outvars
+            uses = collections.Counter(id(v) for v in outvars)
+            inputs = {id(v) for v in (*jaxpr.constvars, *jaxpr.invars)}
+            new_vars = outvars[self.n_outs : self.n_outs + len(self.assigned_lifted) + self.n_assigned]
+
+            def usable(out: Any, old: Any) -> bool:
+                return (
+                    isinstance(out, jex.Var)
+                    and id(out) not in inputs
+                    and uses[id(out)] == 1
+                    and out.aval.shape == old.aval.shape
+                    and out.aval.dtype == old.aval.dtype
+                )
+
+            for k, i in enumerate(self.assigned_lifted):
+                if usable(new_vars[k], jaxpr.invars[self.n_xs + i]):
+                    lifted_pos.append(i)
+                    new_index.append(k)
+            read_index = {id(v): j for j, v in enumerate(self.read)}
+            base = len(self.assigned_lifted)
+            for t, v in enumerate(self.assigned):
+                j = read_index.get(id(v))
+                if j is not None and usable(new_vars[base + t], jaxpr.constvars[self.read_const_pos[j]]):
+                    read_pos.append(j)
+                    new_index.append(base + t)
+        self.donation = (tuple(lifted_pos), tuple(read_pos), tuple(new_index))
+        return self.donation
+
+    def donating(self) -> Callable[..., Any]:
+        """The program compiled to donate the inputs of :meth:`plan_donation` (compiled on first use).
+
+        Called as ``(xs, lifted, read, rng, donated)``: ``lifted`` and ``read`` hold None at the donated
+        positions, ``donated`` their arrays (lifted ones first); returns ``(error message or None,
+        (outs, assigned vals, rng))``. With run-time checks, a failed check's assigned values are the
+        donated old ones (write them back, then raise: no Variable changes, as without donation).
+        """
+        if self._donating is None:
+            self._donating = _donating(self)
+        return self._donating
+
+
+def _donating(program: Program) -> Callable[..., Any]:
+    lifted_pos, read_pos, new_index = program.plan_donation()
+    n_lifted = len(lifted_pos)
+
+    def run(xs: Any, lifted: Any, read: Any, rng: Any, donated: Any) -> Any:
+        lifted, read = list(lifted), list(read)
+        for p, a in zip(lifted_pos, donated[:n_lifted], strict=True):
+            lifted[p] = a
+        for p, a in zip(read_pos, donated[n_lifted:], strict=True):
+            read[p] = a
+        return program._run(xs, lifted, read, rng)
+
+    plain = jax.jit(run, donate_argnums=4)
+    if not program.checks:
+        return lambda *args: (None, plain(*args))
+
+    def run_checked(*args: Any) -> Any:
+        err, (outs, new, new_rng) = checkify.checkify(run, errors=_CHECKS)(*args)
+        # checkify.Error's boolean leaves are its predicates: any set, the check failed.
+        failed = functools.reduce(
+            jnp.logical_or, [x for x in jax.tree_util.tree_leaves(err) if x.dtype == np.bool_], np.bool_(False)
+        )
+        new = list(new)
+        for k, old in zip(new_index, args[4], strict=True):
+            new[k] = jnp.where(failed, old, new[k])
+        return err, (outs, tuple(new), new_rng)
+
+    checked = jax.jit(run_checked, donate_argnums=4)
+    state = {"first": True}
+
+    def call(*args: Any) -> Any:
+        if state.pop("first", False):
+            try:
+                err, out = checked(*args)
+            except jax.errors.JaxRuntimeError:
+                raise
+            except Exception:  # a primitive or effect checkify cannot transform: unchecked (as _checked)
+                state["plain"] = True
+                return None, plain(*args)
+        elif "plain" in state:
+            return None, plain(*args)
+        else:
+            err, out = checked(*args)
+        return err.get(), out
+
+    return call
+
+
+_CHECKS = checkify.index_checks | checkify.div_checks
+
+
+def _scan_program(jaxpr: Any) -> dict[str, bool]:
+    """What the program does that matters to how it runs: gathers (indices TF checks at run time),
+    integer divisions, scatters (a program that scatters is left unchecked: tapejax's ops scatter
+    out of range on purpose, ``bincount``'s dropped values, CTC's collapsed labels), host callbacks."""
+    found = {"gather": False, "div": False, "scatter": False, "callback": False}
     _scan(jaxpr, found)
-    return (found["gather"] or found["div"]) and not found["scatter"]
+    return found
 
 
 def _scan(jaxpr: Any, found: dict[str, bool]) -> None:
@@ -101,6 +223,8 @@ def _scan(jaxpr: Any, found: dict[str, bool]) -> None:
             found["scatter"] = True
         elif name in ("div", "rem") and np.issubdtype(eqn.outvars[0].aval.dtype, np.integer):
             found["div"] = True
+        elif "callback" in name:
+            found["callback"] = True
         for p in eqn.params.values():
             for sub in p if isinstance(p, (tuple, list)) else (p,):
                 inner = getattr(sub, "jaxpr", sub)
@@ -116,7 +240,7 @@ def _checked(plain: Callable[..., Any], run: Callable[..., Any], name: str) -> C
     TF's ``InvalidArgumentError`` when the program gathers out of range or divides an integer by
     zero, as TF's kernels do at run time, before any Variable is written. ``plain`` where checkify
     cannot transform the program."""
-    checked = jax.jit(checkify.checkify(run, errors=checkify.index_checks | checkify.div_checks))
+    checked = jax.jit(checkify.checkify(run, errors=_CHECKS))
     state = {"first": True}
 
     def call(*args: Any) -> Any:
@@ -134,18 +258,23 @@ def _checked(plain: Callable[..., Any], run: Callable[..., Any], name: str) -> C
             err, out = checked(*args)
         message = err.get()
         if message is not None:
-            first = message.strip().splitlines()[0]
-            m = _OUT_OF_BOUNDS.search(first)
-            if m is not None:
-                text = f"indices = {m.group(1)} is not in [0, {m.group(3)}) (axis {m.group(2)})"
-            elif "division by zero" in first:
-                text = "Integer division by zero"
-            else:
-                text = first
-            raise errors.InvalidArgumentError(None, None, f"Graph execution error: tf.function {name}: {text}")
+            raise check_error(message, name)
         return out
 
     return call
+
+
+def check_error(message: str, name: str) -> errors.InvalidArgumentError:
+    """TF's run-time error for a failed check of the program ``name`` (checkify's ``message``)."""
+    first = message.strip().splitlines()[0]
+    m = _OUT_OF_BOUNDS.search(first)
+    if m is not None:
+        text = f"indices = {m.group(1)} is not in [0, {m.group(3)}) (axis {m.group(2)})"
+    elif "division by zero" in first:
+        text = "Integer division by zero"
+    else:
+        text = first
+    return errors.InvalidArgumentError(None, None, f"Graph execution error: tf.function {name}: {text}")
 
 
 class Ambiguous(Exception):

@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import jax
+import jax.extend.core as jex
+import jax.numpy as jnp
 import numpy as np
 
 from tapejax._src import config, errors, function_type
 from tapejax._src import dtypes as dtypes_lib
-from tapejax._src.concrete_function import Ambiguous, ConcreteFunction, Program, trace_body
+from tapejax._src.concrete_function import Ambiguous, ConcreteFunction, Program, check_error, trace_body
 from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, tape_state
 from tapejax._src.tape import in_order_of, order_skeleton
 from tapejax._src.tensor import (
@@ -421,15 +425,42 @@ class Function:
         from tapejax._src.random_state import GLOBAL
 
         lifted = [*argvars, *program.extra] if program.extra else argvars
-        lifted_vals = tuple([v._value for v in lifted])
-        read_vals = tuple([v._value for v in program.read])
-        rng = GLOBAL._value
+        if not _one_device():
+            _onto_mesh([*lifted, *program.read, GLOBAL])
         tapes = tape_state.tapes
+        plan = program.donation
+        if plan is None:
+            plan = program.plan_donation()
+        message = None
+        # The old values of the Variables the program overwrites are donated to XLA (the new values
+        # reuse their buffers: one copy of each weight and slot), except under a tape, which keeps them.
+        donate = (plan[0] or plan[1]) and not tapes and _one_device()
+        if donate:
+            traced = _NO_TRACES
+            if program.first_run:
+                program.first_run = False
+                traced = _held_by_traces([lifted[i] for i in plan[0]] + [program.read[j] for j in plan[1]])
+            lifted_list = [v._value for v in lifted]
+            read_list = [v._value for v in program.read]
+            donated = [_owned(lifted_list, i, traced) for i in plan[0]]
+            donated += [_owned(read_list, j, traced) for j in plan[1]]
+            lifted_vals, read_vals = tuple(lifted_list), tuple(read_list)
+        else:
+            donated = []
+            lifted_vals = tuple([v._value for v in lifted])
+            read_vals = tuple([v._value for v in program.read])
+        rng = GLOBAL._value
         if tapes and any(x is None for x in xs):  # NumPy arguments a tape records: as Tensors of device arrays
             arrays = [jax.device_put(a) if x is None else a for x, a in zip(xs, arrays, strict=True)]
             xs = [Tensor(a) if x is None else x for x, a in zip(xs, arrays, strict=True)]
         try:
-            outs, new_vals, new_rng = program.jitted(tuple(arrays), lifted_vals, read_vals, rng)
+            if donate:
+                message, (outs, new_vals, new_rng) = program.donating()(
+                    tuple(arrays), lifted_vals, read_vals, rng, donated
+                )
+                del donated
+            else:
+                outs, new_vals, new_rng = program.jitted(tuple(arrays), lifted_vals, read_vals, rng)
         except jax.errors.JaxRuntimeError as e:
             # A host callback's TF error (past a tf.data iterator's end) raised when the program runs,
             # as TF raises it; the Variables keep their values.
@@ -441,7 +472,14 @@ class Function:
             raise raised from None
         except jax.errors.UnexpectedTracerError as e:  # compiled on the first run: a tensor leaked from a loop
             raise InaccessibleTensorError(_OUT_OF_SCOPE) from e
+        if message is not None:  # a failed run-time check: the donated Variables get their old values back
+            given = [lifted[i] for i in plan[0]] + [program.read[j] for j in plan[1]]
+            for v, k in zip(given, plan[2], strict=True):
+                v._value = new_vals[k]
+            raise check_error(message, program.name)
         targets = [lifted[i] for i in program.assigned_lifted] + program.assigned
+        if not _one_device():
+            new_vals = _keep_shardings(targets, new_vals)
         for v, a in zip(targets, new_vals, strict=True):
             v._value = a
         GLOBAL._value = new_rng
@@ -602,6 +640,103 @@ class Function:
 _WITH_DEFAULTS: Any = ("<bind the call with its defaults>",)  # a _fast entry: see Function._call_flat
 _TENSOR = "<tensor>"  # a tensor's slot in a call key: ("<tensor>", shape, dtype)
 _VARIABLE = "<variable>"
+
+
+# References to a Variable's array when only the Variable holds it, as ``_owned`` counts them: the
+# Variable, ``_owned``'s local name and ``sys.getrefcount``'s argument.
+_SOLE_OWNER_REFS = 3
+
+
+def _owned(values: list[Any], i: int, traced: dict[int, int]) -> Any:
+    """``values[i]`` (a Variable's array, taken out of ``values``) if XLA may take its buffer, else a copy.
+
+    Only if nothing but its Variable references it (besides ``traced[id]`` finished traces, see
+    :func:`_held_by_traces`): a Tensor from ``read_value()`` or ``tf.identity``, a tape's saved value,
+    a deferred op's input, an IndexedSlices, another Variable or the same Variable met earlier in
+    this call all hold a reference, and a donated buffer is dead (they keep reading the original;
+    the copy is donated). A NumPy view of the buffer holds no reference, but JAX does not donate a
+    buffer with external references (it copies it itself). An array placed on a sharding
+    (``tf.distribute``) may share its buffer with another array object: copied too.
+    """
+    a = values[i]
+    values[i] = None
+    if (
+        sys.getrefcount(a) <= _SOLE_OWNER_REFS + traced.get(id(a), 0)
+        and type(a.sharding) is jax.sharding.SingleDeviceSharding
+    ):
+        return a
+    return jnp.copy(a)
+
+
+_NO_TRACES: dict[int, int] = {}
+
+
+def _held_by_traces(variables: list[Any]) -> dict[int, int]:
+    """How many references to each array of ``variables`` come from finished JAX traces (by id).
+
+    A program's first run follows its trace, in which the Variables' arrays were captured as
+    constants; JAX keeps that trace's table of constants (a dict from jaxpr variables to values)
+    alive as long as the program's jaxpr, through the JVP rule it keeps in each ``custom_jvp`` call
+    (a tape's gradient in the body makes some). Those references never read the arrays again, so
+    they do not stop donation; counted only where the arrays reach 1 MiB (the search visits every
+    object). Without it the first step would keep a copy of every such weight alive for good.
+    """
+    arrays = [v._value for v in variables]
+    if sum(a.nbytes for a in arrays) < 1 << 20:
+        return _NO_TRACES
+    ids = {id(a) for a in arrays}
+    counts: dict[int, int] = {}
+    for r in gc.get_referrers(*arrays):
+        if type(r) is dict and r and all(isinstance(k, jex.Var) for k in r):
+            for val in r.values():
+                if id(val) in ids:
+                    counts[id(val)] = counts.get(id(val), 0) + 1
+    return counts
+
+
+def _onto_mesh(states: list[Any]) -> None:
+    """Replicates the single-device values among ``states`` over the mesh the others lie on, if any.
+
+    A step over a ``tf.distribute`` strategy's Variables also reads state made on one device (an
+    optimizer's slots, the random key); its outputs come back on the mesh, so the second call's
+    inputs would differ from the first's and the program would compile again. Placed once here,
+    they stay there (see :func:`_keep_shardings`).
+    """
+    mesh = None
+    for v in states:
+        sharding = getattr(v._value, "sharding", None)
+        if type(sharding) is jax.sharding.NamedSharding:
+            mesh = sharding.mesh
+            break
+    if mesh is None:
+        return
+    replicated = None
+    for v in states:
+        a = v._value
+        if type(a.sharding) is jax.sharding.SingleDeviceSharding:
+            if replicated is None:
+                replicated = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec())
+            v._value = jax.device_put(a, replicated)
+
+
+def _keep_shardings(variables: list[Any], arrays: Any) -> list[Any]:
+    """``arrays``, the new values of ``variables``, each on its Variable's mesh sharding (``tf.distribute``).
+
+    XLA may hand an assigned value back with another (equivalent) sharding than its Variable's; the
+    next call's inputs would then differ from this one's and the program would compile again.
+    """
+    out = []
+    for v, a in zip(variables, arrays, strict=True):
+        old = getattr(v._v, "sharding", None)
+        if type(old) is jax.sharding.NamedSharding and a.sharding != old:
+            a = jax.device_put(a, old)
+        out.append(a)
+    return out
+
+
+@functools.cache
+def _one_device() -> bool:
+    return jax.device_count() == 1
 
 
 def _classify(leaves: list[Any]) -> tuple[list[Any], list[Any], list[Any], tuple[Any, ...]]:
