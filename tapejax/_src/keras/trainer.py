@@ -26,7 +26,7 @@ from tapejax._src.keras.data_adapter import (
     train_validation_split,
     unpack_x_y_sample_weight,
 )
-from tapejax._src.ops import array_ops, math_ops, reduction_ops
+from tapejax._src.ops import array_ops, creation_ops, math_ops, reduction_ops
 
 
 def _set(obj: Any, name: str, value: Any) -> None:
@@ -237,9 +237,30 @@ class Trainer:
         return [m.name for m in self.metrics]
 
     def reset_metrics(self) -> None:
-        """Resets the state of every metric in ``metrics``."""
+        """Resets the state of every metric in ``metrics``.
+
+        The metrics whose ``reset_state`` is Keras' own zeroing (``Metric``'s, ``Mean``'s, ``Sum``'s, the
+        compiled metrics') are zeroed together by one compiled program; others run their ``reset_state``.
+        """
+        zeroed: list[Any] = []
         for m in self.metrics:
-            m.reset_state()
+            _reset(m, zeroed)
+        if not zeroed:
+            return
+        from tapejax._src.function import function
+
+        key = tuple(map(id, zeroed))
+        cached = self.__dict__.get("_tapejax_zero_metrics")
+        if cached is None or cached[0] != key:
+            variables = zeroed  # (held by the cache: the ids in its key stay theirs)
+
+            def zero() -> None:
+                for v in variables:
+                    v.assign(creation_ops.zeros(v.shape, v.dtype))
+
+            cached = (key, function(zero, autograph=False), variables)
+            _set(self, "_tapejax_zero_metrics", cached)
+        cached[1]()
 
     def compute_loss(
         self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None, training: bool = True
@@ -696,9 +717,29 @@ def _batch_size(x: Any) -> int:
     return int(first.shape[0])
 
 
+def _reset(metric: Any, zeroed: list[Any]) -> None:
+    """Resets ``metric``, or adds its Variables to ``zeroed`` where its reset sets them all to zeros."""
+    reset = type(metric).reset_state
+    if reset is metrics_module.Metric.reset_state:
+        zeroed.extend(metric.variables)
+    elif reset is metrics_module.Mean.reset_state:
+        zeroed += [metric.total, metric.count]
+    elif reset is metrics_module.Sum.reset_state:
+        zeroed.append(metric.total)
+    elif reset is CompileMetrics.reset_state:
+        for m in metric.metrics:
+            _reset(m, zeroed)
+    else:
+        metric.reset_state()
+
+
 def _batch_of(x: Any, y: Any, sample_weight: Any) -> tuple[Any, ...]:
+    # NumPy arrays go straight into the compiled step, as fit's batches do (tf.function takes them as
+    # Tensors of their dtype); other values (lists, Python numbers) become Tensors first.
     def convert(v: Any) -> Any:
-        return v if v is None or isinstance(v, (TensorBase, VariableBase)) else array_ops.convert_to_tensor(v)
+        if v is None or isinstance(v, (TensorBase, VariableBase, np.ndarray)):
+            return v
+        return array_ops.convert_to_tensor(v)
 
     data = (x,) if y is None and sample_weight is None else (x, y) if sample_weight is None else (x, y, sample_weight)
     return nest.map_structure(convert, data)
