@@ -6,6 +6,8 @@ once into a jaxpr when none fits (concrete_function.py). The Variables it reads 
 discovered while tracing and lifted to explicit inputs and outputs of the compiled program, never
 baked in as constants; assignments are written back after each call. A NumPy argument is handed to
 the compiled program as a private host copy (JAX transfers it within the call), not made a Tensor first.
+The old values of the Variables a call overwrites are donated to XLA when nothing else holds them
+(see ``Function._run``), so a training step keeps one copy of each weight and optimizer slot.
 """
 
 from __future__ import annotations
