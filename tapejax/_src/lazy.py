@@ -124,6 +124,7 @@ class Pending:
     __slots__ = ("aval", "dtype", "index", "more_owners", "node", "owner", "shape", "value")
 
     def __init__(self, node: LazyNode, index: int, aval: Any) -> None:
+        # (``record`` sets these same attributes inline for a one-output op)
         self.node: LazyNode | None = node
         self.index = index
         self.aval = aval
@@ -315,8 +316,15 @@ def record(op: Any, key: tuple[Any, ...], avals: Any, vals: list[Any]) -> tuple[
     node.pos = pos
     if op.multiple_results:
         outs = tuple([Pending(node, i, a) for i, a in enumerate(avals)])
-    else:
-        outs = (Pending(node, 0, avals),)
+    else:  # Pending(node, 0, avals), without the call
+        p = object.__new__(Pending)
+        p.node = node
+        p.index = 0
+        p.aval = avals
+        p.shape = avals.shape
+        p.dtype = avals.dtype
+        p.value = p.owner = p.more_owners = None
+        outs = (p,)
     node.outs = outs
     sigs.append(sig)
     nodes.append(node)
