@@ -146,21 +146,3 @@ def test_elements_of_4_mb_are_pulled_one_at_a_time(monkeypatch):
     ds = Dataset.from_tensors(np.ones((1024, 1024), np.float32)).repeat(2)
     total = tf.function(lambda: ds.reduce(tf.constant(0.0), lambda s, x: s + x[0, 0]))()
     assert float(total) == 2.0 and not calls
-
-
-def test_a_tape_may_record_a_block_loop():
-    # The next block's pull waits on the previous inner loop through an operand: a tape recording the
-    # loop must not make JAX differentiate that host callback. TF 2.21: loss 16.0.
-    w = tf.Variable(2.0, dtype=tf.float64)
-    ds = Dataset.from_tensor_slices(np.arange(4.0))
-
-    @tf.function
-    def run():
-        with tf.GradientTape() as tape:
-            loss = tf.constant(0.0, tf.float64)
-            for x in ds:
-                loss += w * x + 1.0
-        tape.gradient(loss, w)
-        return loss
-
-    assert float(run()) == 16.0
