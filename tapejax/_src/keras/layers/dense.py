@@ -7,7 +7,7 @@ from typing import Any
 from tapejax._src.keras import activations, constraints, initializers, regularizers
 from tapejax._src.keras.layers.input_spec import InputSpec
 from tapejax._src.keras.layers.layer import Layer
-from tapejax._src.ops import linalg_ops, nn_ops
+from tapejax._src.ops import linalg_ops, math_ops
 
 
 class Dense(Layer):
@@ -88,13 +88,9 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs: Any, training: Any = None) -> Any:
-        x = (
-            linalg_ops.matmul(inputs, self.kernel)
-            if inputs.ndim == 2
-            else linalg_ops.tensordot(inputs, self.kernel, 1)
-        )
+        x = linalg_ops.matmul(inputs, self.kernel) if inputs.ndim == 2 else linalg_ops.tensordot(inputs, self.kernel, 1)
         if self.bias is not None:
-            x = nn_ops.bias_add(x, self.bias)
+            x = math_ops.add(x, self.bias)  # (Keras' ops.add: the AddV2 a hand-written ``x @ w + b`` records)
         if self.activation is not None:
             x = self.activation(x)
         return x

@@ -108,7 +108,7 @@ def _prefix(i: int, spec: InputSpec, layer_name: str) -> str:
     return f"Input {i} with name '{spec.name}' of layer '{layer_name}' is incompatible with the layer: "
 
 
-def _fits(spec: InputSpec, x: Any) -> bool:
+def fits(spec: InputSpec, x: Any) -> bool:
     """Whether one array-like ``x`` (with ``_v``: a Tensor) passes ``spec``: the common case, checked fast."""
     v = x._v
     shape = v.shape
@@ -135,7 +135,7 @@ def assert_input_compatibility(input_spec: Any, inputs: Any, layer_name: str) ->
     """Raises Keras' ValueError when ``inputs`` do not fit ``input_spec`` (a spec or a structure of them)."""
     if not input_spec:
         return
-    if type(input_spec) is InputSpec and hasattr(inputs, "_v") and _fits(input_spec, inputs):
+    if type(input_spec) is InputSpec and hasattr(inputs, "_v") and fits(input_spec, inputs):
         return
     specs = nest.flatten(input_spec)
     if isinstance(inputs, dict):

@@ -22,7 +22,7 @@ from tapejax._src import nest
 from tapejax._src.core import TensorBase, VariableBase
 from tapejax._src.keras import backend
 from tapejax._src.keras.keras_tensor import KerasTensor, Node, any_symbolic, spec_of
-from tapejax._src.keras.layers.input_spec import assert_input_compatibility, standardize_shape
+from tapejax._src.keras.layers.input_spec import InputSpec, assert_input_compatibility, fits, standardize_shape
 from tapejax._src.keras.object_config import to_snake_case
 from tapejax._src.keras.variables import KerasVariable
 from tapejax._src.module import Module, NameScope
@@ -32,11 +32,11 @@ from tapejax._src.variable import Variable
 
 
 class _CallContext:
-    __slots__ = ("entry_layer", "values")
+    __slots__ = ("entry_layer", "training")
 
     def __init__(self, entry_layer: Layer) -> None:
         self.entry_layer = entry_layer
-        self.values: dict[str, Any] = {}
+        self.training: Any = None  # the `training` value the calls inside the entry layer's call inherit
 
 
 class _State(threading.local):
@@ -46,6 +46,9 @@ class _State(threading.local):
 
 
 _state = _State()
+# Whether any layer ever held an ``add_loss`` loss: until then every ``_losses`` list is empty and the
+# outermost call has nothing to clear (the recursive clear costs a call per layer of the model).
+_losses_added = False
 
 
 class DTypePolicy:
@@ -384,18 +387,18 @@ class Layer(Module):
     def weights(self) -> list[Variable]:
         """The layer's weights and its sublayers', own first, in creation order (each once)."""
         out: list[Variable] = []
-        self._collect_weights(out, set())
+        self._collect_weights(out)
+        if len(set(map(id, out))) != len(out):  # (a weight shared by two layers: its first place only)
+            seen: set[int] = set()
+            out = [w for w in out if not (id(w) in seen or seen.add(id(w)))]
         return out
 
-    def _collect_weights(self, out: list[Variable], seen: set[int]) -> None:
+    def _collect_weights(self, out: list[Variable]) -> None:
         # One depth-first pass in Keras' order: own trainable, own non-trainable, then each sublayer's.
-        for own in (self._trainable_variables, self._non_trainable_variables):
-            for w in own:
-                if id(w) not in seen:
-                    seen.add(id(w))
-                    out.append(w)
+        out += self._trainable_variables
+        out += self._non_trainable_variables
         for layer in self._layers:
-            layer._collect_weights(out, seen)
+            layer._collect_weights(out)
 
     @property
     def trainable_weights(self) -> list[Variable]:
@@ -540,6 +543,8 @@ class Layer(Module):
     # -- losses ------------------------------------------------------------------------------------------
     def add_loss(self, loss: Any) -> None:
         """Adds a loss (a scalar, or a structure of them) to ``losses``: call it inside ``call``."""
+        global _losses_added
+        _losses_added = True
         for x in nest.flatten(loss):
             self._losses.append(x if isinstance(x, (TensorBase, VariableBase)) else array_ops.convert_to_tensor(x))
 
@@ -622,10 +627,10 @@ class Layer(Module):
 
     def _fast_call(self, x: Tensor, kwargs: dict[str, Any]) -> Any:
         """``_eager_call`` for a built layer called on one Tensor of its compute dtype (or autocast off) with
-        no mask, no activity regularizer and no mask to compute: the same steps, without the general cases."""
+        no mask, no activity regularizer and no mask to compute: the same steps, without the general cases
+        (``_resolve_training`` inline: this runs once per layer of a model's every call)."""
         if (
             not self.built
-            or getattr(x, "_keras_mask", None) is not None
             or self.activity_regularizer is not None
             or (self.supports_masking and type(self).compute_mask is not Layer.compute_mask)
             or (
@@ -634,21 +639,37 @@ class Layer(Module):
                 and x._v.dtype != self._dtype_policy._np_dtype
                 and x.dtype.is_floating
             )
+            or getattr(x, "_keras_mask", None) is not None
         ):
             return _NOT_FAST
         spec = self.input_spec
-        if spec is not None:
+        if spec is not None and not (type(spec) is InputSpec and fits(spec, x)):
             assert_input_compatibility(spec, x, self._name)
-        ctx = _state.call_context
+        state = _state
+        ctx = state.call_context
         entry = ctx is None
         if entry:
-            ctx = _state.call_context = _CallContext(self)
-            self._clear_losses()
+            ctx = state.call_context = _CallContext(self)
+            if _losses_added:
+                self._clear_losses()
         try:
             params = self._call_params
-            if kwargs or params.training_pos is not None:  # (else there is nothing to resolve)
-                self._resolve_training((x,), kwargs, ctx, params)
-            path = _state.path
+            pos = params.training_pos
+            if kwargs:  # (only `training=`: see __call__)
+                if pos is None and not params.var_kwargs:
+                    ctx.training = kwargs.pop("training")  # (a call() without the argument does not receive it)
+                else:
+                    ctx.training = kwargs["training"]
+            elif pos is not None:
+                if pos == 0:  # call(self, training, ...): the tensor is the training argument
+                    ctx.training = x
+                else:
+                    value = ctx.training
+                    if value is None:
+                        value = ctx.training = params.training_default
+                    if value is not None:
+                        kwargs["training"] = value
+            path = state.path
             path.append(self._name)
             try:
                 return self.call(x, **kwargs)
@@ -656,7 +677,7 @@ class Layer(Module):
                 path.pop()
         finally:
             if entry:
-                _state.call_context = None
+                state.call_context = None
 
     def _convert_args(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
         if not self._convert_input_args:
@@ -703,7 +724,8 @@ class Layer(Module):
         entry = ctx is None
         if entry:
             ctx = _state.call_context = _CallContext(self)
-            self._clear_losses()
+            if _losses_added:
+                self._clear_losses()
         try:
             params = self._call_params
             self._resolve_training(args, kwargs, ctx, params)
@@ -747,12 +769,12 @@ class Layer(Module):
         elif pos is not None and pos < len(args):
             value = args[pos]
         else:
-            value = ctx.values.get("training")
+            value = ctx.training
             if value is None:
                 value = params.training_default
             if value is not None and pos is not None:
                 kwargs["training"] = value
-        ctx.values["training"] = value
+        ctx.training = value
 
     def _set_mask_metadata(self, inputs: Any, outputs: Any, previous_mask: Any) -> None:
         flat = nest.flatten(outputs)

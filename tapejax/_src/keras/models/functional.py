@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from tapejax._src import dtypes as dtypes_lib
 from tapejax._src import nest
 from tapejax._src.core import TensorBase, VariableBase
 from tapejax._src.keras import backend
 from tapejax._src.keras.keras_tensor import KerasTensor, Node
 from tapejax._src.keras.layers.input_layer import InputLayer
 from tapejax._src.keras.models.model import Model
-from tapejax._src.ops import array_ops, math_ops
+from tapejax._src.ops import array_ops, math_ops, shape_ops
+from tapejax._src.tensor import Tensor
 
 
 def _nodes_in_order(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> list[Node]:
@@ -45,6 +49,38 @@ def _nodes_in_order(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> li
     for out in outputs:
         visit(out, ())
     return order
+
+
+class _Chain:
+    """A graph that is one chain of single-tensor layer calls from its one input to its one output."""
+
+    __slots__ = ("dtype", "nodes")
+
+    def __init__(self, nodes: tuple[Node, ...], dtype: np.dtype) -> None:
+        self.nodes = nodes
+        self.dtype = dtype  # the input's dtype: a Tensor of another dtype is cast first (the general path)
+
+
+def _chain_of(nodes: list[Node], inputs: list[KerasTensor], outputs: list[KerasTensor]) -> _Chain | None:
+    """The calls of a Sequential-like graph, in order (see ``Functional.call``), else None."""
+    if len(inputs) != 1 or len(outputs) != 1:
+        return None
+    try:
+        dtype = np.dtype(dtypes_lib.as_dtype(backend.standardize_dtype(inputs[0].dtype))._np)
+    except (TypeError, ValueError, AttributeError):
+        return None
+    chain = []
+    prev = inputs[0]
+    for node in nodes:
+        if node.is_input:
+            continue
+        if not node.simple or node.call_args[0] is not prev or len(node.output_tensors) != 1:
+            return None
+        chain.append(node)
+        prev = node.output_tensors[0]
+    if prev is not outputs[0]:
+        return None
+    return _Chain(tuple(chain), dtype)
 
 
 class Functional(Model):
@@ -92,6 +128,7 @@ class Functional(Model):
         # The output layers' names: compile() names per-output losses and metrics by them (as Keras).
         s(self, "output_names", [x._keras_history[0].name for x in flat_outputs])
         s(self, "_nodes", _nodes_in_order(flat_inputs, flat_outputs))
+        s(self, "_chain", _chain_of(self._nodes, flat_inputs, flat_outputs))
         layers: list[Any] = []
         for node in self._nodes:
             if all(node.operation is not x for x in layers):
@@ -160,13 +197,30 @@ class Functional(Model):
                 # (Keras adjusts a rank off by one on the last axis.)
                 rank, want_rank = len(x.shape), len(spec.shape)
                 if rank == want_rank + 1 and x.shape[-1] == 1:
-                    x = array_ops.squeeze(x, axis=-1)
+                    x = shape_ops.squeeze(x, axis=-1)
                 elif rank == want_rank - 1 and spec.shape[-1] == 1:
-                    x = array_ops.expand_dims(x, axis=-1)
+                    x = shape_ops.expand_dims(x, axis=-1)
             out.append(x)
         return out
 
     def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
+        chain = self._chain
+        if chain is not None and mask is None and type(inputs) is Tensor:
+            # A Sequential's graph called on one Tensor that needs no cast or rank fix: the loop below
+            # without its bookkeeping (each layer reads the previous one's output).
+            spec = self._flat_inputs[0]
+            v = inputs._v
+            if v.dtype == chain.dtype and len(v.shape) == len(spec.shape):
+                x = inputs
+                for node in chain.nodes:
+                    outs = node.operation(x)
+                    if isinstance(outs, TensorBase):
+                        x = outs
+                    else:  # (zip checks that the layer returned one value, as the loop below does)
+                        (x,) = (out for _, out in zip(node.output_tensors, nest.flatten(outs), strict=True))
+                if self._outputs_struct is self._flat_outputs[0]:
+                    return x
+                return nest.pack_sequence_as(self._outputs_struct, [x])
         values: dict[int, Any] = {}
         flat = self._standardize_inputs(inputs)
         masks = nest.flatten(mask) if mask is not None else [None] * len(flat)
