@@ -173,3 +173,20 @@ def test_outputs_xla_cannot_write_in_place():
     np.testing.assert_array_equal(out2.numpy(), [3.0, 3.0])
     np.testing.assert_array_equal(w.numpy(), [2.0, 2.0])
     assert u.numpy().shape == (8,)
+
+
+def test_variables_sharing_a_captured_tensors_array():
+    # Two Variables made from one Tensor the body also reads: lifted apart (and neither donated into the
+    # other); TF 2.21 gives [4, 8], a = [2, 4], b = [1, 2].
+    t = tf.constant([1.0, 2.0])
+    a, b = tf.Variable(t), tf.Variable(t)
+
+    @tf.function
+    def f():
+        a.assign_add(t)
+        return a + b + t
+
+    np.testing.assert_array_equal(f().numpy(), [4.0, 8.0])
+    np.testing.assert_array_equal(a.numpy(), [2.0, 4.0])
+    np.testing.assert_array_equal(b.numpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(t.numpy(), [1.0, 2.0])

@@ -380,7 +380,7 @@ def trace_body(
         for v, orig, _ in others:
             by_id.setdefault(id(orig), []).append(v)
         clash = [v for vs in by_id.values() if len(vs) > 1 for v in vs]
-        clash += [v for v, orig, _ in others if id(orig) in found_tensor_ids and v not in clash]
+        clash += [v for v, orig, _ in others if id(orig) in found_tensor_ids and all(v is not w for w in clash)]
         if clash:
             raise Ambiguous(clash)
         assigned_lifted = [

@@ -444,8 +444,7 @@ class Function:
                 traced = _held_by_traces([lifted[i] for i in plan[0]] + [program.read[j] for j in plan[1]])
             lifted_list = [v._value for v in lifted]
             read_list = [v._value for v in program.read]
-            donated = [_owned(lifted_list, i, traced) for i in plan[0]]
-            donated += [_owned(read_list, j, traced) for j in plan[1]]
+            donated = _given(((lifted_list, plan[0]), (read_list, plan[1])), traced)
             lifted_vals, read_vals = tuple(lifted_list), tuple(read_list)
         else:
             donated = []
@@ -644,30 +643,43 @@ _TENSOR = "<tensor>"  # a tensor's slot in a call key: ("<tensor>", shape, dtype
 _VARIABLE = "<variable>"
 
 
-# References to a Variable's array when only the Variable holds it, as ``_owned`` counts them: the
-# Variable, ``_owned``'s local name and ``sys.getrefcount``'s argument.
+# References to a Variable's array when only the Variable holds it, as ``_given`` counts them: the
+# Variable, ``_given``'s local name and ``sys.getrefcount``'s argument.
 _SOLE_OWNER_REFS = 3
 
 
-def _owned(values: list[Any], i: int, traced: dict[int, int]) -> Any:
-    """``values[i]`` (a Variable's array, taken out of ``values``) if XLA may take its buffer, else a copy.
+def _given(groups: Any, traced: dict[int, int]) -> list[Any]:
+    """The arrays to donate, taken out of their lists: per ``(values, positions)`` of ``groups``, ``values[i]``.
 
-    Only if nothing but its Variable references it (besides ``traced[id]`` finished traces, see
-    :func:`_held_by_traces`): a Tensor from ``read_value()`` or ``tf.identity``, a tape's saved value,
-    a deferred op's input, an IndexedSlices, another Variable or the same Variable met earlier in
-    this call all hold a reference, and a donated buffer is dead (they keep reading the original;
-    the copy is donated). A NumPy view of the buffer holds no reference, but JAX does not donate a
-    buffer with external references (it copies it itself). An array placed on a sharding
-    (``tf.distribute``) may share its buffer with another array object: copied too.
+    XLA may take an array's buffer only if nothing but its Variable references it (besides ``traced``
+    finished traces, see :func:`_held_by_traces`): a Tensor from ``read_value()`` or ``tf.identity``,
+    a tape's saved value, a deferred op's input, an IndexedSlices, another Variable, the Python-scalar
+    cache (a metric reset to zero) or the same Variable met earlier in this call all hold one, and a
+    donated buffer is dead. Those arrays are copied (one program for all) and the copies donated:
+    the holders keep reading the original. A NumPy view of a buffer holds no reference, but JAX does
+    not donate a buffer with external references (it copies it itself). An array placed on a
+    sharding (``tf.distribute``) may share its buffer with another array object: copied too.
     """
-    a = values[i]
-    values[i] = None
-    if (
-        sys.getrefcount(a) <= _SOLE_OWNER_REFS + traced.get(id(a), 0)
-        and type(a.sharding) is jax.sharding.SingleDeviceSharding
-    ):
-        return a
-    return jnp.copy(a)
+    donated: list[Any] = []
+    shared: list[int] = []
+    for values, positions in groups:
+        for i in positions:
+            a = values[i]
+            values[i] = None
+            if (
+                sys.getrefcount(a) > _SOLE_OWNER_REFS + traced.get(id(a), 0)
+                or type(a.sharding) is not jax.sharding.SingleDeviceSharding
+            ):
+                shared.append(len(donated))
+            donated.append(a)
+    if shared:
+        for k, c in zip(shared, _copies(tuple([donated[k] for k in shared])), strict=True):
+            donated[k] = c
+    return donated
+
+
+# Fresh copies of arrays (new buffers), one compiled call for them all.
+_copies: Callable[[tuple[Any, ...]], tuple[Any, ...]] = jax.jit(lambda arrays: tuple(jnp.copy(a) for a in arrays))
 
 
 _NO_TRACES: dict[int, int] = {}

@@ -240,27 +240,14 @@ class Trainer:
         """Resets the state of every metric in ``metrics``.
 
         The metrics whose ``reset_state`` is Keras' own zeroing (``Metric``'s, ``Mean``'s, ``Sum``'s, the
-        compiled metrics') are zeroed together by one compiled program; others run their ``reset_state``.
+        compiled metrics') have their Variables assigned deferred zeros here (computed together when
+        next read, no transfer per Variable); others run their own ``reset_state``.
         """
         zeroed: list[Any] = []
         for m in self.metrics:
             _reset(m, zeroed)
-        if not zeroed:
-            return
-        from tapejax._src.function import function
-
-        key = tuple(map(id, zeroed))
-        cached = self.__dict__.get("_tapejax_zero_metrics")
-        if cached is None or cached[0] != key:
-            variables = zeroed  # (held by the cache: the ids in its key stay theirs)
-
-            def zero() -> None:
-                for v in variables:
-                    v.assign(creation_ops.zeros(v.shape, v.dtype))
-
-            cached = (key, function(zero, autograph=False), variables)
-            _set(self, "_tapejax_zero_metrics", cached)
-        cached[1]()
+        for v in zeroed:
+            v.assign(creation_ops.zeros(v.shape, v.dtype))
 
     def compute_loss(
         self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None, training: bool = True
