@@ -144,3 +144,24 @@ def test_a_queue_program_loaded_for_one_shape_runs_others(cache: Path, monkeypat
     monkeypatch.setattr(lazy, "_PROGRAMS", type(lazy._PROGRAMS)())  # as a new process: loaded
     np.testing.assert_allclose(cell(5), np.tanh(np.linspace(-1, 1, 5)) * 3 + np.exp(np.linspace(-1, 1, 5)), rtol=1e-5)
     assert executable_cache.stats["hits"] >= 1
+
+
+def test_output_shapes_are_saved_per_op_and_read_back(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tapejax._src.core import Op
+
+    split = Op("TestSplit", lambda x, *, n: tuple(jnp.split(x, n)), multiple_results=True)
+    plain = Op("TestScale", lambda x, *, c: x * c)
+    f32 = jax.core.ShapedArray((6,), np.dtype(np.float32))
+    for op, params in ((split, (("n", 3),)), (plain, (("c", 2.0),))):
+        k = (op, params, (f32,))
+        first = lazy.out_avals(k, op.kernel(params))
+        monkeypatch.setattr(lazy, "_AVALS", {})
+        assert isinstance(first, tuple) == op.multiple_results
+        assert executable_cache.load_avals(k) == first  # as a later process reads it
+    assert executable_cache.stats["avals_hits"] == 2
+    for path in (cache.parent / executable_cache.AVALS_SUBDIR).iterdir():
+        path.write_bytes(b"garbage")
+    assert executable_cache.load_avals((plain, (("c", 2.0),), (f32,))) is None  # corrupt: traced again
+    executable_cache.reset()
+    monkeypatch.setattr(compile_cache, "cache_dir", None)  # off: nothing read or written
+    assert executable_cache.load_avals((plain, (("c", 2.0),), (f32,))) is None

@@ -10,7 +10,9 @@ shapes and dtypes, with the jax/jaxlib versions, the backend, the JAX settings t
 trace makes, and the size and modification time of every tapejax source file. A program whose
 structure holds anything without a stable fingerprint (an arbitrary object, a large constant)
 is simply not cached here. A hit loads the serialized executable
-(``jax.experimental.serialize_executable``) in about a millisecond.
+(``jax.experimental.serialize_executable``) in about a millisecond. The output shapes and dtypes
+of each op (``lazy.out_avals``, which traces the op once per process: 1-4 ms) are saved the same
+way (``<dir>/tapejax-avals``), so that a second run records its ops without tracing them either.
 
 It lives in the persistent cache's directory (``<dir>/tapejax-executables``) and follows its
 settings: off when ``compile_cache`` did not turn the cache on (``TAPEJAX_COMPILATION_CACHE=0``,
@@ -45,11 +47,12 @@ from tapejax._src import compile_cache
 
 ENABLE_ENV = "TAPEJAX_EXECUTABLE_CACHE"
 SUBDIR = "tapejax-executables"
+AVALS_SUBDIR = "tapejax-avals"
 _FORMAT = "tapejax-executable-2"
 _MAX_CONST_BYTES = 1 << 16  # closure constants up to this size are part of a fingerprint
 
 # Counters for tests and benchmarks: programs loaded from disk, compiled and saved, not cacheable.
-stats = {"hits": 0, "misses": 0, "unstable": 0, "errors": 0}
+stats = {"hits": 0, "misses": 0, "unstable": 0, "errors": 0, "avals_hits": 0}
 
 _directory: str | bool | None = False  # False: not resolved yet
 _environment: str | None = None
@@ -83,12 +86,12 @@ def directory() -> str | None:
 
 def reset() -> None:
     """Forgets the resolved directory and environment (tests: after changing the settings)."""
-    global _directory, _environment
-    _directory = False
+    global _directory, _environment, _avals_dir
+    _directory = _avals_dir = False
     _environment = None
 
 
-_digest: list[Any] = [-1, ""]  # (number of tapejax modules loaded, their digest)
+_digest: list[Any] = [-1, ""]  # (number of modules loaded, the digest of tapejax's)
 
 
 def _source_digest() -> str:
@@ -96,9 +99,10 @@ def _source_digest() -> str:
 
     (Only loaded modules: a program holds no code of the others; recomputed when more are loaded.)
     """
-    files = {getattr(m, "__file__", None) for name, m in list(sys.modules.items()) if name.startswith("tapejax")}
-    files.discard(None)
-    if _digest[0] != len(files):
+    if _digest[0] != len(sys.modules):
+        n = len(sys.modules)
+        files = {getattr(m, "__file__", None) for name, m in list(sys.modules.items()) if name.startswith("tapejax")}
+        files.discard(None)
         h = hashlib.sha256()
         for f in sorted(files):  # type: ignore[type-var]
             try:
@@ -106,7 +110,7 @@ def _source_digest() -> str:
                 h.update(f"{os.path.basename(f)}:{st.st_size}:{st.st_mtime_ns};".encode())  # type: ignore[arg-type]
             except OSError:
                 h.update(f"{f}:missing;".encode())
-        _digest[:] = [len(files), h.hexdigest()]
+        _digest[:] = [n, h.hexdigest()]
     return _digest[1]
 
 
@@ -394,6 +398,10 @@ def _save(path: str, fp: str, exe: Any) -> None:
     except Exception:  # (host callbacks, constants, trees that do not pickle): not saved
         stats["errors"] += 1
         return
+    _write(path, data)
+
+
+def _write(path: str, data: bytes) -> None:
     tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
     try:
         with open(tmp, "wb") as f:
@@ -402,3 +410,73 @@ def _save(path: str, fp: str, exe: Any) -> None:
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+
+
+# Output shapes and dtypes per (op, params, input avals): lazy.out_avals traces each op once per
+# process to find them (jax.eval_shape, 1-4 ms an op here); a later process reads them back instead.
+_avals_dir: str | bool | None = False
+
+
+def _avals_directory() -> str | None:
+    global _avals_dir
+    if _avals_dir is False:
+        d = directory()
+        _avals_dir = None
+        if d is not None:
+            path = os.path.join(os.path.dirname(d), AVALS_SUBDIR)
+            with contextlib.suppress(OSError):
+                os.makedirs(path, exist_ok=True)
+                _avals_dir = path
+    return _avals_dir  # type: ignore[return-value]
+
+
+def _avals_key(k: tuple[Any, ...]) -> str | None:
+    op, params, in_avals = k
+    fp = op_fingerprint(op)
+    if fp is None:
+        return None
+    parts = [fp]
+    try:
+        _fp(params, parts, {}, 0)
+        _fp(in_avals, parts, {}, 0)
+    except _Unstable:
+        return None
+    return _environment_key() + "|".join(parts)
+
+
+def load_avals(k: tuple[Any, ...]) -> Any | None:
+    """The output aval(s) saved for ``k = (op, params, input avals)`` (see ``lazy.out_avals``), or None."""
+    where = _avals_directory()
+    if where is None:
+        return None
+    key = _avals_key(k)
+    if key is None:
+        return None
+    try:
+        with open(_path(where, key), "rb") as f:
+            fmt, stored, outs = pickle.loads(f.read())
+        if fmt != _FORMAT or stored != key:
+            return None
+        made = [_core.ShapedArray(shape, dtype, weak_type=weak) for shape, dtype, weak in outs]
+    except Exception:  # (missing, corrupt, another format)
+        return None
+    stats["avals_hits"] += 1
+    return tuple(made) if k[0].multiple_results else made[0]
+
+
+def save_avals(k: tuple[Any, ...], avals: Any) -> None:
+    """Saves the output aval(s) ``lazy.out_avals`` found for ``k`` (nothing when the cache is off)."""
+    where = _avals_directory()
+    if where is None:
+        return
+    key = _avals_key(k)
+    if key is None:
+        return
+    outs = avals if k[0].multiple_results else (avals,)
+    try:
+        data = pickle.dumps(
+            (_FORMAT, key, [(tuple(a.shape), a.dtype, a.weak_type) for a in outs]), protocol=pickle.HIGHEST_PROTOCOL
+        )
+    except Exception:  # (a dtype that does not pickle)
+        return
+    _write(_path(where, key), data)

@@ -255,6 +255,10 @@ def out_avals(k: tuple[Any, ...], kern: Callable[..., Any]) -> Any:
     """
     global novel_ops
     novel_ops += 1
+    saved = executable_cache.load_avals(k)  # (a later process: no trace)
+    if saved is not None:
+        _AVALS[k] = saved
+        return saved
     op, _, in_avals = k
     shaped = jax.eval_shape(kern, *[jax.ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type) for a in in_avals])
     r = (
@@ -265,6 +269,7 @@ def out_avals(k: tuple[Any, ...], kern: Callable[..., Any]) -> Any:
     if len(_AVALS) > 8192:
         _AVALS.clear()
     _AVALS[k] = r
+    executable_cache.save_avals(k, r)
     return r
 
 
