@@ -251,7 +251,7 @@ def op_fingerprint(op: Any) -> str | None:
         fp: str | None = "<" + "|".join(parts) + ">"
     except _Unstable:
         fp = None
-    if len(_OP_FP) > 16384:
+    if len(_OP_FP) > 4096:  # (it holds the Ops: pullbacks of old gradients too)
         _OP_FP.clear()
     _OP_FP[op] = fp
     return fp
