@@ -7,6 +7,9 @@ something else still holds the old value must read it unchanged.
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 
@@ -190,3 +193,24 @@ def test_variables_sharing_a_captured_tensors_array():
     np.testing.assert_array_equal(a.numpy(), [2.0, 4.0])
     np.testing.assert_array_equal(b.numpy(), [1.0, 2.0])
     np.testing.assert_array_equal(t.numpy(), [1.0, 2.0])
+
+
+def test_read_only_program_keeps_no_copy_of_its_trace_time_value():
+    # JAX keeps the trace's constants table alive with the program (custom_jvp rules of a tape's gradient):
+    # the first run moves the Variable's buffer out of it, so the value at trace time is not kept for good.
+    v = tf.Variable(np.ones(1 << 18, np.float32))
+
+    @tf.function
+    def grad(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.reduce_sum(v * x)
+        return tape.gradient(y, x)
+
+    ref = weakref.ref(v._value)
+    assert float(grad(tf.constant(ONE))) == float(1 << 18)
+    v.assign(np.zeros(1 << 18, np.float32))
+    gc.collect()
+    old = ref()
+    assert old is None or old.is_deleted()
+    assert float(grad(tf.constant(ONE))) == 0.0

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import collections
 import functools
+import gc
 import re
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -433,6 +435,55 @@ def trace_body(
     program.read = [v for v, _ in read]
     program.assigned = assigned_box[0]
     return program, created[0]
+
+
+# References to a captured Variable's array after its trace when nothing else holds it: the
+# Variable, the list ``_detach_from_trace`` reads, its local name and ``sys.getrefcount``'s argument.
+_AFTER_TRACE_REFS = 4
+
+# The same buffer in a new array object; the old object is deleted (donated, no copy).
+_moved: Callable[[Any], Any] = jax.jit(lambda a: a, donate_argnums=0)
+
+
+def detach_from_trace(variables: list[Any]) -> None:
+    """Moves the arrays of ``variables`` that only finished traces still hold into new array objects.
+
+    Called at a program's first run. Its trace captured each Variable's array as a constant, and JAX
+    keeps that trace's table of constants (a dict from jaxpr variables to values) alive as long as
+    the program's jaxpr, through the JVP rule it keeps in each ``custom_jvp`` call (a tape's gradient
+    in the body makes some): without this, every weight's value at trace time stayed alive for good
+    (and the first step could not donate it). Those tables never read the arrays again: the buffer
+    moves to a new object the Variable holds, and the table keeps a deleted one. Only where the
+    arrays reach 1 MiB (the search visits every object), on one device.
+    """
+    variables = list({id(v): v for v in variables}.values())
+    arrays = [v._value for v in variables]
+    if sum(a.nbytes for a in arrays) < 1 << 20 or not _one_device():
+        return
+    ids = {id(a) for a in arrays}
+    counts = _trace_table_references(arrays, ids)
+    for i, v in enumerate(variables):
+        a = arrays[i]
+        n = counts.get(id(a), 0)
+        if n and sys.getrefcount(a) == _AFTER_TRACE_REFS + n and type(a.sharding) is jax.sharding.SingleDeviceSharding:
+            v._v = _moved(a)
+    del a
+
+
+def _trace_table_references(arrays: list[Any], ids: set[int]) -> dict[int, int]:
+    """Per array id among ``ids``: how many trace constant tables (dicts keyed by jaxpr variables) hold it."""
+    counts: dict[int, int] = {}
+    for r in gc.get_referrers(*arrays):
+        if type(r) is dict and r and all(isinstance(k, jex.Var) for k in r):
+            for key in [id(val) for val in r.values()]:
+                if key in ids:
+                    counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+@functools.cache
+def _one_device() -> bool:
+    return jax.device_count() == 1
 
 
 class ConcreteFunction:

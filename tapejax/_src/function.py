@@ -14,20 +14,25 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gc
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import jax
-import jax.extend.core as jex
 import jax.numpy as jnp
 import numpy as np
 
 from tapejax._src import config, errors, function_type
 from tapejax._src import dtypes as dtypes_lib
-from tapejax._src.concrete_function import Ambiguous, ConcreteFunction, Program, check_error, trace_body
+from tapejax._src.concrete_function import (
+    Ambiguous,
+    ConcreteFunction,
+    Program,
+    check_error,
+    detach_from_trace,
+    trace_body,
+)
 from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, tape_state
 from tapejax._src.tape import in_order_of, order_skeleton
 from tapejax._src.tensor import (
@@ -429,6 +434,9 @@ class Function:
         lifted = [*argvars, *program.extra] if program.extra else argvars
         if not _one_device():
             _onto_mesh([*lifted, *program.read, GLOBAL])
+        elif program.first_run:
+            program.first_run = False
+            detach_from_trace([*lifted, *program.read, *program.assigned])
         tapes = tape_state.tapes
         plan = program.donation
         if plan is None:
@@ -438,13 +446,9 @@ class Function:
         # reuse their buffers: one copy of each weight and slot), except under a tape, which keeps them.
         donate = (plan[0] or plan[1]) and not tapes and _one_device()
         if donate:
-            traced = _NO_TRACES
-            if program.first_run:
-                program.first_run = False
-                traced = _held_by_traces([lifted[i] for i in plan[0]] + [program.read[j] for j in plan[1]])
             lifted_list = [v._value for v in lifted]
             read_list = [v._value for v in program.read]
-            donated = _given(((lifted_list, plan[0]), (read_list, plan[1])), traced)
+            donated = _given(((lifted_list, plan[0]), (read_list, plan[1])))
             lifted_vals, read_vals = tuple(lifted_list), tuple(read_list)
         else:
             donated = []
@@ -648,13 +652,13 @@ _VARIABLE = "<variable>"
 _SOLE_OWNER_REFS = 3
 
 
-def _given(groups: Any, traced: dict[int, int]) -> list[Any]:
+def _given(groups: Any) -> list[Any]:
     """The arrays to donate, taken out of their lists: per ``(values, positions)`` of ``groups``, ``values[i]``.
 
-    XLA may take an array's buffer only if nothing but its Variable references it (besides ``traced``
-    finished traces, see :func:`_held_by_traces`): a Tensor from ``read_value()`` or ``tf.identity``,
-    a tape's saved value, a deferred op's input, an IndexedSlices, another Variable, the Python-scalar
-    cache (a metric reset to zero) or the same Variable met earlier in this call all hold one, and a
+    XLA may take an array's buffer only if nothing but its Variable references it (the finished trace
+    no longer does: ``concrete_function.detach_from_trace``): a Tensor from ``read_value()`` or
+    ``tf.identity``, a tape's saved value, a deferred op's input, an IndexedSlices, another Variable,
+    the Python-scalar cache or the same Variable met earlier in this call all hold one, and a
     donated buffer is dead. Those arrays are copied (one program for all) and the copies donated:
     the holders keep reading the original. A NumPy view of a buffer holds no reference, but JAX does
     not donate a buffer with external references (it copies it itself). An array placed on a
@@ -666,10 +670,7 @@ def _given(groups: Any, traced: dict[int, int]) -> list[Any]:
         for i in positions:
             a = values[i]
             values[i] = None
-            if (
-                sys.getrefcount(a) > _SOLE_OWNER_REFS + traced.get(id(a), 0)
-                or type(a.sharding) is not jax.sharding.SingleDeviceSharding
-            ):
+            if sys.getrefcount(a) > _SOLE_OWNER_REFS or type(a.sharding) is not jax.sharding.SingleDeviceSharding:
                 shared.append(len(donated))
             donated.append(a)
     if shared:
@@ -680,32 +681,6 @@ def _given(groups: Any, traced: dict[int, int]) -> list[Any]:
 
 # Fresh copies of arrays (new buffers), one compiled call for them all.
 _copies: Callable[[tuple[Any, ...]], tuple[Any, ...]] = jax.jit(lambda arrays: tuple(jnp.copy(a) for a in arrays))
-
-
-_NO_TRACES: dict[int, int] = {}
-
-
-def _held_by_traces(variables: list[Any]) -> dict[int, int]:
-    """How many references to each array of ``variables`` come from finished JAX traces (by id).
-
-    A program's first run follows its trace, in which the Variables' arrays were captured as
-    constants; JAX keeps that trace's table of constants (a dict from jaxpr variables to values)
-    alive as long as the program's jaxpr, through the JVP rule it keeps in each ``custom_jvp`` call
-    (a tape's gradient in the body makes some). Those references never read the arrays again, so
-    they do not stop donation; counted only where the arrays reach 1 MiB (the search visits every
-    object). Without it the first step would keep a copy of every such weight alive for good.
-    """
-    arrays = [v._value for v in variables]
-    if sum(a.nbytes for a in arrays) < 1 << 20:
-        return _NO_TRACES
-    ids = {id(a) for a in arrays}
-    counts: dict[int, int] = {}
-    for r in gc.get_referrers(*arrays):
-        if type(r) is dict and r and all(isinstance(k, jex.Var) for k in r):
-            for val in r.values():
-                if id(val) in ids:
-                    counts[id(val)] = counts.get(id(val), 0) + 1
-    return counts
 
 
 def _onto_mesh(states: list[Any]) -> None:
