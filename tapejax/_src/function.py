@@ -689,8 +689,12 @@ def _onto_mesh(states: list[Any]) -> None:
     A step over a ``tf.distribute`` strategy's Variables also reads state made on one device (an
     optimizer's slots, the random key); its outputs come back on the mesh, so the second call's
     inputs would differ from the first's and the program would compile again. Placed once here,
-    they stay there (see :func:`_keep_shardings`).
+    they stay there (see :func:`_keep_shardings`). Not across processes (``MultiWorkerMirroredStrategy``):
+    each process's one-device state is its own (the random key differs), and ``jax.device_put`` onto
+    a mesh spanning processes requires the same value in each.
     """
+    if _process_count() > 1:
+        return
     mesh = None
     for v in states:
         sharding = getattr(v._value, "sharding", None)
@@ -721,6 +725,11 @@ def _keep_shardings(variables: list[Any], arrays: Any) -> list[Any]:
             a = jax.device_put(a, old)
         out.append(a)
     return out
+
+
+@functools.cache
+def _process_count() -> int:
+    return jax.process_count()
 
 
 @functools.cache
