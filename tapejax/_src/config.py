@@ -353,7 +353,11 @@ def enable_tensor_float_32_execution(enabled: bool) -> None:
     False sets JAX's default matmul precision to ``"highest"`` (full float32 on GPUs/TPUs); True
     restores JAX's default (TF32 on Ampere and later GPUs).
     """
-    jax.config.update("jax_default_matmul_precision", None if enabled else "highest")
+    from tapejax._src import lazy
+
+    if jax.config.jax_default_matmul_precision != (None if enabled else "highest"):
+        lazy.drop_programs()  # (compiled under the old precision)
+        jax.config.update("jax_default_matmul_precision", None if enabled else "highest")
 
 
 def tensor_float_32_execution_enabled() -> bool:

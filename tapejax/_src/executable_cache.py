@@ -7,7 +7,9 @@ which sets up MLIR). This cache keys a deferred queue's program (``lazy._call``)
 of its structure instead: each op's name and implementation (the function's module, qualified name
 and source line, and the values its closure holds), its parameters, the wiring, the inputs'
 shapes and dtypes, with the jax/jaxlib versions, the backend, the JAX settings that change what a
-trace makes, and the size and modification time of every tapejax source file. A program whose
+trace makes, ``XLA_FLAGS``, and the size and modification time of every tapejax source file when
+``import tapejax`` ran (once the files on disk differ, this process saves nothing: it runs the code
+it imported, not the edited files). A program whose
 structure holds anything without a stable fingerprint (an arbitrary object, a large constant)
 is simply not cached here. A hit loads the serialized executable
 (``jax.experimental.serialize_executable``) in about a millisecond. The output shapes and dtypes
@@ -34,6 +36,7 @@ import pickle
 import re
 import sys
 import threading
+import time
 import types
 import weakref
 from collections.abc import Callable
@@ -91,27 +94,27 @@ def reset() -> None:
     _environment = None
 
 
-_digest: list[Any] = [-1, ""]  # (number of modules loaded, the digest of tapejax's)
-
-
 def _source_digest() -> str:
-    """Size and modification time of the source file of every tapejax module loaded: an edit makes new keys.
+    """The size and modification time of every tapejax source file when ``import tapejax`` ran: an edit
+    makes new keys (``compile_cache.source_digest``; see :func:`_sources_unchanged`)."""
+    if compile_cache.source_digest is None:  # (the cache turned on other than by set_up: tests)
+        compile_cache.source_digest = compile_cache.sources_digest()
+    return compile_cache.source_digest
 
-    (Only loaded modules: a program holds no code of the others; recomputed when more are loaded.)
-    """
-    if _digest[0] != len(sys.modules):
-        n = len(sys.modules)
-        files = {getattr(m, "__file__", None) for name, m in list(sys.modules.items()) if name.startswith("tapejax")}
-        files.discard(None)
-        h = hashlib.sha256()
-        for f in sorted(files):  # type: ignore[type-var]
-            try:
-                st = os.stat(f)  # type: ignore[arg-type]
-                h.update(f"{os.path.basename(f)}:{st.st_size}:{st.st_mtime_ns};".encode())  # type: ignore[arg-type]
-            except OSError:
-                h.update(f"{f}:missing;".encode())
-        _digest[:] = [n, h.hexdigest()]
-    return _digest[1]
+
+_checked = [0.0, True]  # (when the files were last compared with the import's digest, unchanged?)
+
+
+def _sources_unchanged() -> bool:
+    """Whether tapejax's source files are still those this process imported (checked at most once a
+    second; once changed, for good): a process running the old code must not save its programs under
+    the edited files' key, where a later process would load them as the new code's."""
+    if _checked[1]:
+        now = time.monotonic()
+        if now - _checked[0] > 1.0:
+            _checked[0] = now
+            _checked[1] = compile_cache.sources_digest() == _source_digest()
+    return bool(_checked[1])
 
 
 _CONFIG = (
@@ -144,6 +147,9 @@ def _environment_key() -> str:
                 dev.client.platform_version,
                 dev.device_kind,
                 sys.version_info[:2],
+                # (XLA's flags change what it compiles, e.g. fast math: JAX's own cache keys them too)
+                os.environ.get("XLA_FLAGS", ""),
+                os.environ.get("LIBTPU_INIT_ARGS", ""),
             )
         )
     config = tuple(getattr(jax.config, name, None) for name in _CONFIG)  # (may change at any time)
@@ -402,6 +408,8 @@ def _save(path: str, fp: str, exe: Any) -> None:
 
 
 def _write(path: str, data: bytes) -> None:
+    if not _sources_unchanged():
+        return
     tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
     try:
         with open(tmp, "wb") as f:

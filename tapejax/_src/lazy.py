@@ -425,6 +425,18 @@ _MAX_PROGRAMS = 128  # each holds an XLA executable (about 2 MB)
 _lock = threading.RLock()
 
 
+def drop_programs() -> None:
+    """Forgets every compiled queue program (a setting that changes what XLA compiles changed, e.g.
+    ``tf.config.experimental.enable_tensor_float_32_execution``: an executable loaded or compiled by
+    ``executable_cache`` would keep the old setting, where ``jax.jit`` compiles anew)."""
+    flush()
+    with _lock:
+        for program in _PROGRAMS.values():
+            program.cache = program.fn = None  # (never called again, step replay included)
+            program.after = {}
+        _PROGRAMS.clear()
+
+
 def _run_batch(extra: Sequence[Pending], args: Sequence[Any], then: Any) -> Any:
     batch = _queue.batch
     if not batch.nodes and then is None:
