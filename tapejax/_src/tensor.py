@@ -8,6 +8,7 @@ from typing import Any
 
 import jax
 import numpy as np
+from jax._src import core as _jax_core
 from jax._src.array import ArrayImpl
 
 from tapejax._src import dtypes as dtypes_lib
@@ -848,6 +849,10 @@ def _to_device(host: np.ndarray | np.generic) -> Any:
     Not ``jnp.asarray``: that compiles a small XLA program per shape and dtype (40-60 ms each on a
     2-core CPU), which dominated the first run of small programs.
     """
+    if type(_jax_core.trace_ctx.trace) is not _jax_core.EvalTrace:
+        # Inside a JAX trace (tf.function, a traced loop body) device_put stages the value into the
+        # trace, as before; the direct transfer would make a concrete constant of it instead.
+        return jax.device_put(np.array(host))
     return transfer.put(np.asarray(host))
 
 
