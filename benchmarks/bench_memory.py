@@ -98,7 +98,19 @@ def _measure(framework: str, total: int, n_data: int, checkpoints: tuple[int, ..
 
 
 def peak_rss_mb() -> float:
-    """The process's peak resident set size in MB (``ru_maxrss``)."""
+    """This program's peak resident set size in MB: ``VmHWM`` of /proc/self/status, else ``ru_maxrss``.
+
+    Not ``ru_maxrss`` where /proc exists: Linux keeps it across ``exec``, so a child started by the
+    suite's process reports at least the parent's RSS at the fork (every loop then read the same
+    number: the suite's size). ``VmHWM`` belongs to the program's own address space.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
@@ -230,7 +242,7 @@ def run_mlp(config: _suite.Config, progress: Callable[[str], None]) -> _suite.Re
     result.notes.append(
         f"bench_mlp's step (784-512-512-10, batch 128, Adam; 2.7 MB of weights, 5.4 MB of slots), {steps} steps, "
         "each loop in a fresh process (python -m benchmarks.bench_memory mlp FRAMEWORK STEPS); peak RSS is "
-        "ru_maxrss, imports included. The 100 MB rows: one 5000x5000 float32 weight, batch 8, tanh, Adam "
+        "the process's VmHWM (its own high-water mark; ru_maxrss would include the suite's RSS at the fork), imports included. The 100 MB rows: one 5000x5000 float32 weight, batch 8, tanh, Adam "
         "(200 MB of slots), 20 steps; tapejax's tf.function donates the old weight and slots as the JAX step does."
     )
     return result
