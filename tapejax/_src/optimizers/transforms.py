@@ -129,7 +129,14 @@ def full_like(p: Any, value: Any = 0) -> Any:
     """
     if isinstance(p, jax.core.Tracer):
         return jnp.full_like(p, value)
-    return jax.device_put(np.full(p.shape, value, p.dtype))
+    # (np.zeros for zeros: calloc'd pages the transfer reads without making them resident; np.full
+    # writes every page first, a transient host copy of each slot in the peak memory)
+    host = (
+        np.zeros(p.shape, p.dtype)
+        if isinstance(value, (int, float)) and value == 0
+        else np.full(p.shape, value, p.dtype)
+    )
+    return jax.device_put(host)
 
 
 def _zeros(n: int) -> Callable[[Any], tuple[Any, ...]]:
