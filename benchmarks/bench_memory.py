@@ -27,17 +27,22 @@ from benchmarks import _suite, bench_tutorial
 FLAT_MB = 5.0
 
 
-def rss_mb() -> float:
-    """Current resident set size in MB (peak RSS if /proc is unavailable)."""
+def _status_mb(field: str) -> float:
+    """``field`` of /proc/self/status in MB, else the process's ``ru_maxrss`` (no /proc)."""
     try:
         with open("/proc/self/status") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field):
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def rss_mb() -> float:
+    """Current resident set size in MB (peak RSS if /proc is unavailable)."""
+    return _status_mb("VmRSS:")
 
 
 def _tapejax_steps(total: int, n_data: int, on_step: Callable[[int], None]) -> None:
@@ -104,15 +109,7 @@ def peak_rss_mb() -> float:
     suite's process reports at least the parent's RSS at the fork (every loop then read the same
     number: the suite's size). ``VmHWM`` belongs to the program's own address space.
     """
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+    return _status_mb("VmHWM:")
 
 
 def _mlp_loop(framework: str, steps: int) -> dict[str, float]:

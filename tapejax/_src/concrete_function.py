@@ -183,23 +183,33 @@ def _donating(program: Program) -> Callable[..., Any]:
             new[k] = jnp.where(failed, old, new[k])
         return err, (outs, tuple(new), new_rng)
 
-    checked = jax.jit(run_checked, donate_argnums=4)
+    checked = _unless_untransformable(jax.jit(run_checked, donate_argnums=4), plain)
+
+    def call(*args: Any) -> Any:
+        err, out = checked(*args)
+        return (err.get() if err is not None else None), out
+
+    return call
+
+
+def _unless_untransformable(checked: Callable[..., Any], plain: Callable[..., Any]) -> Callable[..., Any]:
+    """``checked`` (returning checkify's error and the outputs), or from its first call on, when that
+    raises because checkify cannot transform a primitive or effect of the program, ``plain`` (the
+    outputs with error None)."""
     state = {"first": True}
 
     def call(*args: Any) -> Any:
         if state.pop("first", False):
             try:
-                err, out = checked(*args)
+                return checked(*args)
             except jax.errors.JaxRuntimeError:
                 raise
-            except Exception:  # a primitive or effect checkify cannot transform: unchecked (as _checked)
+            except Exception:
                 state["plain"] = True
                 return None, plain(*args)
-        elif "plain" in state:
+        if "plain" in state:
             return None, plain(*args)
-        else:
-            err, out = checked(*args)
-        return err.get(), out
+        return checked(*args)
 
     return call
 
@@ -242,23 +252,11 @@ def _checked(plain: Callable[..., Any], run: Callable[..., Any], name: str) -> C
     TF's ``InvalidArgumentError`` when the program gathers out of range or divides an integer by
     zero, as TF's kernels do at run time, before any Variable is written. ``plain`` where checkify
     cannot transform the program."""
-    checked = jax.jit(checkify.checkify(run, errors=_CHECKS))
-    state = {"first": True}
+    checked = _unless_untransformable(jax.jit(checkify.checkify(run, errors=_CHECKS)), plain)
 
     def call(*args: Any) -> Any:
-        if state.pop("first", False):
-            try:
-                err, out = checked(*args)
-            except jax.errors.JaxRuntimeError:
-                raise
-            except Exception:  # a primitive or effect checkify cannot transform: the program runs unchecked
-                state["plain"] = True
-                return plain(*args)
-        elif "plain" in state:
-            return plain(*args)
-        else:
-            err, out = checked(*args)
-        message = err.get()
+        err, out = checked(*args)
+        message = err.get() if err is not None else None
         if message is not None:
             raise check_error(message, name)
         return out
