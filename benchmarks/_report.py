@@ -38,11 +38,19 @@ def machine() -> list[tuple[str, str]]:
         ("Python", sys.version.split()[0]),
         ("jax / jaxlib", f"{v('jax')} / {v('jaxlib')}"),
         ("optax / numpy", f"{v('optax')} / {v('numpy')}"),
-        ("tapejax", f"{v('tapejax')} ({_git_describe()})"),
+        ("tapejax", f"{_tapejax_version()} ({_git_describe()})"),
         ("TensorFlow / keras", f"{tf_v} / {v('keras')}" if tf_v else "not installed"),
         ("PyTorch", f"{torch_v} ({_torch_threads()} threads)" if torch_v else "not installed"),
     ]
     return rows
+
+
+def _tapejax_version() -> str:
+    """The version of the tapejax being measured: the imported one (a clone on ``PYTHONPATH`` is
+    not an installed distribution, so its metadata may be absent or another copy's)."""
+    import tapejax
+
+    return tapejax.__version__
 
 
 def _git_describe() -> str:
