@@ -314,15 +314,50 @@ def _composites(nodes: Iterable[ast.AST]) -> dict[str, str]:
 
 
 def _loads(nodes: Iterable[ast.AST]) -> set[str]:
-    """Names read by ``nodes``, nested functions included (they may read them when called)."""
+    """Names read by ``nodes``, nested functions included (they may read them when called); what a
+    nested function, lambda or comprehension binds for itself (its parameters, targets, own
+    assignments) is not a read of the enclosing function's variable of that name."""
     out: set[str] = set()
     for top in nodes:
-        for n in ast.walk(top):
+        todo = [top]
+        while todo:
+            n = todo.pop()
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                out |= _function_loads(n)
+                continue
+            if isinstance(n, _COMPREHENSIONS):
+                out |= _comprehension_loads(n)
+                continue
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
                 out.add(n.id)
             elif isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):
                 out.add(n.target.id)
+            todo.extend(ast.iter_child_nodes(n))
     return out
+
+
+def _function_loads(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> set[str]:
+    """The enclosing scope's names a nested function or lambda reads: its defaults and decorators, and
+    what its body reads that is not its own (parameters, names it binds without ``global``/``nonlocal``)."""
+    a = fn.args
+    outer: list[ast.AST] = [*a.defaults, *[d for d in a.kw_defaults if d is not None]]
+    if isinstance(fn, ast.Lambda):
+        return _loads(outer) | (_loads([fn.body]) - _params(fn))
+    declared: set[str] = set()
+    for stmt in fn.body:
+        for n in _walk_scope(stmt):
+            if isinstance(n, (ast.Global, ast.Nonlocal)):
+                declared |= set(n.names)
+    own = _params(fn) | (_bound(fn.body) - declared)
+    return _loads([*outer, *fn.decorator_list]) | (_loads(fn.body) - own)
+
+
+def _comprehension_loads(c: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp) -> set[str]:
+    """The enclosing scope's names a comprehension reads (its first iterable is evaluated outside it)."""
+    gens = c.generators
+    inner: list[ast.AST] = [*(g.iter for g in gens[1:]), *(i for g in gens for i in g.ifs)]
+    inner += [c.key, c.value] if isinstance(c, ast.DictComp) else [c.elt]
+    return _loads([gens[0].iter]) | (_loads(inner) - _bound([g.target for g in gens]))
 
 
 def _live_block(stmts: list[ast.stmt], live_out: set[str]) -> set[str]:
