@@ -133,7 +133,7 @@ class Dataset:
         ``body(x)`` per element, the loop state read by ``get_state()`` and written back by
         ``set_state(state)``, stopping once ``extra_test()`` is false. Inside ``tf.function`` it is one
         ``tf.while_loop`` pulling each element from the host pipeline (``graph.py``)."""
-        graph.for_stmt(self, extra_test, body, get_state, set_state)
+        graph.for_stmt(self, extra_test, body, get_state, set_state, symbol_names)
 
     def as_numpy_iterator(self) -> Any:
         """An iterator over the elements as numpy values (scalars as numpy scalars).

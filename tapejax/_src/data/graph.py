@@ -439,7 +439,7 @@ class GraphIterator:
         self, extra_test: Any, body: Any, get_state: Any, set_state: Any, symbol_names: Any, opts: Any
     ) -> None:
         """AutoGraph's ``for x in iterator`` (TF's ``_tf_iterator_for_stmt``)."""
-        self.for_stmt(extra_test, body, get_state, set_state)
+        for_stmt(self, extra_test, body, get_state, set_state, symbol_names)
 
     def __next__(self) -> Any:
         self._unrolled += 1
@@ -676,10 +676,17 @@ def for_stmt(
     body: Callable[[Any], None],
     get_state: Callable[[], Any],
     set_state: Callable[[Any], None],
+    symbol_names: tuple[str, ...] | None = None,
 ) -> None:
     """AutoGraph's ``for x in dataset`` (TF's ``_tf_ag_dataset_for_stmt``): ``body(x)`` for each element,
     the loop state read with ``get_state()`` and written back with ``set_state(state)``, stopping
-    early once ``extra_test()`` (a ``break``) is false. A Python loop outside a trace."""
+    early once ``extra_test()`` (a ``break``) is false. A Python loop outside a trace.
+
+    Raises:
+      ValueError: in a trace, a loop variable (``symbol_names``) that is undefined or None before the
+        loop (TF's ``'x' must be defined before the loop``: a dataset loop, unlike a ``tf.range``
+        loop, makes no placeholder for it).
+    """
     from tapejax._src.function import in_trace
 
     if not in_trace():
@@ -690,8 +697,11 @@ def for_stmt(
             if extra_test is not None and not bool(extra_test()):
                 break
         return
+    from tapejax._src.autograph.operators import _verify_loop_init_vars
     from tapejax._src.data.dataset import Dataset
 
+    if symbol_names is not None:
+        _verify_loop_init_vars(tuple(get_state()), tuple(symbol_names))
     if isinstance(iterable, Dataset):
         it = dataset_iterator(iterable, "Iterating a tf.data.Dataset")
         it.for_stmt(extra_test, body, get_state, set_state, fresh=True)

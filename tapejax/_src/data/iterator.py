@@ -108,7 +108,7 @@ class Iterator:
         self, extra_test: Any, body: Any, get_state: Any, set_state: Any, symbol_names: Any, opts: Any
     ) -> None:
         """AutoGraph's ``for x in iterator`` (TF's ``_tf_iterator_for_stmt``): see ``graph.for_stmt``."""
-        graph.for_stmt(self, extra_test, body, get_state, set_state)
+        graph.for_stmt(self, extra_test, body, get_state, set_state, symbol_names)
 
 
 class _IteratorKey:

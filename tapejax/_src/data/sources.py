@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import traceback
 from collections.abc import Iterator
 from typing import Any
 
@@ -200,8 +201,40 @@ class GeneratorDataset(Dataset):
         spec = self._element_spec
         specs = structure.flatten(spec)
         args = [a[()] if a.ndim == 0 else a for a in self._args]
-        for value in self._generator(*args):
+        try:
+            values = iter(self._generator(*args))
+        except Exception as e:
+            raise generator_error(e) from e
+        while True:
+            try:
+                value = next(values)
+            except StopIteration:
+                return
+            except Exception as e:
+                raise generator_error(e) from e
             yield _convert_yielded(value, spec, specs)
+
+
+def generator_error(e: Exception) -> errors.OpError:
+    """The TF error for an exception the ``from_generator`` generator raised, of the class TF's
+    ``PyFunc`` gives it (``InvalidArgumentError`` for a ``ValueError``/``TypeError``,
+    ``UnimplementedError`` for ``NotImplementedError``, ``ResourceExhaustedError`` for ``MemoryError``,
+    ``UnknownError`` for any other), its message TF's: the exception, then its traceback.
+
+    >>> e = generator_error(ValueError("bad row"))
+    >>> print(type(e).__name__, e.message.splitlines()[0])
+    InvalidArgumentError ValueError: bad row
+    """
+    if isinstance(e, (ValueError, TypeError)):
+        cls: type[errors.OpError] = errors.InvalidArgumentError
+    elif isinstance(e, NotImplementedError):
+        cls = errors.UnimplementedError
+    elif isinstance(e, MemoryError):
+        cls = errors.ResourceExhaustedError
+    else:
+        cls = errors.UnknownError
+    head = "".join(traceback.format_exception_only(e))
+    return cls(None, None, (head + "".join(traceback.format_exception(e))).rstrip("\n"))
 
 
 def _convert_yielded(value: Any, spec: Any, specs: list[TensorSpec]) -> structure.Flat:
