@@ -15,6 +15,7 @@ import functools
 import gc
 import re
 import sys
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -69,6 +70,11 @@ class Program:
         self.n_assigned = n_assigned
         self.out_meta = out_meta
         self.extra: list[Any] = []
+        # The floating Tensors its trace read as concrete values (made outside it: captured), weakly;
+        # a call under a tape that records one of them runs ``variants[ids]``: the body traced again
+        # with those Tensors lifted to inputs (``extra``), as TF's captures are inputs of its call.
+        self.captured: list[Any] = []
+        self.variants: dict[tuple[int, ...], Program] = {}
         self.read: list[Any] = []
         self.assigned: list[Any] = []
         self.n_outs = sum(out_meta[1])
@@ -361,6 +367,7 @@ def trace_body(
             others = [(v, discovery.originals[k], v._v) for k, v in discovery.variables.items() if k not in lifted_ids]
             found.extend((v, orig) for v, orig, _ in others)
             found_tensor_ids = discovery.tensor_ids
+            captured.extend(t for k, t in discovery.tensors.items() if k not in lifted_ids)
             is_tensor = [isinstance(x, (TensorBase, VariableBase, jax.Array)) for x in out_leaves]
             out_static = [None if t else x for x, t in zip(out_leaves, is_tensor, strict=True)]
             specs = [output_spec(x) for x in out_leaves]
@@ -404,6 +411,7 @@ def trace_body(
     assigned_lifted_box: list[Any] = []
     assigned_box: list[Any] = []
     created = [0]
+    captured: list[Any] = []
 
     def traced(xs: Any, lv: Any, rng: Any) -> Any:
         outs, new, new_rng, assigned_lifted = body(xs, lv, rng)
@@ -430,6 +438,7 @@ def trace_body(
         meta[0],
     )
     program.extra = list(extra)
+    program.captured = [weakref.ref(t) for t in captured]
     program.read = [v for v, _ in read]
     program.assigned = assigned_box[0]
     return program, created[0]

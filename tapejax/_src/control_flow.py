@@ -5,7 +5,9 @@ arrays. The Variables they read become inputs of the op, and those they assign (
 ``scatter_*``, an optimizer's update) also outputs: a ``while_loop`` carries their values through
 its iterations, and after the op they are written back, so a branch not taken leaves a Variable
 unchanged and a read after an assignment sees the new value, as TF. The global random state is
-threaded the same way when a function draws from it. A traced ``while_loop`` is reverse-
+threaded the same way when a function draws from it, and so are (read-only) the concrete Tensors an
+active tape records (a watched constant): closed over, the ops on them would run outside the trace and
+the gradient would not reach them. A traced ``while_loop`` is reverse-
 differentiable (to any order) with a trip count known only at run time: see ``while_grad.py``.
 """
 
@@ -21,6 +23,7 @@ import numpy as np
 from tapejax._src import dataflow, errors, nest, random_state, while_grad
 from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, bind, tape_state
 from tapejax._src.function import _Discovery, _is_traced, in_trace
+from tapejax._src.tape import _INEXACT
 from tapejax._src.tensor import convert_python
 
 
@@ -40,14 +43,21 @@ class _Scope(_Discovery):
     A ``_Discovery``, so that code inside knows it is traced (``tf.executing_eagerly()`` is False).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, tracked: list[dict[int, Any]]) -> None:
         super().__init__()
         self.assigned: dict[int, Any] = {}
+        self.tracked = tracked  # the Tensors the tapes outside record, by id (one dict per tape)
+        self.lifted: dict[int, Any] = {}  # those of them the functions read as concrete values
 
     def _record(self, op: Op, params: Any, args: tuple[Any, ...], vals: Any, result: Any, reads: Any) -> None:
-        for a in args:
+        for a, v in zip(args, vals, strict=False):
             if isinstance(a, VariableBase):
                 self.variables.setdefault(id(a), a)
+            elif isinstance(a, TensorBase) and not isinstance(v, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
+                if v.dtype in _INEXACT:  # (told to an enclosing tf.function's trace: see _Functions)
+                    self.tensors.setdefault(id(a), a)
+                if self.tracked and any(id(a) in w for w in self.tracked):
+                    self.lifted.setdefault(id(a), a)
 
     def _on_assign(self, var: Any) -> None:
         self.variables.setdefault(id(var), var)
@@ -72,8 +82,12 @@ class _Functions:
         # Variables only read whose (traced) values the functions close over: their consts stand for
         # them (bound as the Variables), with no second trace to make them state.
         self.const_vars: dict[int, Any] = {}
+        # A concrete Tensor a tape outside records (a watched constant, made eagerly or inside a
+        # tf.function's trace) is state too, only read: were it closed over, the ops on it would run
+        # outside the trace (deferred, or folded as constants), and no input of the op would carry it.
+        tracked = _tracked_tensors()
         for _ in range(8):
-            scope = _Scope()
+            scope = _Scope(tracked)
             self.trees: list[Any] = []
             self.fns: list[Any] = []
             self.consts: list[list[Any]] = []
@@ -86,11 +100,18 @@ class _Functions:
                 self.consts.append(list(consts))
                 self.assigns.append(len(scope.assigned) > before)
             new_reads = [v for v in scope.variables.values() if all(v is not s for s in self.state)]
-            if not scope.assigned and not self.rng_drawn and self._closed_over(new_reads):
+            # The concrete Tensors read are captured by an enclosing trace (tf.function, control flow):
+            # it lifts them where a tape records them (Function._lifting_recorded).
+            for outer in tape_state.tapes:
+                if isinstance(outer, _Discovery):
+                    for k, t in scope.tensors.items():
+                        outer.tensors.setdefault(k, t)
+            new_tensors = [t for t in scope.lifted.values() if all(t is not s for s in self.state)]
+            if not scope.assigned and not self.rng_drawn and not new_tensors and self._closed_over(new_reads):
                 self.const_vars = {id(v._v): v for v in new_reads}
                 return
             grown = False
-            for v in scope.variables.values():
+            for v in [*scope.variables.values(), *new_tensors]:
                 if all(v is not s for s in self.state):
                     self.state.append(v)
                     self.written.append(False)
@@ -146,8 +167,8 @@ class _Functions:
         return run
 
     def inputs(self) -> list[Any]:
-        """The state as op inputs: Variables themselves (so that tapes see their reads), the random key."""
-        return [s if isinstance(s, VariableBase) else s._value for s in self.state]
+        """The state as op inputs: Variables and Tensors themselves (so that tapes see their reads), the random key."""
+        return [s if isinstance(s, (VariableBase, TensorBase)) else s._value for s in self.state]
 
     def write_back(self, values: list[Any]) -> None:
         """Assigns the written state's new values (after telling tf.function traces, as ``assign`` does)."""
@@ -164,6 +185,11 @@ class _Functions:
                 s._assign_array(v)  # type: ignore[attr-defined]
             else:
                 s._value = v
+
+
+def _tracked_tensors() -> list[dict[int, Any]]:
+    """The Tensors the active tapes record (watched, or computed from watched values), by id: per tape."""
+    return [w for tape in tape_state.tapes if (w := getattr(tape, "_watched", None))]
 
 
 def _closure_convert(fn: Callable[..., Any], *avals: Any) -> tuple[Callable[..., Any], list[Any]]:

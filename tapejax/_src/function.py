@@ -8,6 +8,8 @@ baked in as constants; assignments are written back after each call. A NumPy arg
 the compiled program as a private host copy (JAX transfers it within the call), not made a Tensor first.
 The old values of the Variables a call overwrites are donated to XLA when nothing else holds them
 (see ``Function._run``), so a training step keeps one copy of each weight and optimizer slot.
+Tensors the body captures are constants of the program, inputs of a variant traced for calls under a
+tape that records them (``Function._lifting_recorded``).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from tapejax._src.concrete_function import (
     trace_body,
 )
 from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, tape_state
-from tapejax._src.tape import in_order_of, order_skeleton
+from tapejax._src.tape import _INEXACT, in_order_of, order_skeleton
 from tapejax._src.tensor import (
     GRAPH_ADVICE,
     SymbolicArrayError,
@@ -53,6 +55,7 @@ class _Discovery:
         self.variables: dict[int, Any] = {}
         self.originals: dict[int, Any] = {}  # values before the trace, restored after it
         self.tensor_ids: set[int] = set()  # the concrete arrays of other op arguments (captured Tensors)
+        self.tensors: dict[int, Any] = {}  # the floating Tensors among them (a tape may watch them), by id
         self._watched: dict[int, Any] = {}
         self._exits: dict[int, Any] = {}
 
@@ -62,6 +65,8 @@ class _Discovery:
                 self._on_assign(a)
             elif not isinstance(v, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
                 self.tensor_ids.add(id(v))
+                if isinstance(a, TensorBase) and v.dtype in _INEXACT and id(a) not in self.tensors:
+                    self.tensors[id(a)] = a
 
     def _on_assign(self, var: Any) -> None:
         if id(var) not in self.variables:
@@ -317,7 +322,10 @@ class Function:
     mismatch is the same class (TF: ``TypeError``). A returned string stays a Python ``str`` (tapejax
     has no string tensors). Under a tape, only the outputs a gradient flows from are differentiated:
     for ``f(x) = [log(x), 2 * x]`` the gradient of the second output at ``x = 0`` is 2, where TF 2.21
-    gives NaN (zero upstream times the first output's infinite derivative).
+    gives NaN (zero upstream times the first output's infinite derivative). A Tensor the function
+    captures (reads from outside) is folded into the program as a constant; a call under a tape that
+    records that Tensor runs the body traced once more with it as an input (uncounted: its Python side
+    effects run again), so that the gradient reaches it as TF's.
     """
 
     def __init__(
@@ -426,7 +434,27 @@ class Function:
             return self._call_flat(entry, args, kwargs, leaves, arg_tree, canonical=True)
         if hit is None or (entry is not None and hit[0] is not entry):
             hit = self._new_program(entry, args, kwargs, leaves, arg_tree, key, argvars)
-        return self._run(hit[1], xs, arrays, argvars)
+        program = hit[1]
+        if program.captured and tape_state.tapes:
+            program = self._lifting_recorded(hit[0], program, arrays, argvars)
+        return self._run(program, xs, arrays, argvars)
+
+    def _lifting_recorded(self, entry: _Entry, program: Program, arrays: list[Any], argvars: list[Any]) -> Program:
+        """``program``, or where an active tape records Tensors it captured, its variant with those
+        lifted to inputs (traced once per such set, not counted as a retrace): the tape records the call
+        as reading them, as TF's call reads its captures; ``program`` folds them in as constants."""
+        tracked = [w for tape in tape_state.tapes if (w := getattr(tape, "_watched", None))]
+        if not tracked:
+            return program
+        lift = [t for r in program.captured if (t := r()) is not None and any(id(t) in w for w in tracked)]
+        if not lift:
+            return program
+        key = tuple(id(t) for t in lift)
+        variant = program.variants.get(key)
+        if variant is None:
+            avals = [(tuple(np.shape(a)), np.dtype(a.dtype)) for a in arrays]
+            variant = program.variants[key] = self._trace(entry, avals, argvars, counted=False, lift=lift)
+        return variant
 
     def _run(self, program: Program, xs: list[Any], arrays: list[Any], argvars: list[Any]) -> Any:
         from tapejax._src.random_state import GLOBAL
@@ -436,7 +464,7 @@ class Function:
             _onto_mesh([*lifted, *program.read, GLOBAL])
         elif program.first_run:
             program.first_run = False
-            detach_from_trace([*lifted, *program.read, *program.assigned])
+            detach_from_trace([*[v for v in lifted if isinstance(v, VariableBase)], *program.read, *program.assigned])
         tapes = tape_state.tapes
         plan = program.donation
         if plan is None:
@@ -551,16 +579,23 @@ class Function:
         return _Entry(self, arg_tree, static_key, specs, order_skeleton((args, kwargs)))
 
     def _trace(
-        self, entry: _Entry, avals: list[Any], argvars: list[Any], counted: bool = True, dry: bool = False
+        self,
+        entry: _Entry,
+        avals: list[Any],
+        argvars: list[Any],
+        counted: bool = True,
+        dry: bool = False,
+        lift: list[Any] | None = None,
     ) -> Program:
-        """Traces the body for ``avals`` (see concrete_function.trace_body), with TF's Variable creation rule."""
+        """Traces the body for ``avals`` (see concrete_function.trace_body), with TF's Variable creation
+        rule; ``lift``: captured Tensors made inputs (see ``_lifting_recorded``)."""
         it = iter(argvars)
         leaves = [
             None if isinstance(s, TensorSpec) else next(it) if isinstance(s, VariableBase) and argvars else s
             for s in entry.specs
         ]
         tensor_pos = tuple(i for i, s in enumerate(entry.specs) if isinstance(s, TensorSpec))
-        extra: list[Any] = []
+        extra: list[Any] = list(lift or ())
         allow = not self._traced_once and not dry
         for _ in range(8):
             try:
@@ -595,7 +630,7 @@ class Function:
             if created and allow:
                 # TF traces a first call that created Variables again, with creation forbidden (counted).
                 allow = False
-                extra = []
+                extra = list(lift or ())
                 continue
             return program
         raise RuntimeError("tf.function: Variables kept changing between traces.")
