@@ -75,6 +75,13 @@ class Program:
         # with those Tensors lifted to inputs (``extra``), as TF's captures are inputs of its call.
         self.captured: list[Any] = []
         self.variants: dict[tuple[int, ...], Program] = {}
+        # Variables declared with unknown dims (``shape=[None]``) that it reads, positions among the
+        # Variable arguments then captured ones, and their values' shapes it was traced for (None when
+        # it reads none): a call where one changed runs ``reshaped[shapes]``, traced for them.
+        self.shaped_args: list[int] = []
+        self.shaped_vars: list[Any] = []
+        self.shapes: tuple[Any, ...] | None = None
+        self.reshaped: dict[tuple[Any, ...], Program] = {}
         self.read: list[Any] = []
         self.assigned: list[Any] = []
         self.n_outs = sum(out_meta[1])
@@ -93,6 +100,10 @@ class Program:
         self.impl_op = Op(
             f"function[{name}]", impl, multiple_results=True, runs_user_code=True, deps=dataflow.vjp_deps_of(impl)
         )
+
+    def variable_shapes(self, argvars: Sequence[Any]) -> tuple[Any, ...]:
+        """The shapes of the values of the Variables whose shape may change (see ``shapes``)."""
+        return (*[argvars[i]._value.shape for i in self.shaped_args], *[v._value.shape for v in self.shaped_vars])
 
     def _run(self, xs: Sequence[Any], lifted: Sequence[Any], read: Sequence[Any], rng: Any) -> Any:
         consts = list(self.consts)
@@ -441,7 +452,16 @@ def trace_body(
     program.captured = [weakref.ref(t) for t in captured]
     program.read = [v for v, _ in read]
     program.assigned = assigned_box[0]
+    program.shaped_args = [i for i, v in enumerate(argvars) if _shape_may_change(v)]
+    program.shaped_vars = [v for v in (*extra, *program.read) if _shape_may_change(v)]
+    if program.shaped_args or program.shaped_vars:
+        program.shapes = program.variable_shapes(argvars)
     return program, created[0]
+
+
+def _shape_may_change(v: Any) -> bool:
+    """Whether ``v`` is a Variable whose declared shape admits values of other shapes (``shape=None``)."""
+    return isinstance(v, VariableBase) and v._shape is not None and not v._shape.is_fully_defined()  # type: ignore[attr-defined]
 
 
 # References to a captured Variable's array after its trace when nothing else holds it: the

@@ -315,7 +315,8 @@ class Function:
         failed ..."), or an unhashable Python argument.
 
     Differences from TensorFlow: a tensor dimension that is None in ``input_signature`` (or after
-    ``reduce_retracing`` generalised it) is one trace as TF counts traces, but XLA compiles a
+    ``reduce_retracing`` generalised it), or in the declared shape of a Variable the function reads
+    (``tf.Variable(..., shape=[None])``), is one trace as TF counts traces, but XLA compiles a
     program per concrete shape, so the Python body runs again (uncounted) for each new shape, and
     sees that shape's static dims where TF shows None. An op's static shape error is an
     ``InvalidArgumentError`` that is also a ``ValueError`` (TF: a plain ``ValueError``), and a dtype
@@ -435,9 +436,24 @@ class Function:
         if hit is None or (entry is not None and hit[0] is not entry):
             hit = self._new_program(entry, args, kwargs, leaves, arg_tree, key, argvars)
         program = hit[1]
+        if program.shapes is not None:
+            program = self._reshaped(hit[0], program, arrays, argvars)
         if program.captured and tape_state.tapes:
             program = self._lifting_recorded(hit[0], program, arrays, argvars)
         return self._run(program, xs, arrays, argvars)
+
+    def _reshaped(self, entry: _Entry, program: Program, arrays: list[Any], argvars: list[Any]) -> Program:
+        """``program``, or, where a Variable declared with unknown dims it reads now holds a value of
+        another shape, the body traced for the new shapes (as for a None dim of a signature: one trace
+        as TF counts, a program per concrete shape)."""
+        shapes = program.variable_shapes(argvars)
+        if shapes == program.shapes:
+            return program
+        other = program.reshaped.get(shapes)
+        if other is None:
+            avals = [(tuple(np.shape(a)), np.dtype(a.dtype)) for a in arrays]
+            other = program.reshaped[shapes] = self._trace(entry, avals, argvars, counted=False)
+        return other
 
     def _lifting_recorded(self, entry: _Entry, program: Program, arrays: list[Any], argvars: list[Any]) -> Program:
         """``program``, or where an active tape records Tensors it captured, its variant with those
@@ -789,7 +805,11 @@ def _classify(leaves: list[Any]) -> tuple[list[Any], list[Any], list[Any], tuple
         elif isinstance(leaf, VariableBase):
             a = leaf._value
             argvars.append(leaf)
-            key.append((_VARIABLE, a.shape, a.dtype))
+            declared = leaf._shape  # type: ignore[attr-defined]
+            if declared is not None and not declared.is_fully_defined():  # TF: its spec is the declared shape
+                key.append((_VARIABLE, declared, a.dtype))
+            else:
+                key.append((_VARIABLE, a.shape, a.dtype))
         elif isinstance(leaf, (np.ndarray, np.generic)):
             if leaf.dtype not in dtypes_lib._BY_NP:
                 convert_python(leaf, None, "tf.function")  # raises the error for an unsupported dtype
