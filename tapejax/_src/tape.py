@@ -352,9 +352,10 @@ class GradientTape(Tape):
         self._start_uid: int | None = None  # Variables with a larger creation id were made inside
 
     def __enter__(self) -> GradientTape:
-        if self in tape_state.tapes:
+        tapes = tape_state.tapes
+        if self in tapes:
             raise ValueError("Tape is still recording, This can happen if you try to re-enter an already-active tape.")
-        tape_state.tapes = [*tape_state.tapes, self]
+        tape_state.tapes = [*tapes, self]
         self._entered = True
         if self._start_uid is None:
             self._start_uid = next(_variable_counter())
@@ -364,8 +365,11 @@ class GradientTape(Tape):
         self._pop()
 
     def _pop(self) -> None:
-        if self in tape_state.tapes:
-            tape_state.tapes = [t for t in tape_state.tapes if t is not self]
+        tapes = tape_state.tapes
+        if tapes and tapes[-1] is self:  # (the innermost: a ``with`` block's exit; a tape is on it once)
+            tape_state.tapes = tapes[:-1]
+        elif self in tapes:
+            tape_state.tapes = [t for t in tapes if t is not self]
 
     @property
     def _recording(self) -> bool:
@@ -444,7 +448,59 @@ class GradientTape(Tape):
           TypeError: if ``target`` is None.
           ValueError: for an unknown ``unconnected_gradients``.
         """
+        if (
+            output_gradients is None
+            and unconnected_gradients is UnconnectedGradients.NONE
+            and type(target) is Tensor
+            and type(sources) is list
+        ):
+            grads = self._repeated_gradient(target, sources)
+            if grads is not None:
+                return grads
         return self._differentiate("grad", target, sources, output_gradients, unconnected_gradients)
+
+    def _repeated_gradient(self, target: Tensor, sources: list[Any]) -> list[Any] | None:
+        """``gradient(target, sources)``'s most common form, a training step's, when its tape
+        signature was seen before: a Tensor target and a list of floating Variables, no options, on
+        a non-persistent tape that no other tape watches. None (and nothing done) otherwise: then
+        ``_differentiate`` takes it. The same key, pullback and residuals as there, fewer steps."""
+        if (
+            self._persistent
+            or not self._entered
+            or self._used
+            or self._unsigned
+            or self._has_sparse
+            or len(self._nodes) > backward.SEGMENT
+        ):
+            return None
+        tv = target._v
+        if tv.dtype not in _INEXACT:
+            return None
+        reads = self._reads
+        source_ids: list[list[Any]] = []
+        for s in sources:
+            if not isinstance(s, VariableBase) or s._v.dtype not in _INEXACT:
+                return None
+            ids: list[Any] = [("var", id(s))]
+            rs = reads.get(id(s))
+            if rs is not None:
+                for r in rs:
+                    ids.append(id(r))
+            source_ids.append(ids)
+        key = self._signature("grad", [id(target)], [(tv.shape, tv.dtype)], source_ids, [False])
+        hit = backward._BY_SIGNATURE.get(key)
+        if hit is None:
+            return None
+        self._pop()  # (TF: a non-persistent tape stops recording when its gradient is taken)
+        if tape_state.tapes:  # another tape records the pullback (higher order): the general path
+            return None
+        self._used = True
+        op, plan, connected = hit
+        lazy.tape_structures.append(False)  # (not new: see lazy.tape_structures)
+        results = self._pullback(op, [self._nodes[i].inputs[j] for i, j in plan], connected, [None])
+        if self._nodes or self._watched or self._cut or self._exits:
+            self._clear()  # (unless _pullback already did)
+        return results
 
     def jacobian(
         self,
@@ -524,12 +580,15 @@ class GradientTape(Tape):
             else:
                 # TF: a non-persistent tape stops recording when its gradient is taken.
                 self._pop()
-        targets, _ = flatten(target)
-        if mode != "grad" and len(targets) != 1:
-            raise ValueError(f"{mode}: target must be a single Tensor, got {len(targets)}.")
-        for t in targets:
-            if t is None:
-                raise TypeError("Argument `target` contains None; expected Tensors or Variables.")
+        if type(target) is Tensor:  # (flatten's first case, inline: every training step's target)
+            targets = [target]
+        else:
+            targets, _ = flatten(target)
+            if mode != "grad" and len(targets) != 1:
+                raise ValueError(f"{mode}: target must be a single Tensor, got {len(targets)}.")
+            for t in targets:
+                if t is None:
+                    raise TypeError("Argument `target` contains None; expected Tensors or Variables.")
         source_leaves, source_tree = flatten(sources)
         for s in source_leaves:
             if s is None:
@@ -538,21 +597,28 @@ class GradientTape(Tape):
 
         target_ids: list[Any] = []
         avals = []
+        all_tensors = True  # (a target Variable's id is not a position on this tape: no signature)
         for t in targets:
             v = t._v
             avals.append((v.shape, v.dtype))
-            if not _is_inexact(v):
+            if type(t) is not Tensor:
+                all_tensors = False
+            if v.dtype not in _INEXACT:
                 target_ids.append(None)
             elif isinstance(t, VariableBase):
                 target_ids.append(("var", id(t)))
             else:
                 target_ids.append(id(t))
         source_ids: list[list[Any]] = []
+        reads = self._reads
         for s in source_leaves:
             if isinstance(s, VariableBase):
-                ids: list[Any] = [("var", id(s))]
                 if s._v.dtype in _INEXACT:
-                    ids += [id(r) for r in self._reads.get(id(s), ())]
+                    ids: list[Any] = [("var", id(s))]
+                    rs = reads.get(id(s))
+                    if rs is not None:
+                        for r in rs:
+                            ids.append(id(r))
                 else:
                     ids = []
             elif isinstance(s, TensorBase):
@@ -576,21 +642,18 @@ class GradientTape(Tape):
         for gathers in sparse.values():
             source_ids.extend([id(g.outputs[0])] for g in gathers)
 
-        seeded = [s is not None for s in seeds]
+        seeded = [False] * len(seeds) if output_gradients is None else [s is not None for s in seeds]
         if not self._persistent:
             self._used = True
         key = hit = None
-        if (
-            not sparse
-            and not self._unsigned
-            and len(self._nodes) <= backward.SEGMENT
-            and all(type(t) is Tensor for t in targets)
-        ):
+        if all_tensors and not sparse and not self._unsigned and len(self._nodes) <= backward.SEGMENT:
             key = self._signature(mode, target_ids, avals, source_ids, seeded)
-            hit = backward.lookup_signature(key)
+            hit = backward._BY_SIGNATURE.get(key)  # (backward.lookup_signature, inline)
         if hit is not None:  # the same tape structure as an earlier call: no pruning
             op, plan, connected = hit
             lazy.tape_structures.append(False)  # (not new: see lazy.tape_structures)
+            # (no local name for the node list: the pullback drops it, so that the values only this
+            # tape held are not computed as outputs, see _pullback)
             results = self._pullback(op, [self._nodes[i].inputs[j] for i, j in plan], connected, seeds)
         else:
             kept, needed = backward.select(self._nodes, target_ids, source_ids)
@@ -702,22 +765,34 @@ class GradientTape(Tape):
         tape is dropped first, so the intermediate values only it held are not computed as outputs.
         ``residuals`` is emptied.
         """
-        if not any(connected):
+        if True not in connected:
             return [None] * len(connected)
-        extra = [s for s in seeds if s is not None]
         if tape_state.tapes:
-            out = bind(op, *residuals, *extra)
+            out = bind(op, *residuals, *[s for s in seeds if s is not None])
         else:
-            vals = [r._v if isinstance(r, TensorBase) else r for r in residuals]
-            vals += [s._v for s in extra]
+            vals = []
+            pending = False  # (a deferred value not computed yet: the usual case)
+            for r in residuals:
+                v = r._v if isinstance(r, TensorBase) else r
+                if type(v) is Pending and v.value is None:
+                    pending = True
+                vals.append(v)
+            for s in seeds:
+                if s is not None:
+                    v = s._v
+                    if type(v) is Pending and v.value is None:
+                        pending = True
+                    vals.append(v)
             residuals.clear()
-            if any(type(v) is Pending and v.value is None for v in vals):
+            if pending:
                 if not self._persistent:
                     self._clear()
                 out = lazy.run_with(op, vals)
             else:
                 out = (backward.first_run(op) or op.kernel(()))(*[lazy.concrete(v) for v in vals])
             out = [_wrap(o) for o in out]
+        if False not in connected:
+            return out if type(out) is list else list(out)
         it = iter(out)
         return [next(it) if c else None for c in connected]
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src import errors
-from tapejax._src.core import TensorBase, VariableBase, tape_state
+from tapejax._src.core import TensorBase, VariableBase, _ArrayImpl, tape_state
 from tapejax._src.distribute import context as distribute_context
 from tapejax._src.lazy import Pending, force, hold
 from tapejax._src.ops import array_ops
@@ -116,6 +116,29 @@ class Variable(VariableBase, TensorOperators):
         shape: Any = None,
         experimental_enable_variable_lifting: bool = True,
     ) -> None:
+        if (
+            type(initial_value) is Tensor
+            and name is None
+            and dtype is None
+            and shape is None
+            and aggregation is None
+            and not tape_state.tapes
+            and not distribute_context._stack.entries
+        ):
+            # ``tf.Variable(w - lr * g)``, a loop's rebinding: what ``_construct`` does for a Tensor of an
+            # array or deferred value with no other argument, inline.
+            arr = initial_value._v
+            t = type(arr)
+            if t is Pending or t is _ArrayImpl:
+                _function_lib().note_variable_created()  # (tf.function: on the first trace only)
+                self._v = arr
+                if t is Pending:
+                    hold(arr, self)
+                self.trainable = True if trainable is None else bool(trainable)
+                self._name = "Variable:0"
+                self._shape = None
+                self._uid = next(_creation_counter)
+                return
         if initial_value is None:
             raise ValueError("The `initial_value` arg (None) must be specified.")
         if name is not None and not isinstance(name, str):
