@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from tapejax._src import nest
+from tapejax._src import context, nest
 from tapejax._src.keras import backend
 from tapejax._src.keras import losses as losses_module
 from tapejax._src.keras import metrics as metrics_module
@@ -586,8 +586,17 @@ class CompileLoss:
             and set(self.output_names) == set(y_true)
         ):
             y_true = [y_true[name] for name in self.output_names]
+        if isinstance(y_true, dict) and len(y_true) == len(nest.flatten(y_pred)):
+            # Keras packs the dict's keys in y_pred's structure and fails on them (TypeError in its loss);
+            # it never pairs targets with outputs by position when the keys name no output.
+            y_pred_struct = nest.map_structure(lambda _: "*", y_pred)
+            raise TypeError(
+                f"The targets `y` are a dict whose keys {sorted(y_true)} do not match the model's outputs "
+                f"(y_pred: {y_pred_struct}, output names: {self.output_names}). Key the targets by the output "
+                "names (or the keys of a dict of outputs), or pass them in the outputs' structure."
+            )
         try:
-            return nest.pack_sequence_as(y_pred, nest.flatten(y_true) if isinstance(y_true, dict) else y_true)
+            return nest.pack_sequence_as(y_pred, y_true)
         except (ValueError, TypeError):
             pass
         try:
@@ -642,8 +651,12 @@ class CompileLoss:
             s_w = _resolve_path(path, sample_weight) if nest.is_nested(sample_weight) else sample_weight
             value = math_ops.cast(loss_fn(y_t, y_p, s_w), backend.floatx())
             if tracker is not None:
-                # The unweighted loss of each output.
-                tracker.update_state(value, sample_weight=int(nest.flatten(y_p)[0].shape[0]))
+                # The unweighted loss of each output, averaged over batches weighted by their size, except in
+                # a compiled step: there Keras' TensorFlow backend reads the batch size from the static shape,
+                # which its fit/evaluate datasets leave unknown (None: every batch weighs 1, so an uneven last
+                # batch counts as much as a full one, while the total `loss` is weighted by size).
+                batch = None if context.inside_function() else int(nest.flatten(y_p)[0].shape[0])
+                tracker.update_state(value, sample_weight=batch)
             if weight is not None:
                 value = value * weight
             total = value if total is None else total + value

@@ -497,6 +497,9 @@ class Trainer:
             training_logs = epoch_logs
             if self.stop_training:
                 break
+        finalize = getattr(self.optimizer, "finalize_variable_values", None)
+        if finalize is not None and epochs > 0:
+            finalize(self.trainable_weights)  # (with ``use_ema``: the weights become their moving averages)
         callbacks.on_train_end(logs=training_logs)
         return self.history
 

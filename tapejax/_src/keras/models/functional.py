@@ -83,6 +83,13 @@ def _chain_of(nodes: list[Node], inputs: list[KerasTensor], outputs: list[KerasT
     return _Chain(tuple(chain), dtype)
 
 
+def _unpack_singleton(x: Any) -> Any:
+    """Keras' ``unpack_singleton``: the element of a one-element list or tuple, anything else as it is."""
+    if isinstance(x, (list, tuple)) and len(x) == 1:
+        return x[0]
+    return x
+
+
 class Functional(Model):
     """A model defined by its symbolic inputs and outputs (``tf.keras.Model(inputs=..., outputs=...)``).
 
@@ -91,7 +98,9 @@ class Functional(Model):
 
     Args:
       inputs: a KerasTensor from ``tf.keras.Input``, or a list/dict of them.
-      outputs: KerasTensors computed from ``inputs`` (one, a list, or a dict).
+      outputs: KerasTensors computed from ``inputs`` (one, or a nested list/tuple/dict of them). A call
+        returns them in this structure, except that a one-element list or tuple is unpacked to its
+        tensor (as Keras); symbolic calls keep it.
       name: the model's name.
 
     >>> import tapejax as tf
@@ -158,11 +167,15 @@ class Functional(Model):
 
     @property
     def input_shape(self) -> Any:
-        return nest.map_structure(lambda t: t.shape, self._inputs_struct)
+        # As Keras: the shapes of the flat inputs (a list, also for dict inputs), one input unpacked.
+        shapes = [t.shape for t in self._flat_inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
 
     @property
     def output_shape(self) -> Any:
-        return nest.map_structure(lambda t: t.shape, self._outputs_struct)
+        # As Keras: the shapes of the flat outputs (a list, also for dict outputs), one output unpacked.
+        shapes = [t.shape for t in self._flat_outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
 
     def _standardize_inputs(self, inputs: Any) -> list[Any]:
         struct = self._inputs_struct
@@ -175,13 +188,17 @@ class Functional(Model):
         elif isinstance(inputs, dict):
             names = [x._keras_history[0].name for x in self._flat_inputs]
             flat = [inputs[n] for n in names] if all(n in inputs for n in names) else nest.flatten(inputs)
-        elif isinstance(inputs, (list, tuple)) and len(self._flat_inputs) > 1:
-            flat = nest.flatten(inputs)
+        elif isinstance(inputs, (list, tuple)):
+            flat = nest.flatten(inputs)  # (as Keras, also for one input: ``model([x])`` is ``model(x)``)
         else:
             flat = [inputs] if len(self._flat_inputs) == 1 else nest.flatten(inputs)
         if len(flat) != len(self._flat_inputs):
+            names = [x._keras_history[0].name for x in self._flat_inputs]
             raise ValueError(
-                f'Layer "{self.name}" expects {len(self._flat_inputs)} input(s), but it received {len(flat)} input tensors.'
+                f'Layer "{self.name}" expects {len(names)} named input(s) with keys {names}, but it received '
+                f"{len(flat)} input tensors. Pass inputs as a dict, e.g. `layer({{"
+                + ", ".join(f"'{n}': ..." for n in names)
+                + "})`."
             )
         out = []
         for x, spec in zip(flat, self._flat_inputs, strict=True):
@@ -218,9 +235,9 @@ class Functional(Model):
                         x = outs
                     else:  # (zip checks that the layer returned one value, as the loop below does)
                         (x,) = (out for _, out in zip(node.output_tensors, nest.flatten(outs), strict=True))
-                if self._outputs_struct is self._flat_outputs[0]:
-                    return x
-                return nest.pack_sequence_as(self._outputs_struct, [x])
+                if isinstance(self._outputs_struct, dict):
+                    return nest.pack_sequence_as(self._outputs_struct, [x])
+                return x  # (one output, or a one-element list or tuple of it: unpacked, as below)
         values: dict[int, Any] = {}
         flat = self._standardize_inputs(inputs)
         masks = nest.flatten(mask) if mask is not None else [None] * len(flat)
@@ -245,7 +262,17 @@ class Functional(Model):
             outs = node.operation(*args, **kwargs)
             for t, v in zip(node.output_tensors, nest.flatten(outs), strict=True):
                 values[id(t)] = v
-        return nest.pack_sequence_as(self._outputs_struct, [values[id(t)] for t in self._flat_outputs])
+        return _unpack_singleton(
+            nest.pack_sequence_as(self._outputs_struct, [values[id(t)] for t in self._flat_outputs])
+        )
+
+    def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
+        """KerasTensors of the outputs for symbolic inputs, in the structure of ``outputs`` (not unpacked)."""
+        out = super().compute_output_spec(*args, **kwargs)
+        struct = self._outputs_struct
+        if isinstance(struct, (list, tuple)) and len(struct) == 1 and not isinstance(out, (list, tuple)):
+            return type(struct)([out])  # (Keras' symbolic call keeps a one-element list; its eager call does not)
+        return out
 
     def get_config(self) -> dict[str, Any]:
         layers = []
