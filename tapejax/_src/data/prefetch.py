@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import os
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -42,55 +43,151 @@ class PrefetchDataset(Dataset):
 
 
 class _Buffer:
-    """The bounded buffer between a prefetch thread and its consumer (the thread holds only this, so
-    dropping the :class:`Prefetcher` stops it).
+    """The bounded buffer between a prefetch thread and its consumer, and the input they both read
+    (the thread holds only this, so dropping the :class:`Prefetcher` stops it).
 
     The thread fills it as long as there is room (as TF's prefetch: the input runs at most the
-    buffer's size ahead of the consumer); each side signals only when the other waits.
+    buffer's size ahead of the consumer); each side signals only when the other waits. An AUTOTUNE
+    buffer, once full, lets the thread wait until it is down to half (``low``) and then fill it
+    again in one go: one wake-up of the thread per half buffer instead of one per element.
+
+    A consumer that finds the buffer empty does not wait for the thread: it reads the next element
+    of the input itself (an element the thread is making is finished first: the input is read
+    under ``source_lock`` and its element appended before the lock is let go, so elements keep
+    their order). A thread that cannot keep up (a loaded machine: the consumer would sleep, be
+    woken, then wait for the interpreter lock) then costs the consumer no more than no prefetch.
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, source: Iterator[structure.Flat], size: int, autotune: bool) -> None:
         self.items: collections.deque[tuple[int, Any]] = collections.deque()
         self.size = size
+        self.low = size // 2 if autotune else size - 1  # a waiting thread goes on at this many items
         self.cv = threading.Condition(threading.Lock())
         self.stop = threading.Event()
-        self.getter_waits = self.putter_waits = False
+        self.putter_waits = False
+        self.source = source
+        self.source_lock = threading.Lock()
+        self.finished = False  # the input ended or raised (its end or error is handed out next)
 
-    def put(self, item: tuple[int, Any]) -> bool:
+    def _room(self) -> bool:
+        """Waits for room in the buffer; False once the consumer let go."""
         with self.cv:
             if len(self.items) >= self.size:
                 self.putter_waits = True
-                while len(self.items) >= self.size and not self.stop.is_set():
+                while len(self.items) > self.low and not self.stop.is_set():
                     self.cv.wait(0.05)
                 self.putter_waits = False
-            if self.stop.is_set():
-                return False
-            self.items.append(item)
-            if self.getter_waits:
-                self.cv.notify()
-        return True
+        return not self.stop.is_set()
 
-    def get(self) -> tuple[int, Any]:
-        with self.cv:
-            while not self.items:
-                self.getter_waits = True
-                self.cv.wait()
-            self.getter_waits = False
-            item = self.items.popleft()
-            if self.putter_waits:
-                self.cv.notify()
-        return item
-
-    def produce(self, source: Dataset, to_device: bool) -> None:
+    def pull(self, to_device: bool) -> tuple[int, Any]:
+        """The input's next element (or its end, or its error), under ``source_lock``."""
         try:
-            for flat in source._iter():  # the input's stages run on this thread
-                if to_device and all(isinstance(a, np.ndarray) for a in flat):
-                    flat = to_arrays(flat)
-                if not self.put((_ITEM, flat)):
-                    return
-            self.put((_END, None))
+            flat = next(self.source)
+        except StopIteration:
+            self.finished = True
+            return _END, None
         except BaseException as e:
-            self.put((_ERROR, e))
+            self.finished = True
+            return _ERROR, e
+        if to_device and all(isinstance(a, np.ndarray) for a in flat):
+            flat = to_arrays(flat)
+        return _ITEM, flat
+
+    def get(self, to_device: bool) -> tuple[int, Any]:
+        while True:
+            with self.cv:
+                if self.items:
+                    item = self.items.popleft()
+                    if self.putter_waits and len(self.items) <= self.low:
+                        self.cv.notify()
+                    return item
+            with self.source_lock:  # (waits for an element the thread is making)
+                if self.items:
+                    continue
+                if self.finished:  # (not reached: the end or error was handed out already)
+                    return _END, None
+                return self.pull(to_device)  # the buffer is empty: the consumer makes the element
+
+    def produce(self, to_device: bool) -> None:
+        while self._room():  # the input's stages run on this thread
+            with self.source_lock:
+                if self.finished:
+                    return
+                item = self.pull(to_device)
+                with self.cv:
+                    self.items.append(item)
+            if item[0] != _ITEM:
+                return
+
+
+class _Worker(threading.Thread):
+    """A daemon thread running prefetch producers one after another (named ``tf.data.prefetch`` while
+    it runs one): a pass's producer starts on an idle worker without starting a thread, which
+    waits until the new thread runs (a few hundred us on an idle 2-core machine, milliseconds on a
+    loaded one), once per pass of a training loop."""
+
+    def __init__(self) -> None:
+        super().__init__(name=_RUNNING, daemon=True)
+        self._cv = threading.Condition(threading.Lock())
+        self._task: tuple[Any, tuple[Any, ...]] | None = None
+
+    def assign(self, fn: Any, args: tuple[Any, ...]) -> None:
+        with self._cv:
+            self.name = _RUNNING
+            self._task = (fn, args)
+            self._cv.notify()
+
+    def run(self) -> None:
+        while True:
+            with self._cv:
+                while self._task is None:
+                    if not self._cv.wait(_IDLE_SECONDS) and self._task is None and _retire(self):
+                        return
+                fn, args = self._task
+            try:
+                fn(*args)
+            finally:
+                with self._cv:
+                    self._task = None
+                    self.name = _IDLE
+                fn = args = None  # (holds nothing of the pass while idle)
+                with _workers_lock:
+                    _idle_workers.append(self)
+
+
+_RUNNING, _IDLE = "tf.data.prefetch", "tf.data.idle"
+_IDLE_SECONDS = 30.0  # an idle worker ends after this long
+_workers_lock = threading.Lock()
+_idle_workers: list[_Worker] = []
+
+
+def _retire(worker: _Worker) -> bool:
+    """Takes an idle worker out of the pool (False: it was just given a task)."""
+    with _workers_lock:
+        if worker in _idle_workers:
+            _idle_workers.remove(worker)
+            return True
+    return False
+
+
+def _run_in_worker(fn: Any, *args: Any) -> None:
+    with _workers_lock:
+        worker = _idle_workers.pop() if _idle_workers else None
+    if worker is not None:
+        worker.assign(fn, args)
+        return
+    worker = _Worker()
+    worker.assign(fn, args)
+    worker.start()
+
+
+def _after_fork() -> None:
+    global _workers_lock
+    _workers_lock = threading.Lock()
+    _idle_workers.clear()  # (the parent's threads do not run in the child)
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 class Prefetcher:
@@ -102,12 +199,11 @@ class Prefetcher:
     """
 
     def __init__(self, source: Dataset, size: int, to_device: bool, autotune: bool) -> None:
-        self._buffer = _Buffer(size)
+        self._buffer = _Buffer(source._iter(), size, autotune)
         self._autotune = autotune
+        self._to_device = to_device
         self._done = False
-        thread = threading.Thread(target=self._buffer.produce, args=(source, to_device), name="tf.data.prefetch")
-        thread.daemon = True
-        thread.start()
+        _run_in_worker(self._buffer.produce, to_device)
 
     def __iter__(self) -> Prefetcher:
         return self
@@ -115,7 +211,7 @@ class Prefetcher:
     def __next__(self) -> structure.Flat:
         if self._done:
             raise StopIteration
-        kind, value = self._buffer.get()
+        kind, value = self._buffer.get(self._to_device)
         if kind == _ITEM:
             return value
         self._done = True
@@ -125,7 +221,7 @@ class Prefetcher:
         raise value
 
     def ready(self) -> bool:
-        """Whether ``next()`` returns without waiting for the thread."""
+        """Whether ``next()`` returns an element the thread has made (without waiting or reading the input)."""
         return self._done or bool(self._buffer.items)
 
     def reserve(self, n: int) -> None:
@@ -133,7 +229,7 @@ class Prefetcher:
         buffer = self._buffer
         if self._autotune and n > buffer.size:
             with buffer.cv:
-                buffer.size = n
+                buffer.size, buffer.low = n, n // 2
                 buffer.cv.notify_all()
 
     def close(self) -> None:

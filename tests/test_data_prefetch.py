@@ -1,0 +1,83 @@
+"""prefetch's producer (issue 18, tapejax/_src/data/prefetch.py): a consumer that finds the buffer
+empty makes the next element itself (order, end and errors kept), an AUTOTUNE buffer refills from
+half, and a pass's producer runs on a kept worker thread instead of a new thread per pass."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import tapejax as tf
+from tapejax._src.data import prefetch
+
+Dataset = tf.data.Dataset
+
+
+def _wait_for(cond, seconds=10.0):
+    deadline = time.monotonic() + seconds
+    while not cond() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return cond()
+
+
+def test_without_its_thread_the_consumer_reads_in_order_then_the_error(monkeypatch):
+    monkeypatch.setattr(prefetch, "_run_in_worker", lambda fn, *args: None)  # the thread never runs
+
+    def gen():
+        yield from range(5)
+        raise ValueError("bad record")
+
+    ds = Dataset.from_generator(gen, output_signature=tf.TensorSpec([], tf.int64)).prefetch(2)
+    it = iter(ds)
+    assert [int(next(it)) for _ in range(5)] == [0, 1, 2, 3, 4]
+    with pytest.raises(tf.errors.InvalidArgumentError, match="ValueError: bad record"):
+        next(it)
+    with pytest.raises(StopIteration):
+        next(it)
+    assert [int(x) for x in Dataset.range(7).prefetch(tf.data.AUTOTUNE)] == list(range(7))
+
+
+def test_consumer_and_thread_together_keep_the_order():
+    ds = Dataset.range(3000).batch(3).prefetch(tf.data.AUTOTUNE)
+    for _ in range(2):
+        got = np.concatenate([x.numpy() for x in ds])
+        assert got.tolist() == list(range(3000))
+
+
+def test_an_autotune_buffer_refills_from_half():
+    produced = []
+
+    def gen():
+        for i in range(50):
+            produced.append(i)
+            yield i
+
+    assert prefetch.AUTOTUNE_BUFFER == 4
+    it = iter(Dataset.from_generator(gen, output_signature=tf.TensorSpec([], tf.int64)).prefetch(tf.data.AUTOTUNE))
+    assert int(next(it)) == 0
+    assert _wait_for(lambda: len(produced) == 5)  # 1 taken + 4 buffered
+    assert int(next(it)) == 1  # 3 left: more than half, the thread stays asleep
+    time.sleep(0.1)
+    assert len(produced) == 5
+    assert int(next(it)) == 2  # 2 left: the thread fills the buffer again
+    assert _wait_for(lambda: len(produced) == 7)
+    assert [int(x) for x in it] == list(range(3, 50))
+
+
+def test_passes_reuse_a_worker_thread():
+    threads = set()
+
+    def gen():
+        for i in range(20):
+            if threading.current_thread() is not threading.main_thread():
+                threads.add(threading.current_thread())
+            yield i
+
+    ds = Dataset.from_generator(gen, output_signature=tf.TensorSpec([], tf.int64)).prefetch(2)
+    for _ in range(4):
+        assert _wait_for(lambda: all(t.name == "tf.data.idle" for t in threads))  # the last pass's worker is back
+        assert [int(x) for x in ds] == list(range(20))
+    assert len(threads) == 1  # one thread made the elements of every pass
