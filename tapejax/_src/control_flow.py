@@ -22,6 +22,7 @@ import numpy as np
 
 from tapejax._src import dataflow, errors, nest, random_state, while_grad
 from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, bind, tape_state
+from tapejax._src.custom_gradient import _ReadLogger
 from tapejax._src.function import _Discovery, _is_traced, in_trace
 from tapejax._src.tape import _INEXACT
 from tapejax._src.tensor import convert_python
@@ -660,11 +661,31 @@ def _bind(
 # -- the older machinery recompute_grad / vectorized_map use (functional_ops._as_op) --------------
 
 
-def _reads() -> Any:
-    """A stand-in tape noting the Variables that traced control flow's functions read."""
-    from tapejax._src.custom_gradient import _ReadLogger
+class _Reads(_ReadLogger):
+    """A stand-in tape noting the Variables that traced control flow's functions read, and the concrete
+    Tensors that active tapes record (``tensors``, by id)."""
 
-    return _ReadLogger()
+    def __init__(self) -> None:
+        super().__init__()
+        self.tracked = _tracked_tensors()
+        self.tensors: dict[int, Any] = {}
+
+    def _record(self, op: Op, params: Any, args: tuple[Any, ...], vals: Any, result: Any, reads: Any) -> None:
+        super()._record(op, params, args, vals, result, reads)
+        if not self.tracked:
+            return
+        for a, v in zip(args, vals, strict=False):
+            if (
+                isinstance(a, TensorBase)
+                and not isinstance(v, jax.core.Tracer)  # pyright: ignore[reportAttributeAccessIssue]
+                and any(id(a) in w for w in self.tracked)
+            ):
+                self.tensors.setdefault(id(a), a)
+
+
+def _reads() -> _Reads:
+    """A new :class:`_Reads`."""
+    return _Reads()
 
 
 def _untaped(fn: Callable[..., Any], reads: Any) -> Callable[..., Any]:
@@ -682,15 +703,18 @@ def _untaped(fn: Callable[..., Any], reads: Any) -> Callable[..., Any]:
     return run
 
 
-def _traced_op(name: str, impl: Callable[..., Any], inputs: list[Any], consts: list[Any], reads: Any) -> list[Any]:
+def _traced_op(
+    name: str, impl: Callable[..., Any], inputs: list[Any], consts: list[Any], reads: Any, captures: bool = True
+) -> list[Any]:
     """Runs traced control flow as ONE op (``impl`` of ``inputs``, then the values its functions
     close over, from ``jax.closure_convert``), so that active tapes record it: a closed-over value a
     tape knows (a watched Tensor, a Variable read) goes in as that Tensor or Variable, and the
-    gradient flows through the op."""
+    gradient flows through the op (``captures`` False: not for Tensors, TF's ``custom_gradient`` rule)."""
     known: dict[int, Any] = {id(v._v): v for v in reads.variables.values()}
     for tape in tape_state.tapes:
-        for t in getattr(tape, "_watched", {}).values():
-            known.setdefault(id(t._v), t)
+        if captures:
+            for t in getattr(tape, "_watched", {}).values():
+                known.setdefault(id(t._v), t)
         for v in getattr(tape, "_vars", {}).values():
             known.setdefault(id(v._v), v)
     args = [*inputs, *[known.get(id(c), c) for c in consts]]

@@ -338,6 +338,7 @@ def vectorized_map(fn: Callable[[Any], Any], elems: Any, fallback_to_while_loop:
         leaves,
         rows,
         lambda f, n: jax.vmap(f, in_axes=(0,) * len(leaves) + (None,) * (n - len(leaves))),
+        True,
     )
 
 
@@ -450,12 +451,15 @@ def _as_op(
     inputs: list[Any],
     avals: list[Any],
     wrap: Callable[[Callable[..., Any], int], Callable[..., Any]],
+    captures: bool,
 ) -> Any:
     """Runs ``fn(*inputs)`` as ONE recorded op whose implementation is ``wrap(f, n_args)`` of ``fn`` on
     arrays (a JAX transformation: ``jax.checkpoint``, ``jax.vmap``), traced on ``avals``.
 
     The Variables ``fn`` reads become inputs of the op (found by a first trace), so that tapes see
-    their reads and gradients reach them, eagerly as inside ``tf.function``.
+    their reads and gradients reach them, eagerly as inside ``tf.function``; with ``captures``, so do
+    the Tensors it closes over that a tape records (else they get no gradient, as in TF's
+    ``recompute_grad``).
     """
     from tapejax._src.custom_gradient import _Swap
 
@@ -469,7 +473,8 @@ def _as_op(
 
     reads = _reads()
     jax.eval_shape(_untaped(body, reads), *avals)
-    variables = tuple(reads.variables.values())
+    # (concrete Tensors as Variables are: traced while fn runs, inputs of the op)
+    variables = (*reads.variables.values(), *(reads.tensors.values() if captures else ()))
 
     def lifted(*arrays: Any) -> tuple[Any, ...]:
         with _Swap(variables, arrays[n:]):
@@ -482,7 +487,7 @@ def _as_op(
     def impl(*arrays: Any) -> Any:
         return wrapped(*arrays)
 
-    out = _traced_op(name, impl, [*inputs, *variables], consts, reads)
+    out = _traced_op(name, impl, [*inputs, *variables], consts, reads, captures)
     return nest.pack_sequence_as(trees[0], out)
 
 
@@ -512,6 +517,7 @@ def recompute_grad(f: Callable[..., Any]) -> Callable[..., Any]:
             leaves,
             avals,
             lambda g, _: jax.checkpoint(g),
+            False,
         )
 
     wrapper.__wrapped__ = f  # type: ignore[attr-defined]
