@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from tapejax._src import dtypes as dtypes_lib
-from tapejax._src.core import TensorBase, VariableBase
+from tapejax._src.core import TensorBase, VariableBase, _ArrayImpl, _wrap
 from tapejax._src.tensor import Tensor, TensorShape, convert_python
 from tapejax._src.tensor_spec import TensorSpec, TypeSpec
 
@@ -127,9 +127,20 @@ def to_tensors(spec: Any, flat: Flat) -> Any:
     """The element packed as ``spec`` with ``tf.Tensor`` components (a window's datasets stay datasets)."""
     from tapejax._src.data.device import to_arrays
 
-    if all(isinstance(a, np.ndarray) for a in flat):
-        return pack(spec, [Tensor(a) for a in to_arrays(flat)])
-    return pack(spec, [_tensor(a) for a in flat])
+    types = {type(a) for a in flat}
+    if types == _ARRAY_TYPES:  # (moved to the device by a prefetch thread: wrapped, per element of a loop)
+        tensors = [_wrap(a) for a in flat]
+    elif types == _NUMPY_TYPES:
+        tensors = [_wrap(a) for a in to_arrays(flat)]
+    else:
+        tensors = [_tensor(a) for a in flat]
+    if type(spec) is tuple and len(spec) == len(tensors) and all(type(s) is TensorSpec for s in spec):
+        return tuple(tensors)
+    return pack(spec, tensors)
+
+
+_ARRAY_TYPES = {_ArrayImpl}
+_NUMPY_TYPES = {np.ndarray}
 
 
 def _tensor(a: Any) -> Any:
