@@ -210,6 +210,10 @@ class Dataset:
 
         Raises:
           TypeError: no ``output_signature``/``output_types``, or both; ``generator`` not callable.
+          InvalidArgumentError: (when an element is read, eagerly or in ``tf.function``) the generator
+            raised a ``ValueError``/``TypeError``, or yielded an element that does not match; other
+            exceptions as TF maps them (``UnimplementedError``, ``ResourceExhaustedError``,
+            ``UnknownError``), with the exception and its traceback in the message.
         """
         return sources.GeneratorDataset(generator, output_types, output_shapes, args, output_signature)
 
@@ -471,7 +475,12 @@ class Dataset:
         return shuffling.ShuffleDataset(self, buffer_size, seed, reshuffle_each_iteration)
 
     def prefetch(self, buffer_size: Any, name: str | None = None) -> Dataset:
-        """Prepares up to ``buffer_size`` elements ahead on a background thread (``tf.data.AUTOTUNE``: a few)."""
+        """Prepares up to ``buffer_size`` elements ahead on a background thread (``tf.data.AUTOTUNE``: a few).
+
+        Differences from TensorFlow: where the buffer is empty when an element is asked for (the
+        thread could not keep up, e.g. on a loaded machine), the consumer makes that element itself
+        instead of waiting for the thread; the elements, their order and errors are the same.
+        """
         return prefetch.PrefetchDataset(self, buffer_size)
 
 
