@@ -47,9 +47,9 @@ class _Buffer:
     (the thread holds only this, so dropping the :class:`Prefetcher` stops it).
 
     The thread fills it as long as there is room (as TF's prefetch: the input runs at most the
-    buffer's size ahead of the consumer); each side signals only when the other waits. An AUTOTUNE
-    buffer, once full, lets the thread wait until it is down to half (``low``) and then fill it
-    again in one go: one wake-up of the thread per half buffer instead of one per element.
+    buffer's size ahead of the consumer); the consumer signals only when the thread waits. (Refilling
+    only from half, one wake-up per half buffer, made the thread's runs longer: a consumer coming
+    back from the program it dispatched waits for the interpreter lock while the thread runs.)
 
     A consumer that finds the buffer empty does not wait for the thread: it reads the next element
     of the input itself (an element the thread is making is finished first: the input is read
@@ -58,10 +58,9 @@ class _Buffer:
     woken, then wait for the interpreter lock) then costs the consumer no more than no prefetch.
     """
 
-    def __init__(self, source: Iterator[structure.Flat], size: int, autotune: bool) -> None:
+    def __init__(self, source: Iterator[structure.Flat], size: int) -> None:
         self.items: collections.deque[tuple[int, Any]] = collections.deque()
         self.size = size
-        self.low = size // 2 if autotune else size - 1  # a waiting thread goes on at this many items
         self.cv = threading.Condition(threading.Lock())
         self.stop = threading.Event()
         self.putter_waits = False
@@ -74,7 +73,7 @@ class _Buffer:
         with self.cv:
             if len(self.items) >= self.size:
                 self.putter_waits = True
-                while len(self.items) > self.low and not self.stop.is_set():
+                while len(self.items) >= self.size and not self.stop.is_set():
                     self.cv.wait(0.05)
                 self.putter_waits = False
         return not self.stop.is_set()
@@ -98,7 +97,7 @@ class _Buffer:
             with self.cv:
                 if self.items:
                     item = self.items.popleft()
-                    if self.putter_waits and len(self.items) <= self.low:
+                    if self.putter_waits:
                         self.cv.notify()
                     return item
             with self.source_lock:  # (waits for an element the thread is making)
@@ -199,7 +198,7 @@ class Prefetcher:
     """
 
     def __init__(self, source: Dataset, size: int, to_device: bool, autotune: bool) -> None:
-        self._buffer = _Buffer(source._iter(), size, autotune)
+        self._buffer = _Buffer(source._iter(), size)
         self._autotune = autotune
         self._to_device = to_device
         self._done = False
@@ -229,7 +228,7 @@ class Prefetcher:
         buffer = self._buffer
         if self._autotune and n > buffer.size:
             with buffer.cv:
-                buffer.size, buffer.low = n, n // 2
+                buffer.size = n
                 buffer.cv.notify_all()
 
     def close(self) -> None:
