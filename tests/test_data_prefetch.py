@@ -80,3 +80,26 @@ def test_passes_reuse_a_worker_thread():
         assert _wait_for(lambda: all(t.name == "tf.data.idle" for t in threads))  # the last pass's worker is back
         assert [int(x) for x in ds] == list(range(20))
     assert len(threads) == 1  # one thread made the elements of every pass
+
+
+def test_a_program_reading_a_prefetched_pipeline_gets_its_elements_then_its_error(monkeypatch):
+    def gen():
+        yield from (np.int64(i) for i in range(1, 6))
+        raise ValueError("bad record 6")
+
+    ds = Dataset.from_generator(gen, output_signature=tf.TensorSpec([], tf.int64)).prefetch(2).prefetch(1)
+
+    @tf.function
+    def total():
+        s = tf.constant(0, tf.int64)
+        for x in ds:
+            s = s * 10 + x
+        return s
+
+    with pytest.raises(tf.errors.InvalidArgumentError, match="bad record 6"):
+        total()
+    good = Dataset.range(1, 6).prefetch(2)
+    loop = tf.function(lambda: good.reduce(tf.constant(0, tf.int64), lambda s, x: s * 10 + x))
+    assert int(loop()) == 12345
+    monkeypatch.setattr(prefetch, "_run_in_worker", lambda fn, *args: None)  # the program's pulls make them
+    assert int(loop()) == 12345
