@@ -133,3 +133,20 @@ def test_generator_function_raising_when_called_is_tf_class():
     ds = Dataset.from_generator(gen, output_signature=tf.TensorSpec((), tf.int32))
     with pytest.raises(tf.errors.UnknownError, match="RuntimeError: cannot open"):
         list(ds)
+
+
+def test_enumerate_and_zip_of_batches_with_a_partial_last_batch_in_tf_function():
+    ds = Dataset.range(7).batch(3)  # batches of 3, 3 and 1
+    other = Dataset.range(10, 17).batch(3)
+
+    @tf.function
+    def run():
+        s = tf.constant(0, tf.int64)
+        for i, x in enumerate(ds):  # (AutoGraph: ds.enumerate())
+            s = s * 10 + i * tf.reduce_sum(x)
+        z = Dataset.zip((ds, other)).reduce(
+            tf.constant(0, tf.int64), lambda t, e: t * 100 + tf.reduce_sum(e[0]) + tf.reduce_sum(e[1])
+        )
+        return s, z
+
+    assert [int(v) for v in run()] == [132, 365422]  # TF 2.21

@@ -140,7 +140,16 @@ def _describe(flat: structure.Flat) -> str:
 def shape_classes(ds: Any) -> list[ShapeClass] | None:
     """The concrete shapes the dataset's elements can have (fully defined specs: one), or None when
     the pipeline does not tell (a dimension that depends on the data)."""
-    from tapejax._src.data import batching, experimental, options, prefetch, shuffling, stateful, transformations
+    from tapejax._src.data import (
+        batching,
+        combinations,
+        experimental,
+        options,
+        prefetch,
+        shuffling,
+        stateful,
+        transformations,
+    )
     from tapejax._src.data.dataset import INFINITE, UNKNOWN
 
     specs = structure.flatten(ds.element_spec)
@@ -187,7 +196,15 @@ def shape_classes(ds: Any) -> list[ShapeClass] | None:
             avals, _, _ = _abstract_call(ds._fn._flat_fn, [jax.ShapeDtypeStruct(s, d) for s, d in cls])
             out.append(tuple((tuple(a.shape), np.dtype(a.dtype)) for a in avals))
         return out
+    if isinstance(ds, combinations.ZipDataset):  # (enumerate too): each combination of its inputs' classes
+        parts = [shape_classes(d) for d in ds._datasets]
+        if any(p is None for p in parts) or np.prod([len(p) for p in parts]) > _MAX_ZIP_CLASSES:
+            return None
+        return [tuple(c for cls in combo for c in cls) for combo in itertools.product(*parts)]  # type: ignore[misc]
     return None
+
+
+_MAX_ZIP_CLASSES = 8  # shape classes of a zip (each a trace of a loop's body)
 
 
 def _classes_or_raise(ds: Any, what: str) -> list[ShapeClass]:
