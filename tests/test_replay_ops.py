@@ -190,3 +190,53 @@ def test_a_tape_exited_out_of_order_leaves_the_others_recording() -> None:
         inner.__enter__()
     inner.__exit__(None, None, None)
     assert tape_state.tapes == []
+
+
+def test_a_repeated_training_step_takes_the_short_path_and_a_changed_one_does_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The short path is taken once a tape signature was seen; a step whose structure changes (an
+    extra op every third step) takes the general path, with the same values in every mode."""
+    general: list[int] = []
+    orig = tf.GradientTape._differentiate
+
+    def spy(self: Any, *args: Any) -> Any:
+        general.append(1)
+        return orig(self, *args)
+
+    monkeypatch.setattr(tf.GradientTape, "_differentiate", spy)
+    monkeypatch.setattr(lazy, "tape_structures", lazy.Recent())  # (not left dynamic by other tests)
+
+    def run() -> list[Any]:
+        w, b = tf.Variable([1.0, -2.0]), tf.Variable(0.5)
+        out = []
+        for step in range(7):
+            with tf.GradientTape() as tape:
+                y = tf.reduce_sum(w * w * w) * b
+                if step % 3 == 2:
+                    y = y + tf.reduce_sum(tf.cos(w)) * 0.25
+            gw, gb = tape.gradient(y, [w, b])
+            out += [gw.numpy(), gb.numpy()]
+            w.assign_sub(0.1 * gw)
+        return out
+
+    run()
+    assert len(general) <= 2  # each structure's first gradient at most, not all 7 steps
+    _same_in_every_mode(run)
+
+
+def test_bad_sources_still_raise_from_the_general_path() -> None:
+    w, v = tf.Variable(1.0), tf.Variable(2.0)
+    for _ in range(2):  # (the second tape's signature was seen)
+        with tf.GradientTape() as tape:
+            y = w * 2.0
+        assert [g.numpy() if g is not None else None for g in tape.gradient(y, [w, v])] == [2.0, None]
+    with tf.GradientTape() as tape:
+        y = w * 2.0
+    with pytest.raises(ValueError, match=r"not a tf\.Tensor or tf\.Variable"):
+        tape.gradient(y, [w, 3.0])
+    with tf.GradientTape() as tape:
+        y = w * 2.0
+    assert tape.gradient(y, [w])[0].numpy() == 2.0
+    with pytest.raises(RuntimeError, match="non-persistent"):
+        tape.gradient(y, [w])
