@@ -4,6 +4,7 @@ ahead, and a pass's producer runs on a kept worker thread instead of a new threa
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 
@@ -103,3 +104,17 @@ def test_a_program_reading_a_prefetched_pipeline_gets_its_elements_then_its_erro
     assert int(loop()) == 12345
     monkeypatch.setattr(prefetch, "_run_in_worker", lambda fn, *args: None)  # the program's pulls make them
     assert int(loop()) == 12345
+
+
+def test_dropping_an_iterator_lets_the_threads_of_a_nested_prefetch_go():
+    def running():
+        return sum(t.name == "tf.data.prefetch" for t in threading.enumerate())
+
+    _wait_for(lambda: running() == 0, 2.0)  # (the producers of passes elsewhere end)
+    before = running()
+    it = iter(Dataset.range(10**6).prefetch(2).map(lambda x: x + 1).prefetch(2))
+    assert [int(next(it)) for _ in range(3)] == [1, 2, 3]
+    assert _wait_for(lambda: running() == before + 2)
+    del it
+    gc.collect()
+    assert _wait_for(lambda: running() == before)

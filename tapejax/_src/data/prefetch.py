@@ -82,14 +82,14 @@ class _Buffer:
         """The input's next element (or its end, or its error), under ``source_lock``."""
         try:
             flat = next(self.source)
+            if to_device and all(isinstance(a, np.ndarray) for a in flat):
+                flat = to_arrays(flat)
         except StopIteration:
             self.finished = True
             return _END, None
         except BaseException as e:
             self.finished = True
             return _ERROR, e
-        if to_device and all(isinstance(a, np.ndarray) for a in flat):
-            flat = to_arrays(flat)
         return _ITEM, flat
 
     def get(self, to_device: bool) -> tuple[int, Any]:
@@ -145,13 +145,15 @@ class _Worker(threading.Thread):
                 fn, args = self._task
             try:
                 fn(*args)
-            finally:
-                with self._cv:
-                    self._task = None
-                    self.name = _IDLE
-                fn = args = None  # (holds nothing of the pass while idle)
-                with _workers_lock:
-                    _idle_workers.append(self)
+            except BaseException:
+                self._task = None
+                raise  # (the thread ends, out of the pool; the consumer makes the elements)
+            with self._cv:
+                self._task = None
+                self.name = _IDLE
+            fn = args = None  # (holds nothing of the pass while idle)
+            with _workers_lock:
+                _idle_workers.append(self)
 
 
 _RUNNING, _IDLE = "tf.data.prefetch", "tf.data.idle"
@@ -232,8 +234,9 @@ class Prefetcher:
                 buffer.cv.notify_all()
 
     def close(self) -> None:
-        """Lets the thread go (it drops its input)."""
+        """Lets the thread go, and drops the input (a prefetch under it lets its own thread go)."""
         self._buffer.stop.set()
+        self._buffer.source = iter(())
         with self._buffer.cv:
             self._buffer.cv.notify_all()
 
