@@ -240,3 +240,45 @@ def test_bad_sources_still_raise_from_the_general_path() -> None:
     assert tape.gradient(y, [w])[0].numpy() == 2.0
     with pytest.raises(RuntimeError, match="non-persistent"):
         tape.gradient(y, [w])
+
+
+@pytest.mark.parametrize(
+    "case", ["tutorial", "repeated source", "unread source", "untaped target", "read twice", "watched only", "frozen"]
+)
+def test_the_short_paths_key_is_the_general_paths(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``_training_signature`` builds the key ``_differentiate`` builds (through ``_signature``)."""
+    keys: list[Any] = []
+    orig = tf.GradientTape._signature
+
+    def spy(self: Any, *args: Any) -> Any:
+        keys.append(orig(self, *args))
+        return keys[-1]
+
+    monkeypatch.setattr(tf.GradientTape, "_signature", spy)
+    w, b, u = tf.Variable(2.0), tf.Variable(-1.0), tf.Variable(4.0, trainable=case != "frozen")
+    x = tf.constant(3.0)
+    with tf.GradientTape(watch_accessed_variables=case != "watched only") as tape:
+        if case == "watched only":
+            tape.watch(b)
+        y = x * w + b
+        if case == "read twice":
+            y = y * w + u
+        elif case == "frozen":
+            y = y + u
+    target = tf.constant(1.0) if case == "untaped target" else y
+    sources = {"repeated source": [w, b, w], "unread source": [w, u, b]}.get(case, [w, u, b])
+    short = tape._training_signature(target, sources)
+    grads = tape._differentiate("grad", target, sources, None, tf.UnconnectedGradients.NONE)
+    assert keys == [short]
+    assert len(grads) == len(sources)
+
+
+def test_the_short_path_refuses_integer_targets_and_sources() -> None:
+    w, n = tf.Variable(2.0), tf.Variable(3)
+    with tf.GradientTape() as tape:
+        y = w * 2.0
+        k = n * 2
+    assert tape._training_signature(k, [w]) is None
+    assert tape._training_signature(y, [w, n]) is None
+    assert tape._training_signature(y, [w, y]) is None  # a Tensor source: the general path
+    assert tape._training_signature(y, [w]) is not None

@@ -473,21 +473,9 @@ class GradientTape(Tape):
             or len(self._nodes) > backward.SEGMENT
         ):
             return None
-        tv = target._v
-        if tv.dtype not in _INEXACT:
+        key = self._training_signature(target, sources)
+        if key is None:
             return None
-        reads = self._reads
-        source_ids: list[list[Any]] = []
-        for s in sources:
-            if not isinstance(s, VariableBase) or s._v.dtype not in _INEXACT:
-                return None
-            ids: list[Any] = [("var", id(s))]
-            rs = reads.get(id(s))
-            if rs is not None:
-                for r in rs:
-                    ids.append(id(r))
-            source_ids.append(ids)
-        key = self._signature("grad", [id(target)], [(tv.shape, tv.dtype)], source_ids, [False])
         hit = backward._BY_SIGNATURE.get(key)
         if hit is None:
             return None
@@ -582,6 +570,39 @@ class GradientTape(Tape):
         return self._differentiate("batch_jacobian", target, source, None, unconnected_gradients)
 
     # -- the engine ---------------------------------------------------------------------------------
+    def _training_signature(self, target: Tensor, sources: list[Any]) -> Any:
+        """The key ``_signature`` builds for ``gradient(target, sources)`` (with the ids
+        ``_differentiate`` gives it), built directly; None unless the target is floating and every
+        source a floating Variable."""
+        tv = target._v
+        if tv.dtype not in _INEXACT:
+            return None
+        pos = self._pos
+        other: dict[Any, int] = {}  # (see _signature)
+        p = pos.get(id(target))
+        target_at = p if p is not None else other.setdefault(id(target), -1)
+        reads = self._reads
+        source_at = []
+        for s in sources:
+            if not isinstance(s, VariableBase) or s._v.dtype not in _INEXACT:
+                return None
+            # A Variable's own id, ("var", id), is never a position (they are Tensor ids).
+            at = [other.setdefault(("var", id(s)), -1 - len(other))]
+            rs = reads.get(id(s))
+            if rs is not None:
+                for r in rs:
+                    p = pos.get(id(r))
+                    at.append(p if p is not None else other.setdefault(id(r), -1 - len(other)))
+            source_at.append(tuple(at))
+        return (
+            "grad",
+            tuple([n.sig for n in self._nodes]),
+            (target_at,),
+            ((tv.shape, tv.dtype),),
+            tuple(source_at),
+            (False,),
+        )
+
     def _differentiate(self, mode: str, target: Any, sources: Any, output_gradients: Any, unconnected: Any) -> Any:
         if not self._entered or self._used:
             raise RuntimeError(_NONPERSISTENT)
