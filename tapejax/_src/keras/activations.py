@@ -110,6 +110,8 @@ def relu(x: Any, negative_slope: float = 0.0, max_value: float | None = None, th
     >>> print(tf.keras.activations.relu(x, max_value=5.0))
     tf.Tensor([0. 0. 0. 5. 5.], shape=(5,), dtype=float32)
     """
+    if type(x) is Tensor and negative_slope == 0.0 and max_value is None and threshold == 0:
+        return nn_ops.relu(x)  # (the defaults: what the steps below come to, without their checks)
     x = _tensor(x)
     # Keras' ReLU.static_call, op for op.
     if negative_slope != 0.0:

@@ -45,30 +45,53 @@ def _dtype_name(dtype: Any) -> str:
 
 
 # -- the functional forms: per-sample losses ----------------------------------------------------------------
-def _fused(fn: Callable[..., Any], y_true: Any, y_pred: Any, *extra: Any, **kwargs: Any) -> Tensor:
-    """Calls ``fn``'s fused formula with its normalized (hashable) parameters; see ``_FUSED``."""
+def _fused(
+    fn: Callable[..., Any],
+    y_true: Any,
+    y_pred: Any,
+    *extra: Any,
+    sample_weight: Any = None,
+    mask: Any = None,
+    reduction: Any = None,
+    dtype: str | None = None,
+    wrapper: bool = False,
+    **kwargs: Any,
+) -> Tensor:
+    """Calls ``fn``'s fused formula with its normalized (hashable) parameters; see ``_FUSED``.
+
+    ``sample_weight`` ... ``wrapper`` are :func:`loss_ops.fused_loss`'s (its defaults); ``kwargs`` are
+    ``fn``'s own parameters.
+    """
     formula, normalize = _FUSED[fn]
-    logits = getattr(y_pred, "_keras_logits", None) if fn in _FROM_KERAS_LOGITS else None
-    if logits is not None:
-        # Keras' TF backend: the output of a sigmoid/softmax activation is replaced by its logits, so a
-        # saturated prediction keeps its exact loss and gradient.
-        if kwargs.get("from_logits"):
-            warnings.warn(
-                f'"`{fn.__name__}` received `from_logits=True`, but the `output` argument was produced by a '
-                f"{_FROM_KERAS_LOGITS[fn]} activation and thus does not represent logits. Was this intended?",
-                stacklevel=3,
-            )
-        y_pred, kwargs["from_logits"] = logits, True
-    if fn in _CHECKS:
-        _CHECKS[fn](shape_of(y_pred), **{k: v for k, v in kwargs.items() if k == "axis"})
-    common = {k: kwargs.pop(k) for k in ("sample_weight", "mask", "reduction", "dtype", "wrapper") if k in kwargs}
+    if fn in _FROM_KERAS_LOGITS:
+        logits = getattr(y_pred, "_keras_logits", None)
+        if logits is not None:
+            # Keras' TF backend: the output of a sigmoid/softmax activation is replaced by its logits, so
+            # a saturated prediction keeps its exact loss and gradient.
+            if kwargs.get("from_logits"):
+                warnings.warn(
+                    f'"`{fn.__name__}` received `from_logits=True`, but the `output` argument was produced by a '
+                    f"{_FROM_KERAS_LOGITS[fn]} activation and thus does not represent logits. Was this intended?",
+                    stacklevel=3,
+                )
+            y_pred, kwargs["from_logits"] = logits, True
+    check = _CHECKS.get(fn)
+    if check is not None:
+        if "axis" in kwargs:
+            check(shape_of(y_pred), axis=kwargs["axis"])
+        else:
+            check(shape_of(y_pred))
     return loss_ops.fused_loss(
         formula,
         as_tensor(y_true),
         as_tensor(y_pred),
         *extra,
+        sample_weight=sample_weight,
+        mask=mask,
+        reduction=reduction,
+        dtype=dtype,
+        wrapper=wrapper,
         epsilon=backend.epsilon(),
-        **common,
         **normalize(**kwargs),
     )
 

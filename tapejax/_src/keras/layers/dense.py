@@ -91,8 +91,9 @@ class Dense(Layer):
         x = linalg_ops.matmul(inputs, self.kernel) if inputs.ndim == 2 else linalg_ops.tensordot(inputs, self.kernel, 1)
         if self.bias is not None:
             x = math_ops.add(x, self.bias)  # (Keras' ops.add: the AddV2 a hand-written ``x @ w + b`` records)
-        if self.activation is not None:
-            x = self.activation(x)
+        activation = self.activation
+        if activation is not None and activation is not activations.linear:  # (the identity: no call)
+            x = activation(x)
         return x
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:

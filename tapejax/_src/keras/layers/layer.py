@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import functools
 import inspect
+import itertools
+import operator
 import threading
 from collections.abc import Iterator
 from typing import Any, ClassVar
@@ -49,6 +51,8 @@ _state = _State()
 # Whether any layer ever held an ``add_loss`` loss: until then every ``_losses`` list is empty and the
 # outermost call has nothing to clear (the recursive clear costs a call per layer of the model).
 _losses_added = False
+
+_trainable_of = operator.attrgetter("trainable")
 
 
 class DTypePolicy:
@@ -398,14 +402,19 @@ class Layer(Module):
         out += self._trainable_variables
         out += self._non_trainable_variables
         for layer in self._layers:
-            layer._collect_weights(out)
+            if layer._layers:
+                layer._collect_weights(out)
+            else:  # (a layer without sublayers, inline: a model's weights are read at every step)
+                out += layer._trainable_variables
+                out += layer._non_trainable_variables
 
     @property
     def trainable_weights(self) -> list[Variable]:
         """The weights the optimizer updates: none if the layer is not trainable."""
         if not self._trainable:
             return []
-        return [w for w in self.weights if w.trainable]
+        weights = self.weights
+        return list(itertools.compress(weights, map(_trainable_of, weights)))  # (the filter in C: every step reads it)
 
     @property
     def non_trainable_weights(self) -> list[Variable]:
