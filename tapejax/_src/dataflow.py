@@ -16,15 +16,24 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
-import numpy as np
+import jax.numpy as jnp
 from jax.extend import core as jex_core
 
 _NONE: frozenset[int] = frozenset()
 
 
+_INEXACT_DTYPES: dict[Any, bool] = {}
+
+
 def _inexact(aval: Any) -> bool:
+    """Floating or complex (bfloat16 too, whose NumPy kind is "V")."""
     dtype = getattr(aval, "dtype", None)
-    return dtype is not None and np.dtype(dtype).kind in "fc"
+    if dtype is None:
+        return False
+    known = _INEXACT_DTYPES.get(dtype)
+    if known is None:
+        known = _INEXACT_DTYPES[dtype] = bool(jnp.issubdtype(dtype, jnp.inexact))
+    return known
 
 
 # Primitives that call a jaxpr once with their own inputs and outputs 1:1. Loops (scan, while) are not

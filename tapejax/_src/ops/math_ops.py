@@ -38,9 +38,10 @@ _sign_impl.defjvp(lambda primals, tangents: (_sign_impl(primals[0]), connected_z
 
 
 def _abs_impl(x: Any) -> Any:
-    if x.dtype.kind not in "fc":
+    kind = "f" if x.dtype == jnp.bfloat16 else x.dtype.kind  # (bfloat16's NumPy kind is "V")
+    if kind not in "fc":
         return jnp.abs(x)
-    if x.dtype.kind == "f":
+    if kind == "f":
         return _abs_real(x)
     # TF's gradient at 0 is 0 (JAX's is 1 for reals, NaN for complex): route 0 to a constant.
     zero = x == 0
@@ -625,7 +626,7 @@ def cast(x: Any, dtype: Any, name: str | None = None) -> Tensor:
     target = dtypes_lib.as_dtype(dtype)
     if not isinstance(x, (TensorBase, VariableBase)):
         x = Tensor(convert_python(x, None, "Cast"))
-    src_kind = np.dtype(x._v.dtype).kind
+    src_kind = "f" if x._v.dtype == jnp.bfloat16 else np.dtype(x._v.dtype).kind  # (bfloat16's kind is "V")
     if x._v.dtype == target._np:
         return x if isinstance(x, Tensor) else bind(_cast, x, dtype=target._np)
     if src_kind == "c" and target._np.kind != "c":
