@@ -10,7 +10,9 @@ TF's rules for seeds (``tf.random.set_seed`` and the ops' ``seed=``), on JAX key
   kernels it gives a new value on every call ("A1, A2, ...") and repeats after ``set_seed``, and it
   does not disturb the unseeded draws.
 
-Each draw is one non-differentiable op taking a key and returning ``(next_key, sample)``. Where TF
+Each draw is one non-differentiable op taking a key and returning ``(next_key, sample)``; an eager
+draw splits the key on the host instead and, when small, takes its bits from the host and converts
+them with an op of JAX's conversion (see ``_draw``): no compiled hash, the same values. Where TF
 makes ``mean``/``stddev``/``minval``/``maxval`` differentiable (when they are tensors), the scaling
 is done with ordinary recorded ops after the draw, so gradients reach them as in TF.
 
@@ -26,7 +28,7 @@ import jax
 import numpy as np
 
 from tapejax._src import dtypes as dtypes_lib
-from tapejax._src import random_state
+from tapejax._src import random_state, transfer
 from tapejax._src.core import Op, bind
 from tapejax._src.ops import math_ops, stateless_random_ops, utils
 from tapejax._src.tensor import Tensor
@@ -76,6 +78,21 @@ def _seed_pair_impl(key: Any) -> Any:
     return key, jax.random.bits(sub, (2,), np.uint32).astype(np.int64)
 
 
+def _host_randint(key: np.ndarray, minval: Any, maxval: Any, shape: Shape, dtype: np.dtype) -> np.ndarray:
+    """``jax.random.randint(key, shape, minval, maxval, dtype)`` on the host, for scalar bounds of
+    ``dtype`` with ``minval < maxval`` (integer arithmetic, which NumPy arrays wrap as XLA does)."""
+    nbits = dtype.itemsize * 8
+    unsigned = np.dtype(f"uint{nbits}")
+    k1, k2 = random_state.host_split(key)
+    higher, lower = random_state.host_bits(k1, nbits, shape), random_state.host_bits(k2, nbits, shape)
+    lo, hi = np.array([minval], dtype), np.array([maxval], dtype)
+    span = (hi - lo).astype(unsigned)
+    multiplier = np.array([2 ** (nbits // 2)], unsigned) % span
+    multiplier = (multiplier * multiplier) % span
+    offset = ((higher % span) * multiplier + lower % span) % span
+    return (lo + offset.astype(dtype)).reshape(shape)
+
+
 _seed_key = Op("RandomSeed", _seed_key_impl, differentiable=False)
 # One seed-pair op per stateful op, so that each has its own seeded stream, as TF's kernels do.
 _multinomial_seed = Op("Multinomial", _seed_pair_impl, multiple_results=True, differentiable=False)
@@ -86,6 +103,8 @@ _truncated_normal = Op("TruncatedNormal", _truncated_normal_impl, multiple_resul
 _uniform = Op("RandomUniform", _uniform_impl, multiple_results=True, differentiable=False)
 _uniform_int = Op("RandomUniformInt", _uniform_int_impl, multiple_results=True, differentiable=False)
 _shuffle = Op("RandomShuffle", _shuffle_impl, multiple_results=True, differentiable=False)
+_uniform_bits = Op("RandomUniform", stateless_random_ops.uniform_bits_impl, differentiable=False)
+_normal_bits = Op("RandomStandardNormal", stateless_random_ops.normal_bits_impl, differentiable=False)
 
 
 _STREAM_IDS = {
@@ -112,19 +131,60 @@ _STREAM_IDS = {
 
 
 def _draw(op: Op, seed: Any, *args: Any, **params: Any) -> Tensor:
-    """Runs one draw of ``op`` with the key its stream gives, advancing the stream."""
+    """Runs one draw of ``op`` with the key its stream gives, advancing the stream.
+
+    The first draws of a normal, uniform or integer sample of a shape and dtype (random_state.
+    host_turn), eager and small, are made on the host: the key split or folded there and the bits
+    hashed there (random_state.host_bits), so no program is compiled for the hash; the values are
+    those ``op`` gives on the key. Every other draw, and those that repeat (a loop's), is deferred
+    like other ops (lazy.py): the hash runs inside the queued program, the next key pending in the
+    state.
+    """
     state = random_state.GLOBAL
+    # NumPy scalars (mean, stddev, bounds) as Tensors holding host values: program inputs of the
+    # deferred draw (a bare NumPy argument would run the draw at once, on its own).
+    args = tuple([Tensor(a[()]) if type(a) is np.ndarray and not a.ndim else a for a in args])
+    host = op in _HOST_OPS and random_state.host_turn((op, params["shape"], params["dtype"]))
     if seed is None:
-        new_key, sample = bind(op, state._value, *args, **params)
-        state._value = new_key._value
-        return sample
+        key = state.host_key() if host else None
+        if key is None:  # (traced, or a draw that repeats: the next key pending in the state)
+            k = state.key_for_draw()
+            new_key, sample = bind(op, Tensor(k) if type(k) is np.ndarray else k, *args, **params)
+            state.set_pending(new_key._v)
+            return sample
+        state._value = random_state.host_split(key)[0]  # (what ``op`` returns as the next key)
+        return _sample(op, key, args, params)
     global_seed = DEFAULT_GLOBAL_SEED if state.seed is None else int(state.seed) % _MAXINT32
     op_seed = utils.static_int(seed, "seed") % _MAXINT32
     stream = (op.name, global_seed, op_seed)
     count = _seeded_calls.get(stream, 0)
     _seeded_calls[stream] = count + 1
-    key = bind(_seed_key, np.int64(global_seed), np.int64(op_seed), np.int64(count), stream=_STREAM_IDS[op.name])
+    if host:  # (_seed_key on the host)
+        key = random_state.host_fold_in(random_state.seed_key_host(global_seed), op_seed)
+        key = random_state.host_fold_in(random_state.host_fold_in(key, _STREAM_IDS[op.name]), count)
+        return _sample(op, key, args, params)
+    key = bind(
+        _seed_key,
+        Tensor(np.int64(global_seed)),
+        Tensor(np.int64(op_seed)),
+        Tensor(np.int64(count)),
+        stream=_STREAM_IDS[op.name],
+    )
     return bind(op, key, *args, **params)[1]
+
+
+def _sample(op: Op, key: np.ndarray, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
+    """The sample of ``op`` (normal, uniform or integer) on ``key``, its bits hashed on the host."""
+    shape, dtype = params["shape"], params["dtype"]
+    sub = random_state.host_split(key)[1]
+    if op is _uniform_int:
+        lo, hi = (np.asarray(a._v if isinstance(a, Tensor) else a) for a in args)
+        return Tensor(transfer.put(_host_randint(sub, lo, hi, shape, dtype)))
+    bits = random_state.host_bits(sub, stateless_random_ops.float_bits(dtype), shape)
+    return bind(_normal_bits if op is _normal else _uniform_bits, Tensor(bits), *args, **params)
+
+
+_HOST_OPS = frozenset({_normal, _uniform, _uniform_int})
 
 
 def set_seed(seed: int | None) -> None:

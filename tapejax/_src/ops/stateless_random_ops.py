@@ -21,6 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from tapejax._src import dtypes as dtypes_lib
+from tapejax._src import random_state
 from tapejax._src.core import Op, bind
 from tapejax._src.ops import math_ops, utils
 from tapejax._src.tensor import Tensor
@@ -35,6 +36,56 @@ def key_from_seed(seed: Any) -> Any:
     lo = (s[1] & 0xFFFFFFFF).astype(jnp.uint32)
     hi = ((s[1] >> 32) & 0xFFFFFFFF).astype(jnp.uint32)
     return jax.random.fold_in(jax.random.fold_in(key, lo), hi)
+
+
+# Eager draws (random_ops._draw, and the stateless normal and uniform draws below) take their random
+# bits from the host (random_state.host_bits): these are JAX's conversions of bits to numbers
+# (jax.random.uniform, normal), written out on the bits, so that a draw gives the values it gives
+# from a key (tests/test_cold_random.py checks they do).
+
+
+def float_bits(dtype: np.dtype) -> int:
+    """How many random bits ``jax.random.uniform`` draws per number of ``dtype``."""
+    finfo = jnp.finfo(dtype)
+    return 8 if finfo.nmant < 8 else finfo.bits
+
+
+def uniform_from_bits(bits: Any, minval: Any, maxval: Any, shape: Shape, dtype: np.dtype) -> Any:
+    """``jax.random.uniform(key, shape, dtype, minval, maxval)`` after its ``_random_bits``."""
+    finfo = jax.numpy.finfo(dtype)
+    nbits, nmant = finfo.bits, finfo.nmant
+    rng_bits = 8 if nmant < 8 else nbits
+    uint_dtype = np.dtype(f"uint{nbits}")
+    if rng_bits != nbits:
+        bits = jax.lax.convert_element_type(bits, uint_dtype)
+    minval = jax.lax.broadcast_to_rank(jax.lax.convert_element_type(minval, dtype), len(shape))
+    maxval = jax.lax.broadcast_to_rank(jax.lax.convert_element_type(maxval, dtype), len(shape))
+    float_bits = jax.lax.shift_right_logical(bits, jax.numpy.array(rng_bits - nmant, uint_dtype))
+    float_bits = jax.lax.bitwise_or(
+        float_bits, jax.numpy.asarray(np.array(1.0, dtype).view(uint_dtype), dtype=uint_dtype)
+    )
+    floats = jax.lax.bitcast_convert_type(float_bits, dtype) - jax.numpy.array(1.0, dtype)
+    return jax.lax.max(minval, jax.lax.reshape(floats * (maxval - minval) + minval, shape))
+
+
+def uniform_bits_impl(bits: Any, minval: Any, maxval: Any, *, shape: Shape, dtype: np.dtype) -> Any:
+    return uniform_from_bits(bits, 0.0, 1.0, shape, dtype) * (maxval - minval) + minval
+
+
+def normal_bits_impl(bits: Any, mean: Any, stddev: Any, *, shape: Shape, dtype: np.dtype) -> Any:
+    lo = np.nextafter(np.array(-1.0, dtype), np.array(0.0, dtype), dtype=dtype)
+    u = uniform_from_bits(bits, lo, np.array(1.0, dtype), shape, dtype)
+    return jax.lax.mul(np.array(np.sqrt(2), dtype), jax.lax.erf_inv(u)) * stddev + mean
+
+
+def _std_uniform_bits_impl(bits: Any, *, shape: Shape, dtype: np.dtype) -> Any:
+    return uniform_from_bits(bits, 0.0, 1.0, shape, dtype)
+
+
+def _std_normal_bits_impl(bits: Any, *, shape: Shape, dtype: np.dtype) -> Any:
+    lo = np.nextafter(np.array(-1.0, dtype), np.array(0.0, dtype), dtype=dtype)
+    u = uniform_from_bits(bits, lo, np.array(1.0, dtype), shape, dtype)
+    return jax.lax.mul(np.array(np.sqrt(2), dtype), jax.lax.erf_inv(u))
 
 
 def _seeds_of(keys: Any, dtype: Any) -> Any:
@@ -113,6 +164,8 @@ _shuffle = Op("StatelessShuffle", _shuffle_impl, differentiable=False)
 _split = Op("StatelessRandomSplit", _split_impl, differentiable=False)
 _fold_in = Op("StatelessRandomFoldIn", _fold_in_impl, differentiable=False)
 _normal = Op("StatelessRandomNormalV2", _normal_impl, differentiable=False)
+_normal_bits = Op("StatelessRandomNormalV2", _std_normal_bits_impl, differentiable=False)
+_uniform_bits = Op("StatelessRandomUniformV2", _std_uniform_bits_impl, differentiable=False)
 _truncated_normal = Op("StatelessTruncatedNormalV2", _truncated_normal_impl, differentiable=False)
 _uniform = Op("StatelessRandomUniformV2", _uniform_impl, differentiable=False)
 _uniform_int = Op("StatelessRandomUniformIntV2", _uniform_int_impl, differentiable=False)
@@ -136,6 +189,23 @@ def seed_tensor(seed: Any, op_name: str) -> Tensor:
     if tuple(t._v.shape) != (2,):
         raise utils.invalid_argument(f"seed must have shape [2], not {list(t._v.shape)} [Op:{op_name}]")
     return t
+
+
+def _draw(op: Op, bits_op: Op, seed_t: Tensor, shape: Shape, dtype: np.dtype) -> Tensor:
+    """``op``'s sample for ``seed_t``; its bits hashed on the host when the seed is a concrete value
+    and the draw a small one-off (random_state.host_turn: no compiled hash), with the same values."""
+    v = seed_t._v
+    if (
+        isinstance(v, (jax.Array, np.ndarray))
+        and not isinstance(v, jax.core.Tracer)
+        and random_state.host_turn((op, shape, dtype))
+    ):
+        s = np.asarray(v).astype(np.int64)
+        # (key_from_seed on the host)
+        key = random_state.host_fold_in(random_state.seed_key_host(int(s[0])), int(s[1]) & 0xFFFFFFFF)
+        key = random_state.host_fold_in(key, (int(s[1]) >> 32) & 0xFFFFFFFF)
+        return bind(bits_op, Tensor(random_state.host_bits(key, float_bits(dtype), shape)), shape=shape, dtype=dtype)
+    return bind(op, seed_t, shape=shape, dtype=dtype)
 
 
 def _shape(shape: Any, op_name: str) -> Shape:
@@ -197,11 +267,12 @@ def stateless_normal(
     True
     """
     d = _float_dtype(dtype)
-    rnd = bind(
+    rnd = _draw(
         _normal,
+        _normal_bits,
         seed_tensor(seed, "StatelessRandomGetKeyCounter"),
-        shape=_shape(shape, "StatelessRandomNormalV2"),
-        dtype=d,
+        _shape(shape, "StatelessRandomNormalV2"),
+        d,
     )
     if isinstance(mean, (int, float)) and isinstance(stddev, (int, float)) and (mean, stddev) == (0.0, 1.0):
         return rnd
@@ -287,7 +358,7 @@ def stateless_uniform(
             f"StatelessRandomUniformV2: dtype {d.name} is not supported: expected one of "
             f"{list(_UNIFORM_FLOAT + _UNIFORM_INT)}."
         )
-    rnd = bind(_uniform, seed_t, shape=_shape(shape, "StatelessRandomUniformV2"), dtype=d._np)
+    rnd = _draw(_uniform, _uniform_bits, seed_t, _shape(shape, "StatelessRandomUniformV2"), d._np)
     if maxval is None:
         maxval = 1
     if isinstance(minval, (int, float)) and isinstance(maxval, (int, float)) and (minval, maxval) == (0, 1):
