@@ -29,3 +29,12 @@ def test_bfloat16_cast_and_abs_gradients_are_tf_s():
     x = tf.constant([-1.5, 0.0, 2.0], tf.bfloat16)
     np.testing.assert_array_equal(_grad(lambda a: tf.cast(a, tf.float32) * 2.0, x), [2.0, 2.0, 2.0])  # (was None)
     np.testing.assert_array_equal(_grad(tf.abs, x), [-1.0, 0.0, 1.0])  # TF: 0 at 0 (was 1)
+
+
+def test_bfloat16_custom_gradient_returns_its_gradient():
+    @tf.custom_gradient
+    def f(a):
+        return a * a, lambda dy: dy * 3.0
+
+    x = tf.constant([1.5, 2.0], tf.bfloat16)
+    np.testing.assert_array_equal(_grad(f, x), [3.0, 3.0])  # TF 2.21 (was None)

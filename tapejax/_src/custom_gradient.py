@@ -14,7 +14,7 @@ from jax.extend import core as jex_core
 
 from tapejax._src import dataflow
 from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, bind, tape_state
-from tapejax._src.tape import flatten, in_order_of, order_skeleton, unflatten
+from tapejax._src.tape import _INEXACT, flatten, in_order_of, order_skeleton, unflatten
 from tapejax._src.tensor import Tensor, convert_python
 
 _stop_gradient = Op("StopGradient", jax.lax.stop_gradient, differentiable=False)
@@ -94,7 +94,7 @@ def _to_ct(g: Any, like: Any) -> Any:
         arr = g._value
     else:
         arr = convert_python(g, like.dtype)
-    if np.dtype(like.dtype).kind not in "fc":
+    if np.dtype(like.dtype) not in _INEXACT:  # (not the kind: bfloat16's is "V")
         return None
     return jnp.broadcast_to(arr.astype(like.dtype), like.shape)
 
