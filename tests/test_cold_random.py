@@ -63,6 +63,7 @@ def _draws() -> list[np.ndarray]:
         r.uniform([2, 3], minval=-1.0, maxval=5.0, dtype=tf.float16).numpy(),
         r.normal([4], dtype=tf.bfloat16).numpy(),
         r.uniform([6], minval=-5, maxval=2**40, dtype=tf.int64).numpy(),
+        r.truncated_normal([4], dtype=tf.float16).numpy(),
         r.normal([2], seed=4).numpy(),
         r.normal([2], seed=4).numpy(),
     ]
@@ -76,7 +77,7 @@ def _scaled(draw: object, key: jax.Array, shape: tuple[int, ...], dtype: object,
 def test_draws_are_jax_s_values_on_the_stream_s_keys() -> None:
     tf.random.set_seed(5)
     got = _draws()
-    subs = _global_stream(5, 5)
+    subs = _global_stream(5, 6)
     f32, bf16 = np.float32, jax.numpy.bfloat16
     want = [
         jax.random.normal(subs[0], (3, 4), f32),
@@ -84,6 +85,7 @@ def test_draws_are_jax_s_values_on_the_stream_s_keys() -> None:
         _scaled(jax.random.uniform, subs[2], (2, 3), np.float16, -1.0, 6.0),
         jax.random.normal(subs[3], (4,), bf16),
         jax.random.randint(subs[4], (6,), -5, 2**40, np.int64),
+        jax.jit(lambda k: jax.random.truncated_normal(k, -2.0, 2.0, (4,), np.float16))(subs[5]),
     ]
     for g, w in zip(got, want, strict=False):
         assert g.dtype == w.dtype and np.array_equal(g, np.asarray(w)), (g, w)
@@ -91,7 +93,7 @@ def test_draws_are_jax_s_values_on_the_stream_s_keys() -> None:
     stream = jax.random.fold_in(
         jax.random.fold_in(jax.random.PRNGKey(5), 4), random_ops._STREAM_IDS["RandomStandardNormal"]
     )
-    for count, g in enumerate(got[5:]):
+    for count, g in enumerate(got[6:]):
         sub = jax.random.split(jax.random.fold_in(stream, count))[1]
         assert np.array_equal(g, jax.random.normal(sub, (2,), f32))
 
@@ -162,6 +164,7 @@ def test_stateless_draws_give_the_same_values_from_the_host(monkeypatch: pytest.
         return [
             tf.random.stateless_normal([3, 2], seed=[-7, 2**40 + 3]).numpy(),
             tf.random.stateless_uniform([5], seed=[1, 2], minval=-2.0, maxval=3.0, dtype=tf.bfloat16).numpy(),
+            tf.random.stateless_truncated_normal([2, 2], seed=[3, -9], dtype=tf.float64).numpy(),
         ]
 
     # Op by op: a queue run fused with the scaling ops may round differently (XLA contracts a

@@ -105,6 +105,7 @@ _uniform_int = Op("RandomUniformInt", _uniform_int_impl, multiple_results=True, 
 _shuffle = Op("RandomShuffle", _shuffle_impl, multiple_results=True, differentiable=False)
 _uniform_bits = Op("RandomUniform", stateless_random_ops.uniform_bits_impl, differentiable=False)
 _normal_bits = Op("RandomStandardNormal", stateless_random_ops.normal_bits_impl, differentiable=False)
+_truncated_normal_bits = Op("TruncatedNormal", stateless_random_ops.truncated_normal_bits_impl, differentiable=False)
 
 
 _STREAM_IDS = {
@@ -133,8 +134,8 @@ _STREAM_IDS = {
 def _draw(op: Op, seed: Any, *args: Any, **params: Any) -> Tensor:
     """Runs one draw of ``op`` with the key its stream gives, advancing the stream.
 
-    The first draws of a normal, uniform or integer sample of a shape and dtype (random_state.
-    host_turn), eager and small, are made on the host: the key split or folded there and the bits
+    The first draws of a normal, truncated normal, uniform or integer sample of a shape and dtype
+    (random_state.host_turn), eager and small, are made on the host: the key split or folded there and the bits
     hashed there (random_state.host_bits), so no program is compiled for the hash; the values are
     those ``op`` gives on the key. Every other draw, and those that repeat (a loop's), is deferred
     like other ops (lazy.py): the hash runs inside the queued program, the next key pending in the
@@ -181,10 +182,11 @@ def _sample(op: Op, key: np.ndarray, args: tuple[Any, ...], params: dict[str, An
         lo, hi = (np.asarray(a._v if isinstance(a, Tensor) else a) for a in args)
         return Tensor(transfer.put(_host_randint(sub, lo, hi, shape, dtype)))
     bits = random_state.host_bits(sub, stateless_random_ops.float_bits(dtype), shape)
-    return bind(_normal_bits if op is _normal else _uniform_bits, Tensor(bits), *args, **params)
+    return bind(_FROM_BITS[op], Tensor(bits), *args, **params)
 
 
-_HOST_OPS = frozenset({_normal, _uniform, _uniform_int})
+_FROM_BITS = {_normal: _normal_bits, _uniform: _uniform_bits, _truncated_normal: _truncated_normal_bits}
+_HOST_OPS = frozenset({*_FROM_BITS, _uniform_int})
 
 
 def set_seed(seed: int | None) -> None:

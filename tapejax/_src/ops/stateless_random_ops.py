@@ -38,10 +38,10 @@ def key_from_seed(seed: Any) -> Any:
     return jax.random.fold_in(jax.random.fold_in(key, lo), hi)
 
 
-# Eager draws (random_ops._draw, and the stateless normal and uniform draws below) take their random
-# bits from the host (random_state.host_bits): these are JAX's conversions of bits to numbers
-# (jax.random.uniform, normal), written out on the bits, so that a draw gives the values it gives
-# from a key (tests/test_cold_random.py checks they do).
+# Eager draws (random_ops._draw, and the stateless normal, truncated normal and uniform draws below)
+# take their random bits from the host (random_state.host_bits): these are JAX's conversions of bits
+# to numbers (jax.random.uniform, normal, truncated_normal), written out on the bits, so that a draw
+# gives the values it gives from a key (tests/test_cold_random.py checks they do).
 
 
 def float_bits(dtype: np.dtype) -> int:
@@ -76,6 +76,30 @@ def normal_bits_impl(bits: Any, mean: Any, stddev: Any, *, shape: Shape, dtype: 
     lo = np.nextafter(np.array(-1.0, dtype), np.array(0.0, dtype), dtype=dtype)
     u = uniform_from_bits(bits, lo, np.array(1.0, dtype), shape, dtype)
     return jax.lax.mul(np.array(np.sqrt(2), dtype), jax.lax.erf_inv(u)) * stddev + mean
+
+
+def truncated_normal_from_bits(bits: Any, shape: Shape, dtype: np.dtype) -> Any:
+    """``jax.random.truncated_normal(key, -2.0, 2.0, shape, dtype)`` after its ``_random_bits``."""
+    sqrt2 = np.array(np.sqrt(2), dtype)
+    lower = jax.lax.convert_element_type(-2.0, dtype)
+    upper = jax.lax.convert_element_type(2.0, dtype)
+    a = jax.lax.erf(lower / sqrt2)
+    b = jax.lax.erf(upper / sqrt2)
+    u = uniform_from_bits(bits, a, b, shape, dtype)
+    out = sqrt2 * jax.lax.erf_inv(u)
+    return jnp.clip(
+        out,
+        jax.lax.nextafter(jax.lax.stop_gradient(lower), np.array(np.inf, dtype=dtype)),
+        jax.lax.nextafter(jax.lax.stop_gradient(upper), np.array(-np.inf, dtype=dtype)),
+    )
+
+
+def truncated_normal_bits_impl(bits: Any, mean: Any, stddev: Any, *, shape: Shape, dtype: np.dtype) -> Any:
+    return truncated_normal_from_bits(bits, shape, dtype) * stddev + mean
+
+
+def _std_truncated_normal_bits_impl(bits: Any, *, shape: Shape, dtype: np.dtype) -> Any:
+    return truncated_normal_from_bits(bits, shape, dtype)
 
 
 def _std_uniform_bits_impl(bits: Any, *, shape: Shape, dtype: np.dtype) -> Any:
@@ -167,6 +191,7 @@ _normal = Op("StatelessRandomNormalV2", _normal_impl, differentiable=False)
 _normal_bits = Op("StatelessRandomNormalV2", _std_normal_bits_impl, differentiable=False)
 _uniform_bits = Op("StatelessRandomUniformV2", _std_uniform_bits_impl, differentiable=False)
 _truncated_normal = Op("StatelessTruncatedNormalV2", _truncated_normal_impl, differentiable=False)
+_truncated_normal_bits = Op("StatelessTruncatedNormalV2", _std_truncated_normal_bits_impl, differentiable=False)
 _uniform = Op("StatelessRandomUniformV2", _uniform_impl, differentiable=False)
 _uniform_int = Op("StatelessRandomUniformIntV2", _uniform_int_impl, differentiable=False)
 _uniform_full_int = Op("StatelessRandomUniformFullIntV2", _uniform_full_int_impl, differentiable=False)
@@ -290,11 +315,12 @@ def stateless_truncated_normal(
 ) -> Tensor:
     """Normal samples within two standard deviations, determined by ``seed`` (``tf.random.stateless_truncated_normal``)."""
     d = _float_dtype(dtype)
-    rnd = bind(
+    rnd = _draw(
         _truncated_normal,
+        _truncated_normal_bits,
         seed_tensor(seed, "StatelessRandomGetKeyCounter"),
-        shape=_shape(shape, "StatelessTruncatedNormalV2"),
-        dtype=d,
+        _shape(shape, "StatelessTruncatedNormalV2"),
+        d,
     )
     if isinstance(mean, (int, float)) and isinstance(stddev, (int, float)) and (mean, stddev) == (0.0, 1.0):
         return rnd
