@@ -158,3 +158,22 @@ def test_target_dict_keyed_by_output_names_trains_per_output() -> None:
     model.compile("sgd", "mse")
     history = model.fit(X, {"d2": Y, "d1": Y}, epochs=1, batch_size=8, verbose=0)
     assert sorted(history.history) == ["d1_loss", "d2_loss", "loss"]
+
+
+def test_fit_nested_outputs_names_each_loss_by_its_path() -> None:
+    # Keras 3.15 on JAX gives these names and values (its TF backend fails on this model: its data
+    # adapter turns the targets' lists into tuples, and y_true no longer matches y_pred's structure).
+    keras.backend.clear_session()
+    inp = keras.Input((3,))
+    d1 = keras.layers.Dense(2, name="d1", kernel_initializer="ones")(inp)
+    d2 = keras.layers.Dense(2, name="d2", kernel_initializer="zeros")(inp)
+    model = keras.Model(inp, {"a": [d1], "b": (d2,)})
+    model.compile(keras.optimizers.SGD(0.01), "mse")
+    x = np.linspace(-1, 1, 24, dtype=np.float32).reshape(8, 3)
+    y = np.linspace(0, 1, 16, dtype=np.float32).reshape(8, 2)
+    history = model.fit(x, {"a": [y], "b": (y,)}, batch_size=4, epochs=1, verbose=0, shuffle=False).history
+    assert sorted(history) == ["a/d1_loss", "b/d2_loss", "loss"]
+    np.testing.assert_allclose(
+        [history["a/d1_loss"][0], history["b/d2_loss"][0], history["loss"][0]], [2.4572, 0.3437, 2.8009], atol=2e-4
+    )
+    assert model.metrics_names == ["loss", "a/d1_loss", "b/d2_loss"]

@@ -103,6 +103,10 @@ class Functional(Model):
         tensor (as Keras); symbolic calls keep it.
       name: the model's name.
 
+    Differences from Keras (TensorFlow backend): ``fit`` on outputs nested in lists inside a dict (e.g.
+    ``{"a": [y1], "b": (y2,)}``) with targets of that structure trains, as Keras on JAX does; Keras on
+    TensorFlow fails there (its data adapter turns the targets' lists into tuples).
+
     >>> import tapejax as tf
     >>> x = tf.keras.Input(shape=(3,))
     >>> y = tf.keras.layers.Dense(2, kernel_initializer="ones")(x)
