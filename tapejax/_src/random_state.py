@@ -3,13 +3,13 @@
 Kept in one place (``GLOBAL._value``) so that ``tf.function`` can lift it into a compiled program
 like a Variable, and ``tf.random.set_seed`` can reset it.
 
-Eager draws (``random_ops._draw``) split the key on the host with JAX's threefry written in NumPy
-(below), and a small draw hashes its bits there too: no program is compiled for the hash (about a
-second of XLA compile on the 2-core machines here, in every new process), and the values are JAX's
-bit for bit. The draw itself is deferred like other ops (lazy.py). Where the host cannot stand in
-for JAX (another PRNG implementation or setting), the key a deferred draw leaves behind is a
-pending value, which this object holds as a Variable holds its value (``_v``); ``_value``
-computes it when something reads the key.
+The first eager draws of each kind of sample (``random_ops._draw``, :func:`host_turn`) split the
+key on the host with JAX's threefry written in NumPy (below) and hash their bits there too: no
+program is compiled for the hash (about a second of XLA compile on the 2-core machines here, in
+every new process), and the values are JAX's bit for bit. Draws that repeat (a loop's), and those
+the host does not make (other samples, another PRNG implementation or setting), are deferred like
+other ops (lazy.py) with the key as an input: the key they leave behind is a pending value, which
+this object holds as a Variable holds its value (``_v``); ``_value`` computes it when read.
 """
 
 from __future__ import annotations
