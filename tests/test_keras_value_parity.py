@@ -13,6 +13,16 @@ keras_real = pytest.importorskip("keras")
 
 import tapejax as tf  # noqa: E402
 
+
+@pytest.fixture(autouse=True)
+def _fresh_keras_state():
+    yield
+    # Real Keras fixes its global dtype policy at the first layer it builds (from floatx then): without
+    # this, a later test that sets floatx would still get float32 layers from it.
+    keras_real.backend.clear_session()
+    tf.keras.backend.clear_session()
+
+
 RNG = np.random.default_rng(3)
 X = RNG.normal(size=(10, 4)).astype(np.float32)
 Y_CLASS = RNG.integers(0, 3, size=(10,))
