@@ -22,6 +22,7 @@ inside ``tf.function`` a seeded draw's counter is fixed at trace time (TF advanc
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import jax
@@ -41,6 +42,9 @@ _MAXINT32 = 2**31 - 1
 
 # Calls so far of each seeded stream {(op name, global seed, op seed): count}; reset by set_seed.
 _seeded_calls: dict[tuple[str, int, int], int] = {}
+# Held from reading a stream's key (or count) to storing the next: threads drawing at once never share
+# a key, as TF's generator kernel, which advances its state under a lock.
+_STREAM_LOCK = threading.RLock()
 
 
 def _seed_key_impl(global_seed: Any, op_seed: Any, count: Any, *, stream: int) -> Any:
@@ -141,6 +145,11 @@ def _draw(op: Op, seed: Any, *args: Any, **params: Any) -> Tensor:
     like other ops (lazy.py): the hash runs inside the queued program, the next key pending in the
     state.
     """
+    with _STREAM_LOCK:
+        return _draw_locked(op, seed, *args, **params)
+
+
+def _draw_locked(op: Op, seed: Any, *args: Any, **params: Any) -> Tensor:
     state = random_state.GLOBAL
     # NumPy scalars (mean, stddev, bounds) as Tensors holding host values: program inputs of the
     # deferred draw (a bare NumPy argument would run the draw at once, on its own).
