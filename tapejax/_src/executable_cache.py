@@ -61,8 +61,9 @@ _directory: str | bool | None = False  # False: not resolved yet
 _environment: str | None = None
 # Per Op: its fingerprint (None: not stable). Keyed by the Op; Ops live as long as their tables.
 _OP_FP: dict[Any, str | None] = {}
-# Loaded or compiled executables -> the Python function they were made from (see fallback()).
-_SOURCES: weakref.WeakKeyDictionary[Any, Callable[..., Any]] = weakref.WeakKeyDictionary()
+# Loaded or compiled executables -> the Python function they were made from and their file (see
+# fallback() and failed()).
+_SOURCES: weakref.WeakKeyDictionary[Any, tuple[Callable[..., Any], str]] = weakref.WeakKeyDictionary()
 
 
 class _Unstable(Exception):
@@ -323,7 +324,7 @@ def compiled(fn: Callable[..., Any], key: Any, leaves: list[Any]) -> Any | None:
             _save(path, fp, exe)
     else:
         stats["hits"] += 1
-    _SOURCES[exe] = fn
+    _SOURCES[exe] = (fn, path)
     return exe
 
 
@@ -345,8 +346,28 @@ def _listen() -> None:
 
 def fallback(run: Any) -> Callable[..., Any] | None:
     """The jitted form of the function an executable of :func:`compiled` was made from (None: not one)."""
-    fn = _SOURCES.get(run) if isinstance(run, jax.stages.Compiled) else None
-    return jax.jit(fn) if fn is not None else None
+    entry = _SOURCES.get(run) if isinstance(run, jax.stages.Compiled) else None
+    return jax.jit(entry[0]) if entry is not None else None
+
+
+def failed(run: Any, error: Exception) -> Callable[..., Any] | None:
+    """After an executable of :func:`compiled` raised ``error`` (a ``JaxRuntimeError``) when called:
+    the jitted form of its function when the executable itself is at fault, its file removed; None
+    when it is not one of this cache's or the error is the program's own (out of memory, ...).
+
+    An executable can load and still not run: on this jaxlib's CPU backend, a copy made from JAX's
+    persistent cache lacks its compiled functions (``NOT_FOUND: Function ... not found``), raised
+    before anything runs.
+    """
+    entry = _SOURCES.get(run) if isinstance(run, jax.stages.Compiled) else None
+    if entry is None or not str(error).startswith("NOT_FOUND"):
+        return None
+    stats["errors"] += 1
+    fn, path = entry
+    del _SOURCES[run]
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+    return jax.jit(fn)
 
 
 # Library calls a saved program may make: XLA's own, and LAPACK's (whose functions JAX looks up when

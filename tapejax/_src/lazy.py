@@ -624,7 +624,13 @@ def _call(key: Any, leaves: list[Any], roots: list[Pending]) -> Any:
                 with jax.ensure_compile_time_eval():
                     results, extra = run(leaves)
         except jax.errors.JaxRuntimeError as e:  # (out of memory, ...): TF's class for it
-            raise errors.from_runtime(e, f"running {len(key[0])} queued ops") from e
+            # An executable loaded from disk that cannot run (executable_cache.failed): its file is
+            # dropped, the program becomes a jitted function, and runs.
+            jitted = executable_cache.failed(run, e) if program is not None else None
+            if jitted is None:
+                raise errors.from_runtime(e, f"running {len(key[0])} queued ops") from e
+            program.fn = jitted
+            return _call(key, leaves, roots)
         except TypeError:
             # An executable of executable_cache, made for other leaf shapes or dtypes (it raises
             # before running anything): the program becomes a jitted function, and runs.
