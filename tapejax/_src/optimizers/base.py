@@ -19,13 +19,12 @@ import sys
 import warnings
 import weakref
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import jax
 import jax.core
 import jax.numpy as jnp
 import numpy as np
-import optax
 
 from tapejax._src.core import TensorBase, VariableBase, tape_state
 from tapejax._src.distribute import context as distribute_context
@@ -34,6 +33,9 @@ from tapejax._src.optimizers import schedules as schedules_lib
 from tapejax._src.optimizers import transforms
 from tapejax._src.tensor import TensorShape, convert_python
 from tapejax._src.variable import Variable
+
+if TYPE_CHECKING:  # (optax is imported where first used: its import is slow, and Keras programs need it only to train)
+    import optax
 
 # Attributes whose change alters what the compiled update computes but not the slots' layout.
 _NOT_HYPERPARAMETERS = frozenset({"learning_rate", "name", "built"})
@@ -670,7 +672,7 @@ class Optimizer:
         if self.loss_scale_factor is not None:
             dense = [g / self.loss_scale_factor for g in dense]
         clip = transforms.keras_clip(self.clipnorm, self.clipvalue, self.global_clipnorm)
-        return list(cast(list[Any], clip.update(dense, optax.EmptyState())[0]))
+        return list(cast(list[Any], clip.update(dense, clip.init(dense))[0]))
 
     def _sparse_rows(self, params: Sequence[Any], grads: Sequence[Any]) -> list[Any] | None:
         """Per parameter, None or the squared and absolute rows of its IndexedSlices gradient, summed

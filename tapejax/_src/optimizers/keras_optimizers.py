@@ -9,12 +9,13 @@ requires floats); ``gradient_accumulation_steps`` is not implemented.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
-import optax
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from tapejax._src.optimizers import transforms
 from tapejax._src.optimizers.base import Optimizer
+
+if TYPE_CHECKING:  # (optax is imported where first used: its import is slow, and Keras programs need it only to train)
+    import optax
 
 
 class SGD(Optimizer):

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import jax
 import jax.numpy as jnp
-import optax
 
 from tapejax._src.core import tape_state
 from tapejax._src.optimizers.base import Optimizer, _announce, _concrete_like, _forget, _Plan, donatable
 from tapejax._src.variable import Variable
+
+if TYPE_CHECKING:
+    import optax
 
 
 class Optax(Optimizer):
@@ -147,6 +149,8 @@ class Optax(Optimizer):
     ) -> tuple[Any, ...]:
         grads_list = tuple(self._preprocess(params, grads))
         updates, new_state = self.transformation.update(grads_list, state, params)
+        import optax
+
         return optax.apply_updates(params, updates), new_state, iterations + 1
 
     def get_config(self) -> dict[str, Any]:

@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
+
+if TYPE_CHECKING:  # (optax is imported where first used: its import is slow, and Keras programs need it only to train)
+    import optax
 
 
 class KerasState(NamedTuple):
@@ -117,6 +119,8 @@ def _keras_rule(
             deltas.append(delta)
             new_slots.append(tuple(slots))
         return jax.tree_util.tree_unflatten(treedef, deltas), KerasState(glob, tuple(new_slots))
+
+    import optax
 
     return optax.GradientTransformationExtraArgs(init, update)  # type: ignore[arg-type]
 
@@ -389,5 +393,7 @@ def keras_clip(
         elif clipvalue and clipvalue > 0:
             leaves = [jnp.clip(g, -clipvalue, clipvalue) for g in leaves]
         return jax.tree_util.tree_unflatten(treedef, leaves), state
+
+    import optax
 
     return optax.GradientTransformation(lambda params: optax.EmptyState(), update)  # type: ignore[arg-type]
