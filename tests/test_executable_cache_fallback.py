@@ -1,8 +1,11 @@
 """A queue program loaded from the on-disk executable cache that cannot run (``NOT_FOUND: Function ...
-not found``) compiles instead, and its file is dropped (``executable_cache.failed``, ``lazy._call``)."""
+not found``) compiles instead, and its file is dropped (``executable_cache.failed``, ``lazy._call``).
+What a warm-cache process still imports: LAPACK set up without ``scipy.linalg``, Keras without optax."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -81,3 +84,31 @@ def test_other_runtime_errors_still_reach_the_user(cache: Path, monkeypatch: pyt
     with pytest.raises(tf.errors.ResourceExhaustedError, match="queued ops: RESOURCE_EXHAUSTED"):
         _cell()
     assert set(cache.iterdir()) == files  # (the program's own error: its file stays)
+
+
+_FRESH = """
+import sys
+import numpy as np
+import tapejax as tf
+from tapejax._src import executable_cache
+
+tf.keras.layers.Dense(2)
+assert "optax" not in sys.modules  # (imported when an optimizer first builds its update)
+executable_cache._initialize_lapack()  # as loading a saved program that calls LAPACK does
+assert "scipy.linalg" not in sys.modules and "scipy.linalg.cython_lapack" not in sys.modules
+a = np.array([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]], np.float32)
+b = np.array([[1.0], [2.0], [3.0]], np.float32)
+np.testing.assert_allclose(tf.linalg.solve(a, b).numpy(), np.linalg.solve(a, b), rtol=1e-5)
+np.testing.assert_allclose(tf.linalg.cholesky(a).numpy(), np.linalg.cholesky(a), rtol=1e-5)
+np.testing.assert_allclose(tf.linalg.svd(a, compute_uv=False).numpy(), np.linalg.svd(a, compute_uv=False), rtol=1e-5)
+import scipy.linalg.cython_lapack  # later imports of SciPy work as ever
+import scipy.linalg
+assert scipy.linalg.cython_lapack is sys.modules["scipy.linalg.cython_lapack"]
+np.testing.assert_allclose(scipy.linalg.solve(a, b), np.linalg.solve(a, b), rtol=1e-5)
+print("ok")
+"""
+
+
+def test_a_fresh_process_sets_up_lapack_without_scipy_linalg_and_keras_without_optax() -> None:
+    out = subprocess.run([sys.executable, "-c", _FRESH], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]

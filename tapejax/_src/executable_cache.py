@@ -382,8 +382,50 @@ def _initialize_lapack() -> None:
     if not _lapack_ready:
         from jax._src.lib import lapack
 
-        lapack._lapack.initialize()
+        with _lapack_modules():
+            lapack._lapack.initialize()
         _lapack_ready = True
+
+
+_LAPACK_MODULES = ("scipy.linalg.cython_blas", "scipy.linalg.cython_lapack")
+
+
+@contextlib.contextmanager
+def _lapack_modules() -> Any:
+    """SciPy's two LAPACK/BLAS extension modules loaded on their own while jaxlib reads its function
+    pointers from them (``_lapack.initialize``, which imports them by name).
+
+    Imported the ordinary way, each first runs ``scipy.linalg``'s ``__init__`` (0.3-0.5 s: SciPy's
+    array API layer, most of NumPy's submodules), which jaxlib does not use. Loaded from their files
+    they take about 20 ms. They leave ``sys.modules`` afterwards, so that a later ``import
+    scipy.linalg.cython_blas`` runs as it would have (Cython hands it the same module object). When
+    SciPy already imported them, or a file is not where SciPy keeps it, nothing is done here.
+    """
+    import importlib.machinery
+    import importlib.util
+
+    added: list[str] = []
+    try:
+        if not any(name in sys.modules for name in _LAPACK_MODULES):
+            with contextlib.suppress(Exception):  # (not found, another layout: the ordinary import)
+                scipy = importlib.util.find_spec("scipy")
+                where = os.path.join(os.path.dirname(scipy.origin or ""), "linalg")
+                for name in _LAPACK_MODULES:
+                    base = name.rsplit(".", 1)[1]
+                    path = next(
+                        p
+                        for suffix in importlib.machinery.EXTENSION_SUFFIXES
+                        if os.path.exists(p := os.path.join(where, base + suffix))
+                    )
+                    spec = importlib.util.spec_from_file_location(name, path)
+                    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+                    sys.modules[name] = module
+                    added.append(name)
+                    spec.loader.exec_module(module)  # type: ignore[union-attr]
+        yield
+    finally:
+        for name in added:
+            sys.modules.pop(name, None)
 
 
 def _load(path: str, fp: str) -> Any | None:
