@@ -151,6 +151,22 @@ def from_numpy(np_dtype: np.dtype) -> DType:
         raise TypeError(f"tapejax does not support dtype {np_dtype}") from None
 
 
+def np_kind(np_dtype: Any) -> str:
+    """NumPy's kind letter of a dtype ("f", "c", "i", "u", "b"), bfloat16 counting as "f".
+
+    Use it where a dtype's kind picks a branch: NumPy reports bfloat16's kind as "V" (and
+    ``np.issubdtype(bfloat16, np.floating)`` is False), so ``kind == "f"`` sends bfloat16 down the
+    integer or non-float path.
+
+    >>> import jax.numpy as jnp
+    >>> np_kind(jnp.bfloat16), np_kind(jnp.float16), np_kind(jnp.int32)
+    ('f', 'f', 'i')
+    """
+    d = np.dtype(np_dtype)
+    kind = d.kind
+    return "f" if kind == "V" and d == bfloat16._np else kind
+
+
 def as_dtype(type_value: Any) -> DType:
     """Converts a DType, numpy dtype, Python type or name to a ``DType`` (``tf.as_dtype``).
 

@@ -445,17 +445,10 @@ def _max_of(dtype: np.dtype) -> int:
 
 
 def _saturate(x: Any, dtype: np.dtype) -> Any:
-    """TF's saturate_cast: clamp to ``dtype``'s range where ``x``'s dtype exceeds it, then cast."""
-    info = np.iinfo(dtype)
-    src = np.finfo(x.dtype) if x.dtype.kind == "f" else np.iinfo(x.dtype)
-    if src.min < info.min:
-        x = jnp.maximum(x, np.array(info.min).astype(x.dtype))
-    if src.max > info.max:
-        hi = np.array(info.max).astype(x.dtype)
-        if hi > info.max:  # the max rounded up in a float: the float below it
-            hi = np.nextafter(hi, np.array(0, x.dtype))
-        x = jnp.minimum(x, hi)
-    return x.astype(dtype)
+    """TF's saturate_cast (tf.dtypes.saturate_cast's limits): clamp to the narrower of the two ranges,
+    nudged toward 0 where a limit is not representable in ``x``'s dtype, then cast."""
+    lo, hi = math_ops._saturation_limits(dtypes_lib.from_numpy(x.dtype), dtypes_lib.from_numpy(np.dtype(dtype)))
+    return jnp.clip(x, lo, hi).astype(dtype)
 
 
 def _convert_impl(x: Any, *, dtype: np.dtype, saturate: bool) -> Any:
@@ -471,7 +464,8 @@ def _convert_impl(x: Any, *, dtype: np.dtype, saturate: bool) -> Any:
         return x.astype(dtype)
     if src.kind in "iu":
         return x.astype(dtype) * np.array(1.0 / _max_of(src), dtype)
-    scaled = x * np.array(_max_of(dtype) + 0.5, src)
+    with np.errstate(over="ignore"):  # (the scale overflows a float16 for 32-bit integers: inf, as TF)
+        scaled = x * np.array(_max_of(dtype) + 0.5, src)
     return _saturate(scaled, dtype) if saturate else scaled.astype(dtype)
 
 

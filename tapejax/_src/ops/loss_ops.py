@@ -20,6 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from tapejax._src import dtypes as dtypes_lib
 from tapejax._src import errors
 from tapejax._src.core import Op, TensorBase, VariableBase, bind
 from tapejax._src.lazy import Pending
@@ -497,7 +498,7 @@ def _check_labels(y_true: Any, y_pred: Any, ignore_class: Any) -> None:
     if isinstance(v, jax.core.Tracer) or type(v) is Pending:  # pyright: ignore[reportAttributeAccessIssue]
         return
     labels = np.asarray(v)
-    if labels.size == 0 or labels.dtype.kind not in "iuf":
+    if labels.size == 0 or dtypes_lib.np_kind(labels.dtype) not in "iuf":
         return
     labels = labels.astype(np.int64)  # (float labels are cast to int, as Keras does)
     if ignore_class is not None:

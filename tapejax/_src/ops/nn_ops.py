@@ -16,6 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from tapejax._src import dtypes as dtypes_lib
 from tapejax._src.core import Op, bind
 from tapejax._src.ops import array_ops, math_ops, random_ops, utils
 from tapejax._src.tensor import Tensor
@@ -414,7 +415,7 @@ def _dropout_args(x: Any, rate: Any, noise_shape: Any) -> tuple[Tensor, float, t
     if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= float(rate) < 1:
         raise ValueError(f"`rate` must be a scalar tensor or a float in the range [0, 1). Received: rate={rate}")
     t = utils.as_tensor(x, None, "Dropout")
-    if t._v.dtype.kind != "f":
+    if dtypes_lib.np_kind(t._v.dtype) != "f":
         raise ValueError(
             f"`x.dtype` must be a floating point tensor as `x` will be scaled. Received: x_dtype={t.dtype!r}"
         )

@@ -45,11 +45,11 @@ def _empty_reduction(x: Any, axis: Axes, keepdims: bool, fill: Any) -> Any:
 
 
 def _lowest(dtype: Any) -> Any:
-    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+    return -np.inf if dtypes_lib.np_kind(dtype) == "f" else np.iinfo(dtype).min
 
 
 def _highest(dtype: Any) -> Any:
-    return np.inf if dtype.kind == "f" else np.iinfo(dtype).max
+    return np.inf if dtypes_lib.np_kind(dtype) == "f" else np.iinfo(dtype).max
 
 
 def _max_impl(x: Any, *, axis: Axes, keepdims: bool) -> Any:
@@ -201,7 +201,7 @@ def reduce_prod(input_tensor: Any, axis: Any = None, keepdims: bool = False, nam
 
 def _float_reduce(op: Op, input_tensor: Any, axis: Any, keepdims: bool) -> Tensor:
     x = utils.as_tensor(input_tensor, None, op.name)
-    if x._v.dtype.kind not in "fc":
+    if dtypes_lib.np_kind(x._v.dtype) not in "fc":
         raise TypeError(
             f"{op.name}: input must be either real or complex, got {utils.describe([x])}. "
             "Fix: tf.cast the input to tf.float32."

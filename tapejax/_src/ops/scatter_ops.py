@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from tapejax._src import dtypes as dtypes_lib
 from tapejax._src import errors
 from tapejax._src.core import Op, bind
 from tapejax._src.ops import utils
@@ -53,7 +54,7 @@ def _min_max(x: Any, indices: Any, updates: Any, *, maximum: bool) -> Any:
     idx = _index(indices)
     ref = x.at[idx]
     out = lax.stop_gradient(ref.max(updates, mode="drop") if maximum else ref.min(updates, mode="drop"))
-    if x.dtype.kind not in "fc":
+    if dtypes_lib.np_kind(x.dtype) not in "fc":
         return out
     # TF's gradient: the output gradient goes to the inputs equal to the output, shared equally
     # among ties (written so that JAX's derivative of the value is that).

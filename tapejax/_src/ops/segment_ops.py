@@ -508,7 +508,7 @@ def is_strictly_increasing(x: Any, name: str | None = None) -> Tensor:
 
 def _monotone(x: Any, what: str, strict: bool) -> Tensor:
     t = utils.as_tensor(x, None, what)
-    if t._v.dtype.kind not in "fciu":
+    if dtypes_lib.np_kind(t._v.dtype) not in "fciu":
         raise TypeError(f"Expected x to be numeric, instead found: {utils.dtype_name(t)} ({what}).")
     return bind(_monotone_op, t, strict=strict)
 
