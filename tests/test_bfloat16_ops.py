@@ -109,3 +109,43 @@ def test_bfloat16_dropout_keeps_dtype():
     assert y.dtype == BF
     v = tf.cast(y, tf.float32).numpy()
     assert np.all((v == 0) | (v == 2 * np.array([1.0, 2.0, 3.0, 4.0])))
+
+
+_LINALG = {
+    "svd": lambda m: tf.linalg.svd(m),
+    "qr": lambda m: tf.linalg.qr(m),
+    "eigh": lambda m: tf.linalg.eigh(m),
+    "cholesky": lambda m: tf.linalg.cholesky(m),
+    "inv": lambda m: tf.linalg.inv(m),
+    "det": lambda m: tf.linalg.det(m),
+    "pinv": lambda m: tf.linalg.pinv(m),
+    "solve": lambda m: tf.linalg.solve(m, m),
+    "lu": lambda m: tf.linalg.lu(m),
+    "logdet": lambda m: tf.linalg.logdet(m),
+    "slogdet": lambda m: tf.linalg.slogdet(m),
+    "lstsq": lambda m: tf.linalg.lstsq(m, m),
+}
+
+
+def test_bfloat16_linear_algebra_raises_tf_s_attr_error():
+    # TF's linear-algebra ops do not list bfloat16 (an attr error); before: qr and det computed, inv,
+    # cholesky and solve crashed in XLA (NotImplementedError), the rest raised NotFoundError.
+    m = tf.constant([[2.0, 1.0], [1.0, 3.0]], BF)
+    for name, fn in _LINALG.items():
+        with pytest.raises(tf.errors.InvalidArgumentError, match="attr 'T' of bfloat16"):
+            fn(m)
+            pytest.fail(name)
+    with pytest.raises(ValueError, match="expm does not support"):
+        tf.linalg.expm(m)
+    with pytest.raises(tf.errors.NotFoundError):  # (TF lists bfloat16 here, with no CPU kernel)
+        tf.linalg.triangular_solve(m, m)
+
+
+def test_float16_inverse_and_missing_kernels():
+    m = tf.constant([[2.0, 1.0], [1.0, 3.0]], tf.float16)
+    # TF has a half MatrixInverse kernel (XLA crashed: NotImplementedError); values are TF 2.21's
+    want = [[0.60009765625, -0.199951171875], [-0.199951171875, 0.39990234375]]
+    np.testing.assert_array_equal(tf.linalg.inv(m).numpy(), np.array(want, np.float16))
+    for name in ("cholesky", "det", "solve"):  # (TF: NotFoundError, no CPU kernel; XLA crashed)
+        with pytest.raises(tf.errors.NotFoundError):
+            _LINALG[name](m)

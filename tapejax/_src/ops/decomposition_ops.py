@@ -192,11 +192,11 @@ def _matrix(op_name: str, x: Any, *, square: bool, half_ok: bool = False) -> Any
     x = utils.as_tensor(x, None, op_name)
     dt = x._v.dtype
     if dt not in _LAPACK_KINDS:
-        if dt in (jnp.float16, jnp.bfloat16) and not half_ok:
+        if dt == jnp.float16 and not half_ok:
             raise errors.NotFoundError(
                 None, None, f"{op_name}: no kernel for {utils.describe([x])}, as TF. Fix: tf.cast it to tf.float32."
             )
-        if dt not in (jnp.float16, jnp.bfloat16):
+        if dt != jnp.float16:  # (bfloat16 too: TF's linear-algebra ops do not list it)
             raise utils.invalid_argument(
                 f"{op_name}: Value for attr 'T' of {utils.dtype_name(x)} is not in the list of allowed values: "
                 "double, float, half, complex64, complex128. Fix: tf.cast the input to tf.float32."

@@ -304,8 +304,18 @@ def matvec(
 
 def _square_matrix(op_name: str, x: Any) -> Any:
     x = utils.as_tensor(x, None, op_name)
-    if x._v.dtype.kind not in "fc":
+    dt = x._v.dtype
+    if dt.kind not in "fc":
         utils.require_float(op_name, x)
+    if dt == jnp.bfloat16:  # (TF's linear-algebra ops do not list bfloat16; XLA's LAPACK calls crash on it)
+        raise utils.invalid_argument(
+            f"{op_name}: Value for attr 'T' of bfloat16 is not in the list of allowed values: double, float, "
+            "half, complex64, complex128. Fix: tf.cast the input to tf.float32."
+        )
+    if dt == jnp.float16 and op_name != "MatrixInverse":  # (TF lists half but has no CPU kernel)
+        raise errors.NotFoundError(
+            None, None, f"{op_name}: no kernel for {utils.describe([x])}, as TF. Fix: tf.cast it to tf.float32."
+        )
     s = utils.shape_of(x)
     if len(s) < 2 or s[-1] != s[-2]:
         raise utils.invalid_argument(
@@ -334,7 +344,9 @@ def inv(input: Any, adjoint: bool = False, name: str | None = None) -> Tensor:  
 
     Differences from TensorFlow: inside ``tf.function`` the traced matrix is not checked, and a singular
     one gives inf/NaN entries (TF raises when the graph runs). TF also raises for some inputs holding
-    NaN (when its first pivot is NaN); tapejax gives NaN for those, as TF does for the others.
+    NaN (when its first pivot is NaN); tapejax gives NaN for those, as TF does for the others. float16
+    is inverted in float32 and rounded back (XLA has no half inverse): its gradient may differ from
+    TF's in the last bit.
 
     >>> import tapejax as tf
     >>> print(tf.linalg.inv(tf.constant([[2.0, 0.0], [0.0, 4.0]])))
@@ -348,6 +360,8 @@ def inv(input: Any, adjoint: bool = False, name: str | None = None) -> Tensor:  
     MatrixInverse: Input is not invertible.
     """
     x = _square_matrix("MatrixInverse", input)
+    if x._v.dtype == jnp.float16:  # (TF has a half kernel; XLA's LAPACK has none: float32, rounded back)
+        return math_ops.cast(inv(math_ops.cast(x, np.float32), adjoint), np.float16)
     _check_invertible("MatrixInverse", "Input is not invertible.", x, _first_singular)
     return bind(_inv, x, adjoint=bool(adjoint))
 
@@ -571,7 +585,8 @@ def _solver_args(op_name: str, matrix: Any, rhs: Any, *, square: bool = True) ->
     a, b = utils.as_tensors_like([matrix, rhs], op_name)
     dt = a._v.dtype
     if dt not in (np.float32, np.float64, np.complex64, np.complex128):
-        if dt in (jnp.float16, jnp.bfloat16):
+        if dt == jnp.float16 or (dt == jnp.bfloat16 and op_name == "MatrixTriangularSolve"):  # (MatrixSolveLs: no
+            # bfloat16 in its list, the attr error below)
             raise errors.NotFoundError(None, None, f"{op_name}: no kernel for {utils.describe([a, b])}, as TF.")
         raise utils.invalid_argument(
             f"{op_name}: Value for attr 'T' of {utils.dtype_name(a)} is not in the list of allowed values: double, "
@@ -742,7 +757,7 @@ def expm(input: Any, name: str | None = None) -> Tensor:  # noqa: A002 - TF's na
      [0. 1.]], shape=(2, 2), dtype=float32)
     """
     x = utils.as_tensor(input, None, "MatrixExponential")
-    if x._v.dtype in (jnp.float16, jnp.bfloat16):
+    if x._v.dtype == jnp.float16:
         raise errors.NotFoundError(None, None, f"MatrixSolve: no kernel for {utils.describe([x])}, as TF.")
     if x._v.dtype not in (np.float32, np.float64, np.complex64, np.complex128):
         raise ValueError(
