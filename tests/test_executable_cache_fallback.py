@@ -94,7 +94,7 @@ from tapejax._src import executable_cache
 
 tf.keras.layers.Dense(2)
 assert "optax" not in sys.modules  # (imported when an optimizer first builds its update)
-executable_cache._initialize_lapack()  # as loading a saved program that calls LAPACK does
+executable_cache.initialize_lapack()  # as loading a saved program that calls LAPACK does
 assert "scipy.linalg" not in sys.modules and "scipy.linalg.cython_lapack" not in sys.modules
 a = np.array([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]], np.float32)
 b = np.array([[1.0], [2.0], [3.0]], np.float32)

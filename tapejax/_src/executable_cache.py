@@ -377,7 +377,9 @@ _BUILT_IN_TARGETS = frozenset({"TopK"})
 _lapack_ready = False
 
 
-def _initialize_lapack() -> None:
+def initialize_lapack() -> None:
+    """Sets up jaxlib's LAPACK functions once per process, cheaply (see :func:`_lapack_modules`); call
+    it before lowering a linear-algebra op, which would otherwise import all of ``scipy.linalg``."""
     global _lapack_ready
     if not _lapack_ready:
         from jax._src.lib import lapack
@@ -441,7 +443,7 @@ def _load(path: str, fp: str) -> Any | None:
         if fmt != _FORMAT or stored != fp:  # (a hash collision, or another format)
             return None
         if lapack:
-            _initialize_lapack()
+            initialize_lapack()
         return serialize_executable.deserialize_and_load(blob, in_tree, out_tree)
     except Exception:  # corrupt, truncated, or from an incompatible jaxlib: compiled again
         stats["errors"] += 1

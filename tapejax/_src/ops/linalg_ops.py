@@ -13,7 +13,7 @@ from jax import lax
 from jax._src import core as jax_core
 
 from tapejax._src import dtypes as dtypes_lib
-from tapejax._src import errors, lazy
+from tapejax._src import errors, executable_cache, lazy
 from tapejax._src.core import Op, bind
 from tapejax._src.lazy import Pending
 from tapejax._src.ops import math_ops, shape_ops, utils
@@ -204,6 +204,7 @@ def _check_invertible(op_name: str, message: str, x: Tensor, check: Op) -> None:
     v = x._v
     if isinstance(v, jax.core.Tracer) or type(jax_core.trace_ctx.trace) is not jax_core.EvalTrace:  # pyright: ignore[reportAttributeAccessIssue]
         return
+    executable_cache.initialize_lapack()  # (the check's LU kernel is lowered in each process)
     if type(v) is Pending and v.value is None:
         first = int(lazy.run_with(check, [v]))
     else:
