@@ -732,7 +732,12 @@ def _tf_inferred_dtype(value: Any, leaves: list[Any], kinds: set[str | None], op
     if k0 in "fc":
         if not kinds <= _ACCEPTS[k0]:
             raise _mixed_types(value, leaves[0], kinds, op_name)
-        return np.dtype(np.complex128 if k0 == "c" else np.float32)
+        if k0 == "c":
+            return np.dtype(np.complex128)
+        # A NumPy double or half first keeps its dtype (TF's converters for double and half); a Python
+        # float, np.float32 or np.longdouble first is float32.
+        t0 = type(leaves[0])
+        return np.dtype(np.float64 if issubclass(t0, np.float64) else np.float16 if t0 is np.float16 else np.float32)
     if kinds <= _ACCEPTS["i"]:
         lo, hi = min(leaves), max(leaves)
         if lo >= _INT32_MIN and hi <= _INT32_MAX:
@@ -788,6 +793,14 @@ def _python_sequence_to_numpy(value: Any, np_dtype: np.dtype | None, op_name: st
     leaves, kinds = _leaf_kinds(leaves)
     if np_dtype is None:
         np_dtype = _tf_inferred_dtype(value, leaves, kinds, op_name)
+        flat = _leaves_to_numpy(value, leaves, kinds, np_dtype, op_name)
+        if np_dtype.kind == "f" and np_dtype.itemsize < 8 and not np.isfinite(flat).all():
+            # TF's inferred float32/half converter refuses a finite float that becomes inf ([1.0, 1e39]);
+            # an int too big for the dtype is inf silently, as is any value when a dtype is requested.
+            for x, y in zip(leaves, flat, strict=True):
+                if _type_kind(type(x)) == "f" and np.isfinite(x) and np.isinf(y):
+                    raise _out_of_range(value, op_name, double=True)
+        return flat.reshape(shape)
     elif not kinds <= _ACCEPTS[_target_kind(np_dtype)]:
         # TF converts what the requested dtype's converter refuses as if no dtype were given (errors
         # of that conversion win), then refuses to cast the result to the requested dtype.

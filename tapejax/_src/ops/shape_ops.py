@@ -17,7 +17,7 @@ from jax import lax
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src.core import Op, TensorBase, VariableBase, bind
 from tapejax._src.ops import array_ops, utils
-from tapejax._src.tensor import Tensor, _flatten, _infer_python_dtype
+from tapejax._src.tensor import Tensor, _flatten
 
 Ints = tuple[int, ...]
 
@@ -117,13 +117,27 @@ def pack_list(values: Any, dtype: Any, op_name: str) -> list[Any]:
             if isinstance(v, (TensorBase, VariableBase)):
                 dtype = v._v.dtype
                 break
-        else:
-            dtype = _infer_python_dtype(values)
-    tensors = [
-        v if isinstance(v, (TensorBase, VariableBase)) else array_ops.convert_to_tensor(v, dtype) for v in values
-    ]
+    if dtype is None:
+        # No Tensor: TF's args_to_matching_eager converts the first element alone and the rest to its
+        # dtype ([np.float64 array, [2.5]] is float64; [[1], [2.5]] fails: 2.5 is not an int32).
+        first = array_ops.convert_to_tensor(values[0])
+        tensors = [first] + [
+            v if isinstance(v, (TensorBase, VariableBase)) else array_ops.convert_to_tensor(v, first.dtype)
+            for v in values[1:]
+        ]
+    else:
+        tensors = [
+            v if isinstance(v, (TensorBase, VariableBase)) else array_ops.convert_to_tensor(v, dtype) for v in values
+        ]
     utils.check_same_dtype(op_name, tensors)
     return tensors
+
+
+def _same_float_arrays(values: list[Any] | tuple[Any, ...]) -> bool:
+    if not values or not all(type(v) is np.ndarray for v in values):
+        return False
+    dtype = values[0].dtype
+    return dtype in (np.float16, np.float32, np.float64) and all(v.dtype == dtype for v in values)
 
 
 def stack(values: Any, axis: int = 0, name: str = "stack") -> Tensor:
@@ -139,6 +153,21 @@ def stack(values: Any, axis: int = 0, name: str = "stack") -> Tensor:
     [[1 3]
      [2 4]], shape=(2, 2), dtype=int32)
     """
+    if (
+        isinstance(values, (list, tuple))
+        and isinstance(axis, (int, np.integer))
+        and axis == 0
+        and not _same_float_arrays(values)
+        and not any(isinstance(v, (TensorBase, VariableBase)) for v in _flatten(values))
+    ):
+        # TF's tf.stack converts a list without Tensors as a whole first at axis 0 (its dtype rules:
+        # [np.int64 array, ...] is int32 there, int64 at axis 1), and packs only when that fails.
+        # (Arrays of one float dtype give the same either way: they are packed, without the walk over
+        # every element.)
+        try:
+            return array_ops.convert_to_tensor(values)
+        except (TypeError, ValueError, NotImplementedError):
+            pass
     tensors = _tensor_list(values, "Pack")
     shape0 = utils.shape_of(tensors[0])
     ax = utils.static_int(axis, "axis")
