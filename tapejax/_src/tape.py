@@ -485,30 +485,6 @@ class GradientTape(Tape):
         self._used = True
         op, plan, connected = hit
         lazy.tape_structures.append(False)  # (not new: see lazy.tape_structures)
-        if True in connected:
-            # _pullback's deferred case, its residuals read straight from the nodes: their values,
-            # not their Tensors, so that once the tape is cleared nothing holds what only it held.
-            vals = []
-            pending = False
-            nodes = self._nodes
-            for i, j in plan:
-                v = nodes[i].inputs[j]
-                if isinstance(v, TensorBase):
-                    v = v._v
-                if type(v) is Pending and v.value is None:
-                    pending = True
-                vals.append(v)
-            del nodes
-            if pending:
-                self._clear()
-                out = lazy.run_with(op, vals)
-                del vals
-                results = [_wrap(o) for o in out]
-                if False in connected:
-                    it = iter(results)
-                    results = [next(it) if c else None for c in connected]
-                return results
-            del vals
         results = self._pullback(op, [self._nodes[i].inputs[j] for i, j in plan], connected, [None])
         if self._nodes or self._watched or self._cut or self._exits:
             self._clear()  # (unless _pullback already did)
