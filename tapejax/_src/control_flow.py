@@ -24,7 +24,7 @@ from tapejax._src import dataflow, errors, nest, random_state, while_grad
 from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, bind, tape_state
 from tapejax._src.custom_gradient import _ReadLogger
 from tapejax._src.function import _Discovery, _is_traced, in_trace
-from tapejax._src.tape import _INEXACT
+from tapejax._src.tape import _INEXACT, recorded_tensors
 from tapejax._src.tensor import convert_python
 
 
@@ -86,7 +86,7 @@ class _Functions:
         # A concrete Tensor a tape outside records (a watched constant, made eagerly or inside a
         # tf.function's trace) is state too, only read: were it closed over, the ops on it would run
         # outside the trace (deferred, or folded as constants), and no input of the op would carry it.
-        tracked = _tracked_tensors()
+        tracked = recorded_tensors()
         for _ in range(8):
             scope = _Scope(tracked)
             self.trees: list[Any] = []
@@ -186,11 +186,6 @@ class _Functions:
                 s._assign_array(v)  # type: ignore[attr-defined]
             else:
                 s._value = v
-
-
-def _tracked_tensors() -> list[dict[int, Any]]:
-    """The Tensors the active tapes record (watched, or computed from watched values), by id: per tape."""
-    return [w for tape in tape_state.tapes if (w := getattr(tape, "_watched", None))]
 
 
 def _closure_convert(fn: Callable[..., Any], *avals: Any) -> tuple[Callable[..., Any], list[Any]]:
@@ -667,7 +662,7 @@ class _Reads(_ReadLogger):
 
     def __init__(self) -> None:
         super().__init__()
-        self.tracked = _tracked_tensors()
+        self.tracked = recorded_tensors()
         self.tensors: dict[int, Any] = {}
 
     def _record(self, op: Op, params: Any, args: tuple[Any, ...], vals: Any, result: Any, reads: Any) -> None:

@@ -36,7 +36,7 @@ from tapejax._src.concrete_function import (
     trace_body,
 )
 from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, tape_state
-from tapejax._src.tape import _INEXACT, in_order_of, order_skeleton
+from tapejax._src.tape import _INEXACT, in_order_of, order_skeleton, recorded_tensors
 from tapejax._src.tensor import (
     GRAPH_ADVICE,
     SymbolicArrayError,
@@ -451,7 +451,7 @@ class Function:
             return program
         other = program.reshaped.get(shapes)
         if other is None:
-            avals = [(tuple(np.shape(a)), np.dtype(a.dtype)) for a in arrays]
+            avals = _avals(arrays)
             other = program.reshaped[shapes] = self._trace(entry, avals, argvars, counted=False)
         return other
 
@@ -459,7 +459,7 @@ class Function:
         """``program``, or where an active tape records Tensors it captured, its variant with those
         lifted to inputs (traced once per such set, not counted as a retrace): the tape records the call
         as reading them, as TF's call reads its captures; ``program`` folds them in as constants."""
-        tracked = [w for tape in tape_state.tapes if (w := getattr(tape, "_watched", None))]
+        tracked = recorded_tensors()
         if not tracked:
             return program
         lift = [t for r in program.captured if (t := r()) is not None and any(id(t) in w for w in tracked)]
@@ -468,7 +468,7 @@ class Function:
         key = tuple(id(t) for t in lift)
         variant = program.variants.get(key)
         if variant is None:
-            avals = [(tuple(np.shape(a)), np.dtype(a.dtype)) for a in arrays]
+            avals = _avals(arrays)
             variant = program.variants[key] = self._trace(entry, avals, argvars, counted=False, lift=lift)
         return variant
 
@@ -701,6 +701,11 @@ _VARIABLE = "<variable>"
 # References to a Variable's array when only the Variable holds it, as ``_given`` counts them: the
 # Variable, ``_given``'s local name and ``sys.getrefcount``'s argument.
 _SOLE_OWNER_REFS = 3
+
+
+def _avals(arrays: list[Any]) -> list[Any]:
+    """The (shape, dtype) of each call array, as ``Function._trace`` takes them."""
+    return [(tuple(np.shape(a)), np.dtype(a.dtype)) for a in arrays]
 
 
 def _given(groups: Any) -> list[Any]:

@@ -103,6 +103,12 @@ def unflatten(treedef: Any, leaves: list[Any], like: Any = None) -> Any:
     return out if like is None else in_order_of(like, out)
 
 
+def recorded_tensors() -> list[dict[int, Any]]:
+    """The Tensors the active tapes record (watched, or computed from watched values), by id: one
+    dict per tape that records any."""
+    return [w for tape in tape_state.tapes if (w := getattr(tape, "_watched", None))]
+
+
 def in_order_of(like: Any, tree: Any) -> Any:
     """``tree`` (as ``tree_unflatten`` rebuilt it, dict keys sorted) with the dict key order of
     ``like``, a nest of the same structure: TF's ``nest.pack_sequence_as`` keeps the caller's order."""
