@@ -160,6 +160,10 @@ def _squared_difference_impl(x: Any, y: Any) -> Any:
 
 
 def _floordiv_impl(x: Any, y: Any) -> Any:
+    # TF's float FloorDiv is floor(x / y) (cwise_ops.h google_floor_div_real): inf // 2 = inf,
+    # -1 // inf = -0.0, 1 // 0.1 = 10. jnp.floor_divide derives it from fmod (nan, -1, 9 there).
+    if jnp.issubdtype(x.dtype, jnp.inexact):
+        return jnp.floor(x / y)
     return jnp.floor_divide(x, y)
 
 

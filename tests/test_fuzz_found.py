@@ -1,0 +1,26 @@
+"""Regression tests for the divergences from TF 2.21 that the differential fuzzer
+(tests/test_tf_fuzz_parity.py) found. Expected values were checked in TF 2.21 and are written here
+as literals, so this file runs without TensorFlow."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import tapejax as tf
+
+INF = np.inf
+
+
+def test_float_floordiv_is_floor_of_quotient():
+    # TF's float FloorDiv is floor(x / y): before, inf // 2 was nan, -1 // inf was -1, 1 // 0.1 was 9
+    # and -0.5 // -0.92 was -0.0.
+    x = np.array([-0.5, INF, 1, -1, 1, -INF, 5, 0, -0.0, 7], np.float32)
+    y = np.array([-0.92, 2, INF, INF, 0.1, -3, 0, 0, 3, -0.0], np.float32)
+    want = np.array([0.0, INF, 0.0, -0.0, 10.0, INF, INF, np.nan, -0.0, -INF], np.float32)
+    for dt in (np.float32, np.float16):
+        got = tf.math.floordiv(x.astype(dt), y.astype(dt)).numpy()
+        np.testing.assert_array_equal(got, want.astype(dt))
+        np.testing.assert_array_equal(np.signbit(got[:7]), np.signbit(want[:7]))  # not NaN's sign
+    got = (tf.constant(x) // tf.constant(y)).numpy()
+    np.testing.assert_array_equal(np.signbit(got[:7]), np.signbit(want[:7]))
+    np.testing.assert_array_equal(tf.math.floordiv(tf.constant([-7, 7]), 2).numpy(), [-4, 3])
