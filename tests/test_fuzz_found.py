@@ -5,6 +5,7 @@ as literals, so this file runs without TensorFlow."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import tapejax as tf
 
@@ -24,3 +25,21 @@ def test_float_floordiv_is_floor_of_quotient():
     got = (tf.constant(x) // tf.constant(y)).numpy()
     np.testing.assert_array_equal(np.signbit(got[:7]), np.signbit(want[:7]))
     np.testing.assert_array_equal(tf.math.floordiv(tf.constant([-7, 7]), 2).numpy(), [-4, 3])
+
+
+@pytest.mark.parametrize("op", [tf.less, tf.less_equal, tf.greater, tf.greater_equal])
+@pytest.mark.parametrize("value", [[1 + 1j], [True]])
+def test_ordering_comparisons_refuse_complex_and_bool(op, value):
+    # TF has no Less/Greater kernel for complex or bool (InvalidArgumentError); they computed here.
+    x = tf.constant(value)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="no kernel"):
+        op(x, x)
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        _ = x < x
+
+
+def test_sign_refuses_unsigned():
+    # TF's Sign has no uint8 kernel; it returned [1] here.
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.sign(np.array([3], np.uint8))
+    np.testing.assert_array_equal(tf.sign(np.array([-3, 0, 2], np.int8)).numpy(), [-1, 0, 1])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -46,6 +45,9 @@ def batched_cardinality(n: int, size: int, drop_remainder: bool) -> int:
     return n // size if drop_remainder else -(-n // size)
 
 
+gathered_passes = 0  # passes of a batch over from_tensor_slices rows (shuffled) that gather each batch at once
+
+
 class BatchDataset(Dataset):
     _tf_name = "_BatchDataset"
 
@@ -56,21 +58,33 @@ class BatchDataset(Dataset):
         spec = structure.batched(input_dataset.element_spec, self._size if self._drop else None)
         super().__init__(spec, (input_dataset,))
 
-    def _iter(self) -> Iterator[structure.Flat]:
+    def _map_fused(self) -> bool:
         from tapejax._src.data.transformations import MapDataset
 
-        if isinstance(self._input, MapDataset) and self._input._fn.pure:
+        return isinstance(self._input, MapDataset) and self._input._fn.pure
+
+    def _fresh_elements(self) -> bool:
+        return not self._map_fused()  # (a gather or np.stack makes new arrays; a mapped function's may not be)
+
+    def _iter(self) -> Iterator[structure.Flat]:
+        if self._map_fused():
             yield from self._map_and_batch(self._input)
             return
         root = self._input._index_root()
         if root is not None:  # rows of from_tensor_slices (shuffled): one gather per batch
-            indices = self._input._iter_indices()
-            while True:
-                chunk = np.fromiter(itertools.islice(indices, self._size), np.int64)
-                if len(chunk) == self._size or (len(chunk) and not self._drop):
-                    yield root.gather(chunk)
-                if len(chunk) < self._size:
-                    return
+            global gathered_passes
+            gathered_passes += 1
+            size, gather, rest = self._size, root.gather, None
+            for block in self._input._iter_index_blocks():
+                if rest is not None:
+                    block = np.concatenate([rest, block])
+                stop = len(block) - len(block) % size
+                for start in range(0, stop, size):
+                    yield gather(block[start : start + size])
+                rest = block[stop:] if stop < len(block) else None
+            if rest is not None and not self._drop:
+                yield gather(rest)
+            return
         size, buf = self._size, []
         for flat in self._input._iter():
             buf.append(flat)

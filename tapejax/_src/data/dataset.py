@@ -90,9 +90,14 @@ class Dataset:
         return UNKNOWN
 
     def _index_root(self) -> Any:
-        """The ``from_tensor_slices`` dataset whose rows this one hands out in some order (``_iter_indices``),
+        """The ``from_tensor_slices`` dataset whose rows this one hands out in some order (``_iter_index_blocks``),
         or None: then ``batch`` gathers rows at once instead of stacking slices."""
         return None
+
+    def _fresh_elements(self) -> bool:
+        """Whether every element's numpy components are new arrays that nothing else holds (a
+        ``prefetch`` then moves them to the device without copying them on a CPU)."""
+        return False
 
     # -- properties ---------------------------------------------------------------------------------
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import secrets
 from collections.abc import Iterator
 from typing import Any
@@ -70,10 +71,10 @@ class ShuffleDataset(Dataset):
     def _index_root(self) -> Any:
         return self._input._index_root()
 
-    def _iter_indices(self) -> Iterator[int]:
-        """The same shuffle of the input's row indices (``from_tensor_slices`` under it): a batch
-        gathers its rows in one step."""
-        return _buffered_shuffle(self._input._iter_indices(), self._size, self._seeds.next_rng())
+    def _iter_index_blocks(self) -> Iterator[np.ndarray]:
+        """The same shuffle of the input's row indices (``from_tensor_slices`` under it), in blocks: a
+        batch gathers its rows in one step."""
+        return _shuffled_blocks(self._input._iter_index_blocks(), self._size, self._seeds.next_rng())
 
     def _cardinality(self) -> int:
         return self._input._cardinality()
@@ -103,3 +104,72 @@ def _buffered_shuffle(it: Iterator[Any], size: int, rng: np.random.Generator) ->
         for i in rng.integers(0, np.arange(len(buf), 0, -1)).tolist():
             buf[i], buf[-1] = buf[-1], buf[i]
             yield buf.pop()
+
+
+_BLOCK = 16 * _DRAWS  # input indices shuffled per vectorised step of _shuffled_blocks
+
+
+def _shuffled_blocks(blocks: Iterator[np.ndarray], size: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """:func:`_buffered_shuffle` of the integers in ``blocks`` (int64 arrays), vectorised: the same
+    items in the same order from the same generator, in int64 blocks of any length.
+
+    Each input item replaces the buffer item drawn for it, so the item out at a step is the one the
+    previous step drawing the same buffer position put there (or the buffer's item before the block):
+    a stable sort of a block's draws by position finds it for every step at once.
+
+    >>> rngs = [np.random.Generator(np.random.Philox(1)) for _ in range(2)]
+    >>> items = list(_buffered_shuffle(iter(range(10)), 4, rngs[0]))
+    >>> blocks = _shuffled_blocks(iter([np.arange(3), np.arange(3, 10)]), 4, rngs[1])
+    >>> items == np.concatenate(list(blocks)).tolist()
+    True
+    """
+    if size == UNKNOWN:
+        size = 2**62
+    parts: list[np.ndarray] = []
+    held = 0
+    rest = iter(())
+    for block in blocks:  # the buffer's first fill
+        if held + len(block) >= size:
+            parts.append(block[: size - held])
+            rest = itertools.chain([block[size - held :]], blocks)
+            held = size
+            break
+        parts.append(block)
+        held += len(block)
+    buf = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+    draws = np.zeros(0, np.int64)  # drawn positions not used yet (drawn _DRAWS at a time, as _buffered_shuffle)
+    pending: list[np.ndarray] = []
+    count = 0
+    for block in itertools.chain(rest, [None]):
+        if block is not None:
+            if len(block):
+                pending.append(block)
+                count += len(block)
+            if count < _BLOCK:
+                continue
+        if not count:
+            break
+        items = np.concatenate(pending) if len(pending) > 1 else pending[0]
+        pending, count = [], 0
+        m = len(items)
+        if len(draws) < m:
+            groups = -(-(m - len(draws)) // _DRAWS)
+            draws = np.concatenate([draws, *(rng.integers(0, size, _DRAWS) for _ in range(groups))])
+        slots, draws = draws[:m], draws[m:]
+        order = np.argsort(slots, kind="stable")
+        sorted_slots, sorted_items = slots[order], items[order]
+        first = np.ones(m, bool)  # the first step of the block drawing its position
+        first[1:] = sorted_slots[1:] != sorted_slots[:-1]
+        out = np.empty(m, np.int64)
+        out[order] = np.where(first, buf[sorted_slots], np.roll(sorted_items, 1))
+        last = np.ones(m, bool)  # the last step drawing its position leaves its item there
+        last[:-1] = first[1:]
+        buf[sorted_slots[last]] = sorted_items[last]
+        yield out
+    if len(buf):  # the input ended: the buffer drains in random order
+        rest_items = buf.tolist()
+        drained = []
+        for i in rng.integers(0, np.arange(len(rest_items), 0, -1)).tolist():
+            rest_items[i], rest_items[-1] = rest_items[-1], rest_items[i]
+            drained.append(rest_items.pop())
+        yield np.array(drained, np.int64)

@@ -16,6 +16,8 @@ from tapejax._src.data.dataset import INFINITE, Dataset, as_int
 from tapejax._src.tensor import TensorShape
 from tapejax._src.tensor_spec import TensorSpec, TypeSpec
 
+_INDEX_BLOCK = 1 << 16  # row indices per block of TensorSliceDataset._iter_index_blocks
+
 
 class TensorSliceDataset(Dataset):
     _tf_name = "_TensorSliceDataset"
@@ -45,12 +47,14 @@ class TensorSliceDataset(Dataset):
     def _index_root(self) -> TensorSliceDataset:
         return self
 
-    def _iter_indices(self) -> Iterator[int]:
-        return iter(range(self._n))
+    def _iter_index_blocks(self) -> Iterator[np.ndarray]:
+        """The row indices in order, in int64 blocks (``batch`` gathers rows by them)."""
+        for start in range(0, self._n, _INDEX_BLOCK):
+            yield np.arange(start, min(start + _INDEX_BLOCK, self._n), dtype=np.int64)
 
     def gather(self, indices: np.ndarray) -> structure.Flat:
         """The rows ``indices`` of every component, stacked (what ``batch`` of those slices gives)."""
-        return tuple(a[indices] for a in self._flat)
+        return tuple([a[indices] for a in self._flat])
 
 
 class TensorDataset(Dataset):

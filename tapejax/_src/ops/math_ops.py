@@ -167,6 +167,33 @@ def _floordiv_impl(x: Any, y: Any) -> Any:
     return jnp.floor_divide(x, y)
 
 
+def _require_ordered(x: Any) -> None:
+    # TF's Less/Greater kernels are for real numbers only: bool and complex raise (bind turns this
+    # trace-time TypeError into InvalidArgumentError); jnp orders both.
+    if x.dtype.kind in "bc":
+        raise TypeError(f"no kernel for {x.dtype} tensors; TF orders real numbers only")
+
+
+def _less_impl(x: Any, y: Any) -> Any:
+    _require_ordered(x)
+    return jnp.less(x, y)
+
+
+def _less_equal_impl(x: Any, y: Any) -> Any:
+    _require_ordered(x)
+    return jnp.less_equal(x, y)
+
+
+def _greater_impl(x: Any, y: Any) -> Any:
+    _require_ordered(x)
+    return jnp.greater(x, y)
+
+
+def _greater_equal_impl(x: Any, y: Any) -> Any:
+    _require_ordered(x)
+    return jnp.greater_equal(x, y)
+
+
 def _pow_impl(x: Any, y: Any) -> Any:
     return _real_pow(x, y) if jnp.issubdtype(x.dtype, jnp.floating) else jnp.power(x, y)
 
@@ -222,10 +249,10 @@ _floor = Op("Floor", jnp.floor, differentiable=False)
 _ceil = Op("Ceil", jnp.ceil, differentiable=False)
 _equal = Op("Equal", jnp.equal, same_dtype=True, differentiable=False)
 _not_equal = Op("NotEqual", jnp.not_equal, same_dtype=True, differentiable=False)
-_less = Op("Less", jnp.less, same_dtype=True, differentiable=False)
-_less_equal = Op("LessEqual", jnp.less_equal, same_dtype=True, differentiable=False)
-_greater = Op("Greater", jnp.greater, same_dtype=True, differentiable=False)
-_greater_equal = Op("GreaterEqual", jnp.greater_equal, same_dtype=True, differentiable=False)
+_less = Op("Less", _less_impl, same_dtype=True, differentiable=False)
+_less_equal = Op("LessEqual", _less_equal_impl, same_dtype=True, differentiable=False)
+_greater = Op("Greater", _greater_impl, same_dtype=True, differentiable=False)
+_greater_equal = Op("GreaterEqual", _greater_equal_impl, same_dtype=True, differentiable=False)
 _logical_and = Op("LogicalAnd", jnp.logical_and, same_dtype=True, differentiable=False)
 _logical_or = Op("LogicalOr", jnp.logical_or, same_dtype=True, differentiable=False)
 _logical_xor = Op("LogicalXor", jnp.logical_xor, same_dtype=True, differentiable=False)
@@ -415,8 +442,9 @@ def abs(x: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TF's name
 
 
 def sign(x: Any, name: str | None = None) -> Tensor:
-    """-1, 0 or 1 by the sign of ``x``; its gradient is zero (``tf.math.sign``)."""
-    return _numeric_unary(_sign, x)
+    """-1, 0 or 1 by the sign of ``x``; its gradient is zero (``tf.math.sign``). TF has no kernel for
+    bool or unsigned integers."""
+    return _numeric_unary(_sign, x, signed=True)
 
 
 def square(x: Any, name: str | None = None) -> Tensor:

@@ -1,0 +1,143 @@
+"""tf.data's fused path for ``from_tensor_slices -> shuffle -> batch``: a vectorised shuffle of the row
+indices and one gather per batch (tapejax/_src/data/shuffling.py, batching.py), against the general
+path (elements shuffled one by one, then stacked); prefetch's transfer without a copy of fresh batches."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tapejax as tf
+from tapejax._src.data import batching
+from tapejax._src.data.dataset import UNKNOWN
+from tapejax._src.data.shuffling import _buffered_shuffle, _shuffled_blocks
+
+
+def _rng(seed: int) -> np.random.Generator:
+    return np.random.Generator(np.random.Philox(seed))
+
+
+@pytest.mark.parametrize(
+    ("n", "size", "splits"),
+    [
+        (0, 4, []),
+        (5, 8, [2]),  # the input fits in the buffer: only the drain
+        (8, 8, [3]),
+        (300, 1, [1, 100]),
+        (1000, 37, [37, 40, 600]),
+        (9000, 300, [5, 4500]),  # several vectorised steps, draws carried between them
+        (50, UNKNOWN, [10]),  # UNKNOWN: the whole input in the buffer
+    ],
+)
+def test_shuffled_blocks_equal_the_buffered_shuffle(n: int, size: int, splits: list[int]) -> None:
+    want = list(_buffered_shuffle(iter(range(n)), size, _rng(n)))
+    rng = _rng(n)
+    got = np.concatenate([np.zeros(0, np.int64), *_shuffled_blocks(iter(np.split(np.arange(n), splits)), size, rng)])
+    assert got.dtype == np.int64 and got.tolist() == want
+    # the generator is left where the buffered shuffle leaves it (a later draw of the same pass agrees)
+    ref = _rng(n)
+    list(_buffered_shuffle(iter(range(n)), size, ref))
+    assert rng.integers(0, 1000, 4).tolist() == ref.integers(0, 1000, 4).tolist()
+
+
+def _general(ds: tf.data.Dataset, size: int, drop: bool) -> list[list[np.ndarray]]:
+    """The batches stacked from the elements of ``ds`` (the element-by-element shuffle)."""
+    import jax
+
+    rows = [jax.tree_util.tree_leaves(e) for e in ds.as_numpy_iterator()]
+    stop = len(rows) - len(rows) % size if drop else len(rows)
+    return [[np.stack(c) for c in zip(*rows[i : i + size], strict=True)] for i in range(0, stop, size)]
+
+
+def _batches(ds: tf.data.Dataset) -> list[list[np.ndarray]]:
+    import jax
+
+    return [[np.asarray(a) for a in jax.tree_util.tree_leaves(b)] for b in ds]
+
+
+def _assert_same(got: list[list[np.ndarray]], want: list[list[np.ndarray]]) -> None:
+    assert len(got) == len(want)
+    for g, w in zip(got, want, strict=True):
+        for a, b in zip(g, w, strict=True):
+            assert a.dtype == b.dtype and a.shape == b.shape
+            np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    ("n", "buffer", "size", "drop", "reshuffle"),
+    [
+        (103, 16, 10, False, True),  # partial last batch
+        (103, 16, 10, True, False),
+        (4500, 50, 256, False, True),  # two vectorised steps
+        (20, 100, 6, False, True),  # buffer larger than the input
+    ],
+)
+def test_fast_path_gives_the_general_path_batches(n: int, buffer: int, size: int, drop: bool, reshuffle: bool) -> None:
+    data = (
+        np.arange(n * 2, dtype=np.float16).reshape(n, 2),
+        {"label": np.arange(n) % 3, "flag": np.arange(n) % 2 == 0, "code": (np.arange(n) % 200).astype(np.int8)},
+    )
+
+    def rows() -> tf.data.Dataset:
+        return tf.data.Dataset.from_tensor_slices(data).shuffle(buffer, seed=7, reshuffle_each_iteration=reshuffle)
+
+    ds = rows().batch(size, drop_remainder=drop)
+    before = batching.gathered_passes
+    epochs = [_batches(ds), _batches(ds.prefetch(2))]  # two passes: reshuffled or not
+    assert batching.gathered_passes == before + 2  # the fused path was taken for both
+    reference = rows()  # the same seed: its passes shuffle as ds's
+    for got in epochs:
+        _assert_same(got, _general(reference, size, drop))
+    assert (epochs[0][0][0] == epochs[1][0][0]).all() != reshuffle
+    spec = ds.element_spec
+    assert spec[0].shape.as_list() == [size if drop else None, 2] and spec[1]["code"].dtype == tf.int8
+
+
+def test_unseeded_and_global_seed_passes_are_taken_too() -> None:
+    try:
+        tf.random.set_seed(11)
+        a = tf.data.Dataset.from_tensor_slices(np.arange(40)).shuffle(8).batch(5)
+        tf.random.set_seed(11)
+        b = tf.data.Dataset.from_tensor_slices(np.arange(40)).shuffle(8)
+    finally:
+        tf.random.set_seed(None)
+    _assert_same(_batches(a), _general(b, 5, False))
+    got = np.concatenate([np.asarray(x) for x in tf.data.Dataset.from_tensor_slices(np.arange(40)).shuffle(8).batch(5)])
+    assert sorted(got.tolist()) == list(range(40))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ds: ds.map(lambda x: x * 2).batch(4),  # map fused into the batch instead
+        lambda ds: ds.skip(1).shuffle(5, seed=1).batch(4),
+        lambda ds: ds.shuffle(5, seed=1).take(9).batch(4),
+    ],
+)
+def test_other_pipelines_take_the_general_path(make: object) -> None:
+    ds = make(tf.data.Dataset.from_tensor_slices(np.arange(12)))  # type: ignore[operator]
+    before = batching.gathered_passes
+    got = np.concatenate([np.asarray(b) for b in ds])
+    assert batching.gathered_passes == before and len(got) in (9, 11, 12)
+
+
+def test_prefetch_copies_elements_it_does_not_own() -> None:
+    raw = np.arange(1040, dtype=np.float32)
+    start = (-raw.ctypes.data % 64) // 4
+    buf = raw[start : start + 1024]  # 64-byte aligned: a CPU transfer without a copy would use it in place
+    values = buf.copy()
+
+    def gen():  # yields the same array, changed in between (TF's elements keep the values yielded)
+        yield buf
+        buf[:] = -1.0
+        yield buf
+
+    ds = tf.data.Dataset.from_generator(gen, output_signature=tf.TensorSpec([1024], tf.float32)).prefetch(2)
+    first, second = list(ds)
+    np.testing.assert_array_equal(first.numpy(), values)
+    np.testing.assert_array_equal(second.numpy(), -np.ones(1024, np.float32))
+    assert not ds._input._fresh_elements()
+    batched = tf.data.Dataset.from_tensor_slices(np.ones((8, 4), np.float32)).batch(4)
+    fused = tf.data.Dataset.from_tensor_slices(np.ones((8, 4), np.float32)).map(lambda x: x).batch(4)
+    assert batched._fresh_elements() and not fused._fresh_elements()
+    assert all((b.numpy() == 1).all() for b in batched.prefetch(1))
