@@ -41,9 +41,8 @@ def fast(a: np.ndarray | np.generic) -> bool:
     )
 
 
-def put(a: np.ndarray | np.generic, device: Any = None, copy: bool = True) -> jax.Array:
-    """``a`` as a new device array on ``device`` (default: this thread's default device), a copy unless
-    ``copy=False`` (for an array no one else holds: a CPU may then use its memory in place).
+def put(a: np.ndarray | np.generic, device: Any = None) -> jax.Array:
+    """``a`` as a new device array on ``device`` (default: this thread's default device), always a copy.
 
     >>> import numpy as np
     >>> x = put(np.arange(3, dtype=np.float32))
@@ -64,4 +63,4 @@ def put(a: np.ndarray | np.generic, device: Any = None, copy: bool = True) -> ja
     if sharding is None:
         sharding = _shardings[device] = SingleDeviceSharding(device)
     # (uncommitted as jax.device_put without a device; force_copy: never an alias of the NumPy memory)
-    return _batched_device_put(aval, sharding, [np.asarray(a, order="C")], [device], False, copy)
+    return _batched_device_put(aval, sharding, [np.asarray(a, order="C")], [device], False, True)

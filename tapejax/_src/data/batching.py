@@ -63,9 +63,6 @@ class BatchDataset(Dataset):
 
         return isinstance(self._input, MapDataset) and self._input._fn.pure
 
-    def _fresh_elements(self) -> bool:
-        return not self._map_fused()  # (a gather or np.stack makes new arrays; a mapped function's may not be)
-
     def _iter(self) -> Iterator[structure.Flat]:
         if self._map_fused():
             yield from self._map_and_batch(self._input)

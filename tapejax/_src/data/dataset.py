@@ -94,11 +94,6 @@ class Dataset:
         or None: then ``batch`` gathers rows at once instead of stacking slices."""
         return None
 
-    def _fresh_elements(self) -> bool:
-        """Whether every element's numpy components are new arrays that nothing else holds (a
-        ``prefetch`` then moves them to the device without copying them on a CPU)."""
-        return False
-
     # -- properties ---------------------------------------------------------------------------------
     @property
     def element_spec(self) -> Any:

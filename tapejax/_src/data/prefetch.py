@@ -58,8 +58,7 @@ class _Buffer:
     woken, then wait for the interpreter lock) then costs the consumer no more than no prefetch.
     """
 
-    def __init__(self, source: Iterator[structure.Flat], size: int, copy: bool = True) -> None:
-        self.copy = copy  # False: the input's elements are new arrays (to_arrays may use them in place)
+    def __init__(self, source: Iterator[structure.Flat], size: int) -> None:
         self.items: collections.deque[tuple[int, Any]] = collections.deque()
         self.size = size
         self.cv = threading.Condition(threading.Lock())
@@ -84,7 +83,7 @@ class _Buffer:
         try:
             flat = next(self.source)
             if to_device and all(isinstance(a, np.ndarray) for a in flat):
-                flat = to_arrays(flat, self.copy)
+                flat = to_arrays(flat)
         except StopIteration:
             self.finished = True
             return _END, None
@@ -201,7 +200,7 @@ class Prefetcher:
     """
 
     def __init__(self, source: Dataset, size: int, to_device: bool, autotune: bool) -> None:
-        self._buffer = _Buffer(source._iter(), size, copy=not source._fresh_elements())
+        self._buffer = _Buffer(source._iter(), size)
         self._autotune = autotune
         self._to_device = to_device
         self._done = False
