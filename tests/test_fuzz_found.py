@@ -43,3 +43,29 @@ def test_sign_refuses_unsigned():
     with pytest.raises(tf.errors.InvalidArgumentError):
         tf.sign(np.array([3], np.uint8))
     np.testing.assert_array_equal(tf.sign(np.array([-3, 0, 2], np.int8)).numpy(), [-1, 0, 1])
+
+
+@pytest.mark.parametrize(
+    ("src", "shape", "want"),
+    [((0,), [0, -1], (0, 1)), ((0, 3, 2), [0, -1], (0, 6)), ((0, 3, 2), [-1, 0], (6, 0)),
+     ((0, 3), [0, -1, 0], (0, 3, 0)), ((4, 0), [0, -1], (0, 4)), ((0, 3), [2, -1], (2, 0))],
+)  # fmt: skip
+def test_reshape_infers_minus_one_of_empty_tensor_as_tf(src, shape, want):
+    # TF's ReshapeOp leaves zero sizes and the input's zero dimensions out of the -1's quotient;
+    # these raised InvalidArgumentError here.
+    assert tf.reshape(np.zeros(src, np.int32), shape).shape == want
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.reshape(np.zeros((2, 3), np.int32), [0, -1])
+
+
+def test_pad_bool_with_default_zero():
+    # TF pads with the dtype's zero (False) when constant_values is the Python 0, and MirrorPad
+    # ignores it; bool raised TypeError here in every mode.
+    x = np.array([[True, False], [False, False]])
+    got = tf.pad(x, [[1, 1], [1, 0]], mode="SYMMETRIC").numpy()
+    want = [[1, 1, 0], [1, 1, 0], [0, 0, 0], [0, 0, 0]]
+    np.testing.assert_array_equal(got, np.array(want, bool))
+    got = tf.pad(x, [[1, 1], [1, 0]]).numpy()
+    np.testing.assert_array_equal(got, np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0], [0, 0, 0]], bool))
+    got = tf.pad(np.array([1.5, 2.0]), [[1, 1]], mode="REFLECT", constant_values=3).numpy()
+    np.testing.assert_array_equal(got, [2.0, 1.5, 2.0, 1.5])

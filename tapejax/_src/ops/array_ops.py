@@ -202,6 +202,13 @@ def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:
     src = _shape_of(tensor)
     size = int(np.prod(src))
     known = int(np.prod([d for d in shape if d != -1]))
+    if -1 in shape and shape.count(-1) == 1 and known == 0:
+        # TF's ReshapeOp: zero sizes leave the product, and so do the input's zero dimensions, so
+        # the -1 of an empty tensor is inferred from the rest ((0, 3, 2) -> [0, -1] is (0, 6)).
+        product = int(np.prod([d for d in shape if d > 0]))
+        missing = int(np.prod([d for d in src if d > 0])) // product
+        shape = tuple(missing if d == -1 else d for d in shape)
+        known = int(np.prod(shape))
     if (-1 not in shape and known != size) or (-1 in shape and (known == 0 or size % known)):
         raise errors.InvalidArgumentError(
             None,

@@ -436,6 +436,13 @@ def pad(
                     f"MirrorPad: paddings must be less than{' or equal to' if limit_offset else ''} the dimension "
                     f"size: {lo}, {hi} not less than {d + limit_offset} (input shape {shape}, mode {mode_})."
                 )
+    if mode_ != "CONSTANT" or (
+        not isinstance(constant_values, (TensorBase, VariableBase))
+        and np.ndim(constant_values) == 0
+        and constant_values == 0
+    ):
+        # TF pads with the dtype's zero here (its Pad/MirrorPad ops without a value): bool too.
+        constant_values = np.zeros((), x._v.dtype)
     cv = utils.as_tensor(constant_values, x._v.dtype, "Pad")
     if utils.shape_of(cv) != ():
         raise utils.invalid_argument(f"Pad: constant_values must be a scalar, got shape {utils.shape_of(cv)}.")
