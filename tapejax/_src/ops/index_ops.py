@@ -52,7 +52,12 @@ def _boolean_mask_impl(x: Any, mask: Any, *, axis: int, size: int) -> Any:
 
 
 def _sort_impl(x: Any, *, axis: int, descending: bool) -> Any:
-    return jnp.sort(x, axis=axis, descending=descending)
+    if descending:
+        # TF sorts descending with top_k, whose ties keep the lower index first, so the gradient of
+        # a tie goes to the first of the equal elements; jnp.sort reverses an ascending sort (last).
+        idx = jnp.argsort(x, axis=axis, stable=True, descending=True)
+        return jnp.take_along_axis(x, idx, axis=axis)
+    return jnp.sort(x, axis=axis)
 
 
 def _argsort_impl(x: Any, *, axis: int, descending: bool) -> Any:
