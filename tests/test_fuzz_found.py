@@ -69,3 +69,30 @@ def test_pad_bool_with_default_zero():
     np.testing.assert_array_equal(got, np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0], [0, 0, 0]], bool))
     got = tf.pad(np.array([1.5, 2.0]), [[1, 1]], mode="REFLECT", constant_values=3).numpy()
     np.testing.assert_array_equal(got, [2.0, 1.5, 2.0, 1.5])
+
+
+def test_sort_descending_gradient_goes_to_first_tie():
+    # TF sorts descending with top_k (ties keep the lower index first): the gradient of the top
+    # 0.5 goes to index 0; here it went to index 3 (jnp.sort reverses an ascending sort).
+    x = tf.Variable(np.array([0.5, 0.5, -1, 0.5, 2, -1], np.float32))
+    with tf.GradientTape() as tape:
+        y = tf.sort(x, direction="DESCENDING")[:2] * [1.0, 10.0]
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [10, 0, 0, 0, 1, 0])
+    np.testing.assert_array_equal(tf.sort(x, direction="DESCENDING").numpy(), [2, 0.5, 0.5, 0.5, -1, -1])
+    with tf.GradientTape() as tape:
+        y = tf.sort(x)[:2] * [1.0, 10.0]
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [0, 0, 1, 0, 0, 10])
+
+
+def test_imag_of_real_is_unconnected_and_real_of_bool_raises():
+    # TF's tf.math.imag of a real tensor is zeros_like (gradient None; it was zeros here);
+    # tf.math.real of bool raises TypeError (it computed here).
+    x = tf.Variable([1.5, -2.0])
+    with tf.GradientTape() as tape:
+        y = tf.math.imag(x)
+    assert tape.gradient(y, x) is None
+    np.testing.assert_array_equal(y.numpy(), [0.0, 0.0])
+    assert tf.math.imag(tf.constant([3, 4])).dtype == tf.int32
+    np.testing.assert_array_equal(tf.math.imag(tf.constant([1 + 2j])).numpy(), [2.0])
+    with pytest.raises(TypeError):
+        tf.math.real(tf.constant([True]))

@@ -673,13 +673,21 @@ _conj = Op("Conj", jnp.conj)
 
 
 def real(x: Any, name: str | None = None) -> Tensor:
-    """Real part (``tf.math.real``)."""
-    return bind(_real, x)
+    """Real part (``tf.math.real``); TF raises TypeError for bool."""
+    t = utils.as_tensor(x, None, "Real")
+    if t._v.dtype.kind == "b":
+        raise TypeError(f"Real: input must be a numeric tensor, but got tensor with dtype {t.dtype!r}.")
+    return bind(_real, t)
 
 
 def imag(x: Any, name: str | None = None) -> Tensor:
-    """Imaginary part (``tf.math.imag``)."""
-    return bind(_imag, x)
+    """Imaginary part (``tf.math.imag``): of a real tensor, TF's ``zeros_like`` (gradient ``None``)."""
+    t = utils.as_tensor(x, None, "Imag")
+    if t._v.dtype.kind != "c":
+        from tapejax._src.ops.creation_ops import zeros_like  # (creation_ops imports this module)
+
+        return zeros_like(t)
+    return bind(_imag, t)
 
 
 def conj(x: Any, name: str | None = None) -> Tensor:
