@@ -138,3 +138,19 @@ def test_prefetch_copies_elements_it_does_not_own() -> None:
     np.testing.assert_array_equal(second.numpy(), -np.ones(1024, np.float32))
     batched = tf.data.Dataset.from_tensor_slices(np.ones((8, 4), np.float32)).batch(4)
     assert all((b.numpy() == 1).all() for b in batched.prefetch(1))
+
+
+def test_to_arrays_plans_follow_the_device_and_dtypes() -> None:
+    import jax
+
+    from tapejax._src.data.device import to_arrays
+
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    for device in (jax.devices()[0], jax.devices()[-1], jax.devices()[0]):
+        with jax.default_device(device):
+            a, b = to_arrays((x, np.array([1, 2], np.int32)))
+        assert a.devices() == {device} and b.devices() == {device} and not a.committed
+    for value in (x.astype(np.float64), x.T, x[:, ::2], x.astype(np.uint8)):  # another plan each
+        (got,) = to_arrays((value,))
+        assert got.dtype == jax.device_put(value).dtype and got.shape == value.shape
+        np.testing.assert_array_equal(np.asarray(got), value)

@@ -28,16 +28,50 @@ def _identity(*xs: Any) -> tuple[Any, ...]:
     return xs
 
 
+_plans: dict[tuple[Any, ...], Any] = {}  # (device, shapes and dtypes) -> each component's transfer arguments
+
+
+def _plan(key: tuple[Any, ...], flat: tuple[np.ndarray, ...]) -> Any:
+    """The ``batched_device_put`` arguments of each component of ``flat`` (``transfer.put``'s), or
+    None where a component needs another path."""
+    if not all(transfer.fast(a) for a in flat):
+        plan = None
+    else:
+        sharding = transfer.SingleDeviceSharding(key[0])
+        plan = [(transfer.ShapedArray(a.shape, a.dtype), sharding) for a in flat]
+    if len(_plans) >= _MAX_SIGNATURES:
+        _plans.clear()
+    _plans[key] = plan
+    return plan
+
+
 def to_arrays(flat: tuple[np.ndarray, ...]) -> tuple[Any, ...]:
     """The components as JAX arrays (uncommitted, on the default device, as ``jax.device_put``).
+
+    ``transfer.put`` of each component, its checks made once per signature (a pipeline's elements
+    repeat a few): ~2 of ~14 us of CPU less a (64x784 float32, int64 label) element.
 
     >>> import numpy as np
     >>> x, y = to_arrays((np.arange(3.0), np.array(True)))
     >>> print(x, x.dtype, y)
     [0. 1. 2.] float64 True
     """
-    if all(transfer.fast(a) for a in flat):
-        return tuple([transfer.put(a) for a in flat])
+    put = transfer._batched_device_put
+    if put is not None:
+        device = transfer.get_default_device()  # this thread's jax.default_device, as jax.device_put
+        key = (device, *[(a.shape, a.dtype) for a in flat])
+        plan = _plans.get(key, False)
+        if plan is False:
+            plan = _plan(key, flat)
+        if plan is not None:
+            devices = [device]
+            # (uncommitted; force_copy: never an alias of the numpy memory, which the pipeline may reuse)
+            return tuple(
+                [
+                    put(aval, sharding, [np.asarray(a, order="C")], devices, False, True)
+                    for (aval, sharding), a in zip(plan, flat, strict=True)
+                ]
+            )
     key = tuple((a.shape, a.dtype.str) for a in flat)
     count = _seen.get(key, 0)
     if count >= 1:
