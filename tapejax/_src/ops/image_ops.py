@@ -17,7 +17,7 @@ import numpy as np
 
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src.core import Op, bind
-from tapejax._src.ops import math_ops, reduction_ops, shape_ops, utils
+from tapejax._src.ops import float_to_int, math_ops, reduction_ops, shape_ops, utils
 from tapejax._src.tensor import Tensor
 
 Ints = tuple[int, ...]
@@ -448,7 +448,7 @@ def _saturate(x: Any, dtype: np.dtype) -> Any:
     """TF's saturate_cast (tf.dtypes.saturate_cast's limits): clamp to the narrower of the two ranges,
     nudged toward 0 where a limit is not representable in ``x``'s dtype, then cast."""
     lo, hi = math_ops._saturation_limits(dtypes_lib.from_numpy(x.dtype), dtypes_lib.from_numpy(np.dtype(dtype)))
-    return jnp.clip(x, lo, hi).astype(dtype)
+    return float_to_int.astype(jnp.clip(x, lo, hi), dtype=dtype)  # (NaN as TF's cast)
 
 
 def _convert_impl(x: Any, *, dtype: np.dtype, saturate: bool) -> Any:
@@ -466,7 +466,7 @@ def _convert_impl(x: Any, *, dtype: np.dtype, saturate: bool) -> Any:
         return x.astype(dtype) * np.array(1.0 / _max_of(src), dtype)
     with np.errstate(over="ignore"):  # (the scale overflows a float16 for 32-bit integers: inf, as TF)
         scaled = x * np.array(_max_of(dtype) + 0.5, src)
-    return _saturate(scaled, dtype) if saturate else scaled.astype(dtype)
+    return _saturate(scaled, dtype) if saturate else float_to_int.astype(scaled, dtype=dtype)
 
 
 _convert_image_dtype = Op("ConvertImageDtype", _convert_impl)

@@ -16,7 +16,7 @@ from jax.interpreters import ad, batching, mlir
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src import errors
 from tapejax._src.core import Op, TensorBase, VariableBase, bind, scalar_to_array
-from tapejax._src.ops import utils
+from tapejax._src.ops import float_to_int, utils
 from tapejax._src.tensor import Tensor, convert_python
 
 
@@ -264,7 +264,7 @@ _invert = Op("Invert", jnp.invert, differentiable=False)
 _is_nan = Op("IsNan", jnp.isnan, differentiable=False)
 _is_finite = Op("IsFinite", jnp.isfinite, differentiable=False)
 _cast = Op("Cast", lambda x, *, dtype: x.astype(dtype))
-_cast_nondiff = Op("Cast", lambda x, *, dtype: x.astype(dtype), differentiable=False)
+_cast_nondiff = Op("Cast", float_to_int.astype, differentiable=False)  # (TF's values out of range)
 
 
 def _require_kind(op_name: str, x: Any, kinds: str, what: str) -> None:
@@ -842,9 +842,13 @@ def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None)
 def add_n(inputs: Any, name: str | None = None) -> Tensor:
     """Adds a list of tensors of one shape and dtype element-wise (``tf.math.add_n``).
 
+    Each input is converted on its own, as TF's: a Python list or NumPy array takes its own dtype
+    (``[1.0]`` float32, ``np.array([2.0])`` float64), not another input's.
+
     Raises:
       ValueError: if ``inputs`` is empty or not a list.
-      InvalidArgumentError: if the shapes or dtypes differ (``add_n`` does not broadcast).
+      InvalidArgumentError: if the shapes or dtypes differ (``add_n`` does not broadcast); while
+        ``tf.function`` traces, TypeError for dtypes, as TF's graph.
 
     >>> import tapejax as tf
     >>> print(tf.add_n([tf.constant([1.0, 2.0]), tf.constant([3.0, 4.0]), [5.0, 6.0]]))
@@ -854,15 +858,38 @@ def add_n(inputs: Any, name: str | None = None) -> Tensor:
         raise ValueError(
             "tf.math.add_n: inputs must be a non-empty list of at least one Tensor with the same dtype and shape."
         )
-    values = [v._to_dense() if hasattr(v, "_to_dense") else v for v in inputs]
-    tensors = utils.as_tensors_like(values, "AddN")
+    tensors = [utils.as_tensor(v._to_dense() if hasattr(v, "_to_dense") else v, None, "AddN") for v in inputs]
+    _check_add_n_dtypes(tensors)
     shape0 = utils.shape_of(tensors[0])
-    for t in tensors[1:]:
+    for i, t in enumerate(tensors[1:], 1):
         if utils.shape_of(t) != shape0:
             raise utils.invalid_argument(
-                f"AddN: inputs to operation AddN must have the same size and shape, got {utils.describe(tensors)}."
+                "Inputs to operation AddN of type AddN must have the same size and shape.  "
+                f"Input 0: {list(shape0)} != input {i}: {list(utils.shape_of(t))} [Op:AddN]".replace(", ", ",")
             )
     return bind(_add_n, *tensors)
+
+
+def _check_add_n_dtypes(tensors: list[Any]) -> None:
+    """TF's AddN errors for inputs of different dtypes (its kernel names the dtypes the C++ way)."""
+    from tapejax._src.function import in_trace
+
+    d0 = tensors[0]._v.dtype
+    for i, t in enumerate(tensors[1:], 1):
+        if t._v.dtype != d0:
+            if in_trace():
+                names = ", ".join(utils.dtype_name(x) for x in tensors)
+                raise TypeError(
+                    f"Tensors in list passed to 'inputs' of 'AddN' Op have types [{names}] that don't all match."
+                )
+            want, got = (_CPP_DTYPE_NAMES.get(utils.dtype_name(x), utils.dtype_name(x)) for x in (tensors[0], t))
+            raise utils.invalid_argument(
+                f"cannot compute AddN as input #{i}(zero-based) was expected to be a {want} tensor but is a {got} "
+                "tensor [Op:AddN]"
+            )
+
+
+_CPP_DTYPE_NAMES = {"float32": "float", "float64": "double", "float16": "half"}
 
 
 def floormod(x: Any, y: Any, name: str | None = None) -> Tensor:
@@ -956,7 +983,7 @@ def _saturate_cast_impl(x: Any, *, lo: Any, hi: Any, dtype: np.dtype) -> Any:
     if lo is not None:
         # ClipByValue's gradient: the upstream gradient inside [lo, hi], 0 outside.
         x = jnp.where(x < lo, jnp.asarray(lo, x.dtype), jnp.where(x > hi, jnp.asarray(hi, x.dtype), x))
-    return x.astype(dtype)
+    return float_to_int.astype(x, dtype=dtype)  # (NaN, and a limit rounded past the range, as TF)
 
 
 def _bitcast_impl(x: Any, *, dtype: np.dtype) -> Any:
@@ -1236,10 +1263,9 @@ def saturate_cast(value: Any, dtype: Any, name: str | None = None) -> Tensor:
     (``tf.dtypes.saturate_cast``). Complex to real keeps the real part.
 
     The gradient is the cast's (floating to floating only), zero where the value was clamped.
-
-    Differences from TensorFlow: a float32 beyond the int64/uint64 range saturates to the integer
-    limit (TF's clamp to the float32 nearest the limit, 2**63, overflows in its cast: int64 gives
-    the lowest value for 1e30).
+    As in TF, the clamp is TF's ``clip_by_value`` then ``cast``: NaN, and a limit that rounds past
+    the integer range in the input's dtype (a float32 beyond int64's: 2**63), convert as
+    :func:`cast` converts them (int64's lowest value, on x86-64 CPU).
 
     >>> import tapejax as tf
     >>> print(tf.saturate_cast(tf.constant([-1.0, 300.0, 3.7]), tf.uint8))

@@ -543,13 +543,19 @@ def accumulate_n(inputs: Any, shape: Any = None, tensor_dtype: Any = None, name:
     if not inputs or not isinstance(inputs, (list, tuple)):
         raise ValueError("inputs must be a list of at least one Tensor with the same dtype and shape")
     ts = [utils.as_tensor(t, None, "AccumulateN") for t in inputs]
+    if any(t._v.dtype != ts[0]._v.dtype for t in ts):  # (each input converted on its own, as TF)
+        raise ValueError("inputs must be a list of at least one Tensor with the same dtype and shape")
     for t in ts[1:]:
         if utils.shape_of(t) != utils.shape_of(ts[0]):
             raise ValueError(f"Shapes {utils.shape_of(ts[0])} and {utils.shape_of(t)} are not compatible")
     if shape is not None and tuple(utils.static_shape_arg(shape)) != utils.shape_of(ts[0]):
         raise ValueError(f"Shape {utils.shape_of(ts[0])} of inputs is incompatible with shape {shape}.")
     if tensor_dtype is not None and dtypes_lib.as_dtype(tensor_dtype)._np != ts[0]._v.dtype:
-        raise TypeError(f"tensor_dtype is {tensor_dtype}, but input is of type {utils.dtype_name(ts[0])}")
+        raise TypeError(
+            f"The `tensor_dtype` argument is {dtypes_lib.as_dtype(tensor_dtype)!r}, but `input` is of type "
+            f"{dtypes_lib.from_numpy(np.dtype(ts[0]._v.dtype))!r}. These must be equal. Try casting the input to "
+            "the desired type."
+        )
     return math_ops.add_n(ts)
 
 

@@ -1,0 +1,641 @@
+"""Faithfulness fixes of issue 18 (engineer F, session 7): values and errors checked in TF 2.21.
+
+1. Float to integer casts of values that do not fit (NaN, +-inf, past the range, negative to
+   unsigned): TF's x86-64 CPU values (the type's minimum for int32/int64, 2**63 for uint64; for the
+   8/16-bit types and uint32, the vector packets' saturating values and the last partial packet's
+   wrapped low bits), not XLA's clamp. Every expected value below was printed by TF 2.21.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tapejax as tf
+
+NAN, INF = float("nan"), float("inf")
+VALUES = [NAN, INF, -INF, 300.7, -1.0, -129.0, 70000.0, 3e9, -3e9, 1e19, -1e19, 1e30]
+
+CAST_ROWS = [
+    # (source, target, TF's value of each of VALUES converted alone, converted in a vector packet)
+    (
+        "float16",
+        "int8",
+        [0, 0, 0, 44, -1, 127, 0, 0, 0, 0, 0, 0],
+        [-128, -128, -128, 127, -1, -128, -128, -128, -128, -128, -128, -128],
+    ),
+    (
+        "float16",
+        "int16",
+        [0, 0, 0, 300, -1, -129, 0, 0, 0, 0, 0, 0],
+        [-32768, -32768, -32768, 300, -1, -129, -32768, -32768, -32768, -32768, -32768, -32768],
+    ),
+    (
+        "float16",
+        "int32",
+        [
+            -2147483648,
+            -2147483648,
+            -2147483648,
+            300,
+            -1,
+            -129,
+            -2147483648,
+            -2147483648,
+            -2147483648,
+            -2147483648,
+            -2147483648,
+            -2147483648,
+        ],
+        [
+            -2147483648,
+            -2147483648,
+            -2147483648,
+            300,
+            -1,
+            -129,
+            -2147483648,
+            -2147483648,
+            -2147483648,
+            -2147483648,
+            -2147483648,
+            -2147483648,
+        ],
+    ),
+    (
+        "float16",
+        "int64",
+        [
+            -9223372036854775808,
+            -9223372036854775808,
+            -9223372036854775808,
+            300,
+            -1,
+            -129,
+            -9223372036854775808,
+            -9223372036854775808,
+            -9223372036854775808,
+            -9223372036854775808,
+            -9223372036854775808,
+            -9223372036854775808,
+        ],
+        [
+            -9223372036854775808,
+            -9223372036854775808,
+            -9223372036854775808,
+            300,
+            -1,
+            -129,
+            -9223372036854775808,
+            -9223372036854775808,
+            -9223372036854775808,
+            -9223372036854775808,
+            -9223372036854775808,
+            -9223372036854775808,
+        ],
+    ),
+    ("float16", "uint8", [0, 0, 0, 44, 255, 127, 0, 0, 0, 0, 0, 0], [0, 0, 0, 255, 0, 0, 0, 0, 0, 0, 0, 0]),
+    ("float16", "uint16", [0, 0, 0, 300, 65535, 65407, 0, 0, 0, 0, 0, 0], [0, 0, 0, 300, 0, 0, 0, 0, 0, 0, 0, 0]),
+    (
+        "float16",
+        "uint32",
+        [0, 0, 0, 300, 4294967295, 4294967167, 0, 0, 0, 0, 0, 0],
+        [
+            2147483648,
+            2147483648,
+            2147483648,
+            300,
+            4294967295,
+            4294967167,
+            2147483648,
+            2147483648,
+            2147483648,
+            2147483648,
+            2147483648,
+            2147483648,
+        ],
+    ),
+    (
+        "float16",
+        "uint64",
+        [
+            9223372036854775808,
+            9223372036854775808,
+            9223372036854775808,
+            300,
+            18446744073709551615,
+            18446744073709551487,
+            9223372036854775808,
+            9223372036854775808,
+            9223372036854775808,
+            9223372036854775808,
+            9223372036854775808,
+            9223372036854775808,
+        ],
+        [
+            9223372036854775808,
+            9223372036854775808,
+            9223372036854775808,
+            300,
+            18446744073709551615,
+            18446744073709551487,
+            9223372036854775808,
+            9223372036854775808,
+            9223372036854775808,
+            9223372036854775808,
+            9223372036854775808,
+            9223372036854775808,
+        ],
+    ),
+    (
+        "bfloat16",
+        "int8",
+        [0, 0, 0, 44, -1, 127, 0, 0, 0, 0, 0, 0],
+        [-128, -128, -128, 127, -1, -128, 127, -128, -128, -128, -128, -128],
+    ),
+    (
+        "bfloat16",
+        "int16",
+        [0, 0, 0, 300, -1, -129, 4608, 0, 0, 0, 0, 0],
+        [-32768, -32768, -32768, 300, -1, -129, 32767, -32768, -32768, -32768, -32768, -32768],
+    ),
+    (
+        "bfloat16",
+        "int32",
+        [
+            -2147483648,
+            -2147483648,
+            -2147483648,
+            300,
+            -1,
+            -129,
+            70144,
+            -2147483648,
+            -2147483648,
+            -2147483648,
+            -2147483648,
+            -2147483648,
+        ],
+        [
+            -2147483648,
+            -2147483648,
+            -2147483648,
+            300,
+            -1,
+            -129,
+            70144,
+            -2147483648,
+            -2147483648,
+            -2147483648,
+            -2147483648,
+            -2147483648,
+        ],
+    ),
+    (
+        "bfloat16",
+        "int64",
+        [
+            -9223372036854775808,
+            -9223372036854775808,
+            -9223372036854775808,
+            300,
+            -1,
+            -129,
+            70144,
+            3003121664,
+            -3003121664,
+            -9223372036854775808,
+            -9223372036854775808,
+            -9223372036854775808,
+        ],
+        [
+            -9223372036854775808,
+            -9223372036854775808,
+            -9223372036854775808,
+            300,
+            -1,
+            -129,
+            70144,
+            3003121664,
+            -3003121664,
+            -9223372036854775808,
+            -9223372036854775808,
+            -9223372036854775808,
+        ],
+    ),
+    ("bfloat16", "uint8", [0, 0, 0, 44, 255, 127, 0, 0, 0, 0, 0, 0], [0, 0, 0, 255, 0, 0, 255, 0, 0, 0, 0, 0]),
+    (
+        "bfloat16",
+        "uint16",
+        [0, 0, 0, 300, 65535, 65407, 4608, 0, 0, 0, 0, 0],
+        [0, 0, 0, 300, 0, 0, 65535, 0, 0, 0, 0, 0],
+    ),
+    (
+        "bfloat16",
+        "uint32",
+        [0, 0, 0, 300, 4294967295, 4294967167, 70144, 3003121664, 1291845632, 0, 0, 0],
+        [
+            2147483648,
+            2147483648,
+            2147483648,
+            300,
+            4294967295,
+            4294967167,
+            70144,
+            3003121664,
+            2147483648,
+            2147483648,
+            2147483648,
+            2147483648,
+        ],
+    ),
+    (
+        "bfloat16",
+        "uint64",
+        [
+            9223372036854775808,
+            9223372036854775808,
+            9223372036854775808,
+            300,
+            18446744073709551615,
+            18446744073709551487,
+            70144,
+            3003121664,
+            18446744070706429952,
+            10016005571271983104,
+            9223372036854775808,
+            9223372036854775808,
+        ],
+        [
+            9223372036854775808,
+            9223372036854775808,
+            9223372036854775808,
+            300,
+            18446744073709551615,
+            18446744073709551487,
+            70144,
+            3003121664,
+            18446744070706429952,
+            10016005571271983104,
+            9223372036854775808,
+            9223372036854775808,
+        ],
+    ),
+    (
+        "float32",
+        "int8",
+        [0, 0, 0, 44, -1, 127, 112, 0, 0, 0, 0, 0],
+        [-128, -128, -128, 127, -1, -128, 127, -128, -128, -128, -128, -128],
+    ),
+    (
+        "float32",
+        "int16",
+        [0, 0, 0, 300, -1, -129, 4464, 0, 0, 0, 0, 0],
+        [-32768, -32768, -32768, 300, -1, -129, 32767, -32768, -32768, -32768, -32768, -32768],
+    ),
+    (
+        "float32",
+        "int32",
+        [
+            -2147483648,
+            -2147483648,
+            -2147483648,
+            300,
+            -1,
+            -129,
+            70000,
+            -2147483648,
+            -2147483648,
+            -2147483648,
+            -2147483648,
+            -2147483648,
+        ],
+        [
+            -2147483648,
+            -2147483648,
+            -2147483648,
+            300,
+            -1,
+            -129,
+            70000,
+            -2147483648,
+            -2147483648,
+            -2147483648,
+            -2147483648,
+            -2147483648,
+        ],
+    ),
+    (
+        "float32",
+        "int64",
+        [
+            -9223372036854775808,
+            -9223372036854775808,
+            -9223372036854775808,
+            300,
+            -1,
+            -129,
+            70000,
+            3000000000,
+            -3000000000,
+            -9223372036854775808,
+            -9223372036854775808,
+            -9223372036854775808,
+        ],
+        [
+            -9223372036854775808,
+            -9223372036854775808,
+            -9223372036854775808,
+            300,
+            -1,
+            -129,
+            70000,
+            3000000000,
+            -3000000000,
+            -9223372036854775808,
+            -9223372036854775808,
+            -9223372036854775808,
+        ],
+    ),
+    ("float32", "uint8", [0, 0, 0, 44, 255, 127, 112, 0, 0, 0, 0, 0], [0, 0, 0, 255, 0, 0, 255, 0, 0, 0, 0, 0]),
+    (
+        "float32",
+        "uint16",
+        [0, 0, 0, 300, 65535, 65407, 4464, 0, 0, 0, 0, 0],
+        [0, 0, 0, 300, 0, 0, 65535, 0, 0, 0, 0, 0],
+    ),
+    (
+        "float32",
+        "uint32",
+        [0, 0, 0, 300, 4294967295, 4294967167, 70000, 3000000000, 1294967296, 0, 0, 0],
+        [
+            2147483648,
+            2147483648,
+            2147483648,
+            300,
+            4294967295,
+            4294967167,
+            70000,
+            3000000000,
+            2147483648,
+            2147483648,
+            2147483648,
+            2147483648,
+        ],
+    ),
+    (
+        "float32",
+        "uint64",
+        [
+            9223372036854775808,
+            9223372036854775808,
+            9223372036854775808,
+            300,
+            18446744073709551615,
+            18446744073709551487,
+            70000,
+            3000000000,
+            18446744070709551616,
+            9999999980506447872,
+            9223372036854775808,
+            9223372036854775808,
+        ],
+        [
+            9223372036854775808,
+            9223372036854775808,
+            9223372036854775808,
+            300,
+            18446744073709551615,
+            18446744073709551487,
+            70000,
+            3000000000,
+            18446744070709551616,
+            9999999980506447872,
+            9223372036854775808,
+            9223372036854775808,
+        ],
+    ),
+    (
+        "float64",
+        "int8",
+        [0, 0, 0, 44, -1, 127, 112, 0, 0, 0, 0, 0],
+        [-128, -128, -128, 127, -1, -128, 127, -128, -128, -128, -128, -128],
+    ),
+    (
+        "float64",
+        "int16",
+        [0, 0, 0, 300, -1, -129, 4464, 0, 0, 0, 0, 0],
+        [-32768, -32768, -32768, 300, -1, -129, 32767, -32768, -32768, -32768, -32768, -32768],
+    ),
+    (
+        "float64",
+        "int32",
+        [
+            -2147483648,
+            -2147483648,
+            -2147483648,
+            300,
+            -1,
+            -129,
+            70000,
+            -2147483648,
+            -2147483648,
+            -2147483648,
+            -2147483648,
+            -2147483648,
+        ],
+        [
+            -2147483648,
+            -2147483648,
+            -2147483648,
+            300,
+            -1,
+            -129,
+            70000,
+            -2147483648,
+            -2147483648,
+            -2147483648,
+            -2147483648,
+            -2147483648,
+        ],
+    ),
+    (
+        "float64",
+        "int64",
+        [
+            -9223372036854775808,
+            -9223372036854775808,
+            -9223372036854775808,
+            300,
+            -1,
+            -129,
+            70000,
+            3000000000,
+            -3000000000,
+            -9223372036854775808,
+            -9223372036854775808,
+            -9223372036854775808,
+        ],
+        [
+            -9223372036854775808,
+            -9223372036854775808,
+            -9223372036854775808,
+            300,
+            -1,
+            -129,
+            70000,
+            3000000000,
+            -3000000000,
+            -9223372036854775808,
+            -9223372036854775808,
+            -9223372036854775808,
+        ],
+    ),
+    ("float64", "uint8", [0, 0, 0, 44, 255, 127, 112, 0, 0, 0, 0, 0], [0, 0, 0, 255, 0, 0, 0, 0, 0, 0, 0, 0]),
+    (
+        "float64",
+        "uint16",
+        [0, 0, 0, 300, 65535, 65407, 4464, 0, 0, 0, 0, 0],
+        [0, 0, 0, 300, 0, 0, 65535, 0, 0, 0, 0, 0],
+    ),
+    (
+        "float64",
+        "uint32",
+        [0, 0, 0, 300, 4294967295, 4294967167, 70000, 3000000000, 1294967296, 0, 0, 0],
+        [
+            2147483648,
+            2147483648,
+            2147483648,
+            300,
+            4294967295,
+            4294967167,
+            70000,
+            3000000000,
+            2147483648,
+            2147483648,
+            2147483648,
+            2147483648,
+        ],
+    ),
+    (
+        "float64",
+        "uint64",
+        [
+            9223372036854775808,
+            9223372036854775808,
+            9223372036854775808,
+            300,
+            18446744073709551615,
+            18446744073709551487,
+            70000,
+            3000000000,
+            18446744070709551616,
+            10000000000000000000,
+            9223372036854775808,
+            9223372036854775808,
+        ],
+        [
+            9223372036854775808,
+            9223372036854775808,
+            9223372036854775808,
+            300,
+            18446744073709551615,
+            18446744073709551487,
+            70000,
+            3000000000,
+            18446744070709551616,
+            10000000000000000000,
+            9223372036854775808,
+            9223372036854775808,
+        ],
+    ),
+]
+
+
+def test_float_to_int_cast_out_of_range_is_tfs() -> None:
+    @tf.function  # (one program for the table: the same Cast kernels as eager ops)
+    def casts(xs: dict) -> dict:
+        out = {}
+        for src, target, _, _ in CAST_ROWS:
+            x = xs[src]
+            alone = [tf.cast(x[:6], target), tf.cast(x[6:], target)]  # (fewer than a packet: one by one)
+            packets = tf.cast(tf.tile(tf.reshape(x, [-1, 1]), [1, 64]), target)  # (whole packets)
+            out[src, target] = (tf.concat(alone, 0), packets[:, 0])
+        return out
+
+    x = tf.constant(VALUES, tf.float64)
+    got = casts({src: tf.cast(x, src) for src in ("float16", "bfloat16", "float32", "float64")})
+    for src, target, want_alone, want_packet in CAST_ROWS:
+        alone, packet = (t.numpy() for t in got[src, target])
+        assert alone.dtype == packet.dtype == np.dtype(target)
+        np.testing.assert_array_equal(alone, np.array(want_alone, target), err_msg=f"{src}->{target} alone")
+        np.testing.assert_array_equal(packet, np.array(want_packet, target), err_msg=f"{src}->{target} packets")
+    x32 = tf.constant(VALUES[:6], tf.float32)  # (and eagerly)
+    np.testing.assert_array_equal(tf.cast(x32, tf.int8).numpy(), CAST_ROWS[16][2][:6])
+    np.testing.assert_array_equal(tf.cast(tf.tile(x32, [32]), tf.uint32).numpy()[:6], CAST_ROWS[22][3][:6])
+
+
+def test_float_to_int_cast_last_partial_packet_wraps() -> None:
+    # float32 -> int8 converts 32 at a time; elements 32..36 of 37 are the partial packet.
+    got = tf.cast(tf.fill([37], float("nan")), tf.int8).numpy()
+    np.testing.assert_array_equal(got[[0, 31, 32, 36]], [-128, -128, 0, 0])
+    # float64 -> uint8: 16 at a time, row-major over the shape
+    got = tf.cast(tf.fill([2, 9], tf.constant(-1.0, tf.float64)), tf.uint8).numpy()
+    np.testing.assert_array_equal(got, [[0] * 9, [0] * 7 + [255] * 2])
+
+
+def test_float_to_int_cast_in_function_and_from_complex() -> None:
+    f = tf.function(lambda x: tf.cast(x, tf.int32))
+    np.testing.assert_array_equal(f(tf.constant([NAN, 3e9, -2.5])).numpy(), [-(2**31), -(2**31), -2])
+    np.testing.assert_array_equal(tf.cast(tf.constant([300.7 + 2j, NAN]), tf.int8).numpy(), [44, 0])
+    np.testing.assert_array_equal(tf.cast(tf.constant([NAN, 0.0, -0.0, INF]), tf.bool).numpy(), [1, 0, 0, 1])
+
+
+def test_saturate_cast_and_convert_image_dtype_convert_nan_as_tf() -> None:
+    got = tf.saturate_cast(tf.constant([NAN, 1e30, -1e30, 5.5] * 8, tf.float32), tf.int64).numpy()
+    np.testing.assert_array_equal(got[:4], [-(2**63), -(2**63), -(2**63), 5])  # (the limit 2**63 as float32)
+    np.testing.assert_array_equal(tf.saturate_cast(tf.constant([NAN, 300.0]), tf.int8).numpy(), [0, 127])
+    np.testing.assert_array_equal(tf.saturate_cast(tf.constant([NAN, 300.0] * 16), tf.int8).numpy()[:2], [-128, 127])
+    image = tf.constant([NAN, 1.5, -0.5, 2.0])
+    np.testing.assert_array_equal(tf.image.convert_image_dtype(image, tf.uint8).numpy(), [0, 127, 129, 255])
+    tiled = tf.image.convert_image_dtype(tf.tile(image, [8]), tf.uint8).numpy()
+    np.testing.assert_array_equal(tiled[:4], [0, 255, 0, 255])
+    got = tf.image.convert_image_dtype(image, tf.int32, saturate=True).numpy()
+    np.testing.assert_array_equal(got, [-(2**31), 2147483520, -1073741824, 2147483520])
+
+
+# -- 2. add_n / accumulate_n convert each input on its own (TF's convert_n_to_tensor) -------------
+F64 = np.array([2.0])
+ADD_N_ERRORS = [
+    ([[1.0], F64], "expected to be a float tensor but is a double tensor"),
+    ([F64, [1.0]], "expected to be a double tensor but is a float tensor"),
+    ([np.float64(1.0), 2.0], "expected to be a double tensor but is a float tensor"),
+    ([[1], [2.5]], "expected to be a int32 tensor but is a float tensor"),
+    ([np.array([1], np.int64), [2]], "expected to be a int64 tensor but is a int32 tensor"),
+    ([[2.0], np.array([1], np.float16)], "expected to be a float tensor but is a half tensor"),
+]
+
+
+def test_add_n_converts_each_input_alone_and_refuses_mixed_dtypes() -> None:
+    for inputs, message in ADD_N_ERRORS:
+        with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+            tf.add_n(inputs)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"input #1.*float tensor but is a double"):
+        tf.add_n([tf.Variable([1.0]), tf.constant([2.0], tf.float64)])  # (a Tensor does not adapt the rest)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"Input 0: \[1,1\] != input 1: \[1\]"):
+        tf.add_n([tf.constant([[1.0]]), tf.constant([1.0])])
+    with pytest.raises(TypeError, match=r"types \[float32, float64\] that don't all match"):
+        tf.function(lambda: tf.add_n([[1.0], F64]))()  # (graph construction: TypeError, as TF's)
+    out = tf.add_n([F64, F64])
+    assert out.dtype == tf.float64 and out.numpy().tolist() == [4.0]
+    out = tf.add_n([np.array([1], np.uint8), np.array([2], np.uint8)])
+    assert out.dtype == tf.uint8 and out.numpy().tolist() == [3]
+    assert tf.add_n([[1.0], np.array([2.0], np.float32)]).dtype == tf.float32
+
+
+def test_accumulate_n_refuses_mixed_dtypes_with_valueerror() -> None:
+    for inputs in ([[1.0], F64], [[1], [2.5]], [tf.constant([1.0]), F64]):
+        with pytest.raises(ValueError, match="same dtype and shape"):
+            tf.math.accumulate_n(inputs)
+    with pytest.raises(TypeError, match=r"`tensor_dtype` argument is tf.float64, but `input` is of type tf.float32"):
+        tf.math.accumulate_n([[1.0], [2.0]], tensor_dtype=tf.float64)
