@@ -24,6 +24,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax._src import core as _jax_core
 
 from tapejax._src import config, errors, function_type
 from tapejax._src import dtypes as dtypes_lib
@@ -948,6 +949,15 @@ def escape_trace() -> Iterator[None]:
     saved_tapes, saved_key = tape_state.tapes, states[0]._value
     traced = isinstance(saved_key, jax.core.Tracer)  # pyright: ignore[reportAttributeAccessIssue]
     tape_state.tapes = []
+    if not traced and type(_jax_core.trace_ctx.trace) is _jax_core.EvalTrace:
+        # No trace: the body's ops are queued as any eager op (a layer's initial weights are computed
+        # with its first call, in one program: forcing them here compiled a program per weight, and
+        # compile-time evaluation ran each constant kernel, jnp.ones, as separate eager primitives).
+        try:
+            yield
+        finally:
+            tape_state.tapes = saved_tapes
+        return
     try:
         with jax.ensure_compile_time_eval():
             if traced:
