@@ -481,7 +481,13 @@ def _index_key(key: Any) -> Any:
 
 def _scatter(var: Variable, key: Any, value: Any) -> Any:
     x = var._value
-    target = tuple(x[key].shape)
+    static = _static_key(key)
+    # (the slice's shape without computing it: eager x[key] compiled and ran a slice for its shape)
+    target = (
+        tuple(jax.eval_shape(lambda a: a[key], jax.ShapeDtypeStruct(x.shape, x.dtype)).shape)
+        if static is not None
+        else tuple(x[key].shape)
+    )
     shape = tuple(np.shape(value))
     if shape != target:
         # TF's StridedSliceAssignBCast: leading 1s past the slice's rank drop ([[1, 2]] fits a row),
@@ -501,7 +507,33 @@ def _scatter(var: Variable, key: Any, value: Any) -> Any:
             )
         if extra > 0:
             value = value.reshape(kept)
+    if static is not None:
+        return _set_kernel(x, value, static)
     return x.at[key].set(value)
+
+
+def _static_key(key: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """``key`` (ints, slices, ``...``, None) in a hashable form for :data:`_set_kernel`, else None."""
+    out: list[Any] = []
+    for k in key:
+        if type(k) is slice and all(b is None or type(b) is int for b in (k.start, k.stop, k.step)):
+            out.append(("slice", k.start, k.stop, k.step))
+        elif k is None or k is Ellipsis or type(k) is int:
+            out.append(k)
+        else:  # (lists, arrays, NumPy integers, bools: the eager path)
+            return None
+    return tuple(out)
+
+
+def _set_at(x: Any, value: Any, static: tuple[Any, ...]) -> Any:
+    key = tuple(slice(*k[1:]) if type(k) is tuple else k for k in static)
+    return x.at[key].set(value)
+
+
+# A sliced assignment as one compiled scatter per key, shape and dtype: eagerly, ``x.at[key].set``
+# dispatched (and compiled, in a new process) each of its five primitives on its own. Same values:
+# the same primitives, data movement only.
+_set_kernel: Callable[[Any, Any, tuple[Any, ...]], Any] = jax.jit(_set_at, static_argnums=2)
 
 
 @jax.custom_jvp
