@@ -639,3 +639,41 @@ def test_accumulate_n_refuses_mixed_dtypes_with_valueerror() -> None:
             tf.math.accumulate_n(inputs)
     with pytest.raises(TypeError, match=r"`tensor_dtype` argument is tf.float64, but `input` is of type tf.float32"):
         tf.math.accumulate_n([[1.0], [2.0]], tensor_dtype=tf.float64)
+
+
+# -- 3. a requested dtype: TF converts a sequence that starts with a NumPy half as half first ------
+H = np.float16(1)
+RANGE = "out of range for a double-precision float"
+
+
+def test_requested_dtype_of_a_half_sequence_refuses_a_float_beyond_half() -> None:
+    for value, dtype in [
+        ([H, 1e6], tf.float16),
+        ([H, -1e6], tf.float16),
+        ([H, 65520.0], tf.float16),  # (rounds to inf in half; 65519.0 rounds to 65504)
+        ([[H], [1e6]], tf.float16),
+        ((H, 1e6), tf.float16),
+        ([np.array([1], np.float16), [1e6]], tf.float16),
+        ([H, np.float64(1e6)], tf.float16),
+        ([H, 1e6], tf.bfloat16),
+        ([H, 1e6], tf.int32),  # (the range error wins over the dtype's TypeError)
+        ([H, 1e6], tf.complex64),
+    ]:
+        with pytest.raises(ValueError, match=RANGE):
+            tf.convert_to_tensor(value, dtype)
+    with pytest.raises(ValueError, match=RANGE):
+        tf.constant([H, 1e6], tf.float16)
+    with pytest.raises(ValueError, match=RANGE):
+        tf.Variable([H, 1e6], dtype=tf.float16)
+    # What TF 2.21 converts: float32/float64/complex128 convert the elements directly; an int leaf,
+    # a Python float first (converted as double, then cast), and values that round to half's max.
+    assert tf.convert_to_tensor([H, 1e6], tf.float32).numpy().tolist() == [1.0, 1e6]
+    assert tf.convert_to_tensor([H, 1e6], tf.float64).numpy().tolist() == [1.0, 1e6]
+    assert tf.convert_to_tensor([H, 1e6], tf.complex128).numpy().tolist() == [1.0, 1e6]
+    assert tf.convert_to_tensor([H, 65520], tf.float16).numpy().tolist() == [1.0, np.inf]
+    assert tf.convert_to_tensor([1e6, H], tf.float16).numpy().tolist() == [np.inf, 1.0]
+    assert tf.convert_to_tensor([1.0, 1e39], tf.bfloat16).numpy().tolist() == [1.0, np.inf]
+    assert tf.convert_to_tensor([H, 65519.0], tf.float16).numpy().tolist() == [1.0, 65504.0]
+    assert tf.convert_to_tensor([1, 300], tf.int8).numpy().tolist() == [1, 44]  # (ints wrap, as TF)
+    with pytest.raises(TypeError, match="to EagerTensor of dtype int8"):
+        tf.convert_to_tensor([H, 2.0], tf.int8)

@@ -779,6 +779,9 @@ def _leaves_to_numpy(value: Any, leaves: list[Any], kinds: set[str | None], np_d
         return np.asarray(leaves, dtype=np_dtype)
 
 
+_TAKE_ANY_FLOAT = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.complex128))
+
+
 def _python_sequence_to_numpy(value: Any, np_dtype: np.dtype | None, op_name: str) -> np.ndarray:
     """A nested list/tuple of Python (or numpy) numbers as an array, by TF's conversion rules.
 
@@ -791,6 +794,12 @@ def _python_sequence_to_numpy(value: Any, np_dtype: np.dtype | None, op_name: st
     if not leaves:
         return np.zeros(shape, dtype=np_dtype or np.float32)  # TF: an empty list is float32
     leaves, kinds = _leaf_kinds(leaves)
+    if np_dtype is not None and type(leaves[0]) is np.float16 and np_dtype not in _TAKE_ANY_FLOAT:
+        # A requested dtype without a converter of its own (half, bfloat16, integers, complex64) has
+        # TF convert the sequence as half first (its first element's): a finite float beyond half raises.
+        with np.errstate(over="ignore"):
+            if any(_type_kind(type(x)) == "f" and np.isfinite(x) and np.isinf(np.float16(x)) for x in leaves):
+                raise _out_of_range(value, op_name, double=True)
     if np_dtype is None:
         np_dtype = _tf_inferred_dtype(value, leaves, kinds, op_name)
         flat = _leaves_to_numpy(value, leaves, kinds, np_dtype, op_name)
