@@ -93,3 +93,13 @@ def test_sliced_assign_inside_tf_function() -> None:
     want = _x(2, 3)
     want[0, :2] = [10.0, 20.0]
     np.testing.assert_array_equal(v.numpy(), want)
+
+
+def test_range_is_queued_with_the_ops_that_follow() -> None:
+    if not lazy.ENABLED:
+        pytest.skip("deferred execution is off (TAPEJAX_DEFER=0): nothing is queued")
+    r = tf.range(2, 20, 3)
+    assert type(r._v) is lazy.Pending  # (NumPy start/delta made bind run the kernel on its own)
+    np.testing.assert_array_equal((r * 3 % 4).numpy(), np.arange(2, 20, 3, dtype=np.int32) * 3 % 4)
+    f = tf.range(0.5, 3.0, 0.7)
+    np.testing.assert_array_equal(f.numpy(), np.float32(0.5) + np.arange(4, dtype=np.float32) * np.float32(0.7))

@@ -16,7 +16,7 @@ import numpy as np
 from jax import lax
 
 from tapejax._src import dtypes as dtypes_lib
-from tapejax._src.core import Op, bind
+from tapejax._src.core import Op, _to_device, bind
 from tapejax._src.ops import math_ops, utils
 from tapejax._src.tensor import Tensor
 
@@ -215,7 +215,9 @@ def range(  # noqa: A001 - TF's name
         size = (builtins.abs(int(lim) - int(s)) + builtins.abs(int(d)) - 1) // builtins.abs(int(d))
     else:  # computed in the dtype itself, as TF's kernel does
         size = int(np.ceil(np.abs((lim - s) / d)))
-    return bind(_range, s, d, size=int(size))
+    # As device arrays: NumPy arguments would make bind run the kernel at once (compiled on its own)
+    # instead of queueing it with the ops that follow (one program).
+    return bind(_range, _to_device(s), _to_device(d), size=int(size))
 
 
 def linspace(start: Any, stop: Any, num: Any, name: str | None = None, axis: int = 0) -> Tensor:
