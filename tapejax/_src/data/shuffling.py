@@ -69,7 +69,9 @@ class ShuffleDataset(Dataset):
         return _buffered_shuffle(self._input._iter(), self._size, self._seeds.next_rng())
 
     def _index_root(self) -> Any:
-        return self._input._index_root()
+        # (the vectorised shuffle reads its input ahead: a repeat of a shuffle under it would start
+        # that shuffle's passes earlier than the element path, and a later pass would shuffle otherwise)
+        return None if _repeats_a_shuffle(self._input) else self._input._index_root()
 
     def _iter_index_blocks(self) -> Iterator[np.ndarray]:
         """The same shuffle of the input's row indices (``from_tensor_slices`` under it), in blocks: a
@@ -78,6 +80,19 @@ class ShuffleDataset(Dataset):
 
     def _cardinality(self) -> int:
         return self._input._cardinality()
+
+
+def _repeats_a_shuffle(ds: Any) -> bool:
+    """Whether ``repeat`` of a ``shuffle`` is in ``ds``'s chain of row-index stages."""
+    from tapejax._src.data.transformations import RepeatDataset, SkipDataset, TakeDataset
+
+    repeat = False
+    while isinstance(ds, (RepeatDataset, TakeDataset, SkipDataset, ShuffleDataset)):
+        if repeat and isinstance(ds, ShuffleDataset):
+            return True
+        repeat = repeat or isinstance(ds, RepeatDataset)
+        ds = ds._input
+    return False
 
 
 _DRAWS = 256  # random buffer positions drawn at once (one numpy call instead of one per element)

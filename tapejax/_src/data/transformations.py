@@ -146,6 +146,22 @@ class RepeatDataset(_UnaryDataset):
                 return
             done += 1
 
+    def _index_root(self) -> Any:
+        return self._input._index_root()
+
+    def _iter_index_blocks(self) -> Iterator[Any]:
+        """The input's row indices pass after pass (``_iter``'s passes, started as lazily)."""
+        done = 0
+        while self._count < 0 or done < self._count:
+            produced = False
+            for block in self._input._iter_index_blocks():
+                if len(block):
+                    produced = True
+                    yield block
+            if not produced:
+                return
+            done += 1
+
     def _cardinality(self) -> int:
         n = self._input._cardinality()
         if self._count == 0 or n == 0:
@@ -175,6 +191,23 @@ class TakeDataset(_UnaryDataset):
             if i + 1 >= self._count:
                 return
 
+    def _index_root(self) -> Any:
+        return self._input._index_root()
+
+    def _iter_index_blocks(self) -> Iterator[Any]:
+        """The input's first ``count`` row indices (no block read past them)."""
+        left = self._count
+        if left == 0:
+            return
+        for block in self._input._iter_index_blocks():
+            if left < 0:
+                yield block
+                continue
+            yield block[:left]
+            left -= min(left, len(block))
+            if left == 0:
+                return
+
     def _cardinality(self) -> int:
         n = self._input._cardinality()
         if n == UNKNOWN:
@@ -201,6 +234,21 @@ class SkipDataset(_UnaryDataset):
             if next(it, None) is None:
                 return
         yield from it
+
+    def _index_root(self) -> Any:
+        return self._input._index_root()
+
+    def _iter_index_blocks(self) -> Iterator[Any]:
+        """The input's row indices after the first ``count`` (all read, none given, for a negative count)."""
+        left = self._count
+        for block in self._input._iter_index_blocks():
+            if left < 0:
+                continue
+            if left:
+                dropped = min(left, len(block))
+                block, left = block[dropped:], left - dropped
+            if len(block):
+                yield block
 
     def _cardinality(self) -> int:
         n = self._input._cardinality()
