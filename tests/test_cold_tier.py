@@ -8,6 +8,8 @@ the scatter kernel's cache).
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -103,3 +105,21 @@ def test_range_is_queued_with_the_ops_that_follow() -> None:
     np.testing.assert_array_equal((r * 3 % 4).numpy(), np.arange(2, 20, 3, dtype=np.int32) * 3 % 4)
     f = tf.range(0.5, 3.0, 0.7)
     np.testing.assert_array_equal(f.numpy(), np.float32(0.5) + np.arange(4, dtype=np.float32) * np.float32(0.7))
+
+
+def test_the_import_digest_counts_as_a_recent_sources_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tapejax._src import compile_cache, executable_cache
+
+    walks: list[int] = []
+
+    def counted_digest() -> str:
+        walks.append(1)
+        return "the digest at import"
+
+    monkeypatch.setattr(compile_cache, "source_digest", "the digest at import")
+    monkeypatch.setattr(compile_cache, "sources_digest", counted_digest)
+    monkeypatch.setattr(executable_cache, "_checked", [0.0, True])
+    monkeypatch.setattr(compile_cache, "source_digest_at", time.monotonic())
+    assert executable_cache._sources_unchanged() and not walks  # (within a second of the import's digest)
+    monkeypatch.setattr(compile_cache, "source_digest_at", 0.0)
+    assert executable_cache._sources_unchanged() and walks == [1]

@@ -31,6 +31,7 @@ def test_nothing_is_saved_once_the_sources_differ_from_the_imported_ones(
     monkeypatch: pytest.MonkeyPatch, tmp_path: os.PathLike
 ) -> None:
     monkeypatch.setattr(executable_cache, "_checked", [0.0, True])
+    monkeypatch.setattr(compile_cache, "source_digest_at", 0.0)  # (the import's digest is not recent)
     monkeypatch.setattr(compile_cache, "source_digest", compile_cache.sources_digest())
     kept = os.path.join(tmp_path, "kept")
     executable_cache._write(kept, b"program")

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections.abc import Mapping
 
 import jax
@@ -90,8 +91,9 @@ def set_up(environ: Mapping[str, str] | None = None) -> str | None:
         # Small programs are what tapejax compiles most; a hit is cheaper than any compile.
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     cache_dir = path
-    global source_digest
+    global source_digest, source_digest_at
     source_digest = sources_digest()  # the code this process runs (see executable_cache)
+    source_digest_at = time.monotonic()
     return path
 
 
@@ -99,6 +101,7 @@ def set_up(environ: Mapping[str, str] | None = None) -> str | None:
 # on (None: off). executable_cache keys its programs with it, and saves nothing once the files on
 # disk differ from it (this process runs the code it imported, not the edited files).
 source_digest: str | None = None
+source_digest_at = 0.0  # when it was computed (time.monotonic())
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

@@ -112,7 +112,8 @@ def _sources_unchanged() -> bool:
     the edited files' key, where a later process would load them as the new code's."""
     if _checked[1]:
         now = time.monotonic()
-        if now - _checked[0] > 1.0:
+        # (the import's digest counts as a check: a short script's first save walks no files)
+        if now - max(_checked[0], compile_cache.source_digest_at) > 1.0:
             _checked[0] = now
             _checked[1] = compile_cache.sources_digest() == _source_digest()
     return bool(_checked[1])
