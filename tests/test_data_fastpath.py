@@ -27,6 +27,7 @@ def _rng(seed: int) -> np.random.Generator:
         (1000, 37, [37, 40, 600]),
         (9000, 300, [5, 4500]),  # several vectorised steps, draws carried between them
         (50, UNKNOWN, [10]),  # UNKNOWN: the whole input in the buffer
+        (70_000 + 5000, 70_000, [69_999]),  # a buffer of more than 2**16 positions (another sort)
     ],
 )
 def test_shuffled_blocks_equal_the_buffered_shuffle(n: int, size: int, splits: list[int]) -> None:

@@ -121,7 +121,7 @@ def _buffered_shuffle(it: Iterator[Any], size: int, rng: np.random.Generator) ->
             yield buf.pop()
 
 
-_BLOCK = 16 * _DRAWS  # input indices shuffled per vectorised step of _shuffled_blocks
+_BLOCK = 16 * _DRAWS  # most input indices shuffled per vectorised step of _shuffled_blocks (the first steps: fewer)
 
 
 def _shuffled_blocks(blocks: Iterator[np.ndarray], size: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
@@ -130,7 +130,8 @@ def _shuffled_blocks(blocks: Iterator[np.ndarray], size: int, rng: np.random.Gen
 
     Each input item replaces the buffer item drawn for it, so the item out at a step is the one the
     previous step drawing the same buffer position put there (or the buffer's item before the block):
-    a stable sort of a block's draws by position finds it for every step at once.
+    a stable sort of a block's draws by position finds it for every step at once. The first blocks
+    are short (a pass's first batch comes soon), then up to ``_BLOCK`` items.
 
     >>> rngs = [np.random.Generator(np.random.Philox(1)) for _ in range(2)]
     >>> items = list(_buffered_shuffle(iter(range(10)), 4, rngs[0]))
@@ -153,38 +154,52 @@ def _shuffled_blocks(blocks: Iterator[np.ndarray], size: int, rng: np.random.Gen
         held += len(block)
     buf = np.concatenate(parts) if parts else np.zeros(0, np.int64)
     draws = np.zeros(0, np.int64)  # drawn positions not used yet (drawn _DRAWS at a time, as _buffered_shuffle)
-    pending: list[np.ndarray] = []
-    count = 0
+    step = _DRAWS  # items per vectorised step: grows to _BLOCK
+    items = np.zeros(0, np.int64)  # input items not shuffled yet
     for block in itertools.chain(rest, [None]):
         if block is not None:
-            if len(block):
-                pending.append(block)
-                count += len(block)
-            if count < _BLOCK:
+            items = np.concatenate([items, block]) if len(items) else block
+            if len(items) < step:
                 continue
-        if not count:
-            break
-        items = np.concatenate(pending) if len(pending) > 1 else pending[0]
-        pending, count = [], 0
-        m = len(items)
-        if len(draws) < m:
-            groups = -(-(m - len(draws)) // _DRAWS)
-            draws = np.concatenate([draws, *(rng.integers(0, size, _DRAWS) for _ in range(groups))])
-        slots, draws = draws[:m], draws[m:]
-        order = np.argsort(slots, kind="stable")
-        sorted_slots, sorted_items = slots[order], items[order]
-        first = np.ones(m, bool)  # the first step of the block drawing its position
-        first[1:] = sorted_slots[1:] != sorted_slots[:-1]
-        out = np.empty(m, np.int64)
-        out[order] = np.where(first, buf[sorted_slots], np.roll(sorted_items, 1))
-        last = np.ones(m, bool)  # the last step drawing its position leaves its item there
-        last[:-1] = first[1:]
-        buf[sorted_slots[last]] = sorted_items[last]
-        yield out
-    if len(buf):  # the input ended: the buffer drains in random order
-        rest_items = buf.tolist()
-        drained = []
-        for i in rng.integers(0, np.arange(len(rest_items), 0, -1)).tolist():
-            rest_items[i], rest_items[-1] = rest_items[-1], rest_items[i]
-            drained.append(rest_items.pop())
-        yield np.array(drained, np.int64)
+        while len(items) >= step or (block is None and len(items)):
+            m = min(step, len(items))
+            if len(draws) < m:
+                groups = -(-(m - len(draws)) // _DRAWS)
+                draws = np.concatenate([draws, *(rng.integers(0, size, _DRAWS) for _ in range(groups))])
+            yield _replace_drawn(buf, items[:m], draws[:m])
+            items, draws, step = items[m:], draws[m:], min(4 * step, _BLOCK)
+    if len(buf):  # the input ended: the buffer drains in random order (a few hundred items a block)
+        left = buf.tolist()
+        drained: list[int] = []
+        for i in rng.integers(0, np.arange(len(left), 0, -1)).tolist():
+            left[i], left[-1] = left[-1], left[i]
+            drained.append(left.pop())
+            if len(drained) == _DRAWS:
+                yield np.array(drained, np.int64)
+                drained = []
+        if drained:
+            yield np.array(drained, np.int64)
+
+
+def _replace_drawn(buf: np.ndarray, items: np.ndarray, slots: np.ndarray) -> np.ndarray:
+    """The items out when ``items`` in turn replace the buffer's items at positions ``slots``
+    (``buf`` updated in place)."""
+    m = len(items)
+    if len(buf) <= 1 << 16:  # (a stable sort of 16-bit keys is a radix sort: ~10x a 64-bit one here)
+        order = np.argsort(slots.astype(np.uint16), kind="stable")
+    else:  # unique keys in the stable order (buffers hold fewer than 2**50 items): any sort gives it
+        order = np.argsort(slots * m + np.arange(m))
+    sorted_slots, sorted_items = slots[order], items[order]
+    first = np.empty(m, bool)  # the first step drawing its position takes the buffer's item ...
+    first[0] = True
+    np.not_equal(sorted_slots[1:], sorted_slots[:-1], out=first[1:])
+    taken = np.empty(m, np.int64)  # ... the others the item the step before put there
+    taken[1:] = sorted_items[:-1]
+    taken[first] = buf[sorted_slots[first]]
+    out = np.empty(m, np.int64)
+    out[order] = taken
+    last = np.empty(m, bool)  # the last step drawing its position leaves its item there
+    last[-1] = True
+    last[:-1] = first[1:]
+    buf[sorted_slots[last]] = sorted_items[last]
+    return out
