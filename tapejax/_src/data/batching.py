@@ -45,7 +45,7 @@ def batched_cardinality(n: int, size: int, drop_remainder: bool) -> int:
     return n // size if drop_remainder else -(-n // size)
 
 
-gathered_passes = 0  # passes of a batch over from_tensor_slices rows (shuffled) that gather each batch at once
+gathered_passes = 0  # passes of a batch of from_tensor_slices rows (through shuffle/repeat/take/skip) gathered at once
 
 
 class BatchDataset(Dataset):
@@ -68,7 +68,7 @@ class BatchDataset(Dataset):
             yield from self._map_and_batch(self._input)
             return
         root = self._input._index_root()
-        if root is not None:  # rows of from_tensor_slices (shuffled): one gather per batch
+        if root is not None:  # rows of from_tensor_slices (shuffled, repeated, ...): one gather per batch
             global gathered_passes
             gathered_passes += 1
             size, gather, rest = self._size, root.gather, None
