@@ -677,3 +677,97 @@ def test_requested_dtype_of_a_half_sequence_refuses_a_float_beyond_half() -> Non
     assert tf.convert_to_tensor([1, 300], tf.int8).numpy().tolist() == [1, 44]  # (ints wrap, as TF)
     with pytest.raises(TypeError, match="to EagerTensor of dtype int8"):
         tf.convert_to_tensor([H, 2.0], tf.int8)
+
+
+# -- 5. a tf.function drawing in one thread, eager draws in another: no shared key -----------------
+def test_function_and_eager_draws_in_threads_never_share_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    from tapejax._src import random_state
+
+    def draw() -> tf.Tensor:  # (integers: the same bits give the same values in a program and eagerly)
+        return tf.random.uniform([4], 0, 2**30, tf.int32)
+
+    f = tf.function(draw)
+    tf.random.set_seed(3)
+    f()  # (traced)
+    state = type(random_state.GLOBAL)
+    getter = state._value.fget
+
+    def slow(self: object) -> object:  # (widens the window between reading the key and storing the next)
+        key = getter(self)
+        time.sleep(0.003)
+        return key
+
+    monkeypatch.setattr(state, "_value", property(slow, state._value.fset))
+    out: list[tuple[float, ...]] = []
+    start = threading.Barrier(2)
+
+    def worker(draw: object) -> None:
+        start.wait()
+        for _ in range(10):
+            out.append(tuple(draw().numpy().tolist()))  # type: ignore[operator]
+            time.sleep(0.001)
+
+    threads = [threading.Thread(target=worker, args=(d,)) for d in (f, draw)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(out) == 20 and len(set(out)) == 20
+
+
+# -- 4. what a tf.function may return: TF converts each leaf to a Tensor or refuses it -------------
+NOT_A_TENSOR = "must return zero or more Tensors or ExtensionTypes or None values"
+
+
+def _returning(value: object) -> object:
+    return lambda x: (x, value)
+
+
+def test_function_returns_a_known_shape_as_a_tensor_and_refuses_what_tf_refuses() -> None:
+    x = tf.constant([1.0, 2.0])
+    got = tf.function(lambda x: (x.shape, tf.TensorShape([]), tf.TensorShape([2, 3])))(x)
+    assert all(isinstance(t, tf.Tensor) and t.dtype == tf.int32 for t in got)
+    assert [t.numpy().tolist() for t in got] == [[2], [], [2, 3]]
+
+    class Thing:
+        pass
+
+    for value, kind in [
+        (tf.TensorShape([None, 3]), "TensorShape"),
+        (tf.TensorShape(None), "TensorShape"),
+        (tf.float32, "DType"),
+        (tf.TensorSpec([2], tf.float32), "TensorSpec"),
+        (Thing(), "Thing"),
+        (..., "ellipsis"),
+        (len, "builtin_function_or_method"),
+        ({1, 2}, "set"),
+        (2**70, "int"),
+    ]:
+        with pytest.raises(TypeError, match=f"{NOT_A_TENSOR}.*found return value of type {kind},"):
+            tf.function(_returning(value))(x)
+    # Allowed, as TF: None (nested too), Python numbers, NumPy values, dicts with int keys, namedtuples.
+    out = tf.function(lambda x: (None, [None, {"a": None}], 3, np.float64(2.0), {1: x, 0: 2}))(x)
+    assert out[:2] == (None, [None, {"a": None}])
+    assert out[2].dtype == tf.int32 and out[3].dtype == tf.float64 and sorted(out[4]) == [0, 1]
+
+
+# -- 6. binary ops of Python/NumPy values and no Tensor: the first value's dtype is the rest's -------
+def test_binary_op_without_a_tensor_converts_the_rest_to_the_first_values_dtype() -> None:
+    a64, i64 = np.array([2.0]), np.array([2], np.int64)
+    for got, dtype, value in [
+        (tf.add([1.0], a64), tf.float32, [3.0]),
+        (tf.add(a64, [1.0]), tf.float64, [3.0]),
+        (tf.add(1, i64), tf.int32, [3]),
+        (tf.add(i64, 1), tf.int64, [3]),
+        (tf.add(2.5, i64), tf.float32, [4.5]),
+        (tf.add(np.float64(2), 1.0), tf.float64, 3.0),
+        (tf.add(1.0, np.float64(2)), tf.float32, 3.0),
+        (tf.maximum(a64, [1.0]), tf.float64, [2.0]),
+        (tf.multiply(i64, a64), tf.int64, [4]),
+        (tf.add(np.array([1], np.uint8), 300), tf.uint8, [45]),  # (300 wraps to 44 in uint8, as TF)
+        (tf.equal(i64, 1), tf.bool, [False]),
+    ]:
+        assert got.dtype == dtype and got.numpy().tolist() == value

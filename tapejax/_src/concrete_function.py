@@ -302,11 +302,41 @@ class Ambiguous(Exception):
         self.variables = variables
 
 
-def convert_output(x: Any) -> Any:
-    """A returned leaf as the program returns it: Python numbers and numpy values become Tensors (as TF)."""
-    if isinstance(x, (bool, int, float, complex, np.generic, np.ndarray)):
-        return _wrap(convert_python(x, None, "tf.function"))
-    return x
+def convert_output(x: Any, fn: Any = None) -> Any:
+    """A returned leaf as the program returns it: Python numbers, numpy values and a fully defined
+    ``TensorShape`` become Tensors, as TF's ``convert_to_tensor``; None, a string and tapejax's own
+    composite objects (IndexedSlices, TensorArray, datasets) are returned as they are.
+
+    Raises:
+      TypeError: TF's, for a value TF cannot convert (a DType, a partly known TensorShape, a
+        TensorSpec, Ellipsis, a function, a set, an object without a registered conversion).
+    """
+    try:
+        if isinstance(x, (bool, int, float, complex, np.generic, np.ndarray)):
+            return _wrap(convert_python(x, None, "tf.function"))
+        if x is None or isinstance(x, (TensorBase, VariableBase, jax.Array, str, bytes)):
+            return x
+        if isinstance(x, TensorShape) and x.is_fully_defined():
+            dims = x.as_list()
+            return _wrap(convert_python(np.array(dims, np.int64 if any(d >= 2**31 for d in dims) else np.int32), None))
+        if type(x).__module__.startswith("tapejax.") and not isinstance(x, (TensorShape, dtypes_lib.DType, TensorSpec)):
+            return x
+        from tapejax._src import conversion_registry
+
+        converted = None if isinstance(x, (TensorShape, dtypes_lib.DType)) else conversion_registry.convert(x)
+    except (TypeError, ValueError) as e:
+        raise _not_a_tensor(x, fn) from e
+    if converted is None:
+        raise _not_a_tensor(x, fn)
+    return converted
+
+
+def _not_a_tensor(x: Any, fn: Any) -> TypeError:
+    return TypeError(
+        "To be compatible with tf.function, Python functions must return zero or more Tensors or ExtensionTypes "
+        f"or None values; in compilation of {fn!r}, found return value of type {type(x).__name__}, which is not "
+        "a Tensor or ExtensionType."
+    )
 
 
 def output_spec(x: Any) -> Any:
@@ -372,7 +402,7 @@ def trace_body(
             for x in out_leaves:
                 if isinstance(x, VariableBase):  # a returned Variable is read: its value is captured
                     discovery._on_assign(x)
-            out_leaves = [convert_output(x) for x in out_leaves]
+            out_leaves = [convert_output(x, fn) for x in out_leaves]
             new_lifted = [v._v for v in lifted]
             new_rng = states[0]._value
             others = [(v, discovery.originals[k], v._v) for k, v in discovery.variables.items() if k not in lifted_ids]

@@ -351,6 +351,8 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
                     v = _hinted_array(a, hint, op.name)
                 else:
                     v = _default_array(a, op.name)
+                    if op.same_dtype:  # (no Tensor: the first value's dtype is the rest's, as TF)
+                        hint = v.dtype
                 vals[i] = v
                 t = type(v)
                 if t is _ArrayImpl or t is Pending:

@@ -321,8 +321,12 @@ class Function:
     program per concrete shape, so the Python body runs again (uncounted) for each new shape, and
     sees that shape's static dims where TF shows None. An op's static shape error is an
     ``InvalidArgumentError`` that is also a ``ValueError`` (TF: a plain ``ValueError``), and a dtype
-    mismatch is the same class (TF: ``TypeError``). A returned string stays a Python ``str`` (tapejax
-    has no string tensors). Under a tape, only the outputs a gradient flows from are differentiated:
+    mismatch is the same class (TF: ``TypeError``). A returned string stays a Python ``str`` (or
+    ``bytes``: tapejax has no string tensors), and a returned ``range`` raises TF's TypeError (TF: a
+    list of Tensors). A call that draws random numbers holds the global random state for its run (an
+    eager draw in another thread waits), except one with host callbacks (a ``tf.data`` iterator,
+    ``py_function``), which may draw on XLA's thread: a draw in another thread meanwhile may then
+    repeat its numbers. Under a tape, only the outputs a gradient flows from are differentiated:
     for ``f(x) = [log(x), 2 * x]`` the gradient of the second output at ``x = 0`` is 2, where TF 2.21
     gives NaN (zero upstream times the first output's infinite derivative). A Tensor the function
     captures (reads from outside) is folded into the program as a constant; a call under a tape that
@@ -474,7 +478,7 @@ class Function:
         return variant
 
     def _run(self, program: Program, xs: list[Any], arrays: list[Any], argvars: list[Any]) -> Any:
-        from tapejax._src.random_state import GLOBAL
+        from tapejax._src.random_state import GLOBAL, LOCK
 
         lifted = [*argvars, *program.extra] if program.extra else argvars
         if not _one_device():
@@ -499,40 +503,51 @@ class Function:
             donated = []
             lifted_vals = tuple([v._value for v in lifted])
             read_vals = tuple([v._value for v in program.read])
-        rng = GLOBAL._value
-        if tapes and any(x is None for x in xs):  # NumPy arguments a tape records: as Tensors of device arrays
-            arrays = [jax.device_put(a) if x is None else a for x, a in zip(xs, arrays, strict=True)]
-            xs = [Tensor(a) if x is None else x for x, a in zip(xs, arrays, strict=True)]
+        draws = _draws(program)
+        # (held from reading the key to storing the program's next one: a thread drawing meanwhile
+        # would share it; not around host callbacks, which may draw on XLA's thread and wait)
+        lock = LOCK if draws and not program.callbacks else None
+        if lock is not None:
+            lock.acquire()
         try:
-            if donate:
-                message, (outs, new_vals, new_rng) = program.donating()(
-                    tuple(arrays), lifted_vals, read_vals, rng, donated
-                )
-                del donated
-            else:
-                outs, new_vals, new_rng = program.jitted(tuple(arrays), lifted_vals, read_vals, rng)
-        except jax.errors.JaxRuntimeError as e:
-            # A host callback's TF error (past a tf.data iterator's end) raised when the program runs,
-            # as TF raises it; the Variables keep their values.
-            from tapejax._src.host_callback import raised_in_callback
+            rng = GLOBAL._value
+            if tapes and any(x is None for x in xs):  # NumPy arguments a tape records: as Tensors of device arrays
+                arrays = [jax.device_put(a) if x is None else a for x, a in zip(xs, arrays, strict=True)]
+                xs = [Tensor(a) if x is None else x for x, a in zip(xs, arrays, strict=True)]
+            try:
+                if donate:
+                    message, (outs, new_vals, new_rng) = program.donating()(
+                        tuple(arrays), lifted_vals, read_vals, rng, donated
+                    )
+                    del donated
+                else:
+                    outs, new_vals, new_rng = program.jitted(tuple(arrays), lifted_vals, read_vals, rng)
+            except jax.errors.JaxRuntimeError as e:
+                # A host callback's TF error (past a tf.data iterator's end) raised when the program runs,
+                # as TF raises it; the Variables keep their values.
+                from tapejax._src.host_callback import raised_in_callback
 
-            raised = raised_in_callback(e)
-            if raised is None:
-                raise
-            raise raised from None
-        except jax.errors.UnexpectedTracerError as e:  # compiled on the first run: a tensor leaked from a loop
-            raise InaccessibleTensorError(_OUT_OF_SCOPE) from e
-        if message is not None:  # a failed run-time check: the donated Variables get their old values back
-            given = [lifted[i] for i in plan[0]] + [program.read[j] for j in plan[1]]
-            for v, k in zip(given, plan[2], strict=True):
-                v._value = new_vals[k]
-            raise check_error(message, program.name)
-        targets = [lifted[i] for i in program.assigned_lifted] + program.assigned
-        if not _one_device():
-            new_vals = _keep_shardings(targets, new_vals)
-        for v, a in zip(targets, new_vals, strict=True):
-            v._value = a
-        GLOBAL._value = new_rng
+                raised = raised_in_callback(e)
+                if raised is None:
+                    raise
+                raise raised from None
+            except jax.errors.UnexpectedTracerError as e:  # compiled on the first run: a tensor leaked from a loop
+                raise InaccessibleTensorError(_OUT_OF_SCOPE) from e
+            if message is not None:  # a failed run-time check: the donated Variables get their old values back
+                given = [lifted[i] for i in plan[0]] + [program.read[j] for j in plan[1]]
+                for v, k in zip(given, plan[2], strict=True):
+                    v._value = new_vals[k]
+                raise check_error(message, program.name)
+            targets = [lifted[i] for i in program.assigned_lifted] + program.assigned
+            if not _one_device():
+                new_vals = _keep_shardings(targets, new_vals)
+            for v, a in zip(targets, new_vals, strict=True):
+                v._value = a
+            if draws:
+                GLOBAL._value = new_rng
+        finally:
+            if lock is not None:
+                lock.release()
         out_tensors = tuple([Tensor(o) for o in outs])
         if tapes and out_tensors:
             rec_args = (*xs, *lifted, *program.read, Tensor(rng))
@@ -606,6 +621,8 @@ class Function:
     ) -> Program:
         """Traces the body for ``avals`` (see concrete_function.trace_body), with TF's Variable creation
         rule; ``lift``: captured Tensors made inputs (see ``_lifting_recorded``)."""
+        from tapejax._src.random_state import LOCK
+
         it = iter(argvars)
         leaves = [
             None if isinstance(s, TensorSpec) else next(it) if isinstance(s, VariableBase) and argvars else s
@@ -616,18 +633,19 @@ class Function:
         allow = not self._traced_once and not dry
         for _ in range(8):
             try:
-                program, created = trace_body(
-                    self._traced_function(),
-                    getattr(self.python_function, "__name__", "fn"),
-                    entry.arg_tree,
-                    leaves,
-                    tensor_pos,
-                    entry.arg_order,
-                    avals,
-                    argvars,
-                    extra,
-                    allow,
-                )
+                with LOCK:  # (the body runs with the global key a tracer: no eager draw meanwhile)
+                    program, created = trace_body(
+                        self._traced_function(),
+                        getattr(self.python_function, "__name__", "fn"),
+                        entry.arg_tree,
+                        leaves,
+                        tensor_pos,
+                        entry.arg_order,
+                        avals,
+                        argvars,
+                        extra,
+                        allow,
+                    )
             except Ambiguous as e:
                 extra.extend(v for v in e.variables if all(v is not w for w in extra))
                 continue
@@ -932,6 +950,14 @@ def concrete_key_of_trace(key: Any) -> Iterator[None]:
         yield
     finally:
         _escape.keys.pop()
+
+
+def _draws(program: Program) -> bool:
+    """Whether ``program`` draws random numbers (the key it returns is not the key it was given)."""
+    draws = program.__dict__.get("draws")
+    if draws is None:
+        draws = program.draws = program.jaxpr.outvars[-1] is not program.jaxpr.invars[-1]
+    return draws
 
 
 @contextlib.contextmanager

@@ -10,17 +10,25 @@ every new process), and the values are JAX's bit for bit. Draws that repeat (a l
 the host does not make (other samples, another PRNG implementation or setting), are deferred like
 other ops (lazy.py) with the key as an input: the key they leave behind is a pending value, which
 this object holds as a Variable holds its value (``_v``); ``_value`` computes it when read.
+
+:data:`LOCK` is held from reading the key to storing the next one: by every eager draw, and by a
+``tf.function`` that draws, from its call's read of the key to the store of the key its program
+returns (and while it traces), so that threads drawing at once never share a key, as TF's
+generator kernels advance their state under a lock.
 """
 
 from __future__ import annotations
 
 import secrets
+import threading
 from typing import Any
 
 import jax
 import numpy as np
 
 from tapejax._src import lazy
+
+LOCK = threading.RLock()
 
 
 class RandomState:

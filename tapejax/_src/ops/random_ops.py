@@ -22,7 +22,6 @@ inside ``tf.function`` a seeded draw's counter is fixed at trace time (TF advanc
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import jax
@@ -43,8 +42,8 @@ _MAXINT32 = 2**31 - 1
 # Calls so far of each seeded stream {(op name, global seed, op seed): count}; reset by set_seed.
 _seeded_calls: dict[tuple[str, int, int], int] = {}
 # Held from reading a stream's key (or count) to storing the next: threads drawing at once never share
-# a key, as TF's generator kernel, which advances its state under a lock.
-_STREAM_LOCK = threading.RLock()
+# a key, as TF's generator kernel, which advances its state under a lock (tf.function holds it too).
+_STREAM_LOCK = random_state.LOCK
 
 
 def _seed_key_impl(global_seed: Any, op_seed: Any, count: Any, *, stream: int) -> Any:
