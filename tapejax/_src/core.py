@@ -151,6 +151,11 @@ def host_aval(v: Any) -> Any:
     return a
 
 
+def aval_of(v: Any) -> Any:
+    """The aval ``bind`` gives a queued input: an array's or a pending value's, a host value's."""
+    return v.aval if type(v) is _ArrayImpl or type(v) is Pending else host_aval(v)
+
+
 def _to_device(v: Any) -> jax.Array:
     with jax.ensure_compile_time_eval():  # concrete even when first read inside a trace
         return jax.device_put(v)
@@ -289,6 +294,28 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
     multiple-result ops.
     """
     key = tuple(params.items()) if params else ()
+    batch = lazy._queue.batch
+    plan = batch.plan
+    if (
+        plan is not None
+        and lazy.ENABLED
+        and lazy.REPLAY
+        and not staging_variable_reads
+        and not (lazy.tape_structures.dynamic and tape_state.tapes)
+    ):
+        result = _replay(batch, plan, op, key, args)
+        if result is not None:
+            # (bind's last lines, below; the inputs read first: a numerics check computes the result)
+            tapes = tape_state.tapes
+            if tapes:
+                vals = (result[0] if op.multiple_results else result)._v.node.inputs
+            if numerics_check is not None:
+                numerics_check(op, args, result)
+            if tapes:
+                reads: dict[int, Any] = {}
+                for tape in tapes:
+                    tape._record(op, key, args, vals, result, reads)
+            return result
     vals: list[Any] = []
     avals: list[Any] = []  # deferral needs every value concrete (ArrayImpl) or pending: never tracers
     deferred = lazy.ENABLED and op.deferrable
@@ -407,6 +434,107 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
         for tape in tapes:
             tape._record(op, key, args, vals, result, reads)
     return result
+
+
+def _replay(batch: Any, plan: tuple[Any, ...], op: Op, key: tuple[Any, ...], args: tuple[Any, ...]) -> Any:
+    """``bind``'s step-replay path: the op queued at the next position of ``batch``, a batch that
+    repeats a compiled program, from that program's plan (``lazy.Program.plan``); None, with nothing
+    changed, when the call is not the plan's at that position (``bind``'s general path then takes it).
+
+    The plan holds what ``bind`` and ``lazy.record`` computed for the same op at this position: its
+    params, its signature, per input its wiring (a batch position, or a leaf index) and aval, and its
+    output avals. A call matches when it is the same op with equal params and each argument is a
+    Tensor or Variable whose value is the same batch output, or a leaf of the same index and aval
+    (or a Python scalar of a same-dtype op that the scalar cache holds for that dtype, converted as
+    ``bind`` does beside a Tensor argument). Then its shape check and output avals are the plan's
+    and its signature the program's: no avals tuple, lookup or signature is built. Every batch
+    position before it was queued here (``_Batch.plan``), so the batch values it reads have the
+    plan's avals. The batch is left exactly as ``lazy.record`` would leave it.
+    """
+    nodes = batch.nodes
+    pos = len(nodes)
+    if pos >= len(plan) or pos >= lazy.MAX_QUEUE or batch.leaf_bytes > lazy.MAX_QUEUE_BYTES:
+        return None
+    sop, skey, sig, spec, out_avals = plan[pos]
+    if sop is not op or skey != key or len(spec) != len(args):
+        return None
+    gen = batch.gen
+    leaves = batch.leaves
+    leaf_at = batch.leaf_at
+    mark = len(leaves)
+    added = 0
+    vals = []
+    held = scalar = False
+    for a, (r, av, nbytes) in zip(args, spec, strict=True):
+        if type(a) is Tensor or isinstance(a, (TensorBase, VariableBase)):
+            v = a._v
+            held = True
+        elif (type(a) is float or type(a) is int) and op.same_dtype:
+            v = _SCALAR_CACHE.get((type(a), a, av.dtype))  # (bind's conversion, if a Tensor is beside it)
+            if v is None:
+                break
+            scalar = True
+        else:
+            break
+        vals.append(v)
+        t = type(v)
+        if t is Pending:
+            n = v.node  # (read before value, as _Batch.ref)
+            if n is not None and v.value is None:
+                if n.gen != gen or r != (n.pos, v.index):
+                    break
+                continue
+            v = v.value  # computed: its value is the leaf (as _Batch.ref)
+            t = type(v)
+        if t is _ArrayImpl:
+            if v.aval != av:
+                break
+        elif not isinstance(v, HOST_TYPES) or _HOST_AVALS.get((v.shape, v.dtype)) != av:
+            break
+        j = leaf_at.get(id(v))
+        if j is None:
+            if r != len(leaves):
+                break
+            leaf_at[id(v)] = r
+            leaves.append(v)
+            added += nbytes
+        elif j != r:
+            break
+    else:
+        if not scalar or held:  # (only Python scalars: bind converts them with TF's defaults)
+            # The node and its Pending outputs, as lazy.record makes them.
+            node = object.__new__(lazy.LazyNode)
+            node.op = op
+            node.key = key
+            node.inputs = vals
+            node.gen = gen
+            node.pos = pos
+            if op.multiple_results:
+                outs = tuple([Pending(node, i, a) for i, a in enumerate(out_avals)])
+                node.outs = outs
+                result: Any = tuple([_wrap_pending(p) for p in outs])
+            else:
+                p = object.__new__(Pending)
+                p.node = node
+                p.index = 0
+                p.aval = out_avals
+                p.shape = out_avals.shape
+                p.dtype = out_avals.dtype
+                p.value = p.more_owners = None
+                node.outs = (p,)
+                result = object.__new__(Tensor)
+                result._v = p
+                p.owner = weakref.ref(result)
+            if added:
+                batch.leaf_bytes += added
+            batch.sigs.append(sig)
+            nodes.append(node)
+            return result
+    # Not the plan's call: the leaves it added are taken back.
+    for v in leaves[mark:]:
+        del leaf_at[id(v)]
+    del leaves[mark:]
+    return None
 
 
 def _describe(vals: list[Any]) -> str:

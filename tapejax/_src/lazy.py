@@ -173,11 +173,14 @@ class _Batch:
     ``alt`` the one to try instead at the first difference.
     """
 
-    __slots__ = ("alt", "expect", "gen", "leaf_at", "leaf_bytes", "leaves", "nodes", "sigs")
+    __slots__ = ("alt", "expect", "gen", "leaf_at", "leaf_bytes", "leaves", "nodes", "plan", "sigs")
 
     def __init__(self) -> None:
         self.expect: Program | None = None
         self.alt: Program | None = None
+        # ``expect.plan`` while every op of this batch was queued by ``core.bind``'s replay path
+        # (see Program.plan); None from the first op queued by ``record``.
+        self.plan: tuple[Any, ...] | None = None
         self.gen = next(_seq)
         self.nodes: list[LazyNode] = []
         self.sigs: list[tuple[Any, ...]] = []
@@ -306,6 +309,7 @@ def record(op: Any, key: tuple[Any, ...], avals: Any, vals: list[Any]) -> tuple[
     sig = (op, key, tuple(refs))
     sigs = batch.sigs
     pos = len(sigs)
+    batch.plan = None  # (the replay path's avals hold only for a batch it queued from the start)
     expect = batch.expect
     if expect is not None:
         # Step replay: still the expected program's op at this position? (an identical tuple: the
@@ -377,7 +381,7 @@ class Program:
     ``cache`` is the dict that holds it (``_PROGRAMS``); None, and ``fn`` too, once dropped from it.
     """
 
-    __slots__ = ("after", "cache", "fn", "key", "sigs")
+    __slots__ = ("after", "cache", "fn", "key", "plan", "plan_misses", "sigs")
 
     def __init__(self, key: tuple[Any, ...], fn: Callable[..., Any]) -> None:
         self.key = key
@@ -386,6 +390,30 @@ class Program:
         # The program that ran next, per program that ran before this one (None: none or op by op).
         self.after: dict[Program | None, Program] = {}
         self.cache: Any = None
+        # Per position, what ``core.bind``'s replay path checks a call against and what it makes:
+        # ``(op, params, sig, per input (ref, aval, leaf bytes), output aval(s))`` (see ``make_plan``).
+        # None until a run matched this program op by op.
+        self.plan: tuple[tuple[Any, ...], ...] | None = None
+        self.plan_misses = 0  # runs in a row that matched this program but not its plan
+
+
+def make_plan(program: Program, nodes: Sequence[LazyNode]) -> tuple[tuple[Any, ...], ...] | None:
+    """The replay plan of ``program`` from ``nodes``, a batch whose ops matched its ``sigs`` one by
+    one (their outputs not yet computed); None if an op's output avals are no longer cached."""
+    from tapejax._src.core import aval_of
+
+    plan = []
+    for n, sig in zip(nodes, program.sigs, strict=True):
+        in_avals = tuple([aval_of(v) for v in n.inputs])
+        outs = _AVALS.get((n.op, n.key, in_avals))
+        if outs is None:
+            return None
+        # Per input: its ref, aval, and the bytes a new leaf of that aval adds (``_Batch.leaf_bytes``).
+        spec = tuple(
+            [(r, a, a.size * a.dtype.itemsize if a.shape else 0) for r, a in zip(sig[2], in_avals, strict=True)]
+        )
+        plan.append((n.op, n.key, sig, spec, outs))
+    return tuple(plan)
 
 
 def _switch(batch: _Batch, n: int, sig: tuple[Any, ...]) -> Program | None:
@@ -414,7 +442,9 @@ def _follow(queue: _Queue, ran: Program | None) -> None:
         if nxt is not None and nxt is not ran and nxt.cache is _PROGRAMS:
             batch.expect, batch.alt = nxt, ran
         else:
-            batch.expect = ran
+            batch.expect = nxt = ran
+        if not batch.nodes:
+            batch.plan = nxt.plan
 
 
 # Compiled programs per batch structure (bounded, least recently used dropped).
@@ -443,6 +473,20 @@ def _run_batch(extra: Sequence[Pending], args: Sequence[Any], then: Any) -> Any:
         return None
     queue = _queue
     queue.batch = _Batch()
+    expect = batch.expect
+    if expect is not None:
+        if batch.plan is not None:
+            expect.plan_misses = 0
+        elif len(batch.nodes) == len(expect.sigs):
+            # Every op matched the expected program's (step replay), not all from its plan (it has
+            # none, or one made for other input avals: the program's key holds none). Its plan is
+            # made from this run, so that the next steps' ops take ``core.bind``'s replay path; an
+            # existing one only after two such runs in a row (steps alternating between two input
+            # shapes keep one plan instead of making one every run).
+            misses = expect.plan_misses = expect.plan_misses + 1
+            if expect.plan is None or misses >= 2:
+                expect.plan = make_plan(expect, batch.nodes)
+                expect.plan_misses = 0
     roots = []
     outs = []
     for n in batch.nodes:
@@ -457,7 +501,6 @@ def _run_batch(extra: Sequence[Pending], args: Sequence[Any], then: Any) -> Any:
         n.outs = ()  # no node <-> Pending cycle left for the garbage collector
     outs_t = tuple(outs)
     arg_refs = batch.wire(args)
-    expect = batch.expect
     if expect is not None:
         # Step replay: every op matched the expected program's, in number too; so does the rest of
         # its key? Then it is the program the key would find: called without building the key.
