@@ -771,3 +771,17 @@ def test_binary_op_without_a_tensor_converts_the_rest_to_the_first_values_dtype(
         (tf.equal(i64, 1), tf.bool, [False]),
     ]:
         assert got.dtype == dtype and got.numpy().tolist() == value
+
+
+def test_numpy_floats_to_an_integer_dtype_are_cast_as_numpy_casts_them() -> None:
+    # TF converts a NumPy value to a requested dtype with NumPy's cast (its warnings included).
+    assert tf.convert_to_tensor(np.array([2.5, -1.7]), tf.int32).numpy().tolist() == [2, -1]
+    assert tf.constant(np.array([2.5]), tf.int32).numpy().tolist() == [2]
+    assert tf.convert_to_tensor(np.float32(2.5), tf.int64).numpy().tolist() == 2
+    assert tf.convert_to_tensor(np.array([300.5, -1.0], np.float32), tf.uint8).numpy().tolist() == [44, 255]
+    assert tf.convert_to_tensor(np.array([2.5, 0.0]), tf.bool).numpy().tolist() == [True, False]
+    with pytest.warns(RuntimeWarning, match="invalid value encountered in cast"):
+        got = tf.convert_to_tensor(np.array([NAN, 3e9]), tf.int32)
+    assert got.numpy().tolist() == [-(2**31), -(2**31)]
+    got = tf.constant([1]) + np.array([2.5])  # (the Tensor's dtype for the array)
+    assert got.dtype == tf.int32 and got.numpy().tolist() == [3]

@@ -901,9 +901,7 @@ def convert_python(value: Any, np_dtype: np.dtype | None, op_name: str = "conver
         _check_np_dtype(value.dtype, value)
         if np_dtype is None or value.dtype == np_dtype:
             return _to_device(value)  # (transfer.put copies: the caller may change its array afterwards)
-        if value.dtype.kind == "f" and np.dtype(np_dtype).kind in "iub" and not np.all(np.equal(np.mod(value, 1), 0)):
-            raise TypeError(f"{op_name}: cannot convert {value!r} to EagerTensor of dtype {np.dtype(np_dtype).name}")
-        return _to_device(value.astype(np_dtype))
+        return _to_device(value.astype(np_dtype))  # (NumPy's cast, as TF's: 2.5 -> 2 for an int dtype)
     if isinstance(value, (bool, int, float, complex)):
         return _to_device(_python_to_numpy(value, np_dtype or _infer_python_dtype(value, op_name), op_name))
     if isinstance(value, (list, tuple)):
