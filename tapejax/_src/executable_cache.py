@@ -329,6 +329,41 @@ def compiled(fn: Callable[..., Any], key: Any, leaves: list[Any]) -> Any | None:
     return exe
 
 
+def compiled_call(fn: Callable[..., Any], key: Any, args: tuple[Any, ...], donate_argnums: tuple[int, ...] = ()) -> Any:
+    """:func:`compiled` for ``fn(*args)``: positional pytrees of arrays, those at ``donate_argnums``
+    donated (``jax.jit(fn, donate_argnums=donate_argnums)``); call the executable as ``exe(*args)``.
+
+    ``key`` describes everything ``fn``'s trace reads besides the arguments (their tree, shapes and
+    dtypes are added here, with the donated positions): a function of a class whose state the trace
+    reads (an optimizer's update) gives its own key, which this module cannot check.
+    """
+    where = directory()
+    if where is None:
+        return None
+    leaves, tree = jax.tree_util.tree_flatten(args)
+    fp = fingerprint(("call", key, str(tree), tuple(donate_argnums)), leaves)
+    if fp is None:
+        stats["unstable"] += 1
+        return None
+    path = _path(where, fp)
+    exe = _load(path, fp)
+    if exe is None:
+        _listen()
+        before = _jax_cache_hits[0]
+        try:
+            exe = jax.jit(fn, donate_argnums=donate_argnums).lower(*args).compile()
+        except Exception:  # (the jitted call raises it again, as it would have)
+            stats["errors"] += 1
+            return None
+        stats["misses"] += 1
+        if _jax_cache_hits[0] == before:  # (see compiled)
+            _save(path, fp, exe)
+    else:
+        stats["hits"] += 1
+    _SOURCES[exe] = (fn, path)
+    return exe
+
+
 _jax_cache_hits = [0]  # JAX's persistent-cache hits in this process (counted while this cache compiles)
 _listening = False
 

@@ -19,13 +19,15 @@ import sys
 import warnings
 import weakref
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar, cast
 
 import jax
 import jax.core
 import jax.numpy as jnp
 import numpy as np
+from jax._src import core as _core
 
+from tapejax._src import executable_cache
 from tapejax._src.core import TensorBase, VariableBase, tape_state
 from tapejax._src.distribute import context as distribute_context
 from tapejax._src.indexed_slices import IndexedSlices
@@ -34,11 +36,26 @@ from tapejax._src.optimizers import transforms
 from tapejax._src.tensor import TensorShape, convert_python
 from tapejax._src.variable import Variable
 
-if TYPE_CHECKING:  # (optax is imported where first used: its import is slow, and Keras programs need it only to train)
-    import optax
-
 # Attributes whose change alters what the compiled update computes but not the slots' layout.
 _NOT_HYPERPARAMETERS = frozenset({"learning_rate", "name", "built"})
+# An optimizer's state, left out of its update's cache key (``Optimizer._program_key``): what the
+# update's trace does not read, or reads only as arguments.
+_PROGRAM_STATE = frozenset(
+    {
+        "_ready",
+        "_fns",
+        "_iterations",
+        "_variables",
+        "_learning_rate",
+        "_trainable_variables",
+        "_slots",
+        "_glob",
+        "_plans",
+        "_refs",
+        "_wd_exclude_ids",
+        "_wd_exclude_pattern",
+    }
+)
 
 
 def _camel_to_snake(name: str) -> str:
@@ -57,7 +74,7 @@ class _Plan:
     reference to the set's own Variables, so a dead Variable's slots can be dropped.
     """
 
-    __slots__ = ("fn", "jitted", "slot_groups", "state_treedef")
+    __slots__ = ("exes", "fn", "jitted", "key", "slot_groups", "state_treedef")
 
     def __init__(
         self,
@@ -65,11 +82,16 @@ class _Plan:
         fn: Callable[..., Any],
         jitted: dict[tuple[int, ...], Callable[..., Any]],
         state_treedef: Any = None,
+        key: Any = None,
     ):
         self.slot_groups = slot_groups
         self.fn = fn
         self.jitted = jitted
         self.state_treedef = state_treedef
+        # What ``fn``'s trace reads besides its arguments (see Optimizer._program_key), or None: then
+        # ``exes`` holds, per donation, the executable from ``executable_cache`` (False: none, jitted).
+        self.key = key
+        self.exes: dict[tuple[int, ...], Any] = {}
 
     def compiled(self, donate: tuple[int, ...]) -> Callable[..., Any]:
         """The update compiled to donate the arguments at positions ``donate`` (jitted once)."""
@@ -77,6 +99,24 @@ class _Plan:
         if fn is None:
             fn = self.jitted[donate] = jax.jit(self.fn, donate_argnums=donate)
         return fn
+
+    def run(self, donate: tuple[int, ...], args: tuple[Any, ...]) -> Any:
+        """``fn(*args)`` compiled to donate ``donate``: with a ``key``, the executable a later process
+        loads from the on-disk cache instead of tracing and lowering the update again."""
+        exe = self.exes.get(donate)
+        if exe is None and self.key is not None and type(_core.trace_ctx.trace) is _core.EvalTrace:
+            exe = self.exes[donate] = executable_cache.compiled_call(self.fn, self.key, args, donate) or False
+        if exe:
+            try:
+                return exe(*args)
+            except TypeError:  # arguments of other shapes or dtypes (raised before anything runs): jitted
+                self.exes[donate] = False
+            except jax.errors.JaxRuntimeError as e:  # a loaded executable that cannot run (see executable_cache.failed)
+                deleted = any(isinstance(a, jax.Array) and a.is_deleted() for a in jax.tree_util.tree_leaves(args))
+                if deleted or executable_cache.failed(exe, e) is None:
+                    raise
+                self.exes[donate] = False
+        return self.compiled(donate)(*args)
 
 
 # References to an array that ``donatable`` sees when only its Variable holds it: the Variable, the
@@ -317,7 +357,7 @@ class Optimizer:
         return list(self._variables)
 
     # -- subclass interface -------------------------------------------------------------------------
-    def _transform(self) -> optax.GradientTransformationExtraArgs:
+    def _transform(self) -> transforms.Rule:
         raise NotImplementedError
 
     def _slot_names(self) -> tuple[str, ...]:
@@ -628,7 +668,39 @@ class Optimizer:
         entry = self._fns.get((wd_mask, mode))
         if entry is None:
             entry = self._fns[(wd_mask, mode)] = (functools.partial(self._pure_step, wd_mask=wd_mask, lr_mode=mode), {})
-        return _Plan(tuple(self._slots[v._uid] for v in variables), *entry)
+        return _Plan(tuple(self._slots[v._uid] for v in variables), *entry, key=self._program_key(wd_mask, mode))
+
+    def _program_key(self, wd_mask: tuple[bool, ...], lr_mode: str) -> Any:
+        """What ``_pure_step``'s trace reads besides its arguments, for ``executable_cache`` (None: not
+        cached): the class, every attribute but the optimizer's own state, and the built-in schedule.
+
+        Only tapejax's own classes: their code is keyed by tapejax's source files (a subclass defined
+        elsewhere could change its rule between runs with no key changing). Every attribute is keyed,
+        public or not, except the state listed in ``_PROGRAM_STATE`` (Variables, slots and caches,
+        which reach the trace as arguments or not at all); an attribute without a stable description
+        (an object, a callable, a Tensor) leaves the update uncached. A learning rate Variable or a
+        callable called on the host is an argument; a built-in schedule traced into the update is keyed
+        by its class and attributes.
+        """
+        cls = type(self)
+        if not cls.__module__.startswith("tapejax.") or "<" in cls.__qualname__:
+            return None
+        state = {k: v for k, v in self.__dict__.items() if k not in _PROGRAM_STATE}
+        schedule = None
+        if lr_mode == "schedule":
+            lr = type(self._learning_rate)
+            if not lr.__module__.startswith("tapejax.") or "<" in lr.__qualname__:
+                return None
+            attrs = {k: v for k, v in vars(self._learning_rate).items() if k != "_compiled"}
+            schedule = (f"{lr.__module__}:{lr.__qualname__}", sorted(attrs.items()))
+        return (
+            "optimizer-update",
+            f"{cls.__module__}:{cls.__qualname__}",
+            sorted(state.items()),
+            lr_mode,
+            wd_mask,
+            schedule,
+        )
 
     def _execute(self, plan: _Plan, variables: list[Variable], grads: list[Any]) -> None:
         glob = self._glob or ()
@@ -643,13 +715,16 @@ class Optimizer:
         if slots and donatable(slots):
             donate = (*donate, 2)
         del slots
-        new_params, new_slots, new_glob, new_iterations = plan.compiled(donate)(
-            tuple(params),
-            tuple(grads),
-            tuple([tuple([s._value for s in group]) for group in plan.slot_groups]),
-            tuple([g._value for g in glob]),
-            lr,
-            self._iterations._value,
+        new_params, new_slots, new_glob, new_iterations = plan.run(
+            donate,
+            (
+                tuple(params),
+                tuple(grads),
+                tuple([tuple([s._value for s in group]) for group in plan.slot_groups]),
+                tuple([g._value for g in glob]),
+                lr,
+                self._iterations._value,
+            ),
         )
         del params
         for v, a in zip(variables, new_params, strict=True):

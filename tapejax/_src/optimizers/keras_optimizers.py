@@ -9,13 +9,10 @@ requires floats); ``gradient_accumulation_steps`` is not implemented.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from tapejax._src.optimizers import transforms
 from tapejax._src.optimizers.base import Optimizer
-
-if TYPE_CHECKING:  # (optax is imported where first used: its import is slow, and Keras programs need it only to train)
-    import optax
 
 
 class SGD(Optimizer):
@@ -49,7 +46,7 @@ class SGD(Optimizer):
         self.momentum = float(momentum)
         self.nesterov = nesterov
 
-    def _transform(self) -> optax.GradientTransformationExtraArgs:
+    def _transform(self) -> transforms.Rule:
         return transforms.sgd(self.momentum, self.nesterov)
 
     def _slot_names(self) -> tuple[str, ...]:
@@ -97,7 +94,7 @@ class Adam(Optimizer):
         self.epsilon = epsilon
         self.amsgrad = amsgrad
 
-    def _transform(self) -> optax.GradientTransformationExtraArgs:
+    def _transform(self) -> transforms.Rule:
         return transforms.adam(self.beta_1, self.beta_2, self.epsilon, self.amsgrad)
 
     def _slot_names(self) -> tuple[str, ...]:
@@ -191,7 +188,7 @@ class RMSprop(Optimizer):
         self.epsilon = epsilon
         self.centered = centered
 
-    def _transform(self) -> optax.GradientTransformationExtraArgs:
+    def _transform(self) -> transforms.Rule:
         return transforms.rmsprop(self.rho, self.momentum, self.epsilon, self.centered)
 
     def _slot_names(self) -> tuple[str, ...]:
@@ -229,7 +226,7 @@ class Adagrad(Optimizer):
         self.initial_accumulator_value = initial_accumulator_value
         self.epsilon = epsilon
 
-    def _transform(self) -> optax.GradientTransformationExtraArgs:
+    def _transform(self) -> transforms.Rule:
         return transforms.adagrad(self.initial_accumulator_value, self.epsilon)
 
     def _slot_names(self) -> tuple[str, ...]:
@@ -262,7 +259,7 @@ class Adadelta(Optimizer):
         self.rho = rho
         self.epsilon = epsilon
 
-    def _transform(self) -> optax.GradientTransformationExtraArgs:
+    def _transform(self) -> transforms.Rule:
         return transforms.adadelta(self.rho, self.epsilon)
 
     def _slot_names(self) -> tuple[str, ...]:
@@ -304,7 +301,7 @@ class Adamax(Optimizer):
         self.beta_2 = beta_2
         self.epsilon = epsilon
 
-    def _transform(self) -> optax.GradientTransformationExtraArgs:
+    def _transform(self) -> transforms.Rule:
         return transforms.adamax(self.beta_1, self.beta_2, self.epsilon)
 
     def _slot_names(self) -> tuple[str, ...]:
@@ -347,7 +344,7 @@ class Nadam(Optimizer):
         self.beta_2 = beta_2
         self.epsilon = epsilon
 
-    def _transform(self) -> optax.GradientTransformationExtraArgs:
+    def _transform(self) -> transforms.Rule:
         return transforms.nadam(self.beta_1, self.beta_2, self.epsilon)
 
     def _slot_names(self) -> tuple[str, ...]:
@@ -390,7 +387,7 @@ class Lion(Optimizer):
                 f"Received: beta_1={beta_1}."
             )
 
-    def _transform(self) -> optax.GradientTransformationExtraArgs:
+    def _transform(self) -> transforms.Rule:
         return transforms.lion(self.beta_1, self.beta_2)
 
     def _slot_names(self) -> tuple[str, ...]:

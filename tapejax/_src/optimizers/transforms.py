@@ -13,7 +13,10 @@ float itself (``1 - self.beta_1``, ``self.epsilon``) it is the exact double. For
 the two are the same number; for float64 ones they differ by a float32 rounding (about 1e-8
 relative), which Keras's results carry.
 
-Every transformation is an ``optax.GradientTransformationExtraArgs`` whose ``update`` takes the
+Every transformation is a :class:`Rule`, optax's ``GradientTransformationExtraArgs`` in all but
+name (the fields ``init`` and ``update``: ``optax.GradientTransformationExtraArgs(*rule)`` is one;
+optax itself is not imported, its import costing 40-100 ms of a script's first training step),
+whose ``update`` takes the
 extra keyword arguments ``learning_rate`` (a scalar, cast to each parameter's dtype, as Keras does)
 and ``step`` (Keras's ``iterations``: the number of updates already applied). It returns *deltas*
 (``new_param = param + delta``) and a :class:`KerasState`. Decoupled weight decay is not part of
@@ -25,14 +28,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-
-if TYPE_CHECKING:  # (optax is imported where first used: its import is slow, and Keras programs need it only to train)
-    import optax
 
 
 class KerasState(NamedTuple):
@@ -46,6 +46,20 @@ class KerasState(NamedTuple):
 
     glob: tuple[Any, ...]
     slots: tuple[tuple[Any, ...], ...]
+
+
+class Rule(NamedTuple):
+    """An update rule as an optax gradient transformation: ``init(params) -> state`` and
+    ``update(updates, state, params=None, **extra) -> (updates, state)`` (optax's two fields).
+
+    >>> rule = sgd()
+    >>> deltas, _ = rule.update([jnp.ones(2)], rule.init([jnp.zeros(2)]), learning_rate=0.5, step=0)
+    >>> deltas[0].tolist()
+    [-0.5, -0.5]
+    """
+
+    init: Callable[..., Any]
+    update: Callable[..., Any]
 
 
 LeafUpdate = Callable[[Any, tuple[Any, ...], Any, Any, tuple[Any, ...]], tuple[Any, tuple[Any, ...]]]
@@ -78,7 +92,7 @@ def _keras_rule(
     update_leaf: LeafUpdate,
     init_glob: Callable[[list[Any]], tuple[Any, ...]] = lambda leaves: (),
     update_glob: Callable[[tuple[Any, ...], Any], tuple[Any, ...]] = lambda glob, step: glob,
-) -> optax.GradientTransformationExtraArgs:
+) -> Rule:
     """Builds a transformation from a per-parameter rule ``update_leaf(g, slots, lr, step, glob)``.
 
     ``g`` and ``lr`` arrive cast to the parameter's dtype; ``update_leaf`` returns
@@ -120,9 +134,7 @@ def _keras_rule(
             new_slots.append(tuple(slots))
         return jax.tree_util.tree_unflatten(treedef, deltas), KerasState(glob, tuple(new_slots))
 
-    import optax
-
-    return optax.GradientTransformationExtraArgs(init, update)  # type: ignore[arg-type]
+    return Rule(init, update)
 
 
 def full_like(p: Any, value: Any = 0) -> Any:
@@ -175,7 +187,7 @@ def _hyper_pow(base: float, exponent: Any) -> Any:
     return jnp.power(keras_cast(base, exponent.dtype), exponent)
 
 
-def sgd(momentum: float = 0.0, nesterov: bool = False) -> optax.GradientTransformationExtraArgs:
+def sgd(momentum: float = 0.0, nesterov: bool = False) -> Rule:
     """Keras ``SGD``: ``v -= lr * g``; momentum ``m = momentum * m - lr * g; v += m``; Nesterov
     ``v += momentum * m - lr * g``. Slots: ``(momentum,)`` when ``momentum != 0``, else none."""
     if momentum == 0:
@@ -191,9 +203,7 @@ def sgd(momentum: float = 0.0, nesterov: bool = False) -> optax.GradientTransfor
     return _keras_rule(_zeros(1), update_leaf)
 
 
-def adam(
-    beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False
-) -> optax.GradientTransformationExtraArgs:
+def adam(beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False) -> Rule:
     """Keras ``Adam`` (epsilon-hat form): ``v -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(s) + eps)``.
 
     Slots: ``(momentum, velocity)`` plus ``velocity_hat`` with ``amsgrad``.
@@ -214,9 +224,7 @@ def adam(
     return _keras_rule(_zeros(3 if amsgrad else 2), update_leaf)
 
 
-def rmsprop(
-    rho: float = 0.9, momentum: float = 0.0, epsilon: float = 1e-7, centered: bool = False
-) -> optax.GradientTransformationExtraArgs:
+def rmsprop(rho: float = 0.9, momentum: float = 0.0, epsilon: float = 1e-7, centered: bool = False) -> Rule:
     """Keras ``RMSprop``: ``s = rho * s + (1 - rho) * g^2; v -= lr * g / sqrt(s + eps)``.
 
     ``centered`` subtracts the squared moving mean of ``g`` inside the root; ``momentum > 0`` keeps
@@ -248,7 +256,7 @@ def rmsprop(
     return _keras_rule(_zeros(1 + use_momentum + centered), update_leaf)
 
 
-def adagrad(initial_accumulator_value: float = 0.1, epsilon: float = 1e-7) -> optax.GradientTransformationExtraArgs:
+def adagrad(initial_accumulator_value: float = 0.1, epsilon: float = 1e-7) -> Rule:
     """Keras ``Adagrad``: ``a += g^2; v -= lr * g / sqrt(a + eps)``. Slot: ``(accumulator,)``."""
 
     def init_leaf(p: Any) -> tuple[Any, ...]:
@@ -262,7 +270,7 @@ def adagrad(initial_accumulator_value: float = 0.1, epsilon: float = 1e-7) -> op
     return _keras_rule(init_leaf, update_leaf)
 
 
-def adadelta(rho: float = 0.95, epsilon: float = 1e-7) -> optax.GradientTransformationExtraArgs:
+def adadelta(rho: float = 0.95, epsilon: float = 1e-7) -> Rule:
     """Keras ``Adadelta`` (with a learning rate): ``delta = -sqrt(D + eps) * g / sqrt(G + eps); v += lr * delta``.
 
     Slots: ``(accumulated_grad, accumulated_delta_var)``.
@@ -282,7 +290,7 @@ def adadelta(rho: float = 0.95, epsilon: float = 1e-7) -> optax.GradientTransfor
     return _keras_rule(_zeros(2), update_leaf)
 
 
-def adamax(beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7) -> optax.GradientTransformationExtraArgs:
+def adamax(beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7) -> Rule:
     """Keras ``Adamax``: ``u = max(b2 * u, |g|); v -= lr * m / ((1 - b1^t) * (u + eps))``.
 
     Slots: ``(momentum, norm)``.
@@ -298,7 +306,7 @@ def adamax(beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7) ->
     return _keras_rule(_zeros(2), update_leaf)
 
 
-def nadam(beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7) -> optax.GradientTransformationExtraArgs:
+def nadam(beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7) -> Rule:
     """Keras ``Nadam``: Adam with Nesterov momentum and the momentum schedule ``u_t = b1 * (1 - 0.5 * 0.96^t)``.
 
     ``glob`` holds Keras's ``u_product`` (the running product of ``u_t``, in the first parameter's
@@ -339,7 +347,7 @@ def nadam(beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7) -> 
     return _keras_rule(_zeros(2), update_leaf, init_glob, update_glob)
 
 
-def lion(beta_1: float = 0.9, beta_2: float = 0.99) -> optax.GradientTransformationExtraArgs:
+def lion(beta_1: float = 0.9, beta_2: float = 0.99) -> Rule:
     """Keras ``Lion``: ``v -= lr * sign(b1 * m + (1 - b1) * g); m = b2 * m + (1 - b2) * g``. Slot: ``(momentum,)``."""
 
     def update_leaf(g: Any, slots: tuple[Any, ...], lr: Any, step: Any, glob: Any) -> tuple[Any, tuple[Any, ...]]:
@@ -375,8 +383,8 @@ def clip_by_global_norm(grads: Sequence[Any], clipnorm: float) -> list[Any]:
 
 def keras_clip(
     clipnorm: float | None = None, clipvalue: float | None = None, global_clipnorm: float | None = None
-) -> optax.GradientTransformation:
-    """Keras's gradient clipping as a stateless optax transformation (the first option set wins).
+) -> Rule:
+    """Keras's gradient clipping as a stateless transformation (the first option set wins; its state is ``()``).
 
     Args:
       clipnorm: clip each gradient to this L2 norm.
@@ -394,6 +402,4 @@ def keras_clip(
             leaves = [jnp.clip(g, -clipvalue, clipvalue) for g in leaves]
         return jax.tree_util.tree_unflatten(treedef, leaves), state
 
-    import optax
-
-    return optax.GradientTransformation(lambda params: optax.EmptyState(), update)  # type: ignore[arg-type]
+    return Rule(lambda params: (), update)
