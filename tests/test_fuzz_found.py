@@ -96,3 +96,46 @@ def test_imag_of_real_is_unconnected_and_real_of_bool_raises():
     np.testing.assert_array_equal(tf.math.imag(tf.constant([1 + 2j])).numpy(), [2.0])
     with pytest.raises(TypeError):
         tf.math.real(tf.constant([True]))
+
+
+def test_maximum_minimum_gradient_at_nan_goes_to_other_argument():
+    # TF's MaximumGrad/MinimumGrad route the gradient to x where x >= y (x <= y), else to y: a NaN
+    # x gets 0 and y gets it. Here a NaN x got 1 (and y 0).
+    x = np.array([np.nan, 0.3, 2.0, 0.5], np.float32)
+    v = tf.Variable(x)
+    c = tf.Variable(0.5)
+    with tf.GradientTape(persistent=True) as tape:
+        hi = tf.maximum(v, c)
+        lo = tf.minimum(v, c)
+    np.testing.assert_array_equal(tape.gradient(hi, v).numpy(), [0, 0, 1, 1])
+    np.testing.assert_array_equal(tape.gradient(lo, v).numpy(), [0, 1, 0, 1])
+    assert float(tape.gradient(hi, c)) == 2.0  # the NaN and the 0.3 positions
+    assert float(tape.gradient(lo, c)) == 2.0
+    np.testing.assert_array_equal(np.isnan(hi.numpy()), [True, False, False, False])
+    with tf.GradientTape() as outer:  # second order still through the rule
+        with tf.GradientTape() as inner:
+            y = tf.reduce_sum(tf.maximum(v * v, 1.0))
+        g = inner.gradient(y, v)
+    np.testing.assert_array_equal(outer.gradient(g, v).numpy(), [0, 0, 2, 0])
+
+
+def test_leaky_relu_float64_uses_float32_alpha():
+    # TF's LeakyRelu takes alpha as a float32 attribute: float64 values are scaled by float32(0.2)
+    # (-0.10000000149011612 for -0.5; it was -0.1 here), and so is the gradient.
+    x = tf.Variable(np.array([-0.5, 2.0, -3.0]))
+    with tf.GradientTape() as tape:
+        y = tf.nn.leaky_relu(x, alpha=0.1)
+    assert y.numpy().tolist() == [-0.05000000074505806, 2.0, -0.30000000447034836]
+    assert tape.gradient(y, x).numpy().tolist() == [0.10000000149011612, 1.0, 0.10000000149011612]
+    assert tf.nn.leaky_relu(np.array([-0.5, 1.0])).numpy().tolist() == [-0.10000000149011612, 1.0]
+
+
+def test_clip_by_value_keeps_negative_zero():
+    # TF's clip_by_value is maximum(minimum(t, hi), lo): a -0.0 inside the bounds stays -0.0 (it
+    # became +0.0 here, from the NaN-keeping addition of 0).
+    x = np.array([-0.0, 0.0, -1.0, np.nan, -0.5, 3], np.float32)
+    got = tf.clip_by_value(x, 0, 0).numpy()
+    np.testing.assert_array_equal(np.signbit(got), [True, False, False, False, False, False])
+    got = tf.clip_by_value(x, -0.5, 2).numpy()
+    np.testing.assert_array_equal(got, [-0.0, 0.0, -0.5, np.nan, -0.5, 2.0])
+    np.testing.assert_array_equal(np.signbit(got), [True, False, True, False, True, False])

@@ -48,14 +48,29 @@ def _abs_impl(x: Any) -> Any:
     return jnp.where(zero, jnp.zeros((), jnp.abs(x).dtype), jnp.abs(jnp.where(zero, jnp.ones_like(x), x)))
 
 
+@jax.custom_jvp
 def _maximum_impl(x: Any, y: Any) -> Any:
-    # TF's conventions: on a tie all of the gradient goes to the first argument; NaN in either
-    # argument propagates.
+    # NaN in either argument propagates, as TF.
     return jnp.where((x >= y) | (x != x), x, y)
 
 
+@_maximum_impl.defjvp
+def _maximum_jvp(primals: Any, tangents: Any) -> Any:
+    # TF's MaximumGrad: the gradient goes to x where x >= y (all of it on a tie), else to y, so a
+    # NaN x passes it to y (x's own gradient is 0 there, not 1).
+    x, y = primals
+    return _maximum_impl(x, y), jnp.where(x >= y, tangents[0], tangents[1])
+
+
+@jax.custom_jvp
 def _minimum_impl(x: Any, y: Any) -> Any:
     return jnp.where((x <= y) | (x != x), x, y)
+
+
+@_minimum_impl.defjvp
+def _minimum_jvp(primals: Any, tangents: Any) -> Any:
+    x, y = primals
+    return _minimum_impl(x, y), jnp.where(x <= y, tangents[0], tangents[1])
 
 
 # ``t * c``, linear in ``t``, whose transpose (the reverse-mode rule) is ``ct * c`` except that a zero
