@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import tapejax as tf
-from tapejax._src import lazy
+from tapejax._src import core, lazy
 from tapejax.keras import optimizers as keras_optimizers
 
 MODES = {"replay": (True, True), "no replay": (True, False), "eager": (False, True)}
@@ -345,6 +345,16 @@ def test_no_memory_growth_over_100k_replayed_steps(monkeypatch: pytest.MonkeyPat
         return orig(key, leaves, roots)
 
     monkeypatch.setattr(lazy, "_call", count)
+    planned = 0  # ops queued by bind's per-op replay path (core._replay)
+    orig_replay = core._replay
+
+    def count_planned(*args: Any) -> Any:
+        nonlocal planned
+        out = orig_replay(*args)
+        planned += out is not None
+        return out
+
+    monkeypatch.setattr(core, "_replay", count_planned)
     one = tf.constant(1.0)
     x = tf.constant(0.0)
 
@@ -357,10 +367,10 @@ def test_no_memory_growth_over_100k_replayed_steps(monkeypatch: pytest.MonkeyPat
     steps(500)
     gc.collect()
     blocks = sys.getallocatedblocks()  # Python's allocated memory blocks: every object a step leaves
-    replayed = 0
+    replayed = planned = 0
     steps(100_000)  # a leak of one object per step leaves >= 100k blocks: 500x the bound below (~3 s)
     gc.collect()
     grown = sys.getallocatedblocks() - blocks
-    assert replayed == 100_000
+    assert replayed == planned == 100_000
     assert float(x) == 100_500.0
     assert grown < 200, grown  # (a few cache entries may come and go; a leak would be >= 100k)

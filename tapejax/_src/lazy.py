@@ -37,6 +37,15 @@ up. At the first op that differs the queue tries the last program instead (a loo
 again), else gives up expecting and runs as before (nothing is lost: the comparison only decides
 which cached program to call, and it picks the one the key would).
 
+Per-op replay: a program whose run matched it op by op gets a plan (``Program.plan``: per position
+the op, params, signature, each input's wiring and aval, the output avals). While a new queue
+repeats it from its first op, ``core.bind`` queues each op from the plan (``core._replay``): it
+checks the call against the plan's position (same op and params; each argument the same batch
+output, or a leaf of the same index and aval) and makes the node and its pending outputs without
+building avals, looking up output shapes or building a signature, leaving the batch exactly as
+:func:`record` would. The first op that differs goes through :func:`record`, and so do the rest
+of that queue's ops (``_Batch.plan`` is then None).
+
 ``TAPEJAX_DEFER=0`` in the environment (or :func:`set_enabled`) turns deferral off: every op then
 dispatches its own kernel at the call. ``TAPEJAX_REPLAY=0`` (or :func:`set_replay`) turns step
 replay off: every run builds and looks up its key.
