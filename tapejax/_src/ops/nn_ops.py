@@ -198,7 +198,8 @@ def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None) -> Te
     tf.Tensor([-0.2  2. ], shape=(2,), dtype=float32)
     """
     x = _float_input("LeakyRelu", features)
-    return bind(_leaky_relu, x, alpha=float(alpha))
+    # TF's alpha is a float32 attribute: a float64 input is scaled by float32(alpha), as there.
+    return bind(_leaky_relu, x, alpha=float(np.float32(alpha)))
 
 
 def elu(features: Any, name: str | None = None) -> Tensor:
