@@ -785,3 +785,15 @@ def test_numpy_floats_to_an_integer_dtype_are_cast_as_numpy_casts_them() -> None
     assert got.numpy().tolist() == [-(2**31), -(2**31)]
     got = tf.constant([1]) + np.array([2.5])  # (the Tensor's dtype for the array)
     assert got.dtype == tf.int32 and got.numpy().tolist() == [3]
+
+
+def test_float_to_int_cast_in_a_jit_compile_function_saturates_as_xla() -> None:
+    x = tf.constant([NAN, 3e9, 300.7, -1.0])
+
+    def casts(x: tf.Tensor) -> tuple:
+        return tf.cast(x, tf.int32), tf.cast(x, tf.uint8), tf.saturate_cast(x, tf.int8)
+
+    got = [t.numpy().tolist() for t in tf.function(casts, jit_compile=True)(x)]
+    assert got == [[0, 2**31 - 1, 300, -1], [0, 255, 255, 0], [0, 127, 127, -1]]  # (TF 2.21, XLA)
+    got = [t.numpy().tolist() for t in tf.function(casts)(x)]
+    assert got == [[-(2**31), -(2**31), 300, -1], [0, 0, 44, 255], [0, 127, 127, -1]]  # (TF's CPU kernel)

@@ -80,6 +80,20 @@ def in_trace() -> bool:
     return any(isinstance(t, _Discovery) for t in tape_state.tapes)
 
 
+class _XlaTraces(threading.local):
+    def __init__(self) -> None:
+        self.depth = 0
+
+
+_xla_traces = _XlaTraces()
+
+
+def in_xla_compiled_trace() -> bool:
+    """Whether a ``jit_compile=True`` function is being traced (TF compiles its body, and the
+    functions it calls, with XLA: a float cast to an integer saturates there, NaN giving 0)."""
+    return _xla_traces.depth > 0
+
+
 def lifted_states() -> list[Any]:
     """Global mutable states lifted like Variables (the random generator's key)."""
     from tapejax._src import random_state
@@ -632,6 +646,9 @@ class Function:
         extra: list[Any] = list(lift or ())
         allow = not self._traced_once and not dry
         for _ in range(8):
+            xla = self._jit_compile is True
+            if xla:
+                _xla_traces.depth += 1
             try:
                 with LOCK:  # (the body runs with the global key a tracer: no eager draw meanwhile)
                     program, created = trace_body(
@@ -657,6 +674,9 @@ class Function:
                 if type(e) is not errors.InvalidArgumentError:
                     raise
                 raise _TracingInvalidArgumentError(e.node_def, e.op, e.message) from e
+            finally:
+                if xla:
+                    _xla_traces.depth -= 1
             if dry:
                 return program
             if counted:

@@ -16,7 +16,9 @@ AVX) the results are what the instructions give, and they are deterministic:
   of ``n`` elements converts its first ``n - n % packet`` (in row-major order) the vector way.
 
 Values in range convert by truncation toward zero in every case. :func:`float_to_int` reproduces
-all of the above, measured in TF 2.21 on x86-64 for every float dtype and integer dtype.
+all of the above, measured in TF 2.21 on x86-64 for every float dtype and integer dtype. A
+``tf.function(jit_compile=True)`` is compiled by XLA in TF, whose conversion saturates (NaN gives 0):
+``tf.cast`` and ``saturate_cast`` traced there convert as XLA does (``function.in_xla_compiled_trace``).
 
 Differences from TensorFlow: a tensor large enough for TF to split the conversion among threads
 (about 85,000 to 140,000 elements on 2 cores, fewer with more cores) converts the last partial

@@ -279,7 +279,15 @@ _invert = Op("Invert", jnp.invert, differentiable=False)
 _is_nan = Op("IsNan", jnp.isnan, differentiable=False)
 _is_finite = Op("IsFinite", jnp.isfinite, differentiable=False)
 _cast = Op("Cast", lambda x, *, dtype: x.astype(dtype))
-_cast_nondiff = Op("Cast", float_to_int.astype, differentiable=False)  # (TF's values out of range)
+
+
+def _cast_int_impl(x: Any, *, dtype: np.dtype, saturating: bool = False) -> Any:
+    # ``saturating``: inside a jit_compile=True function, whose casts TF compiles with XLA (NaN -> 0,
+    # out of range -> the nearest limit); else TF's CPU kernel's values (float_to_int).
+    return x.astype(dtype) if saturating else float_to_int.astype(x, dtype=dtype)
+
+
+_cast_nondiff = Op("Cast", _cast_int_impl, differentiable=False)
 
 
 def _require_kind(op_name: str, x: Any, kinds: str, what: str) -> None:
@@ -679,7 +687,15 @@ def cast(x: Any, dtype: Any, name: str | None = None) -> Tensor:
     if src_kind == "c" and target._np.kind != "c":
         x = bind(_real, x)
     differentiable = target.is_floating or target.is_complex
+    if src_kind == "f" and target._np.kind in "iu" and _in_xla_compiled_trace():
+        return bind(_cast_nondiff, x, dtype=target._np, saturating=True)
     return bind(_cast if differentiable and src_kind in "fc" else _cast_nondiff, x, dtype=target._np)
+
+
+def _in_xla_compiled_trace() -> bool:
+    from tapejax._src.function import in_xla_compiled_trace  # (function.py imports the ops)
+
+    return in_xla_compiled_trace()
 
 
 _real = Op("Real", jnp.real)
@@ -992,12 +1008,14 @@ def _angle_real_impl(x: Any) -> Any:
     return jnp.where(x < 0, jnp.full_like(x, np.pi), jnp.zeros_like(x))
 
 
-def _saturate_cast_impl(x: Any, *, lo: Any, hi: Any, dtype: np.dtype) -> Any:
+def _saturate_cast_impl(x: Any, *, lo: Any, hi: Any, dtype: np.dtype, saturating: bool = False) -> Any:
     if x.dtype.kind == "c" and dtype.kind != "c":
         x = jnp.real(x)
     if lo is not None:
         # ClipByValue's gradient: the upstream gradient inside [lo, hi], 0 outside.
         x = jnp.where(x < lo, jnp.asarray(lo, x.dtype), jnp.where(x > hi, jnp.asarray(hi, x.dtype), x))
+    if saturating:  # (in a jit_compile=True function: XLA's cast, as TF's)
+        return x.astype(dtype)
     return float_to_int.astype(x, dtype=dtype)  # (NaN, and a limit rounded past the range, as TF)
 
 
@@ -1304,6 +1322,8 @@ def saturate_cast(value: Any, dtype: Any, name: str | None = None) -> Tensor:
         lo, hi = _saturation_limits(in_dtype, target.real_dtype if out_np.kind == "c" else target)
     diff = in_np.kind in "fcV" and out_np.kind in "fcV"
     op = _saturate_cast if diff else _saturate_cast_nondiff
+    if dtypes_lib.np_kind(in_np) == "f" and out_np.kind in "iu" and _in_xla_compiled_trace():
+        return bind(op, x, lo=lo, hi=hi, dtype=out_np, saturating=True)
     return bind(op, x, lo=lo, hi=hi, dtype=out_np)
 
 
