@@ -131,10 +131,13 @@ def test_chains_of_row_stages_take_the_fast_path(name: str) -> None:
     assert batching.gathered_passes == before + 2
 
 
+_VARIABLE = tf.Variable(np.int64(1))
+
+
 @pytest.mark.parametrize(
     "make",
     [
-        lambda ds: ds.map(lambda x: x * 2).batch(4),  # map fused into the batch instead
+        lambda ds: ds.map(lambda x: x + _VARIABLE).batch(4),  # a map reading a Variable: element by element
         lambda ds: ds.filter(lambda x: x % 2 == 0).batch(4),
         lambda ds: ds.shuffle(5, seed=1).prefetch(2).batch(4),
         # the vectorised shuffle reads ahead: the inner shuffle's passes would start earlier
@@ -181,3 +184,23 @@ def test_to_arrays_plans_follow_the_device_and_dtypes() -> None:
         (got,) = to_arrays((value,))
         assert got.dtype == jax.device_put(value).dtype and got.shape == value.shape
         np.testing.assert_array_equal(np.asarray(got), value)
+
+
+@pytest.mark.parametrize("vectorised", [True, False])
+def test_map_then_batch_gathers_its_inputs(vectorised: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tapejax._src.data.functions import StructuredFunction
+
+    if not vectorised:  # a function without a batching rule: mapped element by element
+        monkeypatch.setattr(StructuredFunction, "call_batch", lambda self, stacked: None)
+    data = (np.arange(23 * 3, dtype=np.float32).reshape(23, 3), np.arange(23) % 4)
+
+    def make() -> tf.data.Dataset:
+        rows = tf.data.Dataset.from_tensor_slices(data).shuffle(8, seed=3).take(21)
+        return rows.map(lambda x, y: (tf.reverse(x * 2.0, [0]), tf.one_hot(y, 4)))
+
+    ds = make().batch(4)
+    before = batching.gathered_passes
+    got = _batches(ds)
+    assert batching.gathered_passes == before + 1
+    _assert_same(got, _general(make(), 4, False))  # (exact: the ops round alike vectorised)
+    assert [len(b[0]) for b in got] == [4] * 5 + [1]

@@ -67,20 +67,8 @@ class BatchDataset(Dataset):
         if self._map_fused():
             yield from self._map_and_batch(self._input)
             return
-        root = self._input._index_root()
-        if root is not None:  # rows of from_tensor_slices (shuffled, repeated, ...): one gather per batch
-            global gathered_passes
-            gathered_passes += 1
-            size, gather, rest = self._size, root.gather, None
-            for block in self._input._iter_index_blocks():
-                if rest is not None:
-                    block = np.concatenate([rest, block])
-                stop = len(block) - len(block) % size
-                for start in range(0, stop, size):
-                    yield gather(block[start : start + size])
-                rest = block[stop:] if stop < len(block) else None
-            if rest is not None and not self._drop:
-                yield gather(rest)
+        if self._input._index_root() is not None:  # rows of from_tensor_slices (shuffled, repeated, ...)
+            yield from self._gathered(self._input)
             return
         size, buf = self._size, []
         for flat in self._input._iter():
@@ -91,6 +79,21 @@ class BatchDataset(Dataset):
         if buf and not self._drop:
             yield stack(buf)
 
+    def _gathered(self, rows: Dataset) -> Iterator[structure.Flat]:
+        """The batches of ``rows`` (an ``_index_root`` dataset), each gathered at once by its row indices."""
+        global gathered_passes
+        gathered_passes += 1
+        size, gather, rest = self._size, rows._index_root().gather, None
+        for block in rows._iter_index_blocks():  # type: ignore[attr-defined]
+            if rest is not None:
+                block = np.concatenate([rest, block])
+            stop = len(block) - len(block) % size
+            for start in range(0, stop, size):
+                yield gather(block[start : start + size])
+            rest = block[stop:] if stop < len(block) else None
+        if rest is not None and not self._drop:
+            yield gather(rest)
+
     def _map_and_batch(self, mapped: Any) -> Iterator[structure.Flat]:
         """``map(f).batch(n)`` of an ``f`` that touches no Variable: the batch's inputs stacked and
         ``f`` vectorised over them, one compiled call per batch (TF fuses map and batch too). Equal to
@@ -98,6 +101,14 @@ class BatchDataset(Dataset):
         draws: each element its own key, other numbers of the same law); inputs of different shapes
         (or an op with no batching rule) are mapped element by element."""
         fn, size = mapped._fn, self._size
+        if mapped._input._index_root() is not None:  # the batch's inputs gathered at once (what emit stacks)
+            for inputs in self._gathered(mapped._input):
+                out = fn.call_batch(inputs)
+                if out is None:
+                    elements = [tuple([np.asarray(a[i]) for a in inputs]) for i in range(len(inputs[0]))]
+                    out = stack([fn.result(fn.dispatch(e)) for e in elements])
+                yield out
+            return
         buf: list[structure.Flat] = []
 
         def emit() -> structure.Flat:
