@@ -202,3 +202,20 @@ def test_updates_that_cannot_be_keyed_are_not_cached() -> None:
     opt = tf.keras.optimizers.SGD()
     opt.helper = object()  # an attribute without a stable description: not cached
     assert executable_cache.fingerprint(_key(opt), []) is None
+
+
+def test_the_invertibility_check_is_loaded_from_the_cache(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tapejax._src.ops import linalg_ops
+
+    monkeypatch.setattr(linalg_ops, "_CHECK_RUNS", {})
+    a = np.array([[2.0, 1.0], [1.0, 3.0]], np.float32)
+    np.testing.assert_allclose(tf.linalg.inv(tf.constant(a)).numpy(), np.linalg.inv(a), rtol=1e-6)
+    saved = executable_cache.stats["misses"]
+    assert saved >= 1 and executable_cache.stats["hits"] == 0
+    monkeypatch.setattr(linalg_ops, "_CHECK_RUNS", {})  # as a new process: the check's program from the file
+    np.testing.assert_allclose(tf.linalg.inv(tf.constant(a)).numpy(), np.linalg.inv(a), rtol=1e-6)
+    # (the check's program: inv's own queue program is still in this process's queue cache)
+    assert executable_cache.stats["hits"] == 1 and executable_cache.stats["misses"] == saved
+    assert all(isinstance(e, jax.stages.Compiled) for e in linalg_ops._CHECK_RUNS.values())
+    with pytest.raises(tf.errors.InvalidArgumentError, match="not invertible"):
+        tf.linalg.inv(tf.constant([[1.0, 2.0], [2.0, 4.0]]))  # (the loaded check, same aval)

@@ -194,6 +194,35 @@ _first_singular_adjoint = Op(
 )
 
 
+# The checks' programs per (check, input aval), from the executable cache (or the jitted kernel).
+_CHECK_RUNS: dict[tuple[Any, ...], Any] = {}
+
+
+def _run_check(check: Op, leaves: list[Any]) -> Any:
+    return check.impl(leaves[0])
+
+
+def _check_run(check: Op, x: Any) -> Any:
+    """``check``'s kernel on the concrete array ``x``: the program a later process loads from the
+    executable cache (keyed by the check Op's fingerprint and ``x``'s aval), not lowered again there;
+    the jitted kernel when that cache is off."""
+    key = (check, jax.typeof(x))
+    exe = _CHECK_RUNS.get(key)
+    if exe is None:
+        exe = executable_cache.compiled(functools.partial(_run_check, check), ("invertibility-check", check), [x])
+        if len(_CHECK_RUNS) > 256:
+            _CHECK_RUNS.clear()
+        _CHECK_RUNS[key] = exe = exe or False
+    if exe:
+        try:
+            return exe([x])
+        except jax.errors.JaxRuntimeError as e:  # a loaded program that cannot run (executable_cache.failed)
+            if executable_cache.failed(exe, e) is None:
+                raise
+            _CHECK_RUNS[key] = False
+    return check.kernel(())(x)
+
+
 def _check_invertible(op_name: str, message: str, x: Tensor, check: Op) -> None:
     """Raises TF's InvalidArgumentError if a matrix of ``x`` is singular (see _first_singular_impl).
 
@@ -208,7 +237,7 @@ def _check_invertible(op_name: str, message: str, x: Tensor, check: Op) -> None:
     if type(v) is Pending and v.value is None:
         first = int(lazy.run_with(check, [v]))
     else:
-        first = int(check.kernel(())(lazy.concrete(v)))
+        first = int(_check_run(check, lazy.concrete(v)))
     if first < 0:
         return
     shape = utils.shape_of(x)
