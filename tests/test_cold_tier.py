@@ -105,6 +105,8 @@ def test_range_is_queued_with_the_ops_that_follow() -> None:
     np.testing.assert_array_equal((r * 3 % 4).numpy(), np.arange(2, 20, 3, dtype=np.int32) * 3 % 4)
     f = tf.range(0.5, 3.0, 0.7)
     np.testing.assert_array_equal(f.numpy(), np.float32(0.5) + np.arange(4, dtype=np.float32) * np.float32(0.7))
+    tf.range(0.0, -1.0, -0.5).numpy()
+    assert np.signbit(tf.range(-0.0, -1.0, -0.5).numpy()[0])  # (the bounds' device copies are cached by bytes)
 
 
 def test_the_import_digest_counts_as_a_recent_sources_check(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -217,7 +217,22 @@ def range(  # noqa: A001 - TF's name
         size = int(np.ceil(np.abs((lim - s) / d)))
     # As device arrays: NumPy arguments would make bind run the kernel at once (compiled on its own)
     # instead of queueing it with the ops that follow (one program).
-    return bind(_range, _to_device(s), _to_device(d), size=int(size))
+    return bind(_range, _device_scalar(s), _device_scalar(d), size=int(size))
+
+
+# Range's start and delta as device arrays, per dtype and bytes (exact: -0.0 is not 0.0): a transfer
+# costs about 60 us, a loop's tf.range repeats its bounds.
+_DEVICE_SCALARS: dict[tuple[str, bytes], Any] = {}
+
+
+def _device_scalar(v: np.ndarray) -> Any:
+    k = (v.dtype.str, v.tobytes())
+    a = _DEVICE_SCALARS.get(k)
+    if a is None:
+        if len(_DEVICE_SCALARS) >= 1024:
+            _DEVICE_SCALARS.clear()
+        a = _DEVICE_SCALARS[k] = _to_device(v)
+    return a
 
 
 def linspace(start: Any, stop: Any, num: Any, name: str | None = None, axis: int = 0) -> Tensor:
