@@ -151,13 +151,15 @@ def test_other_pipelines_take_the_general_path(make: object) -> None:
     assert batching.gathered_passes == before and len(got) in (5, 6, 12)
 
 
-def test_prefetch_copies_elements_it_does_not_own() -> None:
+def test_prefetch_copies_a_reused_generator_array() -> None:
+    """tapejax's elements are copies (Dataset.prefetch's Differences: TF 2.21 aliases the aligned
+    array here, its first element reads -1)."""
     raw = np.arange(1040, dtype=np.float32)
     start = (-raw.ctypes.data % 64) // 4
     buf = raw[start : start + 1024]  # 64-byte aligned: a CPU transfer without a copy would use it in place
     values = buf.copy()
 
-    def gen():  # yields the same array, changed in between (TF's elements keep the values yielded)
+    def gen():  # yields the same array, changed in between
         yield buf
         buf[:] = -1.0
         yield buf

@@ -479,7 +479,10 @@ class Dataset:
 
         Differences from TensorFlow: where the buffer is empty when an element is asked for (the
         thread could not keep up, e.g. on a loaded machine), the consumer makes that element itself
-        instead of waiting for the thread; the elements, their order and errors are the same.
+        instead of waiting for the thread; the elements, their order and errors are the same. An
+        element is a copy of the arrays it was made from: a ``from_generator`` generator that changes
+        the array it yielded does not change the element (TF 2.21 may use an aligned yielded array in
+        place, so its prefetched element shows the later change).
         """
         return prefetch.PrefetchDataset(self, buffer_size)
 
