@@ -105,8 +105,13 @@ def test_range_is_queued_with_the_ops_that_follow() -> None:
     np.testing.assert_array_equal((r * 3 % 4).numpy(), np.arange(2, 20, 3, dtype=np.int32) * 3 % 4)
     f = tf.range(0.5, 3.0, 0.7)
     np.testing.assert_array_equal(f.numpy(), np.float32(0.5) + np.arange(4, dtype=np.float32) * np.float32(0.7))
-    tf.range(0.0, -1.0, -0.5).numpy()
-    assert np.signbit(tf.range(-0.0, -1.0, -0.5).numpy()[0])  # (the bounds' device copies are cached by bytes)
+    from tapejax._src.ops import creation_ops
+
+    # The bounds' device copies are cached by dtype and bytes: -0.0 is not 0.0, 1 (int32) not 1 (int64).
+    assert not np.signbit(np.asarray(creation_ops._device_scalar(np.asarray(0.0, np.float32))))
+    assert np.signbit(np.asarray(creation_ops._device_scalar(np.asarray(-0.0, np.float32))))
+    assert creation_ops._device_scalar(np.asarray(1, np.int64)).dtype == np.int64
+    assert creation_ops._device_scalar(np.asarray(1, np.int32)).dtype == np.int32
 
 
 def test_the_import_digest_counts_as_a_recent_sources_check(monkeypatch: pytest.MonkeyPatch) -> None:
