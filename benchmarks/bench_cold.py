@@ -80,11 +80,29 @@ def child(framework: str, name: str) -> dict[str, Any]:
     else:
         import tapejax as tf
     program = _program(name)  # (the MLP and tutorial steps import their benchmark module: not timed)
+    compiles = _count_compiles() if framework == "tapejax" else None
     t1 = time.perf_counter()
     values = program(tf)
     plain = [_plain(v) for v in values]  # (reading the values is part of the program's time)
     t2 = time.perf_counter()
-    return {"import_s": t1 - t0, "run_s": t2 - t1, "values": plain}
+    out = {"import_s": t1 - t0, "run_s": t2 - t1, "values": plain}
+    if compiles is not None:
+        out["compiles"] = compiles[0]
+    return out
+
+
+def _count_compiles() -> list[int]:
+    """A counter of the XLA compiles (JAX's backend compile events) that follow: ``[count]``."""
+    import jax
+
+    count = [0]
+
+    def listen(event: str, duration: float, **kwargs: Any) -> None:
+        if event == "/jax/core/compile/backend_compile_duration":
+            count[0] += 1
+
+    jax.monitoring.register_event_duration_secs_listener(listen)
+    return count
 
 
 def _spawn(framework: str, name: str, env: dict[str, str]) -> tuple[dict[str, Any], float]:
@@ -128,6 +146,7 @@ def run(config: _suite.Config, progress: Callable[[str], None]) -> _suite.Result
     result = _suite.Result(BENCHMARKS[0])
     totals: dict[str, list[float]] = {}  # label -> [in-process seconds, whole-process seconds]
     per_program: dict[str, dict[str, float]] = {}
+    compiles: dict[str, int] = {}  # label -> XLA compiles summed over the programs
     mismatches: list[str] = []
     # An installed package comes with compiled bytecode; a checkout run under PYTHONDONTWRITEBYTECODE
     # has none, and each child would compile tapejax's sources again (about 0.2 s of a first MLP step
@@ -154,6 +173,8 @@ def run(config: _suite.Config, progress: Callable[[str], None]) -> _suite.Result
                     t = totals.setdefault(label, [0.0, 0.0])
                     t[0] += out["run_s"]
                     t[1] += wall
+                    if "compiles" in out:
+                        compiles[label] = compiles.get(label, 0) + out["compiles"]
             if have_tf and not _same(outs["TF eager"]["values"], outs["tapejax, cold cache"]["values"]):
                 mismatches.append(name)
             progress("  " + ", ".join(f"{label} {out['run_s'] * 1e3:.0f} ms" for label, out in outs.items()))
@@ -189,6 +210,11 @@ def run(config: _suite.Config, progress: Callable[[str], None]) -> _suite.Result
             "Values equal to TF's (rtol 1e-4) in every program."
             if not mismatches
             else f"Values that differ from TF's: {', '.join(mismatches)}."
+        )
+    if compiles:
+        result.notes.append(
+            "XLA compiles in the programs' processes (JAX's backend compiles; a program loaded from the cache "
+            "compiles nothing): " + ", ".join(f"{label} {n}" for label, n in compiles.items())
         )
     result.notes.append(
         "Each program in a fresh process (python -m benchmarks.bench_cold FRAMEWORK PROGRAM), timed after the "
