@@ -121,10 +121,30 @@ def test_deviation_at_every_position_of_the_tutorial_step(replayed: list[bool]) 
     assert replayed[-8 * 2 :] == [True] * 8 * 2
 
 
-def test_python_scalars_of_changing_value_and_type() -> None:
+def test_python_scalars_of_changing_value_and_type(replayed: list[bool]) -> None:
     """A learning-rate schedule: a new scalar value each step is a new leaf of the same program."""
     _check_modes(lambda: _tutorial(lr=lambda i: 0.02 * 0.9**i))
     _check_modes(lambda: _tutorial(lr=lambda i: 0.01 if i % 3 else 1))  # an int among the floats
+    replayed.clear()
+    _tutorial(lr=lambda i: 0.03 * 0.8**i)
+    assert replayed[-8 * 4 :] == [True] * 8 * 4
+
+
+def test_python_scalar_that_tf_refuses_raises_as_without_replay() -> None:
+    """A float where the plan had an int, for an integer op: TF's TypeError, from bind's general path."""
+
+    def run() -> list[Any]:
+        out = []
+        for i in range(6):
+            try:
+                out.append((tf.constant([1, 2]) * (0.5 if i == 4 else 3)).numpy())
+            except TypeError as e:
+                assert "cannot convert 0.5" in str(e)
+                out.append(np.array([-1, -1], np.int32))
+        return out
+
+    got = _check_modes(run)
+    assert got[4].tolist() == [-1, -1]
 
 
 def test_all_python_scalar_call_keeps_tf_defaults(replayed: list[bool]) -> None:

@@ -445,8 +445,8 @@ def _replay(batch: Any, plan: tuple[Any, ...], op: Op, key: tuple[Any, ...], arg
     params, its signature, per input its wiring (a batch position, or a leaf index) and aval, and its
     output avals. A call matches when it is the same op with equal params and each argument is a
     Tensor or Variable whose value is the same batch output, or a leaf of the same index and aval
-    (or a Python scalar of a same-dtype op that the scalar cache holds for that dtype, converted as
-    ``bind`` does beside a Tensor argument). Then its shape check and output avals are the plan's
+    (or a Python scalar of a same-dtype op, converted to that dtype as ``bind`` converts it beside a
+    Tensor argument). Then its shape check and output avals are the plan's
     and its signature the program's: no avals tuple, lookup or signature is built. Every batch
     position before it was queued here (``_Batch.plan``), so the batch values it reads have the
     plan's avals. The batch is left exactly as ``lazy.record`` would leave it.
@@ -470,9 +470,13 @@ def _replay(batch: Any, plan: tuple[Any, ...], op: Op, key: tuple[Any, ...], arg
             v = a._v
             held = True
         elif (type(a) is float or type(a) is int) and op.same_dtype:
-            v = _SCALAR_CACHE.get((type(a), a, av.dtype))  # (bind's conversion, if a Tensor is beside it)
+            # bind's conversion, when a Tensor is beside it (its dtype is the plan's: same-dtype op)
+            v = _SCALAR_CACHE.get((type(a), a, av.dtype))
             if v is None:
-                break
+                try:
+                    v = _hinted_array(a, av.dtype, op.name)
+                except Exception:  # (bind's general path raises it, as it would have)
+                    break
             scalar = True
         else:
             break
