@@ -7,7 +7,10 @@ from typing import Any
 from tapejax._src.keras import activations, constraints, initializers, regularizers
 from tapejax._src.keras.layers.input_spec import InputSpec
 from tapejax._src.keras.layers.layer import Layer
-from tapejax._src.ops import linalg_ops, math_ops
+from tapejax._src.ops import linalg_ops, math_ops, nn_ops
+from tapejax._src.tensor import Tensor
+
+_relu = activations.relu
 
 
 class Dense(Layer):
@@ -88,11 +91,14 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs: Any, training: Any = None) -> Any:
-        x = linalg_ops.matmul(inputs, self.kernel) if inputs.ndim == 2 else linalg_ops.tensordot(inputs, self.kernel, 1)
+        rank = len(inputs._v.shape) if type(inputs) is Tensor else inputs.ndim  # (Tensor.ndim inline)
+        x = linalg_ops.matmul(inputs, self.kernel) if rank == 2 else linalg_ops.tensordot(inputs, self.kernel, 1)
         if self.bias is not None:
             x = math_ops.add(x, self.bias)  # (Keras' ops.add: the AddV2 a hand-written ``x @ w + b`` records)
         activation = self.activation
-        if activation is not None and activation is not activations.linear:  # (the identity: no call)
+        if activation is _relu and type(x) is Tensor:
+            x = nn_ops.relu(x)  # (what activations.relu does with its defaults, without its two calls)
+        elif activation is not None and activation is not activations.linear:  # (the identity: no call)
             x = activation(x)
         return x
 

@@ -13,8 +13,9 @@ import inspect
 import itertools
 import operator
 import threading
+import weakref
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
@@ -34,16 +35,18 @@ from tapejax._src.variable import Variable
 
 
 class _CallContext:
-    __slots__ = ("entry_layer", "training")
+    __slots__ = ("training",)
 
-    def __init__(self, entry_layer: Layer) -> None:
-        self.entry_layer = entry_layer
+    def __init__(self) -> None:
         self.training: Any = None  # the `training` value the calls inside the entry layer's call inherit
 
 
 class _State(threading.local):
     def __init__(self) -> None:
         self.call_context: _CallContext | None = None
+        # The context of the outermost call, reset at each one (one at a time per thread: the calls
+        # inside it find ``call_context`` set).
+        self.entry_context = _CallContext()
         self.path: list[str] = []  # the names of the layers being built or called, outermost first
 
 
@@ -53,6 +56,71 @@ _state = _State()
 _losses_added = False
 
 _trainable_of = operator.attrgetter("trainable")
+
+# Bumped by every change to the layers or weights any layer tracks (``_track``, ``__delattr__``,
+# ``Sequential.pop``/``build``): a layer's weight list, cached with the version it was collected at,
+# is collected again after any such change (see ``Layer._weight_tuple``).
+_tracking_version = 0
+# The layers holding a cached weight list: a change drops them all, so that no cache keeps a weight
+# that was removed (``del layer.w`` frees its buffer, as without the cache).
+_cached_layers: weakref.WeakSet[Layer] = weakref.WeakSet()
+
+
+def tracking_changed() -> None:
+    """Drops every layer's cached weight list (call after changing a ``_layers`` or weight list)."""
+    global _tracking_version
+    _tracking_version += 1
+    if _cached_layers:
+        for layer in list(_cached_layers):
+            layer.__dict__.pop("_weights_cache", None)
+        _cached_layers.clear()
+
+
+class _CallPlan:
+    """What the fast path of ``Layer.__call__`` reads of a layer, gathered at its first call.
+
+    A layer keeps its plan (``_call_plan``) until any of its attributes is set or deleted
+    (``Layer.__setattr__``/``__delattr__`` drop it), so a plan always matches the layer's attributes.
+    """
+
+    __slots__ = ("dtype", "masks", "name", "spec", "training_default", "training_pos", "var_kwargs")
+
+    def __init__(self, layer: Layer) -> None:
+        # the NumPy dtype floating inputs must have for the fast path (else cast: the general path), or None
+        self.dtype = layer._dtype_policy._np_dtype if layer._convert_input_args and layer.autocast else None
+        self.masks = bool(layer.supports_masking)  # (a layer's compute_mask is then checked at each call)
+        self.spec = layer.input_spec
+        self.name = layer._name
+        params = layer._call_params
+        self.training_pos = params.training_pos
+        self.var_kwargs = params.var_kwargs
+        self.training_default = params.training_default
+
+
+# The attributes a plan reads (and "_layers", set by ``Layer.__init__``): all of them instance attributes.
+_PLAN_FIELDS = frozenset(
+    (
+        "_layers",
+        "_dtype_policy",
+        "_convert_input_args",
+        "autocast",
+        "supports_masking",
+        "input_spec",
+        "_name",
+        "_call_params",
+        "activity_regularizer",
+    )
+)
+
+
+class _WeightsCache:
+    """A layer's weights (``Layer.weights``'s order) as collected at ``version`` of the tracking."""
+
+    __slots__ = ("version", "weights")
+
+    def __init__(self, version: int, weights: tuple[Variable, ...]) -> None:
+        self.version = version
+        self.weights = weights
 
 
 class DTypePolicy:
@@ -193,6 +261,8 @@ _NOT_TRACKED = frozenset(
         "_name_scope",
         "_owner",
         "input_spec",
+        "_weights_cache",
+        "_call_plan",
     )
 )
 
@@ -233,7 +303,9 @@ class Layer(Module):
     implemented; the mixed-precision policies are not supported yet.
     """
 
-    _TF_MODULE_IGNORED_PROPERTIES: ClassVar[frozenset[str]] = frozenset(("_name", "_name_scope", "_inbound_nodes"))
+    _TF_MODULE_IGNORED_PROPERTIES: ClassVar[frozenset[str]] = frozenset(
+        ("_name", "_name_scope", "_inbound_nodes", "_weights_cache", "_call_plan")
+    )
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
         obj = super().__new__(cls)
@@ -271,6 +343,7 @@ class Layer(Module):
         input_dtype = kwargs.pop("input_dtype", None)
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        self.__dict__.pop("_call_plan", None)  # (a layer initialized again)
         if input_dim is not None:
             input_shape = (input_dim,)
         if batch_input_shape is not None:
@@ -307,16 +380,19 @@ class Layer(Module):
     def __setattr__(self, name: str, value: Any) -> None:
         if name not in _NOT_TRACKED and "_layers" in self.__dict__:
             value = self._track(value)
+        self.__dict__.pop("_call_plan", None)  # (read again at the next call)
         object.__setattr__(self, name, value)
 
     def _track(self, value: Any) -> Any:
         if isinstance(value, Layer):
             if value is not self and all(value is not x for x in self._layers):
                 self._layers.append(value)
+                tracking_changed()
         elif isinstance(value, Variable):
             own = self._trainable_variables if value.trainable else self._non_trainable_variables
             if all(value is not x for x in own):
                 own.append(value)
+                tracking_changed()
         elif _is_metric(value):
             if all(value is not x for x in self._metrics):
                 self._metrics.append(value)
@@ -334,11 +410,13 @@ class Layer(Module):
         return value
 
     def __delattr__(self, name: str) -> None:
+        self.__dict__.pop("_call_plan", None)
         value = getattr(self, name, None)
         for own in (self._layers, self._trainable_variables, self._non_trainable_variables, self._metrics):
             for i, x in enumerate(own):
                 if x is value:
                     del own[i]
+                    tracking_changed()
                     break
         object.__delattr__(self, name)
 
@@ -390,12 +468,22 @@ class Layer(Module):
     @property
     def weights(self) -> list[Variable]:
         """The layer's weights and its sublayers', own first, in creation order (each once)."""
+        return list(self._weight_tuple())
+
+    def _weight_tuple(self) -> tuple[Variable, ...]:
+        # Collected once per version of the tracking (a model's weights are read at every step).
+        cache = self.__dict__.get("_weights_cache")
+        if cache is not None and cache.version == _tracking_version:
+            return cache.weights
         out: list[Variable] = []
         self._collect_weights(out)
         if len(set(map(id, out))) != len(out):  # (a weight shared by two layers: its first place only)
             seen: set[int] = set()
             out = [w for w in out if not (id(w) in seen or seen.add(id(w)))]
-        return out
+        weights = tuple(out)
+        object.__setattr__(self, "_weights_cache", _WeightsCache(_tracking_version, weights))
+        _cached_layers.add(self)
+        return weights
 
     def _collect_weights(self, out: list[Variable]) -> None:
         # One depth-first pass in Keras' order: own trainable, own non-trainable, then each sublayer's.
@@ -413,8 +501,10 @@ class Layer(Module):
         """The weights the optimizer updates: none if the layer is not trainable."""
         if not self._trainable:
             return []
-        weights = self.weights
-        return list(itertools.compress(weights, map(_trainable_of, weights)))  # (the filter in C: every step reads it)
+        cache = self.__dict__.get("_weights_cache")  # (``_weight_tuple`` inline: every step reads this)
+        weights = cache.weights if cache is not None and cache.version == _tracking_version else self._weight_tuple()
+        # (each weight's own flag is read every time: ``variable.trainable = False`` changes no tracking)
+        return list(itertools.compress(weights, map(_trainable_of, weights)))
 
     @property
     def non_trainable_weights(self) -> list[Variable]:
@@ -620,73 +710,81 @@ class Layer(Module):
         raise NotImplementedError(f"Layer {type(self).__name__} does not have a `call()` method implemented.")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if (
+            len(args) == 1
+            and type(x := args[0]) is Tensor
+            and (not kwargs or (len(kwargs) == 1 and "training" in kwargs))
+        ):
+            plan = self.__dict__.get("_call_plan")
+            if plan is None:
+                plan = self._make_call_plan()
+            if (
+                plan is not False
+                and self.built
+                and getattr(x, "_keras_mask", None) is None
+                and (not plan.masks or type(self).compute_mask is Layer.compute_mask)
+                and ((dtype := plan.dtype) is None or x._v.dtype == dtype or not x.dtype.is_floating)
+            ):
+                # The common eager call: a built layer called on one Tensor of its compute dtype (or
+                # autocast off), at most `training=`, with no mask, no activity regularizer and no mask
+                # to compute. The steps of ``_eager_call`` without its general cases (``_resolve_training``
+                # inline); written out here, not in a method: this runs for every layer of a model's
+                # every call.
+                spec = plan.spec
+                if spec is not None and not (type(spec) is InputSpec and fits(spec, x)):
+                    assert_input_compatibility(spec, x, plan.name)
+                state = _state
+                ctx = state.call_context
+                entry = ctx is None
+                if entry:
+                    ctx = state.call_context = state.entry_context
+                    ctx.training = None
+                    if _losses_added:
+                        self._clear_losses()
+                try:
+                    pos = plan.training_pos
+                    if kwargs:  # (only `training=`, checked above)
+                        if pos is None and not plan.var_kwargs:
+                            ctx.training = kwargs.pop("training")  # (a call() without the argument does not get it)
+                        else:
+                            ctx.training = kwargs["training"]
+                    elif pos is not None:
+                        if pos == 0:  # call(self, training, ...): the tensor is the training argument
+                            ctx.training = x
+                        else:
+                            value = ctx.training
+                            if value is None:
+                                value = ctx.training = plan.training_default
+                            if value is not None:
+                                kwargs["training"] = value
+                    path = state.path
+                    path.append(plan.name)
+                    try:
+                        return self.call(x, **kwargs)
+                    finally:
+                        path.pop()
+                finally:
+                    if entry:
+                        state.call_context = None
         if "_layers" not in self.__dict__:
             raise RuntimeError(
                 f"In layer '{type(self).__name__}', you forgot to call `super().__init__()` as the first statement "
                 "in the `__init__()` method. Go back and add it."
             )
-        if len(args) == 1 and type(args[0]) is Tensor and (not kwargs or (len(kwargs) == 1 and "training" in kwargs)):
-            # The common eager call (one tensor, at most `training=`) skips the general argument walk.
-            fast = self._fast_call(args[0], kwargs)
-            if fast is not _NOT_FAST:
-                return fast
         if any_symbolic(args, kwargs):
             return self._symbolic_call(args, kwargs)
         return self._eager_call(args, kwargs)
 
-    def _fast_call(self, x: Tensor, kwargs: dict[str, Any]) -> Any:
-        """``_eager_call`` for a built layer called on one Tensor of its compute dtype (or autocast off) with
-        no mask, no activity regularizer and no mask to compute: the same steps, without the general cases
-        (``_resolve_training`` inline: this runs once per layer of a model's every call)."""
-        if (
-            not self.built
-            or self.activity_regularizer is not None
-            or (self.supports_masking and type(self).compute_mask is not Layer.compute_mask)
-            or (
-                self._convert_input_args
-                and self.autocast
-                and x._v.dtype != self._dtype_policy._np_dtype
-                and x.dtype.is_floating
-            )
-            or getattr(x, "_keras_mask", None) is not None
-        ):
-            return _NOT_FAST
-        spec = self.input_spec
-        if spec is not None and not (type(spec) is InputSpec and fits(spec, x)):
-            assert_input_compatibility(spec, x, self._name)
-        state = _state
-        ctx = state.call_context
-        entry = ctx is None
-        if entry:
-            ctx = state.call_context = _CallContext(self)
-            if _losses_added:
-                self._clear_losses()
-        try:
-            params = self._call_params
-            pos = params.training_pos
-            if kwargs:  # (only `training=`: see __call__)
-                if pos is None and not params.var_kwargs:
-                    ctx.training = kwargs.pop("training")  # (a call() without the argument does not receive it)
-                else:
-                    ctx.training = kwargs["training"]
-            elif pos is not None:
-                if pos == 0:  # call(self, training, ...): the tensor is the training argument
-                    ctx.training = x
-                else:
-                    value = ctx.training
-                    if value is None:
-                        value = ctx.training = params.training_default
-                    if value is not None:
-                        kwargs["training"] = value
-            path = state.path
-            path.append(self._name)
-            try:
-                return self.call(x, **kwargs)
-            finally:
-                path.pop()
-        finally:
-            if entry:
-                state.call_context = None
+    def _make_call_plan(self) -> _CallPlan | Literal[False]:
+        """What ``_fast_call`` reads of this layer (kept until an attribute is set), or False: not for it."""
+        if not self.__dict__.keys() >= _PLAN_FIELDS or self.activity_regularizer is not None:
+            # (a field that is not an instance attribute, e.g. a subclass's property, is read at each
+            # call, by the general path; "_layers" is missing when ``super().__init__()`` was not called)
+            plan: _CallPlan | Literal[False] = False
+        else:
+            plan = _CallPlan(self)
+        object.__setattr__(self, "_call_plan", plan)
+        return plan
 
     def _convert_args(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
         if not self._convert_input_args:
@@ -732,7 +830,8 @@ class Layer(Module):
         ctx = _state.call_context
         entry = ctx is None
         if entry:
-            ctx = _state.call_context = _CallContext(self)
+            ctx = _state.call_context = _state.entry_context
+            ctx.training = None
             if _losses_added:
                 self._clear_losses()
         try:
@@ -903,9 +1002,6 @@ def _shapes_to_keras_tensors(shapes: Any, dtype: str) -> Any:
     if isinstance(shapes, dict):
         return {k: _shapes_to_keras_tensors(v, dtype) for k, v in shapes.items()}
     return type(shapes)(_shapes_to_keras_tensors(s, dtype) for s in shapes)
-
-
-_NOT_FAST = object()
 
 
 @functools.cache

@@ -54,11 +54,24 @@ def _nodes_in_order(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> li
 class _Chain:
     """A graph that is one chain of single-tensor layer calls from its one input to its one output."""
 
-    __slots__ = ("dtype", "nodes")
+    __slots__ = ("dtype", "layers", "nodes", "rank")
 
-    def __init__(self, nodes: tuple[Node, ...], dtype: np.dtype) -> None:
+    def __init__(self, nodes: tuple[Node, ...], dtype: np.dtype, rank: int) -> None:
         self.nodes = nodes
+        self.layers = tuple(node.operation for node in nodes)
         self.dtype = dtype  # the input's dtype: a Tensor of another dtype is cast first (the general path)
+        self.rank = rank  # the input's rank: a Tensor of rank one more or less is reshaped first (the general path)
+
+    def run(self, x: Tensor) -> Any:
+        """The layers' calls on ``x`` (a Tensor of ``dtype`` and ``rank``), each on the previous one's output."""
+        for layer in self.layers:
+            outs = layer(x)
+            if isinstance(outs, TensorBase):
+                x = outs
+            else:  # (zip checks that the layer returned one value, as the general loop does)
+                node = self.nodes[self.layers.index(layer)]
+                (x,) = (out for _, out in zip(node.output_tensors, nest.flatten(outs), strict=True))
+        return x
 
 
 def _chain_of(nodes: list[Node], inputs: list[KerasTensor], outputs: list[KerasTensor]) -> _Chain | None:
@@ -80,7 +93,7 @@ def _chain_of(nodes: list[Node], inputs: list[KerasTensor], outputs: list[KerasT
         prev = node.output_tensors[0]
     if prev is not outputs[0]:
         return None
-    return _Chain(tuple(chain), dtype)
+    return _Chain(tuple(chain), dtype, len(inputs[0].shape))
 
 
 def _unpack_singleton(x: Any) -> Any:
@@ -229,16 +242,9 @@ class Functional(Model):
         if chain is not None and mask is None and type(inputs) is Tensor:
             # A Sequential's graph called on one Tensor that needs no cast or rank fix: the loop below
             # without its bookkeeping (each layer reads the previous one's output).
-            spec = self._flat_inputs[0]
             v = inputs._v
-            if v.dtype == chain.dtype and len(v.shape) == len(spec.shape):
-                x = inputs
-                for node in chain.nodes:
-                    outs = node.operation(x)
-                    if isinstance(outs, TensorBase):
-                        x = outs
-                    else:  # (zip checks that the layer returned one value, as the loop below does)
-                        (x,) = (out for _, out in zip(node.output_tensors, nest.flatten(outs), strict=True))
+            if v.dtype == chain.dtype and len(v.shape) == chain.rank:
+                x = chain.run(inputs)
                 if isinstance(self._outputs_struct, dict):
                     return nest.pack_sequence_as(self._outputs_struct, [x])
                 return x  # (one output, or a one-element list or tuple of it: unpacked, as below)

@@ -8,9 +8,10 @@ from tapejax._src import nest
 from tapejax._src.keras.keras_tensor import KerasTensor
 from tapejax._src.keras.layers.input_layer import InputLayer
 from tapejax._src.keras.layers.input_spec import standardize_shape
-from tapejax._src.keras.layers.layer import Layer
+from tapejax._src.keras.layers.layer import Layer, tracking_changed
 from tapejax._src.keras.models.functional import Functional
 from tapejax._src.keras.models.model import Model
+from tapejax._src.tensor import Tensor
 
 
 class Sequential(Model):
@@ -80,6 +81,7 @@ class Sequential(Model):
     def pop(self, rebuild: bool = True) -> Layer:
         """Removes and returns the last layer."""
         layer = self._layers.pop()
+        tracking_changed()
         object.__setattr__(self, "built", False)
         object.__setattr__(self, "_functional", None)
         if rebuild:
@@ -108,6 +110,7 @@ class Sequential(Model):
         else:
             dtype = self._layers[0].compute_dtype
             self._layers.insert(0, InputLayer(batch_shape=standardize_shape(input_shape), dtype=dtype))
+            tracking_changed()
         x = self._layers[0].output
         for layer in self._layers[1:]:
             x = layer(x)
@@ -121,8 +124,18 @@ class Sequential(Model):
         return list(layers)
 
     def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
-        if self._functional is not None:
-            return self._functional.call(inputs, training=training, mask=mask)
+        functional = self._functional
+        if functional is not None:
+            chain = functional._chain
+            if chain is not None and mask is None and type(inputs) is Tensor:
+                v = inputs._v
+                if (
+                    v.dtype == chain.dtype
+                    and len(v.shape) == chain.rank
+                    and not isinstance(functional._outputs_struct, dict)
+                ):
+                    return chain.run(inputs)  # (Functional.call's first case, without its call)
+            return functional.call(inputs, training=training, mask=mask)
         outputs = inputs
         for layer in self.layers:
             kwargs: dict[str, Any] = {}
