@@ -27,7 +27,8 @@ from tapejax._src.tensor import Tensor
 # -- segment reductions ----------------------------------------------------------------------------
 def _flat_ids(data: Any, ids: Any) -> tuple[Any, Any]:
     """Segment ids of any rank: the leading dims of ``data`` they cover become one."""
-    return data.reshape((-1, *data.shape[ids.ndim :])), ids.reshape(-1)
+    # (an explicit leading size: -1 cannot be inferred when a trailing dim is 0)
+    return data.reshape((int(np.prod(data.shape[: ids.ndim])), *data.shape[ids.ndim :])), ids.reshape(-1)
 
 
 def _counts(ids: Any, num: int, dtype: Any) -> Any:
