@@ -139,3 +139,25 @@ def test_clip_by_value_keeps_negative_zero():
     got = tf.clip_by_value(x, -0.5, 2).numpy()
     np.testing.assert_array_equal(got, [-0.0, 0.0, -0.5, np.nan, -0.5, 2.0])
     np.testing.assert_array_equal(np.signbit(got), [True, False, True, False, True, False])
+
+
+def test_segment_reduction_of_empty_trailing_dim():
+    # A data tensor with a 0-size trailing dim crashed with ZeroDivisionError (a reshape to -1);
+    # TF 2.21: segment_mean of (1, 12, 0) with ids [2] is (3, 12, 0).
+    assert tf.math.segment_mean(np.zeros((1, 12, 0), np.int32), [2]).shape == (3, 12, 0)
+    assert tf.math.segment_sum(np.zeros((2, 0), np.float32), [0, 0]).shape == (1, 0)
+    assert tf.math.unsorted_segment_sum(np.zeros((2, 3, 0)), [[0, 1, 1], [0, 0, 1]], 2).shape == (2, 0)
+
+
+def test_clip_by_norm_with_nan_norm_is_nan():
+    # TF divides by maximum(norm, clip_norm), which keeps a NaN norm: the whole group is NaN. Here
+    # a NaN or inf - inf norm left the values unclipped ([3, 4] stayed [3, 4]).
+    x = np.array([[1.0, np.nan, 2.0], [3.0, 4.0, 0.0], [np.inf, 1.0, 0.0]], np.float32)
+    assert np.isnan(tf.clip_by_norm(x, 1.0).numpy()).all()
+    v = tf.Variable(x)
+    with tf.GradientTape() as tape:
+        y = tf.clip_by_norm(v, 1.0, axes=[1])
+    np.testing.assert_allclose(y.numpy(), [[np.nan] * 3, [0.6, 0.8, 0.0], [np.nan, 0.0, 0.0]], rtol=1e-6)
+    g = tape.gradient(y, v).numpy()
+    np.testing.assert_allclose(g[1], [0.032, -0.024, 0.2], rtol=1e-5)
+    assert np.isnan(g[0]).all() and np.isnan(g[2]).all()

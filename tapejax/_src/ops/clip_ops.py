@@ -11,7 +11,7 @@ from typing import Any
 import jax.numpy as jnp
 
 from tapejax._src.core import Op, TensorBase, VariableBase, bind
-from tapejax._src.ops import utils
+from tapejax._src.ops import math_ops, utils
 from tapejax._src.tensor import Tensor
 
 
@@ -29,7 +29,9 @@ def _clip_by_norm_impl(t: Any, clip_norm: Any, *, axes: tuple[int, ...] | None) 
     # Safe sqrt: the gradient at t == 0 is finite, as TF.
     l2sum_safe = jnp.where(pred, l2sum, jnp.ones_like(l2sum))
     l2norm = jnp.where(pred, jnp.sqrt(l2sum_safe), l2sum)
-    return t * clip_norm / jnp.where(l2norm >= clip_norm, l2norm, clip_norm)
+    # TF divides by maximum(l2norm, clip_norm), which keeps a NaN norm: a NaN (or inf - inf) in a
+    # clipped group makes all of it NaN, as TF (a plain where kept the values unclipped).
+    return t * clip_norm / math_ops._maximum_impl(l2norm, clip_norm)
 
 
 def _global_norm(ts: tuple[Any, ...]) -> Any:
