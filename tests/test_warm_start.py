@@ -138,6 +138,14 @@ def test_a_fresh_optimizer_loads_the_saved_update_with_the_same_values(
     np.testing.assert_array_equal(second, want)
     (plan,) = opt._plans.values()
     assert plan.exes and all(isinstance(e, jax.stages.Compiled) for e in plan.exes.values())
+    # The loaded update still donates: the new weight is written into the old one's buffer.
+    w = tf.Variable(np.linspace(-1, 1, 4, dtype=np.float32))
+    g = tf.constant(np.ones(4, np.float32))
+    opt.apply_gradients([(g, w)])
+    before = w._value.unsafe_buffer_pointer()
+    opt.apply_gradients([(g, w)])
+    assert w._value.unsafe_buffer_pointer() == before
+    assert isinstance(opt._plans[(w._uid,)].exes[(0, 2)], jax.stages.Compiled)
 
 
 def test_a_gradient_of_another_dtype_falls_back_to_the_jitted_update(
