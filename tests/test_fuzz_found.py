@@ -161,3 +161,13 @@ def test_clip_by_norm_with_nan_norm_is_nan():
     g = tape.gradient(y, v).numpy()
     np.testing.assert_allclose(g[1], [0.032, -0.024, 0.2], rtol=1e-5)
     assert np.isnan(g[0]).all() and np.isnan(g[2]).all()
+
+
+@pytest.mark.parametrize("op", [tf.math.reduce_variance, tf.math.reduce_std])
+def test_reduce_variance_of_bool_raises_invalid_argument(op):
+    # TF 2.21: InvalidArgumentError for bool (its Mean kernel has no bool), TypeError for integers;
+    # bool raised TypeError here.
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        op(np.array([True]))
+    with pytest.raises(TypeError):
+        op(np.array([1, 2]))

@@ -201,6 +201,10 @@ def reduce_prod(input_tensor: Any, axis: Any = None, keepdims: bool = False, nam
 
 def _float_reduce(op: Op, input_tensor: Any, axis: Any, keepdims: bool) -> Tensor:
     x = utils.as_tensor(input_tensor, None, op.name)
+    if x._v.dtype.kind == "b":  # TF's bool reaches its Mean kernel, which has none for bool
+        raise utils.invalid_argument(
+            f"{op.name}: no kernel for bool tensors, got {utils.describe([x])}. Fix: tf.cast the input to tf.float32."
+        )
     if dtypes_lib.np_kind(x._v.dtype) not in "fc":
         raise TypeError(
             f"{op.name}: input must be either real or complex, got {utils.describe([x])}. "
