@@ -130,17 +130,6 @@ def test_leaky_relu_float64_uses_float32_alpha():
     assert tf.nn.leaky_relu(np.array([-0.5, 1.0])).numpy().tolist() == [-0.10000000149011612, 1.0]
 
 
-def test_clip_by_value_keeps_negative_zero():
-    # TF's clip_by_value is maximum(minimum(t, hi), lo): a -0.0 inside the bounds stays -0.0 (it
-    # became +0.0 here, from the NaN-keeping addition of 0).
-    x = np.array([-0.0, 0.0, -1.0, np.nan, -0.5, 3], np.float32)
-    got = tf.clip_by_value(x, 0, 0).numpy()
-    np.testing.assert_array_equal(np.signbit(got), [True, False, False, False, False, False])
-    got = tf.clip_by_value(x, -0.5, 2).numpy()
-    np.testing.assert_array_equal(got, [-0.0, 0.0, -0.5, np.nan, -0.5, 2.0])
-    np.testing.assert_array_equal(np.signbit(got), [True, False, True, False, True, False])
-
-
 def test_segment_reduction_of_empty_trailing_dim():
     # A data tensor with a 0-size trailing dim crashed with ZeroDivisionError (a reshape to -1);
     # TF 2.21: segment_mean of (1, 12, 0) with ids [2] is (3, 12, 0).

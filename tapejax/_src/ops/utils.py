@@ -255,8 +255,7 @@ def reduction_axes(op_name: str, axis: Any, shape: Sequence[int]) -> tuple[int, 
 
 
 def nans_of(x: Any) -> Any:
-    """NaN where ``x`` is NaN, else -0.0, with no gradient (inside an op's implementation). Added to a
+    """NaN where ``x`` is NaN, else 0, with no gradient (inside an op's implementation). Added to a
     ``where`` that sends NaN to a constant branch (relu, clip), it keeps TF's NaN output; the
-    gradient stays the ``where``'s, as TF's at NaN. (-0.0, not 0: adding it keeps a -0.0 result's
-    sign, as TF's clip_by_value(-0.0, 0, 0) is -0.0.)"""
-    return jax.lax.stop_gradient(jnp.where(jnp.isnan(x), x, jnp.full_like(x, -0.0)))
+    gradient stays the ``where``'s, as TF's at NaN."""
+    return jax.lax.stop_gradient(jnp.where(jnp.isnan(x), x, jnp.zeros_like(x)))
