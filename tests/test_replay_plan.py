@@ -285,3 +285,21 @@ def test_threads_each_replay_their_own_loop() -> None:
         return [v for s in range(3) for v in out[s]]
 
     _check_modes(run)
+
+
+def test_a_full_queue_runs_and_the_next_one_replays(replayed: list[bool], monkeypatch: pytest.MonkeyPatch) -> None:
+    """An op that finds the queue full runs it (as ``lazy.record`` does) and starts the next queue
+    from its plan, instead of leaving the plan for that whole queue."""
+    monkeypatch.setattr(lazy, "MAX_QUEUE", 8)
+    a, b = tf.constant(1.5), tf.constant(2.0)
+
+    def run() -> list[Any]:
+        r = [tf.multiply(a, b) for _ in range(16)]
+        return [t.numpy() for t in r[::5]]
+
+    assert _check_modes(run) == [np.float32(3.0)] * 4
+    for _ in range(3):
+        run()
+    replayed.clear()
+    run()
+    assert replayed == [True] * 16  # two full queues of 8, each from its plan

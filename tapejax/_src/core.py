@@ -453,7 +453,28 @@ def _replay(batch: Any, plan: tuple[Any, ...], op: Op, key: tuple[Any, ...], arg
     """
     nodes = batch.nodes
     pos = len(nodes)
-    if pos >= len(plan) or pos >= lazy.MAX_QUEUE or batch.leaf_bytes > lazy.MAX_QUEUE_BYTES:
+    if pos >= lazy.MAX_QUEUE or batch.leaf_bytes > lazy.MAX_QUEUE_BYTES:
+        # Full: ``lazy.record`` runs the queue before queueing an op. Run it here for an op it would
+        # queue (deferrable, its arguments concrete), so that this op can start the next queue from
+        # its plan. (Only an op the general path then refuses with a shape or dtype error sees the
+        # full queue run one op earlier than without replay: the same values.)
+        if not op.deferrable:
+            return None
+        for a in args:
+            if isinstance(a, (TensorBase, VariableBase)):
+                t = type(a._v)
+                if t is not _ArrayImpl and t is not Pending and not isinstance(a._v, HOST_TYPES):
+                    return None
+            elif type(a) is not float and type(a) is not int:
+                return None
+        lazy.flush()
+        batch = lazy._queue.batch
+        plan = batch.plan
+        if plan is None:
+            return None
+        nodes = batch.nodes
+        pos = len(nodes)
+    if pos >= len(plan):
         return None
     sop, skey, sig, spec, out_avals = plan[pos]
     if sop is not op or skey != key or len(spec) != len(args):
