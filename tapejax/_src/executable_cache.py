@@ -301,32 +301,7 @@ def compiled(fn: Callable[..., Any], key: Any, leaves: list[Any]) -> Any | None:
     Call it with ``[leaves]``; called with leaves of other shapes or dtypes it raises ``TypeError``
     before running anything: :func:`fallback` gives the jitted function then.
     """
-    where = directory()
-    if where is None:
-        return None
-    fp = fingerprint(key, leaves)
-    if fp is None:
-        stats["unstable"] += 1
-        return None
-    path = _path(where, fp)
-    exe = _load(path, fp)
-    if exe is None:
-        _listen()
-        before = _jax_cache_hits[0]
-        try:
-            exe = jax.jit(fn).lower(leaves).compile()
-        except Exception:  # (the jitted call raises it again, as it would have)
-            stats["errors"] += 1
-            return None
-        stats["misses"] += 1
-        # An executable JAX's persistent cache gave back cannot be saved again: on this jaxlib's CPU
-        # backend the copy fails to run in another process ("Function ... not found").
-        if _jax_cache_hits[0] == before:
-            _save(path, fp, exe)
-    else:
-        stats["hits"] += 1
-    _SOURCES[exe] = (fn, path)
-    return exe
+    return _compiled(fn, key, leaves, (leaves,), ())
 
 
 def compiled_call(fn: Callable[..., Any], key: Any, args: tuple[Any, ...], donate_argnums: tuple[int, ...] = ()) -> Any:
@@ -337,11 +312,19 @@ def compiled_call(fn: Callable[..., Any], key: Any, args: tuple[Any, ...], donat
     dtypes are added here, with the donated positions): a function of a class whose state the trace
     reads (an optimizer's update) gives its own key, which this module cannot check.
     """
+    leaves, tree = jax.tree_util.tree_flatten(args)
+    return _compiled(fn, ("call", key, str(tree), tuple(donate_argnums)), leaves, args, donate_argnums)
+
+
+def _compiled(
+    fn: Callable[..., Any], key: Any, leaves: list[Any], args: tuple[Any, ...], donate_argnums: tuple[int, ...]
+) -> Any | None:
+    """:func:`compiled` and :func:`compiled_call`: the executable of ``fn(*args)`` under ``key``
+    (fingerprinted with ``leaves``), loaded from disk or compiled now and saved."""
     where = directory()
     if where is None:
         return None
-    leaves, tree = jax.tree_util.tree_flatten(args)
-    fp = fingerprint(("call", key, str(tree), tuple(donate_argnums)), leaves)
+    fp = fingerprint(key, leaves)
     if fp is None:
         stats["unstable"] += 1
         return None
@@ -356,7 +339,9 @@ def compiled_call(fn: Callable[..., Any], key: Any, args: tuple[Any, ...], donat
             stats["errors"] += 1
             return None
         stats["misses"] += 1
-        if _jax_cache_hits[0] == before:  # (see compiled)
+        # An executable JAX's persistent cache gave back cannot be saved again: on this jaxlib's CPU
+        # backend the copy fails to run in another process ("Function ... not found").
+        if _jax_cache_hits[0] == before:
             _save(path, fp, exe)
     else:
         stats["hits"] += 1
