@@ -30,6 +30,8 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     # earlier tests in this process ran (``lazy._call`` runs it op by op while structures change).
     monkeypatch.setattr(lazy, "_recent", lazy.Recent())
     monkeypatch.setattr(lazy, "_SEEN", set())
+    # The sources checked afresh (a check that once saw them edited turns the cache off for good).
+    monkeypatch.setattr(executable_cache, "_checked", [0.0, True])
     executable_cache.reset()
     yield tmp_path / executable_cache.SUBDIR
     executable_cache.reset()

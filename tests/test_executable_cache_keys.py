@@ -48,17 +48,27 @@ def test_nothing_is_saved_once_the_sources_differ_from_the_imported_ones(
     assert executable_cache._source_digest() == "the digest at import"  # (the key keeps the import's)
 
 
-def test_sources_digest_follows_size_and_mtime() -> None:
+def test_sources_digest_follows_size_and_mtime(monkeypatch: pytest.MonkeyPatch, tmp_path: os.PathLike) -> None:
+    # On a copy: touching the package's own files would make every other process importing tapejax
+    # meanwhile (pytest-xdist's other workers) see edited sources and stop using its executable cache.
+    package = os.path.join(tmp_path, "tapejax")
+    os.makedirs(os.path.join(package, "_src"))
+    for name in ("__init__.py", os.path.join("_src", "core.py")):
+        with open(os.path.join(package, name), "w") as f:
+            f.write("x = 1\n")
+    monkeypatch.setattr(compile_cache, "_PACKAGE_DIR", package)
     before = compile_cache.sources_digest()
     assert compile_cache.sources_digest() == before
-    path = os.path.join(os.path.dirname(tf.__file__), "__init__.py")
+    path = os.path.join(package, "_src", "core.py")
     st = os.stat(path)
-    try:
-        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
-        assert compile_cache.sources_digest() != before
-    finally:
-        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    assert compile_cache.sources_digest() != before
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
     assert compile_cache.sources_digest() == before
+    with open(path, "a") as f:
+        f.write("y = 2\n")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert compile_cache.sources_digest() != before  # (the size)
 
 
 def test_tensor_float_32_setting_drops_compiled_queue_programs() -> None:
