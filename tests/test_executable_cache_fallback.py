@@ -19,6 +19,14 @@ import tapejax as tf
 from tapejax._src import compile_cache, executable_cache, lazy
 
 
+class _Quiet(lazy.Recent):
+    """A run history that never turns dynamic, whatever other threads run meanwhile (an earlier
+    test's background thread, e.g. a prefetch worker, records runs into the same global history)."""
+
+    def append(self, new: bool) -> None:
+        pass
+
+
 @pytest.fixture
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """The executable cache on in ``tmp_path``, its counters at zero, no queue program in memory."""
@@ -28,7 +36,7 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setattr(lazy, "_PROGRAMS", type(lazy._PROGRAMS)())
     # A quiet history (structures not changing): a new structure compiles one program, whatever
     # earlier tests in this process ran (``lazy._call`` runs it op by op while structures change).
-    monkeypatch.setattr(lazy, "_recent", lazy.Recent())
+    monkeypatch.setattr(lazy, "_recent", _Quiet())
     monkeypatch.setattr(lazy, "_SEEN", set())
     # The sources checked afresh (a check that once saw them edited turns the cache off for good).
     monkeypatch.setattr(executable_cache, "_checked", [0.0, True])
