@@ -6,7 +6,9 @@ PyTorch CPU tensors are already computed when their op returns).
 
 :func:`measure` times one function. :func:`compare` times several side by side and interleaves their
 repeats (round 1 of every implementation, then round 2, ...), so that load from other processes on
-a shared machine falls on all of them alike and ratios taken within one run stay meaningful.
+a shared machine falls on all of them alike and ratios taken within one run stay meaningful; each
+round starts one implementation later than the one before (:func:`round_order`), so that the cost
+that falls on a round's first calls does not always fall on the same ones.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 import jax
 
-__all__ = ["Timing", "block", "calls", "compare", "format_seconds", "measure"]
+__all__ = ["Timing", "block", "calls", "compare", "format_seconds", "measure", "round_order"]
 
 
 def _is_array_holder(x: Any) -> bool:
@@ -110,7 +112,8 @@ def compare(
       progress: called with a short message before each warm-up and each round.
 
     Returns:
-      label -> Timing, in the order of ``fns``.
+      label -> Timing, in the order of ``fns``; each Timing's ``times`` are in round order, so
+      ``a.times[r] / b.times[r]`` is a ratio of two calls timed in the same round.
     """
     per_of = {k: per if isinstance(per, int) else per.get(k, 1) for k in fns}
     for label, fn in fns.items():
@@ -123,9 +126,25 @@ def compare(
         if progress:
             progress(f"round {r + 1}/{repeats}")
         gc.collect()  # between rounds, not inside a timed call
-        for label, fn in fns.items():
-            times[label].append(_time_once(fn, per_of[label]))
+        for label in round_order(list(fns), r):
+            times[label].append(_time_once(fns[label], per_of[label]))
     return {k: Timing(tuple(v), per_of[k]) for k, v in times.items()}
+
+
+def round_order(labels: list[str], r: int) -> list[str]:
+    """The order of round ``r`` (from 0) in :func:`compare`: ``labels`` rotated to start at ``r`` (mod their number).
+
+    The first calls of a round run slower than the rest on a loaded machine (the round's garbage
+    collection, the scheduler): with a fixed order the same rows always paid it (keras_mlp's row timed
+    second paid 400-700 µs more main-thread CPU a step, whichever row it was). Rotated, each row takes
+    the first places in at most ``ceil(repeats / len(labels))`` rounds each, which the median
+    over rounds leaves out.
+
+    >>> [round_order(["a", "b", "c"], r) for r in range(4)]
+    [['a', 'b', 'c'], ['b', 'c', 'a'], ['c', 'a', 'b'], ['a', 'b', 'c']]
+    """
+    k = r % len(labels) if labels else 0
+    return labels[k:] + labels[:k]
 
 
 def calls(fn: Callable[[], Any], n: int) -> Callable[[], Any]:
