@@ -146,8 +146,9 @@ def markdown(
     md += [
         "",
         "Method: every implementation is warmed up (compilation, caches), then timed in interleaved rounds "
-        "(round 1 of each, round 2 of each, ...) so that load from other processes on this shared machine "
-        "falls on all of them alike; every timed call's outputs are waited for (`jax.block_until_ready`; tapejax's "
+        "(round 1 of each, round 2 of each, ...; each round starts one row later than the one before) so that load "
+        "from other processes on this shared machine, and the cost that falls on a round's first calls, fall on all "
+        "of them alike; every timed call's outputs are waited for (`jax.block_until_ready`; tapejax's "
         "deferred values computed), and calls shorter than 20 ms are repeated within a repeat (then divided). "
         "*median* and *min* are over those rounds, per operation (each workload's note says what one operation is); "
         "*first call* is the first warm-up call, compilation included (caches filled by earlier workloads stay warm); "

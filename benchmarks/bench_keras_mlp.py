@@ -20,9 +20,8 @@ Side by side, from the same initial weights and data:
   it interleaved with its own JAX baseline and tapejax's Keras ``tf.function`` step, so that the
   target comparing those two is a paired ratio measured in one process;
 - TensorFlow's ``tf.keras`` (Keras 3 on TF), eager and ``tf.function``, where TensorFlow is installed;
-- the unfused JAX step (``jit(value_and_grad)`` then a jitted update), timed first in every round so
-  that the cost that falls on a round's first call on a loaded machine falls on no compared row
-  (see :func:`_first_impl`).
+- the unfused JAX step (``jit(value_and_grad)`` then a jitted update), in no target (see
+  :func:`_first_impl`).
 
 Each implementation's losses of its first two steps are cross-checked against the baseline's: the
 forward pass, the gradients and one Adam update (see :func:`_impl`).
@@ -136,18 +135,17 @@ def _baseline_impl(params: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> _s
 
 
 def _first_impl(params: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> _suite.Impl:
-    """The row timed first in every round, where no compared row should be.
+    """The unfused JAX step: informative, in no target and not the baseline.
 
-    The suite collects garbage before each round, and on a loaded machine the call that follows runs
-    measurably slower (the scheduler has just charged this process for the collection): 10 ms more
-    per step at a load average of 12 here, on whichever implementation came first. This row (the
-    unfused JAX step, informative but in no target and not the baseline) takes that place.
+    It was timed first in every round, to take the cost that falls on a round's first calls on a
+    loaded machine (10 ms more per step at a load average of 12, on whichever implementation came
+    first); the suite now rotates each round's order instead (``_timing.round_order``).
     """
     return _impl(
         FIRST,
         "jax",
         bench_mlp.make_jax_step(params, x, y, fused=False),
-        note="timed first in each round, where the round-start cost falls; two compiled calls per step",
+        note="two compiled calls per step",
     )
 
 
@@ -206,7 +204,7 @@ def build(config: _suite.Config) -> Iterator[Any]:
 # -- Keras 3 on its JAX backend, in a subprocess ---------------------------------------------------------
 def build_keras_jax(config: _suite.Config) -> Iterator[Any]:
     """The subprocess's rows: Keras 3 on JAX ``train_on_batch``, tapejax's Keras tf.function step, the baseline
-    (and the row timed first, as in :func:`build`).
+    (and the unfused JAX step, as in :func:`build`).
 
     Must run in a process where keras was imported with ``KERAS_BACKEND=jax`` (see :func:`_child`).
     """
