@@ -88,11 +88,6 @@ def _fresh_length() -> None:
     _N[0] = random.SystemRandom().randrange(16, 1 << 16)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="flaky in a pytest-xdist worker only (passes alone; 4 clean-clone CI runs failed it after "
-    "three fixes of reproduced causes): cause still unknown, see issue 18's note of 2026-12-07 (fifth)",
-)
 def test_a_loaded_executable_not_found_compiles_and_drops_its_file(
     cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
