@@ -160,3 +160,83 @@ def test_reduce_variance_of_bool_raises_invalid_argument(op):
         op(np.array([True]))
     with pytest.raises(TypeError):
         op(np.array([1, 2]))
+
+
+def test_bool_scalars_as_int_arguments_as_tf():
+    # TF converts a Python bool scalar to its int32 axis argument (reduce_sum(axis=True) sums axis 1);
+    # these raised TypeError here. An op whose kernel takes the dtype from the value refuses it with
+    # InvalidArgumentError (gather's axis, roll's shift/axis; TypeError here), a list mixing bools and
+    # ints is TF's ValueError, and cumsum's exclusive/reverse must be bools (TypeError; 0 computed here).
+    x = np.array([[1.5, -2.5], [3.25, 0.5]], np.float32)
+    np.testing.assert_array_equal(tf.reduce_sum(x, axis=True).numpy(), [-1.0, 3.75])
+    np.testing.assert_array_equal(tf.reduce_max(x, axis=[True]).numpy(), [1.5, 3.25])
+    assert float(tf.reduce_sum(x, axis=[True, False])) == 2.75
+    np.testing.assert_array_equal(tf.cumsum(x, axis=True).numpy(), [[1.5, -1.0], [3.25, 3.75]])
+    assert tf.argmax(x, axis=True).numpy().tolist() == [0, 0]
+    with pytest.raises(ValueError, match="mixed types"):
+        tf.reduce_sum(x, axis=[True, 0])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Taxis"):
+        tf.gather(x, [1], axis=False)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Tshift"):
+        tf.roll(x, True, 0)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Taxis"):
+        tf.roll(x, 1, False)
+    for kw in ({"exclusive": 0}, {"reverse": np.bool_(True)}):
+        with pytest.raises(TypeError, match="Expected bool for argument"):
+            tf.cumsum(x, **kw)
+        with pytest.raises(TypeError, match="Expected bool for argument"):
+            tf.math.cumprod(x, **kw)
+    np.testing.assert_array_equal(tf.cumsum(x, exclusive=None).numpy(), np.cumsum(x, 0))
+
+
+def test_bool_index_keys_as_tf():
+    # TF reads a Python bool key as a mask (ValueError "mask cannot be scalar") and refuses a bool slice
+    # bound (InvalidArgumentError); here x[True] raised TypeError and v[0:True].assign wrote v[0].
+    v = tf.Variable([1.0, 2.0])
+    with pytest.raises(ValueError, match="mask cannot be scalar"):
+        v[True].assign(5.0)
+    with pytest.raises(ValueError, match="mask cannot be scalar"):
+        tf.constant([1.0, 2.0])[False]
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        v[0:True].assign([5.0])
+    np.testing.assert_array_equal(v.numpy(), [1.0, 2.0])
+
+
+def test_sequence_mask_float_maxlen_and_lengths():
+    # TF compares range(maxlen) with the lengths cast to maxlen's dtype: a float maxlen gives ceil(maxlen)
+    # columns and float comparisons; float lengths with an int maxlen truncate. TypeError here before.
+    assert tf.sequence_mask([1, 2], 3.5).numpy().tolist() == [[True, False, False, False], [True, True, False, False]]
+    got = tf.sequence_mask([1.5, 2.0, -0.5], 3.0).numpy().tolist()
+    assert got == [[True, True, False], [True, True, False], [False, False, False]]
+    got = tf.sequence_mask([1.5, 2.0, -0.5], 3).numpy().tolist()
+    assert got == [[True, False, False], [True, True, False], [False, False, False]]
+    assert tf.sequence_mask(np.array([1.5, 2.25])).numpy().tolist() == [[True, True, False], [True, True, True]]
+    assert tf.sequence_mask([True, False], 2).numpy().tolist() == [[True, False], [False, False]]
+    assert tf.sequence_mask([0, 2], 0.0).shape == (2, 0)
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.sequence_mask([1], -2.0)
+
+
+def test_norm_and_moments_of_integers_as_tf():
+    # TF's ord 1 / inf norms (sums and maxima of abs) compute for signed ints, and tf.nn.moments of
+    # int32/int64 gives truncated integer moments; both raised InvalidArgumentError here.
+    xi = np.array([[1, -5], [2, 3]], np.int32)
+    for ord_, axis, want in [(1, None, 11), (1, 0, [3, 8]), (INF, -2, [2, 5]), (1, [0, 1], 8), (INF, [0, 1], 6)]:
+        got = tf.norm(xi, ord=ord_, axis=axis)
+        assert got.dtype == tf.int32
+        np.testing.assert_array_equal(got.numpy(), want)
+    assert int(tf.norm(np.array([-(2**31), 3], np.int32), ord=INF)) == 3  # abs wraps, as TF's kernel
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.norm(xi)  # sqrt of ints
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.norm(np.array([1, 250], np.uint8), ord=1)
+    with pytest.raises(TypeError):
+        tf.norm(xi, ord=3)
+    mean, var = tf.nn.moments(np.array([-1, -2, 4, 7], np.int32), axes=[0])
+    assert (mean.dtype, int(mean), int(var)) == (tf.int32, 2, 13)
+    mean, var = tf.nn.moments(xi, axes=[0, 1], keepdims=True)
+    assert (mean.numpy().tolist(), var.numpy().tolist()) == ([[0]], [[9]])
+    mean, var = tf.nn.moments(np.array([1 + 1j, 2], np.complex64), axes=[0])
+    assert (complex(mean), complex(var)) == (1.5 + 0.5j, 0.5 + 0j)
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.nn.moments(np.array([1, 2], np.uint8), axes=[0])

@@ -892,12 +892,6 @@ KNOWN: list[tuple[str, str, Any]] = [
         lambda d, p: _uses(p, "tf.keras.losses") and d.kind in ("nan", "inf", "value") and _nonfinite_input(p),
     ),
     (
-        "norm-of-ints",
-        "tf.norm of an integer tensor with ord 1 or inf: TF computes it (reduce_sum/max of abs), tapejax raises "
-        "InvalidArgumentError (linalg_ops.py, reported)",
-        lambda d, p: d.kind == "ours_raises" and "Norm: expected a floating" in d.text,
-    ),
-    (
         "empty-function-gradient",
         "the gradient through tf.function w.r.t. a 0-size source (reduce_prod over it, maximum of a tiled-to-empty "
         "value) is None in tapejax, an empty Tensor in TF (function.py's dependency analysis, reported)",
@@ -909,12 +903,6 @@ KNOWN: list[tuple[str, str, Any]] = [
         "XLA's differ in which part becomes NaN",
         lambda d, p: d.kind in ("nan", "inf") and "complex" in str(getattr(d.tf, "dtype", ""))
         and _nonfinite_input(p),
-    ),
-    (
-        "moments-of-ints",
-        "tf.nn.moments of an integer tensor: TF computes integer means, tapejax raises InvalidArgumentError "
-        "(not yet aligned, reported)",
-        lambda d, p: d.kind == "ours_raises" and "Moments: expected a floating" in d.text,
     ),
     (
         "tf-edge-errors",

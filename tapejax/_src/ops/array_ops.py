@@ -224,6 +224,8 @@ def strided_slice_from_key(x: Any, key: Any) -> Tensor:
 
     A bool tensor (or bool numpy array) as the whole key is a mask: ``x[x > 2]`` is ``tf.boolean_mask``.
     """
+    if isinstance(key, bool):  # TF takes a Python bool key for a mask (x[True]: ValueError)
+        raise ValueError("mask cannot be scalar.")
     mask = key._value if isinstance(key, (TensorBase, VariableBase)) else key
     if isinstance(mask, (np.ndarray, jax.Array)) and mask.dtype == np.bool_ and mask.ndim > 0:
         from tapejax._src.ops.index_ops import boolean_mask
@@ -292,6 +294,10 @@ def strided_slice_from_key(x: Any, key: Any) -> Tensor:
 def _slice_part(v: Any) -> int | None:
     if v is None:
         return None
+    if isinstance(v, (bool, np.bool_)):  # TF packs the bounds into an int32 tensor: a bool one has no kernel
+        raise errors.InvalidArgumentError(
+            None, None, f"StridedSlice: slice bounds must be integers, got the bool {v!r} (expected an int32 tensor)."
+        )
     if isinstance(v, (TensorBase, VariableBase)):
         return int(np.asarray(v._value))
     return int(v)

@@ -116,6 +116,8 @@ def gather(
     bd = utils.static_int(batch_dims, "batch_dims")
     if bd < 0:
         bd += len(i_shape)
+    if axis is not None:
+        utils.refuse_bool("GatherV2", axis, "Taxis")
     ax = bd if axis is None else utils.static_int(axis, "axis")
     if not p_shape:
         raise utils.invalid_argument("GatherV2: params must be at least 1 dimensional, got a scalar.")

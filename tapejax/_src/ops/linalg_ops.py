@@ -131,14 +131,14 @@ def _norm_impl(x: Any, *, ord: Any, axis: tuple[int, ...] | None, keepdims: bool
     else:
         result = math_ops._abs_impl(x)  # TF's abs: gradient 0 at 0
         if ord == 1:
-            result = jnp.sum(result, axis=None if axis is None else axis[0], keepdims=True)
+            result = jnp.sum(result, axis=None if axis is None else axis[0], keepdims=True, dtype=result.dtype)
             if matrix:
                 assert axis is not None
                 result = jnp.max(result, axis=axis[-1], keepdims=True)
         elif ord == np.inf:
             if matrix:
                 assert axis is not None
-                result = jnp.sum(result, axis=axis[1], keepdims=True)
+                result = jnp.sum(result, axis=axis[1], keepdims=True, dtype=result.dtype)
             result = jnp.max(result, axis=None if axis is None else axis[0], keepdims=True)
         else:
             result = jnp.power(jnp.sum(jnp.power(result, ord), axis=axis, keepdims=True), 1.0 / ord)
@@ -483,7 +483,8 @@ def norm(
     ``axis=None`` treats the whole tensor as one vector; an int gives vector norms along it, a pair
     of ints matrix norms. ``ord``: ``'euclidean'`` (default), ``'fro'``, 1, 2, ``np.inf`` or any
     p > 0 for vectors; ``'euclidean'``, ``'fro'``, 1, 2, ``np.inf`` for matrices. The Euclidean
-    norm is ``sqrt(sum(x * conj(x)))``, so its gradient at 0 is NaN, as TF.
+    norm is ``sqrt(sum(x * conj(x)))``, so its gradient at 0 is NaN, as TF. Signed integer tensors
+    take ``ord`` 1 and ``np.inf`` (integer results, as TF); other norms need a float tensor.
 
     Raises:
       ValueError: for an unsupported ``ord`` or ``axis``.
@@ -495,8 +496,6 @@ def norm(
     tf.Tensor(6.0, shape=(), dtype=float32)
     """
     x = utils.as_tensor(tensor, None, "Norm")
-    if x._v.dtype.kind not in "fc":
-        utils.require_float("Norm", x)
     rank = len(utils.shape_of(x))
     matrix = isinstance(axis, (tuple, list)) and len(axis) == 2
     if matrix:
@@ -514,6 +513,11 @@ def norm(
         if ord not in supported and (isinstance(ord, str) or not np.isreal(ord) or ord <= 0):
             raise ValueError(f"'ord' must be a supported vector norm, got {ord}")
         axes = None if axis is None else (int(axis),)
+    if x._v.dtype.kind == "i" and not isinstance(ord, str) and ord not in (1, 2, np.inf):
+        # TF: pow(sum(pow(abs(x), p)), 1.0 / p) cannot convert 1.0 / p to the integer dtype
+        raise TypeError(f"Cannot convert {1.0 / ord!r} to EagerTensor of dtype {x.dtype.name}")
+    if x._v.dtype.kind not in "fc" and not (x._v.dtype.kind == "i" and ord in (1, np.inf)):
+        utils.require_float("Norm", x)  # TF's ord 1 and inf (sums and maxima of abs) compute for signed ints
     if axes is not None:
         for a in axes:
             utils.normalize_axis("Norm", a, rank)

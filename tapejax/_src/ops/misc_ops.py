@@ -37,8 +37,9 @@ def _searchsorted_impl(sorted_sequence: Any, values: Any, *, side: str, out_type
     return search(sorted_sequence, values).astype(out_type)
 
 
-def _sequence_mask_impl(lengths: Any, *, maxlen: int, dtype: np.dtype) -> Any:
-    return (jnp.arange(maxlen) < lengths[..., None]).astype(dtype)
+def _sequence_mask_impl(lengths: Any, *, maxlen: int, dtype: np.dtype, compare: str = "int32") -> Any:
+    # TF compares range(maxlen) with the lengths cast to maxlen's dtype (a float maxlen: float lengths).
+    return (jnp.arange(maxlen, dtype=compare) < lengths[..., None].astype(compare)).astype(dtype)
 
 
 def _reverse_sequence_impl(x: Any, lengths: Any, *, seq_axis: int, batch_axis: int) -> Any:
@@ -163,6 +164,8 @@ def roll(input: Any, shift: Any, axis: Any, name: str | None = None) -> Tensor: 
     """
     x = utils.as_tensor(input, None, "Roll")
     shape = utils.shape_of(x)
+    utils.refuse_bool("Roll", shift, "Tshift")
+    utils.refuse_bool("Roll", axis, "Taxis")
     shifts, axes = utils.static_ints(shift, "shift"), utils.static_ints(axis, "axis")
     if len(shifts) != len(axes):
         raise utils.invalid_argument(
@@ -279,15 +282,29 @@ def sequence_mask(lengths: Any, maxlen: Any = None, dtype: Any = dtypes_lib.bool
      [ True  True  True False]], shape=(2, 4), dtype=bool)
     """
     n = utils.as_tensor(lengths, None, "SequenceMask")
-    utils.require_kind("SequenceMask", n, "iu", "integer lengths")
-    if maxlen is None:
+    utils.require_kind("SequenceMask", n, "iufb", "real or bool lengths")
+    if isinstance(maxlen, (bool, np.bool_)):  # TF: range(False, True) of bool has no kernel
+        raise TypeError(f"sequence_mask: maxlen must be a number, got {maxlen!r}.")
+    if maxlen is None:  # TF: max(0, reduce_max(lengths)) in the lengths' dtype
         values = _host_values(n, "sequence_mask without maxlen")
-        m = int(values.max()) if values.size else 0
+        m = max(values.max().item(), 0) if values.size else 0
+        compare = n.dtype.name
+    elif isinstance(maxlen, float) or (hasattr(maxlen, "dtype") and dtypes_lib.as_dtype(maxlen.dtype).is_floating):
+        # TF: range(0., maxlen) against the lengths cast to maxlen's dtype ([1, 2], 3.5: 4 columns)
+        v = utils.concrete(maxlen)
+        if v is None or v.ndim:
+            raise TypeError(f"sequence_mask: maxlen must be a concrete scalar, got {maxlen!r}.")
+        m = float(v)
+        compare = "float32" if isinstance(maxlen, float) else dtypes_lib.as_dtype(maxlen.dtype).name
     else:
         m = utils.static_int(maxlen, "maxlen")
-        if m < 0:
-            raise utils.invalid_argument(f"SequenceMask: maxlen must be non-negative, got {m}.")
-    return bind(_sequence_mask, n, maxlen=m, dtype=dtypes_lib.as_dtype(dtype)._np)
+        compare = dtypes_lib.as_dtype(maxlen.dtype).name if hasattr(maxlen, "dtype") else "int32"
+    if m < 0:
+        raise utils.invalid_argument(f"SequenceMask: maxlen must be non-negative, got {m}.")
+    width = int(np.ceil(m)) if np.isfinite(m) else -1
+    if width < 0:
+        raise utils.invalid_argument(f"SequenceMask: maxlen must be finite, got {m}.")
+    return bind(_sequence_mask, n, maxlen=width, dtype=dtypes_lib.as_dtype(dtype)._np, compare=compare)
 
 
 def reverse_sequence(

@@ -18,7 +18,7 @@ from jax import lax
 
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src.core import Op, bind
-from tapejax._src.ops import array_ops, math_ops, random_ops, utils
+from tapejax._src.ops import array_ops, math_ops, random_ops, reduction_ops, utils
 from tapejax._src.tensor import Tensor
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -129,9 +129,17 @@ def _bias_add_impl(value: Any, bias: Any, *, channel_axis: int) -> Any:
 
 
 def _moments_impl(y: Any, *, axes: tuple[int, ...], keepdims: bool) -> Any:
-    # TF's formula: the variance uses stop_gradient(mean).
-    mean = jnp.mean(y, axis=axes, keepdims=True, dtype=y.dtype)
-    variance = jnp.mean(jnp.square(y - lax.stop_gradient(mean)), axis=axes, keepdims=True, dtype=y.dtype)
+    # TF's formula: the variance uses stop_gradient(mean); its SquaredDifference of complex values
+    # is d * conj(d); integer means truncate (reduce_mean's kernel).
+    if y.dtype.kind in "iu":
+        mean = reduction_ops._mean_impl(y, axis=axes, keepdims=True)
+        variance = reduction_ops._mean_impl(jnp.square(y - mean), axis=axes, keepdims=True)
+    else:
+        mean = jnp.mean(y, axis=axes, keepdims=True, dtype=y.dtype)
+        d = y - lax.stop_gradient(mean)
+        variance = jnp.mean(
+            d * jnp.conj(d) if y.dtype.kind == "c" else jnp.square(d), axis=axes, keepdims=True, dtype=y.dtype
+        )
     if not keepdims:
         mean, variance = jnp.squeeze(mean, axes), jnp.squeeze(variance, axes)
     return mean, variance
@@ -386,7 +394,8 @@ def moments(
 ) -> tuple[Tensor, Tensor]:
     """Mean and (population) variance of ``x`` over ``axes`` (``tf.nn.moments``).
 
-    float16 input is computed in float32 and cast back, as TF.
+    float16 input is computed in float32 and cast back, as TF. int32/int64 input gives truncated
+    integer moments and complex input a complex variance ``mean(d * conj(d))``, as TF.
 
     >>> import tapejax as tf
     >>> mean, variance = tf.nn.moments(tf.constant([1.0, 2.0, 3.0, 4.0]), axes=[0])
@@ -395,7 +404,9 @@ def moments(
     >>> print(variance)
     tf.Tensor(1.25, shape=(), dtype=float32)
     """
-    t = _float_input("Moments", x)
+    t = utils.as_tensor(x, None, "Moments")
+    if t._v.dtype.kind not in "fc" and t._v.dtype not in (np.int32, np.int64):
+        utils.require_kind("Moments", t, "fc", "floating, complex, int32 or int64")  # TF's SquaredDifference types
     axes_ = utils.reduction_axes("Moments", axes, utils.shape_of(t))
     if axes_ is None:
         axes_ = tuple(range(len(utils.shape_of(t))))
@@ -625,7 +636,8 @@ def weighted_moments(
 ) -> tuple[Tensor, Tensor]:
     """Weighted mean and variance of ``x`` over ``axes``, ``frequency_weights`` broadcast to ``x`` (``tf.nn.weighted_moments``).
 
-    float16 input is computed in float32 and cast back, as TF.
+    float16 input is computed in float32 and cast back, as TF. int32/int64 input gives truncated
+    integer moments and complex input a complex variance ``mean(d * conj(d))``, as TF.
     """
     from tapejax._src.ops import creation_ops, reduction_ops, shape_ops
 

@@ -305,4 +305,10 @@ def cumsum(x: Any, axis: Any = 0, exclusive: bool = False, reverse: bool = False
     if not shape:
         raise utils.invalid_argument("Cumsum: input must be at least rank 1, got a scalar.")
     ax = utils.normalize_axis("Cumsum", utils.static_int(axis, "axis"), len(shape), shape)
-    return bind(_cumsum, t, axis=ax, exclusive=bool(exclusive), reverse=bool(reverse))
+    return bind(
+        _cumsum,
+        t,
+        axis=ax,
+        exclusive=utils.bool_attr(exclusive, "exclusive"),
+        reverse=utils.bool_attr(reverse, "reverse"),
+    )

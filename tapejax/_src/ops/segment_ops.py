@@ -384,7 +384,13 @@ def cumprod(x: Any, axis: Any = 0, exclusive: bool = False, reverse: bool = Fals
     tf.Tensor([1 1 2], shape=(3,), dtype=int32)
     """
     t, ax = _scan_args("Cumprod", x, axis, "fciu")
-    return bind(_cumprod, t, axis=ax, exclusive=bool(exclusive), reverse=bool(reverse))
+    return bind(
+        _cumprod,
+        t,
+        axis=ax,
+        exclusive=utils.bool_attr(exclusive, "exclusive"),
+        reverse=utils.bool_attr(reverse, "reverse"),
+    )
 
 
 def cumulative_logsumexp(
@@ -392,7 +398,13 @@ def cumulative_logsumexp(
 ) -> Tensor:
     """``log(cumsum(exp(x)))`` computed stably (``tf.math.cumulative_logsumexp``); exclusive starts at ``-inf``."""
     t, ax = _scan_args("CumulativeLogsumexp", x, axis, "f")
-    return bind(_cumulative_logsumexp, t, axis=ax, exclusive=bool(exclusive), reverse=bool(reverse))
+    return bind(
+        _cumulative_logsumexp,
+        t,
+        axis=ax,
+        exclusive=utils.bool_attr(exclusive, "exclusive"),
+        reverse=utils.bool_attr(reverse, "reverse"),
+    )
 
 
 # -- norms and tests ---------------------------------------------------------------------------------

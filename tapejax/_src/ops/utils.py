@@ -172,15 +172,40 @@ def concrete(x: Any) -> np.ndarray | None:
 
 
 def static_int(x: Any, what: str) -> int:
-    """A Python int from an int, numpy integer or scalar int tensor (read from the device)."""
+    """A Python int from an int, numpy integer or scalar int tensor (read from the device).
+
+    A Python or NumPy bool counts as its int (0 or 1), as TF's conversion of a bool scalar to an
+    int32 argument (``tf.reduce_sum(x, axis=True)`` sums axis 1); ops whose TF kernel infers the
+    argument's dtype from the value refuse it themselves (``tf.gather``, ``tf.roll``)."""
     if isinstance(x, (TensorBase, VariableBase)):
         v = concrete(x)
         if v is None or v.ndim != 0 or v.dtype.kind not in "iu":
             raise TypeError(f"{what} must be a Python int or a concrete scalar integer tensor, got {x!r}.")
         return int(v)
-    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
+    if not isinstance(x, (int, np.integer, np.bool_)):
         raise TypeError(f"{what} must be an int, got {type(x).__name__} {x!r}.")
     return int(x)
+
+
+def bool_attr(value: Any, what: str) -> bool:
+    """A bool attribute of a TF op (``exclusive``, ``reverse``): True, False or None (the default,
+    False); anything else is TF's TypeError (``cumsum(x, exclusive=0)``)."""
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise TypeError(f"Expected bool for argument '{what}' not {value!r}.")
+    return value
+
+
+def refuse_bool(op_name: str, x: Any, what: str) -> None:
+    """TF's InvalidArgumentError for a bool (or float) ``what`` of an op whose kernel takes the
+    argument's dtype from its value (``GatherV2``'s axis, ``Roll``'s shift and axis)."""
+    for v in x if isinstance(x, (list, tuple)) else (x,):
+        if isinstance(v, (bool, np.bool_, float, np.floating)):
+            kind = "bool" if isinstance(v, (bool, np.bool_)) else "float"
+            raise invalid_argument(
+                f"{op_name}: Value for attr '{what}' of {kind} is not in the list of allowed values: int32, int64"
+            )
 
 
 def static_shape_arg(shape: Any) -> tuple[int, ...]:
@@ -202,17 +227,38 @@ def static_shape_arg(shape: Any) -> tuple[int, ...]:
     return tuple(static_int(d, "a shape dimension") for d in shape)
 
 
+def _leaves(value: Any) -> list[Any]:
+    if isinstance(value, (list, tuple)):
+        return [leaf for v in value for leaf in _leaves(v)]
+    return [value]
+
+
+def _refuse_mixed_bools(value: Any) -> None:
+    """TF's ValueError for a (nested) list of Python bools and other numbers (``[True, 2]``): its
+    conversion of such a list to an int32 Tensor fails; an all-bool list converts to 0s and 1s."""
+    if isinstance(value, (list, tuple)):
+        leaves = _leaves(value)
+        if 0 < sum(isinstance(v, bool) for v in leaves) < len(leaves):
+            raise ValueError("Can't convert Python sequence with mixed types to Tensor.")
+
+
 def static_ints(value: Any, what: str) -> tuple[int, ...]:
     """A (nested) list, tuple, int or int tensor of ints as a flat tuple of Python ints (axes, perms, paddings)."""
     if isinstance(value, (TensorBase, VariableBase, np.ndarray)):
         v = concrete(value)
         if v is None:
             raise TypeError(f"tapejax needs a static {what}: pass Python ints, not a traced tensor.")
-        if v.dtype.kind not in "iu":
+        if v.dtype.kind == "b" and not isinstance(value, np.ndarray):  # TF: a bool Tensor's attr (NumPy casts)
+            raise invalid_argument(
+                f"Value for attr 'Tidx' of bool is not in the list of allowed values: int32, int64 "
+                f"(the {what} argument)."
+            )
+        if v.dtype.kind not in "iub":
             raise TypeError(f"{what} must be integers, got dtype {v.dtype}.")
         return tuple(int(d) for d in v.reshape(-1))
-    if isinstance(value, bool) or not isinstance(value, (list, tuple, range)):
+    if not isinstance(value, (list, tuple, range)):
         return (static_int(value, what),)
+    _refuse_mixed_bools(value)
     out: list[int] = []
     for d in value:  # nested lists (paddings) are flattened
         out.extend(
