@@ -198,8 +198,9 @@ class Tape:
                 # tape reads it as a residual, and another tape that watches the Variable must see
                 # that dependency (the gradient penalty: the inner tape watches only x, the outer w).
                 r = reads.get(i)
-                if r is None:
-                    r = reads[i] = _wrap(v)
+                if r is None:  # (_wrap(v), inline)
+                    r = reads[i] = object.__new__(Tensor)
+                    r._v = v
                 if var_id in self._vars or (self._auto and a.trainable):
                     self._vars[var_id] = a
                     if v.dtype in _INEXACT:
@@ -231,31 +232,39 @@ class Tape:
             self._has_sparse = True
         # The node and its signature: tensors numbered by first appearance on this tape. While tape
         # structures keep changing no signature is kept (see _differentiate), so none is built.
-        signed = not lazy.tape_structures.dynamic
-        pos = self._pos
-        ins = []
-        if signed:
+        node = object.__new__(Node)
+        node.op = op
+        node.params = params
+        node.inputs = tuple(inputs)
+        node.outputs = outputs
+        if lazy.tape_structures.dynamic:
+            self._unsigned = True
+            node.sig = None
+            for o in outputs:
+                if o._v.dtype in _INEXACT:
+                    watched[id(o)] = o
+        else:
+            pos = self._pos
+            ins = []
             for x in inputs:
                 k = id(x)
                 p = pos.get(k)
                 if p is None:
                     p = pos[k] = len(pos)
                 ins.append(p)
-        else:
-            self._unsigned = True
-        outs = []
-        for o in outputs:
-            k = id(o)
-            if signed:
-                outs.append(pos.setdefault(k, len(pos)))
-            if o._v.dtype in _INEXACT:
-                watched[k] = o
-        node = object.__new__(Node)
-        node.op = op
-        node.params = params
-        node.inputs = tuple(inputs)
-        node.outputs = outputs
-        node.sig = (op, params, tuple(ins), tuple(outs)) if signed else None
+            if op.multiple_results:
+                outs = []
+                for o in outputs:
+                    k = id(o)
+                    outs.append(pos.setdefault(k, len(pos)))
+                    if o._v.dtype in _INEXACT:
+                        watched[k] = o
+                node.sig = (op, params, tuple(ins), tuple(outs))
+            else:  # (one output: the loop above, unrolled)
+                k = id(result)
+                node.sig = (op, params, tuple(ins), (pos.setdefault(k, len(pos)),))
+                if result._v.dtype in _INEXACT:
+                    watched[k] = result
         self._nodes.append(node)
 
     def _append(self, node: Node) -> None:
@@ -491,10 +500,33 @@ class GradientTape(Tape):
         self._used = True
         op, plan, connected = hit
         lazy.tape_structures.append(False)  # (not new: see lazy.tape_structures)
-        results = self._pullback(op, [self._nodes[i].inputs[j] for i, j in plan], connected, [None])
-        if self._nodes or self._watched or self._cut or self._exits:
-            self._clear()  # (unless _pullback already did)
-        return results
+        if True not in connected:
+            self._clear()
+            return [None] * len(connected)
+        # ``_pullback``'s path with no tape recording it and no seeds, its residuals' values read
+        # straight from the plan (one loop, not a residual list and then a value list).
+        nodes = self._nodes
+        vals = []
+        pending = False  # (a deferred value not computed yet: the usual case)
+        for i, j in plan:
+            r = nodes[i].inputs[j]
+            v = r._v if isinstance(r, TensorBase) else r
+            if type(v) is Pending and v.value is None:
+                pending = True
+            vals.append(v)
+        r = v = nodes = None
+        # The node list is dropped first, so the values only this tape held are not computed as
+        # outputs (see _pullback).
+        self._clear()
+        if pending:
+            out = lazy.run_with(op, vals)
+        else:
+            out = (backward.first_run(op) or op.kernel(()))(*[lazy.concrete(v) for v in vals])
+        del vals
+        if False not in connected:
+            return [_wrap(o) for o in out]
+        it = iter(out)
+        return [_wrap(next(it)) if c else None for c in connected]
 
     def jacobian(
         self,
