@@ -86,9 +86,15 @@ class Program:
         self.assigned: list[Any] = []
         self.n_outs = sum(out_meta[1])
         found = _scan_program(self.jaxpr)
-        self.checks = (found["gather"] or found["div"]) and not found["scatter"]
+        # checkify's division check fires for every division, floats included (TF gives inf/NaN there):
+        # integer divisions are checked only in a program without float divisions.
+        int_div = found["div"] and not found["float_div"]
+        self.check_errors = checkify.index_checks | (checkify.div_checks if int_div else frozenset())
+        self.checks = (found["gather"] or int_div) and not found["scatter"]
         self.callbacks = found["callback"]
-        self.jitted = _checked(jax.jit(self._run), self._run, name) if self.checks else jax.jit(self._run)
+        self.jitted = (
+            _checked(jax.jit(self._run), self._run, name, self.check_errors) if self.checks else jax.jit(self._run)
+        )
         self.donation: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]] | None = None  # plan_donation()
         self._donating: Callable[..., Any] | None = None
         self.first_run = True
@@ -190,7 +196,7 @@ def _donating(program: Program) -> Callable[..., Any]:
         return lambda *args: (None, plain(*args))
 
     def run_checked(*args: Any) -> Any:
-        err, (outs, new, new_rng) = checkify.checkify(run, errors=_CHECKS)(*args)
+        err, (outs, new, new_rng) = checkify.checkify(run, errors=program.check_errors)(*args)
         # checkify.Error's boolean leaves are its predicates: any set, the check failed.
         failed = functools.reduce(
             jnp.logical_or, [x for x in jax.tree_util.tree_leaves(err) if x.dtype == np.bool_], np.bool_(False)
@@ -231,14 +237,12 @@ def _unless_untransformable(checked: Callable[..., Any], plain: Callable[..., An
     return call
 
 
-_CHECKS = checkify.index_checks | checkify.div_checks
-
-
 def _scan_program(jaxpr: Any) -> dict[str, bool]:
     """What the program does that matters to how it runs: gathers (indices TF checks at run time),
-    integer divisions, scatters (a program that scatters is left unchecked: tapejax's ops scatter
-    out of range on purpose, ``bincount``'s dropped values, CTC's collapsed labels), host callbacks."""
-    found = {"gather": False, "div": False, "scatter": False, "callback": False}
+    integer and float divisions, scatters (a program that scatters is left unchecked: tapejax's ops
+    scatter out of range on purpose, ``bincount``'s dropped values, CTC's collapsed labels), host
+    callbacks."""
+    found = {"gather": False, "div": False, "float_div": False, "scatter": False, "callback": False}
     _scan(jaxpr, found)
     return found
 
@@ -252,6 +256,8 @@ def _scan(jaxpr: Any, found: dict[str, bool]) -> None:
             found["scatter"] = True
         elif name in ("div", "rem") and np.issubdtype(eqn.outvars[0].aval.dtype, np.integer):
             found["div"] = True
+        elif name == "div":
+            found["float_div"] = True
         elif "callback" in name:
             found["callback"] = True
         for p in eqn.params.values():
@@ -264,12 +270,12 @@ def _scan(jaxpr: Any, found: dict[str, bool]) -> None:
 _OUT_OF_BOUNDS = re.compile(r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)")
 
 
-def _checked(plain: Callable[..., Any], run: Callable[..., Any], name: str) -> Callable[..., Any]:
+def _checked(plain: Callable[..., Any], run: Callable[..., Any], name: str, errors: Any) -> Callable[..., Any]:
     """``run`` compiled with JAX's index and integer-division checks (``checkify``): a call raises
     TF's ``InvalidArgumentError`` when the program gathers out of range or divides an integer by
-    zero, as TF's kernels do at run time, before any Variable is written. ``plain`` where checkify
-    cannot transform the program."""
-    checked = _unless_untransformable(jax.jit(checkify.checkify(run, errors=_CHECKS)), plain)
+    zero, as TF's kernels do at run time, before any Variable is written (``errors``: the checks,
+    see ``Program.check_errors``). ``plain`` where checkify cannot transform the program."""
+    checked = _unless_untransformable(jax.jit(checkify.checkify(run, errors=errors)), plain)
 
     def call(*args: Any) -> Any:
         err, out = checked(*args)
@@ -305,7 +311,8 @@ class Ambiguous(Exception):
 def convert_output(x: Any, fn: Any = None) -> Any:
     """A returned leaf as the program returns it: Python numbers, numpy values and a fully defined
     ``TensorShape`` become Tensors, as TF's ``convert_to_tensor``; None, a string and tapejax's own
-    composite objects (IndexedSlices, TensorArray, datasets) are returned as they are.
+    objects (datasets) are returned as they are (IndexedSlices and TensorArrays arrive here as
+    their component Tensors: :func:`expand_composites`).
 
     Raises:
       TypeError: TF's, for a value TF cannot convert (a DType, a partly known TensorShape, a
@@ -337,6 +344,51 @@ def _not_a_tensor(x: Any, fn: Any) -> TypeError:
         f"or None values; in compilation of {fn!r}, found return value of type {type(x).__name__}, which is not "
         "a Tensor or ExtensionType."
     )
+
+
+class _Composite:
+    """A returned composite value as its component Tensors (a pytree node): the program returns the
+    components and rebuilds the value from them, so no traced value leaks into the result."""
+
+    __slots__ = ("parts", "rebuild")
+
+    def __init__(self, parts: tuple[Any, ...], rebuild: Callable[..., Any]) -> None:
+        self.parts = parts
+        self.rebuild = rebuild
+
+
+jax.tree_util.register_pytree_node(_Composite, lambda c: (c.parts, c.rebuild), lambda rebuild, parts: rebuild(*parts))
+
+
+def _is_output_leaf(x: Any) -> bool:
+    from tapejax._src.indexed_slices import IndexedSlices
+    from tapejax._src.tensor_array import TensorArray
+
+    return isinstance(x, (TensorBase, VariableBase, IndexedSlices, TensorArray, range))
+
+
+def expand_composites(out: Any) -> Any:
+    """``out`` with each IndexedSlices and TensorArray as a :class:`_Composite` of its Tensors, and
+    each ``range`` as a list of its ints (TF: a list of int32 Tensors). Its dicts' keys come out
+    sorted (``order_skeleton`` of ``out`` keeps the returned order)."""
+    from tapejax._src.indexed_slices import IndexedSlices
+    from tapejax._src.ops.array_ops import convert_to_tensor
+    from tapejax._src.tensor_array import TensorArray
+
+    def expand(x: Any) -> Any:
+        if isinstance(x, IndexedSlices):
+            parts = [None if p is None else convert_to_tensor(p) for p in (x.values, x.indices, x.dense_shape)]
+            return _Composite(tuple(parts), IndexedSlices)
+        if isinstance(x, TensorArray):
+            dense = x._dense()
+            skeleton = x._like(dense)  # the array's settings (its elements come back as the output)
+            skeleton._buf = None
+            return _Composite((dense,), skeleton._like)
+        if isinstance(x, range):
+            return list(x)
+        return x
+
+    return jax.tree_util.tree_map(expand, out, is_leaf=_is_output_leaf)
 
 
 def output_spec(x: Any) -> Any:
@@ -397,7 +449,7 @@ def trace_body(
                 out = fn(*args, **kwargs)
             created[0] = made[0]
             out_leaves, out_tree = jax.tree_util.tree_flatten(
-                out, is_leaf=lambda x: isinstance(x, (TensorBase, VariableBase))
+                expand_composites(out), is_leaf=lambda x: isinstance(x, (TensorBase, VariableBase))
             )
             for x in out_leaves:
                 if isinstance(x, VariableBase):  # a returned Variable is read: its value is captured

@@ -261,7 +261,9 @@ _PY_DEFAULT = {float: np.dtype(np.float32), bool: np.dtype(np.bool_), complex: n
 def _default_array(value: Any, op_name: str) -> Any:
     """Converts a non-Tensor argument with TF's default dtypes (float32, int32)."""
     if isinstance(value, (jax.Array, np.ndarray, np.generic)):
-        return value
+        if isinstance(value, jax.Array) or value.dtype.isnative:
+            return value
+        return value.astype(value.dtype.newbyteorder("="))  # big-endian NumPy: the same values, native bytes
     t = type(value)
     if t in _PY_DEFAULT:
         return scalar_to_array(value, _PY_DEFAULT[t], op_name)

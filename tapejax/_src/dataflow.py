@@ -65,7 +65,7 @@ def _inner_jaxpr(eqn: Any) -> Any:
 _CUT_ZERO = "tapejax_connected_zero"
 
 
-def _walk(jaxpr: Any, ins: Sequence[frozenset[int]], cut: bool = False) -> list[frozenset[int]]:
+def _walk(jaxpr: Any, ins: Sequence[frozenset[int]], cut: bool = False, stops: bool = False) -> list[frozenset[int]]:
     env: dict[Any, frozenset[int]] = {}
     for v, d in zip(jaxpr.invars, ins, strict=True):
         env[v] = d if _inexact(v.aval) else _NONE
@@ -76,10 +76,11 @@ def _walk(jaxpr: Any, ins: Sequence[frozenset[int]], cut: bool = False) -> list[
     for eqn in jaxpr.eqns:
         eqn_ins = [read(v) for v in eqn.invars]
         inner = _inner_jaxpr(eqn)
-        if cut and eqn.primitive.name == _CUT_ZERO and eqn.params.get("cut"):
+        name = eqn.primitive.name
+        if (cut and name == _CUT_ZERO and eqn.params.get("cut")) or (stops and name == "stop_gradient"):
             outs = [_NONE] * len(eqn.outvars)
         elif inner is not None:
-            outs = _walk(inner, eqn_ins, cut)
+            outs = _walk(inner, eqn_ins, cut, stops)
         else:
             union = frozenset().union(*eqn_ins)
             outs = [union] * len(eqn.outvars)
@@ -133,7 +134,17 @@ def vjp_input_deps(fn: Callable[..., Any], avals: Sequence[tuple[tuple[int, ...]
     jaxpr = jax.make_jaxpr(pullback)(specs, ct_specs).jaxpr
     labels = [_NONE] * len(specs) + [frozenset((k,)) for k in diff]
     reached = _walk(jaxpr, labels)  # per input: the outputs whose cotangents reach it
-    return tuple(frozenset(i for i, r in enumerate(reached) if k in r) for k in range(len(outs)))
+    deps = [{i for i, r in enumerate(reached) if k in r} for k in range(len(outs))]
+    empty = [i for i, s in enumerate(specs) if s.size == 0 and _inexact(s)]
+    if empty:
+        # A 0-size input's cotangent holds no values, so JAX's derivative may build it from nothing
+        # (reduce_prod's zeros): the forward dataflow, cut at stop_gradient, says which outputs it
+        # feeds (TF: an empty gradient, not None). An op without a TF gradient (round) then counts as
+        # connecting it: an empty gradient where TF says None, the side the module doc allows.
+        forward = _walk(jax.make_jaxpr(fn)(*specs).jaxpr, [frozenset((i,)) for i in range(len(specs))], stops=True)
+        for k in diff:
+            deps[k] |= {i for i in empty if i in forward[k]}
+    return tuple(frozenset(d) for d in deps)
 
 
 def vjp_deps_of(fn: Callable[..., Any]) -> Callable[..., tuple[frozenset[int], ...]]:

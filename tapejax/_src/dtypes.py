@@ -206,6 +206,8 @@ def as_dtype(type_value: Any) -> DType:
         np_dtype = np.dtype(type_value)
     except TypeError:
         raise TypeError(f"Cannot convert {type_value!r} to a tapejax DType.") from None
+    if not np_dtype.isnative:  # a big-endian NumPy dtype names the same type (TF: tf.as_dtype('>f4') is float32)
+        np_dtype = np_dtype.newbyteorder("=")
     if np_dtype in _BY_NP:
         return _BY_NP[np_dtype]
     raise TypeError(

@@ -325,7 +325,8 @@ class Function:
         symbolic tensor; ``float()``/``int()`` raise TF's ``TypeError``, ``.numpy()`` its ``AttributeError``.
       InvalidArgumentError: an op's static shape or dtype error while tracing; it is a ``ValueError`` too.
         When the program runs: an out-of-range gather index or an integer division by zero (TF's
-        run-time errors; no Variable is written), in programs that do not also scatter.
+        run-time errors; no Variable is written), in programs that do not also scatter (the division
+        check: nor divide floats).
       TypeError: arguments that do not match ``input_signature`` (TF's "Binding inputs to tf.function
         failed ..."), or an unhashable Python argument.
 
@@ -336,8 +337,8 @@ class Function:
     sees that shape's static dims where TF shows None. An op's static shape error is an
     ``InvalidArgumentError`` that is also a ``ValueError`` (TF: a plain ``ValueError``), and a dtype
     mismatch is the same class (TF: ``TypeError``). A returned string stays a Python ``str`` (or
-    ``bytes``: tapejax has no string tensors), and a returned ``range`` raises TF's TypeError (TF: a
-    list of Tensors). A call that draws random numbers holds the global random state for its run (an
+    ``bytes``: tapejax has no string tensors), and a returned TensorArray is a TensorArray holding the
+    computed elements (TF: an opaque variant Tensor). A call that draws random numbers holds the global random state for its run (an
     eager draw in another thread waits), except one with host callbacks (a ``tf.data`` iterator,
     ``py_function``), which may draw on XLA's thread: a draw in another thread meanwhile may then
     repeat its numbers. Under a tape, only the outputs a gradient flows from are differentiated:

@@ -328,9 +328,6 @@ class TensorOperators:
     def __neg__(self) -> Tensor:
         return math_ops.negative(self)
 
-    def __pos__(self) -> Any:
-        return self
-
     def __abs__(self) -> Tensor:
         return math_ops.abs(self)
 
@@ -898,6 +895,8 @@ def convert_python(value: Any, np_dtype: np.dtype | None, op_name: str = "conver
         _check_np_dtype(value.dtype, value)
         return value if np_dtype is None or value.dtype == np_dtype else value.astype(np_dtype)
     if isinstance(value, (np.ndarray, np.generic)):
+        if not value.dtype.isnative:  # big-endian NumPy (TF accepts it): the same values in native bytes
+            value = value.astype(value.dtype.newbyteorder("="))
         _check_np_dtype(value.dtype, value)
         if np_dtype is None or value.dtype == np_dtype:
             return _to_device(value)  # (transfer.put copies: the caller may change its array afterwards)

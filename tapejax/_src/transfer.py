@@ -36,8 +36,12 @@ _shardings: dict[Any, Any] = {}
 def fast(a: np.ndarray | np.generic) -> bool:
     """Whether ``a`` can take the direct transfer (a dtype JAX keeps unchanged)."""
     dtype = a.dtype
+    # (native byte order only: the transfer copies raw bytes, so a big-endian array would give wrong values)
     return (
-        _batched_device_put is not None and dtype.kind in _FAST_KINDS and jax.dtypes.canonicalize_dtype(dtype) == dtype
+        _batched_device_put is not None
+        and dtype.kind in _FAST_KINDS
+        and dtype.isnative
+        and jax.dtypes.canonicalize_dtype(dtype) == dtype
     )
 
 
@@ -50,6 +54,8 @@ def put(a: np.ndarray | np.generic, device: Any = None) -> jax.Array:
     [0. 1. 2.] float32 False
     """
     if not fast(a):
+        if not a.dtype.isnative:  # big-endian: the same values in native bytes (a new array), then the fast path
+            return put(a.astype(a.dtype.newbyteorder("=")), device)
         return jax.device_put(np.array(a), device)  # (a private copy: device_put may alias it)
     if device is None:
         device = get_default_device()  # this thread's jax.default_device, as jax.device_put

@@ -12,6 +12,7 @@ built on :func:`fused_loss` and :data:`reduce_weighted_loss`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -24,7 +25,8 @@ from tapejax._src import dtypes as dtypes_lib
 from tapejax._src import errors
 from tapejax._src.core import Op, TensorBase, VariableBase, bind
 from tapejax._src.lazy import Pending
-from tapejax._src.ops.math_ops import _abs_impl
+from tapejax._src.ops.math_ops import _abs_impl, _maximum_impl, _minimum_impl
+from tapejax._src.ops.nn_ops import _softmax_xent_impl
 from tapejax._src.tensor import Tensor
 
 EPSILON = 1e-7  # keras.backend.epsilon()'s default
@@ -32,21 +34,38 @@ EPSILON = 1e-7  # keras.backend.epsilon()'s default
 
 # -- TF's conventions at kinks -------------------------------------------------------------------------
 def _clip(x: Any, lo: float, hi: float) -> Any:
-    # tf.clip_by_value: the gradient passes where lo <= x <= hi (jnp.clip's would also at the bounds,
-    # but written with where so the selection is explicit).
-    return jnp.where(x < lo, jnp.asarray(lo, x.dtype), jnp.where(x > hi, jnp.asarray(hi, x.dtype), x))
+    # tf.clip_by_value: maximum(minimum(x, hi), lo). The gradient passes where lo <= x <= hi (at the
+    # bounds too); a NaN stays NaN and gets a zero gradient (TF's masks are selects: a NaN
+    # cotangent does not reach it).
+    return _maximum(_minimum(x, hi), lo)
 
 
 def _maximum(x: Any, y: Any) -> Any:
-    """tf.maximum: on ties the gradient goes to ``x``."""
-    y = jnp.asarray(y, x.dtype)
-    return jnp.where(x >= y, x, y)
+    """tf.maximum: NaN propagates; the gradient goes to ``x`` where ``x >= y`` (ties included)."""
+    return _maximum_impl(x, jnp.asarray(y, x.dtype))
 
 
 def _minimum(x: Any, y: Any) -> Any:
-    """tf.minimum: on ties the gradient goes to ``x``."""
-    y = jnp.asarray(y, x.dtype)
-    return jnp.where(x <= y, x, y)
+    """tf.minimum: NaN propagates; the gradient goes to ``x`` where ``x <= y`` (ties included)."""
+    return _minimum_impl(x, jnp.asarray(y, x.dtype))
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
+def _reduce_max(x: Any, axis: int) -> Any:
+    return jnp.max(x, axis=axis)
+
+
+@_reduce_max.defjvp
+def _reduce_max_jvp(axis: int, primals: Any, tangents: Any) -> Any:
+    # TF's Max gradient: shared equally by the elements equal to the max (indicators / count), so a
+    # NaN max (no element equal) gives 0 / 0: NaN, even for a zero cotangent. The NaN is explicit:
+    # XLA rewrites indicators / count as select(indicator, 1 / count, 0).
+    (x,), (t,) = primals, tangents
+    y = jnp.max(x, axis=axis)
+    hit = (x == jnp.expand_dims(y, axis)).astype(x.dtype)
+    count = jnp.sum(hit, axis=axis, keepdims=True)
+    share = jnp.where(count == 0, jnp.asarray(np.nan, x.dtype), hit / count)
+    return y, jnp.sum(t * share, axis=axis)
 
 
 def squeeze_or_expand(x1: Any, x2: Any) -> tuple[Any, Any]:
@@ -149,7 +168,7 @@ def _squared_hinge(yt: Any, yp: Any) -> Any:
 
 def _categorical_hinge(yt: Any, yp: Any) -> Any:
     pos = jnp.sum(yt * yp, axis=-1)
-    neg = jnp.max((1.0 - yt) * yp, axis=-1)
+    neg = _reduce_max((1.0 - yt) * yp, -1)
     return _maximum(neg - pos + 1.0, 0.0)
 
 
@@ -210,7 +229,9 @@ def _cce(
 ) -> Any:
     yt = _smooth_categorical(yt, label_smoothing)
     if from_logits:
-        return -jnp.sum(yt * jax.nn.log_softmax(yp, axis=axis), axis=axis)
+        # tf.nn.softmax_cross_entropy_with_logits, as Keras' TF backend: its gradient is
+        # softmax - labels whatever the labels sum to.
+        return _softmax_xent_impl(yt, yp, axis=axis)
     o = yp / jnp.sum(yp, axis=axis, keepdims=True)
     o = _clip(o, eps, 1.0 - eps)
     return -jnp.sum(yt * jnp.log(o), axis=axis)

@@ -273,7 +273,9 @@ class Layer(Module):
     Subclasses create weights in ``build(input_shape)`` with :meth:`add_weight` (or in ``__init__``
     when the shapes are known) and compute in ``call(inputs, ...)``; ``__call__`` builds the layer on
     its first call. Attributes holding layers, weights or metrics (also in lists and dicts) are
-    tracked in assignment order, as Keras does.
+    tracked in assignment order, as Keras does. Once ``build`` has returned, adding a new sublayer,
+    Keras weight or metric raises ValueError (Keras' lock; Functional and Sequential models stay open),
+    and deleting an attribute untracks a Variable only, as Keras.
 
     Args:
       activity_regularizer: a regularizer applied to the layer's outputs (its loss, divided by the
@@ -303,6 +305,9 @@ class Layer(Module):
     implemented; the mixed-precision policies are not supported yet.
     """
 
+    # Keras locks a layer's state when build() returns (Functional and Sequential models stay mutable).
+    _locks_after_build: ClassVar[bool] = True
+
     _TF_MODULE_IGNORED_PROPERTIES: ClassVar[frozenset[str]] = frozenset(
         ("_name", "_name_scope", "_inbound_nodes", "_weights_cache", "_call_plan")
     )
@@ -321,6 +326,8 @@ class Layer(Module):
                     restore_deferred(obj)
             object.__setattr__(obj, "built", True)
             object.__setattr__(obj, "_build_shapes", (a, k))
+            if obj._locks_after_build:
+                object.__setattr__(obj, "_state_locked", True)  # (Keras' _lock_state; built = False keeps it)
 
         object.__setattr__(obj, "build", build_wrapper)
         object.__setattr__(obj, "_build_is_default", type(obj).build is Layer.build)
@@ -386,15 +393,19 @@ class Layer(Module):
     def _track(self, value: Any) -> Any:
         if isinstance(value, Layer):
             if value is not self and all(value is not x for x in self._layers):
+                self._check_unlocked()
                 self._layers.append(value)
                 tracking_changed()
         elif isinstance(value, Variable):
             own = self._trainable_variables if value.trainable else self._non_trainable_variables
             if all(value is not x for x in own):
+                if isinstance(value, KerasVariable):  # (Keras does not track a plain tf.Variable: no lock)
+                    self._check_unlocked()
                 own.append(value)
                 tracking_changed()
         elif _is_metric(value):
             if all(value is not x for x in self._metrics):
+                self._check_unlocked()
                 self._metrics.append(value)
         elif type(value) is list:
             for v in value:
@@ -409,15 +420,24 @@ class Layer(Module):
                 self._track(v)
         return value
 
+    def _check_unlocked(self) -> None:
+        if self.__dict__.get("_state_locked"):
+            raise ValueError(
+                "You cannot add new elements of state (variables or sub-layers) to a layer that is already built. "
+                "All state must be created in the `__init__()` method or in the `build()` method."
+            )
+
     def __delattr__(self, name: str) -> None:
+        # Keras untracks a deleted Variable only: a deleted sublayer's (or metric's) weights stay the layer's.
         self.__dict__.pop("_call_plan", None)
         value = getattr(self, name, None)
-        for own in (self._layers, self._trainable_variables, self._non_trainable_variables, self._metrics):
-            for i, x in enumerate(own):
-                if x is value:
-                    del own[i]
-                    tracking_changed()
-                    break
+        if isinstance(value, Variable):
+            for own in (self._trainable_variables, self._non_trainable_variables):
+                for i, x in enumerate(own):
+                    if x is value:
+                        del own[i]
+                        tracking_changed()
+                        break
         object.__delattr__(self, name)
 
     # -- names, dtypes ---------------------------------------------------------------------------------

@@ -128,6 +128,8 @@ class Functional(Model):
     tf.Tensor([[3. 3.]], shape=(1, 2), dtype=float32)
     """
 
+    _locks_after_build = False  # (mutable after build, as in Keras)
+
     def __new__(cls, *args: Any, **kwargs: Any) -> Functional:
         return object.__new__(cls)  # type: ignore[return-value]
 

@@ -31,6 +31,8 @@ class Sequential(Model):
     ((None, 1), 21)
     """
 
+    _locks_after_build = False  # (mutable after build, as in Keras)
+
     def __new__(cls, *args: Any, **kwargs: Any) -> Sequential:
         return Layer.__new__(cls)  # type: ignore[return-value]
 
