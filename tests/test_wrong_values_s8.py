@@ -111,6 +111,8 @@ def test_function_returns_concrete_indexed_slices_and_tensor_arrays() -> None:
         # TF 2.21: a returned range is a list of int32 scalar Tensors
         assert [(r.dtype, int(r)) for r in out["r"]] == [(tf.int32, 0), (tf.int32, 1)]
         assert list(out) == ["s", "ta", "r"]
+    empty = tf.function(lambda: tf.TensorArray(tf.float32, size=0, dynamic_size=True))()
+    assert int(empty.size()) == 0 and empty.write(0, 1.0).stack().numpy().tolist() == [1.0]
 
 
 def test_function_returns_the_indexed_slices_gradient_of_a_gather() -> None:

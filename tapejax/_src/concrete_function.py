@@ -380,6 +380,9 @@ def expand_composites(out: Any) -> Any:
             parts = [None if p is None else convert_to_tensor(p) for p in (x.values, x.indices, x.dense_shape)]
             return _Composite(tuple(parts), IndexedSlices)
         if isinstance(x, TensorArray):
+            if x._buf is None and not x._tensors:  # empty (its element shape may be unknown): no Tensors
+                settings = (x.dtype, 0, x.dynamic_size, x._clear_after_read, None, None, None, x._infer_shape)
+                return _Composite((), functools.partial(TensorArray, *settings, element_shape=x.element_shape))
             dense = x._dense()
             skeleton = x._like(dense)  # the array's settings (its elements come back as the output)
             skeleton._buf = None
