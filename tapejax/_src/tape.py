@@ -843,6 +843,9 @@ class GradientTape(Tape):
                         pending = True
                     vals.append(v)
             residuals.clear()
+            # (no residual Tensor left held by a local while the queue runs: it would be computed as
+            # an output, a value nothing reads)
+            r = v = s = None
             if pending:
                 if not self._persistent:
                     self._clear()
