@@ -136,6 +136,10 @@ def test_unary_plus_raises_type_error() -> None:
         _ = +tf.constant(1.0)
     with pytest.raises(TypeError, match="unary"):
         _ = +tf.Variable(1.0)
+    # Keras 3.15's Variable defines __pos__: its value
+    layer = tf.keras.layers.Dense(1)
+    layer.build((None, 2))
+    assert (+layer.kernel).numpy().tolist() == layer.kernel.numpy().tolist()
 
 
 def test_big_endian_numpy_arrays_convert_to_their_values() -> None:

@@ -47,6 +47,10 @@ class KerasVariable(Variable):
         """The weight's path: the names of the layers it was created in, then its own name."""
         return self._path
 
+    def __pos__(self) -> Any:
+        """``+v``: the weight's value (Keras' ``__pos__``; a plain ``tf.Variable`` raises TypeError)."""
+        return self.value()
+
     def __repr__(self) -> str:
         from tapejax._src.function import in_trace
 
