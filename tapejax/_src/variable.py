@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Callable, Iterator
+import weakref
+from collections.abc import Iterator
 from typing import Any, NoReturn
 
 import jax
 import jax.core
 import numpy as np
 
+from tapejax._src import core, errors, lazy
 from tapejax._src import dtypes as dtypes_lib
-from tapejax._src import errors
-from tapejax._src.core import TensorBase, VariableBase, _ArrayImpl, tape_state
+from tapejax._src.core import HOST_TYPES, Op, TensorBase, VariableBase, _ArrayImpl, tape_state
 from tapejax._src.distribute import context as distribute_context
 from tapejax._src.lazy import Pending, force, hold
 from tapejax._src.ops import array_ops
@@ -247,9 +248,11 @@ class Variable(VariableBase, TensorOperators):
             on_assign = getattr(tape, "_on_assign", None)
             if on_assign is not None:
                 on_assign(self)  # tf.function lifts Variables it assigns
-        dtype = self._value.dtype
+        dtype = self._v.dtype
         if isinstance(value, (TensorBase, VariableBase)):
-            arr = value._value
+            arr = value._v  # a deferred value stays deferred (v.assign(v * 2) joins the queue)
+            if type(arr) is not Pending and type(arr) is not _ArrayImpl:
+                arr = value._value  # (a host row as a device array; a tracer as it is)
             if arr.dtype != dtype:
                 raise ValueError(
                     f"{op_name} on Variable '{self._name}': dtype mismatch: the variable is "
@@ -272,8 +275,18 @@ class Variable(VariableBase, TensorOperators):
         Raises:
           ValueError: if the shape or dtype does not match; the Variable is then unchanged.
         """
-        self._value = _assigned(self._value, self._checked(value, "assign"))
+        self._store(self._checked(value, "assign"))
         return self._read_back(read_value)
+
+    def _store(self, new: Any) -> None:
+        """Makes ``new`` (an array, tracer or Pending of this Variable's dtype and an allowed shape) its value."""
+        current = self._v
+        if isinstance(new, jax.core.Tracer) or isinstance(current, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
+            # (under a trace: the assignment's differentiation rule, on arrays)
+            new = _assignment(self._value, force(new) if type(new) is Pending else new)
+        self._v = new
+        if type(new) is Pending:
+            hold(new, self)  # a run outputs it while the Variable holds it
 
     def _read_back(self, read_value: bool) -> Any:
         """What ``assign*`` returns: the Variable (read, so tapes watch it, as TF's read), or None."""
@@ -291,18 +304,23 @@ class Variable(VariableBase, TensorOperators):
             even a scalar: TF's AssignAddVariableOp); the Variable is then unchanged.
           ValueError: on a dtype mismatch.
         """
-        arr = self._delta(delta, "assign_add", "AssignAddVariableOp")
-        self._value = _assigned(self._value, _add_kernel(self._value, arr))
+        self._update(_ASSIGN_ADD, self._delta(delta, "assign_add", "AssignAddVariableOp"))
         return self._read_back(read_value)
 
     def assign_sub(self, delta: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True) -> Any:
         """Subtracts ``delta`` in place (checked as :meth:`assign_add`)."""
-        arr = self._delta(delta, "assign_sub", "AssignSubVariableOp")
-        self._value = _assigned(self._value, _sub_kernel(self._value, arr))
+        self._update(_ASSIGN_SUB, self._delta(delta, "assign_sub", "AssignSubVariableOp"))
         return self._read_back(read_value)
 
     def _delta(self, delta: Any, method: str, op_name: str) -> Any:
         arr = self._checked(delta, method, shape=False)
+        if np.dtype(arr.dtype) == np.bool_:
+            raise errors.InvalidArgumentError(
+                None,
+                None,
+                f"{op_name}: no kernel for bool variables, as TF (Variable '{self._name}', shape "
+                f"{list(self._v.shape)}). Fix: tf.cast to a numeric dtype, or use assign().",
+            )
         current = tuple(self._v.shape)
         if tuple(arr.shape) != current:
             raise errors.InvalidArgumentError(
@@ -313,9 +331,32 @@ class Variable(VariableBase, TensorOperators):
             )
         return arr
 
+    def _update(self, op: Op, delta: Any) -> None:
+        """Stores ``op(value, delta)`` (checked: same dtype and shape): queued with the ops around it
+        (one compiled program, and a later process loads it whole from the executable cache), or run
+        at once where ops are not deferred (under a trace, ``TAPEJAX_DEFER=0``, numerics checks)."""
+        current = self._v
+        tc, td = type(current), type(delta)
+        if (
+            (tc is Pending or tc is _ArrayImpl)
+            and (td is Pending or td is _ArrayImpl or td in HOST_TYPES)
+            and lazy.ENABLED
+            and not core.staging_variable_reads
+            and core.numerics_check is None
+        ):
+            # Through ``bind`` (its shape check, step replay's plans), on fresh Tensors: tapes record
+            # nothing of it (no gradient flows through an assignment) and watch nothing.
+            new = core.bind(op, core._wrap(current), core._wrap(delta))._v
+            if type(new) is Pending:
+                new.owner = weakref.ref(self)  # (its only holder: the Tensor bind made is dropped)
+                new.more_owners = None
+            self._v = new
+            return
+        self._store(op.kernel(())(self._value, force(delta) if td is Pending else delta))
+
     def _assign_array(self, arr: Any) -> None:
         """Trusted in-place write of an array already of the right dtype and shape (optimizers)."""
-        self._value = _assigned(self._value, arr)
+        self._store(arr)
 
     # -- Python protocol ----------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -411,7 +452,9 @@ class Variable(VariableBase, TensorOperators):
 
     def __getitem__(self, key: Any) -> SlicedVariable:
         t = array_ops.strided_slice_from_key(self, key)
-        sliced = SlicedVariable(t._value, self, key)
+        sliced = SlicedVariable(t._v, self, key)  # (a queued slice stays queued)
+        if type(t._v) is Pending:
+            hold(t._v, sliced)
         for tape in tape_state.tapes:
             alias = getattr(tape, "_alias", None)
             if alias is not None:
@@ -457,20 +500,27 @@ class SlicedVariable(Tensor):
           ValueError: if ``value`` is a Tensor of another dtype.
         """
         var = self._var
+        dtype = var._v.dtype
         if isinstance(value, (TensorBase, VariableBase)):
-            arr = value._value
-            if arr.dtype != var._value.dtype:
+            arr = value._v  # (a deferred value stays deferred)
+            if type(arr) is not Pending and type(arr) is not _ArrayImpl:
+                arr = value._value
+            if arr.dtype != dtype:
                 raise ValueError(
                     f"sliced assign on Variable '{var.name}': dtype mismatch ({np.dtype(arr.dtype).name} value "
-                    f"into a {np.dtype(var._value.dtype).name} variable)."
+                    f"into a {np.dtype(dtype).name} variable)."
                 )
         else:
-            arr = convert_python(value, var._value.dtype, "ResourceStridedSliceAssign")
+            arr = convert_python(value, dtype, "ResourceStridedSliceAssign")
         try:
             new = _scatter(var, _index_key(self._key), arr)
         except (TypeError, ValueError) as e:
             raise ValueError(f"sliced assign on Variable '{var.name}': {e}") from None
-        var._value = _assigned(var._value, new)
+        if type(new) is Pending:
+            new.owner = weakref.ref(var)  # (its only holder: the Tensor bind made is dropped)
+            var._v = new
+        else:
+            var._store(new)
         return var if read_value else None
 
 
@@ -480,15 +530,15 @@ def _index_key(key: Any) -> Any:
 
 
 def _scatter(var: Variable, key: Any, value: Any) -> Any:
-    x = var._value
+    """The Variable's new value (an array, tracer, or Pending: queued) with ``value`` written at ``key``."""
+    x = var._v
     static = _static_key(key)
+    if static is None:  # (lists, arrays, bools: computed here)
+        x = var._value
+        value = force(value) if type(value) is Pending else value
     # (the slice's shape without computing it: eager x[key] compiled and ran a slice for its shape)
-    target = (
-        tuple(jax.eval_shape(lambda a: a[key], jax.ShapeDtypeStruct(x.shape, x.dtype)).shape)
-        if static is not None
-        else tuple(x[key].shape)
-    )
-    shape = tuple(np.shape(value))
+    target = _slice_shape(tuple(x.shape), np.dtype(x.dtype), static) if static is not None else tuple(x[key].shape)
+    shape = tuple(value.shape)
     if shape != target:
         # TF's StridedSliceAssignBCast: leading 1s past the slice's rank drop ([[1, 2]] fits a row),
         # then the value broadcasts to the slice (never the slice to the value).
@@ -506,14 +556,42 @@ def _scatter(var: Variable, key: Any, value: Any) -> Any:
                 "the slice's shape, or one that broadcasts to it.",
             )
         if extra > 0:
+            if static is not None:
+                return _slice_update(x, value, static, kept)
             value = value.reshape(kept)
     if static is not None:
-        return _set_kernel(x, value, static)
+        return _slice_update(x, value, static, None)
     return x.at[key].set(value)
 
 
+@functools.lru_cache(maxsize=256)
+def _slice_shape(shape: tuple[int, ...], dtype: np.dtype, static: tuple[Any, ...]) -> tuple[int, ...]:
+    """The shape of ``x[key]`` for an ``x`` of ``shape`` and the static form of ``key`` (no trace once seen)."""
+    key = tuple(slice(*k[1:]) if type(k) is tuple else k for k in static)
+    return tuple(jax.eval_shape(lambda a: a[key], jax.ShapeDtypeStruct(shape, dtype)).shape)
+
+
+def _slice_update(x: Any, value: Any, static: tuple[Any, ...], shape: tuple[int, ...] | None) -> Any:
+    """``x`` with ``value`` (reshaped to ``shape`` first unless None) set at the static key: queued with
+    the ops around it as one scatter (see :meth:`Variable._update`), or run at once."""
+    tx, tv = type(x), type(value)
+    if (
+        (tx is Pending or tx is _ArrayImpl)
+        and (tv is Pending or tv is _ArrayImpl or tv in HOST_TYPES)
+        and lazy.ENABLED
+        and not core.staging_variable_reads
+        and core.numerics_check is None
+    ):
+        return core.bind(_SLICE_ASSIGN, core._wrap(x), core._wrap(value), index=static, shape=shape)._v
+    if tx is Pending:
+        x = force(x)
+    if tv is Pending:
+        value = force(value)
+    return _SLICE_ASSIGN.kernel((("index", static), ("shape", shape)))(x, value)
+
+
 def _static_key(key: tuple[Any, ...]) -> tuple[Any, ...] | None:
-    """``key`` (ints, slices, ``...``, None) in a hashable form for :data:`_set_kernel`, else None."""
+    """``key`` (ints, slices, ``...``, None) in a hashable form (the ``index`` param of the sliced assignment op), else None."""
     out: list[Any] = []
     for k in key:
         if type(k) is slice and all(b is None or type(b) is int for b in (k.start, k.stop, k.step)):
@@ -525,15 +603,27 @@ def _static_key(key: tuple[Any, ...]) -> tuple[Any, ...] | None:
     return tuple(out)
 
 
-def _set_at(x: Any, value: Any, static: tuple[Any, ...]) -> Any:
-    key = tuple(slice(*k[1:]) if type(k) is tuple else k for k in static)
-    return x.at[key].set(value)
+def _set_at(x: Any, value: Any, *, index: tuple[Any, ...], shape: tuple[int, ...] | None) -> Any:
+    key = tuple(slice(*k[1:]) if type(k) is tuple else k for k in index)
+    return x.at[key].set(value if shape is None else value.reshape(shape))
 
 
-# A sliced assignment as one compiled scatter per key, shape and dtype: eagerly, ``x.at[key].set``
-# dispatched (and compiled, in a new process) each of its five primitives on its own. Same values:
+def _add(a: Any, b: Any) -> Any:
+    return a + b
+
+
+def _sub(a: Any, b: Any) -> Any:
+    return a - b
+
+
+# Assignments as ops (never recorded by tapes: no gradient flows through an assignment), so that a
+# deferred one joins the queue's program (and the executable cache) instead of compiling and running
+# a kernel of its own, which also computed its inputs first. A sliced assignment is one scatter per
+# key, shape and dtype (eagerly, ``x.at[key].set`` dispatched each of its five primitives on its own):
 # the same primitives, data movement only.
-_set_kernel: Callable[[Any, Any, tuple[Any, ...]], Any] = jax.jit(_set_at, static_argnums=2)
+_ASSIGN_ADD = Op("AssignAddVariableOp", _add, differentiable=False)
+_ASSIGN_SUB = Op("AssignSubVariableOp", _sub, differentiable=False)
+_SLICE_ASSIGN = Op("ResourceStridedSliceAssign", _set_at, differentiable=False)
 
 
 @jax.custom_jvp
@@ -546,18 +636,6 @@ def _assignment_jvp(primals: tuple[Any, Any], tangents: tuple[Any, Any]) -> tupl
     # The stored value is `new`, but it differentiates as the Variable itself: gradients of later
     # reads go to the Variable, none through the assignment into `new`'s sources (TF's rule).
     return primals[1], tangents[0]
-
-
-def _assigned(current: Any, new: Any) -> Any:
-    """The value a Variable holds after an assignment; only under a trace (tf.function, a custom
-    gradient) does it need the differentiation rule above. Eager values are stored as they are."""
-    if isinstance(new, jax.core.Tracer) or isinstance(current, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
-        return _assignment(current, new)
-    return new
-
-
-_add_kernel: Callable[[Any, Any], Any] = jax.jit(lambda a, b: a + b)
-_sub_kernel: Callable[[Any, Any], Any] = jax.jit(lambda a, b: a - b)
 
 
 def _no_python_value_in_trace(how: str) -> None:
