@@ -217,3 +217,23 @@ def test_function_float_division_by_zero_gives_inf_where_checks_run() -> None:
     g = tf.function(lambda y: tf.constant([7]) // tf.gather(y, [0]))
     with pytest.raises(tf.errors.InvalidArgumentError, match="Integer division by zero"):
         g(tf.constant([0]))
+
+
+def test_keras_mask_and_logits_slots_read_as_plain_attributes() -> None:
+    # TF 2.21: hasattr(tf.constant(1.0), "_keras_mask") is False (and "_keras_logits"). The helpers
+    # answer None without the failed read until a Tensor holds one; the attributes behave as before.
+    from tapejax._src.tensor import keras_logits, keras_mask
+
+    t, u = tf.constant([1.0]), tf.constant([2.0])
+    assert not hasattr(t, "_keras_mask") and not hasattr(t, "_keras_logits")
+    assert keras_mask(t) is None and keras_logits(t) is None
+    u._keras_mask = m = tf.constant([True])
+    u._keras_logits = t
+    assert keras_mask(u) is m and keras_logits(u) is t and u._keras_mask is m
+    assert keras_mask(t) is None and not hasattr(t, "_keras_mask")
+    with pytest.raises(AttributeError, match="_keras_mask"):
+        _ = t._keras_mask
+    del u._keras_mask
+    assert not hasattr(u, "_keras_mask") and keras_mask(u) is None
+    masked = tf.keras.layers.Masking()(tf.constant([[[0.0], [1.0]]]))
+    assert keras_mask(masked).numpy().tolist() == [[False, True]]

@@ -596,6 +596,49 @@ jax.tree_util.register_pytree_node(
 )
 
 
+class _NotedSlot:
+    """A Tensor slot that notes its first assignment (``used``): until then no Tensor holds a value
+    there, so :func:`keras_mask` / :func:`keras_logits` answer None without reading it (a read of an
+    unset slot raises AttributeError: about 0.7 us, against 0.05 us). Reads, ``hasattr`` and ``del``
+    behave as the plain slot's (unset: AttributeError, as TF's EagerTensor)."""
+
+    __slots__ = ("member", "used")
+
+    def __init__(self, member: Any) -> None:
+        self.member = member
+        self.used = False
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        return self if obj is None else self.member.__get__(obj, owner)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self.used = True
+        self.member.__set__(obj, value)
+
+    def __delete__(self, obj: Any) -> None:
+        self.member.__delete__(obj)
+
+
+_MASK_SLOT = _NotedSlot(Tensor.__dict__["_keras_mask"])
+_LOGITS_SLOT = _NotedSlot(Tensor.__dict__["_keras_logits"])
+Tensor._keras_mask = _MASK_SLOT  # type: ignore[assignment,misc]
+Tensor._keras_logits = _LOGITS_SLOT  # type: ignore[assignment,misc]
+
+
+def keras_mask(x: Any) -> Any:
+    """``getattr(x, "_keras_mask", None)``, without the failed read where no Tensor ever had a mask."""
+    if type(x) is Tensor and not _MASK_SLOT.used:
+        return None
+    return getattr(x, "_keras_mask", None)
+
+
+def keras_logits(x: Any) -> Any:
+    """``getattr(x, "_keras_logits", None)``, as :func:`keras_mask`."""
+    if type(x) is Tensor and not _LOGITS_SLOT.used:
+        return None
+    return getattr(x, "_keras_logits", None)
+
+
 # -- conversion -------------------------------------------------------------------------------------
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1

@@ -20,7 +20,7 @@ from tapejax._src import dtypes as dtypes_lib
 from tapejax._src.keras import backend
 from tapejax._src.ops import array_ops, loss_ops, math_ops, nn_ops, reduction_ops, shape_ops
 from tapejax._src.ops.utils import as_tensor, shape_of
-from tapejax._src.tensor import Tensor
+from tapejax._src.tensor import Tensor, keras_logits, keras_mask
 
 _REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sample_weight")
 
@@ -64,7 +64,7 @@ def _fused(
     """
     formula, normalize = _FUSED[fn]
     if fn in _FROM_KERAS_LOGITS:
-        logits = getattr(y_pred, "_keras_logits", None)
+        logits = keras_logits(y_pred)
         if logits is not None:
             # Keras' TF backend: the output of a sigmoid/softmax activation is replaced by its logits, so
             # a saturated prediction keeps its exact loss and gradient.
@@ -498,11 +498,11 @@ class Loss:
         raise NotImplementedError
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
-        in_mask = getattr(y_pred, "_keras_mask", None)
+        in_mask = keras_mask(y_pred)
         y_true = math_ops.cast(as_tensor(y_true), self._dtype)
         y_pred = math_ops.cast(as_tensor(y_pred), self._dtype)
         values = as_tensor(self.call(y_true, y_pred))
-        out_mask = getattr(values, "_keras_mask", None)
+        out_mask = keras_mask(values)
         if in_mask is not None and out_mask is not None:
             mask = math_ops.logical_and(math_ops.cast(in_mask, "bool"), math_ops.cast(out_mask, "bool"))
         else:
@@ -567,7 +567,7 @@ class LossFunctionWrapper(Loss):
             return super().__call__(y_true, y_pred, sample_weight)
         if sample_weight is not None:
             sample_weight = as_tensor(sample_weight)
-        mask = getattr(y_pred, "_keras_mask", None)
+        mask = keras_mask(y_pred)
         return _fused(
             self.fn, y_true, y_pred, sample_weight=sample_weight, mask=None if mask is None else as_tensor(mask),
             reduction=self.reduction, dtype=self._dtype, wrapper=True, **self._fn_kwargs,

@@ -23,6 +23,7 @@ from tapejax._src.keras.layers.einsum_dense import EinsumDense
 from tapejax._src.keras.layers.layer import Layer
 from tapejax._src.keras.layers.regularization import Dropout, _dropout, _stream
 from tapejax._src.ops import array_ops, creation_ops, linalg_ops, math_ops, misc_ops, nn_ops, reduction_ops, shape_ops
+from tapejax._src.tensor import keras_mask
 
 # -- Keras' einsum equations (ported from keras/src/layers/attention/multi_head_attention.py) ----------
 
@@ -63,7 +64,7 @@ def _as_tensor(x: Any, dtype: str) -> Any:
     """``x`` as a Tensor, floating inputs cast to the layer's compute dtype (its Keras mask kept)."""
     if x is None:
         return None
-    mask = getattr(x, "_keras_mask", None)
+    mask = keras_mask(x)
     t = array_ops.convert_to_tensor(x)
     if t.dtype.is_floating and t.dtype.name != dtype:
         t = math_ops.cast(t, dtype)
@@ -73,7 +74,7 @@ def _as_tensor(x: Any, dtype: str) -> Any:
 
 
 def _keras_mask(x: Any) -> Any:
-    return getattr(x, "_keras_mask", None)
+    return keras_mask(x)
 
 
 def _to_bool(mask: Any) -> Any:

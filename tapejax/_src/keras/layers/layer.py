@@ -30,7 +30,7 @@ from tapejax._src.keras.object_config import to_snake_case
 from tapejax._src.keras.variables import KerasVariable
 from tapejax._src.module import Module, NameScope
 from tapejax._src.ops import array_ops, math_ops, shape_ops
-from tapejax._src.tensor import Tensor
+from tapejax._src.tensor import Tensor, keras_mask
 from tapejax._src.variable import Variable
 
 
@@ -741,7 +741,7 @@ class Layer(Module):
             if (
                 plan is not False
                 and self.built
-                and getattr(x, "_keras_mask", None) is None
+                and keras_mask(x) is None
                 and (not plan.masks or type(self).compute_mask is Layer.compute_mask)
                 and ((dtype := plan.dtype) is None or x._v.dtype == dtype or not x.dtype.is_floating)
             ):
@@ -815,7 +815,7 @@ class Layer(Module):
         def convert(x: Any) -> Any:
             if isinstance(x, (TensorBase, VariableBase)):
                 if autocast and x.dtype.is_floating and x.dtype.name != dtype:
-                    mask = getattr(x, "_keras_mask", None)
+                    mask = keras_mask(x)
                     x = math_ops.cast(x, dtype)
                     if mask is not None:
                         x._keras_mask = mask
@@ -906,13 +906,13 @@ class Layer(Module):
 
     def _set_mask_metadata(self, inputs: Any, outputs: Any, previous_mask: Any) -> None:
         flat = nest.flatten(outputs)
-        if all(getattr(x, "_keras_mask", None) is not None for x in flat):
+        if all(keras_mask(x) is not None for x in flat):
             return
         masks = self.compute_mask(inputs, previous_mask)
         if masks is None:
             return
         for t, m in zip(flat, nest.flatten(masks), strict=False):
-            if m is not None and isinstance(t, TensorBase) and getattr(t, "_keras_mask", None) is None:
+            if m is not None and isinstance(t, TensorBase) and keras_mask(t) is None:
                 t._keras_mask = m  # type: ignore[attr-defined]
 
     def compute_mask(self, inputs: Any, previous_mask: Any) -> Any:
@@ -1031,9 +1031,9 @@ def _np_dtype(name: str) -> np.dtype:
 
 def _mask_of(x: Any) -> Any:
     if isinstance(x, TensorBase):
-        return getattr(x, "_keras_mask", None)
+        return keras_mask(x)
     if isinstance(x, (list, tuple, dict)):
-        return nest.map_structure(lambda t: getattr(t, "_keras_mask", None), x)
+        return nest.map_structure(lambda t: keras_mask(t), x)
     return None
 
 

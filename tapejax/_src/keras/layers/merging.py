@@ -8,10 +8,11 @@ from typing import Any
 from tapejax._src.keras import backend
 from tapejax._src.keras.layers.layer import Layer
 from tapejax._src.ops import creation_ops, linalg_ops, math_ops, reduction_ops, shape_ops
+from tapejax._src.tensor import keras_mask
 
 
 def _mask(x: Any) -> Any:
-    return getattr(x, "_keras_mask", None)
+    return keras_mask(x)
 
 
 def _set_mask(x: Any, mask: Any) -> None:

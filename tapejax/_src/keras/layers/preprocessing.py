@@ -12,6 +12,7 @@ from tapejax._src.core import TensorBase, VariableBase
 from tapejax._src.keras import backend
 from tapejax._src.keras.layers.layer import Layer
 from tapejax._src.ops import array_ops, creation_ops, math_ops, misc_ops, reduction_ops, shape_ops
+from tapejax._src.tensor import keras_mask
 
 
 def _is_tensor(x: Any) -> bool:
@@ -628,7 +629,7 @@ class Pipeline(Layer):
                 kwargs["training"] = training
             outputs = layer(inputs, **kwargs)
             inputs = outputs
-            mask = getattr(outputs, "_keras_mask", None)
+            mask = keras_mask(outputs)
         return outputs
 
     @classmethod

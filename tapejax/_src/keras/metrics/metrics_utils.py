@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from tapejax._src import dtypes as dtypes_lib
+from tapejax._src import tensor as tensor_lib
 from tapejax._src.core import TensorBase, VariableBase
 from tapejax._src.keras import backend
 from tapejax._src.ops.array_ops import convert_to_tensor, reshape
@@ -64,7 +65,7 @@ def squeeze_or_expand_to_same_rank(x1: Any, x2: Any, expand_rank_1: bool = True)
 
 def keras_mask(x: Any) -> Any:
     """The Keras mask a layer attached to ``x`` (``x._keras_mask``), or None."""
-    return getattr(x, "_keras_mask", None)
+    return tensor_lib.keras_mask(x)
 
 
 def apply_mask(sample_weight: Any, mask: Any, dtype: Any) -> Any:

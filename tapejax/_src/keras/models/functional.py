@@ -14,7 +14,7 @@ from tapejax._src.keras.keras_tensor import KerasTensor, Node
 from tapejax._src.keras.layers.input_layer import InputLayer
 from tapejax._src.keras.models.model import Model
 from tapejax._src.ops import array_ops, math_ops, shape_ops
-from tapejax._src.tensor import Tensor
+from tapejax._src.tensor import Tensor, keras_mask
 
 
 def _nodes_in_order(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> list[Node]:
@@ -226,7 +226,7 @@ class Functional(Model):
             if isinstance(x, (TensorBase, VariableBase)):
                 want = backend.standardize_dtype(spec.dtype)
                 if x.dtype.name != want and (x.dtype.is_floating or backend.is_float_dtype(want)):
-                    mask = getattr(x, "_keras_mask", None)
+                    mask = keras_mask(x)
                     x = math_ops.cast(x, want)
                     if mask is not None:
                         x._keras_mask = mask

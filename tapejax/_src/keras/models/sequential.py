@@ -11,7 +11,7 @@ from tapejax._src.keras.layers.input_spec import standardize_shape
 from tapejax._src.keras.layers.layer import Layer, tracking_changed
 from tapejax._src.keras.models.functional import Functional
 from tapejax._src.keras.models.model import Model
-from tapejax._src.tensor import Tensor
+from tapejax._src.tensor import Tensor, keras_mask
 
 
 class Sequential(Model):
@@ -147,7 +147,7 @@ class Sequential(Model):
                 kwargs["training"] = training
             outputs = layer(inputs, **kwargs)
             inputs = outputs
-            mask = nest.map_structure(lambda t: getattr(t, "_keras_mask", None), outputs)
+            mask = nest.map_structure(lambda t: keras_mask(t), outputs)
         return outputs
 
     @property
