@@ -340,7 +340,9 @@ def _compiled(
             return None
         stats["misses"] += 1
         # An executable JAX's persistent cache gave back cannot be saved again: on this jaxlib's CPU
-        # backend the copy fails to run in another process ("Function ... not found").
+        # backend the copy fails to run in another process ("Function ... not found"). Nor can a
+        # fresh compile be forced through public API: JAX decides once per process whether its cache
+        # is used, and leaves the options that would not change the code (xla_dump_*) out of its key.
         if _jax_cache_hits[0] == before:
             _save(path, fp, exe)
     else:
