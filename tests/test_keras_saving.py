@@ -179,7 +179,11 @@ def test_keras_archive_round_trip(tmp_path):
     assert config["build_config"] == {"input_shape": [None, 3]} and config["compile_config"] == {}
     loaded = tf.keras.models.load_model(tmp_path / "m.keras")
     assert loaded.get_config() == model.get_config()
-    np.testing.assert_array_equal(np.asarray(loaded(_X)), np.asarray(model(_X)))
+    for a, b in zip(loaded.weights, model.weights, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    # (the two calls may run as differently fused programs, e.g. when the test runs alone: the lazy
+    # engine's last-bit rounding differences; the weights above are compared exactly)
+    np.testing.assert_allclose(np.asarray(loaded(_X)), np.asarray(model(_X)), rtol=1e-6)
     with pytest.raises(ValueError, match=r"Invalid `filepath` argument: expected a `\.keras` extension"):
         model.save(tmp_path / "m.zip")
     # load_weights also reads an archive.
