@@ -240,3 +240,55 @@ def test_norm_and_moments_of_integers_as_tf():
     assert (complex(mean), complex(var)) == (1.5 + 0.5j, 0.5 + 0j)
     with pytest.raises(tf.errors.InvalidArgumentError):
         tf.nn.moments(np.array([1, 2], np.uint8), axes=[0])
+
+
+def test_norm_and_reduce_std_sqrt_gradient_zero_for_zero_upstream():
+    # TF's SqrtGrad is 0 where the upstream gradient is 0, even at a zero or NaN output; tf.norm's and
+    # reduce_std's sqrt gave 0 * inf = NaN here (TF 2.21 values below).
+    v = tf.Variable(np.float64(-0.09))
+    with tf.GradientTape() as tape:
+        y = tf.maximum(tf.math.reduce_std(tf.stack([v, v])), 0.5)
+    assert float(tape.gradient(y, v)) == 0.0
+    x = np.array([-2.36, 4.95, INF, np.nan, INF, -1e37, 1.0, -0.99], np.float32)
+    v = tf.Variable(x)
+    with tf.GradientTape() as tape:
+        y = tf.sin(tf.clip_by_value(tf.norm(v), 0, 0))
+    g = tape.gradient(y, v).numpy()
+    np.testing.assert_array_equal(g, [-0.0, 0.0, np.nan, np.nan, np.nan, -0.0, 0.0, -0.0])
+
+
+def test_softmax_cross_entropy_gradient_on_nonfinite_logits_as_tf():
+    # TF's kernel shifts by max(logits): a row with an inf logit is NaN throughout (value and
+    # gradient); here the gradient had finite entries (a stable logsumexp). The labels' gradient is
+    # -log_softmax; second-order gradients w.r.t. the logits as TF's.
+    z = tf.Variable(np.array([[INF, 2.0, 3.0], [-INF, 2.0, 3.0]], np.float32))
+    lab = tf.Variable(np.array([[0.2, 0.3, 0.5], [0.0, 0.3, 0.7]], np.float32))
+    with tf.GradientTape(persistent=True) as tape:
+        loss = tf.nn.softmax_cross_entropy_with_logits(labels=lab, logits=z)
+    gz, gl = tape.gradient(loss, [z, lab])
+    assert np.isnan(loss.numpy()).all() and np.isnan(gz.numpy()[0]).all() and np.isnan(gl.numpy()[0]).all()
+    np.testing.assert_allclose(gz.numpy()[1], [0.0, -0.03105858, 0.03105861], rtol=1e-5)
+    np.testing.assert_allclose(gl.numpy()[1], [INF, 1.3132616, 0.31326166], rtol=1e-6)
+    z = tf.Variable(np.array([[0.5, 0.25, -1.0]], np.float32))
+    lab = tf.Variable(np.array([[0.0, 1.0, 0.0]], np.float32))
+    with tf.GradientTape(persistent=True) as outer:
+        with tf.GradientTape() as tape:
+            loss = tf.nn.softmax_cross_entropy_with_logits(labels=lab, logits=z)
+        s = tf.reduce_sum(tape.gradient(loss, z) * [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(outer.gradient(s, z).numpy(), [[-0.3056748, 0.15096505, 0.15470968]], rtol=1e-5)
+
+
+def test_gelu_erfinv_zeta_as_tf():
+    # gelu: TF's 0.5 * x * erfc(-x * cast(0.7071..)) (the constant cast through float32); the
+    # 1 + erf form here lost the negative tail (gelu(-8.0) was 0.0 in float32) and float64 digits.
+    # erfinv(-0.0) is +0.0 in TF. zeta's q gradient is -x * zeta(x + 1, q) even where zeta(x, q)
+    # is NaN (x < 1); it was 0 here.
+    np.testing.assert_allclose(tf.nn.gelu(np.float32(-8.0)).numpy(), -4.976774e-15, rtol=1e-5)
+    np.testing.assert_allclose(
+        tf.nn.gelu(np.array([-1.0, -4.5])).numpy(), [-0.15865525807260966, -1.5289534600675305e-05], rtol=1e-13
+    )
+    assert not np.signbit(tf.math.erfinv(np.array([-0.0], np.float32)).numpy()[0])
+    q = tf.Variable([0.95, 2.0])
+    with tf.GradientTape() as tape:
+        y = tf.math.zeta(tf.constant([0.25, 1.0]), q)
+    np.testing.assert_allclose(tape.gradient(y, q).numpy(), [-1.1726661, -0.64493407], rtol=1e-5)

@@ -127,7 +127,8 @@ def _norm_impl(x: Any, *, ord: Any, axis: tuple[int, ...] | None, keepdims: bool
             largest = jnp.max(jnp.abs(singular), axis=-1, keepdims=True)[..., None]
             result = jnp.transpose(largest, tuple(int(i) for i in np.argsort(perm)))
         else:
-            result = jnp.sqrt(jnp.sum(x * jnp.conj(x), axis=axis, keepdims=True))
+            # math_ops' sqrt: TF's SqrtGrad is 0 for a zero upstream gradient, even at a NaN norm
+            result = math_ops._sqrt_impl(jnp.sum(x * jnp.conj(x), axis=axis, keepdims=True))
     else:
         result = math_ops._abs_impl(x)  # TF's abs: gradient 0 at 0
         if ord == 1:

@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
+from jax.custom_derivatives import SymbolicZero
 
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src.core import Op, bind
@@ -81,9 +82,13 @@ def _selu_impl(x: Any) -> Any:
 
 def _gelu_impl(x: Any, *, approximate: bool) -> Any:
     if approximate:
-        inner = jnp.asarray(0.7978845608028654, x.dtype) * (x + jnp.asarray(0.044715, x.dtype) * x**3)
+        # TF's coefficients: math_ops.cast(0.044715, dtype) goes through float32 (a float64 input
+        # sees float32(0.044715)); the Python float 0.7978845608028654 converts directly
+        inner = jnp.asarray(0.7978845608028654, x.dtype) * (x + jnp.asarray(np.float32(0.044715), x.dtype) * x**3)
         return 0.5 * x * (1.0 + jnp.tanh(inner))
-    return 0.5 * x * (1.0 + lax.erf(x / jnp.asarray(1.4142135623730951, x.dtype)))
+    # TF's 0.5 * x * erfc(-x * 0.7071...): exact in the negative tail, where 1 + erf(x / sqrt(2))
+    # cancels (gelu(-8.0) is 6.2e-16 in TF, 0.0 in float32 by the cancelling form)
+    return 0.5 * x * lax.erfc(-x * jnp.asarray(np.float32(0.7071067811865476), x.dtype))  # (cast via float32)
 
 
 def _softmax_impl(x: Any, *, axis: int) -> Any:
@@ -94,13 +99,44 @@ def _log_softmax_impl(x: Any, *, axis: int) -> Any:
     return jax.nn.log_softmax(x, axis=axis)
 
 
+def _xent_parts(labels: Any, logits: Any, axis: int) -> tuple[Any, Any, Any]:
+    """TF's SoftmaxCrossEntropyWithLogits kernel (xent_op.h): the loss, its ``backprop`` output
+    ``softmax - labels`` and ``log_softmax(logits)``, all from ``logits - max(logits)``. So a row
+    with an inf or NaN logit (or only -inf ones) is NaN throughout, as TF's, where a stable
+    logsumexp would give finite entries."""
+    shifted = logits - jnp.max(logits, axis=axis, keepdims=True)
+    exp = jnp.exp(shifted)
+    sum_exp = jnp.sum(exp, axis=axis, keepdims=True)
+    log_sum = jnp.log(sum_exp)
+    loss = jnp.sum(labels * (log_sum - shifted), axis=axis)
+    return loss, exp / sum_exp - labels, shifted - log_sum
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(2,))
+def _softmax_xent_core(labels: Any, logits: Any, axis: int) -> Any:
+    return _xent_parts(labels, logits, axis)[0]
+
+
+def _softmax_xent_jvp(axis: int, primals: Any, tangents: Any) -> Any:
+    # TF's gradient: grad * backprop for the logits, grad * -log_softmax(logits) for the labels,
+    # whatever the labels sum to. A labels tangent that is a symbolic zero (labels not
+    # differentiated) adds nothing, so a non-finite log_softmax does not reach the logits' gradient.
+    labels, logits = primals
+    d_labels, d_logits = tangents
+    loss, backprop, log_softmax = _xent_parts(labels, logits, axis)
+    out = jnp.zeros_like(loss)
+    if type(d_logits) is not SymbolicZero:
+        out = out + jnp.sum(backprop * d_logits, axis=axis)
+    if type(d_labels) is not SymbolicZero:
+        out = out - jnp.sum(log_softmax * d_labels, axis=axis)
+    return loss, out
+
+
+_softmax_xent_core.defjvp(_softmax_xent_jvp, symbolic_zeros=True)
+
+
 def _softmax_xent_impl(labels: Any, logits: Any, *, axis: int) -> Any:
-    # TF's gradient is softmax - labels for the logits and -log_softmax for the labels, whatever
-    # the sum of the labels: the stop_gradient terms make JAX's derivative exactly that.
-    lse = jax.nn.logsumexp(logits, axis=axis, keepdims=True)
-    const_lse = lax.stop_gradient(lse)
-    loss = jnp.sum(labels * (const_lse - logits), axis=axis)
-    return loss + jnp.squeeze(lse - const_lse, axis)
+    return _softmax_xent_core(labels, logits, axis)
 
 
 def _sparse_softmax_xent_impl(labels: Any, logits: Any) -> Any:

@@ -15,7 +15,7 @@ from jax import lax
 
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src.core import Op, bind
-from tapejax._src.ops import utils
+from tapejax._src.ops import math_ops, utils
 from tapejax._src.tensor import Tensor
 
 Axes = tuple[int, ...] | None
@@ -77,7 +77,9 @@ def _variance_impl(x: Any, *, axis: Axes, keepdims: bool) -> Any:
 
 
 def _std_impl(x: Any, *, axis: Axes, keepdims: bool) -> Any:
-    return jnp.sqrt(_variance_impl(x, axis=axis, keepdims=keepdims))
+    # TF's sqrt(reduce_variance(x)): SqrtGrad gives 0 for a zero upstream gradient, even at a zero
+    # or NaN deviation (a plain sqrt's 0 * inf is NaN: maximum(reduce_std([c]), 0.5) had a NaN gradient).
+    return math_ops._sqrt_impl(_variance_impl(x, axis=axis, keepdims=keepdims))
 
 
 def _logsumexp_impl(x: Any, *, axis: Axes, keepdims: bool) -> Any:

@@ -176,28 +176,33 @@ def _const_like(v: Any, c: float) -> Any:
     return jnp.full_like(v, c)
 
 
-@jax.custom_jvp
-def _zeta_core(x: Any, q: Any) -> Any:
-    return jsp.zeta(x, q)
-
-
-@_zeta_core.defjvp
-def _zeta_jvp(primals: Any, tangents: Any) -> Any:
-    # TF's _ZetaGrad: -x * zeta(x + 1, q) for q (finite at x == 1, where JAX's rule gives NaN); x is
-    # nondiff (TF: None).
-    x, q = primals
-    return _zeta_core(x, q), tangents[1] * (-x * _zeta_core(x + 1, q))
-
-
-def _zeta_impl(x: Any, q: Any) -> Any:
-    x, q = jnp.broadcast_arrays(x, q)
-    out = _zeta_core(x, q)
+def _zeta_value(x: Any, q: Any) -> Any:
+    """TF's Zeta kernel's values, edges included (x == inf, q == inf, the x < 1 domain)."""
+    out = jsp.zeta(x, q)
     inf = jnp.inf
     at_inf_x = jnp.where(q < 1, _const_like(out, inf), jnp.where(q == 1, _const_like(out, 1), _const_like(out, 0)))
     out = jnp.where((q == inf) & (x > 1), _const_like(out, 0), out)
     out = jnp.where(x == inf, at_inf_x, out)
     out = jnp.where(((x < 1) | jnp.isnan(q)) & (x != 1), _const_like(out, jnp.nan), out)
     return jnp.where((x == 1) & jnp.isnan(q), _const_like(out, jnp.inf), out)
+
+
+@jax.custom_jvp
+def _zeta_core(x: Any, q: Any) -> Any:
+    return _zeta_value(x, q)
+
+
+@_zeta_core.defjvp
+def _zeta_jvp(primals: Any, tangents: Any) -> Any:
+    # TF's _ZetaGrad: -x * zeta(x + 1, q) for q, whatever zeta(x, q) is (finite at x == 1, where
+    # JAX's rule gives NaN; -1.17 at x = 0.25, q = 0.95, where the value is NaN); x is nondiff (TF: None).
+    x, q = primals
+    return _zeta_value(x, q), tangents[1] * (-x * _zeta_value(x + 1, q))
+
+
+def _zeta_impl(x: Any, q: Any) -> Any:
+    x, q = jnp.broadcast_arrays(x, q)
+    return _zeta_core(x, q)
 
 
 def _igamma_impl(a: Any, x: Any) -> Any:
@@ -223,7 +228,15 @@ def _polygamma_impl(n: Any, x: Any) -> Any:
 # -- the op table ----------------------------------------------------------------------------------
 _erf = Op("Erf", lax.erf)
 _erfc = Op("Erfc", lax.erfc)
-_erfinv = Op("Erfinv", lax.erf_inv)
+
+
+def _erfinv_impl(x: Any) -> Any:
+    # TF's Erfinv is ndtri((x + 1) / 2) / sqrt(2): erfinv(-0.0) is +0.0 (XLA's keeps the sign)
+    y = lax.erf_inv(x)
+    return y + lax.stop_gradient(jnp.where(x == 0, -y, jnp.zeros_like(y)))  # (XLA folds a literal y + 0)
+
+
+_erfinv = Op("Erfinv", _erfinv_impl)
 _erfcinv = Op("Erfcinv", _erfcinv_impl)
 _ndtri_op = Op("Ndtri", _ndtri)
 _lgamma = Op("Lgamma", lax.lgamma)
