@@ -292,3 +292,14 @@ def test_gelu_erfinv_zeta_as_tf():
     with tf.GradientTape() as tape:
         y = tf.math.zeta(tf.constant([0.25, 1.0]), q)
     np.testing.assert_allclose(tape.gradient(y, q).numpy(), [-1.1726661, -0.64493407], rtol=1e-5)
+
+
+def test_bincount_in_function_does_not_drop_bins():
+    # Inside tf.function bincount(x, minlength=3) had 3 bins, silently dropping larger values
+    # (TF: max(x) + 1 = 5 bins); its length is data-dependent, so it raises unless minlength >= maxlength.
+    x = np.array([4, 1, 0], np.int32)
+    with pytest.raises(TypeError, match="data-dependent"):
+        tf.function(lambda a: tf.math.bincount(a, minlength=3))(x)
+    got = tf.function(lambda a: tf.math.bincount(a, minlength=3, maxlength=3))(x)
+    assert got.numpy().tolist() == [1, 1, 0]
+    assert tf.math.bincount(x, minlength=3).numpy().tolist() == [1, 1, 0, 0, 1]

@@ -737,12 +737,16 @@ def bincount(
         per_row = False
     v = _host(arr, a)
     v = None if v is None else v.astype(np.int64)  # (as the int cast of arr)
-    if v is None:
-        if maxlength is None and minlength is None:
+    if v is None:  # traced: TF's length min(max(max(arr) + 1, minlength), maxlength) is static only when
+        # minlength >= maxlength (minlength alone gave minlength bins here, dropping larger values)
+        lo = None if minlength is None else utils.static_int(minlength, "minlength")
+        hi = None if maxlength is None else utils.static_int(maxlength, "maxlength")
+        if lo is None or hi is None or lo < hi:
             raise TypeError(
-                "bincount: the output length depends on arr's values; give minlength/maxlength inside tf.function."
+                "bincount has a data-dependent output shape (max(arr) + 1 bins) and cannot run on traced values "
+                "(inside tf.function) unless minlength >= maxlength fixes the length."
             )
-        length = utils.static_int(maxlength if maxlength is not None else minlength, "maxlength")
+        length = hi
     else:
         if v.size and v.min() < 0:
             raise utils.invalid_argument("DenseBincount: Input arr must be non-negative!")
