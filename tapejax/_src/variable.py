@@ -336,14 +336,7 @@ class Variable(VariableBase, TensorOperators):
         (one compiled program, and a later process loads it whole from the executable cache), or run
         at once where ops are not deferred (under a trace, ``TAPEJAX_DEFER=0``, numerics checks)."""
         current = self._v
-        tc, td = type(current), type(delta)
-        if (
-            (tc is Pending or tc is _ArrayImpl)
-            and (td is Pending or td is _ArrayImpl or td in HOST_TYPES)
-            and lazy.ENABLED
-            and not core.staging_variable_reads
-            and core.numerics_check is None
-        ):
+        if _queueable(current, delta):
             # Through ``bind`` (its shape check, step replay's plans), on fresh Tensors: tapes record
             # nothing of it (no gradient flows through an assignment) and watch nothing.
             new = core.bind(op, core._wrap(current), core._wrap(delta))._v
@@ -352,7 +345,7 @@ class Variable(VariableBase, TensorOperators):
                 new.more_owners = None
             self._v = new
             return
-        self._store(op.kernel(())(self._value, force(delta) if td is Pending else delta))
+        self._store(op.kernel(())(self._value, force(delta) if type(delta) is Pending else delta))
 
     def _assign_array(self, arr: Any) -> None:
         """Trusted in-place write of an array already of the right dtype and shape (optimizers)."""
@@ -571,21 +564,28 @@ def _slice_shape(shape: tuple[int, ...], dtype: np.dtype, static: tuple[Any, ...
     return tuple(jax.eval_shape(lambda a: a[key], jax.ShapeDtypeStruct(shape, dtype)).shape)
 
 
-def _slice_update(x: Any, value: Any, static: tuple[Any, ...], shape: tuple[int, ...] | None) -> Any:
-    """``x`` with ``value`` (reshaped to ``shape`` first unless None) set at the static key: queued with
-    the ops around it as one scatter (see :meth:`Variable._update`), or run at once."""
-    tx, tv = type(x), type(value)
-    if (
-        (tx is Pending or tx is _ArrayImpl)
-        and (tv is Pending or tv is _ArrayImpl or tv in HOST_TYPES)
+def _queueable(current: Any, operand: Any) -> bool:
+    """Whether an update of a Variable holding ``current`` by ``operand`` is queued through ``bind``
+    (:meth:`Variable._update`, :func:`_slice_update`): both concrete or pending values (the operand
+    may be a host value too), ops deferred, no trace staging Variable reads, no numerics checks."""
+    tc, to = type(current), type(operand)
+    return (
+        (tc is Pending or tc is _ArrayImpl)
+        and (to is Pending or to is _ArrayImpl or to in HOST_TYPES)
         and lazy.ENABLED
         and not core.staging_variable_reads
         and core.numerics_check is None
-    ):
+    )
+
+
+def _slice_update(x: Any, value: Any, static: tuple[Any, ...], shape: tuple[int, ...] | None) -> Any:
+    """``x`` with ``value`` (reshaped to ``shape`` first unless None) set at the static key: queued with
+    the ops around it as one scatter (see :meth:`Variable._update`), or run at once."""
+    if _queueable(x, value):
         return core.bind(_SLICE_ASSIGN, core._wrap(x), core._wrap(value), index=static, shape=shape)._v
-    if tx is Pending:
+    if type(x) is Pending:
         x = force(x)
-    if tv is Pending:
+    if type(value) is Pending:
         value = force(value)
     return _SLICE_ASSIGN.kernel((("index", static), ("shape", shape)))(x, value)
 
