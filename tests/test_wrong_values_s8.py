@@ -237,3 +237,14 @@ def test_keras_mask_and_logits_slots_read_as_plain_attributes() -> None:
     assert not hasattr(u, "_keras_mask") and keras_mask(u) is None
     masked = tf.keras.layers.Masking()(tf.constant([[[0.0], [1.0]]]))
     assert keras_mask(masked).numpy().tolist() == [[False, True]]
+
+
+def test_indexing_an_unknown_rank_shape_gives_tfs_answers() -> None:
+    # (checked in TF 2.21: None for an index, <unknown> or unknown sizes for a slice, ValueError for a step)
+    s = tf.TensorShape(None)
+    assert s[0] is None and s[-1] is None
+    assert s[1:] == tf.TensorShape(None) and s[1:].rank is None and s[-2:].rank is None
+    assert s[1:3].as_list() == [None, None] and s[:2].as_list() == [None, None]
+    with pytest.raises(ValueError, match="Steps are not yet handled"):
+        s[::2]
+    assert tf.TensorShape([3, None])[1:].as_list() == [None]

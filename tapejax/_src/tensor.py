@@ -95,6 +95,15 @@ class TensorShape:
         return iter(self.as_list())
 
     def __getitem__(self, key: Any) -> Any:
+        if self._dims is None:  # unknown rank: TF's answers (None, or a shape of unknown sizes)
+            if not isinstance(key, slice):
+                return None
+            if key.step is not None:
+                raise ValueError("Steps are not yet handled")
+            start = 0 if key.start is None else key.start
+            if key.stop is None or start < 0 or key.stop < 0:
+                return TensorShape(None)
+            return TensorShape([None] * (key.stop - start))
         dims = self.as_list()
         if isinstance(key, slice):
             return TensorShape(dims[key])
