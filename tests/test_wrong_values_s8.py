@@ -248,3 +248,35 @@ def test_indexing_an_unknown_rank_shape_gives_tfs_answers() -> None:
     with pytest.raises(ValueError, match="Steps are not yet handled"):
         s[::2]
     assert tf.TensorShape([3, None])[1:].as_list() == [None]
+
+
+def test_check_numerics_mode_checks_a_gradients_results() -> None:
+    # (reviewer R's finding 5; TF 2.21 raises InvalidArgumentError inside gradient(): CheckNumericsV2 on
+    # the gradient's ops) sqrt's gradient at 0 is inf: raised by gradient(), the general path and the
+    # repeated training-step form alike, and the Variable unchanged.
+    w = tf.Variable([1.0, 4.0])
+    tf.debugging.enable_check_numerics()
+    try:
+        for x in ([1.0, 1.0], [1.0, 1.0], [1.0, 1.0], [0.0, 1.0]):
+            with tf.GradientTape() as t:
+                loss = tf.reduce_sum(tf.sqrt(w * tf.constant(x)))
+            if x[0]:
+                (g,) = t.gradient(loss, [w])
+                np.testing.assert_allclose(g.numpy(), 0.5 / np.sqrt([1.0, 4.0]), rtol=1e-6)
+            else:
+                with pytest.raises(
+                    tf.errors.InvalidArgumentError,
+                    match=r'Infinity or NaN in output 0 of computation "GradientTape.gradient"',
+                ):
+                    t.gradient(loss, [w])
+        with tf.GradientTape(persistent=True) as t:  # (the general path)
+            t.watch(w)
+            loss = tf.reduce_sum(tf.sqrt(w * tf.constant([1.0, 0.0])))
+        with pytest.raises(tf.errors.InvalidArgumentError, match=r"# of \+NaN elements: 1"):
+            t.gradient(loss, {"w": w})
+    finally:
+        tf.debugging.disable_check_numerics()
+    np.testing.assert_array_equal(w.numpy(), [1.0, 4.0])
+    with tf.GradientTape() as t:  # (off again: no check)
+        loss = tf.reduce_sum(tf.sqrt(w * tf.constant([0.0, 1.0])))
+    assert np.isnan(t.gradient(loss, w).numpy()[0])

@@ -40,14 +40,15 @@ _lock = threading.Lock()
 _threads_on = 0  # how many threads have the mode on: the hook is installed while > 0
 
 
-def _message(op: core.Op, slot: int, n_out: int, value: np.ndarray, inputs: tuple[Any, ...]) -> str:
+def _message(what: str, slot: int, n_out: int, value: np.ndarray, inputs: tuple[Any, ...]) -> str:
+    """TF's message for NaN/Inf in output ``slot`` of ``what`` (``eagerly-executing op "Log"``)."""
     from tapejax._src import dtypes as dtypes_lib
 
     is_inf = np.isinf(value)
     lines = [
         "",
         "",
-        f'!!! Detected Infinity or NaN in output {slot} of eagerly-executing op "{op.name}" (# of outputs: {n_out}) !!!',
+        f"!!! Detected Infinity or NaN in output {slot} of {what} (# of outputs: {n_out}) !!!",
         f"  dtype: <dtype: '{dtypes_lib.from_numpy(value.dtype).name}'>",
         f"  shape: {value.shape}",
     ]
@@ -82,7 +83,30 @@ def _check(op: core.Op, args: tuple[Any, ...], result: Any) -> None:
             continue
         value = np.asarray(out._value)
         if not np.isfinite(value.astype(np.float64)).all():
-            raise errors.InvalidArgumentError(None, None, _message(op, slot, len(outs), value, args))
+            what = f'eagerly-executing op "{op.name}"'
+            raise errors.InvalidArgumentError(None, None, _message(what, slot, len(outs), value, args))
+
+
+def check_results(where: str, results: Any) -> None:
+    """In a thread with the mode on: raises TF's ``InvalidArgumentError`` if a floating Tensor in
+    ``results`` (a nest; IndexedSlices by their values) holds NaN or Inf. For computations that run
+    as one compiled program, which :func:`_check` (in ``bind``) never sees: ``GradientTape.gradient``."""
+    if not _state.enabled:
+        return
+    from tapejax._src import nest
+
+    leaves = [getattr(x, "values", x) for x in nest.flatten(results, expand_composites=False) if x is not None]
+    for slot, out in enumerate(leaves):
+        v = getattr(out, "_v", None)
+        if v is None or isinstance(v, jax.core.Tracer):
+            continue  # (not a Tensor, or traced inside tf.function: not checked)
+        dtype = np.dtype(v.dtype)
+        if dtype.kind != "f" and dtype.name != "bfloat16":
+            continue
+        value = np.asarray(out._value)
+        if not np.isfinite(value.astype(np.float64)).all():
+            message = _message(f'computation "{where}"', slot, len(leaves), value, ())
+            raise errors.InvalidArgumentError(None, None, message)
 
 
 def enable_check_numerics(stack_height_limit: int = 30, path_length_limit: int = 50) -> None:
@@ -98,8 +122,11 @@ def enable_check_numerics(stack_height_limit: int = 30, path_length_limit: int =
       stack_height_limit, path_length_limit: accepted for TF's signature; they limit the stack
         trace TF prints for ops inside graphs, which tapejax does not print.
 
-    Differences from TensorFlow: ops inside a ``tf.function`` and the ops of a gradient
-    computation (run as one compiled program) are not checked; TF checks both. Eager ops run at
+    Differences from TensorFlow: ops inside a ``tf.function`` are not checked; TF checks them. A
+    gradient computation runs as one compiled program: its results are checked when
+    ``GradientTape.gradient`` returns (the message names ``GradientTape.gradient``; TF's names the
+    op inside the gradient that made the value), not each of its ops (TF also raises for a NaN or
+    Inf that no result shows). Eager ops run at
     the call (not deferred) while the mode is on, so a check costs a device-to-host copy.
 
     >>> import tapejax as tf

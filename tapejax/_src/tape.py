@@ -13,7 +13,8 @@ from typing import Any
 import jax
 import numpy as np
 
-from tapejax._src import backward, errors, lazy
+from tapejax._src import backward, check_numerics_mode, errors, lazy
+from tapejax._src import core as _core
 from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, bind, tape_state
 from tapejax._src.lazy import Pending
 from tapejax._src.tensor import Tensor
@@ -471,8 +472,13 @@ class GradientTape(Tape):
         ):
             grads = self._repeated_gradient(target, sources)
             if grads is not None:
+                if _core.numerics_check is not None:
+                    check_numerics_mode.check_results("GradientTape.gradient", grads)
                 return grads
-        return self._differentiate("grad", target, sources, output_gradients, unconnected_gradients)
+        grads = self._differentiate("grad", target, sources, output_gradients, unconnected_gradients)
+        if _core.numerics_check is not None:  # (tf.debugging.enable_check_numerics: one global read)
+            check_numerics_mode.check_results("GradientTape.gradient", grads)
+        return grads
 
     def _repeated_gradient(self, target: Tensor, sources: list[Any]) -> list[Any] | None:
         """``gradient(target, sources)``'s most common form, a training step's, when its tape
