@@ -524,15 +524,7 @@ class GradientTape(Tape):
         # The node list is dropped first, so the values only this tape held are not computed as
         # outputs (see _pullback).
         self._clear()
-        if pending:
-            out = lazy.run_with(op, vals)
-        else:
-            out = (backward.first_run(op) or op.kernel(()))(*[lazy.concrete(v) for v in vals])
-        del vals
-        if False not in connected:
-            return [_wrap(o) for o in out]
-        it = iter(out)
-        return [_wrap(next(it)) if c else None for c in connected]
+        return _per_source(_run_pullback(op, vals, pending), connected)
 
     def jacobian(
         self,
@@ -852,17 +844,10 @@ class GradientTape(Tape):
             # (no residual Tensor left held by a local while the queue runs: it would be computed as
             # an output, a value nothing reads)
             r = v = s = None
-            if pending:
-                if not self._persistent:
-                    self._clear()
-                out = lazy.run_with(op, vals)
-            else:
-                out = (backward.first_run(op) or op.kernel(()))(*[lazy.concrete(v) for v in vals])
-            out = [_wrap(o) for o in out]
-        if False not in connected:
-            return out if type(out) is list else list(out)
-        it = iter(out)
-        return [next(it) if c else None for c in connected]
+            if pending and not self._persistent:
+                self._clear()
+            out = _run_pullback(op, vals, pending)
+        return _per_source(out, connected)
 
     def _sparse_sources(self, target_ids: list[Any], source_ids: list[list[Any]]) -> dict[int, list[Node]]:
         """Sources consumed only as the params of row gathers, with those gather nodes.
@@ -928,6 +913,25 @@ class GradientTape(Tape):
             constant(np.ones(t._value.shape, t._value.dtype)) if s is None else s
             for t, s in zip(targets, seeds, strict=True)
         ]
+
+
+def _run_pullback(op: Op, vals: list[Any], pending: bool) -> list[Tensor]:
+    """Runs the pullback ``op`` with no tape recording it on ``vals`` (residuals, then seeds: arrays
+    or deferred values), as Tensors: with the queue as one compiled program when a value is still
+    ``pending``, else straight to its kernel."""
+    if pending:
+        out = lazy.run_with(op, vals)
+    else:
+        out = (backward.first_run(op) or op.kernel(()))(*[lazy.concrete(v) for v in vals])
+    return [_wrap(o) for o in out]
+
+
+def _per_source(out: Sequence[Any], connected: Sequence[bool]) -> list[Any]:
+    """A pullback's gradients ``out`` (one per connected source), None at each unconnected one."""
+    if False not in connected:
+        return out if type(out) is list else list(out)
+    it = iter(out)
+    return [next(it) if c else None for c in connected]
 
 
 def _indexed_slices(source: Any, gathers: list[Node], cts: list[Any]) -> Any:
