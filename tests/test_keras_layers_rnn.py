@@ -147,7 +147,7 @@ def test_simple_rnn_and_rnn_over_a_cell_agree():
     generic = L.RNN(L.SimpleRNNCell(4), return_sequences=True)
     generic(X)
     generic.set_weights(layer.get_weights())
-    np.testing.assert_allclose(generic(X).numpy(), layer(X).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(generic(X).numpy(), layer(X).numpy(), rtol=1e-6, atol=1e-6)
 
 
 def test_stacked_cells_return_nested_states():
@@ -168,10 +168,10 @@ def test_initial_state_and_stateful_layers():
     stateful.reset_state()
     first = stateful(X).numpy()
     second = stateful(X).numpy()
-    np.testing.assert_allclose(first, layer(X)[0].numpy(), rtol=1e-6)
-    np.testing.assert_allclose(second, layer(X, initial_state=[layer(X)[1]])[0].numpy(), rtol=1e-5)
+    np.testing.assert_allclose(first, layer(X)[0].numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(second, layer(X, initial_state=[layer(X)[1]])[0].numpy(), rtol=1e-5, atol=1e-6)
     stateful.reset_state()
-    np.testing.assert_allclose(stateful(X).numpy(), first, rtol=1e-6)
+    np.testing.assert_allclose(stateful(X).numpy(), first, rtol=1e-6, atol=1e-6)
 
 
 def test_bidirectional_merges_forward_and_reversed_backward_outputs():
