@@ -676,7 +676,7 @@ class ConcreteFunction:
 
     @property
     def trainable_variables(self) -> tuple[Any, ...]:
-        return tuple(v for v in self.variables if v.trainable)
+        return tuple(v for v in self.variables if v._auto_watch)
 
     def pretty_printed_signature(self, verbose: bool = True) -> str:
         """The signature as TF prints it (``verbose``: one parameter a line, outputs and captures)."""

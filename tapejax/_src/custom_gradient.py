@@ -171,7 +171,7 @@ def _build_op(
         y, grad_fn = call_f(arrays)
         ys = _as_tensors(y)
         upstream = [_wrap(c) for c in cts]
-        trainable = [i for i, v in enumerate(variables) if v.trainable]
+        trainable = [i for i, v in enumerate(variables) if v._auto_watch]
         with _Swap(swapped, arrays[n_x:]):
             if trainable:
                 out = grad_fn(*upstream, variables=[_wrap(arrays[n_x + i]) for i in trainable])
@@ -308,7 +308,7 @@ def custom_gradient(f: Callable[..., Any] | None = None) -> Any:
         # as TF's: only the other Variables f reads are (keyword arguments are left out too, as TF).
         inputs = [*xs, *kwargs.values()]
         variables = tuple(v for v in logger.variables.values() if all(v is not x for x in inputs))
-        trainable = [v for v in variables if v.trainable]
+        trainable = [v for v in variables if v._auto_watch]
         if (
             trainable
             and "variables" not in inspect.signature(grad_fn).parameters

@@ -78,9 +78,9 @@ def explain_gradient(tape: GradientTape, target: Any, source: Any) -> str:
                 "in numpy/Python is not recorded. Use the Variable in tf ops instead."
             )
         if var_id not in tape._vars:
-            if not source.trainable:
+            if not source._auto_watch:
                 return (
-                    f"None: {_describe(source)} has trainable=False, so the tape did not watch it; call "
+                    f"None: {_describe(source)} was created with trainable=False, so the tape did not watch it; call "
                     "tape.watch(v) to differentiate with respect to it."
                 )
             if not tape._auto:

@@ -185,7 +185,7 @@ class Tape:
         inputs = []
         for i, a in enumerate(args):
             if nondiff and i in nondiff:  # TF's gradient for this input is None: a constant here
-                if isinstance(a, VariableBase) and self._auto and a.trainable:
+                if isinstance(a, VariableBase) and self._auto and a._auto_watch:
                     self._vars[id(a)] = a  # still read, so watched (TF's watched_variables lists it)
                 inputs.append(vals[i])
             elif isinstance(a, TensorBase):
@@ -202,7 +202,7 @@ class Tape:
                 if r is None:  # (_wrap(v), inline)
                     r = reads[i] = object.__new__(Tensor)
                     r._v = v
-                if var_id in self._vars or (self._auto and a.trainable):
+                if var_id in self._vars or (self._auto and a._auto_watch):
                     self._vars[var_id] = a
                     if v.dtype in _INEXACT:
                         watched[id(r)] = r

@@ -45,7 +45,7 @@ def _note_variable_exit(v: Variable, how: str) -> None:
 def _accessed(v: Variable) -> None:
     """A trainable Variable read or assigned outside an op is watched by active tapes that watch
     accessed Variables (TF's ``variable_accessed``: ``watched_variables()`` lists it)."""
-    if v.trainable:
+    if v._auto_watch:
         for tape in tape_state.tapes:
             if getattr(tape, "_auto", False):
                 tape._vars[id(v)] = v  # type: ignore[attr-defined]
@@ -67,7 +67,8 @@ class Variable(VariableBase, TensorOperators):
 
     Args:
       initial_value: a Tensor, a value convertible to one, or a callable returning one.
-      trainable: whether tapes watch it automatically and optimizers update it.
+      trainable: whether tapes watch it automatically (fixed at creation, as TF's ``trainable`` of the
+        underlying variable: a Keras weight frozen later is still watched) and optimizers update it.
       name: the variable's name; ``.name`` gets TF's ``":0"`` suffix.
       dtype: convert ``initial_value`` to this dtype.
       shape: the allowed shape (``None`` dims accept any size); defaults to the initial value's.
@@ -99,7 +100,7 @@ class Variable(VariableBase, TensorOperators):
     # ``np.float64(2) * v`` is a float32 Tensor, as TF, not a float64 ndarray.
     __array_priority__ = 100
 
-    __slots__ = ("__weakref__", "_name", "_shape", "_uid", "_v", "trainable")
+    __slots__ = ("__weakref__", "_auto_watch", "_name", "_shape", "_uid", "_v", "trainable")
 
     def __init__(
         self,
@@ -135,7 +136,7 @@ class Variable(VariableBase, TensorOperators):
                 self._v = arr
                 if t is Pending:
                     hold(arr, self)
-                self.trainable = True if trainable is None else bool(trainable)
+                self.trainable = self._auto_watch = True if trainable is None else bool(trainable)
                 self._name = "Variable:0"
                 self._shape = None
                 self._uid = next(_creation_counter)
@@ -181,7 +182,7 @@ class Variable(VariableBase, TensorOperators):
         self._v = arr
         if type(arr) is Pending:
             hold(arr, self)
-        self.trainable = True if trainable is None else bool(trainable)
+        self.trainable = self._auto_watch = True if trainable is None else bool(trainable)
         self._name = f"{name or 'Variable'}:0" if name is None or ":" not in name else name
         # None: the initial value's shape, which assignments then keep (built when asked for).
         self._shape = None if shape is None else TensorShape(shape)

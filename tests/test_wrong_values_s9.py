@@ -1,0 +1,106 @@
+"""Silent wrong values and faithfulness gaps left from session 8 (issue 18, engineer W).
+
+Every expected value here was checked in TF 2.21 / Keras 3.15 (``/tmp/tfenv``), as each comment says.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import tapejax as tf
+from tapejax import keras
+
+
+# -- a Keras weight frozen after creation is still watched (its tf.Variable keeps trainable=True) -------
+def test_a_layer_frozen_after_build_is_still_watched_by_tapes() -> None:
+    # Keras 3.15 on TF 2.21: `layer.trainable = False` sets the Keras Variable's flag (trainable_weights
+    # leave it out), but the tf.Variable under it was made trainable and stays watched: gradients are
+    # ones here, and watched_variables() lists both weights.
+    d = keras.layers.Dense(2, kernel_initializer="ones")
+    d.build((None, 3))
+    d.trainable = False
+    assert d.kernel.trainable is False and d.trainable_weights == []
+    assert [w.name for w in d.non_trainable_weights] == ["kernel", "bias"]
+    with tf.GradientTape() as t:
+        y = tf.reduce_sum(d(tf.ones((1, 3))))
+    gk, gb = t.gradient(y, [d.kernel, d.bias])
+    np.testing.assert_array_equal(gk.numpy(), np.ones((3, 2), np.float32))
+    np.testing.assert_array_equal(gb.numpy(), np.ones(2, np.float32))
+    assert {id(v) for v in t.watched_variables()} == {id(d.kernel), id(d.bias)}
+
+    @tf.function
+    def grad_in_function(x: tf.Tensor) -> tf.Tensor:
+        with tf.GradientTape() as t:
+            y = tf.reduce_sum(d(x))
+        return t.gradient(y, d.bias)
+
+    np.testing.assert_array_equal(grad_in_function(tf.ones((1, 3))).numpy(), [1.0, 1.0])
+
+
+def test_the_watch_flag_is_fixed_when_the_weight_is_created() -> None:
+    # TF: a weight created with trainable=False is not watched, even after `.trainable = True` (then it
+    # is in trainable_weights, and its gradient is None); one created trainable is watched after
+    # `.trainable = False`.
+    layer = keras.layers.Layer()
+    late = layer.add_weight(shape=(2,), initializer="ones", trainable=False)
+    late.trainable = True
+    frozen = layer.add_weight(shape=(2,), initializer="ones")
+    frozen.trainable = False
+    assert [id(w) for w in layer.trainable_weights] == [id(late)]
+    with tf.GradientTape() as t:
+        y = tf.reduce_sum(late * 2.0 + frozen * 3.0)
+    g_late, g_frozen = t.gradient(y, [late, frozen])
+    assert g_late is None
+    np.testing.assert_array_equal(g_frozen.numpy(), [3.0, 3.0])
+    v = tf.Variable([1.0, 2.0], trainable=False)  # a plain tf.Variable: not watched
+    with tf.GradientTape() as t:
+        y = tf.reduce_sum(v * v)
+    assert t.gradient(y, v) is None
+
+
+def test_frozen_batch_normalization_watches_gamma_and_beta_not_its_moving_statistics() -> None:
+    # TF 2.21 values (a frozen BatchNormalization normalizes with its moving statistics even with
+    # training=True; gamma/beta still get gradients, the moving statistics, non-trainable from the
+    # start, get None).
+    bn = keras.layers.BatchNormalization()
+    bn.build((None, 2))
+    bn.trainable = False
+    xb = tf.constant([[1.0, 2.0], [3.0, 5.0]])
+    with tf.GradientTape() as t:
+        y = tf.reduce_sum(bn(xb, training=True) ** 2)
+    grads = t.gradient(y, bn.weights)
+    np.testing.assert_allclose(grads[0].numpy(), [19.98, 57.9421], rtol=1e-5)
+    np.testing.assert_allclose(grads[1].numpy(), [7.996, 13.993], rtol=1e-5)
+    assert grads[2] is None and grads[3] is None
+    assert sorted(v.name for v in t.watched_variables()) == ["beta", "gamma"]
+
+
+def test_a_training_step_and_a_frozen_model_leave_frozen_weights_out() -> None:
+    # Keras 3.15 on TF 2.21: a step over trainable_weights leaves the frozen first layer unchanged (these
+    # are TF's values after fit's one SGD step on this batch; the step below is fit's train_step),
+    # model.trainable = False empties trainable_weights and flips every weight's own flag, and the
+    # weights are still watched.
+    m = keras.Sequential(
+        [
+            keras.Input((3,)),
+            keras.layers.Dense(2, kernel_initializer="ones"),
+            keras.layers.Dense(1, kernel_initializer="ones"),
+        ]
+    )
+    m.layers[0].trainable = False
+    with tf.GradientTape() as t:
+        loss = keras.losses.MeanSquaredError()(np.zeros((4, 1), np.float32), m(np.ones((4, 3), np.float32)))
+    keras.optimizers.SGD(0.1).apply_gradients(
+        zip(t.gradient(loss, m.trainable_weights), m.trainable_weights, strict=True)
+    )
+    k0, b0, k1, b1 = (w.numpy() for w in m.weights)
+    np.testing.assert_array_equal(k0, np.ones((3, 2), np.float32))
+    np.testing.assert_array_equal(b0, [0.0, 0.0])
+    np.testing.assert_allclose(k1, [[-2.6], [-2.6]], rtol=1e-6)
+    np.testing.assert_allclose(b1, [-1.2], rtol=1e-6)
+    m.trainable = False
+    assert m.trainable_weights == [] and len(m.non_trainable_weights) == 4
+    assert [w.trainable for w in m.weights] == [False] * 4
+    with tf.GradientTape() as t:
+        y = tf.reduce_sum(m(tf.ones((1, 3))))
+    assert all(g is not None for g in t.gradient(y, m.weights))
