@@ -104,3 +104,34 @@ def test_a_training_step_and_a_frozen_model_leave_frozen_weights_out() -> None:
     with tf.GradientTape() as t:
         y = tf.reduce_sum(m(tf.ones((1, 3))))
     assert all(g is not None for g in t.gradient(y, m.weights))
+
+
+# -- reduce_max / reduce_min gradients at a NaN result -------------------------------------------------
+def test_reduce_max_and_min_gradients_are_nan_where_the_result_is_nan() -> None:
+    # TF 2.21's Max/Min gradient is indicators / count * upstream: a NaN result (no element equal to
+    # it) gives 0 / 0, NaN for every element of its group; tapejax gave 0 (JAX's rule selects).
+    nan = np.nan
+    v = tf.Variable([nan, 1.0, 2.0])
+    with tf.GradientTape(persistent=True) as t:
+        hi, lo = tf.reduce_max(v), tf.reduce_min(v)
+    assert np.isnan(t.gradient(hi, v).numpy()).all() and np.isnan(t.gradient(lo, v).numpy()).all()
+    w = tf.Variable(np.array([[nan, 1.0], [2.0, 2.0]], np.float64))
+    with tf.GradientTape(persistent=True) as t:
+        rows = tf.reduce_min(w, axis=1, keepdims=True)
+        cols = tf.reduce_max(w, axis=0)
+    np.testing.assert_array_equal(t.gradient(rows, w).numpy(), [[nan, nan], [0.5, 0.5]])
+    np.testing.assert_array_equal(t.gradient(cols, w).numpy(), [[nan, 0.0], [nan, 1.0]])
+    f = tf.function(lambda x: tf.reduce_max(x) * 0.0)  # (a zero upstream gradient: still NaN, as TF)
+    with tf.GradientTape() as t:
+        y = f(v)
+    assert np.isnan(t.gradient(y, v).numpy()).all()
+    # Ties still share, a NaN upstream gradient reaches every element (TF multiplies), second order 0.
+    u = tf.Variable([3.0, 1.0, 3.0])
+    with tf.GradientTape() as t2:
+        with tf.GradientTape(persistent=True) as t1:
+            y = tf.reduce_max(u * u)
+            z = tf.reduce_max(u) * nan
+        g = t1.gradient(y, u)
+    np.testing.assert_array_equal(g.numpy(), [3.0, 0.0, 3.0])
+    np.testing.assert_array_equal(t2.gradient(g, u).numpy(), [1.0, 0.0, 1.0])
+    assert np.isnan(t1.gradient(z, u).numpy()).all()

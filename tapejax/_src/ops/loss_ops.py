@@ -12,7 +12,6 @@ built on :func:`fused_loss` and :data:`reduce_weighted_loss`.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +26,7 @@ from tapejax._src.core import Op, TensorBase, VariableBase, bind
 from tapejax._src.lazy import Pending
 from tapejax._src.ops.math_ops import _abs_impl, _maximum_impl, _minimum_impl
 from tapejax._src.ops.nn_ops import _softmax_xent_impl
+from tapejax._src.ops.reduction_ops import tf_max_reduce
 from tapejax._src.tensor import Tensor
 
 EPSILON = 1e-7  # keras.backend.epsilon()'s default
@@ -50,22 +50,9 @@ def _minimum(x: Any, y: Any) -> Any:
     return _minimum_impl(x, jnp.asarray(y, x.dtype))
 
 
-@functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
 def _reduce_max(x: Any, axis: int) -> Any:
-    return jnp.max(x, axis=axis)
-
-
-@_reduce_max.defjvp
-def _reduce_max_jvp(axis: int, primals: Any, tangents: Any) -> Any:
-    # TF's Max gradient: shared equally by the elements equal to the max (indicators / count), so a
-    # NaN max (no element equal) gives 0 / 0: NaN, even for a zero cotangent. The NaN is explicit:
-    # XLA rewrites indicators / count as select(indicator, 1 / count, 0).
-    (x,), (t,) = primals, tangents
-    y = jnp.max(x, axis=axis)
-    hit = (x == jnp.expand_dims(y, axis)).astype(x.dtype)
-    count = jnp.sum(hit, axis=axis, keepdims=True)
-    share = jnp.where(count == 0, jnp.asarray(np.nan, x.dtype), hit / count)
-    return y, jnp.sum(t * share, axis=axis)
+    # TF's Max gradient (a NaN row: NaN gradients), as tf.reduce_max.
+    return tf_max_reduce(x, (axis,), False, False)
 
 
 def squeeze_or_expand(x1: Any, x2: Any) -> tuple[Any, Any]:

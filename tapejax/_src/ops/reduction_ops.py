@@ -6,9 +6,11 @@ x64), the mean of integers is an integer division, argmax gives int64 unless tol
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
@@ -52,16 +54,40 @@ def _highest(dtype: Any) -> Any:
     return np.inf if dtypes_lib.np_kind(dtype) == "f" else np.iinfo(dtype).max
 
 
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1, 2, 3))
+def tf_max_reduce(x: Any, axis: Axes, keepdims: bool, smallest: bool) -> Any:
+    """``jnp.max`` (``jnp.min`` if ``smallest``) of a float array with TF's Max/Min gradient."""
+    return (jnp.min if smallest else jnp.max)(x, axis=axis, keepdims=keepdims)
+
+
+@tf_max_reduce.defjvp
+def _tf_max_reduce_jvp(axis: Axes, keepdims: bool, smallest: bool, primals: Any, tangents: Any) -> Any:
+    # TF's _MinOrMaxGrad: the elements equal to the result share it equally (indicators / count), so
+    # a NaN result (no element equal) gives 0 / 0: NaN for every element of its group, even for a
+    # zero cotangent (JAX's own rule gives 0 there). The NaN is written out: XLA rewrites
+    # indicators / count as select(indicator, 1 / count, 0).
+    (x,), (t,) = primals, tangents
+    y = (jnp.min if smallest else jnp.max)(x, axis=axis, keepdims=True)
+    hit = (x == y).astype(x.dtype)
+    count = jnp.sum(hit, axis=axis, keepdims=True)
+    share = jnp.where(count == 0, jnp.asarray(np.nan, x.dtype), hit / count)
+    y_dot = jnp.sum(t * share, axis=axis, keepdims=keepdims)
+    return (y if keepdims else jnp.reshape(y, y_dot.shape)), y_dot
+
+
 def _max_impl(x: Any, *, axis: Axes, keepdims: bool) -> Any:
-    # JAX's derivative of max splits the cotangent equally among tied maxima, as TF does.
     if x.size == 0:
         return _empty_reduction(x, axis, keepdims, _lowest(x.dtype))
+    if dtypes_lib.np_kind(x.dtype) == "f":
+        return tf_max_reduce(x, axis, keepdims, False)
     return jnp.max(x, axis=axis, keepdims=keepdims)
 
 
 def _min_impl(x: Any, *, axis: Axes, keepdims: bool) -> Any:
     if x.size == 0:
         return _empty_reduction(x, axis, keepdims, _highest(x.dtype))
+    if dtypes_lib.np_kind(x.dtype) == "f":
+        return tf_max_reduce(x, axis, keepdims, True)
     return jnp.min(x, axis=axis, keepdims=keepdims)
 
 
@@ -186,7 +212,15 @@ def reduce_mean(input_tensor: Any, axis: Any = None, keepdims: bool = False, nam
 def reduce_max(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None) -> Tensor:
     """Maximum across ``axis`` (``tf.math.reduce_max``); tied maxima share the gradient equally.
 
-    An empty reduction gives ``-inf`` (the dtype's lowest value for integers), as TF.
+    An empty reduction gives ``-inf`` (the dtype's lowest value for integers), as TF. A NaN maximum
+    (NaN propagates) gives NaN gradients to every element it was taken over, as TF's Max gradient.
+
+    >>> import tapejax as tf
+    >>> v = tf.Variable([2.0, 1.0, 2.0])
+    >>> with tf.GradientTape() as tape:
+    ...     y = tf.reduce_max(v)
+    >>> print(tape.gradient(y, v))
+    tf.Tensor([0.5 0.  0.5], shape=(3,), dtype=float32)
     """
     return _reduce(_reduce_max, "fiu", "real numeric", input_tensor, axis, keepdims)
 
