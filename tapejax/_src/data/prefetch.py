@@ -47,7 +47,7 @@ class _Buffer:
     (the thread holds only this, so dropping the :class:`Prefetcher` stops it).
 
     The thread fills it as long as there is room (as TF's prefetch: the input runs at most the
-    buffer's size ahead of the consumer); the consumer signals only when the thread waits. (Refilling
+    buffer's size ahead of the consumer); the consumer wakes it only when it waits. (Refilling
     only from half, one wake-up per half buffer, made the thread's runs longer: a consumer coming
     back from the program it dispatched waits for the interpreter lock while the thread runs.)
 
@@ -56,27 +56,44 @@ class _Buffer:
     under ``source_lock`` and its element appended before the lock is let go, so elements keep
     their order). A thread that cannot keep up (a loaded machine: the consumer would sleep, be
     woken, then wait for the interpreter lock) then costs the consumer no more than no prefetch.
+
+    The signalling is two C-level primitives, not a ``threading.Condition`` (whose ``notify`` and
+    ``with`` run ~40 bytecodes of Python a hand-off on the consumer's thread): ``items`` is a deque
+    (its append and popleft are atomic), and a waiting thread blocks on ``wake``, a lock held while
+    nobody wakes it, which the consumer (or ``reserve``, ``close``) releases once it sees
+    ``waiting``. A wake-up that comes after the thread stopped waiting leaves the lock free: the
+    thread's next wait returns at once and finds the buffer still full (it waits again).
     """
 
     def __init__(self, source: Iterator[structure.Flat], size: int) -> None:
         self.items: collections.deque[tuple[int, Any]] = collections.deque()
         self.size = size
-        self.cv = threading.Condition(threading.Lock())
-        self.stop = threading.Event()
-        self.putter_waits = False
+        self.wake = threading.Lock()
+        self.wake.acquire()  # (held: the thread's wait blocks until someone lets it go)
+        self.waiting = False  # the thread waits for room (or is about to)
+        self.stopped = False  # the consumer let go
         self.source = source
         self.source_lock = threading.Lock()
         self.finished = False  # the input ended or raised (its end or error is handed out next)
 
+    def wake_up(self) -> None:
+        """Lets a waiting thread go (it checks for room again)."""
+        self.waiting = False
+        try:  # noqa: SIM105 (contextlib.suppress: a context manager's Python on every hand-off)
+            self.wake.release()
+        except RuntimeError:  # (already free: a wake-up the thread has not taken yet)
+            pass
+
     def _room(self) -> bool:
         """Waits for room in the buffer; False once the consumer let go."""
-        with self.cv:
-            if len(self.items) >= self.size:
-                self.putter_waits = True
-                while len(self.items) >= self.size and not self.stop.is_set():
-                    self.cv.wait(0.05)
-                self.putter_waits = False
-        return not self.stop.is_set()
+        items = self.items
+        while len(items) >= self.size and not self.stopped:
+            self.waiting = True
+            if len(items) < self.size or self.stopped:  # (room made before the consumer could see waiting)
+                self.waiting = False
+                break
+            self.wake.acquire(timeout=0.05)
+        return not self.stopped
 
     def pull(self, to_device: bool) -> tuple[int, Any]:
         """The input's next element (or its end, or its error), under ``source_lock``."""
@@ -93,15 +110,15 @@ class _Buffer:
         return _ITEM, flat
 
     def get(self, to_device: bool) -> tuple[int, Any]:
+        items = self.items
         while True:
-            with self.cv:
-                if self.items:
-                    item = self.items.popleft()
-                    if self.putter_waits:
-                        self.cv.notify()
-                    return item
+            if items:  # (one consumer at a time: only the thread adds items meanwhile)
+                item = items.popleft()
+                if self.waiting:
+                    self.wake_up()
+                return item
             with self.source_lock:  # (waits for an element the thread is making)
-                if self.items:
+                if items:
                     continue
                 if self.finished:  # (not reached: the end or error was handed out already)
                     return _END, None
@@ -113,8 +130,7 @@ class _Buffer:
                 if self.finished:
                     return
                 item = self.pull(to_device)
-                with self.cv:
-                    self.items.append(item)
+                self.items.append(item)
             if item[0] != _ITEM:
                 return
 
@@ -229,16 +245,16 @@ class Prefetcher:
         """An AUTOTUNE buffer holds at least ``n`` elements from now on (a fixed size stays)."""
         buffer = self._buffer
         if self._autotune and n > buffer.size:
-            with buffer.cv:
-                buffer.size = n
-                buffer.cv.notify_all()
+            buffer.size = n
+            if buffer.waiting:
+                buffer.wake_up()
 
     def close(self) -> None:
         """Lets the thread go, and drops the input (a prefetch under it lets its own thread go)."""
-        self._buffer.stop.set()
-        self._buffer.source = iter(())
-        with self._buffer.cv:
-            self._buffer.cv.notify_all()
+        buffer = self._buffer
+        buffer.stopped = True
+        buffer.source = iter(())
+        buffer.wake_up()
 
     def __del__(self) -> None:
-        self._buffer.stop.set()  # (no lock here: the thread sees it within one wait timeout)
+        self._buffer.stopped = True  # (the thread sees it within one wait timeout)

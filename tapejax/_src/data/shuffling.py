@@ -170,14 +170,16 @@ def _shuffled_blocks(blocks: Iterator[np.ndarray], size: int, rng: np.random.Gen
             items, draws, step = items[m:], draws[m:], min(4 * step, _BLOCK)
     if len(buf):  # the input ended: the buffer drains in random order (a few hundred items a block)
         left = buf.tolist()
-        drained: list[int] = []
-        for i in rng.integers(0, np.arange(len(left), 0, -1)).tolist():
-            left[i], left[-1] = left[-1], left[i]
-            drained.append(left.pop())
-            if len(drained) == _DRAWS:
-                yield np.array(drained, np.int64)
-                drained = []
-        if drained:
+        m = len(left)
+        draws = rng.integers(0, np.arange(m, 0, -1)).tolist()
+        for start in range(0, m, _DRAWS):
+            # _buffered_shuffle's swap with the last item and pop, without moving the last item:
+            # positions from ``last`` up are never read again (-40% bytecodes; same items out)
+            drained: list[int] = []
+            append = drained.append
+            for i, last in zip(draws[start : start + _DRAWS], range(m - 1 - start, -1, -1), strict=False):
+                append(left[i])
+                left[i] = left[last]
             yield np.array(drained, np.int64)
 
 
