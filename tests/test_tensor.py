@@ -314,10 +314,15 @@ def test_zero_step_raises_invalid_argument() -> None:
         tf.constant(T)[::0]
 
 
-@pytest.mark.parametrize("key", [[0, 1], 1.0, "a", (tf.constant([0, 1]),), tf.constant(1.0)], ids=repr)
+@pytest.mark.parametrize("key", [np.array([0, 1]), 1.0, "a", (tf.constant([0, 1]),), tf.constant(1.0)], ids=repr)
 def test_unsupported_index_types_raise_type_error(key: object) -> None:
     with pytest.raises(TypeError, match="valid indices"):
         tf.constant(T)[key]
+
+
+def test_list_key_is_the_tuple_of_indices() -> None:
+    # TF 2.21 (checked): x[[0, 1]] is x[0, 1], as its _slice_helper reads a list as the index tuple.
+    np.testing.assert_array_equal(tf.constant(T)[[0, 1]].numpy(), T[0, 1])
 
 
 def test_item_assignment_raises_type_error() -> None:

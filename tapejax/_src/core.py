@@ -176,6 +176,37 @@ def _set_value(self: Any, value: Any) -> None:
     self._v = value
 
 
+# Orders the stores into Variables' ``_v`` (variable.py's updates, and the write-back below): each
+# store of a value computed from the one read is a compare-and-set under it, so that threads
+# updating one Variable lose no update (TF's assign_add is one op under the variable's lock). Held
+# for a compare and a store only: never across a computation, a queue run or user code (a host
+# callback assigning a Variable cannot deadlock on it). One lock for all Variables: as cheap as one
+# each, with no lock to make per Variable.
+variable_lock = threading.Lock()
+
+
+def _get_variable_value(self: Any) -> Any:
+    """``_value`` of Variables: as :func:`_get_value`, the computed array stored back only if the
+    Variable still holds the pending value (an update on another thread may have stored a newer one)."""
+    v = self._v
+    t = type(v)
+    if t is Pending:
+        value = v.value if v.value is not None else lazy.force(v)
+    elif t is not _ArrayImpl and isinstance(v, HOST_TYPES):
+        value = _to_device(v)
+    else:
+        return v
+    with variable_lock:
+        if self._v is v:
+            self._v = value
+    return value
+
+
+def _set_variable_value(self: Any, value: Any) -> None:
+    with variable_lock:  # (ordered with the compare-and-sets)
+        self._v = value
+
+
 class VariableBase:
     """Marker base of ``tf.Variable`` so that ``bind`` can recognise it without an import cycle.
 
@@ -186,7 +217,7 @@ class VariableBase:
     __slots__ = ()
     _v: Any
     trainable: bool
-    _value = property(_get_value, _set_value)
+    _value = property(_get_variable_value, _set_variable_value)
 
 
 class TensorBase:

@@ -341,7 +341,10 @@ class Function:
     computed elements (TF: an opaque variant Tensor). A call that draws random numbers holds the global random state for its run (an
     eager draw in another thread waits), except one with host callbacks (a ``tf.data`` iterator,
     ``py_function``), which may draw on XLA's thread: a draw in another thread meanwhile may then
-    repeat its numbers. Under a tape, only the outputs a gradient flows from are differentiated:
+    repeat its numbers. A call that assigns Variables holds the same lock, so calls on several
+    threads each see the others' updates (TF: each assignment is atomic), with the same exception; an
+    eager update or read of such a Variable on another thread during the call is not ordered with it
+    (an update may be lost, a read of the buffer the call donates fails; TF orders them). Under a tape, only the outputs a gradient flows from are differentiated:
     for ``f(x) = [log(x), 2 * x]`` the gradient of the second output at ``x = 0`` is 2, where TF 2.21
     gives NaN (zero upstream times the first output's infinite derivative). A Tensor the function
     captures (reads from outside) is folded into the program as a constant; a call under a tape that
@@ -509,22 +512,26 @@ class Function:
         # The old values of the Variables the program overwrites are donated to XLA (the new values
         # reuse their buffers: one copy of each weight and slot), except under a tape, which keeps them.
         donate = (plan[0] or plan[1]) and not tapes and _one_device()
-        if donate:
-            lifted_list = [v._value for v in lifted]
-            read_list = [v._value for v in program.read]
-            donated = _given(((lifted_list, plan[0]), (read_list, plan[1])))
-            lifted_vals, read_vals = tuple(lifted_list), tuple(read_list)
-        else:
-            donated = []
-            lifted_vals = tuple([v._value for v in lifted])
-            read_vals = tuple([v._value for v in program.read])
         draws = _draws(program)
         # (held from reading the key to storing the program's next one: a thread drawing meanwhile
-        # would share it; not around host callbacks, which may draw on XLA's thread and wait)
-        lock = LOCK if draws and not program.callbacks else None
+        # would share it; and from reading the Variables to storing those it assigns: a call on
+        # another thread meanwhile would compute from the same old values, losing one's updates, or
+        # read a buffer this one donates; not around host callbacks, which may draw or call a
+        # function on XLA's thread and wait)
+        assigns = donate or program.assigned_lifted or program.assigned
+        lock = LOCK if (draws or assigns) and not program.callbacks else None
         if lock is not None:
             lock.acquire()
         try:
+            if donate:
+                lifted_list = [v._value for v in lifted]
+                read_list = [v._value for v in program.read]
+                donated = _given(((lifted_list, plan[0]), (read_list, plan[1])))
+                lifted_vals, read_vals = tuple(lifted_list), tuple(read_list)
+            else:
+                donated = []
+                lifted_vals = tuple([v._value for v in lifted])
+                read_vals = tuple([v._value for v in program.read])
             rng = GLOBAL._value
             if tapes and any(x is None for x in xs):  # NumPy arguments a tape records: as Tensors of device arrays
                 arrays = [jax.device_put(a) if x is None else a for x, a in zip(xs, arrays, strict=True)]

@@ -63,7 +63,9 @@ class Variable(VariableBase, TensorOperators):
     """A mutable tensor-like value, as TF's ``tf.Variable``.
 
     Usable wherever a Tensor is (operators and ops read its current value); trainable Variables read
-    inside a ``GradientTape`` are watched automatically.
+    inside a ``GradientTape`` are watched automatically. Updates are atomic across threads, as TF's:
+    ``assign``, ``assign_add``, ``assign_sub`` and sliced assignments of one Variable from several
+    threads give one of their serial orders (none is lost), and a read sees a whole value.
 
     Args:
       initial_value: a Tensor, a value convertible to one, or a callable returning one.
@@ -284,10 +286,29 @@ class Variable(VariableBase, TensorOperators):
         current = self._v
         if isinstance(new, jax.core.Tracer) or isinstance(current, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
             # (under a trace: the assignment's differentiation rule, on arrays)
-            new = _assignment(self._value, force(new) if type(new) is Pending else new)
-        self._v = new
-        if type(new) is Pending:
+            new = _assignment(_concrete(current), force(new) if type(new) is Pending else new)
+        elif type(new) is Pending:
             hold(new, self)  # a run outputs it while the Variable holds it
+        with core.variable_lock:  # (ordered with the compare-and-sets of _swap and core's reads)
+            self._v = new
+
+    def _swap(self, current: Any, new: Any) -> bool:
+        """Stores ``new``, computed from ``current``, if the Variable still holds ``current`` (or its
+        computed value); False if another thread stored a value since (the caller computes again).
+
+        Compare-and-set under ``core.variable_lock``: an update of one Variable by several threads
+        loses none (each is one of the serial orders), and a read sees the old or the new value.
+        A pending ``new`` is owned by the Variable first (a run outputs it while the Variable holds it).
+        """
+        if type(new) is Pending:
+            new.owner = weakref.ref(self)  # (its only holder: the Tensor ``bind`` made is dropped)
+            new.more_owners = None
+        with core.variable_lock:
+            v = self._v
+            if v is current or (type(current) is Pending and v is current.value):
+                self._v = new
+                return True
+        return False
 
     def _read_back(self, read_value: bool) -> Any:
         """What ``assign*`` returns: the Variable (read, so tapes watch it, as TF's read), or None."""
@@ -298,7 +319,7 @@ class Variable(VariableBase, TensorOperators):
         return self
 
     def assign_add(self, delta: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True) -> Any:
-        """Adds ``delta`` in place.
+        """Adds ``delta`` in place, atomically (``use_locking`` is ignored: always locked, as TF's resource Variables).
 
         Raises:
           InvalidArgumentError: unless ``delta`` has exactly the value's shape (no broadcasting, not
@@ -335,22 +356,37 @@ class Variable(VariableBase, TensorOperators):
     def _update(self, op: Op, delta: Any) -> None:
         """Stores ``op(value, delta)`` (checked: same dtype and shape): queued with the ops around it
         (one compiled program, and a later process loads it whole from the executable cache), or run
-        at once where ops are not deferred (under a trace, ``TAPEJAX_DEFER=0``, numerics checks)."""
-        current = self._v
-        if _queueable(current, delta):
-            # Through ``bind`` (its shape check, step replay's plans), on fresh Tensors: tapes record
-            # nothing of it (no gradient flows through an assignment) and watch nothing.
-            new = core.bind(op, core._wrap(current), core._wrap(delta))._v
+        at once where ops are not deferred (under a trace, ``TAPEJAX_DEFER=0``, numerics checks).
+
+        Atomic, as TF's: computed from the value read and stored only if the Variable still holds it
+        (:meth:`_swap`), else computed again from the newer value another thread stored."""
+        while True:
+            current = self._v
+            if _queueable(current, delta):
+                # Through ``bind`` (its shape check, step replay's plans), on fresh Tensors: tapes record
+                # nothing of it (no gradient flows through an assignment) and watch nothing.
+                new = core.bind(op, core._wrap(current), core._wrap(delta))._v
+            else:
+                new = op.kernel(())(_concrete(current), force(delta) if type(delta) is Pending else delta)
+                if isinstance(new, jax.core.Tracer) or isinstance(current, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
+                    new = _assignment(_concrete(current), new)  # (under a trace: as _store)
+            # (``_swap``, inline: every optimizer update takes this)
             if type(new) is Pending:
-                new.owner = weakref.ref(self)  # (its only holder: the Tensor bind made is dropped)
+                new.owner = weakref.ref(self)  # (its only holder: the Tensor ``bind`` made is dropped)
                 new.more_owners = None
-            self._v = new
-            return
-        self._store(op.kernel(())(self._value, force(delta) if type(delta) is Pending else delta))
+            with core.variable_lock:
+                v = self._v
+                if v is current or (type(current) is Pending and v is current.value):
+                    self._v = new
+                    return
 
     def _assign_array(self, arr: Any) -> None:
         """Trusted in-place write of an array already of the right dtype and shape (optimizers)."""
-        self._store(arr)
+        if type(arr) is _ArrayImpl and type(self._v) is _ArrayImpl:  # (``_store``'s common case, inline)
+            with core.variable_lock:
+                self._v = arr
+        else:
+            self._store(arr)
 
     # -- Python protocol ----------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -506,29 +542,40 @@ class SlicedVariable(Tensor):
                 )
         else:
             arr = convert_python(value, dtype, "ResourceStridedSliceAssign")
-        try:
-            new = _scatter(var, _index_key(self._key), arr)
-        except (TypeError, ValueError) as e:
-            raise ValueError(f"sliced assign on Variable '{var.name}': {e}") from None
-        if type(new) is Pending:
-            new.owner = weakref.ref(var)  # (its only holder: the Tensor bind made is dropped)
-            var._v = new
-        else:
-            var._store(new)
-        return var if read_value else None
+        key = _index_key(self._key)
+        while True:  # (atomic, as Variable._update)
+            current = var._v
+            try:
+                new = _scatter(var, current, key, arr)
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"sliced assign on Variable '{var.name}': {e}") from None
+            if type(new) is not Pending and (
+                isinstance(new, jax.core.Tracer) or isinstance(current, jax.core.Tracer)  # pyright: ignore[reportAttributeAccessIssue]
+            ):
+                new = _assignment(_concrete(current), new)  # (under a trace: as Variable._store)
+            if var._swap(current, new):
+                return var if read_value else None
 
 
 def _index_key(key: Any) -> Any:
-    key = key if isinstance(key, tuple) else (key,)
+    key = tuple(key) if type(key) is list else key if isinstance(key, tuple) else (key,)  # (as strided_slice_from_key)
     return tuple(int(np.asarray(k._value)) if isinstance(k, (TensorBase, VariableBase)) else k for k in key)
 
 
-def _scatter(var: Variable, key: Any, value: Any) -> Any:
-    """The Variable's new value (an array, tracer, or Pending: queued) with ``value`` written at ``key``."""
-    x = var._v
+def _concrete(x: Any) -> Any:
+    """``x``, a Variable's ``_v``, as an array or tracer (a pending value computed; nothing stored back)."""
+    if type(x) is Pending:
+        return x.value if x.value is not None else force(x)
+    if type(x) is not _ArrayImpl and isinstance(x, HOST_TYPES):
+        return core._to_device(x)
+    return x
+
+
+def _scatter(var: Variable, x: Any, key: Any, value: Any) -> Any:
+    """``x`` (the Variable's ``_v``) with ``value`` written at ``key``: an array, tracer, or Pending (queued)."""
     static = _static_key(key)
     if static is None:  # (lists, arrays, bools: computed here)
-        x = var._value
+        x = _concrete(x)
         value = force(value) if type(value) is Pending else value
     # (the slice's shape without computing it: eager x[key] compiled and ran a slice for its shape)
     target = _slice_shape(tuple(x.shape), np.dtype(x.dtype), static) if static is not None else tuple(x[key].shape)

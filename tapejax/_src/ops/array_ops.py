@@ -231,7 +231,9 @@ def strided_slice_from_key(x: Any, key: Any) -> Tensor:
         from tapejax._src.ops.index_ops import boolean_mask
 
         return boolean_mask(x, key)
-    if not isinstance(key, tuple):
+    if type(key) is list:  # a Python list is the tuple of indices, as TF's _slice_helper (x[[1, 2]] is x[1, 2])
+        key = tuple(key)
+    elif not isinstance(key, tuple):
         key = (key,)
     spec = []
     dyn = []
