@@ -134,3 +134,116 @@ def test_elements_that_are_not_a_flat_tuple_keep_their_structure():
     assert [int(v) for v in window] == [0, 1]
     empty = list(Dataset.from_tensors(()).prefetch(1))
     assert empty == [()]
+
+
+# -- a program's loop over batches of from_tensor_slices rows: blocks gathered at once ----------------
+_P = 2147483647  # a prime: the running hash stays below 2**31, its products below 2**62
+
+
+def _loop_hash(ds):
+    """A tf.function whose ``for x, y in ds`` gives an order-sensitive int64 hash of every batch (its
+    size and its values: x holds small integers) and the batch count."""
+
+    @tf.function
+    def run():
+        h, n = tf.constant(0, tf.int64), tf.constant(0, tf.int64)
+        for x, y in ds:
+            w = tf.range(1, tf.size(x, out_type=tf.int64) + 1)
+            b = tf.reduce_sum(tf.cast(tf.reshape(x, [-1]), tf.int64) * w) + tf.reduce_sum(y) * 7
+            b += 1000 * tf.shape(x, out_type=tf.int64)[0]
+            h = tf.math.floormod(h * 1000003 + tf.math.floormod(b, _P), _P)
+            n += 1
+        return h, n
+
+    return lambda: tuple(int(v) for v in run())
+
+
+def _eager_hash(ds):
+    h = n = 0
+    for x, y in ds:
+        xs = x.numpy().astype(np.int64).reshape(-1)
+        b = int((xs * np.arange(1, xs.size + 1)).sum() + y.numpy().sum() * 7 + 1000 * x.shape[0])
+        h, n = (h * 1000003 + b % _P) % _P, n + 1
+    return h, n
+
+
+def _data(n):
+    x = np.random.default_rng(n).integers(0, 50, (n, 3)).astype(np.float32)
+    return x, np.arange(n, dtype=np.int64)
+
+
+def _counting_takes(monkeypatch):
+    from tapejax._src.data import batching
+
+    takes = []
+    take = batching.GatheredBatches.take
+    monkeypatch.setattr(batching.GatheredBatches, "take", lambda self, k: takes.append(k) or take(self, k))
+    return takes
+
+
+def _pipelines(n):
+    x, y = _data(n)
+    rows = lambda: Dataset.from_tensor_slices((x, y))  # noqa: E731
+    return {
+        "shuffle-batch-prefetch": lambda: rows().shuffle(16, seed=3).batch(5).prefetch(tf.data.AUTOTUNE),
+        "repeat-shuffle-take-drop-options": lambda: (
+            rows().repeat(3).shuffle(8, seed=4).take(100).batch(7, drop_remainder=True).with_options(tf.data.Options())
+        ),
+    }
+
+
+def test_a_loop_over_gathered_batches_reads_blocks_with_the_eager_batches(monkeypatch):
+    """Same batches, in order (the last partial one too), pass after pass (reshuffled), as eager
+    iteration of an identical dataset; the full batches come in blocks (one take per block)."""
+    from tapejax._src.data import batching
+
+    takes = _counting_takes(monkeypatch)
+    for name, make in _pipelines(43).items():
+        before = batching.gathered_passes
+        loop, ref = _loop_hash(make()), make()
+        for _ in range(2):  # (a pass each: reshuffled)
+            assert loop() == _eager_hash(ref), name
+        assert batching.gathered_passes - before >= 4, name  # eager and program passes took the gathered path
+    assert takes and len(takes) < 30  # blocks of batches, not one pull each
+
+
+def test_loops_over_other_pipelines_keep_reading_elements(monkeypatch):
+    """Where the batches are not gathered rows (a map with a Python side effect before batch, a
+    generator), the program reads the pipeline's elements: no block take."""
+    takes = _counting_takes(monkeypatch)
+    x, y = _data(20)
+    calls = []
+
+    def noted(a, b):
+        calls.append(1)  # a Python side effect: runs when traced, not per element
+        return a * 2.0, b
+
+    def gen():
+        for i in range(20):
+            yield x[i], y[i]
+
+    sig = (tf.TensorSpec([3], tf.float32), tf.TensorSpec([], tf.int64))
+    cases = [
+        Dataset.from_tensor_slices((x, y)).map(noted).batch(6, drop_remainder=True),
+        Dataset.from_generator(gen, output_signature=sig).batch(6, drop_remainder=True).prefetch(2),
+    ]
+    for ds in cases:
+        assert _loop_hash(ds)() == _eager_hash(ds)
+    assert takes == []
+
+
+def test_gathered_batches_take_blocks_then_the_partial_batch():
+    from tapejax._src.data.batching import GatheredBatches
+    from tapejax._src.data.sources import TensorSliceDataset
+
+    rows = TensorSliceDataset((np.arange(14) * 10, np.arange(14)))
+    it = GatheredBatches(rows, 3, drop=False)
+    n, (a, b) = it.take(2)
+    assert n == 2 and a.shape == (2, 3) and a.tolist() == [[0, 10, 20], [30, 40, 50]] and b.dtype == np.int64
+    assert next(it)[0].tolist() == [60, 70, 80]
+    n, (a, b) = it.take(4)  # one full batch left; the block's other rows are row 0 (never read)
+    assert n == 1 and a.shape == (4, 3) and a[0].tolist() == [90, 100, 110] and b[0].tolist() == [9, 10, 11]
+    assert it.take(4) == (0, None)  # only a partial batch is left: for next()
+    assert [x.tolist() for x, _ in it] == [[120, 130]]
+    dropped = GatheredBatches(rows, 3, drop=True)
+    assert dropped.take(8)[0] == 4 and list(dropped) == []

@@ -48,6 +48,71 @@ def batched_cardinality(n: int, size: int, drop_remainder: bool) -> int:
 gathered_passes = 0  # passes of a batch of from_tensor_slices rows (through shuffle/repeat/take/skip) gathered at once
 
 
+class GatheredBatches:
+    """A pass of ``batch(size, drop)`` over ``rows`` (an ``_index_root`` dataset: rows of
+    ``from_tensor_slices`` through shuffle/repeat/take/skip): each batch gathered at once by its row
+    indices, and :meth:`take` gathers several full batches at once (a program's block read).
+
+    >>> from tapejax._src.data.sources import TensorSliceDataset
+    >>> it = GatheredBatches(TensorSliceDataset(np.arange(7)), 2, drop=False)
+    >>> n, (block,) = it.take(2)
+    >>> n, block.tolist(), [b.tolist() for (b,) in it]
+    (2, [[0, 1], [2, 3]], [[4, 5], [6]])
+    """
+
+    def __init__(self, rows: Dataset, size: int, drop: bool) -> None:
+        global gathered_passes
+        gathered_passes += 1
+        self._root = rows._index_root()
+        self._blocks = rows._iter_index_blocks()  # type: ignore[attr-defined]
+        self._size = size
+        self._drop = drop
+        self._rest = np.zeros(0, np.int64)  # row indices read, not batched yet
+        self._exhausted = False
+
+    def __iter__(self) -> GatheredBatches:
+        return self
+
+    def _indices(self, m: int) -> np.ndarray:
+        """The next ``m`` row indices (fewer only at the end of the input)."""
+        parts, have = [self._rest], len(self._rest)
+        while have < m and not self._exhausted:
+            block = next(self._blocks, None)
+            if block is None:
+                self._exhausted = True
+                break
+            parts.append(block)
+            have += len(block)
+        idx = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        self._rest = idx[m:]
+        return idx[:m]
+
+    def __next__(self) -> structure.Flat:
+        rest, size = self._rest, self._size
+        if len(rest) >= size:
+            self._rest = rest[size:]
+            return self._root.gather(rest[:size])
+        idx = self._indices(size)
+        if len(idx) == size or (len(idx) and not self._drop):
+            return self._root.gather(idx)
+        raise StopIteration
+
+    def take(self, k: int) -> tuple[int, structure.Flat | None]:
+        """Up to ``k`` full batches at once: (their count ``n``, per component an array of ``k`` batches
+        whose first ``n`` are them; the rest repeat the first row and are not to be read). A partial
+        batch at the end is left for ``next()``; ``n == 0``: no full batch is left."""
+        size = self._size
+        idx = self._indices(k * size)
+        n = len(idx) // size
+        if n < k:
+            self._rest = idx[n * size :]  # (the input ended: a partial batch, or nothing)
+        if n == 0:
+            return 0, None
+        if n < k:
+            idx = np.concatenate([idx[: n * size], np.zeros((k - n) * size, np.int64)])
+        return n, tuple([a.reshape(k, size, *a.shape[1:]) for a in self._root.gather(idx)])
+
+
 class BatchDataset(Dataset):
     _tf_name = "_BatchDataset"
 
@@ -68,7 +133,7 @@ class BatchDataset(Dataset):
             yield from self._map_and_batch(self._input)
             return
         if self._input._index_root() is not None:  # rows of from_tensor_slices (shuffled, repeated, ...)
-            yield from self._gathered(self._input)
+            yield from GatheredBatches(self._input, self._size, self._drop)
             return
         size, buf = self._size, []
         for flat in self._input._iter():
@@ -81,18 +146,14 @@ class BatchDataset(Dataset):
 
     def _gathered(self, rows: Dataset) -> Iterator[structure.Flat]:
         """The batches of ``rows`` (an ``_index_root`` dataset), each gathered at once by its row indices."""
-        global gathered_passes
-        gathered_passes += 1
-        size, gather, rest = self._size, rows._index_root().gather, None
-        for block in rows._iter_index_blocks():  # type: ignore[attr-defined]
-            if rest is not None:
-                block = np.concatenate([rest, block])
-            stop = len(block) - len(block) % size
-            for start in range(0, stop, size):
-                yield gather(block[start : start + size])
-            rest = block[stop:] if stop < len(block) else None
-        if rest is not None and not self._drop:
-            yield gather(rest)
+        return GatheredBatches(rows, self._size, self._drop)
+
+    def _gathered_pass(self) -> GatheredBatches | None:
+        """A pass of this batch as :class:`GatheredBatches` (which reads several batches at once),
+        where it takes the gathered path; else None."""
+        if self._map_fused() or self._input._index_root() is None:
+            return None
+        return GatheredBatches(self._input, self._size, self._drop)
 
     def _map_and_batch(self, mapped: Any) -> Iterator[structure.Flat]:
         """``map(f).batch(n)`` of an ``f`` that touches no Variable: the batch's inputs stacked and

@@ -78,6 +78,7 @@ class HostReader:
         self.had_value: dict[int, bool] = {}  # per pull site: whether its last pull found an element
         self.deferred: BaseException | None = None  # raised by the next block pull (after the block's elements)
         self.ended = False  # a block pull found the end
+        self.take = getattr(gen, "take", None)  # several full batches at once (batching.GatheredBatches)
 
     def next_flat(self) -> structure.Flat | None:
         """The next element, or None past the end."""
@@ -317,6 +318,16 @@ class GraphIterator:
             if reader.deferred is not None:
                 error, reader.deferred = reader.deferred, None
                 raise error
+            if reader.take is not None and reader.stash is None and not reader.ended:
+                # batches gathered straight into the block (a partial last batch: the element path below)
+                n, gathered = reader.take(k)
+                if n:
+                    if not all(a.shape[1:] == s and a.dtype == d for a, (s, d) in zip(gathered, first, strict=True)):
+                        raise errors.invalid_argument(
+                            f"IteratorGetNext: a block of shapes [{_describe(gathered)}] where the program was "
+                            f"compiled for [{_describe(_zeros(first))}]."
+                        )
+                    return (np.bool_(True), np.int32(n), np.int32(-1), *gathered)
             reader.reserve(2 * k)  # a prefetch thread fills the next block while the loop runs on this one
             block = [np.empty((k, *shape), dtype) for shape, dtype in first]
             n, odd = 0, -1
@@ -613,10 +624,29 @@ def dataset_iterator(ds: Any, what: str) -> GraphIterator:
         old = _slots.pop(slot, None)
         if old is not None:
             old.close()
-        _slots[slot] = HostReader(ds._iter())
+        _slots[slot] = HostReader(_program_pass(ds))
 
     _callback_op("MakeIterator", start, None)
     return GraphIterator(ds.element_spec, classes, lambda: _slots[slot])
+
+
+def _program_pass(ds: Any) -> Any:
+    """The pass a program reads from ``ds``: for ``batch`` of ``from_tensor_slices`` rows (through
+    shuffle/repeat/take/skip; under prefetch or options), its batches gathered in the callback that
+    reads them, several at once for a block loop (the same batches in the same order: prefetch and
+    options change no element, and these stages run no user code); else ``ds._iter()``."""
+    from tapejax._src.data.batching import BatchDataset
+    from tapejax._src.data.options import OptionsDataset
+    from tapejax._src.data.prefetch import PrefetchDataset
+
+    inner = ds
+    while isinstance(inner, (PrefetchDataset, OptionsDataset)):
+        inner = inner._input
+    if isinstance(inner, BatchDataset):
+        gathered = inner._gathered_pass()
+        if gathered is not None:
+            return gathered
+    return ds._iter()
 
 
 def single_element(ds: Any) -> Any:
