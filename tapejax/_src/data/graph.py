@@ -320,7 +320,8 @@ class GraphIterator:
                 raise error
             if reader.take is not None and reader.stash is None and not reader.ended:
                 # batches gathered straight into the block (a partial last batch: the element path below)
-                n, gathered = reader.take(k)
+                with reader._lock:  # (as next_flat: one reader at a time)
+                    n, gathered = reader.take(k)
                 if n:
                     if not all(a.shape[1:] == s and a.dtype == d for a, (s, d) in zip(gathered, first, strict=True)):
                         raise errors.invalid_argument(
