@@ -19,7 +19,7 @@ import numpy as np
 from jax._src.array import ArrayImpl as _ArrayImpl
 from jax._src.core import ShapedArray
 
-from tapejax._src import conversion_registry, errors, lazy
+from tapejax._src import conversion_registry, errors, executable_cache, lazy
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src.lazy import Pending
 
@@ -109,7 +109,10 @@ class Op:
         """The jitted implementation for these params (cached: params are part of the key)."""
         k = self._kernels.get(params)
         if k is None:
-            k = jax.jit(functools.partial(self.impl, **dict(params)) if params else self.impl)
+            fn = functools.partial(self.impl, **dict(params)) if params else self.impl
+            k = jax.jit(fn)
+            if not self.deferrable:  # (always run at the call: its executables saved on disk)
+                k = executable_cache.Kernel(fn, k, ("kernel", self, params))
             self._kernels[params] = k
         return k
 
@@ -183,6 +186,8 @@ def _set_value(self: Any, value: Any) -> None:
 # callback assigning a Variable cannot deadlock on it). One lock for all Variables: as cheap as one
 # each, with no lock to make per Variable.
 variable_lock = threading.Lock()
+_acquire = variable_lock.acquire  # (a ``with`` block costs about twice as much)
+_release = variable_lock.release
 
 
 def _get_variable_value(self: Any) -> Any:
@@ -196,15 +201,21 @@ def _get_variable_value(self: Any) -> Any:
         value = _to_device(v)
     else:
         return v
-    with variable_lock:
+    _acquire()
+    try:
         if self._v is v:
             self._v = value
+    finally:
+        _release()
     return value
 
 
 def _set_variable_value(self: Any, value: Any) -> None:
-    with variable_lock:  # (ordered with the compare-and-sets)
+    _acquire()  # (ordered with the compare-and-sets)
+    try:
         self._v = value
+    finally:
+        _release()
 
 
 class VariableBase:

@@ -32,6 +32,10 @@ from tapejax._src.tensor import (
 # Creation order: ``GradientTape.watched_variables()`` is ordered by it, as in TF.
 _creation_counter = itertools.count()
 
+# ``core.variable_lock``'s methods (a ``with`` block costs about twice as much: every update takes it).
+_acquire = core.variable_lock.acquire
+_release = core.variable_lock.release
+
 
 def _note_variable_exit(v: Variable, how: str) -> None:
     """Tells active tapes that a Variable's value left for numpy (``explain_gradient`` reports it)."""
@@ -289,8 +293,11 @@ class Variable(VariableBase, TensorOperators):
             new = _assignment(_concrete(current), force(new) if type(new) is Pending else new)
         elif type(new) is Pending:
             hold(new, self)  # a run outputs it while the Variable holds it
-        with core.variable_lock:  # (ordered with the compare-and-sets of _swap and core's reads)
+        _acquire()  # (ordered with the compare-and-sets of _swap and core's reads)
+        try:
             self._v = new
+        finally:
+            _release()
 
     def _swap(self, current: Any, new: Any) -> bool:
         """Stores ``new``, computed from ``current``, if the Variable still holds ``current`` (or its
@@ -303,11 +310,14 @@ class Variable(VariableBase, TensorOperators):
         if type(new) is Pending:
             new.owner = weakref.ref(self)  # (its only holder: the Tensor ``bind`` made is dropped)
             new.more_owners = None
-        with core.variable_lock:
+        _acquire()
+        try:
             v = self._v
             if v is current or (type(current) is Pending and v is current.value):
                 self._v = new
                 return True
+        finally:
+            _release()
         return False
 
     def _read_back(self, read_value: bool) -> Any:
@@ -374,17 +384,23 @@ class Variable(VariableBase, TensorOperators):
             if type(new) is Pending:
                 new.owner = weakref.ref(self)  # (its only holder: the Tensor ``bind`` made is dropped)
                 new.more_owners = None
-            with core.variable_lock:
+            _acquire()
+            try:
                 v = self._v
                 if v is current or (type(current) is Pending and v is current.value):
                     self._v = new
                     return
+            finally:
+                _release()
 
     def _assign_array(self, arr: Any) -> None:
         """Trusted in-place write of an array already of the right dtype and shape (optimizers)."""
         if type(arr) is _ArrayImpl and type(self._v) is _ArrayImpl:  # (``_store``'s common case, inline)
-            with core.variable_lock:
+            _acquire()
+            try:
                 self._v = arr
+            finally:
+                _release()
         else:
             self._store(arr)
 
