@@ -14,7 +14,7 @@ def _same(fn, *args):
     """Runs ``fn`` eagerly and as a tf.function; asserts equal results; returns the traced one."""
     want = fn(*args)
     got = tf.function(fn)(*args)
-    np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-6, atol=1e-6)
     return got
 
 

@@ -181,8 +181,8 @@ def test_activation_works_inside_tf_function_with_gradients(name: str) -> None:
         y_eager = tf.reduce_sum(fn(x) * tf.constant([[1.0, 2.0, 3.0, 4.0]]))
     g_eager = tape.gradient(y_eager, x)
     y, g = step()
-    np.testing.assert_allclose(y.numpy(), y_eager.numpy(), rtol=1e-6)
-    np.testing.assert_allclose(g.numpy(), g_eager.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(y.numpy(), y_eager.numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(g.numpy(), g_eager.numpy(), rtol=1e-6, atol=1e-6)
 
 
 def test_get_resolves_names_none_callables_and_function_configs() -> None:
@@ -250,5 +250,5 @@ def test_activations_of_keras_inputs_are_functional_model_nodes() -> None:
     v = tf.constant([[-1.0, 0.5, 2.0, 3.0]])
     want = [A.relu(v, max_value=2.0), A.threshold(v, 0.5, -1.0), A.glu(v), A.sparsemax(v), A.relu(v)]
     for got, expected in zip(model(v), want, strict=True):
-        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6, atol=1e-6)
     assert A.linear(x) is x

@@ -416,7 +416,7 @@ def test_model_checkpoint_formats_names_and_saves_the_best(tmp_path, capsys):
     assert names == ["best.keras", f"w-01-{losses[0]:.3f}.weights.h5", f"w-02-{losses[1]:.3f}.weights.h5"]
     assert f"Epoch 1: loss improved from None to {losses[0]:.5f}, saving model to" in capsys.readouterr().out
     reloaded = tf.keras.models.load_model(tmp_path / "best.keras")
-    np.testing.assert_allclose(reloaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+    np.testing.assert_allclose(reloaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6, atol=1e-6)
     assert reloaded.get_compile_config()["loss"] == "mse" and reloaded.optimizer.get_config()[
         "learning_rate"
     ] == np.float32(0.05)
@@ -451,7 +451,7 @@ def test_backup_and_restore_resumes_an_interrupted_fit(tmp_path):
     straight.set_weights(saved)
     straight.fit(x, y, batch_size=6, epochs=2, verbose=0)
     for a, b in zip(resumed.get_weights(), straight.get_weights(), strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-6)
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
 
 
 def test_steps_per_execution_runs_groups_of_batches_per_call(float64):

@@ -307,7 +307,7 @@ def test_attention_dropout_sequential_tf_function_and_errors():
     np.testing.assert_array_equal(layer([Q, V], training=False).numpy(), inference.numpy())
     assert not np.allclose(layer([Q, V], training=True).numpy(), inference.numpy(), atol=1e-3)
     f = tf.function(lambda q, v: layer([q, v]))
-    np.testing.assert_allclose(f(tf.constant(Q), tf.constant(V)).numpy(), inference.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(f(tf.constant(Q), tf.constant(V)).numpy(), inference.numpy(), rtol=1e-6, atol=1e-6)
     with pytest.raises(ValueError, match="Invalid value for argument score_mode"):
         L.Attention(score_mode="add")
     with pytest.raises(ValueError, match="must be called on a list of inputs"):

@@ -506,7 +506,7 @@ def test_from_config_clone_computes_the_same(name, kwargs, shape):
     clone = type(layer).from_config(layer.get_config())
     clone.build(x.shape)
     clone.set_weights(layer.get_weights())
-    np.testing.assert_allclose(clone(x).numpy(), y.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(clone(x).numpy(), y.numpy(), rtol=1e-6, atol=1e-6)
     assert [w.path for w in clone.weights] == [w.path for w in layer.weights]
 
 

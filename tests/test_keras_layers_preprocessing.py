@@ -86,7 +86,7 @@ def test_normalization_gradient_and_tf_function() -> None:
         tape.watch(x)
         y = tf.reduce_sum(layer(x) ** 2)
     np.testing.assert_allclose(tape.gradient(y, x).numpy(), [[2 * 0.5 / 2, 2 * (-0.5) / 4]])
-    np.testing.assert_allclose(tf.function(layer)(x).numpy(), layer(x).numpy())
+    np.testing.assert_allclose(tf.function(layer)(x).numpy(), layer(x).numpy(), rtol=1e-6)
 
 
 # -- Rescaling, CategoryEncoding, Discretization ---------------------------------------------------------
@@ -180,7 +180,7 @@ def test_discretization_errors() -> None:
 # -- image layers ---------------------------------------------------------------------------------------------
 def test_resizing_bilinear_matches_tf_image_resize_and_nearest_keeps_dtype() -> None:
     y = L.Resizing(2, 3)(tf.constant(IMAGES))
-    np.testing.assert_allclose(y.numpy(), tf.image.resize(tf.constant(IMAGES), (2, 3)).numpy())
+    np.testing.assert_allclose(y.numpy(), tf.image.resize(tf.constant(IMAGES), (2, 3)).numpy(), rtol=1e-6)
     ints = tf.constant(IMAGES.astype(np.uint8))
     assert L.Resizing(8, 3, interpolation="nearest")(ints).dtype == tf.uint8
     rounded = L.Resizing(2, 3)(ints)
@@ -192,11 +192,11 @@ def test_resizing_crop_and_pad_to_aspect_ratio() -> None:
     x = np.arange(4 * 6, dtype=np.float32).reshape(1, 4, 6, 1)
     # crop: a 4x4 center box of the 4x6 image, resized to 2x2.
     cropped = L.Resizing(2, 2, crop_to_aspect_ratio=True)(tf.constant(x))
-    np.testing.assert_allclose(cropped.numpy(), tf.image.resize(x[:, :, 1:5], (2, 2)).numpy())
+    np.testing.assert_allclose(cropped.numpy(), tf.image.resize(x[:, :, 1:5], (2, 2)).numpy(), rtol=1e-6, atol=1e-6)
     # pad: to 6x6 with fill_value rows above and below, then resized to 3x3.
     padded = L.Resizing(3, 3, pad_to_aspect_ratio=True, fill_value=-1.0)(tf.constant(x))
     ref = np.pad(x, [(0, 0), (1, 1), (0, 0), (0, 0)], constant_values=-1.0)
-    np.testing.assert_allclose(padded.numpy(), tf.image.resize(ref, (3, 3)).numpy())
+    np.testing.assert_allclose(padded.numpy(), tf.image.resize(ref, (3, 3)).numpy(), rtol=1e-6, atol=1e-6)
     with pytest.raises(ValueError, match="Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio`"):
         L.Resizing(2, 2, crop_to_aspect_ratio=True, pad_to_aspect_ratio=True)(tf.constant(x))
     with pytest.raises(ValueError, match="Invalid value for argument `interpolation`"):
@@ -211,7 +211,9 @@ def test_resizing_gradient_flows_and_channels_first() -> None:
     g = tape.gradient(y, x)
     assert g.shape == x.shape and float(tf.reduce_sum(g)) == pytest.approx(2 * 3 * 3, rel=1e-5)
     cf = L.Resizing(2, 3, data_format="channels_first")(tf.constant(IMAGES.transpose(0, 3, 1, 2)))
-    np.testing.assert_allclose(cf.numpy().transpose(0, 2, 3, 1), L.Resizing(2, 3)(tf.constant(IMAGES)).numpy())
+    np.testing.assert_allclose(
+        cf.numpy().transpose(0, 2, 3, 1), L.Resizing(2, 3)(tf.constant(IMAGES)).numpy(), rtol=1e-6
+    )
 
 
 def test_center_crop() -> None:

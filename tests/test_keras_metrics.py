@@ -276,8 +276,8 @@ def test_r2_score_errors_and_fallback_warning() -> None:
         r = m.result()
     plain = M.R2Score()
     plain.update_state([[1.0], [2.0], [4.0]], [[1.5], [2.0], [3.0]])
-    # (1e-7: the two values come from differently fused programs: the lazy engine's fused rounding)
-    np.testing.assert_allclose(float(r), float(plain.result()), rtol=1e-7)
+    # (the two values come from differently fused programs: the lazy engine's fused rounding)
+    np.testing.assert_allclose(float(r), float(plain.result()), rtol=1e-6)
 
 
 def test_correlation_functions_against_numpy() -> None:

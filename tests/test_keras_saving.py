@@ -183,7 +183,7 @@ def test_keras_archive_round_trip(tmp_path):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     # (the two calls may run as differently fused programs, e.g. when the test runs alone: the lazy
     # engine's last-bit rounding differences; the weights above are compared exactly)
-    np.testing.assert_allclose(np.asarray(loaded(_X)), np.asarray(model(_X)), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(loaded(_X)), np.asarray(model(_X)), rtol=1e-6, atol=1e-6)
     with pytest.raises(ValueError, match=r"Invalid `filepath` argument: expected a `\.keras` extension"):
         model.save(tmp_path / "m.zip")
     # load_weights also reads an archive.
@@ -358,4 +358,4 @@ def test_serialize_and_deserialize_keras_object(tmp_path):
     model.save(tmp_path / "b.keras")
     loaded = tf.keras.models.load_model(tmp_path / "b.keras")
     assert loaded.layers[0].inner.units == 2
-    np.testing.assert_allclose(np.asarray(loaded(_X)), np.asarray(model(_X)), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(loaded(_X)), np.asarray(model(_X)), rtol=1e-6, atol=1e-6)

@@ -344,7 +344,7 @@ def test_indexed_slices_gradient_without_duplicates_matches_its_dense_equivalent
     for _ in range(3):
         o1.apply_gradients([(sparse, v_sparse)])
         o2.apply_gradients([(dense, v_dense)])
-    np.testing.assert_allclose(v_sparse.numpy(), v_dense.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(v_sparse.numpy(), v_dense.numpy(), rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(v_sparse.numpy()[1], 1.0)  # a row not gathered is untouched
 
 
@@ -637,7 +637,7 @@ def test_apply_gradients_inside_tf_function_matches_eager(make):
 
     eager_w, eager_it = train(False)
     fn_w, fn_it = train(True)
-    np.testing.assert_allclose(fn_w, eager_w, rtol=1e-6)
+    np.testing.assert_allclose(fn_w, eager_w, rtol=1e-6, atol=1e-6)
     assert fn_it == eager_it == 4
 
 

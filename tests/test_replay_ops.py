@@ -41,7 +41,7 @@ def _same_in_every_mode(fn: Callable[[], list[Any]]) -> list[Any]:
         for a, b in zip(results["replay"], results[mode], strict=True):
             assert (a is None) == (b is None), mode
             if a is not None:
-                np.testing.assert_allclose(a, b, rtol=1e-6, err_msg=mode)
+                np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6, err_msg=mode)
                 assert np.asarray(a).dtype == np.asarray(b).dtype, mode
     return results["replay"]
 
