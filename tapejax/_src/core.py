@@ -19,7 +19,7 @@ import numpy as np
 from jax._src.array import ArrayImpl as _ArrayImpl
 from jax._src.core import ShapedArray
 
-from tapejax._src import conversion_registry, errors, lazy
+from tapejax._src import conversion_registry, errors, executable_cache, lazy
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src.lazy import Pending
 
@@ -109,7 +109,10 @@ class Op:
         """The jitted implementation for these params (cached: params are part of the key)."""
         k = self._kernels.get(params)
         if k is None:
-            k = jax.jit(functools.partial(self.impl, **dict(params)) if params else self.impl)
+            fn = functools.partial(self.impl, **dict(params)) if params else self.impl
+            k = jax.jit(fn)
+            if not self.deferrable:  # (always run at the call: its executables saved on disk)
+                k = executable_cache.Kernel(fn, k, ("kernel", self, params))
             self._kernels[params] = k
         return k
 

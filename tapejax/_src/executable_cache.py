@@ -15,6 +15,8 @@ is simply not cached here. A hit loads the serialized executable
 (``jax.experimental.serialize_executable``) in about a millisecond. The output shapes and dtypes
 of each op (``lazy.out_avals``, which traces the op once per process: 1-4 ms) are saved the same
 way (``<dir>/tapejax-avals``), so that a second run records its ops without tracing them either.
+The kernels of the ops that always run at the call (a pullback on computed inputs, ``unstack``)
+are saved too, per input shapes and dtypes (:class:`Kernel`).
 
 It lives in the persistent cache's directory (``<dir>/tapejax-executables``) and follows its
 settings: off when ``compile_cache`` did not turn the cache on (``TAPEJAX_COMPILATION_CACHE=0``,
@@ -45,6 +47,7 @@ from typing import Any
 import jax
 import numpy as np
 from jax._src import core as _core
+from jax._src.array import ArrayImpl as _ArrayImpl
 
 from tapejax._src import compile_cache
 
@@ -349,6 +352,53 @@ def _compiled(
         stats["hits"] += 1
     _SOURCES[exe] = (fn, path)
     return exe
+
+
+class Kernel:
+    """An op's jitted kernel (``core.Op.kernel``) whose executable per input shapes and dtypes comes
+    from this cache: loaded from disk when an earlier process compiled it, else compiled and saved.
+
+    For the ops that always run at the call (a gradient's pullback when its inputs are computed,
+    ``unstack``): a later process would otherwise trace, lower and look each one up in JAX's cache
+    again. Called with anything but concrete arrays (tracers, host values), or with the cache off or
+    no stable fingerprint, it is the jitted kernel; an executable that cannot run (:func:`failed`)
+    is replaced by it. The same program either way: the same values.
+
+    >>> import jax, jax.numpy as jnp
+    >>> k = Kernel(jnp.sin, jax.jit(jnp.sin), ("doc", "sin"))
+    >>> float(k(jnp.zeros(())))
+    0.0
+    """
+
+    __slots__ = ("_exes", "_fn", "_jitted", "_key")
+
+    def __init__(self, fn: Callable[..., Any], jitted: Callable[..., Any], key: Any) -> None:
+        self._fn = fn
+        self._jitted = jitted
+        self._key = key  # (what the op's fingerprint adds to: see compiled_call)
+        self._exes: dict[tuple[Any, ...], Any] = {}  # input avals -> executable (or the jitted kernel)
+
+    def __call__(self, *args: Any) -> Any:
+        sig = []
+        for a in args:
+            if type(a) is not _ArrayImpl:  # a tracer, a host value, a Python scalar: jit's own path
+                return self._jitted(*args)
+            sig.append(a.aval)
+        key = tuple(sig)
+        exe = self._exes.get(key)
+        if exe is None:
+            if len(self._exes) >= 64:  # (bounded: an op run on ever new shapes)
+                self._exes.clear()
+            exe = self._exes[key] = compiled_call(self._fn, self._key, args) or self._jitted
+        if exe is self._jitted:
+            return exe(*args)
+        try:
+            return exe(*args)
+        except jax.errors.JaxRuntimeError as e:
+            if failed(exe, e) is None:
+                raise
+            exe = self._exes[key] = self._jitted
+            return exe(*args)
 
 
 _jax_cache_hits = [0]  # JAX's persistent-cache hits in this process (counted while this cache compiles)

@@ -541,7 +541,9 @@ def _run_batch(extra: Sequence[Pending], args: Sequence[Any], then: Any) -> Any:
 # on the data). So while new structures keep coming (DYNAMIC_AT of the last RECENT runs were new),
 # a new structure runs op by op instead, through kernels cached per op and shape (shared by every
 # structure: no compile once they exist), and is compiled only if it runs again. A run that ends a
-# gradient also needs the tape structures to keep changing (``tape_structures``, below).
+# gradient also needs the tape structures to keep changing (``tape_structures``, below). And only
+# where op by op reuses kernels (``_by_op``): a short loop's final read (two new structures while it
+# started, then its last update's ops) compiles one program, not a kernel for each of its ops.
 RECENT = 8
 DYNAMIC_AT = 3
 
@@ -594,6 +596,12 @@ def op_at_call() -> None:
 # comes back is kept; a collision only compiles a new structure at once).
 _SEEN: set[int] = set()
 _MAX_SEEN = 1024
+# The (op, params) pairs whose kernels ran op by op in this process (compiled, at least for some
+# shapes), and those of the structures compiled as programs while structures kept changing: a new
+# structure runs op by op only where that reuses kernels, or its ops recur across changing
+# structures (see ``_by_op``). Bounded as ``_SEEN`` (forgetting only changes how a structure runs).
+_KERNELS_RAN: set[tuple[Any, Any]] = set()
+_CHANGING_OPS: set[tuple[Any, Any]] = set()
 
 
 def _no_by_op(then: Any) -> Callable[..., Any] | None:
@@ -602,6 +610,32 @@ def _no_by_op(then: Any) -> Callable[..., Any] | None:
 
 # The op-by-op form of a ``then`` Op (set by backward.py: a gradient pullback node by node), or None.
 by_op: Callable[[Any], Callable[..., Any] | None] = _no_by_op
+
+
+def _by_op(wiring: tuple[Any, ...]) -> bool:
+    """Whether a new structure of ops seen before, met while structures keep changing, runs op by op.
+
+    Op by op pays off where its kernels are reused: at most one of its ops lacks a kernel run op by op
+    before (one compile at most, as the program's), or a lacking one was in a structure compiled while
+    structures kept changing (its ops recur across them: a changing loop's ops, compiled once each).
+    Otherwise (the final read of a short loop: its last update's ops, each seen only in the loop's
+    compiled programs) one program compiles instead of a kernel per op, and a later process loads it
+    from disk (``executable_cache``), where kernels would be traced and lowered again.
+    """
+    missing = {(op, params) for op, params, _ in wiring} - _KERNELS_RAN
+    if len(missing) > 1 and missing.isdisjoint(_CHANGING_OPS):
+        return False
+    if len(_KERNELS_RAN) >= _MAX_SEEN:
+        _KERNELS_RAN.clear()
+    _KERNELS_RAN.update(missing)
+    return True
+
+
+def _note_changing(wiring: tuple[Any, ...]) -> None:
+    """Notes the ops of a structure compiled while structures keep changing (see :func:`_by_op`)."""
+    if len(_CHANGING_OPS) >= _MAX_SEEN:
+        _CHANGING_OPS.clear()
+    _CHANGING_OPS.update([(op, params) for op, params, _ in wiring])
 
 
 def note_run(new: bool) -> None:
@@ -645,6 +679,7 @@ def _call(key: Any, leaves: list[Any], roots: list[Pending]) -> Any:
                 and _recent.dynamic
                 and (then is None or tape_structures.dynamic)
                 and novel * 2 <= len(wiring)
+                and _by_op(wiring)
             ):
                 if len(_SEEN) >= _MAX_SEEN:
                     _SEEN.clear()
@@ -653,6 +688,8 @@ def _call(key: Any, leaves: list[Any], roots: list[Pending]) -> Any:
                 run = _program(wiring, outs, arg_refs, fn)  # each op its cached kernel
             else:
                 _SEEN.discard(h)
+                if _recent.dynamic:
+                    _note_changing(wiring)
                 fn = _program(wiring, outs, arg_refs, then.kernel(()) if then is not None else None)
                 # Loaded from disk when an earlier process compiled it (no trace), else compiled now.
                 run = executable_cache.compiled(fn, key, leaves) or jax.jit(fn)
