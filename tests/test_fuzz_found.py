@@ -303,3 +303,33 @@ def test_bincount_in_function_does_not_drop_bins():
     got = tf.function(lambda a: tf.math.bincount(a, minlength=3, maxlength=3))(x)
     assert got.numpy().tolist() == [1, 1, 0]
     assert tf.math.bincount(x, minlength=3).numpy().tolist() == [1, 1, 0, 0, 1]
+
+
+def test_softmax_cross_entropy_with_no_rows_or_no_classes():
+    # Seed 40435: TF 2.21 gives a loss of 0 per row when the class axis is empty (and an empty loss
+    # for no rows), gradients of the inputs' shapes; tapejax raised (a max over an empty axis).
+    for shape, axis, want in [((0, 4), 0, np.zeros(4)), ((3, 0), -1, np.zeros(3)), ((0, 4), -1, np.zeros(0))]:
+        labels = tf.Variable(np.zeros(shape, np.float32))
+        logits = tf.Variable(np.zeros(shape, np.float32))
+        with tf.GradientTape() as t:
+            y = tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits, axis=axis)
+        np.testing.assert_array_equal(y.numpy(), want)
+        assert [g.shape for g in t.gradient(y, [labels, logits])] == [shape, shape]
+
+
+def test_igamma_gradients_at_edges_as_tf():
+    # Seed 40368 and a grid of edge values: TF's _IgammaGrad is IgammaGradA(a, x) (0 at x == 0 and at
+    # a == inf, -0.0 at x == inf for a > 0; XLA's is NaN there) and exp(-x + (a-1) log x - lgamma a),
+    # times the upstream gradient even where the value is special-cased (igamma(-0.5, 0)'s x-gradient
+    # is inf). Values checked in TF 2.21 (float64; float32 the same). igammac's gradient is the same
+    # partials negated (one code path; left out here, as the values: each is another slow compile).
+    a = np.array([2.0, 0.3, np.inf, np.inf, -2.0, 0.5, -0.5, 2.0], np.float64)
+    x = np.array([np.inf, np.inf, 1.0, np.inf, np.inf, 0.0, 0.0, 1.0], np.float64)
+    av, xv = tf.Variable(a), tf.Variable(x)
+    with tf.GradientTape() as t:
+        p = tf.math.igamma(av, xv)
+    ga, gx = t.gradient(p, [av, xv])
+    np.testing.assert_array_equal(ga.numpy()[:7], [-0.0, -0.0, 0.0, 0.0, np.nan, 0.0, 0.0])
+    np.testing.assert_array_equal(np.signbit(ga.numpy()[:4]), [True, True, False, False])
+    np.testing.assert_array_equal(gx.numpy()[:7], [np.nan, 0.0, np.nan, np.nan, 0.0, np.inf, np.inf])
+    np.testing.assert_allclose([ga.numpy()[7], gx.numpy()[7]], [-0.27619604570283474, 0.3678794411714423], rtol=1e-12)

@@ -104,7 +104,8 @@ def _xent_parts(labels: Any, logits: Any, axis: int) -> tuple[Any, Any, Any]:
     ``softmax - labels`` and ``log_softmax(logits)``, all from ``logits - max(logits)``. So a row
     with an inf or NaN logit (or only -inf ones) is NaN throughout, as TF's, where a stable
     logsumexp would give finite entries."""
-    shifted = logits - jnp.max(logits, axis=axis, keepdims=True)
+    # (no classes: a loss of 0 per row, as TF; a max needs one element)
+    shifted = logits - jnp.max(logits, axis=axis, keepdims=True) if logits.shape[axis] else logits
     exp = jnp.exp(shifted)
     sum_exp = jnp.sum(exp, axis=axis, keepdims=True)
     log_sum = jnp.log(sum_exp)
