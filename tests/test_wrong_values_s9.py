@@ -135,3 +135,19 @@ def test_reduce_max_and_min_gradients_are_nan_where_the_result_is_nan() -> None:
     np.testing.assert_array_equal(g.numpy(), [3.0, 0.0, 3.0])
     np.testing.assert_array_equal(t2.gradient(g, u).numpy(), [1.0, 0.0, 1.0])
     assert np.isnan(t1.gradient(z, u).numpy()).all()
+
+
+# -- gradients through tf.function of ops without a TF gradient, w.r.t. 0-size sources -----------------
+def test_function_gradient_of_an_op_without_tf_gradient_wrt_an_empty_source_is_none() -> None:
+    # TF 2.21: Round, Floor and FloorDiv have no gradient, so None for any size (tapejax gave an
+    # empty Tensor for a 0-size source through tf.function); round(e) + e is still connected: [].
+    e = tf.Variable(np.zeros((0,), np.float32))
+    for fn in (tf.round, tf.math.floor, lambda v: v // 2.0):
+        f = tf.function(fn)
+        with tf.GradientTape() as t:
+            y = f(e)
+        assert t.gradient(y, e) is None
+    f = tf.function(lambda v: tf.round(v) + v)
+    with tf.GradientTape() as t:
+        y = f(e)
+    assert t.gradient(y, e).shape == (0,)

@@ -64,6 +64,11 @@ def _inner_jaxpr(eqn: Any) -> Any:
 # a walk of a recorded backward pass stops there; a walk of a derivative (vjp_input_deps) does not.
 _CUT_ZERO = "tapejax_connected_zero"
 
+# Primitives whose derivative is zero and whose TF ops have no gradient (Round, Rint, Floor, Ceil,
+# FloorDiv: None): a forward walk for a 0-size input (vjp_input_deps) stops at them, as the
+# derivative's walk does for any other size.
+_NO_GRADIENT = frozenset(("stop_gradient", "round", "floor", "ceil"))
+
 
 def _walk(jaxpr: Any, ins: Sequence[frozenset[int]], cut: bool = False, stops: bool = False) -> list[frozenset[int]]:
     env: dict[Any, frozenset[int]] = {}
@@ -77,7 +82,7 @@ def _walk(jaxpr: Any, ins: Sequence[frozenset[int]], cut: bool = False, stops: b
         eqn_ins = [read(v) for v in eqn.invars]
         inner = _inner_jaxpr(eqn)
         name = eqn.primitive.name
-        if (cut and name == _CUT_ZERO and eqn.params.get("cut")) or (stops and name == "stop_gradient"):
+        if (cut and name == _CUT_ZERO and eqn.params.get("cut")) or (stops and name in _NO_GRADIENT):
             outs = [_NONE] * len(eqn.outvars)
         elif inner is not None:
             outs = _walk(inner, eqn_ins, cut, stops)
@@ -138,9 +143,8 @@ def vjp_input_deps(fn: Callable[..., Any], avals: Sequence[tuple[tuple[int, ...]
     empty = [i for i, s in enumerate(specs) if s.size == 0 and _inexact(s)]
     if empty:
         # A 0-size input's cotangent holds no values, so JAX's derivative may build it from nothing
-        # (reduce_prod's zeros): the forward dataflow, cut at stop_gradient, says which outputs it
-        # feeds (TF: an empty gradient, not None). An op without a TF gradient (round) then counts as
-        # connecting it: an empty gradient where TF says None, the side the module doc allows.
+        # (reduce_prod's zeros): the forward dataflow, cut at stop_gradient and at the ops without a
+        # TF gradient (round: None), says which outputs it feeds (TF: an empty gradient, not None).
         forward = _walk(jax.make_jaxpr(fn)(*specs).jaxpr, [frozenset((i,)) for i in range(len(specs))], stops=True)
         for k in diff:
             deps[k] |= {i for i in empty if i in forward[k]}
