@@ -333,3 +333,16 @@ def test_igamma_gradients_at_edges_as_tf():
     np.testing.assert_array_equal(np.signbit(ga.numpy()[:4]), [True, True, False, False])
     np.testing.assert_array_equal(gx.numpy()[:7], [np.nan, 0.0, np.nan, np.nan, 0.0, np.inf, np.inf])
     np.testing.assert_allclose([ga.numpy()[7], gx.numpy()[7]], [-0.27619604570283474, 0.3678794411714423], rtol=1e-12)
+
+
+def test_reverse_repeated_axis_of_empty_tensor_and_cross_shape_error_in_function():
+    # Seed 50000: TF's eager ReverseV2 returns an empty input before checking for a repeated axis
+    # (a non-empty one raises InvalidArgumentError); seed 50058: inside tf.function TF's shape check
+    # of Cross raises ValueError (eagerly FailedPreconditionError).
+    assert tf.reverse(tf.zeros((0, 2)), [0, -2]).shape == (0, 2)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="more than once"):
+        tf.reverse(tf.ones((1, 2)), [0, 0])
+    with pytest.raises(ValueError, match="Dimension must be 3 but is 2"):
+        tf.function(tf.linalg.cross)(tf.zeros((4, 2)), tf.zeros((4, 2)))
+    with pytest.raises(tf.errors.FailedPreconditionError):
+        tf.linalg.cross(tf.zeros((4, 2)), tf.zeros((4, 2)))

@@ -752,6 +752,12 @@ def cross(a: Any, b: Any, name: str | None = None) -> Tensor:
     if sx != sy:
         raise utils.invalid_argument(f"Cross: Both inputs must be of same shape: {list(sx)} vs. {list(sy)}")
     if not sx or sx[-1] != 3:
+        from tapejax._src.function import in_trace
+
+        if in_trace() and sx:  # TF's graph shape check
+            raise ValueError(
+                f"Dimension must be 3 but is {sx[-1]} for 'Cross' with input shapes: {list(sx)}, {list(sy)}."
+            )
         raise errors.FailedPreconditionError(
             None, None, f"Cross: Cross-products are only defined for 3-element vectors (shape {list(sx)})."
         )
