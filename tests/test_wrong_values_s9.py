@@ -151,3 +151,12 @@ def test_function_gradient_of_an_op_without_tf_gradient_wrt_an_empty_source_is_n
     with tf.GradientTape() as t:
         y = f(e)
     assert t.gradient(y, e).shape == (0,)
+
+
+def test_scatter_nd_of_bool_updates_combines_duplicates_by_or() -> None:
+    # TF 2.21 computes ScatterNd for bool (tapejax raised): [False, True] at one index is True, as is
+    # [True, False] (a logical or, not the last write), eagerly and in tf.function.
+    got = tf.scatter_nd([[0], [0], [2], [2]], tf.constant([False, True, True, False]), [4])
+    np.testing.assert_array_equal(got.numpy(), [True, False, True, False])
+    f = tf.function(lambda u: tf.scatter_nd([[0, 1], [0, 1]], u, [2, 2]))
+    np.testing.assert_array_equal(f(tf.constant([False, True])).numpy(), [[False, True], [False, False]])

@@ -27,6 +27,8 @@ def _index(indices: Any) -> tuple[Any, ...]:
 
 
 def _scatter_nd_impl(indices: Any, updates: Any, *, shape: tuple[int, ...]) -> Any:
+    if updates.dtype == jnp.bool_:  # TF's bool ScatterNd: duplicates combine by logical or
+        return jnp.zeros(shape, jnp.uint8).at[_index(indices)].max(updates.astype(jnp.uint8), mode="drop") > 0
     return jnp.zeros(shape, updates.dtype).at[_index(indices)].add(updates, mode="drop")
 
 
