@@ -121,3 +121,18 @@ def test_a_new_structure_runs_op_by_op_where_its_kernels_are_reused() -> None:
     lazy._note_changing(other[:1])  # compiled while structures kept changing: its ops recur
     assert lazy._by_op(other)
     assert lazy._by_op((("Exp", (("axis", 1),), (0,)), ("Abs", (), (0,)))) is False  # other params
+
+
+def test_a_saved_program_is_named_after_its_key(cache: Path) -> None:
+    # JAX's persistent cache keys the module with its name: a program compiled for a new key here
+    # (after an upgrade or edit of tapejax) is compiled afresh and saved, never served by JAX's cache
+    # under the old key (an executable it serves cannot be saved: see executable_cache._compiled).
+    x = [np.arange(3, dtype=np.float32)]
+
+    def fn(leaves: list) -> tuple:
+        return [leaves[0] * 2.0], None
+
+    exe = executable_cache.compiled(fn, (("named", 1),), x)
+    (path,) = cache.iterdir()
+    assert f"tapejax_{path.name[:24]}" in exe.as_text()
+    np.testing.assert_array_equal(exe(x)[0][0], x[0] * 2.0)

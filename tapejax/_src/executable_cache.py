@@ -337,7 +337,7 @@ def _compiled(
         _listen()
         before = _jax_cache_hits[0]
         try:
-            exe = jax.jit(fn, donate_argnums=donate_argnums).lower(*args).compile()
+            exe = jax.jit(_named(fn, path), donate_argnums=donate_argnums).lower(*args).compile()
         except Exception:  # (the jitted call raises it again, as it would have)
             stats["errors"] += 1
             return None
@@ -346,6 +346,9 @@ def _compiled(
         # backend the copy fails to run in another process ("Function ... not found"). Nor can a
         # fresh compile be forced through public API: JAX decides once per process whether its cache
         # is used, and leaves the options that would not change the code (xla_dump_*) out of its key.
+        # So the program is named after this cache's key (``_named``): JAX's key changes with it, and
+        # JAX's cache serves it only when this cache's file was lost (not after an upgrade or edit of
+        # tapejax, which changes every key here while most programs' HLO stays the same).
         if _jax_cache_hits[0] == before:
             _save(path, fp, exe)
     else:
@@ -399,6 +402,17 @@ class Kernel:
                 raise
             exe = self._exes[key] = self._jitted
             return exe(*args)
+
+
+def _named(fn: Callable[..., Any], path: str) -> Callable[..., Any]:
+    """``fn`` under a name made from its file's name (this cache's key): the compiled module's name,
+    which JAX's persistent cache keys with the program (the code is the same)."""
+
+    def program(*args: Any) -> Any:
+        return fn(*args)
+
+    program.__name__ = program.__qualname__ = f"tapejax_{os.path.basename(path)[:24]}"
+    return program
 
 
 _jax_cache_hits = [0]  # JAX's persistent-cache hits in this process (counted while this cache compiles)
