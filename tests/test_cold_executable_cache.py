@@ -64,6 +64,20 @@ def test_a_corrupt_or_truncated_file_is_ignored_and_rewritten(cache: Path) -> No
     assert executable_cache.stats["errors"] == 2 and executable_cache.stats["hits"] == 0
 
 
+def test_a_corrupt_file_is_removed_when_its_program_is_not_saved_again(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (JAX's persistent cache serving the compile: an executable it gives back is not saved)
+    x = [np.arange(3, dtype=np.float32)]
+    executable_cache.compiled(_fn, _key("e"), x)
+    (path,) = cache.iterdir()
+    path.write_bytes(b"not a pickle")
+    monkeypatch.setattr(executable_cache, "_save", lambda *args: None)
+    exe = executable_cache.compiled(_fn, _key("e"), x)
+    np.testing.assert_allclose(exe(x)[0][0], np.sin(x[0]) * 2, rtol=1e-6)
+    assert not path.exists() and executable_cache.stats["errors"] == 1
+
+
 def test_another_jax_version_or_setting_is_another_key(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     x = [np.arange(3, dtype=np.float32)]
     fp = executable_cache.fingerprint(_key("d"), x)

@@ -22,7 +22,8 @@ It lives in the persistent cache's directory (``<dir>/tapejax-executables``) and
 settings: off when ``compile_cache`` did not turn the cache on (``TAPEJAX_COMPILATION_CACHE=0``,
 the user's own ``jax_compilation_cache_dir``, an unwritable directory); also off with
 ``TAPEJAX_EXECUTABLE_CACHE=0``, and on a machine with more than one device. An unreadable, corrupt
-or mismatched file is ignored (the program compiles and the file is rewritten).
+or mismatched file is ignored (the program compiles and the file is rewritten; a corrupt one is
+removed first, as its program is not saved again when JAX's persistent cache serves the compile).
 
 Differences from TensorFlow: TF's eager mode compiles nothing; this is tapejax's answer to XLA's
 per-program compile time.
@@ -534,6 +535,10 @@ def _load(path: str, fp: str) -> Any | None:
         return serialize_executable.deserialize_and_load(blob, in_tree, out_tree)
     except Exception:  # corrupt, truncated, or from an incompatible jaxlib: compiled again
         stats["errors"] += 1
+        # Removed: the compile saves it again, but not when JAX's persistent cache serves the program
+        # (see _compiled), and each later process would fail to load it first.
+        with contextlib.suppress(OSError):
+            os.unlink(path)
         return None
 
 
