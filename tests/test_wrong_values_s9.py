@@ -6,6 +6,7 @@ Every expected value here was checked in TF 2.21 / Keras 3.15 (``/tmp/tfenv``), 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import tapejax as tf
 from tapejax import keras
@@ -160,3 +161,25 @@ def test_scatter_nd_of_bool_updates_combines_duplicates_by_or() -> None:
     np.testing.assert_array_equal(got.numpy(), [True, False, True, False])
     f = tf.function(lambda u: tf.scatter_nd([[0, 1], [0, 1]], u, [2, 2]))
     np.testing.assert_array_equal(f(tf.constant([False, True])).numpy(), [[False, True], [False, False]])
+
+
+def test_bools_in_int_list_arguments_as_tf() -> None:
+    # TF 2.21 converts a Python list to an int32 Tensor with the type of its first element: a list
+    # starting with a bool and holding a number, or holding a NumPy bool among numbers, is TF's
+    # ValueError; bools after a number are 0s and 1s; an all-bool list with a NumPy bool is a bool
+    # Tensor (InvalidArgumentError); squeeze's axis is an attribute (any bool is an int); eye's
+    # num_rows may not be a bool (TypeError). tapejax accepted or refused the other way round.
+    x = tf.ones([2, 1, 2])
+    assert tf.reduce_sum(x, axis=[0, True]).shape == (2,)
+    assert tf.transpose(tf.ones([2, 3]), [0, True]).shape == (2, 3)
+    for bad in ([True, 1], [1, np.True_], [np.True_, 1]):
+        with pytest.raises(ValueError, match="mixed types"):
+            tf.reduce_sum(x, axis=bad)
+    for bad in ([np.True_], [True, np.True_]):
+        with pytest.raises(tf.errors.InvalidArgumentError, match="attr 'Tidx' of bool"):
+            tf.reduce_max(x, axis=bad)
+    assert tf.squeeze(x, axis=[True, 1]).shape == (2, 2)
+    for bad in (True, np.True_):
+        with pytest.raises(TypeError):
+            tf.eye(bad)
+    assert tf.eye(2, True).shape == (2, 1)

@@ -158,6 +158,11 @@ def eye(
     [[1. 0. 0.]
      [0. 1. 0.]], shape=(2, 3), dtype=float32)
     """
+    if isinstance(num_rows, (bool, np.bool_)) or isinstance(num_columns, np.bool_):  # (TF's Python checks)
+        raise TypeError(
+            "Arguments `num_rows` and `num_columns` must be positive integer values. "
+            f"Received: num_rows={num_rows}, num_columns={num_columns}"
+        )
     rows = utils.static_int(num_rows, "num_rows")
     cols = rows if num_columns is None else utils.static_int(num_columns, "num_columns")
     batch = () if batch_shape is None else _check_shape("Eye", batch_shape)

@@ -291,7 +291,12 @@ def squeeze(input: Any, axis: Any = None, name: str | None = None) -> Tensor:  #
         axes = tuple(i for i, d in enumerate(shape) if d == 1)
     else:
         axes = tuple(
-            sorted({utils.normalize_axis("Squeeze", a, len(shape), shape) for a in utils.static_ints(axis, "axis")})
+            sorted(
+                {
+                    utils.normalize_axis("Squeeze", a, len(shape), shape)
+                    for a in utils.static_ints(axis, "axis", attr=True)
+                }
+            )
         )
         for a in axes:
             if shape[a] != 1:

@@ -234,16 +234,30 @@ def _leaves(value: Any) -> list[Any]:
 
 
 def _refuse_mixed_bools(value: Any) -> None:
-    """TF's ValueError for a (nested) list of Python bools and other numbers (``[True, 2]``): its
-    conversion of such a list to an int32 Tensor fails; an all-bool list converts to 0s and 1s."""
+    """TF's errors converting a (nested) list with bools to an int32 Tensor (its C++ conversion takes
+    the type of the first element): a list starting with a bool and holding another number
+    (``[True, 2]``) or holding a NumPy bool among numbers (``[1, np.True_]``) is TF's ValueError; an
+    all-bool list with a NumPy bool is a bool Tensor, InvalidArgumentError (the op's index attr);
+    Python bools after a number (``[0, True]``) and an all-Python-bool list convert to 0s and 1s."""
     if isinstance(value, (list, tuple)):
         leaves = _leaves(value)
-        if 0 < sum(isinstance(v, bool) for v in leaves) < len(leaves):
+        if not leaves:
+            return
+        is_bool = [isinstance(v, (bool, np.bool_)) for v in leaves]
+        np_bool = any(isinstance(v, np.bool_) for v in leaves)
+        if (is_bool[0] and not all(is_bool)) or (not is_bool[0] and np_bool):
             raise ValueError("Can't convert Python sequence with mixed types to Tensor.")
+        if np_bool:
+            raise invalid_argument(
+                f"Value for attr 'Tidx' of bool is not in the list of allowed values: int32, int64 (got {list(value)})."
+            )
 
 
-def static_ints(value: Any, what: str) -> tuple[int, ...]:
-    """A (nested) list, tuple, int or int tensor of ints as a flat tuple of Python ints (axes, perms, paddings)."""
+def static_ints(value: Any, what: str, attr: bool = False) -> tuple[int, ...]:
+    """A (nested) list, tuple, int or int tensor of ints as a flat tuple of Python ints (axes, perms, paddings).
+
+    ``attr``: TF takes the list as an op attribute (``squeeze``'s axis), where any bool is an int.
+    """
     if isinstance(value, (TensorBase, VariableBase, np.ndarray)):
         v = concrete(value)
         if v is None:
@@ -258,11 +272,12 @@ def static_ints(value: Any, what: str) -> tuple[int, ...]:
         return tuple(int(d) for d in v.reshape(-1))
     if not isinstance(value, (list, tuple, range)):
         return (static_int(value, what),)
-    _refuse_mixed_bools(value)
+    if not attr:
+        _refuse_mixed_bools(value)
     out: list[int] = []
     for d in value:  # nested lists (paddings) are flattened
         out.extend(
-            static_ints(d, what)
+            static_ints(d, what, attr)
             if isinstance(d, (list, tuple, np.ndarray, TensorBase, VariableBase))
             else (static_int(d, what),)
         )
