@@ -619,6 +619,8 @@ class Layer(Module):
                 constraint=constraints.get(constraint),
             )
         self._track(var)
+        if not self._trainable:  # Keras' _track_variable: a frozen layer's new weight is not trained (still watched)
+            var.trainable = False
         return var
 
     def get_weights(self) -> list[np.ndarray]:
