@@ -300,36 +300,40 @@ def _cotangent(out_shape: tuple[int, ...], dtype: Any) -> np.ndarray:
     return np.asarray(np.random.default_rng(1).normal(size=out_shape), dtype=dtype)
 
 
-def _tape_grads(case: Case, xs: list[np.ndarray]) -> list[np.ndarray]:
+def _tape_grads(case: Case, xs: list[np.ndarray]) -> tuple[Any, list[np.ndarray]]:
+    """The forward value recorded under a tape and the tape's gradients (zeros for None)."""
     ts = [tf.constant(x) for x in xs]
     with tf.GradientTape() as tape:
         tape.watch(ts)
         y = case.tf_fn(*ts)
     ct = _cotangent(tuple(y.shape), xs[0].dtype)
     grads = tape.gradient(y, ts, output_gradients=tf.constant(ct))
-    return [np.zeros_like(x) if g is None else tf.convert_to_tensor(g).numpy() for g, x in zip(grads, xs, strict=True)]
+    return y, [
+        np.zeros_like(x) if g is None else tf.convert_to_tensor(g).numpy() for g, x in zip(grads, xs, strict=True)
+    ]
 
 
-def _jax_grads(case: Case, xs: list[np.ndarray]) -> list[np.ndarray]:
-    y = case.jnp_fn(*xs)
+def _jax_reference(case: Case, xs: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """``jnp_fn``'s value and its VJP of the fixed cotangent, from one ``jax.vjp``."""
+    y, vjp = jax.vjp(lambda *a: case.jnp_fn(*a), *[jnp.asarray(x) for x in xs])
     ct = _cotangent(tuple(np.shape(y)), xs[0].dtype)
-    _, vjp = jax.vjp(lambda *a: case.jnp_fn(*a), *[jnp.asarray(x) for x in xs])
-    return [np.asarray(g) for g in vjp(jnp.asarray(ct, dtype=np.asarray(y).dtype))]
+    return np.asarray(y), [np.asarray(g) for g in vjp(jnp.asarray(ct, dtype=y.dtype))]
+
+
+def _check_forward(got: Any, want: np.ndarray) -> None:
+    assert tuple(got.shape) == want.shape
+    np.testing.assert_allclose(got.numpy(), want, rtol=2e-5, atol=2e-5)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_forward_matches_jnp(case: Case) -> None:
+def test_forward_and_tape_gradient_match_jax(case: Case, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The forward value (as a plain call and as recorded under a tape) against ``jnp_fn``, and the tape
+    gradient against ``jax.vjp`` of the same program."""
     xs = _inputs(case, np.float32)
-    got = case.tf_fn(*[tf.constant(x) for x in xs])
-    want = case.jnp_fn(*xs)
-    assert tuple(got.shape) == tuple(np.shape(want))
-    np.testing.assert_allclose(got.numpy(), np.asarray(want), rtol=2e-5, atol=2e-5)
-
-
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_tape_gradient_matches_jax_grad(case: Case, monkeypatch: pytest.MonkeyPatch) -> None:
-    xs = _inputs(case, np.float32)
-    want = _jax_grads(case, xs)
+    # (One test for both checks: they share the reference run and the float32 kernels, whose compiles
+    # are most of their time, whichever pytest-xdist worker runs them.)
+    want_y, want = _jax_reference(case, xs)
+    _check_forward(case.tf_fn(*[tf.constant(x) for x in xs]), want_y)
     # Both forms of a step. First as in a loop of new structures: the recorded ops run at the call and
     # the gradient node by node (per-op VJP kernels). Then as in a loop that repeats: the ops queued
     # and the step compiled whole (see lazy._recent and lazy.tape_structures).
@@ -345,7 +349,9 @@ def test_tape_gradient_matches_jax_grad(case: Case, monkeypatch: pytest.MonkeyPa
         forms.clear()
         for record in ("_recent", "tape_structures"):
             monkeypatch.setattr(lazy, record, lazy.Recent([run == "by node"] * lazy.RECENT))
-        for got, w, x in zip(_tape_grads(case, xs), want, xs, strict=True):
+        y, grads = _tape_grads(case, xs)
+        _check_forward(y, want_y)
+        for got, w, x in zip(grads, want, xs, strict=True):
             assert got.shape == x.shape and got.dtype == x.dtype
             np.testing.assert_allclose(got, w, rtol=1e-4, atol=1e-5)
         assert (backward._node_vjp_by_kernel in forms) == (run == "by node")
@@ -365,10 +371,12 @@ def numerical_check(
     First order: <tape grad, v> vs (f(x + eps v) - f(x - eps v)) / 2 eps, for f = <fn(x), ct>.
     Second order: the outer tape's gradient of <inner grad, v> (a Hessian-vector product through
     nested tapes) vs central differences of the inner tape gradient.
+    Both orders come from one pair of nested tapes (the inner tape's gradient is the first derivative;
+    the outer tape's, the second): one program, run at x and at x +- eps v. Order 1: one tape alone.
 
-    ``compiled``: the tapes run inside ``tf.function`` (one program for the gradient, called at the
-    three points, and one for the Hessian-vector product: the same gradient rules as eagerly, at a
-    fraction of the compile time of the eager check's per-op kernels); else eagerly.
+    ``compiled``: the tapes run inside ``tf.function`` (one program, called at the three points: the
+    same gradient rules as eagerly, at a fraction of the compile time of the eager check's per-op
+    kernels); else eagerly.
 
     Raises:
       AssertionError: if a derivative disagrees.
@@ -385,14 +393,13 @@ def numerical_check(
         return [tf.zeros_like(t) if g is None else tf.convert_to_tensor(g) for g, t in zip(gs, ts, strict=True)]
 
     @wrap
-    def grads(ts: list[Any]) -> Any:
-        with tf.GradientTape() as tape:
-            tape.watch(ts)
-            y = scalar(*ts)
-        return y, dense(tape.gradient(y, ts), ts)
-
-    @wrap
-    def hvp(ts: list[Any], vts: list[Any]) -> Any:
+    def derivatives(ts: list[Any], vts: list[Any]) -> Any:
+        """y, its gradient and (order 2) the Hessian-vector product with ``vts``."""
+        if order < 2:
+            with tf.GradientTape() as tape:
+                tape.watch(ts)
+                y = scalar(*ts)
+            return y, dense(tape.gradient(y, ts), ts), []
         with tf.GradientTape() as outer:
             outer.watch(ts)
             with tf.GradientTape() as inner:
@@ -406,24 +413,21 @@ def numerical_check(
                     if gi is not None
                 ]
             )
-        return dense(outer.gradient(gv, ts), ts)
+        return y, dense(g_in, ts), dense(outer.gradient(gv, ts), ts)
+
+    vts = [tf.constant(v) for v in vs]
 
     def at(sign: float) -> Any:
-        y, g = grads([tf.constant(x + sign * eps * v) for x, v in zip(xs, vs, strict=True)])
-        return float(y), [gi.numpy() for gi in g]
+        y, g, hv = derivatives([tf.constant(x + sign * eps * v) for x, v in zip(xs, vs, strict=True)], vts)
+        return float(y), [gi.numpy() for gi in g], [h.numpy() for h in hv]
 
-    _, g = at(0.0)
-    (y_plus, g_plus), (y_minus, g_minus) = at(1.0), at(-1.0)
+    _, g, hv = at(0.0)
+    (y_plus, g_plus, _), (y_minus, g_minus, _) = at(1.0), at(-1.0)
     analytic = sum(float(np.sum(gi * vi)) for gi, vi in zip(g, vs, strict=True))
     numeric = (y_plus - y_minus) / (2 * eps)
     np.testing.assert_allclose(analytic, numeric, rtol=tol, atol=tol, err_msg="first derivative")
-    if order < 2:
-        return
-    hv = hvp([tf.constant(x) for x in xs], [tf.constant(v) for v in vs])
-    for h, gp, gm in zip(hv, g_plus, g_minus, strict=True):
-        np.testing.assert_allclose(
-            h.numpy(), (gp - gm) / (2 * eps), rtol=10 * tol, atol=10 * tol, err_msg="second derivative"
-        )
+    for h, gp, gm in zip(hv, g_plus, g_minus, strict=True) if order >= 2 else ():
+        np.testing.assert_allclose(h, (gp - gm) / (2 * eps), rtol=10 * tol, atol=10 * tol, err_msg="second derivative")
 
 
 # Ops with data-dependent output shapes cannot be traced, nor can Python iteration of a tensor (TF
