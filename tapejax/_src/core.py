@@ -190,16 +190,25 @@ _acquire = variable_lock.acquire  # (a ``with`` block costs about twice as much)
 _release = variable_lock.release
 
 
+def concrete(v: Any) -> Any:
+    """``v``, a Tensor's or Variable's ``_v``, as an array or tracer: a pending value computed, a host
+    value put on the device; nothing stored back."""
+    t = type(v)
+    if t is Pending:
+        return v.value if v.value is not None else lazy.force(v)
+    if t is not _ArrayImpl and isinstance(v, HOST_TYPES):
+        return _to_device(v)
+    return v
+
+
 def _get_variable_value(self: Any) -> Any:
     """``_value`` of Variables: as :func:`_get_value`, the computed array stored back only if the
     Variable still holds the pending value (an update on another thread may have stored a newer one)."""
     v = self._v
-    t = type(v)
-    if t is Pending:
-        value = v.value if v.value is not None else lazy.force(v)
-    elif t is not _ArrayImpl and isinstance(v, HOST_TYPES):
-        value = _to_device(v)
-    else:
+    if type(v) is _ArrayImpl:
+        return v
+    value = concrete(v)
+    if value is v:  # (a tracer)
         return v
     _acquire()
     try:

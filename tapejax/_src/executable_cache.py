@@ -394,15 +394,14 @@ class Kernel:
             if len(self._exes) >= 64:  # (bounded: an op run on ever new shapes)
                 self._exes.clear()
             exe = self._exes[key] = compiled_call(self._fn, self._key, args) or self._jitted
-        if exe is self._jitted:
-            return exe(*args)
-        try:
-            return exe(*args)
-        except jax.errors.JaxRuntimeError as e:
-            if failed(exe, e) is None:
-                raise
-            exe = self._exes[key] = self._jitted
-            return exe(*args)
+        if exe is not self._jitted:
+            try:
+                return exe(*args)
+            except jax.errors.JaxRuntimeError as e:
+                if failed(exe, e) is None:
+                    raise
+                exe = self._exes[key] = self._jitted
+        return exe(*args)
 
 
 def _named(fn: Callable[..., Any], path: str) -> Callable[..., Any]:

@@ -290,7 +290,7 @@ class Variable(VariableBase, TensorOperators):
         current = self._v
         if isinstance(new, jax.core.Tracer) or isinstance(current, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
             # (under a trace: the assignment's differentiation rule, on arrays)
-            new = _assignment(_concrete(current), force(new) if type(new) is Pending else new)
+            new = _assignment(core.concrete(current), force(new) if type(new) is Pending else new)
         elif type(new) is Pending:
             hold(new, self)  # a run outputs it while the Variable holds it
         _acquire()  # (ordered with the compare-and-sets of _swap and core's reads)
@@ -377,9 +377,9 @@ class Variable(VariableBase, TensorOperators):
                 # nothing of it (no gradient flows through an assignment) and watch nothing.
                 new = core.bind(op, core._wrap(current), core._wrap(delta))._v
             else:
-                new = op.kernel(())(_concrete(current), force(delta) if type(delta) is Pending else delta)
+                new = op.kernel(())(core.concrete(current), force(delta) if type(delta) is Pending else delta)
                 if isinstance(new, jax.core.Tracer) or isinstance(current, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
-                    new = _assignment(_concrete(current), new)  # (under a trace: as _store)
+                    new = _assignment(core.concrete(current), new)  # (under a trace: as _store)
             # (``_swap``, inline: every optimizer update takes this)
             if type(new) is Pending:
                 new.owner = weakref.ref(self)  # (its only holder: the Tensor ``bind`` made is dropped)
@@ -568,7 +568,7 @@ class SlicedVariable(Tensor):
             if type(new) is not Pending and (
                 isinstance(new, jax.core.Tracer) or isinstance(current, jax.core.Tracer)  # pyright: ignore[reportAttributeAccessIssue]
             ):
-                new = _assignment(_concrete(current), new)  # (under a trace: as Variable._store)
+                new = _assignment(core.concrete(current), new)  # (under a trace: as Variable._store)
             if var._swap(current, new):
                 return var if read_value else None
 
@@ -578,20 +578,11 @@ def _index_key(key: Any) -> Any:
     return tuple(int(np.asarray(k._value)) if isinstance(k, (TensorBase, VariableBase)) else k for k in key)
 
 
-def _concrete(x: Any) -> Any:
-    """``x``, a Variable's ``_v``, as an array or tracer (a pending value computed; nothing stored back)."""
-    if type(x) is Pending:
-        return x.value if x.value is not None else force(x)
-    if type(x) is not _ArrayImpl and isinstance(x, HOST_TYPES):
-        return core._to_device(x)
-    return x
-
-
 def _scatter(var: Variable, x: Any, key: Any, value: Any) -> Any:
     """``x`` (the Variable's ``_v``) with ``value`` written at ``key``: an array, tracer, or Pending (queued)."""
     static = _static_key(key)
     if static is None:  # (lists, arrays, bools: computed here)
-        x = _concrete(x)
+        x = core.concrete(x)
         value = force(value) if type(value) is Pending else value
     # (the slice's shape without computing it: eager x[key] compiled and ran a slice for its shape)
     target = _slice_shape(tuple(x.shape), np.dtype(x.dtype), static) if static is not None else tuple(x[key].shape)

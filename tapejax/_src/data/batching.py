@@ -132,8 +132,9 @@ class BatchDataset(Dataset):
         if self._map_fused():
             yield from self._map_and_batch(self._input)
             return
-        if self._input._index_root() is not None:  # rows of from_tensor_slices (shuffled, repeated, ...)
-            yield from GatheredBatches(self._input, self._size, self._drop)
+        gathered = self._gathered_pass()
+        if gathered is not None:  # rows of from_tensor_slices (shuffled, repeated, ...)
+            yield from gathered
             return
         size, buf = self._size, []
         for flat in self._input._iter():
@@ -143,10 +144,6 @@ class BatchDataset(Dataset):
                 buf = []
         if buf and not self._drop:
             yield stack(buf)
-
-    def _gathered(self, rows: Dataset) -> Iterator[structure.Flat]:
-        """The batches of ``rows`` (an ``_index_root`` dataset), each gathered at once by its row indices."""
-        return GatheredBatches(rows, self._size, self._drop)
 
     def _gathered_pass(self) -> GatheredBatches | None:
         """A pass of this batch as :class:`GatheredBatches` (which reads several batches at once),
@@ -163,7 +160,7 @@ class BatchDataset(Dataset):
         (or an op with no batching rule) are mapped element by element."""
         fn, size = mapped._fn, self._size
         if mapped._input._index_root() is not None:  # the batch's inputs gathered at once (what emit stacks)
-            for inputs in self._gathered(mapped._input):
+            for inputs in GatheredBatches(mapped._input, self._size, self._drop):
                 out = fn.call_batch(inputs)
                 if out is None:
                     elements = [tuple([np.asarray(a[i]) for a in inputs]) for i in range(len(inputs[0]))]
