@@ -495,7 +495,12 @@ class GraphIterator:
         fresh: bool = False,
     ) -> None:
         """AutoGraph's ``for`` over this iterator: a ``tf.while_loop`` (see :func:`for_stmt`); ``fresh``:
-        the iterator is the loop's own (a dataset's pass), so it may be read one element ahead."""
+        the iterator is the loop's own (a dataset's pass), so a loop without ``break`` reads it in blocks.
+
+        A loop with ``break`` reads no element it does not use, even of its own pass: an element read
+        ahead would run the pipeline's stages one element further (a ``repeat`` of a reshuffling
+        ``shuffle`` would start its next epoch, drawing a seed that the dataset's next pass would
+        otherwise take: that pass would come in another order than after the same eager loop)."""
         state = tuple(get_state())
 
         def step(element: Any, st: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -510,7 +515,7 @@ class GraphIterator:
                 set_state(st)
                 return extra_test()
 
-        set_state(self.loop(state, step, test, ahead=fresh or extra_test is None, block=fresh and test is None))
+        set_state(self.loop(state, step, test, ahead=test is None, block=fresh and test is None))
 
     def loop(
         self,
@@ -525,9 +530,9 @@ class GraphIterator:
 
         ``ahead``: the next element is pulled at the end of each trip (and once before the loop), so the
         loop's condition is its has-value flag and the body needs no ``tf.cond`` (half the traces of
-        the body). A loop that may stop early (``break``) on an iterator someone else reads on pulls
-        in the body instead, under a ``tf.cond`` on the flag, as TF's ``_tf_iterator_for_stmt``: no
-        element is taken that the loop does not use.
+        the body). A loop that may stop early (``break``) pulls in the body instead, under a
+        ``tf.cond`` on the flag, as TF's ``_tf_iterator_for_stmt``: no element is taken that the loop
+        does not use.
 
         ``block``: the loop reads every element of a pass nobody else reads (a ``for`` without
         ``break`` over a dataset, ``reduce``): one callback pulls a block of elements
