@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -111,6 +112,90 @@ class GatheredBatches:
         if n < k:
             idx = np.concatenate([idx[: n * size], np.zeros((k - n) * size, np.int64)])
         return n, tuple([a.reshape(k, size, *a.shape[1:]) for a in self._root.gather(idx)])
+
+
+class TakesAhead:
+    """:class:`GatheredBatches` under a ``prefetch``, read by a program's block loop: once a take
+    returns a full block, the next block is gathered on a worker thread (``prefetch``'s), while the
+    program runs on the block it has (the host gather, about a copy of the block, leaves the
+    program's critical path, as a prefetch thread's work leaves an eager loop's).
+
+    The same batches in the same order: the consumer waits for a take in flight before it reads
+    anything else (a block's batches not taken yet are handed out by ``next()`` first), and an error
+    the take raised is raised by the consumer's next read. As any prefetch, it reads ahead of the
+    consumer: at most one block past what the program took (a program stopped mid-pass, e.g. by an
+    error in its loop, has run the pipeline's index stages that much further).
+
+    >>> from tapejax._src.data.sources import TensorSliceDataset
+    >>> it = TakesAhead(GatheredBatches(TensorSliceDataset(np.arange(9)), 2, drop=False))
+    >>> n, (block,) = it.take(2)  # (the next 2 batches are being gathered meanwhile)
+    >>> n, block.tolist(), [b.tolist() for (b,) in it]
+    (2, [[0, 1], [2, 3]], [[4, 5], [6, 7], [8]])
+    """
+
+    def __init__(self, batches: GatheredBatches) -> None:
+        self._batches = batches
+        self._done = threading.Lock()  # held while a take runs on the worker
+        self._ahead: tuple[int, Any] | None = None  # (k, the take's result or the exception it raised)
+        self._left: list[structure.Flat] = []  # batches of a block taken ahead, for next()
+        self._closed = False
+
+    def _run(self, k: int) -> None:
+        try:
+            out: Any = self._batches.take(k)
+        except BaseException as e:  # (raised by the consumer's next read)
+            out = e
+        self._ahead = (k, out)
+        self._done.release()
+
+    def _settle(self) -> tuple[int, Any] | None:
+        """Waits for the take in flight; its (k, result), or None when there was none."""
+        if self._ahead is None and not self._done.locked():
+            return None
+        with self._done:
+            pass
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and isinstance(ahead[1], BaseException):
+            raise ahead[1]
+        return ahead
+
+    def take(self, k: int) -> tuple[int, structure.Flat | None]:
+        """As :meth:`GatheredBatches.take` (the block taken ahead when one was)."""
+        ahead = self._settle() if not self._left else None
+        if ahead is not None and ahead[0] != k:
+            self._keep(ahead[1])
+        if self._left or ahead is None or ahead[0] != k:
+            if self._left:  # (batches of a block of another size: handed out one at a time first)
+                return 0, None
+            out = self._batches.take(k)
+        else:
+            out = ahead[1]
+        if out[0] == k and not self._closed:  # a full block: the input may have more
+            from tapejax._src.data.prefetch import _run_in_worker
+
+            self._done.acquire()
+            _run_in_worker(self._run, k)
+        return out
+
+    def _keep(self, out: tuple[int, Any]) -> None:
+        n, block = out
+        self._left = [tuple([a[i] for a in block]) for i in range(n)]
+
+    def __iter__(self) -> TakesAhead:
+        return self
+
+    def __next__(self) -> structure.Flat:
+        if not self._left:
+            ahead = self._settle()
+            if ahead is not None:
+                self._keep(ahead[1])
+        if self._left:
+            return self._left.pop(0)
+        return next(self._batches)
+
+    def close(self) -> None:
+        """No block is taken ahead from now on (one in flight finishes; it is dropped)."""
+        self._closed = True
 
 
 class BatchDataset(Dataset):

@@ -640,18 +640,21 @@ def _program_pass(ds: Any) -> Any:
     """The pass a program reads from ``ds``: for ``batch`` of ``from_tensor_slices`` rows (through
     shuffle/repeat/take/skip; under prefetch or options), its batches gathered in the callback that
     reads them, several at once for a block loop (the same batches in the same order: prefetch and
-    options change no element, and these stages run no user code); else ``ds._iter()``."""
-    from tapejax._src.data.batching import BatchDataset
+    options change no element, and these stages run no user code; under a prefetch, the next block
+    is gathered on a thread while the program runs on the one it took: ``batching.TakesAhead``);
+    else ``ds._iter()``."""
+    from tapejax._src.data.batching import BatchDataset, TakesAhead
     from tapejax._src.data.options import OptionsDataset
     from tapejax._src.data.prefetch import PrefetchDataset
 
-    inner = ds
+    inner, ahead = ds, False
     while isinstance(inner, (PrefetchDataset, OptionsDataset)):
+        ahead = ahead or (isinstance(inner, PrefetchDataset) and inner._size > 0)
         inner = inner._input
     if isinstance(inner, BatchDataset):
         gathered = inner._gathered_pass()
         if gathered is not None:
-            return gathered
+            return TakesAhead(gathered) if ahead else gathered
     return ds._iter()
 
 
