@@ -86,3 +86,32 @@ def test_a_block_loop_under_prefetch_takes_the_next_block_ahead_on_a_thread(monk
             want = (want * 1000003 + int((xs * np.arange(1, xs.size + 1)).sum()) + 1000 * xs.size) % _P
         assert int(run()) == want
     assert "tf.data.prefetch" in threads  # blocks were taken on the worker
+
+
+def test_prefetched_batches_move_to_the_device_without_a_second_copy(monkeypatch):
+    """A batch's arrays (gathered or stacked by ``batch``, new and its own) become the Tensors'
+    device arrays without a copy; elements the input may still hold or change are copied: a
+    generator refilling one buffer keeps its values."""
+    from tapejax._src import transfer
+
+    copies = []
+    put = transfer._batched_device_put
+
+    def noted(aval, sharding, xs, devices, committed, force_copy):
+        copies.append(force_copy)
+        return put(aval, sharding, xs, devices, committed, force_copy)
+
+    monkeypatch.setattr(transfer, "_batched_device_put", noted)
+    x = np.arange(12, dtype=np.float32).reshape(6, 2)
+    got = [b.numpy().tolist() for b in Dataset.from_tensor_slices(x).shuffle(6, seed=1).batch(4).prefetch(2)]
+    assert sorted(r for b in got for r in b) == x.tolist() and copies == [False, False]
+    buffer = np.zeros(2, np.float32)
+
+    def refilled():
+        for i in range(3):
+            buffer[:] = i  # (the same array each time, changed in place)
+            yield buffer
+
+    copies.clear()
+    ds = Dataset.from_generator(refilled, output_signature=tf.TensorSpec([2], tf.float32)).prefetch(3)
+    assert [b.numpy().tolist() for b in ds] == [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]] and copies == [True] * 3

@@ -45,11 +45,13 @@ def _plan(key: tuple[Any, ...], flat: tuple[np.ndarray, ...]) -> Any:
     return plan
 
 
-def to_arrays(flat: tuple[np.ndarray, ...]) -> tuple[Any, ...]:
+def to_arrays(flat: tuple[np.ndarray, ...], copy: bool = True) -> tuple[Any, ...]:
     """The components as JAX arrays (uncommitted, on the default device, as ``jax.device_put``).
 
     ``transfer.put`` of each component, its checks made once per signature (a pipeline's elements
-    repeat a few): ~2 of ~14 us of CPU less a (64x784 float32, int64 label) element.
+    repeat a few): ~2 of ~14 us of CPU less a (64x784 float32, int64 label) element. ``copy=False``
+    for components nobody else holds or changes (a batch the pipeline just allocated): on a CPU an
+    aligned one is then used in place (~10 us less for a 64x784 float32 batch, no second copy).
 
     >>> import numpy as np
     >>> x, y = to_arrays((np.arange(3.0), np.array(True)))
@@ -65,10 +67,10 @@ def to_arrays(flat: tuple[np.ndarray, ...]) -> tuple[Any, ...]:
             plan = _plan(key, flat)
         if plan is not None:
             devices = [device]
-            # (uncommitted; force_copy: never an alias of the numpy memory, which the pipeline may reuse)
+            # (uncommitted; force_copy unless told: no alias of numpy memory the pipeline may reuse)
             return tuple(
                 [
-                    put(aval, sharding, [np.asarray(a, order="C")], devices, False, True)
+                    put(aval, sharding, [np.asarray(a, order="C")], devices, False, copy)
                     for (aval, sharding), a in zip(plan, flat, strict=True)
                 ]
             )

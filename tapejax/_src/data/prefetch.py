@@ -75,6 +75,7 @@ class _Buffer:
         self.source = source
         self.source_lock = threading.Lock()
         self.finished = False  # the input ended or raised (its end or error is handed out next)
+        self.copy = True  # to_arrays copies an element (False: the input's arrays are new and its own)
 
     def wake_up(self) -> None:
         """Lets a waiting thread go (it checks for room again)."""
@@ -100,7 +101,7 @@ class _Buffer:
         try:
             flat = next(self.source)
             if to_device and all(isinstance(a, np.ndarray) for a in flat):
-                flat = to_arrays(flat)
+                flat = to_arrays(flat, self.copy)
         except StopIteration:
             self.finished = True
             return _END, None
@@ -207,6 +208,15 @@ def _after_fork() -> None:
 os.register_at_fork(after_in_child=_after_fork)
 
 
+def _new_arrays(ds: Dataset) -> bool:
+    """Whether each element of ``ds`` is arrays it just allocated and holds no more (a ``batch``:
+    rows gathered or stacked; not one fused with a ``map``, whose function may return anything):
+    moved into JAX arrays without a copy, they are never changed."""
+    from tapejax._src.data.batching import BatchDataset
+
+    return type(ds) is BatchDataset and not ds._map_fused()
+
+
 class Prefetcher:
     """A pass over a dataset whose elements a thread prepares ahead into a bounded buffer.
 
@@ -217,6 +227,7 @@ class Prefetcher:
 
     def __init__(self, source: Dataset, size: int, to_device: bool, autotune: bool) -> None:
         self._buffer = _Buffer(source._iter(), size)
+        self._buffer.copy = not _new_arrays(source)
         self._autotune = autotune
         self._to_device = to_device
         self._done = False
