@@ -182,3 +182,93 @@ def test_list_key_is_a_tuple_of_indices_as_tf():
     np.testing.assert_array_equal(w.numpy(), [[1.0, 0.0, 3.0], [7.0, 8.0, 6.0]])
     with pytest.raises(TypeError, match="valid indices"):
         v[np.array([0, 2])].assign([9.0, 9.0])
+
+
+def _on_thread(work: Callable[[], None]) -> None:
+    """Runs ``work`` on another thread and waits for it (10 s at most: a deadlock fails, never hangs)."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as e:  # (reported by the test, not lost in the thread)
+            errors.append(e)
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(10.0)
+    assert not t.is_alive(), "the other thread is stuck (deadlock)"
+    if errors:
+        raise errors[0]
+
+
+def test_a_trace_on_another_thread_hides_its_tracers_and_undoes_no_update(defer):
+    # While a tf.function traces (its body runs in Python), another thread reads and updates the
+    # Variables the body reads (w), assigns (v) and takes as an argument (u): it sees their real
+    # values, never a tracer, and its updates stay (the trace used to restore the values it saw first).
+    v, w, u = tf.Variable(1.0), tf.Variable(2.0), tf.Variable(3.0)
+    seen: list[list[float]] = []
+
+    def other() -> None:
+        seen.append([float(x.numpy()) for x in (v, w, u)] + [float((v + w + u).numpy())])
+        v.assign_add(10.0)
+        w.assign(20.0)
+        u[()].assign(30.0)
+        seen.append([float(x.read_value().numpy()) for x in (v, w, u)])
+
+    @tf.function
+    def f(a, k):
+        y = w * 1.0
+        v.assign_add(k * 1.0)
+        a.assign_add(0.5)
+        _on_thread(other)
+        return y + v + a
+
+    f.get_concrete_function(u, 1)  # (traced: nothing assigned yet)
+    assert seen == [[1.0, 2.0, 3.0, 6.0], [11.0, 20.0, 30.0]]
+    np.testing.assert_array_equal([v.numpy(), w.numpy(), u.numpy()], [11.0, 20.0, 30.0])
+    # The program reads the values at the call: w is read, not assigned (the other thread's value
+    # seen at the end of the trace is not one the program stores).
+    assert float(f(u, 1).numpy()) == 20.0 + 12.0 + 30.5
+    assert f.experimental_get_tracing_count() == 1
+    np.testing.assert_array_equal([v.numpy(), w.numpy(), u.numpy()], [12.0, 20.0, 30.5])
+
+
+def test_nested_traces_and_control_flow_on_another_thread_hide_their_tracers():
+    # The same from a tf.function traced inside another's trace, and from a while_loop's body in a
+    # tf.function (control flow traces it too): the other thread sees real values, its updates stay.
+    v, w = tf.Variable(0.0), tf.Variable(5.0)
+    seen: list[tuple[float, float]] = []
+
+    def other() -> None:
+        seen.append((float(v.numpy()), float(w.numpy())))
+        v.assign_add(100.0)
+        w.assign_add(1.0)
+
+    @tf.function
+    def inner(k):
+        v.assign_add(k)
+        _on_thread(other)
+        return w + 0.0
+
+    @tf.function
+    def outer(k):
+        return inner(k) + v
+
+    assert float(outer(tf.constant(1.0)).numpy()) == 6.0 + 101.0
+    assert seen == [(0.0, 5.0)]
+    np.testing.assert_array_equal([v.numpy(), w.numpy()], [101.0, 6.0])
+
+    @tf.function
+    def loop(n):
+        def body(i):
+            v.assign_add(1.0)
+            if len(seen) == 1:  # (once, while control flow traces the body)
+                _on_thread(other)
+            return (i + 1,)
+
+        return tf.while_loop(lambda i: i < n, body, (tf.constant(0),))
+
+    loop(tf.constant(3))
+    assert seen[1] == (101.0, 6.0)
+    np.testing.assert_array_equal([v.numpy(), w.numpy()], [204.0, 7.0])

@@ -446,7 +446,7 @@ def trace_body(
         tape_state.tapes = [discovery]  # type: ignore[list-item]
         try:
             for v, a in zip(lifted, lifted_vals, strict=True):
-                v._v = a
+                core.put_tracer(v, a)  # (other threads keep its real value: core.traced_values)
             states[0]._value = rng
             with concrete_key_of_trace(rng0), watch_creation(allow_create) as made:
                 out = fn(*args, **kwargs)
@@ -473,9 +473,9 @@ def trace_body(
             tape_state.tapes = saved_tapes
             for k, v in discovery.variables.items():
                 if k not in lifted_ids:
-                    v._value = discovery.originals[k]
+                    core.end_trace(v, discovery.originals[k])
             for v, a in zip(lifted, saved, strict=True):
-                v._v = a
+                core.put_back(v, a)
             states[0]._value = rng0
         # Captured Variables are told apart by their arrays' identity: where two of them (or one and a
         # captured Tensor) share an array, the trace is redone with those passed in as inputs.
@@ -489,7 +489,9 @@ def trace_body(
         assigned_lifted = [
             i for i, (new, old) in enumerate(zip(new_lifted, lifted_vals, strict=True)) if new is not old
         ]
-        assigned = [(v, new) for v, orig, new in others if new is not orig]
+        # (assigned: holding a tracer of this trace; a concrete value other than the one read is another
+        # thread's update made meanwhile, or an eager one of the body's init_scope, not the program's)
+        assigned = [(v, new) for v, orig, new in others if new is not orig and isinstance(new, jax.core.Tracer)]  # pyright: ignore[reportAttributeAccessIssue]
         assigned_box.append([v for v, _ in assigned])
         meta.append(
             (out_tree, is_tensor, out_static, order_skeleton(out), jax.tree_util.tree_unflatten(out_tree, specs))

@@ -170,8 +170,13 @@ def _get_value(self: Any) -> Any:
     t = type(v)
     if t is Pending:
         v = self._v = v.value if v.value is not None else lazy.force(v)
-    elif t is not _ArrayImpl and isinstance(v, HOST_TYPES):
-        v = self._v = _to_device(v)
+    elif t is not _ArrayImpl:
+        if isinstance(v, HOST_TYPES):
+            v = self._v = _to_device(v)
+        elif traced_values:  # (a tracer: of another thread's trace, whose real value is read)
+            real = real_value(self, v)
+            if real is not None:
+                return concrete(real)
     return v
 
 
@@ -188,6 +193,100 @@ def _set_value(self: Any, value: Any) -> None:
 variable_lock = threading.Lock()
 _acquire = variable_lock.acquire  # (a ``with`` block costs about twice as much)
 _release = variable_lock.release
+_get_ident = threading.get_ident
+_Tracer = jax.core.Tracer  # pyright: ignore[reportAttributeAccessIssue]
+
+# Tensors and Variables whose ``_v`` a trace replaced with its tracer (the Variables a tf.function or
+# control-flow trace lifts or assigns), by id: ``[the tracing thread's ident, the real value]``. Other
+# threads read and update the real value here while the tracer is in (``real_value``, and the slow
+# branches of ``bind``, ``_value`` and the Variable updates, taken for any non-array ``_v``); the trace
+# puts it back when it ends (``put_back``): a trace changes no value another thread sees, and undoes
+# no update another thread made meanwhile. Changed under ``variable_lock``; empty unless a trace runs.
+traced_values: dict[int, list[Any]] = {}
+
+
+def real_value(x: Any, v: Any) -> Any:
+    """The real value of ``x`` (a Tensor or Variable whose ``_v`` was ``v``, not an array) where ``v``
+    is the tracer of a trace on another thread; None otherwise (``v`` this thread's own, or the trace
+    just ended: the caller reads ``_v`` again)."""
+    e = traced_values.get(id(x))
+    if e is not None:
+        return e[1] if e[0] != _get_ident() else None
+    now = x._v  # (the trace may have ended in between: its real value is back)
+    return None if now is v or isinstance(now, _Tracer) else now
+
+
+def update_held(x: Any, v: Any, compute: Callable[[Any], Any]) -> bool | None:
+    """An update of ``x`` (its ``_v`` read as ``v``, not an array) where ``v`` may be the tracer of a
+    trace on another thread: then ``compute(real value)`` (on arrays) is stored as the real value,
+    compare-and-set as ``Variable._swap``, and True returned. False where ``v`` is not such a tracer
+    (the caller goes on); None where the caller must read ``_v`` again (a trace put it or took it back)."""
+    e = traced_values.get(id(x))
+    if e is None:
+        return False if x._v is v else None
+    if e[0] == _get_ident():
+        return False
+    real = e[1]
+    new = compute(concrete(real))
+    _acquire()
+    try:
+        if traced_values.get(id(x)) is e and e[1] is real:
+            e[1] = new
+            return True
+    finally:
+        _release()
+    return None
+
+
+def put_tracer(x: Any, tracer: Any) -> None:
+    """Gives ``x`` (a Tensor or Variable) the value ``tracer`` for this thread's trace; other threads
+    keep reading and updating its real value (``traced_values``)."""
+    if type(x._v) is Pending:
+        concrete(x._v)  # (computed first: the queue outputs no value whose holder holds a tracer)
+    _acquire()
+    try:
+        _put_held(x, tracer)
+    finally:
+        _release()
+
+
+def put_back(x: Any, original: Any) -> None:
+    """Ends what :func:`put_tracer` started: ``x`` gets its real value back (with the updates other
+    threads made meanwhile), or, where ``original`` is a tracer (an enclosing trace's), that tracer."""
+    _acquire()
+    try:
+        _put_held(x, original)
+    finally:
+        _release()
+
+
+def end_trace(x: Any, original: Any) -> None:
+    """After a trace that read or assigned the Variable ``x`` (``original``: its value when the trace
+    first touched it): where the trace put a tracer in, its real value back (or an enclosing trace's
+    tracer, ``original``); a concrete value is left alone (a trace only reading ``x`` stores nothing:
+    an update another thread made meanwhile stays)."""
+    if isinstance(x._v, _Tracer):
+        put_back(x, original)
+
+
+def _put_held(x: Any, value: Any) -> None:
+    """Stores ``value`` into ``x._v``, keeping ``traced_values`` (see there); under ``variable_lock``."""
+    e = traced_values.get(id(x))
+    if e is None:
+        if isinstance(value, _Tracer):
+            current = x._v
+            if not isinstance(current, _Tracer):
+                if type(current) is Pending and current.value is not None:
+                    current = current.value
+                traced_values[id(x)] = [_get_ident(), current]
+        x._v = value
+    elif e[0] != _get_ident():  # another thread's trace holds it: the real value is written
+        e[1] = value
+    elif isinstance(value, _Tracer):
+        x._v = value
+    else:  # this thread's trace puts ``x`` back (a concrete value): the real value, as others left it
+        del traced_values[id(x)]
+        x._v = e[1]
 
 
 def concrete(v: Any) -> Any:
@@ -209,6 +308,10 @@ def _get_variable_value(self: Any) -> Any:
         return v
     value = concrete(v)
     if value is v:  # (a tracer)
+        if traced_values:  # (another thread's trace's: the real value)
+            real = real_value(self, v)
+            if real is not None:
+                return concrete(real)
         return v
     _acquire()
     try:
@@ -222,7 +325,10 @@ def _get_variable_value(self: Any) -> Any:
 def _set_variable_value(self: Any, value: Any) -> None:
     _acquire()  # (ordered with the compare-and-sets)
     try:
-        self._v = value
+        if traced_values or isinstance(value, _Tracer):  # (a trace's value in or out: see traced_values)
+            _put_held(self, value)
+        else:
+            self._v = value
     finally:
         _release()
 
@@ -395,6 +501,11 @@ def bind(op: Op, *args: Any, **params: Any) -> Any:
         elif isinstance(v, HOST_TYPES):  # a row of a CPU tensor (immutable): a program input too
             avals.append(host_aval(v))
         else:
+            if traced_values and (real := real_value(a, v)) is not None:
+                # (another thread's trace holds it: its real value, as an array)
+                vals[-1] = v = concrete(real)
+                avals.append(v.aval)
+                continue
             deferred = False
             avals.append(v)
     if deferred and staging_variable_reads and any(isinstance(a, VariableBase) for a in args):

@@ -26,7 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax._src import core as _jax_core
 
-from tapejax._src import config, errors, function_type
+from tapejax._src import config, core, errors, function_type
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src.concrete_function import (
     Ambiguous,
@@ -563,8 +563,16 @@ class Function:
             targets = [lifted[i] for i in program.assigned_lifted] + program.assigned
             if not _one_device():
                 new_vals = _keep_shardings(targets, new_vals)
-            for v, a in zip(targets, new_vals, strict=True):
-                v._value = a
+            core._acquire()  # (one hold for the stores: as ``v._value = a`` each, ordered with the compare-and-sets)
+            try:
+                if core.traced_values:  # (a trace on another thread holds some: see core.traced_values)
+                    for v, a in zip(targets, new_vals, strict=True):
+                        core._put_held(v, a)
+                else:
+                    for v, a in zip(targets, new_vals, strict=True):
+                        v._v = a
+            finally:
+                core._release()
             if draws:
                 GLOBAL._value = new_rng
         finally:
@@ -1054,7 +1062,7 @@ def output_specs(
             finally:
                 tape_state.tapes = saved_tapes
                 for k, v in discovery.variables.items():
-                    v._value = discovery.originals[k]
+                    core.end_trace(v, discovery.originals[k])
                 states[0]._value = saved_key
             leaves, tree = jax.tree_util.tree_flatten(out, is_leaf=lambda x: isinstance(x, (TensorBase, VariableBase)))
             is_tensor = [isinstance(x, (TensorBase, VariableBase)) for x in leaves]

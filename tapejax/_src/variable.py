@@ -288,10 +288,21 @@ class Variable(VariableBase, TensorOperators):
     def _store(self, new: Any) -> None:
         """Makes ``new`` (an array, tracer or Pending of this Variable's dtype and an allowed shape) its value."""
         current = self._v
-        if isinstance(new, jax.core.Tracer) or isinstance(current, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
+        if (
+            isinstance(new, jax.core.Tracer)  # pyright: ignore[reportAttributeAccessIssue]
+            or isinstance(current, jax.core.Tracer)  # pyright: ignore[reportAttributeAccessIssue]
+            or (tape_state.tapes and _function_lib().in_trace())  # (a constant assigned in a trace: staged)
+        ):
+            if core.traced_values:  # (another thread's trace holds the Variable: its real value is set)
+                done = core.update_held(self, current, lambda _: force(new) if type(new) is Pending else new)
+                if done is None:
+                    return self._store(new)
+                if done:
+                    return None
             # (under a trace: the assignment's differentiation rule, on arrays)
-            new = _assignment(core.concrete(current), force(new) if type(new) is Pending else new)
-        elif type(new) is Pending:
+            core.put_tracer(self, _assignment(core.concrete(current), force(new) if type(new) is Pending else new))
+            return None
+        if type(new) is Pending:
             hold(new, self)  # a run outputs it while the Variable holds it
         _acquire()  # (ordered with the compare-and-sets of _swap and core's reads)
         try:
@@ -314,7 +325,10 @@ class Variable(VariableBase, TensorOperators):
         try:
             v = self._v
             if v is current or (type(current) is Pending and v is current.value):
-                self._v = new
+                if isinstance(new, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
+                    core._put_held(self, new)  # (the real value kept for other threads: core.traced_values)
+                else:
+                    self._v = new
                 return True
         finally:
             _release()
@@ -377,9 +391,29 @@ class Variable(VariableBase, TensorOperators):
                 # nothing of it (no gradient flows through an assignment) and watch nothing.
                 new = core.bind(op, core._wrap(current), core._wrap(delta))._v
             else:
+                if core.traced_values:  # (another thread's trace holds the Variable: its real value is updated)
+                    done = core.update_held(
+                        self,
+                        current,
+                        lambda real: op.kernel(())(real, force(delta) if type(delta) is Pending else delta),
+                    )
+                    if done:
+                        return
+                    if done is None:
+                        continue
                 new = op.kernel(())(core.concrete(current), force(delta) if type(delta) is Pending else delta)
                 if isinstance(new, jax.core.Tracer) or isinstance(current, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
                     new = _assignment(core.concrete(current), new)  # (under a trace: as _store)
+                    # (the real value kept for other threads: core.traced_values)
+                    _acquire()
+                    try:
+                        v = self._v
+                        if v is current or (type(current) is Pending and v is current.value):
+                            core._put_held(self, new)
+                            return
+                    finally:
+                        _release()
+                    continue
             # (``_swap``, inline: every optimizer update takes this)
             if type(new) is Pending:
                 new.owner = weakref.ref(self)  # (its only holder: the Tensor ``bind`` made is dropped)
@@ -561,6 +595,16 @@ class SlicedVariable(Tensor):
         key = _index_key(self._key)
         while True:  # (atomic, as Variable._update)
             current = var._v
+            if core.traced_values and type(current) is not _ArrayImpl and type(current) is not Pending:
+                # (another thread's trace holds the Variable: its real value is updated)
+                try:
+                    done = core.update_held(var, current, lambda real: core.concrete(_scatter(var, real, key, arr)))
+                except (TypeError, ValueError) as e:
+                    raise ValueError(f"sliced assign on Variable '{var.name}': {e}") from None
+                if done:
+                    return var if read_value else None
+                if done is None:
+                    continue
             try:
                 new = _scatter(var, current, key, arr)
             except (TypeError, ValueError) as e:
