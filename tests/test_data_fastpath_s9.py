@@ -177,8 +177,18 @@ def _counting_takes(monkeypatch):
 
     takes = []
     take = batching.GatheredBatches.take
-    monkeypatch.setattr(batching.GatheredBatches, "take", lambda self, k: takes.append(k) or take(self, k))
+    _take_threads.clear()
+
+    def noted(self, k):
+        takes.append(k)
+        _take_threads.append(threading.current_thread().name)
+        return take(self, k)
+
+    monkeypatch.setattr(batching.GatheredBatches, "take", noted)
     return takes
+
+
+_take_threads: list[str] = []  # the thread of each take _counting_takes saw
 
 
 def _gathered_pipeline(n):
@@ -190,16 +200,19 @@ def _gathered_pipeline(n):
 
 def test_a_loop_over_gathered_batches_reads_blocks_with_the_eager_batches(monkeypatch):
     """Same batches, in order (the last partial one too), pass after pass (reshuffled), as eager
-    iteration of an identical dataset; the full batches come in blocks (one take per block)."""
-    from tapejax._src.data import batching
+    iteration of an identical dataset; the full batches come in blocks (one take per block), each
+    next one taken ahead on a prefetch worker thread (session 10: ``batching.TakesAhead``)."""
+    from tapejax._src.data import batching, graph
 
+    monkeypatch.setattr(graph, "_BLOCK_MAX", 3)  # (read when traced: blocks of 3 batches, 11 full ones a pass)
     takes = _counting_takes(monkeypatch)
     before = batching.gathered_passes
     loop, ref = _loop_hash(_gathered_pipeline(43)), _gathered_pipeline(43)
     for _ in range(2):  # (a pass each: reshuffled)
         assert loop() == _eager_hash(ref)
     assert batching.gathered_passes - before == 4  # eager and program passes took the gathered path
-    assert takes and len(takes) < 30  # blocks of batches, not one pull each
+    assert len(takes) == 10 and set(takes) == {3}  # blocks of batches, not one pull each
+    assert "tf.data.prefetch" in _take_threads  # blocks taken ahead on the worker
 
 
 def test_loops_over_other_pipelines_keep_reading_elements(monkeypatch):

@@ -45,49 +45,6 @@ def test_a_loop_that_breaks_leaves_the_next_passes_in_the_eager_order():
         assert _passes(ds) == _passes(ref)
 
 
-_P = 2147483647  # a prime: the running hash stays below 2**31, its products below 2**62
-
-
-def test_a_block_loop_under_prefetch_takes_the_next_block_ahead_on_a_thread(monkeypatch):
-    """Under ``prefetch``, a program's loop over gathered batches gets each next block gathered on a
-    worker thread while it runs on the current one: the same batches in the same order (reshuffled
-    pass after pass, the partial last batch last) as the eager loop."""
-    import threading
-
-    from tapejax._src.data import batching, graph
-
-    monkeypatch.setattr(graph, "_BLOCK_MAX", 3)  # (read when traced: blocks of 3 batches)
-    threads = []
-    take = batching.GatheredBatches.take
-
-    def noted(self, k):
-        threads.append(threading.current_thread().name)
-        return take(self, k)
-
-    monkeypatch.setattr(batching.GatheredBatches, "take", noted)
-
-    def pipeline():
-        return Dataset.from_tensor_slices(np.arange(20) * 3).shuffle(8, seed=5).repeat(2).batch(3).prefetch(1)
-
-    ds, ref = pipeline(), pipeline()
-
-    @tf.function
-    def run():
-        h = tf.constant(0, tf.int64)
-        for x in ds:  # an order-sensitive hash of the batches (their sizes too)
-            b = tf.reduce_sum(x * tf.range(1, tf.size(x, out_type=tf.int64) + 1)) + 1000 * tf.size(x, out_type=tf.int64)
-            h = tf.math.floormod(h * 1000003 + b, _P)
-        return h
-
-    for _ in range(2):
-        want = 0
-        for x in ref:
-            xs = x.numpy()
-            want = (want * 1000003 + int((xs * np.arange(1, xs.size + 1)).sum()) + 1000 * xs.size) % _P
-        assert int(run()) == want
-    assert "tf.data.prefetch" in threads  # blocks were taken on the worker
-
-
 def test_prefetched_batches_move_to_the_device_without_a_second_copy(monkeypatch):
     """A batch's arrays (gathered or stacked by ``batch``, new and its own) become the Tensors'
     device arrays without a copy; elements the input may still hold or change are copied: a
