@@ -422,18 +422,27 @@ def trace_body(
     argvars: list[Any],
     extra: list[Any],
     allow_create: bool,
+    call_arrays: Sequence[Any] | None = None,
 ) -> tuple[Program, int]:
     """Runs ``fn`` once on abstract tensors of ``x_avals`` and compiles what it did (see module doc).
 
     ``static`` holds the non-tensor leaves of the arguments (the Variable arguments ``argvars``
     among them, which read their traced input while the body runs). Returns the program and how
     many Variables the body created (``allow_create`` False: creating one raises TF's ValueError).
+    ``call_arrays``: the call's concrete tensor arguments, for a Variable created from a value computed
+    from them (``function.lift_initial_value``).
 
     Raises:
       Ambiguous: captured Variables share an array with each other or a captured Tensor; trace
         again with them in ``extra``.
     """
-    from tapejax._src.function import _Discovery, concrete_key_of_trace, lifted_states, watch_creation
+    from tapejax._src.function import (
+        LIFT_KEY,
+        _Discovery,
+        concrete_key_of_trace,
+        lifted_states,
+        watch_creation,
+    )
 
     lifted = [*argvars, *extra]
 
@@ -457,7 +466,8 @@ def trace_body(
             for v, a in zip(lifted, lifted_vals, strict=True):
                 core.put_tracer(v, a)  # (other threads keep its real value: core.traced_values)
             states[0]._value = rng
-            with concrete_key_of_trace(rng0), watch_creation(allow_create) as made:
+            inputs = [*(call_arrays or [None] * len(xs)), *saved, LIFT_KEY] if allow_create else None
+            with concrete_key_of_trace(rng0), watch_creation(allow_create, inputs) as made:
                 out = fn(*args, **kwargs)
             created[0] = made[0]
             out_leaves, out_tree = jax.tree_util.tree_flatten(

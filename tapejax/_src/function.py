@@ -36,7 +36,7 @@ from tapejax._src.concrete_function import (
     detach_from_trace,
     trace_body,
 )
-from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, tape_state
+from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, concrete, tape_state
 from tapejax._src.tape import _INEXACT, in_order_of, order_skeleton, recorded_tensors
 from tapejax._src.tensor import (
     GRAPH_ADVICE,
@@ -350,7 +350,12 @@ class Function:
     repeat its numbers. A call that assigns Variables holds the same lock, so calls on several
     threads each see the others' updates (TF: each assignment is atomic), with the same exception; an
     eager update or read of such a Variable on another thread during the call is not ordered with it
-    (an update may be lost, a read of the buffer the call donates fails; TF orders them). Under a tape, only the outputs a gradient flows from are differentiated:
+    (an update may be lost, a read of the buffer the call donates fails; TF orders them). A Variable
+    created in a first call from a value the body computed gets it as TF's lifted initializer does
+    (from the call's arguments, constants, other Variables' values before the call, random draws of
+    their own stream), computed at the trace; a value computed inside a loop body or a cond branch,
+    or in ``get_concrete_function`` from a TensorSpec, still raises ValueError (TF initializes it in
+    the graph). Under a tape, only the outputs a gradient flows from are differentiated:
     for ``f(x) = [log(x), 2 * x]`` the gradient of the second output at ``x = 0`` is 2, where TF 2.21
     gives NaN (zero upstream times the first output's infinite derivative). A Tensor the function
     captures (reads from outside) is folded into the program as a constant; a call under a tape that
@@ -625,7 +630,12 @@ class Function:
         if entry is None:
             entry = self._new_entry(args, kwargs, arg_tree, static_key, specs)
         avals = [(tuple(s.shape.as_list()), s.dtype._np) for s in specs if isinstance(s, TensorSpec)]
-        program = self._trace(entry, avals, argvars, counted=counted)
+        arrays = [
+            concrete(x._v) if isinstance(x, TensorBase) else x
+            for x, s in zip(leaves, specs, strict=True)
+            if isinstance(s, TensorSpec)
+        ]
+        program = self._trace(entry, avals, argvars, counted=counted, call_arrays=arrays)
         entry.programs[tuple(avals)] = program
         if counted:
             self._entries.append(entry)
@@ -660,9 +670,11 @@ class Function:
         counted: bool = True,
         dry: bool = False,
         lift: list[Any] | None = None,
+        call_arrays: list[Any] | None = None,
     ) -> Program:
         """Traces the body for ``avals`` (see concrete_function.trace_body), with TF's Variable creation
-        rule; ``lift``: captured Tensors made inputs (see ``_lifting_recorded``)."""
+        rule; ``lift``: captured Tensors made inputs (see ``_lifting_recorded``); ``call_arrays``: the
+        call's tensor arguments, when a call traces (see ``trace_body``)."""
         from tapejax._src.random_state import LOCK
 
         it = iter(argvars)
@@ -690,6 +702,7 @@ class Function:
                         argvars,
                         extra,
                         allow,
+                        call_arrays,
                     )
             except Ambiguous as e:
                 extra.extend(v for v in e.variables if all(v is not w for w in extra))
@@ -1106,15 +1119,70 @@ _creation = _Creation()
 
 
 @contextlib.contextmanager
-def watch_creation(allowed: bool) -> Iterator[list[Any]]:
-    """Counts the Variables created while the body of a trace runs (``[count, allowed]``); with
-    ``allowed`` False, :func:`note_variable_created` raises TF's ValueError instead."""
-    box = [0, allowed]
+def watch_creation(allowed: bool, inputs: Any = None) -> Iterator[list[Any]]:
+    """Counts the Variables created while the body of a trace runs (``[count, allowed, trace,
+    inputs]``); with ``allowed`` False, :func:`note_variable_created` raises TF's ValueError instead.
+    ``inputs``: the concrete value of each of the trace's inputs, or None where unknown (see
+    :func:`lift_initial_value`)."""
+    box = [0, allowed, _jax_core.trace_ctx.trace, inputs]
     _creation.watchers.append(box)
     try:
         yield box
     finally:
         _creation.watchers.pop()
+
+
+LIFT_KEY: Any = ("<the global random key>",)  # its place in a trace's inputs (see lift_initial_value)
+
+
+def lift_initial_value(value: Any) -> Any:
+    """The concrete value of ``value``, a traced initial value of a Variable created in a function's
+    first trace, or None where it depends on something unknown now.
+
+    TF lifts such an initializer out of the function (``lift_to_graph``) and runs it once: here the
+    equations of the trace that compute ``value`` are evaluated now, on the call's arguments, the
+    Variables' values and, for random draws, a key folded from the trace's concrete one (as in
+    :func:`escape_trace`); nothing else of the body runs (its host callbacks, its assignments).
+    """
+    box = _creation.watchers[-1] if _creation.watchers else None
+    if box is None or not box[1] or box[3] is None or getattr(value, "_trace", None) is not box[2]:
+        return None
+    frame = box[2].frame
+    var = value.val
+    needed: list[Any] = []
+    active = {var}
+    for eqn in reversed(frame.get_eqns()):
+        if not active.isdisjoint(eqn.outvars):
+            needed.append(eqn)
+            active.difference_update(eqn.outvars)
+            active.update(v for v in eqn.invars if type(v) is _jax_core.Var)
+    env: dict[Any, Any] = {}
+    consts = frame.constvar_to_val
+    inputs = box[3]
+    if len(inputs) != len(frame.invars):
+        return None
+    for v, x in zip(frame.invars, inputs, strict=True):
+        if v in active:
+            if x is None:
+                return None
+            if x is LIFT_KEY:
+                _escape.count += 1
+                x = jax.random.fold_in(_escape.keys[0], 0x5EED0000 + _escape.count)
+            env[v] = x
+    for v in active:
+        if v not in env:
+            if v not in consts:
+                return None
+            env[v] = consts[v]
+    with jax.ensure_compile_time_eval():  # (as jax.core.eval_jaxpr does)
+        for eqn in reversed(needed):
+            params = eqn.primitive.get_bind_params(eqn.params)
+            with eqn.ctx.manager:
+                outs = eqn.primitive.bind(
+                    *[env[v] if type(v) is _jax_core.Var else v.val for v in eqn.invars], **params
+                )
+            env.update(zip(eqn.outvars, outs if eqn.primitive.multiple_results else [outs], strict=True))
+    return env[var]
 
 
 def note_variable_created() -> None:

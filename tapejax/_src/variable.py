@@ -180,6 +180,8 @@ class Variable(VariableBase, TensorOperators):
         else:
             arr = convert_python(initial_value, np_dtype, "Variable")
         if isinstance(arr, jax.core.Tracer):
+            arr = _function_lib().lift_initial_value(arr)  # a function's first trace: as TF, computed now
+        if arr is None or isinstance(arr, jax.core.Tracer):
             raise ValueError(
                 "tf.Variable: cannot create a Variable from a traced value (inside jax.jit or a gradient "
                 "function); create Variables outside of compiled code."
