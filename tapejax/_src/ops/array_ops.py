@@ -12,6 +12,7 @@ from jax import lax
 from tapejax._src import conversion_registry, errors
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src.core import Op, TensorBase, VariableBase, bind, scalar_to_array
+from tapejax._src.ops import utils
 from tapejax._src.tensor import Tensor, TensorShape, _flatten, convert_python
 
 newaxis = None
@@ -198,7 +199,7 @@ def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:
     Raises:
       InvalidArgumentError: if the element counts differ.
     """
-    shape = _static_shape_arg(shape)
+    shape = _static_shape_arg(utils.refuse_shape_bools("Reshape", shape, "input"))
     src = _shape_of(tensor)
     size = int(np.prod(src))
     known = int(np.prod([d for d in shape if d != -1]))

@@ -91,6 +91,7 @@ def zeros(shape: Any, dtype: Any = dtypes_lib.float32, name: str | None = None, 
     >>> print(tf.zeros([2], dtype=tf.int32))
     tf.Tensor([0 0], shape=(2,), dtype=int32)
     """
+    shape = utils.refuse_shape_bools("Fill", shape, "int32")
     return bind(_zeros, shape=_check_shape("Zeros", shape), dtype=_np_dtype(dtype))
 
 
@@ -103,6 +104,7 @@ def ones(shape: Any, dtype: Any = dtypes_lib.float32, name: str | None = None, l
     [[1. 1.]
      [1. 1.]], shape=(2, 2), dtype=float32)
     """
+    shape = utils.refuse_shape_bools("Fill", shape, "int32")
     return bind(_ones, shape=_check_shape("Ones", shape), dtype=_np_dtype(dtype))
 
 
@@ -140,6 +142,7 @@ def fill(dims: Any, value: Any, name: str | None = None, layout: Any = None) -> 
     v = utils.as_tensor(value, None, "Fill")
     if utils.shape_of(v) != ():
         raise utils.invalid_argument(f"Fill: value must be a scalar, got shape {utils.shape_of(v)}.")
+    dims = utils.refuse_shape_bools("Fill", dims, "input")
     return bind(_fill, v, shape=_check_shape("Fill", dims))
 
 

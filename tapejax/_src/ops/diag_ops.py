@@ -69,6 +69,8 @@ def _diag_part_impl(x: Any, pad: Any, *, k: tuple[int, int], align: str, width: 
 def _diag_impl(diagonal: Any, pad: Any, *, k: tuple[int, int], align: str, shape: tuple[int, int], single: bool) -> Any:
     if single:
         diagonal = diagonal[..., None, :]
+    if not diagonal.shape[-1]:  # empty diagonals (TF: a 1 x 1 matrix of padding for k = 1): nothing to gather
+        return jnp.broadcast_to(pad, diagonal.shape[:-2] + shape)
     bi, bj, inside = _matrix_map(shape[0], shape[1], k[0], k[1], align, diagonal.shape[-1])
     return jnp.where(inside, diagonal[..., bi, bj], pad)
 

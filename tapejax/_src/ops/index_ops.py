@@ -26,6 +26,10 @@ def _batched(fn: Any, batch_dims: int) -> Any:
 
 
 def _gather_impl(params: Any, indices: Any, *, axis: int, batch_dims: int) -> Any:
+    shape = params.shape[:axis] + indices.shape[batch_dims:] + params.shape[axis + 1 :]
+    if not math.prod(shape):  # TF copies nothing and checks no index: no gather for tf.function's checks
+        return jnp.zeros(shape, params.dtype)
+
     def take(p: Any, i: Any) -> Any:
         return jnp.take(p, i, axis=axis - batch_dims, mode="fill", fill_value=0)
 
@@ -132,12 +136,20 @@ def gather(
             f"GatherV2: params.shape[:{bd}] = {list(p_shape[:bd])} should equal indices.shape[:{bd}] = "
             f"{list(i_shape[:bd])} (batch_dims = {bd})."
         )
-    if values is not None and values.size:
-        bad = np.flatnonzero((values < 0) | (values >= p_shape[ax]))
-        if bad.size:
-            pos = np.unravel_index(bad[0], values.shape)
+    # TF's CPU kernel checks the indices only when it copies something: an empty result (params
+    # [0, 3] gathered on axis 1, or [2, 3, 0] on axis 1) accepts any index, as TF 2.21 does.
+    if math.prod(p_shape[:ax]) * math.prod(i_shape[bd:]) * math.prod(p_shape[ax + 1 :]):
+        if values is not None:
+            bad = np.flatnonzero((values < 0) | (values >= p_shape[ax]))
+        elif p_shape[ax] == 0:  # traced indices into an empty axis: every one is out of range
+            bad = np.zeros(1, np.int64)
+        else:
+            bad = ()
+        if len(bad):
+            pos = np.unravel_index(bad[0], i_shape)
+            value = "" if values is None else f" = {int(values[pos])}"
             raise utils.invalid_argument(
-                f"GatherV2: indices{list(map(int, pos))} = {int(values[pos])} is not in [0, {p_shape[ax]}) "
+                f"GatherV2: indices{list(map(int, pos))}{value} is not in [0, {p_shape[ax]}) "
                 f"(params shape {list(p_shape)}, axis {ax})."
             )
     return bind(_gather, p, idx, axis=ax, batch_dims=bd)
@@ -172,14 +184,19 @@ def gather_nd(params: Any, indices: Any, batch_dims: int = 0, name: str | None =
             f"GatherNd: index innermost dimension length must be <= params rank; saw: {k} vs. {len(p_shape) - bd} "
             f"(params shape {list(p_shape)}, batch_dims {bd})."
         )
+    if math.prod(i_shape[:-1]) and not math.prod(p_shape):  # TF 2.21's check, before any index's
+        raise utils.invalid_argument(
+            f"GatherNd: Requested more than 0 entries, but params is empty.  Params shape: {list(p_shape)} "
+            f"(indices shape {list(i_shape)})."
+        )
     if values is not None and values.size and k:
         limits = np.asarray(p_shape[bd : bd + k])
         bad = np.argwhere(np.any((values < 0) | (values >= limits), axis=-1))
         if bad.size:
             pos = tuple(int(i) for i in bad[0])
-            raise utils.invalid_argument(
-                f"GatherNd: indices{list(pos)} = {values[pos].tolist()} does not index into param shape "
-                f"{list(p_shape)}."
+            raise utils.invalid_argument(  # TF's message puts the batch coordinates first
+                f"GatherNd: indices{list(pos)} = {list(pos[:bd]) + values[pos].tolist()} does not index into "
+                f"param shape {list(p_shape)}."
             )
     return bind(_gather_nd, p, idx, batch_dims=bd)
 

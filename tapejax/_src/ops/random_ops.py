@@ -227,7 +227,7 @@ def _scalar_param(value: Any) -> bool:
 
 
 def _shape(shape: Any, op_name: str) -> Shape:
-    dims = utils.static_shape_arg(shape)
+    dims = utils.static_shape_arg(utils.refuse_shape_bools(op_name, shape, "inferred"))
     if any(d < 0 for d in dims):
         raise utils.invalid_argument(f"{op_name}: shape must be non-negative, got {list(dims)}.")
     return dims

@@ -389,7 +389,7 @@ def broadcast_to(input: Any, shape: Any, name: str | None = None) -> Tensor:  # 
     """
     x = utils.as_tensor(input, None, "BroadcastTo")
     src = utils.shape_of(x)
-    target = utils.static_shape_arg(shape)
+    target = utils.static_shape_arg(utils.refuse_shape_bools("BroadcastTo", shape, "input"))
     try:
         ok = np.broadcast_shapes(src, target) == target
     except ValueError:

@@ -320,3 +320,59 @@ def nans_of(x: Any) -> Any:
     ``where`` that sends NaN to a constant branch (relu, clip), it keeps TF's NaN output; the
     gradient stays the ``where``'s, as TF's at NaN."""
     return jax.lax.stop_gradient(jnp.where(jnp.isnan(x), x, jnp.zeros_like(x)))
+
+
+def refuse_shape_bools(op_name: str, shape: Any, convert: str) -> Any:
+    """TF's errors for bools in a shape argument (``tf.reshape(x, [True, -1])``); returns ``shape``
+    with a NumPy bool scalar as its int. ``convert`` is how the op converts a Python list (checked
+    in TF 2.21):
+
+    - ``"int32"`` (``zeros``/``ones``: an explicit int32 conversion): Python bools are 0s and 1s
+      anywhere; a NumPy bool is ValueError among numbers, TypeError in an all-bool list.
+    - ``"input"`` (``reshape``, ``fill``, ``broadcast_to``: an int32 op input): the list takes the
+      type of its first element (see ``_refuse_mixed_bools``); an all-Python-bool list is 0s and 1s.
+    - ``"inferred"`` (the random ops' shape): as ``"input"``, but an all-bool list or a bool scalar
+      is a bool Tensor, InvalidArgumentError.
+
+    A bool Tensor is InvalidArgumentError for all of them.
+    """
+    if type(shape) in (list, tuple):  # the common case, Python ints, first (reshape is a hot op)
+        for d in shape:
+            if type(d) is not int:
+                break
+        else:
+            return shape
+    if isinstance(shape, (TensorBase, VariableBase)):
+        if shape._v.dtype.kind == "b":
+            raise invalid_argument(
+                f"{op_name}: Value for attr 'Tshape' of bool is not in the list of allowed values: int32, int64 "
+                f"(a bool shape Tensor {describe([shape])}). Fix: tf.cast it to tf.int32."
+            )
+        return shape
+    if isinstance(shape, (bool, np.bool_)):
+        if convert == "inferred":
+            raise invalid_argument(
+                f"{op_name}: Value for attr 'T' of bool is not in the list of allowed values: int32, int64 "
+                f"(shape={shape!r})."
+            )
+        return int(shape)
+    if type(shape) not in (list, tuple):
+        return shape
+    is_bool = [isinstance(d, (bool, np.bool_)) for d in shape]
+    if True not in is_bool or any(isinstance(d, (list, tuple)) for d in shape):
+        return shape
+    if convert == "int32":
+        if any(isinstance(d, np.bool_) for d in shape):
+            if all(is_bool):
+                raise TypeError(f"Cannot convert {list(shape)!r} to EagerTensor of dtype int32")
+            raise ValueError("Can't convert Python sequence with mixed types to Tensor.")
+        if any(isinstance(d, (float, np.floating)) for d in shape):
+            raise ValueError("Can't convert Python sequence with mixed types to Tensor.")
+        return shape
+    _refuse_mixed_bools(shape)
+    if convert == "inferred" and all(is_bool):
+        raise invalid_argument(
+            f"{op_name}: Value for attr 'T' of bool is not in the list of allowed values: int32, int64 "
+            f"(shape={list(shape)!r})."
+        )
+    return shape
