@@ -90,3 +90,7 @@ def test_the_fingerprint_holds_constants_inner_constants_and_literals() -> None:
     assert fp(lambda y: y * 2.0, x) != fp(lambda y: y * 2.0, jnp.ones(4))
     big = np.ones(1 << 15, np.float32)  # (over the 64 KiB a fingerprint hashes: not cached)
     assert fp(lambda y: y + big, jnp.ones(1 << 15)) is None
+    # A host callback (Python state: a tf.data iterator's, a py_function's) is never cached, even
+    # one whose description looks stable.
+    spec = jax.ShapeDtypeStruct((3,), np.float32)
+    assert fp(lambda y: jax.pure_callback(np.sin, spec, y), x) is None

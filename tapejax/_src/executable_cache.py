@@ -446,7 +446,10 @@ class Jit:
                 return self._jitted(*args)
             sig.append(a.aval)
         if callable(self._key):
-            self._key = self._key()
+            try:
+                self._key = self._key()
+            except Exception:  # (a fingerprint that fails must not fail the program: not cached)
+                self._key = None
             if self._key is None:
                 stats["unstable"] += 1
                 return self._jitted(*args)
@@ -534,6 +537,8 @@ def _jaxpr_fp(jaxpr: Any, out: list[str], ids: dict[int, int], depth: int) -> No
     out.append("{" + ",".join(map(var, jaxpr.constvars)) + ";" + ",".join(map(var, jaxpr.invars)))
     for eqn in jaxpr.eqns:
         name = eqn.primitive.name
+        if "callback" in name:  # (a host callback: Python state no fingerprint describes; never saved)
+            raise _Unstable(name)
         out.append(f"{name}:{','.join(map(var, eqn.invars))}->{','.join(map(var, eqn.outvars))}")
         skipped = _DIFFERENTIATION_PARAMS.get(name, ())
         for p in sorted(eqn.params):
