@@ -153,10 +153,10 @@ def test_weights_added_built_later_and_deleted() -> None:
 
     net = Net()
     assert net.trainable_weights == []  # (nothing built yet)
-    extra = tf.Variable(1.0, name="extra")
+    extra = tf.keras.Variable(1.0, name="extra")  # (a plain tf.Variable is no weight, as Keras 3.15)
     net.block.extra.append(extra)  # (a tracked list of a sublayer)
     assert _same(net.trainable_weights, [extra])
-    frozen = tf.Variable(2.0, trainable=False, name="frozen")
+    frozen = tf.keras.Variable(2.0, trainable=False, name="frozen")
     net.block.frozen = frozen
     assert _same(net.weights, [extra, frozen]) and _same(net.trainable_weights, [extra])
     net(tf.ones([1, 3]))  # builds the Dense two levels down
@@ -170,7 +170,8 @@ def test_weights_added_built_later_and_deleted() -> None:
 def test_a_deleted_weight_is_not_kept_alive_by_a_cached_weight_list() -> None:
     outer = keras.Sequential([keras.Input((1,)), _Twice()])
     inner = outer.layers[0]
-    inner.w = tf.Variable(np.ones(3, np.float32))
+    inner.__dict__["_state_locked"] = False  # (built: Keras' lock; a plain tf.Variable is no weight since s10)
+    inner.w = tf.keras.Variable(np.ones(3, np.float32))
     assert len(outer.weights) == 1 and len(inner.weights) == 1  # (both cache their lists)
     ref = weakref.ref(inner.w)
     del inner.w

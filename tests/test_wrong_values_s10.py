@@ -97,3 +97,34 @@ def test_bools_in_shape_arguments_as_tf():
             tf.random.normal(shape)
     with pytest.raises(tf.errors.InvalidArgumentError):
         tf.zeros(tf.constant([True, True]))
+
+
+def test_keras_variable_takes_keras_arguments_and_plain_tf_variables_are_no_weights():
+    # Keras 3.15 (tf.keras in TF 2.21): keras.Variable(1.0) is a float32 weight named "variable...";
+    # an initializer name or callable with shape; no shape for an initializer is ValueError
+    # (tapejax: TypeError, name and path were required keyword arguments).
+    v = tf.keras.Variable("ones", shape=(2,), name="w", trainable=False)
+    assert (v.name, v.path, v.trainable, v.numpy().tolist()) == ("w", "w", False, [1.0, 1.0])
+    assert tf.keras.Variable(1.0).dtype == tf.float32
+    assert tf.keras.Variable(lambda shape, dtype: np.full(shape, 5.0), shape=(2,)).numpy().tolist() == [5.0, 5.0]
+    with pytest.raises(ValueError, match="shape"):
+        tf.keras.Variable("zeros")
+
+    # A plain tf.Variable attribute is no weight of a Keras layer (TF 2.21: layer.weights == [],
+    # model.trainable_weights == [], fit leaves it at 2.0 and save_weights does not save it);
+    # tapejax tracked it and fit trained it (2.0 -> 1.0). A keras.Variable attribute is a weight.
+    class Scale(tf.keras.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.plain = tf.Variable(2.0)
+            self.weight = tf.keras.Variable(3.0, name="weight")
+
+        def call(self, x):
+            return x * self.plain * self.weight
+
+    layer = Scale()
+    assert [w.name for w in layer.weights] == ["weight"]
+    model = tf.keras.Sequential([tf.keras.Input((1,)), layer])
+    model.compile(optimizer=tf.keras.optimizers.SGD(0.1), loss="mse")
+    model.fit(np.ones([4, 1], np.float32), np.zeros([4, 1], np.float32), epochs=1, batch_size=4, verbose=0)
+    assert float(layer.plain.numpy()) == 2.0 and float(layer.weight.numpy()) != 3.0

@@ -272,10 +272,12 @@ class Layer(Module):
 
     Subclasses create weights in ``build(input_shape)`` with :meth:`add_weight` (or in ``__init__``
     when the shapes are known) and compute in ``call(inputs, ...)``; ``__call__`` builds the layer on
-    its first call. Attributes holding layers, weights or metrics (also in lists and dicts) are
-    tracked in assignment order, as Keras does. Once ``build`` has returned, adding a new sublayer,
-    Keras weight or metric raises ValueError (Keras' lock; Functional and Sequential models stay open),
-    and deleting an attribute untracks a Variable only, as Keras.
+    its first call. Attributes holding layers, weights (Keras Variables: ``add_weight``'s or
+    ``tf.keras.Variable``; a plain ``tf.Variable`` is not a weight, as in Keras 3.15, so ``fit`` does
+    not train it) or metrics (also in lists and dicts) are tracked in assignment order, as Keras
+    does. Once ``build`` has returned, adding a new sublayer, Keras weight or metric raises
+    ValueError (Keras' lock; Functional and Sequential models stay open), and deleting an attribute
+    untracks a Variable only, as Keras.
 
     Args:
       activity_regularizer: a regularizer applied to the layer's outputs (its loss, divided by the
@@ -396,11 +398,10 @@ class Layer(Module):
                 self._check_unlocked()
                 self._layers.append(value)
                 tracking_changed()
-        elif isinstance(value, Variable):
+        elif isinstance(value, KerasVariable):  # (Keras 3.15 does not track a plain tf.Variable: not a weight)
             own = self._trainable_variables if value.trainable else self._non_trainable_variables
             if all(value is not x for x in own):
-                if isinstance(value, KerasVariable):  # (Keras does not track a plain tf.Variable: no lock)
-                    self._check_unlocked()
+                self._check_unlocked()
                 own.append(value)
                 tracking_changed()
         elif _is_metric(value):
