@@ -105,3 +105,37 @@ def test_a_value_that_cannot_be_lifted_is_still_valueerror() -> None:
 
     with pytest.raises(ValueError):
         f(tf.constant(3))
+
+
+@pytest.mark.usefixtures("deferral")
+def test_which_trace_the_first_call_runs() -> None:
+    # TF 2.21: a liftable initial value (a literal, constants) runs the second trace (the creating block is
+    # skipped: 1.5); one computed from the call's arguments or from a Variable created in the same call is
+    # not liftable: TF initializes it in the graph and the first call runs the first trace (102.0; 7.0).
+    def run(init, x=1.0):
+        box: list = []
+
+        @tf.function
+        def f(x):
+            if not box:
+                box.append(tf.Variable(init(x)))
+                box[0].assign_add(100.0)
+            return box[0] + 0.0
+
+        return float(f(tf.constant(x))), float(f(tf.constant(x)))
+
+    assert run(lambda x: tf.constant(1.5)) == (1.5, 1.5)
+    assert run(lambda x: tf.ones([]) * 1.5) == (1.5, 1.5)
+    assert run(lambda x: x * 2.0) == (102.0, 102.0)
+
+    box: list = []
+
+    @tf.function
+    def g():
+        if not box:
+            box.append(tf.Variable(1.5))
+            box.append(tf.Variable(box[0] * 3.0))
+            box[0].assign_add(1.0)
+        return box[1] + box[0]
+
+    assert (float(g()), float(g()), float(box[0].numpy())) == (7.0, 7.0, 2.5)

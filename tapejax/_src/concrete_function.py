@@ -467,9 +467,10 @@ def trace_body(
                 core.put_tracer(v, a)  # (other threads keep its real value: core.traced_values)
             states[0]._value = rng
             inputs = [*(call_arrays or [None] * len(xs)), *saved, LIFT_KEY] if allow_create else None
-            with concrete_key_of_trace(rng0), watch_creation(allow_create, inputs) as made:
+            with concrete_key_of_trace(rng0), watch_creation(allow_create, inputs, len(xs)) as made:
                 out = fn(*args, **kwargs)
             created[0] = made[0]
+            first_run[0] = made[6]
             out_leaves, out_tree = jax.tree_util.tree_flatten(
                 expand_composites(out), is_leaf=lambda x: isinstance(x, (TensorBase, VariableBase))
             )
@@ -528,6 +529,7 @@ def trace_body(
     assigned_lifted_box: list[Any] = []
     assigned_box: list[Any] = []
     created = [0]
+    first_run = [False]
     captured: list[Any] = []
 
     def traced(xs: Any, lv: Any, rng: Any) -> Any:
@@ -555,6 +557,7 @@ def trace_body(
         meta[0],
     )
     program.extra = list(extra)
+    program.initializes = first_run[0]  # its first call initializes Variables (see function.lift_initial_value)
     program.captured = [weakref.ref(t) for t in captured]
     program.read = [v for v, _ in read]
     program.assigned = assigned_box[0]

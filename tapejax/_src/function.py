@@ -469,6 +469,9 @@ class Function:
             return self._call_flat(entry, args, kwargs, leaves, arg_tree, canonical=True)
         if hit is None or (entry is not None and hit[0] is not entry):
             hit = self._new_program(entry, args, kwargs, leaves, arg_tree, key, argvars)
+            first = hit[1].__dict__.pop("first_call", None)
+            if first is not None:  # Variables created from the arguments: TF's first call runs the first trace
+                return self._run(first, xs, arrays, argvars)
         program = hit[1]
         if program.shapes is not None:
             program = self._reshaped(hit[0], program, arrays, argvars)
@@ -685,6 +688,7 @@ class Function:
         tensor_pos = tuple(i for i, s in enumerate(entry.specs) if isinstance(s, TensorSpec))
         extra: list[Any] = list(lift or ())
         allow = not self._traced_once and not dry
+        first = None
         for _ in range(8):
             xla = self._jit_compile is True
             if xla:
@@ -727,7 +731,10 @@ class Function:
                 # TF traces a first call that created Variables again, with creation forbidden (counted).
                 allow = False
                 extra = list(lift or ())
+                first = program if program.initializes else None
                 continue
+            if first is not None:
+                program.first_call = first  # (run by the call that traced: see Function._call_flat)
             return program
         raise RuntimeError("tf.function: Variables kept changing between traces.")
 
@@ -1119,12 +1126,12 @@ _creation = _Creation()
 
 
 @contextlib.contextmanager
-def watch_creation(allowed: bool, inputs: Any = None) -> Iterator[list[Any]]:
-    """Counts the Variables created while the body of a trace runs (``[count, allowed, trace,
-    inputs]``); with ``allowed`` False, :func:`note_variable_created` raises TF's ValueError instead.
-    ``inputs``: the concrete value of each of the trace's inputs, or None where unknown (see
-    :func:`lift_initial_value`)."""
-    box = [0, allowed, _jax_core.trace_ctx.trace, inputs]
+def watch_creation(allowed: bool, inputs: Any = None, n_args: int = 0) -> Iterator[list[Any]]:
+    """Counts the Variables created while the body of a trace runs (``[count, allowed, trace, inputs,
+    n_args, created, first_run]``); with ``allowed`` False, :func:`note_variable_created` raises TF's
+    ValueError instead. ``inputs``: the concrete value of each of the trace's inputs (the call's
+    ``n_args`` tensor arguments first), or None where unknown (see :func:`lift_initial_value`)."""
+    box = [0, allowed, _jax_core.trace_ctx.trace, inputs, n_args, [], False]
     _creation.watchers.append(box)
     try:
         yield box
@@ -1143,12 +1150,20 @@ def lift_initial_value(value: Any) -> Any:
     equations of the trace that compute ``value`` are evaluated now, on the call's arguments, the
     Variables' values and, for random draws, a key folded from the trace's concrete one (as in
     :func:`escape_trace`); nothing else of the body runs (its host callbacks, its assignments).
+    Where the value depends on the call's arguments or on a Variable created in the same trace (TF
+    cannot lift it: it initializes in the graph and runs the first trace on the first call), the box
+    notes that the call runs this trace's program (``first_run``).
+
+    It reads the trace's equations through ``jax._src`` (``DynamicJaxprTrace.frame``): tests in
+    ``tests/test_variable_lift.py`` pin it against JAX upgrades.
     """
     box = _creation.watchers[-1] if _creation.watchers else None
     if box is None or not box[1] or box[3] is None or getattr(value, "_trace", None) is not box[2]:
         return None
     frame = box[2].frame
     var = value.val
+    if type(var) is _jax_core.Literal:
+        return var.val
     needed: list[Any] = []
     active = {var}
     for eqn in reversed(frame.get_eqns()):
@@ -1161,10 +1176,12 @@ def lift_initial_value(value: Any) -> Any:
     inputs = box[3]
     if len(inputs) != len(frame.invars):
         return None
-    for v, x in zip(frame.invars, inputs, strict=True):
+    first_run = False
+    for i, (v, x) in enumerate(zip(frame.invars, inputs, strict=True)):
         if v in active:
             if x is None:
                 return None
+            first_run = first_run or i < box[4]
             if x is LIFT_KEY:
                 _escape.count += 1
                 x = jax.random.fold_in(_escape.keys[0], 0x5EED0000 + _escape.count)
@@ -1173,7 +1190,9 @@ def lift_initial_value(value: Any) -> Any:
         if v not in env:
             if v not in consts:
                 return None
-            env[v] = consts[v]
+            c = env[v] = consts[v]
+            first_run = first_run or any(c is core.concrete(getattr(w, "_v", None)) for w in box[5])
+    box[6] = box[6] or first_run
     with jax.ensure_compile_time_eval():  # (as jax.core.eval_jaxpr does)
         for eqn in reversed(needed):
             params = eqn.primitive.get_bind_params(eqn.params)
@@ -1185,7 +1204,7 @@ def lift_initial_value(value: Any) -> Any:
     return env[var]
 
 
-def note_variable_created() -> None:
+def note_variable_created(variable: Any = None) -> None:
     """Called by ``tf.Variable()``: counts it for the innermost trace being run, or raises TF's error
     where that trace may not create Variables (any trace but a function's first)."""
     if _creation.watchers:
@@ -1197,3 +1216,5 @@ def note_variable_created() -> None:
                 "https://www.tensorflow.org/guide/function#creating_tfvariables for more information."
             )
         box[0] += 1
+        if variable is not None:
+            box[5].append(variable)

@@ -156,7 +156,7 @@ class Variable(VariableBase, TensorOperators):
                 f"{type(name).__name__}; pass a str (name='w')."
             )
         function_lib = _function_lib()
-        function_lib.note_variable_created()  # tf.function: on the first trace only (TF's ValueError)
+        function_lib.note_variable_created(self)  # tf.function: on the first trace only (TF's ValueError)
         # Created inside tf.function (a trace is a tape): its initial value is computed eagerly.
         if tape_state.tapes and function_lib.in_trace():
             with function_lib.escape_trace():
