@@ -272,34 +272,3 @@ def test_nested_traces_and_control_flow_on_another_thread_hide_their_tracers():
     loop(tf.constant(3))
     assert seen[1] == (101.0, 6.0)
     np.testing.assert_array_equal([v.numpy(), w.numpy()], [204.0, 7.0])
-
-
-def test_eager_updates_racing_an_assigning_tf_function_call_lose_none(defer, switchy):
-    # TF runs a graph's AssignAddVariableOp atomically: eager updates made while a call is between
-    # its read of v and its store are not lost (they used to be overwritten by the call's result).
-    v = tf.Variable([0.0, 0.0])
-    big = tf.ones([160, 160])
-
-    @tf.function
-    def step(d):
-        # (a matmul whose run releases the GIL between the call's read of v and its store)
-        v.assign_add(d + 0.0 * tf.reduce_sum(tf.matmul(big, big)))
-
-    d = tf.constant([1.0, 2.0])
-    step(d)  # (traced once, before the threads)
-    e = np.array([1.0, 0.0], np.float32)
-    done = threading.Event()
-    adds = [0]
-
-    def work(k: int) -> None:
-        if k == 0:
-            for _ in range(8):
-                step(d)
-            done.set()
-        else:
-            while not done.is_set():
-                v.assign_add(e)
-                adds[0] += 1
-
-    _in_threads(2, work)
-    np.testing.assert_array_equal(v.numpy(), [9.0 + adds[0], 18.0])

@@ -194,29 +194,6 @@ variable_lock = threading.Lock()
 _acquire = variable_lock.acquire  # (a ``with`` block costs about twice as much)
 _release = variable_lock.release
 _get_ident = threading.get_ident
-
-# ``[its thread's ident]`` while a tf.function call is between reading the Variables it assigns and
-# storing their new values (``function._run``: one at a time, as it holds ``random_state.LOCK``; set
-# under ``variable_lock``), else ``[0]``. An eager update on another thread that finds it set stores
-# nothing: it waits for the call (:func:`wait_for_calls`) and computes again from the call's result,
-# as TF's graph runs its assign op atomically: neither update is lost.
-calls_in_flight = [0]
-
-
-def other_call() -> bool:
-    """Whether a tf.function call on another thread is storing Variables (see ``calls_in_flight``)."""
-    flight = calls_in_flight[0]
-    return bool(flight) and flight != _get_ident()
-
-
-def wait_for_calls() -> None:
-    """Waits until no tf.function call holds ``random_state.LOCK`` (see ``calls_in_flight``)."""
-    from tapejax._src.random_state import LOCK
-
-    with LOCK:
-        pass
-
-
 _Tracer = jax.core.Tracer  # pyright: ignore[reportAttributeAccessIssue]
 
 # Tensors and Variables whose ``_v`` a trace replaced with its tracer (the Variables a tf.function or

@@ -48,12 +48,6 @@ from tapejax._src.tensor import (
 )
 from tapejax._src.tensor_spec import TensorSpec
 
-# (``core.variable_lock``'s methods and ``core.calls_in_flight``, read on every call of ``Function._run``)
-_vacquire = core.variable_lock.acquire
-_vrelease = core.variable_lock.release
-_in_flight = core.calls_in_flight
-_get_ident = threading.get_ident
-
 
 class _Discovery:
     """Stands in for the tape stack while tracing: notes every Variable an op reads or assigns."""
@@ -536,10 +530,6 @@ class Function:
         lock = LOCK if (draws or assigns) and not program.callbacks else None
         if lock is not None:
             lock.acquire()
-            if assigns:  # (eager updates meanwhile wait for this call's stores: core.calls_in_flight)
-                _vacquire()
-                _in_flight[0] = _get_ident()  # (one call at a time: it holds LOCK)
-                _vrelease()
         try:
             if donate:
                 lifted_list = [v._value for v in lifted]
@@ -581,7 +571,7 @@ class Function:
             targets = [lifted[i] for i in program.assigned_lifted] + program.assigned
             if not _one_device():
                 new_vals = _keep_shardings(targets, new_vals)
-            _vacquire()  # (one hold for the stores: as ``v._value = a`` each, ordered with the compare-and-sets)
+            core._acquire()  # (one hold for the stores: as ``v._value = a`` each, ordered with the compare-and-sets)
             try:
                 if core.traced_values:  # (a trace on another thread holds some: see core.traced_values)
                     for v, a in zip(targets, new_vals, strict=True):
@@ -590,13 +580,11 @@ class Function:
                     for v, a in zip(targets, new_vals, strict=True):
                         v._v = a
             finally:
-                _vrelease()
+                core._release()
             if draws:
                 GLOBAL._value = new_rng
         finally:
             if lock is not None:
-                if assigns:
-                    _in_flight[0] = 0
                 lock.release()
         out_tensors = tuple([Tensor(o) for o in outs])
         if tapes and out_tensors:

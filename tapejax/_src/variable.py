@@ -35,7 +35,6 @@ _creation_counter = itertools.count()
 # ``core.variable_lock``'s methods (a ``with`` block costs about twice as much: every update takes it).
 _acquire = core.variable_lock.acquire
 _release = core.variable_lock.release
-_in_flight = core.calls_in_flight
 
 
 def _note_variable_exit(v: Variable, how: str) -> None:
@@ -307,15 +306,11 @@ class Variable(VariableBase, TensorOperators):
             return None
         if type(new) is Pending:
             hold(new, self)  # a run outputs it while the Variable holds it
-        while True:
-            _acquire()  # (ordered with the compare-and-sets of _swap and core's reads)
-            try:
-                if not _in_flight[0] or not core.other_call():
-                    self._v = new
-                    return None
-            finally:
-                _release()
-            core.wait_for_calls()  # (a tf.function call assigning Variables: stored after it)
+        _acquire()  # (ordered with the compare-and-sets of _swap and core's reads)
+        try:
+            self._v = new
+        finally:
+            _release()
 
     def _swap(self, current: Any, new: Any) -> bool:
         """Stores ``new``, computed from ``current``, if the Variable still holds ``current`` (or its
@@ -331,9 +326,7 @@ class Variable(VariableBase, TensorOperators):
         _acquire()
         try:
             v = self._v
-            if (v is current or (type(current) is Pending and v is current.value)) and (
-                not _in_flight[0] or not core.other_call()
-            ):
+            if v is current or (type(current) is Pending and v is current.value):
                 if isinstance(new, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
                     core._put_held(self, new)  # (the real value kept for other threads: core.traced_values)
                 else:
@@ -341,8 +334,6 @@ class Variable(VariableBase, TensorOperators):
                 return True
         finally:
             _release()
-        if _in_flight[0] and core.other_call():
-            core.wait_for_calls()  # (a tf.function call assigning Variables: computed again after it)
         return False
 
     def _read_back(self, read_value: bool) -> Any:
@@ -432,27 +423,22 @@ class Variable(VariableBase, TensorOperators):
             _acquire()
             try:
                 v = self._v
-                if (v is current or (type(current) is Pending and v is current.value)) and (
-                    not _in_flight[0] or not core.other_call()
-                ):
+                if v is current or (type(current) is Pending and v is current.value):
                     self._v = new
                     return
             finally:
                 _release()
-            if _in_flight[0] and core.other_call():
-                core.wait_for_calls()  # (a tf.function call assigning Variables: computed again after it)
 
     def _assign_array(self, arr: Any) -> None:
         """Trusted in-place write of an array already of the right dtype and shape (optimizers)."""
         if type(arr) is _ArrayImpl and type(self._v) is _ArrayImpl:  # (``_store``'s common case, inline)
             _acquire()
             try:
-                if not _in_flight[0] or not core.other_call():
-                    self._v = arr
-                    return
+                self._v = arr
             finally:
                 _release()
-        self._store(arr)
+        else:
+            self._store(arr)
 
     # -- Python protocol ----------------------------------------------------------------------------
     def __repr__(self) -> str:
