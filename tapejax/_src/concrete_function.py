@@ -25,7 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.experimental import checkify
 
-from tapejax._src import core, dataflow, errors, executable_cache, lazy
+from tapejax._src import core, dataflow, errors, lazy
 from tapejax._src import dtypes as dtypes_lib
 from tapejax._src.core import Op, TensorBase, VariableBase, _wrap, tape_state
 from tapejax._src.tape import in_order_of, order_skeleton
@@ -93,9 +93,7 @@ class Program:
         self.checks = (found["gather"] or int_div) and not found["scatter"]
         self.callbacks = found["callback"]
         self.jitted = (
-            _checked(jax.jit(self._run), self._run, name, self.check_errors)
-            if self.checks
-            else executable_cache.Jit(self._run, self.cache_key)  # (a later process: loaded, not lowered)
+            _checked(jax.jit(self._run), self._run, name, self.check_errors) if self.checks else jax.jit(self._run)
         )
         self.donation: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]] | None = None  # plan_donation()
         self._donating: Callable[..., Any] | None = None
@@ -108,12 +106,6 @@ class Program:
         self.impl_op = Op(
             f"function[{name}]", impl, multiple_results=True, runs_user_code=True, deps=dataflow.vjp_deps_of(impl)
         )
-
-    def cache_key(self, *extra: Any) -> Any:
-        """What ``_run``'s trace reads besides its arguments, for ``executable_cache`` (None: not cacheable)."""
-        fp = executable_cache.jaxpr_fingerprint(self.jaxpr, self.consts)
-        n_new = len(self.assigned_lifted) + self.n_assigned
-        return None if fp is None else ("tf.function", fp, tuple(self.read_const_pos), self.n_outs, n_new, extra)
 
     def variable_shapes(self, argvars: Sequence[Any]) -> tuple[Any, ...]:
         """The shapes of the values of the Variables whose shape may change (see ``shapes``)."""
@@ -199,10 +191,9 @@ def _donating(program: Program) -> Callable[..., Any]:
             read[p] = a
         return program._run(xs, lifted, read, rng)
 
-    if not program.checks:
-        plain = executable_cache.Jit(run, lambda: program.cache_key("donating", lifted_pos, read_pos), (4,))
-        return lambda *args: (None, plain(*args))
     plain = jax.jit(run, donate_argnums=4)
+    if not program.checks:
+        return lambda *args: (None, plain(*args))
 
     def run_checked(*args: Any) -> Any:
         err, (outs, new, new_rng) = checkify.checkify(run, errors=program.check_errors)(*args)

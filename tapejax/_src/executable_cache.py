@@ -16,10 +16,7 @@ is simply not cached here. A hit loads the serialized executable
 of each op (``lazy.out_avals``, which traces the op once per process: 1-4 ms) are saved the same
 way (``<dir>/tapejax-avals``), so that a second run records its ops without tracing them either.
 The kernels of the ops that always run at the call (a pullback on computed inputs, ``unstack``)
-are saved too, per input shapes and dtypes (:class:`Kernel`), and so are the programs a
-``tf.function`` compiles (:class:`Jit`), keyed by their jaxpr (:func:`jaxpr_fingerprint`: each
-equation, parameter and shape, and the values of the constants): a later process traces the body
-but neither lowers nor compiles it.
+are saved too, per input shapes and dtypes (:class:`Kernel`).
 
 It lives in the persistent cache's directory (``<dir>/tapejax-executables``) and follows its
 settings: off when ``compile_cache`` did not turn the cache on (``TAPEJAX_COMPILATION_CACHE=0``,
@@ -35,7 +32,6 @@ per-program compile time.
 from __future__ import annotations
 
 import contextlib
-import enum
 import functools
 import hashlib
 import os
@@ -406,175 +402,6 @@ class Kernel:
                     raise
                 exe = self._exes[key] = self._jitted
         return exe(*args)
-
-
-class Jit:
-    """``jax.jit(fn, donate_argnums=...)`` whose executable per argument tree, shapes and dtypes comes
-    from this cache: loaded from disk when an earlier process compiled it, else compiled and saved.
-
-    For the programs a ``tf.function`` compiles (``concrete_function.Program``): a later process
-    still traces the body (which tells the Variables it reads and writes), but neither lowers the
-    jaxpr nor looks it up in JAX's cache (30-70 ms a small program, most of it the process's first
-    lowering, which sets up MLIR). ``key()`` describes everything ``fn``'s trace reads besides its
-    arguments (see :func:`jaxpr_fingerprint`), or is None (then, as with the cache off, or called
-    with anything but concrete arrays, it is the jitted function); it is called once, on the first
-    call with concrete arrays. An executable that cannot run (:func:`failed`) is replaced by the
-    jitted function. The same program either way: the same values.
-
-    >>> import jax.numpy as jnp
-    >>> f = Jit(lambda xs: [x * 2 for x in xs], lambda: ("doc", "double"))
-    >>> [float(v) for v in f([jnp.ones(()), jnp.zeros(())])]
-    [2.0, 0.0]
-    """
-
-    __slots__ = ("_donate", "_exes", "_fn", "_jitted", "_key")
-
-    def __init__(self, fn: Callable[..., Any], key: Callable[[], Any], donate_argnums: tuple[int, ...] = ()) -> None:
-        self._fn = fn
-        self._donate = tuple(donate_argnums)
-        self._jitted = jax.jit(fn, donate_argnums=self._donate)
-        self._key: Any = key  # (a callable until the first concrete call; then the key, or None)
-        self._exes: dict[tuple[Any, ...], Any] = {}  # argument tree and avals -> executable (or jitted)
-
-    def __call__(self, *args: Any) -> Any:
-        if self._key is None or directory() is None:
-            return self._jitted(*args)
-        leaves, tree = jax.tree_util.tree_flatten(args)
-        sig: list[Any] = [tree]
-        for a in leaves:
-            if type(a) is not _ArrayImpl:  # a tracer, a host value: jit's own path
-                return self._jitted(*args)
-            sig.append(a.aval)
-        if callable(self._key):
-            try:
-                self._key = self._key()
-            except Exception:  # (a fingerprint that fails must not fail the program: not cached)
-                self._key = None
-            if self._key is None:
-                stats["unstable"] += 1
-                return self._jitted(*args)
-        k = tuple(sig)
-        exe = self._exes.get(k)
-        if exe is None:
-            if len(self._exes) >= 64:  # (bounded: a function called on ever new shapes)
-                self._exes.clear()
-            exe = self._exes[k] = compiled_call(self._fn, self._key, args, self._donate) or self._jitted
-        if exe is not self._jitted:
-            try:
-                return exe(*args)
-            except jax.errors.JaxRuntimeError as e:
-                if failed(exe, e) is None:
-                    raise
-                exe = self._exes[k] = self._jitted
-        return exe(*args)
-
-
-# Parameters of these primitives that only differentiating them reads: the forward program a jaxpr
-# compiles to is their ``call_jaxpr``'s (JAX lowers them so), which the fingerprint holds.
-_DIFFERENTIATION_PARAMS = {
-    "custom_jvp_call": frozenset({"jvp", "jvp_jaxpr_fun", "jvp_jaxpr_thunk"}),
-    "custom_vjp_call": frozenset({"fwd", "bwd", "fwd_jaxpr_thunk", "out_trees"}),
-}
-
-
-_NOT_BY_REPR = (types.FunctionType, types.MethodType, functools.partial)
-
-
-def jaxpr_fingerprint(jaxpr: Any, consts: list[Any]) -> str | None:
-    """A process-independent description of the program ``jaxpr`` computes with ``consts`` (its
-    constants' values; None: an argument's), or None when a part has none (a large constant, a
-    parameter whose only description is an object's identity).
-
-    Each equation's primitive and parameters, the wiring, every variable's shape and dtype, the
-    literals', constants' and inner jaxprs' constants' values (hashed).
-
-    >>> import jax, jax.numpy as jnp
-    >>> a = jax.make_jaxpr(lambda x: jnp.sin(x) * 2.0)(1.0)
-    >>> b = jax.make_jaxpr(lambda x: jnp.sin(x) * 3.0)(1.0)
-    >>> jaxpr_fingerprint(a.jaxpr, a.consts) == jaxpr_fingerprint(a.jaxpr, a.consts)
-    True
-    >>> jaxpr_fingerprint(a.jaxpr, a.consts) == jaxpr_fingerprint(b.jaxpr, b.consts)
-    False
-    """
-    out: list[str] = []
-    try:
-        _jaxpr_fp(jaxpr, out, {}, 0)
-        for c in consts:
-            _const_fp(c, out)
-    except _Unstable:
-        return None
-    return "|".join(out)
-
-
-def _const_fp(value: Any, out: list[str]) -> None:
-    if value is None:
-        out.append("arg")
-        return
-    try:
-        arr = np.asarray(value)
-    except Exception:  # (an extended dtype: PRNG keys)
-        raise _Unstable("constant") from None
-    if arr.dtype.hasobject or arr.nbytes > _MAX_CONST_BYTES:
-        raise _Unstable("large or object constant")
-    digest = hashlib.sha256(np.ascontiguousarray(arr).tobytes()).hexdigest()
-    out.append(f"c:{arr.dtype.str}:{arr.dtype.name}:{arr.shape}:{type(value).__name__}:{digest}")
-
-
-def _jaxpr_fp(jaxpr: Any, out: list[str], ids: dict[int, int], depth: int) -> None:
-    if depth > 32:
-        raise _Unstable("too deep")
-
-    def var(v: Any) -> str:
-        if isinstance(v, _core.Literal):
-            sub: list[str] = []
-            _const_fp(v.val, sub)
-            return f"lit:{sub[0]}:{v.aval!r}"
-        i = ids.get(id(v))
-        if i is None:
-            i = ids[id(v)] = len(ids)
-        return f"v{i}:{v.aval!r}"
-
-    out.append("{" + ",".join(map(var, jaxpr.constvars)) + ";" + ",".join(map(var, jaxpr.invars)))
-    for eqn in jaxpr.eqns:
-        name = eqn.primitive.name
-        if "callback" in name:  # (a host callback: Python state no fingerprint describes; never saved)
-            raise _Unstable(name)
-        out.append(f"{name}:{','.join(map(var, eqn.invars))}->{','.join(map(var, eqn.outvars))}")
-        skipped = _DIFFERENTIATION_PARAMS.get(name, ())
-        for p in sorted(eqn.params):
-            if p not in skipped:
-                out.append(f"p:{p}")
-                _param_fp(eqn.params[p], out, ids, depth + 1)
-    out.append(f"effects:{len(jaxpr.effects)}")
-    if jaxpr.effects:
-        raise _Unstable("effects")
-    out.append("out:" + ",".join(map(var, jaxpr.outvars)) + "}")
-
-
-def _param_fp(value: Any, out: list[str], ids: dict[int, int], depth: int) -> None:
-    t = type(value)
-    if isinstance(value, _core.ClosedJaxpr):
-        _jaxpr_fp(value.jaxpr, out, ids, depth + 1)
-        for c in value.consts:
-            _const_fp(c, out)
-    elif isinstance(value, _core.Jaxpr):
-        _jaxpr_fp(value, out, ids, depth + 1)
-    elif isinstance(value, enum.Enum):
-        out.append(f"enum:{t.__module__}.{t.__qualname__}.{value.name}")
-    elif isinstance(value, (tuple, list)):
-        out.append(f"({t.__module__}.{t.__qualname__}:{len(value)}")
-        for v in value:
-            _param_fp(v, out, ids, depth + 1)
-        out.append(")")
-    elif isinstance(value, (np.ndarray, jax.Array)):  # (before the repr, which elides long arrays)
-        _const_fp(value, out)
-    elif t.__module__.startswith(("jax.", "jaxlib.")) and t not in _NOT_BY_REPR:
-        text = repr(value)  # (shardings, meshes, layouts: their repr is their description)
-        if " at 0x" in text:
-            raise _Unstable(t.__qualname__)
-        out.append(f"r:{t.__qualname__}:{text}")
-    else:
-        _fp(value, out, {}, depth)
 
 
 def _named(fn: Callable[..., Any], path: str) -> Callable[..., Any]:
