@@ -243,21 +243,15 @@ def put_tracer(x: Any, tracer: Any) -> None:
     keep reading and updating its real value (``traced_values``)."""
     if type(x._v) is Pending:
         concrete(x._v)  # (computed first: the queue outputs no value whose holder holds a tracer)
-    _acquire()
-    try:
+    with variable_lock:  # (at traces only: no hot path)
         _put_held(x, tracer)
-    finally:
-        _release()
 
 
 def put_back(x: Any, original: Any) -> None:
     """Ends what :func:`put_tracer` started: ``x`` gets its real value back (with the updates other
     threads made meanwhile), or, where ``original`` is a tracer (an enclosing trace's), that tracer."""
-    _acquire()
-    try:
+    with variable_lock:
         _put_held(x, original)
-    finally:
-        _release()
 
 
 def end_trace(x: Any, original: Any) -> None:
